@@ -1,0 +1,51 @@
+"""Users with a role, and their memberships in handling units."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.accounts.choices import CENTRE_ROLES, UNIT_ROLES, Role
+
+
+class User(AbstractUser):
+    """A person working in the platform: centre staff (受理, 派单, 督办, 质检, 领导) or unit staff."""
+
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.INTAKE)
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    units = models.ManyToManyField(
+        "orgs.HandlingUnit", through="Membership", related_name="members", verbose_name=_("所属单位"), blank=True
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_centre_staff(self) -> bool:
+        """Centre roles see every order; unit roles see only their units' orders."""
+        return self.role in CENTRE_ROLES
+
+    @property
+    def is_unit_staff(self) -> bool:
+        return self.role in UNIT_ROLES
+
+
+class Membership(models.Model):
+    """A user belongs to a handling unit and acts for it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("单位成员")
+        verbose_name_plural = _("单位成员")
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="uniq_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit}"

@@ -1,0 +1,55 @@
+"""Handling units (承办单位) as a tree: centre → departments/utilities/districts → streets → communities."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.orgs.choices import UnitKind
+
+
+class HandlingUnitQuerySet(models.QuerySet["HandlingUnit"]):
+    def subtree_of(self, units: models.QuerySet[HandlingUnit] | list[HandlingUnit]) -> HandlingUnitQuerySet:
+        """The given units and every unit below them."""
+        q = models.Q()
+        for unit in units:
+            q |= models.Q(path__startswith=unit.path)
+        return self.filter(q) if q else self.none()
+
+
+class HandlingUnit(models.Model):
+    """A unit that receives orders (承办单位). `path` ("/1/7/31/") makes sub-tree queries one index scan."""
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = HandlingUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("承办单位")
+        verbose_name_plural = _("承办单位")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, then keep the materialised path of this unit in step with its parent."""
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if path != self.path:
+            depth = path.count("/") - 2
+            HandlingUnit.objects.filter(pk=self.pk).update(path=path, depth=depth)
+            self.path, self.depth = path, depth
+
+    def is_within(self, other: HandlingUnit) -> bool:
+        """True when this unit is `other` or below it."""
+        return self.path.startswith(other.path)

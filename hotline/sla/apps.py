@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    """The SLA clock: policies, the working calendar's overrides, deadlines and lights."""
+
+    name = "hotline.sla"
+    label = "sla"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Connect the receivers that reload calendar overrides when they change."""
+        from hotline.sla import signals  # noqa: F401

@@ -1,0 +1,168 @@
+"""The SLA clock on orders and assignments: choosing a policy, snapshotting deadlines, pausing, extending.
+
+These helpers only set fields on the objects they are given; the ticket services that call them own
+the transaction and the save.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from hotline.core import workcalendar
+from hotline.sla.choices import Basis, Light, LimitUnit, basis_of
+from hotline.sla.models import SlaPolicy
+
+if TYPE_CHECKING:
+    from hotline.tickets.models import Assignment, Ticket
+
+
+class Clocked(Protocol):
+    """Anything with a running deadline and a light (an order or one unit's assignment)."""
+
+    phase_started_at: datetime | None
+    phase_due: datetime | None
+    phase_yellow_at: datetime | None
+    light: str
+    paused_at: datetime | None
+
+
+def policy_for(ticket: Ticket) -> SlaPolicy:
+    """The policy that governs this order: every condition must hold; highest priority, then most specific."""
+    categories = ticket.category.ancestors_and_self() if ticket.category_id else []
+    is_utility = any(c.is_utility for c in categories)
+    category_ids = {c.pk: c.level for c in categories}
+    best: tuple[tuple, SlaPolicy] | None = None
+    for policy in SlaPolicy.objects.filter(is_active=True):
+        if policy.urgency and policy.urgency != ticket.urgency:
+            continue
+        if policy.category_id and policy.category_id not in category_ids:
+            continue
+        if policy.utility_only and not is_utility:
+            continue
+        if policy.difficult_only and not ticket.is_difficult:
+            continue
+        rank = (
+            policy.priority,
+            category_ids.get(policy.category_id, 0),
+            int(bool(policy.urgency)) + int(policy.utility_only) + int(policy.difficult_only),
+            -policy.pk,
+        )
+        if best is None or rank > best[0]:
+            best = (rank, policy)
+    if best is None:
+        raise SlaPolicy.DoesNotExist("no active SLA policy applies; add a catch-all policy in the admin")
+    return best[1]
+
+
+def light_at(yellow_at: datetime | None, due: datetime | None, at: datetime) -> str:
+    """The light of a deadline seen at `at`: red once due, yellow once past the yellow mark."""
+    if due is None:
+        return Light.NONE
+    if at >= due:
+        return Light.RED
+    if yellow_at is not None and at >= yellow_at:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def start_phase(obj: Clocked, *, started_at: datetime, due: datetime | None, basis: str, ratio: float) -> None:
+    """Make `due` the running deadline of `obj`, with its yellow mark and its light as of `started_at`."""
+    obj.phase_started_at = started_at
+    obj.phase_due = due
+    obj.phase_yellow_at = workcalendar.yellow_at(started_at, due, ratio, basis) if due else None
+    obj.light = light_at(obj.phase_yellow_at, due, started_at)
+
+
+def stop_phase(obj: Clocked) -> None:
+    """No deadline runs any more (finished, or waiting on the centre)."""
+    obj.phase_started_at = obj.phase_due = obj.phase_yellow_at = None
+    obj.light = Light.NONE
+
+
+def snapshot_assignment(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
+    """Copy the policy's deadlines onto a new assignment (快照): sign, return window and reply."""
+    assignment.sign_due = workcalendar.add_limit(at, policy.sign_amount, policy.sign_unit)
+    assignment.return_due = workcalendar.add_limit(at, policy.return_amount, policy.return_unit)
+    assignment.reply_due = workcalendar.add_limit(at, policy.reply_amount, policy.reply_unit)
+    assignment.reply_basis = basis_of(policy.reply_unit)
+    start_phase(assignment, started_at=at, due=assignment.sign_due, basis=basis_of(policy.sign_unit),
+                ratio=float(policy.yellow_ratio))
+
+
+def start_reply_phase(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
+    """After signing, the reply deadline is the one that runs."""
+    start_phase(assignment, started_at=at, due=assignment.reply_due, basis=assignment.reply_basis,
+                ratio=float(policy.yellow_ratio))
+
+
+def restart_reply_clock(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
+    """Re-handling (重办) gets a fresh reply deadline counted from now."""
+    assignment.reply_due = workcalendar.add_limit(at, policy.reply_amount, policy.reply_unit)
+    assignment.reply_basis = basis_of(policy.reply_unit)
+    start_reply_phase(assignment, policy, at)
+
+
+def start_close_clock(ticket: Ticket, policy: SlaPolicy, at: datetime) -> None:
+    """Set the order's closing deadline (办结时限) when it first goes to a unit, and make it the running one."""
+    ticket.sla_policy = policy
+    if ticket.close_due is None:
+        ticket.close_due = workcalendar.add_limit(at, policy.close_amount, policy.close_unit)
+        ticket.close_basis = basis_of(policy.close_unit)
+    start_phase(ticket, started_at=at, due=ticket.close_due, basis=ticket.close_basis,
+                ratio=float(policy.yellow_ratio))
+
+
+def pause(objs: list[Clocked], at: datetime) -> None:
+    """Stop the clock (awaiting the citizen): lights freeze until `resume`."""
+    for obj in objs:
+        obj.paused_at = at
+
+
+def resume(ticket: Ticket, assignments: list[Assignment], at: datetime) -> float:
+    """Restart the clock: shift every running deadline by the paused span on its own axis.
+
+    Returns the paused wall-clock seconds, which the order accumulates.
+    """
+    paused_at = ticket.paused_at
+    if paused_at is None:
+        return 0.0
+    for a in assignments:
+        span = workcalendar.elapsed(paused_at, at, a.reply_basis)
+        a.reply_due = workcalendar.shift(a.reply_due, span, a.reply_basis)
+        _shift_phase(a, span, a.reply_basis, at)
+        a.paused_at = None
+    span = workcalendar.elapsed(paused_at, at, ticket.close_basis or Basis.CLOCK)
+    if ticket.close_due is not None:
+        ticket.close_due = workcalendar.shift(ticket.close_due, span, ticket.close_basis)
+    _shift_phase(ticket, span, ticket.close_basis or Basis.CLOCK, at)
+    ticket.paused_at = None
+    seconds = (at - paused_at).total_seconds()
+    ticket.paused_seconds += seconds
+    return seconds
+
+
+def _shift_phase(obj: Clocked, span: float, basis: str, at: datetime) -> None:
+    if obj.phase_due is None:
+        return
+    obj.phase_due = workcalendar.shift(obj.phase_due, span, basis)
+    if obj.phase_yellow_at is not None:
+        obj.phase_yellow_at = workcalendar.shift(obj.phase_yellow_at, span, basis)
+    obj.light = light_at(obj.phase_yellow_at, obj.phase_due, at)
+
+
+def extend(ticket: Ticket, assignment: Assignment, days: int, at: datetime) -> None:
+    """An approved extension (延期) moves the unit's reply deadline and the order's closing deadline."""
+    ratio = float(ticket.sla_policy.yellow_ratio) if ticket.sla_policy else 0.8
+    assignment.reply_due = workcalendar.add_limit(assignment.reply_due, days, LimitUnit.WORKING_DAYS)
+    assignment.extension_count += 1
+    if assignment.phase_due is not None and assignment.signed_at is not None:
+        start_phase(assignment, started_at=assignment.phase_started_at or at, due=assignment.reply_due,
+                    basis=assignment.reply_basis, ratio=ratio)
+        assignment.light = light_at(assignment.phase_yellow_at, assignment.phase_due, at)
+    if ticket.close_due is not None:
+        ticket.close_due = workcalendar.add_limit(ticket.close_due, days, LimitUnit.WORKING_DAYS)
+        if ticket.phase_due is not None:
+            start_phase(ticket, started_at=ticket.phase_started_at or at, due=ticket.close_due,
+                        basis=ticket.close_basis, ratio=ratio)
+            ticket.light = light_at(ticket.phase_yellow_at, ticket.phase_due, at)

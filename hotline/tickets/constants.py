@@ -1,0 +1,10 @@
+"""Thresholds of the work-order rules (configurable numbers live here, not in views)."""
+
+#: After this many returns the centre must designate the unit (Tianjin draft: 3 failed dispatches).
+MAX_RETURNS_BEFORE_DESIGNATION = 3
+
+#: Longest extension a unit may ask for in one request, in working days.
+MAX_EXTENSION_DAYS = 30
+
+#: Highest escalation level of supervision (1 centre, 2 district government, 3 city government).
+MAX_SUPERVISION_LEVEL = 3

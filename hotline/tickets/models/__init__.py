@@ -1,0 +1,29 @@
+"""Work-order models. Change them only through `hotline.tickets.services`."""
+
+from hotline.tickets.models.assignment import Assignment
+from hotline.tickets.models.records import (
+    Appeal,
+    Extension,
+    Reply,
+    ReturnRequest,
+    ReturnVisit,
+    Supervision,
+    UnreasonableClaim,
+)
+from hotline.tickets.models.ticket import Ticket, TicketQuerySet
+from hotline.tickets.models.timeline import TimelineEvent, TimelineIsAppendOnly
+
+__all__ = [
+    "Appeal",
+    "Assignment",
+    "Extension",
+    "Reply",
+    "ReturnRequest",
+    "ReturnVisit",
+    "Supervision",
+    "Ticket",
+    "TicketQuerySet",
+    "TimelineEvent",
+    "TimelineIsAppendOnly",
+    "UnreasonableClaim",
+]

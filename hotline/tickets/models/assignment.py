@@ -1,0 +1,60 @@
+"""An order sent to one handling unit (派单): one lead (主办) and any number of assisting (协办) units."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.sla.choices import Light
+from hotline.tickets.choices import AssignmentRole, AssignmentStatus
+
+
+class Assignment(models.Model):
+    """The order as one unit holds it, with the deadlines snapshotted at dispatch and its own light."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey("orgs.HandlingUnit", verbose_name=_("承办单位"), on_delete=models.PROTECT,
+                             related_name="assignments")
+    role = models.CharField(_("主协办"), max_length=8, choices=AssignmentRole.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=AssignmentStatus.choices,
+                              default=AssignmentStatus.PENDING_SIGN)
+    is_designated = models.BooleanField(_("指定派单"), default=False, help_text=_("指定的单位不得退单"))
+    dispatched_at = models.DateTimeField(_("派单时间"))
+    dispatched_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    signed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    # Deadlines snapshotted at dispatch (moved only by pauses and approved extensions).
+    sign_due = models.DateTimeField(_("签收时限"))
+    return_due = models.DateTimeField(_("退单时限"))
+    reply_due = models.DateTimeField(_("答复时限"))
+    reply_basis = models.CharField(max_length=8)
+    # The deadline running now (sign, then reply) and its light, kept for the set-based sweep.
+    phase_started_at = models.DateTimeField(null=True, blank=True)
+    phase_due = models.DateTimeField(null=True, blank=True)
+    phase_yellow_at = models.DateTimeField(null=True, blank=True)
+    light = models.CharField(_("亮灯"), max_length=8, choices=Light.choices, default=Light.GREEN)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    sign_overdue = models.BooleanField(_("签收超期"), default=False)
+    reply_overdue = models.BooleanField(_("答复超期"), default=False)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+
+    class Meta:
+        verbose_name = _("派单")
+        verbose_name_plural = _("派单")
+        ordering = ["ticket_id", "role", "id"]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="assignment_unit_status"),
+            models.Index(fields=["light", "phase_yellow_at"], name="assignment_light_yellow"),
+            models.Index(fields=["light", "phase_due"], name="assignment_light_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.unit} ({self.get_role_display()})"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == AssignmentRole.LEAD

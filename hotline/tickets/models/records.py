@@ -1,0 +1,179 @@
+"""The records each lifecycle step leaves: returns, extensions, replies, visits, supervision, claims, appeals."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.tickets.choices import (
+    Decision,
+    ReturnReason,
+    Satisfaction,
+    SupervisionKind,
+    SupervisionLevel,
+    VisitMethod,
+)
+
+
+class _Decided(models.Model):
+    """A request someone at the centre decides on."""
+
+    status = models.CharField(_("审核状态"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReturnRequest(_Decided):
+    """A unit's return of an order it holds not to be its duty (退单), with the reason."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="returns")
+    assignment = models.ForeignKey("tickets.Assignment", on_delete=models.PROTECT, related_name="returns")
+    reason_code = models.CharField(_("退单原因"), max_length=16, choices=ReturnReason.choices)
+    reason = models.TextField(_("退单说明"))
+    suggested_unit = models.ForeignKey("orgs.HandlingUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("建议承办单位"))
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("退单时间"))
+
+    class Meta:
+        verbose_name = _("退单")
+        verbose_name_plural = _("退单")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+
+
+class Extension(_Decided):
+    """A unit's request for more time (延期), in working days, approved or denied by the centre."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="extensions")
+    assignment = models.ForeignKey("tickets.Assignment", on_delete=models.PROTECT, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("延期工作日数"))
+    reason = models.TextField(_("延期理由"))
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+
+    class Meta:
+        verbose_name = _("延期")
+        verbose_name_plural = _("延期")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+
+
+class Reply(models.Model):
+    """A unit's reply (答复) to the citizen and the centre; the centre reviews the lead's reply."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="replies")
+    assignment = models.ForeignKey("tickets.Assignment", on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("答复时间"))
+    content = models.TextField(_("办理结果"))
+    public_reply = models.TextField(_("公开答复内容"), blank=True)
+    is_truthful = models.BooleanField(_("诉求属实"), null=True)
+    beyond_duty = models.BooleanField(_("超职责"), default=False)
+    contacted = models.BooleanField(_("已联系群众"))
+    resolved = models.BooleanField(_("是否解决"))
+    unresolved_reason = models.TextField(_("未解决原因"), blank=True)
+    review_status = models.CharField(_("审核状态"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+
+
+class ReturnVisit(models.Model):
+    """The centre's call back to the citizen (回访): contacted, resolved, satisfied."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="visits")
+    visitor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("回访时间"))
+    method = models.CharField(_("回访方式"), max_length=8, choices=VisitMethod.choices, default=VisitMethod.PHONE)
+    contacted = models.BooleanField(_("联系上"))
+    resolved = models.BooleanField(_("已解决"), null=True)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    note = models.TextField(_("回访记录"), blank=True)
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+    @property
+    def is_valid(self) -> bool:
+        """A valid return visit (有效回访) reached the citizen and got an answer."""
+        return self.contacted and self.resolved is not None
+
+
+
+class Supervision(models.Model):
+    """A reminder (催办) or formal supervision (督办) with its escalation level."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="supervisions")
+    unit = models.ForeignKey("orgs.HandlingUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("类型"), max_length=10, choices=SupervisionKind.choices)
+    level = models.PositiveSmallIntegerField(_("督办级别"), choices=SupervisionLevel.choices)
+    note = models.TextField(_("督办意见"))
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+
+
+class UnreasonableClaim(_Decided):
+    """A unit's application to mark the demand unreasonable (不合理诉求); approved ones leave the assessment."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="unreasonable_claims")
+    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("申请理由"))
+    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(_("申请时间"))
+
+    class Meta:
+        verbose_name = _("不合理诉求")
+        verbose_name_plural = _("不合理诉求")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+
+
+class Appeal(_Decided):
+    """A unit's appeal against the assessment of a closed order (考核申诉); upheld ones leave the assessment."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="appeals")
+    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("申诉理由"))
+    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(_("申诉时间"))
+
+    class Meta:
+        verbose_name = _("考核申诉")
+        verbose_name_plural = _("考核申诉")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"

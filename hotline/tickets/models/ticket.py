@@ -1,0 +1,149 @@
+"""The work order (工单) itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from hotline.sla.choices import Light
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.tickets.choices import (
+    Channel,
+    EmergencyService,
+    NotAcceptedReason,
+    Sex,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from hotline.accounts.models import User
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def visible_to(self, user: User) -> TicketQuerySet:
+        """Where every list, detail, API and export starts: what this person may see.
+
+        Centre staff see every order. Unit staff see orders ever assigned to their units or the units
+        below them, never confidential (保密) ones. Anyone else sees nothing.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_centre_staff:
+            return self
+        if not user.is_unit_staff:
+            return self.none()
+        from hotline.orgs.models import HandlingUnit
+        from hotline.tickets.models.assignment import Assignment
+
+        units = HandlingUnit.objects.subtree_of(list(user.units.all()))
+        assigned = Assignment.objects.filter(ticket=OuterRef("pk"), unit__in=units)
+        return self.filter(Exists(assigned), is_confidential=False)
+
+
+class Ticket(models.Model):
+    """A citizen's or firm's request recorded by the centre (工单), from registration to archive.
+
+    Change it only through `hotline.tickets.services`; `version` counts its timeline events and is the
+    optimistic-lock token that turns a second, conflicting change into a ConflictError.
+    """
+
+    number = models.CharField(_("工单编号"), max_length=20, unique=True, null=True, blank=True)
+    query_code = models.CharField(_("查询码"), max_length=8)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.PHONE)
+    request_type = models.CharField(_("诉求类型"), max_length=16, choices=RequestType.choices)
+    category = models.ForeignKey(
+        "taxonomy.Category", verbose_name=_("诉求分类"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    is_difficult = models.BooleanField(_("疑难"), default=False)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("诉求内容"))
+
+    caller_name = models.CharField(_("来电人"), max_length=50, blank=True)
+    caller_sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True, default="")
+    caller_phone = models.CharField(_("联系电话"), max_length=32, blank=True, db_index=True)
+    caller_company = models.CharField(_("单位/企业"), max_length=100, blank=True)
+    is_anonymous = models.BooleanField(_("匿名"), default=False)
+    is_confidential = models.BooleanField(_("保密"), default=False)
+
+    address = models.CharField(_("事发地址"), max_length=255, blank=True)
+    district = models.ForeignKey(
+        "orgs.HandlingUnit", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    street = models.ForeignKey(
+        "orgs.HandlingUnit", verbose_name=_("街道"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        "orgs.HandlingUnit", verbose_name=_("社区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    registered_at = models.DateTimeField(_("受理时间"), db_index=True)
+    registered_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("受理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Outcomes of the first step.
+    direct_answer = models.TextField(_("直接答复内容"), blank=True)
+    transferred_to = models.CharField(_("转至"), max_length=3, choices=EmergencyService.choices, blank=True)
+    not_accepted_reason = models.CharField(
+        _("不予受理原因"), max_length=20, choices=NotAcceptedReason.choices, blank=True
+    )
+    master = models.ForeignKey(
+        "self", verbose_name=_("并入主工单"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+
+    # The centre's clock (办结时限) and the light of whichever deadline is running now.
+    sla_policy = models.ForeignKey("sla.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    close_due = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    close_basis = models.CharField(max_length=8, blank=True)
+    phase_started_at = models.DateTimeField(null=True, blank=True)
+    phase_due = models.DateTimeField(_("当前时限"), null=True, blank=True)
+    phase_yellow_at = models.DateTimeField(null=True, blank=True)
+    light = models.CharField(_("亮灯"), max_length=8, choices=Light.choices, default=Light.NONE)
+    close_overdue = models.BooleanField(_("办结超期"), default=False)
+    paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
+    paused_seconds = models.FloatField(_("累计暂停秒数"), default=0)
+
+    # Counters the KPIs read.
+    return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
+    rehandle_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重启次数"), default=0)
+    supervision_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
+
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-registered_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "registered_at"], name="ticket_status_reg"),
+            models.Index(fields=["light", "phase_yellow_at"], name="ticket_light_yellow"),
+            models.Index(fields=["light", "phase_due"], name="ticket_light_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or '#' + str(self.pk)} {self.title}"
+
+    @property
+    def lead_assignment(self):  # noqa: ANN201 - Assignment | None
+        """The active lead (主办) assignment, if the order is with a unit."""
+        from hotline.tickets.choices import ACTIVE_ASSIGNMENT, AssignmentRole
+
+        return (
+            self.assignments.filter(role=AssignmentRole.LEAD, status__in=ACTIVE_ASSIGNMENT)
+            .select_related("unit")
+            .first()
+        )

@@ -1,0 +1,58 @@
+"""Every change to a work order goes through these functions (one per lifecycle step).
+
+Each locks the order, checks the transition table (`hotline.tickets.transitions`) and the actor,
+changes the order, and appends its timeline event in the same transaction. A refused step raises a
+`hotline.tickets.exceptions.DomainError` and changes nothing.
+"""
+
+from hotline.tickets.services.dispatching import accept_return, dispatch, merge, reject_return, return_order
+from hotline.tickets.services.handling import (
+    apply_unreasonable,
+    approve_extension,
+    deny_extension,
+    reply,
+    request_extension,
+    request_info,
+    resume,
+    sign,
+)
+from hotline.tickets.services.intake import (
+    TicketDraft,
+    answer_directly,
+    not_accept,
+    register,
+    send_to_dispatch,
+    transfer,
+)
+from hotline.tickets.services.review import approve_reply, record_return_visit, reopen, send_back
+from hotline.tickets.services.supervision import appeal, decide_appeal, decide_unreasonable, supervise
+
+__all__ = [
+    "TicketDraft",
+    "accept_return",
+    "answer_directly",
+    "appeal",
+    "apply_unreasonable",
+    "approve_extension",
+    "approve_reply",
+    "decide_appeal",
+    "decide_unreasonable",
+    "deny_extension",
+    "dispatch",
+    "merge",
+    "not_accept",
+    "record_return_visit",
+    "register",
+    "reject_return",
+    "reopen",
+    "reply",
+    "request_extension",
+    "request_info",
+    "resume",
+    "return_order",
+    "send_back",
+    "send_to_dispatch",
+    "sign",
+    "supervise",
+    "transfer",
+]

@@ -1,0 +1,175 @@
+"""The machinery every lifecycle service shares: lock, check the table, save, write the timeline event.
+
+A service looks like this::
+
+    @transaction.atomic
+    def sign(ticket, *, actor, unit=None):
+        step = begin(ticket, Action.SIGN, actor)          # lock + version check + table + role
+        assignment = step.assignment_for(unit, ...)       # unit membership
+        ...change fields...
+        return step.commit(Status.IN_PROGRESS, note=...)  # save + timeline event, same transaction
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from hotline.accounts.models import User
+from hotline.core import clock
+from hotline.orgs.models import HandlingUnit
+from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole
+from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
+from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+from hotline.tickets.transitions import ASSIGNMENT_TRANSITIONS, TRANSITIONS
+
+#: Fields of Ticket that services may change (everything but identity and `updated_at`).
+_TICKET_FIELDS = [f.name for f in Ticket._meta.concrete_fields if f.name not in {"id", "updated_at"}]
+
+
+def actor_label(actor: User | None) -> str:
+    """How the timeline names who acted."""
+    if actor is None:
+        return "系统/群众"
+    return f"{actor} ({actor.get_role_display()})"
+
+
+def check_role(action: str, actor: User | None) -> None:
+    """Refuse the step if this person's role may not take it."""
+    row = TRANSITIONS[action]
+    if actor is None:
+        if not row.anonymous:
+            raise NotPermitted(f"「{Action(action).label}」需要登录后操作")
+        return
+    if not actor.is_active or actor.role not in row.roles:
+        raise NotPermitted(f"{actor.get_role_display()}无权执行「{Action(action).label}」")
+
+
+def move_assignment(assignment: Assignment, to: str) -> None:
+    """Move one unit's assignment, refusing a move the assignment table does not allow."""
+    if to not in ASSIGNMENT_TRANSITIONS[assignment.status]:
+        raise InvalidTransition(
+            f"{assignment.unit}的派单状态为「{assignment.get_status_display()}」，不能变为「{to}」"
+        )
+    assignment.status = to
+
+
+@dataclass
+class Step:
+    """One lifecycle step in progress on a locked order."""
+
+    ticket: Ticket
+    action: str
+    actor: User | None
+    at: Any
+    before: str
+    unit: HandlingUnit | None = None
+    touched: list[Assignment] = field(default_factory=list)
+
+    def assignment_for(self, unit: HandlingUnit | None, *, role: str | None = None,
+                       statuses: Iterable[str] = ACTIVE_ASSIGNMENT) -> Assignment:
+        """The actor's unit's assignment on this order (the actor must belong to that unit)."""
+        qs = Assignment.objects.select_for_update().select_related("unit").filter(
+            ticket=self.ticket, status__in=list(statuses)
+        )
+        if role:
+            qs = qs.filter(role=role)
+        if unit is not None:
+            qs = qs.filter(unit=unit)
+        if TRANSITIONS[self.action].by_unit and self.actor is not None and not self.actor.is_centre_staff:
+            qs = qs.filter(unit__memberships__user=self.actor)
+        found = list(qs[:2])
+        if not found:
+            raise NotPermitted(f"您所在单位没有可执行「{Action(self.action).label}」的派单")
+        if len(found) > 1:
+            raise RuleViolation("您属于多个承办单位，请指明以哪个单位办理")
+        self.unit = found[0].unit
+        return found[0]
+
+    def lead(self) -> Assignment:
+        """The order's active lead (主办) assignment."""
+        found = Assignment.objects.select_for_update().select_related("unit").filter(
+            ticket=self.ticket, role=AssignmentRole.LEAD, status__in=ACTIVE_ASSIGNMENT
+        ).first()
+        if found is None:
+            raise InvalidTransition("该工单没有有效的主办单位")
+        return found
+
+    def touch(self, *assignments: Assignment) -> None:
+        """Remember assignments to save with the step."""
+        for a in assignments:
+            if a not in self.touched:
+                self.touched.append(a)
+
+    def commit(self, to: str | None = None, *, note: str = "", data: dict | None = None,
+               public: bool = False) -> Ticket:
+        """Save the order and its assignments and append the timeline event, in this transaction."""
+        row = TRANSITIONS[self.action]
+        target = self.before if to is None else to
+        if row.targets and target not in row.targets:
+            raise InvalidTransition(f"「{Action(self.action).label}」不能使工单变为「{target}」")
+        if not row.targets and target != self.before:
+            raise InvalidTransition(f"「{Action(self.action).label}」不改变工单状态")
+        ticket = self.ticket
+        ticket.status = target
+        ticket.version += 1
+        for a in self.touched:
+            a.save()
+        ticket.save(update_fields=[*_TICKET_FIELDS, "updated_at"] if ticket.pk else None)
+        TimelineEvent.objects.create(
+            ticket=ticket, seq=ticket.version, at=self.at, actor=self.actor, actor_label=actor_label(self.actor),
+            unit=self.unit, action=self.action, from_status=self.before, to_status=target, note=note,
+            data=data or {}, is_public=public,
+        )
+        return ticket
+
+
+def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
+    """Lock the order, refuse a stale copy, and check the table and the actor's role.
+
+    Must run inside `transaction.atomic`. The caller's `ticket` instance is refreshed in place, so a
+    successful service leaves it current.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lifecycle services must run inside transaction.atomic")
+    expected = ticket.version
+    fresh = Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("version", "status").first()
+    if fresh is None:
+        raise InvalidTransition("工单不存在")
+    if fresh[0] != expected:
+        raise ConflictError("工单已被他人处理，请刷新后重试")
+    ticket.refresh_from_db()
+    row = TRANSITIONS[action]
+    if ticket.status not in row.sources:
+        raise InvalidTransition(
+            f"工单{ticket.number or ticket.pk}当前状态为「{ticket.get_status_display()}」，"
+            f"不能执行「{Action(action).label}」"
+        )
+    check_role(action, actor)
+    return Step(ticket=ticket, action=action, actor=actor, at=clock.now(), before=ticket.status)
+
+
+def service(fn):  # noqa: ANN001, ANN201
+    """Run a lifecycle service in its own transaction (a savepoint inside an outer one).
+
+    On a refused step nothing is written and the caller's ticket instance is reloaded, so it still
+    shows the order exactly as stored.
+    """
+    import functools
+
+    from hotline.tickets.exceptions import DomainError
+
+    @functools.wraps(fn)
+    def wrapper(ticket, *args, **kwargs):  # noqa: ANN001, ANN202
+        try:
+            with transaction.atomic():
+                return fn(ticket, *args, **kwargs)
+        except DomainError:
+            if getattr(ticket, "pk", None):
+                ticket.refresh_from_db()
+            raise
+
+    return wrapper

@@ -1,0 +1,174 @@
+"""Dispatch (派单) and its objections: returns (退单), their review, designation (指定), merging (并单)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hotline.accounts.models import User
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.sla import services as sla
+from hotline.tickets.choices import (
+    ACTIVE_ASSIGNMENT,
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Decision,
+    ReturnReason,
+    Status,
+)
+from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
+from hotline.tickets.exceptions import InvalidTransition, RuleViolation
+from hotline.tickets.models import Assignment, ReturnRequest, Ticket
+from hotline.tickets.services._core import Step, begin, move_assignment, service
+
+
+@service
+def dispatch(ticket: Ticket, *, actor: User, lead: HandlingUnit, assisting: Sequence[HandlingUnit] = (),
+             designate: bool = False, note: str = "") -> Ticket:
+    """Send the order to one lead (主办) and any assisting (协办) units, snapshotting their deadlines.
+
+    `designate=True` is a designation (指定派单): the lead may not return it. After
+    MAX_RETURNS_BEFORE_DESIGNATION returns only a designation is allowed.
+    """
+    step = begin(ticket, Action.DESIGNATE if designate else Action.DISPATCH, actor)
+    return _dispatch(step, lead=lead, assisting=assisting, designate=designate, note=note)
+
+
+def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUnit], designate: bool,
+              note: str) -> Ticket:
+    ticket = step.ticket
+    assisting = list(dict.fromkeys(assisting))
+    if lead in assisting:
+        raise RuleViolation("主办单位不能同时是协办单位")
+    for unit in [lead, *assisting]:
+        if not unit.is_active or unit.kind == UnitKind.CENTRE:
+            raise RuleViolation(f"「{unit}」不能承办工单")
+    if ticket.return_count >= MAX_RETURNS_BEFORE_DESIGNATION and not designate:
+        raise RuleViolation(f"该工单已退单{ticket.return_count}次，须由中心指定承办单位")
+    policy = sla.policy_for(ticket)
+    for unit, role in [(lead, AssignmentRole.LEAD), *[(u, AssignmentRole.ASSIST) for u in assisting]]:
+        assignment = Assignment(ticket=ticket, unit=unit, role=role, is_designated=designate and role == "lead",
+                                dispatched_at=step.at, dispatched_by=step.actor)
+        sla.snapshot_assignment(assignment, policy, step.at)
+        step.touch(assignment)
+    sla.start_close_clock(ticket, policy, step.at)
+    names = "、".join(str(u) for u in assisting)
+    return step.commit(
+        Status.DISPATCHED, note=note or f"主办：{lead}" + (f"；协办：{names}" if names else ""),
+        data={"lead": lead.pk, "assisting": [u.pk for u in assisting], "designated": designate,
+              "policy": policy.pk},
+        public=True,
+    )
+
+
+@service
+def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
+                 suggested_unit: HandlingUnit | None = None, unit: HandlingUnit | None = None) -> Ticket:
+    """The lead unit returns the order as not its duty (退单), within the return window, with a reason."""
+    step = begin(ticket, Action.RETURN, actor)
+    assignment = step.assignment_for(unit, role=AssignmentRole.LEAD,
+                                     statuses=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED])
+    if assignment.is_designated:
+        raise RuleViolation("指定派单的工单不能退单")
+    if reason_code not in ReturnReason.values or not reason.strip():
+        raise RuleViolation("退单须选择原因并填写说明")
+    if step.at > assignment.return_due:
+        raise RuleViolation("已超过退单时限，不能退单，请申请协调")
+    ReturnRequest.objects.create(ticket=ticket, assignment=assignment, reason_code=reason_code, reason=reason,
+                                 suggested_unit=suggested_unit, requested_by=actor, requested_at=step.at)
+    move_assignment(assignment, AssignmentStatus.RETURNED)
+    assignment.ended_at = step.at
+    sla.stop_phase(assignment)
+    step.touch(assignment)
+    ticket.return_count += 1
+    sla.stop_phase(ticket)
+    return step.commit(Status.RETURNED, note=f"{ReturnReason(reason_code).label}：{reason}",
+                       data={"reason_code": reason_code, "signed": assignment.signed_at is not None})
+
+
+def _pending_return(ticket: Ticket) -> ReturnRequest:
+    found = ReturnRequest.objects.select_for_update().select_related("assignment").filter(
+        ticket=ticket, status=Decision.PENDING).first()
+    if found is None:
+        raise InvalidTransition("没有待审核的退单")
+    return found
+
+
+@service
+def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: HandlingUnit | None = None,
+                  assisting: Sequence[HandlingUnit] = (), designate: bool = False) -> Ticket:
+    """The centre agrees the return was right; every unit is released. With `lead`, re-dispatch at once."""
+    step = begin(ticket, Action.ACCEPT_RETURN, actor)
+    request = _pending_return(ticket)
+    request.status, request.decided_by, request.decided_at, request.decision_note = (
+        Decision.APPROVED, actor, step.at, note)
+    request.save()
+    for a in Assignment.objects.select_for_update().filter(
+            ticket=ticket, status__in=[*ACTIVE_ASSIGNMENT, AssignmentStatus.RETURNED]):
+        move_assignment(a, AssignmentStatus.WITHDRAWN)
+        a.ended_at = step.at
+        sla.stop_phase(a)
+        step.touch(a)
+    ticket = step.commit(Status.PENDING_DISPATCH, note=note or "同意退单", data={"return": request.pk})
+    if lead is not None:
+        ticket = dispatch(ticket, actor=actor, lead=lead, assisting=assisting, designate=designate)
+    return ticket
+
+
+@service
+def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
+    """The centre finds the unit responsible after all: the order goes back to it as it was."""
+    step = begin(ticket, Action.REJECT_RETURN, actor)
+    if not note.strip():
+        raise RuleViolation("驳回退单须说明理由")
+    request = _pending_return(ticket)
+    request.status, request.decided_by, request.decided_at, request.decision_note = (
+        Decision.REJECTED, actor, step.at, note)
+    request.save()
+    assignment = request.assignment
+    signed = assignment.signed_at is not None
+    move_assignment(assignment, AssignmentStatus.SIGNED if signed else AssignmentStatus.PENDING_SIGN)
+    assignment.ended_at = None
+    policy = ticket.sla_policy or sla.policy_for(ticket)
+    if signed:
+        sla.start_reply_phase(assignment, policy, step.at)
+    else:
+        sla.start_phase(assignment, started_at=step.at, due=assignment.sign_due,
+                        basis=sla.basis_of(policy.sign_unit), ratio=float(policy.yellow_ratio))
+    step.touch(assignment)
+    sla.start_close_clock(ticket, policy, step.at)
+    return step.commit(Status.IN_PROGRESS if signed else Status.DISPATCHED, note=note,
+                       data={"return": request.pk})
+
+
+@service
+def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Ticket:
+    """Merge a duplicate into its master order (并单): the duplicate stops, the master records it."""
+    step = begin(ticket, Action.MERGE, actor)
+    master = Ticket.objects.get(pk=master.pk)  # the master's own copy may be stale; only its status matters
+    if master.pk == ticket.pk:
+        raise RuleViolation("不能并入自身")
+    if master.status in {Status.MERGED, Status.TRANSFERRED, Status.NOT_ACCEPTED} or master.master_id:
+        raise RuleViolation("主工单已结束或已被并单，不能作为主工单")
+    for a in Assignment.objects.select_for_update().filter(
+            ticket=ticket, status__in=[*ACTIVE_ASSIGNMENT, AssignmentStatus.RETURNED]):
+        move_assignment(a, AssignmentStatus.WITHDRAWN)
+        a.ended_at = step.at
+        sla.stop_phase(a)
+        step.touch(a)
+    ReturnRequest.objects.filter(ticket=ticket, status=Decision.PENDING).update(
+        status=Decision.REJECTED, decided_by=actor, decided_at=step.at, decision_note="并单")
+    ticket.master = master
+    ticket.closed_at = step.at
+    ticket.paused_at = None
+    sla.stop_phase(ticket)
+    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", data={"master": master.pk},
+                         public=True)
+    _record_merge_on_master(master, merged, actor, note)
+    return merged
+
+
+def _record_merge_on_master(master: Ticket, merged: Ticket, actor: User, note: str) -> None:
+    step = begin(master, Action.MERGE_INTO, actor)
+    step.commit(note=note or f"工单 {merged.number} 并入本单", data={"merged": merged.pk})

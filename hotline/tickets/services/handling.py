@@ -1,0 +1,179 @@
+"""What a handling unit does with an order: sign, ask the citizen, ask for time, reply, flag a claim."""
+
+from __future__ import annotations
+
+from hotline.accounts.models import User
+from hotline.orgs.models import HandlingUnit
+from hotline.sla import services as sla
+from hotline.tickets.choices import (
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Decision,
+    Status,
+)
+from hotline.tickets.constants import MAX_EXTENSION_DAYS
+from hotline.tickets.exceptions import InvalidTransition, RuleViolation
+from hotline.tickets.models import Assignment, Extension, Reply, Ticket, UnreasonableClaim
+from hotline.tickets.services._core import begin, move_assignment, service
+
+
+def _role_of_actor(ticket: Ticket, actor: User, unit: HandlingUnit | None) -> str | None:
+    qs = Assignment.objects.filter(ticket=ticket, status=AssignmentStatus.PENDING_SIGN,
+                                   unit__memberships__user=actor)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    roles = set(qs.values_list("role", flat=True))
+    return AssignmentRole.LEAD if AssignmentRole.LEAD in roles else (roles.pop() if roles else None)
+
+
+@service
+def sign(ticket: Ticket, *, actor: User, unit: HandlingUnit | None = None) -> Ticket:
+    """The unit accepts the order (签收); for the lead the order moves to handling and the reply clock runs."""
+    role = _role_of_actor(ticket, actor, unit)
+    action = Action.SIGN_ASSIST if role == AssignmentRole.ASSIST else Action.SIGN
+    step = begin(ticket, action, actor)
+    assignment = step.assignment_for(unit, role=role or AssignmentRole.LEAD,
+                                     statuses=[AssignmentStatus.PENDING_SIGN])
+    move_assignment(assignment, AssignmentStatus.SIGNED)
+    assignment.signed_at, assignment.signed_by = step.at, actor
+    assignment.sign_overdue = assignment.sign_overdue or step.at > assignment.sign_due
+    sla.start_reply_phase(assignment, ticket.sla_policy or sla.policy_for(ticket), step.at)
+    step.touch(assignment)
+    overdue = "（超时签收）" if assignment.sign_overdue else ""
+    if action == Action.SIGN_ASSIST:
+        return step.commit(note=f"{assignment.unit}协办签收{overdue}")
+    return step.commit(Status.IN_PROGRESS, note=f"{assignment.unit}签收{overdue}", public=True)
+
+
+@service
+def request_info(ticket: Ticket, *, actor: User, question: str, unit: HandlingUnit | None = None) -> Ticket:
+    """Ask the citizen for more information (请群众补充); the clock stops until `resume`."""
+    step = begin(ticket, Action.REQUEST_INFO, actor)
+    step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.SIGNED])
+    if not question.strip():
+        raise RuleViolation("请写明需要群众补充的内容")
+    running = list(Assignment.objects.select_for_update().filter(ticket=ticket, status=AssignmentStatus.SIGNED))
+    sla.pause([ticket, *running], step.at)
+    step.touch(*running)
+    return step.commit(Status.AWAITING_CITIZEN, note=question, public=True)
+
+
+@service
+def resume(ticket: Ticket, *, actor: User, note: str = "", unit: HandlingUnit | None = None) -> Ticket:
+    """The citizen answered (or the wait ended): restart the clock, deadlines shifted by the pause."""
+    step = begin(ticket, Action.RESUME, actor)
+    if not actor.is_centre_staff:
+        step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.SIGNED])
+    paused = list(Assignment.objects.select_for_update().filter(ticket=ticket, paused_at__isnull=False))
+    seconds = sla.resume(ticket, paused, step.at)
+    step.touch(*paused)
+    return step.commit(Status.IN_PROGRESS, note=note, data={"paused_seconds": round(seconds)}, public=True)
+
+
+@service
+def request_extension(ticket: Ticket, *, actor: User, days: int, reason: str,
+                      unit: HandlingUnit | None = None) -> Ticket:
+    """Ask the centre for more working days (申请延期), with the reason the citizen will be told."""
+    step = begin(ticket, Action.REQUEST_EXTENSION, actor)
+    assignment = step.assignment_for(unit, statuses=[AssignmentStatus.SIGNED])
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise RuleViolation(f"延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间")
+    if not reason.strip():
+        raise RuleViolation("请填写延期理由")
+    if Extension.objects.filter(assignment=assignment, status=Decision.PENDING).exists():
+        raise RuleViolation("已有待审批的延期申请")
+    extension = Extension.objects.create(ticket=ticket, assignment=assignment, days=days, reason=reason,
+                                         requested_by=actor, requested_at=step.at)
+    return step.commit(note=f"申请延期 {days} 个工作日：{reason}", data={"extension": extension.pk})
+
+
+def _pending_extension(ticket: Ticket, extension: Extension | None) -> Extension:
+    qs = Extension.objects.select_for_update().select_related("assignment").filter(
+        ticket=ticket, status=Decision.PENDING)
+    if extension is not None:
+        qs = qs.filter(pk=extension.pk)
+    found = qs.first()
+    if found is None:
+        raise InvalidTransition("没有待审批的延期申请")
+    return found
+
+
+@service
+def approve_extension(ticket: Ticket, *, actor: User, extension: Extension | None = None,
+                      days: int | None = None, note: str = "") -> Ticket:
+    """Grant the extension (批准延期): the unit's reply deadline and the closing deadline move."""
+    step = begin(ticket, Action.APPROVE_EXTENSION, actor)
+    ext = _pending_extension(ticket, extension)
+    granted = ext.days if days is None else days
+    if not 1 <= granted <= MAX_EXTENSION_DAYS:
+        raise RuleViolation(f"延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间")
+    ext.status, ext.decided_by, ext.decided_at, ext.decision_note = Decision.APPROVED, actor, step.at, note
+    ext.days = granted
+    ext.save()
+    assignment = Assignment.objects.select_for_update().get(pk=ext.assignment_id)
+    sla.extend(ticket, assignment, granted, step.at)
+    ticket.extension_count += 1
+    step.touch(assignment)
+    return step.commit(note=note or f"批准延期 {granted} 个工作日",
+                       data={"extension": ext.pk, "days": granted, "reply_due": assignment.reply_due.isoformat()},
+                       public=True)
+
+
+@service
+def deny_extension(ticket: Ticket, *, actor: User, note: str, extension: Extension | None = None) -> Ticket:
+    """Refuse the extension (驳回延期); the deadlines stay."""
+    step = begin(ticket, Action.DENY_EXTENSION, actor)
+    if not note.strip():
+        raise RuleViolation("驳回延期须说明理由")
+    ext = _pending_extension(ticket, extension)
+    ext.status, ext.decided_by, ext.decided_at, ext.decision_note = Decision.REJECTED, actor, step.at, note
+    ext.save()
+    return step.commit(note=note, data={"extension": ext.pk})
+
+
+@service
+def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolved: bool,
+          public_reply: str = "", is_truthful: bool | None = None, beyond_duty: bool = False,
+          unresolved_reason: str = "", unit: HandlingUnit | None = None) -> Ticket:
+    """The unit answers (答复): the lead's reply goes to the centre's review; an assisting unit's is its input."""
+    is_assist = Assignment.objects.filter(
+        ticket=ticket, role=AssignmentRole.ASSIST, status=AssignmentStatus.SIGNED,
+        unit__memberships__user=actor, **({"unit": unit} if unit else {})).exists()
+    action = Action.ASSIST_REPLY if is_assist else Action.REPLY
+    step = begin(ticket, action, actor)
+    assignment = step.assignment_for(unit, role=AssignmentRole.ASSIST if is_assist else AssignmentRole.LEAD,
+                                     statuses=[AssignmentStatus.SIGNED])
+    if not content.strip():
+        raise RuleViolation("答复内容不能为空")
+    if not resolved and not unresolved_reason.strip():
+        raise RuleViolation("未解决的须说明原因")
+    Reply.objects.create(ticket=ticket, assignment=assignment, author=actor, created_at=step.at, content=content,
+                         public_reply=public_reply, is_truthful=is_truthful, beyond_duty=beyond_duty,
+                         contacted=contacted, resolved=resolved, unresolved_reason=unresolved_reason,
+                         review_status=Decision.APPROVED if is_assist else Decision.PENDING)
+    move_assignment(assignment, AssignmentStatus.REPLIED)
+    assignment.replied_at = step.at
+    assignment.reply_overdue = assignment.reply_overdue or step.at > assignment.reply_due
+    sla.stop_phase(assignment)
+    step.touch(assignment)
+    if is_assist:
+        return step.commit(note=f"{assignment.unit}协办意见：{content}")
+    return step.commit(Status.REPLIED, note=content, data={"resolved": resolved, "contacted": contacted},
+                       public=False)
+
+
+@service
+def apply_unreasonable(ticket: Ticket, *, actor: User, reason: str, unit: HandlingUnit | None = None) -> Ticket:
+    """The lead unit applies to have the demand judged unreasonable (不合理诉求); the centre decides."""
+    step = begin(ticket, Action.APPLY_UNREASONABLE, actor)
+    assignment = step.assignment_for(unit, role=AssignmentRole.LEAD,
+                                     statuses=[AssignmentStatus.SIGNED, AssignmentStatus.REPLIED,
+                                               AssignmentStatus.COMPLETED])
+    if not reason.strip():
+        raise RuleViolation("请写明申请理由")
+    if UnreasonableClaim.objects.filter(ticket=ticket, status__in=[Decision.PENDING, Decision.APPROVED]).exists():
+        raise RuleViolation("该工单已有不合理诉求申请")
+    claim = UnreasonableClaim.objects.create(ticket=ticket, unit=assignment.unit, reason=reason, applicant=actor,
+                                             applied_at=step.at)
+    return step.commit(note=reason, data={"claim": claim.pk})

@@ -1,0 +1,112 @@
+"""Intake (受理): register an order and take the first decision on it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.accounts.models import User
+from hotline.core import clock
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.choices import Urgency
+from hotline.taxonomy.models import Category
+from hotline.tickets.choices import Action, Channel, EmergencyService, NotAcceptedReason, Status
+from hotline.tickets.exceptions import RuleViolation
+from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.tickets.services._core import actor_label, begin, check_role, service
+
+
+@dataclass
+class TicketDraft:
+    """What the intake agent (or the portal, or an integration) records about a request."""
+
+    request_type: str
+    title: str
+    description: str
+    channel: str = Channel.PHONE
+    category: Category | None = None
+    urgency: str = Urgency.NORMAL
+    is_difficult: bool = False
+    caller_name: str = ""
+    caller_sex: str = ""
+    caller_phone: str = ""
+    caller_company: str = ""
+    is_anonymous: bool = False
+    is_confidential: bool = False
+    address: str = ""
+    district: HandlingUnit | None = None
+    street: HandlingUnit | None = None
+    community: HandlingUnit | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+@transaction.atomic
+def register(draft: TicketDraft, *, actor: User | None) -> Ticket:
+    """Record a new request (受理登记): it gets its number, its query code and its first timeline event."""
+    check_role(Action.REGISTER, actor)
+    if not draft.description.strip():
+        raise RuleViolation("诉求内容不能为空")
+    at = clock.now()
+    ticket = Ticket(
+        **asdict(draft) | {"category": draft.category, "district": draft.district, "street": draft.street,
+                           "community": draft.community},
+        status=Status.REGISTERED, version=1, registered_at=at, registered_by=actor,
+        query_code=f"{secrets.randbelow(10**6):06d}",
+    )
+    ticket.title = ticket.title.strip() or draft.description.strip()[:40]
+    ticket.save()
+    ticket.number = f"{timezone.localtime(at):%Y%m%d}{ticket.pk:07d}"
+    ticket.save(update_fields=["number"])
+    TimelineEvent.objects.create(
+        ticket=ticket, seq=1, at=at, actor=actor, actor_label=actor_label(actor), action=Action.REGISTER,
+        from_status="", to_status=Status.REGISTERED, note=f"渠道：{ticket.get_channel_display()}", is_public=True,
+    )
+    return ticket
+
+
+@service
+def answer_directly(ticket: Ticket, *, actor: User, answer: str) -> Ticket:
+    """Answer on the spot from the knowledge base (即时答复); the order closes at once."""
+    step = begin(ticket, Action.ANSWER_DIRECTLY, actor)
+    if not answer.strip():
+        raise RuleViolation("直接答复内容不能为空")
+    ticket.direct_answer = answer
+    ticket.closed_at = step.at
+    return step.commit(Status.ANSWERED, note=answer, public=True)
+
+
+@service
+def transfer(ticket: Ticket, *, actor: User, to: str, note: str = "") -> Ticket:
+    """Hand an emergency to 110/119/120/122 (转应急); the order leaves the hotline's handling."""
+    step = begin(ticket, Action.TRANSFER, actor)
+    if to not in EmergencyService.values:
+        raise RuleViolation(f"不支持转至「{to}」")
+    ticket.transferred_to = to
+    ticket.closed_at = step.at
+    return step.commit(Status.TRANSFERRED, note=note, data={"to": to}, public=True)
+
+
+@service
+def not_accept(ticket: Ticket, *, actor: User, reason: str, note: str = "") -> Ticket:
+    """Decline the request with a reason code (告知/不予受理), telling the citizen the right channel."""
+    step = begin(ticket, Action.NOT_ACCEPT, actor)
+    if reason not in NotAcceptedReason.values:
+        raise RuleViolation(f"未知的不予受理原因「{reason}」")
+    if reason == NotAcceptedReason.OTHER and not note.strip():
+        raise RuleViolation("选择「其他」时须说明原因")
+    ticket.not_accepted_reason = reason
+    ticket.closed_at = step.at
+    return step.commit(Status.NOT_ACCEPTED, note=note or NotAcceptedReason(reason).label,
+                       data={"reason": reason}, public=True)
+
+
+@service
+def send_to_dispatch(ticket: Ticket, *, actor: User, note: str = "") -> Ticket:
+    """Pass the order to the dispatchers (转派单)."""
+    step = begin(ticket, Action.SEND_TO_DISPATCH, actor)
+    return step.commit(Status.PENDING_DISPATCH, note=note, public=True)

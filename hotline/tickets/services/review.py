@@ -1,0 +1,119 @@
+"""The centre's checks on a unit's work: reply review (审核), return visit (回访), re-handling (重办), reopening."""
+
+from __future__ import annotations
+
+from hotline.accounts.models import User
+from hotline.sla import services as sla
+from hotline.tickets.choices import (
+    ACTIVE_ASSIGNMENT,
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Decision,
+    Satisfaction,
+    Status,
+    VisitMethod,
+)
+from hotline.tickets.exceptions import RuleViolation
+from hotline.tickets.models import Assignment, Reply, ReturnVisit, Ticket, UnreasonableClaim
+from hotline.tickets.services._core import Step, begin, move_assignment, service
+
+
+def _pending_reply(ticket: Ticket) -> Reply:
+    found = Reply.objects.select_for_update().filter(
+        ticket=ticket, assignment__role=AssignmentRole.LEAD, review_status=Decision.PENDING).last()
+    if found is None:
+        raise RuleViolation("没有待审核的答复")
+    return found
+
+
+@service
+def approve_reply(ticket: Ticket, *, actor: User, note: str = "") -> Ticket:
+    """The centre accepts the lead unit's reply (审核通过); the order waits for the return visit."""
+    step = begin(ticket, Action.APPROVE_REPLY, actor)
+    answer = _pending_reply(ticket)
+    answer.review_status, answer.reviewed_by, answer.reviewed_at, answer.review_note = (
+        Decision.APPROVED, actor, step.at, note)
+    answer.save()
+    return step.commit(Status.AWAITING_VISIT, note=answer.public_reply or "答复已审核", public=True,
+                       data={"reply": answer.pk})
+
+
+def _rehandle(step: Step, reason: str) -> Ticket:
+    """Send the order back to its lead unit with a fresh reply deadline (重办)."""
+    ticket = step.ticket
+    lead = step.lead()
+    move_assignment(lead, AssignmentStatus.SIGNED)
+    lead.replied_at = None
+    policy = ticket.sla_policy or sla.policy_for(ticket)
+    sla.restart_reply_clock(lead, policy, step.at)
+    step.touch(lead)
+    ticket.rehandle_count += 1
+    sla.start_phase(ticket, started_at=ticket.phase_started_at or step.at, due=ticket.close_due,
+                    basis=ticket.close_basis, ratio=float(policy.yellow_ratio))
+    ticket.light = sla.light_at(ticket.phase_yellow_at, ticket.phase_due, step.at)
+    return step.commit(Status.IN_PROGRESS, note=reason, public=True)
+
+
+@service
+def send_back(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
+    """The centre rejects the reply and sends the order back for re-handling (退回重办), with the reason."""
+    step = begin(ticket, Action.SEND_BACK, actor)
+    if not reason.strip():
+        raise RuleViolation("退回重办须说明理由")
+    answer = _pending_reply(ticket)
+    answer.review_status, answer.reviewed_by, answer.reviewed_at, answer.review_note = (
+        Decision.REJECTED, actor, step.at, reason)
+    answer.save()
+    return _rehandle(step, f"退回重办：{reason}")
+
+
+@service
+def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolved: bool | None = None,
+                        satisfaction: str = "", method: str = VisitMethod.PHONE, note: str = "") -> Ticket:
+    """Call the citizen back (回访). Resolved and (basically) satisfied closes the order; otherwise 重办.
+
+    Not reached: the attempt is recorded and the order keeps waiting for a visit. An order whose demand
+    the centre judged unreasonable (不合理诉求) closes whatever the citizen answers.
+    """
+    step = begin(ticket, Action.RETURN_VISIT, actor)
+    if contacted and (resolved is None or satisfaction not in Satisfaction.values):
+        raise RuleViolation("联系上群众时须记录是否解决和满意度")
+    ReturnVisit.objects.create(ticket=ticket, visitor=actor, created_at=step.at, method=method, contacted=contacted,
+                               resolved=resolved if contacted else None,
+                               satisfaction=satisfaction if contacted else "", note=note)
+    if not contacted:
+        return step.commit(Status.AWAITING_VISIT, note=note or "回访未联系上", data={"contacted": False})
+    unreasonable = UnreasonableClaim.objects.filter(ticket=ticket, status=Decision.APPROVED).exists()
+    good = resolved and satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
+    data = {"contacted": True, "resolved": resolved, "satisfaction": satisfaction}
+    if good or unreasonable:
+        for a in Assignment.objects.select_for_update().filter(ticket=ticket, status__in=ACTIVE_ASSIGNMENT):
+            if a.status == AssignmentStatus.REPLIED:
+                move_assignment(a, AssignmentStatus.COMPLETED)
+            else:
+                move_assignment(a, AssignmentStatus.WITHDRAWN)
+            a.ended_at = step.at
+            sla.stop_phase(a)
+            step.touch(a)
+        ticket.closed_at = step.at
+        ticket.close_overdue = ticket.close_overdue or (ticket.close_due is not None and step.at > ticket.close_due)
+        sla.stop_phase(ticket)
+        label = Satisfaction(satisfaction).label
+        return step.commit(Status.CLOSED, note=note or f"回访：{label}，办结", data=data, public=True)
+    step.data = data  # type: ignore[attr-defined]
+    return _rehandle(step, note or f"回访{'未解决' if not resolved else Satisfaction(satisfaction).label}，退回重办")
+
+
+@service
+def reopen(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
+    """Reopen a finished order (重新启用) — the problem came back; it returns to dispatch with its history."""
+    step = begin(ticket, Action.REOPEN, actor)
+    if not reason.strip():
+        raise RuleViolation("重新启用须说明理由")
+    ticket.reopen_count += 1
+    ticket.closed_at = None
+    ticket.close_due = None
+    ticket.close_overdue = False
+    sla.stop_phase(ticket)
+    return step.commit(Status.PENDING_DISPATCH, note=reason, public=True)

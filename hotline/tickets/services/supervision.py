@@ -1,0 +1,78 @@
+"""Supervision (催办/督办), unreasonable-claim decisions (不合理诉求) and assessment appeals (考核申诉)."""
+
+from __future__ import annotations
+
+from hotline.accounts.models import User
+from hotline.orgs.models import HandlingUnit
+from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, SupervisionKind
+from hotline.tickets.constants import MAX_SUPERVISION_LEVEL
+from hotline.tickets.exceptions import InvalidTransition, RuleViolation
+from hotline.tickets.models import Appeal, Supervision, Ticket, UnreasonableClaim
+from hotline.tickets.services._core import begin, service
+
+
+@service
+def supervise(ticket: Ticket, *, actor: User, kind: str, note: str, level: int | None = None,
+              unit: HandlingUnit | None = None) -> Ticket:
+    """Remind (催办) or formally supervise (督办) the units holding the order; 督办 may escalate a level."""
+    step = begin(ticket, Action.SUPERVISE, actor)
+    if kind not in SupervisionKind.values or not note.strip():
+        raise RuleViolation("请选择催办或督办并填写意见")
+    level = level or max(ticket.supervision_level, 1)
+    if not 1 <= level <= MAX_SUPERVISION_LEVEL:
+        raise RuleViolation(f"督办级别须在 1 至 {MAX_SUPERVISION_LEVEL} 之间")
+    if level < ticket.supervision_level:
+        raise RuleViolation("督办级别不能低于已有级别")
+    record = Supervision.objects.create(ticket=ticket, unit=unit, kind=kind, level=level, note=note, actor=actor,
+                                        created_at=step.at)
+    ticket.supervision_level = level
+    return step.commit(note=note, data={"supervision": record.pk, "kind": kind, "level": level})
+
+
+def _pending(model: type, ticket: Ticket):  # noqa: ANN202
+    found = model.objects.select_for_update().filter(ticket=ticket, status=Decision.PENDING).first()
+    if found is None:
+        raise InvalidTransition(f"没有待审定的{model._meta.verbose_name}")
+    return found
+
+
+@service
+def decide_unreasonable(ticket: Ticket, *, actor: User, approve: bool, note: str) -> Ticket:
+    """Decide a unit's unreasonable-claim application; approved, the order leaves the unit's assessment."""
+    step = begin(ticket, Action.DECIDE_UNREASONABLE, actor)
+    if not note.strip():
+        raise RuleViolation("请填写审定意见")
+    claim = _pending(UnreasonableClaim, ticket)
+    claim.status = Decision.APPROVED if approve else Decision.REJECTED
+    claim.decided_by, claim.decided_at, claim.decision_note = actor, step.at, note
+    claim.save()
+    return step.commit(note=f"{'认定' if approve else '不认定'}为不合理诉求：{note}",
+                       data={"claim": claim.pk, "approved": approve})
+
+
+@service
+def appeal(ticket: Ticket, *, actor: User, reason: str, unit: HandlingUnit | None = None) -> Ticket:
+    """A unit appeals its assessment on a closed order (考核申诉)."""
+    step = begin(ticket, Action.APPEAL, actor)
+    assignment = step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.COMPLETED])
+    if not reason.strip():
+        raise RuleViolation("请写明申诉理由")
+    if Appeal.objects.filter(ticket=ticket, unit=assignment.unit).exclude(status=Decision.REJECTED).exists():
+        raise RuleViolation("该工单已有申诉")
+    record = Appeal.objects.create(ticket=ticket, unit=assignment.unit, reason=reason, applicant=actor,
+                                   applied_at=step.at)
+    return step.commit(note=reason, data={"appeal": record.pk})
+
+
+@service
+def decide_appeal(ticket: Ticket, *, actor: User, uphold: bool, note: str) -> Ticket:
+    """Decide an appeal; upheld, the order leaves the unit's assessment."""
+    step = begin(ticket, Action.DECIDE_APPEAL, actor)
+    if not note.strip():
+        raise RuleViolation("请填写审定意见")
+    record = _pending(Appeal, ticket)
+    record.status = Decision.APPROVED if uphold else Decision.REJECTED
+    record.decided_by, record.decided_at, record.decision_note = actor, step.at, note
+    record.save()
+    return step.commit(note=f"申诉{'成立' if uphold else '不成立'}：{note}",
+                       data={"appeal": record.pk, "upheld": uphold})

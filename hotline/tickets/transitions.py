@@ -1,0 +1,101 @@
+"""The one transition table of the lifecycle (工单流转规则), enforced by every service.
+
+Each action names the statuses it may start from, the statuses it may lead to (empty = the status
+stays), who may take it, and whether the actor must act for the unit that holds the order.
+`docs/lifecycle.md` draws this table as a state diagram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.accounts.choices import Role
+from hotline.tickets.choices import Action, AssignmentStatus
+from hotline.tickets.choices import Status as S
+
+INTAKE = frozenset({Role.INTAKE, Role.DISPATCHER, Role.ADMIN})
+DISPATCH = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+REVIEW = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})
+VISIT = frozenset({Role.INSPECTOR, Role.INTAKE, Role.SUPERVISOR, Role.ADMIN})
+SUPERVISE = frozenset({Role.SUPERVISOR, Role.ADMIN})
+UNIT = frozenset({Role.UNIT_HANDLER, Role.UNIT_ADMIN})
+
+#: Statuses in which an order is still open (not finished).
+OPEN = frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS,
+                  S.AWAITING_CITIZEN, S.REPLIED, S.AWAITING_VISIT})
+HANDLING = frozenset({S.IN_PROGRESS, S.AWAITING_CITIZEN})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the table."""
+
+    sources: frozenset[str]
+    targets: frozenset[str]
+    roles: frozenset[str]
+    by_unit: bool = False  # the actor must be a member of the unit holding the assignment
+    anonymous: bool = False  # may be taken with no logged-in actor (citizen portal, integrations)
+
+    @property
+    def keeps_status(self) -> bool:
+        return not self.targets
+
+
+def _t(sources, targets=(), roles=INTAKE, **kw) -> Transition:  # noqa: ANN001
+    return Transition(frozenset(sources), frozenset(targets), frozenset(roles), **kw)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    Action.REGISTER: _t([""], [S.REGISTERED], INTAKE, anonymous=True),
+    Action.ANSWER_DIRECTLY: _t([S.REGISTERED], [S.ANSWERED]),
+    Action.TRANSFER: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.TRANSFERRED]),
+    Action.NOT_ACCEPT: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.NOT_ACCEPTED]),
+    Action.SEND_TO_DISPATCH: _t([S.REGISTERED], [S.PENDING_DISPATCH]),
+    Action.DISPATCH: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.DISPATCHED], DISPATCH),
+    Action.DESIGNATE: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.DISPATCHED], DISPATCH),
+    Action.SIGN: _t([S.DISPATCHED], [S.IN_PROGRESS], UNIT, by_unit=True),
+    Action.SIGN_ASSIST: _t([S.DISPATCHED, *HANDLING, S.REPLIED], [], UNIT, by_unit=True),
+    Action.RETURN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.RETURNED], UNIT, by_unit=True),
+    Action.ACCEPT_RETURN: _t([S.RETURNED], [S.PENDING_DISPATCH], DISPATCH),
+    Action.REJECT_RETURN: _t([S.RETURNED], [S.DISPATCHED, S.IN_PROGRESS], DISPATCH),
+    Action.REQUEST_EXTENSION: _t(HANDLING, [], UNIT, by_unit=True),
+    Action.APPROVE_EXTENSION: _t([S.DISPATCHED, *HANDLING, S.REPLIED], [], DISPATCH),
+    Action.DENY_EXTENSION: _t([S.DISPATCHED, *HANDLING, S.REPLIED, S.RETURNED], [], DISPATCH),
+    Action.REQUEST_INFO: _t([S.IN_PROGRESS], [S.AWAITING_CITIZEN], UNIT, by_unit=True),
+    Action.RESUME: _t([S.AWAITING_CITIZEN], [S.IN_PROGRESS], UNIT | INTAKE, by_unit=True),
+    Action.REPLY: _t([S.IN_PROGRESS], [S.REPLIED], UNIT, by_unit=True),
+    Action.ASSIST_REPLY: _t([S.DISPATCHED, *HANDLING, S.REPLIED], [], UNIT, by_unit=True),
+    Action.APPROVE_REPLY: _t([S.REPLIED], [S.AWAITING_VISIT], REVIEW),
+    Action.SEND_BACK: _t([S.REPLIED], [S.IN_PROGRESS], REVIEW),
+    Action.RETURN_VISIT: _t([S.AWAITING_VISIT], [S.CLOSED, S.IN_PROGRESS], VISIT),
+    Action.REOPEN: _t([S.CLOSED, S.ANSWERED], [S.PENDING_DISPATCH], REVIEW),
+    Action.MERGE: _t(OPEN - {S.AWAITING_VISIT, S.REPLIED}, [S.MERGED], DISPATCH),
+    Action.MERGE_INTO: _t(OPEN | {S.CLOSED, S.ANSWERED}, [], DISPATCH),
+    Action.SUPERVISE: _t([S.DISPATCHED, S.RETURNED, *HANDLING, S.REPLIED, S.AWAITING_VISIT], [], SUPERVISE),
+    Action.APPLY_UNREASONABLE: _t([*HANDLING, S.REPLIED, S.AWAITING_VISIT], [], UNIT, by_unit=True),
+    Action.DECIDE_UNREASONABLE: _t(OPEN | {S.CLOSED}, [], SUPERVISE),
+    Action.APPEAL: _t([S.CLOSED], [], UNIT, by_unit=True),
+    Action.DECIDE_APPEAL: _t([S.CLOSED, *OPEN], [], SUPERVISE),
+}
+
+#: Actions that a closed order accepts; all of them leave the order's own fields untouched except REOPEN.
+CLOSED_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if S.CLOSED in t.sources)
+
+#: Moves of one unit's assignment (the unit-level part of the lifecycle).
+ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    AssignmentStatus.PENDING_SIGN: frozenset({AssignmentStatus.SIGNED, AssignmentStatus.RETURNED,
+                                              AssignmentStatus.WITHDRAWN}),
+    AssignmentStatus.SIGNED: frozenset({AssignmentStatus.RETURNED, AssignmentStatus.REPLIED,
+                                        AssignmentStatus.WITHDRAWN}),
+    AssignmentStatus.RETURNED: frozenset({AssignmentStatus.WITHDRAWN, AssignmentStatus.PENDING_SIGN,
+                                          AssignmentStatus.SIGNED}),
+    AssignmentStatus.REPLIED: frozenset({AssignmentStatus.SIGNED, AssignmentStatus.COMPLETED,
+                                         AssignmentStatus.WITHDRAWN}),
+    AssignmentStatus.COMPLETED: frozenset({AssignmentStatus.SIGNED}),
+    AssignmentStatus.WITHDRAWN: frozenset(),
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    """Every action the table allows from this status (before role and unit checks)."""
+    return [action for action, row in TRANSITIONS.items() if status in row.sources]
