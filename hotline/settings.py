@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "hotline.orgs",
     "hotline.taxonomy",
     "hotline.sla",
+    "hotline.routing",
     "hotline.tickets",
     "hotline.demo",
 ]
@@ -76,8 +77,9 @@ DATABASES = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("HOTLINE_DB", str(VAR_DIR / "hotline.sqlite3")),
         "OPTIONS": _SQLITE_OPTIONS,
-        # A file, not memory, so that tests with several threads share one database.
-        "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+        # A file, not memory, so that tests with several threads share one database; one file per
+        # test process, so that parallel runs never clobber each other.
+        "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
     }
 }
 
@@ -99,6 +101,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "hotline" / "static"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGGING = {

@@ -83,9 +83,16 @@ def load_overrides_from_db() -> None:
     """
     global _state
     try:
+        from django.db import connection, transaction
+
         from hotline.sla.models import CalendarOverride
 
-        mapping = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
+        rows = CalendarOverride.objects.values_list("date", "is_working_day")
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a failed read must not break the caller's transaction
+                mapping = dict(rows)
+        else:
+            mapping = dict(rows)
     except Exception as exc:  # a missing table, a blocked or async context: the calendar must still work
         logger.warning("Calendar overrides not loaded, using the official calendar only: %s", exc)
         logger.debug("Calendar override load failure", exc_info=True)

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hotline.sla.choices import LimitUnit
+from hotline.taxonomy.choices import Urgency
 
 
 class SlaPolicy(models.Model):
@@ -20,7 +21,8 @@ class SlaPolicy(models.Model):
     """
 
     name = models.CharField(_("名称"), max_length=100)
-    urgency = models.CharField(_("紧急程度"), max_length=16, blank=True, help_text=_("空 = 任意"))
+    urgency = models.CharField(_("紧急程度"), max_length=16, blank=True, choices=Urgency.choices,
+                               help_text=_("空 = 任意"))
     category = models.ForeignKey(
         "taxonomy.Category", verbose_name=_("分类"), null=True, blank=True, on_delete=models.PROTECT,
         help_text=_("适用于该分类及其下级分类；空 = 任意"),

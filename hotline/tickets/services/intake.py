@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.db import transaction
@@ -53,8 +53,7 @@ def register(draft: TicketDraft, *, actor: User | None) -> Ticket:
         raise RuleViolation("诉求内容不能为空")
     at = clock.now()
     ticket = Ticket(
-        **asdict(draft) | {"category": draft.category, "district": draft.district, "street": draft.street,
-                           "community": draft.community},
+        **{f.name: getattr(draft, f.name) for f in fields(draft)},
         status=Status.REGISTERED, version=1, registered_at=at, registered_by=actor,
         query_code=f"{secrets.randbelow(10**6):06d}",
     )

@@ -39,7 +39,7 @@ def approve_reply(ticket: Ticket, *, actor: User, note: str = "") -> Ticket:
                        data={"reply": answer.pk})
 
 
-def _rehandle(step: Step, reason: str) -> Ticket:
+def _rehandle(step: Step, reason: str, data: dict | None = None) -> Ticket:
     """Send the order back to its lead unit with a fresh reply deadline (重办)."""
     ticket = step.ticket
     lead = step.lead()
@@ -52,7 +52,7 @@ def _rehandle(step: Step, reason: str) -> Ticket:
     sla.start_phase(ticket, started_at=ticket.phase_started_at or step.at, due=ticket.close_due,
                     basis=ticket.close_basis, ratio=float(policy.yellow_ratio))
     ticket.light = sla.light_at(ticket.phase_yellow_at, ticket.phase_due, step.at)
-    return step.commit(Status.IN_PROGRESS, note=reason, public=True)
+    return step.commit(Status.IN_PROGRESS, note=reason, data=data, public=True)
 
 
 @service
@@ -101,8 +101,8 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
         sla.stop_phase(ticket)
         label = Satisfaction(satisfaction).label
         return step.commit(Status.CLOSED, note=note or f"回访：{label}，办结", data=data, public=True)
-    step.data = data  # type: ignore[attr-defined]
-    return _rehandle(step, note or f"回访{'未解决' if not resolved else Satisfaction(satisfaction).label}，退回重办")
+    verdict = "未解决" if not resolved else Satisfaction(satisfaction).label
+    return _rehandle(step, note or f"回访{verdict}，退回重办", data)
 
 
 @service

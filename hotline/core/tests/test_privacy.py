@@ -1,0 +1,65 @@
+"""Masked caller phones (号码脱敏)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from hotline.accounts.choices import CENTRE_ROLES, UNIT_ROLES
+from hotline.core.privacy import mask_phone, phone_for
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812341234", "138****1234"),
+        ("02512345678", "025******78"),  # landline with area code: 11 digits but not a mobile
+        ("010-62345678", "010*******78"),
+        ("12345", "1****"),
+        ("110", "1**"),
+        ("", ""),
+        ("  13812341234 ", "138****1234"),
+    ],
+)
+def test_mask_phone(phone: str, masked: str) -> None:
+    """Mobiles keep 3 + 4 digits, other numbers 3 + 2; short ones keep only the first character."""
+    assert mask_phone(phone) == masked
+
+
+def test_mask_phone_never_returns_the_full_number() -> None:
+    """Whatever the length, a non-empty number comes back changed."""
+    for n in range(1, 20):
+        phone = "9" * n
+        assert mask_phone(phone) != phone
+        assert len(mask_phone(phone)) == n
+
+
+def _user(role: str, authenticated: bool = True) -> SimpleNamespace:
+    return SimpleNamespace(role=role, is_authenticated=authenticated)
+
+
+@pytest.mark.parametrize("role", sorted(CENTRE_ROLES))
+def test_centre_staff_see_the_full_number(role: str) -> None:
+    """Every centre role needs the number to call back."""
+    ticket = SimpleNamespace(caller_phone="13812341234")
+    assert phone_for(ticket, _user(role)) == "13812341234"
+
+
+@pytest.mark.parametrize("role", sorted(UNIT_ROLES))
+def test_unit_staff_see_a_masked_number(role: str) -> None:
+    """Handling units see the number masked."""
+    ticket = SimpleNamespace(caller_phone="13812341234")
+    assert phone_for(ticket, _user(role)) == "138****1234"
+
+
+def test_anonymous_or_missing_user_sees_a_masked_number() -> None:
+    """No logged-in centre user, no full number."""
+    ticket = SimpleNamespace(caller_phone="13812341234")
+    assert phone_for(ticket, None) == "138****1234"
+    assert phone_for(ticket, _user("intake", authenticated=False)) == "138****1234"
+
+
+def test_empty_phone_stays_empty() -> None:
+    """Nothing to show, nothing to mask."""
+    assert phone_for(SimpleNamespace(caller_phone=""), _user("unit_handler")) == ""
