@@ -1,0 +1,91 @@
+"""Loading the whole demo centre: taxonomy, units, people and the orders' 90 days of history (idempotent)."""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count
+
+from hotline.accounts.models import User
+from hotline.core import clock
+from hotline.demo.classify import Classifier
+from hotline.demo.messages import load_messages, load_replies, pick_messages
+from hotline.demo.orders import ReplyPool, plan_orders
+from hotline.demo.orgs import CityUnits, build_units
+from hotline.demo.users import UnitStaff, build_users
+from hotline.demo.walk import Sim, play
+from hotline.taxonomy.services import load_taxonomy
+from hotline.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ORDERS = 2000
+DEFAULT_SEED = 12345
+
+
+@dataclass
+class DemoResult:
+    """What a demo load did."""
+
+    categories: int = 0
+    units: int = 0
+    users: list[User] = field(default_factory=list)
+    orders: int = 0
+    steps: int = 0
+    skipped: bool = False
+    seconds: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def demo_orders_exist(messages_first_text: str) -> bool:
+    """Whether the demo orders were loaded before: an order holds the first demo message's text."""
+    return Ticket.objects.filter(description=messages_first_text).exists()
+
+
+def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoResult:
+    """Load the demo centre of A市; units, users and taxonomy are refreshed, orders are loaded only once."""
+    started = _time.monotonic()
+    result = DemoResult()
+    now = now or clock.now()
+    with transaction.atomic():
+        result.categories = load_taxonomy()
+        city = build_units()
+        result.units = len(city.by_code)
+        result.users = build_users(city)
+        messages = pick_messages(load_messages(), orders)
+        if not messages or demo_orders_exist(messages[0].text):
+            result.skipped = True
+        else:
+            result.steps = _load_orders(messages, city, now=now, seed=seed)
+            result.orders = len(messages)
+    if not result.skipped:
+        _sweep(now)
+    result.statuses = dict(Ticket.objects.order_by().values_list("status").annotate(n=Count("id")))
+    result.seconds = _time.monotonic() - started
+    return result
+
+
+def _load_orders(messages: list, city: CityUnits, *, now: datetime, seed: int) -> int:
+    """Plan the orders and walk them through the services; returns the number of steps taken."""
+    classifier = Classifier()
+    plans = plan_orders(messages, now=now, seed=seed, city=city, classifier=classifier,
+                        replies=ReplyPool(load_replies(), classifier))
+    users = {u.username: u for u in User.objects.filter(
+        username__in=["agent1", "agent2", "dispatcher", "supervisor", "inspector"])}
+    sim = Sim(agents=[users["agent1"], users["agent2"]], dispatcher=users["dispatcher"],
+              supervisor=users["supervisor"], inspector=users["inspector"], staff=UnitStaff(), now=now, seed=seed)
+    return play(plans, sim)
+
+
+def _sweep(now: datetime) -> None:
+    """Bring every traffic light up to now, if the SLA sweep exists in this build."""
+    try:
+        from hotline.sla.sweep import sweep
+    except ImportError:
+        logger.info("hotline.sla.sweep not available; lights stay as of each order's last step")
+        return
+    sweep(now)

@@ -1,0 +1,138 @@
+"""`hotline demo`: the demo city, its people and orders walked through the real services, loaded once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from hotline.accounts.choices import Role
+from hotline.accounts.models import Membership, User
+from hotline.demo.messages import derive_title, load_messages, pick_messages
+from hotline.demo.users import DEMO_ACCOUNTS, DEMO_PASSWORD, accounts_markdown
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.models import Category
+from hotline.tickets.choices import Status
+from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "demo-accounts.md"
+ORDERS = 120
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count()
+            for model in (Ticket, TimelineEvent, Assignment, HandlingUnit, User, Membership, Category)}
+
+
+@pytest.fixture
+def fast_hasher(settings) -> None:  # noqa: ANN001
+    """A cheap password hasher: the demo's hashing is not what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.mark.django_db
+def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None) -> None:
+    """Units tree, a user per role, 120 orders over many statuses with gap-free timelines; a rerun adds nothing."""
+    out = StringIO()
+    call_command("demo", orders=ORDERS, stdout=out)
+    text = out.getvalue()
+    assert "agent1" in text and "已办结" in text
+
+    # The organisation tree of A市.
+    centre = HandlingUnit.objects.get(code="CENTRE", kind=UnitKind.CENTRE)
+    city_units = HandlingUnit.objects.filter(parent=centre, kind__in=[UnitKind.DEPARTMENT, UnitKind.UTILITY])
+    assert city_units.count() >= 12
+    assert city_units.filter(kind=UnitKind.UTILITY).count() == 4
+    districts = HandlingUnit.objects.filter(kind=UnitKind.DISTRICT, parent=centre)
+    assert sorted(districts.values_list("code", flat=True)) == [f"D-A{i}" for i in range(1, 7)]
+    for district in districts:
+        streets = district.children.filter(kind=UnitKind.STREET)
+        assert 3 <= streets.count() <= 4
+        for street in streets:
+            assert 2 <= street.children.filter(kind=UnitKind.COMMUNITY).count() <= 3
+
+    # People: every role, the admin can use the Django admin, the demo password works.
+    assert set(Role.values) <= set(User.objects.values_list("role", flat=True))
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser and admin.role == Role.ADMIN
+    assert User.objects.get(username="agent1").check_password(DEMO_PASSWORD)
+    zhujian = User.objects.get(username="zhujian")
+    assert list(zhujian.units.values_list("code", flat=True)) == ["DEPT-ZJ"]
+
+    # Orders: the count, many statuses, timelines 1..version with no gaps, nothing after now.
+    assert Ticket.objects.count() == ORDERS
+    statuses = Counter(Ticket.objects.values_list("status", flat=True))
+    assert len(statuses) >= 8, statuses
+    assert statuses[Status.CLOSED] > ORDERS / 3
+    assert statuses[Status.ANSWERED] > 0
+    seqs: dict[int, list[int]] = {}
+    for ticket_id, seq in TimelineEvent.objects.order_by("ticket_id", "seq").values_list("ticket_id", "seq"):
+        seqs.setdefault(ticket_id, []).append(seq)
+    for ticket_id, version in Ticket.objects.values_list("id", "version"):
+        assert seqs[ticket_id] == list(range(1, version + 1)), ticket_id
+    assert not Ticket.objects.filter(registered_at__gt=TimelineEvent.objects.order_by("-at").first().at).exists()
+    actions = set(TimelineEvent.objects.values_list("action", flat=True))
+    assert {"register", "answer_directly", "dispatch", "sign", "reply", "approve_reply", "return_visit"} <= actions
+    # Every step was taken by someone allowed to: unit steps by members of the unit.
+    for event in TimelineEvent.objects.filter(action__in=["sign", "reply", "return"]).select_related("actor", "unit"):
+        assert Membership.objects.filter(user=event.actor, unit=event.unit).exists()
+    # Each dispatched order's lead is a real unit (not the centre), each order has a category and a place.
+    assert not Assignment.objects.filter(unit=centre).exists()
+    assert not Ticket.objects.filter(category__isnull=True).exists()
+    assert not Ticket.objects.filter(district__isnull=True).exists()
+
+    # Running it again loads nothing twice.
+    before = _counts()
+    out = StringIO()
+    call_command("demo", orders=ORDERS, stdout=out)
+    assert "已存在" in out.getvalue()
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_the_first_message_marks_the_demo_for_any_order_count(fast_hasher: None) -> None:
+    """A second run with another --orders still finds the demo: the first message is in every selection."""
+    messages = load_messages()
+    assert pick_messages(messages, 30)[0] == pick_messages(messages, 2000)[0] == messages[0]
+    call_command("demo", orders=30, stdout=StringIO())
+    call_command("demo", orders=50, stdout=StringIO())
+    assert Ticket.objects.count() == 30
+    assert Ticket.objects.values("status").annotate(n=Count("id")).count() >= 2
+
+
+def test_titles_come_from_the_subject_or_the_first_sentence() -> None:
+    """At most 40 characters; an empty subject takes the first sentence of the text."""
+    assert derive_title(" 小区停水 ", "正文") == "小区停水"
+    assert derive_title("", "\n\t我家楼下烧烤摊油烟很大。晚上也吵。") == "我家楼下烧烤摊油烟很大"
+    assert len(derive_title("", "很长" * 50)) == 40
+
+
+def test_demo_accounts_doc_matches_the_constant() -> None:
+    """docs/demo-accounts.md is the table written from DEMO_ACCOUNTS."""
+    assert accounts_markdown() in DOC.read_text(encoding="utf-8")
+    assert len(DEMO_ACCOUNTS) == accounts_markdown().count("\n") - 2
+
+
+@pytest.mark.django_db
+def test_messages_get_a_category_and_the_unit_that_holds_the_power() -> None:
+    """Utilities go to the utility, neighbourhood matters to the street, the rest by the first level."""
+    from hotline.demo.classify import Classifier, lead_code
+    from hotline.taxonomy.services import load_taxonomy
+
+    load_taxonomy()
+    classifier = Classifier()
+    water, _ = classifier.classify("我们小区已经停水三天了，自来水水压也很低", "城乡建设")
+    assert water.full_name == "城乡建设/城市建设和市政管理/自来水供应"
+    assert lead_code(water, "") == "UTIL-WATER"
+    estate, _ = classifier.classify("小区物业不作为，物业费却年年涨，业委会也不管", "城乡建设")
+    assert lead_code(estate, "") == "STREET"
+    wages, _ = classifier.classify("公司拖欠工资半年了，老板跑路", "劳动和社会保障")
+    assert wages.full_name == "劳动和社会保障/工资福利/工资发放"
+    assert lead_code(wages, "") == "DEPT-RS"
+    nothing, score = classifier.classify("啊啊啊", "交通运输")
+    assert (nothing.full_name, score) == ("交通运输/其他/其他", 0)

@@ -1,0 +1,22 @@
+"""`hotline load-taxonomy`: load the three-level category taxonomy (诉求分类), idempotently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from hotline.taxonomy.services import load_taxonomy
+
+
+class Command(BaseCommand):
+    help = "加载三级诉求分类（hotline/data/taxonomy.csv），可重复执行。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """The optional path of another taxonomy file."""
+        parser.add_argument("--path", default=None, help="分类 CSV 文件（列：一级分类,二级分类,三级分类）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Load the taxonomy and print how many categories it has."""
+        count = load_taxonomy(options["path"])
+        self.stdout.write(f"已加载诉求分类 {count} 个")
