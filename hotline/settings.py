@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "hotline.sla",
     "hotline.routing",
     "hotline.tickets",
+    "hotline.attachments",
+    "hotline.workbench",
     "hotline.demo",
 ]
 
@@ -100,7 +102,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = VAR_DIR / "media"  # attachments; served only through permission-checked views
+MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 STATICFILES_DIRS = [BASE_DIR / "hotline" / "static"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

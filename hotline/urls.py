@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hotline.accounts.urls")),
     path("healthz", healthz, name="healthz"),
+    path("", include("hotline.workbench.urls")),
     path("", include("hotline.tickets.urls")),
 ]

@@ -62,6 +62,7 @@ class Action(models.TextChoices):
     DECIDE_UNREASONABLE = "decide_unreasonable", _("审定不合理诉求")
     APPEAL = "appeal", _("考核申诉")
     DECIDE_APPEAL = "decide_appeal", _("审定申诉")
+    ATTACH = "attach", _("上传附件")
 
 
 class Channel(models.TextChoices):

@@ -67,6 +67,7 @@ RECORDS: dict[str, Record] = {
     Action.DECIDE_UNREASONABLE: Record("`UnreasonableClaim` approved or rejected", "claim, approved"),
     Action.APPEAL: Record("`Appeal` (pending)", "appeal"),
     Action.DECIDE_APPEAL: Record("`Appeal` upheld or rejected", "appeal, upheld"),
+    Action.ATTACH: Record("one `Attachment` (type checked by content, size limited, sha256)", "attachment, kind"),
 }
 
 _STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}

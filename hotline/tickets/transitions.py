@@ -76,6 +76,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.DECIDE_UNREASONABLE: _t(OPEN | {S.CLOSED}, [], SUPERVISE),
     Action.APPEAL: _t([S.CLOSED], [], UNIT, by_unit=True),
     Action.DECIDE_APPEAL: _t([S.CLOSED, *OPEN], [], SUPERVISE),
+    Action.ATTACH: _t(OPEN, [], INTAKE | DISPATCH | UNIT | REVIEW, anonymous=True),
 }
 
 #: Actions that a closed order accepts; all of them leave the order's own fields untouched except REOPEN.

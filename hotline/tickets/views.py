@@ -85,26 +85,35 @@ def order_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-@require_GET
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    """One order with its units, replies, return visits and full timeline; 404 when not visible."""
-    ticket = get_object_or_404(
-        Ticket.objects.visible_to(request.user).select_related(
-            "category", "registered_by", "district", "street", "community", "master", "sla_policy"),
-        number=number,
-    )
+def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
+    """Everything the detail page shows about one (visible) order."""
     user = request.user
     show_caller = user.is_centre_staff or not ticket.is_anonymous
-    context = {
+    return {
         "ticket": ticket,
         "phone": phone_for(ticket, user),
         "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
         "assignments": ticket.assignments.select_related("unit").order_by("dispatched_at", "id"),
         "replies": ticket.replies.select_related("assignment__unit", "author"),
         "visits": ticket.visits.select_related("visitor"),
+        "attachments": ticket.attachments.all(),
         "timeline": ticket.timeline.select_related("unit").order_by("seq"),
     }
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """One order with its units, replies, return visits, full timeline and the steps this person may take."""
+    from hotline.workbench.views import step_forms
+
+    ticket = get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related(
+            "category", "registered_by", "district", "street", "community", "master", "sla_policy"),
+        number=number,
+    )
+    context = detail_context(request, ticket)
+    context["steps"] = step_forms(ticket, request.user)
     return render(request, "tickets/detail.html", context)
 
 

@@ -24,6 +24,7 @@ from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole
 from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+from hotline.tickets.signals import ticket_changed
 from hotline.tickets.transitions import ASSIGNMENT_TRANSITIONS, TRANSITIONS
 
 #: Fields of Ticket that services may change (everything but identity and `updated_at`).
@@ -119,12 +120,20 @@ class Step:
         for a in self.touched:
             a.save()
         ticket.save(update_fields=[*_TICKET_FIELDS, "updated_at"] if ticket.pk else None)
-        TimelineEvent.objects.create(
+        event = TimelineEvent.objects.create(
             ticket=ticket, seq=ticket.version, at=self.at, actor=self.actor, actor_label=actor_label(self.actor),
             unit=self.unit, action=self.action, from_status=self.before, to_status=target, note=note,
             data=data or {}, is_public=public,
         )
+        announce(event)
         return ticket
+
+
+def announce(event: TimelineEvent) -> None:
+    """Tell receivers of `ticket_changed` about the step once the transaction has committed."""
+    payload = {"ticket_id": event.ticket_id, "event_id": event.pk, "action": event.action,
+               "from_status": event.from_status, "to_status": event.to_status}
+    transaction.on_commit(lambda: ticket_changed.send(sender=Ticket, **payload))
 
 
 def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
@@ -135,13 +144,19 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lifecycle services must run inside transaction.atomic")
-    expected = ticket.version
-    fresh = Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("version", "status").first()
+    fresh = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("sla_policy", "category__parent__parent")
+        .filter(pk=ticket.pk)
+        .first()
+    )
     if fresh is None:
         raise InvalidTransition("工单不存在")
-    if fresh[0] != expected:
+    if fresh.version != ticket.version:
         raise ConflictError("工单已被他人处理，请刷新后重试")
-    ticket.refresh_from_db()
+    for f in Ticket._meta.concrete_fields:
+        setattr(ticket, f.attname, getattr(fresh, f.attname))
+    ticket._state.fields_cache = dict(fresh._state.fields_cache)
     row = TRANSITIONS[action]
     if ticket.status not in row.sources:
         raise InvalidTransition(

@@ -17,7 +17,7 @@ from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Action, Channel, EmergencyService, NotAcceptedReason, Status
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket, TimelineEvent
-from hotline.tickets.services._core import actor_label, begin, check_role, service
+from hotline.tickets.services._core import actor_label, announce, begin, check_role, service
 
 
 @dataclass
@@ -61,10 +61,11 @@ def register(draft: TicketDraft, *, actor: User | None) -> Ticket:
     ticket.save()
     ticket.number = f"{timezone.localtime(at):%Y%m%d}{ticket.pk:07d}"
     ticket.save(update_fields=["number"])
-    TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         ticket=ticket, seq=1, at=at, actor=actor, actor_label=actor_label(actor), action=Action.REGISTER,
         from_status="", to_status=Status.REGISTERED, note=f"渠道：{ticket.get_channel_display()}", is_public=True,
     )
+    announce(event)
     return ticket
 
 

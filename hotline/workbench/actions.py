@@ -1,0 +1,88 @@
+"""The registry that ties each lifecycle step to its form and its service call.
+
+Pages, bulk actions and (later) the API find a step here by its Action value; the view stays a few
+lines: check the step is available, validate the form, call `perform`, report the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from hotline.accounts.models import User
+from hotline.tickets import services as s
+from hotline.tickets.choices import Action
+from hotline.tickets.models import Ticket
+from hotline.workbench import forms as f
+
+Perform = Callable[[Ticket, User, dict[str, Any]], Ticket]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step as the workbench offers it."""
+
+    action: str
+    form: type[forms.Form]
+    perform: Perform
+    danger: bool = False  # shown apart, asks for confirmation
+
+    @property
+    def label(self) -> str:
+        return str(Action(self.action).label)
+
+
+def _spec(action: str, form: type[forms.Form], perform: Perform, danger: bool = False) -> StepSpec:
+    return StepSpec(action, form, perform, danger)
+
+
+STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
+    _spec(Action.ANSWER_DIRECTLY, f.AnswerForm, lambda t, u, d: s.answer_directly(t, actor=u, answer=d["answer"])),
+    _spec(Action.TRANSFER, f.TransferForm, lambda t, u, d: s.transfer(t, actor=u, to=d["to"], note=d["note"]),
+          danger=True),
+    _spec(Action.NOT_ACCEPT, f.NotAcceptForm,
+          lambda t, u, d: s.not_accept(t, actor=u, reason=d["reason"], note=d["note"]), danger=True),
+    _spec(Action.SEND_TO_DISPATCH, f.NoteForm, lambda t, u, d: s.send_to_dispatch(t, actor=u, note=d["note"])),
+    _spec(Action.DISPATCH, f.DispatchForm,
+          lambda t, u, d: s.dispatch(t, actor=u, lead=d["lead"], assisting=list(d["assisting"]),
+                                     designate=d["designate"], note=d["note"])),
+    _spec(Action.SIGN, forms.Form, lambda t, u, d: s.sign(t, actor=u)),
+    _spec(Action.SIGN_ASSIST, forms.Form, lambda t, u, d: s.sign(t, actor=u)),
+    _spec(Action.RETURN, f.ReturnForm,
+          lambda t, u, d: s.return_order(t, actor=u, reason_code=d["reason_code"], reason=d["reason"],
+                                         suggested_unit=d["suggested_unit"]), danger=True),
+    _spec(Action.ACCEPT_RETURN, f.AcceptReturnForm,
+          lambda t, u, d: s.accept_return(t, actor=u, note=d["note"], lead=d["lead"],
+                                          assisting=list(d["assisting"]), designate=d["designate"])),
+    _spec(Action.REJECT_RETURN, f.RequiredNoteForm, lambda t, u, d: s.reject_return(t, actor=u, note=d["note"])),
+    _spec(Action.REQUEST_EXTENSION, f.ExtensionForm,
+          lambda t, u, d: s.request_extension(t, actor=u, days=d["days"], reason=d["reason"])),
+    _spec(Action.APPROVE_EXTENSION, f.ApproveExtensionForm,
+          lambda t, u, d: s.approve_extension(t, actor=u, days=d["days"], note=d["note"])),
+    _spec(Action.DENY_EXTENSION, f.RequiredNoteForm, lambda t, u, d: s.deny_extension(t, actor=u, note=d["note"])),
+    _spec(Action.REQUEST_INFO, f.QuestionForm, lambda t, u, d: s.request_info(t, actor=u, question=d["question"])),
+    _spec(Action.RESUME, f.NoteForm, lambda t, u, d: s.resume(t, actor=u, note=d["note"])),
+    _spec(Action.REPLY, f.ReplyForm, lambda t, u, d: s.reply(t, actor=u, **d)),
+    _spec(Action.ASSIST_REPLY, f.ReplyForm, lambda t, u, d: s.reply(t, actor=u, **d)),
+    _spec(Action.APPROVE_REPLY, f.NoteForm, lambda t, u, d: s.approve_reply(t, actor=u, note=d["note"])),
+    _spec(Action.SEND_BACK, f.SendBackForm, lambda t, u, d: s.send_back(t, actor=u, reason=d["reason"])),
+    _spec(Action.RETURN_VISIT, f.VisitForm,
+          lambda t, u, d: s.record_return_visit(t, actor=u, contacted=d["contacted"], resolved=d["resolved"],
+                                                satisfaction=d["satisfaction"], method=d["method"],
+                                                note=d["note"])),
+    _spec(Action.REOPEN, f.ReasonForm, lambda t, u, d: s.reopen(t, actor=u, reason=d["reason"]), danger=True),
+    _spec(Action.MERGE, f.MergeForm,
+          lambda t, u, d: s.merge(t, actor=u, master=d["master_number"], note=d["note"]), danger=True),
+    _spec(Action.SUPERVISE, f.SuperviseForm,
+          lambda t, u, d: s.supervise(t, actor=u, kind=d["kind"], level=d["level"], note=d["note"])),
+    _spec(Action.APPLY_UNREASONABLE, f.ReasonForm,
+          lambda t, u, d: s.apply_unreasonable(t, actor=u, reason=d["reason"])),
+    _spec(Action.DECIDE_UNREASONABLE, f.DecisionForm,
+          lambda t, u, d: s.decide_unreasonable(t, actor=u, approve=d["approve"], note=d["note"])),
+    _spec(Action.APPEAL, f.ReasonForm, lambda t, u, d: s.appeal(t, actor=u, reason=d["reason"])),
+    _spec(Action.DECIDE_APPEAL, f.DecisionForm,
+          lambda t, u, d: s.decide_appeal(t, actor=u, uphold=d["approve"], note=d["note"])),
+]}

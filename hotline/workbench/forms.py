@@ -1,0 +1,148 @@
+"""One form per lifecycle step: it validates what the person typed (the 400s); the service decides."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.tickets.choices import (
+    EmergencyService,
+    NotAcceptedReason,
+    ReturnReason,
+    Satisfaction,
+    SupervisionKind,
+    SupervisionLevel,
+    VisitMethod,
+)
+from hotline.tickets.models import Ticket
+
+TEXT = forms.Textarea(attrs={"rows": 3})
+YES_NO = [("1", _("是")), ("0", _("否"))]
+
+
+def _handling_units():  # noqa: ANN202
+    return HandlingUnit.objects.filter(is_active=True).exclude(kind=UnitKind.CENTRE).order_by("path")
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, widget=TEXT, max_length=2000)
+
+
+class RequiredNoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), widget=TEXT, max_length=2000)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复内容"), widget=TEXT, max_length=4000)
+
+
+class TransferForm(forms.Form):
+    to = forms.ChoiceField(label=_("转至"), choices=EmergencyService.choices)
+    note = forms.CharField(label=_("说明"), required=False, widget=TEXT, max_length=2000)
+
+
+class NotAcceptForm(forms.Form):
+    reason = forms.ChoiceField(label=_("不予受理原因"), choices=NotAcceptedReason.choices)
+    note = forms.CharField(label=_("告知内容"), required=False, widget=TEXT, max_length=2000)
+
+
+class DispatchForm(forms.Form):
+    lead = forms.ModelChoiceField(label=_("主办单位"), queryset=HandlingUnit.objects.none())
+    assisting = forms.ModelMultipleChoiceField(label=_("协办单位"), required=False,
+                                               queryset=HandlingUnit.objects.none(),
+                                               widget=forms.SelectMultiple(attrs={"size": 6}))
+    designate = forms.BooleanField(label=_("指定派单（不得退单）"), required=False)
+    note = forms.CharField(label=_("派单说明"), required=False, widget=TEXT, max_length=2000)
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = _handling_units()
+        self.fields["assisting"].queryset = _handling_units()
+
+
+class AcceptReturnForm(DispatchForm):
+    """Agree to the return; choose a new lead to re-dispatch at once, or leave it for the dispatch queue."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].required = False
+        self.fields["lead"].label = _("改派主办单位（可选）")
+        self.fields["note"].label = _("审核意见")
+
+
+class ReturnForm(forms.Form):
+    reason_code = forms.ChoiceField(label=_("退单原因"), choices=ReturnReason.choices)
+    reason = forms.CharField(label=_("退单说明"), widget=TEXT, max_length=2000)
+    suggested_unit = forms.ModelChoiceField(label=_("建议承办单位"), required=False,
+                                            queryset=HandlingUnit.objects.none())
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["suggested_unit"].queryset = _handling_units()
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("延期工作日数"), min_value=1, max_value=30)
+    reason = forms.CharField(label=_("延期理由（将告知群众）"), widget=TEXT, max_length=2000)
+
+
+class ApproveExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("批准工作日数（空 = 按申请）"), min_value=1, max_value=30, required=False)
+    note = forms.CharField(label=_("审批意见"), required=False, widget=TEXT, max_length=2000)
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(label=_("需群众补充的内容"), widget=TEXT, max_length=2000)
+
+
+class ReplyForm(forms.Form):
+    content = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 5}), max_length=8000)
+    public_reply = forms.CharField(label=_("公开答复内容"), required=False, widget=TEXT, max_length=8000)
+    is_truthful = forms.NullBooleanField(label=_("诉求属实"), required=False)
+    contacted = forms.TypedChoiceField(label=_("已联系群众"), choices=YES_NO, coerce=lambda v: v == "1")
+    resolved = forms.TypedChoiceField(label=_("是否解决"), choices=YES_NO, coerce=lambda v: v == "1")
+    unresolved_reason = forms.CharField(label=_("未解决原因"), required=False, widget=TEXT, max_length=2000)
+    beyond_duty = forms.BooleanField(label=_("超出本单位职责"), required=False)
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(label=_("退回重办理由"), widget=TEXT, max_length=2000)
+
+
+class VisitForm(forms.Form):
+    method = forms.ChoiceField(label=_("回访方式"), choices=VisitMethod.choices)
+    contacted = forms.TypedChoiceField(label=_("联系上群众"), choices=YES_NO, coerce=lambda v: v == "1")
+    resolved = forms.TypedChoiceField(label=_("问题已解决"), choices=[("", "—"), *YES_NO], required=False,
+                                      coerce=lambda v: v == "1", empty_value=None)
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=[("", "—"), *Satisfaction.choices], required=False)
+    note = forms.CharField(label=_("回访记录"), required=False, widget=TEXT, max_length=2000)
+
+
+class MergeForm(forms.Form):
+    master_number = forms.CharField(label=_("主工单编号"), max_length=20)
+    note = forms.CharField(label=_("说明"), required=False, widget=TEXT, max_length=2000)
+
+    def clean_master_number(self) -> Ticket:
+        number = self.cleaned_data["master_number"].strip()
+        master = Ticket.objects.filter(number=number).first()
+        if master is None:
+            raise forms.ValidationError(_("找不到该工单"))
+        return master
+
+
+class SuperviseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=SupervisionKind.choices)
+    level = forms.TypedChoiceField(label=_("督办级别"), choices=SupervisionLevel.choices, coerce=int)
+    note = forms.CharField(label=_("督办意见"), widget=TEXT, max_length=2000)
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(label=_("审定结果"), choices=[("1", _("同意/成立")), ("0", _("驳回/不成立"))],
+                                     coerce=lambda v: v == "1")
+    note = forms.CharField(label=_("审定意见"), widget=TEXT, max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), widget=TEXT, max_length=2000)

@@ -1,0 +1,3 @@
+"""URLs of the intake area (placeholder until its pages land)."""
+
+urlpatterns: list = []

@@ -1,0 +1,13 @@
+"""URLs of the workbench: each area owns its own module."""
+
+from django.urls import include, path
+
+from hotline.attachments.views import attachment
+from hotline.workbench import views
+
+urlpatterns = [
+    path("orders/<str:number>/act/<str:action>/", views.perform_step, name="order-act"),
+    path("attachments/<int:pk>/", attachment, name="attachment"),
+    path("work/intake/", include("hotline.workbench.intake.urls")),
+    path("work/", include("hotline.workbench.queues.urls")),
+]
