@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOTLINE_PORT ?= 8000
 export HOTLINE_PORT
 
-.PHONY: run test install migrate demo serve lint bench clean
+.PHONY: run test install migrate demo serve lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ demo: migrate
 run: demo
 	$(BIN)/hotline serve
 
+## Debian's Chromium for the end-to-end tests (installed with apt-get when missing)
+browser:
+	@[ -x /usr/bin/chromium ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
 ## make test — the whole test suite
-test: install
+test: install browser
 	$(BIN)/ruff check hotline tests
 	$(BIN)/python -m pytest -q
 

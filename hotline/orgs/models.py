@@ -46,9 +46,14 @@ class HandlingUnit(models.Model):
         super().save(*args, **kwargs)
         path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
         if path != self.path:
-            depth = path.count("/") - 2
+            old, depth = self.path, path.count("/") - 2
             HandlingUnit.objects.filter(pk=self.pk).update(path=path, depth=depth)
             self.path, self.depth = path, depth
+            if old:  # moved: carry the whole sub-tree along
+                for child in HandlingUnit.objects.filter(path__startswith=old).exclude(pk=self.pk):
+                    child_path = path + child.path[len(old):]
+                    HandlingUnit.objects.filter(pk=child.pk).update(path=child_path,
+                                                                    depth=child_path.count("/") - 2)
 
     def is_within(self, other: HandlingUnit) -> bool:
         """True when this unit is `other` or below it."""

@@ -67,7 +67,8 @@ TRANSITIONS: dict[str, Transition] = {
     Action.ASSIST_REPLY: _t([S.DISPATCHED, *HANDLING, S.REPLIED], [], UNIT, by_unit=True),
     Action.APPROVE_REPLY: _t([S.REPLIED], [S.AWAITING_VISIT], REVIEW),
     Action.SEND_BACK: _t([S.REPLIED], [S.IN_PROGRESS], REVIEW),
-    Action.RETURN_VISIT: _t([S.AWAITING_VISIT], [S.CLOSED, S.IN_PROGRESS, S.AWAITING_VISIT], VISIT),
+    Action.RETURN_VISIT: _t([S.AWAITING_VISIT], [S.CLOSED, S.IN_PROGRESS, S.AWAITING_VISIT], VISIT,
+                            anonymous=True),  # the citizen rates through a tokenised portal link
     Action.REOPEN: _t([S.CLOSED, S.ANSWERED], [S.PENDING_DISPATCH], REVIEW),
     Action.MERGE: _t(OPEN - {S.AWAITING_VISIT, S.REPLIED}, [S.MERGED], DISPATCH),
     Action.MERGE_INTO: _t(OPEN | {S.CLOSED, S.ANSWERED}, [], DISPATCH),

@@ -45,19 +45,30 @@ class TicketDraft:
     longitude: Decimal | None = None
 
 
+def _check_draft(draft: TicketDraft) -> None:
+    """Refuse a draft whose content or address does not hold together, whatever channel it came from."""
+    if not draft.description.strip():
+        raise RuleViolation("诉求内容不能为空")
+    if draft.category is not None and not draft.category.is_active:
+        raise RuleViolation(f"分类「{draft.category}」已停用")
+    if draft.street and draft.district and draft.street.parent_id != draft.district.pk:
+        raise RuleViolation(f"街道「{draft.street}」不属于「{draft.district}」")
+    if draft.community and draft.street and draft.community.parent_id != draft.street.pk:
+        raise RuleViolation(f"社区「{draft.community}」不属于「{draft.street}」")
+
+
 @transaction.atomic
 def register(draft: TicketDraft, *, actor: User | None) -> Ticket:
     """Record a new request (受理登记): it gets its number, its query code and its first timeline event."""
     check_role(Action.REGISTER, actor)
-    if not draft.description.strip():
-        raise RuleViolation("诉求内容不能为空")
+    _check_draft(draft)
     at = clock.now()
     ticket = Ticket(
         **{f.name: getattr(draft, f.name) for f in fields(draft)},
         status=Status.REGISTERED, version=1, registered_at=at, registered_by=actor,
         query_code=f"{secrets.randbelow(10**6):06d}",
     )
-    ticket.title = ticket.title.strip() or draft.description.strip()[:40]
+    ticket.title = ticket.title.strip() or " ".join(draft.description.split())[:40]
     ticket.save()
     ticket.number = f"{timezone.localtime(at):%Y%m%d}{ticket.pk:07d}"
     ticket.save(update_fields=["number"])

@@ -1,3 +1,12 @@
-"""URLs of the intake area (placeholder until its pages land)."""
+"""URLs of the intake area, mounted at /work/intake/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from hotline.workbench.intake import views
+
+urlpatterns = [
+    path("", views.intake, name="intake"),
+    path("caller/", views.caller, name="intake-caller"),
+    path("categories/", views.categories, name="intake-categories"),
+    path("areas/", views.area_options, name="intake-areas"),
+]

@@ -1,0 +1,86 @@
+// Intake page (受理登记) helpers on top of htmx. The page works without this file; it only adds speed:
+// pick a searched category with the keyboard, send the address selects' value as ?parent=, and let
+// Ctrl+Enter in a text box submit with the button of the section it is in.
+(function () {
+  "use strict";
+  var form = document.getElementById("intake-form");
+  if (!form) { return; }
+  var search = document.getElementById("category-search");
+  var results = document.getElementById("category-results");
+  var select = document.getElementById("id_category");
+  var picked = document.getElementById("category-picked");
+
+  // htmx sends a select under its own name (district=…); the areas endpoint wants parent=….
+  document.body.addEventListener("htmx:configRequest", function (e) {
+    var elt = e.detail.elt;
+    if (elt.dataset && elt.dataset.param && elt.name) {
+      e.detail.parameters[elt.dataset.param] = elt.value;
+      delete e.detail.parameters[elt.name];
+    }
+  });
+
+  // A new district empties the community list, since its street list has just been replaced.
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "id_street") {
+      var community = document.getElementById("id_community");
+      while (community.options.length > 1) { community.remove(1); }
+      community.value = "";
+    }
+  });
+
+  function pickButtons() { return Array.prototype.slice.call(results.querySelectorAll("button.pick")); }
+
+  function clearResults() { results.replaceChildren(); }
+
+  function pick(button) {
+    select.value = button.dataset.id;
+    if (picked) { picked.textContent = button.dataset.label; }
+    clearResults();
+    select.focus();
+  }
+
+  if (search && results && select) {
+    results.addEventListener("click", function (e) {
+      var button = e.target.closest("button.pick");
+      if (button) { pick(button); }
+    });
+    search.addEventListener("keydown", function (e) {
+      var buttons = pickButtons();
+      if (e.key === "Enter") {
+        e.preventDefault(); // Enter here picks a category, it never submits the order
+        if (buttons.length) { pick(buttons[0]); }
+      } else if (e.key === "ArrowDown" && buttons.length) {
+        e.preventDefault();
+        buttons[0].focus();
+      } else if (e.key === "Escape") {
+        clearResults();
+      }
+    });
+    results.addEventListener("keydown", function (e) {
+      var buttons = pickButtons();
+      var i = buttons.indexOf(document.activeElement);
+      if (i < 0) { return; }
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        var next = i + (e.key === "ArrowDown" ? 1 : -1);
+        if (next < 0) { search.focus(); } else if (next < buttons.length) { buttons[next].focus(); }
+      } else if (e.key === "Escape") {
+        clearResults();
+        search.focus();
+      }
+    });
+    select.addEventListener("change", function () {
+      if (picked) { picked.textContent = select.selectedIndex > 0 ? select.options[select.selectedIndex].parentNode.label + "/" + select.options[select.selectedIndex].text : ""; }
+    });
+  }
+
+  // Ctrl+Enter (or ⌘+Enter) in a text area submits with its section's button, else the default one.
+  form.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey) || e.target.tagName !== "TEXTAREA") { return; }
+    e.preventDefault();
+    var section = e.target.closest("fieldset.decide-one");
+    var button = (section && section.querySelector("button[type=submit]")) ||
+      form.querySelector("button[type=submit][name=decision]");
+    form.requestSubmit(button);
+  });
+})();

@@ -1,0 +1,208 @@
+"""The new-order form of the intake agent (受理登记): it validates what was typed and builds a TicketDraft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from hotline.attachments.constants import MAX_BYTES, MAX_FILES_PER_UPLOAD
+from hotline.attachments.services import check_upload
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.taxonomy.models import Category
+from hotline.tickets.choices import Channel, EmergencyService, NotAcceptedReason, Sex
+from hotline.tickets.exceptions import RuleViolation
+from hotline.tickets.services import TicketDraft
+from hotline.workbench.intake import selectors
+from hotline.workbench.intake.choices import Decision
+
+#: Kinds of file an agent may attach at intake (checked by content, not by name).
+ALLOWED_KINDS = {"image", "audio"}
+BLANK = ("", _("—请选择—"))
+MB = 1024 * 1024
+
+
+class MultipleFileInput(forms.FileInput):
+    """A file input that lets the agent pick several files at once."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several uploaded files; each is cleaned like a single FileField."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,audio/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        """Clean every file; no file at all is an empty list."""
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+class IntakeForm(forms.Form):
+    """One call: who called, what about, where, the files, and the first decision (the submit button)."""
+
+    phone = forms.CharField(
+        label=_("来电号码"), max_length=32, required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    caller_name = forms.CharField(label=_("来电人"), max_length=50, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    caller_sex = forms.ChoiceField(label=_("性别"), choices=Sex.choices, required=False,
+                                   widget=forms.RadioSelect)
+    caller_company = forms.CharField(label=_("单位/企业"), max_length=100, required=False,
+                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    is_anonymous = forms.BooleanField(label=_("匿名"), required=False)
+    is_confidential = forms.BooleanField(label=_("保密"), required=False)
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
+
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, widget=forms.RadioSelect)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL,
+                                widget=forms.RadioSelect)
+    is_difficult = forms.BooleanField(label=_("疑难"), required=False)
+    category = forms.ModelChoiceField(label=_("诉求分类"), required=False,
+                                      queryset=Category.objects.filter(level=3, is_active=True))
+    title = forms.CharField(label=_("标题"), max_length=200, required=False, widget=forms.TextInput(
+        attrs={"autocomplete": "off", "placeholder": _("可不填：默认取诉求内容的前 40 个字")}))
+    description = forms.CharField(label=_("诉求内容"), max_length=8000, widget=_text(5))
+
+    district = forms.ModelChoiceField(label=_("区"), required=False, queryset=selectors.areas(UnitKind.DISTRICT))
+    street = forms.ModelChoiceField(label=_("街道/乡镇"), required=False, queryset=selectors.areas(UnitKind.STREET))
+    community = forms.ModelChoiceField(label=_("社区/村"), required=False,
+                                       queryset=selectors.areas(UnitKind.COMMUNITY))
+    address = forms.CharField(label=_("事发地址"), max_length=255, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    attachments = MultipleFileField(
+        label=_("附件"), required=False,
+        help_text=format_lazy(_("最多 {n} 个；图片不超过 {image} MB，录音不超过 {audio} MB；按文件内容检查类型"),
+                              n=MAX_FILES_PER_UPLOAD, image=MAX_BYTES["image"] // MB, audio=MAX_BYTES["audio"] // MB),
+    )
+
+    decision = forms.ChoiceField(label=_("处理方式"), choices=Decision.choices,
+                                 error_messages={"required": _("请用下方按钮选择处理方式")})
+    answer = forms.CharField(label=_("答复内容"), max_length=4000, required=False, widget=_text(3))
+    transfer_to = forms.ChoiceField(label=_("转至"), required=False, choices=[BLANK, *EmergencyService.choices])
+    transfer_note = forms.CharField(label=_("转接说明"), max_length=2000, required=False, widget=_text(2))
+    not_accept_reason = forms.ChoiceField(label=_("不予受理原因"), required=False,
+                                          choices=[BLANK, *NotAcceptedReason.choices])
+    not_accept_note = forms.CharField(label=_("告知内容"), max_length=2000, required=False, widget=_text(2))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].widget.choices = [BLANK, *selectors.category_choices()]
+        self.fields["district"].empty_label = BLANK[1]
+        district_id = self._picked("district", UnitKind.DISTRICT)
+        street_id = self._picked("street", UnitKind.STREET, parent_id=district_id)
+        self.fields["street"].widget.choices = [BLANK, *selectors.area_choices(UnitKind.STREET, district_id)]
+        self.fields["community"].widget.choices = [BLANK, *selectors.area_choices(UnitKind.COMMUNITY, street_id)]
+        self._wire_htmx()
+
+    def _wire_htmx(self) -> None:
+        """The live helpers: caller lookup on the phone, cascading address selects (the form works without them)."""
+        self.fields["phone"].widget.attrs.update({
+            "hx-get": reverse("intake-caller"), "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#caller-history", "hx-sync": "this:replace",
+        })
+        if not self.is_bound:
+            self.fields["phone"].widget.attrs["autofocus"] = True
+        for name, child in (("district", "street"), ("street", "community")):
+            self.fields[name].widget.attrs.update({
+                "hx-get": reverse("intake-areas"), "hx-target": f"#id_{child}", "data-param": "parent",
+            })
+
+    def _picked(self, name: str, kind: str, parent_id: int | None = None) -> int | None:
+        """The id of the unit chosen in `name`, if it is of `kind` (and under `parent_id` when given)."""
+        raw = str(self.data.get(name, "") if self.is_bound else self.initial.get(name, "") or "")
+        if not raw.isdigit():
+            return None
+        qs = HandlingUnit.objects.filter(pk=int(raw), kind=kind, is_active=True)
+        if parent_id is not None:
+            qs = qs.filter(parent_id=parent_id)
+        return int(raw) if qs.exists() else None
+
+    def category_label(self) -> str:
+        """The full path of the category currently chosen, for the line under the picker."""
+        value = str(self["category"].value() or "")
+        if not value.isdigit():
+            return ""
+        return Category.objects.filter(pk=int(value)).values_list("full_name", flat=True).first() or ""
+
+    def clean_phone(self) -> str:
+        phone = selectors.normalise_phone(self.cleaned_data["phone"])
+        if phone and not phone.lstrip("+").isdigit():
+            raise forms.ValidationError(_("号码只能包含数字"))
+        return phone
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        """At most MAX_FILES_PER_UPLOAD files, each an image or a recording by its content and within size."""
+        files = self.cleaned_data["attachments"]
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            raise forms.ValidationError(
+                _("最多上传 %(max)d 个附件，本次选择了 %(n)d 个"), params={"max": MAX_FILES_PER_UPLOAD, "n": len(files)}
+            )
+        errors = []
+        for upload in files:
+            try:
+                check_upload(upload, ALLOWED_KINDS)
+            except RuleViolation as exc:
+                errors.append(forms.ValidationError(exc.message))
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+    def clean(self) -> dict[str, Any]:
+        """Check the address levels fit together and the chosen decision has what it needs."""
+        data = super().clean()
+        self._clean_address(data)
+        needs = {Decision.ANSWER: ("answer", _("直接答复须填写答复内容")),
+                 Decision.TRANSFER: ("transfer_to", _("请选择转至哪个应急部门")),
+                 Decision.NOT_ACCEPT: ("not_accept_reason", _("请选择不予受理原因"))}
+        if (need := needs.get(data.get("decision", ""))) and not str(data.get(need[0], "")).strip():
+            self.add_error(need[0], need[1])
+        return data
+
+    def _clean_address(self, data: dict[str, Any]) -> None:
+        """A street must lie in the district, a community in the street; a missing upper level is filled in."""
+        district, street, community = data.get("district"), data.get("street"), data.get("community")
+        if community and street and community.parent_id != street.pk:
+            self.add_error("community", _("「%(c)s」不属于「%(s)s」") % {"c": community, "s": street})
+        elif community and not street and "street" not in self.errors:
+            street = data["street"] = community.parent
+        if street and district and street.parent_id != district.pk:
+            self.add_error("street", _("「%(s)s」不属于「%(d)s」") % {"s": street, "d": district})
+        elif street and not district and "district" not in self.errors:
+            data["district"] = street.parent
+
+    def draft(self) -> TicketDraft:
+        """The TicketDraft of the cleaned form."""
+        d = self.cleaned_data
+        return TicketDraft(
+            request_type=d["request_type"], title=d["title"].strip(), description=d["description"],
+            channel=d["channel"], category=d["category"], urgency=d["urgency"], is_difficult=d["is_difficult"],
+            caller_name=d["caller_name"].strip(), caller_sex=d["caller_sex"], caller_phone=d["phone"],
+            caller_company=d["caller_company"].strip(), is_anonymous=d["is_anonymous"],
+            is_confidential=d["is_confidential"], address=d["address"].strip(),
+            district=d["district"], street=d["street"], community=d["community"],
+        )
+
+    def decision_args(self) -> dict[str, str]:
+        """The arguments of the decision's service call."""
+        d = self.cleaned_data
+        return {
+            Decision.ANSWER: {"answer": d["answer"]},
+            Decision.TRANSFER: {"to": d["transfer_to"], "note": d["transfer_note"]},
+            Decision.NOT_ACCEPT: {"reason": d["not_accept_reason"], "note": d["not_accept_note"]},
+        }.get(d["decision"], {})

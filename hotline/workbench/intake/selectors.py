@@ -1,0 +1,111 @@
+"""Reads of the intake page: a caller's earlier orders, category search and the address tree."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from hotline.accounts.models import User
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.models import Category
+from hotline.tickets.models import Ticket
+from hotline.tickets.transitions import OPEN
+from hotline.workbench.intake.constants import CALLER_HISTORY_LIMIT, CATEGORY_SEARCH_LIMIT, MIN_LOOKUP_DIGITS
+
+#: Characters people type inside phone numbers that are not part of the number.
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+
+#: The level whose children each address level lists: districts hold streets, streets hold communities.
+AREA_CHILD_KIND = {UnitKind.DISTRICT: UnitKind.STREET, UnitKind.STREET: UnitKind.COMMUNITY}
+
+Choices = list[tuple[object, object]]
+
+
+def normalise_phone(phone: str) -> str:
+    """The number as stored: spaces, dashes and brackets removed."""
+    return _PHONE_NOISE.sub("", phone or "")
+
+
+@dataclass
+class CallerHistory:
+    """What the agent sees about a caller the moment the number is known (来电弹屏)."""
+
+    phone: str
+    orders: list[Ticket] = field(default_factory=list)
+    open_orders: list[Ticket] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def looked_up(self) -> bool:
+        """True when the number was long enough to look up."""
+        return len(self.phone) >= MIN_LOOKUP_DIGITS
+
+
+def caller_history(user: User, phone: str, *, limit: int = CALLER_HISTORY_LIMIT) -> CallerHistory:
+    """The caller's earlier orders this person may see, newest first, and those still open."""
+    phone = normalise_phone(phone)
+    history = CallerHistory(phone=phone)
+    if not history.looked_up:
+        return history
+    mine = Ticket.objects.visible_to(user).filter(caller_phone=phone)
+    newest = ("-registered_at", "-id")
+    history.orders = list(mine.select_related("category").order_by(*newest)[:limit])
+    history.total = mine.count() if len(history.orders) == limit else len(history.orders)
+    history.open_orders = list(mine.filter(status__in=OPEN).select_related("category").order_by(*newest)[:limit])
+    return history
+
+
+def search_categories(text: str, *, limit: int = CATEGORY_SEARCH_LIMIT) -> list[Category]:
+    """Active third-level categories whose name or full path holds every word typed; name hits first."""
+    words = (text or "").replace("/", " ").split()
+    if not words:
+        return []
+    qs = Category.objects.filter(level=3, is_active=True)
+    for word in words:
+        qs = qs.filter(full_name__icontains=word)
+    name_hit = Q()
+    for word in words:
+        name_hit |= Q(name__icontains=word)
+    rank = Case(When(name_hit, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(qs.annotate(rank=rank).order_by("rank", "full_name")[:limit])
+
+
+def category_choices() -> Choices:
+    """Every active third-level category, grouped by its first level (the picker's plain <select>)."""
+    groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for pk, full_name in (
+        Category.objects.filter(level=3, is_active=True).order_by("full_name").values_list("pk", "full_name")
+    ):
+        top, _, rest = full_name.partition("/")
+        groups[top].append((pk, rest or top))
+    return list(groups.items())
+
+
+def areas(kind: str) -> QuerySet[HandlingUnit]:
+    """Active units of one address level (district, street or community)."""
+    return HandlingUnit.objects.filter(kind=kind, is_active=True).order_by("path")
+
+
+def child_areas(parent_id: str | int | None) -> list[HandlingUnit]:
+    """The streets of a district or the communities of a street; nothing for anything else."""
+    if not str(parent_id or "").isdigit():
+        return []
+    parent = HandlingUnit.objects.filter(pk=int(parent_id), is_active=True, kind__in=AREA_CHILD_KIND).first()
+    if parent is None:
+        return []
+    return list(areas(AREA_CHILD_KIND[parent.kind]).filter(parent=parent))
+
+
+def area_choices(kind: str, parent_id: int | None = None) -> Choices:
+    """Options of one address level: the children of `parent_id`, or every unit grouped by its parent."""
+    units = list(areas(kind).select_related("parent"))
+    if parent_id is not None:
+        return [(u.pk, u.name) for u in units if u.parent_id == parent_id]
+    groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for unit in units:
+        groups[unit.parent.name if unit.parent else ""].append((unit.pk, unit.name))
+    return list(groups.items())

@@ -1,0 +1,45 @@
+"""Taking a call in one go: register the order, attach the files, take the first decision — all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from hotline.accounts.models import User
+from hotline.attachments.services import attach
+from hotline.tickets import services
+from hotline.tickets.models import Ticket
+from hotline.workbench.intake.choices import Decision
+
+#: The lifecycle service each decision calls after registration (仅登记 calls none).
+_STEPS = {
+    Decision.DISPATCH: services.send_to_dispatch,
+    Decision.ANSWER: services.answer_directly,
+    Decision.TRANSFER: services.transfer,
+    Decision.NOT_ACCEPT: services.not_accept,
+}
+
+
+def take_call(draft: services.TicketDraft, *, actor: User, decision: str, uploads: Sequence[UploadedFile] = (),
+              **step_args: str) -> Ticket:
+    """Register a call (受理登记) with its files and its first decision in one transaction.
+
+    A refused step (DomainError) rolls everything back, including the files already written to storage.
+    """
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            ticket = services.register(draft, actor=actor)
+            for upload in uploads:
+                attach(ticket, actor=actor, upload=upload)
+                written = list(ticket.attachments.values_list("file", flat=True))
+            if step := _STEPS.get(Decision(decision)):
+                step(ticket, actor=actor, **step_args)
+    except Exception:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return ticket

@@ -1,0 +1,111 @@
+"""The intake agent's page (受理登记): the new-order form and its htmx helpers.
+
+Only centre roles that may register an order (the REGISTER row of the transition table) get in;
+everyone else gets a 403. The form validates (400 with every typed value kept); `take_call` registers
+the order and takes the first decision in one transaction, so a refused step saves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hotline.accounts.models import User
+from hotline.tickets.choices import Action
+from hotline.tickets.exceptions import DomainError, NotPermitted
+from hotline.tickets.transitions import TRANSITIONS
+from hotline.workbench.intake import selectors
+from hotline.workbench.intake.choices import DONE, Decision
+from hotline.workbench.intake.forms import IntakeForm
+from hotline.workbench.intake.services import take_call
+
+View = Callable[..., HttpResponse]
+
+
+def may_register(user: User) -> bool:
+    """True for the centre roles the transition table lets register an order."""
+    return bool(user.is_authenticated and user.is_active and user.role in TRANSITIONS[Action.REGISTER].roles)
+
+
+def intake_only(view: View) -> View:
+    """Let in signed-in people who may register orders; 403 for everyone else."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not may_register(request.user):
+            raise PermissionDenied(_("只有受理员、派单员和系统管理员可以登记工单"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@intake_only
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """Show the new-order form; on POST register the call and take the decision of the button pressed."""
+    if request.method != "POST":
+        phone = request.GET.get("phone", "")  # a telephony screen-pop may open the page with the number
+        form = IntakeForm(initial={"phone": selectors.normalise_phone(phone)} if phone else None)
+        return _page(request, form, phone)
+    form = IntakeForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            ticket = take_call(form.draft(), actor=request.user, decision=form.cleaned_data["decision"],
+                               uploads=form.cleaned_data["attachments"], **form.decision_args())
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("工单 %(number)s %(done)s，查询码 %(code)s") % {
+                "number": ticket.number, "done": DONE[form.cleaned_data["decision"]], "code": ticket.query_code,
+            })
+            return redirect("order-detail", number=ticket.number)
+    return _page(request, form, request.POST.get("phone", ""), status=400)
+
+
+def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200) -> HttpResponse:
+    """The page, with the caller's history already filled in when the number is known."""
+    return render(request, "workbench/intake/page.html", {
+        "form": form,
+        "history": selectors.caller_history(request.user, phone),
+        "decisions": Decision,
+        "files_dropped": form.is_bound and bool(request.FILES),
+        "category_query": request.POST.get("q", "") if form.is_bound else "",
+    }, status=status)
+
+
+@intake_only
+@require_GET
+def caller(request: HttpRequest) -> HttpResponse:
+    """The caller's earlier orders (来电弹屏), for the htmx lookup on the phone field."""
+    history = selectors.caller_history(request.user, request.GET.get("phone", ""))
+    return render(request, "workbench/intake/_caller.html", {"history": history})
+
+
+@intake_only
+@require_GET
+def categories(request: HttpRequest) -> HttpResponse:
+    """Third-level categories matching the words typed in the category search."""
+    query = request.GET.get("q", "").strip()
+    return render(request, "workbench/intake/_categories.html", {
+        "query": query, "results": selectors.search_categories(query),
+    })
+
+
+@intake_only
+@require_GET
+def area_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s of the streets of a district, or of the communities of a street."""
+    return render(request, "workbench/intake/_area_options.html", {
+        "units": selectors.child_areas(request.GET.get("parent")),
+    })
