@@ -10,4 +10,5 @@ urlpatterns = [
     path("attachments/<int:pk>/", attachment, name="attachment"),
     path("work/intake/", include("hotline.workbench.intake.urls")),
     path("work/", include("hotline.workbench.queues.urls")),
+    path("orders/", include("hotline.workbench.queues.export_urls")),
 ]

@@ -1,0 +1,194 @@
+"""The one FilterSet of the order list: the page, every queue, the htmx partial and the exports use it.
+
+A plain Django form: it validates the query string (an invalid filter is ignored, never a 500) and
+narrows a queryset that already went through `Ticket.objects.visible_to(user)`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.sla.choices import Light
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.taxonomy.models import Category
+from hotline.tickets.choices import Channel, Status, SupervisionLevel
+from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.transitions import OPEN
+from hotline.workbench.queues.selectors import any_overdue, lead_filter
+
+if TYPE_CHECKING:
+    from hotline.accounts.models import User
+
+#: The whitelisted sort orders: query value → ORDER BY (ties broken by id, so pages never overlap).
+SORTS: dict[str, tuple[str, list[Any]]] = {
+    "-registered_at": (_("受理时间（新→旧）"), [F("registered_at").desc(), F("id").desc()]),
+    "registered_at": (_("受理时间（旧→新）"), [F("registered_at").asc(), F("id").asc()]),
+    "phase_due": (_("当前时限（近→远）"), [F("phase_due").asc(nulls_last=True), F("id").asc()]),
+    "-phase_due": (_("当前时限（远→近）"), [F("phase_due").desc(nulls_last=True), F("id").desc()]),
+    "number": (_("工单编号（小→大）"), [F("number").asc(), F("id").asc()]),
+    "-number": (_("工单编号（大→小）"), [F("number").desc(), F("id").desc()]),
+}
+DEFAULT_SORT = "-registered_at"
+
+#: A string a person types when looking for a caller's phone number.
+_PHONE = re.compile(r"^\+?[\d\- ]{5,20}$")
+
+_OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _("签收超期")), ("reply", _("答复超期"))]
+_STATE = [("", _("全部")), ("open", _("在办")), ("finished", _("已结束"))]
+_SUPERVISION = [("", _("全部")), ("none", _("未督办")), ("any", _("已催办/督办")),
+                *[(str(v), label) for v, label in SupervisionLevel.choices]]
+
+
+def _blank(label: Any) -> list[tuple[str, Any]]:
+    return [("", label)]
+
+
+class OrderFilterSet(forms.Form):
+    """Filters and sorting of the order list (状态、亮灯、类型、渠道、分类、单位、区、日期、超期、督办、搜索)."""
+
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("工单编号、标题或内容")}))
+    status = forms.MultipleChoiceField(label=_("状态"), required=False, choices=Status.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+    state = forms.ChoiceField(label=_("办理状态"), required=False, choices=_STATE)
+    light = forms.ChoiceField(label=_("亮灯"), required=False, choices=_blank(_("全部亮灯")) + Light.choices)
+    request_type = forms.ChoiceField(label=_("诉求类型"), required=False,
+                                     choices=_blank(_("全部类型")) + RequestType.choices)
+    channel = forms.ChoiceField(label=_("渠道"), required=False, choices=_blank(_("全部渠道")) + Channel.choices)
+    urgency = forms.ChoiceField(label=_("紧急程度"), required=False, choices=_blank(_("全部")) + Urgency.choices)
+    category = forms.ModelChoiceField(label=_("诉求分类"), required=False, queryset=Category.objects.none(),
+                                      empty_label=_("全部分类"))
+    lead_unit = forms.ModelChoiceField(label=_("主办单位"), required=False, queryset=HandlingUnit.objects.none(),
+                                       empty_label=_("全部单位"))
+    district = forms.ModelChoiceField(label=_("区"), required=False, queryset=HandlingUnit.objects.none(),
+                                      empty_label=_("全部区"))
+    registered_from = forms.DateField(label=_("受理日期自"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    registered_to = forms.DateField(label=_("受理日期至"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.ChoiceField(label=_("超期"), required=False, choices=_blank(_("不限")) + _OVERDUE)
+    supervision = forms.ChoiceField(label=_("督办级别"), required=False, choices=_SUPERVISION)
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
+
+    #: Fields shown folded under "更多筛选".
+    more = ("status", "state", "request_type", "channel", "urgency", "category", "lead_unit", "district",
+            "registered_from", "registered_to", "overdue", "supervision")
+
+    def __init__(self, data: Any = None, *, user: User, default_sort: str = DEFAULT_SORT, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.default_sort = default_sort
+        self._categories: list[tuple[Any, Any]] | None = None
+        self.fields["sort"].initial = default_sort
+        # "Any level by id": a first-level choice in the page; any category id is accepted from a link.
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["category"].widget.choices = self._category_choices  # a callable: evaluated when rendered
+        self.fields["lead_unit"].queryset = HandlingUnit.objects.exclude(kind=UnitKind.CENTRE).filter(
+            is_active=True).order_by("path")
+        self.fields["district"].queryset = HandlingUnit.objects.filter(kind=UnitKind.DISTRICT).order_by("path")
+
+    @property
+    def qs_params(self) -> dict[str, Any]:
+        """The valid, non-empty filters (for links that keep them)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+
+    @property
+    def has_more(self) -> bool:
+        """Whether any folded filter is in use (the page then shows the panel open)."""
+        return any(k in self.more for k in self.qs_params)
+
+    def filter_queryset(self, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        """Narrow and order `qs` by the valid filters; invalid ones are ignored."""
+        data = self.qs_params
+        for name, value in data.items():
+            method = getattr(self, f"filter_{name}", None)
+            if method is not None:
+                qs = method(qs, value)
+        sort = data.get("sort") or self.default_sort
+        return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
+
+    def _category_choices(self) -> list[tuple[Any, Any]]:
+        """First-level categories, plus the chosen one when a link chose a deeper level (one query)."""
+        if self._categories is None:
+            chosen = self.qs_params.get("category")
+            rows = Category.objects.filter(Q(level=1) | Q(pk=chosen.pk if chosen else None)).order_by("full_name")
+            self._categories = [("", _("全部分类")), *((c.pk, c.name if c.level == 1 else c.full_name) for c in rows)]
+        return self._categories
+
+    # --- one method per filter -----------------------------------------------------------------------
+
+    def filter_q(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        text = value.strip()
+        if not text:
+            return qs
+        condition = Q(number__startswith=text) | Q(title__icontains=text) | Q(description__icontains=text)
+        if self.user.is_centre_staff and _PHONE.match(text):
+            # Only centre staff may find an order by the caller's full number (units see it masked).
+            condition |= Q(caller_phone=text.replace(" ", "").replace("-", ""))
+        return qs.filter(condition)
+
+    def filter_status(self, qs: QuerySet[Ticket], value: list[str]) -> QuerySet[Ticket]:
+        return qs.filter(status__in=value)
+
+    def filter_state(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        return qs.filter(status__in=OPEN) if value == "open" else qs.exclude(status__in=OPEN)
+
+    def filter_light(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        return qs.filter(light=value)
+
+    def filter_request_type(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        return qs.filter(request_type=value)
+
+    def filter_channel(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        return qs.filter(channel=value)
+
+    def filter_urgency(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        return qs.filter(urgency=value)
+
+    def filter_category(self, qs: QuerySet[Ticket], value: Category) -> QuerySet[Ticket]:
+        # The taxonomy has three levels: the category itself, its children and grandchildren.
+        return qs.filter(Q(category=value) | Q(category__parent=value) | Q(category__parent__parent=value))
+
+    def filter_lead_unit(self, qs: QuerySet[Ticket], value: HandlingUnit) -> QuerySet[Ticket]:
+        return qs.filter(lead_filter(value))
+
+    def filter_district(self, qs: QuerySet[Ticket], value: HandlingUnit) -> QuerySet[Ticket]:
+        return qs.filter(district=value)
+
+    def filter_registered_from(self, qs: QuerySet[Ticket], value: date) -> QuerySet[Ticket]:
+        return qs.filter(registered_at__gte=_start_of(value))
+
+    def filter_registered_to(self, qs: QuerySet[Ticket], value: date) -> QuerySet[Ticket]:
+        return qs.filter(registered_at__lt=_start_of(value + timedelta(days=1)))
+
+    def filter_overdue(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        if value == "close":
+            return qs.filter(close_overdue=True)
+        if value in ("sign", "reply"):
+            late = Assignment.objects.filter(**{f"{value}_overdue": True}).values("ticket_id")
+            return qs.filter(pk__in=late)
+        return qs.filter(any_overdue())
+
+    def filter_supervision(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        if value == "none":
+            return qs.filter(supervision_level=0)
+        if value == "any":
+            return qs.filter(supervision_level__gt=0)
+        return qs.filter(supervision_level=int(value))
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of `day` in the centre's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))

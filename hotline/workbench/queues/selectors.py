@@ -1,0 +1,138 @@
+"""Reads behind the order list and the role queues: prefetches, unit inbox tabs and the supervision board.
+
+Every function takes a queryset that already went through `Ticket.objects.visible_to(user)` (or
+builds on one), and keeps the number of queries constant whatever the number of orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from hotline.orgs.models import HandlingUnit
+from hotline.sla.choices import Light
+from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Decision
+from hotline.tickets.models import Assignment, Reply, ReturnRequest, Ticket
+from hotline.tickets.transitions import OPEN
+
+if TYPE_CHECKING:
+    from hotline.accounts.models import User
+
+#: Assignment statuses that still name the unit that handled (or handles) the order.
+HOLDING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentStatus.REPLIED,
+           AssignmentStatus.COMPLETED]
+
+#: Assignment statuses of a unit that still has work to do on the order.
+WORKING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED]
+
+#: The unit inbox's tabs (待签收 / 办理中 / 即将超期 / 已超期 / 已回复) as conditions on the unit's assignment.
+INBOX_TABS: dict[str, Q] = {
+    "sign": Q(status=AssignmentStatus.PENDING_SIGN),
+    "doing": Q(status=AssignmentStatus.SIGNED),
+    "soon": Q(status__in=WORKING, light=Light.YELLOW),
+    "overdue": Q(status__in=WORKING) & (Q(light=Light.RED) | Q(sign_overdue=True) | Q(reply_overdue=True)),
+    "replied": Q(status__in=[AssignmentStatus.REPLIED, AssignmentStatus.COMPLETED]),
+}
+
+
+def lead_prefetch() -> Prefetch:
+    """The lead (主办) assignment that holds or held the order, newest first, with its unit."""
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING)
+        .select_related("unit")
+        .order_by("-dispatched_at", "-id"),
+        to_attr="lead_assignments",
+    )
+
+
+def for_list(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What every row of a list shows, fetched up front: category, district and the lead unit."""
+    return qs.select_related("category", "district").prefetch_related(lead_prefetch())
+
+
+def attach_lead(orders: Iterable[Ticket]) -> None:
+    """Set `ticket.lead` (the newest holding lead assignment, or None) from the prefetched list."""
+    for ticket in orders:
+        leads = getattr(ticket, "lead_assignments", None) or []
+        ticket.lead = leads[0] if leads else None
+
+
+def lead_filter(unit: HandlingUnit | int) -> Exists:
+    """Orders whose lead (主办) unit holds or held them is `unit`."""
+    return Exists(Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD, status__in=HOLDING,
+                                            unit=unit))
+
+
+def any_overdue() -> Q:
+    """Orders past their closing deadline or with a unit that signed or replied late (sticky flags)."""
+    late = Assignment.objects.filter(Q(sign_overdue=True) | Q(reply_overdue=True), ticket=OuterRef("pk"))
+    return Q(close_overdue=True) | Q(Exists(late))
+
+
+# --- Handling unit inbox -----------------------------------------------------------------------------
+
+
+def unit_scope(user: User) -> QuerySet[HandlingUnit]:
+    """The user's units and every unit below them (as a subquery, no query of its own)."""
+    return HandlingUnit.objects.subtree_of(list(user.units.all()))
+
+
+def inbox(qs: QuerySet[Ticket], units: QuerySet[HandlingUnit], tab: str) -> QuerySet[Ticket]:
+    """Orders where one of `units` has an assignment in this tab, each carrying those assignments as `mine`."""
+    condition = INBOX_TABS[tab]
+    mine = Assignment.objects.filter(condition, unit__in=units)
+    return qs.filter(Exists(mine.filter(ticket=OuterRef("pk")))).prefetch_related(
+        Prefetch("assignments", queryset=mine.select_related("unit").order_by("sign_due", "id"), to_attr="mine")
+    )
+
+
+def inbox_counts(units: QuerySet[HandlingUnit]) -> dict[str, int]:
+    """How many orders each inbox tab holds, in one query (confidential orders never reach units)."""
+    rows = Assignment.objects.filter(unit__in=units, ticket__is_confidential=False).aggregate(
+        **{tab: Count("ticket", filter=condition, distinct=True) for tab, condition in INBOX_TABS.items()}
+    )
+    return {tab: rows[tab] or 0 for tab in INBOX_TABS}
+
+
+# --- Centre queues -----------------------------------------------------------------------------------
+
+
+def with_pending_returns(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Orders with their pending return requests (退单待审) as `pending_returns`, unit and suggestion included."""
+    pending = ReturnRequest.objects.filter(status=Decision.PENDING).select_related(
+        "assignment__unit", "suggested_unit").order_by("-requested_at", "-id")
+    return qs.prefetch_related(Prefetch("returns", queryset=pending, to_attr="pending_returns"))
+
+
+def with_pending_replies(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Orders with the replies waiting for the centre's review as `pending_replies`."""
+    pending = Reply.objects.filter(review_status=Decision.PENDING).select_related("assignment__unit").order_by(
+        "-created_at", "-id")
+    return qs.prefetch_related(Prefetch("replies", queryset=pending, to_attr="pending_replies"))
+
+
+def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
+    """Open orders by lead unit: how many are yellow, red or overdue (one GROUP BY query).
+
+    Counted as the order list counts them (same light, same overdue rule, same lead), so each number
+    links to the list filtered by `lead_unit`, `state=open` and the light or `overdue=any`.
+    """
+    open_orders = qs.filter(status__in=OPEN)
+    late = Assignment.objects.filter(Q(sign_overdue=True) | Q(reply_overdue=True), ticket=OuterRef("ticket"))
+    overdue = Q(ticket__close_overdue=True) | Q(Exists(late))
+    rows = (
+        Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING, ticket__in=open_orders)
+        .values("unit_id", "unit__name")
+        .annotate(
+            total=Count("ticket", distinct=True),
+            yellow=Count("ticket", filter=Q(ticket__light=Light.YELLOW), distinct=True),
+            red=Count("ticket", filter=Q(ticket__light=Light.RED), distinct=True),
+            overdue=Count("ticket", filter=overdue, distinct=True),
+        )
+        .filter(Q(yellow__gt=0) | Q(red__gt=0) | Q(overdue__gt=0))
+        .order_by("-red", "-overdue", "-yellow", "unit__name")
+    )
+    return list(rows)

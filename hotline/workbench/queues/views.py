@@ -1,0 +1,215 @@
+"""The order list and the role queues (派单队列、待办、答复审核、回访、督办看板), bulk actions and exports.
+
+Every queue is a pre-filtered view of the same list: it starts from `Ticket.objects.visible_to(user)`,
+narrows it to its statuses or tab, then applies the same `OrderFilterSet`, the same template and the
+same pagination. A role that has no business in a queue gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline.accounts.choices import Role
+from hotline.core.privacy import phone_for
+from hotline.sla.choices import Light
+from hotline.tickets.choices import Action, Status
+from hotline.tickets.models import Ticket
+from hotline.tickets.transitions import DISPATCH, REVIEW, SUPERVISE, TRANSITIONS, UNIT, VISIT
+from hotline.workbench.queues import bulk as b
+from hotline.workbench.queues import export, selectors
+from hotline.workbench.queues.filtersets import DEFAULT_SORT, OrderFilterSet
+
+#: Orders per page of every list.
+PAGE_SIZE = 50
+
+#: Who may open each queue (every other role gets 403).
+QUEUE_ROLES: dict[str, frozenset[str]] = {
+    "dispatch": DISPATCH,
+    "inbox": UNIT | {Role.ADMIN},
+    "review": REVIEW,
+    "visits": VISIT,
+    "supervision": SUPERVISE | {Role.LEADER},
+}
+
+_WAITING = [Status.PENDING_DISPATCH, Status.REGISTERED]
+_INBOX_TABS = [("sign", gettext_lazy("待签收")), ("doing", gettext_lazy("办理中")),
+               ("soon", gettext_lazy("即将超期")), ("overdue", gettext_lazy("已超期")),
+               ("replied", gettext_lazy("已回复"))]
+
+
+def _allow(request: HttpRequest, queue: str) -> None:
+    if request.user.role not in QUEUE_ROLES[queue]:
+        raise PermissionDenied(_("您的角色不能查看该队列"))
+
+
+def _tab(request: HttpRequest, keys: Iterable[str]) -> str:
+    keys = list(keys)
+    tab = request.GET.get("tab", "")
+    return tab if tab in keys else keys[0]
+
+
+def _tabs(request: HttpRequest, current: str, items: list[tuple[str, Any]], counts: dict[str, int]) -> list[dict]:
+    return [{"key": k, "label": label, "count": counts.get(k), "active": k == current,
+             "url": f"{request.path}?{urlencode({'tab': k})}"} for k, label in items]
+
+
+def _export_query(request: HttpRequest, statuses: list[str] | None) -> str | None:
+    """The current filters for the export links; a queue's statuses are intersected with the chosen ones."""
+    query = request.GET.copy()
+    for key in ("page", "tab"):
+        query.pop(key, None)
+    if statuses is not None:
+        chosen = query.getlist("status")
+        kept = [s for s in statuses if not chosen or s in chosen]
+        if not kept:
+            return None  # the chosen statuses leave the queue empty: nothing to export
+        query.setlist("status", kept)
+    return query.urlencode()
+
+
+def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab: str = "",
+                tabs: list[dict] | None = None, columns: Iterable[str] = (), bulk: Iterable[str] = (),
+                default_sort: str = DEFAULT_SORT, export_statuses: list[str] | None = None,
+                export_enabled: bool = True, template: str = "tickets/list.html",
+                extra: dict | None = None) -> HttpResponse:
+    """Filter, sort and paginate `base` with the FilterSet and render the list (or only its results for htmx)."""
+    data = request.GET.copy()
+    data.setdefault("sort", default_sort)
+    fs = OrderFilterSet(data, user=request.user, default_sort=default_sort)
+    qs = selectors.for_list(fs.filter_queryset(base))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.attach_lead(page.object_list)
+    if "phone" in columns:
+        for ticket in page.object_list:
+            ticket.phone = phone_for(ticket, request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "title": title, "fs": fs, "page": page, "orders": page.object_list, "query": query.urlencode(),
+        "tab": tab, "tabs": tabs or [], "columns": set(columns), "bulk": b.bulk_forms(tuple(bulk), request.user),
+        "next": request.get_full_path(),
+        "export_query": _export_query(request, export_statuses) if export_enabled else None,
+        **(extra or {}),
+    }
+    if request.headers.get("HX-Request") == "true":
+        template = "workbench/queues/_results.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def dispatch_queue(request: HttpRequest) -> HttpResponse:
+    """派单队列: orders waiting for dispatch, and a tab of returns (退单待审) to review, with their reasons."""
+    _allow(request, "dispatch")
+    visible = Ticket.objects.visible_to(request.user)
+    tab = _tab(request, ["pending", "returned"])
+    counts = visible.aggregate(pending=Count("id", filter=Q(status__in=_WAITING)),
+                               returned=Count("id", filter=Q(status=Status.RETURNED)))
+    tabs = _tabs(request, tab, [("pending", _("待派单")), ("returned", _("退单待审"))], counts)
+    if tab == "returned":
+        base = selectors.with_pending_returns(visible.filter(status=Status.RETURNED))
+        return render_list(request, base, title=_("派单队列"), tab=tab, tabs=tabs, columns=["reason"],
+                           bulk=[Action.MERGE], default_sort="registered_at",
+                           export_statuses=[Status.RETURNED])
+    return render_list(request, visible.filter(status__in=_WAITING), title=_("派单队列"), tab=tab, tabs=tabs,
+                       columns=["channel"], bulk=[Action.SEND_TO_DISPATCH, Action.DISPATCH, Action.MERGE],
+                       default_sort="registered_at", export_statuses=list(_WAITING))
+
+
+@login_required
+@require_GET
+def inbox_queue(request: HttpRequest) -> HttpResponse:
+    """待办: the orders sent to the person's units (and the units below), by the state of their assignment."""
+    _allow(request, "inbox")
+    units = selectors.unit_scope(request.user)
+    tab = _tab(request, selectors.INBOX_TABS)
+    tabs = _tabs(request, tab, _INBOX_TABS, selectors.inbox_counts(units))
+    base = selectors.inbox(Ticket.objects.visible_to(request.user), units, tab)
+    return render_list(request, base, title=_("待办"), tab=tab, tabs=tabs, columns=["mine"],
+                       bulk=[Action.SIGN] if tab == "sign" else [], default_sort="phase_due", export_enabled=False)
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """答复审核: units' replies waiting for the centre's review."""
+    _allow(request, "review")
+    base = selectors.with_pending_replies(Ticket.objects.visible_to(request.user).filter(status=Status.REPLIED))
+    return render_list(request, base, title=_("答复审核"), columns=["reply"], bulk=[Action.APPROVE_REPLY],
+                       default_sort="registered_at", export_statuses=[Status.REPLIED])
+
+
+@login_required
+@require_GET
+def visits_queue(request: HttpRequest) -> HttpResponse:
+    """回访: orders whose reply was approved, waiting for the call back to the citizen."""
+    _allow(request, "visits")
+    base = Ticket.objects.visible_to(request.user).filter(status=Status.AWAITING_VISIT)
+    return render_list(request, base, title=_("回访"), columns=["phone"], default_sort="registered_at",
+                       export_statuses=[Status.AWAITING_VISIT])
+
+
+@login_required
+@require_GET
+def supervision_board(request: HttpRequest) -> HttpResponse:
+    """督办看板: yellow, red and overdue open orders by lead unit, and the red orders to remind or supervise."""
+    _allow(request, "supervision")
+    visible = Ticket.objects.visible_to(request.user)
+    red = visible.filter(status__in=TRANSITIONS[Action.SUPERVISE].sources, light=Light.RED)
+    return render_list(request, red, title=_("督办看板"), bulk=[Action.SUPERVISE], default_sort="phase_due",
+                       export_enabled=False, template="workbench/queues/supervision.html",
+                       extra={"board": selectors.supervision_board(visible)})
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Take one step on every selected order, each on its own, and show what was done and what was refused."""
+    action = request.POST.get("action", "")
+    if action not in b.BULK_ACTIONS:
+        return HttpResponseBadRequest(_("该操作不支持批量执行"))
+    if request.user.role not in TRANSITIONS[action].roles:
+        # Refused before the form is read, so that its validation (e.g. a master order number) tells nothing.
+        raise PermissionDenied(_("您的角色不能执行该操作"))
+    numbers = b.clean_numbers(request.POST.getlist("numbers"))
+    target = request.POST.get("next", "")
+    back = target if target.startswith("/") and not target.startswith("//") else None
+    form = b.bulk_form(action, request.POST)
+    context: dict[str, Any] = {"spec": b.STEPS[action], "form": form, "back": back, "numbers": numbers}
+    if not numbers or len(numbers) > b.MAX_ORDERS or not form.is_valid():
+        context["too_many"] = len(numbers) > b.MAX_ORDERS
+        context["max_orders"] = b.MAX_ORDERS
+        return render(request, "workbench/queues/bulk_report.html", context, status=400)
+    context["report"] = b.run_bulk(request.user, action, numbers, form.cleaned_data)
+    return render(request, "workbench/queues/bulk_report.html", context)
+
+
+def _export_qs(request: HttpRequest) -> QuerySet[Ticket]:
+    fs = OrderFilterSet(request.GET, user=request.user)
+    return fs.filter_queryset(Ticket.objects.visible_to(request.user))
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """The filtered order list as CSV (streamed)."""
+    return export.csv_response(_export_qs(request), request.user)
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The filtered order list as an Excel workbook."""
+    return export.xlsx_response(_export_qs(request), request.user)
