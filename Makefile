@@ -28,11 +28,12 @@ demo: migrate
 run: demo
 	$(BIN)/hotline serve
 
-## Debian's Chromium for the end-to-end tests (installed with apt-get when missing)
+## Debian's Chromium and a Chinese font for the end-to-end tests (installed with apt-get when missing)
 browser:
-	@[ -x /usr/bin/chromium ] || { \
+	@{ [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
 
 ## make test — the whole test suite
 test: install browser
