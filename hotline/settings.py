@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "hotline.tickets",
     "hotline.attachments",
     "hotline.workbench",
+    "hotline.portal",
+    "hotline.notifications",
     "hotline.demo",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hotline.accounts.urls")),
     path("healthz", healthz, name="healthz"),
+    path("portal/", include("hotline.portal.urls")),
     path("", include("hotline.workbench.urls")),
     path("", include("hotline.tickets.urls")),
 ]

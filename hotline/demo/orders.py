@@ -221,6 +221,8 @@ def _plan_one(no: int, message: Message, at: datetime, rng: random.Random, *, no
     outcome = _outcome(kind, text, rng)
     if no == 0 and outcome == Outcome.MERGE:
         outcome = Outcome.DISPATCH
+    if who.is_confidential and outcome in (Outcome.DISPATCH, Outcome.MERGE):
+        outcome = Outcome.ANSWER  # confidential orders never leave the centre: it answers them itself
     urgency = rng.choices([Urgency.NORMAL, Urgency.PRESSING, Urgency.URGENT], weights=[91, 7, 2])[0]
     draft = TicketDraft(
         request_type=kind, title=message.title, description=message.text,

@@ -82,12 +82,12 @@ class Step:
             qs = qs.filter(unit=unit)
         if TRANSITIONS[self.action].by_unit and self.actor is not None and not self.actor.is_centre_staff:
             qs = qs.filter(unit__memberships__user=self.actor)
-        found = list(qs[:2])
+        found = list(qs.order_by("-dispatched_at", "-id")[:20])
         if not found:
             raise NotPermitted(f"您所在单位没有可执行「{Action(self.action).label}」的派单")
-        if len(found) > 1:
+        if len({a.unit_id for a in found}) > 1:
             raise RuleViolation("您属于多个承办单位，请指明以哪个单位办理")
-        self.unit = found[0].unit
+        self.unit = found[0].unit  # the unit's latest assignment (an order may come back to it after a reopen)
         return found[0]
 
     def lead(self) -> Assignment:
@@ -164,6 +164,8 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
             f"不能执行「{Action(action).label}」"
         )
     check_role(action, actor)
+    if actor is not None and actor.is_unit_staff and not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+        raise NotPermitted("您无权处理该工单")
     return Step(ticket=ticket, action=action, actor=actor, at=clock.now(), before=ticket.status)
 
 

@@ -19,7 +19,7 @@ from hotline.tickets.choices import (
 )
 from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
-from hotline.tickets.models import Assignment, ReturnRequest, Ticket
+from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
 
 
@@ -38,6 +38,8 @@ def dispatch(ticket: Ticket, *, actor: User, lead: HandlingUnit, assisting: Sequ
 def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUnit], designate: bool,
               note: str) -> Ticket:
     ticket = step.ticket
+    if ticket.is_confidential:
+        raise RuleViolation("保密工单不派发至承办单位，由中心直接答复办理")
     assisting = list(dict.fromkeys(assisting))
     if lead in assisting:
         raise RuleViolation("主办单位不能同时是协办单位")
@@ -87,6 +89,21 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
                        data={"reason_code": reason_code, "signed": assignment.signed_at is not None})
 
 
+def _release(step: Step, note: str) -> None:
+    """Withdraw every unit still holding the order, ending their clocks and their pending extension requests."""
+    ticket = step.ticket
+    released = []
+    for a in Assignment.objects.select_for_update().filter(
+            ticket=ticket, status__in=[*ACTIVE_ASSIGNMENT, AssignmentStatus.RETURNED]):
+        move_assignment(a, AssignmentStatus.WITHDRAWN)
+        a.ended_at = step.at
+        sla.stop_phase(a)
+        step.touch(a)
+        released.append(a.pk)
+    Extension.objects.filter(assignment__in=released, status=Decision.PENDING).update(
+        status=Decision.REJECTED, decided_by=step.actor, decided_at=step.at, decision_note=note)
+
+
 def _pending_return(ticket: Ticket) -> ReturnRequest:
     found = ReturnRequest.objects.select_for_update().select_related("assignment").filter(
         ticket=ticket, status=Decision.PENDING).first()
@@ -104,12 +121,7 @@ def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: Handling
     request.status, request.decided_by, request.decided_at, request.decision_note = (
         Decision.APPROVED, actor, step.at, note)
     request.save()
-    for a in Assignment.objects.select_for_update().filter(
-            ticket=ticket, status__in=[*ACTIVE_ASSIGNMENT, AssignmentStatus.RETURNED]):
-        move_assignment(a, AssignmentStatus.WITHDRAWN)
-        a.ended_at = step.at
-        sla.stop_phase(a)
-        step.touch(a)
+    _release(step, "退单已同意，原承办单位撤回")
     ticket = step.commit(Status.PENDING_DISPATCH, note=note or "同意退单", data={"return": request.pk})
     if lead is not None:
         ticket = dispatch(ticket, actor=actor, lead=lead, assisting=assisting, designate=designate)
@@ -151,12 +163,7 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
         raise RuleViolation("不能并入自身")
     if master.status in {Status.MERGED, Status.TRANSFERRED, Status.NOT_ACCEPTED} or master.master_id:
         raise RuleViolation("主工单已结束或已被并单，不能作为主工单")
-    for a in Assignment.objects.select_for_update().filter(
-            ticket=ticket, status__in=[*ACTIVE_ASSIGNMENT, AssignmentStatus.RETURNED]):
-        move_assignment(a, AssignmentStatus.WITHDRAWN)
-        a.ended_at = step.at
-        sla.stop_phase(a)
-        step.touch(a)
+    _release(step, "工单已并单")
     ReturnRequest.objects.filter(ticket=ticket, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_by=actor, decided_at=step.at, decision_note="并单")
     ticket.master = master

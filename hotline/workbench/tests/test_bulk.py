@@ -70,7 +70,7 @@ def test_an_invisible_order_is_refused_like_a_missing_one(cast: Cast) -> None:
     """Another unit's order is not touched, and the report says no more than for a number that does not exist."""
     mine = make_ticket(Status.DISPATCHED, cast=cast)
     theirs = make_ticket(Status.DISPATCHED, cast=Cast.build(), title="别的单位的机密标题")
-    secret = make_ticket(Status.DISPATCHED, cast=cast, is_confidential=True)
+    secret = make_ticket(Status.PENDING_DISPATCH, cast=cast, is_confidential=True)
     before = stored(theirs), stored(secret)
     response = _post(cast.lead_handler, Action.SIGN, [theirs.number, secret.number, "209901019999999", mine.number])
     done, refused = _outcomes(response)

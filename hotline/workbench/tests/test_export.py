@@ -53,7 +53,7 @@ def test_csv_respects_filters_and_visibility(cast: Cast) -> None:
     mine = make_ticket(Status.DISPATCHED, cast=cast, title="东门路灯", caller_phone=PHONE)
     make_ticket(Status.DISPATCHED, cast=cast, title="噪音扰民")
     make_ticket(Status.DISPATCHED, cast=Cast.build(), title="东门路灯（别的单位）")
-    make_ticket(Status.DISPATCHED, cast=cast, title="东门路灯（保密）", is_confidential=True)
+    make_ticket(Status.PENDING_DISPATCH, cast=cast, title="东门路灯（保密）", is_confidential=True)
     response = _get(cast.lead_handler, "orders-export-csv", q="东门")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")

@@ -200,7 +200,7 @@ def test_unit_inbox_tabs(cast: Cast, frozen_now: datetime) -> None:
     replied = make_ticket(Status.REPLIED, cast=cast)
     closed = make_ticket(Status.CLOSED, cast=cast)
     make_ticket(Status.DISPATCHED, cast=other)  # another unit's order
-    make_ticket(Status.DISPATCHED, cast=cast, is_confidential=True)  # never shown to a unit
+    make_ticket(Status.PENDING_DISPATCH, cast=cast, is_confidential=True)  # never shown to a unit
     sweep(frozen_now)
     client = _client(cast.lead_handler)
     expected = {

@@ -1,0 +1,179 @@
+"""Telling the caller about the milestones of their order (受理、转办、答复、回访评价、办结), once each.
+
+`notify_event` is what the `ticket_changed` receiver calls after a step has committed. It takes ids,
+re-fetches, writes one `Notification` per milestone (the unique (event, template) pair makes a
+re-delivered signal a no-op), then hands the message to the configured backend. A failing backend is
+recorded on the notification and never raised.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from hotline.core import clock
+from hotline.notifications.backends import Message, get_notifier
+from hotline.notifications.choices import Channel, DeliveryStatus, Template
+from hotline.notifications.models import Notification
+from hotline.orgs.models import HandlingUnit
+from hotline.portal.choices import public_status
+from hotline.portal.constants import invitation_days
+from hotline.portal.selectors import public_reply
+from hotline.portal.services import invite_to_rate
+from hotline.portal.validators import is_mobile
+from hotline.tickets.choices import Action, Status
+from hotline.tickets.models import Ticket, TimelineEvent
+
+logger = logging.getLogger(__name__)
+
+#: Default base of links in messages (setting HOTLINE_PUBLIC_URL).
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+#: Longest public reply quoted in an SMS (characters); the rest is on the tracking page.
+MAX_REPLY_CHARS = 120
+#: Statuses whose arrival is the "closed" milestone.
+_CLOSING = frozenset({Status.CLOSED, Status.ANSWERED, Status.NOT_ACCEPTED})
+#: Milestones a confidential (保密) order's caller is not sent: they would name units or quote replies.
+_NOT_FOR_CONFIDENTIAL = frozenset({Template.DISPATCHED, Template.REPLIED})
+
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("hotline_notifications_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Send nothing while inside (e.g. loading the demo's 90 days of history)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def enabled() -> bool:
+    """Whether milestones are sent at all (setting HOTLINE_NOTIFICATIONS_ENABLED, default on)."""
+    return bool(getattr(settings, "HOTLINE_NOTIFICATIONS_ENABLED", True)) and not _muted.get()
+
+
+def milestones(action: str, from_status: str, to_status: str) -> list[str]:
+    """The templates a step calls for (none for most steps)."""
+    found = []
+    if action == Action.REGISTER:
+        found.append(Template.ACCEPTED)
+    if action in (Action.DISPATCH, Action.DESIGNATE):
+        found.append(Template.DISPATCHED)
+    if action == Action.APPROVE_REPLY:
+        found.append(Template.REPLIED)
+    if to_status == Status.AWAITING_VISIT and from_status != Status.AWAITING_VISIT:
+        found.append(Template.VISIT)
+    if to_status in _CLOSING and from_status != to_status:
+        found.append(Template.CLOSED)
+    return found
+
+
+def public_url(path: str) -> str:
+    """An absolute link for a message (HOTLINE_PUBLIC_URL + path)."""
+    base = str(getattr(settings, "HOTLINE_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL).rstrip("/")
+    return f"{base}{path}"
+
+
+def _path(name: str, fallback: str, *args: str) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:  # the portal's URLs are not mounted: use their documented place
+        return fallback
+
+
+def recipient(ticket: Ticket) -> str:
+    """Where the caller gets SMS: their mobile number, anonymous or not; empty when there is none."""
+    phone = (ticket.caller_phone or "").strip()
+    return phone if is_mobile(phone) else ""
+
+
+def _context(template: str, ticket: Ticket, event: TimelineEvent) -> tuple[dict, str]:
+    """The template's context and the secret to keep out of the stored body ("" if none)."""
+    ctx = {"number": ticket.number, "confidential": ticket.is_confidential,
+           "track_url": public_url(_path("portal:track", "/portal/track/")) + f"?number={ticket.number}"}
+    secret = ""
+    if template == Template.ACCEPTED:
+        ctx["query_code"] = ticket.query_code
+    elif template == Template.DISPATCHED:
+        lead = (event.data or {}).get("lead")
+        unit = HandlingUnit.objects.filter(pk=lead).first() if lead else None
+        ctx["unit"] = unit.name if unit else ""
+    elif template == Template.REPLIED:
+        reply = public_reply(ticket)
+        ctx["reply"] = reply[:MAX_REPLY_CHARS] + ("…" if len(reply) > MAX_REPLY_CHARS else "")
+    elif template == Template.VISIT:
+        secret = invite_to_rate(ticket)
+        ctx["rate_url"] = public_url(_path("portal:rate", f"/portal/rate/{secret}/", secret))
+        ctx["days"] = invitation_days()
+    elif template == Template.CLOSED:
+        ctx["status"] = public_status(ticket.status)
+    return ctx, secret
+
+
+def compose(template: str, ticket: Ticket, event: TimelineEvent) -> tuple[str, str, str]:
+    """(subject, body to send, body to store) of one milestone message."""
+    ctx, secret = _context(template, ticket, event)
+    text = render_to_string(f"notifications/sms/{template}.txt", ctx)
+    body = "".join(line.strip() for line in text.splitlines())
+    stored = body.replace(secret, "***") if secret else body
+    return str(Template(template).label), body, stored
+
+
+def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str) -> tuple[Notification, Message] | None:
+    """Write the notification (and any rating link) in one transaction; None if it was written before.
+
+    The unique (event, template) constraint decides: a second delivery of the same signal rolls back.
+    """
+    try:
+        with transaction.atomic():
+            subject, body, stored = compose(template, ticket, event)  # may create a rating link
+            note = Notification.objects.create(ticket=ticket, event=event, template=template, channel=Channel.SMS,
+                                               to=to, subject=subject, body=stored, created_at=clock.now())
+    except IntegrityError:
+        return None  # the same step's message exists (a re-delivered signal): the rating link is rolled back
+    return note, Message(channel=Channel.SMS, to=to, subject=subject, body=body, ticket_id=ticket.pk)
+
+
+def deliver(note: Notification, message: Message) -> Notification:
+    """Hand the message to the backend and record the outcome; never raises."""
+    try:
+        get_notifier(message.channel).send(message)
+    except Exception as exc:  # any backend failure is recorded, not raised into the request
+        logger.warning("notification %s failed: %s", note.pk, exc)
+        note.status, note.error = DeliveryStatus.FAILED, str(exc)[:2000] or exc.__class__.__name__
+        Notification.objects.filter(pk=note.pk).update(status=note.status, error=note.error)
+    else:
+        note.status, note.sent_at = DeliveryStatus.SENT, clock.now()
+        Notification.objects.filter(pk=note.pk).update(status=note.status, sent_at=note.sent_at, error="")
+    return note
+
+
+def notify_event(*, ticket_id: int, event_id: int, action: str, from_status: str = "",
+                 to_status: str = "") -> list[Notification]:
+    """Send the caller the milestone messages of one committed step (通知群众), each at most once."""
+    templates = milestones(action, from_status, to_status)
+    if not templates or not enabled():
+        return []
+    event = TimelineEvent.objects.select_related("ticket").filter(pk=event_id, ticket_id=ticket_id).first()
+    if event is None or not (to := recipient(event.ticket)):
+        return []
+    ticket = event.ticket
+    sent = []
+    for template in templates:
+        if ticket.is_confidential and template in _NOT_FOR_CONFIDENTIAL:
+            continue
+        try:
+            recorded = _record(template, ticket, event, to)
+            if recorded is not None:
+                sent.append(deliver(*recorded))
+        except Exception:  # never break the step that triggered us
+            logger.exception("notification %s for ticket %s event %s not written", template, ticket_id, event_id)
+    return sent

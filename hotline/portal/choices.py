@@ -1,0 +1,61 @@
+"""What citizens read: plain labels for statuses and steps, free of the centre's internal vocabulary."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from hotline.taxonomy.choices import RequestType
+from hotline.tickets.choices import Action, Status
+
+#: Request types a citizen may choose on the submit form (praise has its own page).
+SUBMIT_TYPES = [(t.value, t.label) for t in RequestType if t != RequestType.PRAISE]
+
+#: The status as the citizen sees it; internal steps (returns, reviews) read as plain progress.
+PUBLIC_STATUS: dict[str, Promise] = {
+    Status.REGISTERED: _("已受理"),
+    Status.PENDING_DISPATCH: _("已受理，正在派单"),
+    Status.DISPATCHED: _("已转交承办单位"),
+    Status.RETURNED: _("正在重新派单"),
+    Status.IN_PROGRESS: _("办理中"),
+    Status.AWAITING_CITIZEN: _("待您补充信息"),
+    Status.REPLIED: _("已办理，答复审核中"),
+    Status.AWAITING_VISIT: _("已答复，待回访"),
+    Status.CLOSED: _("已办结"),
+    Status.ANSWERED: _("已答复办结"),
+    Status.TRANSFERRED: _("已转应急部门处理"),
+    Status.NOT_ACCEPTED: _("不予受理"),
+    Status.MERGED: _("已与相同诉求合并办理"),
+}
+
+#: Steps the public timeline names, with the citizen's label. A public event of any other action is
+#: still listed, under its ordinary label.
+PUBLIC_ACTION: dict[str, Promise] = {
+    Action.REGISTER: _("诉求已受理"),
+    Action.SEND_TO_DISPATCH: _("转派单"),
+    Action.DISPATCH: _("转交承办单位"),
+    Action.DESIGNATE: _("转交承办单位"),
+    Action.SIGN: _("承办单位已接收"),
+    Action.REQUEST_INFO: _("请您补充信息"),
+    Action.RESUME: _("恢复办理"),
+    Action.APPROVE_REPLY: _("办理结果已答复"),
+    Action.SEND_BACK: _("重新办理"),
+    Action.RETURN_VISIT: _("回访"),
+    Action.REOPEN: _("重新办理"),
+    Action.ANSWER_DIRECTLY: _("直接答复"),
+    Action.TRANSFER: _("转应急部门"),
+    Action.NOT_ACCEPT: _("不予受理"),
+    Action.MERGE: _("合并办理"),
+}
+
+
+def public_status(status: str) -> str:
+    """The citizen's label of a status."""
+    label = PUBLIC_STATUS.get(status)
+    return str(label) if label is not None else str(Status(status).label)
+
+
+def public_action(action: str) -> str:
+    """The citizen's label of a step."""
+    label = PUBLIC_ACTION.get(action)
+    return str(label) if label is not None else str(Action(action).label)

@@ -1,0 +1,29 @@
+"""Thresholds of the citizen portal; each may be overridden by a setting of the same name."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+#: Photos a citizen may attach to one request (each checked by content, at most 10 MB).
+MAX_PHOTOS = 5
+#: Days a rating link (回访评价链接) stays valid.
+INVITATION_DAYS = 7
+#: Requests per IP: bucket -> (tries, window in seconds). Setting: HOTLINE_PORTAL_RATE_LIMITS.
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "track": (20, 600),
+    "submit": (10, 3600),
+    "rate": (30, 600),
+}
+#: Longest description accepted from the web (characters).
+MAX_DESCRIPTION = 2000
+
+
+def rate_limit(bucket: str) -> tuple[int, int]:
+    """The (tries, seconds) allowed for one bucket, from settings when configured."""
+    configured = getattr(settings, "HOTLINE_PORTAL_RATE_LIMITS", {}) or {}
+    return tuple(configured.get(bucket, RATE_LIMITS[bucket]))  # type: ignore[return-value]
+
+
+def invitation_days() -> int:
+    """How long a rating link stays valid (setting HOTLINE_VISIT_INVITATION_DAYS)."""
+    return int(getattr(settings, "HOTLINE_VISIT_INVITATION_DAYS", INVITATION_DAYS))

@@ -1,0 +1,133 @@
+"""Pages of the citizen portal (no login): submit, praise, track an order, rate it online.
+
+Thin views: the forms validate, `hotline.portal.services` acts, `hotline.portal.selectors` decides
+what may be shown. No page shows a caller's name or phone, a staff member's name or an internal note.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hotline.portal import ratelimit, services
+from hotline.portal.constants import MAX_PHOTOS
+from hotline.portal.forms import PraiseForm, RateForm, SubmitForm, TrackForm
+from hotline.portal.selectors import public_order, public_reply
+from hotline.tickets.exceptions import DomainError
+from hotline.tickets.models import Ticket
+
+#: Session key of the receipt shown once after a submission.
+RECEIPT = "portal_receipt"
+
+
+def _limited(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/limited.html", status=429)
+
+
+def _keep_receipt(request: HttpRequest, ticket: Ticket, kind: str) -> None:
+    request.session[RECEIPT] = {"number": ticket.number, "query_code": ticket.query_code, "kind": kind}
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The portal's front page: write, track, praise."""
+    return render(request, "portal/home.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    """Write a request (我要反映); photos are checked by content before anything is saved."""
+    if request.method != "POST":
+        return render(request, "portal/submit.html", {"form": SubmitForm(), "max_photos": MAX_PHOTOS})
+    if not ratelimit.allow(request, "submit"):
+        return _limited(request)
+    form = SubmitForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        draft = services.web_draft(
+            request_type=data["request_type"], title=data["title"], description=data["description"],
+            address=data["address"], district=data["district"], name=data["name"], phone=data["phone"],
+            is_anonymous=data["is_anonymous"], is_confidential=data["is_confidential"])
+        try:
+            ticket = services.submit_request(draft, data["photos"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _keep_receipt(request, ticket, "request")
+            return redirect("portal:submitted")
+    return render(request, "portal/submit.html", {"form": form, "max_photos": MAX_PHOTOS}, status=400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def praise(request: HttpRequest) -> HttpResponse:
+    """Praise a unit or a person (表扬)."""
+    if request.method != "POST":
+        return render(request, "portal/praise.html", {"form": PraiseForm()})
+    if not ratelimit.allow(request, "submit"):
+        return _limited(request)
+    form = PraiseForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket = services.submit_praise(**form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _keep_receipt(request, ticket, "praise")
+            return redirect("portal:submitted")
+    return render(request, "portal/praise.html", {"form": form}, status=400)
+
+
+@never_cache
+@require_GET
+def submitted(request: HttpRequest) -> HttpResponse:
+    """The receipt: the order number and the query code, shown once."""
+    receipt = request.session.pop(RECEIPT, None)
+    return render(request, "portal/submitted.html", {"receipt": receipt})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Track an order with its number and query code; a wrong code and an unknown number read the same."""
+    if request.method != "POST":
+        initial = {"number": request.GET.get("number", "")[:20]}
+        return render(request, "portal/track.html", {"form": TrackForm(initial=initial)})
+    if not ratelimit.allow(request, "track"):
+        return _limited(request)
+    form = TrackForm(request.POST)
+    ticket = None
+    if form.is_valid():
+        ticket = services.find_for_tracking(form.cleaned_data["number"], form.cleaned_data["query_code"])
+        if ticket is None:
+            form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
+    if ticket is None:
+        return render(request, "portal/track.html", {"form": form})
+    return render(request, "portal/track_result.html", {"order": public_order(ticket)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    """The citizen's online return visit (网上评价) through a single-use link."""
+    if not ratelimit.allow(request, "rate"):
+        return _limited(request)
+    invitation = services.open_invitation(token)
+    if invitation is None:
+        return render(request, "portal/rate_invalid.html", status=404)
+    ticket = invitation.ticket
+    form = RateForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.rate(token, resolved=form.cleaned_data["resolved"],
+                          satisfaction=form.cleaned_data["satisfaction"])
+        except DomainError:
+            return render(request, "portal/rate_invalid.html", status=404)
+        return render(request, "portal/rate_done.html", {"number": ticket.number})
+    context = {"form": form, "number": ticket.number,
+               "reply": "" if ticket.is_confidential else public_reply(ticket)}
+    return render(request, "portal/rate.html", context, status=400 if form.is_bound else 200)
