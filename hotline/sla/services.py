@@ -66,12 +66,25 @@ def light_at(yellow_at: datetime | None, due: datetime | None, at: datetime) -> 
     return Light.GREEN
 
 
+def flag_if_red(obj: Clocked) -> None:
+    """A deadline seen red is missed for good: set the sticky overdue flag the KPIs read (as the sweep does)."""
+    if obj.light != Light.RED:
+        return
+    if hasattr(obj, "close_overdue"):
+        obj.close_overdue = True
+    elif obj.status == "pending_sign":
+        obj.sign_overdue = True
+    elif obj.status == "signed":
+        obj.reply_overdue = True
+
+
 def start_phase(obj: Clocked, *, started_at: datetime, due: datetime | None, basis: str, ratio: float) -> None:
     """Make `due` the running deadline of `obj`, with its yellow mark and its light as of `started_at`."""
     obj.phase_started_at = started_at
     obj.phase_due = due
     obj.phase_yellow_at = workcalendar.yellow_at(started_at, due, ratio, basis) if due else None
     obj.light = light_at(obj.phase_yellow_at, due, started_at)
+    flag_if_red(obj)
 
 
 def stop_phase(obj: Clocked) -> None:
@@ -149,6 +162,7 @@ def _shift_phase(obj: Clocked, span: float, basis: str, at: datetime) -> None:
     if obj.phase_yellow_at is not None:
         obj.phase_yellow_at = workcalendar.shift(obj.phase_yellow_at, span, basis)
     obj.light = light_at(obj.phase_yellow_at, obj.phase_due, at)
+    flag_if_red(obj)
 
 
 def extend(ticket: Ticket, assignment: Assignment, days: int, at: datetime) -> None:
@@ -160,9 +174,11 @@ def extend(ticket: Ticket, assignment: Assignment, days: int, at: datetime) -> N
         start_phase(assignment, started_at=assignment.phase_started_at or at, due=assignment.reply_due,
                     basis=assignment.reply_basis, ratio=ratio)
         assignment.light = light_at(assignment.phase_yellow_at, assignment.phase_due, at)
+        flag_if_red(assignment)
     if ticket.close_due is not None:
         ticket.close_due = workcalendar.add_limit(ticket.close_due, days, LimitUnit.WORKING_DAYS)
         if ticket.phase_due is not None:
             start_phase(ticket, started_at=ticket.phase_started_at or at, due=ticket.close_due,
                         basis=ticket.close_basis, ratio=ratio)
             ticket.light = light_at(ticket.phase_yellow_at, ticket.phase_due, at)
+            flag_if_red(ticket)

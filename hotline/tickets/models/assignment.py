@@ -48,8 +48,10 @@ class Assignment(models.Model):
         ordering = ["ticket_id", "role", "id"]
         indexes = [
             models.Index(fields=["unit", "status"], name="assignment_unit_status"),
-            models.Index(fields=["light", "phase_yellow_at"], name="assignment_light_yellow"),
-            models.Index(fields=["light", "phase_due"], name="assignment_light_due"),
+            models.Index(fields=["phase_due"], name="assignment_running_due",
+                         condition=models.Q(light__in=["green", "yellow"], paused_at__isnull=True)),
+            models.Index(fields=["phase_yellow_at"], name="assignment_green_yellow",
+                         condition=models.Q(light="green", paused_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

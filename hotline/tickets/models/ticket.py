@@ -130,8 +130,11 @@ class Ticket(models.Model):
         ordering = ["-registered_at", "-id"]
         indexes = [
             models.Index(fields=["status", "registered_at"], name="ticket_status_reg"),
-            models.Index(fields=["light", "phase_yellow_at"], name="ticket_light_yellow"),
-            models.Index(fields=["light", "phase_due"], name="ticket_light_due"),
+            # Partial indexes for the set-based light sweep: only rows whose light can still change.
+            models.Index(fields=["phase_due"], name="ticket_running_due",
+                         condition=models.Q(light__in=["green", "yellow"], paused_at__isnull=True)),
+            models.Index(fields=["phase_yellow_at"], name="ticket_green_yellow",
+                         condition=models.Q(light="green", paused_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

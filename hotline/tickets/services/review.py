@@ -52,6 +52,7 @@ def _rehandle(step: Step, reason: str, data: dict | None = None) -> Ticket:
     sla.start_phase(ticket, started_at=ticket.phase_started_at or step.at, due=ticket.close_due,
                     basis=ticket.close_basis, ratio=float(policy.yellow_ratio))
     ticket.light = sla.light_at(ticket.phase_yellow_at, ticket.phase_due, step.at)
+    sla.flag_if_red(ticket)
     return step.commit(Status.IN_PROGRESS, note=reason, data=data, public=True)
 
 
