@@ -49,10 +49,11 @@ class NotAcceptForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    lead = forms.ModelChoiceField(label=_("主办单位"), queryset=HandlingUnit.objects.none())
+    lead = forms.ModelChoiceField(label=_("主办单位"), queryset=HandlingUnit.objects.none(), empty_label=_("—请选择—"))
     assisting = forms.ModelMultipleChoiceField(label=_("协办单位"), required=False,
                                                queryset=HandlingUnit.objects.none(),
-                                               widget=forms.SelectMultiple(attrs={"size": 6}))
+                                               widget=forms.SelectMultiple(attrs={"size": 6}),
+                                               help_text=_("按住 Ctrl 可多选"))
     designate = forms.BooleanField(label=_("指定派单（不得退单）"), required=False)
     note = forms.CharField(label=_("派单说明"), required=False, widget=TEXT, max_length=2000)
 
@@ -76,7 +77,7 @@ class ReturnForm(forms.Form):
     reason_code = forms.ChoiceField(label=_("退单原因"), choices=ReturnReason.choices)
     reason = forms.CharField(label=_("退单说明"), widget=TEXT, max_length=2000)
     suggested_unit = forms.ModelChoiceField(label=_("建议承办单位"), required=False,
-                                            queryset=HandlingUnit.objects.none())
+                                            queryset=HandlingUnit.objects.none(), empty_label=_("—请选择—"))
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)

@@ -22,7 +22,8 @@ from hotline.workbench.actions import STEPS, StepSpec
 
 def step_forms(ticket: Ticket, user, data=None) -> list[tuple[StepSpec, object]]:  # noqa: ANN001
     """The steps this person may take on this order now, each with an empty (or bound) form."""
-    return [(STEPS[a], STEPS[a].form(data, prefix=a)) for a in available_actions(ticket, user) if a in STEPS]
+    return [(STEPS[a], STEPS[a].form(data, prefix=a, label_suffix="")) for a in available_actions(ticket, user)
+            if a in STEPS]
 
 
 @login_required
@@ -33,7 +34,7 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
     spec = STEPS.get(action)
     if spec is None or action not in available_actions(ticket, request.user):
         raise PermissionDenied("该操作不可用")
-    form = spec.form(request.POST, prefix=action)
+    form = spec.form(request.POST, prefix=action, label_suffix="")
     status = 200
     if form.is_valid():
         posted = request.POST.get("version", "")
