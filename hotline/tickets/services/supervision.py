@@ -29,23 +29,24 @@ def supervise(ticket: Ticket, *, actor: User, kind: str, note: str, level: int |
     return step.commit(note=note, data={"supervision": record.pk, "kind": kind, "level": level})
 
 
-def _pending(model: type, ticket: Ticket):  # noqa: ANN202
-    found = model.objects.select_for_update().filter(ticket=ticket, status=Decision.PENDING).first()
-    if found is None:
+def _decide(step, model: type, approve: bool, note: str):  # noqa: ANN001, ANN202
+    """Record the centre's decision on the order's pending claim or appeal."""
+    if not note.strip():
+        raise RuleViolation("请填写审定意见")
+    record = model.objects.select_for_update().filter(ticket=step.ticket, status=Decision.PENDING).first()
+    if record is None:
         raise InvalidTransition(f"没有待审定的{model._meta.verbose_name}")
-    return found
+    record.status = Decision.APPROVED if approve else Decision.REJECTED
+    record.decided_by, record.decided_at, record.decision_note = step.actor, step.at, note
+    record.save()
+    return record
 
 
 @service
 def decide_unreasonable(ticket: Ticket, *, actor: User, approve: bool, note: str) -> Ticket:
     """Decide a unit's unreasonable-claim application; approved, the order leaves the unit's assessment."""
     step = begin(ticket, Action.DECIDE_UNREASONABLE, actor)
-    if not note.strip():
-        raise RuleViolation("请填写审定意见")
-    claim = _pending(UnreasonableClaim, ticket)
-    claim.status = Decision.APPROVED if approve else Decision.REJECTED
-    claim.decided_by, claim.decided_at, claim.decision_note = actor, step.at, note
-    claim.save()
+    claim = _decide(step, UnreasonableClaim, approve, note)
     return step.commit(note=f"{'认定' if approve else '不认定'}为不合理诉求：{note}",
                        data={"claim": claim.pk, "approved": approve})
 
@@ -68,11 +69,6 @@ def appeal(ticket: Ticket, *, actor: User, reason: str, unit: HandlingUnit | Non
 def decide_appeal(ticket: Ticket, *, actor: User, uphold: bool, note: str) -> Ticket:
     """Decide an appeal; upheld, the order leaves the unit's assessment."""
     step = begin(ticket, Action.DECIDE_APPEAL, actor)
-    if not note.strip():
-        raise RuleViolation("请填写审定意见")
-    record = _pending(Appeal, ticket)
-    record.status = Decision.APPROVED if uphold else Decision.REJECTED
-    record.decided_by, record.decided_at, record.decision_note = actor, step.at, note
-    record.save()
+    record = _decide(step, Appeal, uphold, note)
     return step.commit(note=f"申诉{'成立' if uphold else '不成立'}：{note}",
                        data={"appeal": record.pk, "upheld": uphold})
