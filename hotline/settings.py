@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "hotline.workbench",
     "hotline.portal",
     "hotline.notifications",
+    "hotline.triage",
     "hotline.demo",
 ]
 

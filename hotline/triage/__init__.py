@@ -1,0 +1,1 @@
+"""Triage: Django-side commands for the message classifier in `hotline.intelligence`."""
