@@ -1,7 +1,9 @@
 """The English UI (界面英文翻译): key labels and pages translate, and the English catalogue is complete.
 
 The msgids are the Chinese source strings; `hotline/locale/en/LC_MESSAGES/django.po` holds the English
-ones and `django.mo` is its compiled form (committed, since CI has no GNU gettext). The catalogue tests
+ones and `django.mo` is its compiled form (committed, since CI has no GNU gettext). An app may keep its own
+catalogue in `hotline/<app>/locale/en/LC_MESSAGES/django.po` (Django reads every installed app's `locale`);
+the checks below cover every catalogue, and a marked string must be in one of them. The catalogue tests
 below need no gettext either: they read the .po with a tiny parser, read the .mo with the standard
 library, and find the strings the code marks for translation with Django's own `templatize` and `ast`.
 When one fails, refresh the catalogue as docs/i18n.md says (makemessages, translate, compilemessages).
@@ -30,7 +32,6 @@ ROOT = Path(settings.BASE_DIR)
 PACKAGE = ROOT / "hotline"
 MESSAGES = PACKAGE / "locale" / "en" / "LC_MESSAGES"
 PO = MESSAGES / "django.po"
-MO = MESSAGES / "django.mo"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Folders makemessages is told to skip (see docs/i18n.md), plus migrations (no gettext calls there).
 SKIPPED = {".venv", "var", "tests", "staticfiles", "migrations", "__pycache__", "node_modules"}
@@ -110,11 +111,18 @@ def read_po(path: Path) -> list[Entry]:
     return entries
 
 
+#: The project catalogue first, then the apps' own.
+CATALOGUES = [PO, *sorted(p for p in PACKAGE.glob("*/locale/en/LC_MESSAGES/django.po"))]
+
+
 @pytest.fixture(scope="module")
 def catalogue() -> list[Entry]:
-    entries = read_po(PO)
-    assert entries and entries[0].msgid == "", "the .po file should start with its header"
-    return entries[1:]
+    found: list[Entry] = []
+    for po in CATALOGUES:
+        entries = read_po(po)
+        assert entries and entries[0].msgid == "", f"{po} should start with its header"
+        found.extend(entries[1:])
+    return found
 
 
 # --- what the code marks for translation ------------------------------------------------------------------
@@ -159,7 +167,7 @@ def template_msgids() -> dict[str, str]:
     its gettext calls are read here with the tokenizer instead.
     """
     found: dict[str, str] = {}
-    for path in _source_files((".html", ".txt"), PACKAGE / "templates"):
+    for path in _source_files((".html", ".txt"), PACKAGE):
         code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
         code = "\n".join(line.lstrip() for line in code.splitlines())  # indentation means nothing here
         tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
@@ -274,12 +282,13 @@ def test_every_marked_string_is_in_the_catalogue(catalogue: list[Entry]) -> None
     assert not missing, f"run makemessages and translate (docs/i18n.md); not in the .po: {missing}"
 
 
-def test_mo_is_compiled_from_the_current_po(catalogue: list[Entry]) -> None:
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_mo_is_compiled_from_the_current_po(po: Path) -> None:
     """django.mo is committed; it must hold every translation of django.po, as compilemessages writes it."""
-    with MO.open("rb") as handle:
+    with po.with_suffix(".mo").open("rb") as handle:
         compiled = gnu_gettext.GNUTranslations(handle)
     stale = []
-    for entry in catalogue:
+    for entry in read_po(po)[1:]:
         if entry.msgid_plural is not None:
             got = [compiled.ngettext(entry.msgid, entry.msgid_plural, n) for n in (1, 2)]
             want = [entry.msgstr[0], entry.msgstr[1]]
@@ -289,4 +298,4 @@ def test_mo_is_compiled_from_the_current_po(catalogue: list[Entry]) -> None:
             got, want = compiled.gettext(entry.msgid), entry.msgstr[0]
         if got != want:
             stale.append(entry.msgid)
-    assert not stale, f"django.mo is out of date; run compilemessages (docs/i18n.md): {stale}"
+    assert not stale, f"{po.with_suffix('.mo')} is out of date; run compilemessages (docs/i18n.md): {stale}"
