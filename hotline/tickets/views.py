@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hotline.core.privacy import phone_for
+from hotline.tickets import panels
 from hotline.tickets.models import Ticket
 
 
@@ -61,6 +62,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
     context = detail_context(request, ticket)
     context["steps"] = step_forms(ticket, request.user)
+    context["panels"] = panels.panels_for(request, ticket)
     return render(request, "tickets/detail.html", context)
 
 
