@@ -58,8 +58,11 @@ def _check_draft(draft: TicketDraft) -> None:
 
 
 @transaction.atomic
-def register(draft: TicketDraft, *, actor: User | None) -> Ticket:
-    """Record a new request (受理登记): it gets its number, its query code and its first timeline event."""
+def register(draft: TicketDraft, *, actor: User | None, note: str = "", data: dict | None = None) -> Ticket:
+    """Record a new request (受理登记): it gets its number, its query code and its first timeline event.
+
+    `note` and `data` add to that event (e.g. the partner platform and its reference for a transfer in).
+    """
     check_role(Action.REGISTER, actor)
     _check_draft(draft)
     at = clock.now()
@@ -74,7 +77,8 @@ def register(draft: TicketDraft, *, actor: User | None) -> Ticket:
     ticket.save(update_fields=["number"])
     event = TimelineEvent.objects.create(
         ticket=ticket, seq=1, at=at, actor=actor, actor_label=actor_label(actor), action=Action.REGISTER,
-        from_status="", to_status=Status.REGISTERED, note=f"渠道：{ticket.get_channel_display()}", is_public=True,
+        from_status="", to_status=Status.REGISTERED, note=f"渠道：{ticket.get_channel_display()}"
+        + (f"；{note}" if note else ""), data=data or {}, is_public=True,
     )
     announce(event)
     return ticket

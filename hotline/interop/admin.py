@@ -1,0 +1,64 @@
+"""Partners, references and the partner log in the admin (the log is read-only)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from hotline.interop import services
+from hotline.interop.models import ExternalReference, Partner, PartnerMessage
+
+
+class PartnerForm(forms.ModelForm):
+    endpoint_url = forms.URLField(label=_("接收地址"), required=False, assume_scheme="https",
+                                  help_text=_("转出和进展回传发送到此地址，签名方式同事件推送"))
+
+    class Meta:
+        model = Partner
+        fields = ["code", "name", "kind", "emergency_service", "unit", "api_key", "is_active"]
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if self.instance.endpoint_id:
+            self.fields["endpoint_url"].initial = self.instance.endpoint.url
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    form = PartnerForm
+    list_display = ["code", "name", "kind", "emergency_service", "unit", "api_key", "endpoint", "is_active"]
+    list_filter = ["kind", "is_active"]
+    readonly_fields = ["endpoint"]
+
+    def save_model(self, request: HttpRequest, obj: Partner, form: PartnerForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        url = form.cleaned_data.get("endpoint_url")
+        if url:
+            services.set_endpoint(obj, url)
+
+
+@admin.register(ExternalReference)
+class ExternalReferenceAdmin(admin.ModelAdmin):
+    list_display = ["partner", "direction", "external_id", "ticket", "created_at"]
+    list_filter = ["partner", "direction"]
+    search_fields = ["external_id", "ticket__number"]
+    readonly_fields = ["partner", "direction", "external_id", "ticket", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(PartnerMessage)
+class PartnerMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "partner", "direction", "kind", "ticket", "external_id", "delivery"]
+    list_filter = ["partner", "direction", "kind"]
+    search_fields = ["external_id", "ticket__number"]
+    readonly_fields = [f.name for f in PartnerMessage._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,90 @@
+"""Partner platforms (110, 119, 120, specialised hotlines …), the references that tie orders to theirs,
+and the log of everything exchanged with each."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.interop.choices import Direction, MessageKind, PartnerKind
+from hotline.tickets.choices import EmergencyService
+
+
+class Partner(models.Model):
+    """A system the centre exchanges orders with (对接平台).
+
+    Inbound: the partner calls `/interop/v1/…` with `api_key` (scope `transfer`). Outbound: messages go to
+    `endpoint` (a webhooks subscription of kind `partner`), signed like every webhook. An emergency
+    partner receives orders transferred (转应急) to its `emergency_service`; a specialised hotline is
+    bound to a handling `unit`: orders dispatched to that unit are sent to it, and it answers through
+    the API as that unit.
+    """
+
+    code = models.CharField(_("编码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=12, choices=PartnerKind.choices)
+    emergency_service = models.CharField(_("应急号码"), max_length=3, choices=EmergencyService.choices, blank=True)
+    unit = models.OneToOneField("orgs.HandlingUnit", verbose_name=_("对应承办单位"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="partner")
+    api_key = models.OneToOneField("api.ApiKey", verbose_name=_("接口密钥"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="partner")
+    endpoint = models.OneToOneField("webhooks.Subscription", verbose_name=_("接收地址"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="partner")
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("对接平台")
+        verbose_name_plural = _("对接平台")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["emergency_service"], condition=~models.Q(emergency_service=""),
+                                    name="uniq_partner_emergency_service"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class ExternalReference(models.Model):
+    """The partner's own id of an order (对方编号): unique per partner and direction, so transfers are idempotent."""
+
+    partner = models.ForeignKey(Partner, verbose_name=_("对接平台"), on_delete=models.PROTECT,
+                                related_name="references")
+    direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
+    external_id = models.CharField(_("对方编号"), max_length=64)
+    ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("工单"), on_delete=models.PROTECT,
+                               related_name="external_references")
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("对方编号")
+        verbose_name_plural = _("对方编号")
+        constraints = [models.UniqueConstraint(fields=["partner", "direction", "external_id"],
+                                               name="uniq_external_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code}:{self.external_id} ↔ {self.ticket_id}"
+
+
+class PartnerMessage(models.Model):
+    """One exchange with a partner (对接日志): a transfer in or out, an update, an acknowledgement."""
+
+    partner = models.ForeignKey(Partner, verbose_name=_("对接平台"), on_delete=models.PROTECT,
+                                related_name="messages")
+    ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("工单"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="partner_messages")
+    direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=MessageKind.choices)
+    external_id = models.CharField(_("对方编号"), max_length=64, blank=True)
+    summary = models.TextField(_("摘要"), blank=True)
+    delivery = models.ForeignKey("webhooks.Delivery", verbose_name=_("推送记录"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("对接日志")
+        verbose_name_plural = _("对接日志")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} {self.kind} {self.ticket_id}"

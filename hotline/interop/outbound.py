@@ -1,0 +1,112 @@
+"""What the centre sends to partners, queued after a step commits and delivered by the webhooks deliverer.
+
+- 转应急 (TRANSFER to 110/119/120/122) → `transfer.created` to the partner of that service;
+- dispatch to a specialised hotline's unit → `transfer.created` to that hotline;
+- any public step on an order a partner transferred in → `transfer.update` back to that partner.
+
+Confidential (保密) orders carry only their number, status and the partner's reference, except a
+transfer out, which must carry the matter itself (never the caller's identity).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.core import clock
+from hotline.core.privacy import phone_for
+from hotline.interop.choices import TRANSFER_CREATED, TRANSFER_UPDATE, Direction, MessageKind
+from hotline.interop.models import ExternalReference, Partner, PartnerMessage
+from hotline.tickets.choices import Action, Status
+from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.webhooks.services import enqueue
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _order(ticket: Ticket, partner: Partner) -> dict[str, Any]:
+    """The matter as a partner needs it to act; the caller only when the order is not confidential."""
+    body: dict[str, Any] = {
+        "number": ticket.number, "status": ticket.status, "title": ticket.title, "content": ticket.description,
+        "request_type": ticket.request_type, "urgency": ticket.urgency,
+        "category": ticket.category.full_name if ticket.category_id else "", "address": ticket.address,
+        "lat": float(ticket.latitude) if ticket.latitude is not None else None,
+        "long": float(ticket.longitude) if ticket.longitude is not None else None,
+        "registered_at": _iso(ticket.registered_at), "confidential": ticket.is_confidential,
+    }
+    if not ticket.is_confidential and not ticket.is_anonymous:
+        reader = partner.api_key.user if partner.api_key_id else None
+        body["caller"] = {"name": ticket.caller_name, "phone": phone_for(ticket, reader)}
+    return body
+
+
+def _send(partner: Partner, event: TimelineEvent, event_type: str, kind: str, body: dict[str, Any],
+          summary: str, external_id: str = "") -> PartnerMessage:
+    """Queue one message to the partner's endpoint and log it (or log that it has none)."""
+    ticket = event.ticket
+    delivery = None
+    if partner.endpoint_id and partner.endpoint.is_active:
+        delivery = enqueue(partner.endpoint, event_id=f"{event_type}:{event.pk}", event_type=event_type,
+                           payload=body, ticket=ticket)
+    else:
+        kind = MessageKind.NO_ENDPOINT
+        summary = _("%(summary)s（未配置接收地址，请电话联系对方）") % {"summary": summary}
+    found = PartnerMessage.objects.filter(delivery=delivery).first() if delivery else None
+    return found or PartnerMessage.objects.create(partner=partner, ticket=ticket, direction=Direction.OUT, kind=kind,
+                                                  external_id=external_id, summary=summary, delivery=delivery,
+                                                  created_at=clock.now())
+
+
+def _transfer_out(partner: Partner, event: TimelineEvent, role: str) -> PartnerMessage:
+    body = {"id": f"{TRANSFER_CREATED}:{event.pk}", "type": TRANSFER_CREATED, "occurred_at": _iso(event.at),
+            "partner": partner.code, "role": role, "note": event.note, "order": _order(event.ticket, partner),
+            "acknowledge": {"method": "POST", "path": "/interop/v1/acks",
+                            "body": {"number": event.ticket.number, "reference": "<your id>"}}}
+    summary = _("工单 %(number)s 转至「%(partner)s」") % {"number": event.ticket.number, "partner": partner.name}
+    return _send(partner, event, TRANSFER_CREATED, MessageKind.TRANSFER_OUT, body, summary)
+
+
+def _update_back(reference: ExternalReference, event: TimelineEvent) -> PartnerMessage:
+    ticket = event.ticket
+    body: dict[str, Any] = {"id": f"{TRANSFER_UPDATE}:{event.pk}", "type": TRANSFER_UPDATE,
+                            "occurred_at": _iso(event.at), "reference": reference.external_id,
+                            "order": {"number": ticket.number, "status": ticket.status}}
+    if not ticket.is_confidential:
+        body["order"]["status_label"] = str(ticket.get_status_display())
+        body["step"] = {"action": event.action, "label": str(event.get_action_display()), "note": event.note,
+                        "unit": event.unit.name if event.unit_id else ""}
+    summary = _("进展：%(step)s → %(status)s") % {"step": event.get_action_display(),
+                                                 "status": Status(event.to_status).label}
+    return _send(reference.partner, event, TRANSFER_UPDATE, MessageKind.UPDATE_OUT, body, summary,
+                 reference.external_id)
+
+
+def on_event(event_id: int) -> list[PartnerMessage]:
+    """Send whatever partners must hear about a committed step (idempotent per event)."""
+    if not Partner.objects.filter(is_active=True).exists():  # no partners configured: one query per step
+        return []
+    event = TimelineEvent.objects.select_related("ticket__category", "unit").filter(pk=event_id).first()
+    if event is None:
+        return []
+    sent: list[PartnerMessage] = []
+    ticket = event.ticket
+    active = Partner.objects.filter(is_active=True).select_related("endpoint", "api_key__user")
+    if event.action == Action.TRANSFER and ticket.transferred_to:
+        partner = active.filter(emergency_service=ticket.transferred_to).first()
+        if partner is not None:
+            sent.append(_transfer_out(partner, event, "lead"))
+    if event.action in (Action.DISPATCH, Action.DESIGNATE) and isinstance(event.data, dict):
+        roles = {event.data.get("lead"): "lead", **{pk: "assist" for pk in event.data.get("assisting", [])}}
+        for partner in active.filter(unit_id__in=[pk for pk in roles if pk]):
+            sent.append(_transfer_out(partner, event, roles[partner.unit_id]))
+    if event.is_public and event.action != Action.REGISTER:
+        for reference in ExternalReference.objects.filter(ticket=ticket, direction=Direction.IN,
+                                                          partner__is_active=True).select_related(
+                                                              "partner__endpoint"):
+            sent.append(_update_back(reference, event))
+    return sent

@@ -1,0 +1,217 @@
+"""Transfers in from partners (转入), acknowledgements and feedback, and partner configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from hotline.accounts.models import User
+from hotline.api.keys import create_key
+from hotline.api.models import ApiKey
+from hotline.api.scopes import Scope
+from hotline.core import clock
+from hotline.interop.choices import Direction, MessageKind, PartnerKind
+from hotline.interop.exceptions import BadTransfer, UnknownOrder
+from hotline.interop.models import ExternalReference, Partner, PartnerMessage
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.taxonomy.models import Category
+from hotline.tickets import services as tickets
+from hotline.tickets.choices import Action, Channel
+from hotline.tickets.exceptions import DomainError
+from hotline.tickets.models import Ticket
+from hotline.tickets.services._core import check_role
+from hotline.webhooks.choices import SubscriptionKind
+from hotline.webhooks.models import Subscription, new_secret
+
+
+@dataclass(frozen=True)
+class Received:
+    """The outcome of a transfer in: our order, and whether this call created it."""
+
+    ticket: Ticket
+    created: bool
+
+
+def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = False) -> str:
+    value = data.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadTransfer(_("%(field)s 须为字符串") % {"field": name})
+    value = value.strip()
+    if required and not value:
+        raise BadTransfer(_("缺少 %(field)s") % {"field": name})
+    if len(value) > limit:
+        raise BadTransfer(_("%(field)s 超过 %(n)s 字") % {"field": name, "n": limit})
+    return value
+
+
+def _coordinate(data: Mapping[str, Any], name: str, limit: int) -> Decimal | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise BadTransfer(_("%(field)s 不是数字") % {"field": name}) from None
+    if not number.is_finite() or not -limit <= number <= limit:
+        raise BadTransfer(_("%(field)s 超出范围") % {"field": name})
+    return number.quantize(Decimal("0.000001"))
+
+
+def _category(hint: str) -> Category | None:
+    """The active category the partner's hint names (full name, or a unique leaf name), if any."""
+    if not hint:
+        return None
+    found = Category.objects.filter(is_active=True, full_name=hint).first()
+    if found is not None:
+        return found
+    named = list(Category.objects.filter(is_active=True, name=hint)[:2])
+    return named[0] if len(named) == 1 else None
+
+
+def _registrar(key: ApiKey | None) -> User | None:
+    """The key's account that may register orders, else no one (integrations may register anonymously)."""
+    for user in (key.intake_user if key else None, key.user if key else None):
+        if user is None:
+            continue
+        try:
+            check_role(Action.REGISTER, user)
+        except DomainError:
+            continue
+        return user
+    return None
+
+
+def receive_transfer(partner: Partner, data: Mapping[str, Any]) -> Received:
+    """A partner hands an order to the centre (工单转入); the same reference twice gives the same order."""
+    reference = _text(data, "reference", 64, required=True)
+    existing = ExternalReference.objects.filter(partner=partner, direction=Direction.IN,
+                                                external_id=reference).select_related("ticket").first()
+    if existing is not None:
+        _log(partner, existing.ticket, Direction.IN, MessageKind.DUPLICATE_IN, reference, _("重复转入，已忽略"))
+        return Received(existing.ticket, created=False)
+    content = _text(data, "content", 4000, required=True)
+    caller = data.get("caller") or {}
+    if not isinstance(caller, Mapping):
+        raise BadTransfer(_("caller 须为对象"))
+    urgency = _text(data, "urgency", 16) or Urgency.NORMAL
+    request_type = _text(data, "request_type", 16) or RequestType.HELP
+    if urgency not in Urgency.values:
+        raise BadTransfer(_("urgency 只能为 %(values)s") % {"values": "、".join(Urgency.values)})
+    if request_type not in RequestType.values:
+        raise BadTransfer(_("request_type 只能为 %(values)s") % {"values": "、".join(RequestType.values)})
+    hint = _text(data, "category_hint", 255)
+    draft = tickets.TicketDraft(
+        request_type=request_type, title=_text(data, "title", 200), description=content,
+        channel=Channel.TRANSFER_IN, category=_category(hint), urgency=urgency,
+        caller_name=_text(caller, "name", 50), caller_phone=_text(caller, "phone", 32),
+        is_confidential=bool(data.get("confidential", False)), address=_text(data, "address", 255),
+        latitude=_coordinate(data, "lat", 90), longitude=_coordinate(data, "long", 180),
+    )
+    note = _("由「%(partner)s」转入，对方编号 %(ref)s") % {"partner": partner.name, "ref": reference}
+    try:
+        with transaction.atomic():
+            ticket = tickets.register(draft, actor=_registrar(partner.api_key), note=note, data={
+                "partner": partner.code, "reference": reference, "category_hint": hint})
+            ExternalReference.objects.create(partner=partner, direction=Direction.IN, external_id=reference,
+                                             ticket=ticket, created_at=clock.now())
+    except IntegrityError:  # the same reference arrived twice at once: the other call created it
+        twin = ExternalReference.objects.filter(partner=partner, direction=Direction.IN,
+                                                external_id=reference).select_related("ticket").first()
+        if twin is None:
+            raise
+        return Received(twin.ticket, created=False)
+    except DomainError as exc:
+        raise BadTransfer(str(exc)) from None
+    _log(partner, ticket, Direction.IN, MessageKind.TRANSFER_IN, reference, note)
+    return Received(ticket, created=True)
+
+
+def _log(partner: Partner, ticket: Ticket | None, direction: str, kind: str, external_id: str = "",
+         summary: str = "", delivery: Any = None) -> PartnerMessage:
+    return PartnerMessage.objects.create(partner=partner, ticket=ticket, direction=direction, kind=kind,
+                                         external_id=external_id[:64], summary=summary, delivery=delivery,
+                                         created_at=clock.now())
+
+
+def _sent_to(partner: Partner, number: str) -> Ticket:
+    """An order of ours that was sent to this partner (it may acknowledge only those)."""
+    ticket = Ticket.objects.filter(number=number, partner_messages__partner=partner,
+                                   partner_messages__kind=MessageKind.TRANSFER_OUT).first()
+    if ticket is None:
+        raise UnknownOrder(_("没有转给贵方的工单「%(number)s」") % {"number": number})
+    return ticket
+
+
+def acknowledge(partner: Partner, data: Mapping[str, Any]) -> PartnerMessage:
+    """The partner confirms it took over an order we sent (签收), giving its own reference, or reports back."""
+    number = _text(data, "number", 20, required=True)
+    reference = _text(data, "reference", 64)
+    note = _text(data, "note", 2000)
+    if not reference and not note:
+        raise BadTransfer(_("须提供 reference 或 note"))
+    ticket = _sent_to(partner, number)
+    return record_acknowledgement(partner, ticket, reference, note)
+
+
+def record_acknowledgement(partner: Partner, ticket: Ticket, reference: str, note: str = "") -> PartnerMessage:
+    """Keep the partner's reference (once) and log its acknowledgement or feedback."""
+    kind = MessageKind.ACK_IN
+    if reference:
+        try:
+            with transaction.atomic():
+                ExternalReference.objects.create(partner=partner, direction=Direction.OUT, external_id=reference,
+                                                 ticket=ticket, created_at=clock.now())
+        except IntegrityError:
+            kind = MessageKind.FEEDBACK_IN  # the reference is known: this is further news about it
+    else:
+        kind = MessageKind.FEEDBACK_IN
+    return _log(partner, ticket, Direction.IN, kind, reference, note)
+
+
+# --- Configuration --------------------------------------------------------------------------------
+
+
+def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
+    """Point the partner's outbound messages at `url` (its signed endpoint)."""
+    with transaction.atomic():
+        if partner.endpoint_id:
+            endpoint = partner.endpoint
+            endpoint.url, endpoint.is_active = url, True
+            if secret:
+                endpoint.secret = secret
+            endpoint.save()
+        else:
+            endpoint = Subscription.objects.create(name=f"partner:{partner.code}", url=url, kind=SubscriptionKind.PARTNER,
+                                                   secret=secret or new_secret())
+            partner.endpoint = endpoint
+            partner.save(update_fields=["endpoint"])
+    return endpoint
+
+
+@transaction.atomic
+def add_partner(*, code: str, name: str, kind: str, emergency_service: str = "", unit: HandlingUnit | None = None,
+                url: str = "", created_by: User | None = None) -> tuple[Partner, str]:
+    """Set up a partner with its API key (scope transfer; a specialised hotline also acts as its unit).
+
+    Returns the partner and the raw key (shown once).
+    """
+    if kind not in PartnerKind.values:
+        raise BadTransfer(_("未知的平台类型「%(kind)s」") % {"kind": kind})
+    if kind == PartnerKind.SPECIALISED and unit is None:
+        raise BadTransfer(_("专业热线须对应一个承办单位"))
+    scopes = [Scope.TRANSFER, Scope.READ] + ([Scope.ACT] if unit is not None else [])
+    key, raw = create_key(f"对接：{name}"[:100], scopes, unit=unit, created_by=created_by)
+    partner = Partner.objects.create(code=code, name=name, kind=kind, emergency_service=emergency_service,
+                                     unit=unit, api_key=key)
+    if url:
+        set_endpoint(partner, url)
+    return partner, raw
+

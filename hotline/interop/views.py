@@ -1,0 +1,104 @@
+"""The interop API for partner platforms (`/interop/v1/…`, API key with scope `transfer`) and the centre's
+pages of partners and their logs (`/interop/partners/`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline.api.keys import key_from_request
+from hotline.api.scopes import Scope
+from hotline.interop import services
+from hotline.interop.exceptions import InteropError
+from hotline.interop.models import Partner, PartnerMessage
+
+
+def _json(body: dict[str, Any], status: int = 200) -> JsonResponse:
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _partner(request: HttpRequest) -> Partner | None:
+    key = key_from_request(request)
+    if key is None or not key.allows(Scope.TRANSFER):
+        return None
+    return Partner.objects.filter(api_key=key, is_active=True).select_related("api_key").first()
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise services.BadTransfer(_("请求体不是合法的 JSON")) from None
+    if not isinstance(data, dict):
+        raise services.BadTransfer(_("请求体须为 JSON 对象"))
+    return data
+
+
+def _api(handler):  # noqa: ANN001, ANN202
+    """Authenticate the partner and turn interop errors into JSON answers."""
+
+    @csrf_exempt
+    @require_POST
+    def view(request: HttpRequest) -> JsonResponse:
+        partner = _partner(request)
+        if partner is None:
+            return _json({"detail": _("需要对接平台的 API 密钥（权限范围 transfer）")}, 403)
+        try:
+            return handler(partner, _body(request))
+        except InteropError as exc:
+            return _json({"detail": str(exc)}, exc.status)
+
+    view.__name__ = handler.__name__
+    view.__doc__ = handler.__doc__
+    return view
+
+
+@_api
+def transfers(partner: Partner, data: dict[str, Any]) -> JsonResponse:
+    """POST /interop/v1/transfers: a partner hands over an order; 201 new, 200 already received."""
+    received = services.receive_transfer(partner, data)
+    ticket = received.ticket
+    return _json({"number": ticket.number, "reference": data.get("reference"), "status": ticket.status,
+                  "created": received.created}, 201 if received.created else 200)
+
+
+@_api
+def acks(partner: Partner, data: dict[str, Any]) -> JsonResponse:
+    """POST /interop/v1/acks: the partner took over an order we sent (its reference), or reports back."""
+    message = services.acknowledge(partner, data)
+    return _json({"number": message.ticket.number, "kind": message.kind, "reference": message.external_id})
+
+
+def _centre(request: HttpRequest) -> None:
+    if not getattr(request.user, "is_centre_staff", False):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def partner_list(request: HttpRequest) -> HttpResponse:
+    """The partners and how their traffic stands."""
+    _centre(request)
+    partners = Partner.objects.select_related("unit", "endpoint", "api_key").order_by("code")
+    return render(request, "interop/partners.html", {"partners": partners})
+
+
+@login_required
+@require_GET
+def partner_log(request: HttpRequest, code: str) -> HttpResponse:
+    """One partner's log (对接日志), newest first."""
+    _centre(request)
+    partner = get_object_or_404(Partner.objects.select_related("unit", "endpoint"), code=code)
+    rows = PartnerMessage.objects.filter(partner=partner).select_related("ticket", "delivery").order_by(
+        "-created_at", "-id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "interop/log.html", {"partner": partner, "page": page})

@@ -1,0 +1,201 @@
+"""What the public Open311 interface reads: services from the taxonomy, requests and their updates.
+
+Only non-confidential orders appear, and never a caller's name or phone: phone numbers written into
+the text are masked too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from hotline.core.privacy import mask_phone
+from hotline.open311.models import SubmittedRequest
+from hotline.open311.render import iso
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.taxonomy.models import Category
+from hotline.tickets.choices import (
+    FINISHED,
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    EmergencyService,
+    Status,
+)
+from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+
+_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+
+#: mySociety's richer statuses for `servicerequestupdates` (the spec itself knows only open/closed).
+UPDATE_STATUS = {
+    Status.REGISTERED: "open", Status.PENDING_DISPATCH: "open", Status.DISPATCHED: "action_scheduled",
+    Status.RETURNED: "investigating", Status.IN_PROGRESS: "in_progress", Status.AWAITING_CITIZEN: "investigating",
+    Status.REPLIED: "in_progress", Status.AWAITING_VISIT: "fixed", Status.CLOSED: "closed",
+    Status.ANSWERED: "closed", Status.TRANSFERRED: "internal_referral",
+    Status.NOT_ACCEPTED: "not_councils_responsibility", Status.MERGED: "duplicate",
+}
+
+
+def open_or_closed(status: str) -> str:
+    """The spec's two states: finished orders (办结, 直接答复, 转应急, 不予受理, 并单) are closed."""
+    return "closed" if status in FINISHED else "open"
+
+
+def scrub(text: str) -> str:
+    """Public text with every phone number in it masked."""
+    return _PHONE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), text or "")
+
+
+# --- Services ------------------------------------------------------------------------------------------
+
+
+def services() -> QuerySet[Category]:
+    """The active leaf categories: each is one Open311 service, grouped by its first level."""
+    children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
+    return (Category.objects.filter(is_active=True).filter(~Exists(children))
+            .select_related("parent__parent").order_by("full_name"))
+
+
+def find_service(code: str) -> Category | None:
+    """The service (an active leaf category) with this code, or None."""
+    if not code.isdigit():
+        return None
+    return services().filter(pk=int(code)).first()
+
+
+def service_row(category: Category) -> dict[str, Any]:
+    top = category.ancestors_and_self()[-1]
+    return {
+        "service_code": str(category.pk), "service_name": category.name, "description": category.full_name,
+        "metadata": True, "type": "realtime", "keywords": ",".join(category.full_name.split("/")),
+        "group": top.name,
+    }
+
+
+def _choices(choices: Any) -> list[dict[str, str]]:
+    return [{"key": value, "name": str(label)} for value, label in choices]
+
+
+def attributes() -> list[dict[str, Any]]:
+    """The extra fields every service accepts (`attribute[code]` in POST requests)."""
+    return [
+        {"variable": True, "code": "request_type", "datatype": "singlevaluelist", "required": False,
+         "datatype_description": _("诉求类型，默认为投诉"), "order": 1, "description": _("诉求类型"),
+         "values": _choices(RequestType.choices)},
+        {"variable": True, "code": "urgency", "datatype": "singlevaluelist", "required": False,
+         "datatype_description": _("紧急程度，默认为一般"), "order": 2, "description": _("紧急程度"),
+         "values": _choices(Urgency.choices)},
+        {"variable": True, "code": "title", "datatype": "string", "required": False,
+         "datatype_description": _("不超过 200 字"), "order": 3, "description": _("标题")},
+    ]
+
+
+def service_definition(category: Category) -> dict[str, Any]:
+    return {"service_code": str(category.pk), "attributes": attributes()}
+
+
+# --- Requests ------------------------------------------------------------------------------------------
+
+
+def public_orders() -> QuerySet[Ticket]:
+    """Every order the public interface may show (never a confidential one), with what a row needs."""
+    lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
+            .exclude(status__in=[AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED])
+            .order_by("-dispatched_at", "-id"))
+    note = (TimelineEvent.objects.filter(ticket=OuterRef("pk"), is_public=True).exclude(note="")
+            .exclude(action=Action.REGISTER).order_by("-seq"))  # registration notes are the centre's
+    return (Ticket.objects.filter(is_confidential=False, number__isnull=False)
+            .select_related("category", "district", "street", "community")
+            .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
+                      expected_at=Coalesce("close_due", Subquery(lead.values("reply_due")[:1])),
+                      public_note=Subquery(note.values("note")[:1]),
+                      media_url=Subquery(SubmittedRequest.objects.filter(ticket=OuterRef("pk"))
+                                         .values("media_url")[:1])))
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    """The filters of `GET requests` once validated."""
+
+    numbers: list[str] | None = None
+    service_codes: list[int] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: list[str] | None = None
+
+
+def find_requests(query: RequestQuery) -> QuerySet[Ticket]:
+    """The orders `GET requests` answers with, newest first. A list of ids overrides the other filters."""
+    orders = public_orders()
+    if query.numbers is not None:
+        return orders.filter(number__in=query.numbers).order_by("-registered_at", "-id")
+    if query.service_codes:
+        orders = orders.filter(category_id__in=query.service_codes)
+    if query.start is not None:
+        orders = orders.filter(registered_at__gte=query.start)
+    if query.end is not None:
+        orders = orders.filter(registered_at__lte=query.end)
+    if query.statuses and set(query.statuses) != {"open", "closed"}:
+        finished = Q(status__in=list(FINISHED))
+        orders = orders.filter(finished if "closed" in query.statuses else ~finished)
+    return orders.order_by("-registered_at", "-id")
+
+
+def _agency(ticket: Ticket) -> str:
+    if ticket.status == Status.TRANSFERRED and ticket.transferred_to:
+        return str(EmergencyService(ticket.transferred_to).label)
+    return getattr(ticket, "lead_name", None) or ""
+
+
+def request_row(ticket: Ticket) -> dict[str, Any]:
+    """One order as the spec's `request`: no name, no phone, only public notes."""
+    area = ticket.community or ticket.street or ticket.district
+    return {
+        "service_request_id": ticket.number,
+        "status": open_or_closed(ticket.status),
+        "status_notes": scrub(getattr(ticket, "public_note", "") or ""),
+        "service_name": ticket.category.name if ticket.category else "",
+        "service_code": str(ticket.category_id) if ticket.category_id else "",
+        "description": scrub(ticket.description),
+        "agency_responsible": _agency(ticket),
+        "service_notice": "",
+        "requested_datetime": iso(ticket.registered_at),
+        "updated_datetime": iso(ticket.updated_at),
+        "expected_datetime": iso(getattr(ticket, "expected_at", None)),
+        "address": ticket.address,
+        "address_id": area.code if area else "",
+        "zipcode": "",
+        "lat": float(ticket.latitude) if ticket.latitude is not None else None,
+        "long": float(ticket.longitude) if ticket.longitude is not None else None,
+        "media_url": getattr(ticket, "media_url", None) or "",
+    }
+
+
+# --- Updates (mySociety's servicerequestupdates) ----------------------------------------------------
+
+
+def updates(start: datetime, end: datetime) -> QuerySet[TimelineEvent]:
+    """The public timeline events of public orders in [start, end], oldest first."""
+    return (TimelineEvent.objects.public()
+            .filter(at__gte=start, at__lte=end, ticket__is_confidential=False, ticket__number__isnull=False)
+            .select_related("ticket").order_by("at", "id"))
+
+
+def update_row(event: TimelineEvent) -> dict[str, Any]:
+    """One public step as mySociety's `request_update`."""
+    return {
+        "update_id": str(event.pk),
+        "service_request_id": event.ticket.number,
+        "status": UPDATE_STATUS.get(event.to_status, open_or_closed(event.to_status)),
+        "updated_datetime": iso(event.at),
+        "description": (scrub(event.note) if event.action != Action.REGISTER else "")
+        or str(event.get_action_display()),
+        "media_url": "",
+        "external_status_code": event.to_status,
+    }

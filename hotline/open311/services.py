@@ -1,0 +1,151 @@
+"""`POST requests`: a citizen's app submits a request, recorded through the intake service (受理登记)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from hotline.api.models import ApiKey
+from hotline.api.scopes import Scope
+from hotline.core import clock
+from hotline.open311 import selectors
+from hotline.open311.constants import MAX_DESCRIPTION
+from hotline.open311.exceptions import BadRequest, Forbidden
+from hotline.open311.models import SubmittedRequest
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.tickets import services as tickets
+from hotline.tickets.choices import Action, Channel
+from hotline.tickets.exceptions import DomainError
+from hotline.tickets.services._core import check_role
+
+_AREA_KINDS = {UnitKind.DISTRICT: "district", UnitKind.STREET: "street", UnitKind.COMMUNITY: "community"}
+
+
+@dataclass(frozen=True)
+class Created:
+    """What `POST requests` answers: the order's number and the token that also finds it."""
+
+    service_request_id: str
+    token: str
+
+
+def _coordinate(value: str, name: str, limit: int) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise BadRequest(_("%(field)s 不是数字") % {"field": name}) from None
+    if not number.is_finite() or not -limit <= number <= limit:
+        raise BadRequest(_("%(field)s 超出范围") % {"field": name})
+    return number.quantize(Decimal("0.000001"))
+
+
+def _area(address_id: str) -> dict[str, HandlingUnit]:
+    """The district/street/community an `address_id` (a unit code of the area tree) stands for."""
+    unit = HandlingUnit.objects.filter(code=address_id, is_active=True, kind__in=list(_AREA_KINDS)).first()
+    if unit is None:
+        raise BadRequest(_("address_id「%(id)s」不存在") % {"id": address_id})
+    found: dict[str, HandlingUnit] = {}
+    node: HandlingUnit | None = unit
+    while node is not None:
+        if node.kind in _AREA_KINDS:
+            found[_AREA_KINDS[node.kind]] = node
+        node = node.parent
+    return found
+
+
+def _caller_name(first: str, last: str) -> str:
+    """Chinese names are written family name first; Latin ones first name first."""
+    first, last = first.strip(), last.strip()
+    if (first + last).isascii():
+        return " ".join(p for p in (first, last) if p)
+    return f"{last}{first}"
+
+
+def _attribute(params: Mapping[str, str], code: str, choices: list[str] | None, default: str) -> str:
+    value = (params.get(f"attribute[{code}]") or "").strip()
+    if not value:
+        return default
+    if choices is not None and value not in choices:
+        raise BadRequest(_("attribute[%(code)s] 的值「%(value)s」无效") % {"code": code, "value": value})
+    return value
+
+
+def _actor(key: ApiKey):  # noqa: ANN202 - User | None
+    """The key's account that registers, or no one (an integration registers like the portal does)."""
+    actor = key.actor_for(Scope.CREATE)
+    try:
+        check_role(Action.REGISTER, actor)
+    except DomainError:
+        return None
+    return actor
+
+
+def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
+    """Record a request submitted through Open311 as a new order on the App channel; returns its number."""
+    if key is None:
+        raise Forbidden(_("api_key 缺失或无效"))
+    if not key.allows(Scope.CREATE):
+        raise Forbidden(_("该 api_key 无权新建工单"))
+    code = (params.get("service_code") or "").strip()
+    if not code:
+        raise BadRequest(_("缺少 service_code"))
+    category = selectors.find_service(code)
+    if category is None:
+        raise BadRequest(_("service_code「%(code)s」不存在") % {"code": code})
+    lat, lon = (params.get("lat") or "").strip(), (params.get("long") or "").strip()
+    address = (params.get("address_string") or "").strip()
+    address_id = (params.get("address_id") or "").strip()
+    if bool(lat) != bool(lon):
+        raise BadRequest(_("lat 和 long 须同时提供"))
+    if not (lat or address or address_id):
+        raise BadRequest(_("须提供位置：lat/long、address_string 或 address_id 之一"))
+    description = (params.get("description") or "").strip()
+    if not description:
+        raise BadRequest(_("缺少 description（诉求内容）"))
+    if len(description) > MAX_DESCRIPTION:
+        raise BadRequest(_("description 超过 %(n)s 字") % {"n": MAX_DESCRIPTION})
+    email = (params.get("email") or "").strip()
+    media_url = (params.get("media_url") or "").strip()
+    phone = (params.get("phone") or "").strip()
+    try:
+        if email:
+            validate_email(email)
+        if media_url:
+            URLValidator(schemes=["http", "https"])(media_url)
+    except ValidationError as exc:
+        raise BadRequest(*exc.messages) from None
+    if len(phone) > 32 or len(address) > 255:
+        raise BadRequest(_("phone 或 address_string 过长"))
+    title = _attribute(params, "title", None, "")[:200]
+    draft = tickets.TicketDraft(
+        request_type=_attribute(params, "request_type", RequestType.values, RequestType.COMPLAINT),
+        urgency=_attribute(params, "urgency", Urgency.values, Urgency.NORMAL),
+        title=title, description=description, channel=Channel.APP, category=category,
+        caller_name=_caller_name(params.get("first_name") or "", params.get("last_name") or "")[:50],
+        caller_phone=phone, address=address,
+        latitude=_coordinate(lat, "lat", 90) if lat else None,
+        longitude=_coordinate(lon, "long", 180) if lon else None,
+        **(_area(address_id) if address_id else {}),
+    )
+    extra = {k[len("attribute["):-1]: v for k, v in params.items() if k.startswith("attribute[") and k.endswith("]")}
+    with transaction.atomic():
+        try:
+            ticket = tickets.register(draft, actor=_actor(key))
+        except DomainError as exc:
+            raise BadRequest(str(exc)) from None
+        token = secrets.token_urlsafe(18)
+        SubmittedRequest.objects.create(
+            ticket=ticket, token=token, service_code=code, api_key=key, email=email,
+            device_id=(params.get("device_id") or "")[:100], account_id=(params.get("account_id") or "")[:100],
+            media_url=media_url, attributes=extra, created_at=clock.now(),
+        )
+    return Created(service_request_id=ticket.number or "", token=token)

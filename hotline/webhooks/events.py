@@ -1,0 +1,47 @@
+"""The JSON an event carries. Confidential (保密) orders carry only their number and status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from hotline.tickets.models import Ticket, TimelineEvent
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with the centre's time zone."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def event_id(event: TimelineEvent) -> str:
+    """The stable id of a lifecycle event, the same for every subscription and replay."""
+    return f"evt_{event.pk}"
+
+
+def order_summary(ticket: Ticket) -> dict[str, Any]:
+    """What an event says about the order; nothing about the caller, ever."""
+    if ticket.is_confidential:
+        return {"number": ticket.number, "status": ticket.status, "confidential": True}
+    lead = ticket.lead_assignment
+    return {
+        "number": ticket.number, "status": ticket.status, "status_label": str(ticket.get_status_display()),
+        "version": ticket.version, "confidential": False, "title": ticket.title,
+        "request_type": ticket.request_type, "channel": ticket.channel, "urgency": ticket.urgency,
+        "category": ticket.category.full_name if ticket.category_id else "",
+        "lead_unit": lead.unit.name if lead else "", "close_due": iso(ticket.close_due),
+        "registered_at": iso(ticket.registered_at),
+    }
+
+
+def payload(event: TimelineEvent, event_type: str) -> dict[str, Any]:
+    """The body of one lifecycle event."""
+    ticket = event.ticket
+    body: dict[str, Any] = {"id": event_id(event), "type": event_type, "occurred_at": iso(event.at),
+                            "order": order_summary(ticket)}
+    if not ticket.is_confidential:
+        body["step"] = {"action": event.action, "from_status": event.from_status, "to_status": event.to_status,
+                        "seq": event.seq, "unit": event.unit.name if event.unit_id else "",
+                        "note": event.note if event.is_public else ""}
+    return body

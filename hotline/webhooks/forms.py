@@ -1,0 +1,28 @@
+"""The subscription form of the admin and the API: event types as a choice list."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hotline.webhooks.choices import ALL_EVENTS, EventType
+from hotline.webhooks.models import Subscription
+
+EVENT_CHOICES = [(ALL_EVENTS, _("全部事件")), *EventType.choices]
+
+
+class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("接收地址"), max_length=500, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(label=_("事件类型"), choices=EVENT_CHOICES, required=False,
+                                            widget=forms.CheckboxSelectMultiple,
+                                            help_text=_("不选表示全部事件"))
+
+    class Meta:
+        model = Subscription
+        fields = ["name", "url", "secret", "event_types", "is_active", "owner"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not url.startswith(("http://", "https://")):
+            raise forms.ValidationError(_("接收地址须以 http:// 或 https:// 开头"))
+        return url

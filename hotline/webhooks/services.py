@@ -1,0 +1,68 @@
+"""Queue events for subscriptions and replay them (every change to subscriptions' deliveries is here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from hotline.core import clock
+from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.webhooks import events
+from hotline.webhooks.choices import DeliveryStatus, SubscriptionKind, event_type_for
+from hotline.webhooks.models import Delivery, Subscription
+
+
+def enqueue(subscription: Subscription, *, event_id: str, event_type: str, payload: dict[str, Any],
+            ticket: Ticket | None = None) -> Delivery:
+    """Queue one event for one subscription; the same event is queued once (the first row is returned)."""
+    try:
+        with transaction.atomic():
+            return Delivery.objects.create(subscription=subscription, event_id=event_id, event_type=event_type,
+                                           ticket=ticket, payload=payload, created_at=clock.now(),
+                                           next_attempt_at=clock.now())
+    except IntegrityError:
+        return Delivery.objects.get(subscription=subscription, event_id=event_id, replay_of__isnull=True)
+
+
+def _may_see(subscription: Subscription, ticket: Ticket) -> bool:
+    """A subscription owned by a unit's account only hears about orders that account may see."""
+    owner = subscription.owner
+    if owner is None or owner.is_centre_staff:
+        return True
+    return Ticket.objects.visible_to(owner).filter(pk=ticket.pk).exists()
+
+
+def enqueue_event(event_id: int) -> list[Delivery]:
+    """Queue a committed lifecycle event for every active webhook that wants it (idempotent)."""
+    active = list(Subscription.objects.filter(is_active=True, kind=SubscriptionKind.WEBHOOK).select_related("owner"))
+    if not active:  # the usual case without integrations: one query per step
+        return []
+    event = TimelineEvent.objects.select_related("ticket__category", "unit").filter(pk=event_id).first()
+    if event is None:
+        return []
+    event_type = event_type_for(event.action, event.to_status)
+    subscriptions = [s for s in active if s.wants(event_type) and _may_see(s, event.ticket)]
+    if not subscriptions:
+        return []
+    body = events.payload(event, event_type)
+    return [enqueue(s, event_id=events.event_id(event), event_type=event_type, payload=body, ticket=event.ticket)
+            for s in subscriptions]
+
+
+@transaction.atomic
+def replay(delivery: Delivery) -> Delivery:
+    """Send a delivered or failed event again (重放): a new delivery with the same event id and body."""
+    original = delivery.replay_of or delivery
+    return Delivery.objects.create(
+        subscription=original.subscription, event_id=original.event_id, event_type=original.event_type,
+        ticket=original.ticket, payload=original.payload, created_at=clock.now(), next_attempt_at=clock.now(),
+        replay_of=original, status=DeliveryStatus.PENDING,
+    )
+
+
+def retry_now(delivery: Delivery) -> Delivery:
+    """Bring a pending delivery's next attempt forward to now."""
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(next_attempt_at=clock.now())
+    delivery.refresh_from_db()
+    return delivery
