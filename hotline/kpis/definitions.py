@@ -1,0 +1,190 @@
+"""The written definition of every indicator (指标口径): formula, population, exclusions, and the ORM behind it.
+
+The texts here are the ones `docs/kpis.md` prints and the pages show as the tooltip of each figure
+(a test checks that the document carries every formula word for word). Rates are shares of the
+population: the numerator's conditions are applied on top of the population's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from hotline.kpis.bases import ASSIGNMENTS, HOLDING, LEADS, REPLIES, TICKETS, VISITS, Base, Context
+from hotline.kpis.choices import Indicator
+from hotline.tickets.choices import (
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Decision,
+    NotAcceptedReason,
+    Satisfaction,
+    Status,
+)
+from hotline.tickets.models import Reply, ReturnRequest, ReturnVisit, Ticket, TimelineEvent
+
+Parts = list[tuple[Q, Decimal]]
+_FAR = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One indicator: what it counts (base + population), what it rewards (numerator), and its texts."""
+
+    code: str
+    english: str
+    base: Base | None  # None: computed outside the order database (the telephony queue)
+    formula: Promise
+    population_text: Promise
+    exclusions_text: Promise
+    population: Callable[[Context], Q] = lambda ctx: Q()
+    numerator: Callable[[Context], Parts] | None = None  # None: a count, not a rate
+    annotations: Callable[[Context], dict] = field(default=lambda ctx: {})
+    unit_attributed: bool = True  # a unit's own performance (rankable), not the centre's
+    cuttable_by_unit: bool = True  # meaningful when cut by unit (direct answers have no unit)
+
+    @property
+    def name(self) -> str:
+        return Indicator(self.code).label
+
+    @property
+    def is_rate(self) -> bool:
+        return self.numerator is not None or self.base is None
+
+
+def _one(q: Q) -> Callable[[Context], Parts]:
+    return lambda ctx: [(q, Decimal(1))]
+
+
+def _due(ctx: Context) -> Q:
+    """Replied, or past the reply deadline by the end of the period (open overdue orders count against)."""
+    return Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | Q(reply_due__lt=ctx.as_of))
+
+
+def _rehandled(ctx: Context) -> Parts:
+    """Sent back at review, unsatisfied at the return visit while this unit held the order, or reopened after it."""
+    until = Coalesce(OuterRef("ended_at"), Value(_FAR, output_field=DateTimeField()))
+    again = TimelineEvent.objects.filter(
+        Q(action=Action.SEND_BACK) | Q(action=Action.RETURN_VISIT, to_status=Status.IN_PROGRESS),
+        ticket=OuterRef("ticket_id"), at__gte=OuterRef("dispatched_at"), at__lte=until)
+    reopened = TimelineEvent.objects.filter(ticket=OuterRef("ticket_id"), action=Action.REOPEN,
+                                            at__gte=OuterRef("ended_at"))
+    return [(Q(Exists(again)) | Q(status=AssignmentStatus.COMPLETED, ended_at__isnull=False) & Q(Exists(reopened)),
+             Decimal(1))]
+
+
+def _final_valid_visit(ctx: Context) -> Q:
+    """有效回访: reached, with an answer on resolution and satisfaction; the order's last such visit in the period."""
+    valid = Q(contacted=True, resolved__isnull=False,
+              satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.UNSATISFIED])
+    later = ReturnVisit.objects.filter(
+        valid, ticket=OuterRef("ticket_id"), created_at__lt=ctx.end).filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")))
+    return valid & ~Q(Exists(later))
+
+
+def _reply_contacted(ctx: Context) -> dict:
+    """Whether the lead unit's approved reply before the visit says it contacted the citizen (已联系群众)."""
+    latest = Reply.objects.filter(ticket=OuterRef("ticket_id"), assignment__role=AssignmentRole.LEAD,
+                                  review_status=Decision.APPROVED, created_at__lte=OuterRef("created_at"))
+    return {"_reply_contacted": Subquery(latest.order_by("-created_at", "-id").values("contacted")[:1])}
+
+
+def _repeat(ctx: Context) -> Parts:
+    """Merged into another order, declined as a repeat, or an earlier order from the same phone and category."""
+    since = ExpressionWrapper(OuterRef("registered_at") - timedelta(days=ctx.repeat_days),
+                              output_field=DateTimeField())
+    earlier = Ticket.objects.filter(caller_phone=OuterRef("caller_phone"), category=OuterRef("category"),
+                                    registered_at__lt=OuterRef("registered_at"), registered_at__gte=since)
+    same_caller = ~Q(caller_phone="") & Q(category__isnull=False) & Q(Exists(earlier))
+    return [(Q(status=Status.MERGED) | Q(not_accepted_reason=NotAcceptedReason.REPEAT) | same_caller, Decimal(1))]
+
+
+_NO_EXCLUSION = _("运行口径与考核口径相同（中心指标，不涉及单位考核剔除）")
+_UNIT_EXCLUSION = _("考核口径剔除已认定不合理诉求和申诉成立的工单；运行口径不剔除")
+
+KPIS: dict[str, Kpi] = {k.code: k for k in [
+    Kpi(Indicator.VOLUME, "Orders registered", TICKETS,
+        _("受理量 = 统计期内登记的工单数"),
+        _("统计期内登记（受理时间落在期内）的全部工单，含并单"),
+        _NO_EXCLUSION, unit_attributed=False),
+    Kpi(Indicator.DIRECT_ANSWER, "Direct-answer rate", TICKETS,
+        _("直接答复率 = 受理时即时答复办结的工单 ÷ 受理工单（不含并单）"),
+        _("统计期内登记的工单，不含被并入其他工单的重复件"),
+        _NO_EXCLUSION, population=lambda ctx: ~Q(status=Status.MERGED),
+        numerator=_one(Q(status=Status.ANSWERED)), unit_attributed=False, cuttable_by_unit=False),
+    Kpi(Indicator.SIGN_TIMELY, "On-time sign rate", ASSIGNMENTS,
+        _("签收及时率 = 在签收时限内签收的派单 ÷（已签收的派单 + 超过签收时限仍未签收的派单）"),
+        _("统计期内派出的派单（主办与协办，每个单位一条）；未签收即退回的不计，签收时限未到且未签收的暂不计"),
+        _UNIT_EXCLUSION,
+        population=lambda ctx: Q(signed_at__isnull=False) | Q(status=AssignmentStatus.PENDING_SIGN,
+                                                               sign_due__lt=ctx.as_of),
+        numerator=_one(Q(signed_at__isnull=False, signed_at__lte=F("sign_due"), sign_overdue=False))),
+    Kpi(Indicator.ON_TIME, "On-time completion rate", LEADS,
+        _("按时办结率 = 在答复时限内答复的主办工单 ÷（已答复的主办工单 + 超过答复时限仍未答复的主办工单）"),
+        _("统计期内派出、仍由该单位主办（未被退回改派）的派单；超期未办结的在办工单计入分母；时限未到且未答复的暂不计"),
+        _UNIT_EXCLUSION, population=_due,
+        numerator=_one(Q(replied_at__isnull=False, replied_at__lte=F("reply_due"), reply_overdue=False))),
+    Kpi(Indicator.COMPLETION, "Completion rate", LEADS,
+        _("办结率 = 经回访办结的主办工单 ÷ 主办工单"),
+        _("统计期内派出、仍由该单位主办（未被退回改派）的派单"),
+        _UNIT_EXCLUSION, population=lambda ctx: Q(status__in=HOLDING),
+        numerator=_one(Q(status=AssignmentStatus.COMPLETED))),
+    Kpi(Indicator.RETURN, "Return rate", LEADS,
+        _("退单率 = 提出过退单的主办派单 ÷ 主办派单"),
+        _("统计期内派出的全部主办派单，含已退回改派的"),
+        _UNIT_EXCLUSION,
+        numerator=_one(Q(Exists(ReturnRequest.objects.filter(assignment=OuterRef("pk")))))),
+    Kpi(Indicator.REHANDLE, "Re-handling rate", LEADS,
+        _("重办率 = 被退回重办（审核退回、回访不满意或未解决）或办结后重新启用的主办工单 ÷ 主办工单"),
+        _("统计期内派出、仍由该单位主办（未被退回改派）的派单"),
+        _UNIT_EXCLUSION, population=lambda ctx: Q(status__in=HOLDING), numerator=_rehandled),
+    Kpi(Indicator.EXTENSION, "Extension rate", LEADS,
+        _("延期率 = 获批延期的主办工单 ÷ 主办工单"),
+        _("统计期内派出、仍由该单位主办（未被退回改派）的派单"),
+        _UNIT_EXCLUSION, population=lambda ctx: Q(status__in=HOLDING),
+        numerator=_one(Q(extension_count__gt=0))),
+    Kpi(Indicator.VISIT, "Return-visit rate", REPLIES,
+        _("回访率 = 已回访联系上群众的工单 ÷ 答复审核通过的工单"),
+        _("统计期内审核通过的主办单位答复（每次审核通过一条）"),
+        _NO_EXCLUSION, unit_attributed=False,
+        numerator=_one(Q(Exists(ReturnVisit.objects.filter(ticket=OuterRef("ticket_id"), contacted=True,
+                                                           created_at__gte=OuterRef("reviewed_at")))))),
+    Kpi(Indicator.RESPONSE, "Response rate", VISITS,
+        _("响应率 = 有效回访中承办单位已联系群众的 ÷ 有效回访"),
+        _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),
+        _UNIT_EXCLUSION, population=_final_valid_visit, annotations=_reply_contacted,
+        numerator=_one(Q(_reply_contacted=True))),
+    Kpi(Indicator.RESOLUTION, "Resolution rate", VISITS,
+        _("解决率 = 有效回访中群众认为已解决的 ÷ 有效回访"),
+        _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),
+        _UNIT_EXCLUSION, population=_final_valid_visit, numerator=_one(Q(resolved=True))),
+    Kpi(Indicator.SATISFACTION, "Satisfaction rate", VISITS,
+        _("满意率 =（满意 + 折算系数 × 基本满意）÷ 有效回访"),
+        _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),
+        _UNIT_EXCLUSION, population=_final_valid_visit,
+        numerator=lambda ctx: [(Q(satisfaction=Satisfaction.SATISFIED), Decimal(1)),
+                               (Q(satisfaction=Satisfaction.BASICALLY), ctx.basic_factor)]),
+    Kpi(Indicator.REPEAT, "Repeat-call rate", TICKETS,
+        _("重复来电率 = 重复诉求工单 ÷ 受理工单；重复诉求指被并单、以重复诉求不予受理，或同一号码同一分类在判定天数内已有工单"),
+        _("统计期内登记的全部工单"),
+        _NO_EXCLUSION, numerator=_repeat, unit_attributed=False),
+    Kpi(Indicator.CONNECT, "Call connection rate", None,
+        _("接通率 = 接通的来电 ÷ 进线来电（不含 5 秒内放弃的来电）"),
+        _("统计期内进入排队的来电（见 docs/calls.md）"),
+        _NO_EXCLUSION, unit_attributed=False, cuttable_by_unit=False),
+    Kpi(Indicator.SERVICE_LEVEL, "15-second answer rate", None,
+        _("15 秒应答率 = 进入排队后 15 秒内接通的来电 ÷ 进线来电（不含 5 秒内放弃的来电）"),
+        _("统计期内进入排队的来电（见 docs/calls.md）"),
+        _NO_EXCLUSION, unit_attributed=False, cuttable_by_unit=False),
+]}
+
+#: The indicators a unit is assessed on, in the order pages show them.
+UNIT_INDICATORS = [k for k in KPIS.values() if k.unit_attributed]
