@@ -1,0 +1,103 @@
+"""Lifecycle steps over the API: one operation per step of the workbench registry (`STEPS`).
+
+Each call: the order must be visible (404), the key must carry the scope (403), the body's `version`
+must be the order's (409 `conflict`), the step must be allowed from the order's status (409
+`invalid_transition`) and for the caller's role (403), the body must pass the step's form (400), the
+step must be offered to the caller as on the order page (`available_actions`: their unit's own
+assignment → 403, a pending request to decide → 409); then the step's own service runs, which re-checks everything under the row lock. Nothing changes on a refusal.
+"""
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+from pydantic import BaseModel
+
+from hotline.api import serialize
+from hotline.api.errors import ApiError
+from hotline.api.orders import ORDER_ERRORS, principal_of, visible_order
+from hotline.api.schemas import ActionOut, ErrorOut, OrderDetailOut
+from hotline.api.scopes import Scope
+from hotline.api.steps import BODIES, validated
+from hotline.tickets.choices import Action
+from hotline.tickets.exceptions import ConflictError
+from hotline.tickets.models import Ticket
+from hotline.tickets.permissions import available_actions
+from hotline.tickets.transitions import TRANSITIONS
+from hotline.workbench.actions import STEPS, StepSpec
+
+router = Router(tags=["actions"])
+
+ACTION_ERRORS = {**ORDER_ERRORS, 409: ErrorOut}
+
+
+def action_path(action: str) -> str:
+    return f"/orders/{{number}}/actions/{action}"
+
+
+@router.get("/orders/{number}/actions", response={200: list[ActionOut], **ORDER_ERRORS},
+            operation_id="list_order_actions", summary="调用方现在可对该工单执行的操作")
+def list_actions(request: HttpRequest, number: str):  # noqa: ANN201
+    principal = principal_of(request)
+    principal.require_any(Scope.READ, Scope.ACT, Scope.TRANSFER)
+    ticket = visible_order(principal, number)
+    by_actor: dict[int, list[str]] = {}
+    offered = []
+    for action in STEPS:
+        actor = principal.actor_for_action(action)
+        if actor.pk not in by_actor:
+            by_actor[actor.pk] = available_actions(ticket, actor)
+        if action in by_actor[actor.pk] and principal.may_take(action):
+            offered.append(action)
+    return [{"action": a, "label": str(Action(a).label), "path": f"/api/v1{action_path(a)}".replace(
+        "{number}", ticket.number), "body_schema": BODIES[a].__name__} for a in offered]
+
+
+def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel) -> dict:
+    """Take one step on one order for the caller; the updated order, or an ApiError/DomainError."""
+    principal = principal_of(request)
+    principal.require(principal.scope_for_action(spec.action))
+    ticket = visible_order(principal, number)
+    actor = principal.actor_for_action(spec.action)
+    if body.version != ticket.version:
+        raise ApiError(409, ConflictError.code, _("工单已被他人处理，请刷新后重试"),
+                       {"expected_version": body.version, "current_version": ticket.version})
+    row = TRANSITIONS[spec.action]
+    if ticket.status not in row.sources:
+        raise ApiError(409, "invalid_transition",
+                       _("工单当前状态为「%(status)s」，不能执行「%(action)s」") % {"status": ticket.get_status_display(),
+                                                                   "action": spec.label},
+                       {"status": ticket.status, "action": spec.action})
+    if actor.role not in row.roles:
+        raise ApiError(403, "not_permitted", _("%(role)s无权执行「%(action)s」") % {
+            "role": actor.get_role_display(), "action": spec.label})
+    data = validated(spec, body)
+    if spec.action not in available_actions(ticket, actor):
+        # The same gate as the order page: the unit's own assignment, or a pending request to decide.
+        if row.by_unit and not actor.is_centre_staff:
+            raise ApiError(403, "not_permitted", _("您所在单位没有可执行「%(action)s」的派单") % {"action": spec.label})
+        raise ApiError(409, "invalid_transition", _("该工单现在没有可「%(action)s」的事项") % {"action": spec.label})
+    ticket.version = body.version  # the service's lock compares it with the stored order (a race → 409)
+    with transaction.atomic():
+        spec.perform(ticket, actor, data)
+    ticket = visible_order(principal, number, serialize.detail_queryset(Ticket.objects.all()))
+    return serialize.order_detail(ticket, principal.user)
+
+
+def _register(action: str, spec: StepSpec) -> None:
+    body_type = BODIES[action]
+
+    def step(request: HttpRequest, number: str, payload: body_type):  # type: ignore[valid-type]  # noqa: ANN202
+        return take_step(request, number, spec, payload)
+
+    step.__name__ = f"action_{action}"
+    row = TRANSITIONS[action]
+    router.post(action_path(action), response={200: OrderDetailOut, **ACTION_ERRORS},
+                operation_id=f"action_{action}", summary=f"{spec.label}（{action}）",
+                description=f"允许的工单状态：{', '.join(sorted(row.sources))}；"
+                            f"角色：{', '.join(sorted(row.roles))}" + ("；须以承办单位身份" if row.by_unit else ""),
+                )(step)
+
+
+for _action, _spec in STEPS.items():
+    _register(_action, _spec)

@@ -1,0 +1,34 @@
+"""API keys in the admin: listed and revocable, never created or edited here (use `hotline apikey create`)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from hotline.api.keys import revoke_key
+from hotline.api.models import ApiKey
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "scopes", "unit", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix"]
+    fields = ["name", "prefix", "scopes", "unit", "user", "intake_user", "created_by", "created_at", "last_used_at",
+              "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("吊销所选密钥"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset:
+            revoke_key(key)
+        self.message_user(request, _("已吊销 %(n)d 个密钥") % {"n": queryset.count()}, messages.SUCCESS)

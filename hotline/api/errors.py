@@ -1,0 +1,68 @@
+"""The API's errors: one JSON shape, a stable code per kind of failure, never a stack trace.
+
+    {"error": {"code": "invalid_transition", "message": "…", "details": …}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from hotline.tickets.exceptions import (
+    ConflictError,
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    RuleViolation,
+    TransitionRefused,
+)
+
+logger = logging.getLogger("hotline.api")
+
+
+class ApiError(Exception):
+    """A refusal the API reports as is: HTTP status, stable code, message, optional details."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = headers or {}
+
+
+def error_response(status: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> HttpResponse:
+    """The JSON body every error of the API has."""
+    response = JsonResponse({"error": {"code": code, "message": str(message), "details": details}},
+                            status=status, json_dumps_params={"ensure_ascii": False})
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def from_api_error(exc: ApiError) -> HttpResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+def domain_status(exc: DomainError) -> int:
+    """How a refused step maps to HTTP: 403 not permitted, 409 conflicting transition, 400 bad arguments."""
+    if isinstance(exc, NotPermitted):
+        return 403
+    if isinstance(exc, InvalidTransition | ConflictError | TransitionRefused):
+        return 409
+    if isinstance(exc, RuleViolation):
+        return 400
+    return 400
+
+
+def from_domain_error(exc: DomainError) -> HttpResponse:
+    return error_response(domain_status(exc), exc.code, exc.message)
+
+
+def internal_error(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """An unexpected failure: logged with its traceback, answered with a plain JSON 500."""
+    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500, "internal_error", _("服务器内部错误，请稍后重试"))

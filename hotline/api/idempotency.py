@@ -1,0 +1,85 @@
+"""`Idempotency-Key` on creation: retries with the same key get the first response, and one order exists.
+
+The record is inserted first, in the same transaction as the order: a concurrent retry with the same
+key waits on the unique (principal, key) constraint and then replays the committed response. A failed
+call leaves no record (its transaction is rolled back), so it can be retried. A key reused with a
+different body is refused (422 `idempotency_key_reused`). Records older than `IDEMPOTENCY_TTL` are
+forgotten when their key comes back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from hotline.api.constants import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_TTL
+from hotline.api.errors import ApiError
+from hotline.api.models import IdempotencyRecord
+from hotline.core import clock
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def request_hash(method: str, path: str, payload: Any) -> str:
+    """A fingerprint of the request: method, path and the canonical JSON of its body."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        raise ApiError(400, "invalid_idempotency_key",
+                       _("Idempotency-Key 须为 1–%(max)d 个可打印字符") % {"max": IDEMPOTENCY_KEY_MAX})
+    return key
+
+
+def json_response(status: int, body: str, *, replayed: bool = False) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    if replayed:
+        response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _replay(principal: str, key: str, fingerprint: str) -> HttpResponse | None:
+    record = IdempotencyRecord.objects.filter(principal=principal, key=key,
+                                              created_at__gte=clock.now() - IDEMPOTENCY_TTL).first()
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise ApiError(422, "idempotency_key_reused", _("该 Idempotency-Key 已用于内容不同的请求"),
+                       {"idempotency_key": key})
+    return json_response(record.status_code, record.response_body, replayed=True)
+
+
+def run(principal: str, key: str, method: str, path: str, payload: Any,
+        perform: Callable[[], tuple[int, str]]) -> HttpResponse:
+    """Perform the request once per (principal, key); `perform` returns (status, JSON body)."""
+    key = check_key(key)
+    fingerprint = request_hash(method, path, payload)
+    if (replayed := _replay(principal, key, fingerprint)) is not None:
+        return replayed
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            # Forget this caller's expired keys (the unique index's first column makes this cheap).
+            IdempotencyRecord.objects.filter(principal=principal, created_at__lt=now - IDEMPOTENCY_TTL).delete()
+            record = IdempotencyRecord.objects.create(
+                principal=principal, key=key, method=method, path=path[:255], request_hash=fingerprint,
+                status_code=0, created_at=now,
+            )
+            status, body = perform()
+            record.status_code, record.response_body = status, body
+            record.save(update_fields=["status_code", "response_body"])
+    except IntegrityError:
+        replayed = _replay(principal, key, fingerprint)
+        if replayed is None:
+            raise
+        return replayed
+    return json_response(status, body)

@@ -1,0 +1,183 @@
+"""API keys: create, authenticate, revoke (接口密钥). The stable interface integrations build on.
+
+    key, raw = create_key("110联动", ["read", "transfer"])      # `raw` is shown once, never stored
+    key = authenticate(raw)                                      # None when unknown or revoked
+    key.allows("transfer"); key.user; key.unit
+    key = key_from_request(request)                              # Authorization: Bearer … or X-API-Key: …
+
+A raw key looks like `hk_<prefix>_<secret>`: the prefix (8 characters) is stored in clear to find the
+key and to name it in lists; the whole key is stored only as its SHA-256 hash and compared in
+constant time. The secret has 256 bits of entropy, so a plain (unsalted, fast) hash is safe here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from hotline.accounts.choices import CENTRE_ROLES, UNIT_ROLES, Role
+from hotline.accounts.models import Membership, User
+from hotline.api.models import ApiKey
+from hotline.api.scopes import UNIT_SCOPES, Scope
+from hotline.core import clock
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.tickets.choices import Action
+from hotline.tickets.transitions import TRANSITIONS
+
+__all__ = ["InvalidKeyRequest", "authenticate", "create_key", "find_key", "hash_key", "key_from_request",
+           "revoke_key"]
+
+KEY_PREFIX = "hk_"
+_PREFIX_ALPHABET = string.ascii_lowercase + string.digits
+#: Roles that may register an order themselves (others get a separate intake account for `create`).
+INTAKE_ROLES = TRANSITIONS[Action.REGISTER].roles
+#: How often `last_used_at` is written at most (a busy integration would otherwise write on every call).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class InvalidKeyRequest(ValueError):
+    """The key cannot be created as asked (unknown scope, missing unit, duplicate name)."""
+
+
+def hash_key(raw_key: str) -> str:
+    """The stored form of a raw key."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def _role_for(scopes: set[str], unit: HandlingUnit | None, role: str | None) -> str:
+    """The role of the key's service account.
+
+    By default: a handler of the unit for a unit key, an intake agent for a centre key that creates or
+    transfers orders, a leader (a centre role that takes no lifecycle step) for a key that only reads.
+    A key acting at the centre itself (`unit` of kind centre) names its centre role explicitly.
+    """
+    if role is not None:
+        if role not in Role.values:
+            raise InvalidKeyRequest(_("未知的角色：%(role)s") % {"role": role})
+        if role in UNIT_ROLES and (unit is None or unit.kind == UnitKind.CENTRE):
+            raise InvalidKeyRequest(_("单位角色的密钥须指定一个承办单位（--unit）"))
+        if role in CENTRE_ROLES and unit is not None and unit.kind != UnitKind.CENTRE:
+            raise InvalidKeyRequest(_("中心角色的密钥只能代表热线中心"))
+        return role
+    if unit is not None:
+        if unit.kind == UnitKind.CENTRE:
+            raise InvalidKeyRequest(_("代表热线中心的密钥须指定中心角色（--role）"))
+        return Role.UNIT_HANDLER
+    if scopes & {Scope.CREATE, Scope.TRANSFER}:
+        return Role.INTAKE
+    return Role.LEADER
+
+
+def _service_user(prefix: str, suffix: str, name: str, role: str, unit: HandlingUnit | None) -> User:
+    user = User(username=f"api-{prefix}{suffix}", display_name=f"接口：{name}"[:50], role=role, is_active=True)
+    user.set_unusable_password()
+    user.save()
+    if unit is not None:
+        Membership.objects.create(user=user, unit=unit)
+    return user
+
+
+@transaction.atomic
+def create_key(name: str, scopes: Sequence[str], unit: HandlingUnit | None = None,
+               created_by: User | None = None, *, role: str | None = None) -> tuple[ApiKey, str]:
+    """Make a key and its service account; returns the key and the raw key (shown once, never stored).
+
+    Raises InvalidKeyRequest for an empty name, a taken name, an unknown scope, or `act` without a unit.
+    """
+    name = name.strip()
+    wanted = {str(s) for s in scopes}
+    unknown = wanted - set(Scope.values)
+    if not name:
+        raise InvalidKeyRequest(_("密钥名称不能为空"))
+    if not wanted:
+        raise InvalidKeyRequest(_("至少需要一个权限范围"))
+    if unknown:
+        raise InvalidKeyRequest(_("未知的权限范围：%(scopes)s") % {"scopes": ", ".join(sorted(unknown))})
+    if wanted & UNIT_SCOPES and unit is None:
+        raise InvalidKeyRequest(_("权限范围 act 需要指定代表的单位（--unit）"))
+    if ApiKey.objects.filter(name=name).exists():
+        raise InvalidKeyRequest(_("已存在名为「%(name)s」的密钥") % {"name": name})
+    prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(8))
+    while ApiKey.objects.filter(prefix=prefix).exists():  # pragma: no cover - 36**8 values
+        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(8))
+    raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    account_role = _role_for(wanted, unit, role)
+    user = _service_user(prefix, "", name, account_role, unit if account_role in UNIT_ROLES else None)
+    intake_user = None
+    if wanted & {Scope.CREATE, Scope.TRANSFER} and account_role not in INTAKE_ROLES:
+        intake_user = _service_user(prefix, "-intake", name, Role.INTAKE, None)
+    key = ApiKey.objects.create(
+        name=name, prefix=prefix, hashed_key=hash_key(raw), scopes=[s for s in Scope.values if s in wanted],
+        unit=unit, user=user, intake_user=intake_user, created_by=created_by, created_at=clock.now(),
+    )
+    return key, raw
+
+
+def _parse_prefix(raw_key: str) -> str | None:
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    prefix, sep, secret = raw_key[len(KEY_PREFIX):].partition("_")
+    if not sep or len(prefix) != 8 or not secret:
+        return None
+    return prefix
+
+
+def authenticate(raw_key: str) -> ApiKey | None:
+    """The live key for this raw key, or None (unknown, malformed or revoked). Records the use."""
+    prefix = _parse_prefix((raw_key or "").strip())
+    if prefix is None:
+        return None
+    key = ApiKey.objects.select_related("user", "unit", "intake_user").filter(prefix=prefix).first()
+    if key is None or not hmac.compare_digest(key.hashed_key, hash_key(raw_key.strip())):
+        return None
+    if key.revoked_at is not None or not key.user.is_active:
+        return None
+    now = clock.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def raw_key_from_request(request: HttpRequest) -> str | None:
+    """The raw key the request presents (`Authorization: Bearer …` or `X-API-Key: …`), if any."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    value = request.META.get("HTTP_X_API_KEY", "").strip()
+    return value or None
+
+
+def key_from_request(request: HttpRequest) -> ApiKey | None:
+    """The live key the request presents, or None (no key, unknown, or revoked)."""
+    raw = raw_key_from_request(request)
+    return authenticate(raw) if raw else None
+
+
+def find_key(name_or_prefix: str) -> ApiKey | None:
+    """A key by its name or its prefix (with or without the `hk_` start)."""
+    value = name_or_prefix.strip()
+    if value.startswith(KEY_PREFIX):
+        value = value[len(KEY_PREFIX):].split("_")[0]
+    return ApiKey.objects.filter(name=value).first() or ApiKey.objects.filter(prefix=value).first()
+
+
+@transaction.atomic
+def revoke_key(key: ApiKey) -> ApiKey:
+    """Revoke the key for good; its service accounts are deactivated. Revoking twice changes nothing."""
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+        key.save(update_fields=["revoked_at"])
+        users = [key.user_id, *([key.intake_user_id] if key.intake_user_id else [])]
+        User.objects.filter(pk__in=users).update(is_active=False)
+    return key

@@ -1,0 +1,228 @@
+"""Orders over the API: list (the order list's filters, paginated), read, create, timeline, return visits."""
+
+import math
+from datetime import date
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from hotline.api import idempotency, serialize
+from hotline.api.constants import MAX_PAGE_SIZE, PAGE_SIZE
+from hotline.api.errors import ApiError
+from hotline.api.principal import Principal
+from hotline.api.rendering import render_json
+from hotline.api.schemas import (
+    COMMON_ERRORS,
+    ErrorOut,
+    OrderDetailOut,
+    OrderPage,
+    ReturnVisitOut,
+    TimelineEventOut,
+)
+from hotline.api.scopes import Scope
+from hotline.orgs.models import HandlingUnit
+from hotline.sla.choices import Light
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.tickets.choices import Channel, EmergencyService, NotAcceptedReason, Sex, Status
+from hotline.tickets.models import Ticket
+from hotline.workbench.intake.choices import Decision
+from hotline.workbench.intake.forms import IntakeForm
+from hotline.workbench.intake.services import take_call
+from hotline.workbench.queues.filtersets import SORTS, OrderFilterSet
+
+router = Router(tags=["orders"])
+
+NOT_FOUND = {404: ErrorOut}
+ORDER_ERRORS = {**COMMON_ERRORS, **NOT_FOUND}
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    return request.auth  # set by hotline.api.auth
+
+
+def visible_order(principal: Principal, number: str, qs=None) -> Ticket:  # noqa: ANN001
+    """The order if this caller may see it; otherwise 404, whether it exists or not."""
+    ticket = (qs if qs is not None else principal.orders()).filter(number=number).first()
+    if ticket is None:
+        raise ApiError(404, "not_found", _("工单不存在或无权查看"))
+    return ticket
+
+
+def unit_pk(code: str | None, field: str) -> str:
+    """The id of the unit with this code, as a form field value ("" for none); 400 for an unknown code."""
+    if not code:
+        return ""
+    pk = HandlingUnit.objects.filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        message = _("未知的单位编码「%(code)s」") % {"code": code}
+        raise ApiError(400, "validation_error", message, {field: [message]})
+    return str(pk)
+
+
+def form_errors(form) -> dict[str, list[str]]:  # noqa: ANN001
+    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+
+
+# --- List ----------------------------------------------------------------------------------------------
+
+
+class OrderFilters(Schema):
+    """The filters of the order list page (`OrderFilterSet`), with units by code."""
+
+    q: str | None = Field(None, max_length=100, description="工单编号前缀、标题或内容；中心人员可按完整来电号码")
+    status: list[Literal[tuple(Status.values)]] = Field(default_factory=list, description="状态（可多选）")  # type: ignore[valid-type]
+    state: Literal["open", "finished"] | None = None
+    light: Literal[tuple(Light.values)] | None = None  # type: ignore[valid-type]
+    request_type: Literal[tuple(RequestType.values)] | None = None  # type: ignore[valid-type]
+    channel: Literal[tuple(Channel.values)] | None = None  # type: ignore[valid-type]
+    urgency: Literal[tuple(Urgency.values)] | None = None  # type: ignore[valid-type]
+    category: int | None = Field(None, ge=1, le=2_147_483_647, description="任一级分类 id（含下级）")
+    lead_unit: str | None = Field(None, max_length=32, description="主办单位编码")
+    district: str | None = Field(None, max_length=32, description="区的单位编码")
+    registered_from: date | None = None
+    registered_to: date | None = None
+    overdue: Literal["any", "close", "sign", "reply"] | None = None
+    supervision: Literal["none", "any", "1", "2", "3"] | None = None
+    sort: Literal[tuple(SORTS)] | None = None  # type: ignore[valid-type]
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+def _filter_data(filters: OrderFilters) -> dict:
+    data = filters.model_dump(exclude={"page", "page_size"}, exclude_none=True)
+    data["status"] = list(filters.status)
+    for name in ("lead_unit", "district"):
+        if name in data:
+            data[name] = unit_pk(data[name], name)
+    for name in ("registered_from", "registered_to"):
+        if name in data:
+            data[name] = data[name].isoformat()
+    if "category" in data:
+        data["category"] = str(data["category"])
+    return data
+
+
+@router.get("/orders", response={200: OrderPage, **COMMON_ERRORS}, operation_id="list_orders",
+            summary="工单列表（与工单页相同的筛选，分页）")
+def list_orders(request: HttpRequest, filters: Query[OrderFilters]):  # noqa: ANN201
+    principal = principal_of(request)
+    principal.require(Scope.READ)
+    filterset = OrderFilterSet(_filter_data(filters), user=principal.user)
+    if not filterset.is_valid():
+        raise ApiError(400, "validation_error", _("筛选条件无效"), form_errors(filterset))
+    qs = filterset.filter_queryset(principal.orders())
+    count = qs.count()
+    start = (filters.page - 1) * filters.page_size
+    page = list(serialize.for_rows(qs)[start:start + filters.page_size]) if start < count else []
+    return {"count": count, "page": filters.page, "page_size": filters.page_size,
+            "pages": max(1, math.ceil(count / filters.page_size)), "results": serialize.rows(page)}
+
+
+# --- Read ----------------------------------------------------------------------------------------------
+
+
+@router.get("/orders/{number}", response={200: OrderDetailOut, **ORDER_ERRORS}, operation_id="get_order",
+            summary="工单详情")
+def get_order(request: HttpRequest, number: str):  # noqa: ANN201
+    principal = principal_of(request)
+    principal.require(Scope.READ)
+    ticket = visible_order(principal, number, serialize.detail_queryset(principal.orders()))
+    return serialize.order_detail(ticket, principal.user)
+
+
+@router.get("/orders/{number}/timeline", response={200: list[TimelineEventOut], **ORDER_ERRORS},
+            operation_id="get_order_timeline", summary="流转记录（只增不改）")
+def get_timeline(request: HttpRequest, number: str):  # noqa: ANN201
+    principal = principal_of(request)
+    principal.require(Scope.READ)
+    ticket = visible_order(principal, number)
+    return [serialize.timeline_event(e) for e in ticket.timeline.select_related("unit").order_by("seq")]
+
+
+@router.get("/orders/{number}/return-visits", response={200: list[ReturnVisitOut], **ORDER_ERRORS},
+            operation_id="list_return_visits", summary="回访记录（新增回访：POST …/actions/return_visit）")
+def list_return_visits(request: HttpRequest, number: str):  # noqa: ANN201
+    principal = principal_of(request)
+    principal.require(Scope.READ)
+    ticket = visible_order(principal, number)
+    return [serialize.return_visit(v) for v in ticket.visits.select_related("visitor").order_by("created_at", "id")]
+
+
+# --- Create --------------------------------------------------------------------------------------------
+
+
+class OrderIn(Schema):
+    """A new order, validated by the intake page's form, registered by the intake service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request_type: Literal[tuple(RequestType.values)]  # type: ignore[valid-type]
+    description: str = Field(min_length=1, max_length=8000, description="诉求内容")
+    title: str = Field("", max_length=200, description="标题；空则取诉求内容前 40 字")
+    channel: Literal[tuple(Channel.values)] = Channel.WEB  # type: ignore[valid-type]
+    urgency: Literal[tuple(Urgency.values)] = Urgency.NORMAL  # type: ignore[valid-type]
+    is_difficult: bool = False
+    category: int | None = Field(None, ge=1, le=2_147_483_647, description="三级分类 id")
+    caller_name: str = Field("", max_length=50)
+    caller_sex: Literal[tuple(Sex.values)] = ""  # type: ignore[valid-type]
+    caller_phone: str = Field("", max_length=32)
+    caller_company: str = Field("", max_length=100)
+    is_anonymous: bool = False
+    is_confidential: bool = False
+    district: str | None = Field(None, max_length=32, description="区的单位编码")
+    street: str | None = Field(None, max_length=32, description="街道/乡镇的单位编码")
+    community: str | None = Field(None, max_length=32, description="社区/村的单位编码")
+    address: str = Field("", max_length=255)
+    decision: Literal[tuple(Decision.values)] = Field(  # type: ignore[valid-type]
+        Decision.REGISTER, description="登记后的第一步：register 仅登记、dispatch 转派单、answer、transfer、not_accept")
+    answer: str = Field("", max_length=4000)
+    transfer_to: Literal[tuple(["", *EmergencyService.values])] = ""  # type: ignore[valid-type]
+    transfer_note: str = Field("", max_length=2000)
+    not_accept_reason: Literal[tuple(["", *NotAcceptedReason.values])] = ""  # type: ignore[valid-type]
+    not_accept_note: str = Field("", max_length=2000)
+
+
+def _intake_form(payload: OrderIn) -> IntakeForm:
+    data = payload.model_dump()
+    phone = data.pop("caller_phone")
+    form_data = {k: v for k, v in data.items() if not isinstance(v, bool) and v is not None}
+    form_data.update({k: "on" for k, v in data.items() if v is True})
+    form_data["phone"] = phone
+    form_data["category"] = str(payload.category) if payload.category else ""
+    for name in ("district", "street", "community"):
+        form_data[name] = unit_pk(getattr(payload, name), name)
+    return IntakeForm(form_data)
+
+
+def _create(principal: Principal, payload: OrderIn) -> tuple[int, str]:
+    form = _intake_form(payload)
+    if not form.is_valid():
+        raise ApiError(400, "validation_error", _("参数校验失败"), form_errors(form))
+    d = form.cleaned_data
+    ticket = take_call(form.draft(), actor=principal.creator, decision=d["decision"], **form.decision_args())
+    ticket = serialize.detail_queryset(Ticket.objects.all()).get(pk=ticket.pk)
+    body = OrderDetailOut.model_validate(serialize.order_detail(ticket, principal.creator)).model_dump()
+    return 201, render_json(body)
+
+
+@router.post("/orders", response={201: OrderDetailOut, 422: ErrorOut, **COMMON_ERRORS, 409: ErrorOut},
+             operation_id="create_order", summary="新建工单（支持 Idempotency-Key）",
+             openapi_extra={"parameters": [{
+                 "in": "header", "name": "Idempotency-Key", "required": False,
+                 "description": "重试安全：同一调用方、同一键、同一请求体只创建一张工单，并重放首次响应",
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+             }]})
+def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
+    principal = principal_of(request)
+    principal.require(Scope.CREATE)
+    if payload.decision == Decision.TRANSFER:
+        principal.require(Scope.TRANSFER)
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        status, body = _create(principal, payload)
+        return idempotency.json_response(status, body)
+    return idempotency.run(principal.ident, key, "POST", request.path, payload.model_dump(mode="json"),
+                           lambda: _create(principal, payload))

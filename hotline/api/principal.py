@@ -1,0 +1,67 @@
+"""Who is calling the API: a signed-in person (session) or an integration (API key), and what they may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from hotline.accounts.models import User
+from hotline.api.errors import ApiError
+from hotline.api.models import ApiKey
+from hotline.api.scopes import Scope
+from hotline.tickets.choices import Action
+from hotline.tickets.models import Ticket
+
+
+@dataclass
+class Principal:
+    """The caller. `user` is the person, or the key's service account; `key` is set for integrations."""
+
+    user: User
+    key: ApiKey | None = None
+
+    @property
+    def ident(self) -> str:
+        """A stable name for idempotency records and logs."""
+        return f"key:{self.key.pk}" if self.key else f"user:{self.user.pk}"
+
+    def require(self, scope: str) -> None:
+        """Refuse (403) a key that lacks the scope; people are limited by their role in the services."""
+        if self.key is not None and not self.key.allows(scope):
+            raise ApiError(403, "insufficient_scope", _("该密钥没有「%(scope)s」权限范围") % {"scope": scope}, {"required_scope": scope})
+
+    def require_any(self, *scopes: str) -> None:
+        """Refuse (403) a key that carries none of the scopes."""
+        if self.key is not None and not any(self.key.allows(s) for s in scopes):
+            raise ApiError(403, "insufficient_scope", _("该密钥需要以下权限范围之一：%(scopes)s") % {"scopes": ", ".join(scopes)},
+                           {"required_scope": list(scopes)})
+
+    def scope_for_action(self, action: str) -> str:
+        """The scope a key needs to take a step: `transfer` for the transfer to 110/119/120/122, else `act`."""
+        if action == Action.TRANSFER and self.key is not None and self.key.allows(Scope.TRANSFER):
+            return Scope.TRANSFER
+        return Scope.ACT
+
+    def may_take(self, action: str) -> bool:
+        """Whether the scopes (not the role) let this caller take the step."""
+        return self.key is None or self.key.allows(self.scope_for_action(action))
+
+    def actor_for_action(self, action: str) -> User:
+        """The account that takes this step for the caller."""
+        return self.key.actor_for(self.scope_for_action(action)) if self.key else self.user
+
+    @property
+    def creator(self) -> User:
+        """The account that registers orders this caller creates."""
+        return self.key.actor_for(Scope.CREATE) if self.key else self.user
+
+    def orders(self) -> QuerySet[Ticket]:
+        """Every order this caller may see. Keys never see confidential (保密) orders: they stay in the centre."""
+        qs = Ticket.objects.visible_to(self.user)
+        if self.key is None:
+            return qs
+        if self.key.intake_user_id:
+            qs = Ticket.objects.filter(Q(pk__in=qs.values("pk")) | Q(registered_by=self.key.intake_user_id))
+        return qs.filter(is_confidential=False)

@@ -1,0 +1,182 @@
+"""What the API returns: orders, timelines, return visits, reference data, errors (the OpenAPI components)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="稳定的错误码（snake_case）")
+    message: str = Field(description="可读的说明")
+    details: Any = Field(None, description="补充信息，例如各字段的校验错误")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class UnitRef(BaseModel):
+    code: str
+    name: str
+
+
+class CategoryRef(BaseModel):
+    id: int
+    full_name: str
+
+
+class AssignmentOut(BaseModel):
+    unit: UnitRef
+    role: str
+    status: str
+    is_designated: bool
+    dispatched_at: datetime | None
+    sign_due: datetime | None
+    reply_due: datetime | None
+    signed_at: datetime | None
+    replied_at: datetime | None
+    light: str
+    sign_overdue: bool
+    reply_overdue: bool
+
+
+class ReplyOut(BaseModel):
+    unit: UnitRef
+    created_at: datetime
+    content: str
+    public_reply: str
+    contacted: bool
+    resolved: bool
+    unresolved_reason: str
+    review_status: str
+
+
+class OrderOut(BaseModel):
+    """One order as a list row shows it."""
+
+    number: str
+    status: str
+    status_label: str
+    version: int = Field(description="乐观锁版本号：执行操作时原样带回")
+    channel: str
+    request_type: str
+    urgency: str
+    is_difficult: bool
+    title: str
+    category: CategoryRef | None
+    lead_unit: UnitRef | None
+    district: UnitRef | None
+    registered_at: datetime
+    close_due: datetime | None
+    phase_due: datetime | None
+    light: str
+    close_overdue: bool
+    supervision_level: int
+    closed_at: datetime | None
+
+
+class OrderDetailOut(OrderOut):
+    """One order in full: caller (masked as the caller may see it), address, units and replies."""
+
+    description: str
+    caller_name: str
+    caller_phone: str
+    caller_company: str
+    is_anonymous: bool
+    address: str
+    street: UnitRef | None
+    community: UnitRef | None
+    direct_answer: str
+    transferred_to: str
+    not_accepted_reason: str
+    master_number: str | None
+    return_count: int
+    extension_count: int
+    reopen_count: int
+    assignments: list[AssignmentOut]
+    replies: list[ReplyOut]
+
+
+class OrderPage(BaseModel):
+    count: int = Field(description="符合筛选条件的工单总数")
+    page: int
+    page_size: int
+    pages: int
+    results: list[OrderOut]
+
+
+class TimelineEventOut(BaseModel):
+    seq: int
+    at: datetime
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    actor: str
+    unit: UnitRef | None
+    note: str
+    data: dict[str, Any]
+    is_public: bool
+
+
+class ReturnVisitOut(BaseModel):
+    created_at: datetime
+    method: str
+    contacted: bool
+    resolved: bool | None
+    satisfaction: str
+    note: str
+    visitor: str
+
+
+class ActionOut(BaseModel):
+    action: str
+    label: str
+    method: str = "POST"
+    path: str
+    body_schema: str = Field(description="请求体在 OpenAPI 文档中的组件名")
+
+
+class UnitOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    parent: str | None = Field(description="上级单位编码")
+    depth: int
+    phone: str
+    is_active: bool
+
+
+class CategoryOut(BaseModel):
+    id: int
+    name: str
+    full_name: str
+    level: int
+    parent_id: int | None
+    is_utility: bool
+    is_active: bool
+
+
+class SlaPolicyOut(BaseModel):
+    id: int
+    name: str
+    urgency: str
+    category_id: int | None
+    utility_only: bool
+    difficult_only: bool
+    priority: int
+    sign_amount: int
+    sign_unit: str
+    reply_amount: int
+    reply_unit: str
+    close_amount: int
+    close_unit: str
+    return_amount: int
+    return_unit: str
+    yellow_ratio: float
+    is_active: bool
+
+
+#: Error responses every authenticated operation may give.
+COMMON_ERRORS: dict[int, type[BaseModel]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}

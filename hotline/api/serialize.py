@@ -1,0 +1,103 @@
+"""Orders and their records as the API shows them to one caller (phone masked, anonymous callers hidden)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from hotline.accounts.models import User
+from hotline.core.privacy import phone_for
+from hotline.orgs.models import HandlingUnit
+from hotline.tickets.models import Assignment, ReturnVisit, Ticket, TimelineEvent
+from hotline.workbench.queues.selectors import attach_lead, for_list
+
+
+def unit_ref(unit: HandlingUnit | None) -> dict[str, str] | None:
+    return {"code": unit.code, "name": unit.name} if unit is not None else None
+
+
+def for_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What every row needs, fetched up front (the same prefetch as the order list page)."""
+    return for_list(qs)
+
+
+def order_row(ticket: Ticket) -> dict[str, Any]:
+    """One order as a list row (call `attach_lead` on the page first, or it is looked up)."""
+    if not hasattr(ticket, "lead"):
+        attach_lead([ticket])
+    lead = ticket.lead.unit if ticket.lead is not None else None
+    category = ticket.category
+    return {
+        "number": ticket.number, "status": ticket.status, "status_label": str(ticket.get_status_display()),
+        "version": ticket.version, "channel": ticket.channel, "request_type": ticket.request_type,
+        "urgency": ticket.urgency, "is_difficult": ticket.is_difficult, "title": ticket.title,
+        "category": {"id": category.pk, "full_name": category.full_name} if category else None,
+        "lead_unit": unit_ref(lead), "district": unit_ref(ticket.district),
+        "registered_at": ticket.registered_at, "close_due": ticket.close_due, "phase_due": ticket.phase_due,
+        "light": ticket.light, "close_overdue": ticket.close_overdue,
+        "supervision_level": ticket.supervision_level, "closed_at": ticket.closed_at,
+    }
+
+
+def rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
+    attach_lead(tickets)
+    return [order_row(t) for t in tickets]
+
+
+def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return for_rows(qs).select_related("street", "community", "master").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id"),
+                 to_attr="all_assignments"),
+        "replies__assignment__unit",
+    )
+
+
+def order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
+    """One order in full, as this caller may see it."""
+    show_caller = user.is_centre_staff or not ticket.is_anonymous
+    assignments = getattr(ticket, "all_assignments", None)
+    if assignments is None:
+        assignments = list(ticket.assignments.select_related("unit").order_by("dispatched_at", "id"))
+    return {
+        **order_row(ticket),
+        "description": ticket.description,
+        "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
+        "caller_phone": phone_for(ticket, user) if show_caller else "",
+        "caller_company": ticket.caller_company if show_caller else "",
+        "is_anonymous": ticket.is_anonymous,
+        "address": ticket.address, "street": unit_ref(ticket.street), "community": unit_ref(ticket.community),
+        "direct_answer": ticket.direct_answer, "transferred_to": ticket.transferred_to,
+        "not_accepted_reason": ticket.not_accepted_reason,
+        "master_number": ticket.master.number if ticket.master_id else None,
+        "return_count": ticket.return_count, "extension_count": ticket.extension_count,
+        "reopen_count": ticket.reopen_count,
+        "assignments": [{
+            "unit": unit_ref(a.unit), "role": a.role, "status": a.status, "is_designated": a.is_designated,
+            "dispatched_at": a.dispatched_at, "sign_due": a.sign_due, "reply_due": a.reply_due,
+            "signed_at": a.signed_at, "replied_at": a.replied_at, "light": a.light,
+            "sign_overdue": a.sign_overdue, "reply_overdue": a.reply_overdue,
+        } for a in assignments],
+        "replies": [{
+            "unit": unit_ref(r.assignment.unit), "created_at": r.created_at, "content": r.content,
+            "public_reply": r.public_reply, "contacted": r.contacted, "resolved": r.resolved,
+            "unresolved_reason": r.unresolved_reason, "review_status": r.review_status,
+        } for r in ticket.replies.all()],
+    }
+
+
+def timeline_event(event: TimelineEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq, "at": event.at, "action": event.action, "action_label": str(event.get_action_display()),
+        "from_status": event.from_status, "to_status": event.to_status, "actor": event.actor_label,
+        "unit": unit_ref(event.unit), "note": event.note, "data": event.data or {}, "is_public": event.is_public,
+    }
+
+
+def return_visit(visit: ReturnVisit) -> dict[str, Any]:
+    return {
+        "created_at": visit.created_at, "method": visit.method, "contacted": visit.contacted,
+        "resolved": visit.resolved, "satisfaction": visit.satisfaction, "note": visit.note,
+        "visitor": str(visit.visitor) if visit.visitor_id else _("群众（在线评价）"),
+    }

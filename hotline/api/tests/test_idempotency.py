@@ -1,0 +1,104 @@
+"""`Idempotency-Key` on order creation: one order per key, the first response replayed, a changed body refused."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from hotline.api.keys import create_key
+from hotline.api.models import IdempotencyRecord
+from hotline.tickets.models import Ticket
+
+BODY = {"request_type": "help", "description": "独居老人家中停水两天，请帮忙联系", "caller_phone": "13900001111"}
+
+
+@pytest.mark.django_db
+def test_a_retry_with_the_same_key_replays_the_first_response(frozen_now, api_client) -> None:  # noqa: ANN001
+    _, raw = create_key("重试", ["read", "create"])
+    client = api_client(raw)
+    first = client.post("/orders", BODY, **{"Idempotency-Key": "call-7781"})
+    second = client.post("/orders", BODY, **{"Idempotency-Key": "call-7781"})
+    assert first.status_code == second.status_code == 201
+    assert first.content == second.content
+    assert second["Idempotent-Replayed"] == "true" and not first.has_header("Idempotent-Replayed")
+    assert Ticket.objects.count() == 1
+    # Without a key, or with another key, a new order is made.
+    assert client.post("/orders", BODY, **{"Idempotency-Key": "call-7782"}).status_code == 201
+    assert client.post("/orders", BODY).status_code == 201
+    assert Ticket.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_same_key_with_another_body_is_refused(frozen_now, api_client) -> None:  # noqa: ANN001
+    _, raw = create_key("换内容", ["create"])
+    client = api_client(raw)
+    assert client.post("/orders", BODY, **{"Idempotency-Key": "k1"}).status_code == 201
+    response = client.post("/orders", {**BODY, "description": "另一件事"}, **{"Idempotency-Key": "k1"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_keys_belong_to_their_caller(frozen_now, api_client) -> None:  # noqa: ANN001
+    _, raw_a = create_key("甲", ["create"])
+    _, raw_b = create_key("乙", ["create"])
+    assert api_client(raw_a).post("/orders", BODY, **{"Idempotency-Key": "same"}).status_code == 201
+    response = api_client(raw_b).post("/orders", BODY, **{"Idempotency-Key": "same"})
+    assert response.status_code == 201 and not response.has_header("Idempotent-Replayed")
+    assert Ticket.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failed_creation_leaves_no_record_and_can_be_retried(frozen_now, api_client) -> None:  # noqa: ANN001
+    _, raw = create_key("失败", ["create"])
+    client = api_client(raw)
+    bad = client.post("/orders", {**BODY, "district": "NO-SUCH-UNIT"}, **{"Idempotency-Key": "k"})
+    assert bad.status_code == 400
+    assert not IdempotencyRecord.objects.exists() and not Ticket.objects.exists()
+    assert client.post("/orders", BODY, **{"Idempotency-Key": "k2"}).status_code == 201
+
+
+@pytest.mark.django_db
+def test_an_unusable_key_is_400(api_client) -> None:  # noqa: ANN001
+    _, raw = create_key("长键", ["create"])
+    response = api_client(raw).post("/orders", BODY, **{"Idempotency-Key": "x" * 300})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_idempotency_key"
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_make_one_order(frozen_now) -> None:  # noqa: ANN001
+    _, raw = create_key("并发", ["read", "create"])
+    n = 6
+    barrier = threading.Barrier(n)
+    results: list[tuple[int, bytes]] = []
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            client = Client(headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "burst-1"})
+            import json
+
+            barrier.wait(timeout=30)
+            response = client.post("/api/v1/orders", data=json.dumps(BODY), content_type="application/json")
+            results.append((response.status_code, response.content))
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+        assert not thread.is_alive()
+
+    assert not errors, errors
+    assert [status for status, _ in results] == [201] * n
+    assert len({body for _, body in results}) == 1
+    assert Ticket.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
