@@ -1,0 +1,173 @@
+"""Computing and storing the hot spots (热点问题) of a window of orders.
+
+A run covers [start, end). Orders of that window and of the window of the same length before it
+are clustered together (`hotline.intelligence.hotspots`), so that each cluster's growth compares
+this window with the previous one; only clusters with orders in this window become hot spots, and
+their figures count this window's orders only. "People" are distinct caller phones (an order without
+a phone counts as its own person); "supports" are 0 (the platform records no likes). Confidential
+orders (保密件) and praise (表扬) are left out.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Left
+
+from hotline.core import clock
+from hotline.hotspots.choices import RunKind
+from hotline.hotspots.constants import setting
+from hotline.hotspots.models import Hotspot, HotspotMember, HotspotRun
+from hotline.intelligence.hotspots import HotspotParams, Message, cluster, issue_of, rank
+from hotline.taxonomy.choices import RequestType
+from hotline.tickets.models import Ticket
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+BODY_CHARS = 600
+#: Above this many orders in the two windows, orders are clustered per district (blocks).
+BLOCK_BY_DISTRICT_ABOVE = 6000
+
+
+class WindowError(ValueError):
+    """A week (YYYY-Www) or month (YYYY-MM) that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period of time [start, end) in Beijing time, with its kind."""
+
+    start: datetime
+    end: datetime
+    kind: str = RunKind.CUSTOM
+
+    @property
+    def previous(self) -> Window:
+        """The window of the same length just before this one."""
+        return Window(self.start - (self.end - self.start), self.start, self.kind)
+
+
+def week_window(value: str | None = None) -> Window:
+    """The ISO week `YYYY-Www` (Monday 00:00 to Monday 00:00, Beijing time); default: this week."""
+    if value:
+        try:
+            year, week = value.upper().split("-W")
+            monday = date.fromisocalendar(int(year), int(week), 1)
+        except ValueError as error:
+            raise WindowError(f"无法识别的周 {value!r}（格式：2025-W10）") from error
+    else:
+        today = clock.now().astimezone(LOCAL).date()
+        monday = today - timedelta(days=today.weekday())
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=LOCAL)
+    return Window(start, start + timedelta(days=7), RunKind.WEEK)
+
+
+def month_window(value: str | None = None) -> Window:
+    """The month `YYYY-MM` (Beijing time); default: this month."""
+    if value:
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            first = date(year, month, 1)
+        except ValueError as error:
+            raise WindowError(f"无法识别的月份 {value!r}（格式：2025-03）") from error
+    else:
+        first = clock.now().astimezone(LOCAL).date().replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return Window(datetime(first.year, first.month, 1, tzinfo=LOCAL),
+                  datetime(following.year, following.month, 1, tzinfo=LOCAL), RunKind.MONTH)
+
+
+def candidate_orders(start: datetime, end: datetime) -> QuerySet[Ticket]:
+    """Orders registered in [start, end) that hot-spot mining considers."""
+    return (Ticket.objects.filter(registered_at__gte=start, registered_at__lt=end, is_confidential=False)
+            .exclude(request_type=RequestType.PRAISE))
+
+
+def _messages(window: Window) -> list[Message]:
+    """The orders of the window and of the previous one, as messages to cluster."""
+    rows = (candidate_orders(window.previous.start, window.end)
+            .annotate(body=Left("description", BODY_CHARS))
+            .order_by("registered_at", "id")
+            .values_list("id", "title", "body", "registered_at", "caller_phone", "address",
+                         "community__name", "street__name", "district_id"))
+    rows = list(rows)
+    by_district = len(rows) > BLOCK_BY_DISTRICT_ABOVE
+    return [
+        Message(id=str(pk), title=title, body=body or "", at=at, user=phone or "",
+                block=str(district or "") if by_district else "",
+                place_hint=" ".join(filter(None, [address, community, street])))
+        for pk, title, body, at, phone, address, community, street, district in rows
+    ]
+
+
+def params_for(window: Window) -> HotspotParams:
+    """Clustering and heat parameters for a window: growth and half-life follow its length."""
+    days = (window.end - window.start).total_seconds() / 86_400
+    return HotspotParams(max_span_days=None, growth_window_days=days, half_life_days=max(days, 1.0))
+
+
+def _iso_weeks(moments: list[datetime]) -> int:
+    return len({moment.astimezone(LOCAL).isocalendar()[:2] for moment in moments})
+
+
+def compute(window: Window) -> HotspotRun:
+    """Cluster the window's orders, rank the hot spots and store them (replacing an earlier run)."""
+    began = time.monotonic()
+    messages = _messages(window)
+    params = params_for(window)
+    as_of = min(window.end, max(clock.now(), window.start))
+    ratio, minimum = float(setting("WARN_RATIO")), int(setting("WARN_MIN_ORDERS"))
+    found = []
+    for group in cluster(messages, params) if messages else []:
+        members = [messages[i] for i in group]
+        current = [m for m in members if m.at >= window.start]
+        previous = len(members) - len(current)
+        issue = issue_of(current, as_of=as_of, params=params, growth=(len(current) + 1) / (previous + 1))
+        if issue is not None:
+            warning = len(current) >= minimum and len(current) >= ratio * max(previous, 1)
+            found.append((issue, previous, warning))
+    ranked = rank([issue for issue, _, _ in found])[: int(setting("KEEP_PER_RUN"))]
+    extra = {id(issue): (previous, warning) for issue, previous, warning in found}
+    with transaction.atomic():
+        HotspotRun.objects.filter(start=window.start, end=window.end).delete()
+        run = HotspotRun.objects.create(kind=window.kind, start=window.start, end=window.end,
+                                        computed_at=clock.now(), orders_considered=len(messages))
+        for issue in ranked:
+            previous, warning = extra[id(issue)]
+            spot = Hotspot.objects.create(
+                run=run, rank=issue.rank, heat=issue.heat, title=issue.description[:200],
+                place=issue.place_people[:200], first_at=issue.first_at, last_at=issue.last_at,
+                orders=issue.orders, people=issue.people, supports=issue.supports, previous_orders=previous,
+                growth=round(issue.orders / previous, 3) if previous else None,
+                weeks_active=_iso_weeks([m.at for m in issue.members]), is_warning=warning,
+            )
+            HotspotMember.objects.bulk_create(
+                [HotspotMember(hotspot=spot, ticket_id=int(m.id)) for m in issue.members])
+        run.duration_ms = int((time.monotonic() - began) * 1000)
+        run.save(update_fields=["duration_ms"])
+    return run
+
+
+def is_stale(run: HotspotRun) -> bool:
+    """A run is stale if computed before its window ended and older than STALE_AFTER_SECONDS."""
+    if run.computed_at >= run.end:
+        return False
+    return (clock.now() - run.computed_at).total_seconds() > float(setting("STALE_AFTER_SECONDS"))
+
+
+def run_for(window: Window, *, max_orders: int | None = None) -> HotspotRun | None:
+    """The stored run of the window, computed first if missing or stale.
+
+    With `max_orders`, a window with more candidate orders is not computed here (pages stay fast):
+    the stored run, stale or not, is returned, or None.
+    """
+    run = HotspotRun.objects.filter(start=window.start, end=window.end).first()
+    if run is not None and not is_stale(run):
+        return run
+    if max_orders is not None and candidate_orders(window.previous.start, window.end).count() > max_orders:
+        return run
+    return compute(window)

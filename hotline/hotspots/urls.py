@@ -1,0 +1,9 @@
+from django.urls import path
+
+from hotline.hotspots import views
+
+urlpatterns = [
+    path("", views.weekly, name="hotspots-weekly"),
+    path("monthly/", views.monthly, name="hotspots-monthly"),
+    path("<int:pk>/", views.detail, name="hotspot-detail"),
+]

@@ -1,0 +1,80 @@
+"""Pages for supervisors and leaders: the weekly hot-spot list, one hot spot's orders, 每月一题 candidates."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from hotline.accounts.choices import Role
+from hotline.hotspots import selectors, services
+from hotline.hotspots.constants import setting
+from hotline.hotspots.models import Hotspot
+from hotline.tickets.models import Ticket
+
+#: Who may open the hot-spot pages (every other role gets 403).
+HOTSPOT_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR, Role.DISPATCHER, Role.ADMIN})
+MONTHLY_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def _allow(request: HttpRequest, roles: frozenset[str]) -> None:
+    if request.user.role not in roles:
+        raise PermissionDenied(_("您的角色不能查看热点问题"))
+
+
+def _iso(moment) -> str:  # noqa: ANN001
+    year, week, _day = moment.astimezone(services.LOCAL).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _window(request: HttpRequest, reader, value: str | None):  # noqa: ANN001, ANN202
+    try:
+        return reader(value)
+    except services.WindowError:
+        return reader(None)
+
+
+@login_required
+@require_GET
+def weekly(request: HttpRequest) -> HttpResponse:
+    """This week's (or ?week=YYYY-Www) hot spots, hottest first, with early warnings."""
+    _allow(request, HOTSPOT_ROLES)
+    window = _window(request, services.week_window, request.GET.get("week"))
+    run = selectors.ensure_run(window, max_orders=int(setting("PAGE_COMPUTE_MAX_ORDERS")))
+    spots = selectors.hotspots_of(run)
+    return render(request, "hotspots/weekly.html", {
+        "window": window, "run": run, "spots": spots, "warnings": [s for s in spots if s.is_warning],
+        "week": _iso(window.start), "previous_week": _iso(window.previous.start), "next_week": _iso(window.end),
+        "stale": run is not None and services.is_stale(run),
+        "warn_ratio": setting("WARN_RATIO"), "warn_min": setting("WARN_MIN_ORDERS"),
+    })
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One hot spot and the orders in it that this person may see."""
+    _allow(request, HOTSPOT_ROLES)
+    spot = get_object_or_404(Hotspot.objects.select_related("run"), pk=pk)
+    member_ids = spot.members.values("ticket_id")
+    orders = (Ticket.objects.visible_to(request.user).filter(pk__in=member_ids)
+              .select_related("category", "district", "street").order_by("registered_at", "id"))
+    return render(request, "hotspots/detail.html", {"spot": spot, "orders": orders})
+
+
+@login_required
+@require_GET
+def monthly(request: HttpRequest) -> HttpResponse:
+    """每月一题 candidates: the month's hottest persistent problems, for leaders."""
+    _allow(request, MONTHLY_ROLES)
+    try:
+        window, run, candidates = selectors.monthly_candidates(request.GET.get("month"))
+    except services.WindowError:
+        window, run, candidates = selectors.monthly_candidates(None)
+    return render(request, "hotspots/monthly.html", {
+        "window": window, "run": run, "candidates": candidates, "month": f"{window.start:%Y-%m}",
+        "min_weeks": setting("MONTHLY_MIN_WEEKS"),
+    })

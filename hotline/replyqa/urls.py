@@ -1,0 +1,7 @@
+from django.urls import path
+
+from hotline.replyqa import views
+
+urlpatterns = [
+    path("", views.review_list, name="replyqa-list"),
+]

@@ -1,0 +1,29 @@
+"""The reviewer's list of replies awaiting review with their quality findings (答复质检)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from hotline.replyqa import selectors
+from hotline.replyqa.labels import rows
+from hotline.tickets.transitions import REVIEW
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def review_list(request: HttpRequest) -> HttpResponse:
+    """Replies awaiting the centre's review, oldest first, with score, grade and the number of findings."""
+    if request.user.role not in REVIEW:
+        raise PermissionDenied(_("您的角色不能查看答复质检"))
+    page = Paginator(selectors.awaiting_review(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    items = [{"review": review, "rows": rows(review.findings.findings)}
+             for review in selectors.reviews(list(page.object_list))]
+    return render(request, "replyqa/list.html", {"page": page, "items": items})
