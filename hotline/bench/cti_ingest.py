@@ -1,0 +1,106 @@
+"""Benchmark `cti-ingest`: a simulated day of calls posted, signed, through the CTI endpoint; metric reads.
+
+`hotline bench cti-ingest [--calls 5000 --seats 26 --batch 1000]` re-runs itself in a subprocess whose
+HOTLINE_DB is a fresh SQLite file in a temporary directory (the user's database is never touched). The
+inner run migrates it, simulates the day (`hotline.intelligence.callsim`), posts the events in order
+through `/cti/v1/events` with Django's test client (signature checked, every call and agent-day
+recomputed, callbacks kept up to date), then posts the same day again shuffled with 5 % repeats (all
+duplicates: the idempotent path), and times the metric reads the planner and the KPIs use. The headline
+figure is the in-order ingest rate in events per second (wall clock; CPU time printed too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from hotline.bench.registry import BenchError, Figure, benchmark
+
+NAME = "cti-ingest"
+SCRATCH_ENV = "HOTLINE_BENCH_SCRATCH_DB"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"hotline bench {NAME}", description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--seats", type=int, default=26)
+    parser.add_argument("--batch", type=int, default=1000, help="events per request")
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+@benchmark(NAME)
+def cti_ingest(argv: Sequence[str]) -> Figure | None:
+    """Post a simulated day (5,000 calls, 26 seats) through the signed CTI endpoint; time the metric reads."""
+    args = _parser().parse_args(list(argv))
+    if min(args.calls, args.seats, args.batch) < 1:
+        raise BenchError("--calls, --seats and --batch must be positive")
+    return _inner(args) if args.inner else _outer(argv)
+
+
+def _outer(argv: Sequence[str]) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-cti-"))
+    db = tmp / "bench.sqlite3"
+    env = os.environ | {"HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
+                        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
+                        "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner", *argv]
+    try:
+        code = subprocess.call(cmd, env=env)  # noqa: S603 - our own interpreter and module
+        if code != 0:
+            raise BenchError(f"{NAME}: the benchmark process failed (exit status {code})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _inner(args: argparse.Namespace) -> Figure:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    db_name = str(settings.DATABASES["default"]["NAME"])
+    scratch = os.environ.get(SCRATCH_ENV)
+    if not scratch or Path(scratch).resolve() != Path(db_name).resolve():
+        raise BenchError(f"{NAME} --inner runs only on the scratch database its outer process creates")
+    call_command("migrate", interactive=False, verbosity=0)
+
+    from hotline.calls import selectors
+    from hotline.calls.simulate import post_events, simulator_source
+    from hotline.intelligence.callsim import SimParams, disorder, plan_day
+
+    day = date(2026, 10, 12)
+    plan = plan_day(SimParams(day=day, calls=args.calls, seats=args.seats))
+    source = simulator_source()
+    print(f"{args.calls} calls on {args.seats} seats: {len(plan.events)} events, batches of {args.batch}", flush=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    stats = post_events(plan.events, key=source.key, secret=source.secret, batch=args.batch)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    rate = stats.sent / wall
+    print(f"in order: {stats.accepted} accepted in {wall:.1f} s wall ({cpu:.1f} s CPU): {rate:.0f} events/s", flush=True)
+    again = disorder(plan.events, seed=1)
+    repeat = time.perf_counter()
+    stats2 = post_events(again, key=source.key, secret=source.secret, batch=args.batch)
+    repeat = time.perf_counter() - repeat
+    print(f"shuffled repeat of the day: {stats2.duplicates} duplicates, {stats2.accepted} accepted, "
+          f"{len(again) / repeat:.0f} events/s", flush=True)
+    start, end = selectors.day_bounds(day)
+    for name, read in (("queue_summary(day)", lambda: selectors.queue_summary(start, end)),
+                       ("interval_metrics(day)", lambda: selectors.interval_metrics(start, end)),
+                       ("offered_per_interval(day)", lambda: selectors.offered_per_interval(start, end))):
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            read()
+            times.append(time.perf_counter() - t)
+        print(f"{name}: median {sorted(times)[2] * 1000:.0f} ms", flush=True)
+    summary = selectors.queue_summary(start, end)
+    print(f"offered={summary.offered} answered={summary.answered} connect_rate={summary.connect_rate:.3f} "
+          f"sl15={summary.service_level:.3f}", flush=True)
+    return Figure(rate, "events/s", 0)

@@ -1,0 +1,57 @@
+// Screen pop (来电弹屏): ask every 2 s for my answered call; show the caller's history and a link that
+// opens the intake page with the number filled in. Stops when the account has no PBX extension.
+(function () {
+  "use strict";
+  var box = document.getElementById("screen-pop");
+  if (!box || !window.fetch) { return; }
+  var shown = null;
+  var timer = null;
+
+  function text(tag, value, cls) {
+    var el = document.createElement(tag);
+    el.textContent = value;
+    if (cls) { el.className = cls; }
+    return el;
+  }
+
+  function render(call) {
+    if (!call) { box.hidden = true; shown = null; return; }
+    if (shown === call.id) { return; }
+    shown = call.id;
+    box.replaceChildren();
+    box.appendChild(text("strong", box.dataset.labelCall + " " + call.caller + " · " + call.answered_at));
+    var summary = call.orders_total
+      ? box.dataset.labelOrders + " " + call.orders_total + " · " + box.dataset.labelOpen + " " + call.open_total
+      : box.dataset.labelNone;
+    box.appendChild(text("p", summary, "muted"));
+    if (call.latest.length) {
+      var list = document.createElement("ul");
+      call.latest.forEach(function (t) {
+        var li = document.createElement("li");
+        var a = text("a", t.number);
+        a.href = t.url;
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(" " + t.registered + " " + t.status + " " + t.title));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    }
+    var open = text("a", box.dataset.labelIntake, "button primary");
+    open.href = call.intake_url;
+    box.appendChild(open);
+    box.hidden = false;
+  }
+
+  function poll() {
+    fetch(box.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || data.agent === false) { clearInterval(timer); box.hidden = true; return; }
+        render(data.call);
+      })
+      .catch(function () { /* the next poll tries again */ });
+  }
+
+  poll();
+  timer = setInterval(poll, 2000);
+})();
