@@ -181,7 +181,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _("统计期内进入排队的来电（见 docs/calls.md）"),
         _NO_EXCLUSION, unit_attributed=False, cuttable_by_unit=False),
     Kpi(Indicator.SERVICE_LEVEL, "15-second answer rate", None,
-        _("15 秒应答率 = 进入排队后 15 秒内接通的来电 ÷ 进线来电（不含 5 秒内放弃的来电）"),
+        _("15 秒应答率 = 进入排队后 15 秒内接通的来电 ÷ 接通的来电"),
         _("统计期内进入排队的来电（见 docs/calls.md）"),
         _NO_EXCLUSION, unit_attributed=False, cuttable_by_unit=False),
 ]}
