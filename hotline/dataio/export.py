@@ -1,0 +1,193 @@
+"""Exports: an Open311 (GeoReport v2) compatible CSV for the public, and a full JSON of orders for backup.
+
+Both stream: orders are read in chunks from the database and written as they come, so memory stays flat
+whatever the number of orders.
+
+* Open311 CSV — non-confidential orders only; no caller name or phone, and phone numbers written in
+  the description or notes are masked (138****1234).
+* JSON — everything about each order (caller included, confidential orders included) with its
+  assignments, replies, return visits and full timeline: an administrator's export, never published.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from hotline.core import clock
+from hotline.core.privacy import mask_phone
+from hotline.tickets.choices import FINISHED, AssignmentRole
+from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+
+#: The columns of the Open311 CSV, named as the GeoReport v2 `request` fields.
+OPEN311_COLUMNS = (
+    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
+    "address", "address_id", "zipcode", "lat", "long", "media_url",
+)
+#: Orders read from the database per round trip.
+CHUNK = 1000
+_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+
+
+def scrub(text: str) -> str:
+    """Text for the public: every phone number in it masked."""
+    return _PHONE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), text or "")
+
+
+def iso(moment: datetime | None) -> str:
+    """ISO 8601 in the centre's time zone with its offset (the spec's w3c format), '' for none."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def parse_bound(value: str | None, *, end: bool) -> datetime | None:
+    """A date (a whole day; as an upper bound it includes that day) or a date-time, in the centre's zone.
+
+    Raises ValueError with a message for the person when the value is not a date.
+    """
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            moment = datetime.strptime(value.strip(), fmt).replace(tzinfo=timezone.get_default_timezone())
+        except ValueError:
+            continue
+        return moment + timedelta(days=1) if end and fmt == "%Y-%m-%d" else moment
+    raise ValueError(f"无法识别的日期「{value}」（例：2024-05-01 或 2024-05-01T08:00）")
+
+
+def orders(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Ticket]:
+    """Orders registered in [since, until), oldest first."""
+    qs = Ticket.objects.all()
+    if since is not None:
+        qs = qs.filter(registered_at__gte=since)
+    if until is not None:
+        qs = qs.filter(registered_at__lt=until)
+    return qs.order_by("registered_at", "id")
+
+
+def open311_queryset(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Ticket]:
+    """The public orders with what one CSV row needs, in one query per chunk."""
+    lead = Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD).order_by("-dispatched_at", "-id")
+    last = TimelineEvent.objects.filter(ticket=OuterRef("pk")).order_by("-seq")
+    last_public = last.filter(is_public=True)
+    return (orders(since, until).filter(is_confidential=False, number__isnull=False)
+            .select_related("category", "district", "street", "community")
+            .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
+                      last_at=Subquery(last.values("at")[:1]),
+                      public_note=Subquery(last_public.values("note")[:1])))
+
+
+def open311_row(ticket: Ticket) -> dict[str, Any]:
+    """One order as a GeoReport v2 `request` (no caller data, phone numbers masked)."""
+    area = ticket.community or ticket.street or ticket.district
+    return {
+        "service_request_id": ticket.number,
+        "status": "closed" if ticket.status in FINISHED else "open",
+        "status_notes": scrub(ticket.public_note or "")[:1000],
+        "service_name": ticket.category.name if ticket.category else "",
+        "service_code": str(ticket.category_id or ""),
+        "description": scrub(ticket.description),
+        "agency_responsible": ticket.lead_name or "",
+        "service_notice": "",
+        "requested_datetime": iso(ticket.registered_at),
+        "updated_datetime": iso(ticket.last_at or ticket.updated_at),
+        "expected_datetime": iso(ticket.close_due) if ticket.status not in FINISHED else "",
+        "address": scrub(ticket.address),
+        "address_id": area.code if area else "",
+        "zipcode": "",
+        "lat": "" if ticket.latitude is None else str(ticket.latitude),
+        "long": "" if ticket.longitude is None else str(ticket.longitude),
+        "media_url": "",
+    }
+
+
+class _Line:
+    """A file-like object whose write() returns what it was given (to stream csv.writer's output)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def open311_lines(since: datetime | None = None, until: datetime | None = None) -> Iterator[str]:
+    """The Open311 CSV, line by line (header first)."""
+    writer = csv.DictWriter(_Line(), fieldnames=OPEN311_COLUMNS)
+    yield writer.writeheader()
+    for ticket in open311_queryset(since, until).iterator(chunk_size=CHUNK):
+        yield writer.writerow(open311_row(ticket))
+
+
+def write_open311_csv(out: IO[str], since: datetime | None = None, until: datetime | None = None) -> int:
+    """Write the Open311 CSV; returns the number of orders written."""
+    count = -1
+    for line in open311_lines(since, until):
+        out.write(line)
+        count += 1
+    return count
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def record(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every stored field of a row, foreign keys as ids."""
+    return {f.attname: _value(getattr(obj, f.attname)) for f in obj._meta.concrete_fields if f.name not in exclude}
+
+
+def full_order(ticket: Ticket) -> dict[str, Any]:
+    """One order with everything that happened to it (prefetched by `json_queryset`)."""
+    data = record(ticket)
+    data["category_name"] = ticket.category.full_name if ticket.category else ""
+    imported = getattr(ticket, "imported_from", None)
+    data["imported"] = ({"source": imported.source, "external_id": imported.external_id, "line": imported.line}
+                        if imported else None)
+    data["assignments"] = [{**record(a, ("ticket",)), "unit_name": a.unit.name} for a in ticket.assignments.all()]
+    data["replies"] = [record(r, ("ticket",)) for r in ticket.replies.all()]
+    data["visits"] = [record(v, ("ticket",)) for v in ticket.visits.all()]
+    data["timeline"] = [record(e, ("ticket",)) for e in ticket.timeline.all()]
+    return data
+
+
+def json_queryset(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Ticket]:
+    """All orders (confidential ones too) with their related rows, fetched chunk by chunk."""
+    return (orders(since, until).select_related("category", "imported_from")
+            .prefetch_related("assignments__unit", "replies", "visits", "timeline"))
+
+
+def json_parts(since: datetime | None = None, until: datetime | None = None) -> Iterator[str]:
+    """The full JSON export, piece by piece (one order per piece)."""
+    head = {"format": "hotline-orders", "version": 1, "exported_at": iso(clock.now()),
+            "since": iso(since), "until": iso(until)}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "orders": [\n'
+    first = True
+    for ticket in _chunks(json_queryset(since, until)):
+        yield ("" if first else ",\n") + json.dumps(full_order(ticket), ensure_ascii=False)
+        first = False
+    yield "\n]}\n"
+
+
+def write_json(out: IO[str], since: datetime | None = None, until: datetime | None = None) -> int:
+    """Write the full JSON export, one order at a time; returns the number of orders written."""
+    count = -2
+    for part in json_parts(since, until):
+        out.write(part)
+        count += 1
+    return count
+
+
+def _chunks(qs: QuerySet[Ticket]) -> Iterator[Ticket]:
+    yield from qs.iterator(chunk_size=CHUNK // 2)

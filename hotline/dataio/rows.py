@@ -1,0 +1,136 @@
+"""One historical order as read from a source, before it is written, and the checks every format shares."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hotline.tickets.choices import Channel, Status
+
+#: The longest description accepted (a longer cell is a broken row, e.g. a runaway quote).
+MAX_DESCRIPTION = 20_000
+#: Longest title kept (longer titles are cut, not refused).
+MAX_TITLE = 200
+
+#: Date formats tried in order (ISO 8601 first: NYC; then US 12-hour: Baltimore/NYC; then Chinese forms: teddy).
+DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y",
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日",
+)
+
+
+class RowError(Exception):
+    """This row cannot be imported; the message is the reason written to the report."""
+
+
+@dataclass
+class SourceOrder:
+    """A historical order in the platform's terms, ready to be written with its timeline."""
+
+    line: int
+    external_id: str
+    description: str
+    registered_at: datetime
+    status: str
+    title: str = ""
+    request_type: str = "complaint"
+    channel: str = Channel.PHONE
+    category_path: tuple[str, ...] = ()  # names from level 1 down; resolved (or created) by the writer
+    create_category: bool = False  # an imported branch may be created; otherwise it must exist
+    unit_name: str = ""
+    reply_text: str = ""
+    replied_at: datetime | None = None
+    closed_at: datetime | None = None
+    due_at: datetime | None = None
+    address: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    caller_name: str = ""
+    caller_phone: str = ""
+    source_status: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def text(cells: dict[str, Any], column: str) -> str:
+    """A cell as stripped text ('' when absent); floats that are whole numbers lose their '.0'."""
+    value = cells.get(column, "")
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def clean_id(value: str) -> str:
+    """An external id as written in exports of spreadsheets ('95823.0' is '95823')."""
+    return value[:-2] if re.fullmatch(r"\d+\.0", value) else value
+
+
+def parse_datetime(value: Any, tz: ZoneInfo, *, what: str, formats: tuple[str, ...] = DATE_FORMATS) -> datetime:
+    """An aware datetime from a cell in the source's local time zone, or a RowError naming the field."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=tz)
+    raw = str(value or "").strip()
+    if not raw:
+        raise RowError(f"缺少{what}")
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(raw, fmt)  # noqa: DTZ007 - made aware on the next line
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=tz)
+    raise RowError(f"{what}无法识别：「{raw[:40]}」")
+
+
+def optional_datetime(value: Any, tz: ZoneInfo, *, what: str,
+                      formats: tuple[str, ...] = DATE_FORMATS) -> datetime | None:
+    """Like `parse_datetime`, but an empty cell is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_datetime(value, tz, what=what, formats=formats)
+
+
+def coordinate(value: str, low: float, high: float) -> Decimal | None:
+    """A latitude or longitude, or None when empty, unparseable or out of range."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or not (low <= number <= high):
+        return None
+    return number.quantize(Decimal("0.000001"))
+
+
+def check(order: SourceOrder) -> SourceOrder:
+    """The checks every format shares: content present and not too long, dates in order, status coherent."""
+    if not order.external_id:
+        raise RowError("缺少原始编号")
+    if len(order.external_id) > 100:
+        raise RowError("原始编号过长（超过 100 个字符）")
+    order.description = order.description.strip()
+    if not order.description:
+        raise RowError("缺少诉求内容")
+    if len(order.description) > MAX_DESCRIPTION:
+        raise RowError(f"诉求内容过长（{len(order.description)} 字，上限 {MAX_DESCRIPTION} 字）")
+    order.title = (order.title.strip() or " ".join(order.description.split())[:40])[:MAX_TITLE]
+    if order.replied_at and order.replied_at < order.registered_at:
+        raise RowError("答复时间早于受理时间")
+    if order.status == Status.CLOSED:
+        if order.closed_at is None:
+            raise RowError("已办结但缺少办结时间")
+        if order.closed_at < order.registered_at:
+            raise RowError("办结时间早于受理时间")
+        if order.replied_at and order.replied_at > order.closed_at:
+            order.replied_at = order.closed_at
+    else:
+        order.closed_at = None
+    if order.status in (Status.DISPATCHED, Status.IN_PROGRESS) and not order.unit_name:
+        raise RowError("在办工单缺少承办单位")
+    return order

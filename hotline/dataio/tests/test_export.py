@@ -1,0 +1,107 @@
+"""Exports: the Open311 CSV (public, no personal data) and the full JSON (with timelines)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from hotline.dataio.export import OPEN311_COLUMNS, write_json, write_open311_csv
+from hotline.dataio.formats import nyc_parser
+from hotline.dataio.services import import_file
+from hotline.dataio.tests.conftest import shared_file, slice_csv
+from hotline.tickets.choices import Status
+from hotline.tickets.models import Ticket
+from hotline.tickets.tests.factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(StringIO(text.lstrip("\ufeff"))))
+
+
+def test_open311_csv_has_the_georeport_columns_and_no_personal_data(frozen_now) -> None:
+    public = make_ticket(Status.CLOSED, caller_phone="13812345678", caller_name="张三",
+                         description="楼下噪音，联系电话13987654321")
+    make_ticket(Status.PENDING_DISPATCH, is_confidential=True, description="保密举报", caller_phone="13700000000")
+    out = StringIO()
+    assert write_open311_csv(out) == 1
+    text = out.getvalue()
+    rows = _csv(text)
+    assert tuple(rows[0]) == OPEN311_COLUMNS
+    row = rows[0]
+    assert row["service_request_id"] == public.number and row["status"] == "closed"
+    assert row["description"] == "楼下噪音，联系电话139****4321"
+    assert row["agency_responsible"] == public.cast.lead.name
+    assert row["requested_datetime"].startswith("2025-03-04T10:00:00")
+    for secret in ("13812345678", "13987654321", "张三", "保密举报", "13700000000"):
+        assert secret not in text
+
+
+def test_open311_open_orders_carry_their_expected_time(frozen_now) -> None:
+    ticket = make_ticket(Status.IN_PROGRESS)
+    row = _csv(_written(write_open311_csv))[0]
+    assert row["status"] == "open"
+    assert row["expected_datetime"] == ticket.close_due.astimezone(frozen_now.tzinfo).isoformat(timespec="seconds")
+
+
+def _written(writer, **kwargs) -> str:  # noqa: ANN001, ANN003
+    out = StringIO()
+    writer(out, **kwargs)
+    return out.getvalue()
+
+
+def test_json_export_holds_every_order_with_its_timeline(frozen_now) -> None:
+    closed = make_ticket(Status.CLOSED)
+    secret = make_ticket(Status.PENDING_DISPATCH, is_confidential=True, caller_phone="13700000000")
+    data = json.loads(_written(write_json))
+    assert data["format"] == "hotline-orders" and len(data["orders"]) == 2
+    by_number = {o["number"]: o for o in data["orders"]}
+    full = by_number[closed.number]
+    assert [e["seq"] for e in full["timeline"]] == list(range(1, closed.version + 1))
+    assert full["assignments"][0]["unit_name"] == closed.cast.lead.name
+    assert len(full["replies"]) == 1 and len(full["visits"]) == 1 and full["imported"] is None
+    assert by_number[secret.number]["caller_phone"] == "13700000000"  # an administrator's backup
+
+
+def test_round_trip_of_imported_orders(tmp_path: Path) -> None:
+    sample = tmp_path / "nyc.csv"
+    slice_csv(shared_file("open311/nyc311_sample.csv"), sample, 200, step=30)
+    result = import_file(sample, nyc_parser(), source="nyc")
+    out = tmp_path / "open311.csv"
+    call_command("export", "--format", "open311-csv", "--output", str(out), stderr=StringIO())
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == result.imported == Ticket.objects.count()
+    closed = Ticket.objects.filter(status=Status.CLOSED).count()
+    assert sum(r["status"] == "closed" for r in rows) == closed
+    assert all(r["service_name"] and r["agency_responsible"] for r in rows)
+    json_out = tmp_path / "all.json"
+    call_command("export", "--format", "json", "--output", str(json_out), stderr=StringIO())
+    orders = json.loads(json_out.read_text(encoding="utf-8"))["orders"]
+    assert len(orders) == result.imported
+    assert all(o["imported"]["source"] == "nyc" and o["timeline"][0]["data"]["imported"] == "nyc" for o in orders)
+    # Re-importing the rows the export came from adds nothing.
+    assert import_file(sample, nyc_parser(), source="nyc").imported == 0
+
+
+def test_since_and_until_select_by_registration_day(tmp_path: Path, write_csv) -> None:
+    from hotline.dataio.tests.test_import import BROKEN_TEDDY
+
+    import_file(write_csv("t.csv", raw=BROKEN_TEDDY), __import__("hotline.dataio.formats").dataio.formats
+                .teddy_parser(), source="teddy")
+    out = tmp_path / "o.csv"
+    call_command("export", "--format", "open311-csv", "--output", str(out), "--since", "2019-05-06",
+                 stderr=StringIO())
+    assert len(_csv(out.read_text(encoding="utf-8-sig"))) == 1
+    call_command("export", "--format", "open311-csv", "--output", str(out), "--until", "2019-05-01",
+                 stderr=StringIO())
+    assert len(_csv(out.read_text(encoding="utf-8-sig"))) == 1
+    with pytest.raises(CommandError):
+        call_command("export", "--format", "json", "--output", str(out), "--since", "May 1st")

@@ -1,0 +1,44 @@
+"""Second-visit rules are edited by the centre in the admin; visits are read-only there."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from hotline.revisits.models import Attempt, RevisitRule, SecondVisit
+
+
+@admin.register(RevisitRule)
+class RevisitRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "request_type", "delay_days", "max_attempts", "retry_days")
+    list_filter = ("is_active", "request_type")
+    filter_horizontal = ("categories",)
+
+
+class AttemptInline(admin.TabularInline):
+    model = Attempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "by", "outcome", "note")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SecondVisit)
+class SecondVisitAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "rule", "state", "closed_at", "due_at", "attempts", "finished_at")
+    list_filter = ("state", "rule")
+    search_fields = ("ticket__number",)
+    raw_id_fields = ("ticket", "close_event", "reopen_event")
+    list_select_related = ("ticket", "rule")
+    inlines = [AttemptInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

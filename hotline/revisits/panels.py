@@ -1,0 +1,20 @@
+"""The order-page panel 二次回访: the second visits of this order and their outcome."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from hotline.tickets import panels
+from hotline.tickets.models import Ticket
+from hotline.tickets.transitions import VISIT
+
+
+def second_visit_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | None:
+    """Shown to anyone who may see the order, when it has (or had) a second visit; centre visit staff may record."""
+    visits = list(ticket.second_visits.select_related("rule", "finished_by").prefetch_related("attempt_log__by"))
+    if not visits:
+        return None
+    user = request.user
+    can_record = bool(user.is_authenticated and user.is_active and user.role in VISIT)
+    return panels.Panel("revisits/panel.html", {"visits": visits, "can_record": can_record,
+                                                 "next": request.get_full_path()}, order=60)

@@ -1,0 +1,23 @@
+"""Receiver of the work-order signal: closing schedules a second visit, reopening cancels a pending one."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hotline.revisits import services
+from hotline.tickets.choices import Action, Status
+
+logger = logging.getLogger(__name__)
+
+
+def on_ticket_changed(sender: Any, *, ticket_id: int, event_id: int, action: str, from_status: str = "",
+                      to_status: str = "", **kwargs: Any) -> None:
+    """A lifecycle step committed; errors are logged, never raised (we run from on_commit)."""
+    try:
+        if to_status == Status.CLOSED and from_status != Status.CLOSED:
+            services.schedule(ticket_id, event_id)
+        elif action == Action.REOPEN:
+            services.cancel_pending(ticket_id, "工单已重新启用，二次回访取消")
+    except Exception:
+        logger.exception("second visit for ticket %s event %s failed", ticket_id, event_id)
