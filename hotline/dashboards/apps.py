@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class DashboardsConfig(AppConfig):
+    name = "hotline.dashboards"
+    label = "dashboards"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "数据看板"
+
+    def ready(self) -> None:
+        """Keep the rollups current: every committed lifecycle step updates them (idempotently)."""
+        from hotline.dashboards.receivers import on_ticket_changed
+        from hotline.tickets.signals import ticket_changed
+
+        ticket_changed.connect(on_ticket_changed, dispatch_uid="hotline.dashboards.on_ticket_changed")

@@ -1,0 +1,172 @@
+"""What one order contributes to the rollups, computed from its timeline and its current state.
+
+An order's contribution is a pure function of (its breakdown dimensions, its timeline events) plus
+(its lead unit, the hour its running deadline falls due). Incremental maintenance applies the
+difference between the contribution already counted (remembered in `RollupMark`) and the current
+one; a rebuild sums the current contributions. Both therefore agree by construction, whatever order
+the signals arrive in, and a signal delivered twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from hotline.dashboards.models import ALL_UNITS, Kind
+from hotline.tickets.choices import FINISHED, WITH_UNIT, Action, AssignmentRole, Satisfaction, Status
+
+#: A rollup cell: (kind, unit_id, day, key, counter).
+Cell = tuple[str, int, date, str, str]
+#: A load cell: (unit_id, due_hour).
+LoadCell = tuple[int, int]
+
+_SATISFACTION_COUNTER = {
+    Satisfaction.SATISFIED: "satisfied",
+    Satisfaction.BASICALLY: "basically",
+    Satisfaction.UNSATISFIED: "unsatisfied",
+}
+_DISPATCH = frozenset({Action.DISPATCH, Action.DESIGNATE})
+
+
+@dataclass(frozen=True)
+class Dims:
+    """The order's breakdown dimensions: channel, request type, level-1 category id, district id (0: none)."""
+
+    channel: str = ""
+    request_type: str = ""
+    category: int = 0
+    district: int = 0
+
+    def keys(self) -> dict[str, str]:
+        """The `key` of each breakdown kind for this order."""
+        return {
+            Kind.ALL: "", Kind.CHANNEL: self.channel, Kind.TYPE: self.request_type,
+            Kind.CATEGORY: str(self.category), Kind.DISTRICT: str(self.district),
+            Kind.HOT: f"{self.category}-{self.district}",
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """The parts of a timeline event the rollups read."""
+
+    seq: int
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    unit_id: int | None
+    data: dict[str, Any]
+
+
+def top_categories() -> dict[int, int]:
+    """Every category id mapped to its level-1 ancestor's id (the taxonomy is small: one query)."""
+    from hotline.taxonomy.models import Category
+
+    parents = dict(Category.objects.values_list("id", "parent_id"))
+    tops: dict[int, int] = {}
+    for cid in parents:
+        node, seen = cid, 0
+        while parents.get(node) and seen < 10:
+            node, seen = parents[node], seen + 1
+        tops[cid] = node
+    return tops
+
+
+def dims_of(ticket: Any, tops: dict[int, int]) -> Dims:
+    """The order's dimensions as stored now (its category mapped to level 1 through `tops`)."""
+    category = ticket.category_id
+    top = tops.get(category, category) if category else 0
+    return Dims(channel=ticket.channel, request_type=ticket.request_type, category=top or 0,
+                district=ticket.district_id or 0)
+
+
+def hour_of(moment: datetime | None) -> int:
+    """Hours since the Unix epoch of an aware moment (0 for none)."""
+    if moment is None:
+        return 0
+    return max(1, int(moment.timestamp()) // 3600)
+
+
+def load_of(status: str, lead: Any | None) -> LoadCell | None:
+    """Where an order sits in the open load: (lead unit, due hour), or None if it is not with a unit.
+
+    `lead` is the active lead assignment. A paused or stopped deadline counts as open, not running.
+    """
+    if status not in WITH_UNIT or lead is None:
+        return None
+    running = lead.phase_due is not None and lead.paused_at is None
+    return lead.unit_id, hour_of(lead.phase_due) if running else 0
+
+
+def event_counts(events: Iterable[Event]) -> Iterator[tuple[date, int, str]]:
+    """(local day, unit id or 0 for the centre, counter) for every count the events make, in order."""
+    lead = 0
+    for e in events:
+        day = timezone.localdate(e.at)
+        action = e.action
+        if action == Action.REGISTER:
+            yield day, 0, "created"
+        elif action in _DISPATCH:
+            lead = int(e.data.get("lead") or 0)
+            yield day, lead, "dispatched"
+        elif action == Action.RETURN:
+            yield day, e.unit_id or lead, "returned"
+        elif action == Action.REPLY:
+            yield day, e.unit_id or lead, "replied"
+        elif action == Action.SEND_BACK:
+            yield day, lead, "rehandled"
+        elif action == Action.SUPERVISE:
+            yield day, lead, "supervised"
+        elif action == Action.REOPEN:
+            yield day, lead, "reopened"
+        elif action == Action.ANSWER_DIRECTLY:
+            yield day, 0, "answered"
+        elif action == Action.RETURN_VISIT and e.data.get("contacted"):
+            yield day, lead, "visits"
+            if e.data.get("resolved"):
+                yield day, lead, "resolved"
+            counter = _SATISFACTION_COUNTER.get(e.data.get("satisfaction", ""))
+            if counter:
+                yield day, lead, counter
+            if e.to_status == Status.IN_PROGRESS:
+                yield day, lead, "rehandled"
+        if e.to_status in FINISHED and e.from_status not in FINISHED:
+            yield day, lead, "finished"
+            if e.to_status == Status.CLOSED:
+                yield day, lead, "closed"
+        if action == Action.ACCEPT_RETURN or action == Action.REOPEN:
+            lead = 0
+
+
+def contribution(dims: Dims, events: Iterable[Event], *, since: date | None = None) -> Counter[Cell]:
+    """Every rollup cell the events add to, under these dimensions (only days from `since`, if given).
+
+    A unit's count goes to its own rows and to the all-units rows; the centre's (unit 0) only to the
+    latter. The category × district breakdown is kept for all units only (it feeds the hot spots).
+    """
+    keys = dims.keys()
+    cells: Counter[Cell] = Counter()
+    for day, unit, counter in event_counts(events):
+        if since is not None and day < since:
+            continue
+        for kind, key in keys.items():
+            cells[(kind, ALL_UNITS, day, key, counter)] += 1
+            if unit and kind != Kind.HOT:
+                cells[(kind, unit, day, key, counter)] += 1
+    return cells
+
+
+def lead_of(assignments: Iterable[Any]) -> Any | None:
+    """The active lead assignment among an order's assignments."""
+    from hotline.tickets.choices import ACTIVE_ASSIGNMENT
+
+    for a in assignments:
+        if a.role == AssignmentRole.LEAD and a.status in ACTIVE_ASSIGNMENT:
+            return a
+    return None
