@@ -12,6 +12,7 @@ from django.db.models import Count
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import Membership, User
+from hotline.calls.models import Call
 from hotline.demo.messages import derive_title, load_messages, pick_messages
 from hotline.demo.users import DEMO_ACCOUNTS, DEMO_PASSWORD, accounts_markdown
 from hotline.orgs.choices import UnitKind
@@ -39,7 +40,7 @@ def fast_hasher(settings) -> None:  # noqa: ANN001
 def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None) -> None:
     """Units tree, a user per role, 120 orders over many statuses with gap-free timelines; a rerun adds nothing."""
     out = StringIO()
-    call_command("demo", orders=ORDERS, stdout=out)
+    call_command("demo", orders=ORDERS, call_days=0, stdout=out)
     text = out.getvalue()
     assert "agent1" in text and "已办结" in text
 
@@ -89,7 +90,7 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None) -> None:
     # Running it again loads nothing twice.
     before = _counts()
     out = StringIO()
-    call_command("demo", orders=ORDERS, stdout=out)
+    call_command("demo", orders=ORDERS, call_days=0, stdout=out)
     assert "已存在" in out.getvalue()
     assert _counts() == before
 
@@ -99,9 +100,13 @@ def test_the_first_message_marks_the_demo_for_any_order_count(fast_hasher: None)
     """A second run with another --orders still finds the demo: the first message is in every selection."""
     messages = load_messages()
     assert pick_messages(messages, 30)[0] == pick_messages(messages, 2000)[0] == messages[0]
-    call_command("demo", orders=30, stdout=StringIO())
-    call_command("demo", orders=50, stdout=StringIO())
+    call_command("demo", orders=30, call_days=1, stdout=StringIO())
+    calls = Call.objects.count()
+    out = StringIO()
+    call_command("demo", orders=50, call_days=1, stdout=out)
     assert Ticket.objects.count() == 30
+    assert calls > 100 and Call.objects.count() == calls, "one day of calls, loaded once"
+    assert "话务历史" in out.getvalue() and "already loaded" in out.getvalue()
     assert Ticket.objects.values("status").annotate(n=Count("id")).count() >= 2
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from hotline.core import clock
+from hotline.demo.extras import load_extras
 from hotline.demo.loader import DEFAULT_ORDERS, DEFAULT_SEED, load_demo
 from hotline.demo.users import account_rows
 from hotline.notifications.services import muted
@@ -19,11 +21,13 @@ class Command(BaseCommand):
         """--orders and --seed."""
         parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="工单数量（默认 2000）")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子（结果可复现）")
+        parser.add_argument("--call-days", type=int, default=14, help="模拟话务历史的天数（0 表示不生成）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Load the demo and print the accounts, the orders per status and the time taken."""
         with muted():  # 90 days of history would otherwise send thousands of milestone SMS
             result = load_demo(orders=max(1, options["orders"]), seed=options["seed"])
+            extras = load_extras(now=clock.now(), call_days=options["call_days"])
         out = self.stdout
         out.write(f"诉求分类 {result.categories} 个；承办单位 {result.units} 个。")
         if result.skipped:
@@ -39,4 +43,7 @@ class Command(BaseCommand):
         width = max(len(u) for u, _, _ in rows) + 2
         for username, role, unit in rows:
             out.write(f"  {username:<{width}}{role:<24}{unit}")
-        out.write(f"\n用时 {result.seconds:.1f} 秒。")
+        out.write("\n其他演示数据：")
+        for extra in extras:
+            out.write(f"  {extra.name}：{extra.summary}（{extra.seconds:.1f} 秒）")
+        out.write(f"\n用时 {result.seconds + sum(e.seconds for e in extras):.1f} 秒。")
