@@ -35,6 +35,14 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
+        # The month box shows the month the page is about, also when none was asked for.
+        self.fields["month"].initial = f"{periods.last_full_month().first_day:%Y-%m}"
+        if self.is_bound and not any(self.data.get(name) for name in ("month", "start", "end")):
+            self.data = self.data.copy()
+            self.data["month"] = self.fields["month"].initial
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         try:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.intelligence import forecast as fc
 from hotline.intelligence import staffing as st
@@ -150,8 +151,8 @@ def build_plan(params: PlanParams, now: datetime) -> Plan:
     plan.history_days = model.days_used
     try:
         plan.backtest = fc.backtest(offered, day_type, folds=params.folds)
-    except fc.ForecastError as exc:
-        plan.backtest_error = str(exc)
+    except fc.ForecastError:
+        plan.backtest_error = _("历史不足，未回测（回测至少需要四周整天的话务记录）")
 
     days = [params.start + timedelta(days=i) for i in range(params.days)]
     forecasts = model.predict(days, day_type, tz=timezone.get_current_timezone())

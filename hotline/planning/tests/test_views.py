@@ -108,12 +108,12 @@ def test_real_call_history_from_the_calls_app() -> None:
         response = _client(Role.SUPERVISOR).get(URL, {"start": str(NOW.date() - timedelta(days=1)), "days": "2"})
     plan = response.context["plan"]
     assert plan.error == "" and plan.history_days == 7  # whole days before the plan's first day
-    assert plan.backtest is None and "backtest needs" in plan.backtest_error
+    assert plan.backtest is None and "未回测" in plan.backtest_error
     assert plan.aht_from_history and 200 < plan.aht < 400  # talk ≈ 240 s + wrap-up ≈ 45 s
     yesterday = plan.rows[:48]
     assert sum(r.actual_offered for r in yesterday) > 100  # 160 calls less IVR-only and short abandons
     assert max(r.staffed for r in yesterday) > 1 and all(r.staffed_source == "actual" for r in yesterday)
     later_today = [r for r in plan.rows[48:] if r.start >= NOW]
     assert later_today and all(r.staffed_source == "last_week" or r.staffed is None for r in later_today)
-    assert re.search(r"WAPE|backtest needs", response.content.decode())
+    assert re.search(r"WAPE|未回测", response.content.decode())
     assert all(r.day_type in fc.DAY_TYPES for r in plan.rows)

@@ -112,7 +112,7 @@
   function drawScreen(d) {
     document.querySelectorAll("[data-field]").forEach(function (el) {
       var v = get(d, el.getAttribute("data-field"));
-      el.textContent = v === null || v === undefined ? "—" : String(v);
+      el.textContent = v === null || v === undefined ? "—" : String(v) + (el.getAttribute("data-suffix") || "");
     });
     var c = chart("trend");
     if (c) {
