@@ -62,9 +62,3 @@ def test_train_writes_a_model(tmp_path: Path) -> None:
     out = StringIO()
     call_command(classify.Command(), "医院乱收费", "--model", str(tmp_path / "model"), stdout=out)
     assert len(out.getvalue().strip().splitlines()) == 3
-
-
-def test_train_from_db_is_not_available_yet() -> None:
-    """--from-db is reserved."""
-    with pytest.raises(CommandError, match="not available yet"):
-        call_command(train.Command(), "--from-db", stdout=StringIO())
