@@ -32,9 +32,16 @@ def _calls(now: datetime, call_days: int) -> str:
     return f"{done.days} 天 {done.calls} 通来电，回拨处理 {done.callbacks_worked} 件"
 
 
+def _classifier() -> str:
+    from hotline.triage.training import ensure_model
+
+    return "已训练 / trained" if ensure_model() else "已存在 / present"
+
+
 def load_extras(*, now: datetime, call_days: int = 14) -> list[ExtraResult]:
     """Run every extra in order; returns what each did."""
     steps: list[tuple[str, Callable[[], str]]] = [
+        ("分类模型 classifier model", _classifier),
         ("话务历史 call history", lambda: _calls(now, call_days)),
     ]
     results = []
