@@ -34,3 +34,63 @@ class DispatchRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} @ {self.area or '全市'} → {self.lead_unit}"
+
+
+class DispatchSettings(models.Model):
+    """The centre's dispatch-recommendation settings (one row): auto-dispatch and its threshold."""
+
+    auto_dispatch = models.BooleanField(
+        _("自动派单"), default=False,
+        help_text=_("推荐置信度达到阈值时自动派单；保密件和紧急件始终由人工派单"))
+    threshold = models.FloatField(_("自动派单置信度阈值"), default=0.85,
+                                  help_text=_("0–1，建议不低于 0.8"))
+    history_days = models.PositiveSmallIntegerField(_("参考历史天数"), default=180)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("派单推荐设置")
+        verbose_name_plural = _("派单推荐设置")
+
+    def __str__(self) -> str:
+        return str(_("派单推荐设置"))
+
+    @classmethod
+    def current(cls) -> DispatchSettings:
+        """The one settings row (created with the defaults on first use)."""
+        found, _created = cls.objects.get_or_create(pk=1)
+        return found
+
+
+class DispatchRecommendation(models.Model):
+    """An auditable dispatch suggestion (派单推荐) for one order: model version, scores, rule used, top 3."""
+
+    ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("工单"), on_delete=models.CASCADE,
+                               related_name="dispatch_recommendations")
+    created_at = models.DateTimeField(_("推荐时间"))
+    trigger = models.CharField(_("触发"), max_length=20, blank=True)
+    model_version = models.CharField(_("模型版本"), max_length=80, blank=True)
+    formula_version = models.CharField(_("推荐公式版本"), max_length=20)
+    category = models.ForeignKey("taxonomy.Category", verbose_name=_("诉求分类"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(DispatchRule, verbose_name=_("所用派单目录条目"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    rule_label = models.CharField(_("派单目录条目"), max_length=255, blank=True)
+    top_unit = models.ForeignKey("orgs.HandlingUnit", verbose_name=_("首选单位"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    confidence = models.FloatField(_("置信度"), default=0)
+    top3 = models.JSONField(_("前三推荐"), default=list)
+    scores = models.JSONField(_("评分明细"), default=dict)
+    auto_dispatched = models.BooleanField(_("已自动派单"), default=False)
+
+    class Meta:
+        verbose_name = _("派单推荐")
+        verbose_name_plural = _("派单推荐")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="dispatch_rec_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.top_unit or '—'} ({self.confidence:.2f})"
+
+    @property
+    def top3_ids(self) -> list[int]:
+        return [row["unit_id"] for row in self.top3]

@@ -1,0 +1,201 @@
+"""Duplicates and repeats (重复件、批量/群体性诉求): text signatures and the rules that read them.
+
+Plain Python, no Django. An order's text is cut into character bigrams (Chinese has no spaces, and
+bigrams are what the centre's people read as "the same words"); a MinHash signature of 32 slots
+(128 bytes) estimates the Jaccard similarity of two texts without reading them again. The Django side
+stores one signature per order with the caller's phone hash, the day, the level-1 category and the
+place, and asks these functions whether a candidate is a repeat or part of a cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Slots of a signature (each a 32-bit minimum); 32 slots estimate a Jaccard of 0.3 within ±0.08.
+SLOTS = 32
+_PRIME = (1 << 61) - 1
+_MASK32 = 0xFFFFFFFF
+# Fixed (a, b) pairs of the universal hash family (a < 2**29, b < 2**32, so a·h + b < 2**62 never overflows
+# 64 bits for a 32-bit h), derived from a constant seed so every process agrees.
+_A = np.array([int.from_bytes(hashlib.blake2b(f"a{i}".encode(), digest_size=8).digest(), "little") % (1 << 29) + 1
+               for i in range(SLOTS)], dtype=np.uint64)
+_B = np.array([int.from_bytes(hashlib.blake2b(f"b{i}".encode(), digest_size=8).digest(), "little") % (1 << 32)
+               for i in range(SLOTS)], dtype=np.uint64)
+_PACK = struct.Struct(f"<{SLOTS}I")
+#: Characters that carry no meaning for similarity: punctuation, spaces, digits, Latin letters.
+_NOISE = re.compile(r"[\s\W\d_a-zA-Z]+", re.UNICODE)
+#: Words every order says; dropped so that two unrelated complaints do not look alike.
+STOP_PHRASES = ("您好", "你好", "市民", "反映", "来电", "希望", "尽快", "处理", "解决", "请问", "相关部门", "谢谢",
+                "请求", "要求", "问题", "情况", "我们", "本人")
+
+
+def normalize(text: str) -> str:
+    """The text reduced to its meaningful Chinese characters."""
+    cleaned = _NOISE.sub("", text or "")
+    for phrase in STOP_PHRASES:
+        cleaned = cleaned.replace(phrase, "")
+    return cleaned
+
+
+def shingles(text: str) -> set[str]:
+    """Character bigrams of the normalised text (a one-character text is its own shingle)."""
+    cleaned = normalize(text)
+    if len(cleaned) < 2:
+        return {cleaned} if cleaned else set()
+    return {cleaned[i:i + 2] for i in range(len(cleaned) - 1)}
+
+
+def jaccard(a: str, b: str) -> float:
+    """The exact Jaccard similarity of two texts' bigram sets (0 when either is empty)."""
+    sa, sb = shingles(a), shingles(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def signature(text: str, *, limit: int = 600) -> bytes:
+    """The MinHash signature (SLOTS × 32 bits) of the text's first `limit` characters; b"" for an empty text."""
+    grams = shingles(text[:limit])
+    if not grams:
+        return b""
+    hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+    mins = ((np.outer(_A, hashes) + _B[:, None]) % np.uint64(_PRIME) & np.uint64(_MASK32)).min(axis=1)
+    return mins.astype("<u4").tobytes()
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures: the share of equal slots (0 if either is empty)."""
+    if len(a) != _PACK.size or len(b) != _PACK.size:
+        return 0.0
+    return sum(x == y for x, y in zip(_PACK.unpack(a), _PACK.unpack(b), strict=True)) / SLOTS
+
+
+def similarities(sig: bytes, others: Sequence[bytes]) -> np.ndarray:
+    """Estimated Jaccard similarity of one signature to many (vectorised; 0 for malformed ones)."""
+    if len(sig) != _PACK.size or not others:
+        return np.zeros(len(others))
+    good = [o if len(o) == _PACK.size else bytes(_PACK.size) for o in others]
+    matrix = np.frombuffer(b"".join(good), dtype="<u4").reshape(len(good), SLOTS)
+    result = (matrix == np.frombuffer(sig, dtype="<u4")).mean(axis=1)
+    result[[i for i, o in enumerate(others) if len(o) != _PACK.size]] = 0.0
+    return result
+
+
+def phone_key(phone: str) -> str:
+    """A stable, non-reversible key of a caller's phone number (digits only; "" when there is none).
+
+    Only the last 11 digits count, so "+86 138-0013-8000" and "13800138000" are the same caller.
+    """
+    digits = re.sub(r"\D", "", phone or "")[-11:]
+    if len(digits) < 5:
+        return ""
+    return hashlib.blake2b(digits.encode(), digest_size=8, person=b"hotline-phone").hexdigest()
+
+
+def place_key(*, community_id: int | None = None, street_id: int | None = None, address: str = "") -> str:
+    """Where the matter happens, as finely as known: a community, else a street, else the address text."""
+    if community_id:
+        return f"c{community_id}"
+    if street_id:
+        return f"s{street_id}"
+    cleaned = normalize(address)
+    return f"a{hashlib.blake2b(cleaned.encode(), digest_size=6).hexdigest()}" if len(cleaned) >= 4 else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The thresholds of the rules (a centre may change every one of them)."""
+
+    repeat_days: int = 30
+    repeat_similarity: float = 0.35  # same caller, text this alike → the same matter
+    repeat_similarity_same_place: float = 0.15  # … or same category and place and at least this alike
+    cluster_hours: int = 24
+    cluster_similarity: float = 0.3
+    cluster_min_callers: int = 5
+    repeat_caller_alert_at: int = 3  # the caller's n-th order on one matter alerts the shift lead
+
+
+@dataclass(frozen=True)
+class Key:
+    """What the duplicate index keeps of one order."""
+
+    ticket_id: int
+    phone: str
+    category1: int | None
+    place: str
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Match:
+    """An earlier order that matches a new one, and how alike they are."""
+
+    ticket_id: int
+    similarity: float
+    reason: str
+
+
+@dataclass
+class Findings:
+    """What the rules found for a new order."""
+
+    repeats: list[Match] = field(default_factory=list)  # the same caller on the same matter
+    cluster: list[Match] = field(default_factory=list)  # other callers on the same thing at the same place
+    cluster_callers: int = 0  # distinct callers in the cluster, the new order's included
+
+    @property
+    def is_cluster(self) -> bool:
+        return bool(self.cluster)
+
+
+def is_repeat(new: Key, old: Key, settings: Settings = Settings()) -> Match | None:
+    """The earlier order is a repeat (重复件) of the new one: same caller and the same matter."""
+    if not new.phone or new.phone != old.phone or new.ticket_id == old.ticket_id:
+        return None
+    alike = similarity(new.signature, old.signature)
+    if alike >= settings.repeat_similarity:
+        return Match(old.ticket_id, alike, f"同一来电人，诉求内容相似度 {alike:.0%}")
+    same_matter = new.category1 is not None and new.category1 == old.category1 and new.place and new.place == old.place
+    if same_matter and alike >= settings.repeat_similarity_same_place:
+        return Match(old.ticket_id, alike, f"同一来电人，同一分类、同一地点，内容相似度 {alike:.0%}")
+    return None
+
+
+def find(new: Key, *, same_caller: Iterable[Key], same_place: Iterable[Key],
+         settings: Settings = Settings()) -> Findings:
+    """Apply the rules to the candidates the index found (already limited to their time windows)."""
+    found = Findings()
+    for old in same_caller:
+        match = is_repeat(new, old, settings)
+        if match is not None:
+            found.repeats.append(match)
+    found.repeats.sort(key=lambda m: -m.similarity)
+    if new.place:
+        callers = {new.phone or f"#{new.ticket_id}"}
+        members: list[Match] = []
+        for old in same_place:
+            if old.ticket_id == new.ticket_id or old.place != new.place:
+                continue
+            alike = similarity(new.signature, old.signature)
+            if alike >= settings.cluster_similarity:
+                members.append(Match(old.ticket_id, alike, f"同一地点，内容相似度 {alike:.0%}"))
+                callers.add(old.phone or f"#{old.ticket_id}")
+        if len(callers) >= settings.cluster_min_callers:
+            found.cluster = sorted(members, key=lambda m: -m.similarity)
+            found.cluster_callers = len(callers)
+    return found
+
+
+def chain_length(repeat_ids: Sequence[int], earlier_repeats: dict[int, set[int]]) -> int:
+    """How many orders the caller has on this matter, the new one included (repeats of repeats count once)."""
+    seen = set(repeat_ids)
+    for ticket_id in repeat_ids:
+        seen |= earlier_repeats.get(ticket_id, set())
+    return len(seen) + 1

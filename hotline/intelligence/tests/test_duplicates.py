@@ -1,0 +1,82 @@
+"""Duplicate and repeat rules (重复件、批量诉求) on signatures of realistic order texts."""
+
+from __future__ import annotations
+
+from hotline.intelligence.duplicates import (
+    Key,
+    Settings,
+    chain_length,
+    find,
+    is_repeat,
+    jaccard,
+    phone_key,
+    place_key,
+    signature,
+    similarity,
+)
+
+NOISE = "桂花坪街道向阳小区3栋楼下的烧烤摊每天晚上营业到凌晨两点，油烟和噪音严重扰民，多次反映无人处理。"
+NOISE_AGAIN = "又是向阳小区3栋楼下烧烤摊，晚上营业到凌晨两点，噪音油烟扰民，之前反映过还是没人管。"
+LAMP = "A2区暮云街道路灯不亮已经一个月了，晚上出行很不安全。"
+
+
+def key(pk: int, text: str, phone: str = "13800138000", category1: int | None = 1, place: str = "c7") -> Key:
+    return Key(ticket_id=pk, phone=phone_key(phone), category1=category1, place=place, signature=signature(text))
+
+
+def test_signatures_estimate_jaccard() -> None:
+    assert similarity(signature(NOISE), signature(NOISE)) == 1.0
+    exact = jaccard(NOISE, NOISE_AGAIN)
+    assert abs(similarity(signature(NOISE), signature(NOISE_AGAIN)) - exact) < 0.2
+    assert similarity(signature(NOISE), signature(LAMP)) < 0.15
+    assert signature("") == b"" and similarity(b"", signature(LAMP)) == 0.0
+    assert len(signature(NOISE)) == 128
+
+
+def test_phone_and_place_keys() -> None:
+    assert phone_key("+86 138-0013-8000") == phone_key("13800138000") != phone_key("13900139000")
+    assert phone_key("") == "" and phone_key("110") == ""
+    assert place_key(community_id=5, street_id=2) == "c5"
+    assert place_key(street_id=2) == "s2"
+    assert place_key(address="A2区暮云街道新塘里小区") == place_key(address="A2区 暮云街道 新塘里小区")
+    assert place_key(address="") == ""
+
+
+def test_same_caller_same_matter_is_a_repeat() -> None:
+    match = is_repeat(key(2, NOISE_AGAIN), key(1, NOISE))
+    assert match is not None and match.ticket_id == 1 and "同一来电人" in match.reason
+    assert is_repeat(key(2, LAMP), key(1, NOISE)) is None  # same caller, another matter
+    assert is_repeat(key(2, NOISE_AGAIN, phone="13900139000"), key(1, NOISE)) is None  # another caller
+    assert is_repeat(key(2, NOISE, phone=""), key(1, NOISE, phone="")) is None  # no number, no repeat
+
+
+def test_same_category_and_place_lowers_the_bar() -> None:
+    loose = Settings(repeat_similarity=0.99, repeat_similarity_same_place=0.05)
+    assert is_repeat(key(2, NOISE_AGAIN), key(1, NOISE), loose) is not None
+    assert is_repeat(key(2, NOISE_AGAIN, place="c8"), key(1, NOISE), loose) is None
+
+
+def test_many_callers_at_one_place_make_a_cluster() -> None:
+    others = [key(i, NOISE if i % 2 else NOISE_AGAIN, phone=f"1380000000{i}") for i in range(1, 5)]
+    new = key(9, NOISE, phone="13912345678")
+    found = find(new, same_caller=[], same_place=others)
+    assert found.is_cluster and found.cluster_callers == 5 and len(found.cluster) == 4
+    # four callers are not enough; a different place or text does not count
+    assert not find(new, same_caller=[], same_place=others[:3]).is_cluster
+    elsewhere = [key(i, NOISE, phone=f"1380000000{i}", place="c99") for i in range(1, 5)]
+    assert not find(new, same_caller=[], same_place=elsewhere).is_cluster
+    lamps = [key(i, LAMP, phone=f"1380000000{i}") for i in range(1, 5)]
+    assert not find(new, same_caller=[], same_place=lamps).is_cluster
+
+
+def test_one_caller_calling_five_times_is_not_a_cluster() -> None:
+    same = [key(i, NOISE) for i in range(1, 6)]
+    found = find(key(9, NOISE), same_caller=same, same_place=same)
+    assert not found.is_cluster
+    assert [m.ticket_id for m in found.repeats] == [1, 2, 3, 4, 5]
+
+
+def test_chain_length_counts_each_order_once() -> None:
+    assert chain_length([], {}) == 1
+    assert chain_length([2], {2: {1}}) == 3
+    assert chain_length([2, 1], {2: {1}, 1: set()}) == 3

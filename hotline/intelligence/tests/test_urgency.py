@@ -1,0 +1,98 @@
+"""Urgency rules (紧急程度研判) on realistic calls, and the negative examples that must stay 一般."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.intelligence import urgency
+from hotline.intelligence.urgency import Assessor, Rule, read_rules
+
+RULES = read_rules().rules
+
+
+def test_the_shipped_rule_file_is_clean() -> None:
+    result = read_rules()
+    assert result.errors == []
+    assert {r.kind for r in result.rules} >= {"gas", "fire", "flood", "self_harm", "mass", "minors", "life"}
+
+
+@pytest.mark.parametrize(("text", "kind", "transfer"), [
+    ("家里厨房煤气泄漏了，闻到很浓的煤气味，怎么办", "gas", "119"),
+    ("楼顶上有人要跳楼，已经站在天台边上了", "self_harm", "110"),
+    ("商场停车场有个小孩被锁在车里，大人不在，天气很热", "minors", "110"),
+    ("我们小区3栋楼道起火了，浓烟很大", "fire", "119"),
+    ("暴雨内涝，小区一楼积水已经进屋了，老人被困", "flood", "119"),
+    ("路边有位老人倒地不起，呼吸困难", "life", "120"),
+])
+def test_life_threatening_calls_are_urgent_and_suggest_a_transfer(text: str, kind: str, transfer: str) -> None:
+    result = Assessor(RULES).assess(text)
+    assert result.level == urgency.URGENT
+    assert result.life_threatening
+    assert result.transfer_to == transfer
+    assert kind in {h.kind for h in result.hits}
+    assert result.reasons and "命中" in result.reasons[0]
+
+
+@pytest.mark.parametrize("text", [
+    "咨询一下煤气费缴纳的方式和时间",
+    "想问燃气开户需要带什么材料",
+    "小区消防通道被占用，希望物业清理",
+    "建议加强防火宣传",
+    "咨询公积金贷款额度",
+])
+def test_ordinary_matters_stay_normal(text: str) -> None:
+    result = Assessor(RULES).assess(text)
+    assert result.level == urgency.NORMAL
+    assert not result.life_threatening
+    assert result.transfer_to == ""
+
+
+def test_an_exception_word_cancels_only_its_own_occurrence() -> None:
+    text = "上个月煤气费交过了，可是现在家里煤气泄漏"
+    result = Assessor(RULES).assess(text)
+    assert result.level == urgency.URGENT and result.transfer_to == "119"
+
+
+def test_pressing_matters_and_mass_incidents() -> None:
+    assert Assessor(RULES).assess("小区停水三天了").level == urgency.PRESSING
+    mass = Assessor(RULES).assess("几十人聚集在工地门口堵路讨薪")
+    assert mass.level == urgency.URGENT and not mass.life_threatening  # urgent, but not a life at risk
+    assert mass.transfer_to == "110"
+
+
+def test_the_category_prior_raises_utility_matters() -> None:
+    result = Assessor(RULES).assess("供水公司水压一直很低", utility_category=True, category_name="自来水供应")
+    assert result.level == urgency.PRESSING
+    assert "自来水供应" in result.prior
+    assert Assessor(RULES).assess("供水公司水压一直很低").level == urgency.NORMAL
+
+
+def test_bad_rule_rows_are_reported_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "rules.csv"
+    path.write_text(
+        "name,kind,level,pattern,unless,transfer_to,is_regex\n"
+        "好规则,fire,urgent,起火,,119,0\n"
+        "坏类别,weather,urgent,台风,,,0\n"
+        "坏正则,fire,urgent,(起火,,119,1\n"
+        "坏转接,fire,urgent,起火,,999,0\n", encoding="utf-8")
+    result = read_rules(path)
+    assert [r.name for r in result.rules] == ["好规则"]
+    assert [line for line, _ in result.errors] == [3, 4, 5]
+    assert "weather" in result.errors[0][1] and "正则" in result.errors[1][1] and "999" in result.errors[2][1]
+
+
+def test_a_missing_file_or_header_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(urgency.RuleFileError):
+        read_rules(tmp_path / "nope.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(urgency.RuleFileError, match="missing columns"):
+        read_rules(bad)
+
+
+def test_keyword_rules_escape_their_words() -> None:
+    rule = Rule(name="点号", kind="other", level="pressing", pattern="a.b")
+    assert Assessor([rule]).assess("axb").level == urgency.NORMAL
+    assert Assessor([rule]).assess("a.b").level == urgency.PRESSING

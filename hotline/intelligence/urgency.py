@@ -1,0 +1,193 @@
+"""Urgency and early warning (紧急程度研判): editable rule lists plus the category prior give 紧急/较急/一般.
+
+Plain Python, no Django. A rule is a keyword list or a regular expression with an optional exception
+pattern ("煤气" but not "煤气费"), a level, a kind (life, gas, fire, flood, self-harm, mass incident,
+minors, property) and the emergency service to suggest (110/119/120). There is no trained urgency
+model: the classifier has no urgency head, so the "model" part is the category prior — household
+utility matters (水电气热) are at least 较急, as their shorter time limits already say.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+URGENT, PRESSING, NORMAL = "urgent", "pressing", "normal"
+LEVELS = (URGENT, PRESSING, NORMAL)
+_RANK = {URGENT: 2, PRESSING: 1, NORMAL: 0}
+LEVEL_LABELS = {URGENT: "紧急", PRESSING: "较急", NORMAL: "一般"}
+KINDS = {
+    "life": "危及生命", "gas": "燃气泄漏", "fire": "火情", "flood": "汛情/内涝", "self_harm": "自伤自杀",
+    "mass": "群体性事件", "minors": "未成年人", "property": "重大财产损失", "utility": "水电气热",
+    "other": "其他",
+}
+#: Kinds that put a life at risk: the agent is prompted to transfer at once.
+LIFE_KINDS = frozenset({"life", "gas", "fire", "flood", "self_harm", "minors"})
+TRANSFER_TARGETS = ("110", "119", "120", "")
+DATA_FILE = Path(__file__).resolve().parent / "data" / "urgency_rules.csv"
+COLUMNS = ("name", "kind", "level", "pattern", "unless", "transfer_to", "is_regex")
+
+
+class RuleFileError(ValueError):
+    """The rule file cannot be read at all (missing file, wrong header)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One editable urgency rule."""
+
+    name: str
+    kind: str
+    level: str
+    pattern: str  # keywords separated by | (or a regular expression when is_regex)
+    unless: str = ""  # keywords (or a regex) that cancel a match, e.g. 煤气费|缴费
+    transfer_to: str = ""
+    is_regex: bool = False
+
+    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        """The rule's pattern and exception as regular expressions (keywords are escaped)."""
+        return _compile(self.pattern, self.is_regex), (_compile(self.unless, self.is_regex) if self.unless else None)
+
+
+def _compile(pattern: str, is_regex: bool) -> re.Pattern[str]:
+    if is_regex:
+        return re.compile(pattern)
+    words = [re.escape(w.strip()) for w in pattern.split("|") if w.strip()]
+    return re.compile("|".join(words))
+
+
+def check_rule(rule: Rule) -> list[str]:
+    """What is wrong with a rule (empty when it is usable)."""
+    problems = []
+    if not rule.name.strip():
+        problems.append("名称不能为空")
+    if rule.kind not in KINDS:
+        problems.append(f"未知类别「{rule.kind}」")
+    if rule.level not in (URGENT, PRESSING):
+        problems.append(f"等级须为 urgent 或 pressing，而不是「{rule.level}」")
+    if rule.transfer_to not in TRANSFER_TARGETS:
+        problems.append(f"转接目标须为 110/119/120 或空，而不是「{rule.transfer_to}」")
+    if not rule.pattern.strip() or not [w for w in rule.pattern.split("|") if w.strip()]:
+        problems.append("关键词/正则不能为空")
+    else:
+        try:
+            rule.compiled()
+        except re.error as exc:
+            problems.append(f"正则表达式错误：{exc}")
+    return problems
+
+
+@dataclass
+class LoadResult:
+    """Rules read from a file, and the rows refused with their line number and reason."""
+
+    rules: list[Rule] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_rules(path: str | Path = DATA_FILE) -> LoadResult:
+    """Read a rule CSV (name, kind, level, pattern, unless, transfer_to, is_regex); bad rows are reported."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise RuleFileError(f"{path}: {exc.strerror}") from exc
+    result = LoadResult()
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS[:4] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise RuleFileError(f"{path}: missing columns {', '.join(missing)}")
+        for row in reader:
+            line = reader.line_num
+            rule = Rule(
+                name=(row.get("name") or "").strip(), kind=(row.get("kind") or "").strip(),
+                level=(row.get("level") or "").strip(), pattern=(row.get("pattern") or "").strip(),
+                unless=(row.get("unless") or "").strip(), transfer_to=(row.get("transfer_to") or "").strip(),
+                is_regex=(row.get("is_regex") or "").strip().lower() in {"1", "true", "yes", "是"},
+            )
+            problems = check_rule(rule)
+            if problems:
+                result.errors.append((line, "；".join(problems)))
+            else:
+                result.rules.append(rule)
+    return result
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One rule that matched, with the words that made it match."""
+
+    rule: str
+    kind: str
+    level: str
+    words: tuple[str, ...]
+    transfer_to: str = ""
+
+    @property
+    def reason(self) -> str:
+        return f"{KINDS.get(self.kind, self.kind)}：命中「{'、'.join(self.words)}」（规则：{self.rule}）"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The urgency of an order: level, the reasons, and the emergency service to transfer to, if any."""
+
+    level: str
+    hits: tuple[Hit, ...] = ()
+    prior: str = ""  # the category prior's reason, when it raised the level
+    transfer_to: str = ""
+
+    @property
+    def label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def life_threatening(self) -> bool:
+        """A life is at risk: prompt the agent to transfer to 110/119/120 at once."""
+        return any(h.level == URGENT and h.kind in LIFE_KINDS for h in self.hits)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [h.reason for h in self.hits] + ([self.prior] if self.prior else [])
+
+
+class Assessor:
+    """Rules compiled once; `assess` is then a few regular-expression searches."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = [(rule, *rule.compiled()) for rule in rules]
+
+    def assess(self, text: str, *, utility_category: bool = False, category_name: str = "") -> Assessment:
+        """Rules first; the category prior raises a utility matter (水电气热) to at least 较急."""
+        hits: list[Hit] = []
+        for rule, pattern, unless in self.rules:
+            words = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))
+            if not words:
+                continue
+            if unless is not None and unless.search(text):
+                # An exception word cancels the rule only where it overlaps a match ("煤气费" vs "煤气泄漏").
+                spans = [m.span() for m in unless.finditer(text)]
+                words = tuple(w for w in words if not all(
+                    any(s <= m.start() < e for s, e in spans) for m in re.finditer(re.escape(w), text)))
+                if not words:
+                    continue
+            hits.append(Hit(rule.name, rule.kind, rule.level, words, rule.transfer_to))
+        hits.sort(key=lambda h: -_RANK[h.level])
+        level = hits[0].level if hits else NORMAL
+        prior = ""
+        if utility_category and _RANK[level] < _RANK[PRESSING]:
+            level = PRESSING
+            prior = f"分类先验：{category_name or '水电气热'}属水电气热，至少较急"
+        transfer = next((h.transfer_to for h in hits if h.level == URGENT and h.transfer_to), "")
+        return Assessment(level=level, hits=tuple(hits), prior=prior, transfer_to=transfer)
+
+
+def assess(text: str, rules: Sequence[Rule] | None = None, **kwargs: object) -> Assessment:
+    """Assess one text with the given rules (default: the shipped rule file)."""
+    if rules is None:
+        rules = read_rules().rules
+    return Assessor(rules).assess(text, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,136 @@
+"""How often the dispatch recommendation agreed with the final decision, and the corrections to learn from.
+
+The recommendation judged is each order's first one (made at registration, before any person chose);
+the final decision is where the order finally went (`services.final_units`: the lead unit that completed
+it, else its first accepted lead dispatch). Orders without a final decision yet are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from hotline.routing.models import DispatchRecommendation
+from hotline.routing.services import final_units
+from hotline.tickets.models import Ticket
+
+#: Confidence bands reported separately (is a 0.9 worth more than a 0.5?).
+BANDS = ((0.85, 1.01), (0.6, 0.85), (0.0, 0.6))
+CORRECTION_COLUMNS = ["留言主题", "留言详情", "一级标签", "工单编号", "推荐单位", "最终单位", "诉求分类"]
+
+
+@dataclass
+class Correction:
+    """An order where the recommendation's first choice was not the final unit."""
+
+    ticket: Ticket
+    recommended: str
+    final: str
+
+
+@dataclass
+class DispatchReport:
+    """Agreement of the first recommendation with the final decision."""
+
+    orders: int = 0
+    top1: int = 0
+    top3: int = 0
+    auto: int = 0
+    auto_agreed: int = 0
+    bands: dict[str, list[int]] = field(default_factory=dict)  # label → [orders, top-1 agreed]
+    rule_misses: Counter[tuple[str, str]] = field(default_factory=Counter)
+    corrections: list[Correction] = field(default_factory=list)
+
+    @property
+    def agreement(self) -> float:
+        return self.top1 / self.orders if self.orders else 0.0
+
+    @property
+    def top3_agreement(self) -> float:
+        return self.top3 / self.orders if self.orders else 0.0
+
+
+def _first_recommendations(since: datetime | None) -> Iterator[DispatchRecommendation]:
+    """Each order's earliest recommendation, in batches (never the whole table in memory)."""
+    qs = DispatchRecommendation.objects.order_by("ticket_id", "created_at", "id")
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    last = None
+    for rec in qs.select_related("ticket", "top_unit", "rule__lead_unit", "ticket__category").iterator(
+            chunk_size=2000):
+        if rec.ticket_id != last:
+            last = rec.ticket_id
+            yield rec
+
+
+def evaluate(since: datetime | None = None, batch: int = 2000) -> DispatchReport:
+    """Compare first recommendations with final decisions (orders with no final decision are skipped)."""
+    report = DispatchReport(bands={f"{lo:.2f}–{min(hi, 1):.2f}": [0, 0] for lo, hi in BANDS})
+    pending: list[DispatchRecommendation] = []
+
+    def flush() -> None:
+        finals = final_units([r.ticket_id for r in pending])
+        for rec in pending:
+            final = finals.get(rec.ticket_id)
+            if final is None:
+                continue
+            report.orders += 1
+            hit1 = rec.top_unit_id == final.pk
+            report.top1 += hit1
+            report.top3 += final.pk in rec.top3_ids
+            if rec.auto_dispatched:
+                report.auto += 1
+                report.auto_agreed += hit1
+            for lo, hi in BANDS:
+                if lo <= rec.confidence < hi:
+                    band = report.bands[f"{lo:.2f}–{min(hi, 1):.2f}"]
+                    band[0] += 1
+                    band[1] += hit1
+                    break
+            if not hit1:
+                report.corrections.append(Correction(
+                    rec.ticket, rec.top_unit.name if rec.top_unit else "", final.name))
+                if rec.rule is not None and rec.rule.lead_unit_id != final.pk:
+                    report.rule_misses[(rec.rule_label, final.name)] += 1
+        pending.clear()
+
+    for rec in _first_recommendations(since):
+        pending.append(rec)
+        if len(pending) >= batch:
+            flush()
+    flush()
+    return report
+
+
+def write_corrections(report: DispatchReport, path: str | Path, *, classes: set[str] | None = None,
+                      base: str | Path | None = None) -> tuple[int, int]:
+    """Write the corrections as training rows for `hotline train` (columns 留言主题, 留言详情, 一级标签, …).
+
+    The label is the level-1 category the order finally carried. Rows whose label the classifier does
+    not know (`classes`) or whose order has no category are skipped. With `base` (a labelled CSV such
+    as the shipped messages), its rows come first, so the file can be passed to `hotline train --data`.
+    Returns (rows written from corrections, rows skipped).
+    """
+    written = skipped = 0
+    with Path(path).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CORRECTION_COLUMNS)
+        if base is not None:
+            with Path(base).open(encoding="utf-8-sig", newline="") as source:
+                for row in csv.DictReader(source):
+                    label = row.get("一级标签") or row.get("一级分类") or ""
+                    writer.writerow([row.get("留言主题", ""), row.get("留言详情", ""), label, "", "", "", ""])
+        for c in report.corrections:
+            category = c.ticket.category
+            label = category.ancestors_and_self()[-1].name if category else ""
+            if not label or (classes is not None and label not in classes):
+                skipped += 1
+                continue
+            writer.writerow([c.ticket.title, c.ticket.description, label, c.ticket.number, c.recommended, c.final,
+                             category.full_name if category else ""])
+            written += 1
+    return written, skipped

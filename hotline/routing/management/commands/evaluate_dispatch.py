@@ -1,0 +1,65 @@
+"""`hotline evaluate-dispatch`: how often the dispatch recommendation agreed with the final decision."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from hotline.routing.evaluation import evaluate, write_corrections
+
+
+def _date(value: str) -> datetime:
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - made aware just below
+    except ValueError as exc:
+        raise CommandError(f"--since: expected YYYY-MM-DD, got {value!r}") from exc
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class Command(BaseCommand):
+    help = "Agreement of dispatch recommendations with final decisions (top-1, top-3); export corrections."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """--since, --export-corrections, --training-base."""
+        parser.add_argument("--since", help="only recommendations made on or after this day (YYYY-MM-DD)")
+        parser.add_argument("--export-corrections", metavar="CSV",
+                            help="write orders whose recommendation was corrected as training rows")
+        parser.add_argument("--training-base", metavar="CSV",
+                            help="with --export-corrections: put this labelled CSV's rows first "
+                                 "(e.g. hotline/data/messages_labeled.csv), ready for `hotline train --data`")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Print the figures; the last line is `agreement=0.xx`."""
+        since = _date(options["since"]) if options["since"] else None
+        report = evaluate(since)
+        out = self.stdout.write
+        out(f"orders with a recommendation and a final decision: {report.orders}")
+        out(f"top-1 agreement: {report.top1}/{report.orders} = {report.agreement:.3f}")
+        out(f"top-3 agreement: {report.top3}/{report.orders} = {report.top3_agreement:.3f}")
+        if report.auto:
+            out(f"auto-dispatched: {report.auto}, of which agreed: {report.auto_agreed} "
+                f"({report.auto_agreed / report.auto:.3f})")
+        for band, (n, agreed) in report.bands.items():
+            if n:
+                out(f"confidence {band}: {n} orders, top-1 agreement {agreed / n:.3f}")
+        for (rule, final), n in report.rule_misses.most_common(5):
+            out(f"catalogue entry to review: {rule} — finally handled by {final} in {n} orders")
+        if options["export_corrections"]:
+            from hotline.intelligence.workflow import load_model
+
+            try:
+                classes = set(load_model().classes)
+            except Exception:  # noqa: BLE001 - without a model every label is kept
+                classes = None
+            base = options["training_base"]
+            try:
+                written, skipped = write_corrections(report, options["export_corrections"], classes=classes,
+                                                     base=base)
+            except OSError as exc:
+                raise CommandError(str(exc)) from exc
+            out(f"corrections written to {options['export_corrections']}: {written} rows"
+                + (f" (after the rows of {base})" if base else "") + f"; skipped {skipped} without a known label")
+        out(f"agreement={report.agreement:.2f}")

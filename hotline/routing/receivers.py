@@ -1,0 +1,31 @@
+"""After a step commits: recommend a unit at registration, auto-dispatch when sent to dispatch."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hotline.tickets.choices import Action, Status
+from hotline.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+
+def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: str = "", **kwargs: Any) -> None:
+    """Registration → a recommendation; 转派单 → auto-dispatch if allowed; a return accepted → a new one."""
+    from hotline.routing import services
+
+    try:
+        if action == Action.REGISTER:
+            ticket = Ticket.objects.select_related("category", "community", "street", "district").filter(
+                pk=ticket_id).first()
+            if ticket is not None and not ticket.dispatch_recommendations.exists():
+                services.recommend(ticket, trigger="register", at=ticket.registered_at)
+        elif action == Action.SEND_TO_DISPATCH:
+            services.auto_dispatch(ticket_id)
+        elif action == Action.ACCEPT_RETURN and to_status == Status.PENDING_DISPATCH:
+            ticket = Ticket.objects.filter(pk=ticket_id, status=Status.PENDING_DISPATCH).first()
+            if ticket is not None:
+                services.recommend(ticket, trigger="return")
+    except Exception:
+        logger.exception("dispatch recommendation for ticket %s (%s) failed", ticket_id, action)

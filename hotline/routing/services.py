@@ -1,0 +1,234 @@
+"""Dispatch recommendation (派单推荐) on real orders: gather the sources, store the result, auto-dispatch.
+
+The formula lives in `hotline.intelligence.dispatch`; this module feeds it the catalogue entry for the
+order, the classifier's level-1 probabilities mapped through the catalogue, and the similar closed
+orders of its history, then stores a `DispatchRecommendation`. Auto-dispatch goes through the real
+dispatch service with the dedicated system user 「自动派单」.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from hotline.accounts.choices import Role
+from hotline.accounts.models import User
+from hotline.core import clock
+from hotline.intelligence import dispatch as algo
+from hotline.intelligence import duplicates as dup
+from hotline.orgs.models import HandlingUnit
+from hotline.routing.models import DispatchRecommendation, DispatchSettings
+from hotline.routing.selectors import Catalogue, Entry, catalogue, rule_for  # noqa: F401 - rule_for re-exported
+from hotline.taxonomy.choices import Urgency
+from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Status
+from hotline.tickets.exceptions import DomainError
+from hotline.tickets.models import Assignment, Ticket
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_USERNAME = "autodispatch"
+SYSTEM_DISPLAY_NAME = "自动派单"
+#: Closed orders of the same level-1 category read for the history source, and how many neighbours count.
+HISTORY_CANDIDATES = 300
+NEIGHBOURS = 16
+MIN_SIMILARITY = 0.12
+
+
+def system_dispatcher() -> User:
+    """The service account that auto-dispatches (a dispatcher who cannot sign in)."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = User(username=SYSTEM_USERNAME, role=Role.DISPATCHER, display_name=SYSTEM_DISPLAY_NAME, is_active=True)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def area_of(ticket: Ticket) -> HandlingUnit | None:
+    """The finest known area of the order: community, street or district."""
+    return ticket.community or ticket.street or ticket.district
+
+
+def _unit(unit: HandlingUnit) -> algo.Unit:
+    return algo.Unit(unit.pk, unit.name, unit.kind)
+
+
+def _hit(entry: Entry | None) -> algo.RuleHit | None:
+    if entry is None:
+        return None
+    return algo.RuleHit(rule_id=entry.rule_id, category=entry.category, lead=algo.Unit(*entry.lead),
+                        assisting=tuple(algo.Unit(*u) for u in entry.assisting), legal_basis=entry.legal_basis,
+                        area=entry.area_name)
+
+
+def model_version() -> str:
+    """The shipped classifier's identity (creation time and checksum), or "" when it cannot be loaded."""
+    from hotline.intelligence.workflow import load_model
+    from hotline.triage.training import model_dir
+
+    try:
+        meta = load_model(model_dir()).metadata
+    except Exception:  # noqa: BLE001 - a missing model only removes one source
+        return ""
+    return f"classifier {meta.get('created_at', '?')} {str(meta.get('checksum', ''))[:12]}"
+
+
+def _model_votes(ticket: Ticket, book: Catalogue, area_path: str) -> list[algo.ModelVote]:
+    """The classifier's level-1 probabilities, each mapped through the catalogue in the order's area."""
+    from hotline.intelligence.workflow import load_model
+    from hotline.triage.training import model_dir, order_text
+
+    try:
+        model = load_model(model_dir())
+    except Exception:  # noqa: BLE001
+        logger.warning("classifier unavailable; recommending without it")
+        return []
+    probabilities = model.predict_proba([order_text(ticket.title, ticket.description)])[0]
+    own = book.chain(ticket.category_id)
+    votes = []
+    for label, p in zip(model.classes, probabilities, strict=True):
+        if p < 0.02:
+            continue
+        category_id = book.level1.get(label)
+        if own and category_id is not None and own[-1] == category_id:
+            category_id = ticket.category_id  # the agent's finer category for the class it belongs to
+        entry = book.rule_for(category_id, area_path) if category_id is not None else None
+        votes.append(algo.ModelVote(label, float(p), _hit(entry)))
+    return votes
+
+
+def final_units(ticket_ids: list[int]) -> dict[int, HandlingUnit]:
+    """Where each order finally went: the lead unit that completed it, else its first accepted lead dispatch.
+
+    An accepted dispatch is a lead assignment the unit signed and did not return. Orders with neither
+    (never dispatched, or only returned) have no final decision yet.
+    """
+    completed: dict[int, HandlingUnit] = {}
+    accepted: dict[int, HandlingUnit] = {}
+    rows = (Assignment.objects.filter(ticket_id__in=ticket_ids, role=AssignmentRole.LEAD)
+            .exclude(status=AssignmentStatus.RETURNED).select_related("unit").order_by("dispatched_at", "id"))
+    for a in rows:
+        if a.status == AssignmentStatus.COMPLETED:
+            completed[a.ticket_id] = a.unit
+        elif a.signed_at is not None:
+            accepted.setdefault(a.ticket_id, a.unit)
+    return accepted | completed
+
+
+def _neighbours(ticket: Ticket, book: Catalogue, at: datetime, days: int) -> list[algo.Neighbour]:
+    """The most similar orders of the same level-1 category closed before `at`, and where they ended.
+
+    Reads the text signatures of the duplicate index (`triage.DuplicateKey`, one index range scan on
+    level-1 category and time) instead of the orders' texts.
+    """
+    from hotline.triage.models import DuplicateKey
+
+    chain = book.chain(ticket.category_id)
+    if not chain:
+        return []
+    rows = list(
+        DuplicateKey.objects.filter(category1=chain[-1], registered_at__gte=at - timedelta(days=days),
+                                    registered_at__lt=at, ticket__status=Status.CLOSED, ticket__closed_at__lt=at,
+                                    ticket__is_confidential=False)
+        .exclude(ticket_id=ticket.pk).order_by("-registered_at").values_list("ticket_id", "signature")
+        [:HISTORY_CANDIDATES])
+    if not rows:
+        return []
+    alike = dup.similarities(dup.signature(f"{ticket.title} {ticket.description}"), [bytes(s) for _, s in rows])
+    scored = sorted(((float(a), pk) for (pk, _sig), a in zip(rows, alike, strict=True)
+                     if a >= MIN_SIMILARITY), reverse=True)[:NEIGHBOURS]
+    finals = final_units([pk for _, pk in scored])
+    return [algo.Neighbour(pk, round(s, 3), _unit(finals[pk])) for s, pk in scored if pk in finals]
+
+
+def build(ticket: Ticket, *, trigger: str = "", at: datetime | None = None) -> DispatchRecommendation:
+    """Compute the dispatch recommendation for an order (history as known at `at`), not yet stored."""
+    at = at or clock.now()
+    settings = DispatchSettings.current()
+    area = area_of(ticket)
+    area_path = area.path if area else ""
+    book = catalogue()
+    entry = book.rule_for(ticket.category_id, area_path)
+    hit = _hit(entry)
+    votes = _model_votes(ticket, book, area_path)
+    neighbours = _neighbours(ticket, book, min(at, ticket.registered_at), settings.history_days)
+    result = algo.recommend(rule=hit, votes=votes, neighbours=neighbours)
+    top = result.top
+    return DispatchRecommendation(
+        ticket=ticket, created_at=at, trigger=trigger, model_version=model_version(),
+        formula_version=result.version, category=ticket.category, rule_id=entry.rule_id if entry else None,
+        rule_label=(f"{entry.category} @ {entry.area_name or '全市'} → {entry.lead[1]}"[:255] if entry else ""),
+        top_unit_id=top.unit.id if top else None, confidence=top.confidence if top else 0.0,
+        top3=[{"unit_id": c.unit.id, "name": c.unit.name, "kind": c.unit.kind, "confidence": c.confidence,
+               "reason": c.reason, "parts": c.parts, "assisting": [u.id for u in c.assisting],
+               "assisting_names": [u.name for u in c.assisting]} for c in result.candidates],
+        scores={"weights": result.weights,
+                "model": [{"label": v.label, "p": round(v.probability, 4),
+                           "unit_id": v.rule.lead.id if v.rule else None} for v in votes],
+                "neighbours": [{"ticket_id": n.ticket_id, "similarity": n.similarity, "unit_id": n.final.id}
+                               for n in neighbours]},
+    )
+
+
+def recommend(ticket: Ticket, *, trigger: str = "", at: datetime | None = None) -> DispatchRecommendation:
+    """Compute and store the dispatch recommendation for an order."""
+    rec = build(ticket, trigger=trigger, at=at)
+    rec.save()
+    return rec
+
+
+def latest(ticket: Ticket) -> DispatchRecommendation | None:
+    """The order's most recent recommendation."""
+    return ticket.dispatch_recommendations.order_by("-created_at", "-id").first()
+
+
+def _blocked(ticket: Ticket) -> str:
+    """Why this order must be dispatched by a person ("" when nothing stands in the way)."""
+    if ticket.is_confidential:
+        return "保密件"
+    if ticket.urgency == Urgency.URGENT:
+        return "紧急件"
+    if ticket.return_count:
+        return "曾被退单"
+    try:
+        from hotline.triage.models import UrgencyAssessment
+    except ImportError:  # pragma: no cover - triage is always installed with routing
+        return ""
+    assessment = UrgencyAssessment.objects.filter(ticket=ticket).order_by("-created_at").first()
+    if assessment is not None and assessment.level == Urgency.URGENT:
+        return "研判为紧急"
+    return ""
+
+
+def auto_dispatch(ticket_id: int) -> Ticket | None:
+    """Dispatch the order to its top recommendation when the centre allows it and confidence is high enough.
+
+    Does nothing (returns None) when auto-dispatch is off, the order is no longer waiting for dispatch,
+    is confidential, urgent or was returned before, or the confidence is below the threshold.
+    """
+    settings = DispatchSettings.current()
+    if not settings.auto_dispatch:
+        return None
+    ticket = Ticket.objects.select_related("category", "community", "street", "district").filter(
+        pk=ticket_id).first()
+    if ticket is None or ticket.status != Status.PENDING_DISPATCH or _blocked(ticket):
+        return None
+    rec = latest(ticket) or recommend(ticket, trigger="send_to_dispatch")
+    if not rec.top3 or rec.confidence < settings.threshold or rec.top_unit is None:
+        return None
+    top = rec.top3[0]
+    assisting = list(HandlingUnit.objects.filter(pk__in=top["assisting"], is_active=True))
+    note = (f"自动派单：{top['reason']}（置信度 {rec.confidence:.2f} ≥ 阈值 {settings.threshold:.2f}）")[:2000]
+    from hotline.tickets import services
+
+    try:
+        with transaction.atomic():
+            ticket = services.dispatch(ticket, actor=system_dispatcher(), lead=rec.top_unit,
+                                       assisting=[u for u in assisting if u != rec.top_unit], note=note)
+            DispatchRecommendation.objects.filter(pk=rec.pk).update(auto_dispatched=True)
+    except DomainError as exc:
+        logger.info("auto-dispatch of %s refused: %s", ticket_id, exc)
+        return None
+    return ticket

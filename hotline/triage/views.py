@@ -1,0 +1,122 @@
+"""Triage pages: the shift lead's alert list (预警), one alert with acknowledge and merge, the intake assist."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline.accounts.choices import Role
+from hotline.core import clock
+from hotline.intelligence import duplicates as dup
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.models import Category
+from hotline.tickets.models import Ticket
+from hotline.triage import services
+from hotline.triage.models import Alert, AlertKind, AlertStatus, TriageSettings
+from hotline.workbench.intake.views import intake_only
+
+#: Who watches the alerts: the shift leads (值班长) are dispatchers and supervisors.
+ALERT_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def _alert_staff(request: HttpRequest) -> None:
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.role in ALERT_ROLES):
+        raise PermissionDenied(_("只有派单员、督办员（值班长）和系统管理员可以查看预警"))
+
+
+@login_required
+@require_GET
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """Open alerts first, newest first; filter by status and kind."""
+    _alert_staff(request)
+    status = request.GET.get("status", AlertStatus.OPEN)
+    kind = request.GET.get("kind", "")
+    alerts = Alert.objects.select_related("master", "acknowledged_by").order_by("-updated_at", "-id")
+    if status in AlertStatus.values:
+        alerts = alerts.filter(status=status)
+    if kind in AlertKind.values:
+        alerts = alerts.filter(kind=kind)
+    page = Paginator(alerts, 30).get_page(request.GET.get("page"))
+    return render(request, "triage/alerts.html", {
+        "page": page, "status": status, "kind": kind, "statuses": AlertStatus, "kinds": AlertKind,
+        "open_count": Alert.objects.filter(status=AlertStatus.OPEN).count(),
+    })
+
+
+@login_required
+@require_GET
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One alert with its orders."""
+    _alert_staff(request)
+    alert = get_object_or_404(Alert.objects.select_related("master", "acknowledged_by"), pk=pk)
+    tickets = alert.tickets.select_related("street", "community").order_by("registered_at")
+    return render(request, "triage/alert.html", {"alert": alert, "tickets": tickets})
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The shift lead marks the alert as seen (知悉), with an optional note."""
+    _alert_staff(request)
+    alert = get_object_or_404(Alert, pk=pk)
+    services.acknowledge(alert, actor=request.user, note=request.POST.get("note", "").strip())
+    messages.success(request, _("已知悉该预警"))
+    return redirect("triage-alert", pk=alert.pk)
+
+
+@login_required
+@require_POST
+def alert_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge every open order of the alert into its master order (并单), through the lifecycle service."""
+    _alert_staff(request)
+    alert = get_object_or_404(Alert.objects.select_related("master"), pk=pk)
+    merged, refused = services.merge_alert(alert, actor=request.user)
+    if merged:
+        messages.success(request, _("已并入主工单 %(master)s：%(n)s 件") % {
+            "master": alert.master.number, "n": len(merged)})
+    for ticket, reason in refused:
+        messages.error(request, f"{ticket.number}：{reason}")
+    if not merged and not refused:
+        messages.info(request, _("没有可并单的工单"))
+    return redirect("triage-alert", pk=alert.pk)
+
+
+def _unit(value: str) -> HandlingUnit | None:
+    return HandlingUnit.objects.filter(pk=value).first() if value.isdigit() else None
+
+
+@intake_only
+@require_GET
+def intake_assist(request: HttpRequest) -> HttpResponse:
+    """What triage sees in the form being typed: urgency (with the 110/119/120 prompt), repeats, top 3 units."""
+    from hotline.routing import services as routing
+
+    g = request.GET
+    title, description = g.get("title", "").strip(), g.get("description", "").strip()
+    text = f"{title} {description}".strip()
+    category = Category.objects.filter(pk=g["category"]).first() if g.get("category", "").isdigit() else None
+    assessment = services.assess_text(text, utility_category=bool(category and category.is_utility),
+                                      category_name=category.name if category else "") if text else None
+    now = clock.now()
+    draft = Ticket(title=title, description=description, category=category, caller_phone=g.get("phone", ""),
+                   district=_unit(g.get("district", "")), street=_unit(g.get("street", "")),
+                   community=_unit(g.get("community", "")), address=g.get("address", ""), registered_at=now)
+    repeats: list[tuple[Ticket, dup.Match]] = []
+    if text and draft.caller_phone:
+        key = services.key_for(draft)
+        findings = services.lookup(key, now + timedelta(seconds=1), TriageSettings.current().as_rules())
+        found = {t.pk: t for t in Ticket.objects.visible_to(request.user).filter(
+            pk__in=[m.ticket_id for m in findings.repeats])}
+        repeats = [(found[m.ticket_id], m) for m in findings.repeats if m.ticket_id in found][:5]
+    rec = routing.build(draft, trigger="intake") if len(text) >= 6 and not g.get("is_confidential") else None
+    return render(request, "triage/_intake_assist.html", {
+        "assessment": assessment, "repeats": repeats, "rec": rec})
