@@ -18,6 +18,7 @@ from hotline.demo.orders import ReplyPool, plan_orders
 from hotline.demo.orgs import CityUnits, build_units
 from hotline.demo.users import UnitStaff, build_users
 from hotline.demo.walk import Sim, play
+from hotline.routing.catalogue import seed_demo_catalogue
 from hotline.taxonomy.services import load_taxonomy
 from hotline.tickets.models import Ticket
 
@@ -54,6 +55,7 @@ def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: da
     with transaction.atomic():
         result.categories = load_taxonomy()
         city = build_units()
+        seed_demo_catalogue()  # the 派单目录, before any order asks for a recommendation
         result.units = len(city.by_code)
         result.users = build_users(city)
         messages = pick_messages(load_messages(), orders)
