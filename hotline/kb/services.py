@@ -1,0 +1,242 @@
+"""Every change to the knowledge base: write, publish, revise and retire articles; answer an order from one.
+
+Each service runs in one transaction, writes the article's audit event and keeps the full-text index
+in step in that same transaction (`hotline.kb.index`), so the index never shows what was rolled back.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.accounts.models import User
+from hotline.core import clock
+from hotline.kb import index
+from hotline.kb.choices import ArticleStatus, KbAction, Kind
+from hotline.kb.constants import MARK_PATTERN, MARK_TEMPLATE
+from hotline.kb.exceptions import KbError
+from hotline.kb.models import Article, ArticleEvent, ArticleVersion, KbUsage
+from hotline.orgs.models import HandlingUnit
+from hotline.taxonomy.choices import RequestType
+from hotline.tickets import services as ticket_services
+from hotline.tickets.choices import Status
+from hotline.tickets.models import Ticket, TimelineEvent
+
+#: Statuses from which an order may be answered directly (the ANSWER_DIRECTLY row of the transition table).
+ANSWERABLE = frozenset({Status.REGISTERED, Status.PENDING_DISPATCH})
+
+
+@dataclass
+class ArticleText:
+    """The text of one version: title, body, the answer read to citizens, keywords."""
+
+    title: str
+    body: str
+    answer: str
+    keywords: str = ""
+
+    def check(self) -> None:
+        """Refuse an empty title, body or answer."""
+        if not self.title.strip():
+            raise KbError("标题不能为空")
+        if not self.body.strip():
+            raise KbError("正文不能为空")
+        if not self.answer.strip():
+            raise KbError("答复口径不能为空")
+
+
+def _check_validity(valid_from: date, valid_until: date | None) -> None:
+    if valid_until is not None and valid_until < valid_from:
+        raise KbError("失效日期不能早于生效日期")
+
+
+def _event(article: Article, action: str, actor: User | None, *, version: int | None, note: str = "") -> None:
+    ArticleEvent.objects.create(article=article, action=action, actor=actor, at=clock.now(),
+                                version_number=version, note=note[:300])
+
+
+def _entry(article: Article, version: ArticleVersion) -> index.IndexedArticle:
+    return index.IndexedArticle(
+        article_id=article.pk, title=version.title,
+        text=" ".join(part for part in (version.body, version.answer, version.keywords) if part),
+        kind=article.kind, owner_unit_id=article.owner_unit_id, is_public=article.is_public,
+        valid_from=article.valid_from, valid_until=article.valid_until)
+
+
+def _lock(article: Article) -> Article:
+    fresh = Article.objects.select_for_update().filter(pk=article.pk).first()
+    if fresh is None:
+        raise KbError("知识条目不存在")
+    return fresh
+
+
+@transaction.atomic
+def create_article(*, kind: str, owner_unit: HandlingUnit, text: ArticleText, valid_from: date,
+                   valid_until: date | None = None, is_public: bool = False, actor: User | None,
+                   publish: bool = False) -> Article:
+    """Write a new article (新建知识) as a draft, version 1; publish it at once when asked."""
+    if kind not in Kind.values:
+        raise KbError(f"未知的知识类型「{kind}」")
+    text.check()
+    _check_validity(valid_from, valid_until)
+    at = clock.now()
+    article = Article.objects.create(code=f"new-{secrets.token_hex(6)}", kind=kind, owner_unit=owner_unit, is_public=is_public,
+                                     valid_from=valid_from, valid_until=valid_until, created_at=at, updated_at=at)
+    article.code = f"KB-{article.pk:04d}"  # from the id, like an order's number: unique without a lock
+    article.save(update_fields=["code"])
+    ArticleVersion.objects.create(article=article, number=1, title=text.title.strip(), body=text.body.strip(),
+                                  answer=text.answer.strip(), keywords=text.keywords.strip(), created_at=at,
+                                  created_by=actor)
+    _event(article, KbAction.CREATE, actor, version=1)
+    return publish_article(article, actor=actor) if publish else article
+
+
+@transaction.atomic
+def publish_article(article: Article, *, actor: User | None) -> Article:
+    """Publish the newest version (发布): it becomes the one agents and citizens find."""
+    article = _lock(article)
+    if article.status == ArticleStatus.RETIRED:
+        raise KbError(f"{article.code} 已停用，不能发布")
+    version = article.latest_version
+    if version is None:
+        raise KbError(f"{article.code} 没有可发布的版本")
+    if article.status == ArticleStatus.PUBLISHED and article.published_version_id == version.pk:
+        return article  # nothing changes
+    at = clock.now()
+    version.published_at = at
+    version.save(update_fields=["published_at"])
+    article.status, article.published_version, article.updated_at = ArticleStatus.PUBLISHED, version, at
+    article.save(update_fields=["status", "published_version", "updated_at"])
+    index.put_articles([_entry(article, version)])
+    _event(article, KbAction.PUBLISH, actor, version=version.number)
+    return article
+
+
+@transaction.atomic
+def new_version(article: Article, *, text: ArticleText, actor: User | None, change_note: str = "",
+                valid_from: date | None = None, valid_until: date | None = None, clear_until: bool = False,
+                is_public: bool | None = None, publish: bool = True) -> ArticleVersion:
+    """Revise an article (修订): a new version with the new text; published at once unless `publish=False`.
+
+    Validity dates and the public flag may change with it (`clear_until` removes the end date).
+    """
+    article = _lock(article)
+    if article.status == ArticleStatus.RETIRED:
+        raise KbError(f"{article.code} 已停用，不能修订")
+    text.check()
+    new_from = valid_from or article.valid_from
+    new_until = None if clear_until else (valid_until or article.valid_until)
+    _check_validity(new_from, new_until)
+    latest = article.latest_version
+    at = clock.now()
+    version = ArticleVersion.objects.create(
+        article=article, number=(latest.number if latest else 0) + 1, title=text.title.strip(),
+        body=text.body.strip(), answer=text.answer.strip(), keywords=text.keywords.strip(),
+        change_note=change_note.strip(), created_at=at, created_by=actor)
+    article.valid_from, article.valid_until, article.updated_at = new_from, new_until, at
+    if is_public is not None:
+        article.is_public = is_public
+    article.save(update_fields=["valid_from", "valid_until", "is_public", "updated_at"])
+    _event(article, KbAction.NEW_VERSION, actor, version=version.number, note=change_note)
+    if publish:
+        publish_article(article, actor=actor)
+    elif article.status == ArticleStatus.PUBLISHED and article.published_version:
+        index.put_articles([_entry(article, article.published_version)])  # dates or public flag changed
+    return version
+
+
+@transaction.atomic
+def retire_article(article: Article, *, actor: User | None, reason: str = "") -> Article:
+    """Retire an article (停用): it leaves the index at once; its versions and usages stay on record."""
+    article = _lock(article)
+    if article.status == ArticleStatus.RETIRED:
+        return article
+    article.status, article.updated_at = ArticleStatus.RETIRED, clock.now()
+    article.save(update_fields=["status", "updated_at"])
+    index.drop_articles([article.pk])
+    _event(article, KbAction.RETIRE, actor, version=article.published_version.number
+           if article.published_version else None, note=reason)
+    return article
+
+
+def mark(article: Article, version: ArticleVersion) -> str:
+    """The reference an answer taken from an article carries (〔知识库 KB-0012 第3版〕)."""
+    return MARK_TEMPLATE.format(code=article.code, number=version.number)
+
+
+def answer_text(article: Article) -> str:
+    """The published answer of an article followed by its reference mark, ready for 直接答复."""
+    version = article.published_version
+    if version is None:
+        raise KbError(f"{article.code} 尚未发布")
+    return f"{version.answer}\n{mark(article, version)}"
+
+
+def answerable_article(article: Article) -> None:
+    """Refuse an article that may not answer this order today (not published, out of force)."""
+    if article.status != ArticleStatus.PUBLISHED or article.published_version_id is None:
+        raise KbError(f"{article.code} 未发布或已停用，不能用于答复")
+    if not article.is_valid_on(today()):
+        raise KbError(f"{article.code} 不在有效期内，不能用于答复")
+
+
+def today() -> date:
+    """The centre's local date now (validity dates are local dates)."""
+    return timezone.localdate(clock.now())
+
+
+@transaction.atomic
+def answer_with_article(ticket: Ticket, article: Article, *, actor: User) -> Ticket:
+    """Answer a consultation directly from an article (以此答复): the order closes through 直接答复.
+
+    Only an enquiry (咨询) that is still registered or waiting for dispatch qualifies; the article's
+    published version is recorded (KbUsage) and named in the answer. A refusal changes nothing.
+    """
+    if ticket.request_type != RequestType.CONSULT:
+        raise KbError("只有咨询类工单可以用知识库直接答复")
+    if ticket.status not in ANSWERABLE:
+        raise KbError(f"工单当前状态为「{ticket.get_status_display()}」，不能直接答复")
+    article = Article.objects.select_related("published_version").filter(pk=article.pk).first() or article
+    answerable_article(article)  # the article as stored now, not as the page showed it
+    version = article.published_version
+    ticket = ticket_services.answer_directly(ticket, actor=actor, answer=answer_text(article))
+    record_usage(ticket, article, version, user=actor)
+    return ticket
+
+
+def record_usage(ticket: Ticket, article: Article, version: ArticleVersion, *, user: User | None) -> KbUsage:
+    """Remember that an order was answered from this article version (once per order and article)."""
+    usage, _created = KbUsage.objects.get_or_create(
+        ticket=ticket, article=article, defaults={"version": version, "user": user, "at": clock.now()})
+    return usage
+
+
+def record_usage_from_event(event: TimelineEvent) -> KbUsage | None:
+    """Record the article named by the mark in a direct answer's text (intake page, step form or API)."""
+    found = re.search(MARK_PATTERN, event.note or "")
+    if not found:
+        return None
+    version = (ArticleVersion.objects.select_related("article")
+               .filter(article__code=found["code"], number=int(found["number"])).first())
+    if version is None:
+        return None
+    return record_usage(event.ticket, version.article, version, user=event.actor)
+
+
+def reindex_articles(batch: int = 500) -> int:
+    """Rebuild the article index from every published article (e.g. after the dictionary changed)."""
+    index.clear_articles()
+    total, pending = 0, []
+    articles = (Article.objects.filter(status=ArticleStatus.PUBLISHED, published_version__isnull=False)
+                .select_related("published_version").order_by("pk"))
+    for article in articles.iterator(chunk_size=batch):
+        pending.append(_entry(article, article.published_version))
+        if len(pending) >= batch:
+            total += index.put_articles(pending)
+            pending = []
+    return total + index.put_articles(pending)
