@@ -44,14 +44,12 @@ SQLITE_CREATE = [
 SQLITE_DROP = ["DROP TABLE IF EXISTS kb_article_fts", "DROP TABLE IF EXISTS kb_article_filter",
                "DROP TABLE IF EXISTS kb_index_term", "DROP TABLE IF EXISTS kb_reply_fts"]
 POSTGRES_CREATE = [
-    "CREATE TABLE IF NOT EXISTS kb_article_search (article_id bigint PRIMARY KEY "
-    "REFERENCES kb_article(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, "
+    "CREATE TABLE IF NOT EXISTS kb_article_search (article_id bigint PRIMARY KEY, "
     "kind varchar(16) NOT NULL, owner_unit_id bigint NOT NULL, is_public boolean NOT NULL, "
     "valid_from date NOT NULL, valid_until date NOT NULL, tokens text NOT NULL, document tsvector NOT NULL)",
     "CREATE INDEX IF NOT EXISTS kb_article_search_document ON kb_article_search USING GIN (document)",
     "CREATE TABLE IF NOT EXISTS kb_index_term (term varchar(100) PRIMARY KEY, docs integer NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS kb_reply_search (reply_id bigint PRIMARY KEY "
-    "REFERENCES kb_replyexample(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, document tsvector NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS kb_reply_search (reply_id bigint PRIMARY KEY, document tsvector NOT NULL)",
     "CREATE INDEX IF NOT EXISTS kb_reply_search_document ON kb_reply_search USING GIN (document)",
 ]
 POSTGRES_DROP = ["DROP TABLE IF EXISTS kb_article_search", "DROP TABLE IF EXISTS kb_index_term",
