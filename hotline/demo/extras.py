@@ -38,10 +38,17 @@ def _classifier() -> str:
     return "已训练 / trained" if ensure_model() else "已存在 / present"
 
 
+def _knowledge_base() -> str:
+    from hotline.kb.demo import load_demo_kb
+
+    return load_demo_kb()
+
+
 def load_extras(*, now: datetime, call_days: int = 14) -> list[ExtraResult]:
     """Run every extra in order; returns what each did."""
     steps: list[tuple[str, Callable[[], str]]] = [
         ("分类模型 classifier model", _classifier),
+        ("知识库 knowledge base", _knowledge_base),
         ("话务历史 call history", lambda: _calls(now, call_days)),
     ]
     results = []
