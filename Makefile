@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOTLINE_PORT ?= 8000
 export HOTLINE_PORT
 
-.PHONY: run test install migrate demo serve lint bench clean browser
+.PHONY: run test test-sqlite test-pg services install migrate demo serve lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,28 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
 
-## make test — the whole test suite
-test: install browser
+## make test — the whole test suite: lint, the suite on the embedded SQLite profile, then again on PostgreSQL + Redis
+test: test-sqlite test-pg
+
+test-sqlite: install browser
 	$(BIN)/ruff check hotline tests
+	$(BIN)/python -m hotline.ops.audit  # pip-audit of requirements.lock (docs/security.md)
 	$(BIN)/python -m pytest -q
+
+## The production parts: PostgreSQL and Redis (apt-get installed when missing) started on loopback in a scratch
+## directory, stopped at the end whatever happens. Tasks run inline, except in the tests that start a real Celery
+## worker (hotline/tasks/tests/test_worker.py). The browser journeys (tests/e2e) ran in test-sqlite only.
+## The PostgreSQL pass covers the lifecycle, SLA, API, tasks, knowledge base (tsvector), calls, second visits and
+## the load/fault tests; `make test-pg TEST_PG_ARGS=--ignore=tests/e2e` runs every app there (see docs/deploy.md).
+TEST_PG_ARGS ?= hotline/tickets hotline/sla hotline/api hotline/tasks hotline/kb hotline/calls hotline/revisits tests/load
+test-pg: install services
+	@set -e; trap 'deploy/test-services.sh stop' EXIT; \
+	deploy/test-services.sh start; \
+	export $$(deploy/test-services.sh env) HOTLINE_CELERY_EAGER=1; \
+	$(BIN)/python -m pytest -q $(TEST_PG_ARGS)
+
+services:
+	@deploy/test-services.sh install
 
 lint: install
 	$(BIN)/ruff check hotline tests

@@ -95,6 +95,7 @@ def _outer(argv: Sequence[str]) -> None:
     db = tmp / "bench.sqlite3"
     env = os.environ | {
         "HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
+        "HOTLINE_DATABASE_URL": "", "HOTLINE_PROFILE": "dev",  # the scratch SQLite file, whatever the profile
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
         "PYTHONUNBUFFERED": "1",
     }

@@ -90,7 +90,7 @@ def record(visit: SecondVisit, *, actor: User, outcome: str, note: str = "") -> 
         raise NotPermitted(f"{actor.get_role_display()}无权进行二次回访")
     if outcome not in Outcome.values:
         raise RuleViolation(f"未知的回访结果「{outcome}」")
-    locked = SecondVisit.objects.select_for_update().select_related("rule").get(pk=visit.pk)
+    locked = SecondVisit.objects.select_for_update(of=("self",)).select_related("rule").get(pk=visit.pk)
     if locked.state != VisitState.PENDING:
         raise RuleViolation(f"该二次回访已是「{locked.get_state_display()}」，不能再记录")
     now = clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from hotline.bench import registry
 from hotline.bench.dashboard import build_city, generate, measure
@@ -12,12 +13,15 @@ from hotline.dashboards.models import ALL_UNITS, DailyRollup, Kind
 from hotline.dashboards.selectors import month_payload, scope_for
 
 pytestmark = pytest.mark.django_db
+#: The benchmark builds its scratch data with SQLite's SQL (it always runs on a scratch SQLite file).
+SQLITE_ONLY = pytest.mark.skipif(connection.vendor != "sqlite", reason="the benchmark's generator is SQLite-only")
 
 
 def test_registered() -> None:
     assert "dashboard" in registry.benchmarks()
 
 
+@SQLITE_ONLY
 def test_tiny_run_generates_the_orders_and_times_the_page() -> None:
     city = build_city()
     made = generate(city, orders=10_000, months=2, today=date(2025, 3, 20), seed=1)

@@ -50,6 +50,7 @@ def live_server(tmp: Path, seed_module: str) -> Iterator[LiveServer]:
     env = {**os.environ, "HOTLINE_VAR_DIR": str(tmp), "HOTLINE_DB": str(tmp / "live.sqlite3"),
            "DJANGO_SETTINGS_MODULE": "hotline.settings", "HOTLINE_LOG_LEVEL": "ERROR"}
     env.pop("PYTEST_CURRENT_TEST", None)
+    env.pop("HOTLINE_DATABASE_URL", None)  # its own SQLite file, also in the PostgreSQL run of make test
     _run([*HOTLINE, "migrate", "--no-input", "-v", "0"], env)
     seed = json.loads(_run([sys.executable, "-m", seed_module], env).strip().splitlines()[-1])
     port = free_port()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -43,6 +44,17 @@ class TicketDraft:
     community: HandlingUnit | None = None
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        """Control characters (NUL included, which PostgreSQL cannot store) never carry meaning in a request."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                setattr(self, f.name, _CONTROL.sub("", value))
+
+
+#: C0 control characters except tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _check_draft(draft: TicketDraft) -> None:

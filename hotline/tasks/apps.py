@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class TasksConfig(AppConfig):
+    """Celery tasks (SLA sweep, notifications, webhooks, imports, retraining) and their wiring."""
+
+    name = "hotline.tasks"
+    label = "hotline_tasks"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "后台任务"
+
+    def ready(self) -> None:
+        """With a real broker, milestone messages are sent by a worker instead of inside the request."""
+        from hotline.tasks import wiring
+
+        wiring.connect()

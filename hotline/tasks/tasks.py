@@ -1,0 +1,152 @@
+"""The Celery tasks. Each takes ids (or a file path), re-reads the database, and is safe to run twice.
+
+Every task is acknowledged late (`CELERY_TASK_ACKS_LATE`): a worker that dies mid-task leaves the message
+to be delivered again, which is harmless because each task is idempotent:
+
+- `sla_sweep`: the sweep's UPDATEs re-check their conditions; a second run changes nothing.
+- `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
+- `deliver_webhook` / `deliver_due_webhooks`: a delivery is claimed with a conditional UPDATE (a lease)
+  before it is sent; a delivered one is never sent again.
+- `run_import`: source records already imported (source, external id) are skipped.
+- `retrain_classifier`: deterministic (fixed seed) and guarded by a PostgreSQL advisory lock against overlapping runs.
+
+Database hiccups (a restarted PostgreSQL, a dropped connection) are retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+
+logger = logging.getLogger(__name__)
+
+#: Errors worth another try later (the database went away for a moment).
+TRANSIENT = (OperationalError, InterfaceError)
+#: Retries: 5 attempts, waits of about 2, 4, 8, 16, 32 s (jittered), never more than 10 minutes.
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 600, "retry_jitter": True,
+         "max_retries": 5}
+#: The name of the retraining's lock (one retraining at a time across all workers).
+RETRAIN_LOCK = "hotline.tasks.retrain_classifier"
+
+
+@shared_task(name="hotline.tasks.sla_sweep", soft_time_limit=300, **RETRY)
+def sla_sweep(at: str | None = None) -> dict[str, int]:
+    """Move the SLA lights forward (green → yellow → red) as of now, or of `at` (ISO 8601, aware)."""
+    from hotline.sla.sweep import sweep
+
+    moment = datetime.fromisoformat(at) if at else None
+    result = sweep(moment).as_dict()
+    if sum(result.values()):
+        logger.info("sla sweep: %s", result)
+    return result
+
+
+@shared_task(name="hotline.tasks.notify_step", soft_time_limit=120, **RETRY)
+def notify_step(ticket_id: int, event_id: int, action: str, from_status: str = "",
+                to_status: str = "") -> list[int]:
+    """Send the caller the milestone messages of one committed step; returns the new notifications' ids."""
+    from hotline.notifications.services import notify_event
+
+    sent = notify_event(ticket_id=ticket_id, event_id=event_id, action=action, from_status=from_status,
+                        to_status=to_status)
+    return [note.pk for note in sent]
+
+
+@shared_task(name="hotline.tasks.deliver_webhook", soft_time_limit=120, **RETRY)
+def deliver_webhook(delivery_id: int) -> bool:
+    """Send one pending, due webhook delivery now; False if it is not due, not pending or taken by another."""
+    from hotline.core import clock
+    from hotline.webhooks import deliverer
+    from hotline.webhooks.choices import DeliveryStatus
+    from hotline.webhooks.models import Delivery
+
+    delivery = (Delivery.objects.select_related("subscription")
+                .filter(pk=delivery_id, status=DeliveryStatus.PENDING, subscription__is_active=True).first())
+    if delivery is None or delivery.next_attempt_at is None or delivery.next_attempt_at > clock.now():
+        return False
+    if not deliverer._claim(delivery):  # another deliverer holds it
+        return False
+    deliverer.attempt(delivery)
+    return True
+
+
+@shared_task(name="hotline.tasks.deliver_due_webhooks", bind=True, soft_time_limit=600, **RETRY)
+def deliver_due_webhooks(self: Task, limit: int = 100) -> int:
+    """Send every due webhook delivery (a round of at most `limit`; a full round queues the next one)."""
+    from hotline.webhooks import deliverer
+
+    sent = deliverer.deliver_due(limit=limit)
+    if sent >= limit and not self.request.is_eager:
+        self.apply_async(kwargs={"limit": limit})
+    return sent
+
+
+@shared_task(name="hotline.tasks.run_import", soft_time_limit=3600, **RETRY)
+def run_import(path: str, fmt: str, mapping: str | None = None, report: str | None = None,
+               default_date: str | None = None) -> dict[str, Any]:
+    """`hotline import` of one file (on storage the worker can read); rows already imported are skipped."""
+    from hotline.dataio.models import ImportRun
+
+    args: list[str] = [path, "--format", fmt]
+    for option, value in (("--mapping", mapping), ("--report", report), ("--default-date", default_date)):
+        if value:
+            args += [option, value]
+    out = StringIO()
+    call_command("import", *args, stdout=out)
+    run = ImportRun.objects.filter(file_name=Path(path).name).order_by("-started_at", "-id").first()
+    lines = out.getvalue().strip().splitlines()
+    return {"run_id": run.pk if run else None, "summary": lines[-1] if lines else ""}
+
+
+@shared_task(name="hotline.tasks.retrain_classifier", soft_time_limit=2 * 3600, **RETRY)
+def retrain_classifier(data: str | None = None, output: str | None = None, seed: int = 0) -> dict[str, Any]:
+    """Retrain the category classifier (HOTLINE_TRAINING_DATA → HOTLINE_MODEL_DIR; defaults: the shipped ones).
+
+    Skipped (returns {"skipped": True}) while another retraining holds the lock.
+    """
+    from hotline.intelligence.workflow import DEFAULT_DATA, DEFAULT_MODEL_DIR, train_from_csv
+
+    data = data or getattr(settings, "HOTLINE_TRAINING_DATA", "") or str(DEFAULT_DATA)
+    output = output or getattr(settings, "HOTLINE_MODEL_DIR", "") or str(DEFAULT_MODEL_DIR)
+    with exclusive(RETRAIN_LOCK) as mine:
+        if not mine:
+            logger.warning("retraining skipped: another one is running")
+            return {"skipped": True}
+        model = train_from_csv(data, output, seed=seed)
+    cv = model.metadata["cross_validation"]
+    return {"skipped": False, "output": output, "classes": len(model.classes),
+            "cv_macro_f1": round(float(cv["macro_f1_mean"]), 4)}
+
+
+@contextmanager
+def exclusive(name: str) -> Iterator[bool]:
+    """Yield True if this process may run the `name` job now (a PostgreSQL session advisory lock).
+
+    The lock belongs to the database session, so a worker that is killed mid-job releases it with its
+    connection, and the redelivered task can run. SQLite serves one host only: always True there.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        mine = bool(cursor.fetchone()[0])
+    try:
+        yield mine
+    finally:
+        if mine:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -1,0 +1,180 @@
+"""The tasks run inline here (eagerly, as in the embedded profile): effects, idempotency, wiring."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from hotline import celery_app
+from hotline.core import clock
+from hotline.dataio.models import ImportedRecord, ImportRun
+from hotline.intelligence.text import read_messages
+from hotline.intelligence.workflow import DEFAULT_DATA, load_model
+from hotline.notifications.backends import MemoryNotifier
+from hotline.notifications.models import Notification
+from hotline.sla.choices import Light
+from hotline.tasks import tasks, wiring
+from hotline.tickets.choices import Action, Status
+from hotline.tickets.models import Ticket
+from hotline.tickets.tests.factories import make_ticket
+from hotline.webhooks.choices import DeliveryStatus
+from hotline.webhooks.models import Delivery, Subscription
+from hotline.webhooks.tests.receiver import receiver
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = Path(tasks.__file__).resolve().parents[1] / "dataio" / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _eager() -> None:
+    """These tests run tasks inline whatever the environment says (the worker tests are in test_worker.py)."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def test_the_configuration_is_the_reliable_one() -> None:
+    """Late acknowledgement, requeue on a lost worker, one message at a time, JSON only."""
+    conf = celery_app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    schedule = conf.beat_schedule
+    assert schedule["sla-sweep"]["schedule"] == 60.0 and schedule["sla-sweep"]["task"] == tasks.sla_sweep.name
+    assert schedule["webhooks-deliver"]["task"] == tasks.deliver_due_webhooks.name
+    nightly = schedule["retrain-classifier"]["schedule"]
+    assert nightly.hour == {2} and nightly.minute == {30}
+    for task in (tasks.sla_sweep, tasks.notify_step, tasks.deliver_webhook, tasks.run_import,
+                 tasks.retrain_classifier):
+        assert task.name in celery_app.tasks
+        assert task.max_retries == 5 and task.autoretry_for == tasks.TRANSIENT
+
+
+def test_the_sweep_task_turns_due_orders_red_once(frozen_now) -> None:  # noqa: ANN001
+    ticket = make_ticket(Status.DISPATCHED)
+    later = (ticket.phase_due + timedelta(minutes=1)).isoformat()
+    first = tasks.sla_sweep.delay(at=later).get()
+    assert first["tickets_red"] == 1 and first["assignments_red"] == 1
+    ticket.refresh_from_db()
+    assert ticket.light == Light.RED and ticket.close_overdue
+    assert sum(tasks.sla_sweep.delay(at=later).get().values()) == 0  # a redelivered sweep changes nothing
+
+
+def test_notify_step_sends_each_milestone_once(frozen_now) -> None:  # noqa: ANN001
+    ticket = make_ticket(Status.REGISTERED, caller_phone="13800001234")
+    event = ticket.timeline.get(action=Action.REGISTER)
+    Notification.objects.all().delete()
+    MemoryNotifier.sent.clear()
+    args = (ticket.pk, event.pk, Action.REGISTER, "", Status.REGISTERED)
+    ids = tasks.notify_step.delay(*args).get()
+    assert len(ids) == 1 and Notification.objects.get(pk=ids[0]).template == "accepted"
+    assert tasks.notify_step.delay(*args).get() == []  # delivered twice: still one message
+    assert len(MemoryNotifier.sent) == 1 and MemoryNotifier.sent[0].to == "13800001234"
+
+
+def test_with_a_broker_steps_queue_their_messages_instead_of_sending_inline(
+        frozen_now, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    """The swapped receiver queues `notify_step` (run inline here) and skips steps without milestones."""
+    from hotline.tickets.signals import ticket_changed
+
+    queued: list[tuple] = []
+    original = tasks.notify_step.delay
+    try:
+        assert wiring.connect(force=True)
+        tasks.notify_step.delay = lambda *args: (queued.append(args), original(*args))[1]
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = make_ticket(Status.DISPATCHED, caller_phone="13800001234")
+    finally:
+        tasks.notify_step.delay = original
+        wiring.disconnect()
+    assert [args[2] for args in queued] == [Action.REGISTER, Action.DISPATCH]  # send_to_dispatch queued nothing
+    assert set(Notification.objects.filter(ticket=ticket).values_list("template", flat=True)) == \
+        {"accepted", "dispatched"}
+    receivers = [uid for (uid, _), *_ in ticket_changed.receivers]
+    assert wiring.NOTIFICATIONS_UID in receivers and wiring.ENQUEUE_UID not in receivers
+
+
+def test_deliver_webhook_sends_a_due_delivery_once() -> None:
+    with receiver() as endpoint:
+        subscription = Subscription.objects.create(name="区平台", url=endpoint.url)
+        delivery = Delivery.objects.create(subscription=subscription, event_id="ev-1", event_type="order.created",
+                                           payload={"number": "1"}, created_at=clock.now(),
+                                           next_attempt_at=clock.now())
+        assert tasks.deliver_webhook.delay(delivery.pk).get() is True
+        assert tasks.deliver_webhook.delay(delivery.pk).get() is False  # delivered: never sent again
+        assert len(endpoint.received) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 1
+
+
+def test_deliver_webhook_leaves_a_delivery_that_is_not_due_yet() -> None:
+    with receiver() as endpoint:
+        subscription = Subscription.objects.create(name="区平台", url=endpoint.url)
+        delivery = Delivery.objects.create(subscription=subscription, event_id="ev-2", event_type="order.created",
+                                           payload={}, created_at=clock.now(),
+                                           next_attempt_at=clock.now() + timedelta(minutes=5))
+        assert tasks.deliver_webhook.delay(delivery.pk).get() is False
+        assert tasks.deliver_webhook.delay(10**9).get() is False  # an unknown id is no error
+        assert tasks.deliver_due_webhooks.delay().get() == 0
+        assert endpoint.received == []
+
+
+def test_deliver_due_webhooks_sends_what_is_due() -> None:
+    with receiver([(500, b"down"), (200, b"ok")]) as endpoint:
+        subscription = Subscription.objects.create(name="区平台", url=endpoint.url)
+        for n in range(2):
+            Delivery.objects.create(subscription=subscription, event_id=f"ev-{n}", event_type="order.created",
+                                    payload={"n": n}, created_at=clock.now(), next_attempt_at=clock.now())
+        assert tasks.deliver_due_webhooks.delay().get() == 2
+    statuses = sorted(Delivery.objects.values_list("status", flat=True))
+    assert statuses == [DeliveryStatus.DELIVERED, DeliveryStatus.PENDING]  # the failed one waits for its retry
+
+
+def test_run_import_twice_imports_each_record_once(tmp_path: Path) -> None:
+    source = tmp_path / "riverside.csv"
+    source.write_bytes((EXAMPLES / "riverside.csv").read_bytes())
+    mapping = str(EXAMPLES / "riverside.json")
+    first = tasks.run_import.delay(str(source), "mapped", mapping=mapping).get()
+    imported = ImportedRecord.objects.count()
+    assert imported >= 1 and first["summary"].startswith(f"imported={imported} ")
+    assert ImportRun.objects.get(pk=first["run_id"]).imported == imported
+    second = tasks.run_import.delay(str(source), "mapped", mapping=mapping).get()
+    assert second["summary"].startswith("imported=0 ") and ImportedRecord.objects.count() == imported
+    assert Ticket.objects.count() == imported
+
+
+def test_run_import_of_a_missing_file_fails_without_importing(tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        tasks.run_import.delay(str(tmp_path / "nope.csv"), "nyc").get()
+    assert not ImportRun.objects.exists()
+
+
+def write_sample(path: Path, per_class: int) -> Path:
+    """A labelled CSV with `per_class` shipped messages of every class."""
+    messages = read_messages(DEFAULT_DATA)
+    taken: dict[str, int] = {}
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["留言主题", "留言详情", "一级标签"])
+        for text, label in zip(messages.texts, messages.labels, strict=True):
+            if taken.get(label, 0) < per_class:
+                taken[label] = taken.get(label, 0) + 1
+                writer.writerow(["", text, label])
+    return path
+
+
+def test_retrain_writes_a_loadable_model(tmp_path: Path) -> None:
+    data = write_sample(tmp_path / "train.csv", 30)
+    result = tasks.retrain_classifier.delay(data=str(data), output=str(tmp_path / "model")).get()
+    assert result["skipped"] is False and result["classes"] >= 2 and 0 < result["cv_macro_f1"] <= 1
+    assert len(load_model(tmp_path / "model").classes) == result["classes"]
+
+
+def test_notify_step_of_an_unknown_event_sends_nothing() -> None:
+    assert tasks.notify_step.delay(10**9, 10**9, Action.REGISTER, "", Status.REGISTERED).get() == []
