@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
-from django.db.backends.sqlite3.operations import DatabaseOperations as SqliteOperations
+from django.db.backends.sqlite3.base import DatabaseOperations as SqliteOperations
 from django.db.models.signals import post_migrate
 
 from hotline.core import workcalendar
@@ -82,6 +82,17 @@ def _media_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFactory) ->
     from django.test import override_settings
 
     with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords_and_no_public_rate_limits() -> Iterator[None]:
+    """Tests hash passwords with MD5 (Argon2 is the real default, proven in hotline/ops/tests), and the
+    public endpoints' per-IP limits are off (every test client is 127.0.0.1); tests of those turn them on."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                           HOTLINE_PUBLIC_RATE_LIMITS_ENABLED=False):
         yield
 
 

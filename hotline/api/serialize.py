@@ -56,6 +56,9 @@ def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 def order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
     """One order in full, as this caller may see it."""
+    from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
+
+    order_shown(ticket, user)
     show_caller = user.is_centre_staff or not ticket.is_anonymous
     assignments = getattr(ticket, "all_assignments", None)
     if assignments is None:

@@ -28,5 +28,8 @@ def phone_for(ticket: Any, user: Any) -> str:
     phone = getattr(ticket, "caller_phone", "") or ""
     role = getattr(user, "role", None)
     if user is not None and getattr(user, "is_authenticated", False) and role in CENTRE_ROLES:
+        from hotline.ops.access import phone_shown  # every full number shown is recorded (docs/security.md)
+
+        phone_shown(ticket, user, phone)
         return phone
     return mask_phone(phone)

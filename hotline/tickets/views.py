@@ -37,6 +37,9 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
     """Everything the detail page shows about one (visible) order."""
     user = request.user
     show_caller = user.is_centre_staff or not ticket.is_anonymous
+    from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
+
+    order_shown(ticket, user)
     return {
         "ticket": ticket,
         "phone": phone_for(ticket, user),

@@ -1,0 +1,84 @@
+"""Recording every view of a caller's full phone number or of a confidential order (敏感信息访问留痕).
+
+Hooks (one line each in existing code) call `phone_shown` / `order_shown`. During a request the views
+are gathered on the request context and written together (one INSERT) when the response leaves
+(`flush`), with who, what, when, IP and request id, and one JSON log line on `hotline.audit`.
+Outside a request (a Celery task sending an order to a partner, a command) there is no person
+looking at a screen: only the log line is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import DatabaseError
+
+from hotline.core import clock
+from hotline.ops import context
+from hotline.ops.models import AccessKind, AccessRecord
+
+log = logging.getLogger("hotline.audit")
+
+#: Above this many views in one request, the log gets one summary line instead of one line per view.
+LOG_EACH_UP_TO = 20
+
+
+def _subject(obj: Any, fallback_phone: str = "") -> tuple[str, str]:
+    number = getattr(obj, "number", None)
+    if number:
+        return "ticket", str(number)
+    call_id = getattr(obj, "call_id", None)
+    if call_id:
+        return "call", str(call_id)
+    from hotline.core.privacy import mask_phone
+
+    return "phone", mask_phone(fallback_phone)
+
+
+def _record(kind: str, subject: tuple[str, str], user: Any) -> None:
+    ctx = context.current()
+    user_id = getattr(user, "pk", None)
+    username = getattr(user, "get_username", lambda: "")() if user_id else ""
+    entry = {"kind": kind, "subject_type": subject[0], "subject": subject[1][:64],
+             "user_id": user_id, "username": username[:150]}
+    if ctx is None:
+        log.info("sensitive view outside a request: %s %s:%s", kind, *subject, extra={"audit": entry})
+        return
+    if entry not in ctx.pending:
+        ctx.pending.append(entry)
+
+
+def phone_shown(obj: Any, user: Any, phone: str) -> None:
+    """A person was shown `obj`'s full phone number (an order, a call or a bare number)."""
+    if phone:
+        _record(AccessKind.FULL_PHONE, _subject(obj, phone), user)
+
+
+def order_shown(ticket: Any, user: Any) -> None:
+    """A person opened an order; recorded when the order is confidential (保密)."""
+    if getattr(ticket, "is_confidential", False):
+        _record(AccessKind.CONFIDENTIAL, ("ticket", str(ticket.number)), user)
+
+
+def flush(ctx: context.RequestContext) -> int:
+    """Write the request's gathered views; returns how many were written."""
+    if not ctx.pending:
+        return 0
+    entries, ctx.pending = ctx.pending, []
+    now = clock.now()
+    rows = [AccessRecord(at=now, ip=ctx.ip or None, request_id=ctx.request_id, path=ctx.path[:300], **entry)
+            for entry in entries]
+    try:
+        AccessRecord.objects.bulk_create(rows)
+    except DatabaseError:
+        log.exception("could not write %d access records", len(rows), extra={"audit": entries[:LOG_EACH_UP_TO]})
+        return 0
+    if len(entries) <= LOG_EACH_UP_TO:
+        for entry in entries:
+            log.info("sensitive view: %s %s:%s", entry["kind"], entry["subject_type"], entry["subject"],
+                     extra={"audit": entry})
+    else:
+        log.info("sensitive views: %d", len(entries), extra={"audit": entries[:LOG_EACH_UP_TO],
+                                                              "audit_count": len(entries)})
+    return len(rows)
