@@ -49,9 +49,9 @@ def snapshot() -> dict[str, Any]:
 
 
 def _rounded(value: Any) -> Any:
-    """Floats to 6 decimals, all the way down: a database may add the same floats in another order."""
+    """Floats to 3 decimals, all the way down: a database may add the same floats in another order."""
     if isinstance(value, float):
-        return round(value, 6)
+        return round(value, 3)
     if isinstance(value, dict):
         return {k: _rounded(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
