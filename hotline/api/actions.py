@@ -74,6 +74,10 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     data = validated(spec, body)
     if spec.action not in available_actions(ticket, actor):
         # The same gate as the order page: the unit's own assignment, or a pending request to decide.
+        # If someone changed the order meanwhile (its assignments were read after ours), that is a conflict.
+        if Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first() != body.version:
+            raise ApiError(409, ConflictError.code, _("工单已被他人处理，请刷新后重试"),
+                           {"expected_version": body.version})
         if row.by_unit and not actor.is_centre_staff:
             raise ApiError(403, "not_permitted", _("您所在单位没有可执行「%(action)s」的派单") % {"action": spec.label})
         raise ApiError(409, "invalid_transition", _("该工单现在没有可「%(action)s」的事项") % {"action": spec.label})
