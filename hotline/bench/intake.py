@@ -51,6 +51,10 @@ def _parser(name: str = NAME) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
                         help="gunicorn worker processes (default 2 per CPU)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
+    parser.add_argument("--followups", choices=("worker", "inline"), default="worker",
+                        help="worker (default, the production arrangement): each committed step's follow-up — "
+                             "triage, recommendation, rollups, messages — is queued in Redis for a Celery worker; "
+                             "inline: it runs inside the request, as in the embedded profile")
     parser.add_argument("--sqlite", action="store_true",
                         help="measure on a scratch SQLite file instead (the embedded profile; not the target)")
     parser.add_argument("--server-url", default=os.environ.get("HOTLINE_BENCH_PG_URL", ""),
@@ -180,7 +184,7 @@ def open_site(args: argparse.Namespace, print_: Callable[[str], None] = print) -
             raise BenchError(f"PostgreSQL is not available: {why}. The target is measured on PostgreSQL; "
                              "run with --sqlite to measure the embedded SQLite profile instead.")
     site = HotlineSite(database="sqlite" if args.sqlite else "postgres", server_url=args.server_url,
-                       workers=args.workers, threads=args.threads)
+                       workers=args.workers, threads=args.threads, followups=getattr(args, "followups", "inline"))
     print_(f"setting up a scratch centre on {'SQLite (embedded profile)' if args.sqlite else 'PostgreSQL'} …")
     return site.__enter__()
 
@@ -203,13 +207,15 @@ def run_intake(args: argparse.Namespace, site: Any = None) -> Measurement:
                            duration=args.warmup, headers=headers)
             warm.report("warm-up (not counted)")
         print(f"{load_average()} before the measured run", flush=True)
-        cpu = os.times()
+        cpu, worker_cpu = os.times(), site.worker.cpu_seconds() if site.worker else 0.0
         result = measure(site.server.port, feed, clients=args.clients, duration=args.duration, headers=headers)
         cpu_after = os.times()
         result.report(f"measured, {args.clients} clients")
         client_cpu = (cpu_after.user - cpu.user) + (cpu_after.system - cpu.system)
         print(f"{load_average()} after; the client threads used {client_cpu:.1f} s of CPU "
               f"({client_cpu / result.seconds:.2f} of a core) on the same machine", flush=True)
+        if site.worker is not None:
+            _wait_for_follow_ups(site, worker_cpu, result.seconds)
         _check_database(site, before, warm.outcomes + result.outcomes if args.warmup > 0 else result.outcomes,
                         headers)
         if args.profile:
@@ -218,6 +224,20 @@ def run_intake(args: argparse.Namespace, site: Any = None) -> Measurement:
     finally:
         if own_site:
             site.close()
+
+
+def _wait_for_follow_ups(site: Any, worker_cpu_before: float, seconds: float) -> None:
+    """Report the worker's share during the window, then wait until every order has its follow-up."""
+    worker_cpu = site.worker.cpu_seconds() - worker_cpu_before
+    print(f"follow-up worker (Celery, nice 10): {worker_cpu:.1f} s of CPU during the window "
+          f"({worker_cpu / seconds:.2f} of a core); {site.queued_steps()} steps queued, "
+          f"{site.missing_follow_ups()} orders still without triage/recommendation at the end", flush=True)
+    try:
+        drained = site.worker.wait_drained(site.missing_follow_ups, site.queued_steps)
+    except (TimeoutError, RuntimeError) as exc:
+        raise BenchError(f"the follow-up did not catch up: {exc}") from exc
+    print(f"follow-up caught up {drained:.1f} s after the window: every order has its duplicate-index entry, "
+          f"urgency assessment and dispatch recommendation", flush=True)
 
 
 def _check_database(site: Any, before: set[str], outcomes: list[Outcome], headers: dict[str, str]) -> None:
@@ -258,7 +278,10 @@ def _check_database(site: Any, before: set[str], outcomes: list[Outcome], header
 
 def _profile(site: Any, count: int, seed: int) -> None:
     """Run `hotline bench intake --inner-profile N` on the scratch database and pass its output through."""
-    env = site.env(**{PROFILE_ENV: site.url, "HOTLINE_BENCH_INTAKE_KEY": site.key})
+    extra = {PROFILE_ENV: site.url, "HOTLINE_BENCH_INTAKE_KEY": site.key}
+    if site.redis is not None:  # profile the request as served: the follow-up goes to the worker
+        extra |= {"HOTLINE_REDIS_URL": site.redis.url, "HOTLINE_CELERY_EAGER": "0"}
+    env = site.env(**extra)
     cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner-profile", str(count), "--seed", str(seed)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
     print(done.stdout, end="", flush=True)

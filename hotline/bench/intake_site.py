@@ -4,6 +4,9 @@
 server you name, or — only when asked — a scratch SQLite file) a migrated database with the demo
 centre's reference data (`hotline demo --orders 1`: taxonomy, units, accounts, SLA policies from the
 migration), an API key with the `create` and `read` scopes, and a gunicorn serving it on loopback.
+With `followups="worker"` (the production arrangement) it also starts a scratch Redis and a Celery
+worker, and gunicorn queues the follow-up of every committed step there (bench/followups.py); with
+`"inline"` the follow-up runs inside each request, as in the embedded profile.
 Everything it made is removed by `close()`.
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hotline.bench.followups import MISSING_FOLLOW_UP_SQL, FollowUpWorker, ScratchRedis
 from hotline.bench.intake_env import (
     EnvironmentMissing,
     ScratchPostgres,
@@ -32,9 +36,14 @@ class HotlineSite:
     """The platform on a scratch database, served by gunicorn."""
 
     def __init__(self, *, database: str = "postgres", server_url: str = "", workers: int = 4, threads: int = 1,
-                 log: Any = print) -> None:
+                 followups: str = "inline", log: Any = print) -> None:
         if database not in ("postgres", "sqlite"):
             raise ValueError("database is 'postgres' or 'sqlite'")
+        if followups not in ("inline", "worker"):
+            raise ValueError("followups is 'inline' or 'worker'")
+        self.followups = followups
+        self.redis: ScratchRedis | None = None
+        self.worker: FollowUpWorker | None = None
         self.database, self.server_url = database, server_url
         self.workers, self.threads = workers, threads
         self.log = log
@@ -81,10 +90,25 @@ class HotlineSite:
         if not self.key.startswith("hk_"):
             raise RuntimeError(f"apikey create printed no key: {out[-500:]}")
         started = time.perf_counter()
-        self.server = Server(self.env(), workers=self.workers, threads=self.threads,
+        env = self.env()
+        if self.followups == "worker":
+            self.redis = ScratchRedis().start()
+            env = self.env(HOTLINE_REDIS_URL=self.redis.url, HOTLINE_CELERY_EAGER="0")
+            self.worker = FollowUpWorker(env, log=self.var / "worker.log").start()
+        self.server = Server(env, workers=self.workers, threads=self.threads,
                              log=self.var / "gunicorn.log").start()
         self.setup_seconds["server"] = time.perf_counter() - started
         return self
+
+    def queued_steps(self) -> int:
+        """Committed steps waiting in Redis for the worker (0 when follow-ups run inline)."""
+        from django.conf import settings
+
+        return self.redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) if self.redis else 0
+
+    def missing_follow_ups(self) -> int:
+        """Orders without their duplicate-index entry, urgency assessment or dispatch recommendation."""
+        return int(self.query(MISSING_FOLLOW_UP_SQL)[0])
 
     def numbers(self) -> set[str]:
         """Every order number in the database now."""
@@ -104,6 +128,10 @@ class HotlineSite:
         """Stop the server and remove the database and the scratch directory."""
         if self.server is not None:
             self.server.stop()
+        if self.worker is not None:
+            self.worker.stop()
+        if self.redis is not None:
+            self.redis.stop()
         if self.pg is not None:
             self.pg.cleanup()
         if self._drop_db:

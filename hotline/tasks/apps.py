@@ -10,7 +10,7 @@ class TasksConfig(AppConfig):
     verbose_name = "后台任务"
 
     def ready(self) -> None:
-        """With a real broker, milestone messages are sent by a worker instead of inside the request."""
+        """With a real broker, the follow-up of committed steps runs in a worker instead of the request."""
         from hotline.tasks import wiring
 
         wiring.connect()

@@ -4,6 +4,9 @@ Every task is acknowledged late (`CELERY_TASK_ACKS_LATE`): a worker that dies mi
 to be delivered again, which is harmless because each task is idempotent:
 
 - `sla_sweep`: the sweep's UPDATEs re-check their conditions; a second run changes nothing.
+- `after_step`: the receivers of a committed step; each is idempotent (it re-reads by id and skips work
+  already done: one recommendation, one duplicate key, one rollup mark per order version, one
+  `Notification` per (event, template), one webhook delivery per (subscription, event)).
 - `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
 - `deliver_webhook` / `deliver_due_webhooks`: a delivery is claimed with a conditional UPDATE (a lease)
   before it is sent; a delivered one is never sent again.
@@ -52,10 +55,19 @@ def sla_sweep(at: str | None = None) -> dict[str, int]:
     return result
 
 
+@shared_task(name="hotline.tasks.after_step", soft_time_limit=120, **RETRY)
+def after_step(ticket_id: int, event_id: int, action: str, from_status: str = "", to_status: str = "") -> None:
+    """Run the receivers of one committed step (triage, recommendation, rollups, messages, webhooks, …)."""
+    from hotline.tickets.signals import send_step
+
+    send_step({"ticket_id": ticket_id, "event_id": event_id, "action": action, "from_status": from_status,
+               "to_status": to_status})
+
+
 @shared_task(name="hotline.tasks.notify_step", soft_time_limit=120, **RETRY)
 def notify_step(ticket_id: int, event_id: int, action: str, from_status: str = "",
                 to_status: str = "") -> list[int]:
-    """Send the caller the milestone messages of one committed step; returns the new notifications' ids."""
+    """Send the caller the milestone messages of one committed step again; returns the new notifications' ids."""
     from hotline.notifications.services import notify_event
 
     sent = notify_event(ticket_id=ticket_id, event_id=event_id, action=action, from_status=from_status,

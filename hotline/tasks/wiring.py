@@ -1,21 +1,24 @@
-"""Where the tasks plug into the rest: with a broker, the caller's milestone messages go through a worker.
+"""Where the tasks plug into the rest: with a broker, committed steps are followed up by a worker.
 
-In the embedded profile (no Redis, tasks eager) nothing changes: the notifications app's own receiver
-sends the messages after the step commits. With a broker, that receiver is replaced by one that only
-enqueues `notify_step` with the step's ids (still after commit, so the worker sees the committed step).
+In the embedded profile (no Redis, tasks eager) nothing changes: every receiver of `ticket_changed`
+(triage, the dispatch recommendation, rollups, the call link, notifications, webhooks, partners, the
+knowledge base, second visits) runs right after the step commits, in the process that made it.
+
+With a broker, `connect()` installs a deliverer (`hotline.tickets.signals.set_deliverer`) that only
+queues `after_step` with the step's ids; a worker runs the same receivers there. A request that
+registers an order then writes the order, its timeline and its deadlines, and answers; the rest
+follows within moments. If the broker cannot take the message, the receivers run inline instead,
+so a committed step is never left without its follow-up.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from hotline.celery import app
+from hotline.tickets.signals import StepPayload, send_step, set_deliverer
 
 logger = logging.getLogger(__name__)
-
-NOTIFICATIONS_UID = "hotline.notifications.on_ticket_changed"
-ENQUEUE_UID = "hotline.tasks.enqueue_notifications"
 
 
 def asynchronous() -> bool:
@@ -23,35 +26,26 @@ def asynchronous() -> bool:
     return not app.conf.task_always_eager
 
 
-def enqueue_notifications(sender: Any, *, ticket_id: int, event_id: int, action: str, from_status: str = "",
-                          to_status: str = "", **kwargs: Any) -> None:
-    """A step committed: queue its milestone messages (never raises into the request)."""
-    from hotline.notifications.services import milestones
-    from hotline.tasks.tasks import notify_step
+def enqueue_step(payload: StepPayload) -> None:
+    """A step committed: queue its follow-up for a worker (inline if the broker refuses; never raises)."""
+    from hotline.tasks.tasks import after_step
 
-    if not milestones(action, from_status, to_status):
-        return  # most steps send nothing: do not fill the queue with no-ops
     try:
-        notify_step.delay(ticket_id, event_id, action, from_status, to_status)
-    except Exception:  # the broker is down: log it; the step itself has committed
-        logger.exception("could not queue notifications for ticket %s event %s", ticket_id, event_id)
+        after_step.delay(**payload)
+    except Exception:  # the broker is down: do the work here rather than lose it
+        logger.exception("could not queue the follow-up of ticket %s event %s; running it inline",
+                         payload.get("ticket_id"), payload.get("event_id"))
+        send_step(payload)
 
 
 def connect(force: bool = False) -> bool:
-    """Swap the notifications receiver for the enqueuing one when tasks are asynchronous; True if swapped."""
-    from hotline.tickets.signals import ticket_changed
-
+    """Queue committed steps for a worker when tasks are asynchronous (or `force`); True if installed."""
     if not (force or asynchronous()):
         return False
-    ticket_changed.disconnect(dispatch_uid=NOTIFICATIONS_UID)
-    ticket_changed.connect(enqueue_notifications, dispatch_uid=ENQUEUE_UID)
+    set_deliverer(enqueue_step)
     return True
 
 
 def disconnect() -> None:
-    """Put the inline receiver back (tests)."""
-    from hotline.notifications.receivers import on_ticket_changed
-    from hotline.tickets.signals import ticket_changed
-
-    ticket_changed.disconnect(dispatch_uid=ENQUEUE_UID)
-    ticket_changed.connect(on_ticket_changed, dispatch_uid=NOTIFICATIONS_UID)
+    """Deliver committed steps inline again (tests)."""
+    set_deliverer(None)

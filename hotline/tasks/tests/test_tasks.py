@@ -48,7 +48,7 @@ def test_the_configuration_is_the_reliable_one() -> None:
     assert schedule["webhooks-deliver"]["task"] == tasks.deliver_due_webhooks.name
     nightly = schedule["retrain-classifier"]["schedule"]
     assert nightly.hour == {2} and nightly.minute == {30}
-    for task in (tasks.sla_sweep, tasks.notify_step, tasks.deliver_webhook, tasks.run_import,
+    for task in (tasks.sla_sweep, tasks.after_step, tasks.notify_step, tasks.deliver_webhook, tasks.run_import,
                  tasks.retrain_classifier):
         assert task.name in celery_app.tasks
         assert task.max_retries == 5 and task.autoretry_for == tasks.TRANSIENT
@@ -76,26 +76,57 @@ def test_notify_step_sends_each_milestone_once(frozen_now) -> None:  # noqa: ANN
     assert len(MemoryNotifier.sent) == 1 and MemoryNotifier.sent[0].to == "13800001234"
 
 
-def test_with_a_broker_steps_queue_their_messages_instead_of_sending_inline(
+def test_with_a_broker_every_step_is_queued_and_followed_up_by_after_step(
         frozen_now, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
-    """The swapped receiver queues `notify_step` (run inline here) and skips steps without milestones."""
-    from hotline.tickets.signals import ticket_changed
+    """The installed deliverer queues `after_step` (run inline here) once per committed step."""
+    from hotline.tickets.signals import current_deliverer
 
-    queued: list[tuple] = []
-    original = tasks.notify_step.delay
+    queued: list[dict] = []
+    original = tasks.after_step.delay
     try:
         assert wiring.connect(force=True)
-        tasks.notify_step.delay = lambda *args: (queued.append(args), original(*args))[1]
+        assert current_deliverer() is wiring.enqueue_step
+        tasks.after_step.delay = lambda **payload: (queued.append(payload), original(**payload))[1]
         with django_capture_on_commit_callbacks(execute=True):
             ticket = make_ticket(Status.DISPATCHED, caller_phone="13800001234")
     finally:
-        tasks.notify_step.delay = original
+        tasks.after_step.delay = original
         wiring.disconnect()
-    assert [args[2] for args in queued] == [Action.REGISTER, Action.DISPATCH]  # send_to_dispatch queued nothing
+    assert [p["action"] for p in queued] == [Action.REGISTER, Action.SEND_TO_DISPATCH, Action.DISPATCH]
+    assert all(p["ticket_id"] == ticket.pk for p in queued)
     assert set(Notification.objects.filter(ticket=ticket).values_list("template", flat=True)) == \
         {"accepted", "dispatched"}
-    receivers = [uid for (uid, _), *_ in ticket_changed.receivers]
-    assert wiring.NOTIFICATIONS_UID in receivers and wiring.ENQUEUE_UID not in receivers
+    assert current_deliverer() is None
+
+
+def test_a_broker_that_refuses_the_message_leaves_the_follow_up_to_the_request(
+        frozen_now, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    """Redis down: the step has committed, so its receivers run inline rather than being lost."""
+    original = tasks.after_step.delay
+
+    def refuse(**payload: object) -> None:
+        raise ConnectionError("broker down")
+
+    try:
+        wiring.connect(force=True)
+        tasks.after_step.delay = refuse
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = make_ticket(Status.REGISTERED, caller_phone="13800001234")
+    finally:
+        tasks.after_step.delay = original
+        wiring.disconnect()
+    assert Notification.objects.filter(ticket=ticket, template="accepted").exists()
+
+
+def test_after_step_run_twice_sends_the_message_once(frozen_now) -> None:  # noqa: ANN001
+    ticket = make_ticket(Status.REGISTERED, caller_phone="13800001234")
+    event = ticket.timeline.get(action=Action.REGISTER)
+    Notification.objects.all().delete()
+    payload = {"ticket_id": ticket.pk, "event_id": event.pk, "action": Action.REGISTER, "from_status": "",
+               "to_status": Status.REGISTERED}
+    tasks.after_step.delay(**payload).get()
+    tasks.after_step.delay(**payload).get()  # redelivered (acks_late): nothing new
+    assert list(Notification.objects.filter(ticket=ticket).values_list("template", flat=True)) == ["accepted"]
 
 
 def test_deliver_webhook_sends_a_due_delivery_once() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hotline.core import clock
 from hotline.notifications.models import Notification
+from hotline.routing.models import DispatchRecommendation
 from hotline.sla.choices import Light
 from hotline.tasks import tasks, wiring
 from hotline.tasks.tests.conftest import Worker, wait_for
@@ -20,6 +21,7 @@ from hotline.tasks.tests.test_tasks import write_sample
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import NOW, make_ticket
+from hotline.triage.models import DuplicateKey, UrgencyAssessment
 from hotline.webhooks.choices import DeliveryStatus
 from hotline.webhooks.models import Delivery, Subscription
 from hotline.webhooks.tests.receiver import receiver
@@ -48,7 +50,7 @@ def test_the_worker_delivers_a_webhook_by_id(worker: Worker) -> None:
 
 
 def test_a_committed_step_has_its_message_sent_by_the_worker(worker: Worker) -> None:
-    """With a broker the request only queues `notify_step`; the worker writes and sends the message."""
+    """With a broker the request only queues `after_step`; the worker writes and sends the message."""
     assert wiring.connect()  # tasks are not eager in this test
     try:
         ticket = make_ticket(Status.REGISTERED, at=NOW, caller_phone="13800001234")
@@ -59,6 +61,10 @@ def test_a_committed_step_has_its_message_sent_by_the_worker(worker: Worker) -> 
     wait_for(lambda: Notification.objects.filter(pk=note.pk, status="sent").exists(), "the message to be sent")
     outbox = Path(worker.log.parent / "var" / "outbox.jsonl")
     assert ticket.number in outbox.read_text(encoding="utf-8")
+    # The other follow-ups of the registration ran there too: triage and the dispatch recommendation.
+    wait_for(lambda: DuplicateKey.objects.filter(ticket=ticket).exists(), "the worker's duplicate index entry")
+    wait_for(lambda: UrgencyAssessment.objects.filter(ticket=ticket).exists(), "the worker's urgency assessment")
+    wait_for(lambda: DispatchRecommendation.objects.filter(ticket=ticket).exists(), "the worker's recommendation")
 
 
 def cpu_ticks(pid: int) -> int:

@@ -24,7 +24,7 @@ from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole
 from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
-from hotline.tickets.signals import ticket_changed
+from hotline.tickets.signals import step_committed
 from hotline.tickets.transitions import ASSIGNMENT_TRANSITIONS, TRANSITIONS
 
 #: Fields of Ticket that services may change (everything but identity and `updated_at`).
@@ -130,10 +130,10 @@ class Step:
 
 
 def announce(event: TimelineEvent) -> None:
-    """Tell receivers of `ticket_changed` about the step once the transaction has committed."""
+    """Hand the step to the receivers of `ticket_changed` once the transaction has committed."""
     payload = {"ticket_id": event.ticket_id, "event_id": event.pk, "action": event.action,
                "from_status": event.from_status, "to_status": event.to_status}
-    transaction.on_commit(lambda: ticket_changed.send(sender=Ticket, **payload))
+    transaction.on_commit(lambda: step_committed(payload))
 
 
 def begin(ticket: Ticket, action: str, actor: User | None) -> Step:

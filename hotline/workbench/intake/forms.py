@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -45,6 +47,11 @@ class MultipleFileField(forms.FileField):
         """Clean every file; no file at all is an empty list."""
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+def _once(build: Callable[[], list]) -> Callable[[], list]:
+    """`build`, evaluated on first use only (a widget may walk its options more than once when rendered)."""
+    return functools.cache(build)
 
 
 def _text(rows: int = 3, **attrs: Any) -> forms.Textarea:
@@ -102,13 +109,21 @@ class IntakeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].widget.choices = [BLANK, *selectors.category_choices()]
+        # The option lists are built only when the form is rendered (callables are evaluated lazily):
+        # validating a submitted order — the API's path — never loads every category and community.
+        self.fields["category"].widget.choices = _once(lambda: [BLANK, *selectors.category_choices()])
         self.fields["district"].empty_label = BLANK[1]
-        district_id = self._picked("district", UnitKind.DISTRICT)
-        street_id = self._picked("street", UnitKind.STREET, parent_id=district_id)
-        self.fields["street"].widget.choices = [BLANK, *selectors.area_choices(UnitKind.STREET, district_id)]
-        self.fields["community"].widget.choices = [BLANK, *selectors.area_choices(UnitKind.COMMUNITY, street_id)]
+        self.fields["street"].widget.choices = _once(lambda: [BLANK, *selectors.area_choices(
+            UnitKind.STREET, self._picked_district())])
+        self.fields["community"].widget.choices = _once(lambda: [BLANK, *selectors.area_choices(
+            UnitKind.COMMUNITY, self._picked("street", UnitKind.STREET, parent_id=self._picked_district()))])
         self._wire_htmx()
+
+    def _picked_district(self) -> int | None:
+        """The chosen district's id (looked up once per form, when the options are rendered)."""
+        if not hasattr(self, "_district_id"):
+            self._district_id = self._picked("district", UnitKind.DISTRICT)
+        return self._district_id
 
     def _wire_htmx(self) -> None:
         """The live helpers: caller lookup on the phone, cascading address selects (the form works without them)."""
