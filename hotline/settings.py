@@ -248,6 +248,8 @@ CELERY_BEAT_SCHEDULE = {
                          "options": {"expires": 14}},
     "retrain-classifier": {"task": "hotline.tasks.retrain_classifier", "schedule": crontab(*_RETRAIN_AT),
                            "options": {"expires": 3 * 3600}},
+    "idempotency-purge": {"task": "hotline.tasks.purge_idempotency_records", "schedule": crontab(0, 4),
+                          "options": {"expires": 3600}},
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -4,7 +4,7 @@ The record is inserted first, in the same transaction as the order: a concurrent
 key waits on the unique (principal, key) constraint and then replays the committed response. A failed
 call leaves no record (its transaction is rolled back), so it can be retried. A key reused with a
 different body is refused (422 `idempotency_key_reused`). Records older than `IDEMPOTENCY_TTL` are
-forgotten when their key comes back.
+forgotten when their key comes back, and purged nightly (`hotline.tasks.purge_idempotency_records`).
 """
 
 from __future__ import annotations
@@ -65,21 +65,34 @@ def run(principal: str, key: str, method: str, path: str, payload: Any,
     fingerprint = request_hash(method, path, payload)
     if (replayed := _replay(principal, key, fingerprint)) is not None:
         return replayed
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            # Forget this caller's expired keys (the unique index's first column makes this cheap).
-            IdempotencyRecord.objects.filter(principal=principal, created_at__lt=now - IDEMPOTENCY_TTL).delete()
-            record = IdempotencyRecord.objects.create(
-                principal=principal, key=key, method=method, path=path[:255], request_hash=fingerprint,
-                status_code=0, created_at=now,
-            )
-            status, body = perform()
-            record.status_code, record.response_body = status, body
-            record.save(update_fields=["status_code", "response_body"])
-    except IntegrityError:
-        replayed = _replay(principal, key, fingerprint)
-        if replayed is None:
-            raise
-        return replayed
+    for _attempt in range(2):
+        try:
+            return _perform_once(principal, key, method, path, fingerprint, perform)
+        except IntegrityError:
+            if (replayed := _replay(principal, key, fingerprint)) is not None:
+                return replayed  # a concurrent call with the same key won: its response
+            if not forget_expired(principal, key):
+                raise
+            # The key was used before, longer ago than IDEMPOTENCY_TTL: forgotten, so perform it anew.
+    raise RuntimeError("unreachable")  # pragma: no cover
+
+
+def _perform_once(principal: str, key: str, method: str, path: str, fingerprint: str,
+                  perform: Callable[[], tuple[int, str]]) -> HttpResponse:
+    with transaction.atomic():
+        record = IdempotencyRecord.objects.create(
+            principal=principal, key=key, method=method, path=path[:255], request_hash=fingerprint,
+            status_code=0, created_at=clock.now(),
+        )
+        status, body = perform()
+        record.status_code, record.response_body = status, body
+        record.save(update_fields=["status_code", "response_body"])
     return json_response(status, body)
+
+
+def forget_expired(principal: str | None = None, key: str | None = None) -> int:
+    """Delete records older than IDEMPOTENCY_TTL (of one caller's key, or all: the nightly purge)."""
+    records = IdempotencyRecord.objects.filter(created_at__lt=clock.now() - IDEMPOTENCY_TTL)
+    if principal is not None:
+        records = records.filter(principal=principal, key=key)
+    return records.delete()[0]

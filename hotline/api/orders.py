@@ -203,8 +203,7 @@ def _create(principal: Principal, payload: OrderIn) -> tuple[int, str]:
         raise ApiError(400, "validation_error", _("参数校验失败"), form_errors(form))
     d = form.cleaned_data
     ticket = take_call(form.draft(), actor=principal.creator, decision=d["decision"], **form.decision_args())
-    ticket = serialize.detail_queryset(Ticket.objects.all()).get(pk=ticket.pk)
-    body = OrderDetailOut.model_validate(serialize.order_detail(ticket, principal.creator)).model_dump()
+    body = OrderDetailOut.model_validate(serialize.new_order_detail(ticket, principal.creator)).model_dump()
     return 201, render_json(body)
 
 

@@ -54,15 +54,29 @@ def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
+def new_order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
+    """An order just registered in this request, in full, from the instance the intake service returned.
+
+    Registration and the first decision (register, send to dispatch, answer, transfer, not accept) never
+    assign a unit nor record a reply, so there is nothing more to read back from the database.
+    """
+    ticket.lead = None
+    return order_detail(ticket, user, assignments=[], replies=[])
+
+
+def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | None = None,
+                 replies: list[Any] | None = None) -> dict[str, Any]:
     """One order in full, as this caller may see it."""
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
     order_shown(ticket, user)
     show_caller = user.is_centre_staff or not ticket.is_anonymous
-    assignments = getattr(ticket, "all_assignments", None)
+    if assignments is None:
+        assignments = getattr(ticket, "all_assignments", None)
     if assignments is None:
         assignments = list(ticket.assignments.select_related("unit").order_by("dispatched_at", "id"))
+    if replies is None:
+        replies = list(ticket.replies.all())
     return {
         **order_row(ticket),
         "description": ticket.description,
@@ -86,7 +100,7 @@ def order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
             "unit": unit_ref(r.assignment.unit), "created_at": r.created_at, "content": r.content,
             "public_reply": r.public_reply, "contacted": r.contacted, "resolved": r.resolved,
             "unresolved_reason": r.unresolved_reason, "review_status": r.review_status,
-        } for r in ticket.replies.all()],
+        } for r in replies],
     }
 
 

@@ -10,6 +10,7 @@ to be delivered again, which is harmless because each task is idempotent:
 - `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
 - `deliver_webhook` / `deliver_due_webhooks`: a delivery is claimed with a conditional UPDATE (a lease)
   before it is sent; a delivered one is never sent again.
+- `purge_idempotency_records`: deletes what has expired; a second run finds nothing.
 - `run_import`: source records already imported (source, external id) are skipped.
 - `retrain_classifier`: deterministic (fixed seed) and guarded by a PostgreSQL advisory lock against overlapping runs.
 
@@ -62,6 +63,14 @@ def after_step(ticket_id: int, event_id: int, action: str, from_status: str = ""
 
     send_step({"ticket_id": ticket_id, "event_id": event_id, "action": action, "from_status": from_status,
                "to_status": to_status})
+
+
+@shared_task(name="hotline.tasks.purge_idempotency_records", soft_time_limit=600, **RETRY)
+def purge_idempotency_records() -> int:
+    """Delete the API's idempotency records older than their time to live (nightly); returns how many."""
+    from hotline.api.idempotency import forget_expired
+
+    return forget_expired()
 
 
 @shared_task(name="hotline.tasks.notify_step", soft_time_limit=120, **RETRY)

@@ -102,3 +102,23 @@ def test_concurrent_retries_make_one_order(frozen_now) -> None:  # noqa: ANN001
     assert [status for status, _ in results] == [201] * n
     assert len({body for _, body in results}) == 1
     assert Ticket.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_key_older_than_its_time_to_live_is_forgotten_and_purged(traveller, api_client) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from hotline.api.constants import IDEMPOTENCY_TTL
+    from hotline.tasks.tasks import purge_idempotency_records
+
+    _, raw = create_key("过期", ["create"])
+    client = api_client(raw)
+    first = client.post("/orders", BODY, **{"Idempotency-Key": "old-key"}).json()
+    assert client.post("/orders", BODY, **{"Idempotency-Key": "other"}).status_code == 201
+    traveller.shift(IDEMPOTENCY_TTL + timedelta(minutes=1))
+    again = client.post("/orders", BODY, **{"Idempotency-Key": "old-key"})
+    assert again.status_code == 201 and not again.has_header("Idempotent-Replayed")
+    assert again.json()["number"] != first["number"] and Ticket.objects.count() == 3
+    assert purge_idempotency_records.delay().get() == 1  # "other" expired; "old-key" was just used again
+    assert purge_idempotency_records.delay().get() == 0
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["old-key"]

@@ -139,3 +139,20 @@ def test_a_transfer_key_hands_its_orders_to_110(frozen_now, api_client) -> None:
     refused = api_client(plain).post(f"/orders/{other['number']}/actions/transfer",
                                      {"version": other["version"], "to": "110"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
+
+
+@pytest.mark.parametrize("decision, extra", [
+    ("register", {}), ("dispatch", {}), ("answer", {"answer": "已告知办理地点"}),
+    ("transfer", {"transfer_to": "110"}), ("not_accept", {"not_accept_reason": "outside_duty"}),
+])
+def test_the_creation_answer_is_the_order_as_read_back(frozen_now, org, api_client, decision, extra) -> None:  # noqa: ANN001
+    """The 201 body is built from the order just registered; it equals what a read of the order returns."""
+    _, raw = create_key("创建并读取", ["read", "create", "transfer"])
+    client = api_client(raw)
+    created = client.post("/orders", {"request_type": "complaint", "description": "小区门口路灯不亮",
+                                      "caller_phone": "13812345678", "caller_name": "王先生",
+                                      "community": org.community_a.code, "decision": decision, **extra})
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body == client.get(f"/orders/{body['number']}").json()
+    assert body["assignments"] == [] and body["replies"] == [] and body["lead_unit"] is None

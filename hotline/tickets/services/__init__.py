@@ -5,6 +5,7 @@ changes the order, and appends its timeline event in the same transaction. A ref
 `hotline.tickets.exceptions.DomainError` and changes nothing.
 """
 
+from hotline.tickets.services._core import held
 from hotline.tickets.services.dispatching import accept_return, dispatch, merge, reject_return, return_order
 from hotline.tickets.services.handling import (
     apply_unreasonable,
@@ -39,6 +40,7 @@ __all__ = [
     "decide_unreasonable",
     "deny_extension",
     "dispatch",
+    "held",
     "merge",
     "not_accept",
     "record_return_visit",

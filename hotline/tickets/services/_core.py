@@ -12,7 +12,9 @@ A service looks like this::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +138,27 @@ def announce(event: TimelineEvent) -> None:
     transaction.on_commit(lambda: step_committed(payload))
 
 
+#: Orders registered in the transaction still open in this context (see `held`).
+_held: ContextVar[frozenset[int]] = ContextVar("hotline_held_tickets", default=frozenset())
+
+
+@contextmanager
+def held(ticket: Ticket) -> Iterator[None]:
+    """Within the transaction that registered `ticket`, let steps on it skip the re-read and row lock.
+
+    The row is invisible to every other transaction until commit, so the caller's instance is the
+    order as stored: `begin` uses it as is (the transition table, roles and versions still apply).
+    Used by intake, which registers an order and takes its first decision in one transaction.
+    """
+    if not transaction.get_connection().in_atomic_block or ticket.pk is None:
+        raise RuntimeError("held() needs the transaction that registered the order")
+    token = _held.set(_held.get() | {ticket.pk})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
     """Lock the order, refuse a stale copy, and check the table and the actor's role.
 
@@ -144,12 +167,15 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lifecycle services must run inside transaction.atomic")
-    fresh = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("sla_policy", "category__parent__parent")
-        .filter(pk=ticket.pk)
-        .first()
-    )
+    if ticket.pk is not None and ticket.pk in _held.get():
+        fresh: Ticket | None = ticket  # registered in this very transaction: nobody else can see it yet
+    else:
+        fresh = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("sla_policy", "category__parent__parent")
+            .filter(pk=ticket.pk)
+            .first()
+        )
     if fresh is None:
         raise InvalidTransition("工单不存在")
     if fresh.version != ticket.version:

@@ -37,7 +37,8 @@ def take_call(draft: services.TicketDraft, *, actor: User, decision: str, upload
                 attach(ticket, actor=actor, upload=upload)
                 written = list(ticket.attachments.values_list("file", flat=True))
             if step := _STEPS.get(Decision(decision)):
-                step(ticket, actor=actor, **step_args)
+                with services.held(ticket):  # registered just now, in this transaction: no re-read needed
+                    step(ticket, actor=actor, **step_args)
     except Exception:
         for name in written:
             default_storage.delete(name)
