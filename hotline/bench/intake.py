@@ -229,7 +229,7 @@ def run_intake(args: argparse.Namespace, site: Any = None) -> Measurement:
 def _wait_for_follow_ups(site: Any, worker_cpu_before: float, seconds: float) -> None:
     """Report the worker's share during the window, then wait until every order has its follow-up."""
     worker_cpu = site.worker.cpu_seconds() - worker_cpu_before
-    print(f"follow-up worker (Celery, nice 10): {worker_cpu:.1f} s of CPU during the window "
+    print(f"follow-up worker (Celery, nice 10, one process per CPU): {worker_cpu:.1f} s of CPU during the window "
           f"({worker_cpu / seconds:.2f} of a core); {site.queued_steps()} steps queued, "
           f"{site.missing_follow_ups()} orders still without triage/recommendation at the end", flush=True)
     try:

@@ -94,7 +94,7 @@ class HotlineSite:
         if self.followups == "worker":
             self.redis = ScratchRedis().start()
             env = self.env(HOTLINE_REDIS_URL=self.redis.url, HOTLINE_CELERY_EAGER="0")
-            self.worker = FollowUpWorker(env, log=self.var / "worker.log").start()
+            self.worker = FollowUpWorker(env, concurrency=os.cpu_count() or 1, log=self.var / "worker.log").start()
         self.server = Server(env, workers=self.workers, threads=self.threads,
                              log=self.var / "gunicorn.log").start()
         self.setup_seconds["server"] = time.perf_counter() - started
