@@ -12,7 +12,8 @@ to be delivered again, which is harmless because each task is idempotent:
   before it is sent; a delivered one is never sent again.
 - `purge_idempotency_records`: deletes what has expired; a second run finds nothing.
 - `run_import`: source records already imported (source, external id) are skipped.
-- `retrain_classifier`: deterministic (fixed seed) and guarded by a PostgreSQL advisory lock against overlapping runs.
+- `retrain_classifier`: deterministic (fixed seed), installed atomically (a half-written model is never
+  served), and guarded by a PostgreSQL advisory lock against overlapping runs.
 
 Database hiccups (a restarted PostgreSQL, a dropped connection) are retried with exponential backoff.
 """
@@ -132,21 +133,28 @@ def run_import(path: str, fmt: str, mapping: str | None = None, report: str | No
 
 @shared_task(name="hotline.tasks.retrain_classifier", soft_time_limit=2 * 3600, **RETRY)
 def retrain_classifier(data: str | None = None, output: str | None = None, seed: int = 0) -> dict[str, Any]:
-    """Retrain the category classifier (HOTLINE_TRAINING_DATA → HOTLINE_MODEL_DIR; defaults: the shipped ones).
+    """Retrain the category classifier and install it atomically (the previous one kept as `<dir>.previous`).
 
+    Trains on `data`, or on HOTLINE_TRAINING_DATA, when given (a labelled CSV); otherwise on the centre's
+    finished orders plus the shipped messages (`hotline train --from-db --also-shipped`), so the
+    dispatchers' corrections flow into the model. Writes to `output` or HOTLINE_MODEL_DIR (default: the
+    shipped model directory). Web processes pick the new model up on their next prediction.
     Skipped (returns {"skipped": True}) while another retraining holds the lock.
     """
-    from hotline.intelligence.workflow import DEFAULT_DATA, DEFAULT_MODEL_DIR, train_from_csv
+    from hotline.triage.training import train_from_db, train_from_file
 
-    data = data or getattr(settings, "HOTLINE_TRAINING_DATA", "") or str(DEFAULT_DATA)
-    output = output or getattr(settings, "HOTLINE_MODEL_DIR", "") or str(DEFAULT_MODEL_DIR)
+    csv = data or getattr(settings, "HOTLINE_TRAINING_DATA", "")
     with exclusive(RETRAIN_LOCK) as mine:
         if not mine:
             logger.warning("retraining skipped: another one is running")
             return {"skipped": True}
-        model = train_from_csv(data, output, seed=seed)
-    cv = model.metadata["cross_validation"]
-    return {"skipped": False, "output": output, "classes": len(model.classes),
+        if csv:
+            result = train_from_file(csv, output or None, seed=seed)
+        else:
+            result = train_from_db(output or None, also_shipped=True, seed=seed)
+    cv = result.model.metadata["cross_validation"]
+    return {"skipped": False, "output": str(result.output), "version": result.model.metadata.get("version", ""),
+            "previous": str(result.backup) if result.backup else "", "classes": len(result.model.classes),
             "cv_macro_f1": round(float(cv["macro_f1_mean"]), 4)}
 
 

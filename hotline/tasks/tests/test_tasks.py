@@ -200,11 +200,16 @@ def write_sample(path: Path, per_class: int) -> Path:
     return path
 
 
-def test_retrain_writes_a_loadable_model(tmp_path: Path) -> None:
+def test_retrain_installs_a_loadable_model_and_keeps_the_previous_one(tmp_path: Path) -> None:
     data = write_sample(tmp_path / "train.csv", 30)
     result = tasks.retrain_classifier.delay(data=str(data), output=str(tmp_path / "model")).get()
     assert result["skipped"] is False and result["classes"] >= 2 and 0 < result["cv_macro_f1"] <= 1
+    assert result["version"].startswith("csv-") and result["previous"] == ""
     assert len(load_model(tmp_path / "model").classes) == result["classes"]
+    again = tasks.retrain_classifier.delay(data=str(data), output=str(tmp_path / "model")).get()
+    assert again["previous"] == str((tmp_path / "model.previous").resolve())
+    assert load_model(tmp_path / "model.previous").metadata["version"] == result["version"]
+    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name]  # no half-built directory left behind
 
 
 def test_notify_step_of_an_unknown_event_sends_nothing() -> None:
