@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,15 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from hotline.bench.intake_env import LOOPBACK, ROOT, EnvironmentMissing, children_of, free_port, wait_for_port
+from hotline.bench.intake_env import (
+    LOOPBACK,
+    ROOT,
+    EnvironmentMissing,
+    children_of,
+    free_port,
+    stop_group,
+    wait_for_port,
+)
 
 #: Orders whose follow-up is missing: no duplicate-index entry, no urgency assessment or no recommendation.
 MISSING_FOLLOW_UP_SQL = """
@@ -132,15 +139,7 @@ class FollowUpWorker:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        stop_group(self.process, grace=20)  # a warm shutdown lets the running task finish
         if self._log_file not in (None, subprocess.DEVNULL):
             self._log_file.close()  # type: ignore[attr-defined]
         self.process = None

@@ -67,6 +67,19 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def stop_group(process: subprocess.Popen, *, grace: float = 10.0) -> None:
+    """SIGTERM the process group of `process` (started with start_new_session), SIGKILL after `grace` s."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
 def load_average() -> str:
     """The 1/5/15-minute load average and the CPU count, as printed next to every figure."""
     one, five, fifteen = os.getloadavg()
@@ -266,15 +279,7 @@ class Server:
         """SIGTERM, then SIGKILL after 10 s; the whole process group."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        stop_group(self.process)
         if self._log_file not in (None, subprocess.DEVNULL):
             self._log_file.close()
         self.process = None
