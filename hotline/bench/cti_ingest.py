@@ -12,20 +12,14 @@ figure is the in-order ingest rate in events per second (wall clock; CPU time pr
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 
 from hotline.bench.registry import BenchError, Figure, benchmark
+from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
 
 NAME = "cti-ingest"
-SCRATCH_ENV = "HOTLINE_BENCH_SCRATCH_DB"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,33 +37,11 @@ def cti_ingest(argv: Sequence[str]) -> Figure | None:
     args = _parser().parse_args(list(argv))
     if min(args.calls, args.seats, args.batch) < 1:
         raise BenchError("--calls, --seats and --batch must be positive")
-    return _inner(args) if args.inner else _outer(argv)
-
-
-def _outer(argv: Sequence[str]) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-cti-"))
-    db = tmp / "bench.sqlite3"
-    env = os.environ | {"HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
-                        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
-                        "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner", *argv]
-    try:
-        code = subprocess.call(cmd, env=env)  # noqa: S603 - our own interpreter and module
-        if code != 0:
-            raise BenchError(f"{NAME}: the benchmark process failed (exit status {code})")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return _inner(args) if args.inner else run_inner_on_scratch_sqlite(NAME, argv, prefix="hotline-bench-cti-")
 
 
 def _inner(args: argparse.Namespace) -> Figure:
-    from django.conf import settings
-    from django.core.management import call_command
-
-    db_name = str(settings.DATABASES["default"]["NAME"])
-    scratch = os.environ.get(SCRATCH_ENV)
-    if not scratch or Path(scratch).resolve() != Path(db_name).resolve():
-        raise BenchError(f"{NAME} --inner runs only on the scratch database its outer process creates")
-    call_command("migrate", interactive=False, verbosity=0)
+    migrate_scratch(NAME, require_empty=False)
 
     from hotline.calls import selectors
     from hotline.calls.simulate import post_events, simulator_source

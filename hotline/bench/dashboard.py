@@ -17,11 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from hotline.bench.registry import BenchError, Figure, benchmark
+from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
 
 NAME = "dashboard"
-SCRATCH_ENV = "HOTLINE_BENCH_SCRATCH_DB"
 
 DISTRICTS = ["东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区", "通州区", "顺义区",
              "昌平区", "大兴区", "怀柔区", "平谷区", "密云区", "延庆区"]
@@ -75,27 +71,9 @@ def dashboard(argv: Sequence[str]) -> Figure | None:
     if args.orders < 1 or args.months < 1 or args.repeat < 1:
         raise BenchError("--orders, --months and --repeat must be positive")
     if not args.inner:
-        _outer(argv)
+        run_inner_on_scratch_sqlite(NAME, argv, prefix="hotline-bench-dashboard-")
         return None
     return _inner(args)
-
-
-def _outer(argv: Sequence[str]) -> None:
-    """Run the benchmark in a subprocess on a scratch database in a temporary directory, then clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-dashboard-"))
-    db = tmp / "bench.sqlite3"
-    env = os.environ | {
-        "HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner", *argv]
-    try:
-        code = subprocess.call(cmd, env=env)  # noqa: S603 - our own interpreter and module
-        if code != 0:
-            raise BenchError(f"{NAME}: the benchmark process failed (exit status {code})")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --- The city -----------------------------------------------------------------------------------------
@@ -305,19 +283,11 @@ def measure(city: City, *, month: date, repeat: int) -> dict[str, tuple[float, f
 
 
 def _inner(args: argparse.Namespace) -> Figure:
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    db_name = str(settings.DATABASES["default"]["NAME"])
-    scratch = os.environ.get(SCRATCH_ENV)
-    if not scratch or Path(scratch).resolve() != Path(db_name).resolve():
-        raise BenchError(f"{NAME} --inner runs only on the scratch database its outer process creates")
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    print(f"scratch database: {db_name} (migrated in {time.perf_counter() - started:.2f} s)", flush=True)
+    db_name = migrate_scratch(NAME, require_empty=False)
     city = build_city()
     today = timezone.localdate()
     started = time.perf_counter()

@@ -13,22 +13,17 @@ milliseconds (target < 50 ms); p50, p99, the candidates read and SQLite's query 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hotline.bench.registry import BenchError, Figure, benchmark
+from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
 
 NAME = "duplicates"
-SCRATCH_ENV = "HOTLINE_BENCH_SCRATCH_DB"
 DAY = 86_400
 PLACES = 3_000
 CATEGORIES = 15
@@ -58,50 +53,12 @@ def duplicates(argv: Sequence[str]) -> Figure | None:
     args = _parser().parse_args(list(argv))
     if args.orders < 1 or args.probes < 1 or args.batch < 1:
         raise BenchError("--orders, --probes and --batch must be positive")
-    return _inner(args) if args.inner else _outer(argv)
-
-
-def _outer(argv: Sequence[str]) -> None:
-    """Run the benchmark in a subprocess on a scratch database, pass its output through, clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-dup-"))
-    db = tmp / "bench.sqlite3"
-    env = os.environ | {
-        "HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner", *argv]
-    try:
-        with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) as proc:  # noqa: S603
-            try:
-                assert proc.stdout is not None
-                for line in proc.stdout:
-                    print(line, end="", flush=True)
-                code = proc.wait()
-            except BaseException:
-                proc.kill()
-                raise
-        if code != 0:
-            raise BenchError(f"{NAME}: the benchmark process failed (exit status {code})")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return None
+    return _inner(args) if args.inner else run_inner_on_scratch_sqlite(NAME, argv, prefix="hotline-bench-dup-")
 
 
 def _inner(args: argparse.Namespace) -> Figure:
     """Migrate the scratch database, generate the orders and their index rows, time the lookups."""
-    from django.conf import settings
-    from django.core.management import call_command
-
-    db_name = str(settings.DATABASES["default"]["NAME"])
-    scratch = os.environ.get(SCRATCH_ENV)
-    if not scratch or Path(scratch).resolve() != Path(db_name).resolve():
-        raise BenchError(f"{NAME} --inner runs only on the scratch database its outer process creates")
-    if Path(db_name).exists() and Path(db_name).stat().st_size > 0:
-        raise BenchError(f"scratch database {db_name} is not empty")
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    print(f"scratch database: {db_name} (migrated in {time.perf_counter() - started:.2f} s)", flush=True)
+    db_name = migrate_scratch(NAME)
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
     pool = generate(args.orders, now=now, batch=args.batch, seed=args.seed)

@@ -21,11 +21,7 @@ import argparse
 import csv
 import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -34,9 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from hotline.bench.registry import BenchError, benchmark, rss_line
+from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
 
 NAME = "kb-search"
-SCRATCH_ENV = "HOTLINE_BENCH_SCRATCH_DB"
 DATA = Path(__file__).resolve().parent.parent / "data"
 KINDS = ((0.5, "faq"), (0.3, "procedure"), (0.2, "policy"))
 OWNER_UNITS = 40
@@ -64,34 +60,7 @@ def kb_search(argv: Sequence[str]) -> None:
     if args.inner:
         _inner(args)
     else:
-        _outer(argv)
-
-
-def _outer(argv: Sequence[str]) -> None:
-    """Run the benchmark in a subprocess on a scratch database, pass its output through, clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-kb-"))
-    db = tmp / "bench.sqlite3"
-    env = os.environ | {
-        "HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("HOTLINE_DATABASE_URL", None)
-    cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner", *argv]
-    try:
-        with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) as proc:  # noqa: S603
-            try:
-                assert proc.stdout is not None
-                for line in proc.stdout:
-                    print(line, end="", flush=True)
-                code = proc.wait()
-            except BaseException:
-                proc.kill()
-                raise
-        if code != 0:
-            raise BenchError(f"{NAME}: the benchmark process failed (exit status {code})")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        run_inner_on_scratch_sqlite(NAME, argv, prefix="hotline-bench-kb-")
 
 
 # --- The text pool ---------------------------------------------------------------------------------
@@ -247,16 +216,7 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 def _inner(args: argparse.Namespace) -> None:
     """Migrate the scratch database, generate the articles, time the searches, print the figures."""
-    from django.conf import settings
-    from django.core.management import call_command
-
-    db_name = str(settings.DATABASES["default"]["NAME"])
-    scratch = os.environ.get(SCRATCH_ENV)
-    if not scratch or Path(scratch).resolve() != Path(db_name).resolve():
-        raise BenchError(f"{NAME} --inner runs only on the scratch database its outer process creates")
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    print(f"scratch database: {db_name} (migrated in {time.perf_counter() - started:.2f} s)", flush=True)
+    db_name = migrate_scratch(NAME, require_empty=False)
 
     started = time.perf_counter()
     pool = build_pool()

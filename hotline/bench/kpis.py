@@ -16,11 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -28,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from hotline.bench.registry import BenchError, Figure, benchmark
+from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
 
 NAME = "kpis"
-SCRATCH_ENV = "HOTLINE_BENCH_SCRATCH_DB"
 BATCH = 5_000
 
 
@@ -50,27 +46,9 @@ def kpis(argv: Sequence[str]) -> Figure | None:
     if args.orders < 1 or args.repeat < 1:
         raise BenchError("--orders and --repeat must be positive")
     if not args.inner:
-        _outer(argv)
+        run_inner_on_scratch_sqlite(NAME, argv, prefix="hotline-bench-kpis-")
         return None
     return _inner(args)
-
-
-def _outer(argv: Sequence[str]) -> None:
-    """Run the benchmark in a subprocess on a scratch database in a temporary directory, then clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-kpis-"))
-    db = tmp / "bench.sqlite3"
-    env = os.environ | {
-        "HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner", *argv]
-    try:
-        code = subprocess.call(cmd, env=env)  # noqa: S603 - our own interpreter and module
-        if code != 0:
-            raise BenchError(f"{NAME}: the benchmark process failed (exit status {code})")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _city() -> dict[str, Any]:
@@ -195,8 +173,6 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, float]:
 
 
 def _inner(args: argparse.Namespace) -> Figure:
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     from hotline.kpis import engine
@@ -204,11 +180,7 @@ def _inner(args: argparse.Namespace) -> Figure:
     from hotline.kpis.cuts import Cut
     from hotline.kpis.periods import last_full_month
 
-    db_name = str(settings.DATABASES["default"]["NAME"])
-    scratch = os.environ.get(SCRATCH_ENV)
-    if not scratch or Path(scratch).resolve() != Path(db_name).resolve():
-        raise BenchError(f"{NAME} --inner runs only on the scratch database its outer process creates")
-    call_command("migrate", interactive=False, verbosity=0)
+    db_name = migrate_scratch(NAME, require_empty=False)
     city = _city()
     period = last_full_month()
     started = time.perf_counter()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 #: The package whose modules define benchmarks.
 PACKAGE = "hotline.bench"
 #: Modules of the package that define no benchmarks.
-_NOT_BENCHMARKS = {"registry"}
+_NOT_BENCHMARKS = {"registry", "scratch", "followups", "intake_env", "intake_site"}
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,6 @@ import itertools
 import math
 import os
 import random
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from hotline.bench.registry import BenchError, Figure, benchmark
+from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
 
 NAME = "sla-sweep"
-#: Set in the inner process's environment to the scratch database path; the inner run refuses other databases.
-SCRATCH_ENV = "HOTLINE_BENCH_SCRATCH_DB"
 DAY = 86_400
 HOUR = 3_600
 #: A working day in calendar seconds, on average (5 working days a week, holidays aside).
@@ -83,38 +78,7 @@ def sla_sweep(argv: Sequence[str]) -> Figure | None:
     args = _parser().parse_args(list(argv))
     if args.orders < 1 or args.batch < 1:
         raise BenchError("--orders and --batch must be positive")
-    return _inner(args) if args.inner else _outer(argv)
-
-
-# --- The outer process: a scratch database in a temporary directory --------------------------
-
-
-def _outer(argv: Sequence[str]) -> None:
-    """Run the benchmark in a subprocess on a scratch database, pass its output through, clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-sla-"))
-    db = tmp / "bench.sqlite3"
-    env = os.environ | {
-        "HOTLINE_DB": str(db), SCRATCH_ENV: str(db), "HOTLINE_VAR_DIR": str(tmp),
-        "HOTLINE_DATABASE_URL": "", "HOTLINE_PROFILE": "dev",  # the scratch SQLite file, whatever the profile
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hotline.settings"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    cmd = [sys.executable, "-m", "hotline.cli", "bench", NAME, "--inner", *argv]
-    try:
-        with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) as proc:  # noqa: S603
-            try:
-                assert proc.stdout is not None
-                for line in proc.stdout:
-                    print(line, end="", flush=True)
-                code = proc.wait()
-            except BaseException:
-                proc.kill()
-                raise
-        if code != 0:
-            raise BenchError(f"{NAME}: the benchmark process failed (exit status {code})")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return None
+    return _inner(args) if args.inner else run_inner_on_scratch_sqlite(NAME, argv, prefix="hotline-bench-sla-")
 
 
 # --- The inner process: generate, sweep, report ----------------------------------------------
@@ -122,20 +86,9 @@ def _outer(argv: Sequence[str]) -> None:
 
 def _inner(args: argparse.Namespace) -> Figure:
     """Migrate the scratch database, generate the orders, time two sweeps."""
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
-    db_name = str(settings.DATABASES["default"]["NAME"])
-    scratch = os.environ.get(SCRATCH_ENV)
-    if not scratch or Path(scratch).resolve() != Path(db_name).resolve():
-        raise BenchError(f"{NAME} --inner runs only on the scratch database its outer process creates")
-    if Path(db_name).exists() and Path(db_name).stat().st_size > 0:
-        raise BenchError(f"scratch database {db_name} is not empty")
-
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    print(f"scratch database: {db_name} (migrated in {time.perf_counter() - started:.2f} s)", flush=True)
+    db_name = migrate_scratch(NAME)
 
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
