@@ -29,8 +29,12 @@ from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.signals import step_committed
 from hotline.tickets.transitions import ASSIGNMENT_TRANSITIONS, TRANSITIONS
 
-#: Fields of Ticket that services may change (everything but identity and `updated_at`).
-_TICKET_FIELDS = [f.name for f in Ticket._meta.concrete_fields if f.name not in {"id", "updated_at"}]
+#: Fields of Ticket that services may change (everything but identity and `updated_at`): (name, attname).
+#: None of them holds a mutable value (no JSON or array field), so comparing with a snapshot finds every change.
+_TICKET_FIELDS = [(f.name, f.attname) for f in Ticket._meta.concrete_fields if f.name not in {"id", "updated_at"}]
+
+
+_UNREAD = object()  # a field the step's snapshot lacks counts as changed
 
 
 def actor_label(actor: User | None) -> str:
@@ -71,6 +75,8 @@ class Step:
     before: str
     unit: HandlingUnit | None = None
     touched: list[Assignment] = field(default_factory=list)
+    #: The order's field values as read when the step began (commit writes only what changed).
+    stored: dict[str, Any] = field(default_factory=dict)
 
     def assignment_for(self, unit: HandlingUnit | None, *, role: str | None = None,
                        statuses: Iterable[str] = ACTIVE_ASSIGNMENT) -> Assignment:
@@ -121,7 +127,11 @@ class Step:
         ticket.version += 1
         for a in self.touched:
             a.save()
-        ticket.save(update_fields=[*_TICKET_FIELDS, "updated_at"] if ticket.pk else None)
+        if ticket.pk:
+            changed = [name for name, att in _TICKET_FIELDS if getattr(ticket, att) != self.stored.get(att, _UNREAD)]
+            ticket.save(update_fields=[*changed, "updated_at"])
+        else:
+            ticket.save()
         event = TimelineEvent.objects.create(
             ticket=ticket, seq=ticket.version, at=self.at, actor=self.actor, actor_label=actor_label(self.actor),
             unit=self.unit, action=self.action, from_status=self.before, to_status=target, note=note,
@@ -192,7 +202,8 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
     check_role(action, actor)
     if actor is not None and actor.is_unit_staff and not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
         raise NotPermitted("您无权处理该工单")
-    return Step(ticket=ticket, action=action, actor=actor, at=clock.now(), before=ticket.status)
+    return Step(ticket=ticket, action=action, actor=actor, at=clock.now(), before=ticket.status,
+                stored={att: getattr(ticket, att) for _name, att in _TICKET_FIELDS})
 
 
 def service(fn):  # noqa: ANN001, ANN201
