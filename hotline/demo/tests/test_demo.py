@@ -37,8 +37,11 @@ def fast_hasher(settings) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None) -> None:
-    """Units tree, a user per role, 120 orders over many statuses with gap-free timelines; a rerun adds nothing."""
+def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_now: object) -> None:
+    """Units tree, a user per role, 120 orders over many statuses with gap-free timelines; a rerun adds nothing.
+
+    The clock is frozen on a Tuesday morning: how far the recent orders have got depends on the day it runs.
+    """
     out = StringIO()
     call_command("demo", orders=ORDERS, call_days=0, stdout=out)
     text = out.getvalue()
