@@ -83,3 +83,40 @@ def test_orders_answered_at_once_are_followed_up_by_the_worker(production) -> No
         assert model.objects.filter(ticket__in=orders).count() == CLIENTS * EACH, model.__name__
     accepted = Notification.objects.filter(ticket__in=orders, template="accepted")
     assert accepted.count() == CLIENTS * EACH  # one acceptance SMS per order, none twice
+
+
+def test_the_worker_follows_up_again_after_postgresql_restarts() -> None:
+    """The worker keeps its database connection between tasks; a restarted PostgreSQL must not strand it."""
+    from hotline.bench.intake_site import HotlineSite
+
+    site = HotlineSite(database="postgres", workers=2, followups="worker")
+    try:
+        site.open()
+    except EnvironmentMissing as exc:
+        site.close()
+        pytest.skip(str(exc))
+    try:
+        assert site.server is not None and site.worker is not None and site.pg is not None
+        headers = {"Authorization": f"Bearer {site.key}"}
+
+        def feed(tag: str):  # noqa: ANN202
+            def order(client: int, seq: int) -> Request:
+                n = client * 3 + seq
+                body = {"request_type": "complaint", "description": MESSAGES[n % len(MESSAGES)],
+                        "caller_phone": f"1390000{n:04d}", "decision": "dispatch"}
+                return Request("POST", "/api/v1/orders", body, {"Idempotency-Key": f"{tag}-{n}"}, key=f"{tag}-{n}")
+            return order
+
+        before = run_clients(site.server.port, feed("before"), clients=2, per_client=3, headers=headers, timeout=60)
+        assert [o.status for o in before] == [201] * 6
+        site.worker.wait_drained(site.missing_follow_ups, site.queued_steps, timeout=120)
+
+        site.pg.restart(down_for=1.0)  # every kept connection (web and worker) is now dead
+
+        after = run_clients(site.server.port, feed("after"), clients=2, per_client=3, headers=headers, timeout=60,
+                            retry=lambda o: o.status == 0 or o.status >= 500, retry_pause=0.5, max_retries=20)
+        assert sorted({o.request.key for o in after if o.status == 201}) == sorted(f"after-{n}" for n in range(6))
+        site.worker.wait_drained(site.missing_follow_ups, site.queued_steps, timeout=180)
+        assert len(site.numbers()) == 1 + 12  # the demo seed's order and the twelve created here
+    finally:
+        site.close()
