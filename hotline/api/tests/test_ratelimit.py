@@ -20,7 +20,7 @@ def test_the_limiter_counts_per_identity_and_window(traveller) -> None:  # noqa:
     assert limit.hit("a").allowed
 
 
-def test_anonymous_calls_are_limited(settings, api_client) -> None:  # noqa: ANN001
+def test_anonymous_calls_are_limited(settings, api_client, frozen_now) -> None:  # noqa: ANN001
     settings.HOTLINE_API_RATE_LIMITS = {"anonymous": (3, 60)}
     client = api_client()
     assert [client.get("/openapi.json").status_code for _ in range(3)] == [200, 200, 200]
@@ -33,7 +33,7 @@ def test_anonymous_calls_are_limited(settings, api_client) -> None:  # noqa: ANN
     assert api_client(raw).get("/units").status_code == 200
 
 
-def test_repeated_bad_keys_are_limited(settings, api_client) -> None:  # noqa: ANN001
+def test_repeated_bad_keys_are_limited(settings, api_client, frozen_now) -> None:  # noqa: ANN001
     settings.HOTLINE_API_RATE_LIMITS = {"auth_failure": (2, 300)}
     _, good = create_key("好钥匙", ["read"])
     bad = api_client("hk_aaaaaaaa_wrong")

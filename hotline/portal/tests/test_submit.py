@@ -140,7 +140,7 @@ def test_praise_registers_a_praise_order(client: Client) -> None:
     assert ticket.number in receipt and "表扬已收到" in receipt
 
 
-def test_submissions_are_rate_limited(client: Client, settings: object) -> None:
+def test_submissions_are_rate_limited(client: Client, settings: object, frozen_now: object) -> None:
     settings.HOTLINE_PORTAL_RATE_LIMITS = {"submit": (2, 3600)}
     assert [post(client).status_code for _ in range(3)] == [302, 302, 429]
     assert Ticket.objects.count() == 2

@@ -89,7 +89,7 @@ def test_a_pending_reply_is_not_shown_before_the_centre_approves_it(client: Clie
     assert "路灯已修复" not in page and "答复内容" not in page
 
 
-def test_tracking_is_rate_limited_per_ip(client: Client) -> None:
+def test_tracking_is_rate_limited_per_ip(client: Client, frozen_now: object) -> None:
     ticket = make_ticket(Status.REGISTERED, **CALLER)
     codes = [track(client, ticket.number, "999999").status_code for _ in range(20)]
     assert set(codes) == {200}
