@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "hotline.ops.middleware.ContentSecurityPolicyMiddleware",  # Content-Security-Policy header
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hotline.ops.middleware.PublicRateLimitMiddleware",  # limits on open311/interop/CTI/health/metrics
+    "hotline.tasks.wiring.FollowUpBatchMiddleware",  # with a broker: one follow-up message per request
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import pickle
 import secrets
 import string
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -131,12 +133,54 @@ def _parse_prefix(raw_key: str) -> str | None:
     return prefix
 
 
+#: Per process: the last key built for each prefix, as (its database row, the pickled objects).
+_built: dict[str, tuple[tuple, bytes]] = {}
+_BUILT_MAX = 1000
+#: Per database vendor: the SQL of the key lookup, compiled once.
+_lookup_sql: dict[str, str] = {}
+_SENTINEL = "\x00prefix"
+
+
+def _lookup(prefix: str) -> QuerySet[ApiKey]:
+    return ApiKey.objects.select_related("user", "unit", "intake_user").filter(prefix=prefix)
+
+
+def _load(prefix: str) -> ApiKey | None:
+    """The key with this prefix, with its account, unit and intake account, as the database holds them now.
+
+    Every call reads the row (the four records' columns, one statement). When it equals the row this
+    process last built the objects from, fresh copies of those objects are returned without the ORM
+    building them again; any change (a revocation, a deactivated account, new scopes, a recorded use)
+    changes the row and the objects are loaded anew. This runs on every API call.
+    """
+    sql = _lookup_sql.get(connection.vendor)
+    if sql is None:
+        sql, params = _lookup(_SENTINEL).query.sql_with_params()
+        if tuple(params) != (_SENTINEL,):  # pragma: no cover - the query has one parameter, the prefix
+            raise RuntimeError(f"unexpected key lookup parameters: {params!r}")
+        _lookup_sql[connection.vendor] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    built = _built.get(prefix)
+    if built is not None and built[0] == row:
+        return pickle.loads(built[1])  # noqa: S301 - our own objects, pickled by this process
+    key = _lookup(prefix).first()
+    if key is not None:
+        if len(_built) >= _BUILT_MAX:
+            _built.clear()
+        _built[prefix] = (row, pickle.dumps(key))
+    return key
+
+
 def authenticate(raw_key: str) -> ApiKey | None:
     """The live key for this raw key, or None (unknown, malformed or revoked). Records the use."""
     prefix = _parse_prefix((raw_key or "").strip())
     if prefix is None:
         return None
-    key = ApiKey.objects.select_related("user", "unit", "intake_user").filter(prefix=prefix).first()
+    key = _load(prefix)
     if key is None or not hmac.compare_digest(key.hashed_key, hash_key(raw_key.strip())):
         return None
     if key.revoked_at is not None or not key.user.is_active:

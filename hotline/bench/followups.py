@@ -134,7 +134,7 @@ class FollowUpWorker:
                 return time.monotonic() - started
             time.sleep(0.5)
         raise TimeoutError(f"after {timeout:.0f} s {missing()} orders still lack their follow-up, "
-                           f"{queued()} steps queued")
+                           f"{queued()} messages queued")
 
     def stop(self) -> None:
         if self.process is None:

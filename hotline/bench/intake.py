@@ -230,10 +230,10 @@ def _wait_for_follow_ups(site: Any, worker_cpu_before: float, seconds: float) ->
     """Report the worker's share during the window, then wait until every order has its follow-up."""
     worker_cpu = site.worker.cpu_seconds() - worker_cpu_before
     print(f"follow-up worker (Celery, nice 10, one process per CPU): {worker_cpu:.1f} s of CPU during the window "
-          f"({worker_cpu / seconds:.2f} of a core); {site.queued_steps()} steps queued, "
+          f"({worker_cpu / seconds:.2f} of a core); {site.queued_messages()} follow-up messages queued, "
           f"{site.missing_follow_ups()} orders still without triage/recommendation at the end", flush=True)
     try:
-        drained = site.worker.wait_drained(site.missing_follow_ups, site.queued_steps)
+        drained = site.worker.wait_drained(site.missing_follow_ups, site.queued_messages)
     except (TimeoutError, RuntimeError) as exc:
         raise BenchError(f"the follow-up did not catch up: {exc}") from exc
     print(f"follow-up caught up {drained:.1f} s after the window: every order has its duplicate-index entry, "

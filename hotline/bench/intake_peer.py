@@ -313,7 +313,7 @@ def _catch_up(site: Any) -> float:
     if site.worker is None:
         return 0.0
     try:
-        seconds = site.worker.wait_drained(site.missing_follow_ups, site.queued_steps)
+        seconds = site.worker.wait_drained(site.missing_follow_ups, site.queued_messages)
     except (TimeoutError, RuntimeError) as exc:
         raise BenchError(f"the hotline's follow-up did not catch up: {exc}") from exc
     print(f"  hotline follow-up (worker) caught up in {seconds:.1f} s", flush=True)

@@ -100,8 +100,8 @@ class HotlineSite:
         self.setup_seconds["server"] = time.perf_counter() - started
         return self
 
-    def queued_steps(self) -> int:
-        """Committed steps waiting in Redis for the worker (0 when follow-ups run inline)."""
+    def queued_messages(self) -> int:
+        """Follow-up messages (each: the steps one request committed) waiting in Redis for the worker (0 inline)."""
         from django.conf import settings
 
         return self.redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) if self.redis else 0

@@ -4,7 +4,7 @@ Every task is acknowledged late (`CELERY_TASK_ACKS_LATE`): a worker that dies mi
 to be delivered again, which is harmless because each task is idempotent:
 
 - `sla_sweep`: the sweep's UPDATEs re-check their conditions; a second run changes nothing.
-- `after_step`: the receivers of a committed step; each is idempotent (it re-reads by id and skips work
+- `after_steps` (and `after_step`, one step): the receivers of committed steps; each is idempotent (it re-reads by id and skips work
   already done: one recommendation, one duplicate key, one rollup mark per order version, one
   `Notification` per (event, template), one webhook delivery per (subscription, event)).
 - `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
@@ -57,13 +57,22 @@ def sla_sweep(at: str | None = None) -> dict[str, int]:
     return result
 
 
-@shared_task(name="hotline.tasks.after_step", soft_time_limit=120, **RETRY)
-def after_step(ticket_id: int, event_id: int, action: str, from_status: str = "", to_status: str = "") -> None:
-    """Run the receivers of one committed step (triage, recommendation, rollups, messages, webhooks, …)."""
+@shared_task(name="hotline.tasks.after_steps", soft_time_limit=300, **RETRY)
+def after_steps(steps: list[dict[str, Any]]) -> int:
+    """Run the receivers of committed steps, in the order they committed; returns how many steps."""
     from hotline.tickets.signals import send_step
 
-    send_step({"ticket_id": ticket_id, "event_id": event_id, "action": action, "from_status": from_status,
-               "to_status": to_status})
+    for step in steps:
+        send_step({"ticket_id": step["ticket_id"], "event_id": step["event_id"], "action": step["action"],
+                   "from_status": step.get("from_status", ""), "to_status": step.get("to_status", "")})
+    return len(steps)
+
+
+@shared_task(name="hotline.tasks.after_step", soft_time_limit=120, **RETRY)
+def after_step(ticket_id: int, event_id: int, action: str, from_status: str = "", to_status: str = "") -> None:
+    """Run the receivers of one committed step (kept for messages queued by an earlier version)."""
+    after_steps([{"ticket_id": ticket_id, "event_id": event_id, "action": action, "from_status": from_status,
+                  "to_status": to_status}])
 
 
 @shared_task(name="hotline.tasks.purge_idempotency_records", soft_time_limit=600, **RETRY)

@@ -5,20 +5,30 @@ In the embedded profile (no Redis, tasks eager) nothing changes: every receiver 
 knowledge base, second visits) runs right after the step commits, in the process that made it.
 
 With a broker, `connect()` installs a deliverer (`hotline.tickets.signals.set_deliverer`) that only
-queues `after_step` with the step's ids; a worker runs the same receivers there. A request that
+queues the step's ids for a worker (`after_steps`), which runs the same receivers there. A request that
 registers an order then writes the order, its timeline and its deadlines, and answers; the rest
-follows within moments. If the broker cannot take the message, the receivers run inline instead,
-so a committed step is never left without its follow-up.
+follows within moments. Inside `steps_batched()` (every web request, see `FollowUpBatchMiddleware`)
+the steps committed by the block leave together, as one message, when it ends: registering an order
+and sending it to dispatch is one message, not two. If the broker cannot take the message, the
+receivers run inline instead, so a committed step is never left without its follow-up.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
 
 from hotline.celery import app
 from hotline.tickets.signals import StepPayload, send_step, set_deliverer
 
 logger = logging.getLogger(__name__)
+
+#: The steps committed so far inside the innermost `steps_batched()` block (None: outside any).
+_batch: ContextVar[list[StepPayload] | None] = ContextVar("hotline_step_batch", default=None)
 
 
 def asynchronous() -> bool:
@@ -26,16 +36,52 @@ def asynchronous() -> bool:
     return not app.conf.task_always_eager
 
 
-def enqueue_step(payload: StepPayload) -> None:
-    """A step committed: queue its follow-up for a worker (inline if the broker refuses; never raises)."""
-    from hotline.tasks.tasks import after_step
+def queue_steps(steps: list[StepPayload]) -> None:
+    """Queue the follow-up of committed steps as one message (inline if the broker refuses; never raises)."""
+    from hotline.tasks.tasks import after_steps
 
     try:
-        after_step.delay(**payload)
+        after_steps.delay(steps)
     except Exception:  # the broker is down: do the work here rather than lose it
-        logger.exception("could not queue the follow-up of ticket %s event %s; running it inline",
-                         payload.get("ticket_id"), payload.get("event_id"))
-        send_step(payload)
+        logger.exception("could not queue the follow-up of %d step(s) (first: ticket %s event %s); running inline",
+                         len(steps), steps[0].get("ticket_id"), steps[0].get("event_id"))
+        for payload in steps:
+            send_step(payload)
+
+
+def enqueue_step(payload: StepPayload) -> None:
+    """A step committed: add it to the open batch, or queue it for a worker at once."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(payload)
+    else:
+        queue_steps([payload])
+
+
+@contextmanager
+def steps_batched() -> Iterator[None]:
+    """Queue the steps committed inside the block as one message when it ends (even if it raises)."""
+    token = _batch.set([])
+    try:
+        yield
+    finally:
+        steps = _batch.get() or []
+        _batch.reset(token)
+        if steps:
+            queue_steps(steps)
+
+
+class FollowUpBatchMiddleware:
+    """With a broker, the follow-ups of every step a request commits leave in one message with its response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not asynchronous():
+            return self.get_response(request)
+        with steps_batched():
+            return self.get_response(request)
 
 
 def connect(force: bool = False) -> bool:

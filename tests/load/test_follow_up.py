@@ -109,14 +109,14 @@ def test_the_worker_follows_up_again_after_postgresql_restarts() -> None:
 
         before = run_clients(site.server.port, feed("before"), clients=2, per_client=3, headers=headers, timeout=60)
         assert [o.status for o in before] == [201] * 6
-        site.worker.wait_drained(site.missing_follow_ups, site.queued_steps, timeout=120)
+        site.worker.wait_drained(site.missing_follow_ups, site.queued_messages, timeout=120)
 
         site.pg.restart(down_for=1.0)  # every kept connection (web and worker) is now dead
 
         after = run_clients(site.server.port, feed("after"), clients=2, per_client=3, headers=headers, timeout=60,
                             retry=lambda o: o.status == 0 or o.status >= 500, retry_pause=0.5, max_retries=20)
         assert sorted({o.request.key for o in after if o.status == 201}) == sorted(f"after-{n}" for n in range(6))
-        site.worker.wait_drained(site.missing_follow_ups, site.queued_steps, timeout=180)
+        site.worker.wait_drained(site.missing_follow_ups, site.queued_messages, timeout=180)
         assert len(site.numbers()) == 1 + 12  # the demo seed's order and the twelve created here
     finally:
         site.close()

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from hotline.accounts.choices import Role
+from hotline.accounts.models import User
 from hotline.api.keys import InvalidKeyRequest, authenticate, create_key, find_key, hash_key, revoke_key
 from hotline.api.models import ApiKey
 from hotline.tickets.tests.factories import HandlingUnitFactory
@@ -141,3 +142,32 @@ def test_a_centre_key_names_its_role(frozen_now, org, api_client) -> None:  # no
                                     {"version": ticket.version, "lead": org.street_a.code})
     assert response.status_code == 200, response.content
     assert response.json()["lead_unit"]["code"] == org.street_a.code
+
+
+@pytest.mark.django_db
+def test_authentication_sees_every_change_to_a_key_at_once() -> None:
+    """The process reuses the objects it built for a key only while the key's rows are unchanged."""
+    key, raw = create_key("变更即时生效", ["read"])
+    first, second = authenticate(raw), authenticate(raw)
+    assert first is not None and second is not None and first.pk == second.pk == key.pk
+    assert first is not second and first.user is not second.user  # fresh copies for each call
+    first.user.first_name = "改动不外泄"
+    assert authenticate(raw).user.first_name != "改动不外泄"
+
+    ApiKey.objects.filter(pk=key.pk).update(scopes=["read", "create"])
+    assert authenticate(raw).allows("create")
+    User.objects.filter(pk=key.user_id).update(is_active=False)  # the account, not the key row
+    assert authenticate(raw) is None
+    User.objects.filter(pk=key.user_id).update(is_active=True)
+    assert authenticate(raw) is not None
+    revoke_key(ApiKey.objects.get(pk=key.pk))
+    assert authenticate(raw) is None
+
+
+@pytest.mark.django_db
+def test_idempotency_sql_names_the_records_table() -> None:
+    from hotline.api import idempotency
+    from hotline.api.models import IdempotencyRecord
+
+    table = IdempotencyRecord._meta.db_table
+    assert all(f" {table} " in sql for sql in (idempotency._LOOKUP, idempotency._RESERVE, idempotency._FILL_IN))

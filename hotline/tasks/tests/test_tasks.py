@@ -48,8 +48,8 @@ def test_the_configuration_is_the_reliable_one() -> None:
     assert schedule["webhooks-deliver"]["task"] == tasks.deliver_due_webhooks.name
     nightly = schedule["retrain-classifier"]["schedule"]
     assert nightly.hour == {2} and nightly.minute == {30}
-    for task in (tasks.sla_sweep, tasks.after_step, tasks.notify_step, tasks.deliver_webhook, tasks.run_import,
-                 tasks.retrain_classifier):
+    for task in (tasks.sla_sweep, tasks.after_steps, tasks.after_step, tasks.notify_step, tasks.deliver_webhook,
+                 tasks.run_import, tasks.retrain_classifier):
         assert task.name in celery_app.tasks
         assert task.max_retries == 5 and task.autoretry_for == tasks.TRANSIENT
 
@@ -76,44 +76,97 @@ def test_notify_step_sends_each_milestone_once(frozen_now) -> None:  # noqa: ANN
     assert len(MemoryNotifier.sent) == 1 and MemoryNotifier.sent[0].to == "13800001234"
 
 
-def test_with_a_broker_every_step_is_queued_and_followed_up_by_after_step(
+def test_with_a_broker_every_step_is_queued_and_followed_up_by_after_steps(
         frozen_now, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
-    """The installed deliverer queues `after_step` (run inline here) once per committed step."""
+    """Outside a batch the installed deliverer queues `after_steps` (run inline here) once per committed step."""
     from hotline.tickets.signals import current_deliverer
 
-    queued: list[dict] = []
-    original = tasks.after_step.delay
+    queued: list[list[dict]] = []
+    original = tasks.after_steps.delay
     try:
         assert wiring.connect(force=True)
         assert current_deliverer() is wiring.enqueue_step
-        tasks.after_step.delay = lambda **payload: (queued.append(payload), original(**payload))[1]
+        tasks.after_steps.delay = lambda steps: (queued.append(steps), original(steps))[1]
         with django_capture_on_commit_callbacks(execute=True):
             ticket = make_ticket(Status.DISPATCHED, caller_phone="13800001234")
     finally:
-        tasks.after_step.delay = original
+        tasks.after_steps.delay = original
         wiring.disconnect()
-    assert [p["action"] for p in queued] == [Action.REGISTER, Action.SEND_TO_DISPATCH, Action.DISPATCH]
-    assert all(p["ticket_id"] == ticket.pk for p in queued)
+    assert [[p["action"] for p in steps] for steps in queued] == [[Action.REGISTER], [Action.SEND_TO_DISPATCH],
+                                                                  [Action.DISPATCH]]
+    assert all(steps[0]["ticket_id"] == ticket.pk for steps in queued)
     assert set(Notification.objects.filter(ticket=ticket).values_list("template", flat=True)) == \
         {"accepted", "dispatched"}
     assert current_deliverer() is None
 
 
+def test_a_batch_queues_its_committed_steps_as_one_message_when_it_ends(
+        frozen_now, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    """Inside `steps_batched()` (each web request) the steps leave together, in order, only when the block ends;
+    a step rolled back inside the block is not among them."""
+    from django.db import transaction
+
+    queued: list[list[dict]] = []
+    original = tasks.after_steps.delay
+    try:
+        wiring.connect(force=True)
+        tasks.after_steps.delay = lambda steps: (queued.append(steps), original(steps))[1]
+        with wiring.steps_batched():
+            with django_capture_on_commit_callbacks(execute=True):
+                ticket = make_ticket(Status.DISPATCHED, caller_phone="13800001234")
+                with pytest.raises(RuntimeError), transaction.atomic():
+                    make_ticket(Status.REGISTERED, caller_phone="13800005678")
+                    raise RuntimeError("rolled back with its step")
+            assert queued == []  # nothing leaves before the block ends
+    finally:
+        tasks.after_steps.delay = original
+        wiring.disconnect()
+    assert [[p["action"] for p in steps] for steps in queued] == [
+        [Action.REGISTER, Action.SEND_TO_DISPATCH, Action.DISPATCH]]
+    assert set(Notification.objects.filter(ticket=ticket).values_list("template", flat=True)) == \
+        {"accepted", "dispatched"}
+
+
+@pytest.mark.django_db(transaction=True)  # the steps commit for real, inside the request
+def test_an_api_request_queues_one_message_for_all_its_steps(frozen_now) -> None:  # noqa: ANN001
+    """Creating an order that goes straight to dispatch is two steps and one message, queued with the response."""
+    from django.test import Client
+
+    from hotline.api.keys import create_key
+
+    _, raw = create_key("批量", ["create", "read"])
+    body = {"request_type": "help", "caller_phone": "13800001234", "description": "楼道灯坏了一个月",
+            "decision": "dispatch"}
+    queued: list[list[dict]] = []
+    original, eager = tasks.after_steps.delay, celery_app.conf.task_always_eager
+    try:
+        wiring.connect(force=True)
+        celery_app.conf.task_always_eager = False  # as with a broker (nothing reaches one: delay is replaced)
+        tasks.after_steps.delay = lambda steps: queued.append(steps)
+        response = Client().post("/api/v1/orders", body, content_type="application/json",
+                                 headers={"Authorization": f"Bearer {raw}"})
+    finally:
+        tasks.after_steps.delay, celery_app.conf.task_always_eager = original, eager
+        wiring.disconnect()
+    assert response.status_code == 201, response.content
+    assert [[p["action"] for p in steps] for steps in queued] == [[Action.REGISTER, Action.SEND_TO_DISPATCH]]
+
+
 def test_a_broker_that_refuses_the_message_leaves_the_follow_up_to_the_request(
         frozen_now, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
     """Redis down: the step has committed, so its receivers run inline rather than being lost."""
-    original = tasks.after_step.delay
+    original = tasks.after_steps.delay
 
-    def refuse(**payload: object) -> None:
+    def refuse(steps: object) -> None:
         raise ConnectionError("broker down")
 
     try:
         wiring.connect(force=True)
-        tasks.after_step.delay = refuse
+        tasks.after_steps.delay = refuse
         with django_capture_on_commit_callbacks(execute=True):
             ticket = make_ticket(Status.REGISTERED, caller_phone="13800001234")
     finally:
-        tasks.after_step.delay = original
+        tasks.after_steps.delay = original
         wiring.disconnect()
     assert Notification.objects.filter(ticket=ticket, template="accepted").exists()
 

@@ -50,7 +50,7 @@ def test_the_worker_delivers_a_webhook_by_id(worker: Worker) -> None:
 
 
 def test_a_committed_step_has_its_message_sent_by_the_worker(worker: Worker) -> None:
-    """With a broker the request only queues `after_step`; the worker writes and sends the message."""
+    """With a broker the request only queues `after_steps`; the worker writes and sends the message."""
     assert wiring.connect()  # tasks are not eager in this test
     try:
         ticket = make_ticket(Status.REGISTERED, at=NOW, caller_phone="13800001234")
