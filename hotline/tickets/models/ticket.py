@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
+    def reserve_id(self) -> int | None:
+        """The id the next order will have, taken from the database's sequence; None where there is none (SQLite).
+
+        With it, the order number (which contains the id) is written with the row: one statement instead of two.
+        """
+        connection = connections[self.db]
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [self.model._meta.db_table])
+            return int(cursor.fetchone()[0])
+
     def visible_to(self, user: User) -> TicketQuerySet:
         """Where every list, detail, API and export starts: what this person may see.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, fields
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -69,6 +70,11 @@ def _check_draft(draft: TicketDraft) -> None:
         raise RuleViolation(f"社区「{draft.community}」不属于「{draft.street}」")
 
 
+def _number(at: datetime, pk: int) -> str:
+    """The order number (工单编号): the local registration date and the id, e.g. 202611230000042."""
+    return f"{timezone.localtime(at):%Y%m%d}{pk:07d}"
+
+
 @transaction.atomic
 def register(draft: TicketDraft, *, actor: User | None, note: str = "", data: dict | None = None) -> Ticket:
     """Record a new request (受理登记): it gets its number, its query code and its first timeline event.
@@ -84,9 +90,13 @@ def register(draft: TicketDraft, *, actor: User | None, note: str = "", data: di
         query_code=f"{secrets.randbelow(10**6):06d}",
     )
     ticket.title = ticket.title.strip() or " ".join(draft.description.split())[:40]
-    ticket.save()
-    ticket.number = f"{timezone.localtime(at):%Y%m%d}{ticket.pk:07d}"
-    ticket.save(update_fields=["number"])
+    if (reserved := Ticket.objects.reserve_id()) is not None:  # PostgreSQL: number and row in one INSERT
+        ticket.pk, ticket.number = reserved, _number(at, reserved)
+        ticket.save(force_insert=True)
+    else:
+        ticket.save()
+        ticket.number = _number(at, ticket.pk)
+        ticket.save(update_fields=["number"])
     event = TimelineEvent.objects.create(
         ticket=ticket, seq=1, at=at, actor=actor, actor_label=actor_label(actor), action=Action.REGISTER,
         from_status="", to_status=Status.REGISTERED, note=f"渠道：{ticket.get_channel_display()}"

@@ -80,6 +80,20 @@ def test_make_ticket_at_freezes_every_step(db: None) -> None:
     assert lead_of(t).reply_due == bj(3, 14, 16)  # 5 working days from Friday 16:00
 
 
+def test_the_order_number_is_the_local_date_and_the_id(db: None) -> None:
+    """On PostgreSQL the id is reserved first and the number written with the row; elsewhere it follows."""
+    from django.db import connection
+
+    first, second = make_ticket(Status.REGISTERED, at=bj(3, 7, 23, 30)), make_ticket(Status.REGISTERED, at=bj(3, 8, 9))
+    assert first.number == f"20250307{first.pk:07d}"  # 23:30 in Beijing is still the 7th
+    assert second.number == f"20250308{second.pk:07d}" and second.pk > first.pk
+    assert Ticket.objects.get(pk=first.pk).number == first.number
+    reserved = Ticket.objects.reserve_id()
+    assert (reserved is None) == (connection.vendor != "postgresql")
+    if reserved is not None:
+        assert reserved > second.pk and make_ticket(Status.REGISTERED).pk > reserved
+
+
 # --- Dispatch, designation, returns -------------------------------------------------------------------------------
 
 
