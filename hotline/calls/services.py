@@ -38,14 +38,18 @@ def link_order(call: Call, ticket: Ticket) -> bool:
 def link_registered_order(*, ticket_id: int, event_id: int) -> None:
     """An order was registered: link it to the registering agent's call and claimed callback, if any."""
     event = TimelineEvent.objects.filter(pk=event_id).values("actor_id", "at").first()
-    ticket = Ticket.objects.filter(pk=ticket_id).first()
-    if event is None or ticket is None or event["actor_id"] is None:
+    if event is None or event["actor_id"] is None:
         return
     call = call_during(event["actor_id"], event["at"])
-    if call is not None:
-        link_order(call, ticket)
     callback = (Callback.objects.filter(status=CallbackStatus.CLAIMED, claimed_by_id=event["actor_id"],
                                         claimed_at__lte=event["at"], ticket__isnull=True)
                 .order_by("-claimed_at").first())
+    if call is None and callback is None:
+        return  # most orders (web, app, API): nothing to link, and the order itself need not be read
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        return
+    if call is not None:
+        link_order(call, ticket)
     if callback is not None:
         callbacks.link_order(callback, ticket=ticket, actor=ticket.registered_by)

@@ -9,6 +9,7 @@ the signals arrive in, and a signal delivered twice changes nothing the second t
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -64,11 +65,33 @@ class Event:
     data: dict[str, Any]
 
 
+#: The last mapping built by `top_categories`, with the taxonomy stamp it was built at.
+_tops: dict[str, Any] = {"stamp": None, "tops": {}, "at": 0.0}
+#: How long a built mapping is trusted at most, even with an unchanged stamp.
+TOPS_TTL = 300.0
+
+
 def top_categories() -> dict[int, int]:
-    """Every category id mapped to its level-1 ancestor's id (the taxonomy is small: one query)."""
+    """Every category id mapped to its level-1 ancestor's id.
+
+    Read on every counted step, so the mapping is rebuilt only when the taxonomy's stamp changed (its size,
+    newest id and a sum over (id, parent) pairs, which moves when a category moves) or after TOPS_TTL
+    seconds: one aggregate query otherwise.
+    """
+    from django.db.models import Count, F, Max, Sum
+
     from hotline.taxonomy.models import Category
 
-    parents = dict(Category.objects.values_list("id", "parent_id"))
+    stamp = tuple(Category.objects.aggregate(n=Count("id"), top=Max("id"),
+                                             tree=Sum(F("id") * F("parent_id"))).values())
+    if _tops["stamp"] == stamp and time.monotonic() - _tops["at"] < TOPS_TTL:
+        return _tops["tops"]
+    tops = _build_tops(dict(Category.objects.order_by().values_list("id", "parent_id")))
+    _tops.update(stamp=stamp, tops=tops, at=time.monotonic())
+    return tops
+
+
+def _build_tops(parents: dict[int, int | None]) -> dict[int, int]:
     tops: dict[int, int] = {}
     for cid in parents:
         node, seen = cid, 0

@@ -89,7 +89,9 @@ def _events(ticket_ids: Sequence[int], *, upto: dict[int, int] | None = None) ->
     """The timeline events of these orders, in order (only seq ≤ `upto[ticket]`, if given)."""
     found: dict[int, list[Event]] = defaultdict(list)
     rows = TimelineEvent.objects.filter(ticket_id__in=list(ticket_ids)).order_by("ticket_id", "seq")
-    for tid, seq, at, action, before, after, unit, data in rows.values_list(*_EVENT_FIELDS).iterator(2000):
+    values = rows.values_list(*_EVENT_FIELDS)
+    # A rebuild streams (a server-side cursor on PostgreSQL); one order's few events are read at once.
+    for tid, seq, at, action, before, after, unit, data in (values.iterator(2000) if len(ticket_ids) > 1 else values):
         if upto is not None and seq > upto.get(tid, 0):
             continue
         found[tid].append(Event(seq, at, action, before, after, unit, data or {}))

@@ -50,9 +50,11 @@ def key_for(ticket: Ticket) -> dup.Key:
 def index(ticket: Ticket, key: dup.Key | None = None) -> DuplicateKey:
     """Write (or rewrite) the order's row of the duplicate index."""
     key = key or key_for(ticket)
-    row, _created = DuplicateKey.objects.update_or_create(ticket=ticket, defaults={
-        "phone": key.phone, "registered_at": ticket.registered_at, "category1": key.category1,
-        "place": key.place, "signature": key.signature})
+    row = DuplicateKey(ticket=ticket, phone=key.phone, registered_at=ticket.registered_at, category1=key.category1,
+                       place=key.place, signature=key.signature)
+    # One INSERT … ON CONFLICT DO UPDATE (update_or_create needs a savepoint, a locking read and a write).
+    DuplicateKey.objects.bulk_create([row], update_conflicts=True, unique_fields=["ticket"],
+                                     update_fields=["phone", "registered_at", "category1", "place", "signature"])
     return row
 
 

@@ -216,3 +216,17 @@ def test_a_failing_update_never_breaks_the_step(cast: Cast, frozen_now: Any, mon
     monkeypatch.undo()
     assert rollups.refresh_ticket(ticket.pk) is True  # caught up later
     assert _row()["dispatched"] == 1
+
+
+def test_the_level_one_mapping_follows_a_moved_or_new_category_at_once() -> None:
+    from hotline.dashboards.ledger import top_categories
+
+    left, right = CategoryFactory(), CategoryFactory()
+    leaf = CategoryFactory(parent=CategoryFactory(parent=left))
+    assert top_categories()[leaf.pk] == left.pk
+    assert top_categories() is top_categories()  # unchanged taxonomy: the built mapping is reused
+    middle = leaf.parent
+    type(middle).objects.filter(pk=middle.pk).update(parent=right)  # no signal, no save(): the stamp sees it
+    assert top_categories()[leaf.pk] == right.pk
+    newer = CategoryFactory(parent=right)
+    assert top_categories()[newer.pk] == right.pk
