@@ -9,7 +9,7 @@ queues the step's ids for a worker (`after_steps`), which runs the same receiver
 registers an order then writes the order, its timeline and its deadlines, and answers; the rest
 follows within moments. Inside `steps_batched()` (every web request, see `FollowUpBatchMiddleware`)
 the steps committed by the block leave together, as one message, when it ends: registering an order
-and sending it to dispatch is one message, not two. If the broker cannot take the message, the
+and sending it to dispatch is one message, not two (a bulk action sends one per BATCH_MAX steps). If the broker cannot take the message, the
 receivers run inline instead, so a committed step is never left without its follow-up.
 """
 
@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 #: The steps committed so far inside the innermost `steps_batched()` block (None: outside any).
 _batch: ContextVar[list[StepPayload] | None] = ContextVar("hotline_step_batch", default=None)
+#: At most this many steps per message: a request that takes many steps (a bulk action) sends several,
+#: and each task stays short (one order's follow-up takes tens of milliseconds).
+BATCH_MAX = 20
 
 
 def asynchronous() -> bool:
@@ -52,10 +55,13 @@ def queue_steps(steps: list[StepPayload]) -> None:
 def enqueue_step(payload: StepPayload) -> None:
     """A step committed: add it to the open batch, or queue it for a worker at once."""
     batch = _batch.get()
-    if batch is not None:
-        batch.append(payload)
-    else:
+    if batch is None:
         queue_steps([payload])
+        return
+    batch.append(payload)
+    if len(batch) >= BATCH_MAX:
+        queue_steps(batch[:])
+        batch.clear()
 
 
 @contextmanager

@@ -127,6 +127,19 @@ def test_a_batch_queues_its_committed_steps_as_one_message_when_it_ends(
         {"accepted", "dispatched"}
 
 
+def test_a_long_batch_leaves_in_messages_of_at_most_batch_max_steps(monkeypatch) -> None:  # noqa: ANN001
+    """A bulk action taking many steps in one request: several short messages, every step once, in order."""
+    monkeypatch.setattr(wiring, "BATCH_MAX", 3)
+    queued: list[list[dict]] = []
+    monkeypatch.setattr(wiring, "queue_steps", lambda steps: queued.append(steps))
+    with wiring.steps_batched():
+        for n in range(7):
+            wiring.enqueue_step({"ticket_id": n, "event_id": n, "action": "dispatch"})
+        assert [len(steps) for steps in queued] == [3, 3]
+    assert [len(steps) for steps in queued] == [3, 3, 1]
+    assert [p["event_id"] for steps in queued for p in steps] == list(range(7))
+
+
 @pytest.mark.django_db(transaction=True)  # the steps commit for real, inside the request
 def test_an_api_request_queues_one_message_for_all_its_steps(frozen_now) -> None:  # noqa: ANN001
     """Creating an order that goes straight to dispatch is two steps and one message, queued with the response."""
