@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.core import clock
+from hotline.core import clock, memo
 from hotline.core.privacy import phone_for
 from hotline.interop.choices import TRANSFER_CREATED, TRANSFER_UPDATE, Direction, MessageKind
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
@@ -88,7 +88,7 @@ def _update_back(reference: ExternalReference, event: TimelineEvent) -> PartnerM
 
 def on_event(event_id: int) -> list[PartnerMessage]:
     """Send whatever partners must hear about a committed step (idempotent per event)."""
-    if not Partner.objects.filter(is_active=True).exists():  # no partners configured: one query per step
+    if not memo.once("interop.any_partner", Partner.objects.filter(is_active=True).exists):  # none: one query
         return []
     event = TimelineEvent.objects.select_related("ticket__category", "unit").filter(pk=event_id).first()
     if event is None:

@@ -56,9 +56,10 @@ class DispatchSettings(models.Model):
 
     @classmethod
     def current(cls) -> DispatchSettings:
-        """The one settings row (created with the defaults on first use)."""
-        found, _created = cls.objects.get_or_create(pk=1)
-        return found
+        """The one settings row (created with the defaults on first use); read once per follow-up task."""
+        from hotline.core import memo
+
+        return memo.once("routing.settings", lambda: cls.objects.get_or_create(pk=1)[0])
 
 
 class DispatchRecommendation(models.Model):

@@ -60,11 +60,13 @@ def sla_sweep(at: str | None = None) -> dict[str, int]:
 @shared_task(name="hotline.tasks.after_steps", soft_time_limit=300, **RETRY)
 def after_steps(steps: list[dict[str, Any]]) -> int:
     """Run the receivers of committed steps, in the order they committed; returns how many steps."""
+    from hotline.core import memo
     from hotline.tickets.signals import send_step
 
-    for step in steps:
-        send_step({"ticket_id": step["ticket_id"], "event_id": step["event_id"], "action": step["action"],
-                   "from_status": step.get("from_status", ""), "to_status": step.get("to_status", "")})
+    with memo.scope():  # the steps share their settings reads (hotline/core/memo.py)
+        for step in steps:
+            send_step({"ticket_id": step["ticket_id"], "event_id": step["event_id"], "action": step["action"],
+                       "from_status": step.get("from_status", ""), "to_status": step.get("to_status", "")})
     return len(steps)
 
 

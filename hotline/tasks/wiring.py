@@ -44,12 +44,22 @@ def queue_steps(steps: list[StepPayload]) -> None:
     from hotline.tasks.tasks import after_steps
 
     try:
-        after_steps.delay(steps)
+        # A short description for the worker's log; Celery's own (a safe repr of every payload) costs
+        # as much as the rest of the publishing.
+        after_steps.apply_async(args=[steps], argsrepr=describe(steps), kwargsrepr="{}")
     except Exception:  # the broker is down: do the work here rather than lose it
         logger.exception("could not queue the follow-up of %d step(s) (first: ticket %s event %s); running inline",
                          len(steps), steps[0].get("ticket_id"), steps[0].get("event_id"))
         for payload in steps:
             send_step(payload)
+
+
+def describe(steps: list[StepPayload]) -> str:
+    """How a follow-up message is named in the worker's log, e.g. `[2 steps: ticket 42 register, send_to_dispatch]`."""
+    tickets = [str(pk) for pk in sorted({int(step["ticket_id"]) for step in steps})]
+    actions = list(dict.fromkeys(str(step.get("action")) for step in steps))
+    return (f"[{len(steps)} step{'s' if len(steps) > 1 else ''}: ticket{'s' if len(tickets) > 1 else ''} "
+            f"{', '.join(tickets[:5])}{' …' if len(tickets) > 5 else ''} {', '.join(actions[:5])}]")
 
 
 def enqueue_step(payload: StepPayload) -> None:

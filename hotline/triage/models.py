@@ -178,9 +178,10 @@ class TriageSettings(models.Model):
 
     @classmethod
     def current(cls) -> TriageSettings:
-        """The one settings row (created with the defaults on first use)."""
-        found, _created = cls.objects.get_or_create(pk=1)
-        return found
+        """The one settings row (created with the defaults on first use); read once per follow-up task."""
+        from hotline.core import memo
+
+        return memo.once("triage.settings", lambda: cls.objects.get_or_create(pk=1)[0])
 
     def as_rules(self):  # noqa: ANN201 - hotline.intelligence.duplicates.Settings
         from hotline.intelligence.duplicates import Settings

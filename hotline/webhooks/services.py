@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from hotline.core import clock
+from hotline.core import clock, memo
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.webhooks import events
 from hotline.webhooks.choices import DeliveryStatus, SubscriptionKind, event_type_for
@@ -35,8 +35,9 @@ def _may_see(subscription: Subscription, ticket: Ticket) -> bool:
 
 def enqueue_event(event_id: int) -> list[Delivery]:
     """Queue a committed lifecycle event for every active webhook that wants it (idempotent)."""
-    active = list(Subscription.objects.filter(is_active=True, kind=SubscriptionKind.WEBHOOK).select_related("owner"))
-    if not active:  # the usual case without integrations: one query per step
+    active = memo.once("webhooks.active", lambda: list(
+        Subscription.objects.filter(is_active=True, kind=SubscriptionKind.WEBHOOK).select_related("owner")))
+    if not active:  # the usual case without integrations: one query per step (per follow-up task in a worker)
         return []
     event = TimelineEvent.objects.select_related("ticket__category", "unit").filter(pk=event_id).first()
     if event is None:

@@ -82,15 +82,15 @@ def test_with_a_broker_every_step_is_queued_and_followed_up_by_after_steps(
     from hotline.tickets.signals import current_deliverer
 
     queued: list[list[dict]] = []
-    original = tasks.after_steps.delay
+    original = tasks.after_steps.apply_async
     try:
         assert wiring.connect(force=True)
         assert current_deliverer() is wiring.enqueue_step
-        tasks.after_steps.delay = lambda steps: (queued.append(steps), original(steps))[1]
+        tasks.after_steps.apply_async = lambda args, **kw: (queued.append(args[0]), original(args, **kw))[1]
         with django_capture_on_commit_callbacks(execute=True):
             ticket = make_ticket(Status.DISPATCHED, caller_phone="13800001234")
     finally:
-        tasks.after_steps.delay = original
+        tasks.after_steps.apply_async = original
         wiring.disconnect()
     assert [[p["action"] for p in steps] for steps in queued] == [[Action.REGISTER], [Action.SEND_TO_DISPATCH],
                                                                   [Action.DISPATCH]]
@@ -107,10 +107,10 @@ def test_a_batch_queues_its_committed_steps_as_one_message_when_it_ends(
     from django.db import transaction
 
     queued: list[list[dict]] = []
-    original = tasks.after_steps.delay
+    original = tasks.after_steps.apply_async
     try:
         wiring.connect(force=True)
-        tasks.after_steps.delay = lambda steps: (queued.append(steps), original(steps))[1]
+        tasks.after_steps.apply_async = lambda args, **kw: (queued.append(args[0]), original(args, **kw))[1]
         with wiring.steps_batched():
             with django_capture_on_commit_callbacks(execute=True):
                 ticket = make_ticket(Status.DISPATCHED, caller_phone="13800001234")
@@ -119,7 +119,7 @@ def test_a_batch_queues_its_committed_steps_as_one_message_when_it_ends(
                     raise RuntimeError("rolled back with its step")
             assert queued == []  # nothing leaves before the block ends
     finally:
-        tasks.after_steps.delay = original
+        tasks.after_steps.apply_async = original
         wiring.disconnect()
     assert [[p["action"] for p in steps] for steps in queued] == [
         [Action.REGISTER, Action.SEND_TO_DISPATCH, Action.DISPATCH]]
@@ -138,6 +138,9 @@ def test_a_long_batch_leaves_in_messages_of_at_most_batch_max_steps(monkeypatch)
         assert [len(steps) for steps in queued] == [3, 3]
     assert [len(steps) for steps in queued] == [3, 3, 1]
     assert [p["event_id"] for steps in queued for p in steps] == list(range(7))
+    assert wiring.describe(queued[0]) == "[3 steps: tickets 0, 1, 2 dispatch]"
+    assert wiring.describe([{"ticket_id": 42, "action": "register"}, {"ticket_id": 42, "action": "send_to_dispatch"}]) \
+        == "[2 steps: ticket 42 register, send_to_dispatch]"
 
 
 @pytest.mark.django_db(transaction=True)  # the steps commit for real, inside the request
@@ -151,15 +154,15 @@ def test_an_api_request_queues_one_message_for_all_its_steps(frozen_now) -> None
     body = {"request_type": "help", "caller_phone": "13800001234", "description": "楼道灯坏了一个月",
             "decision": "dispatch"}
     queued: list[list[dict]] = []
-    original, eager = tasks.after_steps.delay, celery_app.conf.task_always_eager
+    original, eager = tasks.after_steps.apply_async, celery_app.conf.task_always_eager
     try:
         wiring.connect(force=True)
         celery_app.conf.task_always_eager = False  # as with a broker (nothing reaches one: delay is replaced)
-        tasks.after_steps.delay = lambda steps: queued.append(steps)
+        tasks.after_steps.apply_async = lambda args, **kw: queued.append(args[0])
         response = Client().post("/api/v1/orders", body, content_type="application/json",
                                  headers={"Authorization": f"Bearer {raw}"})
     finally:
-        tasks.after_steps.delay, celery_app.conf.task_always_eager = original, eager
+        tasks.after_steps.apply_async, celery_app.conf.task_always_eager = original, eager
         wiring.disconnect()
     assert response.status_code == 201, response.content
     assert [[p["action"] for p in steps] for steps in queued] == [[Action.REGISTER, Action.SEND_TO_DISPATCH]]
@@ -168,18 +171,18 @@ def test_an_api_request_queues_one_message_for_all_its_steps(frozen_now) -> None
 def test_a_broker_that_refuses_the_message_leaves_the_follow_up_to_the_request(
         frozen_now, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
     """Redis down: the step has committed, so its receivers run inline rather than being lost."""
-    original = tasks.after_steps.delay
+    original = tasks.after_steps.apply_async
 
-    def refuse(steps: object) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
         raise ConnectionError("broker down")
 
     try:
         wiring.connect(force=True)
-        tasks.after_steps.delay = refuse
+        tasks.after_steps.apply_async = refuse
         with django_capture_on_commit_callbacks(execute=True):
             ticket = make_ticket(Status.REGISTERED, caller_phone="13800001234")
     finally:
-        tasks.after_steps.delay = original
+        tasks.after_steps.apply_async = original
         wiring.disconnect()
     assert Notification.objects.filter(ticket=ticket, template="accepted").exists()
 
