@@ -249,6 +249,7 @@ CELERY_BEAT_SCHEDULE = {
                          "options": {"expires": 14}},
     "retrain-classifier": {"task": "hotline.tasks.retrain_classifier", "schedule": crontab(*_RETRAIN_AT),
                            "options": {"expires": 3 * 3600}},
+    "follow-up-repair": {"task": "hotline.tasks.repair_follow_ups", "schedule": 300.0, "options": {"expires": 290}},
     "idempotency-purge": {"task": "hotline.tasks.purge_idempotency_records", "schedule": crontab(0, 4),
                           "options": {"expires": 3600}},
 }

@@ -7,6 +7,8 @@ to be delivered again, which is harmless because each task is idempotent:
 - `after_steps` (and `after_step`, one step): the receivers of committed steps; each is idempotent (it re-reads by id and skips work
   already done: one recommendation, one duplicate key, one rollup mark per order version, one
   `Notification` per (event, template), one webhook delivery per (subscription, event)).
+- `repair_follow_ups`: finds orders lacking their registration follow-up and delivers their steps again
+  to the same idempotent receivers.
 - `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
 - `deliver_webhook` / `deliver_due_webhooks`: a delivery is claimed with a conditional UPDATE (a lease)
   before it is sent; a delivered one is never sent again.
@@ -68,6 +70,19 @@ def after_steps(steps: list[dict[str, Any]]) -> int:
             send_step({"ticket_id": step["ticket_id"], "event_id": step["event_id"], "action": step["action"],
                        "from_status": step.get("from_status", ""), "to_status": step.get("to_status", "")})
     return len(steps)
+
+
+@shared_task(name="hotline.tasks.repair_follow_ups", soft_time_limit=240, **RETRY)
+def repair_follow_ups() -> int:
+    """Follow up orders whose follow-up never ran (a web process died before queueing it); returns how many."""
+    from hotline.core import clock
+    from hotline.tasks.repair import follow_up_again, orders_missing_follow_up
+
+    missed = orders_missing_follow_up(clock.now())
+    if missed:
+        logger.warning("following up %d order(s) whose follow-up never ran: %s", len(missed), missed[:20])
+        follow_up_again(missed)
+    return len(missed)
 
 
 @shared_task(name="hotline.tasks.after_step", soft_time_limit=120, **RETRY)

@@ -49,7 +49,7 @@ def test_the_configuration_is_the_reliable_one() -> None:
     nightly = schedule["retrain-classifier"]["schedule"]
     assert nightly.hour == {2} and nightly.minute == {30}
     for task in (tasks.sla_sweep, tasks.after_steps, tasks.after_step, tasks.notify_step, tasks.deliver_webhook,
-                 tasks.run_import, tasks.retrain_classifier):
+                 tasks.run_import, tasks.retrain_classifier, tasks.repair_follow_ups):
         assert task.name in celery_app.tasks
         assert task.max_retries == 5 and task.autoretry_for == tasks.TRANSIENT
 
@@ -283,3 +283,35 @@ def test_retrain_installs_a_loadable_model_and_keeps_the_previous_one(tmp_path: 
 
 def test_notify_step_of_an_unknown_event_sends_nothing() -> None:
     assert tasks.notify_step.delay(10**9, 10**9, Action.REGISTER, "", Status.REGISTERED).get() == []
+
+
+def test_an_order_whose_follow_up_never_ran_is_followed_up_by_the_repair(
+        traveller, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    """The web process died between commit and queueing: ten minutes later the repair triages the order."""
+    from datetime import timedelta
+
+    from hotline.routing.models import DispatchRecommendation
+    from hotline.tasks import repair
+    from hotline.tickets.signals import set_deliverer
+    from hotline.triage.models import DuplicateKey, UrgencyAssessment
+
+    previous = set_deliverer(lambda payload: None)  # every follow-up is lost
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            lost = make_ticket(Status.PENDING_DISPATCH, caller_phone="13800001234")
+    finally:
+        set_deliverer(previous)
+    with django_capture_on_commit_callbacks(execute=True):
+        followed = make_ticket(Status.REGISTERED, caller_phone="13800005678")  # its follow-up ran
+    assert not DuplicateKey.objects.filter(ticket=lost).exists()
+    assert tasks.repair_follow_ups.delay().get() == 0  # too recent: it may still be in the queue
+
+    traveller.shift(repair.SETTLE + timedelta(minutes=1))
+    assert repair.orders_missing_follow_up(clock.now()) == [lost.pk]
+    assert tasks.repair_follow_ups.delay().get() == 1
+    assert DuplicateKey.objects.filter(ticket=lost).exists() and UrgencyAssessment.objects.filter(ticket=lost).exists()
+    assert DispatchRecommendation.objects.filter(ticket=lost).count() == 1
+    assert Notification.objects.filter(ticket=lost, template="accepted").count() == 1
+    assert Notification.objects.filter(ticket=followed, template="accepted").count() == 1
+    assert tasks.repair_follow_ups.delay().get() == 0  # done: nothing left, nothing sent twice
+    assert Notification.objects.filter(ticket=lost, template="accepted").count() == 1
