@@ -14,10 +14,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef
 
-from hotline.core import memo
 from hotline.routing.models import DispatchRecommendation
 from hotline.tickets.models import Ticket, TimelineEvent
-from hotline.tickets.signals import send_step
 from hotline.triage.models import DuplicateKey, UrgencyAssessment
 
 #: An order younger than this may still be waiting in the queue: left alone.
@@ -39,13 +37,13 @@ def orders_missing_follow_up(now: datetime, *, limit: int = LIMIT) -> list[int]:
 
 
 def follow_up_again(ticket_ids: list[int]) -> int:
-    """Deliver every step of these orders to the receivers again, in order; returns how many steps."""
-    events = (TimelineEvent.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "seq")
-              .values_list("ticket_id", "pk", "action", "from_status", "to_status"))
-    count = 0
-    for ticket_id, event_id, action, before, after in events:
-        with memo.scope():
-            send_step({"ticket_id": ticket_id, "event_id": event_id, "action": action, "from_status": before,
-                       "to_status": after})
-        count += 1
-    return count
+    """Deliver every step of these orders to the receivers again, order by order, as `after_steps` would."""
+    from hotline.tasks.tasks import after_steps
+
+    steps: dict[int, list[dict]] = {}
+    for ticket_id, event_id, action, before, after in (
+            TimelineEvent.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "seq")
+            .values_list("ticket_id", "pk", "action", "from_status", "to_status")):
+        steps.setdefault(ticket_id, []).append({"ticket_id": ticket_id, "event_id": event_id, "action": action,
+                                                "from_status": before, "to_status": after})
+    return sum(after_steps(order_steps) for order_steps in steps.values())  # here, in this task
