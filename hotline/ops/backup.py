@@ -249,9 +249,11 @@ def _pg_query(alias: str, dbname: str, sql: str, params: tuple = ()) -> list[tup
     import psycopg
 
     cfg = connections[alias].settings_dict
+    # server_side_binding is Django's, not a libpq connection option.
+    options = {k: v for k, v in (cfg.get("OPTIONS") or {}).items() if k != "server_side_binding"}
     with psycopg.connect(dbname=dbname, host=cfg.get("HOST") or None, port=cfg.get("PORT") or None,
                          user=cfg.get("USER") or None, password=cfg.get("PASSWORD") or None,
-                         **(cfg.get("OPTIONS") or {})) as conn:
+                         **options) as conn:
         return list(conn.execute(sql, params).fetchall())
 
 

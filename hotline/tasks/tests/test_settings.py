@@ -37,15 +37,32 @@ def test_postgres_url_with_credentials_port_and_options() -> None:
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == \
         ("city", "hot line", "p@ss:w", "db.internal", "5433")
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require"} | hotline_settings._binding_options(hotline_settings.DB_PREPARE_THRESHOLD)
     assert db["CONN_MAX_AGE"] == hotline_settings.DB_CONN_MAX_AGE and db["CONN_HEALTH_CHECKS"] is True
     assert db["TEST"]["NAME"] == os.environ.get("HOTLINE_TEST_DATABASE_NAME", "test_city")
 
 
 def test_postgres_over_a_unix_socket_with_peer_authentication() -> None:
-    db = hotline_settings.database_from_url("postgres:///hotline?host=/var/run/postgresql")
+    db = hotline_settings.database_from_url("postgres:///hotline?host=/var/run/postgresql&prepare_threshold=client")
     assert (db["NAME"], db["USER"], db["HOST"], db["PORT"], db["OPTIONS"]) == \
         ("hotline", "", "/var/run/postgresql", "", {})
+
+
+@pytest.mark.parametrize(("threshold", "options"), [
+    ("5", {"server_side_binding": True, "prepare_threshold": 5}),
+    ("0", {"server_side_binding": True, "prepare_threshold": 0}),
+    ("off", {"server_side_binding": True}),
+    ("client", {}),
+])
+def test_parameters_are_bound_on_the_server_and_statements_prepared_unless_told_otherwise(
+        threshold: str, options: dict) -> None:
+    db = hotline_settings.database_from_url(f"postgres://u@db/city?prepare_threshold={threshold}")
+    assert db["OPTIONS"] == options
+
+
+def test_a_prepare_threshold_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="HOTLINE_DB_PREPARE_THRESHOLD"):
+        hotline_settings.database_from_url("postgres://u@db/city?prepare_threshold=sometimes")
 
 
 def test_sqlite_urls_relative_and_absolute() -> None:

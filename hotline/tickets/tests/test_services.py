@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 
 from hotline.accounts.choices import Role
 from hotline.orgs.choices import UnitKind
@@ -92,6 +93,20 @@ def test_the_order_number_is_the_local_date_and_the_id(db: None) -> None:
     assert (reserved is None) == (connection.vendor != "postgresql")
     if reserved is not None:
         assert reserved > second.pk and make_ticket(Status.REGISTERED).pk > reserved
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_registering_orders_runs_as_prepared_statements_on_postgresql(frozen_now: datetime) -> None:
+    """The order INSERT is parsed and planned once per connection, not once per order (HOTLINE_DB_PREPARE_THRESHOLD)."""
+    threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold")
+    if threshold is None:
+        pytest.skip("prepared statements are switched off here")
+    for _ in range(threshold + 2):
+        make_ticket(Status.REGISTERED)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(sql.startswith('INSERT INTO "tickets_ticket"') for sql in prepared), prepared
 
 
 # --- Dispatch, designation, returns -------------------------------------------------------------------------------
