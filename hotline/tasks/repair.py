@@ -1,49 +1,52 @@
-"""Orders whose follow-up never ran, found and followed up (`hotline.tasks.repair_follow_ups`, every 5 minutes).
+"""Steps whose follow-up never ran, found and delivered again (`hotline.tasks.repair_follow_ups`, every 5 minutes).
 
-A committed step is queued for the worker when the request that made it answers. If the web process dies
-in between (kill -9, a lost host), the order is stored but nothing triaged it, recommended a unit or sent
-the acceptance SMS. Every order gets a duplicate-index entry, an urgency assessment and a dispatch
-recommendation at registration, so an order lacking one of them some minutes later was missed: its steps
-are delivered to the receivers again, in order. The receivers are idempotent (architecture habit 8), so a
-step whose follow-up did run in part is only completed.
+With a broker, a committed step is queued for the worker when the request that made it answers. If the web
+process dies in between (kill -9, a lost host), or the broker restarts with messages still in it, the step
+is stored but nothing triaged the order, recommended a unit, sent the SMS or called the partner's webhook.
+Every step whose receivers all ran leaves a `FollowUpReceipt` (`tickets.signals.send_step`), so a step
+without one some minutes after it committed was lost: it is delivered to the receivers again, each order's
+steps in their order. The receivers are idempotent (architecture habit 8), so a step whose follow-up ran
+in part is only completed. Steps of imported historical orders are never followed up (on purpose).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
-from hotline.routing.models import DispatchRecommendation
-from hotline.tickets.models import Ticket, TimelineEvent
-from hotline.triage.models import DuplicateKey, UrgencyAssessment
+from hotline.tickets.models import FollowUpReceipt, TimelineEvent
 
-#: An order younger than this may still be waiting in the queue: left alone.
+#: A step younger than this may still be waiting in the queue: left alone.
 SETTLE = timedelta(minutes=10)
-#: Orders older than this are not looked at (imports of old orders are not followed up on purpose).
+#: Steps older than this are not looked at.
 WINDOW = timedelta(days=2)
-#: At most this many orders per run; the next run takes the rest.
-LIMIT = 200
+#: At most this many steps per run; the next run takes the rest.
+LIMIT = 500
 
 
-def orders_missing_follow_up(now: datetime, *, limit: int = LIMIT) -> list[int]:
-    """Ids of orders registered between WINDOW and SETTLE ago that lack part of their registration follow-up."""
-    def has(model: type) -> Exists:
-        return Exists(model.objects.filter(ticket_id=OuterRef("pk")))
+def steps_missing_follow_up(now: datetime, *, limit: int = LIMIT) -> list[dict]:
+    """Steps committed between WINDOW and SETTLE ago without a receipt, oldest first (imports excepted)."""
+    missed = (TimelineEvent.objects.filter(at__gte=now - WINDOW, at__lt=now - SETTLE)
+              .exclude(data__has_key="imported")
+              .exclude(Exists(FollowUpReceipt.objects.filter(event_id=OuterRef("pk"))))
+              .order_by("at", "pk")
+              .values("ticket_id", "seq", "action", "from_status", "to_status", event_id=F("pk")))
+    return list(missed[:limit])
 
-    missed = (Ticket.objects.filter(registered_at__gte=now - WINDOW, registered_at__lt=now - SETTLE)
-              .exclude(has(DuplicateKey) & has(UrgencyAssessment) & has(DispatchRecommendation)))
-    return list(missed.order_by("registered_at", "pk").values_list("pk", flat=True)[:limit])
+
+def forget_old_receipts(now: datetime) -> int:
+    """Delete the receipts the repair can no longer need (their step is older than twice its window)."""
+    deleted, _ = FollowUpReceipt.objects.filter(done_at__lt=now - 2 * WINDOW).delete()
+    return deleted
 
 
-def follow_up_again(ticket_ids: list[int]) -> int:
-    """Deliver every step of these orders to the receivers again, order by order, as `after_steps` would."""
+def follow_up_again(steps: list[dict]) -> int:
+    """Deliver these steps to the receivers again, order by order and in each order's sequence, as the worker would."""
     from hotline.tasks.tasks import after_steps
 
-    steps: dict[int, list[dict]] = {}
-    for ticket_id, event_id, action, before, after in (
-            TimelineEvent.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "seq")
-            .values_list("ticket_id", "pk", "action", "from_status", "to_status")):
-        steps.setdefault(ticket_id, []).append({"ticket_id": ticket_id, "event_id": event_id, "action": action,
-                                                "from_status": before, "to_status": after})
-    return sum(after_steps(order_steps) for order_steps in steps.values())  # here, in this task
+    by_order: dict[int, list[dict]] = {}
+    for step in sorted(steps, key=lambda s: (s["ticket_id"], s["seq"])):
+        by_order.setdefault(step["ticket_id"], []).append(
+            {key: step[key] for key in ("ticket_id", "event_id", "action", "from_status", "to_status")})
+    return sum(after_steps(order_steps) for order_steps in by_order.values())  # here, in this task

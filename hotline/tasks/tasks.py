@@ -7,7 +7,7 @@ to be delivered again, which is harmless because each task is idempotent:
 - `after_steps` (and `after_step`, one step): the receivers of committed steps; each is idempotent (it re-reads by id and skips work
   already done: one recommendation, one duplicate key, one rollup mark per order version, one
   `Notification` per (event, template), one webhook delivery per (subscription, event)).
-- `repair_follow_ups`: finds orders lacking their registration follow-up and delivers their steps again
+- `repair_follow_ups`: finds steps whose follow-up left no receipt and delivers them again
   to the same idempotent receivers.
 - `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
 - `deliver_webhook` / `deliver_due_webhooks`: a delivery is claimed with a conditional UPDATE (a lease)
@@ -74,13 +74,16 @@ def after_steps(steps: list[dict[str, Any]]) -> int:
 
 @shared_task(name="hotline.tasks.repair_follow_ups", soft_time_limit=240, **RETRY)
 def repair_follow_ups() -> int:
-    """Follow up orders whose follow-up never ran (a web process died before queueing it); returns how many."""
+    """Deliver again the steps whose follow-up never ran (lost before or in the queue); returns how many."""
     from hotline.core import clock
-    from hotline.tasks.repair import follow_up_again, orders_missing_follow_up
+    from hotline.tasks.repair import follow_up_again, forget_old_receipts, steps_missing_follow_up
 
-    missed = orders_missing_follow_up(clock.now())
+    now = clock.now()
+    forget_old_receipts(now)
+    missed = steps_missing_follow_up(now)
     if missed:
-        logger.warning("following up %d order(s) whose follow-up never ran: %s", len(missed), missed[:20])
+        logger.warning("following up %d step(s) whose follow-up never ran, of order(s) %s", len(missed),
+                       sorted({step["ticket_id"] for step in missed})[:20])
         follow_up_again(missed)
     return len(missed)
 

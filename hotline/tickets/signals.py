@@ -29,10 +29,16 @@ _deliverer: Deliverer | None = None
 
 
 def send_step(payload: StepPayload) -> None:
-    """Run every receiver of `ticket_changed` for one committed step, here and now."""
-    from hotline.tickets.models import Ticket
+    """Run every receiver of `ticket_changed` for one committed step, here and now, then leave its receipt.
+
+    A receiver that raises leaves no receipt: the step is retried by its task, else found by the repair.
+    """
+    from hotline.core import clock
+    from hotline.tickets.models import FollowUpReceipt, Ticket
 
     ticket_changed.send(sender=Ticket, **payload)
+    FollowUpReceipt.objects.bulk_create([FollowUpReceipt(event_id=payload["event_id"], done_at=clock.now())],
+                                        ignore_conflicts=True)
 
 
 def step_committed(payload: StepPayload) -> None:

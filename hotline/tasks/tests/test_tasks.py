@@ -17,6 +17,7 @@ from hotline.notifications.backends import MemoryNotifier
 from hotline.notifications.models import Notification
 from hotline.sla.choices import Light
 from hotline.tasks import tasks, wiring
+from hotline.tickets import services
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import make_ticket
@@ -292,6 +293,7 @@ def test_an_order_whose_follow_up_never_ran_is_followed_up_by_the_repair(
 
     from hotline.routing.models import DispatchRecommendation
     from hotline.tasks import repair
+    from hotline.tickets.models import FollowUpReceipt
     from hotline.tickets.signals import set_deliverer
     from hotline.triage.models import DuplicateKey, UrgencyAssessment
 
@@ -304,14 +306,84 @@ def test_an_order_whose_follow_up_never_ran_is_followed_up_by_the_repair(
     with django_capture_on_commit_callbacks(execute=True):
         followed = make_ticket(Status.REGISTERED, caller_phone="13800005678")  # its follow-up ran
     assert not DuplicateKey.objects.filter(ticket=lost).exists()
+    assert FollowUpReceipt.objects.filter(event_id__in=followed.timeline.values("pk")).count() == 1
     assert tasks.repair_follow_ups.delay().get() == 0  # too recent: it may still be in the queue
 
     traveller.shift(repair.SETTLE + timedelta(minutes=1))
-    assert repair.orders_missing_follow_up(clock.now()) == [lost.pk]
-    assert tasks.repair_follow_ups.delay().get() == 1
+    missed = repair.steps_missing_follow_up(clock.now())
+    assert [(m["ticket_id"], m["action"]) for m in missed] == [(lost.pk, Action.REGISTER),
+                                                               (lost.pk, Action.SEND_TO_DISPATCH)]
+    assert tasks.repair_follow_ups.delay().get() == 2
     assert DuplicateKey.objects.filter(ticket=lost).exists() and UrgencyAssessment.objects.filter(ticket=lost).exists()
     assert DispatchRecommendation.objects.filter(ticket=lost).count() == 1
     assert Notification.objects.filter(ticket=lost, template="accepted").count() == 1
     assert Notification.objects.filter(ticket=followed, template="accepted").count() == 1
     assert tasks.repair_follow_ups.delay().get() == 0  # done: nothing left, nothing sent twice
     assert Notification.objects.filter(ticket=lost, template="accepted").count() == 1
+
+    traveller.shift(2 * repair.WINDOW + timedelta(minutes=1))  # receipts no step can need any more go
+    assert FollowUpReceipt.objects.exists() and tasks.repair_follow_ups.delay().get() == 0
+    assert not FollowUpReceipt.objects.exists()
+
+
+def test_a_later_step_whose_follow_up_was_lost_is_delivered_again_alone(
+        traveller, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    """An order triaged long ago is dispatched; that step's message dies with the broker: its SMS still goes out."""
+    from datetime import timedelta
+
+    from hotline.tasks import repair
+    from hotline.tickets.signals import set_deliverer
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(Status.PENDING_DISPATCH, caller_phone="13800001234")
+    traveller.shift(timedelta(hours=1))
+    previous = set_deliverer(lambda payload: None)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.dispatch(ticket, actor=ticket.cast.dispatcher, lead=ticket.cast.lead)
+    finally:
+        set_deliverer(previous)
+    assert not Notification.objects.filter(ticket=ticket, template="dispatched").exists()
+
+    traveller.shift(repair.SETTLE + timedelta(minutes=1))
+    assert [m["action"] for m in repair.steps_missing_follow_up(clock.now())] == [Action.DISPATCH]
+    assert tasks.repair_follow_ups.delay().get() == 1
+    assert Notification.objects.filter(ticket=ticket, template="dispatched").count() == 1
+    assert Notification.objects.filter(ticket=ticket, template="accepted").count() == 1  # not sent again
+    assert tasks.repair_follow_ups.delay().get() == 0
+
+
+def test_imported_history_is_never_followed_up(traveller, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    """Orders imported from the old system carry their own past: no SMS, no webhook, however recent."""
+    from datetime import timedelta
+
+    from hotline.tasks import repair
+    from hotline.tickets.models import TimelineEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(Status.REGISTERED)
+    TimelineEvent.objects.create(ticket=ticket, seq=ticket.version + 1, at=clock.now(), actor_label="导入",
+                                 action=Action.SEND_TO_DISPATCH, from_status=Status.REGISTERED,
+                                 to_status=Status.PENDING_DISPATCH, data={"imported": "legacy.csv"})
+    traveller.shift(repair.SETTLE + timedelta(minutes=1))
+    assert repair.steps_missing_follow_up(clock.now()) == []
+
+
+def test_the_upgrade_counts_the_recent_steps_before_receipts_as_followed_up(frozen_now) -> None:  # noqa: ANN001
+    """Without it the first repair after the upgrade would deliver two days of steps again (harmless, but work)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from hotline.tickets.models import FollowUpReceipt
+
+    upgrade = importlib.import_module("hotline.tickets.migrations.0005_follow_up_receipts")
+    old = make_ticket(Status.REGISTERED, at=clock.now() - timedelta(days=5))  # on-commit follow-ups not run here
+    recent = make_ticket(Status.PENDING_DISPATCH)
+    assert not FollowUpReceipt.objects.exists()
+    upgrade.receipt_the_steps_before_receipts(apps, SimpleNamespace(connection=connection))
+    received = set(FollowUpReceipt.objects.values_list("event_id", flat=True))
+    assert received == set(recent.timeline.values_list("pk", flat=True)) and len(received) == 2
+    assert not received & set(old.timeline.values_list("pk", flat=True))

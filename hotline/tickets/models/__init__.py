@@ -11,12 +11,13 @@ from hotline.tickets.models.records import (
     UnreasonableClaim,
 )
 from hotline.tickets.models.ticket import Ticket, TicketQuerySet
-from hotline.tickets.models.timeline import TimelineEvent, TimelineIsAppendOnly
+from hotline.tickets.models.timeline import FollowUpReceipt, TimelineEvent, TimelineIsAppendOnly
 
 __all__ = [
     "Appeal",
     "Assignment",
     "Extension",
+    "FollowUpReceipt",
     "Reply",
     "ReturnRequest",
     "ReturnVisit",

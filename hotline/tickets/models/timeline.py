@@ -62,3 +62,23 @@ class TimelineEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # noqa: ANN201
         raise TimelineIsAppendOnly("timeline events cannot be deleted")
+
+
+class FollowUpReceipt(models.Model):
+    """A committed step whose follow-up ran to the end: every receiver of `ticket_changed` returned.
+
+    Written by `signals.send_step` wherever the step was delivered (inline or in a worker). A step
+    without one some minutes after it committed was lost on the way (a web process killed before
+    queueing it, a broker restarted with messages in it): `hotline.tasks.repair` delivers it again.
+    A plain id rather than a foreign key: the receipt never blocks or outlives anything.
+    """
+
+    event_id = models.BigIntegerField(primary_key=True)
+    done_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("后续处理回执")
+        verbose_name_plural = _("后续处理回执")
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} followed up {self.done_at:%Y-%m-%d %H:%M:%S}"
