@@ -203,6 +203,15 @@ else:
         }
     }
 
+#: A streaming replica of the primary (`postgres://…`): reports read from it (hotline/core/replica.py).
+REPLICA_DATABASE_URL = os.environ.get("HOTLINE_REPLICA_DATABASE_URL", "").strip()
+if REPLICA_DATABASE_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("HOTLINE_REPLICA_DATABASE_URL needs HOTLINE_DATABASE_URL (the primary) as well")
+    # In tests the replica is the primary's test database (Django's test mirror), never a database of its own.
+    DATABASES["replica"] = database_from_url(REPLICA_DATABASE_URL) | {"TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["hotline.core.replica.ReplicaRouter"]
+
 # --- Redis: cache and Celery broker ------------------------------------------------------------------
 #: The Redis server (`redis://127.0.0.1:6379/0`); unset in the embedded profile.
 REDIS_URL = os.environ.get("HOTLINE_REDIS_URL", "").strip()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hotline.core.replica import reporting_view
 from hotline.dashboards import selectors
 from hotline.dashboards.selectors import Scope
 
@@ -56,6 +57,7 @@ def parse_month(value: str | None) -> date:
 
 @login_required
 @require_GET
+@reporting_view
 def month_page(request: HttpRequest) -> HttpResponse:
     """The monthly dashboard: volume by channel and type, categories, districts, units, satisfaction, hot spots."""
     scope = _scope(request)
@@ -72,6 +74,7 @@ def month_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@reporting_view
 def month_data(request: HttpRequest) -> JsonResponse:
     """The monthly dashboard's figures as JSON (?month=YYYY-MM)."""
     scope = _scope(request)
@@ -84,6 +87,7 @@ def month_data(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
+@reporting_view
 def screen_page(request: HttpRequest) -> HttpResponse:
     """The full-screen big screen (大屏); it fetches its figures itself every `SCREEN_REFRESH_SECONDS`."""
     scope = _scope(request)
@@ -94,6 +98,7 @@ def screen_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@reporting_view
 def screen_data(request: HttpRequest) -> JsonResponse:
     """The big screen's figures as JSON."""
     scope = _scope(request)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.accounts.choices import Role
+from hotline.core.replica import reporting_view
 from hotline.kpis import engine
 from hotline.kpis.assessment import assess
 from hotline.kpis.bulletin import FORMATS
@@ -114,6 +115,7 @@ def _objects(dim: str, keys: list[Any]) -> dict[Any, Any]:
 
 @login_required
 @require_GET
+@reporting_view
 def dashboard(request: HttpRequest) -> HttpResponse:
     """考核指标: every indicator for the period and cut, each linked to its orders, optionally by a dimension.
 
@@ -155,6 +157,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@reporting_view
 def drill(request: HttpRequest) -> HttpResponse:
     """The orders behind one figure (its numerator or its population), as the person may see them."""
     own = _own_units(request)
@@ -179,6 +182,7 @@ def drill(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@reporting_view
 def assessment(request: HttpRequest) -> HttpResponse:
     """考核排名: the month's ranking of units within each tier, every figure linked to its orders."""
     _allow(request)
@@ -203,6 +207,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@reporting_view
 def bulletin(request: HttpRequest) -> HttpResponse:
     """月度通报: choose a month and a format; the same file `hotline report` writes is downloaded."""
     _allow(request)
