@@ -50,7 +50,7 @@ def reporting() -> Iterator[None]:
 
 
 def reporting_view(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A read-only report view: its reads go to the replica.
+    """A read-only report view (or any function making a report): its reads go to the replica.
 
     If the replica cannot be reached, the report is served from the primary instead, and the replica
     is left alone for `REST_SECONDS` (a report a little slower beats an error page).

@@ -52,7 +52,7 @@ def test_report_views_and_the_bulletin_read_from_the_replica() -> None:
                  dashboard_views.screen_data):
         assert getattr(view, "reads_from_replica", False), view.__name__
     source = Path(__file__).parents[2].joinpath("kpis/management/commands/report.py").read_text(encoding="utf-8")
-    assert "with reporting():" in source
+    assert "reporting_view(render)(period, fmt)" in source
 
 
 def test_reads_inside_reporting_go_to_the_replica_and_writes_to_the_primary(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hotline.core.replica import reporting
+from hotline.core.replica import reporting_view
 from hotline.kpis.bulletin import FORMATS, render
 from hotline.kpis.periods import PeriodError, last_full_month, parse_month
 
@@ -33,8 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"无法确定格式：请用 --format pdf 或 --format xlsx（输出文件「{output}」）")
         if not output.parent.exists():
             raise CommandError(f"输出目录不存在：{output.parent}")
-        with reporting():  # from the replica when there is one
-            content = render(period, fmt)
+        content = reporting_view(render)(period, fmt)  # from the replica when there is one
         output.write_bytes(content)
         self.stdout.write(self.style.SUCCESS(
             f"已生成 {period.label} 月度通报（{fmt}，{len(content):,} 字节）：{output}"))
