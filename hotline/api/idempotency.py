@@ -1,13 +1,16 @@
 """`Idempotency-Key` on creation: retries with the same key get the first response, and one order exists.
 
-The record is inserted first, in the same transaction as the order: a concurrent retry with the same
-key waits on the unique (principal, key) constraint and then replays the committed response. A failed
-call leaves no record (its transaction is rolled back), so it can be retried. A key reused with a
+The record is inserted first, in the same transaction as the order (`INSERT … ON CONFLICT DO NOTHING`):
+a concurrent retry with the same key waits on the unique (principal, key) constraint, inserts nothing
+once the first call has committed, and replays its response. A failed call leaves no record (its
+transaction is rolled back), so it can be retried. A key reused with a
 different body is refused (422 `idempotency_key_reused`). Records older than `IDEMPOTENCY_TTL` are
 forgotten when their key comes back, and purged nightly (`hotline.tasks.purge_idempotency_records`).
 
-The three statements of the request path (look up, reserve, fill in) are plain SQL on this one small
-table: they run on every creation, and the ORM spent three times the database's own time building them.
+The two statements of a first call (reserve, fill in) are plain SQL on this one small table: they run
+on every creation, and the ORM spent three times the database's own time building them. A repeated
+call costs the reservation that inserts nothing and one look-up. The call runs as one unit
+(`all_or_nothing`): the services inside it open no savepoints of their own.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
@@ -25,6 +28,7 @@ from hotline.api.constants import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_TTL
 from hotline.api.errors import ApiError
 from hotline.api.models import IdempotencyRecord
 from hotline.core import clock
+from hotline.core.transactions import all_or_nothing
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -54,7 +58,7 @@ def json_response(status: int, body: str, *, replayed: bool = False) -> HttpResp
 _LOOKUP = ("SELECT request_hash, status_code, response_body FROM api_idempotencyrecord "
            'WHERE principal = %s AND "key" = %s AND created_at >= %s')
 _RESERVE = ('INSERT INTO api_idempotencyrecord (principal, "key", method, path, request_hash, status_code, response_body, '
-            "created_at) VALUES (%s, %s, %s, %s, %s, 0, '', %s)")
+            "created_at) VALUES (%s, %s, %s, %s, %s, 0, '', %s) ON CONFLICT (principal, \"key\") DO NOTHING")
 _FILL_IN = ('UPDATE api_idempotencyrecord SET status_code = %s, response_body = %s '
             'WHERE principal = %s AND "key" = %s')
 
@@ -82,25 +86,25 @@ def run(principal: str, key: str, method: str, path: str, payload: Any,
     """Perform the request once per (principal, key); `perform` returns (status, JSON body)."""
     key = check_key(key)
     fingerprint = request_hash(method, path, payload)
-    if (replayed := _replay(principal, key, fingerprint)) is not None:
-        return replayed
     for _attempt in range(2):
-        try:
-            return _perform_once(principal, key, method, path, fingerprint, perform)
-        except IntegrityError:
-            if (replayed := _replay(principal, key, fingerprint)) is not None:
-                return replayed  # a concurrent call with the same key won: its response
-            if not forget_expired(principal, key):
-                raise
-            # The key was used before, longer ago than IDEMPOTENCY_TTL: forgotten, so perform it anew.
+        if (response := _perform_once(principal, key, method, path, fingerprint, perform)) is not None:
+            return response
+        if (replayed := _replay(principal, key, fingerprint)) is not None:
+            return replayed  # an earlier call with this key (or a concurrent one that won): its response
+        if not forget_expired(principal, key):
+            raise RuntimeError(f"idempotency key {key!r} is taken but has no record")  # pragma: no cover
+        # The key was used before, longer ago than IDEMPOTENCY_TTL: forgotten, so perform it anew.
     raise RuntimeError("unreachable")  # pragma: no cover
 
 
 def _perform_once(principal: str, key: str, method: str, path: str, fingerprint: str,
-                  perform: Callable[[], tuple[int, str]]) -> HttpResponse:
-    with transaction.atomic():
+                  perform: Callable[[], tuple[int, str]]) -> HttpResponse | None:
+    """Reserve the key and perform the call; None (nothing done) when the key is already taken."""
+    with all_or_nothing():
         with connection.cursor() as cursor:  # reserve the key first: a concurrent retry waits here
             cursor.execute(_RESERVE, [principal, key, method, path[:255], fingerprint, _at(clock.now())])
+            if cursor.rowcount == 0:
+                return None
         status, body = perform()
         with connection.cursor() as cursor:
             cursor.execute(_FILL_IN, [status, body, principal, key])

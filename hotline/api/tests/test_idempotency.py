@@ -122,3 +122,38 @@ def test_a_key_older_than_its_time_to_live_is_forgotten_and_purged(traveller, ap
     assert purge_idempotency_records.delay().get() == 1  # "other" expired; "old-key" was just used again
     assert purge_idempotency_records.delay().get() == 0
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["old-key"]
+
+
+@pytest.mark.django_db
+def test_a_creation_is_one_unit_without_a_savepoint_per_step(frozen_now, api_client, monkeypatch) -> None:  # noqa: ANN001
+    from hotline.tickets import services
+    from hotline.tickets.exceptions import RuleViolation
+    from hotline.workbench.intake import services as intake
+    from hotline.workbench.intake.choices import Decision
+
+    _, raw = create_key("一个整体", ["create"])
+    client = api_client(raw)
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert client.post("/orders", {**BODY, "decision": "dispatch"}, **{"Idempotency-Key": "u1"}).status_code == 201
+    # Reserve, register, decide, fill in: one savepoint, the unit's own (the test runs in a transaction).
+    assert sum(1 for s in seen if s.upper().startswith("SAVEPOINT")) == 1
+
+    @services._core.service
+    def refused_after_writing(ticket, *, actor, **_kw):  # noqa: ANN001, ANN003, ANN202
+        services.send_to_dispatch.__wrapped__(ticket, actor=actor)  # writes the step and its event …
+        raise RuleViolation("派单被拒")  # … then is refused
+
+    monkeypatch.setitem(intake._STEPS, Decision.DISPATCH, refused_after_writing)
+    before = Ticket.objects.count()
+    refused = client.post("/orders", {**BODY, "decision": "dispatch"}, **{"Idempotency-Key": "u2"})
+    assert refused.status_code == 400 and "派单被拒" in refused.content.decode()
+    assert Ticket.objects.count() == before  # the registration went with the refused decision
+    assert not IdempotencyRecord.objects.filter(key="u2").exists()
+    monkeypatch.undo()
+    assert client.post("/orders", {**BODY, "decision": "dispatch"}, **{"Idempotency-Key": "u2"}).status_code == 201

@@ -5,6 +5,7 @@ changes the order, and appends its timeline event in the same transaction. A ref
 `hotline.tickets.exceptions.DomainError` and changes nothing.
 """
 
+from hotline.core.transactions import all_or_nothing
 from hotline.tickets.services._core import held
 from hotline.tickets.services.dispatching import accept_return, dispatch, merge, reject_return, return_order
 from hotline.tickets.services.handling import (
@@ -31,6 +32,7 @@ from hotline.tickets.services.supervision import appeal, decide_appeal, decide_u
 __all__ = [
     "TicketDraft",
     "accept_return",
+    "all_or_nothing",
     "answer_directly",
     "appeal",
     "apply_unreasonable",

@@ -23,6 +23,7 @@ from django.db import transaction
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.core.transactions import in_whole_unit, step_transaction
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole
 from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
@@ -208,11 +209,24 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
                 stored={att: getattr(ticket, att) for _name, att in _TICKET_FIELDS})
 
 
+def atomic_step(fn):  # noqa: ANN001, ANN201
+    """Run `fn` in `step_transaction()` (what `@transaction.atomic` does, minus the savepoint in a whole unit)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with step_transaction():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def service(fn):  # noqa: ANN001, ANN201
     """Run a lifecycle service in its own transaction (a savepoint inside an outer one).
 
     On a refused step nothing is written and the caller's ticket instance is reloaded, so it still
-    shows the order exactly as stored.
+    shows the order exactly as stored. Inside `all_or_nothing` the whole unit is undone instead, and
+    the instance is left as it is (the unit's caller discards it).
     """
     import functools
 
@@ -221,10 +235,10 @@ def service(fn):  # noqa: ANN001, ANN201
     @functools.wraps(fn)
     def wrapper(ticket, *args, **kwargs):  # noqa: ANN001, ANN202
         try:
-            with transaction.atomic():
+            with step_transaction():
                 return fn(ticket, *args, **kwargs)
         except DomainError:
-            if getattr(ticket, "pk", None):
+            if getattr(ticket, "pk", None) and not in_whole_unit():
                 ticket.refresh_from_db()
             raise
 

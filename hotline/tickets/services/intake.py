@@ -8,7 +8,6 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 
 from hotline.accounts.models import User
@@ -19,7 +18,7 @@ from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Action, Channel, EmergencyService, NotAcceptedReason, Status
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket, TimelineEvent
-from hotline.tickets.services._core import actor_label, announce, begin, check_role, service
+from hotline.tickets.services._core import actor_label, announce, atomic_step, begin, check_role, service
 
 
 @dataclass
@@ -75,7 +74,7 @@ def _number(at: datetime, pk: int) -> str:
     return f"{timezone.localtime(at):%Y%m%d}{pk:07d}"
 
 
-@transaction.atomic
+@atomic_step
 def register(draft: TicketDraft, *, actor: User | None, note: str = "", data: dict | None = None) -> Ticket:
     """Record a new request (受理登记): it gets its number, its query code and its first timeline event.
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from hotline.accounts.models import User
 from hotline.attachments.services import attach
@@ -28,10 +27,11 @@ def take_call(draft: services.TicketDraft, *, actor: User, decision: str, upload
     """Register a call (受理登记) with its files and its first decision in one transaction.
 
     A refused step (DomainError) rolls everything back, including the files already written to storage.
+    The services run as one unit (`all_or_nothing`: no savepoint each).
     """
     written: list[str] = []
     try:
-        with transaction.atomic():
+        with services.all_or_nothing():
             ticket = services.register(draft, actor=actor)
             for upload in uploads:
                 attach(ticket, actor=actor, upload=upload)
