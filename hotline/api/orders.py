@@ -29,7 +29,7 @@ from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.tickets.choices import Channel, EmergencyService, NotAcceptedReason, Sex, Status
 from hotline.tickets.models import Ticket
 from hotline.workbench.intake.choices import Decision
-from hotline.workbench.intake.forms import IntakeForm
+from hotline.workbench.intake.forms import IntakeCheck
 from hotline.workbench.intake.services import take_call
 from hotline.workbench.queues.filtersets import SORTS, OrderFilterSet
 
@@ -185,7 +185,7 @@ class OrderIn(Schema):
     not_accept_note: str = Field("", max_length=2000)
 
 
-def _intake_form(payload: OrderIn) -> IntakeForm:
+def _intake_form(payload: OrderIn) -> IntakeCheck:
     data = payload.model_dump()
     phone = data.pop("caller_phone")
     form_data = {k: v for k, v in data.items() if not isinstance(v, bool) and v is not None}
@@ -194,7 +194,7 @@ def _intake_form(payload: OrderIn) -> IntakeForm:
     form_data["category"] = str(payload.category) if payload.category else ""
     for name in ("district", "street", "community"):
         form_data[name] = unit_pk(getattr(payload, name), name)
-    return IntakeForm(form_data)
+    return IntakeCheck(form_data)
 
 
 def _create(principal: Principal, payload: OrderIn) -> tuple[int, str]:

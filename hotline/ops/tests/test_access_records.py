@@ -122,3 +122,19 @@ def test_a_streamed_csv_export_records_every_full_number_it_sends(client) -> Non
     records = AccessRecord.objects.filter(kind=AccessKind.FULL_PHONE)
     assert set(records.values_list("subject", flat=True)) == {t.number for t in tickets}
     assert set(records.values_list("request_id", flat=True)) == {"export-000000001"}
+
+
+def test_the_records_are_written_as_the_orm_would_write_them() -> None:
+    from hotline.ops import access, context
+
+    ctx = context.RequestContext(request_id="r-9", ip="2001:db8::1", path="/api/v1/orders")
+    ctx.pending = [{"kind": AccessKind.FULL_PHONE, "subject_type": "ticket", "subject": f"20250304000000{i}",
+                    "user_id": 7, "username": "坐席七"} for i in range(3)]
+    assert access.flush(ctx) == 3 and ctx.pending == []
+    rows = list(AccessRecord.objects.order_by("subject").values("kind", "subject", "user_id", "username", "ip",
+                                                                 "request_id", "path", "at"))
+    assert [r["subject"] for r in rows] == [f"20250304000000{i}" for i in range(3)]
+    assert {(r["ip"], r["request_id"], r["path"], r["username"], r["user_id"]) for r in rows} == {
+        ("2001:db8::1", "r-9", "/api/v1/orders", "坐席七", 7)}
+    assert all(r["at"] is not None and r["at"].tzinfo is not None for r in rows)
+    assert access.flush(ctx) == 0  # nothing pending: no statement

@@ -373,3 +373,29 @@ def test_lookups_take_a_constant_number_of_queries(client_agent: Client, cast: A
         client_agent.get(reverse("intake-caller"), {"phone": PHONE})
     with django_assert_max_num_queries(8):
         client_agent.get(URL)
+
+
+@pytest.mark.django_db
+def test_the_api_form_shares_its_fields_and_validates_like_the_page(org: Any, categories: dict[str, Category]) -> None:
+    from hotline.workbench.intake.forms import IntakeCheck, IntakeForm
+
+    leaf = next(c for c in categories.values() if c.level == 3)
+    cases = [
+        post_data(),
+        post_data(category=str(leaf.pk), district=str(org.district.pk), street=str(org.street_a.pk)),
+        post_data(street=str(org.other_street.pk), district=str(org.district.pk)),  # street of another district
+        post_data(phone="138-abc"),  # not a number
+        post_data(decision=Decision.ANSWER, answer=""),  # a decision without its field
+        post_data(description="", request_type="nonsense"),
+    ]
+    for data in cases:
+        page, api = IntakeForm(data), IntakeCheck(data)
+        assert page.is_valid() == api.is_valid()
+        assert page.errors == api.errors
+        if api.is_valid():
+            assert page.draft() == api.draft() and page.decision_args() == api.decision_args()
+    first, second = IntakeCheck(post_data()), IntakeCheck(post_data(phone="x"))
+    assert first.fields["district"] is second.fields["district"]  # one copy per process
+    assert not second.is_valid() and first.is_valid()  # … and no error leaks from one to the other
+    assert IntakeForm(post_data()).fields["district"] is not IntakeForm(post_data()).fields["district"]
+    assert "hx-get" not in first.fields["phone"].widget.attrs  # the page's helpers are left to the page
