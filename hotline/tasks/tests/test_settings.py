@@ -34,7 +34,7 @@ def load(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_postgres_url_with_credentials_port_and_options() -> None:
     db = hotline_settings.database_from_url("postgresql://hot%20line:p%40ss%3Aw@db.internal:5433/city?sslmode=require")
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "hotline.core.postgres"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == \
         ("city", "hot line", "p@ss:w", "db.internal", "5433")
     assert db["OPTIONS"] == {"sslmode": "require"} | hotline_settings._binding_options(hotline_settings.DB_PREPARE_THRESHOLD)
@@ -96,7 +96,7 @@ def test_the_production_profile_with_everything_set() -> None:
     loaded = load(PRODUCTION)
     assert loaded.returncode == 0, loaded.stderr
     conf = json.loads(loaded.stdout)
-    assert conf["db"]["ENGINE"] == "django.db.backends.postgresql" and conf["db"]["PASSWORD"] == "s3cr@t"
+    assert conf["db"]["ENGINE"] == "hotline.core.postgres" and conf["db"]["PASSWORD"] == "s3cr@t"
     assert conf["broker"] == "redis://10.0.0.5:6379/0" and conf["eager"] is False
     assert conf["cache"]["BACKEND"].endswith("RedisCache") and conf["cache"]["LOCATION"] == "redis://10.0.0.5:6379/1"
     assert conf["hosts"] == ["12345.example.gov.cn"]

@@ -1,0 +1,1 @@
+"""The PostgreSQL database backend of the platform (Django's, with a cheaper health check)."""
