@@ -15,7 +15,6 @@ that configuration, so it needs both:
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import sys
@@ -28,9 +27,9 @@ from hotline.bench.intake_env import (
     LOOPBACK,
     ROOT,
     EnvironmentMissing,
-    children_of,
     free_port,
     stop_group,
+    tree_cpu_seconds,
     wait_for_port,
 )
 
@@ -112,16 +111,7 @@ class FollowUpWorker:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the worker and its pool processes."""
-        if self.process is None:
-            return 0.0
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        pids = [self.process.pid, *children_of(self.process.pid)]
-        for pid in pids + [c for p in pids for c in children_of(p)]:
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-        return total / ticks
+        return tree_cpu_seconds(self.process.pid) if self.process is not None else 0.0
 
     def wait_drained(self, missing: Callable[[], int], queued: Callable[[], int], *,
                      timeout: float = 900.0) -> float:

@@ -208,12 +208,15 @@ def run_intake(args: argparse.Namespace, site: Any = None) -> Measurement:
             warm.report("warm-up (not counted)")
         print(f"{load_average()} before the measured run", flush=True)
         cpu, worker_cpu = os.times(), site.worker.cpu_seconds() if site.worker else 0.0
+        servers = _server_cpu(site)
         result = measure(site.server.port, feed, clients=args.clients, duration=args.duration, headers=headers)
         cpu_after = os.times()
+        servers = {name: used - servers[name] for name, used in _server_cpu(site).items()}
         result.report(f"measured, {args.clients} clients")
         client_cpu = (cpu_after.user - cpu.user) + (cpu_after.system - cpu.system)
         print(f"{load_average()} after; the client threads used {client_cpu:.1f} s of CPU "
               f"({client_cpu / result.seconds:.2f} of a core) on the same machine", flush=True)
+        _report_cpu_per_order(result, {**servers, "clients": client_cpu})
         if site.worker is not None:
             _wait_for_follow_ups(site, worker_cpu, result.seconds)
         _check_database(site, before, warm.outcomes + result.outcomes if args.warmup > 0 else result.outcomes,
@@ -224,6 +227,26 @@ def run_intake(args: argparse.Namespace, site: Any = None) -> Measurement:
     finally:
         if own_site:
             site.close()
+
+
+def _server_cpu(site: Any) -> dict[str, float]:
+    """CPU seconds used so far by the web server and (when it is ours) the database server."""
+    used = {"web (gunicorn)": site.server.cpu_seconds()}
+    if site.pg is not None:
+        used["database (PostgreSQL)"] = site.pg.cpu_seconds()
+    return used
+
+
+def _report_cpu_per_order(result: Measurement, used: dict[str, float]) -> None:
+    """Where the machine's CPU went, per accepted order: what bounds the rate on this many cores."""
+    accepted = len(result.accepted)
+    if not accepted:
+        return
+    parts = ", ".join(f"{name} {seconds / accepted * 1000:.1f} ms" for name, seconds in used.items())
+    total = sum(used.values()) / accepted
+    cores = os.cpu_count() or 1
+    print(f"CPU per accepted order: {parts}; together {total * 1000:.1f} ms: {cores} CPU(s) could take at most "
+          f"{cores / total:.0f} orders/s at this cost, before the follow-up worker's share", flush=True)
 
 
 def _wait_for_follow_ups(site: Any, worker_cpu_before: float, seconds: float) -> None:

@@ -67,6 +67,22 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process, its descendants alive now, and the children it has reaped."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending, seen = 0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if current == pid else 0)
+            pending += children_of(current)
+    return total / ticks
+
+
 def stop_group(process: subprocess.Popen, *, grace: float = 10.0) -> None:
     """SIGTERM the process group of `process` (started with start_new_session), SIGKILL after `grace` s."""
     if process.poll() is None:
@@ -154,6 +170,12 @@ class ScratchPostgres:
         if self.started:
             self._run(self.bin / "pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop")
             self.started = False
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server: the postmaster, its backends and helpers (0 when stopped)."""
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            return tree_cpu_seconds(int((self.data / "postmaster.pid").read_text().split()[0]))
+        return 0.0
 
     def restart(self, down_for: float = 0.0) -> None:
         """Stop the server, stay down `down_for` seconds, start it again."""
@@ -270,6 +292,10 @@ class Server:
                 conn.request("GET", "/api/v1/units", headers={"Authorization": "Bearer hk_warmup_none"})
                 conn.getresponse().read()
                 conn.close()
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn: the master and its workers."""
+        return tree_cpu_seconds(self.process.pid) if self.process and self.process.poll() is None else 0.0
 
     def worker_pids(self) -> list[int]:
         """The pids of gunicorn's worker processes (children of the master)."""
