@@ -23,15 +23,18 @@ if TYPE_CHECKING:
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
+    def can_reserve_id(self) -> bool:
+        """Whether `reserve_id` can take an id before the row is written (PostgreSQL's sequence; not SQLite)."""
+        return connections[self.db].vendor == "postgresql"
+
     def reserve_id(self) -> int | None:
         """The id the next order will have, taken from the database's sequence; None where there is none (SQLite).
 
         With it, the order number (which contains the id) is written with the row: one statement instead of two.
         """
-        connection = connections[self.db]
-        if connection.vendor != "postgresql":
+        if not self.can_reserve_id():
             return None
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [self.model._meta.db_table])
             return int(cursor.fetchone()[0])
 

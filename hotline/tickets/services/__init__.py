@@ -6,7 +6,7 @@ changes the order, and appends its timeline event in the same transaction. A ref
 """
 
 from hotline.core.transactions import all_or_nothing
-from hotline.tickets.services._core import held
+from hotline.tickets.services._core import first_decision, held
 from hotline.tickets.services.dispatching import accept_return, dispatch, merge, reject_return, return_order
 from hotline.tickets.services.handling import (
     apply_unreasonable,
@@ -23,6 +23,7 @@ from hotline.tickets.services.intake import (
     answer_directly,
     not_accept,
     register,
+    register_unwritten,
     send_to_dispatch,
     transfer,
 )
@@ -42,11 +43,13 @@ __all__ = [
     "decide_unreasonable",
     "deny_extension",
     "dispatch",
+    "first_decision",
     "held",
     "merge",
     "not_accept",
     "record_return_visit",
     "register",
+    "register_unwritten",
     "reject_return",
     "reopen",
     "reply",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from hotline.accounts.models import User
@@ -74,12 +75,8 @@ def _number(at: datetime, pk: int) -> str:
     return f"{timezone.localtime(at):%Y%m%d}{pk:07d}"
 
 
-@atomic_step
-def register(draft: TicketDraft, *, actor: User | None, note: str = "", data: dict | None = None) -> Ticket:
-    """Record a new request (受理登记): it gets its number, its query code and its first timeline event.
-
-    `note` and `data` add to that event (e.g. the partner platform and its reference for a transfer in).
-    """
+def _new_order(draft: TicketDraft, actor: User | None, note: str, data: dict | None) -> tuple[Ticket, TimelineEvent]:
+    """The order and its registration event, checked and built, not written."""
     check_role(Action.REGISTER, actor)
     _check_draft(draft)
     at = clock.now()
@@ -89,20 +86,48 @@ def register(draft: TicketDraft, *, actor: User | None, note: str = "", data: di
         query_code=f"{secrets.randbelow(10**6):06d}",
     )
     ticket.title = ticket.title.strip() or " ".join(draft.description.split())[:40]
-    if (reserved := Ticket.objects.reserve_id()) is not None:  # PostgreSQL: number and row in one INSERT
-        ticket.pk, ticket.number = reserved, _number(at, reserved)
-        ticket.save(force_insert=True)
-    else:
-        ticket.save()
-        ticket.number = _number(at, ticket.pk)
-        ticket.save(update_fields=["number"])
-    event = TimelineEvent.objects.create(
+    event = TimelineEvent(
         ticket=ticket, seq=1, at=at, actor=actor, actor_label=actor_label(actor), action=Action.REGISTER,
         from_status="", to_status=Status.REGISTERED, note=f"渠道：{ticket.get_channel_display()}"
         + (f"；{note}" if note else ""), data=data or {}, is_public=True,
     )
+    return ticket, event
+
+
+@atomic_step
+def register(draft: TicketDraft, *, actor: User | None, note: str = "", data: dict | None = None) -> Ticket:
+    """Record a new request (受理登记): it gets its number, its query code and its first timeline event.
+
+    `note` and `data` add to that event (e.g. the partner platform and its reference for a transfer in).
+    """
+    ticket, event = _new_order(draft, actor, note, data)
+    if (reserved := Ticket.objects.reserve_id()) is not None:  # PostgreSQL: number and row in one INSERT
+        ticket.pk, ticket.number = reserved, _number(ticket.registered_at, reserved)
+        ticket.save(force_insert=True)
+    else:
+        ticket.save()
+        ticket.number = _number(ticket.registered_at, ticket.pk)
+        ticket.save(update_fields=["number"])
+    event.save(force_insert=True)
     announce(event)
     return ticket
+
+
+def register_unwritten(draft: TicketDraft, *, actor: User | None) -> tuple[Ticket, TimelineEvent] | None:
+    """Register an order whose first decision follows at once, in `first_decision(ticket, event)`.
+
+    The order gets its id and number now and is written by that decision, in its final state (see
+    `first_decision`). Only where the id can be taken before the row is written (PostgreSQL's
+    sequence); elsewhere None, and the caller uses `register`. Checks exactly what `register` checks.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("register_unwritten needs the transaction its first decision runs in")
+    if not Ticket.objects.can_reserve_id():
+        return None
+    ticket, event = _new_order(draft, actor, "", None)
+    ticket.pk = Ticket.objects.reserve_id()
+    ticket.number = _number(ticket.registered_at, ticket.pk)
+    return ticket, event
 
 
 @service

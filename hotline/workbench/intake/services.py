@@ -27,16 +27,25 @@ def take_call(draft: services.TicketDraft, *, actor: User, decision: str, upload
     """Register a call (受理登记) with its files and its first decision in one transaction.
 
     A refused step (DomainError) rolls everything back, including the files already written to storage.
-    The services run as one unit (`all_or_nothing`: no savepoint each).
+    The services run as one unit (`all_or_nothing`: no savepoint each). Where the order's id can be
+    taken first (PostgreSQL) and there are no files, the decision writes the order once, in its
+    decided state, with both timeline events (`first_decision`).
     """
     written: list[str] = []
+    step = _STEPS.get(Decision(decision))
     try:
         with services.all_or_nothing():
+            if step and not uploads and not actor.is_unit_staff and (
+                    new := services.register_unwritten(draft, actor=actor)):
+                ticket, registration = new
+                with services.first_decision(ticket, registration):  # the decision writes the order, decided
+                    step(ticket, actor=actor, **step_args)
+                return ticket
             ticket = services.register(draft, actor=actor)
             for upload in uploads:
                 attach(ticket, actor=actor, upload=upload)
                 written = list(ticket.attachments.values_list("file", flat=True))
-            if step := _STEPS.get(Decision(decision)):
+            if step:
                 with services.held(ticket):  # registered just now, in this transaction: no re-read needed
                     step(ticket, actor=actor, **step_args)
     except Exception:
