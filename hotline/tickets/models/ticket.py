@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from hotline.accounts.models import User
 
 
+#: The sequence of the orders' ids, per (database alias, database name).
+_ID_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def can_reserve_id(self) -> bool:
         """Whether `reserve_id` can take an id before the row is written (PostgreSQL's sequence; not SQLite)."""
@@ -34,8 +38,13 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         """
         if not self.can_reserve_id():
             return None
-        with connections[self.db].cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [self.model._meta.db_table])
+        connection = connections[self.db]
+        key = (self.db, connection.settings_dict["NAME"])
+        with connection.cursor() as cursor:
+            if (sequence := _ID_SEQUENCES.get(key)) is None:  # looked up once per process and database
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.model._meta.db_table])
+                sequence = _ID_SEQUENCES[key] = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s::regclass)", [sequence])
             return int(cursor.fetchone()[0])
 
     def visible_to(self, user: User) -> TicketQuerySet:
