@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from hotline.api.keys import create_key
 from hotline.api.models import IdempotencyRecord
@@ -133,16 +134,10 @@ def test_a_creation_is_one_unit_without_a_savepoint_per_step(frozen_now, api_cli
 
     _, raw = create_key("一个整体", ["create"])
     client = api_client(raw)
-    seen: list[str] = []
-
-    def record(execute, sql, params, many, context):  # noqa: ANN001, ANN202
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
+    with CaptureQueriesContext(connection) as captured:
         assert client.post("/orders", {**BODY, "decision": "dispatch"}, **{"Idempotency-Key": "u1"}).status_code == 201
     # Reserve, register, decide, fill in: one savepoint, the unit's own (the test runs in a transaction).
-    assert sum(1 for s in seen if s.upper().startswith("SAVEPOINT")) == 1
+    assert sum(1 for q in captured.captured_queries if q["sql"].upper().startswith("SAVEPOINT")) == 1
 
     @services._core.service
     def refused_after_writing(ticket, *, actor, **_kw):  # noqa: ANN001, ANN003, ANN202

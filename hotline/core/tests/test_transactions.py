@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from hotline.core.transactions import all_or_nothing, in_whole_unit, step_transaction
 
@@ -16,28 +14,16 @@ class Refused(Exception):
     pass
 
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(execute, sql, params, many, context):  # noqa: ANN001, ANN202
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield seen
-
-
-def savepoints(sql: list[str]) -> int:
-    return sum(1 for s in sql if s.lstrip().upper().startswith("SAVEPOINT"))
+def savepoints(captured: CaptureQueriesContext) -> int:
+    return sum(1 for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SAVEPOINT"))
 
 
 @pytest.mark.django_db
 def test_steps_inside_a_unit_open_no_savepoint() -> None:
-    with statements() as plain:  # what nested atomic blocks cost (the test itself runs in a transaction)
+    with CaptureQueriesContext(connection) as plain:  # what nested atomic blocks cost (the test itself runs in a transaction)
         with transaction.atomic(), transaction.atomic(), transaction.atomic():
             Group.objects.create(name="plain")
-    with statements() as unit:
+    with CaptureQueriesContext(connection) as unit:
         with all_or_nothing(), step_transaction(), step_transaction(), all_or_nothing():
             assert in_whole_unit()
             Group.objects.create(name="unit")

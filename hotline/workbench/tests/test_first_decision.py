@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 
 from hotline.tickets import services
 from hotline.tickets.choices import Status
@@ -34,18 +33,6 @@ def draft(org: Any) -> TicketDraft:
                        caller_phone="13900001111", caller_name="张先生", district=org.district, street=org.street_a)
 
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(execute, sql, params, many, context):  # noqa: ANN001, ANN202
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield seen
-
-
 def timeline(ticket: Ticket) -> list[tuple]:
     return list(TimelineEvent.objects.filter(ticket=ticket).order_by("seq").values_list(
         "seq", "action", "from_status", "to_status", "note", "data", "is_public", "actor_id", "actor_label"))
@@ -60,8 +47,9 @@ def timeline(ticket: Ticket) -> list[tuple]:
 def test_the_order_is_written_once_and_equals_the_two_step_path(org: Any, cast: Any, frozen_now: datetime,
                                                                  django_capture_on_commit_callbacks: Any,
                                                                  decision: str, args: dict, status: str) -> None:
-    with statements() as seen, django_capture_on_commit_callbacks() as callbacks:
+    with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks() as callbacks:
         once = take_call(draft(org), actor=cast.intake, decision=decision, **args)
+    seen = [q["sql"] for q in captured.captured_queries]
     ticket_writes = [s.split("(")[0].strip() for s in seen if '"tickets_ticket"' in s.split("(")[0]]
     assert ticket_writes == ['INSERT INTO "tickets_ticket"']  # no UPDATE after the INSERT
     assert sum(1 for s in seen if s.startswith('INSERT INTO "tickets_timelineevent"')) == 1  # both events at once
