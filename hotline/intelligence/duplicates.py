@@ -15,6 +15,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -122,9 +123,8 @@ class Settings:
     repeat_caller_alert_at: int = 3  # the caller's n-th order on one matter alerts the shift lead
 
 
-@dataclass(frozen=True)
-class Key:
-    """What the duplicate index keeps of one order."""
+class Key(NamedTuple):
+    """What the duplicate index keeps of one order (a tuple: hundreds are built from index rows per lookup)."""
 
     ticket_id: int
     phone: str
@@ -157,9 +157,12 @@ class Findings:
 
 def is_repeat(new: Key, old: Key, settings: Settings = Settings()) -> Match | None:
     """The earlier order is a repeat (重复件) of the new one: same caller and the same matter."""
+    return _repeat(new, old, similarity(new.signature, old.signature), settings)
+
+
+def _repeat(new: Key, old: Key, alike: float, settings: Settings) -> Match | None:
     if not new.phone or new.phone != old.phone or new.ticket_id == old.ticket_id:
         return None
-    alike = similarity(new.signature, old.signature)
     if alike >= settings.repeat_similarity:
         return Match(old.ticket_id, alike, f"同一来电人，诉求内容相似度 {alike:.0%}")
     same_matter = new.category1 is not None and new.category1 == old.category1 and new.place and new.place == old.place
@@ -170,27 +173,35 @@ def is_repeat(new: Key, old: Key, settings: Settings = Settings()) -> Match | No
 
 def find(new: Key, *, same_caller: Iterable[Key], same_place: Iterable[Key],
          settings: Settings = Settings()) -> Findings:
-    """Apply the rules to the candidates the index found (already limited to their time windows)."""
+    """Apply the rules to the candidates the index found (already limited to their time windows).
+
+    The signatures of all candidates are compared in one vectorised pass; only the alike ones are read further.
+    """
     found = Findings()
-    for old in same_caller:
-        match = is_repeat(new, old, settings)
+    callers_olds = list(same_caller)
+    for old, alike in zip(callers_olds, _alike(new, callers_olds), strict=True):
+        match = _repeat(new, old, float(alike), settings)
         if match is not None:
             found.repeats.append(match)
     found.repeats.sort(key=lambda m: -m.similarity)
     if new.place:
+        place_olds = [old for old in same_place if old.ticket_id != new.ticket_id and old.place == new.place]
         callers = {new.phone or f"#{new.ticket_id}"}
         members: list[Match] = []
-        for old in same_place:
-            if old.ticket_id == new.ticket_id or old.place != new.place:
-                continue
-            alike = similarity(new.signature, old.signature)
-            if alike >= settings.cluster_similarity:
-                members.append(Match(old.ticket_id, alike, f"同一地点，内容相似度 {alike:.0%}"))
-                callers.add(old.phone or f"#{old.ticket_id}")
+        alikes = _alike(new, place_olds)
+        for index in np.flatnonzero(alikes >= settings.cluster_similarity):
+            old, alike = place_olds[index], float(alikes[index])
+            members.append(Match(old.ticket_id, alike, f"同一地点，内容相似度 {alike:.0%}"))
+            callers.add(old.phone or f"#{old.ticket_id}")
         if len(callers) >= settings.cluster_min_callers:
             found.cluster = sorted(members, key=lambda m: -m.similarity)
             found.cluster_callers = len(callers)
     return found
+
+
+def _alike(new: Key, olds: Sequence[Key]) -> np.ndarray:
+    """The estimated similarity of the new order's text to each candidate's (vectorised)."""
+    return similarities(new.signature, [old.signature for old in olds])
 
 
 def chain_length(repeat_ids: Sequence[int], earlier_repeats: dict[int, set[int]]) -> int:

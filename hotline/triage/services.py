@@ -59,7 +59,7 @@ def index(ticket: Ticket, key: dup.Key | None = None) -> DuplicateKey:
 
 
 def _keys(rows: Any) -> list[dup.Key]:
-    return [dup.Key(ticket_id=t, phone=p, category1=c, place=pl, signature=bytes(s)) for t, p, c, pl, s in rows]
+    return [dup.Key(t, p, c, pl, bytes(s)) for t, p, c, pl, s in rows]
 
 
 def lookup(key: dup.Key, at: datetime, rules: dup.Settings | None = None) -> dup.Findings:

@@ -80,3 +80,25 @@ def test_chain_length_counts_each_order_once() -> None:
     assert chain_length([], {}) == 1
     assert chain_length([2], {2: {1}}) == 3
     assert chain_length([2, 1], {2: {1}, 1: set()}) == 3
+
+
+def test_finding_among_hundreds_of_candidates_agrees_with_the_rule_applied_one_by_one() -> None:
+    """`find` scores every candidate in one vectorised pass; the result is the pairwise rules' result."""
+    import random
+
+    rng = random.Random(7)
+    texts = [NOISE, NOISE_AGAIN, LAMP, NOISE + "已经一周", LAMP + "请尽快修", "小区门口垃圾堆放多日无人清运"]
+    phones = ["13800138000", "13900139000", "13700137000", "13600136000", "13500135000", "13400134000"]
+    olds = [key(pk, rng.choice(texts), rng.choice(phones), rng.choice([1, 2, None]), rng.choice(["c7", "c8"]))
+            for pk in range(2, 400)]
+    olds.append(Key(ticket_id=999, phone=phone_key(phones[0]), category1=1, place="c7", signature=b"short"))
+    new = key(1, NOISE, phones[0])
+    found = find(new, same_caller=[o for o in olds if o.phone == new.phone], same_place=olds)
+    rules = Settings()
+    expected_repeats = sorted(((m.similarity, m.ticket_id) for o in olds if o.phone == new.phone
+                               if (m := is_repeat(new, o, rules)) is not None), key=lambda p: -p[0])
+    assert [(m.similarity, m.ticket_id) for m in found.repeats] == expected_repeats and expected_repeats
+    expected_cluster = {o.ticket_id: similarity(new.signature, o.signature) for o in olds
+                        if o.place == new.place and similarity(new.signature, o.signature) >= rules.cluster_similarity}
+    assert {m.ticket_id: m.similarity for m in found.cluster} == expected_cluster and expected_cluster
+    assert 999 not in expected_cluster and found.cluster_callers >= rules.cluster_min_callers
