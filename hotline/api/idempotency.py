@@ -29,6 +29,7 @@ from hotline.api.errors import ApiError
 from hotline.api.models import IdempotencyRecord
 from hotline.core import clock
 from hotline.core.transactions import all_or_nothing
+from hotline.ops import access
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -106,6 +107,7 @@ def _perform_once(principal: str, key: str, method: str, path: str, fingerprint:
             if cursor.rowcount == 0:
                 return None
         status, body = perform()
+        access.flush_now()  # the views of full numbers the answer shows commit with it
         with connection.cursor() as cursor:
             cursor.execute(_FILL_IN, [status, body, principal, key])
     return json_response(status, body)

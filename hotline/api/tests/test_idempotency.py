@@ -152,3 +152,25 @@ def test_a_creation_is_one_unit_without_a_savepoint_per_step(frozen_now, api_cli
     assert not IdempotencyRecord.objects.filter(key="u2").exists()
     monkeypatch.undo()
     assert client.post("/orders", {**BODY, "decision": "dispatch"}, **{"Idempotency-Key": "u2"}).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_view_of_the_callers_number_commits_with_the_order_and_not_without_it(frozen_now, api_client,  # noqa: ANN001
+                                                                                  monkeypatch) -> None:
+    from hotline.api import idempotency
+    from hotline.ops.models import AccessKind, AccessRecord
+
+    _, raw = create_key("留痕", ["create"])
+    client = api_client(raw)
+    created = client.post("/orders", BODY, **{"Idempotency-Key": "seen-1"})
+    assert created.status_code == 201 and created.json()["caller_phone"] == BODY["caller_phone"]
+    record = AccessRecord.objects.get()
+    assert (record.kind, record.subject_type, record.subject) == (AccessKind.FULL_PHONE, "ticket",
+                                                                 created.json()["number"])
+    assert record.request_id == created["X-Request-ID"] and record.username.startswith("api-")
+
+    # The unit fails after the answer was rendered: no order, no key, and no record of a view nobody had.
+    monkeypatch.setattr(idempotency, "_FILL_IN", "UPDATE no_such_table SET x = %s, y = %s WHERE a = %s AND b = %s")
+    assert client.post("/orders", BODY, **{"Idempotency-Key": "seen-2"}).status_code == 500
+    assert Ticket.objects.count() == 1 and AccessRecord.objects.count() == 1
+    assert not IdempotencyRecord.objects.filter(key="seen-2").exists()
