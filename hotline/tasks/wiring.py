@@ -41,12 +41,15 @@ def asynchronous() -> bool:
 
 def queue_steps(steps: list[StepPayload]) -> None:
     """Queue the follow-up of committed steps as one message (inline if the broker refuses; never raises)."""
+    from hotline.tasks import publish
     from hotline.tasks.tasks import after_steps
 
     try:
         # A short description for the worker's log; Celery's own (a safe repr of every payload) costs
         # as much as the rest of the publishing.
-        after_steps.apply_async(args=[steps], argsrepr=describe(steps), kwargsrepr="{}")
+        argsrepr = describe(steps)
+        if not publish.publish(after_steps, [steps], argsrepr=argsrepr):  # the same message, cheaper (Redis)
+            after_steps.apply_async(args=[steps], argsrepr=argsrepr, kwargsrepr="{}")
     except Exception:  # the broker is down: do the work here rather than lose it
         logger.exception("could not queue the follow-up of %d step(s) (first: ticket %s event %s); running inline",
                          len(steps), steps[0].get("ticket_id"), steps[0].get("event_id"))
