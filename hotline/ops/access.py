@@ -7,8 +7,8 @@ commits a unit of work may write them earlier, with that unit (`flush_now`).
 Outside a request (a Celery task sending an order to a partner, a command) there is no person
 looking at a screen: only the log line is written.
 
-The INSERT is one statement built once per process from the model (the ORM spent ≈ 0.4 ms compiling
-it for each API creation, which echoes the caller's number and so records one view).
+The INSERT is one statement built once per process (`core.inserts`; the ORM spent ≈ 0.4 ms compiling it
+for each API creation, which echoes the caller's number and so records one view).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from hotline.core import clock
+from hotline.core.inserts import insert_rows
 from hotline.ops import context
 from hotline.ops.models import AccessKind, AccessRecord
 
@@ -84,7 +85,7 @@ def flush(ctx: context.RequestContext) -> int:
     rows = [AccessRecord(at=now, ip=ctx.ip or None, request_id=ctx.request_id, path=ctx.path[:300], **entry)
             for entry in entries]
     try:
-        _insert(rows)
+        insert_rows(AccessRecord, rows)
     except DatabaseError:
         log.exception("could not write %d access records", len(rows), extra={"audit": entries[:LOG_EACH_UP_TO]})
         return 0
@@ -96,29 +97,3 @@ def flush(ctx: context.RequestContext) -> int:
         log.info("sensitive views: %d", len(entries), extra={"audit": entries[:LOG_EACH_UP_TO],
                                                               "audit_count": len(entries)})
     return len(rows)
-
-
-def _insert_statement() -> tuple[str, list[Any]]:
-    """INSERT INTO the records' table (every column but the id), and the fields in column order."""
-    fields = [f for f in AccessRecord._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns, marks = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(AccessRecord._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - model names
-    return sql, fields
-
-
-_STATEMENT: tuple[str, list[Any]] | None = None
-
-
-def _insert(rows: list[AccessRecord]) -> None:
-    """Append the records in one statement (each value prepared for the database as the ORM would)."""
-    global _STATEMENT
-    if _STATEMENT is None:
-        _STATEMENT = _insert_statement()
-    sql, fields = _STATEMENT
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] for row in rows]
-    with connection.cursor() as cursor:
-        if len(params) == 1:
-            cursor.execute(sql, params[0])
-        else:
-            cursor.executemany(sql, params)

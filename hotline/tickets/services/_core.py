@@ -18,11 +18,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models.signals import post_save, pre_save
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.core.inserts import insert_rows
 from hotline.core.transactions import in_whole_unit, step_transaction
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole
@@ -150,11 +152,18 @@ class Step:
 
 
 def write_new_order(ticket: Ticket, events: list[TimelineEvent], assignments: Iterable[Assignment] = ()) -> None:
-    """Write an order registered in this transaction, in its current state, with its timeline events so far."""
-    ticket.save(force_insert=True)
+    """Write an order registered in this transaction, in its current state, with its timeline events so far.
+
+    Two INSERTs built once per process (`core.inserts`); the order's save signals are sent as `save()` would.
+    """
+    using = router.db_for_write(Ticket, instance=ticket)
+    pre_save.send(sender=Ticket, instance=ticket, raw=False, using=using, update_fields=None)
+    insert_rows(Ticket, [ticket], using=using)
+    post_save.send(sender=Ticket, instance=ticket, created=True, update_fields=None, raw=False, using=using)
     for a in assignments:
         a.save()
-    for event in TimelineEvent.objects.bulk_create(events):
+    insert_rows(TimelineEvent, events, using=using)
+    for event in events:
         announce(event)
 
 
