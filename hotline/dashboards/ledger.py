@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from hotline.core import memo
 from hotline.dashboards.models import ALL_UNITS, Kind
 from hotline.tickets.choices import FINISHED, WITH_UNIT, Action, AssignmentRole, Satisfaction, Status
 
@@ -82,8 +83,8 @@ def top_categories() -> dict[int, int]:
 
     from hotline.taxonomy.models import Category
 
-    stamp = tuple(Category.objects.aggregate(n=Count("id"), top=Max("id"),
-                                             tree=Sum(F("id") * F("parent_id"))).values())
+    stamp = memo.once("dashboards.taxonomy_stamp", lambda: tuple(Category.objects.aggregate(
+        n=Count("id"), top=Max("id"), tree=Sum(F("id") * F("parent_id"))).values()))
     if _tops["stamp"] == stamp and time.monotonic() - _tops["at"] < TOPS_TTL:
         return _tops["tops"]
     tops = _build_tops(dict(Category.objects.order_by().values_list("id", "parent_id")))

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Max
 
+from hotline.core import memo
 from hotline.orgs.models import HandlingUnit
 from hotline.routing.models import DispatchRule
 from hotline.taxonomy.models import Category
@@ -107,7 +108,7 @@ def _stamp() -> tuple:
 
 def catalogue() -> Catalogue:
     """The current snapshot of the catalogue (rebuilt when stale, changed or invalidated)."""
-    stamp = _stamp()
+    stamp = memo.once("routing.catalogue_stamp", _stamp)
     with _lock:
         current = _snapshot["catalogue"]
         if current is not None and _snapshot["stamp"] == stamp and time.monotonic() - _snapshot["at"] < CATALOGUE_TTL:

@@ -43,6 +43,9 @@ TRANSIENT = (OperationalError, InterfaceError)
 #: Retries: 5 attempts, waits of about 2, 4, 8, 16, 32 s (jittered), never more than 10 minutes.
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 600, "retry_jitter": True,
          "max_retries": 5}
+#: In a worker, the settings and "has it changed?" stamps one follow-up task read are reused by the next
+#: tasks of the same process for this many seconds (`memo.scope(keep_for=…)`); inline follow-ups keep nothing.
+SETTINGS_KEPT_FOR = 2.0
 #: The name of the retraining's lock (one retraining at a time across all workers).
 RETRAIN_LOCK = "hotline.tasks.retrain_classifier"
 
@@ -65,7 +68,9 @@ def after_steps(steps: list[dict[str, Any]]) -> int:
     from hotline.core import memo
     from hotline.tickets.signals import send_step
 
-    with memo.scope():  # the steps share their settings reads (hotline/core/memo.py)
+    request = after_steps.request
+    keep = 0.0 if request.is_eager or request.called_directly else SETTINGS_KEPT_FOR
+    with memo.scope(keep_for=keep):  # the steps share their settings reads (hotline/core/memo.py)
         for step in steps:
             send_step({"ticket_id": step["ticket_id"], "event_id": step["event_id"], "action": step["action"],
                        "from_status": step.get("from_status", ""), "to_status": step.get("to_status", "")})

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from hotline.accounts.models import User
-from hotline.core import clock
+from hotline.core import clock, memo
 from hotline.intelligence import duplicates as dup
 from hotline.intelligence.urgency import Assessment, Assessor, read_rules
 from hotline.tickets.choices import FINISHED
@@ -152,8 +152,8 @@ _assessor: dict[str, Any] = {"stamp": None, "assessor": None}
 
 def assessor() -> Assessor:
     """The compiled rules, rebuilt only when the rule table changed (one aggregate query per call)."""
-    stamp = tuple(UrgencyRule.objects.aggregate(n=Count("id"), active=Count("id", filter=Q(is_active=True)),
-                                                top=Max("id"), at=Max("updated_at")).values())
+    stamp = memo.once("triage.rules_stamp", lambda: tuple(UrgencyRule.objects.aggregate(
+        n=Count("id"), active=Count("id", filter=Q(is_active=True)), top=Max("id"), at=Max("updated_at")).values()))
     if _assessor["stamp"] != stamp or _assessor["assessor"] is None:
         _assessor.update(stamp=stamp, assessor=Assessor(active_rules()))
     return _assessor["assessor"]
