@@ -11,13 +11,18 @@ from hotline.tickets.models import Ticket
 logger = logging.getLogger(__name__)
 
 
+_AREA_AND_CATEGORY = ("category", "community", "street", "district")
+#: What a recommendation reads of a new order (not all of its ~50 columns).
+_RECOMMENDATION_READS = ("title", "description", "registered_at", "status", *_AREA_AND_CATEGORY)
+
+
 def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: str = "", **kwargs: Any) -> None:
     """Registration → a recommendation; 转派单 → auto-dispatch if allowed; a return accepted → a new one."""
     from hotline.routing import services
 
     try:
         if action == Action.REGISTER:
-            ticket = Ticket.objects.select_related("category", "community", "street", "district").filter(
+            ticket = Ticket.objects.select_related(*_AREA_AND_CATEGORY).only(*_RECOMMENDATION_READS).filter(
                 pk=ticket_id).first()
             if ticket is not None and not ticket.dispatch_recommendations.exists():
                 services.recommend(ticket, trigger="register", at=ticket.registered_at)
