@@ -4,8 +4,9 @@ Every web request that commits a step queues one follow-up message (`wiring.queu
 `apply_async` that costs ≈ 0.6 ms of CPU: option merging, routing, the publish signals, kombu's
 `Producer.publish` with its retry wrapper, and a new Redis client object for each message. The message
 itself is built by Celery's own protocol function (`app.amqp.as_task_v2`, ≈ 0.01 ms) and put on the queue
-by kombu's own channel methods (`prepare_message`, `basic_publish`) over a channel held per process, so
-the worker receives exactly what `apply_async` would have sent (a test compares the two field by field).
+by kombu's own channel methods (`prepare_message`, then what `basic_publish` does for the default
+exchange) with the client of a channel held per process, so the worker receives exactly what
+`apply_async` would have sent (a test compares the two pushes to Redis, key and message, field by field).
 
 `publish` says False, and the caller uses `apply_async`, whenever this shortcut would not send the same
 thing: a broker other than Redis, eager tasks, another serializer or compression, a task routed to a
@@ -89,7 +90,10 @@ def publish(task: Task, args: list[Any], *, argsrepr: str) -> bool:
     channel = _channel()
     try:
         prepared = channel.prepare_message(body, 0, "application/json", "utf-8", headers, properties)
-        channel.basic_publish(prepared, "", routing_key)
+        # What kombu's `basic_publish` + `_put` do for the default exchange, minus a new Redis client
+        # object per message: the channel's own client pushes onto the queue's list.
+        channel._inplace_augment_message(prepared, "", routing_key)
+        channel.client.lpush(channel._q_for_pri(routing_key, 0), dumps(prepared))
     except Exception:
         _drop()
         raise

@@ -34,11 +34,12 @@ def conf(**values: object) -> Iterator[None]:
 
 @pytest.fixture
 def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict]]]:
-    """Tasks go to the broker (not eager); what reaches the Redis queue is captured instead of pushed."""
-    from kombu.transport import redis as transport
+    """Tasks go to the broker (not eager); what is pushed onto a Redis list is captured instead of sent."""
+    import redis
 
     sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(transport.Channel, "_put", lambda self, queue, message, **kw: sent.append((queue, message)))
+    monkeypatch.setattr(redis.Redis, "lpush",
+                        lambda self, key, *values: sent.extend((key, json.loads(value)) for value in values))
     publish._drop()
     with conf(task_always_eager=False):
         yield sent
