@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -32,8 +33,16 @@ REQUEST_LATENCY = Histogram(
 RATE_LIMITED = Counter("hotline_rate_limited_total", "Requests refused by a public rate limit.", ["limit"])
 
 
+#: The histogram's child per (view, method, status), looked up once per process (`labels()` costs a lock and
+#: a validation per request).
+_latency_of: dict[tuple[str, str, int], Any] = {}
+
+
 def observe_request(view: str, method: str, status: int, seconds: float) -> None:
-    REQUEST_LATENCY.labels(view, method, str(status)).observe(seconds)
+    child = _latency_of.get((view, method, status))
+    if child is None:
+        child = _latency_of[(view, method, status)] = REQUEST_LATENCY.labels(view, method, str(status))
+    child.observe(seconds)
 
 
 class DatabaseCollector(Collector):
