@@ -8,8 +8,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
+from hotline.core.labels import label
 from hotline.core.privacy import phone_for
 from hotline.orgs.models import HandlingUnit
+from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Assignment, ReturnVisit, Ticket, TimelineEvent
 from hotline.workbench.queues.selectors import attach_lead, for_list
 
@@ -30,7 +32,7 @@ def order_row(ticket: Ticket) -> dict[str, Any]:
     lead = ticket.lead.unit if ticket.lead is not None else None
     category = ticket.category
     return {
-        "number": ticket.number, "status": ticket.status, "status_label": str(ticket.get_status_display()),
+        "number": ticket.number, "status": ticket.status, "status_label": label(Status, ticket.status),
         "version": ticket.version, "channel": ticket.channel, "request_type": ticket.request_type,
         "urgency": ticket.urgency, "is_difficult": ticket.is_difficult, "title": ticket.title,
         "category": {"id": category.pk, "full_name": category.full_name} if category else None,
@@ -106,7 +108,7 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
 
 def timeline_event(event: TimelineEvent) -> dict[str, Any]:
     return {
-        "seq": event.seq, "at": event.at, "action": event.action, "action_label": str(event.get_action_display()),
+        "seq": event.seq, "at": event.at, "action": event.action, "action_label": label(Action, event.action),
         "from_status": event.from_status, "to_status": event.to_status, "actor": event.actor_label,
         "unit": unit_ref(event.unit), "note": event.note, "data": event.data or {}, "is_public": event.is_public,
     }

@@ -28,10 +28,17 @@ from django.db.models.fields import NOT_PROVIDED
 _statements: dict[tuple[type[Model], int, bool, str], tuple[str, list[Field]]] = {}
 
 
+#: Per model: whether `insert_rows` writes it itself (looked at once per process).
+_models_covered: dict[type[Model], bool] = {}
+
+
 def _covered(model: type[Model]) -> bool:
-    meta = model._meta
-    return (not meta.parents and meta.db_returning_fields == [meta.pk]
+    if model not in _models_covered:
+        meta = model._meta
+        _models_covered[model] = (
+            not meta.parents and meta.db_returning_fields == [meta.pk]
             and all(f.db_default is NOT_PROVIDED and not f.generated for f in meta.local_concrete_fields))
+    return _models_covered[model]
 
 
 def _statement(model: type[Model], rows: int, with_ids: bool, connection: Any) -> tuple[str, list[Field]]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.core.labels import label
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.choices import Urgency
 from hotline.taxonomy.models import Category
@@ -88,7 +89,7 @@ def _new_order(draft: TicketDraft, actor: User | None, note: str, data: dict | N
     ticket.title = ticket.title.strip() or " ".join(draft.description.split())[:40]
     event = TimelineEvent(
         ticket=ticket, seq=1, at=at, actor=actor, actor_label=actor_label(actor), action=Action.REGISTER,
-        from_status="", to_status=Status.REGISTERED, note=f"渠道：{ticket.get_channel_display()}"
+        from_status="", to_status=Status.REGISTERED, note=f"渠道：{label(Channel, ticket.channel)}"
         + (f"；{note}" if note else ""), data=data or {}, is_public=True,
     )
     return ticket, event
