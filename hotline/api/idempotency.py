@@ -1,16 +1,18 @@
 """`Idempotency-Key` on creation: retries with the same key get the first response, and one order exists.
 
-The record is inserted first, in the same transaction as the order (`INSERT … ON CONFLICT DO NOTHING`):
-a concurrent retry with the same key waits on the unique (principal, key) constraint, inserts nothing
-once the first call has committed, and replays its response. A failed call leaves no record (its
-transaction is rolled back), so it can be retried. A key reused with a
-different body is refused (422 `idempotency_key_reused`). Records older than `IDEMPOTENCY_TTL` are
-forgotten when their key comes back, and purged nightly (`hotline.tasks.purge_idempotency_records`).
+The record is written with the answer, as the last statement of the call's transaction (`INSERT … ON
+CONFLICT DO NOTHING`): a first call costs that one statement. A call whose key is already recorded (a
+retry after a lost answer) or is being recorded by a concurrent call (which it waits for, on the unique
+(principal, key) constraint) inserts nothing: its own work is rolled back and the first response is
+replayed. A failed call leaves no record (its transaction is rolled back), so it can be retried; if it
+failed where the first call with its key had succeeded, the first response is replayed instead. A key
+reused with a different body is refused (422 `idempotency_key_reused`). Records older than
+`IDEMPOTENCY_TTL` are forgotten when their key comes back, and purged nightly
+(`hotline.tasks.purge_idempotency_records`).
 
-The two statements of a first call (reserve, fill in) are plain SQL on this one small table: they run
-on every creation, and the ORM spent three times the database's own time building them. A repeated
-call costs the reservation that inserts nothing and one look-up. The call runs as one unit
-(`all_or_nothing`): the services inside it open no savepoints of their own.
+The statements are plain SQL on this one small table: they run on every creation, and the ORM spent
+three times the database's own time building them. The call runs as one unit (`all_or_nothing`): the
+services inside it open no savepoints of their own.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from hotline.api.models import IdempotencyRecord
 from hotline.core import clock
 from hotline.core.transactions import all_or_nothing
 from hotline.ops import access
+from hotline.tickets.exceptions import DomainError
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -58,10 +61,12 @@ def json_response(status: int, body: str, *, replayed: bool = False) -> HttpResp
 # The table of IdempotencyRecord (its name is fixed by the migration; a test checks it).
 _LOOKUP = ("SELECT request_hash, status_code, response_body FROM api_idempotencyrecord "
            'WHERE principal = %s AND "key" = %s AND created_at >= %s')
-_RESERVE = ('INSERT INTO api_idempotencyrecord (principal, "key", method, path, request_hash, status_code, response_body, '
-            "created_at) VALUES (%s, %s, %s, %s, %s, 0, '', %s) ON CONFLICT (principal, \"key\") DO NOTHING")
-_FILL_IN = ('UPDATE api_idempotencyrecord SET status_code = %s, response_body = %s '
-            'WHERE principal = %s AND "key" = %s')
+_RECORD = ('INSERT INTO api_idempotencyrecord (principal, "key", method, path, request_hash, status_code, '
+           'response_body, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (principal, "key") DO NOTHING')
+
+
+class _KeyTaken(Exception):
+    """Another call recorded this key first: this call's work is rolled back."""
 
 
 def _at(value: Any) -> Any:
@@ -100,16 +105,22 @@ def run(principal: str, key: str, method: str, path: str, payload: Any,
 
 def _perform_once(principal: str, key: str, method: str, path: str, fingerprint: str,
                   perform: Callable[[], tuple[int, str]]) -> HttpResponse | None:
-    """Reserve the key and perform the call; None (nothing done) when the key is already taken."""
-    with all_or_nothing():
-        with connection.cursor() as cursor:  # reserve the key first: a concurrent retry waits here
-            cursor.execute(_RESERVE, [principal, key, method, path[:255], fingerprint, _at(clock.now())])
-            if cursor.rowcount == 0:
-                return None
-        status, body = perform()
-        access.flush_now()  # the views of full numbers the answer shows commit with it
-        with connection.cursor() as cursor:
-            cursor.execute(_FILL_IN, [status, body, principal, key])
+    """Perform the call and record its answer under the key; None (nothing kept) when the key was taken."""
+    try:
+        with all_or_nothing():
+            status, body = perform()
+            access.flush_now()  # the views of full numbers the answer shows commit with it
+            with connection.cursor() as cursor:
+                cursor.execute(_RECORD, [principal, key, method, path[:255], fingerprint, status, body,
+                                         _at(clock.now())])
+                if cursor.rowcount == 0:
+                    raise _KeyTaken
+    except _KeyTaken:
+        return None
+    except (ApiError, DomainError):
+        if (replayed := _replay(principal, key, fingerprint)) is not None:
+            return replayed  # refused now, but the first call with this key succeeded: its answer stands
+        raise
     return json_response(status, body)
 
 

@@ -136,7 +136,7 @@ def test_a_creation_is_one_unit_without_a_savepoint_per_step(frozen_now, api_cli
     client = api_client(raw)
     with CaptureQueriesContext(connection) as captured:
         assert client.post("/orders", {**BODY, "decision": "dispatch"}, **{"Idempotency-Key": "u1"}).status_code == 201
-    # Reserve, register, decide, fill in: one savepoint, the unit's own (the test runs in a transaction).
+    # Register, decide, record: one savepoint, the unit's own (the test runs in a transaction).
     assert sum(1 for q in captured.captured_queries if q["sql"].upper().startswith("SAVEPOINT")) == 1
 
     @services._core.service
@@ -170,7 +170,42 @@ def test_the_view_of_the_callers_number_commits_with_the_order_and_not_without_i
     assert record.request_id == created["X-Request-ID"] and record.username.startswith("api-")
 
     # The unit fails after the answer was rendered: no order, no key, and no record of a view nobody had.
-    monkeypatch.setattr(idempotency, "_FILL_IN", "UPDATE no_such_table SET x = %s, y = %s WHERE a = %s AND b = %s")
+    monkeypatch.setattr(idempotency, "_RECORD", "INSERT INTO no_such_table VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
     assert client.post("/orders", BODY, **{"Idempotency-Key": "seen-2"}).status_code == 500
     assert Ticket.objects.count() == 1 and AccessRecord.objects.count() == 1
     assert not IdempotencyRecord.objects.filter(key="seen-2").exists()
+
+
+@pytest.mark.django_db
+def test_a_retry_refused_now_still_gets_the_first_answer(frozen_now, api_client, monkeypatch) -> None:  # noqa: ANN001
+    """The record is written last: a retry does the work again unless that fails, and is answered with the first."""
+    from hotline.api import orders
+    from hotline.api.errors import ApiError
+
+    _, raw = create_key("重试被拒", ["create"])
+    client = api_client(raw)
+    first = client.post("/orders", BODY, **{"Idempotency-Key": "r-1"})
+    assert first.status_code == 201
+
+    def refuse(*args: object) -> None:
+        raise ApiError(400, "validation_error", "参数校验失败")
+
+    monkeypatch.setattr(orders, "_create", refuse)
+    again = client.post("/orders", BODY, **{"Idempotency-Key": "r-1"})
+    assert again.status_code == 201 and again.content == first.content and again["Idempotent-Replayed"] == "true"
+    other_body = client.post("/orders", {**BODY, "description": "另一件事"}, **{"Idempotency-Key": "r-1"})
+    assert other_body.status_code == 422 and other_body.json()["error"]["code"] == "idempotency_key_reused"
+    fresh = client.post("/orders", BODY, **{"Idempotency-Key": "r-2"})
+    assert fresh.status_code == 400  # no earlier answer to stand for it: the refusal itself
+    assert Ticket.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_first_call_writes_its_record_once_with_the_answer(frozen_now, api_client) -> None:  # noqa: ANN001
+    _, raw = create_key("一条记录", ["create"])
+    with CaptureQueriesContext(connection) as captured:
+        created = api_client(raw).post("/orders", BODY, **{"Idempotency-Key": "once"})
+    touching = [q["sql"] for q in captured.captured_queries if "api_idempotencyrecord" in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("INSERT")
+    record = IdempotencyRecord.objects.get()
+    assert (record.status_code, record.response_body) == (201, created.content.decode())

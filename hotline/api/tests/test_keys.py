@@ -170,4 +170,4 @@ def test_idempotency_sql_names_the_records_table() -> None:
     from hotline.api.models import IdempotencyRecord
 
     table = IdempotencyRecord._meta.db_table
-    assert all(f" {table} " in sql for sql in (idempotency._LOOKUP, idempotency._RESERVE, idempotency._FILL_IN))
+    assert all(f" {table} " in sql for sql in (idempotency._LOOKUP, idempotency._RECORD))
