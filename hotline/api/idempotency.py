@@ -4,8 +4,9 @@ The record is written with the answer, as the last statement of the call's trans
 CONFLICT DO NOTHING`): a first call costs that one statement. A call whose key is already recorded (a
 retry after a lost answer) or is being recorded by a concurrent call (which it waits for, on the unique
 (principal, key) constraint) inserts nothing: its own work is rolled back and the first response is
-replayed. A failed call leaves no record (its transaction is rolled back), so it can be retried; if it
-failed where the first call with its key had succeeded, the first response is replayed instead. A key
+replayed; the views of full numbers that response shows are recorded again (`shown`). A failed call
+leaves no record (its transaction is rolled back), so it can be retried; if it failed where the first
+call with its key had succeeded, the first response is replayed instead. A key
 reused with a different body is refused (422 `idempotency_key_reused`). Records older than
 `IDEMPOTENCY_TTL` are forgotten when their key comes back, and purged nightly
 (`hotline.tasks.purge_idempotency_records`).
@@ -59,10 +60,11 @@ def json_response(status: int, body: str, *, replayed: bool = False) -> HttpResp
 
 
 # The table of IdempotencyRecord (its name is fixed by the migration; a test checks it).
-_LOOKUP = ("SELECT request_hash, status_code, response_body FROM api_idempotencyrecord "
+_LOOKUP = ("SELECT request_hash, status_code, response_body, shown FROM api_idempotencyrecord "
            'WHERE principal = %s AND "key" = %s AND created_at >= %s')
 _RECORD = ('INSERT INTO api_idempotencyrecord (principal, "key", method, path, request_hash, status_code, '
-           'response_body, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (principal, "key") DO NOTHING')
+           'response_body, shown, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) '
+           'ON CONFLICT (principal, "key") DO NOTHING')
 
 
 class _KeyTaken(Exception):
@@ -80,10 +82,12 @@ def _replay(principal: str, key: str, fingerprint: str) -> HttpResponse | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    stored_hash, status_code, body = row
+    stored_hash, status_code, body, shown = row
     if stored_hash != fingerprint:
         raise ApiError(422, "idempotency_key_reused", _("该 Idempotency-Key 已用于内容不同的请求"),
                        {"idempotency_key": key})
+    if shown:
+        access.shown_again(json.loads(shown))  # the replay shows the full number again: recorded again
     return json_response(status_code, body, replayed=True)
 
 
@@ -109,10 +113,11 @@ def _perform_once(principal: str, key: str, method: str, path: str, fingerprint:
     try:
         with all_or_nothing():
             status, body = perform()
+            shown = access.pending()
             access.flush_now()  # the views of full numbers the answer shows commit with it
             with connection.cursor() as cursor:
                 cursor.execute(_RECORD, [principal, key, method, path[:255], fingerprint, status, body,
-                                         _at(clock.now())])
+                                         _shown_json(shown), _at(clock.now())])
                 if cursor.rowcount == 0:
                     raise _KeyTaken
     except _KeyTaken:
@@ -122,6 +127,11 @@ def _perform_once(principal: str, key: str, method: str, path: str, fingerprint:
             return replayed  # refused now, but the first call with this key succeeded: its answer stands
         raise
     return json_response(status, body)
+
+
+def _shown_json(entries: list[dict[str, Any]]) -> str:
+    """The views an answer showed, as stored with it ("" for none, the usual case of a masked number)."""
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":")) if entries else ""
 
 
 def forget_expired(principal: str | None = None, key: str | None = None) -> int:

@@ -69,6 +69,9 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     response_body = models.TextField(blank=True)
+    #: The sensitive views the response showed (JSON list of access entries: a full phone number, a
+    #: confidential order), recorded again for every replay, which shows them again.
+    shown = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:

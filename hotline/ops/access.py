@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from hotline.core import clock
 from hotline.core.inserts import insert_rows
@@ -41,12 +41,13 @@ def _subject(obj: Any, fallback_phone: str = "") -> tuple[str, str]:
     return "phone", mask_phone(fallback_phone)
 
 
-def _record(kind: str, subject: tuple[str, str], user: Any) -> None:
+def _record(kind: str, subject: tuple[str, str], user: Any, who: dict[str, Any] | None = None) -> None:
     ctx = context.current()
-    user_id = getattr(user, "pk", None)
-    username = getattr(user, "get_username", lambda: "")() if user_id else ""
+    if who is None:
+        user_id = getattr(user, "pk", None)
+        who = {"user_id": user_id, "username": getattr(user, "get_username", lambda: "")() if user_id else ""}
     entry = {"kind": kind, "subject_type": subject[0], "subject": subject[1][:64],
-             "user_id": user_id, "username": username[:150]}
+             "user_id": who.get("user_id"), "username": (who.get("username") or "")[:150]}
     if ctx is None:
         log.info("sensitive view outside a request: %s %s:%s", kind, *subject, extra={"audit": entry})
         return
@@ -66,17 +67,33 @@ def order_shown(ticket: Any, user: Any) -> None:
         _record(AccessKind.CONFIDENTIAL, ("ticket", str(ticket.number)), user)
 
 
+def pending() -> list[dict[str, Any]]:
+    """The views gathered so far in this request and not yet written (a copy; [] outside a request)."""
+    ctx = context.current()
+    return [dict(entry) for entry in ctx.pending] if ctx is not None else []
+
+
+def shown_again(entries: list[dict[str, Any]]) -> None:
+    """A stored answer with these views in it is shown again (an idempotent replay): record them again.
+
+    The entries are the ones `pending()` gave when the answer was first made, by the same caller.
+    """
+    for entry in entries:
+        _record(entry["kind"], (entry["subject_type"], entry["subject"]), None, entry)
+
+
 def flush_now() -> int:
     """Write the views gathered so far in this request, inside the caller's transaction (0 outside a request).
 
     The API's order creation calls it before committing: the record then commits with the order whose
-    number it shows (one round trip and one commit fewer than writing it after the response).
+    number it shows (one round trip and one commit fewer than writing it after the response). The log
+    lines follow the commit, so a unit rolled back logs no view.
     """
     ctx = context.current()
-    return flush(ctx) if ctx is not None else 0
+    return flush(ctx, log_on_commit=True) if ctx is not None else 0
 
 
-def flush(ctx: context.RequestContext) -> int:
+def flush(ctx: context.RequestContext, *, log_on_commit: bool = False) -> int:
     """Write the request's gathered views; returns how many were written."""
     if not ctx.pending:
         return 0
@@ -89,6 +106,15 @@ def flush(ctx: context.RequestContext) -> int:
     except DatabaseError:
         log.exception("could not write %d access records", len(rows), extra={"audit": entries[:LOG_EACH_UP_TO]})
         return 0
+    if log_on_commit:
+        transaction.on_commit(lambda: _log(entries))
+    else:
+        _log(entries)
+    return len(rows)
+
+
+def _log(entries: list[dict[str, Any]]) -> None:
+    """One JSON line on `hotline.audit` per written view (a summary line above LOG_EACH_UP_TO)."""
     if len(entries) <= LOG_EACH_UP_TO:
         for entry in entries:
             log.info("sensitive view: %s %s:%s", entry["kind"], entry["subject_type"], entry["subject"],
@@ -96,4 +122,3 @@ def flush(ctx: context.RequestContext) -> int:
     else:
         log.info("sensitive views: %d", len(entries), extra={"audit": entries[:LOG_EACH_UP_TO],
                                                               "audit_count": len(entries)})
-    return len(rows)

@@ -170,7 +170,7 @@ def test_the_view_of_the_callers_number_commits_with_the_order_and_not_without_i
     assert record.request_id == created["X-Request-ID"] and record.username.startswith("api-")
 
     # The unit fails after the answer was rendered: no order, no key, and no record of a view nobody had.
-    monkeypatch.setattr(idempotency, "_RECORD", "INSERT INTO no_such_table VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+    monkeypatch.setattr(idempotency, "_RECORD", "INSERT INTO no_such_table VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
     assert client.post("/orders", BODY, **{"Idempotency-Key": "seen-2"}).status_code == 500
     assert Ticket.objects.count() == 1 and AccessRecord.objects.count() == 1
     assert not IdempotencyRecord.objects.filter(key="seen-2").exists()
@@ -209,3 +209,37 @@ def test_a_first_call_writes_its_record_once_with_the_answer(frozen_now, api_cli
     assert len(touching) == 1 and touching[0].startswith("INSERT")
     record = IdempotencyRecord.objects.get()
     assert (record.status_code, record.response_body) == (201, created.content.decode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replay_shows_the_full_number_again_and_is_recorded_again(frozen_now, api_client, caplog) -> None:  # noqa: ANN001
+    import logging
+
+    from hotline.ops.models import AccessKind, AccessRecord
+
+    _, raw = create_key("重放留痕", ["create"])
+    client = api_client(raw)
+    with caplog.at_level(logging.INFO, logger="hotline.audit"):
+        first = client.post("/orders", BODY, **{"Idempotency-Key": "again-1"})
+        again = client.post("/orders", BODY, **{"Idempotency-Key": "again-1"})
+    assert again["Idempotent-Replayed"] == "true" and again.json()["caller_phone"] == BODY["caller_phone"]
+    records = list(AccessRecord.objects.order_by("id"))
+    assert [(r.kind, r.subject_type, r.subject) for r in records] == [
+        (AccessKind.FULL_PHONE, "ticket", first.json()["number"])] * 2
+    assert [r.request_id for r in records] == [first["X-Request-ID"], again["X-Request-ID"]]
+    assert records[0].username == records[1].username and records[1].username.startswith("api-")
+    # The retry's own creation was rolled back: neither a record nor a log line names its order.
+    logged = [r.audit["subject"] for r in caplog.records if r.name == "hotline.audit"]
+    assert logged == [first.json()["number"]] * 2
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_answer_with_a_masked_number_stores_no_views(frozen_now, api_client) -> None:  # noqa: ANN001
+    from hotline.api import idempotency
+
+    assert idempotency._shown_json([]) == ""
+    _, raw = create_key("无号码", ["create"])
+    api_client(raw).post("/orders", {k: v for k, v in BODY.items() if k != "caller_phone"},
+                         **{"Idempotency-Key": "masked"})
+    assert IdempotencyRecord.objects.get(key="masked").shown == ""
