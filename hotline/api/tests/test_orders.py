@@ -156,3 +156,19 @@ def test_the_creation_answer_is_the_order_as_read_back(frozen_now, org, api_clie
     body = created.json()
     assert body == client.get(f"/orders/{body['number']}").json()
     assert body["assignments"] == [] and body["replies"] == [] and body["lead_unit"] is None
+
+
+def test_reading_one_order_looks_it_up_by_number_without_sorting(orders, api_client) -> None:  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, made = orders
+    _, raw = create_key("按编号读取", ["read"])
+    client = api_client(raw)
+    wanted = made[Status.IN_PROGRESS]
+    with CaptureQueriesContext(connection) as captured:
+        detail = client.get(f"/orders/{wanted.number}").json()
+    assert detail["number"] == wanted.number
+    lookup = next(q["sql"] for q in captured.captured_queries if 'FROM "tickets_ticket"' in q["sql"])
+    assert "ORDER BY" not in lookup and "LIMIT 1" in lookup  # the number is unique: nothing to sort
+    assert client.get("/orders/209901010000000").status_code == 404
