@@ -47,7 +47,8 @@ def visible_order(principal: Principal, number: str, qs=None) -> Ticket:  # noqa
     """The order if this caller may see it; otherwise 404, whether it exists or not."""
     # The number is unique: no ORDER BY (compiling the default ordering against a wide select cost more
     # than the query itself).
-    ticket = next(iter((qs if qs is not None else principal.orders()).filter(number=number).order_by()[:1]), None)
+    ticket = next(iter((qs if qs is not None else principal.orders(one=True)).filter(number=number).order_by()[:1]),
+                  None)
     if ticket is None:
         raise ApiError(404, "not_found", _("工单不存在或无权查看"))
     return ticket
@@ -131,7 +132,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]):  # noqa: AN
 def get_order(request: HttpRequest, number: str):  # noqa: ANN201
     principal = principal_of(request)
     principal.require(Scope.READ)
-    ticket = visible_order(principal, number, serialize.detail_queryset(principal.orders()))
+    ticket = visible_order(principal, number, serialize.detail_queryset(principal.orders(one=True)))
     return serialize.order_detail(ticket, principal.user)
 
 

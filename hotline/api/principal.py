@@ -57,9 +57,12 @@ class Principal:
         """The account that registers orders this caller creates."""
         return self.key.actor_for(Scope.CREATE) if self.key else self.user
 
-    def orders(self) -> QuerySet[Ticket]:
-        """Every order this caller may see. Keys never see confidential (保密) orders: they stay in the centre."""
-        qs = Ticket.objects.visible_to(self.user)
+    def orders(self, *, one: bool = False) -> QuerySet[Ticket]:
+        """Every order this caller may see. Keys never see confidential (保密) orders: they stay in the centre.
+
+        `one=True` when the caller then picks one order (`Ticket.objects.visible_to`).
+        """
+        qs = Ticket.objects.visible_to(self.user, one=one)
         if self.key is None:
             return qs
         if self.key.intake_user_id:

@@ -176,7 +176,7 @@ def _callback_step(request: HttpRequest, cb: Callback) -> None:
         number = request.POST.get("order", "").strip()
         ticket = None
         if number:
-            ticket = Ticket.objects.visible_to(request.user).filter(number=number).first()
+            ticket = Ticket.objects.visible_to(request.user, one=True).filter(number=number).first()
             if ticket is None:
                 raise CallbackError(_("找不到工单 %(number)s") % {"number": number})
         callbacks.record_outcome(cb, actor=request.user, outcome=request.POST.get("outcome", ""), note=note,

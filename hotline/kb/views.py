@@ -106,7 +106,7 @@ def article_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, number: str) -> HttpResponse:
     """以此答复: close a consultation through 直接答复 with the chosen article's answer; refusals change nothing."""
-    ticket = get_object_or_404(Ticket.objects.visible_to(request.user), number=number)
+    ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
     article = Article.objects.select_related("published_version").filter(pk=request.POST.get("article") or 0).first()
     if article is None:
         messages.error(request, _("请选择一条知识"))

@@ -59,7 +59,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     from hotline.workbench.views import step_forms
 
     ticket = get_object_or_404(
-        Ticket.objects.visible_to(request.user).select_related(
+        Ticket.objects.visible_to(request.user, one=True).select_related(
             "category", "registered_by", "district", "street", "community", "master", "sla_policy"),
         number=number,
     )

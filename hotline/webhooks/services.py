@@ -30,7 +30,7 @@ def _may_see(subscription: Subscription, ticket: Ticket) -> bool:
     owner = subscription.owner
     if owner is None or owner.is_centre_staff:
         return True
-    return Ticket.objects.visible_to(owner).filter(pk=ticket.pk).exists()
+    return Ticket.objects.visible_to(owner, one=True).filter(pk=ticket.pk).exists()
 
 
 def enqueue_event(event_id: int) -> list[Delivery]:

@@ -30,7 +30,7 @@ def step_forms(ticket: Ticket, user, data=None) -> list[tuple[StepSpec, object]]
 @require_POST
 def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """Take one step on one order, then go back to the order (or to `next`)."""
-    ticket = get_object_or_404(Ticket.objects.visible_to(request.user), number=number)
+    ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
     spec = STEPS.get(action)
     if spec is None or action not in available_actions(ticket, request.user):
         raise PermissionDenied("该操作不可用")

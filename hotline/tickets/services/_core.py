@@ -251,7 +251,7 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
             f"不能执行「{Action(action).label}」"
         )
     check_role(action, actor)
-    if actor is not None and actor.is_unit_staff and not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+    if actor is not None and actor.is_unit_staff and not Ticket.objects.visible_to(actor, one=True).filter(pk=ticket.pk).exists():
         raise NotPermitted("您无权处理该工单")
     return Step(ticket=ticket, action=action, actor=actor, at=clock.now(), before=ticket.status,
                 stored={att: getattr(ticket, att) for _name, att in _TICKET_FIELDS})

@@ -54,9 +54,10 @@ def scene(org: Any) -> Scene:
     return Scene(orders=orders, staff=staff, casts=casts)
 
 
-def visible(scene: Scene, user: object) -> set[str]:
-    """The scene's orders this person finds by id."""
-    return {name for name, t in scene.orders.items() if Ticket.objects.visible_to(user).filter(pk=t.pk).exists()}
+def visible(scene: Scene, user: object, *, one: bool = False) -> set[str]:
+    """The scene's orders this person finds by id (`one`: as a caller picking one order asks)."""
+    return {name for name, t in scene.orders.items()
+            if Ticket.objects.visible_to(user, one=one).filter(pk=t.pk).exists()}
 
 
 # --- What each person sees -------------------------------------------------------------------------------------
@@ -75,28 +76,31 @@ EXPECTED = {
 }
 
 
+@pytest.mark.parametrize("one", [False, True], ids=["list", "one"])
 @pytest.mark.parametrize(("who", "expected"), sorted(EXPECTED.items()))
-def test_unit_staff_see_only_their_units_and_below(scene: Scene, who: str, expected: set[str]) -> None:
+def test_unit_staff_see_only_their_units_and_below(scene: Scene, who: str, expected: set[str], one: bool) -> None:
+    """The same rule whichever way it is asked: for a list (an IN list) or for one order (EXISTS)."""
     user = scene.staff[who]
-    assert visible(scene, user) == expected
+    assert visible(scene, user, one=one) == expected
     # the queryset agrees with the per-id probes (no extra rows from joins)
-    qs = Ticket.objects.visible_to(user)
+    qs = Ticket.objects.visible_to(user, one=one)
     assert qs.count() == len(expected) == len(set(qs.values_list("pk", flat=True)))
 
 
+@pytest.mark.parametrize("one", [False, True], ids=["list", "one"])
 @pytest.mark.parametrize("who", sorted(EXPECTED))
-def test_forbidden_ids_are_not_found(scene: Scene, who: str) -> None:
+def test_forbidden_ids_are_not_found(scene: Scene, who: str, one: bool) -> None:
     user = scene.staff[who]
     forbidden = set(scene.orders) - EXPECTED[who]
     assert forbidden >= {"confidential", "undispatched"}
     missing = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
     for name in forbidden:
         pk = scene.orders[name].pk
-        assert not Ticket.objects.visible_to(user).filter(pk=pk).exists(), name
+        assert not Ticket.objects.visible_to(user, one=one).filter(pk=pk).exists(), name
         with pytest.raises(Ticket.DoesNotExist):
-            Ticket.objects.visible_to(user).get(pk=pk)
-        assert not Ticket.objects.visible_to(user).filter(number=scene.orders[name].number).exists()
-    assert not Ticket.objects.visible_to(user).filter(pk=missing).exists()
+            Ticket.objects.visible_to(user, one=one).get(pk=pk)
+        assert not Ticket.objects.visible_to(user, one=one).filter(number=scene.orders[name].number).exists()
+    assert not Ticket.objects.visible_to(user, one=one).filter(pk=missing).exists()
 
 
 def test_confidential_order_never_leaves_the_centre(scene: Scene) -> None:
