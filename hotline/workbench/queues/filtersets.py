@@ -15,6 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.widgets import QuickSelect
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
@@ -59,25 +60,30 @@ class OrderFilterSet(forms.Form):
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("工单编号、标题或内容")}))
     status = forms.MultipleChoiceField(label=_("状态"), required=False, choices=Status.choices,
                                        widget=forms.CheckboxSelectMultiple)
-    state = forms.ChoiceField(label=_("办理状态"), required=False, choices=_STATE)
-    light = forms.ChoiceField(label=_("亮灯"), required=False, choices=_blank(_("全部亮灯")) + Light.choices)
+    state = forms.ChoiceField(label=_("办理状态"), required=False, choices=_STATE, widget=QuickSelect)
+    light = forms.ChoiceField(label=_("亮灯"), required=False, choices=_blank(_("全部亮灯")) + Light.choices,
+                              widget=QuickSelect)
     request_type = forms.ChoiceField(label=_("诉求类型"), required=False,
-                                     choices=_blank(_("全部类型")) + RequestType.choices)
-    channel = forms.ChoiceField(label=_("渠道"), required=False, choices=_blank(_("全部渠道")) + Channel.choices)
-    urgency = forms.ChoiceField(label=_("紧急程度"), required=False, choices=_blank(_("全部")) + Urgency.choices)
+                                     choices=_blank(_("全部类型")) + RequestType.choices, widget=QuickSelect)
+    channel = forms.ChoiceField(label=_("渠道"), required=False, choices=_blank(_("全部渠道")) + Channel.choices,
+                                widget=QuickSelect)
+    urgency = forms.ChoiceField(label=_("紧急程度"), required=False, choices=_blank(_("全部")) + Urgency.choices,
+                                widget=QuickSelect)
     category = forms.ModelChoiceField(label=_("诉求分类"), required=False, queryset=Category.objects.none(),
-                                      empty_label=_("全部分类"))
+                                      empty_label=_("全部分类"), widget=QuickSelect)
     lead_unit = forms.ModelChoiceField(label=_("主办单位"), required=False, queryset=HandlingUnit.objects.none(),
-                                       empty_label=_("全部单位"))
+                                       empty_label=_("全部单位"), widget=QuickSelect)
     district = forms.ModelChoiceField(label=_("区"), required=False, queryset=HandlingUnit.objects.none(),
-                                      empty_label=_("全部区"))
+                                      empty_label=_("全部区"), widget=QuickSelect)
     registered_from = forms.DateField(label=_("受理日期自"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
     registered_to = forms.DateField(label=_("受理日期至"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}))
-    overdue = forms.ChoiceField(label=_("超期"), required=False, choices=_blank(_("不限")) + _OVERDUE)
-    supervision = forms.ChoiceField(label=_("督办级别"), required=False, choices=_SUPERVISION)
-    sort = forms.ChoiceField(label=_("排序"), required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
+    overdue = forms.ChoiceField(label=_("超期"), required=False, choices=_blank(_("不限")) + _OVERDUE,
+                                widget=QuickSelect)
+    supervision = forms.ChoiceField(label=_("督办级别"), required=False, choices=_SUPERVISION, widget=QuickSelect)
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=[(k, v[0]) for k, v in SORTS.items()],
+                             widget=QuickSelect)
 
     #: Fields shown folded under "更多筛选".
     more = ("status", "state", "request_type", "channel", "urgency", "category", "lead_unit", "district",
