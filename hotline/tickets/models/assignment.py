@@ -47,7 +47,10 @@ class Assignment(models.Model):
         verbose_name_plural = _("派单")
         ordering = ["ticket_id", "role", "id"]
         indexes = [
-            models.Index(fields=["unit", "status"], name="assignment_unit_status"),
+            # A unit's assignments by status, covering what the inbox tabs count (bench inbox): the
+            # counts read this index alone instead of every assignment row.
+            models.Index(fields=["unit", "status", "light", "sign_overdue", "reply_overdue", "ticket"],
+                         name="assignment_inbox"),
             models.Index(fields=["phase_due"], name="assignment_running_due",
                          condition=models.Q(light__in=["green", "yellow"], paused_at__isnull=True)),
             models.Index(fields=["phase_yellow_at"], name="assignment_green_yellow",

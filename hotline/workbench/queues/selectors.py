@@ -75,23 +75,43 @@ def any_overdue() -> Q:
 # --- Handling unit inbox -----------------------------------------------------------------------------
 
 
-def unit_scope(user: User) -> QuerySet[HandlingUnit]:
-    """The user's units and every unit below them (as a subquery, no query of its own)."""
-    return HandlingUnit.objects.subtree_of(list(user.units.all()))
+def unit_scope(user: User) -> list[int]:
+    """The ids of the user's units and of every unit below them (a short list: one query)."""
+    return list(HandlingUnit.objects.subtree_of(list(user.units.all())).values_list("pk", flat=True))
 
 
-def inbox(qs: QuerySet[Ticket], units: QuerySet[HandlingUnit], tab: str) -> QuerySet[Ticket]:
-    """Orders where one of `units` has an assignment in this tab, each carrying those assignments as `mine`."""
-    condition = INBOX_TABS[tab]
-    mine = Assignment.objects.filter(condition, unit__in=units)
-    return qs.filter(Exists(mine.filter(ticket=OuterRef("pk")))).prefetch_related(
-        Prefetch("assignments", queryset=mine.select_related("unit").order_by("sign_due", "id"), to_attr="mine")
-    )
+def inbox(user: User, units: list[int], tab: str) -> QuerySet[Ticket]:
+    """Orders where one of `units` has an assignment in this tab (call `attach_mine` on the page).
+
+    For unit staff, `units` is their own scope, so those orders are already within what `visible_to`
+    lets them see: only its other rule (no confidential order) is added, and the database builds one
+    list of order ids instead of two (bench inbox: half the time for a district).
+    """
+    mine = Assignment.objects.filter(INBOX_TABS[tab], unit__in=units).values("ticket_id")
+    visible = Ticket.objects.all().shown_to_units() if user.is_unit_staff else Ticket.objects.visible_to(user)
+    # The tab's assignments of the page's orders, whatever the unit; `attach_mine` keeps the units' own.
+    # (Filtering by unit here made SQLite read the units' every assignment instead of the page's.)
+    in_tab = Assignment.objects.filter(INBOX_TABS[tab]).select_related("unit").order_by("sign_due", "id")
+    return visible.filter(pk__in=mine).prefetch_related(Prefetch("assignments", queryset=in_tab,
+                                                                  to_attr="tab_assignments"))
 
 
-def inbox_counts(units: QuerySet[HandlingUnit]) -> dict[str, int]:
-    """How many orders each inbox tab holds, in one query (confidential orders never reach units)."""
-    rows = Assignment.objects.filter(unit__in=units, ticket__is_confidential=False).aggregate(
+def attach_mine(orders: Iterable[Ticket], units: list[int]) -> None:
+    """Set `ticket.mine`: its assignments in the tab that belong to `units` (from `inbox`'s prefetch)."""
+    wanted = set(units)
+    for ticket in orders:
+        ticket.mine = [a for a in getattr(ticket, "tab_assignments", []) if a.unit_id in wanted]
+
+
+def inbox_counts(units: list[int]) -> dict[str, int]:
+    """How many orders each inbox tab holds, in one query (confidential orders never reach units).
+
+    Read from the units' assignments alone (index `assignment_inbox`), leaving out the few confidential
+    orders by id, instead of joining every assignment to its order (bench inbox: 315 → 62 ms for a
+    district's 100,000 orders).
+    """
+    confidential = Ticket.objects.filter(is_confidential=True).values("pk")
+    rows = Assignment.objects.filter(unit__in=units).exclude(ticket__in=confidential).aggregate(
         **{tab: Count("ticket", filter=condition, distinct=True) for tab, condition in INBOX_TABS.items()}
     )
     return {tab: rows[tab] or 0 for tab in INBOX_TABS}

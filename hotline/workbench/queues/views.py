@@ -7,7 +7,7 @@ same pagination. A role that has no business in a queue gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -83,14 +83,24 @@ def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab
                 tabs: list[dict] | None = None, columns: Iterable[str] = (), bulk: Iterable[str] = (),
                 default_sort: str = DEFAULT_SORT, export_statuses: list[str] | None = None,
                 export_enabled: bool = True, template: str = "tickets/list.html",
-                extra: dict | None = None) -> HttpResponse:
-    """Filter, sort and paginate `base` with the FilterSet and render the list (or only its results for htmx)."""
+                extra: dict | None = None, on_page: Callable[[list[Ticket]], None] | None = None,
+                unfiltered_count: int | None = None) -> HttpResponse:
+    """Filter, sort and paginate `base` with the FilterSet and render the list (or only its results for htmx).
+
+    `on_page` completes the page's orders; `unfiltered_count`, when known, is the number of orders in
+    `base`, used instead of counting them again while no filter is in use.
+    """
     data = request.GET.copy()
     data.setdefault("sort", default_sort)
     fs = OrderFilterSet(data, user=request.user, default_sort=default_sort)
     qs = selectors.for_list(fs.filter_queryset(base))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, PAGE_SIZE)
+    if unfiltered_count is not None and set(fs.qs_params) <= {"sort"}:
+        paginator.count = unfiltered_count  # a cached property: set, it is not counted again
+    page = paginator.get_page(request.GET.get("page"))
     selectors.attach_lead(page.object_list)
+    if on_page is not None:
+        on_page(page.object_list)
     if "phone" in columns:
         for ticket in page.object_list:
             ticket.phone = phone_for(ticket, request.user)
@@ -135,10 +145,14 @@ def inbox_queue(request: HttpRequest) -> HttpResponse:
     _allow(request, "inbox")
     units = selectors.unit_scope(request.user)
     tab = _tab(request, selectors.INBOX_TABS)
-    tabs = _tabs(request, tab, _INBOX_TABS, selectors.inbox_counts(units))
-    base = selectors.inbox(Ticket.objects.visible_to(request.user), units, tab)
+    counts = selectors.inbox_counts(units)
+    tabs = _tabs(request, tab, _INBOX_TABS, counts)
+    base = selectors.inbox(request.user, units, tab)
+    # Unit staff's unfiltered tab holds exactly the orders its count counted: no second count.
+    known = counts[tab] if request.user.is_unit_staff else None
     return render_list(request, base, title=_("待办"), tab=tab, tabs=tabs, columns=["mine"],
-                       bulk=[Action.SIGN] if tab == "sign" else [], default_sort="phase_due", export_enabled=False)
+                       bulk=[Action.SIGN] if tab == "sign" else [], default_sort="phase_due", export_enabled=False,
+                       on_page=lambda orders: selectors.attach_mine(orders, units), unfiltered_count=known)
 
 
 @login_required

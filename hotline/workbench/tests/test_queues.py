@@ -276,3 +276,36 @@ def test_navigation_is_role_aware(cast: Cast, role: str, links: list[str], absen
     for name in absent:
         assert f'href="{reverse(name)}"' not in nav, name
     assert f'href="{reverse(page)}" aria-current="page"' in nav
+
+
+def test_inbox_shows_only_the_units_own_assignments_and_counts_each_tab_once(frozen_now: datetime) -> None:
+    """The 本单位时限 column lists the viewer's units' assignments only; the tab's count stands for the page's."""
+    shared = Cast.build(assisting=1)
+    ticket = make_ticket(Status.DISPATCHED, cast=shared)  # lead and assisting street both to sign
+    client = _client(shared.lead_handler)
+    response = client.get(reverse("queue-inbox"), {"tab": "sign"})
+    assert _numbers(response) == {ticket.number}
+    listed = response.context["orders"][0]
+    assert [a.unit_id for a in listed.mine] == [shared.lead.pk]
+    assert {a.unit_id for a in listed.tab_assignments} == {shared.lead.pk, shared.assisting[0].pk}
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("queue-inbox"), {"tab": "sign"}).context["page"]
+    assert page.paginator.count == 1
+    assert not [q for q in captured.captured_queries if "COUNT(*)" in q["sql"]]  # the tab count is reused
+    # With a filter in use, the list is counted as filtered.
+    filtered = client.get(reverse("queue-inbox"), {"tab": "sign", "light": "red"})
+    assert filtered.context["page"].paginator.count == 0 and _numbers(filtered) == set()
+
+
+def test_inbox_queries_do_not_grow_with_the_orders(frozen_now: datetime) -> None:
+    cast = Cast.build()
+    make_ticket(Status.DISPATCHED, cast=cast)
+    client = _client(cast.lead_handler)
+    client.get(reverse("queue-inbox"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("queue-inbox"))
+    for _ in range(3):
+        make_ticket(Status.DISPATCHED, cast=cast)
+    with CaptureQueriesContext(connection) as four:
+        assert len(client.get(reverse("queue-inbox")).context["orders"]) == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
