@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hotline.bench.intake_env import percentile
 from hotline.bench.registry import BenchError, Figure, benchmark
 from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
 
@@ -181,10 +182,9 @@ def measure(viewers: list[Viewer], *, repeat: int) -> tuple[dict[str, tuple[floa
                 started = time.perf_counter()
                 client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
-            times.sort()
-            p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
-            timings[f"{kind} ({viewer.label})"] = (statistics.median(times), p95)
-            print(f"{kind:<30} {viewer.label:<20} p50 {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms  "
+            p50, p95 = statistics.median(times), percentile(times, 0.95)
+            timings[f"{kind} ({viewer.label})"] = (p50, p95)
+            print(f"{kind:<30} {viewer.label:<20} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
                   f"{count:2d} queries  {len(response.content):,} bytes  {url}", flush=True)
     return timings, queries
 
