@@ -31,7 +31,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hotline.bench.intake_env import Outcome, Request, load_average, percentile, run_clients
+from hotline.bench.intake_env import (
+    Outcome,
+    Request,
+    children_of,
+    load_average,
+    peak_rss_mb,
+    percentile,
+    run_clients,
+)
 from hotline.bench.registry import BenchError, Figure, benchmark
 
 NAME = "intake"
@@ -219,6 +227,7 @@ def run_intake(args: argparse.Namespace, site: Any = None) -> Measurement:
         _report_cpu_per_order(result, {**servers, "clients": client_cpu})
         if site.worker is not None:
             _wait_for_follow_ups(site, worker_cpu, result.seconds)
+        _report_memory(site, getattr(args, "followups", "inline"))
         _check_database(site, before, warm.outcomes + result.outcomes if args.warmup > 0 else result.outcomes,
                         headers)
         if args.profile:
@@ -247,6 +256,24 @@ def _report_cpu_per_order(result: Measurement, used: dict[str, float]) -> None:
     cores = os.cpu_count() or 1
     print(f"CPU per accepted order: {parts}; together {total * 1000:.1f} ms: {cores} CPU(s) could take at most "
           f"{cores / total:.0f} orders/s at this cost, before the follow-up worker's share", flush=True)
+
+
+def _report_memory(site: Any, followups: str) -> None:
+    """Peak resident memory of each web worker and follow-up process (quality.md: < 400 MB with the classifier)."""
+    web = [peak_rss_mb(pid) for pid in site.server.worker_pids()]
+    where = "in the web workers" if followups == "inline" else "in the follow-up worker"
+    line = f"peak memory (VmHWM): web workers {_mb_range(web)}"
+    if site.worker is not None and site.worker.process is not None:
+        pool = [peak_rss_mb(pid) for pid in children_of(site.worker.process.pid)]
+        line += f", follow-up worker's pool processes {_mb_range(pool)}"
+    print(f"{line}; the classifier is loaded {where}", flush=True)
+
+
+def _mb_range(values: list[float]) -> str:
+    values = [v for v in values if v]
+    if not values:
+        return "—"
+    return f"{max(values):.0f} MB" if len(values) == 1 else f"{min(values):.0f}–{max(values):.0f} MB"
 
 
 def _wait_for_follow_ups(site: Any, worker_cpu_before: float, seconds: float) -> None:

@@ -5,7 +5,7 @@
   (initdb refuses root). Nothing of the user's is touched; `stop()` deletes the directory.
 - `Server`: `gunicorn hotline.wsgi` as a child process on a free loopback port, with its own environment
   (HOTLINE_DATABASE_URL …); its worker pids for kill -9 tests; stopped with SIGTERM then SIGKILL.
-- `run_clients`: N client threads, each with its own keep-alive `http.client` connection, sending
+- `run_clients`: N client threads, each with its own connection (`hotline.bench.http_client`), sending
   requests for a fixed duration or count; every outcome (status, latency, body) is kept for checking.
 
 Every loop is bounded in time and count, and every address is 127.0.0.1.
@@ -14,7 +14,6 @@ Every loop is bounded in time and count, and every address is 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import shutil
@@ -30,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from hotline.bench.http_client import HttpClient
 
 LOOPBACK = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,6 +82,14 @@ def tree_cpu_seconds(pid: int) -> float:
             total += int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if current == pid else 0)
             pending += children_of(current)
     return total / ticks
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The peak resident memory (VmHWM) of one process in MB; 0 when it is gone."""
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+    return 0.0
 
 
 def stop_group(process: subprocess.Popen, *, grace: float = 10.0) -> None:
@@ -286,12 +295,10 @@ class Server:
 
     def warm_up(self) -> None:
         """One request per worker, so that imports and first connections are not timed."""
+        client = HttpClient(self.port, {"Authorization": "Bearer hk_warmup_none"}, timeout=30)
         for _ in range(self.workers * 2):
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection(LOOPBACK, self.port, timeout=30)
-                conn.request("GET", "/api/v1/units", headers={"Authorization": "Bearer hk_warmup_none"})
-                conn.getresponse().read()
-                conn.close()
+            client.send("GET", "/api/v1/units")  # an error here is the timed run's to report
+        client.close()
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by gunicorn: the master and its workers."""
@@ -351,39 +358,25 @@ class Request:
 
 
 class Client:
-    """One keep-alive HTTP connection to the server (reconnects after an error or a closed connection)."""
+    """One client's connection to the server: JSON requests in, (status, decoded body, error) out."""
 
     def __init__(self, port: int, headers: Mapping[str, str], timeout: float) -> None:
-        self.port, self.headers, self.timeout = port, dict(headers), timeout
-        self.conn: http.client.HTTPConnection | None = None
+        self.http = HttpClient(port, headers, timeout)
 
     def send(self, req: Request) -> tuple[int, Any, str]:
-        """Send and read the answer: (status, decoded JSON or text, error text)."""
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(LOOPBACK, self.port, timeout=self.timeout)
+        """Send and read the answer: (status, decoded JSON or text, error text); status 0: no answer."""
         payload = None if req.body is None else json.dumps(req.body, ensure_ascii=False).encode()
-        headers = {**self.headers, **req.headers}
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        try:
-            self.conn.request(req.method, req.path, body=payload, headers=headers)
-            response = self.conn.getresponse()
-            raw = response.read()
-            if response.getheader("Connection", "").lower() == "close" or response.will_close:
-                self.close()
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            return 0, None, f"{type(exc).__name__}: {exc}"
+        status, raw, error = self.http.send(req.method, req.path, payload, req.headers)
+        if error:
+            return 0, None, error
         try:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode(errors="replace")[:500]
-        return response.status, body, ""
+        return status, body, ""
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        self.http.close()
 
 
 def run_clients(port: int, make_request: Callable[[int, int], Request | None], *, clients: int,
