@@ -31,7 +31,7 @@ from hotline.api.constants import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_TTL
 from hotline.api.errors import ApiError
 from hotline.api.models import IdempotencyRecord
 from hotline.core import clock
-from hotline.core.transactions import all_or_nothing
+from hotline.core.transactions import all_or_nothing, pipelined
 from hotline.ops import access
 from hotline.tickets.exceptions import DomainError
 
@@ -111,13 +111,14 @@ def _perform_once(principal: str, key: str, method: str, path: str, fingerprint:
                   perform: Callable[[], tuple[int, str]]) -> HttpResponse | None:
     """Perform the call and record its answer under the key; None (nothing kept) when the key was taken."""
     try:
-        with all_or_nothing():
+        with all_or_nothing(), pipelined() as pipeline:
             status, body = perform()
             shown = access.pending()
             access.flush_now()  # the views of full numbers the answer shows commit with it
             with connection.cursor() as cursor:
                 cursor.execute(_RECORD, [principal, key, method, path[:255], fingerprint, status, body,
                                          _shown_json(shown), _at(clock.now())])
+                pipeline.sync()  # the access record and this one in one round trip
                 if cursor.rowcount == 0:
                     raise _KeyTaken
     except _KeyTaken:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 #: True while the code runs inside an `all_or_nothing` unit.
 _whole: ContextVar[bool] = ContextVar("hotline_all_or_nothing", default=False)
@@ -45,3 +46,35 @@ def all_or_nothing() -> Iterator[None]:
 def step_transaction() -> transaction.Atomic:
     """One step's transaction: a savepoint inside another transaction, none inside `all_or_nothing`."""
     return transaction.atomic(savepoint=not _whole.get())
+
+
+class Pipeline:
+    """The statements of a `pipelined` block; `sync()` waits for their results."""
+
+    def __init__(self, pipe: Any = None) -> None:
+        self._pipe = pipe
+
+    def sync(self) -> None:
+        """Wait until every statement sent so far has run; an error of any of them is raised here."""
+        if self._pipe is not None:
+            with connection.wrap_database_errors:
+                self._pipe.sync()
+
+
+@contextmanager
+def pipelined() -> Iterator[Pipeline]:
+    """Send the block's statements without waiting for each answer (PostgreSQL's pipeline mode).
+
+    A statement whose result is read (a SELECT, a RETURNING, `Pipeline.sync()`) waits for everything
+    sent before it, in one round trip; the others go along with it. An API creation thus needs three
+    round trips inside its transaction instead of six. Use it only inside an `all_or_nothing` unit: an
+    error may surface at a later statement than the one that failed, and the whole unit is rolled back
+    either way. Elsewhere than on PostgreSQL the block runs as it is.
+    """
+    if not _whole.get():
+        raise RuntimeError("pipelined() belongs inside an all_or_nothing() unit")
+    if connection.vendor != "postgresql":
+        yield Pipeline()
+        return
+    with connection.connection.pipeline() as pipe:
+        yield Pipeline(pipe)

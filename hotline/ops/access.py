@@ -102,7 +102,7 @@ def flush(ctx: context.RequestContext, *, log_on_commit: bool = False) -> int:
     rows = [AccessRecord(at=now, ip=ctx.ip or None, request_id=ctx.request_id, path=ctx.path[:300], **entry)
             for entry in entries]
     try:
-        insert_rows(AccessRecord, rows)
+        insert_rows(AccessRecord, rows, read_ids=False)  # nobody needs their ids
     except DatabaseError:
         log.exception("could not write %d access records", len(rows), extra={"audit": entries[:LOG_EACH_UP_TO]})
         return 0

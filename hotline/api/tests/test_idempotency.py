@@ -243,3 +243,45 @@ def test_an_answer_with_a_masked_number_stores_no_views(frozen_now, api_client) 
     api_client(raw).post("/orders", {k: v for k, v in BODY.items() if k != "caller_phone"},
                          **{"Idempotency-Key": "masked"})
     assert IdempotencyRecord.objects.get(key="masked").shown == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pipeline mode is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_creations_writes_travel_together_and_a_late_error_undoes_the_whole_unit(frozen_now, api_client,  # noqa: ANN001
+                                                                                   monkeypatch) -> None:
+    from psycopg import pq
+
+    from hotline.core import inserts
+    from hotline.ops.models import AccessRecord
+
+    _, raw = create_key("流水线", ["create"])
+    client = api_client(raw)
+    modes: dict[str, pq.PipelineStatus] = {}
+
+    def watch(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        modes[sql.split(" (")[0]] = connection.connection.pgconn.pipeline_status
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        created = client.post("/orders", {**BODY, "decision": "dispatch"}, **{"Idempotency-Key": "p-1"})
+    assert created.status_code == 201
+    sent_together = {sql for sql, mode in modes.items() if mode == pq.PipelineStatus.ON}
+    assert sent_together == {"SELECT nextval(%s::regclass)", 'INSERT INTO "tickets_ticket"',
+                             'INSERT INTO "tickets_timelineevent"', 'INSERT INTO "ops_accessrecord"',
+                             "INSERT INTO api_idempotencyrecord"}
+    assert all(mode == pq.PipelineStatus.OFF for sql, mode in modes.items() if sql not in sent_together)
+
+    # The access record's INSERT waits for no answer: its error surfaces at the record's, and undoes it all.
+    real = inserts._statement
+
+    def broken(model, *args):  # noqa: ANN001, ANN002, ANN202
+        sql, fields = real(model, *args)
+        return (sql.replace('"ops_accessrecord"', '"no_such_table"') if model is AccessRecord else sql), fields
+
+    monkeypatch.setattr(inserts, "_statement", broken)
+    orders, views = Ticket.objects.count(), AccessRecord.objects.count()
+    assert client.post("/orders", BODY, **{"Idempotency-Key": "p-2"}).status_code == 500
+    assert (Ticket.objects.count(), AccessRecord.objects.count()) == (orders, views)
+    assert not IdempotencyRecord.objects.filter(key="p-2").exists()
+    monkeypatch.undo()
+    assert client.post("/orders", BODY, **{"Idempotency-Key": "p-2"}).status_code == 201

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from hotline.core.transactions import all_or_nothing, in_whole_unit, step_transaction
+from hotline.core.transactions import all_or_nothing, in_whole_unit, pipelined, step_transaction
 
 
 class Refused(Exception):
@@ -64,3 +64,20 @@ def test_commit_callbacks_run_outside_the_unit() -> None:
         transaction.on_commit(lambda: seen.append(in_whole_unit()))
     assert seen == [False]  # follow-up receivers may use savepoints and catch errors as usual
     assert Group.objects.filter(name="committed").exists()
+
+
+@pytest.mark.django_db
+def test_a_pipelined_block_belongs_in_a_unit_and_its_errors_undo_the_unit() -> None:
+    with pytest.raises(RuntimeError, match="all_or_nothing"), pipelined():
+        pass  # pragma: no cover
+    Group.objects.create(name="before")
+    with pytest.raises(DatabaseError), all_or_nothing(), pipelined() as pipeline:
+        Group.objects.create(name="inside")
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO no_such_table VALUES (1)")  # on PostgreSQL: fails at the sync
+        pipeline.sync()
+    assert list(Group.objects.values_list("name", flat=True)) == ["before"]
+    with all_or_nothing(), pipelined() as pipeline:
+        Group.objects.create(name="after")
+        pipeline.sync()
+    assert set(Group.objects.values_list("name", flat=True)) == {"before", "after"}
