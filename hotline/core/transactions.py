@@ -69,12 +69,20 @@ def pipelined() -> Iterator[Pipeline]:
     sent before it, in one round trip; the others go along with it. An API creation thus needs three
     round trips inside its transaction instead of six. Use it only inside an `all_or_nothing` unit: an
     error may surface at a later statement than the one that failed, and the whole unit is rolled back
-    either way. Elsewhere than on PostgreSQL the block runs as it is.
+    either way. Elsewhere than on PostgreSQL, or with a libpq older than 14 (no pipeline mode), the block
+    runs as it is.
     """
     if not _whole.get():
         raise RuntimeError("pipelined() belongs inside an all_or_nothing() unit")
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _pipeline_supported():
         yield Pipeline()
         return
     with connection.connection.pipeline() as pipe:
         yield Pipeline(pipe)
+
+
+def _pipeline_supported() -> bool:
+    """Whether the libpq psycopg uses has pipeline mode (libpq 14 and later)."""
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()

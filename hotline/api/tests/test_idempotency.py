@@ -285,3 +285,25 @@ def test_a_creations_writes_travel_together_and_a_late_error_undoes_the_whole_un
     assert not IdempotencyRecord.objects.filter(key="p-2").exists()
     monkeypatch.undo()
     assert client.post("/orders", BODY, **{"Idempotency-Key": "p-2"}).status_code == 201
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pipeline mode is PostgreSQL's")
+@pytest.mark.django_db
+def test_without_pipeline_mode_in_libpq_a_creation_sends_its_statements_one_by_one(frozen_now, api_client,  # noqa: ANN001
+                                                                                    monkeypatch) -> None:
+    from psycopg import pq
+
+    from hotline.core import transactions
+
+    monkeypatch.setattr(transactions, "_pipeline_supported", lambda: False)  # a libpq older than 14
+    _, raw = create_key("无流水线", ["create"])
+    modes: list[pq.PipelineStatus] = []
+
+    def watch(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        modes.append(connection.connection.pgconn.pipeline_status)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        created = api_client(raw).post("/orders", BODY, **{"Idempotency-Key": "plain-1"})
+    assert created.status_code == 201 and IdempotencyRecord.objects.filter(key="plain-1").exists()
+    assert modes and set(modes) == {pq.PipelineStatus.OFF}
