@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from hotline.bench.http_client import HttpClient
+from hotline.bench.http_client import LOOPBACK, HttpClient
 
-LOOPBACK = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
 
 
