@@ -29,3 +29,6 @@ urlpatterns = [
     path("", include("hotline.workbench.urls")),
     path("", include("hotline.tickets.urls")),
 ]
+
+#: 503 + Retry-After while the database is unreachable, else 500 (JSON for machine paths): hotline/ops/errors.py
+handler500 = "hotline.ops.errors.server_error"

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from hotline.core.outage import RETRY_AFTER_SECONDS, is_database_unavailable
 from hotline.tickets.exceptions import (
     ConflictError,
     DomainError,
@@ -62,7 +63,18 @@ def from_domain_error(exc: DomainError) -> HttpResponse:
     return error_response(domain_status(exc), exc.code, exc.message)
 
 
+def service_unavailable() -> HttpResponse:
+    """The database cannot be reached for a moment: 503 with Retry-After, so that the caller retries."""
+    return error_response(503, "service_unavailable", _("服务暂时不可用（数据库连接中断），请稍后重试"),
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def internal_error(request: HttpRequest, exc: BaseException) -> HttpResponse:
-    """An unexpected failure: logged with its traceback, answered with a plain JSON 500."""
+    """An unexpected failure: logged with its traceback, answered with a plain JSON 500 — or a 503 with
+    Retry-After when the database is unreachable for a moment (`hotline.core.outage`)."""
+    if is_database_unavailable(exc):
+        logger.warning("API %s %s: database unavailable (%s: %s)", request.method, request.path,
+                       type(exc).__name__, str(exc).strip()[:200])
+        return service_unavailable()
     logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return error_response(500, "internal_error", _("服务器内部错误，请稍后重试"))

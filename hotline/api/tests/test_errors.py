@@ -140,3 +140,32 @@ def test_an_unexpected_failure_is_a_json_500_without_a_traceback(setup, monkeypa
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert b"secret internals" not in response.content and b"Traceback" not in response.content
+
+
+def _database_gone() -> Exception:
+    """What Django raises when PostgreSQL went away under a request: its OperationalError from psycopg's."""
+    import psycopg
+    from django.db import utils as db_utils
+
+    try:
+        try:
+            raise psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+        except psycopg.OperationalError as exc:
+            raise db_utils.OperationalError(*exc.args) from exc
+    except db_utils.OperationalError as wrapped:
+        return wrapped
+
+
+def test_a_database_outage_is_a_503_with_retry_after(setup, monkeypatch) -> None:  # noqa: ANN001
+    cast, ticket, client = setup
+
+    def gone(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise _database_gone()
+
+    monkeypatch.setattr("hotline.api.serialize.order_detail", gone)
+    response = client.get(f"/orders/{ticket.number}")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    error = response.json()["error"]
+    assert error["code"] == "service_unavailable" and "稍后重试" in error["message"]
+    assert b"Traceback" not in response.content and b"server closed" not in response.content

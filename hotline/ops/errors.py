@@ -1,0 +1,58 @@
+"""The last-resort error answers (`handler500`): a 503 with Retry-After while the database is unreachable,
+a 500 otherwise — JSON for the machine interfaces, a self-contained page for people.
+
+Django calls `server_error` inside the `except` block of the failed request, so the exception is at hand
+(`sys.exc_info()`). The page reads nothing from the database (no `base.html`, no context processors): it
+must render while the database is down.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+from hotline.core.outage import RETRY_AFTER_SECONDS, is_database_unavailable
+
+#: Paths whose callers are programs: they get the API's JSON error shape.
+MACHINE_PREFIXES = ("/api/", "/open311/", "/interop/", "/healthz", "/metrics", "/webhooks/")
+
+_PAGES = {
+    503: {"title_zh": "服务暂时不可用", "title_en": "Service temporarily unavailable",
+          "message_zh": "数据库连接暂时中断，您的操作没有保存。请稍等几秒后重试。",
+          "message_en": "The database cannot be reached for a moment; nothing was saved. "
+                        "Please try again in a few seconds.",
+          "code": "service_unavailable"},
+    500: {"title_zh": "服务器内部错误", "title_en": "Server error",
+          "message_zh": "处理请求时出错，已记录，技术人员会处理。请稍后重试。",
+          "message_en": "Something went wrong and has been logged for the technical staff. Please try again later.",
+          "code": "internal_error"},
+}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    if request.path.startswith(MACHINE_PREFIXES):
+        return True
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """`handler500`: 503 + Retry-After for a database outage, else 500; JSON or a page by who asks."""
+    status = 503 if is_database_unavailable(sys.exc_info()[1]) else 500
+    page = _PAGES[status]
+    request_id = getattr(request, "request_id", "")
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(
+            {"error": {"code": page["code"], "message": f"{page['message_zh']} / {page['message_en']}",
+                       "details": {"request_id": request_id} if request_id else None}},
+            status=status, json_dumps_params={"ensure_ascii": False})
+    else:
+        body = loader.get_template("error_page.html").render({**page, "request_id": request_id, "back_url": "/"})
+        response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
