@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from hotline.api.keys import create_key
+from hotline.bench.http_client import HttpClient
 from hotline.bench.intake_env import (
     EnvironmentMissing,
     Outcome,
@@ -140,6 +141,7 @@ def test_restart_of_postgresql_under_load_recovers_by_itself(tmp_path: Path) -> 
 
         with Server(env, workers=2, threads=4, log=tmp_path / "gunicorn.log") as server:
             window: dict[str, float] = {}
+            page: dict[str, object] = {}
 
             def restart() -> None:
                 time.sleep(3.0)
@@ -152,6 +154,11 @@ def test_restart_of_postgresql_under_load_recovers_by_itself(tmp_path: Path) -> 
                                        capture_output=True, text=True, timeout=60, check=False)
                 window["sweep_seconds"] = time.perf_counter() - started
                 window["sweep_status"] = sweep.returncode
+                # Meanwhile a citizen's page that reads the database (a return-visit link): the 503 page
+                # that needs no database, not a bare 500.
+                link = "/portal/rate/no-such-link/"
+                status, body, _error = HttpClient(server.port, {}, timeout=10).send("GET", link)
+                page["status"], page["body"] = status, body.decode("utf-8", "replace")
                 time.sleep(max(0.0, 3.0 - (time.perf_counter() - window["stopped"])))
                 pg.start()
                 window["up"] = time.perf_counter()
@@ -175,6 +182,7 @@ def test_restart_of_postgresql_under_load_recovers_by_itself(tmp_path: Path) -> 
                     (o.status, o.body, o.error)
                 assert "timed out" not in o.error, o.error
             assert max(o.seconds for o in outcomes) < 20
+            assert page["status"] == 503 and "服务暂时不可用" in page["body"], page
             # Recovery without restarting the server: creations succeed again after PostgreSQL is back.
             assert any(o.status == 201 and o.started > window["up"] for o in outcomes)
             stored = set(pg.psql("SELECT number FROM tickets_ticket", "faults").split()) - set(overdue)
