@@ -43,7 +43,7 @@ def _driver_says_unavailable(exc: BaseException) -> bool:
         return False
     import psycopg  # only when the exception came from it: the embedded profile may not have it
 
-    if not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+    if not isinstance(exc, psycopg.OperationalError):  # an InterfaceError is misuse (a closed cursor): a bug
         return False
     sqlstate = getattr(exc, "sqlstate", None)
     if sqlstate is None:  # raised by libpq itself: refused, reset, closed by the server, timed out
@@ -57,5 +57,5 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
     if any(_driver_says_unavailable(link) for link in chain):
         return True
     # Django refuses to use a connection it saw break ("connection already closed"): the next request
-    # reconnects, so this one is the tail of the same outage.
-    return any(isinstance(link, db_utils.InterfaceError) for link in chain)
+    # reconnects, so this one is the tail of the same outage. Other interface errors are bugs.
+    return any(isinstance(link, db_utils.InterfaceError) and "connection" in str(link) for link in chain)

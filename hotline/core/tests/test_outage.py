@@ -51,6 +51,9 @@ def test_a_refused_or_failed_statement_is_not_an_outage(inner: BaseException) ->
 
 def test_django_refusing_a_broken_connection_is_the_tail_of_an_outage() -> None:
     assert is_database_unavailable(db_utils.InterfaceError("connection already closed"))
+    # Misusing a cursor is a bug, not an outage.
+    assert not is_database_unavailable(db_utils.InterfaceError("cursor already closed"))
+    assert not is_database_unavailable(_wrapped(psycopg.InterfaceError("the cursor is closed"), db_utils.InterfaceError))
 
 
 def test_a_sqlite_file_locked_past_the_timeout_is_an_outage(tmp_path: Path) -> None:
