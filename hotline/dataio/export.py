@@ -3,8 +3,9 @@
 Both stream: orders are read in chunks from the database and written as they come, so memory stays flat
 whatever the number of orders.
 
-* Open311 CSV — non-confidential orders only; no caller name or phone, and phone numbers written in
-  the description or notes are masked (138****1234).
+* Open311 CSV — non-confidential orders only; no caller name or phone, no staff note (only the texts
+  written for the citizen, `tickets.public_text`), and phone and identity card numbers written in the
+  text are masked (138****1234).
 * JSON — everything about each order (caller included, confidential orders included) with its
   assignments, replies, return visits and full timeline: an administrator's export, never published.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,9 +24,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from hotline.core import clock
-from hotline.core.privacy import mask_phone
+from hotline.core.privacy import scrub_public_text
 from hotline.tickets.choices import FINISHED, AssignmentRole
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+from hotline.tickets.public_text import citizen_steps, status_text
 
 #: The columns of the Open311 CSV, named as the GeoReport v2 `request` fields.
 OPEN311_COLUMNS = (
@@ -36,12 +37,11 @@ OPEN311_COLUMNS = (
 )
 #: Orders read from the database per round trip.
 CHUNK = 1000
-_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 
 
 def scrub(text: str) -> str:
-    """Text for the public: every phone number in it masked."""
-    return _PHONE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), text or "")
+    """Text for the public: every phone and identity card number in it masked."""
+    return scrub_public_text(text)
 
 
 def iso(moment: datetime | None) -> str:
@@ -79,12 +79,13 @@ def open311_queryset(since: datetime | None = None, until: datetime | None = Non
     """The public orders with what one CSV row needs, in one query per chunk."""
     lead = Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD).order_by("-dispatched_at", "-id")
     last = TimelineEvent.objects.filter(ticket=OuterRef("pk")).order_by("-seq")
-    last_public = last.filter(is_public=True)
+    said = citizen_steps().filter(ticket=OuterRef("pk"))  # the newest words for the citizen, never a staff note
     return (orders(since, until).filter(is_confidential=False, number__isnull=False)
             .select_related("category", "district", "street", "community")
             .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
                       last_at=Subquery(last.values("at")[:1]),
-                      public_note=Subquery(last_public.values("note")[:1])))
+                      public_note=Subquery(said.values("note")[:1]),
+                      public_note_action=Subquery(said.values("action")[:1])))
 
 
 def open311_row(ticket: Ticket) -> dict[str, Any]:
@@ -93,7 +94,8 @@ def open311_row(ticket: Ticket) -> dict[str, Any]:
     return {
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in FINISHED else "open",
-        "status_notes": scrub(ticket.public_note or "")[:1000],
+        "status_notes": scrub(status_text(ticket.status, ticket.public_note_action, ticket.public_note,
+                                          ticket.not_accepted_reason))[:1000],
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id or ""),
         "description": scrub(ticket.description),

@@ -1,12 +1,12 @@
 """What the public Open311 interface reads: services from the taxonomy, requests and their updates.
 
-Only non-confidential orders appear, and never a caller's name or phone: phone numbers written into
-the text are masked too.
+Only non-confidential orders appear, and never a caller's name or phone: phone and identity card numbers
+written into the text are masked too. Of the timeline only the texts written for the citizen are shown
+(`tickets.public_text`), never a staff note.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,22 +15,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from hotline.core.privacy import mask_phone
+from hotline.core.privacy import scrub_public_text
 from hotline.open311.models import SubmittedRequest
 from hotline.open311.render import iso
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
     FINISHED,
-    Action,
     AssignmentRole,
     AssignmentStatus,
     EmergencyService,
     Status,
 )
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
-
-_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+from hotline.tickets.public_text import citizen_steps, citizen_text, status_text
 
 #: mySociety's richer statuses for `servicerequestupdates` (the spec itself knows only open/closed).
 UPDATE_STATUS = {
@@ -48,8 +46,8 @@ def open_or_closed(status: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """Public text with every phone number in it masked."""
-    return _PHONE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), text or "")
+    """Public text with every phone and identity card number in it masked."""
+    return scrub_public_text(text)
 
 
 # --- Services ------------------------------------------------------------------------------------------
@@ -108,13 +106,13 @@ def public_orders() -> QuerySet[Ticket]:
     lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
             .exclude(status__in=[AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED])
             .order_by("-dispatched_at", "-id"))
-    note = (TimelineEvent.objects.filter(ticket=OuterRef("pk"), is_public=True).exclude(note="")
-            .exclude(action=Action.REGISTER).order_by("-seq"))  # registration notes are the centre's
+    said = citizen_steps().filter(ticket=OuterRef("pk"))  # the newest words for the citizen, never a staff note
     return (Ticket.objects.filter(is_confidential=False, number__isnull=False)
             .select_related("category", "district", "street", "community")
             .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
                       expected_at=Coalesce("close_due", Subquery(lead.values("reply_due")[:1])),
-                      public_note=Subquery(note.values("note")[:1]),
+                      public_note=Subquery(said.values("note")[:1]),
+                      public_note_action=Subquery(said.values("action")[:1]),
                       media_url=Subquery(SubmittedRequest.objects.filter(ticket=OuterRef("pk"))
                                          .values("media_url")[:1])))
 
@@ -159,7 +157,8 @@ def request_row(ticket: Ticket) -> dict[str, Any]:
     return {
         "service_request_id": ticket.number,
         "status": open_or_closed(ticket.status),
-        "status_notes": scrub(getattr(ticket, "public_note", "") or ""),
+        "status_notes": scrub(status_text(ticket.status, getattr(ticket, "public_note_action", None),
+                                          getattr(ticket, "public_note", None), ticket.not_accepted_reason)),
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id) if ticket.category_id else "",
         "description": scrub(ticket.description),
@@ -181,21 +180,20 @@ def request_row(ticket: Ticket) -> dict[str, Any]:
 
 
 def updates(start: datetime, end: datetime) -> QuerySet[TimelineEvent]:
-    """The public timeline events of public orders in [start, end], oldest first."""
+    """The public timeline events of public orders in [start, end], oldest first (their texts: `update_row`)."""
     return (TimelineEvent.objects.public()
             .filter(at__gte=start, at__lte=end, ticket__is_confidential=False, ticket__number__isnull=False)
             .select_related("ticket").order_by("at", "id"))
 
 
 def update_row(event: TimelineEvent) -> dict[str, Any]:
-    """One public step as mySociety's `request_update`."""
+    """One public step as mySociety's `request_update`: the words for the citizen, else the step's name."""
     return {
         "update_id": str(event.pk),
         "service_request_id": event.ticket.number,
         "status": UPDATE_STATUS.get(event.to_status, open_or_closed(event.to_status)),
         "updated_datetime": iso(event.at),
-        "description": (scrub(event.note) if event.action != Action.REGISTER else "")
-        or str(event.get_action_display()),
+        "description": scrub(citizen_text(event.action, event.note, event.data)) or str(event.get_action_display()),
         "media_url": "",
         "external_status_code": event.to_status,
     }

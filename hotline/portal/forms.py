@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -135,10 +136,15 @@ class TrackForm(PortalForm):
                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
 
     def clean_number(self) -> str:
-        return self.cleaned_data["number"].strip()
+        return _as_typed(self.cleaned_data["number"])
 
     def clean_query_code(self) -> str:
-        return self.cleaned_data["query_code"].strip()
+        return _as_typed(self.cleaned_data["query_code"])
+
+
+def _as_typed(value: str) -> str:
+    """A number as a Chinese input method may type it: full-width digits folded (NFKC), spaces dropped."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
 
 
 class RateForm(PortalForm):

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.choices import public_action, public_status
-from hotline.tickets.choices import Action, AssignmentRole, Decision, NotAcceptedReason
+from hotline.tickets.choices import Action, AssignmentRole, Decision
 from hotline.tickets.models import Reply, Ticket, TimelineEvent
+from hotline.tickets.public_text import citizen_text
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,10 @@ def public_reply(ticket: Ticket) -> str:
 
 
 def _event_text(event: TimelineEvent) -> str:
-    """The public words of a step: only texts written for the citizen, never staff notes."""
-    if event.action == Action.ANSWER_DIRECTLY:
-        return event.ticket.direct_answer
-    if event.action == Action.NOT_ACCEPT:
-        reason = (event.data or {}).get("reason", "")
-        return str(NotAcceptedReason(reason).label) if reason in NotAcceptedReason.values else ""
-    return ""
+    """The public words of a step (tickets.public_text); the approved reply has its own box on the page."""
+    if event.action == Action.APPROVE_REPLY:
+        return ""
+    return citizen_text(event.action, event.note, event.data)
 
 
 def public_timeline(ticket: Ticket) -> list[PublicEvent]:

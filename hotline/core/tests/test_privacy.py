@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from hotline.accounts.choices import CENTRE_ROLES, UNIT_ROLES
-from hotline.core.privacy import mask_phone, phone_for
+from hotline.core.privacy import mask_phone, phone_for, scrub_public_text
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,23 @@ def test_anonymous_or_missing_user_sees_a_masked_number() -> None:
 def test_empty_phone_stays_empty() -> None:
     """Nothing to show, nothing to mask."""
     assert phone_for(SimpleNamespace(caller_phone=""), _user("unit_handler")) == ""
+
+
+@pytest.mark.parametrize("text, published", [
+    ("联系电话13812345678。", "联系电话138****5678。"),
+    ("电话 139 0731 2345，住", "电话 139****2345，住"),
+    ("+86 139 0731 2345", "139****2345"),
+    ("+8613812345678 / 008613812345678", "138****5678 / 138****5678"),
+    ("138-1234-5678", "138****5678"),
+    ("座机 0731 87654321", "座机 073*******21"),
+    ("+86 731 87654321", "073*******21"),
+    ("１３８１２３４５６７８，０７３１－８７６５４３２１", "138****5678，073*******21"),
+    ("身份证430102198001011234号", "身份证430102********1234号"),
+    ("身份证43010219800101123X", "身份证430102********123X"),
+    # Digits shaped like neither stay as written, and so does the Chinese punctuation around them.
+    ("工单202611240000002：金额 12000元，2019年4月25日，房号 1201，电话：84567890",
+     "工单202611240000002：金额 12000元，2019年4月25日，房号 1201，电话：84567890"),
+    ("", ""),
+])
+def test_public_text_masks_phone_and_identity_numbers(text: str, published: str) -> None:
+    assert scrub_public_text(text) == published

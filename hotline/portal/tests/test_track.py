@@ -97,3 +97,16 @@ def test_tracking_is_rate_limited_per_ip(client: Client, frozen_now: object) -> 
     assert blocked.status_code == 429 and ticket.description not in blocked.content.decode()
     other = Client(REMOTE_ADDR="10.0.0.2")
     assert track(other, ticket.number, ticket.query_code).status_code == 200
+
+
+def test_the_units_question_is_shown_while_it_waits_for_the_citizen(client: Client) -> None:
+    ticket = make_ticket(Status.AWAITING_CITIZEN, **CALLER)
+    page = track(client, ticket.number, ticket.query_code).content.decode()
+    assert "请您补充信息" in page and "请提供具体门牌号" in page  # the question is written for the citizen
+
+
+def test_full_width_digits_in_the_number_and_code_are_understood(client: Client) -> None:
+    ticket = make_ticket(Status.IN_PROGRESS, **CALLER)
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    page = track(client, f" {ticket.number.translate(wide)} ", ticket.query_code.translate(wide)).content.decode()
+    assert "工单编号或查询码不正确" not in page and ticket.description in page
