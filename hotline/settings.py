@@ -338,6 +338,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 #: The header a TLS-terminating proxy sets, "HTTP_X_FORWARDED_PROTO,https" (empty: Django sees TLS itself).
 _PROXY_SSL = _env_list("HOTLINE_PROXY_SSL_HEADER", "HTTP_X_FORWARDED_PROTO,https" if PRODUCTION else "")
 SECURE_PROXY_SSL_HEADER = (_PROXY_SSL[0], _PROXY_SSL[1]) if len(_PROXY_SSL) == 2 else None
+#: The header in which the trusted reverse proxy passes the client's address (rate limits, access records),
+#: as the header's name (X-Real-IP) or Django's META key (HTTP_X_REAL_IP). Production sits behind nginx on
+#: loopback (docs/deploy.md), which overwrites X-Real-IP with the address it saw; empty: REMOTE_ADDR.
+def header_key(name: str) -> str:
+    """Django's META key of a request header: X-Real-IP → HTTP_X_REAL_IP (a META key stays as it is)."""
+    key = name.strip().upper().replace("-", "_")
+    return key if not key or key.startswith("HTTP_") else f"HTTP_{key}"
+
+
+HOTLINE_CLIENT_IP_HEADER = header_key(os.environ.get("HOTLINE_CLIENT_IP_HEADER", "X-Real-IP" if PRODUCTION else ""))
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -23,7 +23,7 @@ from hotline.core import clock
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the header a trusted proxy sets (HOTLINE_CLIENT_IP_HEADER)."""
-    header = getattr(settings, "HOTLINE_CLIENT_IP_HEADER", "")
+    header = settings.HOTLINE_CLIENT_IP_HEADER
     if header and request.META.get(header):
         return request.META[header].split(",")[0].strip()
     return request.META.get("REMOTE_ADDR", "") or "unknown"

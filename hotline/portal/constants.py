@@ -11,7 +11,8 @@ INVITATION_DAYS = 7
 #: Requests per IP: bucket -> (tries, window in seconds). Setting: HOTLINE_PORTAL_RATE_LIMITS.
 RATE_LIMITS: dict[str, tuple[int, int]] = {
     "track": (20, 600),
-    "submit": (10, 3600),
+    "submit": (10, 3600),  # accepted submissions (requests and praise)
+    "submit-try": (60, 3600),  # posts of those forms, accepted or not
     "rate": (30, 600),
 }
 #: Longest description accepted from the web (characters).

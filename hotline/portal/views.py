@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hotline.core.ratelimit import Verdict
 from hotline.portal import ratelimit, services
 from hotline.portal.constants import MAX_PHOTOS
 from hotline.portal.forms import PraiseForm, RateForm, SubmitForm, TrackForm
@@ -23,8 +24,28 @@ from hotline.tickets.models import Ticket
 RECEIPT = "portal_receipt"
 
 
-def _limited(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/limited.html", status=429)
+def _limited(request: HttpRequest, verdict: Verdict) -> HttpResponse:
+    response = render(request, "portal/limited.html", status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _form_limited(request: HttpRequest) -> Verdict | None:
+    """The verdict when this client may not submit now (counting the try), else None."""
+    tried = ratelimit.hit(request, "submit-try")
+    if not tried.allowed:
+        return tried
+    submissions = ratelimit.peek(request, "submit")
+    return None if submissions.allowed else submissions
+
+
+def _refused_for_now(request: HttpRequest, template: str, context: dict, verdict: Verdict) -> HttpResponse:
+    """The form again with what the citizen typed and why it was not sent (429 with Retry-After)."""
+    context["form"].add_error(None, _("提交过于频繁，请 %(minutes)s 分钟后再提交；您填写的内容仍在下方。如有急事，请致电 12345。")
+                              % {"minutes": max(1, -(-verdict.retry_after // 60))})
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
 def _keep_receipt(request: HttpRequest, ticket: Ticket, kind: str) -> None:
@@ -43,9 +64,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     """Write a request (我要反映); photos are checked by content before anything is saved."""
     if request.method != "POST":
         return render(request, "portal/submit.html", {"form": SubmitForm(), "max_photos": MAX_PHOTOS})
-    if not ratelimit.allow(request, "submit"):
-        return _limited(request)
     form = SubmitForm(request.POST, request.FILES)
+    if (limited := _form_limited(request)) is not None:
+        return _refused_for_now(request, "portal/submit.html", {"form": form, "max_photos": MAX_PHOTOS}, limited)
     if form.is_valid():
         data = form.cleaned_data
         draft = services.web_draft(
@@ -57,6 +78,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
+            ratelimit.hit(request, "submit")
             _keep_receipt(request, ticket, "request")
             return redirect("portal:submitted")
     return render(request, "portal/submit.html", {"form": form, "max_photos": MAX_PHOTOS}, status=400)
@@ -68,15 +90,16 @@ def praise(request: HttpRequest) -> HttpResponse:
     """Praise a unit or a person (表扬)."""
     if request.method != "POST":
         return render(request, "portal/praise.html", {"form": PraiseForm()})
-    if not ratelimit.allow(request, "submit"):
-        return _limited(request)
     form = PraiseForm(request.POST)
+    if (limited := _form_limited(request)) is not None:
+        return _refused_for_now(request, "portal/praise.html", {"form": form}, limited)
     if form.is_valid():
         try:
             ticket = services.submit_praise(**form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
+            ratelimit.hit(request, "submit")
             _keep_receipt(request, ticket, "praise")
             return redirect("portal:submitted")
     return render(request, "portal/praise.html", {"form": form}, status=400)
@@ -97,8 +120,8 @@ def track(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         initial = {"number": request.GET.get("number", "")[:20]}
         return render(request, "portal/track.html", {"form": TrackForm(initial=initial)})
-    if not ratelimit.allow(request, "track"):
-        return _limited(request)
+    if not (verdict := ratelimit.hit(request, "track")).allowed:
+        return _limited(request, verdict)
     form = TrackForm(request.POST)
     ticket = None
     if form.is_valid():
@@ -114,8 +137,8 @@ def track(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     """The citizen's online return visit (网上评价) through a single-use link."""
-    if not ratelimit.allow(request, "rate"):
-        return _limited(request)
+    if not (verdict := ratelimit.hit(request, "rate")).allowed:
+        return _limited(request, verdict)
     invitation = services.open_invitation(token)
     if invitation is None:
         return render(request, "portal/rate_invalid.html", status=404)

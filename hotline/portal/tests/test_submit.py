@@ -144,3 +144,41 @@ def test_submissions_are_rate_limited(client: Client, settings: object, frozen_n
     settings.HOTLINE_PORTAL_RATE_LIMITS = {"submit": (2, 3600)}
     assert [post(client).status_code for _ in range(3)] == [302, 302, 429]
     assert Ticket.objects.count() == 2
+
+
+def test_a_limited_submission_keeps_what_was_typed_and_says_when_to_retry(client: Client, settings: object,
+                                                                        frozen_now: object) -> None:
+    settings.HOTLINE_PORTAL_RATE_LIMITS = {"submit": (1, 3600)}
+    assert post(client).status_code == 302
+    refused = post(client, description="第二件事：楼道灯也不亮了")
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 3600
+    page = refused.content.decode()
+    assert "提交过于频繁" in page and "第二件事：楼道灯也不亮了" in page and "东华门街道多福巷 12 号" in page
+    assert Ticket.objects.count() == 1
+
+
+def test_rejected_forms_do_not_use_up_the_citizens_submissions(client: Client, settings: object,
+                                                               frozen_now: object) -> None:
+    settings.HOTLINE_PORTAL_RATE_LIMITS = {"submit": (1, 3600), "submit-try": (5, 3600)}
+    assert [post(client, phone="138123").status_code for _ in range(3)] == [400, 400, 400]
+    assert post(client).status_code == 302
+    assert post(client, phone="138123").status_code == 429  # the next accepted one would be over the limit
+    assert post(client).status_code == 429  # and five posts in the hour are all a robot gets
+    assert Ticket.objects.count() == 1
+
+
+def test_behind_the_proxy_citizens_are_told_apart_by_its_header(settings: object, frozen_now: object) -> None:
+    settings.HOTLINE_PORTAL_RATE_LIMITS = {"submit": (1, 3600)}
+    settings.HOTLINE_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    assert post(Client(**proxy, HTTP_X_REAL_IP="203.0.113.7")).status_code == 302
+    assert post(Client(**proxy, HTTP_X_REAL_IP="203.0.113.8")).status_code == 302
+    assert post(Client(**proxy, HTTP_X_REAL_IP="203.0.113.7")).status_code == 429
+
+
+@pytest.mark.parametrize("name, key", [("X-Real-IP", "HTTP_X_REAL_IP"), ("HTTP_X_REAL_IP", "HTTP_X_REAL_IP"),
+                                       ("x-forwarded-for", "HTTP_X_FORWARDED_FOR"), ("", "")])
+def test_the_client_ip_header_may_be_named_either_way(name: str, key: str) -> None:
+    from hotline.settings import header_key
+
+    assert header_key(name) == key

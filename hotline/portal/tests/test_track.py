@@ -95,6 +95,7 @@ def test_tracking_is_rate_limited_per_ip(client: Client, frozen_now: object) -> 
     assert set(codes) == {200}
     blocked = track(client, ticket.number, ticket.query_code)
     assert blocked.status_code == 429 and ticket.description not in blocked.content.decode()
+    assert 1 <= int(blocked["Retry-After"]) <= 600
     other = Client(REMOTE_ADDR="10.0.0.2")
     assert track(other, ticket.number, ticket.query_code).status_code == 200
 
