@@ -95,6 +95,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hotline.urls"
+CSRF_FAILURE_VIEW = "hotline.ops.errors.csrf_failure"  # citizens get their form back (hotline/ops/errors.py)
 WSGI_APPLICATION = "hotline.wsgi.application"
 
 TEMPLATES = [
@@ -142,7 +143,7 @@ def _binding_options(threshold: str) -> dict:
         return {}
     if threshold in ("off", "none", ""):
         return {"server_side_binding": True}
-    if not threshold.isdigit():
+    if not threshold.isdecimal():
         raise ImproperlyConfigured(
             f"HOTLINE_DB_PREPARE_THRESHOLD: {threshold!r} is not a number of runs, 'off' or 'client'")
     return {"server_side_binding": True, "prepare_threshold": int(threshold)}

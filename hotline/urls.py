@@ -32,3 +32,4 @@ urlpatterns = [
 
 #: 503 + Retry-After while the database is unreachable, else 500 (JSON for machine paths): hotline/ops/errors.py
 handler500 = "hotline.ops.errors.server_error"
+handler404 = "hotline.ops.errors.page_not_found"

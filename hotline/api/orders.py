@@ -65,8 +65,10 @@ def unit_pk(code: str | None, field: str) -> str:
     return str(pk)
 
 
-def form_errors(form) -> dict[str, list[str]]:  # noqa: ANN001
-    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
+def form_errors(form, renamed: dict[str, str] | None = None) -> dict[str, list[str]]:  # noqa: ANN001
+    """A form's errors by field, under the API's own field names where the form names them differently."""
+    renamed = renamed or {}
+    return {renamed.get(field, field): [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
 # --- List ----------------------------------------------------------------------------------------------
@@ -85,8 +87,8 @@ class OrderFilters(Schema):
     category: int | None = Field(None, ge=1, le=2_147_483_647, description="任一级分类 id（含下级）")
     lead_unit: str | None = Field(None, max_length=32, description="主办单位编码")
     district: str | None = Field(None, max_length=32, description="区的单位编码")
-    registered_from: date | None = None
-    registered_to: date | None = None
+    registered_from: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    registered_to: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 12, 31))
     overdue: Literal["any", "close", "sign", "reply"] | None = None
     supervision: Literal["none", "any", "1", "2", "3"] | None = None
     sort: Literal[tuple(SORTS)] | None = None  # type: ignore[valid-type]
@@ -203,7 +205,7 @@ def _intake_form(payload: OrderIn) -> IntakeCheck:
 def _create(principal: Principal, payload: OrderIn) -> tuple[int, str]:
     form = _intake_form(payload)
     if not form.is_valid():
-        raise ApiError(400, "validation_error", _("参数校验失败"), form_errors(form))
+        raise ApiError(400, "validation_error", _("参数校验失败"), form_errors(form, {"phone": "caller_phone"}))
     d = form.cleaned_data
     ticket = take_call(form.draft(), actor=principal.creator, decision=d["decision"], **form.decision_args())
     body = OrderDetailOut.model_validate(serialize.new_order_detail(ticket, principal.creator)).model_dump()

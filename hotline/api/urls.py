@@ -3,7 +3,7 @@
 import functools
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +28,11 @@ def _is_anonymous(request: HttpRequest) -> bool:
 
 
 def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Rate-limit unauthenticated calls per client address (429 + Retry-After) and never leak a traceback."""
+    """Rate-limit unauthenticated calls per client address (429 + Retry-After) and never leak a traceback.
+
+    Every answer is the API's JSON: a path django-ninja refuses with Http404 (the bare /api/v1/) is a 404,
+    a method a path does not take is a 405 with its Allow header.
+    """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
@@ -38,9 +42,15 @@ def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 if not verdict.allowed:
                     return error_response(429, "rate_limited", _("未认证请求过于频繁，请稍后再试"),
                                           headers={"Retry-After": str(verdict.retry_after)})
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return error_response(404, "not_found", _("接口不存在，接口文档见 /api/v1/docs"))
         except Exception as exc:  # the API's own handlers answer everything else; this is the last resort
             return internal_error(request, exc)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            return error_response(405, "method_not_allowed", _("该接口不支持 %(method)s 方法") % {"method": request.method},
+                                  {"allowed": response.get("Allow", "")}, headers={"Allow": response.get("Allow", "")})
+        return response
 
     return wrapper
 

@@ -58,7 +58,7 @@ def verify(headers: dict[str, str] | object, body: bytes) -> PbxSource:
         source = env_source()
     if source is None:
         raise SignatureError("unknown PBX source key")
-    if not ts.isdigit():
+    if not ts.isdecimal():
         raise SignatureError("the timestamp must be Unix seconds")
     skew = abs(clock.now().timestamp() - int(ts))
     if skew > setting("SIGNATURE_SKEW_SECONDS"):

@@ -73,7 +73,7 @@ def _error(status: int, message: str, **extra: Any) -> JsonResponse:
 def cti_events(request: HttpRequest) -> HttpResponse:
     """POST /cti/v1/events: one event, a list of events or {"events": [...]}, signed by a PBX source."""
     length = str(request.META.get("CONTENT_LENGTH") or "0")
-    if not length.isdigit() or int(length) > MAX_BODY:
+    if not length.isdecimal() or int(length) > MAX_BODY:
         return _error(413, "request body too large")
     body = request.body
     try:

@@ -82,7 +82,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     """The agents' search page (知识库检索): every published article in force, by kind and owner unit."""
     query = request.GET.get("q", "").strip()
     owner = request.GET.get("owner", "")
-    owners = [int(owner)] if owner.isdigit() else []
+    owners = [int(owner)] if owner.isdecimal() else []
     hits = selectors.search(query, kinds=_kinds(request), owner_unit_ids=owners, limit=30) if query else []
     recent = [] if query else (Article.objects.filter(status=ArticleStatus.PUBLISHED)
                                .select_related("published_version", "owner_unit").order_by("-updated_at")[:30])
@@ -112,7 +112,7 @@ def answer(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("请选择一条知识"))
         return redirect("order-detail", number=number)
     version = request.POST.get("version", "")
-    if version.isdigit() and ticket.version != int(version):
+    if version.isdecimal() and ticket.version != int(version):
         messages.error(request, _("工单已被他人处理，请刷新后重试"))
         return redirect("order-detail", number=number)
     try:
@@ -145,7 +145,7 @@ def faq(request: HttpRequest) -> HttpResponse:
         return limited
     query = request.GET.get("q", "").strip()[:100]
     page = request.GET.get("page", "1")
-    page = max(1, min(int(page), 20)) if page.isdigit() else 1
+    page = max(1, min(int(page), 20)) if page.isdecimal() else 1
     hits = selectors.search(query, public_only=True, kinds=_kinds(request), limit=FAQ_PAGE_SIZE + 1,
                             offset=(page - 1) * FAQ_PAGE_SIZE) if query else []
     return render(request, "kb/faq.html", {

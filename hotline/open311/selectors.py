@@ -62,7 +62,7 @@ def services() -> QuerySet[Category]:
 
 def find_service(code: str) -> Category | None:
     """The service (an active leaf category) with this code, or None."""
-    if not code.isdigit():
+    if not code.isdecimal():
         return None
     return services().filter(pk=int(code)).first()
 

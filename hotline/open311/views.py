@@ -52,6 +52,8 @@ def _moment(request: HttpRequest, name: str) -> datetime | None:
         moment = None
     if moment is None:
         raise BadRequest(_("%(field)s 不是 ISO 8601 时间") % {"field": name})
+    if not 2000 <= moment.year <= 2100:  # also keeps the 90-day arithmetic inside datetime's range
+        raise BadRequest(_("%(field)s 须在 2000 年至 2100 年之间") % {"field": name})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -132,7 +134,7 @@ def _codes(request: HttpRequest) -> list[int] | None:
     codes = _csv(request, "service_code")
     if codes is None:
         return None
-    if not all(c.isdigit() for c in codes):
+    if not all(c.isdecimal() for c in codes):
         raise BadRequest(_("service_code 须为服务代码，多个以逗号分隔"))
     return [int(c) for c in codes]
 

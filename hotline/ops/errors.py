@@ -1,5 +1,7 @@
 """The last-resort error answers (`handler500`): a 503 with Retry-After while the database is unreachable,
-a 500 otherwise — JSON for the machine interfaces, a self-contained page for people.
+a 500 otherwise — JSON for the machine interfaces, a self-contained page for people. Citizens' pages
+(the portal, the public FAQ) also get their own 404 and an expired-page answer to a failed CSRF check
+instead of the staff's 404 and Django's bare 403.
 
 Django calls `server_error` inside the `except` block of the failed request, so the exception is at hand
 (`sys.exc_info()`). The page reads nothing from the database (no `base.html`, no context processors): it
@@ -11,13 +13,17 @@ from __future__ import annotations
 import sys
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
+from django.views import csrf, defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 from hotline.core.outage import RETRY_AFTER_SECONDS, is_database_unavailable
 
 #: Paths whose callers are programs: they get the API's JSON error shape.
 MACHINE_PREFIXES = ("/api/", "/open311/", "/interop/", "/healthz", "/metrics", "/webhooks/")
+#: Paths citizens use without an account: their errors lead back to the portal, not to the staff's login.
+CITIZEN_PREFIXES = ("/portal/", "/kb/faq/")
 
 _PAGES = {
     503: {"title_zh": "服务暂时不可用", "title_en": "Service temporarily unavailable",
@@ -56,3 +62,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """`handler404`: the portal's own page on citizens' paths, the staff's 404 elsewhere."""
+    if request.path.startswith(CITIZEN_PREFIXES):
+        return render(request, "portal/not_found.html", status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a citizen's post from a page left open too long gets its form back (the portal)."""
+    if request.path.startswith(CITIZEN_PREFIXES):
+        from hotline.portal.views import page_expired  # the portal knows its forms
+
+        return page_expired(request)
+    return csrf.csrf_failure(request, reason)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -154,3 +155,29 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     context = {"form": form, "number": ticket.number,
                "reply": "" if ticket.is_confidential else public_reply(ticket)}
     return render(request, "portal/rate.html", context, status=400 if form.is_bound else 200)
+
+
+#: The portal's forms a citizen may leave open too long: view name → (template, form, extra context).
+_FORMS = {
+    "portal:submit": ("portal/submit.html", SubmitForm, {"max_photos": MAX_PHOTOS}),
+    "portal:praise": ("portal/praise.html", PraiseForm, {}),
+    "portal:track": ("portal/track.html", TrackForm, {}),
+}
+
+
+def page_expired(request: HttpRequest) -> HttpResponse:
+    """A post refused by the CSRF check (a page left open too long, cookies blocked): nothing was sent.
+
+    The form comes back with what was typed and a fresh token (403), so the citizen can send it again;
+    photos must be chosen again, as after any rejection. Other pages get a short explanation and a way back.
+    """
+    try:
+        view_name = resolve(request.path_info).view_name
+    except Resolver404:
+        view_name = ""
+    if view_name in _FORMS:
+        template, form_class, extra = _FORMS[view_name]
+        form = form_class(request.POST, request.FILES) if form_class is SubmitForm else form_class(request.POST)
+        form.add_error(None, _("页面已过期，本次提交没有发送。您填写的内容仍在下方，请核对后再次提交。"))
+        return render(request, template, {"form": form, **extra}, status=403)
+    return render(request, "portal/expired.html", {"back_url": request.path}, status=403)

@@ -91,7 +91,7 @@ def alert_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _unit(value: str) -> HandlingUnit | None:
-    return HandlingUnit.objects.filter(pk=value).first() if value.isdigit() else None
+    return HandlingUnit.objects.filter(pk=value).first() if value.isdecimal() else None
 
 
 @intake_only
@@ -103,7 +103,7 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
     g = request.GET
     title, description = g.get("title", "").strip(), g.get("description", "").strip()
     text = f"{title} {description}".strip()
-    category = Category.objects.filter(pk=g["category"]).first() if g.get("category", "").isdigit() else None
+    category = Category.objects.filter(pk=g["category"]).first() if g.get("category", "").isdecimal() else None
     assessment = services.assess_text(text, utility_category=bool(category and category.is_utility),
                                       category_name=category.name if category else "") if text else None
     now = clock.now()

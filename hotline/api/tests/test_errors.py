@@ -129,6 +129,28 @@ def test_unknown_api_paths_are_json_404(api_client) -> None:  # noqa: ANN001
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
+def test_the_api_root_is_a_json_404_pointing_to_the_docs() -> None:
+    response = Client().get("/api/v1/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found" and "/api/v1/docs" in response.json()["error"]["message"]
+
+
+def test_a_method_a_path_does_not_take_is_a_json_405_with_allow(setup) -> None:  # noqa: ANN001
+    cast, ticket, client = setup
+    response = client.client.delete(f"/api/v1/orders/{ticket.number}", headers=client.headers)
+    assert response.status_code == 405 and response["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] == "method_not_allowed" and "GET" in response["Allow"] and "DELETE" in error["message"]
+
+
+def test_extreme_dates_in_the_order_filters_are_400_not_500(setup) -> None:  # noqa: ANN001
+    cast, ticket, client = setup
+    for name, value in (("registered_to", "9999-12-31"), ("registered_from", "0001-01-01")):
+        response = client.get("/orders", {name: value})
+        assert response.status_code == 400, (name, response.content)
+        assert response.json()["error"]["code"] == "validation_error"
+
+
 def test_an_unexpected_failure_is_a_json_500_without_a_traceback(setup, monkeypatch) -> None:  # noqa: ANN001
     cast, ticket, client = setup
 

@@ -105,6 +105,9 @@ def test_creation_goes_through_the_intake_form(frozen_now, org, api_client) -> N
     answered = client.post("/orders", {"request_type": "consult", "description": "社保卡在哪办",
                                        "decision": "answer"})
     assert answered.status_code == 400 and "answer" in answered.json()["error"]["details"]
+    bad_phone = client.post("/orders", {"request_type": "complaint", "description": "噪音扰民", "caller_phone": "abc"})
+    details = bad_phone.json()["error"]["details"]
+    assert bad_phone.status_code == 400 and "caller_phone" in details and "phone" not in details  # the API's name
     refused = client.post("/orders", {"request_type": "consult", "description": "有人打架",
                                       "decision": "transfer", "transfer_to": "110"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"

@@ -112,6 +112,11 @@ def test_public_faq_page_without_a_question(articles) -> None:  # noqa: ANN001
     assert response.status_code == 200 and "常见问题" in response.content.decode()
 
 
+def test_public_faq_reads_an_odd_page_number_as_the_first(articles) -> None:  # noqa: ANN001
+    for page in ("²", "x", "-1"):  # "²" is a digit int() cannot read
+        assert client_for(None).get(reverse("kb:faq"), {"q": "居住证", "page": page}).status_code == 200
+
+
 def test_public_faq_is_rate_limited(articles) -> None:  # noqa: ANN001
     from django.core.cache import cache
 

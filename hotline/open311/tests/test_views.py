@@ -114,9 +114,19 @@ def test_default_window_is_the_last_90_days(client, orders, traveller) -> None:
     ({"service_code": "abc"}, "service_code 须为服务代码，多个以逗号分隔"),
     ({"page_size": "0"}, "page 须不小于 1，page_size 须在 1 到 500 之间"),
     ({"page": "x"}, "page 和 page_size 须为正整数"),
+    ({"service_code": "²"}, "service_code 须为服务代码，多个以逗号分隔"),  # a digit int() cannot read
+    ({"start_date": "9999-12-31"}, "start_date 须在 2000 年至 2100 年之间"),
+    ({"end_date": "0001-01-01"}, "end_date 须在 2000 年至 2100 年之间"),
+    ({"start_date": "0001-01-01"}, "start_date 须在 2000 年至 2100 年之间"),
 ])
 def test_bad_filters_are_400(client, orders, params, message) -> None:
     assert get_json(client, "/open311/v2/requests.json", 400, **params) == [{"code": 400, "description": message}]
+
+
+def test_odd_codes_and_dates_elsewhere_are_400_or_404_not_500(client, orders) -> None:
+    assert get_json(client, "/open311/v2/services/².json", 404)[0]["code"] == 404
+    assert get_json(client, "/open311/v2/servicerequestupdates.json", 400, end_date="0001-01-02") == [
+        {"code": 400, "description": "end_date 须在 2000 年至 2100 年之间"}]
 
 
 def test_paging(client, orders) -> None:
