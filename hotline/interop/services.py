@@ -38,6 +38,16 @@ class Received:
     created: bool
 
 
+def _flag(data: Mapping[str, Any], name: str) -> bool:
+    """A JSON boolean; anything else ("false", 0, "yes") is refused rather than guessed."""
+    value = data.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise BadTransfer(_("%(name)s 须为 true 或 false") % {"name": name})
+    return value
+
+
 def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = False) -> str:
     value = data.get(name)
     if value is None:
@@ -112,7 +122,7 @@ def receive_transfer(partner: Partner, data: Mapping[str, Any]) -> Received:
         request_type=request_type, title=_text(data, "title", 200), description=content,
         channel=Channel.TRANSFER_IN, category=_category(hint), urgency=urgency,
         caller_name=_text(caller, "name", 50), caller_phone=_text(caller, "phone", 32),
-        is_confidential=bool(data.get("confidential", False)), address=_text(data, "address", 255),
+        is_confidential=_flag(data, "confidential"), address=_text(data, "address", 255),
         latitude=_coordinate(data, "lat", 90), longitude=_coordinate(data, "long", 180),
     )
     note = _("由「%(partner)s」转入，对方编号 %(ref)s") % {"partner": partner.name, "ref": reference}

@@ -36,7 +36,7 @@ def _partner(request: HttpRequest) -> Partner | None:
 def _body(request: HttpRequest) -> dict[str, Any]:
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         raise services.BadTransfer(_("请求体不是合法的 JSON")) from None
     if not isinstance(data, dict):
         raise services.BadTransfer(_("请求体须为 JSON 对象"))

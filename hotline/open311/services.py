@@ -21,6 +21,7 @@ from hotline.open311.exceptions import BadRequest, Forbidden
 from hotline.open311.models import SubmittedRequest
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
+from hotline.portal.validators import normalize_phone
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.tickets import services as tickets
 from hotline.tickets.choices import Action, Channel
@@ -121,6 +122,8 @@ def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
             validate_email(email)
         if media_url:
             URLValidator(schemes=["http", "https"])(media_url)
+        if phone:
+            phone = normalize_phone(phone)  # the agent must be able to call back
     except ValidationError as exc:
         raise BadRequest(*exc.messages) from None
     if len(phone) > 32 or len(address) > 255:

@@ -75,11 +75,19 @@ def test_transfer_in_creates_an_order_once(client, police, frozen_now) -> None:
     ({"reference": "R1", "content": "x", "lat": "north"}, "lat 不是数字"),
     ({"reference": "R1", "content": "x", "caller": "someone"}, "caller 须为对象"),
     (["not", "an", "object"], "请求体须为 JSON 对象"),
+    ({"reference": "R1", "content": "x", "confidential": "false"}, "confidential 须为 true 或 false"),
+    ({"reference": "R1", "content": "x", "confidential": 0}, "confidential 须为 true 或 false"),
 ])
 def test_bad_transfers_are_refused_and_create_nothing(client, police, body, message) -> None:
     response = send(client, police[1], body)
     assert response.status_code == 400 and response.json() == {"detail": message}
     assert not Ticket.objects.exists()
+
+
+def test_a_body_nested_too_deep_is_refused_as_bad_json(client, police) -> None:
+    response = client.post("/interop/v1/transfers", "[" * 100_000, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {police[1]}")
+    assert response.status_code == 400 and response.json() == {"detail": "请求体不是合法的 JSON"}
 
 
 def test_transfer_in_needs_a_partner_key(client, police) -> None:

@@ -218,6 +218,7 @@ def test_post_with_address_id_sets_the_area(client, catalogue, app_key, org) -> 
     ({"attribute[urgency]": "now"}, 400, "attribute[urgency] 的值「now」无效"),
     ({"address_id": "NOPE"}, 400, "address_id「NOPE」不存在"),
     ({"email": "not-an-email"}, 400, "输入一个有效的 Email 地址。"),
+    ({"phone": "not a phone"}, 400, "请输入正确的手机号码或固定电话（如 13812345678 或 010-12345678）"),
 ])
 def test_post_errors_create_nothing(client, catalogue, app_key, change, status, message) -> None:
     data = {"api_key": app_key, "service_code": str(catalogue.lamp.pk), "lat": "39.9", "long": "116.4",
