@@ -6,6 +6,8 @@ import hashlib
 import os
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.accounts.models import User
 from hotline.attachments.constants import MAX_BYTES
@@ -16,6 +18,10 @@ from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket
 from hotline.tickets.services._core import begin, service
 
+#: What each kind of file is called in messages, in the order they are listed.
+KIND_LABELS = {"image": pgettext_lazy("allowed file kinds", "图片"), "audio": pgettext_lazy("allowed file kinds", "录音"),
+               "video": pgettext_lazy("allowed file kinds", "视频")}
+
 
 def check_upload(upload: UploadedFile, allowed_kinds: set[str] | None = None) -> str:
     """Refuse a file that is not what it claims, of a kind not allowed, or too large; return its kind."""
@@ -23,9 +29,11 @@ def check_upload(upload: UploadedFile, allowed_kinds: set[str] | None = None) ->
     upload.seek(0)
     found = sniff(head)
     if found is None or (allowed_kinds and found.kind not in allowed_kinds):
-        raise RuleViolation(f"文件「{upload.name}」的类型不被允许（仅限图片、录音）")
+        kinds = "、".join(str(label) for kind, label in KIND_LABELS.items() if not allowed_kinds or kind in allowed_kinds)
+        raise RuleViolation(_("文件「%(name)s」的类型不被允许（仅限%(kinds)s）") % {"name": upload.name, "kinds": kinds})
     if upload.size > MAX_BYTES[found.kind]:
-        raise RuleViolation(f"文件「{upload.name}」超过 {MAX_BYTES[found.kind] // (1024 * 1024)} MB")
+        raise RuleViolation(_("文件「%(name)s」超过 %(mb)s MB")
+                            % {"name": upload.name, "mb": MAX_BYTES[found.kind] // (1024 * 1024)})
     return found.kind
 
 

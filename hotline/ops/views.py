@@ -70,7 +70,12 @@ def checks() -> dict[str, Callable[[], None]]:
 @never_cache
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
-    """200 when every check passes, else 503 naming the failed ones: {"status": "fail", "failed": [...]}."""
+    """200 when every check passes, else 503 naming the failed ones: {"status": "fail", "failed": [...]}.
+
+    The error text (it may name hosts, users and paths) goes to the log, and into the answer only for a
+    caller that may read the metrics (the token, or a direct loopback client).
+    """
+    detailed = metrics_allowed(request)
     results: dict[str, dict[str, object]] = {}
     for name, check in checks().items():
         started = time.perf_counter()
@@ -78,7 +83,7 @@ def ready(request: HttpRequest) -> JsonResponse:
             check()
         except Exception as exc:  # noqa: BLE001 - any failure of a dependency is reported, not raised
             log.warning("health check %s failed: %s", name, exc)
-            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+            results[name] = {"ok": False, **({"error": f"{type(exc).__name__}: {exc}"[:300]} if detailed else {})}
         else:
             results[name] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
     failed = [name for name, result in results.items() if not result["ok"]]

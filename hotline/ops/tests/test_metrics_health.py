@@ -95,6 +95,15 @@ def test_an_unreachable_broker_makes_ready_fail_and_names_it(client) -> None:
     assert body["checks"]["database"]["ok"] is True and "Error" in body["checks"]["broker"]["error"]
 
 
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+def test_an_outside_caller_is_not_told_the_error_text(client) -> None:
+    outside = client.get("/healthz/ready", REMOTE_ADDR="203.0.113.9")
+    assert outside.status_code == 503 and outside.json()["failed"] == ["broker"]
+    assert outside.json()["checks"]["broker"] == {"ok": False}
+    proxied = client.get("/healthz/ready", HTTP_X_FORWARDED_FOR="203.0.113.9")  # through nginx on the host
+    assert "error" not in proxied.json()["checks"]["broker"]
+
+
 def test_a_failing_database_is_named(client, monkeypatch) -> None:
     def broken() -> None:
         raise RuntimeError("database is locked")

@@ -79,10 +79,14 @@ def test_a_disguised_file_is_refused_and_nothing_is_saved(client: Client, settin
     assert stored_files(settings) == []
 
 
-def test_audio_is_not_a_photo(client: Client) -> None:
+def test_audio_is_not_a_photo(client: Client, settings: object) -> None:
     voice = SimpleUploadedFile("voice.mp3", b"ID3" + b"\x00" * 100, content_type="audio/mpeg")
-    assert post(client, photos=[voice]).status_code == 400
+    response = post(client, photos=[voice])
+    assert response.status_code == 400 and "（仅限图片）" in response.content.decode()  # not "图片、录音"
     assert not Ticket.objects.exists()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    voice = SimpleUploadedFile("voice.mp3", b"ID3" + b"\x00" * 100, content_type="audio/mpeg")
+    assert "is not allowed (images only)" in post(client, photos=[voice]).content.decode()
 
 
 def test_more_than_five_photos_are_refused(client: Client, settings: object) -> None:
