@@ -35,6 +35,8 @@ OPEN311_COLUMNS = (
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
     "address", "address_id", "zipcode", "lat", "long", "media_url",
 )
+#: The years a period bound may name.
+BOUND_YEARS = (2000, 2100)
 #: Orders read from the database per round trip.
 CHUNK = 1000
 
@@ -52,7 +54,8 @@ def iso(moment: datetime | None) -> str:
 def parse_bound(value: str | None, *, end: bool) -> datetime | None:
     """A date (a whole day; as an upper bound it includes that day) or a date-time, in the centre's zone.
 
-    Raises ValueError with a message for the person when the value is not a date.
+    Raises ValueError with a message for the person when the value is not a date, or not one of `BOUND_YEARS`
+    (0001-01-01 or 9999-12-31 would overflow when converted to UTC).
     """
     if not value:
         return None
@@ -61,6 +64,8 @@ def parse_bound(value: str | None, *, end: bool) -> datetime | None:
             moment = datetime.strptime(value.strip(), fmt).replace(tzinfo=timezone.get_default_timezone())
         except ValueError:
             continue
+        if not BOUND_YEARS[0] <= moment.year <= BOUND_YEARS[1]:
+            raise ValueError(f"日期「{value}」超出范围（年份应在 {BOUND_YEARS[0]}–{BOUND_YEARS[1]} 之间）")
         return moment + timedelta(days=1) if end and fmt == "%Y-%m-%d" else moment
     raise ValueError(f"无法识别的日期「{value}」（例：2024-05-01 或 2024-05-01T08:00）")
 

@@ -85,6 +85,8 @@ def load_mapping(path: Path | str) -> Mapping:
         spec = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise MappingError(f"映射文件不存在：{path}") from None
+    except OSError as exc:  # a folder, no permission
+        raise MappingError(f"无法读取映射文件 {path}：{exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MappingError(f"映射文件不是有效的 JSON：{exc}") from exc
     if not isinstance(spec, dict):
@@ -98,19 +100,26 @@ def load_mapping(path: Path | str) -> Mapping:
     columns = spec.get("columns")
     if not isinstance(columns, dict):
         raise MappingError("缺少「columns」（字段到列名的对象）")
+    if not all(v is None or isinstance(v, str) for v in columns.values()):
+        raise MappingError("「columns」的列名应为文本")
     missing = [f for f in REQUIRED if not columns.get(f)]
     if missing:
         raise MappingError(f"「columns」缺少必填字段：{', '.join(missing)}")
     extra = sorted(set(columns) - set(REQUIRED) - set(OPTIONAL))
     if extra:
         raise MappingError(f"「columns」含未知字段：{', '.join(extra)}")
+    zone = spec.get("timezone", "Asia/Shanghai")
     try:
-        tz = ZoneInfo(spec.get("timezone", "Asia/Shanghai"))
+        if not isinstance(zone, str):
+            raise ValueError(zone)
+        tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise MappingError(f"未知时区「{spec.get('timezone')}」") from None
+        raise MappingError(f"未知时区「{zone}」（应为时区名称，如 Asia/Shanghai）") from None
     formats = spec.get("date_formats") or list(DATE_FORMATS)
     if isinstance(formats, str):
         formats = [formats]
+    if not isinstance(formats, list) or not all(isinstance(f, str) and f.strip() for f in formats):
+        raise MappingError("「date_formats」应为日期格式文本的列表，如 [\"%d.%m.%Y %H:%M\"]")
     status_map = _keyed(spec.get("status_map"), "status_map", tuple(str(s) for s in TARGET_STATUSES))
     if not status_map:
         raise MappingError("缺少「status_map」（原状态到 closed/in_progress/dispatched/pending_dispatch）")
@@ -123,8 +132,29 @@ def load_mapping(path: Path | str) -> Mapping:
         category_map=_keyed(spec.get("category_map"), "category_map"), unknown_category=unknown_category,
         channel_map=_keyed(spec.get("channel_map"), "channel_map", tuple(Channel.values)),
         request_type_map=_keyed(spec.get("request_type_map"), "request_type_map", tuple(RequestType.values)),
-        defaults={k: str(v) for k, v in (spec.get("defaults") or {}).items()},
+        defaults=_defaults(spec.get("defaults")),
     )
+
+
+#: What `defaults` may give, with the values each accepts (None: any text).
+_DEFAULTS: dict[str, tuple[str, ...] | None] = {
+    "channel": tuple(Channel.values), "request_type": tuple(RequestType.values), "unit": None}
+
+
+def _defaults(spec: Any) -> dict[str, str]:
+    """The `defaults` object, checked like the value maps: known keys, allowed values."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict) or not all(isinstance(v, str) for v in spec.values()):
+        raise MappingError("「defaults」应为「字段: 值」的对象，如 {\"channel\": \"phone\"}")
+    unknown = sorted(set(spec) - set(_DEFAULTS))
+    if unknown:
+        raise MappingError(f"「defaults」含未知字段：{', '.join(unknown)}（可用：{', '.join(_DEFAULTS)}）")
+    for key, value in spec.items():
+        allowed = _DEFAULTS[key]
+        if allowed is not None and value not in allowed:
+            raise MappingError(f"「defaults」的 {key} 不支持「{value}」（可用：{', '.join(allowed)}）")
+    return dict(spec)
 
 
 def mapped_parser(mapping: Mapping, known_categories: set[str]) -> Parser:

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hotline.core import clock
 from hotline.tickets.choices import Channel, Status
 
 #: The longest description accepted (a longer cell is a broken row, e.g. a runaway quote).
 MAX_DESCRIPTION = 20_000
 #: Longest title kept (longer titles are cut, not refused).
 MAX_TITLE = 200
+
+#: The earliest plausible date of a historical order (an earlier one is a placeholder such as 0001-01-01).
+EARLIEST = datetime(1990, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+#: How far past now a registration (a clock a little ahead) and other dates (deadlines) may lie.
+REGISTER_AHEAD = timedelta(days=1)
+DATE_AHEAD = timedelta(days=3653)
 
 #: Date formats tried in order (ISO 8601 first: NYC; then US 12-hour: Baltimore/NYC; then Chinese forms: teddy).
 DATE_FORMATS = (
@@ -72,7 +79,8 @@ def clean_id(value: str) -> str:
 
 
 def parse_datetime(value: Any, tz: ZoneInfo, *, what: str, formats: tuple[str, ...] = DATE_FORMATS) -> datetime:
-    """An aware datetime from a cell in the source's local time zone, or a RowError naming the field."""
+    """An aware datetime from a cell in the source's local time zone (a value with its own UTC offset keeps
+    it), or a RowError naming the field."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
@@ -82,10 +90,10 @@ def parse_datetime(value: Any, tz: ZoneInfo, *, what: str, formats: tuple[str, .
         raise RowError(f"缺少{what}")
     for fmt in formats:
         try:
-            parsed = datetime.strptime(raw, fmt)  # noqa: DTZ007 - made aware on the next line
+            parsed = datetime.strptime(raw, fmt)  # noqa: DTZ007 - made aware below
         except ValueError:
             continue
-        return parsed.replace(tzinfo=tz)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)  # an explicit offset (%z) wins
     raise RowError(f"{what}无法识别：「{raw[:40]}」")
 
 
@@ -108,8 +116,20 @@ def coordinate(value: str, low: float, high: float) -> Decimal | None:
     return number.quantize(Decimal("0.000001"))
 
 
+def _plausible(moment: datetime | None, ahead: timedelta, what: str) -> None:
+    """RowError unless `moment` lies between 1990 and now + `ahead` (9999-12-31 is "no date", not a date)."""
+    if moment is None:
+        return
+    latest = clock.now() + ahead
+    # Compared on the calendar first: converting year 1 or 9999 between zones overflows.
+    if not (EARLIEST.year <= moment.year <= latest.year) or not (EARLIEST <= moment <= latest):
+        raise RowError(f"{what}超出合理范围：{moment.date().isoformat()}"
+                       f"（应在 {EARLIEST.date().isoformat()} 至 {latest.date().isoformat()} 之间）")
+
+
 def check(order: SourceOrder) -> SourceOrder:
-    """The checks every format shares: content present and not too long, dates in order, status coherent."""
+    """The checks every format shares: content present and not too long, dates plausible and in order,
+    status coherent."""
     if not order.external_id:
         raise RowError("缺少原始编号")
     if len(order.external_id) > 100:
@@ -120,6 +140,10 @@ def check(order: SourceOrder) -> SourceOrder:
     if len(order.description) > MAX_DESCRIPTION:
         raise RowError(f"诉求内容过长（{len(order.description)} 字，上限 {MAX_DESCRIPTION} 字）")
     order.title = (order.title.strip() or " ".join(order.description.split())[:40])[:MAX_TITLE]
+    _plausible(order.registered_at, REGISTER_AHEAD, "受理时间")
+    _plausible(order.closed_at, DATE_AHEAD, "办结时间")
+    _plausible(order.replied_at, DATE_AHEAD, "答复时间")
+    _plausible(order.due_at, DATE_AHEAD, "时限")
     if order.replied_at and order.replied_at < order.registered_at:
         raise RowError("答复时间早于受理时间")
     if order.status == Status.CLOSED:

@@ -41,6 +41,8 @@ IMPORTED_UNITS_CODE = "import-units"
 IMPORTED_UNITS_NAME = "历史数据导入单位"
 #: The (inactive) account that authors imported replies.
 IMPORT_USERNAME = "hotline-import"
+#: The reason for a row whose dates overflow a calculation (the shared checks normally catch them first).
+OUT_OF_RANGE = "日期超出可处理范围"
 
 
 @dataclass
@@ -309,6 +311,8 @@ def import_rows(rows: Iterable[RawRow], parse: Callable[[RawRow], SourceOrder], 
                 planned.append(writer.plan(order))
             except RowError as exc:
                 reject(order.line, order.external_id, str(exc))
+            except OverflowError:  # a date the deadline arithmetic cannot hold: this row only, not the batch
+                reject(order.line, order.external_id, OUT_OF_RANGE)
         if planned:
             writer.write(planned)
             result.imported += len(planned)
@@ -324,6 +328,9 @@ def import_rows(rows: Iterable[RawRow], parse: Callable[[RawRow], SourceOrder], 
             order = parse(raw)
         except RowError as exc:
             reject(raw.line, raw_id(raw.cells), str(exc))
+            continue
+        except OverflowError:
+            reject(raw.line, raw_id(raw.cells), OUT_OF_RANGE)
             continue
         if order.external_id in seen:
             result.skipped += 1  # the same record twice in one file

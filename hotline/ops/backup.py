@@ -57,9 +57,25 @@ class Manifest:
 
     @classmethod
     def parse(cls, text: str) -> Manifest:
-        data = json.loads(text)
+        """The manifest of an archive; BackupError when it is not one this version wrote."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise BackupError(f"manifest.json is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise BackupError("manifest.json is not a JSON object")
         if data.get("format") != FORMAT:
             raise BackupError(f"unknown backup format {data.get('format')!r} (this version reads {FORMAT})")
+        missing = [k for k in ("created_at", "vendor", "tables", "members") if k not in data]
+        if missing:
+            raise BackupError(f"manifest.json lacks {', '.join(missing)}")
+        tables, members = data["tables"], data["members"]
+        if not (isinstance(data["created_at"], str) and isinstance(data["vendor"], str)
+                and isinstance(tables, dict) and all(isinstance(n, int) for n in tables.values())
+                and isinstance(members, dict) and all(
+                    isinstance(m, dict) and isinstance(m.get("sha256"), str) and isinstance(m.get("size"), int)
+                    for m in members.values())):
+            raise BackupError("manifest.json is malformed (created_at, vendor, tables or members)")
         return cls(**{k: data[k] for k in ("created_at", "vendor", "tables", "members", "format")})
 
     @property
@@ -152,16 +168,27 @@ def snapshot_postgresql(target: Path, alias: str = "default") -> dict[str, int]:
 # --- Backup ------------------------------------------------------------------------------------------------
 
 
-def _archive_path(path: Path) -> Path:
-    if path.is_dir():
+def _archive_path(given: Path | str) -> Path:
+    """The archive to write: `given` itself, or a dated file inside it when it names a directory — an existing
+    one, one written with a trailing slash, or a new path without the .tar.gz suffix (created)."""
+    path = Path(given)
+    as_dir = path.is_dir() or str(given).endswith(("/", os.sep)) or (
+        not path.exists() and not path.name.endswith((".tar.gz", ".tgz")))
+    if as_dir:
         return path / f"hotline-backup-{clock.now():%Y%m%d-%H%M%S}.tar.gz"
     return path
 
 
-def create_backup(path: Path, *, media_root: Path | None = None, alias: str = "default") -> tuple[Path, Manifest]:
-    """Write the archive (a directory gets a dated file name); returns where and its manifest."""
-    path = _archive_path(Path(path))
+def create_backup(path: Path | str, *, media_root: Path | None = None,
+                  alias: str = "default") -> tuple[Path, Manifest]:
+    """Write the archive (a directory gets a dated file name); returns where and its manifest.
+
+    Refuses a destination under MEDIA_ROOT (the archive would contain itself)."""
+    path = _archive_path(path)
     media = Path(media_root or settings.MEDIA_ROOT)
+    if path.resolve().is_relative_to(media.resolve()):
+        raise BackupError(f"cannot write the backup inside MEDIA_ROOT ({media}): it would contain itself; "
+                          f"choose another folder, e.g. /var/backups/hotline/")
     vendor = connections[alias].vendor
     with tempfile.TemporaryDirectory(prefix="hotline-backup-") as tmp:
         if vendor == "sqlite":
@@ -215,7 +242,10 @@ def unpack(archive: Path, into: Path) -> Manifest:
     manifest_file = into / MANIFEST
     if not manifest_file.is_file():
         raise BackupError("the archive has no manifest.json")
-    manifest = Manifest.parse(manifest_file.read_text())
+    try:
+        manifest = Manifest.parse(manifest_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise BackupError("manifest.json is not UTF-8 text") from None
     present = {m.name for m in members} - {MANIFEST}
     missing, extra = set(manifest.members) - present, present - set(manifest.members)
     if missing or extra:

@@ -180,3 +180,45 @@ def test_an_archive_with_paths_outside_its_folders_is_refused(tmp_path: Path) ->
     with pytest.raises(BackupError, match="unexpected entries"):
         verify(evil)
     assert not (tmp_path.parent / "outside.txt").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_directory_is_created_for_a_dated_archive(tmp_path: Path, capsys) -> None:
+    call_command("backup", f"{tmp_path / 'backups'}/")
+    assert (tmp_path / "backups").is_dir() and len(list((tmp_path / "backups").glob("hotline-backup-*.tar.gz"))) == 1
+    written, _ = create_backup(tmp_path / "nightly")  # no .tar.gz suffix and not there yet: a directory
+    assert written.parent == tmp_path / "nightly" and written.name.startswith("hotline-backup-")
+    named, _ = create_backup(tmp_path / "one.tar.gz")
+    assert named == tmp_path / "one.tar.gz" and named.is_file()
+
+
+def test_a_backup_inside_media_root_is_refused(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    (media / "attachments").mkdir(parents=True)
+    with pytest.raises(BackupError, match="inside MEDIA_ROOT"):
+        create_backup(f"{media / 'backups'}/", media_root=media)
+    with pytest.raises(BackupError, match="inside MEDIA_ROOT"):
+        create_backup(media / "b.tar.gz", media_root=media)
+    assert not (media / "backups").exists() and not list(media.glob("*.part"))
+
+
+@pytest.mark.parametrize(("manifest", "message"), [
+    (b"{not json", "not valid JSON"),
+    (b"[1, 2]", "not a JSON object"),
+    (b'{"format": 1}', "lacks created_at"),
+    (b'{"format": 1, "created_at": "x", "vendor": "sqlite", "tables": {}, '
+     b'"members": {"database/db.sqlite3": {"sha": 1}}}', "malformed"),
+    (b"\xff\xfe", "not UTF-8"),
+])
+def test_a_malformed_manifest_is_a_clear_error(tmp_path: Path, manifest: bytes, message: str) -> None:
+    import io
+
+    archive = tmp_path / "bad.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    with pytest.raises(BackupError, match=message):
+        verify(archive)
+    with pytest.raises(CommandError, match=message):
+        call_command("restore", str(archive), "--check")

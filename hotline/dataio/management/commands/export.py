@@ -33,6 +33,10 @@ class Command(BaseCommand):
         else:
             path = Path(options["output"])
             encoding = "utf-8-sig" if options["format"] == "open311-csv" else "utf-8"
-            with path.open("w", encoding=encoding, newline="") as fh:
+            try:
+                fh = path.open("w", encoding=encoding, newline="")
+            except OSError as exc:  # a folder, a missing folder, no permission
+                raise CommandError(f"无法写入导出文件 {path}：{exc.strerror or exc}") from exc
+            with fh:
                 count = write(fh, since, until)
         self.stderr.write(f"exported={count}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,18 @@ from hotline.dataio.report import default_report_path, write_report
 from hotline.dataio.rows import RowError, parse_datetime
 from hotline.dataio.services import ImportResult, import_file
 from hotline.taxonomy.models import Category
+
+
+def check_report_path(report: Path) -> None:
+    """CommandError unless the report can be written there (a file in an existing, writable folder)."""
+    if report.is_dir():
+        raise CommandError(f"--report 应为文件，而 {report} 是文件夹")
+    folder = report.parent
+    if not folder.is_dir():
+        raise CommandError(f"--report 的文件夹不存在：{folder}")
+    if not os.access(folder, os.W_OK) or (report.exists() and not os.access(report, os.W_OK)):
+        raise CommandError(f"--report 无法写入：{report}")
+
 
 ID_COLUMNS = {"teddy": "留言编号", "baltimore": "ServiceRequestNum", "nyc": "unique_key"}
 
@@ -34,6 +47,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         fmt = options["format"]
+        if options["report"]:
+            check_report_path(Path(options["report"]))  # before anything is imported
         parse, source, id_column = self._parser(fmt, options)
 
         def raw_id(cells: dict) -> str:
@@ -48,7 +63,14 @@ class Command(BaseCommand):
         except FileError as exc:
             raise CommandError(str(exc)) from exc
         if result.rejected:
-            report = write_report(result.rejections, options["report"] or default_report_path(path))
+            try:
+                report = write_report(result.rejections, options["report"] or default_report_path(path))
+            except OSError as exc:  # e.g. the input's folder is read-only: the import itself is done
+                self.stderr.write(f"拒收报告无法写入（{exc.strerror or exc}），请用 --report 指定可写的位置")
+                for r in result.rejections[:5]:
+                    self.stdout.write(f"  line {r.line}: {r.reason}")
+                self.stdout.write(result.summary)
+                return
             if result.run:
                 result.run.report_path = str(report)
                 result.run.save(update_fields=["report_path"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.taxonomy.services import load_taxonomy
 
@@ -18,5 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Load the taxonomy and print how many categories it has."""
-        count = load_taxonomy(options["path"])
+        try:
+            count = load_taxonomy(options["path"])
+        except OSError as exc:  # missing file, a folder, no permission
+            raise CommandError(f"无法读取分类文件 {options['path']}：{exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"分类文件不是 UTF-8 编码：{options['path']}") from exc
+        except KeyError as exc:
+            raise CommandError(f"分类文件缺少列 {exc}（应有：一级分类,二级分类,三级分类）") from exc
         self.stdout.write(f"已加载诉求分类 {count} 个")
