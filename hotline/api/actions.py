@@ -71,7 +71,7 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     if actor.role not in row.roles:
         raise ApiError(403, "not_permitted", _("%(role)s无权执行「%(action)s」") % {
             "role": actor.get_role_display(), "action": spec.label})
-    data = validated(spec, body)
+    data = validated(spec, body, principal.orders())
     if spec.action not in available_actions(ticket, actor):
         # The same gate as the order page: the unit's own assignment, or a pending request to decide.
         # If someone changed the order meanwhile (its assignments were read after ours), that is a conflict.

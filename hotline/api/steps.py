@@ -9,11 +9,13 @@ checkbox → boolean; unit → unit `code`; several units → list of codes. Eve
 from typing import Any, Literal
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from hotline.api.errors import ApiError
 from hotline.orgs.models import HandlingUnit
+from hotline.tickets.models import Ticket
 from hotline.workbench.actions import STEPS, StepSpec
 
 _YES_NO = {"1", "0"}
@@ -108,9 +110,14 @@ def form_data(spec: StepSpec, body: BaseModel) -> dict[str, Any]:
     return data
 
 
-def validated(spec: StepSpec, body: BaseModel) -> dict[str, Any]:
-    """The cleaned data of the step's form for this body, or a 400 with the form's errors per field."""
-    form = spec.form(form_data(spec, body))
+def validated(spec: StepSpec, body: BaseModel, orders: QuerySet[Ticket] | None = None) -> dict[str, Any]:
+    """The cleaned data of the step's form for this body, or a 400 with the form's errors per field.
+
+    A form that names another order (`scoped`, e.g. the master of a merge) looks it up in `orders`, the
+    orders the caller may see, so an order the caller may not see reads as an unknown one.
+    """
+    form = spec.form(form_data(spec, body), orders=orders) if getattr(spec.form, "scoped", False) else spec.form(
+        form_data(spec, body))
     if not form.is_valid():
         details = {field: [str(e) for e in errors] for field, errors in form.errors.items()}
         raise ApiError(400, "validation_error", _("参数校验失败"), details)

@@ -7,8 +7,11 @@ the pending records a decision needs, in a handful of queries.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hotline.accounts.models import User
-from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision
+from hotline.core import clock
+from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, Status
 from hotline.tickets.models import Appeal, Assignment, Extension, ReturnRequest, Ticket, UnreasonableClaim
 from hotline.tickets.transitions import TRANSITIONS
 
@@ -41,6 +44,20 @@ _PENDING: dict[str, type] = {
 _NOT_OFFERED = {Action.REGISTER, Action.MERGE_INTO}
 
 
+def current_lead_id(ticket: Ticket) -> int | None:
+    """The order's newest lead (主办) assignment: the unit of the current round (after a reopen, the new one)."""
+    return (Assignment.objects.filter(ticket=ticket, role=AssignmentRole.LEAD)
+            .order_by("-dispatched_at", "-id").values_list("pk", flat=True).first())
+
+
+def lead_reply_stands(ticket: Ticket, assignment_status: str) -> bool:
+    """Whether the lead of the current round may still speak for the order (e.g. apply for 不合理诉求).
+
+    A completed (已完成) lead only while the order stays closed: once reopened, its reply no longer stands.
+    """
+    return assignment_status != AssignmentStatus.COMPLETED or ticket.status == Status.CLOSED
+
+
 def available_actions(ticket: Ticket, user: User) -> list[str]:
     """The actions this person may take on this order now, in the table's order."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -51,10 +68,14 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
     ]
     if not candidates:
         return []
-    mine: list[tuple[str, str, bool]] = []
+    mine: list[tuple[str, str, bool, int, datetime]] = []
+    current_lead = None
     if any(TRANSITIONS[a].by_unit for a in candidates) and not user.is_centre_staff:
         mine = list(Assignment.objects.filter(ticket=ticket, unit__memberships__user=user)
-                    .values_list("role", "status", "is_designated"))
+                    .values_list("role", "status", "is_designated", "pk", "return_due"))
+        if Action.APPLY_UNREASONABLE in candidates and mine:
+            current_lead = current_lead_id(ticket)
+    now = clock.now()
     pending = {model for a, model in _PENDING.items() if a in candidates}
     has_pending = {model: model.objects.filter(ticket=ticket, status=Decision.PENDING).exists()
                    for model in pending}
@@ -65,7 +86,11 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
         if TRANSITIONS[action].by_unit and not user.is_centre_staff:
             role, statuses = _UNIT_NEEDS[action]
             ok = [m for m in mine if (role is None or m[0] == role) and m[1] in statuses]
-            if not ok or (action == Action.RETURN and all(m[2] for m in ok)):
+            if action == Action.RETURN:  # not designated, and within the return window (退单时限)
+                ok = [m for m in ok if not m[2] and now <= m[4]]
+            elif action == Action.APPLY_UNREASONABLE:
+                ok = [m for m in ok if m[3] == current_lead and lead_reply_stands(ticket, m[1])]
+            if not ok:
                 continue
         result.append(action)
     return result

@@ -101,3 +101,8 @@ ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 def allowed_actions(status: str) -> list[str]:
     """Every action the table allows from this status (before role and unit checks)."""
     return [action for action, row in TRANSITIONS.items() if status in row.sources]
+
+
+def may_reopen(user: object) -> bool:
+    """Whether this person's role may reopen a finished order (重新启用), e.g. after a second visit."""
+    return getattr(user, "role", None) in TRANSITIONS[Action.REOPEN].roles

@@ -15,7 +15,7 @@ from django import forms
 from hotline.accounts.models import User
 from hotline.tickets import services as s
 from hotline.tickets.choices import Action
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Extension, Ticket
 from hotline.workbench import forms as f
 
 Perform = Callable[[Ticket, User, dict[str, Any]], Ticket]
@@ -37,6 +37,11 @@ class StepSpec:
 
 def _spec(action: str, form: type[forms.Form], perform: Perform, danger: bool = False) -> StepSpec:
     return StepSpec(action, form, perform, danger)
+
+
+def _extension(data: dict[str, Any]) -> Extension | None:
+    """The extension request a decision names (by id; the service finds it among this order's pending ones)."""
+    return Extension(pk=data["extension"]) if data.get("extension") else None
 
 
 STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
@@ -61,8 +66,9 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.REQUEST_EXTENSION, f.ExtensionForm,
           lambda t, u, d: s.request_extension(t, actor=u, days=d["days"], reason=d["reason"])),
     _spec(Action.APPROVE_EXTENSION, f.ApproveExtensionForm,
-          lambda t, u, d: s.approve_extension(t, actor=u, days=d["days"], note=d["note"])),
-    _spec(Action.DENY_EXTENSION, f.RequiredNoteForm, lambda t, u, d: s.deny_extension(t, actor=u, note=d["note"])),
+          lambda t, u, d: s.approve_extension(t, actor=u, extension=_extension(d), days=d["days"], note=d["note"])),
+    _spec(Action.DENY_EXTENSION, f.DenyExtensionForm,
+          lambda t, u, d: s.deny_extension(t, actor=u, extension=_extension(d), note=d["note"])),
     _spec(Action.REQUEST_INFO, f.QuestionForm, lambda t, u, d: s.request_info(t, actor=u, question=d["question"])),
     _spec(Action.RESUME, f.NoteForm, lambda t, u, d: s.resume(t, actor=u, note=d["note"])),
     _spec(Action.REPLY, f.ReplyForm, lambda t, u, d: s.reply(t, actor=u, **d)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hotline.orgs.choices import UnitKind
@@ -16,7 +17,7 @@ from hotline.tickets.choices import (
     SupervisionLevel,
     VisitMethod,
 )
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Extension, Ticket
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 YES_NO = [("1", _("是")), ("0", _("否"))]
@@ -89,9 +90,28 @@ class ExtensionForm(forms.Form):
     reason = forms.CharField(label=_("延期理由（将告知群众）"), widget=TEXT, max_length=2000)
 
 
-class ApproveExtensionForm(forms.Form):
+class ExtensionChoiceForm(forms.Form):
+    """A decision on an extension request (延期申请): which one, by id; none given → the oldest pending one."""
+
+    extension = forms.IntegerField(label=_("延期申请"), required=False, min_value=1, widget=forms.HiddenInput)
+
+    def offer(self, pending: list[Extension]) -> None:
+        """Show the order's pending requests (unit, days, reason) to choose from; the oldest is preselected."""
+        choices = [(e.pk, _("%(unit)s 申请延期 %(days)s 个工作日：%(reason)s") % {
+            "unit": e.assignment.unit, "days": e.days, "reason": e.reason}) for e in pending]
+        self.fields["extension"].widget = forms.RadioSelect(choices=choices)
+        self.fields["extension"].required = bool(choices)
+        if choices:
+            self.initial.setdefault("extension", choices[0][0])
+
+
+class ApproveExtensionForm(ExtensionChoiceForm):
     days = forms.IntegerField(label=_("批准工作日数（空 = 按申请）"), min_value=1, max_value=30, required=False)
     note = forms.CharField(label=_("审批意见"), required=False, widget=TEXT, max_length=2000)
+
+
+class DenyExtensionForm(ExtensionChoiceForm):
+    note = forms.CharField(label=_("说明"), widget=TEXT, max_length=2000)
 
 
 class QuestionForm(forms.Form):
@@ -122,12 +142,22 @@ class VisitForm(forms.Form):
 
 
 class MergeForm(forms.Form):
+    """Merge into a master order (并单), found among the orders the person may see."""
+
+    #: The workbench passes `orders=` (what the actor may see) to forms marked `scoped`.
+    scoped = True
+
     master_number = forms.CharField(label=_("主工单编号"), max_length=20)
     note = forms.CharField(label=_("说明"), required=False, widget=TEXT, max_length=2000)
 
+    def __init__(self, *args, orders: QuerySet[Ticket] | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        # Without the caller's orders, fail closed: never a confidential (保密) one (API keys cannot see those).
+        self.orders = orders if orders is not None else Ticket.objects.shown_to_units()
+
     def clean_master_number(self) -> Ticket:
         number = self.cleaned_data["master_number"].strip()
-        master = Ticket.objects.filter(number=number).first()
+        master = self.orders.filter(number=number).first()  # unknown and not visible alike: no leak
         if master is None:
             raise forms.ValidationError(_("找不到该工单"))
         return master
@@ -135,7 +165,9 @@ class MergeForm(forms.Form):
 
 class SuperviseForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=SupervisionKind.choices)
-    level = forms.TypedChoiceField(label=_("督办级别"), choices=SupervisionLevel.choices, coerce=int)
+    level = forms.TypedChoiceField(label=_("督办级别"), choices=[("", "—"), *SupervisionLevel.choices], coerce=int,
+                                   required=False, empty_value=None,
+                                   help_text=_("催办不改变级别；督办不选则保持已有级别"))
     note = forms.CharField(label=_("督办意见"), widget=TEXT, max_length=2000)
 
 

@@ -7,6 +7,7 @@ calls the step's service. A refused step shows the service's message and changes
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,16 +15,33 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from hotline.tickets.choices import Decision
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Extension, Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.workbench.actions import STEPS, StepSpec
+from hotline.workbench.forms import ExtensionChoiceForm
+
+
+def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa: ANN001
+    """The step's form for this person on this order.
+
+    A form that looks orders up (合并) sees only the orders this person may see; a decision on an
+    extension request lists the order's pending requests (unit, days, reason) to choose from.
+    """
+    kwargs: dict = {"prefix": spec.action, "label_suffix": ""}
+    if getattr(spec.form, "scoped", False):
+        kwargs["orders"] = Ticket.objects.visible_to(user)
+    form = spec.form(data, **kwargs)
+    if isinstance(form, ExtensionChoiceForm):
+        form.offer(list(Extension.objects.select_related("assignment__unit")
+                        .filter(ticket=ticket, status=Decision.PENDING).order_by("id")))
+    return form
 
 
 def step_forms(ticket: Ticket, user, data=None) -> list[tuple[StepSpec, object]]:  # noqa: ANN001
     """The steps this person may take on this order now, each with an empty (or bound) form."""
-    return [(STEPS[a], STEPS[a].form(data, prefix=a, label_suffix="")) for a in available_actions(ticket, user)
-            if a in STEPS]
+    return [(STEPS[a], bind(STEPS[a], user, ticket, data)) for a in available_actions(ticket, user) if a in STEPS]
 
 
 @login_required
@@ -32,38 +50,48 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
     """Take one step on one order, then go back to the order (or to `next`)."""
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
     spec = STEPS.get(action)
-    if spec is None or action not in available_actions(ticket, request.user):
+    if spec is None:
         raise PermissionDenied("该操作不可用")
-    form = spec.form(request.POST, prefix=action, label_suffix="")
-    status = 200
-    if form.is_valid():
-        posted = request.POST.get("version", "")
-        if posted.isdigit() and int(posted) != ticket.version:
-            messages.error(request, "工单已被他人处理，页面已刷新，请核对后重试")
-            status = 409
-        else:
-            try:
-                spec.perform(ticket, request.user, form.cleaned_data)
-            except NotPermitted as exc:
-                raise PermissionDenied(exc.message) from exc
-            except ConflictError as exc:
-                messages.error(request, exc.message)
-                status = 409
-            except DomainError as exc:
-                messages.error(request, exc.message)
-                status = 400
-            else:
-                messages.success(request, f"{spec.label}：已完成")
-                target = request.POST.get("next", "")
-                if target.startswith("/") and not target.startswith("//"):
-                    return redirect(target)
-                return redirect("order-detail", number=ticket.number)
-    else:
-        status = 400
+    form = bind(spec, request.user, ticket, request.POST)
+    posted = request.POST.get("version", "")
+    if posted.isdecimal() and int(posted) != ticket.version:
+        # A stale page: someone acted first. Say so, and keep what was typed, before asking whether the
+        # step is still offered — often it no longer is, and a bare 403 would hide what happened.
+        messages.error(request, "工单已被他人处理，页面已刷新，请核对后重试")
+        return _render_again(request, ticket, spec, form, status=409)
+    if action not in available_actions(ticket, request.user):
+        raise PermissionDenied("该操作不可用")
+    if not form.is_valid():
+        return _render_again(request, ticket, spec, form, status=400)
+    try:
+        spec.perform(ticket, request.user, form.cleaned_data)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return _render_again(request, ticket, spec, form, status=409)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _render_again(request, ticket, spec, form, status=400)
+    messages.success(request, f"{spec.label}：已完成")
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("order-detail", number=ticket.number)
+
+
+def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: forms.Form, *,
+                  status: int) -> HttpResponse:
+    """The order page as it is now, with the refused step's form still holding what was typed."""
+    from hotline.tickets import panels
     from hotline.tickets.views import detail_context
 
     ticket.refresh_from_db()
     context = detail_context(request, ticket)
-    context["steps"] = [(s, form if s.action == action else f) for s, f in step_forms(ticket, request.user)]
-    context["failed_action"] = action
+    steps = step_forms(ticket, request.user)
+    context["steps"] = [(s, form if s.action == spec.action else f) for s, f in steps]
+    if all(s.action != spec.action for s, _f in steps):
+        context["kept"] = (spec, form)  # no longer offered: shown read-only so the text is not lost
+    context["panels"] = panels.panels_for(request, ticket)
+    context["failed_action"] = spec.action
     return render(request, "tickets/detail.html", context, status=status)

@@ -191,3 +191,23 @@ def test_a_database_outage_is_a_503_with_retry_after(setup, monkeypatch) -> None
     error = response.json()["error"]
     assert error["code"] == "service_unavailable" and "稍后重试" in error["message"]
     assert b"Traceback" not in response.content and b"server closed" not in response.content
+
+
+def test_a_merge_into_an_order_the_key_may_not_see_reads_as_an_unknown_number(frozen_now, org, api_client) -> None:  # noqa: ANN001
+    ensure_default_policies()
+    cast = Cast.build()
+    secret = make_ticket(Status.PENDING_DISPATCH, cast=cast, is_confidential=True)
+    pending = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    _, raw = create_key("中心派单", ["read", "act"], unit=org.centre, role="dispatcher")
+    client = api_client(raw)
+    before, events = stored(secret), secret.timeline.count()
+
+    def merge(number: str):  # noqa: ANN202
+        return client.post(f"/orders/{pending.number}/actions/merge", {"version": pending.version,
+                                                                       "master_number": number})
+
+    hidden, unknown = merge(secret.number), merge("209901019999999")
+    assert hidden.status_code == unknown.status_code == 400
+    assert hidden.json()["error"]["details"] == unknown.json()["error"]["details"] == {
+        "master_number": ["找不到该工单"]}
+    assert stored(secret) == before and secret.timeline.count() == events

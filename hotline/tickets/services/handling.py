@@ -13,8 +13,9 @@ from hotline.tickets.choices import (
     Status,
 )
 from hotline.tickets.constants import MAX_EXTENSION_DAYS
-from hotline.tickets.exceptions import InvalidTransition, RuleViolation
+from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Extension, Reply, Ticket, UnreasonableClaim
+from hotline.tickets.permissions import current_lead_id, lead_reply_stands
 from hotline.tickets.services._core import begin, move_assignment, service
 
 
@@ -165,11 +166,16 @@ def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolve
 
 @service
 def apply_unreasonable(ticket: Ticket, *, actor: User, reason: str, unit: HandlingUnit | None = None) -> Ticket:
-    """The lead unit applies to have the demand judged unreasonable (不合理诉求); the centre decides."""
+    """The lead unit applies to have the demand judged unreasonable (不合理诉求); the centre decides.
+
+    Only the lead of the current round: a unit that led the order before it was reopened and sent elsewhere may not.
+    """
     step = begin(ticket, Action.APPLY_UNREASONABLE, actor)
     assignment = step.assignment_for(unit, role=AssignmentRole.LEAD,
                                      statuses=[AssignmentStatus.SIGNED, AssignmentStatus.REPLIED,
                                                AssignmentStatus.COMPLETED])
+    if assignment.pk != current_lead_id(ticket) or not lead_reply_stands(ticket, assignment.status):
+        raise NotPermitted("只有本轮办理的主办单位可以申请不合理诉求")
     if not reason.strip():
         raise RuleViolation("请写明申请理由")
     if UnreasonableClaim.objects.filter(ticket=ticket, status__in=[Decision.PENDING, Decision.APPROVED]).exists():

@@ -14,11 +14,15 @@ from hotline.tickets.services._core import begin, service
 @service
 def supervise(ticket: Ticket, *, actor: User, kind: str, note: str, level: int | None = None,
               unit: HandlingUnit | None = None) -> Ticket:
-    """Remind (催办) or formally supervise (督办) the units holding the order; 督办 may escalate a level."""
+    """Remind (催办) or formally supervise (督办) the units holding the order; 督办 may escalate a level.
+
+    A reminder keeps the order's level (at least 1) whatever `level` says; 督办 without a level keeps it too.
+    """
     step = begin(ticket, Action.SUPERVISE, actor)
     if kind not in SupervisionKind.values or not note.strip():
         raise RuleViolation("请选择催办或督办并填写意见")
-    level = level or max(ticket.supervision_level, 1)
+    if kind == SupervisionKind.REMIND or not level:
+        level = max(ticket.supervision_level, 1)  # a reminder (催办) never changes the level: any given is ignored
     if not 1 <= level <= MAX_SUPERVISION_LEVEL:
         raise RuleViolation(f"督办级别须在 1 至 {MAX_SUPERVISION_LEVEL} 之间")
     if level < ticket.supervision_level:

@@ -142,7 +142,7 @@ class IntakeForm(forms.Form):
     def _picked(self, name: str, kind: str, parent_id: int | None = None) -> int | None:
         """The id of the unit chosen in `name`, if it is of `kind` (and under `parent_id` when given)."""
         raw = str(self.data.get(name, "") if self.is_bound else self.initial.get(name, "") or "")
-        if not raw.isdigit():
+        if not raw.isdecimal():
             return None
         qs = HandlingUnit.objects.filter(pk=int(raw), kind=kind, is_active=True)
         if parent_id is not None:
@@ -152,7 +152,7 @@ class IntakeForm(forms.Form):
     def category_label(self) -> str:
         """The full path of the category currently chosen, for the line under the picker."""
         value = str(self["category"].value() or "")
-        if not value.isdigit():
+        if not value.isdecimal():
             return ""
         return Category.objects.filter(pk=int(value)).values_list("full_name", flat=True).first() or ""
 

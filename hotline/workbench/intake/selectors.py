@@ -92,7 +92,7 @@ def areas(kind: str) -> QuerySet[HandlingUnit]:
 
 def child_areas(parent_id: str | int | None) -> list[HandlingUnit]:
     """The streets of a district or the communities of a street; nothing for anything else."""
-    if not str(parent_id or "").isdigit():
+    if not str(parent_id or "").isdecimal():
         return []
     parent = HandlingUnit.objects.filter(pk=int(parent_id), is_active=True, kind__in=AREA_CHILD_KIND).first()
     if parent is None:

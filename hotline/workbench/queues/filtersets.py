@@ -40,6 +40,9 @@ SORTS: dict[str, tuple[str, list[Any]]] = {
 }
 DEFAULT_SORT = "-registered_at"
 
+#: The years a date filter may name; any other date is an invalid filter (ignored).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 #: A string a person types when looking for a caller's phone number.
 _PHONE = re.compile(r"^\+?[\d\- ]{5,20}$")
 
@@ -133,6 +136,12 @@ class OrderFilterSet(forms.Form):
             self._categories = [("", _("全部分类")), *((c.pk, c.name if c.level == 1 else c.full_name) for c in rows)]
         return self._categories
 
+    def clean_registered_from(self) -> date | None:
+        return _plausible(self.cleaned_data.get("registered_from"))
+
+    def clean_registered_to(self) -> date | None:
+        return _plausible(self.cleaned_data.get("registered_to"))
+
     # --- one method per filter -----------------------------------------------------------------------
 
     def filter_q(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
@@ -193,6 +202,14 @@ class OrderFilterSet(forms.Form):
         if value == "any":
             return qs.filter(supervision_level__gt=0)
         return qs.filter(supervision_level=int(value))
+
+
+def _plausible(day: date | None) -> date | None:
+    """The day, if within the years orders can have (else invalid, so ignored: 0001-01-01 would overflow)."""
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise forms.ValidationError(_("日期须在 %(first)s 至 %(last)s 年之间"),
+                                    params={"first": FIRST_YEAR, "last": LAST_YEAR})
+    return day
 
 
 def _start_of(day: date) -> datetime:
