@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from hotline.tickets import panels
 from hotline.tickets.models import Ticket
-from hotline.tickets.transitions import VISIT
+from hotline.tickets.transitions import VISIT, may_reopen
 
 
 def second_visit_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | None:
@@ -17,4 +17,5 @@ def second_visit_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | N
     user = request.user
     can_record = bool(user.is_authenticated and user.is_active and user.role in VISIT)
     return panels.Panel("revisits/panel.html", {"visits": visits, "can_record": can_record,
-                                                 "next": request.get_full_path()}, order=60)
+                                                 "next": request.get_full_path(), "may_reopen": may_reopen(user)},
+                        order=60)

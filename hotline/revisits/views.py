@@ -23,7 +23,7 @@ from hotline.revisits.forms import OutcomeForm
 from hotline.revisits.models import SecondVisit
 from hotline.tickets.exceptions import DomainError
 from hotline.tickets.models import Ticket
-from hotline.tickets.transitions import VISIT
+from hotline.tickets.transitions import VISIT, may_reopen
 
 PAGE_SIZE = 50
 TABS = [("due", gettext_lazy("已到期")), ("upcoming", gettext_lazy("未到期")), ("done", gettext_lazy("已完成"))]
@@ -59,7 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     tabs = [{"key": k, "label": label, "count": counts.get(k), "active": k == tab} for k, label in TABS]
     return render(request, "revisits/queue.html", {
         "tab": tab, "tabs": tabs, "page": page, "visits": page.object_list, "form": OutcomeForm(),
-        "next": request.get_full_path()})
+        "next": request.get_full_path(), "may_reopen": may_reopen(request.user)})
 
 
 @login_required
@@ -71,6 +71,11 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("revisits")
+    seen = request.POST.get("attempts", "")
+    if seen.isdecimal() and (int(seen) != visit.attempts or visit.state != VisitState.PENDING):
+        # The page was posted before (a double click, a reload) or someone recorded this call meanwhile.
+        messages.info(request, _("该回访已有新的记录（可能是重复提交），本次未重复记录，请核对"))
+        return HttpResponseRedirect(back)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -82,6 +87,8 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
                                note=form.cleaned_data["note"])
     except DomainError as exc:
         messages.error(request, _("未能记录：%(reason)s") % {"reason": exc.message})
+        if form.cleaned_data["note"]:  # nothing was saved: give the typed record back rather than lose it
+            messages.info(request, _("您填写的回访记录（未保存）：%(note)s") % {"note": form.cleaned_data["note"]})
         return HttpResponseRedirect(back)
     if done.state == VisitState.RECURRED:
         messages.success(request, _("已记录：问题复发，工单 %(number)s 已重新启用") % {"number": done.ticket.number})

@@ -55,6 +55,7 @@ def test_problem_back_needs_a_note_and_a_refused_reopen_shows_its_reason(rule, c
     assert "须记录群众反映的情况" in answer.content.decode()
     answer = intake.post(f"/revisits/{visit.pk}/", {"outcome": "back", "note": "摊贩又回来了"}, follow=True)
     assert "未能记录" in answer.content.decode() and "无权" in answer.content.decode()
+    assert "您填写的回访记录（未保存）：摊贩又回来了" in answer.content.decode()  # the typed record is not lost
     visit.refresh_from_db()
     ticket.refresh_from_db()
     assert visit.state == VisitState.PENDING and visit.attempts == 0 and ticket.status == Status.CLOSED
@@ -79,3 +80,27 @@ def test_another_units_staff_cannot_record(rule, close, traveller) -> None:
     stranger = Cast.build().lead_handler
     assert _client(stranger).post(f"/revisits/{SecondVisit.objects.get().pk}/", {"outcome": "solved"}).status_code \
         == 403
+
+
+def test_problem_back_is_offered_only_to_roles_that_may_reopen(rule, close, traveller) -> None:
+    ticket = close(description=NOISE)
+    traveller.shift(timedelta(days=30))
+    agent = _client(ticket.cast.intake).get("/revisits/").content.decode()
+    assert 'value="unreachable"' in agent and 'value="back"' not in agent and "由督办员重新启用工单" in agent
+    supervisor = _client(ticket.cast.supervisor).get("/revisits/").content.decode()
+    assert 'value="back"' in supervisor
+
+
+def test_the_same_record_posted_twice_counts_one_call(rule, close, traveller) -> None:
+    ticket = close(description=NOISE)
+    traveller.shift(timedelta(days=30))
+    visit = SecondVisit.objects.get()
+    client = _client(ticket.cast.inspector)
+    page = client.get("/revisits/").content.decode()
+    assert f'name="attempts" value="{visit.attempts}"' in page
+    posted = {"outcome": "unreachable", "note": "无人接听", "attempts": str(visit.attempts)}
+    client.post(f"/revisits/{visit.pk}/", posted)
+    again = client.post(f"/revisits/{visit.pk}/", posted, follow=True)
+    assert "本次未重复记录" in again.content.decode()
+    visit.refresh_from_db()
+    assert visit.attempts == 1

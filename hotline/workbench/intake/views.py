@@ -22,6 +22,7 @@ from hotline.accounts.models import User
 from hotline.tickets.choices import Action
 from hotline.tickets.exceptions import DomainError, NotPermitted
 from hotline.tickets.transitions import TRANSITIONS
+from hotline.workbench import once as one_time
 from hotline.workbench.intake import selectors
 from hotline.workbench.intake.choices import DONE, Decision
 from hotline.workbench.intake.forms import IntakeForm
@@ -57,15 +58,26 @@ def intake(request: HttpRequest) -> HttpResponse:
         form = IntakeForm(initial={"phone": selectors.normalise_phone(phone)} if phone else None)
         return _page(request, form, phone)
     form = IntakeForm(request.POST, request.FILES)
+    once = one_time.key(request, "intake")
+    if (earlier := one_time.recall(once)) is not None:
+        return _already_taken(request, form, earlier)
     if form.is_valid():
+        if not one_time.claim(once):  # the same page posted twice at once
+            return _already_taken(request, form, one_time.recall(once) or "")
         try:
             ticket = take_call(form.draft(), actor=request.user, decision=form.cleaned_data["decision"],
                                uploads=form.cleaned_data["attachments"], **form.decision_args())
         except NotPermitted as exc:
+            one_time.release(once)
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
+            one_time.release(once)
             form.add_error(None, exc.message)
+        except Exception:
+            one_time.release(once)
+            raise
         else:
+            one_time.remember(once, ticket.number)
             messages.success(request, _("工单 %(number)s %(done)s，查询码 %(code)s") % {
                 "number": ticket.number, "done": DONE[form.cleaned_data["decision"]], "code": ticket.query_code,
             })
@@ -73,9 +85,22 @@ def intake(request: HttpRequest) -> HttpResponse:
     return _page(request, form, request.POST.get("phone", ""), status=400)
 
 
+def _already_taken(request: HttpRequest, form: IntakeForm, number: str) -> HttpResponse:
+    """A page posted again (a double click, a reload): nothing new is registered."""
+    if number:
+        messages.info(request, _("该来电已登记为工单 %(number)s，未重复登记") % {"number": number})
+        return redirect("order-detail", number=number)
+    form.add_error(None, _("该来电正在登记，请勿重复提交"))
+    return _page(request, form, request.POST.get("phone", ""), status=409)
+
+
 def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200) -> HttpResponse:
-    """The page, with the caller's history already filled in when the number is known."""
+    """The page, with the caller's history already filled in when the number is known.
+
+    Each page carries a submission token: posting the same page twice registers one order.
+    """
     return render(request, "workbench/intake/page.html", {
+        "submission": (one_time.posted_token(request) if form.is_bound else "") or one_time.new_token(),
         "form": form,
         "history": selectors.caller_history(request.user, phone),
         "decisions": Decision,

@@ -27,6 +27,7 @@ from hotline.sla.choices import Light
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import DISPATCH, REVIEW, SUPERVISE, TRANSITIONS, UNIT, VISIT
+from hotline.workbench import once as one_time
 from hotline.workbench.queues import bulk as b
 from hotline.workbench.queues import export, selectors
 from hotline.workbench.queues.filtersets import DEFAULT_SORT, OrderFilterSet
@@ -109,7 +110,7 @@ def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab
     context = {
         "title": title, "fs": fs, "page": page, "orders": page.object_list, "query": query.urlencode(),
         "tab": tab, "tabs": tabs or [], "columns": set(columns), "bulk": b.bulk_forms(tuple(bulk), request.user),
-        "next": request.get_full_path(),
+        "next": request.get_full_path(), "bulk_token": one_time.new_token(),
         "export_query": _export_query(request, export_statuses) if export_enabled else None,
         **(extra or {}),
     }
@@ -206,6 +207,10 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         context["too_many"] = len(numbers) > b.MAX_ORDERS
         context["max_orders"] = b.MAX_ORDERS
         return render(request, "workbench/queues/bulk_report.html", context, status=400)
+    once = one_time.key(request, "bulk")
+    if not one_time.claim(once):  # the same page posted again (a double click, a reload): act once
+        context["repeated"] = True
+        return render(request, "workbench/queues/bulk_report.html", context, status=409)
     context["report"] = b.run_bulk(request.user, action, numbers, form.cleaned_data)
     return render(request, "workbench/queues/bulk_report.html", context)
 

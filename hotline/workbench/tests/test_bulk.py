@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,8 @@ def cast(frozen_now: datetime) -> Cast:
 def _post(user: User, action: str, numbers: list[str], **fields: Any) -> Any:
     client = Client()
     client.force_login(user)
-    data = {"action": action, "numbers": numbers, "next": "/work/inbox/",
+    submission = fields.pop("submission", "")
+    data = {"action": action, "numbers": numbers, "next": "/work/inbox/", "submission": submission,
             **{f"{action}-{k}": v for k, v in fields.items()}}
     return client.post(reverse("bulk-action"), data)
 
@@ -105,6 +107,20 @@ def test_bulk_supervise_and_approve(cast: Cast) -> None:
     assert _outcomes(response)[0] == [t.number for t in replied]
     assert set(Ticket.objects.filter(pk__in=[t.pk for t in replied]).values_list("status", flat=True)) == {
         Status.AWAITING_VISIT}
+
+
+def test_the_same_bulk_page_posted_twice_acts_once(cast: Cast) -> None:
+    """A double click or a reload of the report re-posts the page: the reminders are sent once."""
+    handling = [make_ticket(Status.IN_PROGRESS, cast=cast) for _ in range(2)]
+    token = uuid.uuid4().hex
+    fields = {"kind": SupervisionKind.REMIND, "note": "请尽快办理"}
+    first = _post(cast.supervisor, Action.SUPERVISE, [t.number for t in handling], submission=token, **fields)
+    again = _post(cast.supervisor, Action.SUPERVISE, [t.number for t in handling], submission=token, **fields)
+    assert first.status_code == 200 and again.status_code == 409
+    assert "未再次执行" in again.content.decode()
+    assert [t.supervisions.count() for t in handling] == [1, 1]
+    other = _post(cast.supervisor, Action.SUPERVISE, [handling[0].number], submission=uuid.uuid4().hex, **fields)
+    assert other.status_code == 200 and handling[0].supervisions.count() == 2  # a new page acts again
 
 
 def test_a_step_outside_the_role_is_forbidden(cast: Cast) -> None:

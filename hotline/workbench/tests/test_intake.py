@@ -399,3 +399,33 @@ def test_the_api_form_shares_its_fields_and_validates_like_the_page(org: Any, ca
     assert not second.is_valid() and first.is_valid()  # … and no error leaks from one to the other
     assert IntakeForm(post_data()).fields["district"] is not IntakeForm(post_data()).fields["district"]
     assert "hx-get" not in first.fields["phone"].widget.attrs  # the page's helpers are left to the page
+
+
+# --- The same page posted twice ----------------------------------------------------------------------
+
+
+def _token(client: Client) -> str:
+    import re
+
+    return re.search(r'name="submission" value="([0-9a-f]{32})"', client.get(URL).content.decode()).group(1)
+
+
+def test_the_same_page_posted_twice_registers_one_order(client_agent: Client) -> None:
+    token = _token(client_agent)
+    first = client_agent.post(URL, post_data(submission=token))
+    again = client_agent.post(URL, post_data(submission=token))  # a double click, or a reload of the POST
+    assert first.status_code == again.status_code == 302
+    ticket = Ticket.objects.get()
+    assert again["Location"] == first["Location"] == reverse("order-detail", args=[ticket.number])
+    page = client_agent.get(again["Location"]).content.decode()
+    assert f"该来电已登记为工单 {ticket.number}，未重复登记" in page
+    assert client_agent.post(URL, post_data(submission=_token(client_agent))).status_code == 302  # a new page
+    assert Ticket.objects.count() == 2
+
+
+def test_a_rejected_page_keeps_its_token_and_registers_once_corrected(client_agent: Client) -> None:
+    token = _token(client_agent)
+    refused = client_agent.post(URL, post_data(submission=token, description=""))
+    assert refused.status_code == 400 and f'value="{token}"' in refused.content.decode()
+    assert client_agent.post(URL, post_data(submission=token)).status_code == 302
+    assert Ticket.objects.count() == 1
