@@ -6,12 +6,12 @@ checkbox → boolean; unit → unit `code`; several units → list of codes. Eve
 `version` of the order the caller saw (the optimistic lock).
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from hotline.api.errors import ApiError
 from hotline.orgs.models import HandlingUnit
@@ -19,6 +19,17 @@ from hotline.tickets.models import Ticket
 from hotline.workbench.actions import STEPS, StepSpec
 
 _YES_NO = {"1", "0"}
+
+
+def _not_a_bool(value: Any) -> Any:
+    """JSON true/false is not a number: `{"days": true}` must not file a one-day extension."""
+    if isinstance(value, bool):
+        raise ValueError("须为整数，不能是 true/false")
+    return value
+
+
+#: A whole number that refuses booleans (pydantic's lax mode would read true as 1).
+Whole = Annotated[int, BeforeValidator(_not_a_bool)]
 
 
 def _choice_values(field: forms.ChoiceField) -> list[Any]:
@@ -56,8 +67,8 @@ def _annotation(field: forms.Field) -> tuple[Any, Any]:
     if isinstance(field, forms.IntegerField):
         bounds = {"ge": field.min_value, "le": field.max_value}
         if required:
-            return int, Field(description=description, **bounds)
-        return int | None, Field(None, description=description, **bounds)
+            return Whole, Field(description=description, **bounds)
+        return Whole | None, Field(None, description=description, **bounds)
     if isinstance(field, forms.CharField):
         if required:
             return str, Field(min_length=1, max_length=field.max_length, description=description)
@@ -68,7 +79,7 @@ def _annotation(field: forms.Field) -> tuple[Any, Any]:
 def body_model(spec: StepSpec) -> type[BaseModel]:
     """The request body of one step: its form's fields plus the expected `version`."""
     fields: dict[str, Any] = {
-        "version": (int, Field(ge=1, le=2_147_483_647, description="调用方看到的工单版本号（乐观锁）")),
+        "version": (Whole, Field(ge=1, le=2_147_483_647, description="调用方看到的工单版本号（乐观锁）")),
     }
     for name, field in spec.form().fields.items():
         fields[name] = _annotation(field)

@@ -115,6 +115,15 @@ def test_validation_errors_are_400_with_details(setup) -> None:  # noqa: ANN001
     assert bad_json.status_code == 400 and bad_json.json()["error"]["code"]
 
 
+def test_a_boolean_is_not_a_number(setup) -> None:  # noqa: ANN001
+    cast, ticket, client = setup
+    before, events = stored(ticket), ticket.timeline.count()
+    for body in ({"version": True}, {"version": ticket.version, "days": True, "reason": "需要协调"}):
+        response = client.post(f"/orders/{ticket.number}/actions/request_extension", body)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "validation_error"
+    assert stored(ticket) == before and ticket.timeline.count() == events
+
+
 def test_a_key_without_the_scope_is_403(setup, api_client) -> None:  # noqa: ANN001
     cast, ticket, _ = setup
     _, raw = create_key("只读街道", ["read"], unit=cast.lead)

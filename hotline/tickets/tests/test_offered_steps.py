@@ -60,3 +60,21 @@ def test_designated_order_offers_no_return(db: None) -> None:
     with time_machine.travel(NOW, tick=False):
         ticket = make_ticket(Status.DISPATCHED, designate=True)
         assert Action.RETURN not in available_actions(ticket, ticket.cast.lead_handler)
+
+
+@pytest.mark.django_db
+def test_an_assisting_unit_may_sign_while_the_leads_return_is_reviewed(frozen_now) -> None:  # noqa: ANN001
+    """Its sign-in clock keeps running during 退单待审, so it must be able to sign (else it is marked late)."""
+    from hotline.tickets import services
+    from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Status
+    from hotline.tickets.permissions import available_actions
+    from hotline.tickets.tests.factories import Cast, make_ticket
+
+    cast = Cast.build(assisting=1)
+    ticket = make_ticket(Status.RETURNED, cast=cast, assist_signs=False)
+    helper = cast.assist_handlers[0]
+    assert Action.SIGN_ASSIST in available_actions(ticket, helper)
+    services.sign(ticket, actor=helper, unit=cast.assisting[0])
+    ticket.refresh_from_db()
+    assist = ticket.assignments.get(role=AssignmentRole.ASSIST)
+    assert ticket.status == Status.RETURNED and assist.status == AssignmentStatus.SIGNED and not assist.sign_overdue

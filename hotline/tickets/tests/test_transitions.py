@@ -256,7 +256,7 @@ CASES: dict[str, Case] = {
     Action.SIGN: Case(
         {S.DISPATCHED}, lead_handler, lambda t, w, a: services.sign(t, actor=a)),
     Action.SIGN_ASSIST: Case(
-        {S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CITIZEN, S.REPLIED}, assist_handler,
+        {S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CITIZEN, S.RETURNED, S.REPLIED}, assist_handler,
         lambda t, w, a: services.sign(t, actor=a), reach=assist_unsigned),
     Action.RETURN: Case(
         {S.DISPATCHED, S.IN_PROGRESS}, lead_handler,
