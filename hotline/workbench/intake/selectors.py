@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from hotline.workbench.intake.constants import CALLER_HISTORY_LIMIT, CATEGORY_SE
 
 #: Characters people type inside phone numbers that are not part of the number.
 _PHONE_NOISE = re.compile(r"[\s\-()（）]")
+#: +86 / 0086, or a bare 86 in front of an 11-digit mobile number.
+_COUNTRY = re.compile(r"^(?:\+86|0086|86(?=1\d{10}$))")
 
 #: The level whose children each address level lists: districts hold streets, streets hold communities.
 AREA_CHILD_KIND = {UnitKind.DISTRICT: UnitKind.STREET, UnitKind.STREET: UnitKind.COMMUNITY}
@@ -26,8 +29,14 @@ Choices = list[tuple[object, object]]
 
 
 def normalise_phone(phone: str) -> str:
-    """The number as stored: spaces, dashes and brackets removed."""
-    return _PHONE_NOISE.sub("", phone or "")
+    """The number as stored: full-width digits folded, spaces, dashes and brackets removed, and the
+    country code +86 / 0086 dropped (so that the SMS, the caller history and the duplicate check all see
+    13812345678 however it was typed; a landline keeps its trunk 0: +86 731 … → 0731…)."""
+    number = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", phone or ""))
+    national = _COUNTRY.sub("", number)
+    if national != number and national.isdecimal():
+        return national if national.startswith(("0", "1")) else f"0{national}"
+    return number
 
 
 @dataclass

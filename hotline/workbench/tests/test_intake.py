@@ -429,3 +429,11 @@ def test_a_rejected_page_keeps_its_token_and_registers_once_corrected(client_age
     assert refused.status_code == 400 and f'value="{token}"' in refused.content.decode()
     assert client_agent.post(URL, post_data(submission=token)).status_code == 302
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("typed", ["+86 139 1111 4444", "0086-139-1111-4444", "8613911114444", "１３９１１１１４４４４"])
+def test_a_number_typed_with_the_country_code_is_stored_as_the_national_number(client_agent: Client,
+                                                                             typed: str) -> None:
+    """Else the receipt SMS (mobiles only) and the caller history would miss the caller."""
+    assert client_agent.post(URL, post_data(phone=typed)).status_code == 302
+    assert Ticket.objects.get().caller_phone == "13911114444"
