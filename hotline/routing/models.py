@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,13 @@ class DispatchRule(models.Model):
     def __str__(self) -> str:
         return f"{self.category} @ {self.area or '全市'} → {self.lead_unit}"
 
+    def clean(self) -> None:
+        """One city-wide entry per category: the unique constraint cannot see two empty areas as equal."""
+        if self.area_id is None and self.category_id is not None:
+            twins = DispatchRule.objects.filter(category_id=self.category_id, area__isnull=True).exclude(pk=self.pk)
+            if twins.exists():
+                raise ValidationError({"area": _("该分类已有全市范围的派单目录条目，请编辑原条目")})
+
 
 class DispatchSettings(models.Model):
     """The centre's dispatch-recommendation settings (one row): auto-dispatch and its threshold."""
@@ -53,6 +61,16 @@ class DispatchSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("派单推荐设置"))
+
+    def clean(self) -> None:
+        """A threshold outside 0–1 would auto-dispatch everything (or nothing) without saying so."""
+        errors = {}
+        if not 0 <= self.threshold <= 1:
+            errors["threshold"] = _("阈值须在 0 到 1 之间")
+        if self.history_days < 1:
+            errors["history_days"] = _("参考历史天数至少为 1 天")
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def current(cls) -> DispatchSettings:

@@ -208,3 +208,24 @@ def test_catalogue_edits_take_effect_at_once(org, world) -> None:  # noqa: ANN00
 
     selectors.invalidate()
     assert services.build(ticket).rule_id != rule.pk
+
+
+def test_the_catalogue_refuses_a_second_city_wide_entry_for_a_category(org, world) -> None:  # noqa: ANN001
+    from django.core.exceptions import ValidationError
+
+    twin = DispatchRule(category=world["top"], lead_unit=world["transport"])
+    with pytest.raises(ValidationError) as refused:
+        twin.full_clean()
+    assert "area" in refused.value.message_dict
+    DispatchRule(category=world["leaf"], lead_unit=world["housing"]).full_clean()  # city-wide, and the first one
+
+
+@pytest.mark.parametrize("change, field", [({"threshold": -5}, "threshold"), ({"threshold": 1.5}, "threshold"),
+                                           ({"history_days": 0}, "history_days")])
+def test_dispatch_settings_out_of_range_are_refused(db, change, field) -> None:  # noqa: ANN001
+    from django.core.exceptions import ValidationError
+
+    settings_row = DispatchSettings(**change)
+    with pytest.raises(ValidationError) as refused:
+        settings_row.full_clean()
+    assert field in refused.value.message_dict
