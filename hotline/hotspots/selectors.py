@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import IntegrityError
@@ -90,10 +90,12 @@ def weekly(week: str | None = None) -> tuple[Window, HotspotRun | None]:
 def monthly_candidates(month: str | None = None) -> tuple[Window, HotspotRun | None, list[HotspotView]]:
     """每月一题 candidates: the month's hottest issues that came up in at least MONTHLY_MIN_WEEKS weeks.
 
-    Ranked by heat × (1 + 0.25 × (weeks − 1)), so that persistent problems come first.
+    Ranked by heat × (1 + 0.25 × (weeks − 1)), so that persistent problems come first; a candidate's
+    `rank` is its place in that order (1, 2, …), not its place among the month's hot spots.
     """
     window = services.month_window(month)
     run = ensure_run(window, max_orders=int(setting("PAGE_COMPUTE_MAX_ORDERS")))
     persistent = [view for view in hotspots_of(run) if view.weeks_active >= int(setting("MONTHLY_MIN_WEEKS"))]
     persistent.sort(key=lambda v: (-v.heat * (1 + 0.25 * (v.weeks_active - 1)), v.rank))
-    return window, run, persistent[: int(setting("MONTHLY_CANDIDATES"))]
+    chosen = persistent[: int(setting("MONTHLY_CANDIDATES"))]
+    return window, run, [replace(view, rank=number) for number, view in enumerate(chosen, start=1)]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Left
+from django.utils.translation import gettext as _
 
 from hotline.core import clock
 from hotline.hotspots.choices import RunKind
@@ -31,6 +32,8 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 BODY_CHARS = 600
 #: Above this many orders in the two windows, orders are clustered per district (blocks).
 BLOCK_BY_DISTRICT_ABOVE = 6000
+#: The years a week or month may be asked for (the window before it and after it must stay in range).
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class WindowError(ValueError):
@@ -51,14 +54,24 @@ class Window:
         return Window(self.start - (self.end - self.start), self.start, self.kind)
 
 
+def _check_year(year: int, value: str) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise WindowError(_("%(value)s 超出范围（年份须在 %(low)s 至 %(high)s 之间）")
+                          % {"value": value, "low": MIN_YEAR, "high": MAX_YEAR})
+
+
 def week_window(value: str | None = None) -> Window:
-    """The ISO week `YYYY-Www` (Monday 00:00 to Monday 00:00, Beijing time); default: this week."""
+    """The ISO week `YYYY-Www` (Monday 00:00 to Monday 00:00, Beijing time); default: this week.
+
+    WindowError for anything else, and for a year outside MIN_YEAR–MAX_YEAR.
+    """
     if value:
         try:
             year, week = value.upper().split("-W")
             monday = date.fromisocalendar(int(year), int(week), 1)
         except ValueError as error:
-            raise WindowError(f"无法识别的周 {value!r}（格式：2025-W10）") from error
+            raise WindowError(_("无法识别的周 %(value)s（格式：2025-W10）") % {"value": value}) from error
+        _check_year(monday.year, value)
     else:
         today = clock.now().astimezone(LOCAL).date()
         monday = today - timedelta(days=today.weekday())
@@ -67,13 +80,17 @@ def week_window(value: str | None = None) -> Window:
 
 
 def month_window(value: str | None = None) -> Window:
-    """The month `YYYY-MM` (Beijing time); default: this month."""
+    """The month `YYYY-MM` (Beijing time); default: this month.
+
+    WindowError for anything else, and for a year outside MIN_YEAR–MAX_YEAR.
+    """
     if value:
         try:
             year, month = (int(part) for part in value.split("-"))
             first = date(year, month, 1)
         except ValueError as error:
-            raise WindowError(f"无法识别的月份 {value!r}（格式：2025-03）") from error
+            raise WindowError(_("无法识别的月份 %(value)s（格式：2025-03）") % {"value": value}) from error
+        _check_year(first.year, value)
     else:
         first = clock.now().astimezone(LOCAL).date().replace(day=1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)

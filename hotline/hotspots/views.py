@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -31,10 +32,12 @@ def _iso(moment) -> str:  # noqa: ANN001
 
 
 def _window(request: HttpRequest, reader, value: str | None):  # noqa: ANN001, ANN202
+    """The window asked for, or, for one that cannot be read, the current one with the reason shown (400)."""
     try:
-        return reader(value)
-    except services.WindowError:
-        return reader(None)
+        return reader(value), 200
+    except services.WindowError as error:
+        messages.error(request, str(error))
+        return reader(None), 400
 
 
 @login_required
@@ -42,7 +45,7 @@ def _window(request: HttpRequest, reader, value: str | None):  # noqa: ANN001, A
 def weekly(request: HttpRequest) -> HttpResponse:
     """This week's (or ?week=YYYY-Www) hot spots, hottest first, with early warnings."""
     _allow(request, HOTSPOT_ROLES)
-    window = _window(request, services.week_window, request.GET.get("week"))
+    window, status = _window(request, services.week_window, request.GET.get("week"))
     run = selectors.ensure_run(window, max_orders=int(setting("PAGE_COMPUTE_MAX_ORDERS")))
     spots = selectors.hotspots_of(run)
     return render(request, "hotspots/weekly.html", {
@@ -50,7 +53,7 @@ def weekly(request: HttpRequest) -> HttpResponse:
         "week": _iso(window.start), "previous_week": _iso(window.previous.start), "next_week": _iso(window.end),
         "stale": run is not None and services.is_stale(run),
         "warn_ratio": setting("WARN_RATIO"), "warn_min": setting("WARN_MIN_ORDERS"),
-    })
+    }, status=status)
 
 
 @login_required
@@ -70,11 +73,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def monthly(request: HttpRequest) -> HttpResponse:
     """每月一题 candidates: the month's hottest persistent problems, for leaders."""
     _allow(request, MONTHLY_ROLES)
-    try:
-        window, run, candidates = selectors.monthly_candidates(request.GET.get("month"))
-    except services.WindowError:
-        window, run, candidates = selectors.monthly_candidates(None)
+    window, status = _window(request, services.month_window, request.GET.get("month"))
+    window, run, candidates = selectors.monthly_candidates(f"{window.start:%Y-%m}")
     return render(request, "hotspots/monthly.html", {
         "window": window, "run": run, "candidates": candidates, "month": f"{window.start:%Y-%m}",
         "min_weeks": setting("MONTHLY_MIN_WEEKS"),
-    })
+    }, status=status)

@@ -2,12 +2,14 @@
 
 Pure Python (numpy, scipy, scikit-learn); no Django. The steps:
 
-1. **Text** — 留言主题 and 留言详情, whitespace-normalised; the subject counts more than the body.
+1. **Text** — 留言主题 and 留言详情, whitespace-normalised, without web addresses, the opening salutation
+   (尊敬的胡厅长：您好, 领导您好 …) and the closing thanks (`topic_text`); a subject that was only a
+   greeting is replaced by the start of the body (`subject_of`). The subject counts more than the body.
 2. **Place and people** — specific places (XX小区, XX路, XX街道, XX村 …) and the administrative prefix
    (A市, A2区, 西地省 …) by regular expressions; groups of people (业主, 学生, 家长 …) from
    `data/hotspot_groups.txt`.
 3. **Topic** — sublinear TF-IDF over character 2–3-grams (`features`, numpy) of the subject and of the body (fitted on the messages
-   being clustered), combined as `0.6·subject + 0.4·body`, each L2-normalised.
+   being clustered), combined as `0.75·subject + 0.25·body` (`title_weight`), each L2-normalised.
 4. **Similarity with a place constraint** — cosine similarity of the topic vectors, plus `place_bonus`
    when two messages name the same fine-grained place (an estate, school, village …; not a street,
    road or town), times `place_penalty` when both name specific places and share none; zero when they are further apart in time than `max_span_days`.
@@ -141,6 +143,39 @@ def normalize(text: str | None) -> str:
 
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
+_URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9./?=&_%#:;~+@!$,-]*")
+_TITLES = ("领导|书记|厅长|局长|市长|县长|区长|省长|镇长|乡长|主任|部长|处长|科长|主席|委员|同志|先生|女士"
+           "|工作人员|负责人|政府")
+_PUNCT = r"[\s：:，,、。.！!～~;；]"
+_GREETING = "(?:您|你)们?好|大家好"
+_ADDRESSEE = rf"[\u4e00-\u9fa5A-Za-z0-9]{{0,8}}?(?:{_TITLES})(?:们|大人)?"
+_ADDRESSEES = rf"{_ADDRESSEE}(?:(?:和|及|与|、|丶|,|，){_ADDRESSEE})*"
+#: Salutations a message opens with: 尊敬的…, …您好/你们好, 领导好, 领导：… (after `normalize`).
+_OPENING = re.compile(
+    rf"^{_PUNCT}*(?:尊敬的?(?:{_ADDRESSEES}|[^\s：:，,。！!;；]{{0,10}})(?:{_PUNCT}*(?:{_GREETING}|好))?"
+    rf"|(?:{_ADDRESSEES})?{_PUNCT}*(?:{_GREETING})"
+    rf"|{_ADDRESSEES}{_PUNCT}*好(?={_PUNCT}|$)"
+    rf"|[\u4e00-\u9fa5]{{0,4}}?(?:{_TITLES})(?:们|大人)?[：:])")
+#: Courtesies a message closes with: 谢谢, 感谢…, 此致敬礼 …
+_CLOSING = re.compile(
+    rf"(?:{_PUNCT}*(?:(?:非常|十分|万分)?(?:谢谢|感谢|多谢)(?:您|你|你们|各位|领导|政府)?的?"
+    rf"(?:回复|答复|关注|支持|帮助|解答|处理|关心)?|此致|敬礼))+{_PUNCT}*$")
+
+
+def topic_text(text: str | None) -> str:
+    """`normalize`d text without what says nothing about the problem: web addresses, the opening
+    salutation (尊敬的胡厅长：您好, 领导您好 …) and the closing thanks (谢谢, 此致敬礼 …)."""
+    text = _URL.sub(" ", normalize(text))
+    while (opening := _OPENING.match(text)) and opening.end() > 0:
+        text = text[opening.end():]
+    text = _CLOSING.sub("", text)
+    return " ".join(text.strip(" ：:，,、。.！!～~;；").split())
+
+
+def subject_of(message: Message) -> str:
+    """The subject to compare and show: the 留言主题 without courtesies, else the start of the body."""
+    return topic_text(message.title) or topic_text(message.body)[:40]
+
 
 def admin_prefix(text: str) -> str:
     """The city (or else province) and the district the text names first, e.g. "A市A2区"."""
@@ -201,8 +236,8 @@ def tfidf_vectors(texts: Sequence[str], max_df: float = 0.5) -> sp.csr_matrix:
 
 def similarity(messages: Sequence[Message], params: HotspotParams) -> np.ndarray:
     """The pairwise similarity (float32, n × n, diagonal 1) of topic, place and time."""
-    titles = [normalize(m.title) for m in messages]
-    bodies = [normalize(m.body)[:600] for m in messages]
+    titles = [subject_of(m) for m in messages]
+    bodies = [topic_text(m.body)[:600] for m in messages]
     title_vectors, body_vectors = tfidf_vectors(titles, params.max_df), tfidf_vectors(bodies, params.max_df)
     sim = (title_vectors @ title_vectors.T).toarray()
     sim *= np.float32(params.title_weight)
@@ -300,10 +335,10 @@ def describe(members: Sequence[Message]) -> tuple[str, str, list[str]]:
     top_place = [name for name, count in places.most_common(3) if count >= max(2, len(members) * 0.3)]
     place = (prefix[0][0] if prefix else "") + (top_place[0] if top_place else "")
     groups = Counter(g for t in texts for g in extract_groups(t))
-    titles = [normalize(m.title) or normalize(m.body)[:40] for m in members]
+    titles = [subject_of(m) or normalize(m.title) for m in members]
     description = titles[0]
     if len(members) > 1:
-        vectors = tfidf_vectors([f"{title} {normalize(m.body)[:200]}" for title, m in zip(titles, members, strict=True)])
+        vectors = tfidf_vectors([f"{title} {topic_text(m.body)[:200]}" for title, m in zip(titles, members, strict=True)])
         centrality = np.asarray((vectors @ vectors.T).sum(axis=1)).ravel()
         central = [titles[i] for i in np.argsort(-centrality, kind="stable")[:3]]
         description = next((t for t in central if top_place and top_place[0] in t), central[0])

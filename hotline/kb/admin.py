@@ -36,6 +36,9 @@ class ArticleForm(forms.ModelForm):
         if version is not None:
             for name in ("title", "answer", "body", "keywords"):
                 self.fields[name].initial = getattr(version, name)
+            if version.valid_from is not None:  # a draft's own validity and public flag, not the published ones
+                for name in ("valid_from", "valid_until", "is_public"):
+                    self.initial[name] = getattr(version, name)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

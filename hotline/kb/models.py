@@ -63,6 +63,11 @@ class ArticleVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    # The validity and public flag the article takes when this version is published (empty on versions
+    # written before they were kept here: publishing such a version leaves the article's as they are).
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True)
+    valid_until = models.DateField(_("失效日期"), null=True, blank=True)
+    is_public = models.BooleanField(_("对公众公开"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("知识版本")

@@ -120,7 +120,9 @@ def _load_one(raw: Any, actor: User | None, report: SeedReport) -> None:
     if article.status == ArticleStatus.RETIRED:
         report.unchanged += 1  # retired on purpose by the centre: a seed does not bring it back
         return
-    if _same(article.latest_version, text) and (article.valid_from, article.valid_until, article.is_public) == (
+    latest = article.latest_version
+    kept = latest if latest is not None and latest.valid_from is not None else article  # a draft's own settings
+    if _same(latest, text) and (kept.valid_from, kept.valid_until, kept.is_public) == (
             fields["valid_from"], fields["valid_until"], fields["is_public"]):
         if article.status != ArticleStatus.PUBLISHED:
             services.publish_article(article, actor=actor)

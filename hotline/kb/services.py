@@ -91,14 +91,16 @@ def create_article(*, kind: str, owner_unit: HandlingUnit, text: ArticleText, va
     article.save(update_fields=["code"])
     ArticleVersion.objects.create(article=article, number=1, title=text.title.strip(), body=text.body.strip(),
                                   answer=text.answer.strip(), keywords=text.keywords.strip(), created_at=at,
-                                  created_by=actor)
+                                  created_by=actor, valid_from=valid_from, valid_until=valid_until,
+                                  is_public=is_public)
     _event(article, KbAction.CREATE, actor, version=1)
     return publish_article(article, actor=actor) if publish else article
 
 
 @transaction.atomic
 def publish_article(article: Article, *, actor: User | None) -> Article:
-    """Publish the newest version (发布): it becomes the one agents and citizens find."""
+    """Publish the newest version (发布): it becomes the one agents and citizens find, and the article
+    takes the validity dates and public flag saved with that version."""
     article = _lock(article)
     if article.status == ArticleStatus.RETIRED:
         raise KbError(f"{article.code} 已停用，不能发布")
@@ -110,8 +112,13 @@ def publish_article(article: Article, *, actor: User | None) -> Article:
     at = clock.now()
     version.published_at = at
     version.save(update_fields=["published_at"])
+    if version.valid_from is not None:  # versions saved before they kept their own validity have none
+        article.valid_from, article.valid_until = version.valid_from, version.valid_until
+    if version.is_public is not None:
+        article.is_public = version.is_public
     article.status, article.published_version, article.updated_at = ArticleStatus.PUBLISHED, version, at
-    article.save(update_fields=["status", "published_version", "updated_at"])
+    article.save(update_fields=["status", "published_version", "updated_at", "valid_from", "valid_until",
+                                "is_public"])
     index.put_articles([_entry(article, version)])
     _event(article, KbAction.PUBLISH, actor, version=version.number)
     return article
@@ -123,30 +130,31 @@ def new_version(article: Article, *, text: ArticleText, actor: User | None, chan
                 is_public: bool | None = None, publish: bool = True) -> ArticleVersion:
     """Revise an article (修订): a new version with the new text; published at once unless `publish=False`.
 
-    Validity dates and the public flag may change with it (`clear_until` removes the end date).
+    Validity dates and the public flag may change with it (`clear_until` removes the end date); they are
+    kept with the version and reach the article only when the version is published, so an unpublished
+    draft leaves the published version's dates, public flag and search results as they were.
     """
     article = _lock(article)
     if article.status == ArticleStatus.RETIRED:
         raise KbError(f"{article.code} 已停用，不能修订")
     text.check()
-    new_from = valid_from or article.valid_from
-    new_until = None if clear_until else (valid_until or article.valid_until)
-    _check_validity(new_from, new_until)
     latest = article.latest_version
+    base = latest if latest is not None and latest.valid_from is not None else article  # the draft's, if any
+    new_from = valid_from or base.valid_from
+    new_until = None if clear_until else (valid_until or base.valid_until)
+    new_public = base.is_public if is_public is None else is_public
+    _check_validity(new_from, new_until)
     at = clock.now()
     version = ArticleVersion.objects.create(
         article=article, number=(latest.number if latest else 0) + 1, title=text.title.strip(),
         body=text.body.strip(), answer=text.answer.strip(), keywords=text.keywords.strip(),
-        change_note=change_note.strip(), created_at=at, created_by=actor)
-    article.valid_from, article.valid_until, article.updated_at = new_from, new_until, at
-    if is_public is not None:
-        article.is_public = is_public
-    article.save(update_fields=["valid_from", "valid_until", "is_public", "updated_at"])
+        change_note=change_note.strip(), created_at=at, created_by=actor, valid_from=new_from,
+        valid_until=new_until, is_public=new_public)
+    article.updated_at = at
+    article.save(update_fields=["updated_at"])
     _event(article, KbAction.NEW_VERSION, actor, version=version.number, note=change_note)
     if publish:
         publish_article(article, actor=actor)
-    elif article.status == ArticleStatus.PUBLISHED and article.published_version:
-        index.put_articles([_entry(article, article.published_version)])  # dates or public flag changed
     return version
 
 

@@ -228,7 +228,50 @@ def test_a_large_window_is_clustered_per_district(db: None, traveller, org, monk
 def test_an_empty_week_has_an_empty_list(db: None, frozen_now: datetime) -> None:
     client = Client()
     client.force_login(UserFactory(role=Role.SUPERVISOR))
-    response = client.get(reverse("hotspots-weekly"), {"week": "bad"})  # an unreadable week: this week
-    assert response.status_code == 200
+    response = client.get(reverse("hotspots-weekly"), {"week": "bad"})  # an unreadable week: said, then this week
+    assert response.status_code == 400
+    assert "无法识别的周 bad" in response.content.decode()
     assert "本周没有热点问题" in response.content.decode()
     assert selectors.top_hotspots(MONDAY, MONDAY + timedelta(days=7)) == []
+
+
+@pytest.mark.parametrize("reader, value", [
+    (services.week_window, "9999-W52"), (services.week_window, "1999-W52"), (services.week_window, "2101-W01"),
+    (services.month_window, "9999-12"), (services.month_window, "0001-01"), (services.month_window, "1999-12"),
+])
+def test_a_window_outside_2000_to_2100_is_a_clear_error(reader, value: str) -> None:  # noqa: ANN001
+    with pytest.raises(services.WindowError, match="超出范围"):
+        reader(value)
+
+
+def test_the_first_and_last_windows_in_range_are_read() -> None:
+    assert services.month_window("2000-01").previous.start.year == 1999
+    assert services.month_window("2100-12").end.year == 2101
+    assert services.week_window("2100-W52").start.year == 2100
+
+
+@pytest.mark.parametrize("name, params", [
+    ("hotspots-weekly", {"week": "9999-W52"}), ("hotspots-weekly", {"week": "abc"}),
+    ("hotspots-weekly", {"week": "2025-W60"}), ("hotspots-monthly", {"month": "9999-12"}),
+    ("hotspots-monthly", {"month": "0001-01"}), ("hotspots-monthly", {"month": "2026-13"}),
+])
+def test_a_page_asked_for_a_bad_period_says_so(db: None, frozen_now: datetime, name: str, params: dict) -> None:
+    client = Client()
+    client.force_login(UserFactory(role=Role.LEADER))
+    response = client.get(reverse(name), params)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "超出范围" in page or "无法识别" in page
+    assert next(iter(params.values())) in page
+
+
+def test_monthly_candidates_are_numbered_in_their_own_order(db: None, frozen_now: datetime) -> None:
+    window = services.month_window("2025-02")
+    run = HotspotRun.objects.create(kind="month", start=window.start, end=window.end, computed_at=frozen_now)
+    for rank, heat, weeks in [(1, 50.0, 2), (2, 45.0, 4), (3, 40.0, 1), (4, 30.0, 3)]:
+        Hotspot.objects.create(run=run, rank=rank, heat=heat, title=f"问题{rank}", first_at=window.start,
+                               last_at=window.start, orders=2, people=2, weeks_active=weeks)
+
+    _window, _run, candidates = selectors.monthly_candidates("2025-02")
+
+    assert [(c.rank, c.title) for c in candidates] == [(1, "问题2"), (2, "问题1"), (3, "问题4")]

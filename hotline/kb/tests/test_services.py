@@ -10,8 +10,11 @@ from django.db import transaction
 from hotline.kb import index, selectors, services
 from hotline.kb.choices import ArticleStatus, KbAction
 from hotline.kb.exceptions import KbError
-from hotline.kb.models import Article
+from hotline.kb.models import Article, KbUsage
 from hotline.kb.tests.conftest import make_article
+from hotline.taxonomy.choices import RequestType
+from hotline.tickets.choices import Status
+from hotline.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +173,29 @@ def test_choose_terms_keeps_the_rarest_within_the_budget(settings) -> None:  # n
     assert index.choose_terms(["公积金提取", "公积金", "提取", "办理", "无此词"], frequencies) == ["公积金提取", "提取"]
     assert index.choose_terms(["办理"], frequencies) == ["办理"]  # one term even over the budget
     assert index.choose_terms(["无此词"], frequencies) == []
+
+
+def test_an_unpublished_draft_with_new_dates_leaves_the_published_version_in_force(org, frozen_now) -> None:  # noqa: ANN001
+    article = make_article(org.department, "居住证签注怎么办理", public=True, valid_from=date(2024, 1, 1))
+    next_year = date(frozen_now.year + 1, 1, 1)
+    draft = services.new_version(article, actor=None, publish=False, valid_from=next_year, is_public=False,
+                                 text=services.ArticleText("居住证签注（新标准）", "明年起的新标准。", "新口径。"))
+
+    article.refresh_from_db()
+    assert (article.valid_from, article.valid_until, article.is_public) == (date(2024, 1, 1), None, True)
+    assert article.published_version.number == 1
+    assert titles("居住证签注") == ["居住证签注怎么办理"]
+    assert titles("居住证签注", public_only=True) == ["居住证签注怎么办理"]
+    services.answerable_article(article)
+    ticket = make_ticket(Status.REGISTERED, request_type=RequestType.CONSULT, description="请问居住证签注怎么办理")
+    services.answer_with_article(ticket, article, actor=ticket.cast.intake)
+    assert KbUsage.objects.get(ticket=ticket).version.number == 1
+
+    services.publish_article(article, actor=None)  # the draft's dates and flag arrive with it
+
+    article.refresh_from_db()
+    assert article.published_version == draft
+    assert (article.valid_from, article.valid_until, article.is_public) == (next_year, None, False)
+    assert titles("居住证签注") == []  # not in force before next year
+    with pytest.raises(KbError, match="不在有效期内"):
+        services.answerable_article(article)
