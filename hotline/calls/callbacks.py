@@ -12,6 +12,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -36,11 +37,19 @@ from hotline.core import clock, workcalendar
 CALLBACK_ROLES = frozenset({Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 OVERRIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 MISSED = frozenset({Disposition.ABANDONED, Disposition.MISSED})
+#: A number an agent can dial back: digits (an optional leading +), at least five of them, not all zeros.
+#: PBXs mark a withheld caller id with words ("anonymous", "Restricted") or "0": those are no number.
+_DIALABLE = re.compile(r"\+?(?!0+$)\d{5,20}")
 _FINAL = {
     CallbackOutcome.REACHED: CallbackStatus.REACHED,
     CallbackOutcome.RESOLVED: CallbackStatus.RESOLVED,
     CallbackOutcome.WRONG_NUMBER: CallbackStatus.WRONG_NUMBER,
 }
+
+
+def dialable(phone: str) -> bool:
+    """True when the caller's number can be called back (False for a withheld or nonsense caller id)."""
+    return bool(_DIALABLE.fullmatch(phone or ""))
 
 
 def _window() -> timedelta:
@@ -63,7 +72,7 @@ def _record(callback: Callback, action: str, actor: User | None, before: str, *,
 
 
 def _needs_callback(call: Call) -> bool:
-    if not call.caller:
+    if not dialable(call.caller):
         return False
     if call.disposition in MISSED:
         return True
@@ -80,7 +89,7 @@ def _needing() -> tuple[str, ...]:
 def on_calls_changed(calls: Iterable[Call]) -> None:
     """Bring the callbacks up to date with recomputed calls (called by the CTI intake)."""
     needing = _needing()
-    calls = [c for c in calls if c.caller]
+    calls = [c for c in calls if dialable(c.caller)]
     phones = {c.caller for c in calls if c.disposition in needing}
     others = {c.caller for c in calls} - phones
     if others:

@@ -39,6 +39,9 @@ DEFAULTS: dict[str, float] = {
     "MAX_BATCH": 5000,
     # Largest allowed distance between the signature's timestamp and the server clock.
     "SIGNATURE_SKEW_SECONDS": 300,
+    # An event's time may be at most this many days before or after the server clock (a mistyped year
+    # or a PBX clock gone wrong is refused, with its reason, instead of being stored).
+    "EVENT_WINDOW_DAYS": 366,
 }
 
 INTERVAL_SECONDS = 1800  # a half-hour, the interval of the metrics and of the staffing plan

@@ -78,6 +78,9 @@ def parse_event(item: Any) -> Parsed:
         raise ValueError("'at' must be an ISO-8601 date-time, e.g. 2026-10-12T09:30:05+08:00")
     if timezone.is_naive(at):
         raise ValueError("'at' must carry a UTC offset (e.g. +08:00 or Z)")
+    window = setting("EVENT_WINDOW_DAYS")
+    if abs(at - clock.now()) > timedelta(days=window):  # a difference: no overflow even at year 1 or 9999
+        raise ValueError(f"'at' must be within {int(window)} days of the server clock")
     needs = _NEEDS.get(kind) or (("agent",) if kind in AGENT_EVENTS else ("call_id",))
     for name in needs:
         value = item.get(name)
@@ -90,8 +93,9 @@ def parse_event(item: Any) -> Parsed:
     if caller is not None and (not isinstance(caller, str | int) or len(str(caller)) > 32):
         raise ValueError("'caller' must be a phone number of at most 32 characters")
     payload = {k: v for k, v in item.items() if k not in {"id", "type", "at", "call_id", "agent"}}
-    if caller:
-        payload["caller"] = normalise_phone(str(caller))
+    if caller is not None:
+        number = normalise_phone(str(caller))
+        payload["caller"] = number if callbacks.dialable(number) else ""  # withheld: "anonymous", "0" …
     return Parsed(event_id=str(event_id).strip(), type=kind, at=at, call_id=str(item.get("call_id") or "").strip(),
                   agent=str(item.get("agent") or "").strip(), payload=payload)
 

@@ -58,12 +58,12 @@ def verify(headers: dict[str, str] | object, body: bytes) -> PbxSource:
         source = env_source()
     if source is None:
         raise SignatureError("unknown PBX source key")
-    if not ts.isdecimal():
+    if not (ts.isascii() and ts.isdecimal()):
         raise SignatureError("the timestamp must be Unix seconds")
     skew = abs(clock.now().timestamp() - int(ts))
     if skew > setting("SIGNATURE_SKEW_SECONDS"):
         raise SignatureError(f"timestamp outside the allowed window ({int(skew)} s off)")
-    if not hmac.compare_digest(signature(source.secret, ts, body), sig):
+    if not sig.isascii() or not hmac.compare_digest(signature(source.secret, ts, body), sig):
         raise SignatureError("bad signature")
     if not source.is_active:
         raise SignatureError("this PBX source is disabled", status=403)

@@ -58,6 +58,15 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("立即重试所选待发送推送"))
     def retry_now(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        moved = left = 0
         for delivery in queryset.filter(status=DeliveryStatus.PENDING):
-            services.retry_now(delivery)
-        self.message_user(request, _("已安排立即重试"), messages.SUCCESS)
+            if services.retry_now(delivery):
+                moved += 1
+            else:
+                left += 1
+        if moved:
+            self.message_user(request, _("已安排立即重试"), messages.SUCCESS)
+        if left:
+            self.message_user(request, ngettext(
+                "%(n)d 条推送正在发送中或将在两分钟内自动重试，未重复安排",
+                "%(n)d 条推送正在发送中或将在两分钟内自动重试，未重复安排", left) % {"n": left}, messages.WARNING)

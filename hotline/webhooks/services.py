@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -10,6 +11,7 @@ from hotline.core import clock, memo
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.webhooks import events
 from hotline.webhooks.choices import DeliveryStatus, SubscriptionKind, event_type_for
+from hotline.webhooks.constants import LEASE
 from hotline.webhooks.models import Delivery, Subscription
 
 
@@ -62,8 +64,15 @@ def replay(delivery: Delivery) -> Delivery:
     )
 
 
-def retry_now(delivery: Delivery) -> Delivery:
-    """Bring a pending delivery's next attempt forward to now."""
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(next_attempt_at=clock.now())
+def retry_now(delivery: Delivery) -> bool:
+    """Bring a pending delivery's next attempt forward to now (立即重试); False when it was left alone.
+
+    A deliverer sending a delivery holds it by moving `next_attempt_at` one lease ahead, so a delivery due
+    within a lease is being sent right now, or will be retried within two minutes anyway: bringing it
+    forward would send it twice. The conditional UPDATE decides atomically against a deliverer's claim.
+    """
+    now = clock.now()
+    moved = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
+                                    next_attempt_at__gt=now + timedelta(seconds=LEASE)).update(next_attempt_at=now)
     delivery.refresh_from_db()
-    return delivery
+    return bool(moved)

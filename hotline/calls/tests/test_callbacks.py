@@ -11,7 +11,7 @@ from hotline.calls import callbacks
 from hotline.calls.choices import CallbackStatus
 from hotline.calls.exceptions import CallbackError, ClaimConflict
 from hotline.calls.ingest import ingest
-from hotline.calls.models import Callback, PbxSource
+from hotline.calls.models import Call, Callback, PbxSource
 from hotline.calls.tests.conftest import at, ev
 from hotline.tickets.tests.factories import SHANGHAI, UserFactory
 
@@ -223,3 +223,20 @@ def test_unit_staff_cannot_see_the_queue(cb, client) -> None:
     client.force_login(UserFactory(role="unit_handler"))
     assert client.get("/calls/callbacks/").status_code == 403
     assert client.get(f"/calls/callbacks/{cb.pk}/").status_code == 403
+
+
+@pytest.mark.parametrize("withheld", ["anonymous", "Restricted", "0", "000000", "unknown-number", "+", "12"])
+def test_withheld_caller_ids_are_stored_empty_and_get_no_callback(pbx, withheld) -> None:
+    ingest(pbx, abandoned("c1", 0, phone=withheld))
+    assert Callback.objects.count() == 0
+    assert Call.objects.get(call_id="c1").caller == ""
+
+
+def test_a_withheld_caller_already_stored_gets_no_callback(pbx) -> None:
+    ingest(pbx, abandoned("c1", 0))
+    call = Call.objects.get(call_id="c1")
+    Callback.objects.all().delete()
+    Call.objects.filter(pk=call.pk).update(caller="anonymous")  # stored before withheld ids were recognised
+    callbacks.on_calls_changed(Call.objects.all())
+    assert Callback.objects.count() == 0
+    assert callbacks.dialable("+8613912345678") and callbacks.dialable("05718765432")

@@ -126,3 +126,24 @@ def test_an_overlong_agent_id_is_refused(post) -> None:
     response = post([ev("a1", "agent.login", at(0), agent="8" * 40)])
     assert response.status_code == 400
     assert "at most 32" in response.json()["rejected"][0]["reason"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-08:00",
+                                  "2027-03-05T09:00:00+08:00", "2024-03-03T09:00:00+08:00"])
+def test_an_event_far_from_now_is_refused_and_the_rest_of_the_batch_kept(post, when) -> None:
+    response = post([GOOD[0], ev("x1", "call.queued", when, call_id="c2"), GOOD[1]])
+    assert response.status_code == 400
+    data = response.json()
+    assert data["accepted"] == 2
+    [refused] = data["rejected"]
+    assert refused["index"] == 1 and refused["id"] == "x1" and "366 days" in refused["reason"]
+    assert set(CallEvent.objects.values_list("event_id", flat=True)) == {"e1", "e2"}
+
+
+@pytest.mark.parametrize("header", ["X-Hotline-Signature", "X-Hotline-Timestamp"])
+def test_non_ascii_signature_headers_get_401(post, source, header) -> None:
+    headers = signed_headers(source.key, source.secret, json.dumps(GOOD).encode())
+    headers[header] = "sha256=签名" if header == "X-Hotline-Signature" else "١٧٤١٠٥٣٦٠٠"
+    response = post(GOOD, headers=headers)
+    assert response.status_code == 401
+    assert CallEvent.objects.count() == 0
