@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import timedelta
 
 from hotline.bench.registry import BenchError, Figure, benchmark
 from hotline.bench.scratch import migrate_scratch, run_inner_on_scratch_sqlite
@@ -45,9 +45,11 @@ def _inner(args: argparse.Namespace) -> Figure:
 
     from hotline.calls import selectors
     from hotline.calls.simulate import post_events, simulator_source
+    from hotline.core import clock
     from hotline.intelligence.callsim import SimParams, disorder, plan_day
 
-    day = date(2026, 10, 12)
+    today = clock.now().date()
+    day = today - timedelta(days=today.weekday() + 7)  # a Monday a week or two back: inside the endpoint's window
     plan = plan_day(SimParams(day=day, calls=args.calls, seats=args.seats))
     source = simulator_source()
     print(f"{args.calls} calls on {args.seats} seats: {len(plan.events)} events, batches of {args.batch}", flush=True)
