@@ -15,6 +15,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -121,6 +122,10 @@ class Settings:
     cluster_similarity: float = 0.3
     cluster_min_callers: int = 5
     repeat_caller_alert_at: int = 3  # the caller's n-th order on one matter alerts the shift lead
+    # Orders without a number (app, web) this alike at one place within this many minutes of each other
+    # are one submitter sending the same thing again, not several callers.
+    anonymous_same_minutes: int = 30
+    anonymous_same_similarity: float = 0.8
 
 
 class Key(NamedTuple):
@@ -131,6 +136,7 @@ class Key(NamedTuple):
     category1: int | None
     place: str
     signature: bytes
+    registered_at: datetime | None = None  # needed only to tell resubmissions of a numberless order apart
 
 
 @dataclass(frozen=True)
@@ -186,17 +192,35 @@ def find(new: Key, *, same_caller: Iterable[Key], same_place: Iterable[Key],
     found.repeats.sort(key=lambda m: -m.similarity)
     if new.place:
         place_olds = [old for old in same_place if old.ticket_id != new.ticket_id and old.place == new.place]
-        callers = {new.phone or f"#{new.ticket_id}"}
         members: list[Match] = []
         alikes = _alike(new, place_olds)
+        alike_olds = []
         for index in np.flatnonzero(alikes >= settings.cluster_similarity):
             old, alike = place_olds[index], float(alikes[index])
             members.append(Match(old.ticket_id, alike, f"同一地点，内容相似度 {alike:.0%}"))
-            callers.add(old.phone or f"#{old.ticket_id}")
+            alike_olds.append(old)
+        callers = {k.phone for k in [new, *alike_olds] if k.phone} | anonymous_submitters(
+            [k for k in [new, *alike_olds] if not k.phone], settings)
         if len(callers) >= settings.cluster_min_callers:
             found.cluster = sorted(members, key=lambda m: -m.similarity)
             found.cluster_callers = len(callers)
     return found
+
+
+def anonymous_submitters(keys: Sequence[Key], settings: Settings = Settings()) -> set[str]:
+    """One caller identity per numberless submitter: orders whose text is near-identical (≥ 0.8) and
+    registered within 30 minutes of an earlier one of them (same place: the caller's job) are one person
+    resubmitting; any other numberless order counts as its own caller. Returns "#<first order id>" labels."""
+    window = timedelta(minutes=settings.anonymous_same_minutes)
+    label = {k.ticket_id: f"#{k.ticket_id}" for k in keys}  # an order of unknown time is its own submitter
+    timed = sorted((k for k in keys if k.registered_at is not None), key=lambda k: (k.registered_at, k.ticket_id))
+    for i, key in enumerate(timed):
+        recent = [e for e in timed[:i] if key.registered_at - e.registered_at <= window]
+        same = np.flatnonzero(similarities(key.signature, [e.signature for e in recent])
+                              >= settings.anonymous_same_similarity)
+        if len(same):
+            label[key.ticket_id] = label[recent[same[0]].ticket_id]
+    return set(label.values())
 
 
 def _alike(new: Key, olds: Sequence[Key]) -> np.ndarray:

@@ -5,6 +5,9 @@ pattern ("煤气" but not "煤气费"), a level, a kind (life, gas, fire, flood,
 minors, property) and the emergency service to suggest (110/119/120). There is no trained urgency
 model: the classifier has no urgency head, so the "model" part is the category prior — household
 utility matters (水电气热) are at least 较急, as their shorter time limits already say.
+
+A match right after a negation in the same clause does not count (「没有着火」「不是火灾」), see `negated`;
+matching ignores case, so English keywords ("gas leak") match "Gas Leak".
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ LIFE_KINDS = frozenset({"life", "gas", "fire", "flood", "self_harm", "minors"})
 TRANSFER_TARGETS = ("110", "119", "120", "")
 DATA_FILE = Path(__file__).resolve().parent / "data" / "urgency_rules.csv"
 COLUMNS = ("name", "kind", "level", "pattern", "unless", "transfer_to", "is_regex")
+#: A negation word ending just before a match, in the same clause: 没有/不是/并非 with at most two letters
+#: in between (「没有发生火灾」), 没/未/无 directly or with one (「没着火」「未起火」). 没人/无人/无法/未成年 are
+#: not negations of what follows (「没有人管，楼道着火了」 still counts; a comma ends the clause anyway).
+_NEGATION = re.compile(r"(?:(?:没有(?!人)|不是|并非)[^\W\d_]{0,2}|(?:没(?![有人])|未(?!成年)|无(?![人法]))[^\W\d_]?)$")
 
 
 class RuleFileError(ValueError):
@@ -54,9 +61,14 @@ class Rule:
 
 def _compile(pattern: str, is_regex: bool) -> re.Pattern[str]:
     if is_regex:
-        return re.compile(pattern)
+        return re.compile(pattern, re.IGNORECASE)
     words = [re.escape(w.strip()) for w in pattern.split("|") if w.strip()]
-    return re.compile("|".join(words))
+    return re.compile("|".join(words), re.IGNORECASE)
+
+
+def negated(text: str, start: int) -> bool:
+    """The match starting at `start` is denied by a negation just before it (「没有着火」「我没有想自杀」)."""
+    return bool(_NEGATION.search(text, max(0, start - 5), start))
 
 
 def check_rule(rule: Rule) -> list[str]:
@@ -74,9 +86,12 @@ def check_rule(rule: Rule) -> list[str]:
         problems.append("关键词/正则不能为空")
     else:
         try:
-            rule.compiled()
+            pattern, _unless = rule.compiled()
         except re.error as exc:
             problems.append(f"正则表达式错误：{exc}")
+        else:
+            if pattern.search(""):  # e.g. a trailing "|": it would match every text
+                problems.append("关键词/正则不能匹配空文本（检查是否有多余的 |）")
     return problems
 
 
@@ -165,16 +180,15 @@ class Assessor:
         """Rules first; the category prior raises a utility matter (水电气热) to at least 较急."""
         hits: list[Hit] = []
         for rule, pattern, unless in self.rules:
-            words = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))
+            # An exception word cancels a match only where it overlaps it ("煤气费" vs "煤气泄漏"); an empty
+            # match (a rule that slipped past `check_rule`) or a negated one (「没有着火」) never counts.
+            spans = [m.span() for m in unless.finditer(text)] if unless is not None else []
+            words = tuple(dict.fromkeys(
+                m.group(0) for m in pattern.finditer(text)
+                if m.end() > m.start() and not negated(text, m.start())
+                and not any(s <= m.start() < e for s, e in spans)))
             if not words:
                 continue
-            if unless is not None and unless.search(text):
-                # An exception word cancels the rule only where it overlaps a match ("煤气费" vs "煤气泄漏").
-                spans = [m.span() for m in unless.finditer(text)]
-                words = tuple(w for w in words if not all(
-                    any(s <= m.start() < e for s, e in spans) for m in re.finditer(re.escape(w), text)))
-                if not words:
-                    continue
             hits.append(Hit(rule.name, rule.kind, rule.level, words, rule.transfer_to))
         hits.sort(key=lambda h: -_RANK[h.level])
         level = hits[0].level if hits else NORMAL

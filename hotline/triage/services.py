@@ -43,7 +43,7 @@ def key_for(ticket: Ticket) -> dup.Key:
     return dup.Key(
         ticket_id=ticket.pk, phone=dup.phone_key(ticket.caller_phone), category1=top.pk if top else None,
         place=dup.place_key(community_id=ticket.community_id, street_id=ticket.street_id, address=ticket.address),
-        signature=dup.signature(f"{ticket.title} {ticket.description}"),
+        signature=dup.signature(f"{ticket.title} {ticket.description}"), registered_at=ticket.registered_at,
     )
 
 
@@ -59,13 +59,13 @@ def index(ticket: Ticket, key: dup.Key | None = None) -> DuplicateKey:
 
 
 def _keys(rows: Any) -> list[dup.Key]:
-    return [dup.Key(t, p, c, pl, bytes(s)) for t, p, c, pl, s in rows]
+    return [dup.Key(t, p, c, pl, bytes(s), at) for t, p, c, pl, s, at in rows]
 
 
 def lookup(key: dup.Key, at: datetime, rules: dup.Settings | None = None) -> dup.Findings:
     """The candidate search (benchmarked): two index range scans, then the rules on the signatures."""
     rules = rules or TriageSettings.current().as_rules()
-    fields = ("ticket_id", "phone", "category1", "place", "signature")
+    fields = ("ticket_id", "phone", "category1", "place", "signature", "registered_at")
     same_caller: list[dup.Key] = []
     if key.phone:
         same_caller = _keys(DuplicateKey.objects.filter(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from hotline.intelligence.duplicates import (
     Key,
     Settings,
+    anonymous_submitters,
     chain_length,
     find,
     is_repeat,
@@ -74,6 +77,23 @@ def test_one_caller_calling_five_times_is_not_a_cluster() -> None:
     found = find(key(9, NOISE), same_caller=same, same_place=same)
     assert not found.is_cluster
     assert [m.ticket_id for m in found.repeats] == [1, 2, 3, 4, 5]
+
+
+def test_one_submitter_without_a_number_resending_is_not_a_cluster() -> None:
+    """Five app posts without a phone, the same text at one place within minutes: one submitter, no alert."""
+    t0 = datetime(2025, 3, 3, 22, 0, tzinfo=UTC)
+    posts = [key(i, NOISE, phone="")._replace(registered_at=t0 + timedelta(minutes=5 * i)) for i in range(1, 5)]
+    new = key(9, NOISE, phone="")._replace(registered_at=t0 + timedelta(minutes=25))
+    found = find(new, same_caller=[], same_place=posts)
+    assert not found.is_cluster and found.cluster_callers == 0
+    # five different numberless people: the texts differ (NOISE / NOISE_AGAIN alternate) or come hours apart
+    apart = [key(i, NOISE, phone="")._replace(registered_at=t0 + timedelta(hours=i)) for i in range(1, 5)]
+    found = find(new._replace(registered_at=t0 + timedelta(hours=5)), same_caller=[], same_place=apart)
+    assert found.is_cluster and found.cluster_callers == 5
+    assert len(anonymous_submitters([*posts, new])) == 1
+    mixed = [key(i, NOISE if i % 2 else NOISE_AGAIN, phone="")._replace(registered_at=t0) for i in range(1, 5)]
+    assert len(anonymous_submitters(mixed)) == 2  # each text once resubmitted within the window
+    assert len(anonymous_submitters([key(i, NOISE, phone="") for i in range(1, 4)])) == 3  # time unknown
 
 
 def test_chain_length_counts_each_order_once() -> None:

@@ -96,3 +96,57 @@ def test_keyword_rules_escape_their_words() -> None:
     rule = Rule(name="点号", kind="other", level="pressing", pattern="a.b")
     assert Assessor([rule]).assess("axb").level == urgency.NORMAL
     assert Assessor([rule]).assess("a.b").level == urgency.PRESSING
+
+
+@pytest.mark.parametrize(("text", "transfer"), [
+    ("楼下有人跳楼", "110"),
+    ("有人跳楼了", "110"),
+    ("有人跳河", "110"),
+    ("燃气爆炸了", "119"),
+    ("家里天然气漏了", "119"),
+    ("有人被车撞了满身是血", "120"),
+    ("有人晕倒了", "120"),
+    ("孩子掉进河里", "119"),
+    ("有人持刀砍人", "110"),
+    ("There is a fire in building 3", "119"),
+    ("Gas leak in the kitchen", "119"),
+])
+def test_third_person_and_event_reports_are_life_threatening(text: str, transfer: str) -> None:
+    result = Assessor(RULES).assess(text)
+    assert (result.level, result.life_threatening, result.transfer_to) == (urgency.URGENT, True, transfer)
+
+
+@pytest.mark.parametrize("text", [
+    "楼上邻居晚上装修噪音太大，影响休息",
+    "小区门口乱停车，堵住了出入口",
+    "物业不作为，电梯经常坏，物业费还涨价",
+    "咨询公积金提取需要哪些材料",
+    "路灯坏了好几天，晚上很黑",
+    "商场跳楼价甩卖的喇叭太吵",
+    "Streetlight broken on Main Road",
+])
+def test_ordinary_complaints_are_not_urgent(text: str) -> None:
+    assert Assessor(RULES).assess(text).level != urgency.URGENT
+
+
+@pytest.mark.parametrize("text", ["没有着火，只是咨询", "不是火灾，消防通道被占", "我没有想自杀", "并没有发生火灾，想问消防检查"])
+def test_a_negated_match_does_not_count(text: str) -> None:
+    result = Assessor(RULES).assess(text)
+    assert result.level == urgency.NORMAL and not result.life_threatening and result.hits == ()
+
+
+@pytest.mark.parametrize("text", ["没有人管，楼道着火了", "没想到楼道着火了", "家里无人，厨房起火了", "一个未成年人落水了"])
+def test_a_negation_elsewhere_does_not_cancel_a_match(text: str) -> None:
+    assert Assessor(RULES).assess(text).life_threatening
+
+
+def test_a_pattern_matching_the_empty_text_is_refused() -> None:
+    empty = Rule(name="空匹配", kind="fire", level="urgent", pattern="楼道起火|车辆着火|", transfer_to="119",
+                 is_regex=True)
+    assert any("空文本" in p for p in urgency.check_rule(empty))
+    assert urgency.check_rule(Rule(name="可选", kind="fire", level="urgent", pattern="(起火)?", is_regex=True))
+    assert urgency.check_rule(Rule(name="关键词", kind="fire", level="urgent", pattern="楼道起火|车辆着火|")) == []
+    # an empty match is never a hit, even if such a rule reaches the assessor
+    result = Assessor([empty]).assess("咨询住房公积金提取需要什么材料")
+    assert result.level == urgency.NORMAL and result.hits == ()
+    assert Assessor([empty]).assess("车辆着火了").reasons == ["火情：命中「车辆着火」（规则：空匹配）"]

@@ -174,3 +174,42 @@ def test_the_unreasonable_hint_reads_earlier_orders_on_the_matter(register) -> N
     assert hint.notice == "仅供参考，不会自动排除"
     fourth.refresh_from_db()
     assert fourth.status == Status.IN_PROGRESS  # advice never changes the order
+
+
+def test_one_person_posting_five_times_without_a_number_is_not_a_cluster(register) -> None:  # noqa: ANN001
+    text = "小区旁边工地夜间施工噪音很大，凌晨两点还在打桩，严重影响休息，请相关部门查处"
+    for i in range(5):
+        register(text, phone="", channel="app", at=NOW + timedelta(minutes=3 * i))
+    assert not Alert.objects.filter(kind=AlertKind.CLUSTER).exists()
+    # the same text from numberless posts hours apart counts each post as a caller, as before
+    for i in range(1, 5):
+        register(text, phone="", channel="app", at=NOW + timedelta(hours=i))
+    assert Alert.objects.get(kind=AlertKind.CLUSTER).callers == 5
+
+
+def test_a_rule_matching_every_text_is_refused_and_ignored() -> None:
+    from django.core.exceptions import ValidationError
+
+    rule = UrgencyRule(name="测试空匹配", kind="fire", level="urgent", pattern="楼道起火|车辆着火|", transfer_to="119",
+                       is_regex=True)
+    with pytest.raises(ValidationError, match="空文本"):
+        rule.full_clean()
+    rule.save()  # saved around the admin: skipped at run time
+    assessment = services.assess_text("咨询住房公积金提取需要什么材料")
+    assert assessment.level == "normal" and not assessment.life_threatening
+
+
+def test_the_data_migration_adds_new_rules_and_keeps_edited_ones() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("hotline.triage.migrations.0003_more_urgency_rules")
+    assert set(migration.NEW_RULES) <= set(UrgencyRule.objects.values_list("name", flat=True))
+    UrgencyRule.objects.filter(name="爆炸").delete()  # an installation that predates the rule
+    UrgencyRule.objects.filter(name="有人跳楼跳河").update(pattern="有人跳楼", is_active=False)  # edited by the centre
+    migration.add_rules(apps, None)
+    assert UrgencyRule.objects.get(name="爆炸").transfer_to == "119"
+    edited = UrgencyRule.objects.get(name="有人跳楼跳河")
+    assert edited.pattern == "有人跳楼" and not edited.is_active
+    assert services.assess_text("燃气爆炸了").life_threatening
