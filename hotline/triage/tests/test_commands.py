@@ -39,6 +39,15 @@ def test_classify_prints_top_three() -> None:
     assert all(0 <= float(line.split("\t")[1]) <= 1 for line in lines)
 
 
+@pytest.mark.parametrize("args, message", [
+    (["", ], "nothing to classify"), (["😀🔥"], "nothing to classify"), (["  ，。"], "nothing to classify"),
+    (["路灯不亮", "--top", "0"], "--top must be at least 1"), (["路灯不亮", "--top", "-2"], "--top must be at least 1"),
+])
+def test_classify_refuses_what_it_cannot_answer(args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        call_command(classify.Command(), *args, stdout=StringIO())
+
+
 def test_evaluate_ends_with_macro_f1(tmp_path: Path) -> None:
     """The report's last line is macro_f1=0.xxxx."""
     out = StringIO()

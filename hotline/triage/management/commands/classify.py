@@ -23,11 +23,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """One line per category: rank, category, confidence."""
+        if options["top"] < 1:
+            raise CommandError("--top must be at least 1")
+        texts = options["text"]
+        if empty := [t for t in texts if not any(ch.isalnum() for ch in t)]:
+            raise CommandError(f"nothing to classify in {empty[0]!r}: give the message's words")
         try:
             model = load_model(options["model"])
         except ModelFileError as exc:
             raise CommandError(str(exc)) from exc
-        texts = options["text"]
         for number, text in enumerate(texts):
             if len(texts) > 1:
                 self.stdout.write(("\n" if number else "") + f"{text[:40]}")
