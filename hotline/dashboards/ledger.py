@@ -152,11 +152,12 @@ def event_counts(events: Iterable[Event]) -> Iterator[tuple[date, int, str]]:
         elif action == Action.ANSWER_DIRECTLY:
             yield day, 0, "answered"
         elif action == Action.RETURN_VISIT and e.data.get("contacted"):
-            yield day, lead, "visits"
-            if e.data.get("resolved"):
-                yield day, lead, "resolved"
+            # 有效回访 as the KPIs define it: reached, and answered on resolution and satisfaction.
             counter = _SATISFACTION_COUNTER.get(e.data.get("satisfaction", ""))
-            if counter:
+            if counter and e.data.get("resolved") is not None:
+                yield day, lead, "visits"
+                if e.data.get("resolved"):
+                    yield day, lead, "resolved"
                 yield day, lead, counter
             if e.to_status == Status.IN_PROGRESS:
                 yield day, lead, "rehandled"

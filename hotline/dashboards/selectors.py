@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from hotline.dashboards.ledger import hour_of
 from hotline.dashboards.models import ALL_UNITS, COUNTERS, DailyRollup, Kind, OpenLoad
+from hotline.kpis.models import AssessmentSettings
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ UNIT_VIEWERS = frozenset({"unit_admin"})
 TOP_CATEGORIES = 10
 TOP_UNITS = 15
 HOTSPOTS = 5
-#: Beijing's 满意率 weight of 基本满意.
-BASICALLY_WEIGHT = 0.9
 
 
 @dataclass(frozen=True)
@@ -87,9 +86,14 @@ def _rate(num: float, den: float) -> float | None:
     return round(100.0 * num / den, 1) if den else None
 
 
-def satisfaction_rate(satisfied: int, basically: int, visits: int) -> float | None:
-    """满意率 = (满意 + 0.9 × 基本满意) / 有效回访, in percent."""
-    return _rate(satisfied + BASICALLY_WEIGHT * basically, visits)
+def basic_factor() -> float:
+    """The 基本满意 weight of 满意率: the centre's setting, the one the assessment KPIs read."""
+    return float(AssessmentSettings.current().basic_factor)
+
+
+def satisfaction_rate(satisfied: int, basically: int, visits: int, factor: float) -> float | None:
+    """满意率 = (满意 + 折算系数 × 基本满意) / 有效回访, in percent."""
+    return _rate(satisfied + factor * basically, visits)
 
 
 def _names(model: Any, ids: Iterable[int]) -> dict[int, str]:
@@ -115,7 +119,7 @@ def kpis(scope: Scope, start: date, end: date) -> dict[str, Any]:
         "return_rate": _rate(t["returned"], t["dispatched"]),
         "rehandle_rate": _rate(t["rehandled"], t["dispatched"]),
         "resolve_rate": _rate(t["resolved"], t["visits"]),
-        "satisfaction_rate": satisfaction_rate(t["satisfied"], t["basically"], t["visits"]),
+        "satisfaction_rate": satisfaction_rate(t["satisfied"], t["basically"], t["visits"], basic_factor()),
     }
 
 
@@ -209,6 +213,7 @@ def satisfaction_trend(scope: Scope, month: date, *, months: int = 12) -> list[d
         for c in ("visits", "resolved", "satisfied", "basically", "unsatisfied"):
             bucket[c] += r[c]
     trend = []
+    factor = basic_factor()
     cursor = start
     while cursor < end:
         key = cursor.strftime("%Y-%m")
@@ -216,7 +221,8 @@ def satisfaction_trend(scope: Scope, month: date, *, months: int = 12) -> list[d
         visits = b.get("visits", 0)
         trend.append({"month": key, "visits": visits, "satisfied": b.get("satisfied", 0),
                       "basically": b.get("basically", 0), "unsatisfied": b.get("unsatisfied", 0),
-                      "satisfaction_rate": satisfaction_rate(b.get("satisfied", 0), b.get("basically", 0), visits),
+                      "satisfaction_rate": satisfaction_rate(b.get("satisfied", 0), b.get("basically", 0), visits,
+                                                             factor),
                       "resolve_rate": _rate(b.get("resolved", 0), visits)})
         cursor = month_bounds(cursor)[1]
     return trend
@@ -331,7 +337,7 @@ def screen_payload(scope: Scope, *, now: datetime | None = None) -> dict[str, An
                   "overdue": sum(v["overdue"] for v in load.values())},
         "month": {"volume": month_totals[scope.volume], "finished": month_totals["finished"],
                   "satisfaction_rate": satisfaction_rate(month_totals["satisfied"], month_totals["basically"],
-                                                         month_totals["visits"])},
+                                                         month_totals["visits"], basic_factor())},
         "days": [d.strftime("%m-%d") for d in days],
         "trend": [int(trend_rows.get(d) or 0) for d in days],
         "districts": districts(scope, start, end)[:12],

@@ -63,9 +63,18 @@ def _one(q: Q) -> Callable[[Context], Parts]:
     return lambda ctx: [(q, Decimal(1))]
 
 
+def open_overdue(as_of: datetime) -> Q:
+    """An open assignment whose reply deadline has passed by `as_of` (在办超期).
+
+    A paused deadline (待群众补充) is not decided yet: on resume it shifts by the pause, so a paused
+    row is overdue only when its deadline had already passed when the pause began (docs/sla.md §7).
+    """
+    return Q(reply_due__lt=as_of) & (Q(paused_at__isnull=True) | Q(reply_due__lt=F("paused_at")))
+
+
 def _due(ctx: Context) -> Q:
     """Replied, or past the reply deadline by the end of the period (open overdue orders count against)."""
-    return Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | Q(reply_due__lt=ctx.as_of))
+    return Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of))
 
 
 def _rehandled(ctx: Context) -> Parts:

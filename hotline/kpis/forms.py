@@ -59,8 +59,15 @@ class PeriodForm(forms.Form):
         return data
 
     @property
+    def valid_data(self) -> dict[str, Any]:
+        """The fields that passed validation: a wrong field is dropped (and shown), not the whole filter."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {})
+
+    @property
     def period(self) -> Period:
-        return self.cleaned_data["period"] if self.is_valid() else periods.last_full_month()
+        """The period asked for when it reads; the last full month otherwise."""
+        return self.valid_data.get("period") or periods.last_full_month()
 
 
 class KpiFilterForm(PeriodForm):
@@ -92,16 +99,14 @@ class KpiFilterForm(PeriodForm):
 
     @property
     def cut(self) -> Cut:
-        if not self.is_valid():
-            return Cut()
-        d = self.cleaned_data
+        d = self.valid_data
         return Cut(unit=d.get("unit"), subtree=not d.get("exact"), tier=d.get("tier") or "",
                    district=d.get("district"), category=d.get("category"), channel=d.get("channel") or "",
                    request_type=d.get("request_type") or "")
 
     @property
     def assessment(self) -> bool:
-        return self.is_valid() and self.cleaned_data.get("scope") == Scope.ASSESSMENT
+        return self.valid_data.get("scope") == Scope.ASSESSMENT
 
 
 class BulletinForm(forms.Form):

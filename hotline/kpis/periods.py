@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: The years a period may fall in (0001-01-01 or 9999-12-31 would overflow the time-zone arithmetic).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class PeriodError(ValueError):
@@ -58,6 +60,8 @@ class Period:
 
 def days_between(first: date, last: date) -> Period:
     """The days from `first` to `last`, both included."""
+    if not (FIRST_YEAR <= first.year <= LAST_YEAR and FIRST_YEAR <= last.year <= LAST_YEAR):
+        raise PeriodError(_("日期须在 %(first)s 至 %(last)s 年之间") % {"first": FIRST_YEAR, "last": LAST_YEAR})
     if last < first:
         raise PeriodError(_("结束日期不能早于开始日期"))
     if (last - first).days > 366:
@@ -68,7 +72,7 @@ def days_between(first: date, last: date) -> Period:
 
 def month(year: int, number: int) -> Period:
     """One calendar month."""
-    if not 1 <= number <= 12 or not 2000 <= year <= 2100:
+    if not 1 <= number <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
         raise PeriodError(_("月份无效：%(month)s") % {"month": f"{year}-{number:02d}"})
     first = date(year, number, 1)
     nxt = date(year + (number == 12), number % 12 + 1, 1)

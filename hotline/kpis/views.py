@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -133,7 +133,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if fig is None:
             continue
         cells.append(_cell(kpi, fig, period, cut, assessment))
-    by = form.cleaned_data.get("by") if form.is_valid() else ""
+    by = form.valid_data.get("by") or ""
     table = None
     if by:
         columns = [KPIS[c] for c in BREAKDOWN]
@@ -166,6 +166,9 @@ def drill(request: HttpRequest) -> HttpResponse:
         raise Http404(_("没有这个指标"))
     part = "num" if request.GET.get("part") == "num" and kpi.is_rate else "den"
     form = _filter_form(request, own)
+    if "period" not in form.valid_data:  # the orders of another period than the one asked for would mislead
+        return HttpResponseBadRequest("；".join(str(e) for errors in form.errors.values() for e in errors),
+                                      content_type="text/plain; charset=utf-8")
     period, cut, assessment = form.period, _cut(form, own), form.assessment
     ctx = engine.context(period, assessment=assessment)
     behind = engine.orders(kpi, ctx, cut, part=part)

@@ -14,6 +14,8 @@ from hotline.planning.planner import PlanParams
 
 MODEL_CHOICES = [(st.ERLANG_A, _("Erlang A（含放弃）")), (st.ERLANG_C, _("Erlang C（不含放弃）"))]
 BASIS_CHOICES = [(st.OF_OFFERED, _("占呼入量")), (st.OF_ANSWERED, _("占接通量"))]
+#: The years a plan may start in (0001-01-01 or 9999-12-25 would overflow the date arithmetic).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def _percent(label: Any, low: float, high: float) -> forms.FloatField:
@@ -48,6 +50,13 @@ class PlannerForm(forms.Form):
             "max_occupancy": round(setting("MAX_OCCUPANCY") * 100, 1), "patience": None, "aht": None,
             "model": st.ERLANG_A,
         }
+
+    def clean_start(self) -> date | None:
+        start = self.cleaned_data.get("start")
+        if start is not None and not FIRST_YEAR <= start.year <= LAST_YEAR:
+            raise forms.ValidationError(_("日期须在 %(first)s 至 %(last)s 年之间"),
+                                        params={"first": FIRST_YEAR, "last": LAST_YEAR})
+        return start
 
     def params(self, today: date) -> PlanParams:
         """The plan's parameters: the cleaned values, defaults for the empty ones."""

@@ -22,7 +22,7 @@ from hotline.kpis.assessment import TierRanking, assess
 from hotline.kpis.choices import Indicator
 from hotline.kpis.constants import BULLETIN_TOP_UNITS
 from hotline.kpis.cuts import Cut
-from hotline.kpis.definitions import KPIS
+from hotline.kpis.definitions import KPIS, open_overdue
 from hotline.kpis.engine import Figure
 from hotline.kpis.models import AssessmentSettings
 from hotline.kpis.periods import Period
@@ -129,8 +129,8 @@ def _overdue(ctx: engine.Context) -> list[UnitCount]:
     late = engine.by_unit(Indicator.ON_TIME, ctx)
     open_late = dict(
         Assignment.objects.filter(role=AssignmentRole.LEAD, dispatched_at__gte=ctx.start, dispatched_at__lt=ctx.end,
-                                  status__in=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED],
-                                  reply_due__lt=ctx.as_of)
+                                  status__in=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED])
+        .filter(open_overdue(ctx.as_of))
         .order_by().values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
     units = HandlingUnit.objects.in_bulk(list(late))
     rows = [UnitCount(units[u], int(f.denominator - (f.numerator or 0)), f.denominator, open_late.get(u, 0))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from hotline.core import clock
 from hotline.kpis import engine, periods
 from hotline.kpis.cuts import Cut
 from hotline.kpis.models import AssessmentSettings
@@ -65,6 +66,22 @@ def test_on_time_rate_leaves_out_what_is_not_yet_due(month: Month) -> None:
     f = engine.figure("on_time", ctx)
     # Only the replied orders count (t1, t8 on time; t2 late); t3, t4 and t6 were not yet due.
     assert (f.numerator, f.denominator) == (2, 3)
+
+
+def test_on_time_rate_leaves_out_an_order_paused_before_its_deadline(month: Month) -> None:
+    # Paused (待群众补充) on the 4th, long before its reply deadline: the deadline moves on resume, so
+    # at the end of the month it is not decided yet and must not count as open overdue.
+    make_ticket(Status.AWAITING_CITIZEN, cast=month.cast, at=at(4))
+    assert fig("on_time") == (2, 6)
+    assert fig("on_time", unit(month)) == (2, 5)
+
+
+def test_on_time_rate_counts_an_order_paused_after_its_deadline(month: Month) -> None:
+    # Already overdue when the unit asked the citizen: the pause does not undo the lateness.
+    t = make_ticket(Status.IN_PROGRESS, cast=month.cast, at=at(4))
+    with clock.frozen(at(28)):
+        services.request_info(t, actor=month.cast.lead_handler, unit=month.cast.lead, question="请补充门牌号")
+    assert fig("on_time", unit(month)) == (2, 6)
 
 
 def test_completion_return_rehandle_extension(month: Month) -> None:

@@ -12,7 +12,9 @@ from django.core.management.base import CommandError
 
 from hotline.kpis.bulletin import data
 from hotline.kpis.periods import parse_month
-from hotline.kpis.tests.scenario import Month, build
+from hotline.kpis.tests.scenario import Month, at, build
+from hotline.tickets.choices import Status
+from hotline.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +50,13 @@ def test_overdue_counts_open_orders_separately(month: Month) -> None:
     gathered = data.gather(parse_month("2025-03"))
     line = next(r for r in gathered.overdue if r.unit == month.cast.lead)
     # t2 replied late, t3 never replied, t4 re-handled and not replied again: 3 late, 2 of them still open.
+    assert (line.count, line.extra, line.of) == (3, 2, 5)
+
+
+def test_overdue_leaves_out_orders_paused_for_the_citizen(month: Month) -> None:
+    make_ticket(Status.AWAITING_CITIZEN, cast=month.cast, at=at(4))  # paused before its deadline
+    gathered = data.gather(parse_month("2025-03"))
+    line = next(r for r in gathered.overdue if r.unit == month.cast.lead)
     assert (line.count, line.extra, line.of) == (3, 2, 5)
 
 

@@ -195,3 +195,21 @@ def test_the_page_speaks_english(month: Month) -> None:
     client.cookies["django_language"] = "en"
     body = client.get(reverse("kpis"), {"month": "2025-03"}).content.decode()
     assert "On-time completion rate" in body and "Satisfaction rate = (satisfied" in body
+
+
+@pytest.mark.parametrize("name", ["kpis", "kpis-assessment", "kpis-orders"])
+@pytest.mark.parametrize("dates", [{"start": "9999-12-25", "end": "9999-12-31"},
+                                   {"start": "0001-01-01", "end": "0001-01-07"}])
+def test_out_of_range_dates_are_a_form_error_not_a_crash(month: Month, name: str, dates: dict) -> None:
+    response = _client(Role.SUPERVISOR).get(reverse(name), {"kpi": "on_time", **dates})
+    assert response.status_code == (400 if name == "kpis-orders" else 200)
+    assert "日期须在 2000 至 2100 年之间" in response.content.decode()
+
+
+def test_one_invalid_field_keeps_the_valid_ones(month: Month) -> None:
+    response = _client(Role.SUPERVISOR).get(reverse("kpis"), {"month": "2025-03", "district": "999999",
+                                                             "unit": month.cast.lead.pk, "exact": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"district"}
+    assert response.context["period"].label == "2025-03"  # not the last full month
+    assert response.context["cut"].unit == month.cast.lead and response.context["cut"].subtree is False

@@ -78,6 +78,14 @@ def test_bad_parameters_show_errors_and_no_plan(params: dict, now: datetime, fak
     assert "plan" not in response.context and 'class="errorlist' in response.content.decode()
 
 
+@pytest.mark.parametrize("start", ["9999-12-25", "0001-01-01"])
+def test_out_of_range_start_is_a_form_error_not_a_crash(start: str, now: datetime, fake_history: dict) -> None:
+    response = _client(Role.SUPERVISOR).get(URL, {"start": start, "days": "14"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "plan" not in response.context and "日期须在 2000 至 2100 年之间" in html
+
+
 def test_without_history_the_page_says_so(now: datetime) -> None:
     html = _client(Role.SUPERVISOR).get(URL).content.decode()
     assert "历史话务不足" in html and "<svg" not in html

@@ -137,12 +137,14 @@ def with_pending_replies(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
     """Open orders by lead unit: how many are yellow, red or overdue (one GROUP BY query).
 
-    Counted as the order list counts them (same light, same overdue rule, same lead), so each number
-    links to the list filtered by `lead_unit`, `state=open` and the light or `overdue=any`.
+    Lights are counted as the order list counts them (same light, same lead), so those numbers link to
+    the list filtered by `lead_unit`, `state=open` and the light. Overdue is the lead unit's own
+    lateness only: its assignment signed or replied late. An assisting unit's late step or the centre's
+    closing delay (`close_overdue`) is not the lead unit's, so this number can be smaller than the list
+    filtered by `overdue=any`, which holds every order with any late flag.
     """
     open_orders = qs.filter(status__in=OPEN)
-    late = Assignment.objects.filter(Q(sign_overdue=True) | Q(reply_overdue=True), ticket=OuterRef("ticket"))
-    overdue = Q(ticket__close_overdue=True) | Q(Exists(late))
+    overdue = Q(sign_overdue=True) | Q(reply_overdue=True)
     rows = (
         Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING, ticket__in=open_orders)
         .values("unit_id", "unit__name")

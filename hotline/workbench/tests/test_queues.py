@@ -248,6 +248,21 @@ def test_supervision_board_counts_link_to_the_filtered_list(cast: Cast, frozen_n
     assert 'value="supervise"' not in leader  # leaders watch; supervisors act
 
 
+def test_supervision_board_counts_only_the_lead_units_own_lateness(frozen_now: datetime) -> None:
+    """An assisting unit's late signing or the centre's own closing delay is not the lead unit's overdue."""
+    cast = Cast.build(assisting=1)
+    make_ticket(Status.IN_PROGRESS, cast=cast, at=frozen_now - timedelta(days=20))  # the lead's own: red, late
+    assist_late = make_ticket(Status.IN_PROGRESS, cast=cast, assist_signs=False, at=frozen_now - timedelta(days=3))
+    services.sign(assist_late, actor=cast.assist_handlers[0], unit=cast.assisting[0])  # days after its deadline
+    centre_late = make_ticket(Status.IN_PROGRESS, cast=cast, at=frozen_now - timedelta(days=1))
+    Ticket.objects.filter(pk=centre_late.pk).update(close_overdue=True)  # e.g. a slow review before a re-dispatch
+    sweep(frozen_now)
+    assert assist_late.assignments.get(unit=cast.assisting[0]).sign_overdue
+    board = _client(cast.supervisor).get(reverse("supervision")).context["board"]
+    row = next(r for r in board if r["unit_id"] == cast.lead.pk)
+    assert (row["total"], row["red"], row["overdue"]) == (3, 1, 1)
+
+
 def test_htmx_gets_only_the_results(cast: Cast) -> None:
     """The htmx partial is the same list without the page around it."""
     ticket = make_ticket(Status.REGISTERED, cast=cast, title="噪音扰民")
