@@ -24,7 +24,7 @@ from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Channel, Status, SupervisionLevel
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.transitions import OPEN
-from hotline.workbench.queues.selectors import any_overdue, lead_filter
+from hotline.workbench.queues.selectors import any_overdue, lead_filter, lead_late
 
 if TYPE_CHECKING:
     from hotline.accounts.models import User
@@ -46,7 +46,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 #: A string a person types when looking for a caller's phone number.
 _PHONE = re.compile(r"^\+?[\d\- ]{5,20}$")
 
-_OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _("签收超期")), ("reply", _("答复超期"))]
+_OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _("签收超期")), ("reply", _("答复超期")),
+            ("lead", _("主办单位超期"))]
 _STATE = [("", _("全部")), ("open", _("在办")), ("finished", _("已结束"))]
 _SUPERVISION = [("", _("全部")), ("none", _("未督办")), ("any", _("已催办/督办")),
                 *[(str(v), label) for v, label in SupervisionLevel.choices]]
@@ -194,6 +195,8 @@ class OrderFilterSet(forms.Form):
         if value in ("sign", "reply"):
             late = Assignment.objects.filter(**{f"{value}_overdue": True}).values("ticket_id")
             return qs.filter(pk__in=late)
+        if value == "lead":  # the lead unit's own lateness, as 督办看板 counts it
+            return qs.filter(pk__in=lead_late().values("ticket_id"))
         return qs.filter(any_overdue())
 
     def filter_supervision(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:

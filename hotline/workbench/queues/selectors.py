@@ -134,14 +134,20 @@ def with_pending_replies(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.prefetch_related(Prefetch("replies", queryset=pending, to_attr="pending_replies"))
 
 
+def lead_late() -> QuerySet[Assignment]:
+    """Lead assignments still holding their order that signed or replied late: the lead unit's own lateness."""
+    return Assignment.objects.filter(Q(sign_overdue=True) | Q(reply_overdue=True), role=AssignmentRole.LEAD,
+                                     status__in=HOLDING)
+
+
 def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
     """Open orders by lead unit: how many are yellow, red or overdue (one GROUP BY query).
 
     Lights are counted as the order list counts them (same light, same lead), so those numbers link to
     the list filtered by `lead_unit`, `state=open` and the light. Overdue is the lead unit's own
     lateness only: its assignment signed or replied late. An assisting unit's late step or the centre's
-    closing delay (`close_overdue`) is not the lead unit's, so this number can be smaller than the list
-    filtered by `overdue=any`, which holds every order with any late flag.
+    closing delay (`close_overdue`) is not the lead unit's; the number links to the list filtered by
+    `overdue=lead` (`lead_late`), which counts the same way.
     """
     open_orders = qs.filter(status__in=OPEN)
     overdue = Q(sign_overdue=True) | Q(reply_overdue=True)

@@ -261,6 +261,9 @@ def test_supervision_board_counts_only_the_lead_units_own_lateness(frozen_now: d
     board = _client(cast.supervisor).get(reverse("supervision")).context["board"]
     row = next(r for r in board if r["unit_id"] == cast.lead.pk)
     assert (row["total"], row["red"], row["overdue"]) == (3, 1, 1)
+    listed = _client(cast.supervisor).get(reverse("orders"), {"lead_unit": cast.lead.pk, "state": "open",
+                                                               "overdue": "lead"})
+    assert listed.context["page"].paginator.count == row["overdue"]  # the board's link lists what it counted
 
 
 def test_htmx_gets_only_the_results(cast: Cast) -> None:
