@@ -2,7 +2,10 @@
 
 Which days are working days: an administrator's override (`CalendarOverride`) first, then the
 official State Council calendar with its 调休 (working weekends, weekday holidays) from the
-`chinesecalendar` package, and for a year that package does not know, Monday to Friday.
+`chinesecalendar` package, and for a year that package does not know, Monday to Friday less the
+fixed-date statutory holidays (`FIXED_HOLIDAYS`). The lunar holidays (春节, 清明, 端午, 中秋), 调休
+and 补休 of such a year need a State Council notice and are entered as overrides; `uncovered_years`
+says which years still lack both.
 
 The working-time axis: every working day counts as 24 hours (00:00–24:00 Beijing time) and
 non-working days do not exist on it. A limit of "1 working day" from Friday 16:00 therefore ends
@@ -38,6 +41,10 @@ OVERRIDES_MAX_AGE = 300.0
 
 _DAY_US = WORKING_DAY_SECONDS * 1_000_000
 _ONE_DAY = timedelta(days=1)
+#: Statutory holidays on fixed Gregorian dates (全国年节及纪念日放假办法, as revised in 2024), used for a year
+#: the official calendar does not know: 元旦 1 Jan, 劳动节 1–2 May, 国庆节 1–3 Oct. The lunar holidays
+#: cannot be computed without a table, and 调休 / 补休 depend on each year's State Council notice.
+FIXED_HOLIDAYS: frozenset[tuple[int, int]] = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 #: A safety net: no stretch of the calendar has this many non-working days in a row.
 _MAX_HOLIDAY_RUN = 3660
 
@@ -116,18 +123,34 @@ def _current_state() -> _State:
     return state  # Django not set up (yet): the official calendar alone, try again next time
 
 
+def has_official_calendar(year: int) -> bool:
+    """Whether the `chinesecalendar` package knows the State Council's arrangement for `year`."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def uncovered_years(years: list[int]) -> list[int]:
+    """The `years` with neither official calendar data nor a single override (only the fallback answers)."""
+    overrides = _current_state().overrides
+    return [y for y in years if not has_official_calendar(y) and not any(d.year == y for d in overrides)]
+
+
 def _official_is_working_day(d: date) -> bool:
-    """The official calendar; Monday to Friday for a year it does not cover (warned once per year)."""
+    """The official calendar; for a year it does not cover, Monday to Friday less `FIXED_HOLIDAYS` (warned once)."""
     try:
         return bool(chinese_calendar.is_workday(d))
     except NotImplementedError:
         if d.year not in _warned_years:
             _warned_years.add(d.year)
             logger.warning(
-                "No official working calendar for %s: counting Monday to Friday as working days. "
+                "No official working calendar for %s: counting Monday to Friday less the fixed-date holidays "
+                "(元旦, 劳动节, 国庆节) as working days; lunar holidays and 调休 are missing. "
                 "Add calendar overrides or upgrade chinesecalendar.", d.year,
             )
-        return d.weekday() < 5
+        return d.weekday() < 5 and (d.month, d.day) not in FIXED_HOLIDAYS
 
 
 def is_working_day(d: date) -> bool:

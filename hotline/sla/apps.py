@@ -9,5 +9,5 @@ class SlaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Connect the receivers that reload calendar overrides when they change."""
-        from hotline.sla import signals  # noqa: F401
+        """Connect the receivers that reload calendar overrides when they change; register the system checks."""
+        from hotline.sla import checks, signals  # noqa: F401

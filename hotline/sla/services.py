@@ -145,14 +145,36 @@ def resume(ticket: Ticket, assignments: list[Assignment], at: datetime) -> float
         a.reply_due = workcalendar.shift(a.reply_due, span, a.reply_basis)
         _shift_phase(a, span, a.reply_basis, at)
         a.paused_at = None
-    span = workcalendar.elapsed(paused_at, at, ticket.close_basis or Basis.CLOCK)
-    if ticket.close_due is not None:
-        ticket.close_due = workcalendar.shift(ticket.close_due, span, ticket.close_basis)
+    span = _shift_close_due(ticket, paused_at, at)
     _shift_phase(ticket, span, ticket.close_basis or Basis.CLOCK, at)
     ticket.paused_at = None
     seconds = (at - paused_at).total_seconds()
     ticket.paused_seconds += seconds
     return seconds
+
+
+def give_back_wait(ticket: Ticket, assignment: Assignment, policy: SlaPolicy, since: datetime,
+                   at: datetime) -> None:
+    """Give the unit back the time the centre took to decide on its return (退单审核), as a pause would.
+
+    The assignment's sign and reply deadlines and the order's close deadline move later by the span
+    from `since` to `at`, each measured on its own axis. Call it while their clocks are stopped, before
+    starting the phase again. The return window is not moved: the unit has used it.
+    """
+    sign_basis = basis_of(policy.sign_unit)
+    assignment.sign_due = workcalendar.shift(assignment.sign_due, workcalendar.elapsed(since, at, sign_basis),
+                                             sign_basis)
+    assignment.reply_due = workcalendar.shift(
+        assignment.reply_due, workcalendar.elapsed(since, at, assignment.reply_basis), assignment.reply_basis)
+    _shift_close_due(ticket, since, at)
+
+
+def _shift_close_due(ticket: Ticket, since: datetime, at: datetime) -> float:
+    """Move the order's close deadline later by the span from `since` to `at` on its axis; return the span."""
+    span = workcalendar.elapsed(since, at, ticket.close_basis or Basis.CLOCK)
+    if ticket.close_due is not None:
+        ticket.close_due = workcalendar.shift(ticket.close_due, span, ticket.close_basis)
+    return span
 
 
 def _shift_phase(obj: Clocked, span: float, basis: str, at: datetime) -> None:

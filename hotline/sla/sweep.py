@@ -8,14 +8,14 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from django.db import connections, router, transaction
-from django.db.models import BooleanField, Case, F, Model, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, F, Model, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from hotline.core import clock
 from hotline.sla.choices import Light
-from hotline.tickets.choices import AssignmentStatus
-from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.choices import AssignmentStatus, Decision
+from hotline.tickets.models import Assignment, Extension, Ticket
 
 #: `light IN ('green', 'yellow')`: the lights of a running deadline that the sweep may still move forward.
 #: The two values are written into the SQL rather than bound: SQLite can then use a partial index whose
@@ -55,17 +55,30 @@ class SweepResult:
         return asdict(self)
 
 
-def _to_red(model: type[Model], alias: str, now: datetime, **flags: object) -> int:
+def _to_red(model: type[Model], alias: str, now: datetime, *exclude: Q, **flags: object) -> int:
     """Turn red every unpaused running deadline that is due, setting the overdue flags in the same UPDATE."""
     return model.objects.using(alias).filter(
-        _RUNNING_LIGHT, phase_due__lte=now, paused_at__isnull=True,
+        _RUNNING_LIGHT, *[~q for q in exclude], phase_due__lte=now, paused_at__isnull=True,
     ).update(light=Light.RED, **flags)
 
 
-def _to_yellow(model: type[Model], alias: str, now: datetime) -> int:
-    """Turn yellow every unpaused green deadline past its yellow mark but not yet due."""
+def _awaiting_extension() -> Q:
+    """The unit asked for more time before its running deadline and the centre has not decided yet.
+
+    Such a deadline is not missed while it waits: it goes no further than yellow, and the centre's
+    answer moves it (approved) or lets the next sweep turn it red and flag it (denied).
+    """
+    return Q(Exists(Extension.objects.filter(
+        assignment=OuterRef("pk"), status=Decision.PENDING, requested_at__lt=OuterRef("phase_due"))))
+
+
+def _to_yellow(model: type[Model], alias: str, now: datetime, *held: Q) -> int:
+    """Turn yellow every unpaused green deadline past its yellow mark but not yet due (or due but `held`)."""
+    not_due = Q(phase_due__gt=now)
+    for q in held:
+        not_due |= q
     return model.objects.using(alias).filter(
-        light=Light.GREEN, phase_yellow_at__range=(_YELLOW_FLOOR, now), phase_due__gt=now, paused_at__isnull=True,
+        not_due, light=Light.GREEN, phase_yellow_at__range=(_YELLOW_FLOOR, now), paused_at__isnull=True,
     ).update(light=Light.YELLOW)
 
 
@@ -78,8 +91,10 @@ def sweep(now: datetime | None = None) -> SweepResult:
     """Move lights forward (green → yellow → red) for orders and assignments with four set-based UPDATEs.
 
     Only rows with a running deadline (`phase_due` set, light green or yellow) that are not paused are
-    considered. Turning red also sets the sticky overdue flags: `sign_overdue` on an assignment still
-    waiting to be signed, `reply_overdue` on a signed one, `close_overdue` on the order. Each UPDATE
+    considered, and an assignment whose unit asked for more time before its deadline goes no further
+    than yellow until the centre decides (`_awaiting_extension`). Turning red also sets the sticky
+    overdue flags: `sign_overdue` on an assignment still waiting to be signed, `reply_overdue` on a
+    signed one, `close_overdue` on the order. Each UPDATE
     re-checks its condition in its WHERE clause, so a second run changes nothing and overlapping runs
     are harmless. The filters match the indexes (light, phase_due) and (light, phase_yellow_at), and also
     the partial indexes on Ticket and Assignment (`ticket_running_due`, `ticket_green_yellow`, …). On SQLite the connection
@@ -96,12 +111,12 @@ def sweep(now: datetime | None = None) -> SweepResult:
     with _sqlite_page_cache(alias, SQLITE_CACHE_KIB), transaction.atomic(using=alias):
         tickets_red = _to_red(Ticket, alias, at, close_overdue=Value(True))
         assignments_red = _to_red(
-            Assignment, alias, at,
+            Assignment, alias, at, _awaiting_extension(),
             sign_overdue=_sticky("sign_overdue", AssignmentStatus.PENDING_SIGN),
             reply_overdue=_sticky("reply_overdue", AssignmentStatus.SIGNED),
         )
         tickets_yellow = _to_yellow(Ticket, alias, at)
-        assignments_yellow = _to_yellow(Assignment, alias, at)
+        assignments_yellow = _to_yellow(Assignment, alias, at, _awaiting_extension())
     return SweepResult(
         tickets_yellow=tickets_yellow, tickets_red=tickets_red,
         assignments_yellow=assignments_yellow, assignments_red=assignments_red,

@@ -99,8 +99,43 @@ def test_unknown_year_falls_back_to_monday_to_friday(caplog: pytest.LogCaptureFi
         assert [wc.is_working_day(d) for d in week] == [True] * 5 + [False] * 2
         assert wc.is_working_day(date(2031, 3, 10))
     assert len([r for r in caplog.records if "2031" in r.getMessage()]) == 1  # warned once per year
-    assert wc.is_working_day(date(2027, 1, 1))  # a 2027 Friday: no data, so a working day
+    assert wc.is_working_day(date(2027, 1, 4))  # a 2027 Monday: no data, so a working day
     assert not wc.is_working_day(date(2027, 1, 2))
+
+
+def test_unknown_year_still_knows_the_fixed_date_holidays() -> None:
+    """元旦, 劳动节 (1–2 May since 2025) and 国庆节 (1–3 Oct) fall on fixed dates; weekdays among them are off."""
+    assert not wc.has_official_calendar(2027) and wc.has_official_calendar(2026)
+    for d in [date(2027, 1, 1), date(2028, 5, 1), date(2028, 5, 2), date(2027, 10, 1), date(2029, 10, 3)]:
+        assert d.weekday() < 5 and not wc.is_working_day(d), d
+    assert wc.is_working_day(date(2027, 10, 4)) and wc.is_working_day(date(2027, 5, 3))
+    assert wc.add_limit(at(2026, 12, 31, 10), 1, WD) == at(2027, 1, 4, 10)  # Fri 01-01 is 元旦
+    wc.set_overrides({date(2027, 1, 1): True})  # an override still beats the fallback
+    assert wc.is_working_day(date(2027, 1, 1))
+
+
+def test_uncovered_years_are_those_without_data_or_overrides() -> None:
+    assert wc.uncovered_years([2026, 2027, 2028]) == [2027, 2028]
+    wc.set_overrides({date(2027, 2, 11): False})
+    assert wc.uncovered_years([2026, 2027, 2028]) == [2028]
+
+
+@pytest.mark.django_db
+def test_the_system_check_warns_about_this_or_next_year_without_a_calendar() -> None:
+    from django.core import checks
+
+    from hotline.sla.checks import calendar_coverage
+    from hotline.sla.models import CalendarOverride
+
+    wc.invalidate_overrides()  # read them from the database
+    with time_machine.travel(at(2026, 11, 23, 9), tick=False):
+        assert checks.run_checks(tags=[checks.Tags.database]) == []  # no database named: no query
+        found = calendar_coverage(databases=["default"])
+        assert [(w.id, w.level) for w in found] == [("sla.W001", checks.WARNING)] and "2027" in found[0].msg
+        CalendarOverride.objects.create(date=date(2027, 2, 11), is_working_day=False, note="春节")
+        assert calendar_coverage(databases=["default"]) == []
+    with time_machine.travel(at(2025, 6, 1, 9), tick=False):
+        assert calendar_coverage(databases=["default"]) == []
 
 
 # --- Limits ----------------------------------------------------------------------------------

@@ -130,7 +130,11 @@ def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: Handling
 
 @service
 def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
-    """The centre finds the unit responsible after all: the order goes back to it as it was."""
+    """The centre finds the unit responsible after all (驳回退单): the order goes back to it as it was.
+
+    The unit could not act while the return awaited review, so that time is given back: its sign and
+    reply deadlines and the close deadline move later by the pending span, as after a pause.
+    """
     step = begin(ticket, Action.REJECT_RETURN, actor)
     if not note.strip():
         raise RuleViolation("驳回退单须说明理由")
@@ -143,6 +147,7 @@ def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
     move_assignment(assignment, AssignmentStatus.SIGNED if signed else AssignmentStatus.PENDING_SIGN)
     assignment.ended_at = None
     policy = ticket.sla_policy or sla.policy_for(ticket)
+    sla.give_back_wait(ticket, assignment, policy, request.requested_at, step.at)
     if signed:
         sla.start_reply_phase(assignment, policy, step.at)
     else:
