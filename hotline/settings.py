@@ -349,6 +349,10 @@ def header_key(name: str) -> str:
 
 
 HOTLINE_CLIENT_IP_HEADER = header_key(os.environ.get("HOTLINE_CLIENT_IP_HEADER", "X-Real-IP" if PRODUCTION else ""))
+#: Staff sessions last one shift on shared call-centre workstations (HOTLINE_SESSION_HOURS) and end with the
+#: browser in production; the development default keeps Django's two weeks.
+SESSION_COOKIE_AGE = int(os.environ.get("HOTLINE_SESSION_HOURS", "12" if PRODUCTION else "336")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = os.environ.get("HOTLINE_SESSION_AT_BROWSER_CLOSE", "1" if PRODUCTION else "0") == "1"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

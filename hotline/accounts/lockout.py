@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -27,18 +28,16 @@ def clear(username: str) -> None:
     LoginFailure.objects.filter(username__iexact=username).delete()
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form that refuses a locked name before checking the password."""
+LOCKED = _("登录失败次数过多，账号已暂时锁定，请 15 分钟后再试或联系管理员。")
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": _("登录失败次数过多，账号已暂时锁定，请 15 分钟后再试或联系管理员。"),
-    }
+
+class LockoutMixin:
+    """Refuse a locked name before checking the password; count failures; a success clears them."""
 
     def clean(self) -> dict:
         username = (self.cleaned_data.get("username") or "").strip()
         if username and is_locked(username):
-            raise ValidationError(self.error_messages["locked"], code="locked")
+            raise ValidationError(LOCKED, code="locked")
         try:
             cleaned = super().clean()
         except ValidationError:
@@ -48,3 +47,11 @@ class LockoutAuthenticationForm(AuthenticationForm):
             raise
         clear(username)
         return cleaned
+
+
+class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
+    """The staff sign-in form (/accounts/login/)."""
+
+
+class AdminLockoutAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
+    """The Django admin's sign-in form (/admin/login/): the same lockout, or the admin would bypass it."""

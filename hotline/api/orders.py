@@ -23,6 +23,7 @@ from hotline.api.schemas import (
     TimelineEventOut,
 )
 from hotline.api.scopes import Scope
+from hotline.ops.access import order_shown
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
 from hotline.taxonomy.choices import RequestType, Urgency
@@ -144,6 +145,7 @@ def get_timeline(request: HttpRequest, number: str):  # noqa: ANN201
     principal = principal_of(request)
     principal.require(Scope.READ)
     ticket = visible_order(principal, number)
+    order_shown(ticket, principal.user)
     return [serialize.timeline_event(e) for e in ticket.timeline.select_related("unit").order_by("seq")]
 
 
@@ -153,6 +155,7 @@ def list_return_visits(request: HttpRequest, number: str):  # noqa: ANN201
     principal = principal_of(request)
     principal.require(Scope.READ)
     ticket = visible_order(principal, number)
+    order_shown(ticket, principal.user)
     return [serialize.return_visit(v) for v in ticket.visits.select_related("visitor").order_by("created_at", "id")]
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from hotline.core import clock
 from hotline.core.privacy import scrub_public_text
+from hotline.ops import access
 from hotline.tickets.choices import FINISHED, AssignmentRole
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, status_text
@@ -175,13 +176,20 @@ def json_queryset(since: datetime | None = None, until: datetime | None = None) 
             .prefetch_related("assignments__unit", "replies", "visits", "timeline"))
 
 
-def json_parts(since: datetime | None = None, until: datetime | None = None) -> Iterator[str]:
-    """The full JSON export, piece by piece (one order per piece)."""
+def json_parts(since: datetime | None = None, until: datetime | None = None, viewer: Any = None) -> Iterator[str]:
+    """The full JSON export, piece by piece (one order per piece).
+
+    Downloaded by a person (`viewer`), each full number and each confidential order in it is recorded
+    like a view on a page (docs/security.md); the command line's export is the operator's own.
+    """
     head = {"format": "hotline-orders", "version": 1, "exported_at": iso(clock.now()),
             "since": iso(since), "until": iso(until)}
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "orders": [\n'
     first = True
     for ticket in _chunks(json_queryset(since, until)):
+        if viewer is not None:
+            access.phone_shown(ticket, viewer, ticket.caller_phone)
+            access.order_shown(ticket, viewer)
         yield ("" if first else ",\n") + json.dumps(full_order(ticket), ensure_ascii=False)
         first = False
     yield "\n]}\n"

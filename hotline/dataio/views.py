@@ -38,7 +38,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
                                                       "error": str(exc)}, status=400)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "json":
-        response = StreamingHttpResponse(json_parts(since, until), content_type="application/json; charset=utf-8")
+        response = StreamingHttpResponse(json_parts(since, until, viewer=request.user), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.json"'
     else:
         lines = open311_lines(since, until)

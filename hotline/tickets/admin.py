@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.privacy import mask_phone
+from hotline.ops.access import order_shown
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 
 
@@ -75,13 +76,25 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [AssignmentInline, TimelineInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
-        """Every field is shown read-only."""
-        return [f.name for f in self.model._meta.fields]
+        """Every field is shown read-only, the phone masked: the full number is on the order page, which records
+        who saw it (docs/security.md)."""
+        return [f.name if f.name != "caller_phone" else "masked_phone" for f in self.model._meta.fields]
+
+    def get_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
+        return self.get_readonly_fields(request, obj)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):  # noqa: ANN001, ANN201
+        """Opening a confidential order here is recorded like on the order page (docs/security.md)."""
+        ticket = self.get_object(request, object_id)
+        if ticket is not None:
+            order_shown(ticket, request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("联系电话"))
     def masked_phone(self, obj: Ticket) -> str:
         """The caller's phone, masked."""
         return mask_phone(obj.caller_phone)
+
 
 
 @admin.register(TimelineEvent)

@@ -46,3 +46,20 @@ def test_a_success_clears_earlier_failures(client, agent: User) -> None:
     for _ in range(MAX_LOGIN_FAILURES - 1):
         _login(client, "wrong")
     assert _login(client, "right-password-1").status_code == 302
+
+
+def test_the_admin_sign_in_counts_failures_and_obeys_the_lock(client) -> None:  # noqa: ANN001
+    boss = User.objects.create(username="boss9", role="admin", is_staff=True, is_superuser=True)
+    boss.set_password("right-password-1")
+    boss.save()
+
+    def admin_login(password: str):  # noqa: ANN202
+        return client.post("/admin/login/?next=/admin/", {"username": "boss9", "password": password})
+
+    for _ in range(MAX_LOGIN_FAILURES):
+        assert admin_login("wrong").status_code == 200
+    assert LoginFailure.objects.filter(username="boss9").count() == MAX_LOGIN_FAILURES
+    refused = admin_login("right-password-1")
+    assert refused.status_code == 200 and "锁定" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.post(reverse("login"), {"username": "boss9", "password": "right-password-1"}).status_code == 200

@@ -138,3 +138,33 @@ def test_the_records_are_written_as_the_orm_would_write_them() -> None:
         ("2001:db8::1", "r-9", "/api/v1/orders", "坐席七", 7)}
     assert all(r["at"] is not None and r["at"].tzinfo is not None for r in rows)
     assert access.flush(ctx) == 0  # nothing pending: no statement
+
+
+def test_the_admins_order_page_masks_the_number_and_records_a_confidential_order(client) -> None:
+    ticket = make_ticket(Status.REGISTERED, caller_phone=PHONE, is_confidential=True)
+    admin_user = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    page = client.get(f"/admin/tickets/ticket/{ticket.pk}/change/")
+    assert page.status_code == 200
+    assert PHONE not in page.content.decode() and "138****1234" in page.content.decode()
+    assert list(AccessRecord.objects.values_list("kind", flat=True)) == [AccessKind.CONFIDENTIAL]
+
+
+def test_the_full_json_export_records_every_number_and_confidential_order_it_gives(client, frozen_now) -> None:
+    public = make_ticket(Status.REGISTERED, caller_phone=PHONE)
+    secret = make_ticket(Status.REGISTERED, caller_phone="13900001111", is_confidential=True)
+    client.force_login(UserFactory(role=Role.ADMIN))
+    response = client.get("/data/export/", {"format": "json", "since": "2000-01-01"})
+    body = b"".join(response.streaming_content).decode()
+    assert PHONE in body and "13900001111" in body
+    records = set(AccessRecord.objects.values_list("kind", "subject"))
+    assert records == {(AccessKind.FULL_PHONE, public.number), (AccessKind.FULL_PHONE, secret.number),
+                       (AccessKind.CONFIDENTIAL, secret.number)}
+
+
+def test_reading_a_confidential_orders_timeline_or_visits_over_the_api_is_recorded(client) -> None:
+    ticket = make_ticket(Status.REGISTERED, caller_phone=PHONE, is_confidential=True)
+    client.force_login(ticket.cast.intake)
+    for path in ("timeline", "return-visits"):
+        assert client.get(f"/api/v1/orders/{ticket.number}/{path}").status_code == 200
+    assert AccessRecord.objects.filter(kind=AccessKind.CONFIDENTIAL, subject=ticket.number).count() == 2

@@ -129,6 +129,16 @@ def _production_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def test_production_sessions_last_a_shift_and_end_with_the_browser(tmp_path: Path) -> None:
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_AGE, s.SESSION_EXPIRE_AT_BROWSER_CLOSE)"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=_production_env(HOTLINE_VAR_DIR=str(tmp_path)), cwd=ROOT, capture_output=True, text=True,
+        timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(12 * 3600), "True"]
+
+
 def test_check_deploy_is_clean_under_the_production_profile(tmp_path: Path) -> None:
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
