@@ -24,7 +24,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from hotline.core import clock
-from hotline.core.privacy import scrub_public_text
+from hotline.core.privacy import scrub_public_text as scrub
 from hotline.ops import access
 from hotline.tickets.choices import FINISHED, AssignmentRole
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
@@ -41,10 +41,6 @@ BOUND_YEARS = (2000, 2100)
 #: Orders read from the database per round trip.
 CHUNK = 1000
 
-
-def scrub(text: str) -> str:
-    """Text for the public: every phone and identity card number in it masked."""
-    return scrub_public_text(text)
 
 
 def iso(moment: datetime | None) -> str:

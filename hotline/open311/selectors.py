@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from hotline.core.privacy import scrub_public_text
+from hotline.core.privacy import scrub_public_text as scrub
 from hotline.open311.models import SubmittedRequest
 from hotline.open311.render import iso
 from hotline.taxonomy.choices import RequestType, Urgency
@@ -44,10 +44,6 @@ def open_or_closed(status: str) -> str:
     """The spec's two states: finished orders (办结, 直接答复, 转应急, 不予受理, 并单) are closed."""
     return "closed" if status in FINISHED else "open"
 
-
-def scrub(text: str) -> str:
-    """Public text with every phone and identity card number in it masked."""
-    return scrub_public_text(text)
 
 
 # --- Services ------------------------------------------------------------------------------------------
