@@ -129,7 +129,7 @@ def ingest(source: PbxSource, items: list[Any]) -> IngestResult:
     call_ids = {e.call_id for e in fresh if e.call_id}
     agent_days = {(agents[e.agent].pk, timezone.localdate(e.at)) for e in fresh if e.agent and e.type in AGENT_EVENTS}
     agent_days |= _following_days(agent_days)
-    calls = recompute_calls(call_ids)
+    calls = recompute_calls(source, call_ids)
     recompute_agent_days(agent_days)
     attach_wrapups(calls, agent_days)
     callbacks.on_calls_changed(calls)
@@ -152,25 +152,25 @@ def _rows(queryset: Any) -> list[tuple[str, Row]]:
             queryset]
 
 
-def recompute_calls(call_ids: set[str]) -> list[Call]:
-    """Derive the `Call` records of these calls from all their stored events."""
+def recompute_calls(source: PbxSource, call_ids: set[str]) -> list[Call]:
+    """Derive the `Call` records of these calls of `source` from all their stored events."""
     if not call_ids:
         return []
     by_call: dict[str, list[Row]] = defaultdict(list)
     ids = list(call_ids)
     for start in range(0, len(ids), 500):
-        qs = CallEvent.objects.filter(call_id__in=ids[start:start + 500]).values_list(
+        qs = CallEvent.objects.filter(source=source, call_id__in=ids[start:start + 500]).values_list(
             "call_id", "event_id", "type", "at", "agent_id", "payload")
         for key, row in _rows(qs):
             by_call[key].append(row)
     short = setting("SHORT_ABANDON_SECONDS")
-    existing = {c.call_id: c for c in Call.objects.filter(call_id__in=ids)}
+    existing = {c.call_id: c for c in Call.objects.filter(source=source, call_id__in=ids)}
     changed, created = [], []
     for call_id, rows in by_call.items():
         fields = derive_call(rows, short_abandon=short)
         call = existing.get(call_id)
         if call is None:
-            created.append(Call(call_id=call_id, **fields))
+            created.append(Call(source=source, call_id=call_id, **fields))
             continue
         if any(getattr(call, k) != v for k, v in fields.items()):
             for k, v in fields.items():
@@ -179,7 +179,7 @@ def recompute_calls(call_ids: set[str]) -> list[Call]:
     Call.objects.bulk_create(created, batch_size=500)
     for call in changed:  # one plain UPDATE per call: far cheaper than bulk_update's CASE over 14 columns
         Call.objects.filter(pk=call.pk).update(**{name: getattr(call, name) for name in derive_fields()})
-    return list(Call.objects.filter(call_id__in=ids))
+    return list(Call.objects.filter(source=source, call_id__in=ids))
 
 
 def derive_fields() -> tuple[str, ...]:
@@ -262,7 +262,7 @@ def replay_fresh(source: PbxSource, items: list[dict[str, Any]]) -> int:
     parsed = [parse_event(item) for item in items]
     call_ids = {e.call_id for e in parsed if e.call_id}
     days = {timezone.localdate(e.at) for e in parsed}
-    busy = (Call.objects.filter(call_id__in=call_ids).exists()
+    busy = (Call.objects.filter(source=source, call_id__in=call_ids).exists()
             or CallEvent.objects.filter(source=source, event_id__in=[e.event_id for e in parsed[:50]]).exists()
             or AgentSpan.objects.filter(day__in=days).exists())
     if busy:
@@ -280,7 +280,7 @@ def replay_fresh(source: PbxSource, items: list[dict[str, Any]]) -> int:
             if row.agent_id and row.type in AGENT_EVENTS:
                 by_agent_day[(row.agent_id, timezone.localdate(row.at))].append(row)
         short = setting("SHORT_ABANDON_SECONDS")
-        calls = [Call(call_id=key, **derive_call(group, short_abandon=short)) for key, group in by_call.items()]
+        calls = [Call(source=source, call_id=key, **derive_call(group, short_abandon=short)) for key, group in by_call.items()]
         spans: list[AgentSpan] = []
         carried: dict[int, str | None] = {}
         for (agent_id, day), group in sorted(by_agent_day.items()):

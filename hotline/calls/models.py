@@ -80,9 +80,12 @@ class CallEvent(models.Model):
 
 
 class Call(models.Model):
-    """One call, as derived from its events (来电记录)."""
+    """One call, as derived from its events (来电记录): one per PBX source and call id."""
 
-    call_id = models.CharField(_("呼叫标识"), max_length=64, unique=True)
+    #: Call ids are the PBX's own: two PBXs may both number a call "c-88", so a call is its source's.
+    source = models.ForeignKey(PbxSource, on_delete=models.PROTECT, related_name="calls",
+                               verbose_name=_("话务平台接入"))
+    call_id = models.CharField(_("呼叫标识"), max_length=64)
     caller = models.CharField(_("来电号码"), max_length=32, blank=True, db_index=True)
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="calls",
                               verbose_name=_("坐席"))
@@ -107,6 +110,7 @@ class Call(models.Model):
     class Meta:
         verbose_name = _("来电记录")
         verbose_name_plural = _("来电记录")
+        constraints = [models.UniqueConstraint(fields=["source", "call_id"], name="calls_call_once")]
         indexes = [
             models.Index(fields=["interval_start", "disposition"], name="calls_call_interval"),
             models.Index(fields=["agent", "answered_at"], name="calls_call_agent_answered"),

@@ -11,5 +11,5 @@ urlpatterns = [
     path("calls/metrics/", views.metrics, name="calls-metrics"),
     path("calls/callbacks/", views.callback_queue, name="calls-callbacks"),
     path("calls/callbacks/<int:pk>/", views.callback_detail, name="calls-callback"),
-    path("calls/c/<str:call_id>/", views.call_detail, name="calls-call"),
+    path("calls/c/<int:pk>/", views.call_detail, name="calls-call"),
 ]

@@ -244,11 +244,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
+def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One call: its timeline, the orders registered during it (centre staff only)."""
     if not request.user.is_centre_staff:
         raise PermissionDenied(_("无权查看此页面"))
-    call = get_object_or_404(Call.objects.select_related("agent__user"), call_id=call_id)
+    call = get_object_or_404(Call.objects.select_related("agent__user", "source"), pk=pk)
     events = call_events(call)
     orders = list(Ticket.objects.visible_to(request.user).filter(call_links__call=call).order_by("registered_at"))
     return render(request, "calls/call.html", {"call": call, "caller": caller_for(call.caller, request.user),
@@ -260,7 +260,7 @@ def call_events(call: Call) -> list[tuple[datetime, str, str]]:
     from hotline.calls.choices import EVENT_RANK, EventType
     from hotline.calls.models import CallEvent
 
-    rows = CallEvent.objects.filter(call_id=call.call_id).select_related("agent")
+    rows = CallEvent.objects.filter(source_id=call.source_id, call_id=call.call_id).select_related("agent")
     ordered = sorted(rows, key=lambda r: (r.at, EVENT_RANK.get(r.type, 99), r.event_id))
     return [(r.at, EventType(r.type).label, str(r.agent or r.payload.get("to", "") or r.payload.get("reason", "")))
             for r in ordered]

@@ -95,11 +95,11 @@ def test_an_order_registered_during_a_call_is_linked_and_shown(pbx, agent, clien
     assert list(call.orders.all()) == [ticket]
     client.force_login(agent)
     page = client.get(f"/orders/{ticket.number}/").content.decode()
-    assert "/calls/c/c1/" in page
-    detail = client.get("/calls/c/c1/").content.decode()
+    assert f"/calls/c/{call.pk}/" in page
+    detail = client.get(f"/calls/c/{call.pk}/").content.decode()
     assert ticket.number in detail
     client.force_login(UserFactory(role="unit_handler"))
-    assert client.get("/calls/c/c1/").status_code == 403
+    assert client.get(f"/calls/c/{call.pk}/").status_code == 403
 
 
 def test_an_order_registered_in_the_wrap_up_is_linked_too(pbx, agent, django_capture_on_commit_callbacks) -> None:
