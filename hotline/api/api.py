@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from hotline.api import actions, orders, reference
 from hotline.api.auth import AUTH
 from hotline.api.errors import ApiError, error_response, from_api_error, from_domain_error, internal_error
+from hotline.api.field_errors import field_errors
 from hotline.api.rendering import Renderer
 from hotline.tickets.exceptions import DomainError
 
@@ -28,12 +29,6 @@ _STATUS_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden",
                  405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 429: "rate_limited"}
 
 
-def _clean_errors(errors: list[dict]) -> list[dict]:
-    """Pydantic's errors without the parts that do not serialise (exceptions in `ctx`)."""
-    return [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-            for e in errors]
-
-
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return from_api_error(exc)
@@ -46,7 +41,7 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return error_response(400, "validation_error", _("请求参数校验失败"), _clean_errors(exc.errors))
+    return error_response(400, "validation_error", _("请求参数校验失败"), field_errors(exc.errors))
 
 
 @api.exception_handler(AuthenticationError)

@@ -220,3 +220,19 @@ def test_a_merge_into_an_order_the_key_may_not_see_reads_as_an_unknown_number(fr
     assert hidden.json()["error"]["details"] == unknown.json()["error"]["details"] == {
         "master_number": ["找不到该工单"]}
     assert stored(secret) == before and secret.timeline.count() == events
+
+
+def test_field_errors_speak_chinese_first_and_english_on_request(setup) -> None:  # noqa: ANN001
+    cast, ticket, client = setup
+    body = {"description": 5, "channel": "fax", "request_type": "complaint", "unknown": 1}
+    details = {tuple(d["loc"][-1:]): d for d in client.post("/orders", body).json()["error"]["details"]}
+    assert details[("description",)]["msg"] == "须为字符串"
+    assert details[("channel",)]["msg"].startswith("取值须为以下之一：") and "'phone'" in details[("channel",)]["msg"]
+    assert details[("unknown",)]["msg"] == "不接受此字段" and details[("unknown",)]["type"] == "extra_forbidden"
+    paging = client.get("/orders", {"page": "abc"}).json()["error"]["details"]
+    assert [d["msg"] for d in paging] == ["须为整数"]
+    english = client.post("/orders", body, **{"Accept-Language": "en"}).json()["error"]
+    assert {d["msg"] for d in english["details"]} >= {"Input should be a valid string", "Extra inputs are not permitted"}
+    extension = client.post(f"/orders/{ticket.number}/actions/request_extension",
+                            {"version": True}).json()["error"]["details"]
+    assert not any(d["msg"].startswith("Value error") for d in extension)
