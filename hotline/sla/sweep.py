@@ -72,6 +72,17 @@ def _awaiting_extension() -> Q:
         assignment=OuterRef("pk"), status=Decision.PENDING, requested_at__lt=OuterRef("phase_due"))))
 
 
+def _order_awaiting_extension() -> Q:
+    """A unit of the order asked for more time before the order's running deadline; the centre has not decided.
+
+    The approval moves the closing deadline too (`sla.extend`), so the order is held like the
+    assignment: it would otherwise be flagged 办结超期 for good while the request waits, even when the
+    extension is then granted.
+    """
+    return Q(Exists(Extension.objects.filter(
+        ticket=OuterRef("pk"), status=Decision.PENDING, requested_at__lt=OuterRef("phase_due"))))
+
+
 def _to_yellow(model: type[Model], alias: str, now: datetime, *held: Q) -> int:
     """Turn yellow every unpaused green deadline past its yellow mark but not yet due (or due but `held`)."""
     not_due = Q(phase_due__gt=now)
@@ -92,7 +103,8 @@ def sweep(now: datetime | None = None) -> SweepResult:
 
     Only rows with a running deadline (`phase_due` set, light green or yellow) that are not paused are
     considered, and an assignment whose unit asked for more time before its deadline goes no further
-    than yellow until the centre decides (`_awaiting_extension`). Turning red also sets the sticky
+    than yellow until the centre decides (`_awaiting_extension`), and so does its order
+    (`_order_awaiting_extension`). Turning red also sets the sticky
     overdue flags: `sign_overdue` on an assignment still waiting to be signed, `reply_overdue` on a
     signed one, `close_overdue` on the order. Each UPDATE
     re-checks its condition in its WHERE clause, so a second run changes nothing and overlapping runs
@@ -109,13 +121,13 @@ def sweep(now: datetime | None = None) -> SweepResult:
         raise ValueError("sweep() needs an aware datetime")
     alias = router.db_for_write(Ticket)
     with _sqlite_page_cache(alias, SQLITE_CACHE_KIB), transaction.atomic(using=alias):
-        tickets_red = _to_red(Ticket, alias, at, close_overdue=Value(True))
+        tickets_red = _to_red(Ticket, alias, at, _order_awaiting_extension(), close_overdue=Value(True))
         assignments_red = _to_red(
             Assignment, alias, at, _awaiting_extension(),
             sign_overdue=_sticky("sign_overdue", AssignmentStatus.PENDING_SIGN),
             reply_overdue=_sticky("reply_overdue", AssignmentStatus.SIGNED),
         )
-        tickets_yellow = _to_yellow(Ticket, alias, at)
+        tickets_yellow = _to_yellow(Ticket, alias, at, _order_awaiting_extension())
         assignments_yellow = _to_yellow(Assignment, alias, at, _awaiting_extension())
     return SweepResult(
         tickets_yellow=tickets_yellow, tickets_red=tickets_red,

@@ -132,3 +132,35 @@ def test_a_request_filed_after_the_deadline_does_not_hold_the_sweep(cast: Cast) 
         traveller.move_to(bj(3, 12, 9))
         services.approve_extension(Ticket.objects.get(pk=t.pk), actor=cast.supervisor)
         assert lead_of(t).reply_overdue is True  # it was late before it asked
+
+
+def test_the_order_waits_with_its_unit_and_is_not_flagged_late_when_the_extension_is_granted(cast: Cast) -> None:
+    """Closing due Thu 03-13 10:00; 3 days asked on Fri 03-07; the centre answers only on Fri 03-14."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        t = make_ticket(Status.IN_PROGRESS, cast=cast)
+        assert t.close_due == bj(3, 13)
+        traveller.move_to(bj(3, 7))
+        services.request_extension(t, actor=cast.lead_handler, days=3, reason="需现场勘查")
+        traveller.move_to(bj(3, 13, 10, 30))
+        sweep()
+        t = Ticket.objects.get(pk=t.pk)
+        assert (t.light, t.close_overdue) == (Light.YELLOW, False)
+        traveller.move_to(bj(3, 14, 9))
+        t = services.approve_extension(t, actor=cast.supervisor)
+        assert t.close_due == bj(3, 18) and t.close_overdue is False and t.light != Light.RED
+        sweep()
+        assert Ticket.objects.get(pk=t.pk).close_overdue is False
+
+
+def test_the_order_is_flagged_at_the_first_sweep_after_a_denial(cast: Cast) -> None:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        t = make_ticket(Status.IN_PROGRESS, cast=cast)
+        traveller.move_to(bj(3, 7))
+        services.request_extension(t, actor=cast.lead_handler, days=3, reason="需现场勘查")
+        traveller.move_to(bj(3, 14, 9))
+        sweep()
+        assert Ticket.objects.get(pk=t.pk).close_overdue is False
+        services.deny_extension(Ticket.objects.get(pk=t.pk), actor=cast.supervisor, note="可按期办结")
+        sweep()
+        t = Ticket.objects.get(pk=t.pk)
+        assert (t.light, t.close_overdue) == (Light.RED, True)
