@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils import timezone
+
 from hotline.core import workcalendar
-from hotline.intelligence.reply_quality import ReplyFindings, check_reply
+from hotline.intelligence.reply_quality import GRADES, PENALTY, Finding, ReplyFindings, check_reply
 
 #: Default reply limit in working days (济南/潍坊: 5 working days for ordinary requests).
 LIMIT_WORKING_DAYS = 5.0
@@ -17,8 +19,32 @@ def working_days_between(start: datetime, end: datetime) -> float:
 
 
 def check(request_text: str, reply_text: str, *, requested_at: datetime | None, replied_at: datetime | None,
-          title: str = "", citizen_phone: str = "", limit_working_days: float = LIMIT_WORKING_DAYS) -> ReplyFindings:
-    """The reply-quality findings, with timeliness counted on the working calendar."""
-    return check_reply(request_text, reply_text, requested_at=requested_at, replied_at=replied_at,
-                       working_days_between=working_days_between, limit_working_days=limit_working_days,
-                       title=title, citizen_phone=citizen_phone)
+          title: str = "", citizen_phone: str = "", limit_working_days: float = LIMIT_WORKING_DAYS,
+          due: datetime | None = None, overdue: bool | None = None) -> ReplyFindings:
+    """The reply-quality findings, with timeliness counted on the working calendar.
+
+    With `due` (the 答复时限 of the handling round that started at `requested_at`) the limit is the working
+    days up to it. `overdue` is the assignment's verdict when known (答复超期, as 按时办结率 reads it):
+    the reply is then late exactly when it is True; unknown (None), when the reply came after `due`.
+    """
+    if due is not None and requested_at is not None and due >= requested_at:
+        limit_working_days = working_days_between(requested_at, due)
+    found = check_reply(request_text, reply_text, requested_at=requested_at, replied_at=replied_at,
+                        working_days_between=working_days_between, limit_working_days=limit_working_days,
+                        title=title, citizen_phone=citizen_phone)
+    if found.working_days is None or (due is None and overdue is None) or "bad_dates" in found.codes:
+        return found
+    late = overdue if overdue is not None else replied_at > due
+    flagged = [f for f in found.findings if f.code in ("late", "very_late")]
+    if not late and flagged:
+        found.findings = [f for f in found.findings if f not in flagged]
+    elif late and not flagged:
+        why = ("该派单已记答复超期（此前轮次或延期前已超过答复时限）" if due is None or replied_at <= due else
+               f"{timezone.localtime(replied_at):%m-%d %H:%M} 答复，晚于时限 {timezone.localtime(due):%m-%d %H:%M}")
+        found.findings.append(Finding("late", "medium", "答复超时", f"用时 {found.working_days:g} 个工作日，"
+                                                                  f"时限 {limit_working_days:g} 个工作日；{why}"))
+    else:
+        return found
+    found.score = max(0, 100 - sum(PENALTY[f.severity] for f in found.findings))
+    found.grade = next(label for floor, label in GRADES if found.score >= floor)
+    return found

@@ -1,6 +1,7 @@
 """Translatable labels of the reply-check findings (the pure checker writes Chinese only)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 FINDING_LABELS = {
     "empty": _("答复内容为空"),
@@ -20,9 +21,20 @@ FINDING_LABELS = {
     "privacy": _("答复中出现身份证号或诉求人的电话号码，公开前须脱敏"),
 }
 SEVERITY_LABELS = {"high": _("严重"), "medium": _("一般"), "low": _("轻微"), "info": _("提示")}
+#: The quality grades of the checker (单字, so with a context: 中 is not "middle" here).
+GRADE_LABELS = {"优": pgettext_lazy("reply grade", "优"), "良": pgettext_lazy("reply grade", "良"),
+                "中": pgettext_lazy("reply grade", "中"), "差": pgettext_lazy("reply grade", "差")}
+
+
+def grade_label(grade: str) -> str:
+    """The grade 优/良/中/差 in the UI language."""
+    return GRADE_LABELS.get(grade, grade)
 
 
 def rows(findings: list) -> list[dict]:
-    """Findings as the templates show them: severity, translated message, evidence."""
+    """Findings as the templates show them, most severe first (stable within a severity), so the list's
+    «主要问题» never hides a high-severity finding: severity, translated message, evidence."""
+    rank = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}  # high, medium, low, info
+    ordered = sorted(findings, key=lambda f: rank.get(f.severity, len(rank)))
     return [{"severity": f.severity, "severity_label": SEVERITY_LABELS.get(f.severity, f.severity),
-             "message": FINDING_LABELS.get(f.code, f.message), "evidence": f.evidence} for f in findings]
+             "message": FINDING_LABELS.get(f.code, f.message), "evidence": f.evidence} for f in ordered]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from hotline.replyqa import selectors
-from hotline.replyqa.labels import rows
+from hotline.replyqa.labels import grade_label, rows
 from hotline.tickets import panels
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Ticket
@@ -25,6 +25,7 @@ def reply_quality_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | 
         return None
     review = selectors.review_of(ticket, reply)
     return panels.Panel("replyqa/panel.html", {"review": review, "rows": rows(review.findings.findings),
+                                                  "grade": grade_label(review.findings.grade),
                                                   "pending": ticket.status == Status.REPLIED,
                                                   "similar": selectors.similar_replies(ticket, user)},
                         order=20)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 
 from hotline.accounts.models import User
+from hotline.core import workcalendar
 from hotline.intelligence.reply_quality import ReplyFindings, most_similar
 from hotline.replyqa import checks
-from hotline.tickets.choices import Decision, Status
-from hotline.tickets.models import Reply, Ticket
+from hotline.tickets.choices import Action, AssignmentRole, Decision, Status
+from hotline.tickets.models import Reply, Ticket, TimelineEvent
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,57 @@ def latest_reply(ticket: Ticket) -> Reply | None:
     return max(replies, key=lambda reply: (reply.created_at, reply.pk))
 
 
+#: The steps that send the order back to its lead unit with a fresh reply deadline (重办).
+REHANDLE = {"action__in": [Action.SEND_BACK, Action.RETURN_VISIT], "to_status": Status.IN_PROGRESS}
+
+
+def _rehandled_at(ticket: Ticket) -> list[datetime]:
+    """When the order was sent back for re-handling (`rehandles` prefetched by `awaiting_review` when present)."""
+    events = getattr(ticket, "rehandles", None)
+    if events is None:
+        events = TimelineEvent.objects.filter(ticket=ticket, **REHANDLE)
+    return [event.at for event in events]
+
+
+@dataclass(frozen=True)
+class HandlingRound:
+    """The handling round (办理轮次) a reply answers: its start, its reply deadline (答复时限) and, when known,
+    whether the assignment counts it overdue (答复超期; None: judge by the deadline)."""
+
+    started: datetime
+    due: datetime | None = None
+    overdue: bool | None = None
+
+
+def handling_round(ticket: Ticket, reply: Reply) -> HandlingRound:
+    """The round of a reply: from dispatch or the last 重办 before it, judged as 按时办结率 judges the assignment.
+
+    The assignment's latest reply is judged by its `reply_due` and sticky `reply_overdue`. An earlier reply
+    of the lead (its deadline since reset by 重办) was on time when the assignment was never overdue;
+    otherwise it is judged by the order's policy counted from its round's start.
+    """
+    assignment = reply.assignment if reply.assignment_id else None
+    if assignment is None:
+        return HandlingRound(ticket.registered_at)
+    started = assignment.dispatched_at
+    if assignment.role == AssignmentRole.LEAD:
+        started = max([started, *(at for at in _rehandled_at(ticket) if at < reply.created_at)])
+    later = any(other.assignment_id == reply.assignment_id
+                and (other.created_at, other.pk) > (reply.created_at, reply.pk) for other in ticket.replies.all())
+    if not later:
+        return HandlingRound(started, assignment.reply_due,
+                             assignment.reply_overdue or reply.created_at > assignment.reply_due)
+    policy = ticket.sla_policy
+    due = workcalendar.add_limit(started, policy.reply_amount, policy.reply_unit) if policy else None
+    return HandlingRound(started, due, None if assignment.reply_overdue else False)
+
+
 def review_of(ticket: Ticket, reply: Reply) -> ReplyReview:
-    """Check a reply against its order: request, timeliness from dispatch, the caller's phone for privacy."""
+    """Check a reply against its order: request, timeliness in its handling round, the caller's phone for privacy."""
     text = "\n".join(filter(None, [reply.content, reply.public_reply]))
-    started = reply.assignment.dispatched_at if reply.assignment_id else ticket.registered_at
-    findings = checks.check(ticket.description, text, requested_at=started, replied_at=reply.created_at,
+    current = handling_round(ticket, reply)
+    findings = checks.check(ticket.description, text, requested_at=current.started, replied_at=reply.created_at,
+                            due=current.due, overdue=current.overdue,
                             title=ticket.title, citizen_phone=ticket.caller_phone)
     return ReplyReview(ticket, reply, findings)
 
@@ -42,8 +90,11 @@ def review_of(ticket: Ticket, reply: Reply) -> ReplyReview:
 def awaiting_review(user: User) -> QuerySet[Ticket]:
     """Orders whose reply waits for the centre's review (答复待审) that this person may see."""
     replies = Reply.objects.select_related("assignment", "assignment__unit").order_by("created_at", "id")
+    rehandles = TimelineEvent.objects.filter(**REHANDLE).only("ticket_id", "at").order_by("seq")
     return (Ticket.objects.visible_to(user).filter(status=Status.REPLIED)
-            .prefetch_related(Prefetch("replies", queryset=replies)).order_by("registered_at", "id"))
+            .prefetch_related(Prefetch("replies", queryset=replies),
+                              Prefetch("timeline", queryset=rehandles, to_attr="rehandles"))
+            .order_by("registered_at", "id"))
 
 
 def reviews(tickets: list[Ticket]) -> list[ReplyReview]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.replyqa import selectors
-from hotline.replyqa.labels import rows
+from hotline.replyqa.labels import grade_label, rows
 from hotline.tickets.transitions import REVIEW
 
 PAGE_SIZE = 50
@@ -24,6 +24,6 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if request.user.role not in REVIEW:
         raise PermissionDenied(_("您的角色不能查看答复质检"))
     page = Paginator(selectors.awaiting_review(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    items = [{"review": review, "rows": rows(review.findings.findings)}
+    items = [{"review": review, "rows": rows(review.findings.findings), "grade": grade_label(review.findings.grade)}
              for review in selectors.reviews(list(page.object_list))]
     return render(request, "replyqa/list.html", {"page": page, "items": items})
