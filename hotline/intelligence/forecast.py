@@ -52,7 +52,21 @@ def typical_shape() -> tuple[float, ...]:
 
 
 class ForecastError(ValueError):
-    """History too short or malformed to forecast from."""
+    """History too short or malformed to forecast from.
+
+    `code` names the case for callers that word it themselves (e.g. a translated page): TOO_FEW_DAYS
+    (with `params["days"]`, the whole days found) or NO_WORKDAY_CALLS; empty for other cases.
+    """
+
+    def __init__(self, message: str, code: str = "", **params: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+#: ForecastError codes.
+TOO_FEW_DAYS = "too_few_days"
+NO_WORKDAY_CALLS = "no_workday_calls"
 
 
 def weekday_day_type(d: date) -> str:
@@ -162,7 +176,8 @@ def fit(history: Iterable[tuple[datetime, float]], day_type: DayType, *, profile
     """Fit the model on half-hour history (at least 7 whole days)."""
     days = daily_matrix(history, tz)
     if len(days) < 7:
-        raise ForecastError(f"need at least 7 whole days of half-hour history, got {len(days)}")
+        raise ForecastError(f"need at least 7 whole days of half-hour history, got {len(days)}", TOO_FEW_DAYS,
+                            days=len(days))
     if profile_days < 7 or level_days < 1 or holiday_scale <= 0:
         raise ForecastError("profile_days ≥ 7, level_days ≥ 1 and holiday_scale > 0 are required")
     dates = list(days)
@@ -172,7 +187,7 @@ def fit(history: Iterable[tuple[datetime, float]], day_type: DayType, *, profile
     work_totals = np.array([totals[d] for d in work_dates])
     all_work = float(work_totals.mean()) if work_dates else float(np.mean(list(totals.values())))
     if all_work <= 0:
-        raise ForecastError("the history has no calls on working days")
+        raise ForecastError("the history has no calls on working days", NO_WORKDAY_CALLS)
     ordinals = np.array([d.toordinal() for d in work_dates])
 
     def base(d: date) -> float:

@@ -4,8 +4,9 @@ For each half-hour: the forecast offered calls (fitted on history before the pla
 past week shows what would have been forecast), the agents Erlang C and Erlang A require for the
 targets, the scheduled seats after shrinkage, the agents actually staffed (history; for half-hours
 still to come, the same half-hour a week earlier, "as rostered last week"), and the gap = staffed −
-required agents of the chosen model. Handle time and patience come from history where there is
-enough of it (`aht_by_slot`, `estimate_patience`), else from the settings.
+required agents of the chosen model. Handle time and patience come from the week of history before
+the first day (or today, for a plan ahead) where there is enough of it (`aht_by_slot`,
+`estimate_patience`), else from the settings.
 """
 
 from __future__ import annotations
@@ -136,6 +137,15 @@ def estimate_patience(metrics: Sequence[history.IntervalMetrics], min_abandons: 
     return waited / abandons if waited > 0 else None
 
 
+def forecast_error_text(exc: fc.ForecastError) -> str:
+    """Why no forecast could be made, in the reader's language."""
+    if exc.code == fc.TOO_FEW_DAYS:
+        return _("需要至少 7 个整天的历史话务，目前只有 %(days)d 天") % {"days": exc.params.get("days", 0)}
+    if exc.code == fc.NO_WORKDAY_CALLS:
+        return _("历史话务中工作日没有来电")
+    return _("历史话务无法用于预测")
+
+
 def build_plan(params: PlanParams, now: datetime) -> Plan:
     """The plan for `params.days` days from `params.start`, with history read up to `now`."""
     plan = Plan(params)
@@ -146,7 +156,7 @@ def build_plan(params: PlanParams, now: datetime) -> Plan:
     try:
         model = fc.fit(offered, day_type)
     except fc.ForecastError as exc:
-        plan.error = str(exc)
+        plan.error = forecast_error_text(exc)
         return plan
     plan.history_days = model.days_used
     try:
@@ -161,7 +171,13 @@ def build_plan(params: PlanParams, now: datetime) -> Plan:
     metrics_start = plan_start - timedelta(days=7)
     metrics = history.interval_metrics(metrics_start, metrics_end) if metrics_end > metrics_start else []
     by_start = {m.start: m for m in metrics}
-    past = [m for m in metrics if m.start + HALF_HOUR <= now]
+    # handle time and patience: the week before the forecast's history ends, however far ahead the plan is
+    sample_start = history_end - timedelta(days=7)
+    if metrics_start <= sample_start and history_end <= metrics_end:
+        sample = [m for m in metrics if sample_start <= m.start < history_end]
+    else:
+        sample = history.interval_metrics(sample_start, history_end)
+    past = [m for m in sample if m.start + HALF_HOUR <= now]
 
     slot_aht, plan.aht_from_history = aht_by_slot(past, setting("AHT_SECONDS"), int(setting("MIN_CALLS_FOR_AHT")))
     if params.aht is not None:

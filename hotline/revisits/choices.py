@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class VisitState(models.TextChoices):
@@ -20,3 +21,8 @@ class Outcome(models.TextChoices):
     SOLVED = "solved", _("问题已解决")
     BACK = "back", _("问题复发")
     UNREACHABLE = "unreachable", _("未联系上")
+
+
+#: The note of a second visit cancelled because its order was reopened: stored as written here, shown
+#: in the reader's language (`SecondVisit.shown_note`).
+REOPENED_NOTE = gettext_noop("工单已重新启用，二次回访取消")

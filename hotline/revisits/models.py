@@ -6,9 +6,10 @@ import re
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from hotline.revisits.choices import Outcome, VisitState
+from hotline.revisits.choices import REOPENED_NOTE, Outcome, VisitState
 from hotline.taxonomy.choices import RequestType
 
 
@@ -76,6 +77,11 @@ class SecondVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+    @property
+    def shown_note(self) -> str:
+        """The note as shown: the system's own cancellation note in the reader's language, people's as written."""
+        return gettext(REOPENED_NOTE) if self.note == REOPENED_NOTE else self.note
 
 
 class Attempt(models.Model):

@@ -18,6 +18,6 @@ def on_ticket_changed(sender: Any, *, ticket_id: int, event_id: int, action: str
         if to_status == Status.CLOSED and from_status != Status.CLOSED:
             services.schedule(ticket_id, event_id)
         elif action == Action.REOPEN:
-            services.cancel_pending(ticket_id, "工单已重新启用，二次回访取消")
+            services.cancel_pending(ticket_id, event_id)
     except Exception:
         logger.exception("second visit for ticket %s event %s failed", ticket_id, event_id)

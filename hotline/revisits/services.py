@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from hotline.accounts.models import User
 from hotline.core import clock
-from hotline.revisits.choices import Outcome, VisitState
+from hotline.revisits.choices import REOPENED_NOTE, Outcome, VisitState
 from hotline.revisits.models import Attempt, RevisitRule, SecondVisit
 from hotline.taxonomy.models import Category
 from hotline.tickets import services as lifecycle
@@ -68,10 +68,15 @@ def schedule(ticket_id: int, event_id: int) -> SecondVisit | None:
                                       due_at=closed_at + timedelta(days=rule.delay_days))
 
 
-def cancel_pending(ticket_id: int, note: str) -> int:
-    """The order was reopened by other means: its pending second visits are no longer needed."""
+def cancel_pending(ticket_id: int, reopen_event_id: int | None = None) -> int:
+    """The order was reopened by other means: its pending second visits are no longer needed.
+
+    They finish when and by whom the reopen (`reopen_event_id`, its timeline event) was done, linked to it.
+    """
+    event = TimelineEvent.objects.filter(pk=reopen_event_id, ticket_id=ticket_id).first() if reopen_event_id else None
     return SecondVisit.objects.filter(ticket_id=ticket_id, state=VisitState.PENDING).update(
-        state=VisitState.CANCELLED, finished_at=clock.now(), note=note)
+        state=VisitState.CANCELLED, finished_at=event.at if event else clock.now(),
+        finished_by_id=event.actor_id if event else None, reopen_event=event, note=REOPENED_NOTE)
 
 
 def due(at: datetime | None = None) -> QuerySet[SecondVisit]:

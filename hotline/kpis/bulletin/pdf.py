@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -52,7 +53,7 @@ def _bars(title: str, labels: list[str], series: list[list[float]], *, horizonta
     drawing = Drawing(width, height + 14)
     chart = HorizontalBarChart() if horizontal else VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = (70 if horizontal else 30), 15, width - 90, height - 25
-    chart.data = series or [[0]]
+    chart.data = series if series and series[0] else [[0]]  # a month without orders: an empty chart
     chart.categoryAxis.categoryNames = labels or [""]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
@@ -150,7 +151,7 @@ def build(b: Bulletin) -> bytes:
         Paragraph(_("12345 热线月度通报 %(month)s") % {"month": b.period.label}, _H1),
         Paragraph(_("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
             "first": b.period.first_day, "last": b.period.last_day, "previous": b.previous.label,
-            "at": f"{b.generated_at:%Y-%m-%d %H:%M}"}, _BODY),
+            "at": f"{timezone.localtime(b.generated_at):%Y-%m-%d %H:%M}"}, _BODY),
         *_headline(b), *_rankings(b), *_units(b),
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -43,7 +44,7 @@ def _overview(ws: Worksheet, b: Bulletin) -> None:
     ws["A1"].font = _TITLE
     ws["A2"] = _("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
         "first": b.period.first_day, "last": b.period.last_day, "previous": b.previous.label,
-        "at": f"{b.generated_at:%Y-%m-%d %H:%M}"}
+        "at": f"{timezone.localtime(b.generated_at):%Y-%m-%d %H:%M}"}
     _header(ws, 4, [_("指标"), _("本月"), _("上月"), _("变化"), _("分子"), _("分母"), _("口径")])
     row = 5
     for h in b.headline:

@@ -98,7 +98,7 @@ def test_too_little_history_says_so(now: datetime, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(history, "offered_history", lambda start, end: [])
     plan = build_plan(PlanParams(start=date(2026, 11, 26), days=7, targets=TARGETS), NOW)
-    assert "at least 7 whole days" in plan.error and plan.rows == []
+    assert plan.error == "需要至少 7 个整天的历史话务，目前只有 0 天" and plan.rows == []
 
 
 def test_calendar_day_types(db: None) -> None:

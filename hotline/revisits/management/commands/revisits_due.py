@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from hotline.revisits.services import due
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 class Command(BaseCommand):
     help = "List the second return visits (二次回访) that are due; the last line is `due=N`."
@@ -33,6 +35,8 @@ class Command(BaseCommand):
                     continue
             if at is None:
                 raise CommandError(f"无法识别的时间「{options['at']}」")
+            if not FIRST_YEAR <= at.year <= LAST_YEAR:  # as the web forms; also keeps datetime arithmetic in range
+                raise CommandError(f"时间须在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间，而不是「{options['at']}」")
         count = 0
         for visit in due(at).iterator(chunk_size=500):
             count += 1
