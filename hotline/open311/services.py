@@ -55,11 +55,9 @@ def _area(address_id: str) -> dict[str, HandlingUnit]:
     if unit is None:
         raise BadRequest(_("address_id「%(id)s」不存在") % {"id": address_id})
     found: dict[str, HandlingUnit] = {}
-    node: HandlingUnit | None = unit
-    while node is not None:
+    for node in unit.ancestors_and_self():
         if node.kind in _AREA_KINDS:
             found[_AREA_KINDS[node.kind]] = node
-        node = node.parent
     return found
 
 

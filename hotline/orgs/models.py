@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,7 @@ class HandlingUnit(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """Save, then keep the materialised path of this unit in step with its parent."""
+        self._check_parent()
         super().save(*args, **kwargs)
         path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
         if path != self.path:
@@ -54,6 +56,30 @@ class HandlingUnit(models.Model):
                     child_path = path + child.path[len(old):]
                     HandlingUnit.objects.filter(pk=child.pk).update(path=child_path,
                                                                     depth=child_path.count("/") - 2)
+
+    def clean(self) -> None:
+        """A unit cannot sit below itself: the parent may not be the unit or one of its sub-units."""
+        super().clean()
+        self._check_parent()
+
+    def _check_parent(self) -> None:
+        """Refuse a parent that would close a loop in the tree (the paths would grow without end)."""
+        if self.pk is None or self.parent_id is None:
+            return
+        if self.parent_id == self.pk or HandlingUnit.objects.filter(
+                pk=self.parent_id, path__contains=f"/{self.pk}/").exists():
+            raise ValidationError({"parent": _("上级单位不能是本单位或其下级单位")})
+
+    def ancestors_and_self(self) -> list[HandlingUnit]:
+        """This unit and its parents, nearest first; stops at a unit already seen, so bad data cannot loop."""
+        chain: list[HandlingUnit] = []
+        seen: set[int | None] = set()
+        node: HandlingUnit | None = self
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
 
     def is_within(self, other: HandlingUnit) -> bool:
         """True when this unit is `other` or below it."""

@@ -6,6 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.orgs.choices import UnitKind
+
+#: Unit kinds that stand for an area of the city (区 / 街道 / 社区).
+AREA_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
+
 
 class DispatchRule(models.Model):
     """One entry of the catalogue: category (and below) × area → lead unit (主办) and assisting units (协办).
@@ -37,11 +42,23 @@ class DispatchRule(models.Model):
         return f"{self.category} @ {self.area or '全市'} → {self.lead_unit}"
 
     def clean(self) -> None:
-        """One city-wide entry per category: the unique constraint cannot see two empty areas as equal."""
+        """Refuse entries that cannot dispatch: a second city-wide entry (the unique constraint cannot see two
+        empty areas as equal), the centre or an inactive unit as lead, an area that is not a district, street
+        or community."""
+        errors: dict[str, object] = {}
         if self.area_id is None and self.category_id is not None:
             twins = DispatchRule.objects.filter(category_id=self.category_id, area__isnull=True).exclude(pk=self.pk)
             if twins.exists():
-                raise ValidationError({"area": _("该分类已有全市范围的派单目录条目，请编辑原条目")})
+                errors["area"] = _("该分类已有全市范围的派单目录条目，请编辑原条目")
+        if self.area_id is not None and self.area.kind not in AREA_KINDS:
+            errors["area"] = _("区域须为区、街道/乡镇或社区/村")
+        if self.lead_unit_id is not None:
+            if self.lead_unit.kind == UnitKind.CENTRE:
+                errors["lead_unit"] = _("热线中心不能作为主办单位")
+            elif not self.lead_unit.is_active:
+                errors["lead_unit"] = _("主办单位已停用")
+        if errors:
+            raise ValidationError(errors)
 
 
 class DispatchSettings(models.Model):

@@ -21,11 +21,6 @@ def rule_for(category: Category | None, area: HandlingUnit | None) -> DispatchRu
         return None
     chain = category.ancestors_and_self()
     depth = {c.pk: c.level for c in chain}
-    areas = [None]
-    node = area
-    while node is not None:
-        areas.append(node)
-        node = node.parent
     candidates = DispatchRule.objects.filter(category__in=chain, is_active=True).select_related(
         "lead_unit", "category", "area")
     best: tuple[tuple[int, int], DispatchRule] | None = None

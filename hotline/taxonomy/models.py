@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+#: The taxonomy has three levels (一级/二级/三级).
+MAX_LEVEL = 3
 
 
 class Category(models.Model):
@@ -28,11 +32,54 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs) -> None:
+        """Save, refusing a parent that would close a loop or go below 三级 (also outside the admin)."""
+        self.check_tree()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """Level and full name follow from the parent and the name; the full name must stay unique."""
+        super().clean()
+        self.check_tree()
+        self.level, self.full_name = self.derived()
+        if Category.objects.filter(full_name=self.full_name).exclude(pk=self.pk).exists():
+            raise ValidationError({"name": _("已有同名分类：%(name)s") % {"name": self.full_name}})
+
     def ancestors_and_self(self) -> list[Category]:
-        """This node and its parents, nearest first."""
+        """This node and its parents, nearest first; stops at a node already seen, so bad data cannot loop."""
         chain: list[Category] = []
+        seen: set[int | None] = set()
         node: Category | None = self
-        while node is not None:
+        while node is not None and node.pk not in seen:
             chain.append(node)
+            seen.add(node.pk)
             node = node.parent
         return chain
+
+    def derived(self) -> tuple[int, str]:
+        """The level and full name ("一级/二级/三级") that follow from the parent and the own name."""
+        if self.parent is None:
+            return 1, self.name
+        return self.parent.level + 1, f"{self.parent.full_name}/{self.name}"
+
+    def _height(self) -> int:
+        """How many levels this node and its sub-tree span (1 for a leaf)."""
+        height, layer, seen = 0, {self.pk}, set()
+        while layer and height <= MAX_LEVEL:
+            height += 1
+            seen |= layer
+            layer = set(Category.objects.filter(parent__in=layer).exclude(pk__in=seen).values_list("pk", flat=True))
+        return height
+
+    def check_tree(self) -> None:
+        """Refuse a parent that closes a loop, a name with "/", and a node (or sub-tree) below 三级."""
+        errors: dict[str, object] = {}
+        if "/" in (self.name or ""):
+            errors["name"] = _("分类名称不能包含“/”")
+        if self.parent_id is not None:
+            if self.pk is not None and any(node.pk == self.pk for node in self.parent.ancestors_and_self()):
+                errors["parent"] = _("上级分类不能是本分类或其下级分类")
+            elif self.parent.level + (self._height() if self.pk else 1) > MAX_LEVEL:
+                errors["parent"] = _("分类最多三级，放在该上级分类下会超过三级")
+        if errors:
+            raise ValidationError(errors)

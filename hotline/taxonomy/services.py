@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from hotline.taxonomy.models import Category
+from hotline.taxonomy.models import MAX_LEVEL, Category
 
 #: The shipped taxonomy (columns 一级分类,二级分类,三级分类).
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.csv"
@@ -43,12 +43,15 @@ def read_taxonomy(path: Path | str | None = None) -> list[tuple[str, str, str]]:
 
 
 @transaction.atomic
-def load_taxonomy(path: Path | str | None = None) -> int:
+def load_taxonomy(path: Path | str | None = None, *, overwrite: bool = False) -> int:
     """Load the category taxonomy (诉求分类) idempotently and return the number of categories in the file.
 
     Each node is keyed by its full name "一级/二级/三级", because the same 二级 name occurs under several
     一级 parents and 三级 names repeat across parents (the shipped file has 15 一级, 118 二级 and 517 三级
-    nodes, made of 103 distinct 二级 and 390 distinct 三级 names). Existing rows are updated in place.
+    nodes, made of 103 distinct 二级 and 390 distinct 三级 names). Missing nodes are created; existing rows
+    keep what the centre set in the admin (name, 水电气热 flag, 启用) unless `overwrite` restores the file's
+    name, level, parent and utility flag. A node renamed in the admin has a new full name, so a re-run
+    without `overwrite` adds the file's original node again.
 
     Utility matters (水电气热, shorter SLA): the four leaves of 城乡建设/城市建设和市政管理 about water, power,
     gas and heating — 自来水供应, 电力供应, 燃气供应, 冬季采暖 — and any leaf whose name contains 供水, 供电,
@@ -68,7 +71,7 @@ def load_taxonomy(path: Path | str | None = None) -> int:
             node = Category.objects.create(name=name, full_name=full_name, level=level, parent=parent,
                                            is_utility=utility)
             existing[full_name] = node
-        elif (node.name, node.level, node.parent_id, node.is_utility) != (
+        elif overwrite and (node.name, node.level, node.parent_id, node.is_utility) != (
                 name, level, parent.pk if parent else None, utility):
             node.name, node.level, node.parent, node.is_utility = name, level, parent, utility
             node.save(update_fields=["name", "level", "parent", "is_utility"])
@@ -84,3 +87,25 @@ def load_taxonomy(path: Path | str | None = None) -> int:
                 node = done[full_name] = upsert(name, full_name, level, parent)
             parent = node
     return count
+
+
+@transaction.atomic
+def save_category(category: Category) -> Category:
+    """Save a category edited by hand: its level and full name follow from the parent and the name,
+    and a changed full name is carried down to every sub-category (the intake picker searches full names)."""
+    category.level, category.full_name = category.derived()
+    category.save()
+    _carry_down(category)
+    return category
+
+
+def _carry_down(node: Category) -> None:
+    """Re-derive the level and full name of the sub-tree below `node` (at most three levels deep)."""
+    if node.level >= MAX_LEVEL:
+        return
+    for child in node.children.all():  # child.parent is `node`, as just saved
+        level, full_name = child.derived()
+        if (child.level, child.full_name) != (level, full_name):
+            child.level, child.full_name = level, full_name
+            child.save(update_fields=["level", "full_name"])
+        _carry_down(child)

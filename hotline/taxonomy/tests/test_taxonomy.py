@@ -56,14 +56,16 @@ def test_utility_categories_are_water_power_gas_heating() -> None:
 
 @pytest.mark.django_db
 def test_loading_twice_changes_nothing_and_updates_in_place(tmp_path: Path) -> None:
-    """A second load finds every node; a changed file updates the existing rows instead of adding new ones."""
+    """A second load finds every node; `overwrite` restores the file's values on the existing rows."""
     load_taxonomy()
     before = dict(Category.objects.values_list("full_name", "pk"))
     assert load_taxonomy() == len(before)
     assert dict(Category.objects.values_list("full_name", "pk")) == before
 
     Category.objects.filter(full_name="城乡建设/城市建设和市政管理/自来水供应").update(is_utility=False, name="x")
-    load_taxonomy()
+    load_taxonomy()  # a plain re-run keeps what the admin changed
+    assert Category.objects.get(full_name="城乡建设/城市建设和市政管理/自来水供应").name == "x"
+    load_taxonomy(overwrite=True)
     water = Category.objects.get(full_name="城乡建设/城市建设和市政管理/自来水供应")
     assert (water.name, water.is_utility, water.pk) == ("自来水供应", True, before[water.full_name])
 

@@ -1,4 +1,6 @@
-"""`hotline load-taxonomy`: load the three-level category taxonomy (诉求分类), idempotently."""
+"""`hotline load-taxonomy`: load the three-level category taxonomy (诉求分类), idempotently.
+
+A re-run only adds missing categories; `--overwrite` restores the file's values over admin edits."""
 
 from __future__ import annotations
 
@@ -6,24 +8,30 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.taxonomy.models import Category
 from hotline.taxonomy.services import load_taxonomy
 
 
 class Command(BaseCommand):
-    help = "加载三级诉求分类（hotline/data/taxonomy.csv），可重复执行。"
+    help = "加载三级诉求分类（hotline/data/taxonomy.csv），可重复执行：只新增缺少的分类，不覆盖后台的修改（--overwrite 除外）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         """The optional path of another taxonomy file."""
         parser.add_argument("--path", default=None, help="分类 CSV 文件（列：一级分类,二级分类,三级分类）")
+        parser.add_argument("--overwrite", action="store_true",
+                            help="按文件恢复已有分类的名称、层级、上级分类和水电气热标记（覆盖后台的修改）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Load the taxonomy and print how many categories it has."""
+        before = Category.objects.count()
         try:
-            count = load_taxonomy(options["path"])
+            count = load_taxonomy(options["path"], overwrite=options["overwrite"])
         except OSError as exc:  # missing file, a folder, no permission
             raise CommandError(f"无法读取分类文件 {options['path']}：{exc.strerror or exc}") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"分类文件不是 UTF-8 编码：{options['path']}") from exc
         except KeyError as exc:
             raise CommandError(f"分类文件缺少列 {exc}（应有：一级分类,二级分类,三级分类）") from exc
-        self.stdout.write(f"已加载诉求分类 {count} 个")
+        added = Category.objects.count() - before
+        kept = "已按文件覆盖已有分类" if options["overwrite"] else "已有分类保持后台的修改不变"
+        self.stdout.write(f"已加载诉求分类 {count} 个（新增 {added} 个，{kept}）")
