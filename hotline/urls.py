@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from hotline.tickets.views import healthz
+
+admin.site.site_header = _("12345 热线管理后台")
+admin.site.site_title = _("12345 热线管理后台")
+admin.site.index_title = _("后台首页")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

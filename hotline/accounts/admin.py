@@ -4,15 +4,44 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import Membership, User
+from hotline.orgs.choices import UnitKind
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """Memberships that fit the user's role, as for API keys' accounts (`api.keys._role_for`).
+
+    A unit role (承办人, 单位管理员) acts for handling units, never for the hotline centre: a membership of
+    the centre, the root of the tree, would show every unit's orders. A centre role acts for the centre
+    only, so it is never a member of a handling unit.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        user = self.instance
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            unit = form.cleaned_data.get("unit")
+            if unit is None:
+                continue
+            if user.is_unit_staff and unit.kind == UnitKind.CENTRE:
+                raise ValidationError(_("承办人和单位管理员不能属于热线中心（「%(unit)s」）：请选择承办单位")
+                                      % {"unit": unit.name})
+            if user.is_centre_staff and unit.kind != UnitKind.CENTRE:
+                raise ValidationError(_("中心角色的用户只能属于热线中心，不能属于承办单位「%(unit)s」")
+                                      % {"unit": unit.name})
 
 
 class MembershipInline(admin.TabularInline):
-    """The units a user acts for."""
+    """The units a user acts for (checked against the user's role)."""
 
     model = Membership
+    formset = MembershipFormSet
     fk_name = "user"
     extra = 0
     autocomplete_fields = ["unit"]

@@ -34,6 +34,7 @@ from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Action
 from hotline.tickets.transitions import TRANSITIONS
+from hotline.webhooks import services as webhooks
 
 __all__ = ["InvalidKeyRequest", "authenticate", "create_key", "find_key", "hash_key", "key_from_request",
            "revoke_key"]
@@ -218,10 +219,18 @@ def find_key(name_or_prefix: str) -> ApiKey | None:
 
 @transaction.atomic
 def revoke_key(key: ApiKey) -> ApiKey:
-    """Revoke the key for good; its service accounts are deactivated. Revoking twice changes nothing."""
+    """Revoke the key for good; its service accounts and their webhook subscriptions are deactivated.
+
+    Every row is saved on its own, so a revocation made in the admin leaves a change record for the key,
+    each account and each subscription. Revoking twice changes nothing.
+    """
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         key.save(update_fields=["revoked_at"])
-        users = [key.user_id, *([key.intake_user_id] if key.intake_user_id else [])]
-        User.objects.filter(pk__in=users).update(is_active=False)
+        users = list(User.objects.filter(pk__in=[key.user_id, key.intake_user_id]))
+        for user in users:
+            if user.is_active:
+                user.is_active = False
+                user.save(update_fields=["is_active"])
+        webhooks.deactivate_owned_by(users)
     return key

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CallsConfig(AppConfig):
     name = "hotline.calls"
     label = "calls"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "话务"
+    verbose_name = _("话务")
 
     def ready(self) -> None:
         """Link orders registered during a call to it; show the calls on the order page."""

@@ -1,10 +1,11 @@
 from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "hotline.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("核心")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

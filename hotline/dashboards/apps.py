@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardsConfig(AppConfig):
     name = "hotline.dashboards"
     label = "dashboards"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "数据看板"
+    verbose_name = _("数据看板")
 
     def ready(self) -> None:
         """Keep the rollups current: every committed lifecycle step updates them (idempotently)."""

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HotspotsConfig(AppConfig):
@@ -6,4 +7,5 @@ class HotspotsConfig(AppConfig):
 
     name = "hotline.hotspots"
     label = "hotspots"
+    verbose_name = _("热点分析")
     default_auto_field = "django.db.models.BigAutoField"

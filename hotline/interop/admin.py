@@ -21,7 +21,7 @@ class PartnerForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        if self.instance.endpoint_id:
+        if self.instance.endpoint_id and self.instance.endpoint.is_active:  # a switched-off endpoint shows blank
             self.fields["endpoint_url"].initial = self.instance.endpoint.url
 
 
@@ -33,10 +33,15 @@ class PartnerAdmin(admin.ModelAdmin):
     readonly_fields = ["endpoint"]
 
     def save_model(self, request: HttpRequest, obj: Partner, form: PartnerForm, change: bool) -> None:
+        """The endpoint follows the address field only when it was edited: cleared switches it off."""
         super().save_model(request, obj, form, change)
+        if "endpoint_url" not in form.changed_data:
+            return
         url = form.cleaned_data.get("endpoint_url")
         if url:
             services.set_endpoint(obj, url)
+        else:
+            services.clear_endpoint(obj)
 
 
 @admin.register(ExternalReference)

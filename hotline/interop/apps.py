@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InteropConfig(AppConfig):
     name = "hotline.interop"
     label = "interop"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "平台互转"
+    verbose_name = _("平台互转")
 
     def ready(self) -> None:
         """Listen to committed steps and to successful deliveries; add the transfer panel to the order page."""

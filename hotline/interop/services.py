@@ -190,7 +190,11 @@ def record_acknowledgement(partner: Partner, ticket: Ticket, reference: str, not
 
 
 def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
-    """Point the partner's outbound messages at `url` (its signed endpoint)."""
+    """Point the partner's outbound messages at `url` (its signed endpoint), switching the endpoint on.
+
+    Call it when the address is set or changed, not on every save of the partner: it re-enables an
+    endpoint an administrator switched off.
+    """
     with transaction.atomic():
         if partner.endpoint_id:
             endpoint = partner.endpoint
@@ -203,6 +207,15 @@ def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
                                                    secret=secret or new_secret())
             partner.endpoint = endpoint
             partner.save(update_fields=["endpoint"])
+    return endpoint
+
+
+def clear_endpoint(partner: Partner) -> Subscription | None:
+    """Stop sending the partner's outbound messages: its endpoint is switched off (the address is kept)."""
+    endpoint = partner.endpoint if partner.endpoint_id else None
+    if endpoint is not None and endpoint.is_active:
+        endpoint.is_active = False
+        endpoint.save(update_fields=["is_active"])
     return endpoint
 
 

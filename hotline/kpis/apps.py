@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class KpisConfig(AppConfig):
@@ -7,4 +8,4 @@ class KpisConfig(AppConfig):
     name = "hotline.kpis"
     label = "kpis"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "指标与考核"
+    verbose_name = _("指标与考核")

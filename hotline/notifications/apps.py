@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "hotline.notifications"
     label = "notifications"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "消息通知"
+    verbose_name = _("消息通知")
 
     def ready(self) -> None:
         """Listen to every committed lifecycle step (the receiver filters the milestones)."""

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReplyqaConfig(AppConfig):
@@ -6,6 +7,7 @@ class ReplyqaConfig(AppConfig):
 
     name = "hotline.replyqa"
     label = "replyqa"
+    verbose_name = _("答复质检")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

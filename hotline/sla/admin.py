@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.sla.models import CalendarOverride, SlaPolicy
@@ -45,6 +49,17 @@ class SlaPolicyAdmin(admin.ModelAdmin):
                                ("close_amount", "close_unit"), ("return_amount", "return_unit"),
                                "yellow_ratio"]}),
     )
+
+    def get_deleted_objects(self, objs: Sequence[SlaPolicy], request: HttpRequest) -> tuple:
+        """Refuse (as a protected object) to delete the last active catch-all policy 「一般」."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        pks = [obj.pk for obj in objs]
+        doomed = SlaPolicy.catch_alls().filter(pk__in=pks)
+        if doomed.exists() and not SlaPolicy.catch_alls().exclude(pk__in=pks).exists():
+            protected = [*protected, *(gettext("「%(name)s」是唯一启用的兜底时限规则，不能删除：否则没有规则适用的"
+                                               "工单无法派单。请先新增或启用另一条兜底规则。") % {"name": p.name}
+                                       for p in doomed)]
+        return deleted, counts, perms_needed, protected
 
     @admin.display(description=_("签收时限"))
     def sign_limit(self, obj: SlaPolicy) -> str:

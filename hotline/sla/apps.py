@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SlaConfig(AppConfig):
@@ -6,6 +7,7 @@ class SlaConfig(AppConfig):
 
     name = "hotline.sla"
     label = "sla"
+    verbose_name = _("办理时限")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.sla.choices import LimitUnit
+from hotline.sla.choices import LimitUnit, basis_of
 from hotline.taxonomy.choices import Urgency
+
+#: The nominal length of one unit in seconds (a working day is 24 working hours, see workcalendar.add_limit).
+_UNIT_SECONDS = {LimitUnit.MINUTES: 60, LimitUnit.HOURS: 3600, LimitUnit.DAYS: 86400,
+                 LimitUnit.WORKING_HOURS: 3600, LimitUnit.WORKING_DAYS: 86400}
 
 
 class SlaPolicy(models.Model):
@@ -31,13 +37,13 @@ class SlaPolicy(models.Model):
                                        help_text=_("只适用于水电气热类分类(分类标记为水电气热)"))
     difficult_only = models.BooleanField(_("仅疑难件"), default=False)
     priority = models.IntegerField(_("优先级"), default=0, help_text=_("多条规则都适用时，优先级高者生效"))
-    sign_amount = models.PositiveIntegerField(_("签收时限"))
+    sign_amount = models.PositiveIntegerField(_("签收时限"), validators=[MinValueValidator(1)])
     sign_unit = models.CharField(_("签收时限单位"), max_length=16, choices=LimitUnit.choices)
-    reply_amount = models.PositiveIntegerField(_("答复时限"))
+    reply_amount = models.PositiveIntegerField(_("答复时限"), validators=[MinValueValidator(1)])
     reply_unit = models.CharField(_("答复时限单位"), max_length=16, choices=LimitUnit.choices)
-    close_amount = models.PositiveIntegerField(_("办结时限"))
+    close_amount = models.PositiveIntegerField(_("办结时限"), validators=[MinValueValidator(1)])
     close_unit = models.CharField(_("办结时限单位"), max_length=16, choices=LimitUnit.choices)
-    return_amount = models.PositiveIntegerField(_("退单时限"), default=1)
+    return_amount = models.PositiveIntegerField(_("退单时限"), default=1, validators=[MinValueValidator(1)])
     return_unit = models.CharField(
         _("退单时限单位"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
     )
@@ -55,6 +61,39 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_catch_all(self) -> bool:
+        """True for an active policy without conditions (兜底规则, e.g. 「一般」): it applies to every order."""
+        return (self.is_active and not self.urgency and self.category_id is None and not self.utility_only
+                and not self.difficult_only)
+
+    @classmethod
+    def catch_alls(cls) -> models.QuerySet[SlaPolicy]:
+        """The active policies without conditions; at least one must remain, or dispatch finds no deadline."""
+        return cls.objects.filter(is_active=True, urgency="", category__isnull=True, utility_only=False,
+                                  difficult_only=False)
+
+    def clean(self) -> None:
+        """Limits in order (签收 ≤ 答复 ≤ 办结 when counted on the same axis); the last catch-all stays."""
+        errors: dict[str, str] = {}
+        limits = [("sign", _("签收时限")), ("reply", _("答复时限")), ("close", _("办结时限"))]
+        for (shorter, shorter_label), (longer, longer_label) in itertools.pairwise(limits):
+            a, a_unit = getattr(self, f"{shorter}_amount"), getattr(self, f"{shorter}_unit")
+            b, b_unit = getattr(self, f"{longer}_amount"), getattr(self, f"{longer}_unit")
+            if None in (a, b) or a_unit not in _UNIT_SECONDS or b_unit not in _UNIT_SECONDS:
+                continue
+            if basis_of(a_unit) == basis_of(b_unit) and a * _UNIT_SECONDS[a_unit] > b * _UNIT_SECONDS[b_unit]:
+                errors[f"{longer}_amount"] = _("%(longer)s不能短于%(shorter)s") % {
+                    "longer": longer_label, "shorter": shorter_label}
+        if self.pk is not None and not self.is_catch_all:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_catch_all and not self.catch_alls().exclude(pk=self.pk).exists():
+                errors["is_active" if not self.is_active else "__all__"] = _(
+                    "「%(name)s」是唯一启用的兜底时限规则（不设任何适用条件），不能停用或加上适用条件："
+                    "否则没有规则适用的工单无法派单。请先新增或启用另一条兜底规则。") % {"name": stored.name}
+        if errors:
+            raise ValidationError(errors)
 
 
 class CalendarOverride(models.Model):

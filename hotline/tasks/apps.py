@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TasksConfig(AppConfig):
@@ -7,7 +8,7 @@ class TasksConfig(AppConfig):
     name = "hotline.tasks"
     label = "hotline_tasks"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "后台任务"
+    verbose_name = _("后台任务")
 
     def ready(self) -> None:
         """With a real broker, the follow-up of committed steps runs in a worker instead of the request."""

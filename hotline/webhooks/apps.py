@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
     name = "hotline.webhooks"
     label = "webhooks"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = "事件推送"
+    verbose_name = _("事件推送")
 
     def ready(self) -> None:
         """Listen to every committed lifecycle step."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from hotline.core import clock, memo
 from hotline.tickets.models import Ticket, TimelineEvent
@@ -13,6 +14,9 @@ from hotline.webhooks import events
 from hotline.webhooks.choices import DeliveryStatus, SubscriptionKind, event_type_for
 from hotline.webhooks.constants import LEASE
 from hotline.webhooks.models import Delivery, Subscription
+
+if TYPE_CHECKING:
+    from hotline.accounts.models import User
 
 
 def enqueue(subscription: Subscription, *, event_id: str, event_type: str, payload: dict[str, Any],
@@ -28,8 +32,13 @@ def enqueue(subscription: Subscription, *, event_id: str, event_type: str, paylo
 
 
 def _may_see(subscription: Subscription, ticket: Ticket) -> bool:
-    """A subscription owned by a unit's account only hears about orders that account may see."""
+    """A subscription owned by a unit's account only hears about orders that account may see.
+
+    An owner whose account is deactivated (a revoked key's service account, a departed user) hears nothing.
+    """
     owner = subscription.owner
+    if owner is not None and not owner.is_active:
+        return False
     if owner is None or owner.is_centre_staff:
         return True
     return Ticket.objects.visible_to(owner, one=True).filter(pk=ticket.pk).exists()
@@ -38,7 +47,8 @@ def _may_see(subscription: Subscription, ticket: Ticket) -> bool:
 def enqueue_event(event_id: int) -> list[Delivery]:
     """Queue a committed lifecycle event for every active webhook that wants it (idempotent)."""
     active = memo.once("webhooks.active", lambda: list(
-        Subscription.objects.filter(is_active=True, kind=SubscriptionKind.WEBHOOK).select_related("owner")))
+        Subscription.objects.filter(Q(owner__isnull=True) | Q(owner__is_active=True), is_active=True,
+                                    kind=SubscriptionKind.WEBHOOK).select_related("owner")))
     if not active:  # the usual case without integrations: one query per step (per follow-up task in a worker)
         return []
     event = TimelineEvent.objects.select_related("ticket__category", "unit").filter(pk=event_id).first()
@@ -51,6 +61,18 @@ def enqueue_event(event_id: int) -> list[Delivery]:
     body = events.payload(event, event_type)
     return [enqueue(s, event_id=events.event_id(event), event_type=event_type, payload=body, ticket=event.ticket)
             for s in subscriptions]
+
+
+def deactivate_owned_by(users: list[User]) -> list[Subscription]:
+    """Switch off (停用) the active subscriptions these accounts own, e.g. when their API key is revoked.
+
+    Each subscription is saved on its own so that the admin's change trail records it.
+    """
+    switched = list(Subscription.objects.filter(owner__in=users, is_active=True))
+    for subscription in switched:
+        subscription.is_active = False
+        subscription.save(update_fields=["is_active"])
+    return switched
 
 
 @transaction.atomic
