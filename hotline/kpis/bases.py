@@ -77,7 +77,12 @@ VISITS = Base("visits", ReturnVisit, "ticket__", "ticket_id", "created_at", Q(),
 
 
 def excluded_from_assessment(base: Base) -> Q:
-    """Rows whose order has an approved unreasonable claim (不合理诉求) or an upheld appeal (申诉成立)."""
+    """Rows whose order has an approved unreasonable claim (不合理诉求) or an upheld appeal (申诉成立).
+
+    A claim excludes only the rows attributed to the unit that made it (the row's `_unit`, annotated
+    by `engine.rows`): after a reopen, the next unit is assessed on its own round.
+    """
     ref = OuterRef(base.ticket_ref)
-    return Q(Exists(UnreasonableClaim.objects.filter(ticket=ref, status=Decision.APPROVED))) | Q(
+    return Q(Exists(UnreasonableClaim.objects.filter(ticket=ref, unit=OuterRef("_unit"),
+                                                     status=Decision.APPROVED))) | Q(
         Exists(Appeal.objects.filter(ticket=ref, status=Decision.APPROVED)))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from hotline.core import workcalendar
 from hotline.sla.choices import Basis, Light, LimitUnit, basis_of
 from hotline.sla.models import SlaPolicy
+from hotline.tickets.exceptions import RuleViolation
 
 if TYPE_CHECKING:
     from hotline.tickets.models import Assignment, Ticket
@@ -25,6 +26,10 @@ class Clocked(Protocol):
     phase_yellow_at: datetime | None
     light: str
     paused_at: datetime | None
+
+
+class NoApplicablePolicy(RuleViolation, SlaPolicy.DoesNotExist):
+    """No active time-limit policy applies to the order: the step is refused with a clear message (not a 500)."""
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy:
@@ -51,7 +56,7 @@ def policy_for(ticket: Ticket) -> SlaPolicy:
         if best is None or rank > best[0]:
             best = (rank, policy)
     if best is None:
-        raise SlaPolicy.DoesNotExist("no active SLA policy applies; add a catch-all policy in the admin")
+        raise NoApplicablePolicy("没有适用于该工单的启用时限规则：请在管理后台「时限规则」中启用或新增一条不设适用条件的兜底规则")
     return best[1]
 
 
@@ -188,19 +193,29 @@ def _shift_phase(obj: Clocked, span: float, basis: str, at: datetime) -> None:
 
 
 def extend(ticket: Ticket, assignment: Assignment, days: int, at: datetime) -> None:
-    """An approved extension (延期) moves the unit's reply deadline and the order's closing deadline."""
+    """An approved extension (延期) moves the unit's reply deadline and, for the lead, the order's closing deadline.
+
+    An assisting unit's extension moves only its own reply deadline: the order closes on the lead's
+    reply. Lights and overdue flags are not judged on a paused object (待群众补充): the deadline
+    moves, and `resume` judges it when the clock runs again.
+    """
     ratio = float(ticket.sla_policy.yellow_ratio) if ticket.sla_policy else 0.8
     assignment.reply_due = workcalendar.add_limit(assignment.reply_due, days, LimitUnit.WORKING_DAYS)
     assignment.extension_count += 1
     if assignment.phase_due is not None and assignment.signed_at is not None:
-        start_phase(assignment, started_at=assignment.phase_started_at or at, due=assignment.reply_due,
-                    basis=assignment.reply_basis, ratio=ratio)
-        assignment.light = light_at(assignment.phase_yellow_at, assignment.phase_due, at)
-        flag_if_red(assignment)
-    if ticket.close_due is not None:
+        _move_running(assignment, assignment.reply_due, assignment.reply_basis, ratio, at)
+    if ticket.close_due is not None and assignment.is_lead:
         ticket.close_due = workcalendar.add_limit(ticket.close_due, days, LimitUnit.WORKING_DAYS)
         if ticket.phase_due is not None:
-            start_phase(ticket, started_at=ticket.phase_started_at or at, due=ticket.close_due,
-                        basis=ticket.close_basis, ratio=ratio)
-            ticket.light = light_at(ticket.phase_yellow_at, ticket.phase_due, at)
-            flag_if_red(ticket)
+            _move_running(ticket, ticket.close_due, ticket.close_basis, ratio, at)
+
+
+def _move_running(obj: Clocked, due: datetime, basis: str, ratio: float, at: datetime) -> None:
+    """Make `due` the running deadline of `obj` (same start); judge its light at `at` unless it is paused."""
+    if obj.paused_at is not None:
+        obj.phase_due = due
+        obj.phase_yellow_at = workcalendar.yellow_at(obj.phase_started_at or at, due, ratio, basis)
+        return
+    start_phase(obj, started_at=obj.phase_started_at or at, due=due, basis=basis, ratio=ratio)
+    obj.light = light_at(obj.phase_yellow_at, obj.phase_due, at)
+    flag_if_red(obj)

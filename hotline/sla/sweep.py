@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from hotline.core import clock
 from hotline.sla.choices import Light
-from hotline.tickets.choices import AssignmentStatus, Decision
+from hotline.tickets.choices import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Decision
 from hotline.tickets.models import Assignment, Extension, Ticket
 
 #: `light IN ('green', 'yellow')`: the lights of a running deadline that the sweep may still move forward.
@@ -66,21 +66,27 @@ def _awaiting_extension() -> Q:
     """The unit asked for more time before its running deadline and the centre has not decided yet.
 
     Such a deadline is not missed while it waits: it goes no further than yellow, and the centre's
-    answer moves it (approved) or lets the next sweep turn it red and flag it (denied).
+    answer moves it (approved) or lets the next sweep turn it red and flag it (denied). Only a request
+    of the running phase counts (filed since `phase_started_at`): one left over from an earlier phase
+    (before a re-handling, say) holds nothing.
     """
     return Q(Exists(Extension.objects.filter(
-        assignment=OuterRef("pk"), status=Decision.PENDING, requested_at__lt=OuterRef("phase_due"))))
+        assignment=OuterRef("pk"), status=Decision.PENDING,
+        requested_at__gte=OuterRef("phase_started_at"), requested_at__lt=OuterRef("phase_due"))))
 
 
 def _order_awaiting_extension() -> Q:
-    """A unit of the order asked for more time before the order's running deadline; the centre has not decided.
+    """The order's current lead unit asked for more time before the order's running deadline; undecided.
 
-    The approval moves the closing deadline too (`sla.extend`), so the order is held like the
-    assignment: it would otherwise be flagged 办结超期 for good while the request waits, even when the
-    extension is then granted.
+    The approval of the lead's request moves the closing deadline too (`sla.extend`), so the order is
+    held like the assignment: it would otherwise be flagged 办结超期 for good while the request waits,
+    even when the extension is then granted. An assisting unit's request does not move the closing
+    deadline and holds nothing, nor does a request from before the order's running phase.
     """
     return Q(Exists(Extension.objects.filter(
-        ticket=OuterRef("pk"), status=Decision.PENDING, requested_at__lt=OuterRef("phase_due"))))
+        Q(assignment__role=AssignmentRole.LEAD, assignment__status__in=list(ACTIVE_ASSIGNMENT)),
+        ticket=OuterRef("pk"), status=Decision.PENDING,
+        requested_at__gte=OuterRef("phase_started_at"), requested_at__lt=OuterRef("phase_due"))))
 
 
 def _to_yellow(model: type[Model], alias: str, now: datetime, *held: Q) -> int:

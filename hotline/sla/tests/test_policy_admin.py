@@ -11,7 +11,11 @@ from django.urls import reverse
 from hotline.accounts.choices import Role
 from hotline.sla.choices import LimitUnit
 from hotline.sla.models import SlaPolicy
-from hotline.tickets.tests.factories import UserFactory
+from hotline.tickets import services
+from hotline.tickets.choices import Status
+from hotline.tickets.exceptions import RuleViolation
+from hotline.tickets.models import Ticket
+from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +86,13 @@ def test_a_zero_limit_and_limits_out_of_order_are_refused(admin_client) -> None:
     # different axes (wall clock against working time) are not compared; same axis, different units are
     assert admin_client.post(url, _form(policy, sign_amount=3, sign_unit=LimitUnit.DAYS)).status_code == 302
     assert admin_client.post(url, _form(policy, sign_amount=2, sign_unit=LimitUnit.WORKING_HOURS)).status_code == 302
+
+
+def test_dispatch_without_any_applicable_policy_is_refused_cleanly(frozen_now) -> None:  # noqa: ANN001
+    """With every policy disabled (by hand, past the admin's guard) a dispatch is a RuleViolation, not a 500."""
+    cast = Cast.build()
+    ticket = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    SlaPolicy.objects.update(is_active=False)
+    with pytest.raises(RuleViolation, match="没有适用于该工单的启用时限规则"):
+        services.dispatch(ticket, actor=cast.dispatcher, lead=cast.lead)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING_DISPATCH

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db.models import QuerySet
+
 from hotline.accounts.models import User
 from hotline.orgs.models import HandlingUnit
 from hotline.sla import services as sla
@@ -89,6 +93,43 @@ def request_extension(ticket: Ticket, *, actor: User, days: int, reason: str,
     return step.commit(note=f"申请延期 {days} 个工作日：{reason}", data={"extension": extension.pk})
 
 
+def close_pending_extensions(assignment: Assignment, at: datetime, note: str) -> list[int]:
+    """The assignment's handling is over: its undecided extension requests are closed as not granted.
+
+    Nobody decided them (`decided_by` stays empty; `note` says why), so they no longer hold a deadline
+    in the sweep nor wait for the centre. Returns their ids, for the step's timeline event.
+    """
+    closed = list(Extension.objects.filter(assignment=assignment, status=Decision.PENDING)
+                  .values_list("pk", flat=True))
+    if closed:
+        Extension.objects.filter(pk__in=closed).update(status=Decision.REJECTED, decided_at=at, decision_note=note)
+    return closed
+
+
+def _timely_request(assignment: Assignment) -> Extension | None:
+    """The assignment's undecided request filed in its running phase before its reply deadline (it holds it)."""
+    if assignment.phase_started_at is None:
+        return None
+    return Extension.objects.filter(assignment=assignment, status=Decision.PENDING,
+                                    requested_at__gte=assignment.phase_started_at,
+                                    requested_at__lt=assignment.reply_due).first()
+
+
+def _judge_reply(assignment: Assignment) -> None:
+    """A reply made while a timely request waited is judged once the centre decides, against the deadline then."""
+    if assignment.status == AssignmentStatus.REPLIED and assignment.replied_at is not None:
+        assignment.reply_overdue = assignment.reply_overdue or assignment.replied_at > assignment.reply_due
+
+
+def claims_of(assignment: Assignment) -> QuerySet[UnreasonableClaim]:
+    """The unreasonable-claim applications (不合理诉求) of this round: by its unit, since it was dispatched.
+
+    A claim of an earlier round (before the order was reopened and sent again) is not this round's.
+    """
+    return UnreasonableClaim.objects.filter(ticket_id=assignment.ticket_id, unit_id=assignment.unit_id,
+                                            applied_at__gte=assignment.dispatched_at)
+
+
 def _pending_extension(ticket: Ticket, extension: Extension | None) -> Extension:
     qs = Extension.objects.select_for_update().select_related("assignment").filter(
         ticket=ticket, status=Decision.PENDING)
@@ -114,6 +155,7 @@ def approve_extension(ticket: Ticket, *, actor: User, extension: Extension | Non
     ext.save()
     assignment = Assignment.objects.select_for_update().get(pk=ext.assignment_id)
     sla.extend(ticket, assignment, granted, step.at)
+    _judge_reply(assignment)  # a reply made while the request waited: late only if after the new deadline
     ticket.extension_count += 1
     step.touch(assignment)
     return step.commit(note=note or f"批准延期 {granted} 个工作日",
@@ -130,6 +172,9 @@ def deny_extension(ticket: Ticket, *, actor: User, note: str, extension: Extensi
     ext = _pending_extension(ticket, extension)
     ext.status, ext.decided_by, ext.decided_at, ext.decision_note = Decision.REJECTED, actor, step.at, note
     ext.save()
+    assignment = Assignment.objects.select_for_update().get(pk=ext.assignment_id)
+    _judge_reply(assignment)  # a reply made while the request waited: judged against the deadline that stays
+    step.touch(assignment)
     return step.commit(note=note, data={"extension": ext.pk})
 
 
@@ -153,15 +198,18 @@ def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolve
                          public_reply=public_reply, is_truthful=is_truthful, beyond_duty=beyond_duty,
                          contacted=contacted, resolved=resolved, unresolved_reason=unresolved_reason,
                          review_status=Decision.APPROVED if is_assist else Decision.PENDING)
+    late = step.at > assignment.reply_due
+    waiting = _timely_request(assignment) if late else None  # the centre's decision says whether it is late
     move_assignment(assignment, AssignmentStatus.REPLIED)
     assignment.replied_at = step.at
-    assignment.reply_overdue = assignment.reply_overdue or step.at > assignment.reply_due
+    assignment.reply_overdue = assignment.reply_overdue or (late and waiting is None)
     sla.stop_phase(assignment)
     step.touch(assignment)
+    data = {"extension_pending": waiting.pk} if waiting is not None else {}
     if is_assist:
-        return step.commit(note=f"{assignment.unit}协办意见：{content}")
-    return step.commit(Status.REPLIED, note=content, data={"resolved": resolved, "contacted": contacted},
-                       public=False)
+        return step.commit(note=f"{assignment.unit}协办意见：{content}", data=data)
+    return step.commit(Status.REPLIED, note=content,
+                       data={"resolved": resolved, "contacted": contacted, **data}, public=False)
 
 
 @service
@@ -178,7 +226,7 @@ def apply_unreasonable(ticket: Ticket, *, actor: User, reason: str, unit: Handli
         raise NotPermitted("只有本轮办理的主办单位可以申请不合理诉求")
     if not reason.strip():
         raise RuleViolation("请写明申请理由")
-    if UnreasonableClaim.objects.filter(ticket=ticket, status__in=[Decision.PENDING, Decision.APPROVED]).exists():
+    if claims_of(assignment).filter(status__in=[Decision.PENDING, Decision.APPROVED]).exists():
         raise RuleViolation("该工单已有不合理诉求申请")
     claim = UnreasonableClaim.objects.create(ticket=ticket, unit=assignment.unit, reason=reason, applicant=actor,
                                              applied_at=step.at)

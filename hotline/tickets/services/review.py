@@ -15,8 +15,9 @@ from hotline.tickets.choices import (
     VisitMethod,
 )
 from hotline.tickets.exceptions import RuleViolation
-from hotline.tickets.models import Assignment, Reply, ReturnVisit, Ticket, UnreasonableClaim
+from hotline.tickets.models import Assignment, Extension, Reply, ReturnVisit, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
+from hotline.tickets.services.handling import claims_of, close_pending_extensions
 
 
 def _pending_reply(ticket: Ticket) -> Reply:
@@ -27,6 +28,21 @@ def _pending_reply(ticket: Ticket) -> Reply:
     return found
 
 
+def _end_extension_requests(step: Step, answer: Reply) -> dict:
+    """The lead's reply is reviewed: its still undecided extension requests close, unless one decides its lateness.
+
+    A reply after the deadline made while a request filed before it waited is late or not by the
+    centre's decision on that request (docs/sla.md §8), so that decision must come first. Returns the
+    timeline data naming the closed requests.
+    """
+    lead = Assignment.objects.get(pk=answer.assignment_id)
+    if (lead.replied_at is not None and lead.replied_at > lead.reply_due and Extension.objects.filter(
+            assignment=lead, status=Decision.PENDING, requested_at__lt=lead.reply_due).exists()):
+        raise RuleViolation("主办单位在答复时限前申请的延期尚待审批，请先批准或驳回延期")
+    closed = close_pending_extensions(lead, step.at, "答复已审核，延期申请不再审批")
+    return {"extensions_closed": closed} if closed else {}
+
+
 @service
 def approve_reply(ticket: Ticket, *, actor: User, note: str = "") -> Ticket:
     """The centre accepts the lead unit's reply (审核通过); the order waits for the return visit."""
@@ -35,8 +51,9 @@ def approve_reply(ticket: Ticket, *, actor: User, note: str = "") -> Ticket:
     answer.review_status, answer.reviewed_by, answer.reviewed_at, answer.review_note = (
         Decision.APPROVED, actor, step.at, note)
     answer.save()
+    ended = _end_extension_requests(step, answer)
     return step.commit(Status.AWAITING_VISIT, note=answer.public_reply or "答复已审核", public=True,
-                       data={"reply": answer.pk})
+                       data={"reply": answer.pk, **ended})
 
 
 def _rehandle(step: Step, reason: str, data: dict | None = None) -> Ticket:
@@ -66,7 +83,7 @@ def send_back(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     answer.review_status, answer.reviewed_by, answer.reviewed_at, answer.review_note = (
         Decision.REJECTED, actor, step.at, reason)
     answer.save()
-    return _rehandle(step, f"退回重办：{reason}")
+    return _rehandle(step, f"退回重办：{reason}", _end_extension_requests(step, answer) or None)
 
 
 @service
@@ -85,7 +102,7 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
                                satisfaction=satisfaction if contacted else "", note=note)
     if not contacted:
         return step.commit(Status.AWAITING_VISIT, note=note or "回访未联系上", data={"contacted": False})
-    unreasonable = UnreasonableClaim.objects.filter(ticket=ticket, status=Decision.APPROVED).exists()
+    unreasonable = claims_of(step.lead()).filter(status=Decision.APPROVED).exists()  # this round's claim only
     good = resolved and satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
     data = {"contacted": True, "resolved": resolved, "satisfaction": satisfaction}
     if good or unreasonable:
@@ -95,6 +112,8 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
             else:
                 move_assignment(a, AssignmentStatus.WITHDRAWN)
             a.ended_at = step.at
+            if close_pending_extensions(a, step.at, "工单已办结，延期申请不再审批"):
+                a.reply_overdue = a.reply_overdue or (a.replied_at or step.at) > a.reply_due  # as if denied
             sla.stop_phase(a)
             step.touch(a)
         ticket.closed_at = step.at
@@ -108,13 +127,19 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
 
 @service
 def reopen(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
-    """Reopen a finished order (重新启用) — the problem came back; it returns to dispatch with its history."""
+    """Reopen a finished order (重新启用) — the problem came back; it returns to dispatch with its history.
+
+    The next dispatch sets a fresh closing deadline. `close_overdue` stays: it records that the order
+    closed late before (sticky, like every overdue flag). Claims of the earlier round (不合理诉求) stay
+    that round's: the next unit's return visit and assessment do not see them.
+    """
     step = begin(ticket, Action.REOPEN, actor)
     if not reason.strip():
         raise RuleViolation("重新启用须说明理由")
     ticket.reopen_count += 1
     ticket.closed_at = None
     ticket.close_due = None
-    ticket.close_overdue = False
+    Extension.objects.filter(ticket=ticket, status=Decision.PENDING).update(
+        status=Decision.REJECTED, decided_at=step.at, decision_note="工单已重新启用，延期申请不再审批")
     sla.stop_phase(ticket)
     return step.commit(Status.PENDING_DISPATCH, note=reason, public=True)
