@@ -26,6 +26,7 @@ from hotline.tickets import services as svc
 from hotline.tickets.choices import Channel, ReturnReason, Satisfaction, Status, SupervisionKind
 from hotline.tickets.exceptions import DomainError
 from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.services.dispatching import MERGE_MASTER_STATUSES
 
 Steps = Iterator[datetime]
 ONLINE = {Channel.WEB, Channel.WECHAT, Channel.APP, Channel.MAILBOX}
@@ -163,8 +164,8 @@ class OrderWalk:
         """并单 into the master, if it still takes duplicates; returns whether it was merged."""
         yield self.later(minutes=(10, 120), centre=True)
         master = self.sim.tickets.get(self.p.master)
-        if master is None or master.status in {Status.MERGED, Status.TRANSFERRED, Status.NOT_ACCEPTED}:
-            return False
+        if master is None or master.master_id or master.status not in MERGE_MASTER_STATUSES:
+            return False  # the master is finished: this one is handled as a new request
         self.do(svc.merge, self.ticket, actor=self.sim.dispatcher, master=master)
         master.refresh_from_db()  # the master's walk holds this same instance
         return True

@@ -4,6 +4,9 @@
 re-fetches, writes one `Notification` per milestone (the unique (event, template) pair makes a
 re-delivered signal a no-op), then hands the message to the configured backend. A failing backend is
 recorded on the notification and never raised.
+
+A merged order (已并单) is answered through its master: the master's reply and closing messages go to the
+callers of the orders merged into it too (transitively), each hung on that order's own merge event.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from hotline.core import clock
 from hotline.notifications.backends import Message, get_notifier
@@ -41,6 +45,10 @@ MAX_REPLY_CHARS = 120
 _CLOSING = frozenset({Status.CLOSED, Status.ANSWERED, Status.NOT_ACCEPTED})
 #: Milestones a confidential (保密) order's caller is not sent: they would name units or quote replies.
 _NOT_FOR_CONFIDENTIAL = frozenset({Template.DISPATCHED, Template.REPLIED})
+#: Milestones of a master order that the callers of the orders merged into it are sent as well.
+_FOR_MERGED = frozenset({Template.REPLIED, Template.CLOSED})
+#: How many levels of merged orders a master's messages reach (chains are refused since; older data).
+MAX_MERGE_DEPTH = 10
 
 _muted: contextvars.ContextVar[bool] = contextvars.ContextVar("hotline_notifications_muted", default=False)
 
@@ -95,8 +103,11 @@ def recipient(ticket: Ticket) -> str:
     return phone if is_mobile(phone) else ""
 
 
-def _context(template: str, ticket: Ticket, event: TimelineEvent) -> tuple[dict, str]:
-    """The template's context and the secret to keep out of the stored body ("" if none)."""
+def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket) -> tuple[dict, str]:
+    """The template's context and the secret to keep out of the stored body ("" if none).
+
+    `about` is the order whose handling is told: the order itself, or the master of a merged order.
+    """
     ctx = {"number": ticket.number, "confidential": ticket.is_confidential,
            "track_url": public_url(_path("portal:track", "/portal/track/")) + f"?number={ticket.number}"}
     secret = ""
@@ -107,34 +118,41 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent) -> tuple[dict,
         unit = HandlingUnit.objects.filter(pk=lead).first() if lead else None
         ctx["unit"] = unit.name if unit else ""
     elif template == Template.REPLIED:
-        reply = public_reply(ticket)
+        reply = public_reply(about)
         ctx["reply"] = reply[:MAX_REPLY_CHARS] + ("…" if len(reply) > MAX_REPLY_CHARS else "")
     elif template == Template.VISIT:
         secret = invite_to_rate(ticket)
         ctx["rate_url"] = public_url(_path("portal:rate", f"/portal/rate/{secret}/", secret))
         ctx["days"] = invitation_days()
     elif template == Template.CLOSED:
-        ctx["status"] = public_status(ticket.status)
+        ctx["status"] = public_status(about.status)
     return ctx, secret
 
 
-def compose(template: str, ticket: Ticket, event: TimelineEvent) -> tuple[str, str, str]:
-    """(subject, body to send, body to store) of one milestone message."""
-    ctx, secret = _context(template, ticket, event)
-    text = render_to_string(f"notifications/sms/{template}.txt", ctx)
+def compose(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket | None = None) -> tuple[str, str, str]:
+    """(subject, body to send, body to store) of one milestone message (`about`: see `_context`).
+
+    Always in the centre's language (`LANGUAGE_CODE`), whatever language the staff member whose step
+    sent it has chosen for their pages: the citizen did not choose English.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        ctx, secret = _context(template, ticket, event, about or ticket)
+        text = render_to_string(f"notifications/sms/{template}.txt", ctx)
+        subject = str(Template(template).label)
     body = "".join(line.strip() for line in text.splitlines())
     stored = body.replace(secret, "***") if secret else body
-    return str(Template(template).label), body, stored
+    return subject, body, stored
 
 
-def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str) -> tuple[Notification, Message] | None:
+def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str,
+            about: Ticket | None = None) -> tuple[Notification, Message] | None:
     """Write the notification (and any rating link) in one transaction; None if it was written before.
 
     The unique (event, template) constraint decides: a second delivery of the same signal rolls back.
     """
     try:
         with transaction.atomic():
-            subject, body, stored = compose(template, ticket, event)  # may create a rating link
+            subject, body, stored = compose(template, ticket, event, about)  # may create a rating link
             note = Notification.objects.create(ticket=ticket, event=event, template=template, channel=Channel.SMS,
                                                to=to, subject=subject, body=stored, created_at=clock.now())
     except IntegrityError:
@@ -163,17 +181,51 @@ def notify_event(*, ticket_id: int, event_id: int, action: str, from_status: str
     if not templates or not enabled():
         return []
     event = TimelineEvent.objects.select_related("ticket").filter(pk=event_id, ticket_id=ticket_id).first()
-    if event is None or not (to := recipient(event.ticket)):
+    if event is None:
         return []
     ticket = event.ticket
+    sent = _send(templates, ticket, event, ticket)
+    followed = [t for t in templates if t in _FOR_MERGED]
+    if followed:
+        for merged, merge_event in merged_into(ticket):
+            sent += _send(followed, merged, merge_event, ticket)
+    return sent
+
+
+def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Ticket) -> list[Notification]:
+    """Send `ticket`'s caller these milestones of `about` (the order itself or its master), each at most once."""
+    if not (to := recipient(ticket)):
+        return []
     sent = []
     for template in templates:
-        if ticket.is_confidential and template in _NOT_FOR_CONFIDENTIAL:
+        if (ticket.is_confidential or about.is_confidential) and template in _NOT_FOR_CONFIDENTIAL:
             continue
         try:
-            recorded = _record(template, ticket, event, to)
+            recorded = _record(template, ticket, event, to, about)
             if recorded is not None:
                 sent.append(deliver(*recorded))
         except Exception:  # never break the step that triggered us
-            logger.exception("notification %s for ticket %s event %s not written", template, ticket_id, event_id)
+            logger.exception("notification %s for ticket %s event %s not written", template, ticket.pk, event.pk)
     return sent
+
+
+def merged_into(master: Ticket) -> list[tuple[Ticket, TimelineEvent]]:
+    """The orders merged into `master` (and into those, for older data), each with its own merge event (并单).
+
+    A merged order's messages about its master hang on that event: the (event, template) pair keeps them
+    to one reply and one closing message per merged order, however often the signal is delivered.
+    """
+    found: list[tuple[Ticket, TimelineEvent]] = []
+    frontier, seen = [master.pk], {master.pk}
+    for _level in range(MAX_MERGE_DEPTH):
+        merged = [t for t in Ticket.objects.filter(master_id__in=frontier, status=Status.MERGED).order_by("pk")
+                  if t.pk not in seen]
+        if not merged:
+            break
+        events: dict[int, TimelineEvent] = {}
+        for e in TimelineEvent.objects.filter(ticket__in=merged, action=Action.MERGE).order_by("seq"):
+            events[e.ticket_id] = e  # the newest merge event of each order
+        found += [(t, events[t.pk]) for t in merged if t.pk in events]
+        seen |= {t.pk for t in merged}
+        frontier = [t.pk for t in merged]
+    return found

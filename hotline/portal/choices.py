@@ -46,6 +46,7 @@ PUBLIC_ACTION: dict[str, Promise] = {
     Action.TRANSFER: _("转应急部门"),
     Action.NOT_ACCEPT: _("不予受理"),
     Action.MERGE: _("合并办理"),
+    Action.APPROVE_EXTENSION: _("办理期限延长"),
 }
 
 

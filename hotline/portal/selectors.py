@@ -7,9 +7,12 @@ from datetime import datetime
 
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.choices import public_action, public_status
-from hotline.tickets.choices import Action, AssignmentRole, Decision
+from hotline.tickets.choices import Action, AssignmentRole, Decision, Status
 from hotline.tickets.models import Reply, Ticket, TimelineEvent
-from hotline.tickets.public_text import citizen_text
+from hotline.tickets.public_text import citizen_steps, citizen_text, extension_notices, status_text
+
+#: How many masters up a merged order's page follows (orders merged before chains were refused).
+MAX_MASTER_HOPS = 10
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class PublicOrder:
     registered_at: datetime | None = None
     events: list[PublicEvent] = field(default_factory=list)
     reply: str = ""
+    #: For a merged (已并单) order: the master it is handled with, and that master's status for the citizen.
+    master_number: str = ""
+    master_status: str = ""
 
 
 def public_reply(ticket: Ticket) -> str:
@@ -45,10 +51,31 @@ def public_reply(ticket: Ticket) -> str:
     return found or ""
 
 
-def _event_text(event: TimelineEvent) -> str:
+def master_of(ticket: Ticket) -> Ticket | None:
+    """The order a merged order is handled with: its master, followed up while that was merged too; else None."""
+    if ticket.status != Status.MERGED:
+        return None
+    master, seen = ticket.master, {ticket.pk}
+    while master is not None and master.master_id and master.pk not in seen and len(seen) <= MAX_MASTER_HOPS:
+        seen.add(master.pk)
+        master = master.master
+    return master
+
+
+def _answer(master: Ticket) -> str:
+    """The master's words for its citizen that answer the matter: the approved reply or the direct answer."""
+    if reply := public_reply(master):
+        return reply
+    said = citizen_steps().filter(ticket=master, action=Action.ANSWER_DIRECTLY).values_list("action", "note").first()
+    return status_text(master.status, *said) if said else ""
+
+
+def _event_text(event: TimelineEvent, extensions: dict[int, str]) -> str:
     """The public words of a step (tickets.public_text); the approved reply has its own box on the page."""
     if event.action == Action.APPROVE_REPLY:
         return ""
+    if event.action == Action.APPROVE_EXTENSION:
+        return extensions.get(event.pk, "")
     return citizen_text(event.action, event.note, event.data)
 
 
@@ -58,21 +85,31 @@ def public_timeline(ticket: Ticket) -> list[PublicEvent]:
     leads = {e.data.get("lead") for e in events if e.action in (Action.DISPATCH, Action.DESIGNATE)
              and isinstance(e.data, dict)}
     names = dict(HandlingUnit.objects.filter(pk__in=[pk for pk in leads if pk]).values_list("pk", "name"))
+    extensions = extension_notices(events)
     shown = []
     for event in events:
         event.ticket = ticket
         unit = event.unit.name if event.unit else names.get((event.data or {}).get("lead"), "")
         shown.append(PublicEvent(at=event.at, label=public_action(event.action), unit=unit,
-                                 text=_event_text(event)))
+                                 text=_event_text(event, extensions)))
     return shown
 
 
 def public_order(ticket: Ticket) -> PublicOrder:
-    """What the tracking page shows: for a confidential (保密) order only that it was accepted."""
+    """What the tracking page shows: for a confidential (保密) order only that it was accepted.
+
+    A merged order (已并单) follows its master: the page names the master and shows its status and its
+    answer to the citizen (approved reply or direct answer), unless the master is confidential.
+    """
     if ticket.is_confidential:
         return PublicOrder(number=ticket.number or "", confidential=True)
-    return PublicOrder(
+    order = PublicOrder(
         number=ticket.number or "", confidential=False, status=public_status(ticket.status),
         request_type=ticket.get_request_type_display(), title=ticket.title, description=ticket.description,
         registered_at=ticket.registered_at, events=public_timeline(ticket), reply=public_reply(ticket),
     )
+    master = master_of(ticket)
+    if master is not None and not master.is_confidential:
+        order.master_number, order.master_status = master.number or "", public_status(master.status)
+        order.reply = order.reply or _answer(master)
+    return order

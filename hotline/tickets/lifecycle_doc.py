@@ -46,7 +46,8 @@ RECORDS: dict[str, Record] = {
     Action.SIGN_ASSIST: Record("assisting `Assignment.signed_at`/`signed_by`", ""),
     Action.RETURN: Record("`ReturnRequest` (pending); `Ticket.return_count`", "reason_code, signed"),
     Action.ACCEPT_RETURN: Record("`ReturnRequest` approved; every assignment withdrawn", "return"),
-    Action.REJECT_RETURN: Record("`ReturnRequest` rejected; the assignment is restored", "return"),
+    Action.REJECT_RETURN: Record("`ReturnRequest` rejected; the assignment is restored and designated (no second return)",
+                                 "return"),
     Action.REQUEST_EXTENSION: Record("`Extension` (pending)", "extension"),
     Action.APPROVE_EXTENSION: Record("`Extension` approved; reply and close deadlines moved; "
                                      "`extension_count`", "extension, days, reply_due", "yes"),

@@ -4,17 +4,23 @@ Staff write notes on most steps (a return visit's conversation, a review's criti
 they may name people and quote identity or phone numbers, so no public channel (the portal's tracking page,
 Open311, the open-data export) shows them. Three steps carry words addressed to the citizen: the direct
 answer (直接答复), the unit's question (请群众补充) and the approved public reply (审核通过, 公开答复内容);
-a refusal (不予受理) is shown by its reason's label.
+a refusal (不予受理) is shown by its reason's label. An approved extension (批准延期) is told by the unit's
+reason (延期理由, which the form says the citizen will read) and the new reply deadline, never by the
+centre's decision note; a denied request is never told.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from hotline.tickets.choices import Action, NotAcceptedReason, Status
-from hotline.tickets.models import TimelineEvent
+from hotline.tickets.choices import Action, Decision, NotAcceptedReason, Status
+from hotline.tickets.models import Extension, TimelineEvent
 
 #: Steps whose note is the text written for the citizen.
 CITIZEN_NOTE_ACTIONS = (Action.ANSWER_DIRECTLY, Action.REQUEST_INFO, Action.APPROVE_REPLY)
@@ -43,3 +49,29 @@ def status_text(status: str, action: str | None, note: str | None, not_accepted_
 def citizen_steps() -> QuerySet[TimelineEvent]:
     """Public steps that carry words for the citizen, newest first (filter by ticket, take the first)."""
     return TimelineEvent.objects.filter(is_public=True, action__in=CITIZEN_TEXT_ACTIONS).order_by("-seq")
+
+
+def extension_notice(reason: str, days: int, reply_due: datetime | None) -> str:
+    """What the citizen reads of an approved extension (延期): the days, the new reply deadline and the reason."""
+    due = timezone.localtime(reply_due).strftime("%Y-%m-%d") if reply_due else ""
+    head = (_("办理期限延长%(days)s个工作日，答复期限延至%(due)s。") % {"days": days, "due": due} if due
+            else _("办理期限延长%(days)s个工作日。") % {"days": days})
+    return head + (_("延期理由：%(reason)s") % {"reason": reason.strip()} if reason.strip() else "")
+
+
+def extension_notices(events: Iterable[TimelineEvent]) -> dict[int, str]:
+    """The citizen's words of the approved extensions (批准延期) among `events`, by event id, in one query."""
+    events = list(events)
+    wanted = {e.pk: e.data.get("extension") for e in events
+              if e.action == Action.APPROVE_EXTENSION and isinstance(e.data, dict) and e.data.get("extension")}
+    if not wanted:
+        return {}
+    reasons = dict(Extension.objects.filter(pk__in=set(wanted.values()), status=Decision.APPROVED)
+                   .values_list("pk", "reason"))
+    texts = {}
+    for event in events:
+        if wanted.get(event.pk) in reasons:
+            due = event.data.get("reply_due")
+            texts[event.pk] = extension_notice(reasons[wanted[event.pk]], event.data.get("days") or 0,
+                                               datetime.fromisoformat(due) if due else None)
+    return texts

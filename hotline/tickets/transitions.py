@@ -71,7 +71,7 @@ TRANSITIONS: dict[str, Transition] = {
                             anonymous=True),  # the citizen rates through a tokenised portal link
     Action.REOPEN: _t([S.CLOSED, S.ANSWERED], [S.PENDING_DISPATCH], REVIEW),
     Action.MERGE: _t(OPEN - {S.AWAITING_VISIT, S.REPLIED}, [S.MERGED], DISPATCH),
-    Action.MERGE_INTO: _t(OPEN | {S.CLOSED, S.ANSWERED}, [], DISPATCH),
+    Action.MERGE_INTO: _t(OPEN, [], DISPATCH),  # a finished order takes no duplicate: nobody would handle it
     Action.SUPERVISE: _t([S.DISPATCHED, S.RETURNED, *HANDLING, S.REPLIED, S.AWAITING_VISIT], [], SUPERVISE),
     Action.APPLY_UNREASONABLE: _t([*HANDLING, S.REPLIED, S.AWAITING_VISIT], [], UNIT, by_unit=True),
     Action.DECIDE_UNREASONABLE: _t(OPEN | {S.CLOSED}, [], SUPERVISE),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from hotline.notifications.choices import Channel, DeliveryStatus, Template
 from hotline.notifications.models import Notification
@@ -185,3 +186,12 @@ def test_muted_sends_nothing(cast: Cast, on_commit: Any, settings: Any) -> None:
 ])
 def test_milestones(action: str, before: str, after: str, expected: list[str]) -> None:
     assert milestones(action, before, after) == expected
+
+
+def test_the_citizens_sms_is_in_chinese_whatever_the_staff_members_page_language(cast: Cast, on_commit: Any) -> None:
+    ticket = make_ticket(Status.PENDING_DISPATCH, cast=cast, caller_phone=PHONE)
+    with translation.override("en"), on_commit():
+        services.dispatch(ticket, actor=cast.dispatcher, lead=cast.lead)
+    note = Notification.objects.get(ticket=ticket, template=Template.DISPATCHED)
+    assert "工单" in note.body and "work order" not in note.body.lower()
+    assert re.search(r"[\u4e00-\u9fff]", note.subject)

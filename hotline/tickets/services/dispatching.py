@@ -21,6 +21,7 @@ from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
 from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
+from hotline.tickets.transitions import TRANSITIONS
 
 
 @service
@@ -29,7 +30,7 @@ def dispatch(ticket: Ticket, *, actor: User, lead: HandlingUnit, assisting: Sequ
     """Send the order to one lead (主办) and any assisting (协办) units, snapshotting their deadlines.
 
     `designate=True` is a designation (指定派单): the lead may not return it. After
-    MAX_RETURNS_BEFORE_DESIGNATION returns only a designation is allowed.
+    MAX_RETURNS_BEFORE_DESIGNATION returns the centre agreed with, only a designation is allowed.
     """
     step = begin(ticket, Action.DESIGNATE if designate else Action.DISPATCH, actor)
     return _dispatch(step, lead=lead, assisting=assisting, designate=designate, note=note)
@@ -46,8 +47,9 @@ def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUni
     for unit in [lead, *assisting]:
         if not unit.is_active or unit.kind == UnitKind.CENTRE:
             raise RuleViolation(f"「{unit}」不能承办工单")
-    if ticket.return_count >= MAX_RETURNS_BEFORE_DESIGNATION and not designate:
-        raise RuleViolation(f"该工单已退单{ticket.return_count}次，须由中心指定承办单位")
+    if (not designate and ticket.return_count >= MAX_RETURNS_BEFORE_DESIGNATION
+            and (accepted := _accepted_returns(ticket)) >= MAX_RETURNS_BEFORE_DESIGNATION):
+        raise RuleViolation(f"该工单已退单{accepted}次，须由中心指定承办单位")
     policy = sla.policy_for(ticket)
     for unit, role in [(lead, AssignmentRole.LEAD), *[(u, AssignmentRole.ASSIST) for u in assisting]]:
         assignment = Assignment(ticket=ticket, unit=unit, role=role, is_designated=designate and role == "lead",
@@ -87,6 +89,11 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
     sla.stop_phase(ticket)
     return step.commit(Status.RETURNED, note=f"{ReturnReason(reason_code).label}：{reason}",
                        data={"reason_code": reason_code, "signed": assignment.signed_at is not None})
+
+
+def _accepted_returns(ticket: Ticket) -> int:
+    """Returns the centre agreed with: the ones that sent the order on (a rejected return kept it)."""
+    return ReturnRequest.objects.filter(ticket=ticket, status=Decision.APPROVED).count()
 
 
 def _release(step: Step, note: str) -> None:
@@ -133,7 +140,9 @@ def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
     """The centre finds the unit responsible after all (驳回退单): the order goes back to it as it was.
 
     The unit could not act while the return awaited review, so that time is given back: its sign and
-    reply deadlines and the close deadline move later by the pending span, as after a pause.
+    reply deadlines and the close deadline move later by the pending span, as after a pause. The
+    centre has ruled that the order is this unit's, so the assignment becomes designated (指定): it
+    cannot be returned again.
     """
     step = begin(ticket, Action.REJECT_RETURN, actor)
     if not note.strip():
@@ -146,6 +155,7 @@ def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
     signed = assignment.signed_at is not None
     move_assignment(assignment, AssignmentStatus.SIGNED if signed else AssignmentStatus.PENDING_SIGN)
     assignment.ended_at = None
+    assignment.is_designated = True
     policy = ticket.sla_policy or sla.policy_for(ticket)
     sla.give_back_wait(ticket, assignment, policy, request.requested_at, step.at)
     if signed:
@@ -161,13 +171,23 @@ def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
 
 @service
 def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Ticket:
-    """Merge a duplicate into its master order (并单): the duplicate stops, the master records it."""
+    """Merge a duplicate into its master order (并单): the duplicate stops, the master records it.
+
+    The master must still be open (not 已办结, 直接答复 or otherwise finished): a merged order is answered
+    through its master, so a finished master would leave it with nobody. An order that is itself the
+    master of merged orders is not merged further (merge the other order into it instead), so that
+    every merged order's master is an order still being handled.
+    """
     step = begin(ticket, Action.MERGE, actor)
     master = Ticket.objects.get(pk=master.pk)  # the master's own copy may be stale; only its status matters
     if master.pk == ticket.pk:
         raise RuleViolation("不能并入自身")
-    if master.status in {Status.MERGED, Status.TRANSFERRED, Status.NOT_ACCEPTED} or master.master_id:
-        raise RuleViolation("主工单已结束或已被并单，不能作为主工单")
+    if master.master_id or master.status not in MERGE_MASTER_STATUSES:
+        raise RuleViolation(f"主工单{master.number}为「{master.get_status_display()}」，已不再办理，不能作为主工单；"
+                            "请将本单作为新诉求派单办理")
+    if Ticket.objects.filter(master=ticket).exists():
+        raise RuleViolation(f"工单{ticket.number}已是其他工单的主工单，不能再并入其他工单；"
+                            f"可改为将工单{master.number}并入本单")
     _release(step, "工单已并单")
     ReturnRequest.objects.filter(ticket=ticket, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_by=actor, decided_at=step.at, decision_note="并单")
@@ -179,6 +199,10 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
                          public=True)
     _record_merge_on_master(master, merged, actor, note)
     return merged
+
+
+#: Statuses an order may be in to take a duplicate (并单的主工单): still open.
+MERGE_MASTER_STATUSES = TRANSITIONS[Action.MERGE_INTO].sources
 
 
 def _record_merge_on_master(master: Ticket, merged: Ticket, actor: User, note: str) -> None:

@@ -226,6 +226,34 @@ def test_rejected_return_goes_back_to_the_unit_as_it_was(frozen_now: datetime, c
     assert ReturnRequest.objects.get(ticket=t).status == Decision.REJECTED
 
 
+def test_after_a_rejected_return_the_unit_cannot_return_it_again(frozen_now: datetime, cast: Cast) -> None:
+    """The centre ruled the order is the unit's: the assignment is designated, no return-reject loop."""
+    t = make_ticket(Status.IN_PROGRESS, cast=cast)
+    return_it(t, cast)
+    services.reject_return(t, actor=cast.dispatcher, note="属本单位职责")
+    assert lead_of(t).is_designated
+    before = stored(t)
+    with pytest.raises(RuleViolation, match="指定派单的工单不能退单"):
+        return_it(t, cast)
+    assert stored(t) == before and ReturnRequest.objects.filter(ticket=t).count() == 1
+
+
+def test_rejected_returns_do_not_count_towards_the_designation_rule(frozen_now: datetime, cast: Cast) -> None:
+    """Three returns, one of them rejected: only two sent the order on, so a plain dispatch is still allowed."""
+    t = make_ticket(Status.DISPATCHED, cast=cast)
+    return_it(t, cast)
+    services.reject_return(t, actor=cast.dispatcher, note="属本单位职责")
+    Assignment.objects.filter(ticket=t).update(is_designated=False)  # as an order dispatched again after it
+    for _ in range(MAX_RETURNS_BEFORE_DESIGNATION - 1):
+        return_it(t, cast)
+        services.accept_return(t, actor=cast.dispatcher)
+        if t.return_count < MAX_RETURNS_BEFORE_DESIGNATION:
+            services.dispatch(t, actor=cast.dispatcher, lead=cast.lead)
+    assert t.return_count == MAX_RETURNS_BEFORE_DESIGNATION and t.status == Status.PENDING_DISPATCH
+    services.dispatch(t, actor=cast.dispatcher, lead=cast.lead)
+    assert t.status == Status.DISPATCHED and not lead_of(t).is_designated
+
+
 # --- Handling: extensions, asking the citizen, replies ------------------------------------------------------------
 
 

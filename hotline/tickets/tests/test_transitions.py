@@ -300,7 +300,7 @@ CASES: dict[str, Case] = {
     Action.MERGE: Case(
         OPEN - {S.REPLIED, S.AWAITING_VISIT}, dispatcher, _merge_into_new_master),
     Action.MERGE_INTO: Case(
-        OPEN | {S.CLOSED, S.ANSWERED}, dispatcher, _merge_a_duplicate_into,
+        OPEN, dispatcher, _merge_a_duplicate_into,
         # merge() looks at the master first and refuses a finished one with a RuleViolation naming why
         refusal=RuleViolation),
     Action.ATTACH: Case(OPEN, intake, _attach_photo),
