@@ -24,7 +24,13 @@ from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Channel, Status, SupervisionLevel
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.transitions import OPEN
-from hotline.workbench.queues.selectors import any_overdue, lead_filter, lead_late
+from hotline.workbench.queues.selectors import (
+    PENDING_KINDS,
+    any_overdue,
+    lead_filter,
+    lead_late,
+    pending_filter,
+)
 
 if TYPE_CHECKING:
     from hotline.accounts.models import User
@@ -48,6 +54,8 @@ _PHONE = re.compile(r"^\+?[\d\- ]{5,20}$")
 
 _OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _("签收超期")), ("reply", _("答复超期")),
             ("lead", _("主办单位超期"))]
+_PENDING = [("any", _("任一待审批")), ("extension", _("延期待审批")), ("unreasonable", _("不合理诉求待审定")),
+            ("appeal", _("申诉待审定"))]
 _STATE = [("", _("全部")), ("open", _("在办")), ("finished", _("已结束"))]
 _SUPERVISION = [("", _("全部")), ("none", _("未督办")), ("any", _("已催办/督办")),
                 *[(str(v), label) for v, label in SupervisionLevel.choices]]
@@ -58,7 +66,7 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
 
 
 class OrderFilterSet(forms.Form):
-    """Filters and sorting of the order list (状态、亮灯、类型、渠道、分类、单位、区、日期、超期、督办、搜索)."""
+    """Filters and sorting of the order list (状态、亮灯、类型、渠道、分类、单位、区、日期、超期、督办、待审批、搜索)."""
 
     q = forms.CharField(label=_("搜索"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("工单编号、标题或内容")}))
@@ -86,18 +94,24 @@ class OrderFilterSet(forms.Form):
     overdue = forms.ChoiceField(label=_("超期"), required=False, choices=_blank(_("不限")) + _OVERDUE,
                                 widget=QuickSelect)
     supervision = forms.ChoiceField(label=_("督办级别"), required=False, choices=_SUPERVISION, widget=QuickSelect)
+    pending = forms.ChoiceField(label=_("待审批"), required=False, choices=_blank(_("不限")) + _PENDING,
+                                widget=QuickSelect)
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=[(k, v[0]) for k, v in SORTS.items()],
                              widget=QuickSelect)
 
     #: Fields shown folded under "更多筛选".
     more = ("status", "state", "request_type", "channel", "urgency", "category", "lead_unit", "district",
-            "registered_from", "registered_to", "overdue", "supervision")
+            "registered_from", "registered_to", "overdue", "supervision", "pending")
 
-    def __init__(self, data: Any = None, *, user: User, default_sort: str = DEFAULT_SORT, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, user: User, default_sort: str = DEFAULT_SORT,
+                 extra_sorts: dict[str, tuple[str, list[Any]]] | None = None, **kwargs: Any) -> None:
+        """`extra_sorts`: a queue's own sort orders (on a field its queryset annotates), offered before the others."""
         super().__init__(data, **kwargs)
         self.user = user
         self.default_sort = default_sort
+        self.sorts = {**(extra_sorts or {}), **SORTS}
         self._categories: list[tuple[Any, Any]] | None = None
+        self.fields["sort"].choices = [(k, v[0]) for k, v in self.sorts.items()]
         self.fields["sort"].initial = default_sort
         # "Any level by id": a first-level choice in the page; any category id is accepted from a link.
         self.fields["category"].queryset = Category.objects.all()
@@ -127,7 +141,7 @@ class OrderFilterSet(forms.Form):
             if method is not None:
                 qs = method(qs, value)
         sort = data.get("sort") or self.default_sort
-        return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
+        return qs.order_by(*self.sorts.get(sort, SORTS[DEFAULT_SORT])[1])
 
     def _category_choices(self) -> list[tuple[Any, Any]]:
         """First-level categories, plus the chosen one when a link chose a deeper level (one query)."""
@@ -205,6 +219,10 @@ class OrderFilterSet(forms.Form):
         if value == "any":
             return qs.filter(supervision_level__gt=0)
         return qs.filter(supervision_level=int(value))
+
+    def filter_pending(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        # 延期、不合理诉求、申诉 still waiting for the centre's decision (whoever may decide them).
+        return qs.filter(pending_filter(PENDING_KINDS if value == "any" else [value]))
 
 
 def _plausible(day: date | None) -> date | None:

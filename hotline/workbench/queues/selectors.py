@@ -7,15 +7,37 @@ builds on one), and keeps the number of queries constant whatever the number of 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Least
 
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
-from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Decision
-from hotline.tickets.models import Assignment, Reply, ReturnRequest, Ticket
-from hotline.tickets.transitions import OPEN
+from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision
+from hotline.tickets.models import (
+    Appeal,
+    Assignment,
+    Extension,
+    Reply,
+    ReturnRequest,
+    Ticket,
+    UnreasonableClaim,
+)
+from hotline.tickets.transitions import OPEN, TRANSITIONS
 
 if TYPE_CHECKING:
     from hotline.accounts.models import User
@@ -164,3 +186,88 @@ def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
         .order_by("-red", "-overdue", "-yellow", "unit__name")
     )
     return list(rows)
+
+
+# --- Requests waiting for the centre's decision (待审批) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingKind:
+    """A kind of unit request the centre decides: its record, when it was asked, and the steps that decide it."""
+
+    model: type[Model]
+    related: str  #: the order's reverse relation to the records
+    asked: str  #: the field holding when the unit asked
+    unit: str  #: the path to the requesting unit
+    decisions: tuple[str, ...]
+
+
+#: 延期, 不合理诉求 and 申诉, keyed as the `pending` filter names them.
+PENDING_KINDS: dict[str, PendingKind] = {
+    "extension": PendingKind(Extension, "extensions", "requested_at", "assignment__unit",
+                             (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION)),
+    "unreasonable": PendingKind(UnreasonableClaim, "unreasonable_claims", "applied_at", "unit",
+                                (Action.DECIDE_UNREASONABLE,)),
+    "appeal": PendingKind(Appeal, "appeals", "applied_at", "unit", (Action.DECIDE_APPEAL,)),
+}
+
+#: Later than any request: stands in for "none of this kind" when the oldest of several kinds is taken.
+_NEVER = Value(datetime(9999, 12, 31, tzinfo=UTC), output_field=DateTimeField())
+
+
+def kinds_decided_by(user: User) -> list[str]:
+    """The kinds of request this person's role may decide (a dispatcher: extensions only)."""
+    return [key for key, kind in PENDING_KINDS.items()
+            if any(user.role in TRANSITIONS[action].roles for action in kind.decisions)]
+
+
+def _pending(key: str) -> QuerySet:
+    kind = PENDING_KINDS[key]
+    return kind.model.objects.filter(ticket=OuterRef("pk"), status=Decision.PENDING)
+
+
+def pending_filter(kinds: Iterable[str]) -> Q:
+    """Orders with at least one undecided request of these kinds."""
+    condition = Q(pk__in=[])
+    for key in kinds:
+        condition |= Q(Exists(_pending(key)))
+    return condition
+
+
+def awaiting_decision(qs: QuerySet[Ticket], kinds: list[str]) -> QuerySet[Ticket]:
+    """Orders with an undecided request of `kinds` (待审批), annotated with `pending_since` (the oldest one)
+    and with those requests prefetched for `attach_pending`."""
+    firsts = [Subquery(_pending(key).order_by(PENDING_KINDS[key].asked).values(PENDING_KINDS[key].asked)[:1])
+              for key in kinds]
+    since = firsts[0] if len(firsts) == 1 else Least(*(Coalesce(first, _NEVER) for first in firsts))
+    prefetches = [
+        Prefetch(PENDING_KINDS[key].related, to_attr=f"pending_{key}",
+                 queryset=PENDING_KINDS[key].model.objects.filter(status=Decision.PENDING)
+                 .select_related(PENDING_KINDS[key].unit).order_by(PENDING_KINDS[key].asked, "id"))
+        for key in kinds
+    ]
+    return qs.filter(pending_filter(kinds)).annotate(pending_since=since).prefetch_related(*prefetches)
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """One undecided request as the 待审批 queue shows it."""
+
+    kind: str
+    record: Model
+    unit: HandlingUnit
+    asked_at: datetime
+
+
+def attach_pending(orders: Iterable[Ticket], kinds: list[str]) -> None:
+    """Set `ticket.pending`: its undecided requests of `kinds`, oldest first (from `awaiting_decision`)."""
+    for ticket in orders:
+        rows = []
+        for key in kinds:
+            kind = PENDING_KINDS[key]
+            for record in getattr(ticket, f"pending_{key}", []):
+                unit = record
+                for part in kind.unit.split("__"):
+                    unit = getattr(unit, part)
+                rows.append(PendingRequest(key, record, unit, getattr(record, kind.asked)))
+        ticket.pending = sorted(rows, key=lambda r: (r.asked_at, r.record.pk))

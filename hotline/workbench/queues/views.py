@@ -1,4 +1,4 @@
-"""The order list and the role queues (派单队列、待办、答复审核、回访、督办看板), bulk actions and exports.
+"""The order list and the role queues (派单队列、待办、答复审核、待审批、回访、督办看板), bulk actions and exports.
 
 Every queue is a pre-filtered view of the same list: it starts from `Ticket.objects.visible_to(user)`,
 narrows it to its statuses or tab, then applies the same `OrderFilterSet`, the same template and the
@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -40,6 +40,8 @@ QUEUE_ROLES: dict[str, frozenset[str]] = {
     "dispatch": DISPATCH,
     "inbox": UNIT | {Role.ADMIN},
     "review": REVIEW,
+    "approvals": frozenset().union(*(TRANSITIONS[action].roles for kind in selectors.PENDING_KINDS.values()
+                                     for action in kind.decisions)),
     "visits": VISIT,
     "supervision": SUPERVISE | {Role.LEADER},
 }
@@ -48,6 +50,8 @@ _WAITING = [Status.PENDING_DISPATCH, Status.REGISTERED]
 _INBOX_TABS = [("sign", gettext_lazy("待签收")), ("doing", gettext_lazy("办理中")),
                ("soon", gettext_lazy("即将超期")), ("overdue", gettext_lazy("已超期")),
                ("replied", gettext_lazy("已回复"))]
+#: The 待审批 queue's own sort: the longest-waiting request first.
+_OLDEST_REQUEST = {"pending_since": (gettext_lazy("申请时间（早→晚）"), [F("pending_since").asc(), F("id").asc()])}
 
 
 def _allow(request: HttpRequest, queue: str) -> None:
@@ -85,15 +89,17 @@ def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab
                 default_sort: str = DEFAULT_SORT, export_statuses: list[str] | None = None,
                 export_enabled: bool = True, template: str = "tickets/list.html",
                 extra: dict | None = None, on_page: Callable[[list[Ticket]], None] | None = None,
-                unfiltered_count: int | None = None) -> HttpResponse:
+                unfiltered_count: int | None = None,
+                extra_sorts: dict[str, tuple[str, list[Any]]] | None = None) -> HttpResponse:
     """Filter, sort and paginate `base` with the FilterSet and render the list (or only its results for htmx).
 
     `on_page` completes the page's orders; `unfiltered_count`, when known, is the number of orders in
-    `base`, used instead of counting them again while no filter is in use.
+    `base`, used instead of counting them again while no filter is in use; `extra_sorts` are the
+    queue's own sort orders (see `OrderFilterSet`).
     """
     data = request.GET.copy()
     data.setdefault("sort", default_sort)
-    fs = OrderFilterSet(data, user=request.user, default_sort=default_sort)
+    fs = OrderFilterSet(data, user=request.user, default_sort=default_sort, extra_sorts=extra_sorts)
     qs = selectors.for_list(fs.filter_queryset(base))
     paginator = Paginator(qs, PAGE_SIZE)
     if unfiltered_count is not None and set(fs.qs_params) <= {"sort"}:
@@ -164,6 +170,19 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     base = selectors.with_pending_replies(Ticket.objects.visible_to(request.user).filter(status=Status.REPLIED))
     return render_list(request, base, title=_("答复审核"), columns=["reply"], bulk=[Action.APPROVE_REPLY],
                        default_sort="registered_at", export_statuses=[Status.REPLIED])
+
+
+@login_required
+@require_GET
+def approvals_queue(request: HttpRequest) -> HttpResponse:
+    """待审批: units' requests for an extension (延期), an unreasonable claim (不合理诉求) or an appeal (申诉)
+    waiting for the centre's decision, the longest-waiting first; each role sees the kinds it may decide."""
+    _allow(request, "approvals")
+    kinds = selectors.kinds_decided_by(request.user)
+    base = selectors.awaiting_decision(Ticket.objects.visible_to(request.user), kinds)
+    return render_list(request, base, title=_("待审批"), columns=["pending"], default_sort="pending_since",
+                       extra_sorts=_OLDEST_REQUEST, export_enabled=False,
+                       on_page=lambda orders: selectors.attach_pending(orders, kinds))
 
 
 @login_required
