@@ -29,6 +29,8 @@ class RequestContext:
     username: str = ""
     #: Sensitive views seen while handling this request, written together when the response leaves.
     pending: list[Any] = field(default_factory=list)
+    #: The keys of `pending`, so that a view seen twice is kept once without scanning the list.
+    pending_keys: set[tuple] = field(default_factory=set)
     #: True while the request is a change through the admin site (audited field by field).
     admin: bool = False
 

@@ -168,3 +168,21 @@ def test_reading_a_confidential_orders_timeline_or_visits_over_the_api_is_record
     for path in ("timeline", "return-visits"):
         assert client.get(f"/api/v1/orders/{ticket.number}/{path}").status_code == 200
     assert AccessRecord.objects.filter(kind=AccessKind.CONFIDENTIAL, subject=ticket.number).count() == 2
+
+
+def test_an_export_sized_request_writes_every_view_once() -> None:
+    """30,000 views (past SQLite's 250,000 variables in one INSERT), each seen twice: 30,000 records."""
+    from hotline.ops import access, context
+
+    ctx = context.RequestContext(request_id="r-big", ip="127.0.0.1", path="/orders/export.csv")
+    token = context._current.set(ctx)
+    try:
+        for _ in range(2):
+            for i in range(30_000):
+                access.phone_shown(type("T", (), {"number": f"2025{i:010d}"})(), None, "13800000000")
+    finally:
+        context._current.reset(token)
+    assert len(ctx.pending) == 30_000
+    assert access.flush(ctx) == 30_000
+    assert AccessRecord.objects.filter(request_id="r-big").count() == 30_000
+    assert ctx.pending == [] and not ctx.pending_keys
