@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from hotline import cli
 from hotline.bench import registry
 from hotline.core.management.commands import serve
+from hotline.ops.scheduler import ENV as SCHEDULER_ENV
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Ticket
 
@@ -85,7 +86,14 @@ def test_the_cli_maps_dashes_to_underscores(capsys: pytest.CaptureFixture[str]) 
 # --- serve ------------------------------------------------------------------------------------
 
 
-def test_serve_execs_gunicorn_on_the_loopback_interface(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_redis(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """The embedded profile; the scheduler switch `serve` sets is put back afterwards."""
+    settings.REDIS_URL = ""
+    monkeypatch.setenv(SCHEDULER_ENV, "0")
+
+
+def test_serve_execs_gunicorn_on_the_loopback_interface(monkeypatch: pytest.MonkeyPatch, no_redis: None) -> None:
     calls: list[tuple[str, list[str]]] = []
     monkeypatch.setattr(serve.os, "execvp", lambda file, argv: calls.append((file, argv)))
     monkeypatch.setenv("HOTLINE_PORT", "8123")
@@ -95,10 +103,24 @@ def test_serve_execs_gunicorn_on_the_loopback_interface(monkeypatch: pytest.Monk
     assert Path(argv[0]).parent == Path(sys.executable).parent
     assert argv[1] == "hotline.wsgi:application"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
-    assert argv[argv.index("--workers") + 1] == "2"
+    # Embedded: one process (its cache holds the one-time tokens and rate limits) with threads, and the
+    # periodic jobs in that process.
+    assert argv[argv.index("--workers") + 1] == "1"
+    assert argv[argv.index("--worker-class") + 1] == "gthread" and argv[argv.index("--threads") + 1] == "8"
+    assert os.environ[SCHEDULER_ENV] == "1"
 
 
-def test_serve_options(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_with_redis_keeps_sync_workers_and_no_scheduler(monkeypatch: pytest.MonkeyPatch, settings) -> None:  # noqa: ANN001
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    monkeypatch.setenv(SCHEDULER_ENV, "0")
+    calls: list[list[str]] = []
+    monkeypatch.setattr(serve.os, "execvp", lambda file, argv: calls.append(argv))
+    run("serve", "--no-collectstatic")
+    assert calls[0][calls[0].index("--workers") + 1] == "2" and "--threads" not in calls[0]
+    assert os.environ[SCHEDULER_ENV] == "0"
+
+
+def test_serve_options(monkeypatch: pytest.MonkeyPatch, no_redis: None) -> None:
     calls: list[list[str]] = []
     monkeypatch.setattr(serve.os, "execvp", lambda file, argv: calls.append(argv))
     monkeypatch.delenv("HOTLINE_PORT", raising=False)
@@ -107,11 +129,16 @@ def test_serve_options(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls[0][calls[0].index("--bind") + 1] == "127.0.0.1:8000"
     assert calls[1][calls[1].index("--bind") + 1] == "0.0.0.0:9000"
     assert calls[1][calls[1].index("--workers") + 1] == "4"
+    run("serve", "--no-collectstatic", "--threads", "1")
+    assert "--threads" not in calls[2]
     with pytest.raises(CommandError):
         run("serve", "--no-collectstatic", "--workers", "0")
+    with pytest.raises(CommandError):
+        run("serve", "--no-collectstatic", "--threads", "0")
 
 
-def test_serve_collects_static_files_quietly_first(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:  # noqa: ANN001
+def test_serve_collects_static_files_quietly_first(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path,  # noqa: ANN001
+                                                  no_redis: None) -> None:
     settings.STATIC_ROOT = tmp_path / "static"
     monkeypatch.setattr(serve.os, "execvp", lambda file, argv: None)
     output = run("serve")

@@ -12,8 +12,15 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.ops.scheduler import ENV as SCHEDULER_ENV
+
 #: The WSGI application gunicorn serves.
 WSGI_APP = "hotline.wsgi:application"
+
+
+def embedded_profile() -> bool:
+    """No Redis: one small centre on SQLite, tasks inline, no Celery worker or beat."""
+    return not settings.REDIS_URL
 
 
 def _default_port() -> int:
@@ -43,7 +50,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1",
                             help="interface to bind (default 127.0.0.1; put a reverse proxy in front otherwise)")
         parser.add_argument("--port", type=int, default=None, help="port (default $HOTLINE_PORT or 8000)")
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="gunicorn worker processes (default: 1 in the embedded profile, 2 with Redis)")
+        parser.add_argument("--threads", type=int, default=None,
+                            help="threads per worker (default: 8 in the embedded profile, 1 with Redis)")
         parser.add_argument("--no-collectstatic", action="store_true", help="skip collectstatic")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,20 +61,31 @@ class Command(BaseCommand):
         port = options["port"] if options["port"] is not None else _default_port()
         if not 0 < port < 65536:
             raise CommandError(f"invalid port: {port}")
-        if options["workers"] < 1:
-            raise CommandError("--workers must be at least 1")
+        embedded = embedded_profile()
+        workers = options["workers"] if options["workers"] is not None else (1 if embedded else 2)
+        threads = options["threads"] if options["threads"] is not None else (8 if embedded else 1)
+        if workers < 1 or threads < 1:
+            raise CommandError("--workers and --threads must be at least 1")
+        if embedded and workers > 1:
+            self.stderr.write("note: without Redis each worker process keeps its own one-time submission tokens "
+                              "and rate-limit counts; prefer one worker with --threads (docs/operations.md)")
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
-        argv = self.gunicorn_argv(host=options["host"], port=port, workers=options["workers"])
+        argv = self.gunicorn_argv(host=options["host"], port=port, workers=workers, threads=threads)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE or "hotline.settings")
-        self.stdout.write(f"Serving on http://{options['host']}:{port}/ ({options['workers']} workers)")
+        if embedded:  # no Celery beat here: the periodic jobs run in the web process (hotline/ops/scheduler.py)
+            os.environ[SCHEDULER_ENV] = "1"
+        self.stdout.write(f"Serving on http://{options['host']}:{port}/ ({workers} workers × {threads} threads"
+                          + (", periodic jobs in-process" if embedded else "") + ")")
         self.stdout.flush()
         sys.stderr.flush()
         os.execvp(argv[0], argv)  # noqa: S606 - a fixed executable and argument list, no shell
 
     @staticmethod
-    def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
-        """The gunicorn command line."""
+    def gunicorn_argv(*, host: str, port: int, workers: int, threads: int = 1) -> list[str]:
+        """The gunicorn command line (threaded workers when `threads` > 1)."""
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        return [gunicorn_executable(), WSGI_APP, "--bind", bind, "--workers", str(workers),
-                "--access-logfile", "-"]
+        argv = [gunicorn_executable(), WSGI_APP, "--bind", bind, "--workers", str(workers), "--access-logfile", "-"]
+        if threads > 1:
+            argv += ["--worker-class", "gthread", "--threads", str(threads)]
+        return argv
