@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +31,7 @@ from hotline.calls.ingest import ingest
 from hotline.calls.models import Call, Callback
 from hotline.calls.signing import verify
 from hotline.core import clock
+from hotline.core.labels import label
 from hotline.core.privacy import phone_for
 from hotline.tickets.models import Ticket
 from hotline.workbench.intake.selectors import caller_history
@@ -156,8 +158,11 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("calls-callback", pk=cb.pk)
     calls = [link.call for link in cb.call_links.select_related("call").order_by("call__offered_at")]
+    events = list(cb.events.select_related("actor"))
+    for event in events:  # the audit record keeps the bare code; show its label (an unknown code as is)
+        event.outcome_label = label(CallbackOutcome, event.outcome)
     return render(request, "calls/callback.html", {
-        "cb": cb, "phone": caller_for(cb.phone, request.user), "calls": calls, "events": cb.events.select_related("actor"),
+        "cb": cb, "phone": caller_for(cb.phone, request.user), "calls": calls, "events": events,
         "outcomes": CallbackOutcome.choices, "mine": cb.claimed_by_id == request.user.pk,
     }, status=status)
 
@@ -262,8 +267,22 @@ def call_events(call: Call) -> list[tuple[datetime, str, str]]:
 
     rows = CallEvent.objects.filter(source_id=call.source_id, call_id=call.call_id).select_related("agent")
     ordered = sorted(rows, key=lambda r: (r.at, EVENT_RANK.get(r.type, 99), r.event_id))
-    return [(r.at, EventType(r.type).label, str(r.agent or r.payload.get("to", "") or r.payload.get("reason", "")))
+    return [(r.at, EventType(r.type).label, str(r.agent or r.payload.get("to", "") or _end_reason(r.payload.get("reason", ""))))
             for r in ordered]
+
+
+#: The PBX's `call.ended` reasons people read on a call's page; another code shows as it came.
+END_REASONS = {
+    "normal": gettext_lazy("正常结束"), "caller_hangup": gettext_lazy("来电人挂断"),
+    "queue_timeout": gettext_lazy("排队超时"), "overflow": gettext_lazy("溢出转接"),
+    "no_agent": gettext_lazy("无坐席可接"), "closed": gettext_lazy("非服务时间"),
+    "system": gettext_lazy("系统结束"), "busy": gettext_lazy("占线"), "ivr": gettext_lazy("语音导航中结束"),
+}
+
+
+def _end_reason(code: object) -> str:
+    """The label of a PBX end reason, or the code itself when it is not a known one."""
+    return str(END_REASONS.get(str(code), code))
 
 
 @login_required

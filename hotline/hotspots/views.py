@@ -53,6 +53,7 @@ def weekly(request: HttpRequest) -> HttpResponse:
         "week": _iso(window.start), "previous_week": _iso(window.previous.start), "next_week": _iso(window.end),
         "stale": run is not None and services.is_stale(run),
         "warn_ratio": setting("WARN_RATIO"), "warn_min": setting("WARN_MIN_ORDERS"),
+        "may_see_monthly": request.user.role in MONTHLY_ROLES,
     }, status=status)
 
 

@@ -1,7 +1,7 @@
 """The last-resort error answers (`handler500`): a 503 with Retry-After while the database is unreachable,
 a 500 otherwise — JSON for the machine interfaces, a self-contained page for people. Citizens' pages
-(the portal, the public FAQ) also get their own 404 and an expired-page answer to a failed CSRF check
-instead of the staff's 404 and Django's bare 403.
+(the portal, the public FAQ) also get their own 404 and their form back after a failed CSRF check; staff
+get the same self-contained page for a failed CSRF check (403, 「页面已过期」) instead of Django's bare 403.
 
 Django calls `server_error` inside the `except` block of the failed request, so the exception is at hand
 (`sys.exc_info()`). The page reads nothing from the database (no `base.html`, no context processors): it
@@ -15,7 +15,7 @@ import sys
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.views import csrf, defaults
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 from hotline.core.outage import RETRY_AFTER_SECONDS, is_database_unavailable
@@ -35,6 +35,11 @@ _PAGES = {
           "message_zh": "处理请求时出错，已记录，技术人员会处理。请稍后重试。",
           "message_en": "Something went wrong and has been logged for the technical staff. Please try again later.",
           "code": "internal_error"},
+    403: {"title_zh": "页面已过期", "title_en": "This page has expired",
+          "message_zh": "页面已过期，本次操作没有保存。请返回上一页刷新后重试（您填写的内容可用浏览器后退找回）。",
+          "message_en": "This page has expired and nothing was saved. Please go back, reload the page and try again "
+                        "(your browser's Back button brings back what you typed).",
+          "code": "page_expired"},
 }
 
 
@@ -73,9 +78,21 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF_FAILURE_VIEW: a citizen's post from a page left open too long gets its form back (the portal)."""
+    """CSRF_FAILURE_VIEW: a post from a page left open too long (or after signing in elsewhere) is refused with 403.
+
+    A citizen gets the form back (the portal); staff get the product's expired-page answer in Chinese and
+    English instead of Django's developer page; programs get the API's JSON error shape.
+    """
     if request.path.startswith(CITIZEN_PREFIXES):
         from hotline.portal.views import page_expired  # the portal knows its forms
 
         return page_expired(request)
-    return csrf.csrf_failure(request, reason)
+    page = _PAGES[403]
+    request_id = getattr(request, "request_id", "")
+    if _wants_json(request):
+        return JsonResponse(
+            {"error": {"code": page["code"], "message": f"{page['message_zh']} / {page['message_en']}",
+                       "details": {"request_id": request_id} if request_id else None}},
+            status=403, json_dumps_params={"ensure_ascii": False})
+    body = loader.get_template("error_page.html").render({**page, "request_id": request_id, "back_url": "/"})
+    return HttpResponse(body, status=403, content_type="text/html; charset=utf-8")

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -42,8 +43,11 @@ def _form_limited(request: HttpRequest) -> Verdict | None:
 
 def _refused_for_now(request: HttpRequest, template: str, context: dict, verdict: Verdict) -> HttpResponse:
     """The form again with what the citizen typed and why it was not sent (429 with Retry-After)."""
-    context["form"].add_error(None, _("提交过于频繁，请 %(minutes)s 分钟后再提交；您填写的内容仍在下方。如有急事，请致电 12345。")
-                              % {"minutes": max(1, -(-verdict.retry_after // 60))})
+    minutes = max(1, -(-verdict.retry_after // 60))
+    context["form"].add_error(None, ngettext(
+        "提交过于频繁，请在 %(minutes)s 分钟后再提交；您填写的内容仍在下方。如有急事，请致电 12345。",
+        "提交过于频繁，请在 %(minutes)s 分钟后再提交；您填写的内容仍在下方。如有急事，请致电 12345。",
+        minutes) % {"minutes": minutes})
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(verdict.retry_after)
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
@@ -97,7 +98,8 @@ class ExtensionChoiceForm(forms.Form):
 
     def offer(self, pending: list[Extension]) -> None:
         """Show the order's pending requests (unit, days, reason) to choose from; the oldest is preselected."""
-        choices = [(e.pk, _("%(unit)s 申请延期 %(days)s 个工作日：%(reason)s") % {
+        choices = [(e.pk, ngettext("%(unit)s 申请延期 %(days)s 个工作日，理由：%(reason)s",
+                                   "%(unit)s 申请延期 %(days)s 个工作日，理由：%(reason)s", e.days) % {
             "unit": e.assignment.unit, "days": e.days, "reason": e.reason}) for e in pending]
         self.fields["extension"].widget = forms.RadioSelect(choices=choices)
         self.fields["extension"].required = bool(choices)
@@ -126,6 +128,13 @@ class ReplyForm(forms.Form):
     resolved = forms.TypedChoiceField(label=_("是否解决"), choices=YES_NO, coerce=lambda v: v == "1")
     unresolved_reason = forms.CharField(label=_("未解决原因"), required=False, widget=TEXT, max_length=2000)
     beyond_duty = forms.BooleanField(label=_("超出本单位职责"), required=False)
+
+    def clean(self) -> dict:
+        """An unresolved reply must say why, on the reason field itself (the service refuses it too)."""
+        data = super().clean()
+        if data.get("resolved") is False and not data.get("unresolved_reason", "").strip():
+            self.add_error("unresolved_reason", _("未解决的须说明原因"))
+        return data
 
 
 class SendBackForm(forms.Form):

@@ -127,6 +127,15 @@ def test_the_weekly_page_lists_hot_spots_and_the_warning(week_orders) -> None:
     assert reverse("hotspot-detail", args=[spot.pk]) in page
 
 
+
+@pytest.mark.parametrize(("role", "linked"), [(Role.DISPATCHER, False), (Role.INSPECTOR, False),
+                                              (Role.SUPERVISOR, True), (Role.LEADER, True)])
+def test_the_monthly_link_shows_only_to_those_who_may_open_it(week_orders, role: str, linked: bool) -> None:
+    client = Client()
+    client.force_login(UserFactory(role=role))
+    page = client.get(reverse("hotspots-weekly"), {"week": "2025-W10"}).content.decode()
+    assert (reverse("hotspots-monthly") in page) is linked
+
 def test_the_detail_page_links_only_orders_the_person_may_see(week_orders) -> None:
     run = services.compute(services.week_window("2025-W10"))
     spot = run.hotspots.get(rank=1)

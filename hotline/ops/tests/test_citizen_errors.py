@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from django.test import Client
+import json
 
+import pytest
+from django.test import Client, RequestFactory
+
+from hotline.ops.errors import csrf_failure
 from hotline.taxonomy.choices import RequestType
 from hotline.tickets.models import Ticket
 
@@ -40,4 +43,17 @@ def test_other_citizen_posts_refused_by_the_csrf_check_get_a_way_back() -> None:
     response = Client(enforce_csrf_checks=True).post("/portal/rate/some-token/", {"resolved": "yes"})
     assert response.status_code == 403 and "页面已过期" in response.content.decode()
     staff = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
-    assert staff.status_code == 403 and "页面已过期" not in staff.content.decode()
+    assert staff.status_code == 403 and "本次提交没有发送" not in staff.content.decode()  # no portal form
+
+
+def test_a_staff_post_refused_by_the_csrf_check_gets_the_products_expired_page() -> None:
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "页面已过期" in page and "This page has expired" in page and "浏览器后退" in page
+    assert "DEBUG" not in page and 'lang="zh-Hans"' in page
+
+
+def test_a_program_refused_by_the_csrf_check_gets_json() -> None:
+    response = csrf_failure(RequestFactory().post("/api/v1/orders/"), reason="CSRF cookie not set.")
+    assert response.status_code == 403 and json.loads(response.content)["error"]["code"] == "page_expired"

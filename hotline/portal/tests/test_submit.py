@@ -186,3 +186,12 @@ def test_the_client_ip_header_may_be_named_either_way(name: str, key: str) -> No
     from hotline.settings import header_key
 
     assert header_key(name) == key
+
+
+def test_the_wait_is_said_in_good_english_for_one_minute(client: Client, settings: object,
+                                                         frozen_now: object) -> None:
+    settings.HOTLINE_PORTAL_RATE_LIMITS = {"submit": (1, 60)}
+    client.cookies["django_language"] = "en"
+    assert post(client).status_code == 302
+    page = post(client).content.decode()
+    assert "please send it again in 1 minute;" in page

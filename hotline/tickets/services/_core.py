@@ -18,8 +18,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import router, transaction
 from django.db.models.signals import post_save, pre_save
+from django.utils import translation
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
@@ -43,10 +45,11 @@ _UNREAD = object()  # a field the step's snapshot lacks counts as changed
 
 
 def actor_label(actor: User | None) -> str:
-    """How the timeline names who acted."""
+    """How the timeline names who acted, always in Chinese: it is stored, so the actor's UI language must not leak in."""
     if actor is None:
         return "系统/群众"
-    return f"{actor} ({label(Role, actor.role)})"
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{actor} ({label(Role, actor.role)})"
 
 
 def check_role(action: str, actor: User | None) -> None:

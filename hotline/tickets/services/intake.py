@@ -8,8 +8,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hotline.accounts.models import User
 from hotline.core import clock
@@ -87,9 +88,11 @@ def _new_order(draft: TicketDraft, actor: User | None, note: str, data: dict | N
         query_code=f"{secrets.randbelow(10**6):06d}",
     )
     ticket.title = ticket.title.strip() or " ".join(draft.description.split())[:40]
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the agent's page language
+        channel = label(Channel, ticket.channel)
     event = TimelineEvent(
         ticket=ticket, seq=1, at=at, actor=actor, actor_label=actor_label(actor), action=Action.REGISTER,
-        from_status="", to_status=Status.REGISTERED, note=f"渠道：{label(Channel, ticket.channel)}"
+        from_status="", to_status=Status.REGISTERED, note=f"渠道：{channel}"
         + (f"；{note}" if note else ""), data=data or {}, is_public=True,
     )
     return ticket, event

@@ -7,11 +7,13 @@ from django.contrib import admin
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 from django.test import RequestFactory
+from django.utils import translation
 
 from hotline.accounts.choices import Role
+from hotline.tickets import services
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket, TimelineEvent, TimelineIsAppendOnly
-from hotline.tickets.tests.factories import UserFactory, make_ticket
+from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -165,3 +167,23 @@ def _admin_request(user: object) -> object:
     request = RequestFactory().get("/admin/")
     request.user = user
     return request
+
+
+# --- Stored texts stay in Chinese --------------------------------------------------------------------------------
+
+
+def test_actor_label_is_stored_in_chinese_whatever_the_actors_ui_language(db: None) -> None:
+    order = make_ticket(Status.DISPATCHED)
+    handler = order.cast.lead_handler
+    with translation.override("en"):
+        services.sign(order, actor=handler, unit=order.cast.lead)
+    assert order.timeline.last().actor_label == f"{handler} (承办人)"
+
+
+def test_the_registration_note_names_the_channel_in_chinese_whatever_the_agents_ui_language(db: None) -> None:
+    cast = Cast.build()
+    with translation.override("en"):
+        ticket = services.register(services.TicketDraft(request_type="complaint", title="", description="路灯不亮",
+                                                        caller_phone="13800001111", channel="phone"),
+                                   actor=cast.intake)
+    assert ticket.timeline.get().note == "渠道：电话"

@@ -159,6 +159,12 @@ def test_missing_fields_are_a_400(client_agent: Client) -> None:
     assert Ticket.objects.count() == 0
 
 
+
+def test_the_error_summary_links_a_radio_group_to_its_first_radio(client_agent: Client) -> None:
+    page = client_agent.post(URL, post_data(request_type=None)).content.decode()
+    assert '<a href="#id_request_type_0">' in page and 'id="id_request_type_0"' in page
+    assert 'href="#"' not in page
+
 def test_a_refused_step_saves_nothing_and_keeps_the_input(client_agent: Client) -> None:
     """不予受理 with reason 「其他」 and no note: the service refuses it, registration is rolled back too."""
     response = client_agent.post(URL, post_data(
@@ -339,11 +345,13 @@ def test_a_screen_pop_opens_the_page_with_the_caller(client_agent: Client) -> No
 
 
 def test_unit_staff_see_no_caller_history(client: Client, org: Any) -> None:
-    make_ticket(Status.IN_PROGRESS, caller_phone=PHONE)
+    earlier = make_ticket(Status.IN_PROGRESS, caller_phone=PHONE)
     client.force_login(UserFactory(role=Role.UNIT_HANDLER, units=[org.street_a]))
     response = client.get(reverse("intake-caller"), {"phone": PHONE})
     assert response.status_code == 403
-    assert PHONE not in response.content.decode()
+    # The language switch's way back is this very URL (what they typed); nothing else may carry the number.
+    page = response.content.decode().replace(f'name="next" value="{reverse("intake-caller")}?phone={PHONE}"', "")
+    assert PHONE not in page and earlier.number not in page
 
 
 # --- Without JavaScript ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from hotline.accounts.models import User
 from hotline.attachments.models import Attachment
@@ -14,7 +15,7 @@ from hotline.tickets import services
 from hotline.tickets.choices import Action, Decision, Status, SupervisionKind
 from hotline.tickets.models import Extension, Ticket
 from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket
-from hotline.workbench.forms import MergeForm, SuperviseForm
+from hotline.workbench.forms import ApproveExtensionForm, MergeForm, SuperviseForm
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,28 @@ def test_extension_decision_names_the_request(frozen_now: datetime) -> None:
     assert response.status_code == 302
     older.refresh_from_db()
     assert older.status == Decision.APPROVED
+
+
+
+def test_a_one_day_extension_request_reads_well_in_english(frozen_now: datetime) -> None:
+    ticket = make_ticket(Status.IN_PROGRESS)
+    services.request_extension(ticket, actor=ticket.cast.lead_handler, days=1, reason="waiting for parts")
+    form = ApproveExtensionForm(prefix="x")
+    with translation.override("en"):
+        form.offer(list(Extension.objects.filter(ticket=ticket)))
+        (_, text), = form.fields["extension"].widget.choices
+    assert str(text) == f"{ticket.cast.lead} asks for 1 more working day: waiting for parts"
+
+
+
+def test_an_unresolved_reply_without_a_reason_marks_the_reason_field(cast: Cast) -> None:
+    ticket = make_ticket(Status.IN_PROGRESS, cast=cast)
+    response = _act(cast.lead_handler, ticket, Action.REPLY,
+                    {"content": "已到现场查看", "contacted": "1", "resolved": "0", "unresolved_reason": " "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    field = page[page.index('name="reply-unresolved_reason"') - 300:page.index('name="reply-unresolved_reason"') + 300]
+    assert 'aria-invalid="true"' in field and "未解决的须说明原因" in field
 
 
 # --- Reminders ignore the level --------------------------------------------------------------------------------
