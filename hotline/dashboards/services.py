@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from hotline.dashboards.ledger import (
@@ -177,40 +177,86 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-@transaction.atomic
 def rebuild(*, since: date | None = None) -> RebuildResult:
     """Recompute the rollups from the orders and their timelines (`hotline rollups-rebuild`).
 
-    Without `since` every table is emptied and refilled. With `since`, only days from then are
-    recomputed, for the orders with a step since then (earlier days are assumed right); their marks and
-    open load are renewed too.
+    Without `since` every table is recomputed in memory batch by batch (reads only, so steps go on
+    meanwhile), then swapped in by one short transaction: readers see the old tables until the new
+    ones are complete. Orders that moved during the reading are caught up afterwards like lost signals.
+    With `since`, only days from then are recomputed, in one transaction, for the orders with a step
+    since then (earlier days are assumed right); their marks and open load are renewed too.
     """
-    result = RebuildResult(since=since)
     if since is None:
+        return _rebuild_all()
+    return _rebuild_since(since)
+
+
+def _batches(ids: Iterable[int]) -> Iterable[list[int]]:
+    batch: list[int] = []
+    for tid in ids:
+        batch.append(tid)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _rebuild_all() -> RebuildResult:
+    result = RebuildResult()
+    cells: Counter[Cell] = Counter()
+    loads: Counter[LoadCell] = Counter()
+    marks: list[RollupMark] = []
+    for batch in _batches(Ticket.objects.order_by("id").values_list("id", flat=True).iterator(chunk_size=BATCH * 5)):
+        part = _compute_batch(batch, None)
+        cells.update(part.cells)
+        loads.update(part.loads)
+        marks.extend(part.marks)
+        result.orders += len(batch)
+    with transaction.atomic():  # the swap: the only time a rebuild holds the write lock
         DailyRollup.objects.all().delete()
         OpenLoad.objects.all().delete()
         RollupMark.objects.all().delete()
-        ids = Ticket.objects.order_by("id").values_list("id", flat=True)
-    else:
-        DailyRollup.objects.filter(day__gte=since).delete()
-        ids = (TimelineEvent.objects.filter(at__gte=_start_of(since)).order_by("ticket_id")
-               .values_list("ticket_id", flat=True).distinct())
-    batch: list[int] = []
-    for tid in ids.iterator(chunk_size=BATCH * 5):
-        batch.append(tid)
-        if len(batch) >= BATCH:
-            result.rows += _rebuild_batch(batch, since)
-            result.orders += len(batch)
-            batch = []
-    if batch:
-        result.rows += _rebuild_batch(batch, since)
+        RollupMark.objects.bulk_create(marks, batch_size=500)
+        apply_load(loads)
+        result.rows = apply_cells(cells)
+    # Steps taken while the batches were read were counted in the tables just replaced: count them again.
+    counted = RollupMark.objects.filter(ticket_id=OuterRef("pk")).values("seq")[:1]
+    moved = (Ticket.objects.annotate(_seq=Subquery(counted))
+             .filter(Q(_seq__isnull=True) | Q(version__gt=F("_seq"))).values_list("pk", flat=True))
+    refresh_all(list(moved))
+    return result
+
+
+@transaction.atomic
+def _rebuild_since(since: date) -> RebuildResult:
+    result = RebuildResult(since=since)
+    DailyRollup.objects.filter(day__gte=since).delete()
+    ids = (TimelineEvent.objects.filter(at__gte=_start_of(since)).order_by("ticket_id")
+           .values_list("ticket_id", flat=True).distinct())
+    for batch in _batches(ids.iterator(chunk_size=BATCH * 5)):
+        part = _compute_batch(batch, since)
+        RollupMark.objects.filter(ticket_id__in=[m.ticket_id for m in part.marks]).delete()
+        RollupMark.objects.bulk_create(part.marks, batch_size=500)
+        apply_load(part.loads)
+        result.rows += apply_cells(part.cells)
         result.orders += len(batch)
     DailyRollup.objects.filter(**{c: 0 for c in COUNTERS}).delete()
     OpenLoad.objects.filter(open=0).delete()
     return result
 
 
-def _rebuild_batch(ticket_ids: list[int], since: date | None) -> int:
+@dataclass
+class _Batch:
+    """What a batch of orders contributes: rollup cells, open load and their new marks."""
+
+    cells: Counter[Cell]
+    loads: Counter[LoadCell]
+    marks: list[RollupMark]
+
+
+def _compute_batch(ticket_ids: list[int], since: date | None) -> _Batch:
+    """The contribution of these orders as stored now (reads only; with `since`, minus their old open load)."""
     tickets = list(Ticket.objects.only(*_TICKET_FIELDS).filter(pk__in=ticket_ids))
     tops = top_categories()
     versions = {t.pk: t.version for t in tickets}
@@ -236,10 +282,7 @@ def _rebuild_batch(ticket_ids: list[int], since: date | None) -> int:
         marks.append(RollupMark(ticket_id=t.pk, seq=evs[-1].seq if evs else 0, channel=dims.channel,
                                 request_type=dims.request_type, category=dims.category, district=dims.district,
                                 load_unit=unit, load_due=due))
-    RollupMark.objects.filter(ticket_id__in=[m.ticket_id for m in marks]).delete()
-    RollupMark.objects.bulk_create(marks, batch_size=500)
-    apply_load(loads)
-    return apply_cells(cells)
+    return _Batch(cells, loads, marks)
 
 
 def snapshot() -> dict[str, Counter]:

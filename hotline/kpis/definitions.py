@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models import DateTimeField, Exists, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -106,10 +106,36 @@ def _reply_contacted(ctx: Context) -> dict:
     return {"_reply_contacted": Subquery(latest.order_by("-created_at", "-id").values("contacted")[:1])}
 
 
+class DaysBefore(Func):
+    """The moment `days` whole days before a datetime column, computed by the database's own date functions.
+
+    Django's generic `column - timedelta` calls a Python function for every row on SQLite; here SQLite
+    shifts the stored UTC text with `datetime()` and keeps its fraction of a second; PostgreSQL subtracts
+    an interval, as Django itself does there. Either way it equals Python's `moment - timedelta(days=days)`.
+    """
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression: object, days: int) -> None:
+        super().__init__(expression)
+        self.days = int(days)
+
+    def as_sql(self, compiler, connection, **extra_context):  # noqa: ANN001, ANN201 - Django's signature
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} - %s)", (*params, timedelta(days=self.days))
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # noqa: ANN001, ANN201
+        # Stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC); datetime() drops the fraction, substr() puts it back.
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(datetime({sql}, %s) || substr({sql}, 20))", (*params, f"-{self.days} days", *params)
+
+
 def _repeat(ctx: Context) -> Parts:
-    """Merged into another order, declined as a repeat, or an earlier order from the same phone and category."""
-    since = ExpressionWrapper(OuterRef("registered_at") - timedelta(days=ctx.repeat_days),
-                              output_field=DateTimeField())
+    """Merged into another order, declined as a repeat, or an earlier order from the same phone and category.
+
+    The lookup runs on the index `ticket_caller_repeat` (caller_phone, category, registered_at).
+    """
+    since = DaysBefore(OuterRef("registered_at"), ctx.repeat_days)
     earlier = Ticket.objects.filter(caller_phone=OuterRef("caller_phone"), category=OuterRef("category"),
                                     registered_at__lt=OuterRef("registered_at"), registered_at__gte=since)
     same_caller = ~Q(caller_phone="") & Q(category__isnull=False) & Q(Exists(earlier))

@@ -230,3 +230,36 @@ def test_the_level_one_mapping_follows_a_moved_or_new_category_at_once() -> None
     assert top_categories()[leaf.pk] == right.pk
     newer = CategoryFactory(parent=right)
     assert top_categories()[newer.pk] == right.pk
+
+
+def test_full_rebuild_swaps_complete_tables_and_catches_up_steps_taken_meanwhile(
+        cast: Cast, frozen_now: Any, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers see the old tables until the rebuilt ones replace them; steps taken during the reading count."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_ticket(Status.IN_PROGRESS, cast=cast)
+        make_ticket(Status.CLOSED, cast=cast)
+        make_ticket(Status.DISPATCHED, cast=cast)
+    before = rollups.snapshot()
+    monkeypatch.setattr(rollups, "BATCH", 1)
+    compute = rollups._compute_batch
+    seen: list[bool] = []
+    later: dict[str, Any] = {}
+
+    def reading(ticket_ids: list[int], since: Any) -> Any:
+        part = compute(ticket_ids, since)
+        seen.append(rollups.snapshot() == (later.get("state") or before))  # never half-empty
+        if len(seen) == 2:  # a step on an order already read, and a new order, while the rebuild reads
+            first.refresh_from_db()
+            _step(django_capture_on_commit_callbacks, services.supervise, first, actor=cast.supervisor,
+                  kind="supervise", note="请按时办结")
+            with django_capture_on_commit_callbacks(execute=True):
+                make_ticket(Status.DISPATCHED, cast=cast)
+            later["state"] = rollups.snapshot()
+        return part
+
+    monkeypatch.setattr(rollups, "_compute_batch", reading)
+    result = rollups.rebuild()
+    assert seen == [True, True, True] and result.orders == 3
+    assert later["state"] != before
+    assert rollups.snapshot() == later["state"]
+    assert RollupMark.objects.count() == Ticket.objects.count() == 4

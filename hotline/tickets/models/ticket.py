@@ -172,6 +172,8 @@ class Ticket(models.Model):
                          condition=models.Q(light="green", paused_at__isnull=True)),
             # The few confidential (保密) orders, which units' counts leave out.
             models.Index(fields=["id"], name="ticket_confidential", condition=models.Q(is_confidential=True)),
+            # The repeat-call indicator (重复来电率): an earlier order from the same phone in the same category.
+            models.Index(fields=["caller_phone", "category", "registered_at"], name="ticket_caller_repeat"),
         ]
 
     def __str__(self) -> str:
