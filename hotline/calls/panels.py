@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hotline.calls.callbacks import CALLBACK_ROLES
 from hotline.calls.views import caller_for
 from hotline.tickets import panels
 
@@ -23,4 +24,5 @@ def calls_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | None:
     if not calls and not callbacks:
         return None
     rows = [{"call": c, "caller": caller_for(c.caller, user)} for c in calls]
-    return panels.Panel("calls/_order_panel.html", {"call_rows": rows, "callbacks": callbacks}, order=60)
+    return panels.Panel("calls/_order_panel.html", {"call_rows": rows, "callbacks": callbacks,
+                                                    "callback_links": user.role in CALLBACK_ROLES}, order=60)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from hotline.accounts.choices import Role
 from hotline.api.keys import key_from_request
 from hotline.api.scopes import Scope
 from hotline.interop import services
@@ -78,8 +79,12 @@ def acks(partner: Partner, data: dict[str, Any]) -> JsonResponse:
     return _json({"number": message.ticket.number, "kind": message.kind, "reference": message.external_id})
 
 
+#: Who sees the partners and their traffic (as the navigation and docs/interop.md say).
+PARTNER_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+
+
 def _centre(request: HttpRequest) -> None:
-    if not getattr(request.user, "is_centre_staff", False):
+    if getattr(request.user, "role", None) not in PARTNER_ROLES or not request.user.is_active:
         raise PermissionDenied
 
 

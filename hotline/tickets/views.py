@@ -42,8 +42,10 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
     order_shown(ticket, user)
     return {
         "ticket": ticket,
-        "phone": phone_for(ticket, user),
+        # An anonymous caller stays anonymous to units: no number, no company (as the API answers them).
+        "phone": phone_for(ticket, user) if show_caller else "",
         "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
+        "caller_company": ticket.caller_company if show_caller else "",
         "assignments": ticket.assignments.select_related("unit").order_by("dispatched_at", "id"),
         "replies": ticket.replies.select_related("assignment__unit", "author"),
         "visits": ticket.visits.select_related("visitor"),

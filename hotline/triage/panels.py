@@ -19,6 +19,7 @@ def triage_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | None:
     """What triage found for this order, limited to the orders this person may see."""
     from hotline.triage.hints import hint_for
     from hotline.triage.models import Alert, RepeatLink, UrgencyAssessment
+    from hotline.triage.views import ALERT_ROLES
 
     user = request.user
     if not user.is_authenticated:
@@ -40,5 +41,5 @@ def triage_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | None:
         return None
     return panels.Panel("triage/_order_panel.html", {
         "ticket": ticket, "assessment": assessment, "banner": banner, "earlier": earlier, "later": later,
-        "alerts": alerts, "hint": hint, "can_merge": Action.MERGE in actions,
+        "alerts": alerts, "alert_links": user.role in ALERT_ROLES, "hint": hint, "can_merge": Action.MERGE in actions,
     }, order=15)

@@ -201,3 +201,19 @@ def test_admin_orders_are_read_only_and_masked(dispatcher: User, unit_a: Handlin
     for name in ["orgs_handlingunit", "accounts_user", "taxonomy_category", "sla_slapolicy",
                  "sla_calendaroverride", "tickets_timelineevent"]:
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+
+
+def test_an_anonymous_caller_stays_anonymous_to_units_on_the_page_and_in_the_export(
+        dispatcher: User, unit_a: HandlingUnit, handler_a: User) -> None:
+    """No name, no number (not even masked), no company: as the API answers units."""
+    ticket = register(TicketDraft(request_type=RequestType.COMPLAINT, title="", description="举报小区违建",
+                                  caller_name="李四", caller_phone=PHONE, caller_company="华兴物流有限公司",
+                                  is_anonymous=True), actor=dispatcher)
+    dispatch(ticket, actor=dispatcher, lead=unit_a)
+    unit = _client(handler_a)
+    page = unit.get(reverse("order-detail", args=[ticket.number])).content.decode()
+    assert "李四" not in page and MASKED not in page and "华兴物流" not in page
+    export = b"".join(unit.get(reverse("orders-export-csv")).streaming_content).decode("utf-8-sig")
+    assert ticket.number in export and MASKED not in export and "李四" not in export
+    centre = _client(dispatcher).get(reverse("order-detail", args=[ticket.number])).content.decode()
+    assert PHONE in centre and "华兴物流" in centre

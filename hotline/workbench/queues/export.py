@@ -54,7 +54,7 @@ def columns() -> list[Column]:
         (_("标题"), lambda t, u: t.title),
         (_("诉求内容"), lambda t, u: t.description),
         (_("来电人"), _caller),
-        (_("联系电话"), lambda t, u: phone_for(t, u)),
+        (_("联系电话"), lambda t, u: phone_for(t, u) if u.is_centre_staff or not t.is_anonymous else ""),
         (_("事发地址"), lambda t, u: t.address),
         (_("区"), lambda t, u: t.district.name if t.district else ""),
         (_("主办单位"), lambda t, u: _lead_name(t)),
