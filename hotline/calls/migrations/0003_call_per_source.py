@@ -52,6 +52,10 @@ def give_calls_their_source(apps, schema_editor):
             Call.objects.filter(pk=pk).update(source_id=first, **_derive(by_source[first]))
             for source_id in others:
                 Call.objects.create(source_id=source_id, call_id=call_id, **_derive(by_source[source_id]))
+    if schema_editor.connection.vendor == "postgresql":
+        # Check the deferred foreign keys of the rows written above now: PostgreSQL refuses the ALTER
+        # TABLE that follows in this transaction while their trigger events are pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
