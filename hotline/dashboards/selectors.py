@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.core.privacy import scrub_public_text
 from hotline.dashboards.ledger import hour_of
 from hotline.dashboards.models import ALL_UNITS, COUNTERS, DailyRollup, Kind, OpenLoad
 from hotline.kpis.models import AssessmentSettings
@@ -228,14 +229,28 @@ def satisfaction_trend(scope: Scope, month: date, *, months: int = 12) -> list[d
     return trend
 
 
-def hotspots(scope: Scope, start: date, end: date, *, limit: int = HOTSPOTS) -> dict[str, Any]:
+def hotspots(scope: Scope, start: date, end: date, *, limit: int = HOTSPOTS,
+             today: date | None = None) -> dict[str, Any]:
     """Hot spots of the month: mined by `hotline.hotspots` when it is installed and found any (centre only),
-    otherwise the category × district pairs with the most orders, from the rollups."""
+    otherwise the category × district pairs (for a unit: categories) with the most orders, from the rollups,
+    compared with the same days of the previous calendar month (`previous` gives them, last day included)."""
     if scope.is_centre:
         found = _mined_hotspots(start, end, limit)
         if found:
             return {"source": "mined", "items": found}
-    return {"source": "rollups", "items": growth_hotspots(scope, start, end, limit=limit)}
+    before, until = previous_span(start, end, today or timezone.localdate())
+    return {"source": "rollups", "by": "category_district" if scope.is_centre else "category",
+            "previous": [before.isoformat(), (until - timedelta(days=1)).isoformat()],
+            "items": growth_hotspots(scope, start, end, limit=limit, today=today)}
+
+
+def previous_span(start: date, end: date, today: date) -> tuple[date, date]:
+    """The days [from, to) of the previous calendar month to compare the month [start, end) with: the whole
+    previous month, or, while the month is running, as many of its first days as have begun this month."""
+    before, until = month_bounds(start - timedelta(days=1))
+    if start <= today < end:
+        until = min(until, before + (today - start) + timedelta(days=1))
+    return before, until
 
 
 def _mined_hotspots(start: date, end: date, limit: int) -> list[dict[str, Any]] | None:
@@ -252,7 +267,7 @@ def _mined_hotspots(start: date, end: date, limit: int) -> list[dict[str, Any]] 
     items = []
     for h in mined:
         items.append({
-            "rank": h.rank, "title": str(h.title), "place": str(h.place or ""), "heat": round(float(h.heat), 1),
+            "rank": h.rank, "title": scrub_public_text(str(h.title)), "place": scrub_public_text(str(h.place or "")), "heat": round(float(h.heat), 1),
             "orders": h.orders, "people": getattr(h, "people", None),
             "first_at": timezone.localtime(h.first_at).strftime("%m-%d %H:%M") if h.first_at else "",
             "last_at": timezone.localtime(h.last_at).strftime("%m-%d %H:%M") if h.last_at else "",
@@ -261,18 +276,20 @@ def _mined_hotspots(start: date, end: date, limit: int) -> list[dict[str, Any]] 
     return items
 
 
-def growth_hotspots(scope: Scope, start: date, end: date, *, limit: int = HOTSPOTS) -> list[dict[str, Any]]:
-    """Category × district pairs (for a unit: categories) with the most orders this period, and their growth.
+def growth_hotspots(scope: Scope, start: date, end: date, *, limit: int = HOTSPOTS,
+                    today: date | None = None) -> list[dict[str, Any]]:
+    """Category × district pairs (for a unit: categories) with the most orders this month, and their growth.
 
-    The period before has the same length; growth is this period's volume minus that one's.
+    Growth (较上月) is this month's volume minus the previous calendar month's over the same days
+    (`previous_span`: the whole month, or its first N days while this month is N days old).
     """
     from hotline.orgs.models import HandlingUnit
     from hotline.taxonomy.models import Category
 
     kind = Kind.HOT if scope.is_centre else Kind.CATEGORY
-    before = start - (end - start)
+    before, until = previous_span(start, end, today or timezone.localdate())
     now_rows = dict(ranked(scope, kind, start, end))
-    then_rows = dict(ranked(scope, kind, before, start))
+    then_rows = dict(ranked(scope, kind, before, until))
     top = sorted(now_rows.items(), key=lambda kv: (-kv[1], -(kv[1] - then_rows.get(kv[0], 0)), kv[0]))[:limit]
     cat_ids, dist_ids = set(), set()
     for key, _n in top:
@@ -311,7 +328,7 @@ def month_payload(scope: Scope, month: date, *, now: datetime | None = None) -> 
         "districts": districts(scope, start, end),
         "units": units(scope, start, end, now),
         "satisfaction": satisfaction_trend(scope, month),
-        "hotspots": hotspots(scope, start, end),
+        "hotspots": hotspots(scope, start, end, today=timezone.localdate(now)),
     }
 
 
@@ -342,5 +359,5 @@ def screen_payload(scope: Scope, *, now: datetime | None = None) -> dict[str, An
         "trend": [int(trend_rows.get(d) or 0) for d in days],
         "districts": districts(scope, start, end)[:12],
         "units": units(scope, start, end, now)[:10],
-        "hotspots": hotspots(scope, start, end)["items"],
+        "hotspots": hotspots(scope, start, end, today=today)["items"],
     }

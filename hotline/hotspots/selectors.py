@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import IntegrityError
 from django.db.models import Prefetch
 
+from hotline.core.privacy import scrub_public_text
 from hotline.hotspots import services
 from hotline.hotspots.choices import RunKind
 from hotline.hotspots.constants import setting
@@ -33,11 +34,14 @@ class HotspotView:
     weeks_active: int = 1
     previous_orders: int = 0
     id: int | None = None
+    #: The place among the run's hot spots, when `rank` numbers something else (每月一题 candidates).
+    run_rank: int | None = None
 
 
 def _view(spot: Hotspot) -> HotspotView:
+    """The hot spot as shown anywhere (title and place scrubbed again: runs stored before scrubbing)."""
     return HotspotView(
-        rank=spot.rank, heat=spot.heat, title=spot.title, place=spot.place, first_at=spot.first_at,
+        rank=spot.rank, heat=spot.heat, title=scrub_public_text(spot.title), place=scrub_public_text(spot.place), first_at=spot.first_at,
         last_at=spot.last_at, orders=spot.orders, people=spot.people, growth=spot.growth,
         ticket_ids=sorted(member.ticket_id for member in spot.members.all()), is_warning=spot.is_warning,
         weeks_active=spot.weeks_active, previous_orders=spot.previous_orders, id=spot.pk,
@@ -91,11 +95,12 @@ def monthly_candidates(month: str | None = None) -> tuple[Window, HotspotRun | N
     """每月一题 candidates: the month's hottest issues that came up in at least MONTHLY_MIN_WEEKS weeks.
 
     Ranked by heat × (1 + 0.25 × (weeks − 1)), so that persistent problems come first; a candidate's
-    `rank` is its place in that order (1, 2, …), not its place among the month's hot spots.
+    `rank` is its place in that order (1, 2, …); `run_rank` its place among the month's hot spots (the rank
+    its detail page shows).
     """
     window = services.month_window(month)
     run = ensure_run(window, max_orders=int(setting("PAGE_COMPUTE_MAX_ORDERS")))
     persistent = [view for view in hotspots_of(run) if view.weeks_active >= int(setting("MONTHLY_MIN_WEEKS"))]
     persistent.sort(key=lambda v: (-v.heat * (1 + 0.25 * (v.weeks_active - 1)), v.rank))
     chosen = persistent[: int(setting("MONTHLY_CANDIDATES"))]
-    return window, run, [replace(view, rank=number) for number, view in enumerate(chosen, start=1)]
+    return window, run, [replace(view, rank=number, run_rank=view.rank) for number, view in enumerate(chosen, start=1)]

@@ -5,7 +5,8 @@ are clustered together (`hotline.intelligence.hotspots`), so that each cluster's
 this window with the previous one; only clusters with orders in this window become hot spots, and
 their figures count this window's orders only. "People" are distinct caller phones (an order without
 a phone counts as its own person); "supports" are 0 (the platform records no likes). Confidential
-orders (保密件) and praise (表扬) are left out.
+orders (保密件) and praise (表扬) are left out. A hot spot's title and place are taken from what callers
+wrote, so phone and identity card numbers in them are masked (`scrub_public_text`) before they are stored.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db.models.functions import Left
 from django.utils.translation import gettext as _
 
 from hotline.core import clock
+from hotline.core.privacy import scrub_public_text
 from hotline.hotspots.choices import RunKind
 from hotline.hotspots.constants import setting
 from hotline.hotspots.models import Hotspot, HotspotMember, HotspotRun
@@ -156,8 +158,8 @@ def compute(window: Window) -> HotspotRun:
         for issue in ranked:
             previous, warning = extra[id(issue)]
             spot = Hotspot.objects.create(
-                run=run, rank=issue.rank, heat=issue.heat, title=issue.description[:200],
-                place=issue.place_people[:200], first_at=issue.first_at, last_at=issue.last_at,
+                run=run, rank=issue.rank, heat=issue.heat, title=scrub_public_text(issue.description)[:200],
+                place=scrub_public_text(issue.place_people)[:200], first_at=issue.first_at, last_at=issue.last_at,
                 orders=issue.orders, people=issue.people, supports=issue.supports, previous_orders=previous,
                 growth=round(issue.orders / previous, 3) if previous else None,
                 weeks_active=_iso_weeks([m.at for m in issue.members]), is_warning=warning,
@@ -167,6 +169,17 @@ def compute(window: Window) -> HotspotRun:
         run.duration_ms = int((time.monotonic() - began) * 1000)
         run.save(update_fields=["duration_ms"])
     return run
+
+
+def orders_in_window(run: HotspotRun) -> int:
+    """How many of the run's clustered orders lie in its own window (the rest are the previous window's,
+    clustered only to measure growth), counted up to when the run was computed."""
+    return candidate_orders(run.start, min(run.end, run.computed_at)).count()
+
+
+def is_future(window: Window) -> bool:
+    """Whether the window starts after now (nothing to mine yet)."""
+    return window.start > clock.now()
 
 
 def is_stale(run: HotspotRun) -> bool:
@@ -180,10 +193,12 @@ def run_for(window: Window, *, max_orders: int | None = None) -> HotspotRun | No
     """The stored run of the window, computed first if missing or stale.
 
     With `max_orders`, a window with more candidate orders is not computed here (pages stay fast):
-    the stored run, stale or not, is returned, or None.
+    the stored run, stale or not, is returned, or None. A window that starts after now is never computed.
     """
     run = HotspotRun.objects.filter(start=window.start, end=window.end).first()
     if run is not None and not is_stale(run):
+        return run
+    if is_future(window):  # a window still to come has no orders: nothing to compute or store
         return run
     if max_orders is not None and candidate_orders(window.previous.start, window.end).count() > max_orders:
         return run

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.accounts.choices import Role
+from hotline.core.privacy import scrub_public_text
 from hotline.hotspots import selectors, services
+from hotline.hotspots.choices import RunKind
 from hotline.hotspots.constants import setting
 from hotline.hotspots.models import Hotspot
 from hotline.tickets.models import Ticket
@@ -51,7 +56,8 @@ def weekly(request: HttpRequest) -> HttpResponse:
     return render(request, "hotspots/weekly.html", {
         "window": window, "run": run, "spots": spots, "warnings": [s for s in spots if s.is_warning],
         "week": _iso(window.start), "previous_week": _iso(window.previous.start), "next_week": _iso(window.end),
-        "stale": run is not None and services.is_stale(run),
+        "stale": run is not None and services.is_stale(run), "future": services.is_future(window),
+        "in_window": services.orders_in_window(run) if run is not None else 0,
         "warn_ratio": setting("WARN_RATIO"), "warn_min": setting("WARN_MIN_ORDERS"),
         "may_see_monthly": request.user.role in MONTHLY_ROLES,
     }, status=status)
@@ -63,10 +69,28 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One hot spot and the orders in it that this person may see."""
     _allow(request, HOTSPOT_ROLES)
     spot = get_object_or_404(Hotspot.objects.select_related("run"), pk=pk)
+    spot.title, spot.place = scrub_public_text(spot.title), scrub_public_text(spot.place)  # shown, never saved
     member_ids = spot.members.values("ticket_id")
     orders = (Ticket.objects.visible_to(request.user).filter(pk__in=member_ids)
               .select_related("category", "district", "street").order_by("registered_at", "id"))
-    return render(request, "hotspots/detail.html", {"spot": spot, "orders": orders})
+    window, back = _own_window(request, spot)
+    return render(request, "hotspots/detail.html", {"spot": spot, "orders": orders, "window_label": window,
+                                                    "back": back, "is_month": spot.run.kind == RunKind.MONTH})
+
+
+def _own_window(request: HttpRequest, spot: Hotspot) -> tuple[str, str]:
+    """The label of the hot spot's own window and the page listing that window's hot spots."""
+    run = spot.run
+    start = run.start.astimezone(services.LOCAL)
+    if run.kind == RunKind.MONTH:
+        month = f"{start:%Y-%m}"
+        if request.user.role in MONTHLY_ROLES:
+            return month, f"{reverse('hotspots-monthly')}?month={month}"
+        return month, f"{reverse('hotspots-weekly')}?week={_iso(run.start)}"
+    if run.kind == RunKind.WEEK:
+        return _iso(run.start), f"{reverse('hotspots-weekly')}?week={_iso(run.start)}"
+    last = run.end.astimezone(services.LOCAL) - timedelta(seconds=1)
+    return f"{start:%Y-%m-%d} – {last:%Y-%m-%d}", f"{reverse('hotspots-weekly')}?week={_iso(run.start)}"
 
 
 @login_required
@@ -78,5 +102,5 @@ def monthly(request: HttpRequest) -> HttpResponse:
     window, run, candidates = selectors.monthly_candidates(f"{window.start:%Y-%m}")
     return render(request, "hotspots/monthly.html", {
         "window": window, "run": run, "candidates": candidates, "month": f"{window.start:%Y-%m}",
-        "min_weeks": setting("MONTHLY_MIN_WEEKS"),
+        "min_weeks": setting("MONTHLY_MIN_WEEKS"), "future": services.is_future(window),
     }, status=status)

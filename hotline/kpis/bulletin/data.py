@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.core.privacy import scrub_public_text
 from hotline.kpis import engine
 from hotline.kpis.assessment import TierRanking, assess
 from hotline.kpis.choices import Indicator
@@ -25,7 +26,7 @@ from hotline.kpis.cuts import Cut
 from hotline.kpis.definitions import KPIS, open_overdue
 from hotline.kpis.engine import Figure
 from hotline.kpis.models import AssessmentSettings
-from hotline.kpis.periods import Period
+from hotline.kpis.periods import Period, PeriodError
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.choices import RequestType
 from hotline.taxonomy.models import Category
@@ -59,6 +60,24 @@ class Headline:
         if self.current.is_rate:
             return f"{(a - b) * 100:+.2f} pp"
         return f"{a - b:+.0f}"
+
+
+@dataclass(frozen=True)
+class NoPeriod(Period):
+    """Stands for a previous month outside the years the platform reads (before 2000-01): no orders, and
+    every comparison with it shows 「—」."""
+
+    @property
+    def label(self) -> str:
+        return "—"
+
+
+def previous_of(period: Period) -> Period:
+    """The period to compare with, or an empty `NoPeriod` when the one before is out of range."""
+    try:
+        return period.previous()
+    except PeriodError:
+        return NoPeriod(period.start, period.start, "none", period.first_day, period.first_day)
 
 
 @dataclass
@@ -98,6 +117,11 @@ class Bulletin:
     weights: dict[str, Any] = field(default_factory=dict)
     basic_factor: Any = None
     min_volume: int = 0
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether there is a previous month to compare with."""
+        return not isinstance(self.previous, NoPeriod)
 
 
 def _counts(period: Period, field_name: str, choices: Any) -> dict[str, int]:
@@ -164,7 +188,8 @@ def hotspots(period: Period, previous: Period, limit: int = 5) -> tuple[list[Hot
         except Exception:  # the bulletin must not fail because clustering did; say so and fall back
             logger.exception("hot spots of %s failed; falling back to category × district", period.label)
         else:
-            return [Hotspot(rank=h.rank, title=str(h.title), place=str(h.place or "—"), orders=int(h.orders),
+            return [Hotspot(rank=h.rank, title=scrub_public_text(str(h.title)),
+                            place=scrub_public_text(str(h.place or "—")), orders=int(h.orders),
                             growth=f"{timezone.localtime(h.first_at):%m-%d} ~ {timezone.localtime(h.last_at):%m-%d}",
                             heat=round(float(h.heat), 1), people=getattr(h, "people", None)) for h in found], \
                 _("热点聚类（热点问题模块）")
@@ -183,7 +208,7 @@ def _top_pairs(period: Period, previous: Period, limit: int) -> list[Hotspot]:
     cats = Category.objects.in_bulk([k[0] for k, _n in ranked])
     places = HandlingUnit.objects.in_bulk([k[1] for k, _n in ranked if k[1]])
     return [Hotspot(rank=i, title=cats[c].full_name, place=str(places[d]) if d in places else "—", orders=n,
-                    growth=_growth(n, before.get((c, d), 0)))
+                    growth=_growth(n, before.get((c, d), 0)) if not isinstance(previous, NoPeriod) else "—")
             for i, ((c, d), n) in enumerate(ranked, start=1)]
 
 
@@ -192,16 +217,17 @@ def gather(period: Period, *, as_of: datetime | None = None) -> Bulletin:
     from hotline.core import clock
 
     settings = AssessmentSettings.current()
-    previous = period.previous()
+    previous = previous_of(period)
     ctx = engine.context(period, as_of=as_of, settings=settings)
-    ctx_before = engine.context(previous, as_of=as_of, settings=settings)
+    ctx_before = (engine.context(previous, as_of=as_of, settings=settings)
+                  if not isinstance(previous, NoPeriod) else None)
     headline = []
     for code in HEADLINE:
         kpi = KPIS[code]
         if kpi.base is None and not engine.calls_available():
             continue
         headline.append(Headline(code, str(kpi.name), str(kpi.formula), engine.figure(kpi, ctx, Cut()),
-                                 engine.figure(kpi, ctx_before, Cut())))
+                                 engine.figure(kpi, ctx_before, Cut()) if ctx_before else None))
     spots, source = hotspots(period, previous)
     return Bulletin(
         period=period, previous=previous, generated_at=clock.now(), headline=headline,

@@ -70,7 +70,7 @@ def _overview(ws: Worksheet, b: Bulletin) -> None:
         for i, (label, now, before) in enumerate(rows):
             ws.cell(row=first + i, column=1, value=label)
             ws.cell(row=first + i, column=2, value=now)
-            ws.cell(row=first + i, column=3, value=before)
+            ws.cell(row=first + i, column=3, value=before if b.has_previous else "—")
         if rows:
             chart = BarChart()
             chart.title = _("受理量%(title)s") % {"title": title}
@@ -120,13 +120,16 @@ def _rankings(wb: Workbook, b: Bulletin) -> None:
     _widths(ws, [6, 24, 10, 10, *[11] * len(codes), 36])
 
 
-def _units(wb: Workbook, title: str, note: str, labels: list[str], rows: list[list]) -> None:
+def _units(wb: Workbook, title: str, note: str, labels: list[str], rows: list[list], *, rate_column: int) -> None:
+    """A by-unit sheet; the values of `rate_column` (1-based) are fractions shown as percentages."""
     ws = wb.create_sheet(title)
     ws["A1"] = note
     _header(ws, 2, labels)
     for i, values in enumerate(rows, start=3):
         for col, value in enumerate(values, start=1):
-            ws.cell(row=i, column=col, value=value)
+            cell = ws.cell(row=i, column=col, value=value)
+            if col == rate_column:
+                cell.number_format = "0.00%"
     if rows:
         chart = BarChart()
         chart.type = "bar"
@@ -160,10 +163,11 @@ def build(b: Bulletin) -> bytes:
     _rankings(wb, b)
     _units(wb, _("超期工单"), _("主办工单中超过答复时限的（含逾期答复和超期在办），按单位"),
            [_("单位"), _("超期工单"), _("其中在办超期"), _("应办结工单"), _("按时办结率")],
-           [[r.unit.name, r.count, r.extra, r.of, (1 - r.count / r.of) if r.of else None] for r in b.overdue])
+           [[r.unit.name, r.count, r.extra, r.of, (1 - r.count / r.of) if r.of else None] for r in b.overdue],
+           rate_column=5)
     _units(wb, _("重办工单"), _("审核退回、回访不满意或未解决、办结后重新启用的主办工单，按单位"),
            [_("单位"), _("重办工单"), _("主办工单"), _("重办率")],
-           [[r.unit.name, r.count, r.of, r.count / r.of if r.of else None] for r in b.rehandled])
+           [[r.unit.name, r.count, r.of, r.count / r.of if r.of else None] for r in b.rehandled], rate_column=4)
     spots = wb.create_sheet(_("热点问题"))
     spots["A1"] = _("来源：%(source)s") % {"source": b.hotspot_source}
     _header(spots, 2, [_("排名"), _("热点"), _("地点"), _("工单量"), _("诉求人数"), _("环比/时间"), _("热度")])
