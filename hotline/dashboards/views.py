@@ -30,7 +30,7 @@ class BadMonth(ValueError):
 
 def chart_labels() -> dict[str, str]:
     """Words the charts draw themselves (legends), translated for the page's language."""
-    return {"count": _("工单量"), "overdue": _("当前超期"), "open": _("在办"), "satisfaction": _("满意率"),
+    return {"count": _("工单量"), "overdue": _("当前超期"), "open": _("在办"), "satisfaction": _("满意率（按回访次数）"),
             "resolve": _("解决率")}
 
 
