@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline.accounts.choices import Role
 from hotline.core import clock
@@ -95,12 +95,15 @@ def _unit(value: str) -> HandlingUnit | None:
 
 
 @intake_only
-@require_GET
+@require_http_methods(["GET", "POST"])
 def intake_assist(request: HttpRequest) -> HttpResponse:
-    """What triage sees in the form being typed: urgency (with the 110/119/120 prompt), repeats, top 3 units."""
+    """What triage sees in the form being typed: urgency (with the 110/119/120 prompt), repeats, top 3 units.
+
+    The intake page POSTs the fields it reads (a long description would not fit in a URL); GET still works.
+    """
     from hotline.routing import services as routing
 
-    g = request.GET
+    g = request.POST if request.method == "POST" else request.GET
     title, description = g.get("title", "").strip(), g.get("description", "").strip()
     text = f"{title} {description}".strip()
     category = Category.objects.filter(pk=g["category"]).first() if g.get("category", "").isdecimal() else None

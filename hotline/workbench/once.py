@@ -7,8 +7,10 @@ of acting again. Tokens live in Django's cache (Redis in production, shared by e
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -29,10 +31,19 @@ def posted_token(request: HttpRequest) -> str:
     return token if _TOKEN.match(token) else ""
 
 
-def key(request: HttpRequest, scope: str) -> str | None:
-    """The cache key of this person's posted token in `scope`, or None without a token."""
+def key(request: HttpRequest, scope: str, what: Iterable[str] = ()) -> str | None:
+    """The cache key of this person's posted token in `scope`, or None without a token.
+
+    `what` names what the post does (e.g. a bulk action and its order numbers): one page may then act
+    once per distinct thing, e.g. a different batch posted from the same list after going Back.
+    """
     token = posted_token(request)
-    return f"hotline:once:{scope}:{request.user.pk}:{token}" if token else None
+    if not token:
+        return None
+    parts = list(what)
+    if parts:
+        token += ":" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return f"hotline:once:{scope}:{request.user.pk}:{token}"
 
 
 def claim(once: str | None) -> bool:

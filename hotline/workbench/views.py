@@ -7,20 +7,27 @@ calls the step's service. A refused step shows the service's message and changes
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hotline.core import clock
 from hotline.tickets.choices import Decision
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
-from hotline.tickets.models import Extension, Ticket
+from hotline.tickets.models import Extension, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
 from hotline.workbench.actions import STEPS, StepSpec
 from hotline.workbench.forms import ExtensionChoiceForm
+
+#: A post of a step the same person took this many seconds ago is a second click, not a stale page.
+REPEAT_SECONDS = 60
 
 
 def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa: ANN001
@@ -51,16 +58,21 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
     spec = STEPS.get(action)
     if spec is None:
-        raise PermissionDenied("该操作不可用")
+        raise PermissionDenied(_("该操作不可用"))
     form = bind(spec, request.user, ticket, request.POST)
     posted = request.POST.get("version", "")
-    if posted.isdecimal() and int(posted) != ticket.version:
+    stale = posted.isdecimal() and int(posted) != ticket.version
+    if stale and _own_step_just_taken(ticket, request.user, action, since=int(posted)):
+        # A second click on the same button: the first one did it. Answer as the first one did.
+        messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
+        return _done(request, ticket)
+    if stale:
         # A stale page: someone acted first. Say so, and keep what was typed, before asking whether the
         # step is still offered — often it no longer is, and a bare 403 would hide what happened.
-        messages.error(request, "工单已被他人处理，页面已刷新，请核对后重试")
+        messages.error(request, _("工单已被他人处理，页面已刷新，请核对后重试"))
         return _render_again(request, ticket, spec, form, status=409)
     if action not in available_actions(ticket, request.user):
-        raise PermissionDenied("该操作不可用")
+        raise PermissionDenied(_("该操作不可用"))
     if not form.is_valid():
         return _render_again(request, ticket, spec, form, status=400)
     try:
@@ -73,11 +85,27 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
     except DomainError as exc:
         messages.error(request, exc.message)
         return _render_again(request, ticket, spec, form, status=400)
-    messages.success(request, f"{spec.label}：已完成")
+    messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
+    return _done(request, ticket)
+
+
+def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """Back to the order (or to `next`, a path on this site) after a step."""
     target = request.POST.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
     return redirect("order-detail", number=ticket.number)
+
+
+def _own_step_just_taken(ticket: Ticket, user, action: str, *, since: int) -> bool:  # noqa: ANN001
+    """True when every change since the page's version is this person's own `action`, taken a moment ago.
+
+    That is a double click (or a repeated post) of a step that has already succeeded, not a stale page.
+    """
+    events = list(TimelineEvent.objects.filter(ticket=ticket, seq__gt=since).values("actor_id", "action", "at"))
+    return bool(events) and all(e["actor_id"] == user.pk for e in events) \
+        and any(e["action"] == action for e in events) \
+        and max(e["at"] for e in events) >= clock.now() - timedelta(seconds=REPEAT_SECONDS)
 
 
 def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: forms.Form, *,

@@ -5,6 +5,17 @@
   "use strict";
   var form = document.getElementById("intake-form");
   if (!form) { return; }
+
+  // Back (or Forward) to this page shows a stale form: restored from the back/forward cache, or re-fetched
+  // with a new one-time token and some fields refilled by the browser. Submitting it could register a second
+  // order without the caller's details, so load it afresh (a GET, never a re-POST of a refused page) instead.
+  window.addEventListener("pageshow", function (e) {
+    var nav = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    if (e.persisted || (nav && nav.type === "back_forward")) {
+      form.reset();
+      window.location.replace(window.location.href);
+    }
+  });
   var search = document.getElementById("category-search");
   var results = document.getElementById("category-results");
   var select = document.getElementById("id_category");

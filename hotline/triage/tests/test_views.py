@@ -118,6 +118,8 @@ def test_the_intake_assist_shows_urgency_repeats_and_units(client, org, cast, ma
     html = client.get(url, {"description": NOISE, "phone": "13800138000", "community": org.community_a.pk,
                             "street": org.street_a.pk, "district": org.district.pk}).content.decode()
     assert "疑似重复件" in html and earlier.number in html and "请立即转" not in html
+    # opened beside the intake form, so that what the agent has typed mid-call is not lost
+    assert f'{reverse("order-detail", args=[earlier.number])}" target="_blank" rel="noopener"' in html
     unit_user = UserFactory(role="unit_handler", units=[org.street_a])
     client.force_login(unit_user)
     assert client.get(url, {"description": NOISE}).status_code == 403
@@ -147,3 +149,25 @@ def test_the_alert_list_renders_empty(client, cast) -> None:  # noqa: ANN001
     client.force_login(cast.dispatcher)
     html = client.get(reverse("triage-alerts") + "?status=all&kind=cluster").content.decode()
     assert "没有符合条件的预警" in html
+
+
+def test_the_intake_assist_takes_a_long_description_by_post(client, cast, frozen_now) -> None:  # noqa: ANN001
+    """A description of thousands of characters does not fit in a URL: the page POSTs it, CSRF-checked."""
+    from django.test import Client
+
+    description = "小区物业管理混乱，电梯经常故障，" * 125 + "刚才楼下有人跳楼了"
+    assert len(description) > 2000
+    client.force_login(cast.intake)
+    response = client.post(reverse("triage-intake-assist"), {"description": description, "phone": ""})
+    assert response.status_code == 200
+    assert "疑似危及生命安全：请立即转" in response.content.decode()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(cast.intake)
+    assert strict.post(reverse("triage-intake-assist"), {"description": description}).status_code == 403
+
+
+def test_the_intake_hook_posts_only_the_fields_it_reads(client, cast) -> None:  # noqa: ANN001
+    client.force_login(cast.intake)
+    html = client.get(reverse("intake")).content.decode()
+    assert f'hx-post="{reverse("triage-intake-assist")}"' in html and "hx-get=\"" + reverse("triage-intake-assist") not in html
+    assert 'hx-params="csrfmiddlewaretoken,title,description,' in html and "this:queue last" in html

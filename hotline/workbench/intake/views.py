@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.accounts.models import User
@@ -51,8 +52,13 @@ def intake_only(view: View) -> View:
 
 @intake_only
 @require_http_methods(["GET", "POST"])
+@never_cache
 def intake(request: HttpRequest) -> HttpResponse:
-    """Show the new-order form; on POST register the call and take the decision of the button pressed."""
+    """Show the new-order form; on POST register the call and take the decision of the button pressed.
+
+    The page is never cached (no-store) and its form has autocomplete off, so Back never shows a
+    half-restored form with a fresh token (intake.js reloads a page shown again from history).
+    """
     if request.method != "POST":
         phone = request.GET.get("phone", "")  # a telephony screen-pop may open the page with the number
         form = IntakeForm(initial={"phone": selectors.normalise_phone(phone)} if phone else None)

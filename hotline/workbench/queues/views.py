@@ -226,8 +226,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         context["too_many"] = len(numbers) > b.MAX_ORDERS
         context["max_orders"] = b.MAX_ORDERS
         return render(request, "workbench/queues/bulk_report.html", context, status=400)
-    once = one_time.key(request, "bulk")
-    if not one_time.claim(once):  # the same page posted again (a double click, a reload): act once
+    once = one_time.key(request, "bulk", [action, *sorted(numbers)])
+    if not one_time.claim(once):  # the same batch posted again (a double click, a reload): act once
         context["repeated"] = True
         return render(request, "workbench/queues/bulk_report.html", context, status=409)
     context["report"] = b.run_bulk(request.user, action, numbers, form.cleaned_data)

@@ -123,6 +123,22 @@ def test_the_same_bulk_page_posted_twice_acts_once(cast: Cast) -> None:
     assert other.status_code == 200 and handling[0].supervisions.count() == 2  # a new page acts again
 
 
+def test_a_different_batch_from_the_same_page_acts(cast: Cast) -> None:
+    """Back from a bulk report, then another batch (or another step) from that page: not a repeat.
+
+    The same batch in another order of numbers is still the same batch, and acts once.
+    """
+    handling = [make_ticket(Status.IN_PROGRESS, cast=cast) for _ in range(3)]
+    numbers = [t.number for t in handling]
+    token = uuid.uuid4().hex
+    fields = {"kind": SupervisionKind.REMIND, "note": "请尽快办理"}
+    assert _post(cast.supervisor, Action.SUPERVISE, numbers[:2], submission=token, **fields).status_code == 200
+    assert _post(cast.supervisor, Action.SUPERVISE, numbers[1::-1], submission=token, **fields).status_code == 409
+    other = _post(cast.supervisor, Action.SUPERVISE, numbers[2:], submission=token, **fields)
+    assert other.status_code == 200 and _outcomes(other)[0] == numbers[2:]
+    assert [t.supervisions.count() for t in handling] == [1, 1, 1]
+
+
 def test_a_step_outside_the_role_is_forbidden(cast: Cast) -> None:
     """A unit cannot approve replies or merge in bulk (403 before the form is read); nothing changes."""
     replied = make_ticket(Status.REPLIED, cast=cast)

@@ -445,3 +445,35 @@ def test_a_number_typed_with_the_country_code_is_stored_as_the_national_number(c
     """Else the receipt SMS (mobiles only) and the caller history would miss the caller."""
     assert client_agent.post(URL, post_data(phone=typed)).status_code == 302
     assert Ticket.objects.get().caller_phone == "13911114444"
+
+
+def test_back_never_shows_a_stale_form(client_agent: Client) -> None:
+    """Back after registering must not offer a half-restored form with a fresh token: no-store, autocomplete off."""
+    page = client_agent.get(URL)
+    assert "no-store" in page["Cache-Control"]
+    assert '<form id="intake-form" class="intake-form" method="post"' in page.content.decode()
+    form_tag = page.content.decode().split('<form id="intake-form"', 1)[1].split(">", 1)[0]
+    assert 'autocomplete="off"' in form_tag
+    refused = client_agent.post(URL, post_data(description=""))
+    assert refused.status_code == 400 and "no-store" in refused["Cache-Control"]
+    script = (Path(__file__).resolve().parents[2] / "static" / "hotline" / "intake.js").read_text()
+    assert "pageshow" in script and "back_forward" in script
+
+
+def test_the_category_search_example_finds_shipped_categories(client_agent: Client) -> None:
+    """The placeholder's example words each find a leaf of the shipped taxonomy (hotline/data/taxonomy.csv)."""
+    import csv
+    import re
+
+    html = client_agent.get(URL).content.decode()
+    example = re.search(r'placeholder="关键词，如 ([^"]+)"', html).group(1).split("、")
+    taxonomy = Path(__file__).resolve().parents[2] / "data" / "taxonomy.csv"
+    leaves = [row[2] for row in csv.reader(taxonomy.open(encoding="utf-8"))][1:]
+    assert len(example) >= 2 and all(any(word in leaf for leaf in leaves) for word in example)
+
+
+def test_the_page_names_its_icon_and_the_assist_never_aborts(client_agent: Client) -> None:
+    """No /favicon.ico 404 and no aborted triage request logged as an error in the console."""
+    html = client_agent.get(URL).content.decode()
+    assert '<link rel="icon" href="data:image/svg+xml,' in html
+    assert 'hx-sync="this:queue last"' in html and "this:replace" not in html.split('id="triage-assist"', 1)[1][:800]

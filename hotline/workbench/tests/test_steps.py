@@ -44,7 +44,8 @@ def test_stale_page_gets_409_and_keeps_the_text(cast: Cast) -> None:
     """Someone replied first: the late reply is told so (409), not 「无权操作」, and keeps what was typed."""
     ticket = make_ticket(Status.IN_PROGRESS, cast=cast)
     seen = ticket.version
-    services.reply(ticket, actor=cast.lead_handler, content="已处理", contacted=True, resolved=True)
+    colleague = UserFactory(role="unit_handler", units=[cast.lead])
+    services.reply(ticket, actor=colleague, content="已处理", contacted=True, resolved=True)
     response = _act(cast.lead_handler, ticket, Action.REPLY,
                     {"content": "我写的长答复", "contacted": "1", "resolved": "1"}, version=seen)
     assert response.status_code == 409
@@ -179,3 +180,40 @@ def test_navigation_links_the_pages_the_role_may_open(frozen_now: datetime, role
     for name in expected:
         assert f'href="{reverse(name)}"' in nav, name
         assert client.get(reverse(name)).status_code == 200, name
+
+
+def test_a_second_click_on_a_step_that_succeeded_is_answered_as_the_first(cast: Cast, traveller) -> None:  # noqa: ANN001
+    """派单 clicked twice: the second post finds its own dispatch of a moment ago, not someone else's work."""
+    ticket = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    seen = ticket.version
+    client = _client(cast.dispatcher)
+    body = {"version": str(seen), "dispatch-lead": str(cast.lead.pk), "dispatch-note": "派单"}
+    url = reverse("order-act", args=[ticket.number, Action.DISPATCH])
+    assert client.post(url, body).status_code == 302
+    again = client.post(url, body, follow=True)
+    assert again.redirect_chain[-1] == (reverse("order-detail", args=[ticket.number]), 302)
+    page = again.content.decode()
+    assert "已完成" in page and "工单已被他人处理" not in page
+    assert Ticket.objects.get(pk=ticket.pk).assignments.count() == 1
+    # another step, or the same one a minute later, is a stale page as before
+    assert client.post(reverse("order-act", args=[ticket.number, Action.MERGE]),
+                       {"version": str(seen), "merge-master_number": "x"}).status_code == 409
+    traveller.shift(61)
+    assert client.post(url, body).status_code == 409
+
+
+def test_step_messages_read_in_english(cast: Cast) -> None:
+    """The English UI says 'done' and 'someone else has acted', not 「已完成」 and 「工单已被他人处理」."""
+    ticket = make_ticket(Status.IN_PROGRESS, cast=cast)
+    seen = ticket.version
+    client = _client(cast.lead_handler)
+    client.cookies["django_language"] = "en"
+    url = reverse("order-act", args=[ticket.number, Action.REPLY])
+    body = {"version": str(seen), "reply-content": "已处理", "reply-contacted": "1", "reply-resolved": "1"}
+    page = client.post(url, body, follow=True).content.decode()
+    assert ": done" in page and "已完成" not in page
+    colleague = UserFactory(role="unit_handler", units=[cast.lead])
+    stale = _client(colleague)
+    stale.cookies["django_language"] = "en"
+    page = stale.post(url, body).content.decode()
+    assert "Someone else has acted on this order" in page and "工单已被他人处理" not in page
