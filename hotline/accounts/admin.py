@@ -8,17 +8,12 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from hotline.accounts.choices import unit_fits_role
 from hotline.accounts.models import Membership, User
-from hotline.orgs.choices import UnitKind
 
 
 class MembershipFormSet(BaseInlineFormSet):
-    """Memberships that fit the user's role, as for API keys' accounts (`api.keys._role_for`).
-
-    A unit role (承办人, 单位管理员) acts for handling units, never for the hotline centre: a membership of
-    the centre, the root of the tree, would show every unit's orders. A centre role acts for the centre
-    only, so it is never a member of a handling unit.
-    """
+    """Memberships that fit the user's role (`accounts.choices.unit_fits_role`, as for API keys)."""
 
     def clean(self) -> None:
         super().clean()
@@ -27,14 +22,13 @@ class MembershipFormSet(BaseInlineFormSet):
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
             unit = form.cleaned_data.get("unit")
-            if unit is None:
+            if unit is None or unit_fits_role(user.role, unit.kind):
                 continue
-            if user.is_unit_staff and unit.kind == UnitKind.CENTRE:
+            if user.is_unit_staff:
                 raise ValidationError(_("承办人和单位管理员不能属于热线中心（「%(unit)s」）：请选择承办单位")
                                       % {"unit": unit.name})
-            if user.is_centre_staff and unit.kind != UnitKind.CENTRE:
-                raise ValidationError(_("中心角色的用户只能属于热线中心，不能属于承办单位「%(unit)s」")
-                                      % {"unit": unit.name})
+            raise ValidationError(_("中心角色的用户只能属于热线中心，不能属于承办单位「%(unit)s」")
+                                  % {"unit": unit.name})
 
 
 class MembershipInline(admin.TabularInline):

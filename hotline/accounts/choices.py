@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.orgs.choices import UnitKind
+
 
 class Role(models.TextChoices):
     """What a user does at the centre or in a unit."""
@@ -19,3 +21,12 @@ class Role(models.TextChoices):
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_ADMIN})
 CENTRE_ROLES = frozenset(set(Role) - UNIT_ROLES)
+
+
+def unit_fits_role(role: str, unit_kind: str) -> bool:
+    """Whether someone of this role may act for a unit of this kind (a membership, an API key's unit).
+
+    A unit role (承办人, 单位管理员) acts for handling units, never for the hotline centre: a membership of the
+    centre, the root of the tree, would show every unit's orders. A centre role acts for the centre only.
+    """
+    return (unit_kind == UnitKind.CENTRE) == (role in CENTRE_ROLES)

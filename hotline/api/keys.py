@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from hotline.accounts.choices import CENTRE_ROLES, UNIT_ROLES, Role
+from hotline.accounts.choices import UNIT_ROLES, Role, unit_fits_role
 from hotline.accounts.models import Membership, User
 from hotline.api.models import ApiKey
 from hotline.api.scopes import UNIT_SCOPES, Scope
@@ -66,10 +66,9 @@ def _role_for(scopes: set[str], unit: HandlingUnit | None, role: str | None) -> 
     if role is not None:
         if role not in Role.values:
             raise InvalidKeyRequest(_("未知的角色：%(role)s") % {"role": role})
-        if role in UNIT_ROLES and (unit is None or unit.kind == UnitKind.CENTRE):
-            raise InvalidKeyRequest(_("单位角色的密钥须指定一个承办单位（--unit）"))
-        if role in CENTRE_ROLES and unit is not None and unit.kind != UnitKind.CENTRE:
-            raise InvalidKeyRequest(_("中心角色的密钥只能代表热线中心"))
+        if (unit is None and role in UNIT_ROLES) or (unit is not None and not unit_fits_role(role, unit.kind)):
+            raise InvalidKeyRequest(_("单位角色的密钥须指定一个承办单位（--unit）") if role in UNIT_ROLES
+                                    else _("中心角色的密钥只能代表热线中心"))
         return role
     if unit is not None:
         if unit.kind == UnitKind.CENTRE:

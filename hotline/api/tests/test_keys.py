@@ -171,3 +171,14 @@ def test_idempotency_sql_names_the_records_table() -> None:
 
     table = IdempotencyRecord._meta.db_table
     assert all(f" {table} " in sql for sql in (idempotency._LOOKUP, idempotency._RECORD))
+
+
+def test_a_unit_role_key_needs_a_handling_unit(org) -> None:  # noqa: ANN001
+    """The same rule as the user admin's memberships (accounts.choices.unit_fits_role)."""
+    from hotline.accounts.choices import unit_fits_role
+
+    for unit in (None, org.centre):
+        with pytest.raises(InvalidKeyRequest, match="--unit"):
+            create_key(f"单位角色{unit}", ["act"], unit=unit, role="unit_handler")
+    assert unit_fits_role(Role.UNIT_ADMIN, org.street_a.kind) and not unit_fits_role(Role.UNIT_ADMIN, org.centre.kind)
+    assert unit_fits_role(Role.DISPATCHER, org.centre.kind) and not unit_fits_role(Role.DISPATCHER, org.street_a.kind)
