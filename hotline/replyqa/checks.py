@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from hotline.core import workcalendar
 from hotline.intelligence.reply_quality import GRADES, PENALTY, Finding, ReplyFindings, check_reply
 
 #: Default reply limit in working days (济南/潍坊: 5 working days for ordinary requests).
 LIMIT_WORKING_DAYS = 5.0
+
+#: The evidence of a late reply judged by the assignment's deadline, kept in Chinese as the record and
+#: shown in the UI language by `labels.evidence` (the msgids are these templates).
+LATE_OVERDUE = gettext_noop("用时 %(days)s 个工作日，时限 %(limit)s 个工作日；"
+                            "该派单已记答复超期（此前轮次或延期前已超过答复时限）")
+LATE_AFTER_DUE = gettext_noop("用时 %(days)s 个工作日，时限 %(limit)s 个工作日；%(replied)s 答复，晚于时限 %(due)s")
 
 
 def working_days_between(start: datetime, end: datetime) -> float:
@@ -39,10 +46,13 @@ def check(request_text: str, reply_text: str, *, requested_at: datetime | None, 
     if not late and flagged:
         found.findings = [f for f in found.findings if f not in flagged]
     elif late and not flagged:
-        why = ("该派单已记答复超期（此前轮次或延期前已超过答复时限）" if due is None or replied_at <= due else
-               f"{timezone.localtime(replied_at):%m-%d %H:%M} 答复，晚于时限 {timezone.localtime(due):%m-%d %H:%M}")
-        found.findings.append(Finding("late", "medium", "答复超时", f"用时 {found.working_days:g} 个工作日，"
-                                                                  f"时限 {limit_working_days:g} 个工作日；{why}"))
+        params = {"days": f"{found.working_days:g}", "limit": f"{limit_working_days:g}"}
+        if due is None or replied_at <= due:
+            evidence = LATE_OVERDUE % params
+        else:
+            evidence = LATE_AFTER_DUE % {**params, "replied": f"{timezone.localtime(replied_at):%m-%d %H:%M}",
+                                         "due": f"{timezone.localtime(due):%m-%d %H:%M}"}
+        found.findings.append(Finding("late", "medium", "答复超时", evidence))
     else:
         return found
     found.score = max(0, 100 - sum(PENALTY[f.severity] for f in found.findings))

@@ -1,7 +1,12 @@
 """Translatable labels of the reply-check findings (the pure checker writes Chinese only)."""
 
+import re
+
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from hotline.intelligence.reply_quality import Finding
+from hotline.replyqa.checks import LATE_AFTER_DUE, LATE_OVERDUE
 
 FINDING_LABELS = {
     "empty": _("答复内容为空"),
@@ -20,10 +25,55 @@ FINDING_LABELS = {
     "sensitive": _("含不当或敏感用语"),
     "privacy": _("答复中出现身份证号或诉求人的电话号码，公开前须脱敏"),
 }
-SEVERITY_LABELS = {"high": _("严重"), "medium": _("一般"), "low": _("轻微"), "info": _("提示")}
+#: Severities, with a context: the project catalogue translates a bare 一般 as "Normal" (urgency), which would win.
+SEVERITY_LABELS = {"high": pgettext_lazy("finding severity", "严重"), "medium": pgettext_lazy("finding severity", "一般"),
+                   "low": pgettext_lazy("finding severity", "轻微"), "info": pgettext_lazy("finding severity", "提示")}
 #: The quality grades of the checker (单字, so with a context: 中 is not "middle" here).
 GRADE_LABELS = {"优": pgettext_lazy("reply grade", "优"), "良": pgettext_lazy("reply grade", "良"),
                 "中": pgettext_lazy("reply grade", "中"), "差": pgettext_lazy("reply grade", "差")}
+
+
+#: The checker's evidence sentences by finding code: Chinese templates of what `hotline.intelligence.reply_quality`
+#: and `checks` write (the record), read back into their parameters and shown in the UI language. Parameters
+#: quoting the request or the reply (terms not mentioned) stay as they are; so do evidences with no sentence
+#: of the system's own (phrases found, masked words, dates) and any text no template matches.
+TOO_SHORT = gettext_noop("%(n)s 字")
+COVERAGE = gettext_noop("诉求要点覆盖 %(share)s，未提及：%(missing)s")
+USED = gettext_noop("用时 %(days)s 个工作日，时限 %(limit)s 个工作日")
+EVIDENCE: dict[str, tuple[str, ...]] = {
+    "too_short": (TOO_SHORT,),
+    "off_topic": (COVERAGE,),
+    "weak_topic": (COVERAGE,),
+    "missing_process": (gettext_noop("未找到“处理过程”的表述"),),
+    "missing_basis": (gettext_noop("未找到“依据”的表述"),),
+    "missing_result": (gettext_noop("未找到“处理结果”的表述"),),
+    "missing_contact": (gettext_noop("未找到“联系方式”的表述"),),
+    "late": (LATE_OVERDUE, LATE_AFTER_DUE, USED),
+    "very_late": (USED,),
+    "privacy": (gettext_noop("身份证号"), gettext_noop("诉求人电话")),
+}
+
+
+def _reader(template: str) -> re.Pattern[str]:
+    """A pattern matching the whole Chinese sentence a template makes, one named group per placeholder."""
+    parts = re.split(r"%\((\w+)\)s", template)
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                              for i, part in enumerate(parts)) + r"\Z", re.S)
+
+
+_READERS = {code: [(template, _reader(template)) for template in templates] for code, templates in EVIDENCE.items()}
+
+
+def evidence(finding: Finding) -> str:
+    """A finding's evidence in the UI language (as written when no template of its code matches it)."""
+    for template, reader in _READERS.get(finding.code, ()):
+        if (match := reader.match(finding.evidence)) is None:
+            continue
+        params = match.groupdict()
+        if template == TOO_SHORT:
+            return ngettext(TOO_SHORT, TOO_SHORT, int(params["n"])) % params
+        return gettext(template) % params
+    return finding.evidence
 
 
 def grade_label(grade: str) -> str:
@@ -37,4 +87,4 @@ def rows(findings: list) -> list[dict]:
     rank = {severity: i for i, severity in enumerate(SEVERITY_LABELS)}  # high, medium, low, info
     ordered = sorted(findings, key=lambda f: rank.get(f.severity, len(rank)))
     return [{"severity": f.severity, "severity_label": SEVERITY_LABELS.get(f.severity, f.severity),
-             "message": FINDING_LABELS.get(f.code, f.message), "evidence": f.evidence} for f in ordered]
+             "message": FINDING_LABELS.get(f.code, f.message), "evidence": evidence(f)} for f in ordered]
