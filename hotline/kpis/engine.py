@@ -177,22 +177,29 @@ def calls_available() -> bool:
     return hasattr(module, "queue_summary")
 
 
-def call_figure(kpi: Kpi, ctx: Context) -> Figure | None:
-    """接通率 / 15 秒应答率 from `hotline.calls.selectors.queue_summary` (None when it is not installed)."""
+def call_figures(ctx: Context) -> dict[str, Figure]:
+    """接通率 and 15 秒应答率 from one `hotline.calls.selectors.queue_summary` (empty when it is not installed)."""
     if not calls_available():
-        return None
+        return {}
     summary = import_module("hotline.calls.selectors").queue_summary(ctx.start, ctx.end)
-    if kpi.code == Indicator.CONNECT:
-        return Figure(Decimal(summary.answered or 0), int(summary.offered or 0))
-    # 15 秒应答率 over answered calls, as domain.md and the telephony module define it.
-    return Figure(Decimal(summary.answered_within_15s or 0), int(summary.answered or 0))
+    return {
+        Indicator.CONNECT: Figure(Decimal(summary.answered or 0), int(summary.offered or 0)),
+        # 15 秒应答率 over answered calls, as domain.md and the telephony module define it.
+        Indicator.SERVICE_LEVEL: Figure(Decimal(summary.answered_within_15s or 0), int(summary.answered or 0)),
+    }
+
+
+def call_figure(kpi: Kpi, ctx: Context) -> Figure | None:
+    """接通率 / 15 秒应答率 (None when the telephony module is not installed)."""
+    return call_figures(ctx).get(kpi.code)
 
 
 def all_figures(ctx: Context, cut: Cut | None = None) -> dict[str, Figure]:
     """Every indicator that can be computed, keyed by code (telephony ones only with the calls module)."""
     out = {}
+    calls = call_figures(ctx)  # one queue summary for both telephony figures
     for code, kpi in KPIS.items():
-        found = figure(kpi, ctx, cut)
+        found = calls.get(code) if kpi.base is None else figure(kpi, ctx, cut)
         if found is not None:
             out[code] = found
     return out

@@ -126,10 +126,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period, cut, assessment = form.period, _cut(form, own), form.assessment
     ctx = engine.context(period, assessment=assessment)
     cells = []
+    calls = engine.call_figures(ctx) if cut.is_empty else {}  # one queue summary for both telephony figures
     for kpi in KPIS.values():
         if (kpi.base is None and not cut.is_empty) or (cut.has_units and not kpi.cuttable_by_unit):
             continue  # the call queue has no cuts; a direct answer has no unit
-        fig = engine.figure(kpi, ctx, cut)
+        fig = calls.get(kpi.code) if kpi.base is None else engine.figure(kpi, ctx, cut)
         if fig is None:
             continue
         cells.append(_cell(kpi, fig, period, cut, assessment))

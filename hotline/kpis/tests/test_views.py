@@ -213,3 +213,16 @@ def test_one_invalid_field_keeps_the_valid_ones(month: Month) -> None:
     assert response.context["form"].errors.keys() == {"district"}
     assert response.context["period"].label == "2025-03"  # not the last full month
     assert response.context["cut"].unit == month.cast.lead and response.context["cut"].subtree is False
+
+
+def test_the_city_page_reads_the_call_queue_once(month: Month, monkeypatch: pytest.MonkeyPatch) -> None:
+    """接通率 and 15 秒应答率 come from one queue summary (it is the page's slowest query on a big centre)."""
+    from hotline.calls import selectors
+
+    calls = []
+    real = selectors.queue_summary
+    monkeypatch.setattr(selectors, "queue_summary", lambda start, end: calls.append(start) or real(start, end))
+    response = _client(Role.LEADER).get(reverse("kpis"), {"month": "2025-03"})
+    codes = {c["kpi"].code for c in response.context["cells"]}
+    assert {"connect", "service_level"} <= codes
+    assert len(calls) == 1
