@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -35,6 +36,16 @@ class Context:
     assessment: bool  # exclude approved unreasonable claims and upheld appeals
 
 
+def _ref(name: str, depth: int) -> F:
+    """The row's field `name` seen from `depth` subqueries down (0: the row's own query)."""
+    if depth == 0:
+        return F(name)
+    ref = OuterRef(name)
+    for _level in range(depth - 1):
+        ref = OuterRef(ref)
+    return ref
+
+
 @dataclass(frozen=True)
 class Base:
     """The rows an indicator counts."""
@@ -46,6 +57,8 @@ class Base:
     when: str  # the date the period bounds
     where: Q
     unit: Callable[[], models.Expression]  # the unit the row is attributed to
+    #: when the row's round began for its unit: the dispatch of the assignment it belongs to (seen `depth` down)
+    round_start: Callable[[int], Any]
 
     def queryset(self) -> models.QuerySet:
         return self.model._default_manager.filter(self.where)
@@ -55,34 +68,61 @@ def _lead_holding(**extra: object) -> models.QuerySet:
     return Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING, **extra)
 
 
+def _ticket_lead(depth: int) -> models.QuerySet:
+    """The order's newest lead holding it (its unit is the order's), seen from `depth` subqueries down."""
+    return _lead_holding(ticket=_ref("pk", depth + 1)).order_by("-dispatched_at", "-id")
+
+
+def _visit_lead(depth: int) -> models.QuerySet:
+    """The lead that held the order when the citizen was called, seen from `depth` subqueries down."""
+    return (_lead_holding(ticket=_ref("ticket_id", depth + 1), dispatched_at__lte=_ref("created_at", depth + 1))
+            .order_by("-dispatched_at", "-id"))
+
+
 def _ticket_unit() -> models.Expression:
     """An order belongs to its lead unit (主办单位), the newest one when it was sent again after reopening."""
-    return Subquery(_lead_holding(ticket=OuterRef("pk")).order_by("-dispatched_at", "-id").values("unit_id")[:1])
+    return Subquery(_ticket_lead(0).values("unit_id")[:1])
 
 
 def _visit_unit() -> models.Expression:
     """A return visit judges the lead unit that held the order when the citizen was called."""
-    return Subquery(_lead_holding(ticket=OuterRef("ticket_id"), dispatched_at__lte=OuterRef("created_at"))
-                    .order_by("-dispatched_at", "-id").values("unit_id")[:1])
+    return Subquery(_visit_lead(0).values("unit_id")[:1])
 
 
-TICKETS = Base("tickets", Ticket, "", "pk", "registered_at", Q(), _ticket_unit)
-ASSIGNMENTS = Base("assignments", Assignment, "ticket__", "ticket_id", "dispatched_at", Q(), lambda: F("unit_id"))
+TICKETS = Base("tickets", Ticket, "", "pk", "registered_at", Q(), _ticket_unit,
+               lambda d: Subquery(_ticket_lead(d).values("dispatched_at")[:1]))
+ASSIGNMENTS = Base("assignments", Assignment, "ticket__", "ticket_id", "dispatched_at", Q(), lambda: F("unit_id"),
+                   lambda d: _ref("dispatched_at", d))
 LEADS = Base("leads", Assignment, "ticket__", "ticket_id", "dispatched_at", Q(role=AssignmentRole.LEAD),
-             lambda: F("unit_id"))
+             lambda: F("unit_id"), lambda d: _ref("dispatched_at", d))
 REPLIES = Base("replies", Reply, "ticket__", "ticket_id", "reviewed_at",
                Q(assignment__role=AssignmentRole.LEAD, review_status=Decision.APPROVED),
-               lambda: F("assignment__unit_id"))
-VISITS = Base("visits", ReturnVisit, "ticket__", "ticket_id", "created_at", Q(), _visit_unit)
+               lambda: F("assignment__unit_id"), lambda d: _ref("assignment__dispatched_at", d))
+VISITS = Base("visits", ReturnVisit, "ticket__", "ticket_id", "created_at", Q(), _visit_unit,
+              lambda d: Subquery(_visit_lead(d).values("dispatched_at")[:1]))
+
+
+def _claims_of_round(base: Base) -> models.QuerySet:
+    """The approved claims (不合理诉求) of the row's unit in the row's round, as `handling.claims_of` counts a round.
+
+    A claim is of the round it was filed in: at or after the dispatch of the row's assignment, and
+    before the order's next lead dispatch (a reopened order sent again, perhaps to the same unit).
+    """
+    start = base.round_start(1)
+    next_round = Assignment.objects.filter(ticket=OuterRef("ticket_id"), role=AssignmentRole.LEAD,
+                                           dispatched_at__gt=base.round_start(2),
+                                           dispatched_at__lte=OuterRef("applied_at"))
+    return UnreasonableClaim.objects.filter(ticket=OuterRef(base.ticket_ref), unit=OuterRef("_unit"),
+                                            status=Decision.APPROVED, applied_at__gte=start,
+                                            ).exclude(Exists(next_round))
 
 
 def excluded_from_assessment(base: Base) -> Q:
     """Rows whose order has an approved unreasonable claim (不合理诉求) or an upheld appeal (申诉成立).
 
     A claim excludes only the rows attributed to the unit that made it (the row's `_unit`, annotated
-    by `engine.rows`): after a reopen, the next unit is assessed on its own round.
+    by `engine.rows`) in the round it was made: after a reopen, the next round is assessed on its own,
+    even when the same unit leads it again.
     """
-    ref = OuterRef(base.ticket_ref)
-    return Q(Exists(UnreasonableClaim.objects.filter(ticket=ref, unit=OuterRef("_unit"),
-                                                     status=Decision.APPROVED))) | Q(
-        Exists(Appeal.objects.filter(ticket=ref, status=Decision.APPROVED)))
+    return Q(Exists(_claims_of_round(base))) | Q(
+        Exists(Appeal.objects.filter(ticket=OuterRef(base.ticket_ref), status=Decision.APPROVED)))

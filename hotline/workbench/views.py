@@ -7,6 +7,7 @@ calls the step's service. A refused step shows the service's message and changes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django import forms
@@ -19,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.core import clock
-from hotline.tickets.choices import Decision
+from hotline.tickets.choices import Action, Decision
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 from hotline.tickets.models import Extension, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
+from hotline.tickets.services.review import review_blocker
 from hotline.workbench.actions import STEPS, StepSpec
 from hotline.workbench.forms import ExtensionChoiceForm
 
@@ -46,9 +48,27 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
     return form
 
 
+#: Review steps a pending decision can hold back (`review.review_blocker`).
+REVIEW_STEPS = frozenset({Action.APPROVE_REPLY, Action.SEND_BACK})
+
+
+@dataclass(frozen=True)
+class HeldStep:
+    """In place of a step's form: the step is allowed but must wait, and this is why (the service's words)."""
+
+    held_because: str
+
+
 def step_forms(ticket: Ticket, user, data=None) -> list[tuple[StepSpec, object]]:  # noqa: ANN001
-    """The steps this person may take on this order now, each with an empty (or bound) form."""
-    return [(STEPS[a], bind(STEPS[a], user, ticket, data)) for a in available_actions(ticket, user) if a in STEPS]
+    """The steps this person may take on this order now, each with an empty (or bound) form.
+
+    A review step the service would refuse for now (a timely extension request to decide first) comes
+    with a `HeldStep` instead of a form: the page shows it without a button, saying why.
+    """
+    actions = [a for a in available_actions(ticket, user) if a in STEPS]
+    blocker = review_blocker(ticket) if REVIEW_STEPS.intersection(actions) else None
+    return [(STEPS[a], HeldStep(blocker) if blocker and a in REVIEW_STEPS else bind(STEPS[a], user, ticket, data))
+            for a in actions]
 
 
 @login_required
@@ -117,8 +137,8 @@ def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: fo
     ticket.refresh_from_db()
     context = detail_context(request, ticket)
     steps = step_forms(ticket, request.user)
-    context["steps"] = [(s, form if s.action == spec.action else f) for s, f in steps]
-    if all(s.action != spec.action for s, _f in steps):
+    context["steps"] = [(s, form if s.action == spec.action and not isinstance(f, HeldStep) else f) for s, f in steps]
+    if all(s.action != spec.action or isinstance(f, HeldStep) for s, f in steps):
         context["kept"] = (spec, form)  # no longer offered: shown read-only so the text is not lost
     context["panels"] = panels.panels_for(request, ticket)
     context["failed_action"] = spec.action

@@ -130,6 +130,20 @@ def claims_of(assignment: Assignment) -> QuerySet[UnreasonableClaim]:
                                             applied_at__gte=assignment.dispatched_at)
 
 
+def close_pending_claims(ticket: Ticket, at: datetime, note: str) -> list[int]:
+    """The round is over (the order is reopened): its undecided claims (不合理诉求) close as not decided.
+
+    Like `close_pending_extensions`: status 驳回 with `decided_by` empty and `note` saying why, so they
+    leave the 待审批 queue and no later round's decision can take them. Returns their ids.
+    """
+    closed = list(UnreasonableClaim.objects.filter(ticket=ticket, status=Decision.PENDING)
+                  .values_list("pk", flat=True))
+    if closed:
+        UnreasonableClaim.objects.filter(pk__in=closed).update(status=Decision.REJECTED, decided_at=at,
+                                                               decision_note=note)
+    return closed
+
+
 def _pending_extension(ticket: Ticket, extension: Extension | None) -> Extension:
     qs = Extension.objects.select_for_update().select_related("assignment").filter(
         ticket=ticket, status=Decision.PENDING)

@@ -17,7 +17,7 @@ from hotline.tickets.choices import (
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Assignment, Extension, Reply, ReturnVisit, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
-from hotline.tickets.services.handling import claims_of, close_pending_extensions
+from hotline.tickets.services.handling import claims_of, close_pending_claims, close_pending_extensions
 
 
 def _pending_reply(ticket: Ticket) -> Reply:
@@ -28,6 +28,27 @@ def _pending_reply(ticket: Ticket) -> Reply:
     return found
 
 
+#: Why a reply may not be reviewed yet; the refusal and the order page say the same words.
+EXTENSION_FIRST = "主办单位在答复时限前申请的延期尚待审批，请先批准或驳回延期"
+
+
+def _lateness_awaits_extension(lead: Assignment) -> bool:
+    """Whether the lead replied late while a request it filed before its reply deadline still waits (延期待批)."""
+    return (lead.replied_at is not None and lead.replied_at > lead.reply_due and Extension.objects.filter(
+        assignment=lead, status=Decision.PENDING, requested_at__lt=lead.reply_due).exists())
+
+
+def review_blocker(ticket: Ticket) -> str | None:
+    """Why the lead's pending reply may not be reviewed (审核通过 / 退回重办) yet, or None when it may.
+
+    The one rule both the review services and the order page ask: the centre first decides the
+    extension request that says whether the reply was late.
+    """
+    answer = Reply.objects.filter(ticket=ticket, assignment__role=AssignmentRole.LEAD,
+                                  review_status=Decision.PENDING).select_related("assignment").last()
+    return EXTENSION_FIRST if answer is not None and _lateness_awaits_extension(answer.assignment) else None
+
+
 def _end_extension_requests(step: Step, answer: Reply) -> dict:
     """The lead's reply is reviewed: its still undecided extension requests close, unless one decides its lateness.
 
@@ -36,9 +57,8 @@ def _end_extension_requests(step: Step, answer: Reply) -> dict:
     timeline data naming the closed requests.
     """
     lead = Assignment.objects.get(pk=answer.assignment_id)
-    if (lead.replied_at is not None and lead.replied_at > lead.reply_due and Extension.objects.filter(
-            assignment=lead, status=Decision.PENDING, requested_at__lt=lead.reply_due).exists()):
-        raise RuleViolation("主办单位在答复时限前申请的延期尚待审批，请先批准或驳回延期")
+    if _lateness_awaits_extension(lead):
+        raise RuleViolation(EXTENSION_FIRST)
     closed = close_pending_extensions(lead, step.at, "答复已审核，延期申请不再审批")
     return {"extensions_closed": closed} if closed else {}
 
@@ -131,7 +151,8 @@ def reopen(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
 
     The next dispatch sets a fresh closing deadline. `close_overdue` stays: it records that the order
     closed late before (sticky, like every overdue flag). Claims of the earlier round (不合理诉求) stay
-    that round's: the next unit's return visit and assessment do not see them.
+    that round's: the next unit's return visit and assessment do not see them, and its
+    claims still undecided close now (驳回, decided by nobody), like the round's extension requests.
     """
     step = begin(ticket, Action.REOPEN, actor)
     if not reason.strip():
@@ -141,5 +162,7 @@ def reopen(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     ticket.close_due = None
     Extension.objects.filter(ticket=ticket, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_at=step.at, decision_note="工单已重新启用，延期申请不再审批")
+    claims = close_pending_claims(ticket, step.at, "工单已重新办理，申请不再审定")
     sla.stop_phase(ticket)
-    return step.commit(Status.PENDING_DISPATCH, note=reason, public=True)
+    return step.commit(Status.PENDING_DISPATCH, note=reason, public=True,
+                       data={"claims_closed": claims} if claims else None)
