@@ -8,7 +8,7 @@
 Session-wide: uploads go to a temporary MEDIA_ROOT, and `transaction=True` tests keep working — their
 teardown flushes every table, which the timeline's append-only triggers would refuse
 (`_flushable_timeline`), and which wipes the SLA policies the data migration seeded
-(`_reseed_policies_after_flush`). After each test the working calendar forgets cached overrides.
+(`_reseed_policies_after_flush`). After each test the working calendar forgets cached overrides and the default language is active again.
 
 Orders are made with `hotline.tickets.tests.factories.make_ticket`, which goes through the real services.
 """
@@ -105,6 +105,20 @@ def _fresh_calendar_overrides() -> Iterator[None]:
     """
     yield
     workcalendar.invalidate_overrides()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """Back to the default language after each test.
+
+    A test client's request in English leaves English active in the thread (LocaleMiddleware activates
+    it and nothing resets it), so the next test would render English where it expects Chinese.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
