@@ -16,7 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hotline.accounts.choices import Role
 from hotline.core import clock
 from hotline.intelligence import duplicates as dup
+from hotline.intelligence.places import Place
 from hotline.orgs.models import HandlingUnit
+from hotline.orgs.places import recognise
 from hotline.taxonomy.models import Category
 from hotline.tickets.models import Ticket
 from hotline.triage import services
@@ -120,6 +122,27 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
         found = {t.pk: t for t in Ticket.objects.visible_to(request.user).filter(
             pk__in=[m.ticket_id for m in findings.repeats])}
         repeats = [(found[m.ticket_id], m) for m in findings.repeats if m.ticket_id in found][:5]
+    located = _located(draft)
+    if located and located["fill"] and not located["chosen"] and located["place"].is_certain:
+        # no area chosen yet: recommend for the recognised one, as the order would be dispatched once filled
+        draft.district_id, draft.street_id, draft.community_id = located["place"].ids
     rec = routing.build(draft, trigger="intake") if len(text) >= 6 and not g.get("is_confidential") else None
     return render(request, "triage/_intake_assist.html", {
-        "assessment": assessment, "repeats": repeats, "rec": rec})
+        "assessment": assessment, "repeats": repeats, "rec": rec, "located": located})
+
+
+def _located(draft: Ticket) -> dict | None:
+    """What the typed address names (地址识别), beside the area the agent chose; None when nothing to say.
+
+    Shown with 「填入」 when no area is chosen yet, or only a part of it, or a different one (said so).
+    """
+    place: Place | None = recognise(draft.address)
+    if place is None:
+        return None
+    chosen = (draft.district_id, draft.street_id, draft.community_id)
+    pairs = [(mine, theirs) for mine, theirs in zip(place.ids, chosen, strict=True) if mine]
+    differs = any(theirs and theirs != mine for mine, theirs in pairs)
+    fill = bool(pairs) and any(theirs != mine for mine, theirs in pairs)
+    if not fill and not (place.candidates and not any(chosen)):
+        return None
+    return {"place": place, "fill": fill, "differs": differs, "chosen": any(chosen)}

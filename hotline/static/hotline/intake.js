@@ -39,6 +39,40 @@
     }
   });
 
+  // 地址识别 「填入」 (in the 智能研判 panel): choose the district, then — once htmx has loaded its streets —
+  // the street, then the community, each through its select's own change event.
+  var pendingPlace = null;
+
+  function choose(id, value) {
+    var el = document.getElementById(id);
+    if (!el || !value) { return false; }
+    el.value = value;
+    if (el.value !== value) { return false; } // not among the options (the list changed meanwhile)
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+    return true;
+  }
+
+  document.body.addEventListener("click", function (e) {
+    var button = e.target.closest("button[data-place-fill]");
+    if (!button) { return; }
+    pendingPlace = { street: button.dataset.street, community: button.dataset.community };
+    if (!choose("id_district", button.dataset.district)) { pendingPlace = null; }
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    var target = e.detail.target;
+    if (!pendingPlace || !target) { return; }
+    if (target.id === "id_street") {
+      var street = pendingPlace.street;
+      if (!pendingPlace.community) { pendingPlace = null; }
+      if (!choose("id_street", street)) { pendingPlace = null; }
+    } else if (target.id === "id_community") {
+      var community = pendingPlace.community;
+      pendingPlace = null;
+      choose("id_community", community);
+    }
+  });
+
   function pickButtons() { return Array.prototype.slice.call(results.querySelectorAll("button.pick")); }
 
   function clearResults() { results.replaceChildren(); }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,6 +16,7 @@ from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.core.labels import label
 from hotline.orgs.models import HandlingUnit
+from hotline.orgs.places import recognise
 from hotline.taxonomy.choices import Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Action, Channel, EmergencyService, NotAcceptedReason, Status
@@ -72,6 +73,25 @@ def _check_draft(draft: TicketDraft) -> None:
         raise RuleViolation(f"社区「{draft.community}」不属于「{draft.street}」")
 
 
+def _area_from_address(draft: TicketDraft) -> TicketDraft | None:
+    """The draft with the area its address names (地址识别), for an order given an address but no area.
+
+    Only the address is read (a description mentions other places), and only a certain chain is taken:
+    an address naming two places, or a street of another district, leaves the area to the dispatcher.
+    """
+    if draft.district or draft.street or draft.community or not draft.address.strip():
+        return None
+    place = recognise(draft.address)
+    if place is None or not place.is_certain:
+        return None
+    ids = [pk for pk in place.ids if pk]
+    units = HandlingUnit.objects.filter(is_active=True).in_bulk(ids)
+    if len(units) != len(ids):
+        return None  # the gazetteer is behind the table: take nothing rather than a part
+    district, street, community = (units.get(pk) if pk else None for pk in place.ids)
+    return replace(draft, district=district, street=street, community=community)
+
+
 def _number(at: datetime, pk: int) -> str:
     """The order number (工单编号): the local registration date and the id, e.g. 202611230000042."""
     return f"{timezone.localtime(at):%Y%m%d}{pk:07d}"
@@ -81,6 +101,8 @@ def _new_order(draft: TicketDraft, actor: User | None, note: str, data: dict | N
     """The order and its registration event, checked and built, not written."""
     check_role(Action.REGISTER, actor)
     _check_draft(draft)
+    if (located := _area_from_address(draft)) is not None:
+        draft, data = located, {**(data or {}), "area_from_address": True}
     at = clock.now()
     ticket = Ticket(
         **{f.name: getattr(draft, f.name) for f in fields(draft)},
