@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from hotline.accounts.choices import CENTRE_ROLES
@@ -47,8 +48,99 @@ def _mask_found_phone(found: str) -> str:
     return mask_phone(digits)
 
 
+#: Common Chinese surnames (常见姓氏), two-character ones first (欧阳 before 欧). Surnames that are far more
+#: often ordinary words (和, 连, 时, 全, 明 …) are left out.
+_SURNAMES = ("(?:欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|长孙|宇文|司徒|端木|"
+             "[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+             "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴"
+             "莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅"
+             "童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项"
+             "芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂佟臧闵苟邬卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖"
+             "巩佘池苑迟邝])")
+#: Words after which a citizen's own full name follows: certainly (我叫张三丰, 姓名：王小明) or often
+#: (业主李建国反映, 本人刘洋, but also 市民申请, 居民安静 …).
+_NAME_CUE = re.compile(rf"(?:(?P<sure>我叫|我的名字叫|姓名|联系人)|本人|业主|居民|村民|市民|户主)[:：\s]*"
+                       rf"(?={_SURNAMES})")
+_SURNAME = re.compile(_SURNAMES)
+#: Titles and forms of address after a surname or a name (张局长, 王书记, 李女士): no full name, kept.
+_TITLE_AFTER = re.compile(r"(?:女士|先生|小姐|老师|师傅|阿姨|大爷|大妈|同志|局长|书记|主任|厅长|市长|县长|区长|"
+                          r"镇长|乡长|村长|部长|处长|科长|所长|队长|站长|院长|校长|经理|总|律师|医生|警官)")
+#: jieba's dictionary tags some everyday words as names (安静, 许可, 谢谢, 师生): a word this frequent is
+#: taken for a name only after a sure cue (我叫张三丰).
+_COMMON_WORD_FREQ = 200
+_name_lock = threading.Lock()
+_pos_tokenizer = None  # jieba's part-of-speech tokenizer, built on the first name to check
+
+
+def _pos() -> Any:
+    """jieba's part-of-speech tokenizer on the hotline's tokenizer (built once, about a second)."""
+    global _pos_tokenizer
+    if _pos_tokenizer is None:
+        with _name_lock:
+            if _pos_tokenizer is None:
+                from jieba.posseg import POSTokenizer
+
+                from hotline.intelligence.segment import tokenizer
+
+                _pos_tokenizer = POSTokenizer(tokenizer())
+    return _pos_tokenizer
+
+
+def _ordinary_word(word: str) -> bool:
+    """Whether jieba's dictionary knows `word` as a frequent word, or as a word that is not a name."""
+    pos = _pos()
+    freq, tag = pos.tokenizer.FREQ.get(word) or 0, pos.word_tag_tab.get(word, "")
+    return freq >= _COMMON_WORD_FREQ or (freq >= 50 and not tag.startswith("nr"))
+
+
+def _name_at(text: str, start: int, *, sure: bool) -> str:
+    """The full personal name starting at `start` (surname + one or two characters), or "" if none.
+
+    jieba must read it as a name (词性 nr), or the surname alone followed by a name; after a cue that
+    is not sure, an ordinary word is no name (市民申请, 村民房屋, 业主许可). A surname followed by a title
+    or form of address (王书记, 李女士) is no full name. A given name jieba cut short at the end of its
+    clause (唐武|宜,) is taken whole.
+    """
+    surname = _SURNAME.match(text, start)
+    clause = re.split(r"[^\u4e00-\u9fa5]", text[start:], maxsplit=1)[0]
+    if surname is None or _TITLE_AFTER.match(text, surname.end()) or len(clause) <= len(surname.group(0)):
+        return ""
+    words = [(pair.word, pair.flag) for pair in _pos().lcut(clause[:40])]
+    first, flag = words[0]
+    rest = 1
+    if flag.startswith("nr") and first.startswith(surname.group(0)) and 0 < len(first) - len(surname.group(0)) <= 2:
+        name = first
+    elif first == surname.group(0) and len(words) > 1 and words[1][1].startswith("nr") and len(words[1][0]) <= 2:
+        name, rest = first + words[1][0], 2
+    else:
+        return ""
+    if len(name) == len(surname.group(0)) + 1 and len(words) == rest + 1 and clause == name + words[rest][0]:
+        name = clause  # 唐武宜, / 冯生新: jieba read 唐武 and 宜, the clause ends there
+    if not sure and (_ordinary_word(name) or (len(name) > 2 and _ordinary_word(name[:2]))):
+        return ""
+    return "" if _TITLE_AFTER.match(text, start + len(name)) else name
+
+
+def mask_personal_names(text: str) -> str:
+    """Citizens' full names introduced as such (我叫张三丰, 业主李建国, 姓名：王小明) masked, surname kept: 张**.
+
+    Only names after such a cue are looked for, so officials (张局长), forms of address (李女士) and
+    ordinary words starting with a surname (市民申请) stay. jieba is loaded only when a cue is found.
+    """
+    text = text or ""
+    found = []
+    for cue in _NAME_CUE.finditer(text):
+        if name := _name_at(text, cue.end(), sure=cue.group("sure") is not None):
+            found.append((cue.end(), name))
+    for start, name in reversed(found):
+        surname = _SURNAME.match(name).group(0)
+        text = text[:start] + surname + "**" + text[start + len(name):]
+    return text
+
+
 def scrub_public_text(text: str) -> str:
-    """Free text made fit to publish: phone numbers and identity card numbers (身份证号) masked.
+    """Free text made fit to publish: phone numbers, identity card numbers (身份证号) and citizens' full
+    names (`mask_personal_names`: 我叫张三丰 → 我叫张**) masked.
 
     Numbers typed in full width (１３８…) are found too. Everything else is kept exactly as written; a
     run of digits shaped like neither (an order number, an amount, a date) is left alone.
@@ -63,7 +155,7 @@ def scrub_public_text(text: str) -> str:
             spans.append((match.start(), match.end(), _mask_found_phone(match.group(0))))
     for start, end, masked in sorted(spans, reverse=True):
         text = text[:start] + masked + text[end:]
-    return text
+    return mask_personal_names(text)
 
 
 def phone_for(ticket: Any, user: Any) -> str:

@@ -39,7 +39,8 @@ class HotspotView:
 
 
 def _view(spot: Hotspot) -> HotspotView:
-    """The hot spot as shown anywhere (title and place scrubbed again: runs stored before scrubbing)."""
+    """The hot spot as shown anywhere (title and place scrubbed again: runs stored before scrubbing, or
+    before names were masked)."""
     return HotspotView(
         rank=spot.rank, heat=spot.heat, title=scrub_public_text(spot.title), place=scrub_public_text(spot.place), first_at=spot.first_at,
         last_at=spot.last_at, orders=spot.orders, people=spot.people, growth=spot.growth,

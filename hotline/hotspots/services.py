@@ -6,7 +6,8 @@ this window with the previous one; only clusters with orders in this window beco
 their figures count this window's orders only. "People" are distinct caller phones (an order without
 a phone counts as its own person); "supports" are 0 (the platform records no likes). Confidential
 orders (保密件) and praise (表扬) are left out. A hot spot's title and place are taken from what callers
-wrote, so phone and identity card numbers in them are masked (`scrub_public_text`) before they are stored.
+wrote, so phone and identity card numbers and citizens' full names (业主李建国 → 业主李**) in them are masked
+(`scrub_public_text`) before they are stored.
 """
 
 from __future__ import annotations
