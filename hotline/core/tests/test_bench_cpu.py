@@ -18,13 +18,17 @@ from hotline.bench.intake_env import tree_cpu_seconds
 burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
 before = tree_cpu_seconds(os.getpid())
 # A child that keeps a busy grandchild alive while we look, then one that has finished and was reaped.
+# The grandchild says when its burn is done (however long a loaded machine takes), the child passes it on,
+# and only then is the live tree measured.
 parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys\n"
-                           f"p = subprocess.Popen([sys.executable, '-c', {burn!r} + 'import sys; sys.stdin.read()'],"
-                           " stdin=-1)\n"
-                           "import time; time.sleep(1.5); p.stdin.close(); p.wait()"])
-time.sleep(1.2)
+                           f"p = subprocess.Popen([sys.executable, '-c', {burn!r} + 'import sys; print(1, flush=True); "
+                           "sys.stdin.read()'], stdin=-1, stdout=-1)\n"
+                           "p.stdout.readline(); print(1, flush=True); sys.stdin.read(); p.stdin.close(); p.wait()"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+parent.stdout.readline()
 alive = tree_cpu_seconds(parent.pid)
-parent.wait(timeout=30)
+parent.stdin.close()
+parent.wait(timeout=60)
 subprocess.run([sys.executable, "-c", burn], check=True)
 print(json.dumps({"alive": alive, "reaped": tree_cpu_seconds(os.getpid()) - before}))
 '''
