@@ -23,3 +23,5 @@ class Template(models.TextChoices):
     REPLIED = "replied", _("答复通知")
     VISIT = "visit", _("评价邀请")
     CLOSED = "closed", _("办结通知")
+    MERGED = "merged", _("并单通知")
+    EXTENDED = "extended", _("延期通知")

@@ -1,4 +1,4 @@
-"""Telling the caller about the milestones of their order (受理、转办、答复、回访评价、办结), once each.
+"""Telling the caller about the milestones of their order (受理、转办、延期、并单、答复、回访评价、办结), once each.
 
 `notify_event` is what the `ticket_changed` receiver calls after a step has committed. It takes ids,
 re-fetches, writes one `Notification` per milestone (the unique (event, template) pair makes a
@@ -7,6 +7,7 @@ recorded on the notification and never raised.
 
 A merged order (已并单) is answered through its master: the master's reply and closing messages go to the
 callers of the orders merged into it too (transitively), each hung on that order's own merge event.
+The merge itself is told to the merged order's caller: the master's number, and that its reply is theirs.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from hotline.core import clock
 from hotline.notifications.backends import Message, get_notifier
@@ -34,6 +35,7 @@ from hotline.portal.services import invite_to_rate
 from hotline.portal.validators import is_mobile
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.tickets.public_text import extension_notices
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +45,8 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 MAX_REPLY_CHARS = 120
 #: Statuses whose arrival is the "closed" milestone.
 _CLOSING = frozenset({Status.CLOSED, Status.ANSWERED, Status.NOT_ACCEPTED})
-#: Milestones a confidential (保密) order's caller is not sent: they would name units or quote replies.
-_NOT_FOR_CONFIDENTIAL = frozenset({Template.DISPATCHED, Template.REPLIED})
+#: Milestones a confidential (保密) order's caller is not sent: they would name units or quote their words.
+_NOT_FOR_CONFIDENTIAL = frozenset({Template.DISPATCHED, Template.REPLIED, Template.EXTENDED})
 #: Milestones of a master order that the callers of the orders merged into it are sent as well.
 _FOR_MERGED = frozenset({Template.REPLIED, Template.CLOSED})
 #: How many levels of merged orders a master's messages reach (chains are refused since; older data).
@@ -75,6 +77,10 @@ def milestones(action: str, from_status: str, to_status: str) -> list[str]:
         found.append(Template.ACCEPTED)
     if action in (Action.DISPATCH, Action.DESIGNATE):
         found.append(Template.DISPATCHED)
+    if action == Action.APPROVE_EXTENSION:
+        found.append(Template.EXTENDED)
+    if action == Action.MERGE:
+        found.append(Template.MERGED)
     if action == Action.APPROVE_REPLY:
         found.append(Template.REPLIED)
     if to_status == Status.AWAITING_VISIT and from_status != Status.AWAITING_VISIT:
@@ -118,8 +124,14 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
         unit = HandlingUnit.objects.filter(pk=lead).first() if lead else None
         ctx["unit"] = unit.name if unit else ""
     elif template == Template.REPLIED:
-        reply = public_reply(about)
-        ctx["reply"] = reply[:MAX_REPLY_CHARS] + ("…" if len(reply) > MAX_REPLY_CHARS else "")
+        ctx["reply"] = _shortened(public_reply(about))
+    elif template == Template.EXTENDED:
+        ctx["notice"] = _shortened(extension_notices([event]).get(event.pk, ""))
+    elif template == Template.MERGED:
+        master = ticket.master
+        # Like the tracking page: a confidential order, or one merged into a confidential one, names no master.
+        named = master is not None and not (ticket.is_confidential or master.is_confidential)
+        ctx["master"] = master.number if named else ""
     elif template == Template.VISIT:
         secret = invite_to_rate(ticket)
         ctx["rate_url"] = public_url(_path("portal:rate", f"/portal/rate/{secret}/", secret))
@@ -129,13 +141,18 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
     return ctx, secret
 
 
+def _shortened(text: str) -> str:
+    """At most MAX_REPLY_CHARS of a text for the citizen; the rest is on the tracking page."""
+    return text[:MAX_REPLY_CHARS] + ("…" if len(text) > MAX_REPLY_CHARS else "")
+
+
 def compose(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket | None = None) -> tuple[str, str, str]:
     """(subject, body to send, body to store) of one milestone message (`about`: see `_context`).
 
-    Always in the centre's language (`LANGUAGE_CODE`), whatever language the staff member whose step
-    sent it has chosen for their pages: the citizen did not choose English.
+    Always in the centre's language (`LANGUAGE_CODE`) and time zone (`TIME_ZONE`, Beijing time), whatever
+    the staff member whose step sent it has chosen for their pages: the citizen did not choose English.
     """
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         ctx, secret = _context(template, ticket, event, about or ticket)
         text = render_to_string(f"notifications/sms/{template}.txt", ctx)
         subject = str(Template(template).label)

@@ -2,11 +2,12 @@
 
 Only non-confidential orders appear, and never a caller's name or phone: phone and identity card numbers
 written into the text are masked too. Of the timeline only the texts written for the citizen are shown
-(`tickets.public_text`), never a staff note.
+(`tickets.public_text`, approved extensions included, as on the portal), never a staff note.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,13 +23,14 @@ from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
     FINISHED,
+    Action,
     AssignmentRole,
     AssignmentStatus,
     EmergencyService,
     Status,
 )
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
-from hotline.tickets.public_text import citizen_steps, citizen_text, status_text
+from hotline.tickets.public_text import citizen_steps, citizen_text, extension_notices, status_text
 
 #: mySociety's richer statuses for `servicerequestupdates` (the spec itself knows only open/closed).
 UPDATE_STATUS = {
@@ -102,13 +104,15 @@ def public_orders() -> QuerySet[Ticket]:
     lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
             .exclude(status__in=[AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED])
             .order_by("-dispatched_at", "-id"))
-    said = citizen_steps().filter(ticket=OuterRef("pk"))  # the newest words for the citizen, never a staff note
+    # The newest words for the citizen (an approved extension's included), never a staff note.
+    said = citizen_steps(extensions=True).filter(ticket=OuterRef("pk"))
     return (Ticket.objects.filter(is_confidential=False, number__isnull=False)
             .select_related("category", "district", "street", "community")
             .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
                       expected_at=Coalesce("close_due", Subquery(lead.values("reply_due")[:1])),
                       public_note=Subquery(said.values("note")[:1]),
                       public_note_action=Subquery(said.values("action")[:1]),
+                      public_note_id=Subquery(said.values("pk")[:1]),
                       media_url=Subquery(SubmittedRequest.objects.filter(ticket=OuterRef("pk"))
                                          .values("media_url")[:1])))
 
@@ -147,14 +151,31 @@ def _agency(ticket: Ticket) -> str:
     return getattr(ticket, "lead_name", None) or ""
 
 
-def request_row(ticket: Ticket) -> dict[str, Any]:
-    """One order as the spec's `request`: no name, no phone, only public notes."""
+def request_rows(tickets: Iterable[Ticket]) -> list[dict[str, Any]]:
+    """The orders of a page (from `public_orders`) as `request`s; the extensions' words in one query for all."""
+    tickets = list(tickets)
+    extended = [t.public_note_id for t in tickets if getattr(t, "public_note_action", None) == Action.APPROVE_EXTENSION]
+    notices = extension_notices(TimelineEvent.objects.filter(pk__in=extended)) if extended else {}
+    return [request_row(t, notices) for t in tickets]
+
+
+def _status_note(ticket: Ticket, notices: dict[int, str]) -> str:
+    """The newest words for the citizen: an approved extension's notice, else `status_text`."""
+    action = getattr(ticket, "public_note_action", None)
+    if action == Action.APPROVE_EXTENSION:
+        return notices.get(ticket.public_note_id, "")
+    return status_text(ticket.status, action, getattr(ticket, "public_note", None), ticket.not_accepted_reason)
+
+
+def request_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[str, Any]:
+    """One order as the spec's `request`: no name, no phone, only public notes (`notices`: see `request_rows`)."""
+    if notices is None:
+        return request_rows([ticket])[0]
     area = ticket.community or ticket.street or ticket.district
     return {
         "service_request_id": ticket.number,
         "status": open_or_closed(ticket.status),
-        "status_notes": scrub(status_text(ticket.status, getattr(ticket, "public_note_action", None),
-                                          getattr(ticket, "public_note", None), ticket.not_accepted_reason)),
+        "status_notes": scrub(_status_note(ticket, notices)),
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id) if ticket.category_id else "",
         "description": scrub(ticket.description),
@@ -182,14 +203,28 @@ def updates(start: datetime, end: datetime) -> QuerySet[TimelineEvent]:
             .select_related("ticket").order_by("at", "id"))
 
 
-def update_row(event: TimelineEvent) -> dict[str, Any]:
-    """One public step as mySociety's `request_update`: the words for the citizen, else the step's name."""
+def update_rows(events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
+    """The public steps of a page as `request_update`s; the extensions' words in one query for all."""
+    events = list(events)
+    notices = extension_notices(events)
+    return [update_row(e, notices) for e in events]
+
+
+def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> dict[str, Any]:
+    """One public step as mySociety's `request_update`: the words for the citizen, else the step's name.
+
+    An approved extension's words are its notice (`extension_notices`, given for a page by `update_rows`).
+    """
+    if notices is None:
+        return update_rows([event])[0]
+    said = notices.get(event.pk, "") if event.action == Action.APPROVE_EXTENSION else citizen_text(
+        event.action, event.note, event.data)
     return {
         "update_id": str(event.pk),
         "service_request_id": event.ticket.number,
         "status": UPDATE_STATUS.get(event.to_status, open_or_closed(event.to_status)),
         "updated_datetime": iso(event.at),
-        "description": scrub(citizen_text(event.action, event.note, event.data)) or str(event.get_action_display()),
+        "description": scrub(said) or str(event.get_action_display()),
         "media_url": "",
         "external_status_code": event.to_status,
     }

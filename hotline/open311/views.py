@@ -165,7 +165,7 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
         start, end = window(request)
         query = selectors.RequestQuery(service_codes=_codes(request), start=start, end=end,
                                        statuses=_statuses(request))
-    rows = [selectors.request_row(t) for t in _page(request, selectors.find_requests(query))]
+    rows = selectors.request_rows(_page(request, selectors.find_requests(query)))
     return render.respond(fmt, "service_requests", rows)
 
 
@@ -195,5 +195,5 @@ def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
 def request_updates(request: HttpRequest, *, fmt: str) -> HttpResponse:
     """GET servicerequestupdates (mySociety's extension): public steps between start_date and end_date."""
     start, end = window(request)
-    rows = [selectors.update_row(e) for e in _page(request, selectors.updates(start, end))]
+    rows = selectors.update_rows(_page(request, selectors.updates(start, end)))
     return render.respond(fmt, "service_request_updates", rows)

@@ -46,9 +46,13 @@ def status_text(status: str, action: str | None, note: str | None, not_accepted_
     return citizen_text(action, note or "", {"reason": not_accepted_reason})
 
 
-def citizen_steps() -> QuerySet[TimelineEvent]:
-    """Public steps that carry words for the citizen, newest first (filter by ticket, take the first)."""
-    return TimelineEvent.objects.filter(is_public=True, action__in=CITIZEN_TEXT_ACTIONS).order_by("-seq")
+def citizen_steps(*, extensions: bool = False) -> QuerySet[TimelineEvent]:
+    """Public steps that carry words for the citizen, newest first (filter by ticket, take the first).
+
+    With `extensions`, approved extensions (批准延期) too: their words are `extension_notices`, not `citizen_text`.
+    """
+    actions = (*CITIZEN_TEXT_ACTIONS, Action.APPROVE_EXTENSION) if extensions else CITIZEN_TEXT_ACTIONS
+    return TimelineEvent.objects.filter(is_public=True, action__in=actions).order_by("-seq")
 
 
 def extension_notice(reason: str, days: int, reply_due: datetime | None) -> str:
