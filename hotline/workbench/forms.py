@@ -194,8 +194,11 @@ class ReplyForm(forms.Form):
     content = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 5}), max_length=8000)
     public_reply = forms.CharField(label=_("公开答复内容"), required=False, widget=TEXT, max_length=8000)
     is_truthful = forms.NullBooleanField(label=_("诉求属实"), required=False)
-    contacted = forms.TypedChoiceField(label=_("已联系群众"), choices=YES_NO, coerce=lambda v: v == "1")
-    resolved = forms.TypedChoiceField(label=_("是否解决"), choices=YES_NO, coerce=lambda v: v == "1")
+    # No answer preselected: a unit must say whether it contacted the citizen and resolved the demand.
+    contacted = forms.TypedChoiceField(label=_("已联系群众"), choices=[("", _("—请选择—")), *YES_NO],
+                                       coerce=lambda v: v == "1")
+    resolved = forms.TypedChoiceField(label=_("是否解决"), choices=[("", _("—请选择—")), *YES_NO],
+                                      coerce=lambda v: v == "1")
     unresolved_reason = forms.CharField(label=_("未解决原因"), required=False, widget=TEXT, max_length=2000)
     beyond_duty = forms.BooleanField(label=_("超出本单位职责"), required=False)
 

@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy
 from hotline.accounts.models import User
 from hotline.tickets.choices import Action
 from hotline.tickets.exceptions import DomainError
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.permissions import available_actions
+from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench.actions import STEPS, StepSpec
 
 #: Steps whose form has no per-order fields (or fields that apply the same to every order).
@@ -77,8 +78,6 @@ def bulk_form(action: str, data: Any = None) -> forms.Form:
 
 def bulk_forms(actions: tuple[str, ...] | list[str], user: User) -> list[tuple[StepSpec, forms.Form]]:
     """The bulk steps a queue offers, each with an empty form, keeping only those this person's role may take."""
-    from hotline.tickets.transitions import TRANSITIONS
-
     return [(STEPS[a], bulk_form(a)) for a in actions if a in BULK_ACTIONS and user.role in TRANSITIONS[a].roles]
 
 
@@ -96,6 +95,24 @@ def _offered(ticket: Ticket, user: User, action: str) -> str | None:
     return None
 
 
+def _refusal(ticket: Ticket, user: User, action: str, label: str) -> str:
+    """Why `action` is not offered on this order: its status, or (a unit's step) the person's units' part in it.
+
+    A district sees its streets' orders but only the units an order was sent to act on it (签收 …).
+    """
+    steps = [s for s in (action, *_ALSO.get(action, ())) if user.role in TRANSITIONS[s].roles]
+    by_unit = [s for s in steps if TRANSITIONS[s].by_unit and ticket.status in TRANSITIONS[s].sources]
+    if user.is_centre_staff or not by_unit:  # the status is the reason
+        return _("当前状态「%(status)s」下不能执行「%(action)s」") % {
+            "status": ticket.get_status_display(), "action": label}
+    own = Assignment.objects.filter(ticket=ticket, unit__memberships__user=user).order_by("-dispatched_at", "-id")
+    mine = own.first()
+    if mine is None:
+        return _("本单位不是该工单的承办单位，不能执行「%(action)s」") % {"action": label}
+    return _("本单位的派单状态为「%(status)s」，不能执行「%(action)s」") % {
+        "status": mine.get_status_display(), "action": label}
+
+
 def run_bulk(user: User, action: str, numbers: list[str], data: dict[str, Any]) -> BulkReport:
     """Take `action` with the validated `data` on each order in `numbers`; report done and refused."""
     report = BulkReport(spec=STEPS[action])
@@ -107,9 +124,7 @@ def run_bulk(user: User, action: str, numbers: list[str], data: dict[str, Any]) 
             continue
         step = _offered(ticket, user, action)
         if step is None:
-            message = _("当前状态「%(status)s」下不能执行「%(action)s」") % {
-                "status": ticket.get_status_display(), "action": report.spec.label}
-            report.outcomes.append(Outcome(number, False, message))
+            report.outcomes.append(Outcome(number, False, _refusal(ticket, user, action, report.spec.label)))
             continue
         try:
             with transaction.atomic():

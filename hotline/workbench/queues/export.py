@@ -21,7 +21,7 @@ from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.core.privacy import phone_for
 from hotline.tickets.models import Ticket
-from hotline.workbench.queues.selectors import for_list
+from hotline.workbench.queues.selectors import for_list, supervision_label
 
 #: Orders fetched per query while exporting.
 CHUNK = 2000
@@ -62,7 +62,7 @@ def columns() -> list[Column]:
         (_("当前时限"), lambda t, u: t.phase_due),
         (_("办结时限"), lambda t, u: t.close_due),
         (_("办结超期"), lambda t, u: _("是") if t.close_overdue else _("否")),
-        (_("督办级别"), lambda t, u: t.supervision_level),
+        (_("督办级别"), lambda t, u: supervision_label(t.supervision_level)),
         (_("办结时间"), lambda t, u: t.closed_at),
     ]
 

@@ -105,11 +105,14 @@ class OrderFilterSet(forms.Form):
 
     def __init__(self, data: Any = None, *, user: User, default_sort: str = DEFAULT_SORT,
                  extra_sorts: dict[str, tuple[str, list[Any]]] | None = None, **kwargs: Any) -> None:
-        """`extra_sorts`: a queue's own sort orders (on a field its queryset annotates), offered before the others."""
+        """`extra_sorts`: a queue's own sort orders (on a field its queryset annotates), offered before the others;
+        one named like a common sort replaces it in place (e.g. a unit's own deadline for 当前时限)."""
         super().__init__(data, **kwargs)
         self.user = user
         self.default_sort = default_sort
-        self.sorts = {**(extra_sorts or {}), **SORTS}
+        extra = extra_sorts or {}
+        self.sorts = {**{k: v for k, v in extra.items() if k not in SORTS},
+                      **{k: extra.get(k, v) for k, v in SORTS.items()}}
         self._categories: list[tuple[Any, Any]] | None = None
         self.fields["sort"].choices = [(k, v[0]) for k, v in self.sorts.items()]
         self.fields["sort"].initial = default_sort

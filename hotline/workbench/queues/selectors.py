@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    F,
     Model,
     OuterRef,
     Prefetch,
@@ -27,7 +28,7 @@ from django.db.models.functions import Coalesce, Least
 
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
-from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision
+from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, SupervisionLevel
 from hotline.tickets.models import (
     Appeal,
     Assignment,
@@ -82,6 +83,17 @@ def attach_lead(orders: Iterable[Ticket]) -> None:
         ticket.lead = leads[0] if leads else None
 
 
+def supervision_label(level: int) -> str:
+    """The name of an order's supervision level (督办级别: 热线中心、区政府、市政府), "" when not supervised."""
+    return str(SupervisionLevel(level).label) if level in SupervisionLevel.values else ""
+
+
+def attach_supervision(orders: Iterable[Ticket]) -> None:
+    """Set `ticket.supervision_label` (see `supervision_label`) for the list's 督办 tag."""
+    for ticket in orders:
+        ticket.supervision_label = supervision_label(ticket.supervision_level)
+
+
 def lead_filter(unit: HandlingUnit | int) -> Exists:
     """Orders whose lead (主办) unit holds or held them is `unit`."""
     return Exists(Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD, status__in=HOLDING,
@@ -105,6 +117,9 @@ def unit_scope(user: User) -> list[int]:
 def inbox(user: User, units: list[int], tab: str) -> QuerySet[Ticket]:
     """Orders where one of `units` has an assignment in this tab (call `attach_mine` on the page).
 
+    `unit_due` (sorted on by `UNIT_DEADLINE_SORTS`) is the earliest `phase_due` of those units'
+    assignments in the tab: the deadline the 本单位时限 column shows, not the order's own.
+
     For unit staff, `units` is their own scope, so those orders are already within what `visible_to`
     lets them see: only its other rule (no confidential order) is added, and the database builds one
     list of order ids instead of two (bench inbox: half the time for a district).
@@ -114,15 +129,38 @@ def inbox(user: User, units: list[int], tab: str) -> QuerySet[Ticket]:
     # The tab's assignments of the page's orders, whatever the unit; `attach_mine` keeps the units' own.
     # (Filtering by unit here made SQLite read the units' every assignment instead of the page's.)
     in_tab = Assignment.objects.filter(INBOX_TABS[tab]).select_related("unit").order_by("sign_due", "id")
-    return visible.filter(pk__in=mine).prefetch_related(Prefetch("assignments", queryset=in_tab,
-                                                                  to_attr="tab_assignments"))
+    # The units' own deadline (本单位时限) for the 当前时限 sorts: an alias, computed only when sorted on.
+    # `unit_id + 0`: looked up through the order's assignments (a few), not the units' (thousands a district).
+    own_due = Assignment.objects.filter(INBOX_TABS[tab], ticket=OuterRef("pk")).alias(
+        unit_no=F("unit_id") + 0).filter(unit_no__in=units).order_by(
+        F("phase_due").asc(nulls_last=True)).values("phase_due")[:1]
+    return visible.filter(pk__in=mine).alias(unit_due=Subquery(own_due)).prefetch_related(
+        Prefetch("assignments", queryset=in_tab, to_attr="tab_assignments"))
 
 
-def attach_mine(orders: Iterable[Ticket], units: list[int]) -> None:
-    """Set `ticket.mine`: its assignments in the tab that belong to `units` (from `inbox`'s prefetch)."""
+#: The 当前时限 sorts of the unit inbox, on the units' own deadline (`inbox`'s `unit_due`); labels as the common ones.
+UNIT_DEADLINE_SORTS: dict[str, list[Any]] = {
+    "phase_due": [F("unit_due").asc(nulls_last=True), F("id").asc()],
+    "-phase_due": [F("unit_due").desc(nulls_last=True), F("id").desc()],
+}
+
+
+def own_units(user: User) -> set[int]:
+    """The ids of the user's own units (not those below): only they act on an order sent to them."""
+    return set(user.units.values_list("pk", flat=True))
+
+
+def attach_mine(orders: Iterable[Ticket], units: list[int], own: set[int] | None = None) -> None:
+    """Set `ticket.mine`: its assignments in the tab that belong to `units` (from `inbox`'s prefetch).
+
+    With `own` (the person's own units), also `ticket.bulk_blocked`: none of those assignments is of
+    an own unit (a sub-unit's order), so a bulk step such as 签收 cannot be taken on it.
+    """
     wanted = set(units)
     for ticket in orders:
         ticket.mine = [a for a in getattr(ticket, "tab_assignments", []) if a.unit_id in wanted]
+        if own is not None:
+            ticket.bulk_blocked = not any(a.unit_id in own for a in ticket.mine)
 
 
 def inbox_counts(units: list[int]) -> dict[str, int]:

@@ -30,7 +30,7 @@ from hotline.tickets.transitions import DISPATCH, REVIEW, SUPERVISE, TRANSITIONS
 from hotline.workbench import once as one_time
 from hotline.workbench.queues import bulk as b
 from hotline.workbench.queues import export, selectors
-from hotline.workbench.queues.filtersets import DEFAULT_SORT, OrderFilterSet
+from hotline.workbench.queues.filtersets import DEFAULT_SORT, SORTS, OrderFilterSet
 
 #: Orders per page of every list.
 PAGE_SIZE = 50
@@ -52,6 +52,8 @@ _INBOX_TABS = [("sign", gettext_lazy("待签收")), ("doing", gettext_lazy("办�
                ("replied", gettext_lazy("已回复"))]
 #: The 待审批 queue's own sort: the longest-waiting request first.
 _OLDEST_REQUEST = {"pending_since": (gettext_lazy("申请时间（早→晚）"), [F("pending_since").asc(), F("id").asc()])}
+#: The unit inbox's 当前时限 sorts: on the units' own deadline (the 本单位时限 column), not the order's.
+_UNIT_DEADLINE = {key: (SORTS[key][0], order) for key, order in selectors.UNIT_DEADLINE_SORTS.items()}
 
 
 def _allow(request: HttpRequest, queue: str) -> None:
@@ -106,6 +108,7 @@ def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab
         paginator.count = unfiltered_count  # a cached property: set, it is not counted again
     page = paginator.get_page(request.GET.get("page"))
     selectors.attach_lead(page.object_list)
+    selectors.attach_supervision(page.object_list)
     if on_page is not None:
         on_page(page.object_list)
     if "phone" in columns:
@@ -157,9 +160,12 @@ def inbox_queue(request: HttpRequest) -> HttpResponse:
     base = selectors.inbox(request.user, units, tab)
     # Unit staff's unfiltered tab holds exactly the orders its count counted: no second count.
     known = counts[tab] if request.user.is_unit_staff else None
+    bulk = [Action.SIGN] if tab == "sign" else []
+    own = selectors.own_units(request.user) if bulk else None  # a sub-unit's order: no bulk checkbox
     return render_list(request, base, title=_("待办"), tab=tab, tabs=tabs, columns=["mine"],
-                       bulk=[Action.SIGN] if tab == "sign" else [], default_sort="phase_due", export_enabled=False,
-                       on_page=lambda orders: selectors.attach_mine(orders, units), unfiltered_count=known)
+                       bulk=bulk, default_sort="phase_due", export_enabled=False,
+                       on_page=lambda orders: selectors.attach_mine(orders, units, own), unfiltered_count=known,
+                       extra_sorts=_UNIT_DEADLINE)
 
 
 @login_required
