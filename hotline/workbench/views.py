@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.core import clock
-from hotline.tickets.choices import Action, Decision
+from hotline.tickets.choices import Decision
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 from hotline.tickets.models import Extension, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
-from hotline.tickets.services.review import review_blocker
+from hotline.tickets.services.holds import held_steps
 from hotline.workbench.actions import STEPS, StepSpec
 from hotline.workbench.forms import ExtensionChoiceForm
 
@@ -48,10 +48,6 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
     return form
 
 
-#: Review steps a pending decision can hold back (`review.review_blocker`).
-REVIEW_STEPS = frozenset({Action.APPROVE_REPLY, Action.SEND_BACK})
-
-
 @dataclass(frozen=True)
 class HeldStep:
     """In place of a step's form: the step is allowed but must wait, and this is why (the service's words)."""
@@ -62,13 +58,13 @@ class HeldStep:
 def step_forms(ticket: Ticket, user, data=None) -> list[tuple[StepSpec, object]]:  # noqa: ANN001
     """The steps this person may take on this order now, each with an empty (or bound) form.
 
-    A review step the service would refuse for now (a timely extension request to decide first) comes
-    with a `HeldStep` instead of a form: the page shows it without a button, saying why.
+    A step the service would refuse for now (`holds.held_steps`: an extension request or a claim
+    already made, a timely extension request to decide before the review) comes with a `HeldStep`
+    instead of a form: the page shows it without a button, saying why in the service's words.
     """
     actions = [a for a in available_actions(ticket, user) if a in STEPS]
-    blocker = review_blocker(ticket) if REVIEW_STEPS.intersection(actions) else None
-    return [(STEPS[a], HeldStep(blocker) if blocker and a in REVIEW_STEPS else bind(STEPS[a], user, ticket, data))
-            for a in actions]
+    held = held_steps(ticket, user, actions)
+    return [(STEPS[a], HeldStep(held[a]) if a in held else bind(STEPS[a], user, ticket, data)) for a in actions]
 
 
 @login_required

@@ -76,6 +76,23 @@ def resume(ticket: Ticket, *, actor: User, note: str = "", unit: HandlingUnit | 
     return step.commit(Status.IN_PROGRESS, note=note, data={"paused_seconds": round(seconds)}, public=True)
 
 
+#: Why a unit may not ask for time again yet; the refusal and the order page (`holds`) say the same words.
+EXTENSION_WAITS = "已有待审批的延期申请"
+
+#: Why the lead may not apply for 不合理诉求 again in this round; refusal and order page say the same words.
+CLAIM_STANDS = "该工单已有不合理诉求申请"
+
+
+def extension_waits(assignment: Assignment) -> bool:
+    """Whether the assignment's own extension request (延期申请) still waits for the centre: one at a time."""
+    return Extension.objects.filter(assignment=assignment, status=Decision.PENDING).exists()
+
+
+def claim_stands(assignment: Assignment) -> bool:
+    """Whether this round's claim (不合理诉求) is pending or granted; after a refusal the unit may apply again."""
+    return claims_of(assignment).filter(status__in=[Decision.PENDING, Decision.APPROVED]).exists()
+
+
 @service
 def request_extension(ticket: Ticket, *, actor: User, days: int, reason: str,
                       unit: HandlingUnit | None = None) -> Ticket:
@@ -86,8 +103,8 @@ def request_extension(ticket: Ticket, *, actor: User, days: int, reason: str,
         raise RuleViolation(f"延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间")
     if not reason.strip():
         raise RuleViolation("请填写延期理由")
-    if Extension.objects.filter(assignment=assignment, status=Decision.PENDING).exists():
-        raise RuleViolation("已有待审批的延期申请")
+    if extension_waits(assignment):
+        raise RuleViolation(EXTENSION_WAITS)
     extension = Extension.objects.create(ticket=ticket, assignment=assignment, days=days, reason=reason,
                                          requested_by=actor, requested_at=step.at)
     return step.commit(note=f"申请延期 {days} 个工作日：{reason}", data={"extension": extension.pk})
@@ -240,8 +257,8 @@ def apply_unreasonable(ticket: Ticket, *, actor: User, reason: str, unit: Handli
         raise NotPermitted("只有本轮办理的主办单位可以申请不合理诉求")
     if not reason.strip():
         raise RuleViolation("请写明申请理由")
-    if claims_of(assignment).filter(status__in=[Decision.PENDING, Decision.APPROVED]).exists():
-        raise RuleViolation("该工单已有不合理诉求申请")
+    if claim_stands(assignment):
+        raise RuleViolation(CLAIM_STANDS)
     claim = UnreasonableClaim.objects.create(ticket=ticket, unit=assignment.unit, reason=reason, applicant=actor,
                                              applied_at=step.at)
     return step.commit(note=reason, data={"claim": claim.pk})

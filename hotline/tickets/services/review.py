@@ -18,6 +18,7 @@ from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Assignment, Extension, Reply, ReturnVisit, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
 from hotline.tickets.services.handling import claims_of, close_pending_claims, close_pending_extensions
+from hotline.tickets.transitions import TRANSITIONS
 
 
 def _pending_reply(ticket: Ticket) -> Reply:
@@ -28,8 +29,17 @@ def _pending_reply(ticket: Ticket) -> Reply:
     return found
 
 
-#: Why a reply may not be reviewed yet; the refusal and the order page say the same words.
+#: Why a reply may not be reviewed yet, told to one who may decide the extension; refusal and order page agree.
 EXTENSION_FIRST = "主办单位在答复时限前申请的延期尚待审批，请先批准或驳回延期"
+
+#: The same, told to a reviewer who may not decide extensions (质检员): who must act first.
+EXTENSION_FIRST_BY_DISPATCH = "主办单位在答复时限前申请的延期尚待派单员审批，批准或驳回后方可审核"
+
+
+def _extension_first(actor: User | None) -> str:
+    """The words of the hold for this reviewer: decide the request yourself, or wait for the dispatch desk."""
+    deciders = TRANSITIONS[Action.APPROVE_EXTENSION].roles
+    return EXTENSION_FIRST if actor is None or actor.role in deciders else EXTENSION_FIRST_BY_DISPATCH
 
 
 def _lateness_awaits_extension(lead: Assignment) -> bool:
@@ -38,15 +48,17 @@ def _lateness_awaits_extension(lead: Assignment) -> bool:
         assignment=lead, status=Decision.PENDING, requested_at__lt=lead.reply_due).exists())
 
 
-def review_blocker(ticket: Ticket) -> str | None:
-    """Why the lead's pending reply may not be reviewed (审核通过 / 退回重办) yet, or None when it may.
+def review_blocker(ticket: Ticket, actor: User | None = None) -> str | None:
+    """Why the lead's pending reply may not be reviewed (审核通过 / 退回重办) yet by `actor`, or None when it may.
 
-    The one rule both the review services and the order page ask: the centre first decides the
-    extension request that says whether the reply was late.
+    The one rule both the review services and the order page ask (`holds.held_steps`): the centre
+    first decides the extension request that says whether the reply was late.
     """
     answer = Reply.objects.filter(ticket=ticket, assignment__role=AssignmentRole.LEAD,
                                   review_status=Decision.PENDING).select_related("assignment").last()
-    return EXTENSION_FIRST if answer is not None and _lateness_awaits_extension(answer.assignment) else None
+    if answer is None or not _lateness_awaits_extension(answer.assignment):
+        return None
+    return _extension_first(actor)
 
 
 def _end_extension_requests(step: Step, answer: Reply) -> dict:
@@ -58,7 +70,7 @@ def _end_extension_requests(step: Step, answer: Reply) -> dict:
     """
     lead = Assignment.objects.get(pk=answer.assignment_id)
     if _lateness_awaits_extension(lead):
-        raise RuleViolation(EXTENSION_FIRST)
+        raise RuleViolation(_extension_first(step.actor))
     closed = close_pending_extensions(lead, step.at, "答复已审核，延期申请不再审批")
     return {"extensions_closed": closed} if closed else {}
 

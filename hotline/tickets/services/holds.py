@@ -1,0 +1,50 @@
+"""Steps offered to a person that must wait for now (暂缓), and why: one answer for the order page.
+
+`available_actions` says which steps a person's role and unit allow on the order's status. Some of
+them the service would still refuse for a pending record: a second extension request while the first
+waits, a second 不合理诉求 in the same round, a review before the extension decision that says whether
+the reply was late. Each hold below asks the predicate the service itself refuses with, and gives the
+service's words, so the page and the service cannot disagree. The services keep refusing (API, bulk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from hotline.accounts.models import User
+from hotline.tickets.choices import Action, AssignmentStatus
+from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.permissions import current_lead_id
+from hotline.tickets.services.handling import CLAIM_STANDS, EXTENSION_WAITS, claim_stands, extension_waits
+from hotline.tickets.services.review import review_blocker
+
+
+def _extension_waits(ticket: Ticket, user: User) -> str | None:
+    """申请延期 waits while the request of the person's unit is undecided (the assignment `request_extension` takes)."""
+    mine = (Assignment.objects.filter(ticket=ticket, status=AssignmentStatus.SIGNED, unit__memberships__user=user)
+            .order_by("-dispatched_at", "-id").first())
+    return EXTENSION_WAITS if mine is not None and extension_waits(mine) else None
+
+
+def _claim_stands(ticket: Ticket, user: User) -> str | None:
+    """申请不合理诉求 waits while this round's claim is pending or granted (a refused one may be made again)."""
+    lead = Assignment.objects.filter(pk=current_lead_id(ticket)).first()  # offered to the current round's lead only
+    return CLAIM_STANDS if lead is not None and claim_stands(lead) else None
+
+
+#: Each hold: the steps it holds back, and the question (None: not held) asked only when one is offered.
+HOLDS: tuple[tuple[frozenset[str], Callable[[Ticket, User], str | None]], ...] = (
+    (frozenset({Action.REQUEST_EXTENSION}), _extension_waits),
+    (frozenset({Action.APPLY_UNREASONABLE}), _claim_stands),
+    (frozenset({Action.APPROVE_REPLY, Action.SEND_BACK}), review_blocker),
+)
+
+
+def held_steps(ticket: Ticket, user: User, actions: Iterable[str]) -> dict[str, str]:
+    """The offered `actions` this person must not take yet, each with the words the service would refuse in."""
+    offered = set(actions)
+    held: dict[str, str] = {}
+    for steps, why in HOLDS:
+        if offered & steps and (reason := why(ticket, user)):
+            held.update(dict.fromkeys(offered & steps, reason))
+    return held
