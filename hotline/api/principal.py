@@ -39,10 +39,11 @@ class Principal:
                            {"required_scope": list(scopes)})
 
     def scope_for_action(self, action: str) -> str:
-        """The scope a key needs to take a step: `transfer` for the transfer to 110/119/120/122, else `act`."""
-        if action == Action.TRANSFER and self.key is not None and self.key.allows(Scope.TRANSFER):
-            return Scope.TRANSFER
-        return Scope.ACT
+        """The scope a key needs to take a step: `transfer` for the transfer to 110/119/120/122, else `act`.
+
+        Least privilege (docs/api.md): `act` alone never transfers, whatever the key's role could do.
+        """
+        return Scope.TRANSFER if action == Action.TRANSFER else Scope.ACT
 
     def may_take(self, action: str) -> bool:
         """Whether the scopes (not the role) let this caller take the step."""

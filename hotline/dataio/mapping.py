@@ -196,9 +196,7 @@ def mapped_parser(mapping: Mapping, known_categories: set[str]) -> Parser:
             raise RowError("缺少受理时间")
         reply = value(c, "reply_text")
         replied = when(c, "replied_at", "答复时间")
-        closed = when(c, "closed_at", "办结时间")
-        if status == Status.CLOSED and closed is None:
-            closed = replied
+        closed = when(c, "closed_at", "办结时间")  # a closed row without it is rejected (rows.check), not guessed
         channel = mapping.channel_map.get(cell_key(value(c, "channel")), mapping.defaults.get("channel", Channel.PHONE))
         kind = mapping.request_type_map.get(cell_key(value(c, "request_type")),
                                             mapping.defaults.get("request_type", RequestType.COMPLAINT))

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.utils import timezone
 
 from hotline.core import clock
 
@@ -170,12 +171,14 @@ def snapshot_postgresql(target: Path, alias: str = "default") -> dict[str, int]:
 
 def _archive_path(given: Path | str) -> Path:
     """The archive to write: `given` itself, or a dated file inside it when it names a directory — an existing
-    one, one written with a trailing slash, or a new path without the .tar.gz suffix (created)."""
+    one, one written with a trailing slash, or a new path without the .tar.gz suffix (created).
+
+    The date and time in the name are the centre's (settings.TIME_ZONE): the 02:00 backup bears its own day."""
     path = Path(given)
     as_dir = path.is_dir() or str(given).endswith(("/", os.sep)) or (
         not path.exists() and not path.name.endswith((".tar.gz", ".tgz")))
     if as_dir:
-        return path / f"hotline-backup-{clock.now():%Y%m%d-%H%M%S}.tar.gz"
+        return path / f"hotline-backup-{timezone.localtime(clock.now()):%Y%m%d-%H%M%S}.tar.gz"
     return path
 
 

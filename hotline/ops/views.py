@@ -54,9 +54,14 @@ def check_broker() -> None:
 
 
 def check_media() -> None:
-    root = settings.MEDIA_ROOT
-    if not os.path.isdir(root) or not os.access(root, os.W_OK):
-        raise OSError(f"attachments directory {root} is missing or not writable")
+    """The attachments directory is writable, or does not exist yet (a fresh site) but can be created:
+    the first upload creates it (Django's FileSystemStorage makes missing directories)."""
+    root = os.path.abspath(settings.MEDIA_ROOT)
+    nearest = root
+    while not os.path.exists(nearest) and os.path.dirname(nearest) != nearest:
+        nearest = os.path.dirname(nearest)
+    if not os.path.isdir(nearest) or not os.access(nearest, os.W_OK | os.X_OK):
+        raise OSError(f"attachments directory {root} is not writable (nor creatable under {nearest})")
 
 
 def checks() -> dict[str, Callable[[], None]]:

@@ -3,6 +3,9 @@
     GET    /webhooks/v1/subscriptions          the key's subscriptions
     POST   /webhooks/v1/subscriptions          {"name", "url", "event_types": [...]} → 201, secret shown once
     DELETE /webhooks/v1/subscriptions/<id>     deactivate
+
+Errors have the API's shape and codes (docs/api.md "Errors"): `{"error": {"code", "message", "details"}}`,
+401 `not_authenticated` (no key) or `invalid_api_key`, 403 `insufficient_scope`, 400, 404.
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from hotline.api.keys import key_from_request
+from hotline.api.auth import _principal_for
+from hotline.api.errors import ApiError, error_response, from_api_error
+from hotline.api.keys import raw_key_from_request
+from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
 from hotline.webhooks.forms import SubscriptionForm
 from hotline.webhooks.models import Subscription
@@ -26,36 +32,45 @@ def _row(s: Subscription) -> dict[str, Any]:
             "created_at": s.created_at.isoformat()}
 
 
-def _error(status: int, message: str, **extra: Any) -> JsonResponse:
-    return JsonResponse({"detail": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
+def _error(status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    return error_response(status, code, message, details)
 
 
-def _key(request: HttpRequest):  # noqa: ANN202
-    key = key_from_request(request)
-    return key if key is not None and key.allows(Scope.WEBHOOKS) else None
+def _key(request: HttpRequest) -> ApiKey:
+    """The live key with scope `webhooks` the request presents; else ApiError (401 no or bad key, 403 scope).
+
+    A bad key counts against the caller's address like on the API (429 when repeated)."""
+    raw = raw_key_from_request(request)
+    if not raw:
+        raise ApiError(401, "not_authenticated", _("需要权限范围为 webhooks 的 API 密钥"),
+                       headers={"WWW-Authenticate": 'Bearer realm="hotline"'})
+    principal = _principal_for(request, raw)
+    principal.require(Scope.WEBHOOKS)
+    return principal.key
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def subscriptions(request: HttpRequest) -> JsonResponse:
-    key = _key(request)
-    if key is None:
-        return _error(403, _("需要权限范围为 webhooks 的 API 密钥"))
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    try:
+        key = _key(request)
+    except ApiError as exc:
+        return from_api_error(exc)
     mine = Subscription.objects.filter(owner=key.user)
     if request.method == "GET":
         return JsonResponse({"results": [_row(s) for s in mine.order_by("id")]})
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
-        return _error(400, _("请求体不是合法的 JSON"))
+        return _error(400, "bad_request", _("请求体不是合法的 JSON"))
     if not isinstance(data, dict):
-        return _error(400, _("请求体须为 JSON 对象"))
+        return _error(400, "bad_request", _("请求体须为 JSON 对象"))
     form = SubscriptionForm({"name": data.get("name", ""), "url": data.get("url", ""), "is_active": True,
                              "event_types": data.get("event_types") or []})
     form.fields.pop("owner")
     form.fields.pop("secret")
     if not form.is_valid():
-        return _error(400, _("订阅无效"), errors=form.errors.get_json_data())
+        return _error(400, "validation_error", _("订阅无效"), form.errors.get_json_data())
     subscription = form.save(commit=False)
     subscription.owner = key.user
     subscription.save()
@@ -65,13 +80,14 @@ def subscriptions(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @require_http_methods(["DELETE"])
-def subscription_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    key = _key(request)
-    if key is None:
-        return _error(403, _("需要权限范围为 webhooks 的 API 密钥"))
+def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        key = _key(request)
+    except ApiError as exc:
+        return from_api_error(exc)
     found = Subscription.objects.filter(owner=key.user, pk=pk).first()
     if found is None:
-        return _error(404, _("订阅不存在"))
+        return _error(404, "not_found", _("订阅不存在"))
     found.is_active = False
     found.save(update_fields=["is_active"])
     return JsonResponse(_row(found))

@@ -162,3 +162,13 @@ def test_export_page_explains_absurd_dates(staff, frozen_now) -> None:
     client.force_login(staff["supervisor"])
     response = client.get("/data/export/", {"format": "open311-csv", "until": "9999-12-31"})
     assert response.status_code == 400 and "超出范围" in response.content.decode()
+
+
+def test_mapped_without_a_mapping_file_is_refused_in_chinese(tmp_path) -> None:  # noqa: ANN001
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    source = tmp_path / "x.csv"
+    source.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="--format mapped 须同时指定映射文件 --mapping"):
+        call_command("import", str(source), "--format", "mapped")

@@ -250,3 +250,16 @@ def test_every_timeline_event_is_marked_imported(write_csv, fmt: str, parser) ->
     for ticket in Ticket.objects.all()[:50]:
         assert ticket.version == ticket.timeline.count()
     assert teddy_parser  # the three parsers are importable side by side
+
+
+def test_a_mapped_closed_row_without_its_close_date_is_rejected_not_closed_at_the_reply(
+        tmp_path: Path, taxonomy: None) -> None:
+    """docs/import-export.md: `已办结但缺少办结时间` — a mapped file's close date is not guessed from the reply."""
+    source = tmp_path / "closed.csv"
+    text = (EXAMPLES / "riverside.csv").read_text(encoding="utf-8")
+    source.write_text(text.replace("05.05.2023 10:00,06.05.2023 09:30", "05.05.2023 10:00,"), encoding="utf-8")
+    assert run(source, "mapped", "--mapping", str(EXAMPLES / "riverside.json"))[-1] == \
+        "imported=2 rejected=2 skipped=0"
+    reasons = {r["line"]: r["reason"] for r in report(tmp_path / "closed.rejected.csv")}
+    assert reasons["2"] == "已办结但缺少办结时间"
+    assert not Ticket.objects.filter(imported_from__external_id="RS-0001").exists()

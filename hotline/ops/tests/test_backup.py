@@ -222,3 +222,15 @@ def test_a_malformed_manifest_is_a_clear_error(tmp_path: Path, manifest: bytes, 
         verify(archive)
     with pytest.raises(CommandError, match=message):
         call_command("restore", str(archive), "--check")
+
+
+def test_a_dated_archive_is_named_in_the_centres_local_time(tmp_path: Path) -> None:
+    """02:00 in Beijing is 18:00 UTC the day before; the nightly file bears the Beijing date."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from hotline.ops.backup import _archive_path
+
+    with time_machine.travel(datetime(2026, 11, 23, 18, 0, 5, tzinfo=UTC), tick=False):
+        assert _archive_path(f"{tmp_path}/").name == "hotline-backup-20261124-020005.tar.gz"

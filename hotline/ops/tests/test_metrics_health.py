@@ -152,3 +152,18 @@ def test_several_worker_processes_add_up_in_multiprocess_mode(tmp_path) -> None:
                          capture_output=True, text=True).stdout
     line = next(x for x in out.splitlines() if x.startswith("hotline_http_request_duration_seconds_count"))
     assert 'view="orders"' in line and line.endswith(" 2.0")
+
+
+def test_a_fresh_site_without_the_attachments_directory_is_ready(client, settings, tmp_path) -> None:
+    """The first upload creates MEDIA_ROOT; until then a writable parent is enough."""
+    settings.MEDIA_ROOT = str(tmp_path / "var" / "media")
+    response = client.get("/healthz/ready")
+    assert response.status_code == 200 and response.json()["checks"]["media"]["ok"] is True
+
+
+def test_an_attachments_directory_that_cannot_be_created_fails_ready(client, settings, tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    settings.MEDIA_ROOT = str(blocker / "media")
+    response = client.get("/healthz/ready")
+    assert response.status_code == 503 and response.json()["failed"] == ["media"]

@@ -228,9 +228,10 @@ def test_subscription_api(client) -> None:
     assert [s["name"] for s in listed] == ["mine"] and "secret" not in listed[0]
     bad = client.post("/webhooks/v1/subscriptions", json.dumps({"name": "x", "url": "ftp://x", "event_types": ["nope"]}),
                       content_type="application/json", **auth)
-    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"url", "event_types"}
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_error"
+    assert set(bad.json()["error"]["details"]) == {"url", "event_types"}
     assert client.delete(f"/webhooks/v1/subscriptions/{body['id']}", **auth).json()["active"] is False
-    assert client.get("/webhooks/v1/subscriptions").status_code == 403
+    assert client.get("/webhooks/v1/subscriptions").status_code == 401
     other = create_key("只读", ["read"])[1]
     assert client.get("/webhooks/v1/subscriptions", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 403
 
@@ -256,3 +257,27 @@ def test_deliver_loop_runs_rounds_until_stopped(frozen_now, monkeypatch) -> None
     list_out = StringIO()
     call_command("webhooks", "list", "--status", "delivered", stdout=list_out)
     assert "evt_7" in list_out.getvalue()
+
+
+def test_subscription_api_errors_have_the_api_envelope_and_codes(client) -> None:
+    """docs/api.md "Errors": 401 not_authenticated / invalid_api_key, 403 insufficient_scope; Chinese unless English asked."""
+    from hotline.api.keys import create_key
+
+    url = "/webhooks/v1/subscriptions"
+    missing = client.get(url)
+    assert missing.status_code == 401 and missing["WWW-Authenticate"].startswith("Bearer")
+    assert missing.json()["error"]["code"] == "not_authenticated" and "webhooks" in missing.json()["error"]["message"]
+    bad = client.get(url, HTTP_AUTHORIZATION="Bearer hk_aaaaaaaa_wrong")
+    assert bad.status_code == 401 and bad.json() == {"error": {
+        "code": "invalid_api_key", "message": "接口密钥无效或已吊销", "details": None}}
+    english = client.get(url, HTTP_AUTHORIZATION="Bearer hk_aaaaaaaa_wrong", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["error"]["message"] == "The API key is unknown or revoked"
+    reader = create_key("只读密钥", ["read"])[1]
+    scope = client.delete(f"{url}/1", HTTP_AUTHORIZATION=f"Bearer {reader}")
+    assert scope.status_code == 403 and scope.json()["error"]["code"] == "insufficient_scope"
+    assert scope.json()["error"]["details"] == {"required_scope": "webhooks"}
+    raw = create_key("订阅方二", ["webhooks"])[1]
+    gone = client.delete(f"{url}/999999", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
+    broken = client.post(url, "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "bad_request"

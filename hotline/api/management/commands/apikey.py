@@ -46,7 +46,7 @@ class Command(BaseCommand):
         if options.get("unit"):
             unit = HandlingUnit.objects.filter(code=options["unit"]).first()
             if unit is None:
-                raise CommandError(f"unknown unit code: {options['unit']}")
+                raise CommandError(f"未知的单位编码：{options['unit']}")
         try:
             key, raw = create_key(options["name"], options["scopes"], unit=unit, role=options.get("role"))
         except InvalidKeyRequest as exc:
@@ -71,7 +71,7 @@ class Command(BaseCommand):
     def _revoke(self, options: dict[str, Any]) -> None:
         key = find_key(options["key"])
         if key is None:
-            raise CommandError(f"no API key named or prefixed {options['key']!r}")
+            raise CommandError(f"没有名称或前缀为 {options['key']!r} 的接口密钥")
         was_active = key.revoked_at is None
         revoke_key(key)
         self.stdout.write(f"revoked key {key.name!r} ({key.prefix})" if was_active

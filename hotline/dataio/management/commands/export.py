@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,12 @@ class Command(BaseCommand):
             raise CommandError("--until 须晚于 --since")
         write = write_open311_csv if options["format"] == "open311-csv" else write_json
         if options["output"] == "-":
-            count = write(self.stdout, since, until)
+            try:
+                count = write(self.stdout, since, until)
+                self.stdout.flush()
+            except BrokenPipeError:  # the reader stopped early (`| head`): stop quietly, like other Unix tools
+                _silence_stdout()
+                return
         else:
             path = Path(options["output"])
             encoding = "utf-8-sig" if options["format"] == "open311-csv" else "utf-8"
@@ -40,3 +47,13 @@ class Command(BaseCommand):
             with fh:
                 count = write(fh, since, until)
         self.stderr.write(f"exported={count}")
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's final flush does not fail (and print) again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file behind stdout (a test's buffer)
+        pass

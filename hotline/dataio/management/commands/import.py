@@ -82,7 +82,7 @@ class Command(BaseCommand):
     def _parser(self, fmt: str, options: dict) -> tuple[Callable, str, str]:
         if fmt == "mapped":
             if not options["mapping"]:
-                raise CommandError("--format mapped needs --mapping FILE.json")
+                raise CommandError("--format mapped 须同时指定映射文件 --mapping FILE.json")
             try:
                 mapping = load_mapping(options["mapping"])
             except MappingError as exc:
