@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hotline.attachments.models import Attachment
 from hotline.attachments.services import attach
@@ -115,7 +116,7 @@ def rate(token: str, *, resolved: bool, satisfaction: str) -> Ticket:
         invitation = VisitInvitation.objects.select_for_update().filter(pk=invitation.pk,
                                                                         used_at__isnull=True).first()
     if invitation is None:
-        raise RuleViolation("评价链接无效或已使用")
+        raise RuleViolation(_("评价链接无效或已使用"))
     ticket = invitation.ticket
     record_return_visit(ticket, actor=None, contacted=True, resolved=resolved, satisfaction=satisfaction,
                         method=VisitMethod.ONLINE, note="群众网上评价")

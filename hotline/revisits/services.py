@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
@@ -92,18 +93,18 @@ def record(visit: SecondVisit, *, actor: User, outcome: str, note: str = "") -> 
     A refused step (role, state, reopen refused by the lifecycle) raises a DomainError and changes nothing.
     """
     if not actor.is_active or actor.role not in VISIT:
-        raise NotPermitted(f"{actor.get_role_display()}无权进行二次回访")
+        raise NotPermitted(_("%(role)s无权进行二次回访") % {"role": actor.get_role_display()})
     if outcome not in Outcome.values:
-        raise RuleViolation(f"未知的回访结果「{outcome}」")
+        raise RuleViolation(_("未知的回访结果「%(outcome)s」") % {"outcome": outcome})
     locked = SecondVisit.objects.select_for_update(of=("self",)).select_related("rule").get(pk=visit.pk)
     if locked.state != VisitState.PENDING:
-        raise RuleViolation(f"该二次回访已是「{locked.get_state_display()}」，不能再记录")
+        raise RuleViolation(_("该二次回访已是「%(state)s」，不能再记录") % {"state": locked.get_state_display()})
     now = clock.now()
     note = note.strip()
     locked.attempts += 1
     if outcome == Outcome.BACK:
         if not note:
-            raise RuleViolation("问题复发时须记录群众反映的情况")
+            raise RuleViolation(_("问题复发时须记录群众反映的情况"))
         ticket = Ticket.objects.get(pk=locked.ticket_id)
         lifecycle.reopen(ticket, actor=actor, reason=f"二次回访（第 {locked.pk} 号）：问题复发。{note}")
         locked.reopen_event = (TimelineEvent.objects.filter(ticket=ticket, action=Action.REOPEN)

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import router, transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
@@ -57,18 +58,18 @@ def check_role(action: str, actor: User | None) -> None:
     row = TRANSITIONS[action]
     if actor is None:
         if not row.anonymous:
-            raise NotPermitted(f"「{Action(action).label}」需要登录后操作")
+            raise NotPermitted(_("「%(action)s」需要登录后操作") % {"action": Action(action).label})
         return
     if not actor.is_active or actor.role not in row.roles:
-        raise NotPermitted(f"{actor.get_role_display()}无权执行「{Action(action).label}」")
+        raise NotPermitted(_("%(role)s无权执行「%(action)s」")
+                           % {"role": actor.get_role_display(), "action": Action(action).label})
 
 
 def move_assignment(assignment: Assignment, to: str) -> None:
     """Move one unit's assignment, refusing a move the assignment table does not allow."""
     if to not in ASSIGNMENT_TRANSITIONS[assignment.status]:
-        raise InvalidTransition(
-            f"{assignment.unit}的派单状态为「{assignment.get_status_display()}」，不能变为「{to}」"
-        )
+        raise InvalidTransition(_("%(unit)s的派单状态为「%(status)s」，不能变为「%(to)s」")
+                                % {"unit": assignment.unit, "status": assignment.get_status_display(), "to": to})
     assignment.status = to
 
 
@@ -100,9 +101,9 @@ class Step:
             qs = qs.filter(unit__memberships__user=self.actor)
         found = list(qs.order_by("-dispatched_at", "-id")[:20])
         if not found:
-            raise NotPermitted(f"您所在单位没有可执行「{Action(self.action).label}」的派单")
+            raise NotPermitted(_("您所在单位没有可执行「%(action)s」的派单") % {"action": Action(self.action).label})
         if len({a.unit_id for a in found}) > 1:
-            raise RuleViolation("您属于多个承办单位，请指明以哪个单位办理")
+            raise RuleViolation(_("您属于多个承办单位，请指明以哪个单位办理"))
         self.unit = found[0].unit  # the unit's latest assignment (an order may come back to it after a reopen)
         return found[0]
 
@@ -112,7 +113,7 @@ class Step:
             ticket=self.ticket, role=AssignmentRole.LEAD, status__in=ACTIVE_ASSIGNMENT
         ).first()
         if found is None:
-            raise InvalidTransition("该工单没有有效的主办单位")
+            raise InvalidTransition(_("该工单没有有效的主办单位"))
         return found
 
     def touch(self, *assignments: Assignment) -> None:
@@ -127,9 +128,10 @@ class Step:
         row = TRANSITIONS[self.action]
         target = self.before if to is None else to
         if row.targets and target not in row.targets:
-            raise InvalidTransition(f"「{Action(self.action).label}」不能使工单变为「{target}」")
+            raise InvalidTransition(_("「%(action)s」不能使工单变为「%(status)s」")
+                                    % {"action": Action(self.action).label, "status": target})
         if not row.targets and target != self.before:
-            raise InvalidTransition(f"「{Action(self.action).label}」不改变工单状态")
+            raise InvalidTransition(_("「%(action)s」不改变工单状态") % {"action": Action(self.action).label})
         ticket = self.ticket
         ticket.status = target
         ticket.version += 1
@@ -241,21 +243,21 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
             .first()
         )
     if fresh is None:
-        raise InvalidTransition("工单不存在")
+        raise InvalidTransition(_("工单不存在"))
     if fresh.version != ticket.version:
-        raise ConflictError("工单已被他人处理，请刷新后重试")
+        raise ConflictError(_("工单已被他人处理，请刷新后重试"))
     for f in Ticket._meta.concrete_fields:
         setattr(ticket, f.attname, getattr(fresh, f.attname))
     ticket._state.fields_cache = dict(fresh._state.fields_cache)
     row = TRANSITIONS[action]
     if ticket.status not in row.sources:
         raise InvalidTransition(
-            f"工单{ticket.number or ticket.pk}当前状态为「{ticket.get_status_display()}」，"
-            f"不能执行「{Action(action).label}」"
+            _("工单%(number)s当前状态为「%(status)s」，不能执行「%(action)s」")
+            % {"number": ticket.number or ticket.pk, "status": ticket.get_status_display(), "action": Action(action).label}
         )
     check_role(action, actor)
     if actor is not None and actor.is_unit_staff and not Ticket.objects.visible_to(actor, one=True).filter(pk=ticket.pk).exists():
-        raise NotPermitted("您无权处理该工单")
+        raise NotPermitted(_("您无权处理该工单"))
     return Step(ticket=ticket, action=action, actor=actor, at=clock.now(), before=ticket.status,
                 stored={att: getattr(ticket, att) for _name, att in _TICKET_FIELDS})
 

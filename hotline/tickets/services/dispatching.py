@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from hotline.accounts.models import User
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
@@ -40,16 +45,18 @@ def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUni
               note: str) -> Ticket:
     ticket = step.ticket
     if ticket.is_confidential:
-        raise RuleViolation("保密工单不派发至承办单位，由中心直接答复办理")
+        raise RuleViolation(_("保密工单不派发至承办单位，由中心直接答复办理"))
     assisting = list(dict.fromkeys(assisting))
     if lead in assisting:
-        raise RuleViolation("主办单位不能同时是协办单位")
+        raise RuleViolation(_("主办单位不能同时是协办单位"))
     for unit in [lead, *assisting]:
         if not unit.is_active or unit.kind == UnitKind.CENTRE:
-            raise RuleViolation(f"「{unit}」不能承办工单")
+            raise RuleViolation(_("「%(unit)s」不能承办工单") % {"unit": unit})
     if (not designate and ticket.return_count >= MAX_RETURNS_BEFORE_DESIGNATION
             and (accepted := _accepted_returns(ticket)) >= MAX_RETURNS_BEFORE_DESIGNATION):
-        raise RuleViolation(f"该工单已退单{accepted}次，须由中心指定承办单位")
+        raise RuleViolation(ngettext("该工单已退单%(count)d次，须由中心指定承办单位",
+                                      "该工单已退单%(count)d次，须由中心指定承办单位", accepted)
+                             % {"count": accepted})
     policy = sla.policy_for(ticket)
     for unit, role in [(lead, AssignmentRole.LEAD), *[(u, AssignmentRole.ASSIST) for u in assisting]]:
         assignment = Assignment(ticket=ticket, unit=unit, role=role, is_designated=designate and role == "lead",
@@ -74,11 +81,11 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
     assignment = step.assignment_for(unit, role=AssignmentRole.LEAD,
                                      statuses=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED])
     if assignment.is_designated:
-        raise RuleViolation("指定派单的工单不能退单")
+        raise RuleViolation(_("指定派单的工单不能退单"))
     if reason_code not in ReturnReason.values or not reason.strip():
-        raise RuleViolation("退单须选择原因并填写说明")
+        raise RuleViolation(_("退单须选择原因并填写说明"))
     if step.at > assignment.return_due:
-        raise RuleViolation("已超过退单时限，不能退单，请申请协调")
+        raise RuleViolation(_("已超过退单时限，不能退单，请申请协调"))
     ReturnRequest.objects.create(ticket=ticket, assignment=assignment, reason_code=reason_code, reason=reason,
                                  suggested_unit=suggested_unit, requested_by=actor, requested_at=step.at)
     move_assignment(assignment, AssignmentStatus.RETURNED)
@@ -87,7 +94,9 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
     step.touch(assignment)
     ticket.return_count += 1
     sla.stop_phase(ticket)
-    return step.commit(Status.RETURNED, note=f"{ReturnReason(reason_code).label}：{reason}",
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the unit's page language
+        note = f"{ReturnReason(reason_code).label}：{reason}"
+    return step.commit(Status.RETURNED, note=note,
                        data={"reason_code": reason_code, "signed": assignment.signed_at is not None})
 
 
@@ -115,7 +124,7 @@ def _pending_return(ticket: Ticket) -> ReturnRequest:
     found = ReturnRequest.objects.select_for_update().select_related("assignment").filter(
         ticket=ticket, status=Decision.PENDING).first()
     if found is None:
-        raise InvalidTransition("没有待审核的退单")
+        raise InvalidTransition(_("没有待审核的退单"))
     return found
 
 
@@ -146,7 +155,7 @@ def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
     """
     step = begin(ticket, Action.REJECT_RETURN, actor)
     if not note.strip():
-        raise RuleViolation("驳回退单须说明理由")
+        raise RuleViolation(_("驳回退单须说明理由"))
     request = _pending_return(ticket)
     request.status, request.decided_by, request.decided_at, request.decision_note = (
         Decision.REJECTED, actor, step.at, note)
@@ -181,13 +190,13 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
     step = begin(ticket, Action.MERGE, actor)
     master = Ticket.objects.get(pk=master.pk)  # the master's own copy may be stale; only its status matters
     if master.pk == ticket.pk:
-        raise RuleViolation("不能并入自身")
+        raise RuleViolation(_("不能并入自身"))
     if master.master_id or master.status not in MERGE_MASTER_STATUSES:
-        raise RuleViolation(f"主工单{master.number}为「{master.get_status_display()}」，已不再办理，不能作为主工单；"
-                            "请将本单作为新诉求派单办理")
+        raise RuleViolation(_("主工单%(master)s为「%(status)s」，已不再办理，不能作为主工单；请将本单作为新诉求派单办理")
+                            % {"master": master.number, "status": master.get_status_display()})
     if Ticket.objects.filter(master=ticket).exists():
-        raise RuleViolation(f"工单{ticket.number}已是其他工单的主工单，不能再并入其他工单；"
-                            f"可改为将工单{master.number}并入本单")
+        raise RuleViolation(_("工单%(number)s已是其他工单的主工单，不能再并入其他工单；可改为将工单%(master)s并入本单")
+                            % {"number": ticket.number, "master": master.number})
     _release(step, "工单已并单")
     ReturnRequest.objects.filter(ticket=ticket, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_by=actor, decided_at=step.at, decision_note="并单")

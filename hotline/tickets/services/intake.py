@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
@@ -64,13 +65,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _check_draft(draft: TicketDraft) -> None:
     """Refuse a draft whose content or address does not hold together, whatever channel it came from."""
     if not draft.description.strip():
-        raise RuleViolation("诉求内容不能为空")
+        raise RuleViolation(_("诉求内容不能为空"))
     if draft.category is not None and not draft.category.is_active:
-        raise RuleViolation(f"分类「{draft.category}」已停用")
+        raise RuleViolation(_("分类「%(category)s」已停用") % {"category": draft.category})
     if draft.street and draft.district and draft.street.parent_id != draft.district.pk:
-        raise RuleViolation(f"街道「{draft.street}」不属于「{draft.district}」")
+        raise RuleViolation(_("街道「%(street)s」不属于「%(district)s」") % {"street": draft.street, "district": draft.district})
     if draft.community and draft.street and draft.community.parent_id != draft.street.pk:
-        raise RuleViolation(f"社区「{draft.community}」不属于「{draft.street}」")
+        raise RuleViolation(_("社区「%(community)s」不属于「%(street)s」")
+                            % {"community": draft.community, "street": draft.street})
 
 
 def _area_from_address(draft: TicketDraft) -> TicketDraft | None:
@@ -161,7 +163,7 @@ def answer_directly(ticket: Ticket, *, actor: User, answer: str) -> Ticket:
     """Answer on the spot from the knowledge base (即时答复); the order closes at once."""
     step = begin(ticket, Action.ANSWER_DIRECTLY, actor)
     if not answer.strip():
-        raise RuleViolation("直接答复内容不能为空")
+        raise RuleViolation(_("直接答复内容不能为空"))
     ticket.direct_answer = answer
     ticket.closed_at = step.at
     return step.commit(Status.ANSWERED, note=answer, public=True)
@@ -172,7 +174,7 @@ def transfer(ticket: Ticket, *, actor: User, to: str, note: str = "") -> Ticket:
     """Hand an emergency to 110/119/120/122 (转应急); the order leaves the hotline's handling."""
     step = begin(ticket, Action.TRANSFER, actor)
     if to not in EmergencyService.values:
-        raise RuleViolation(f"不支持转至「{to}」")
+        raise RuleViolation(_("不支持转至「%(to)s」") % {"to": to})
     ticket.transferred_to = to
     ticket.closed_at = step.at
     return step.commit(Status.TRANSFERRED, note=note, data={"to": to}, public=True)
@@ -183,12 +185,15 @@ def not_accept(ticket: Ticket, *, actor: User, reason: str, note: str = "") -> T
     """Decline the request with a reason code (告知/不予受理), telling the citizen the right channel."""
     step = begin(ticket, Action.NOT_ACCEPT, actor)
     if reason not in NotAcceptedReason.values:
-        raise RuleViolation(f"未知的不予受理原因「{reason}」")
+        raise RuleViolation(_("未知的不予受理原因「%(reason)s」") % {"reason": reason})
     if reason == NotAcceptedReason.OTHER and not note.strip():
-        raise RuleViolation("选择「其他」时须说明原因")
+        raise RuleViolation(_("选择「其他」时须说明原因"))
     ticket.not_accepted_reason = reason
     ticket.closed_at = step.at
-    return step.commit(Status.NOT_ACCEPTED, note=note or NotAcceptedReason(reason).label,
+    if not note:
+        with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the agent's page language
+            note = str(NotAcceptedReason(reason).label)
+    return step.commit(Status.NOT_ACCEPTED, note=note,
                        data={"reason": reason}, public=True)
 
 

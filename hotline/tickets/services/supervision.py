@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from hotline.accounts.models import User
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, SupervisionKind
@@ -20,13 +22,13 @@ def supervise(ticket: Ticket, *, actor: User, kind: str, note: str, level: int |
     """
     step = begin(ticket, Action.SUPERVISE, actor)
     if kind not in SupervisionKind.values or not note.strip():
-        raise RuleViolation("请选择催办或督办并填写意见")
+        raise RuleViolation(_("请选择催办或督办并填写意见"))
     if kind == SupervisionKind.REMIND or not level:
         level = max(ticket.supervision_level, 1)  # a reminder (催办) never changes the level: any given is ignored
     if not 1 <= level <= MAX_SUPERVISION_LEVEL:
-        raise RuleViolation(f"督办级别须在 1 至 {MAX_SUPERVISION_LEVEL} 之间")
+        raise RuleViolation(_("督办级别须在 1 至 %(max)d 之间") % {"max": MAX_SUPERVISION_LEVEL})
     if level < ticket.supervision_level:
-        raise RuleViolation("督办级别不能低于已有级别")
+        raise RuleViolation(_("督办级别不能低于已有级别"))
     record = Supervision.objects.create(ticket=ticket, unit=unit, kind=kind, level=level, note=note, actor=actor,
                                         created_at=step.at)
     ticket.supervision_level = level
@@ -36,10 +38,10 @@ def supervise(ticket: Ticket, *, actor: User, kind: str, note: str, level: int |
 def _decide(step, model: type, approve: bool, note: str):  # noqa: ANN001, ANN202
     """Record the centre's decision on the order's pending claim or appeal."""
     if not note.strip():
-        raise RuleViolation("请填写审定意见")
+        raise RuleViolation(_("请填写审定意见"))
     record = model.objects.select_for_update().filter(ticket=step.ticket, status=Decision.PENDING).first()
     if record is None:
-        raise InvalidTransition(f"没有待审定的{model._meta.verbose_name}")
+        raise InvalidTransition(_("没有待审定的%(record)s") % {"record": model._meta.verbose_name})
     record.status = Decision.APPROVED if approve else Decision.REJECTED
     record.decided_by, record.decided_at, record.decision_note = step.actor, step.at, note
     record.save()
@@ -61,9 +63,9 @@ def appeal(ticket: Ticket, *, actor: User, reason: str, unit: HandlingUnit | Non
     step = begin(ticket, Action.APPEAL, actor)
     assignment = step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.COMPLETED])
     if not reason.strip():
-        raise RuleViolation("请写明申诉理由")
+        raise RuleViolation(_("请写明申诉理由"))
     if Appeal.objects.filter(ticket=ticket, unit=assignment.unit).exclude(status=Decision.REJECTED).exists():
-        raise RuleViolation("该工单已有申诉")
+        raise RuleViolation(_("该工单已有申诉"))
     record = Appeal.objects.create(ticket=ticket, unit=assignment.unit, reason=reason, applicant=actor,
                                    applied_at=step.at)
     return step.commit(note=reason, data={"appeal": record.pk})
