@@ -1,14 +1,96 @@
-"""Serving an attachment only to someone who may see its order."""
+"""Attaching a file to an order from its page, and serving an attachment only to someone who may see its order."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest
-from django.shortcuts import get_object_or_404
+from dataclasses import dataclass, field
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hotline.accounts.models import User
+from hotline.attachments.constants import MAX_BYTES
 from hotline.attachments.models import Attachment
+from hotline.attachments.services import attach
 from hotline.ops.access import order_shown
+from hotline.tickets.choices import Action
+from hotline.tickets.exceptions import DomainError, NotPermitted
 from hotline.tickets.models import Ticket
+from hotline.tickets.permissions import available_actions
+from hotline.workbench import once as one_time
+
+#: The form field that carries the file.
+FIELD = "file"
+
+
+@dataclass(frozen=True)
+class UploadOffer:
+    """The order page's upload form (上传附件): the kinds the browser may offer, their size limits, a one-time token."""
+
+    accept: str = ",".join(f"{kind}/*" for kind in MAX_BYTES)
+    limits: dict[str, int] = field(default_factory=lambda: {k: v // (1024 * 1024) for k, v in MAX_BYTES.items()})
+    token: str = field(default_factory=one_time.new_token)
+
+
+def upload_offer(ticket: Ticket, user: User) -> UploadOffer | None:
+    """The upload form for this person on this (visible) order, or None when 上传附件 is not offered to them.
+
+    The same rule as every step button (`available_actions`): the order is open and the role may attach.
+    """
+    return UploadOffer() if Action.ATTACH in available_actions(ticket, user) else None
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, number: str) -> HttpResponse:
+    """Attach one file to the order (上传附件), then go back to the order; a refused file changes nothing.
+
+    404 for an order this person may not see, 403 when 上传附件 is not offered to them; a file of the wrong
+    type or too large, or an order finished meanwhile, re-shows the page with the service's words (400).
+    A page posted twice (a double click, a reload) stores the file once.
+    """
+    ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
+    if upload_offer(ticket, request.user) is None:
+        raise PermissionDenied(_("该操作不可用"))
+    file = request.FILES.get(FIELD)
+    if file is None:
+        messages.error(request, _("请选择要上传的文件"))
+        return _page_again(request, ticket)
+    once = one_time.key(request, "attach", [ticket.number])
+    if not one_time.claim(once):  # the same page posted again: its file is (being) stored already
+        messages.info(request, _("该文件已上传，未重复上传"))
+        return redirect("order-detail", number=ticket.number)
+    try:
+        attach(ticket, actor=request.user, upload=file)
+    except NotPermitted as exc:
+        one_time.release(once)
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        one_time.release(once)
+        messages.error(request, exc.message)
+        return _page_again(request, ticket)
+    except Exception:
+        one_time.release(once)
+        raise
+    messages.success(request, _("%(step)s：已完成") % {"step": Action.ATTACH.label})
+    return redirect("order-detail", number=ticket.number)
+
+
+def _page_again(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """The order page as it is now, with the refusal among its messages."""
+    from hotline.tickets import panels
+    from hotline.tickets.views import detail_context
+    from hotline.workbench.views import step_forms
+
+    ticket.refresh_from_db()
+    context = detail_context(request, ticket)
+    context["steps"] = step_forms(ticket, request.user)
+    context["panels"] = panels.panels_for(request, ticket)
+    return render(request, "tickets/detail.html", context, status=400)
 
 
 @login_required

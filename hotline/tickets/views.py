@@ -37,6 +37,7 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
     """Everything the detail page shows about one (visible) order."""
     user = request.user
     show_caller = user.is_centre_staff or not ticket.is_anonymous
+    from hotline.attachments.views import upload_offer
     from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
 
     order_shown(ticket, user)
@@ -50,6 +51,7 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         "replies": ticket.replies.select_related("assignment__unit", "author"),
         "visits": ticket.visits.select_related("visitor"),
         "attachments": ticket.attachments.all(),
+        "upload": upload_offer(ticket, user),  # the 上传附件 form, or None when it is not offered
         "timeline": ticket.timeline.select_related("unit").order_by("seq"),
     }
 
