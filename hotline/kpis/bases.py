@@ -16,7 +16,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
-from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Decision
+from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Decision, Status
 from hotline.tickets.models import Appeal, Assignment, Reply, ReturnVisit, Ticket, UnreasonableClaim
 
 #: Assignment statuses that still name the unit that handled or handles the order (not returned away).
@@ -65,7 +65,13 @@ class Base:
 
 
 def _lead_holding(**extra: object) -> models.QuerySet:
-    return Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING, **extra)
+    """Lead assignments that name the order's unit: holding it, or released by an approved termination (终止办理).
+
+    A terminated order still belongs to the unit that led it when the centre stopped the handling; its
+    released (已撤回) lead is not `HOLDING`, so it stays out of the lead indicators' populations.
+    """
+    terminated = Q(status=AssignmentStatus.WITHDRAWN, ticket__status=Status.TERMINATED)
+    return Assignment.objects.filter(Q(status__in=HOLDING) | terminated, role=AssignmentRole.LEAD, **extra)
 
 
 def _ticket_lead(depth: int) -> models.QuerySet:

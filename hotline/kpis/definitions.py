@@ -73,8 +73,13 @@ def open_overdue(as_of: datetime) -> Q:
 
 
 def _due(ctx: Context) -> Q:
-    """Replied, or past the reply deadline by the end of the period (open overdue orders count against)."""
-    return Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of))
+    """Replied, or past the reply deadline by the end of the period (open overdue orders count against).
+
+    A lead released by an approved termination (终止办理) counts against when it was already past its
+    reply deadline then (`reply_overdue`, set by the termination): terminating does not clean a late order.
+    """
+    late_terminated = Q(status=AssignmentStatus.WITHDRAWN, ticket__status=Status.TERMINATED, reply_overdue=True)
+    return Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of)) | late_terminated
 
 
 def _rehandled(ctx: Context) -> Parts:

@@ -25,3 +25,4 @@ class Template(models.TextChoices):
     CLOSED = "closed", _("办结通知")
     MERGED = "merged", _("并单通知")
     EXTENDED = "extended", _("延期通知")
+    TERMINATED = "terminated", _("终止办理通知")

@@ -1,4 +1,4 @@
-"""Telling the caller about the milestones of their order (受理、转办、延期、并单、答复、回访评价、办结), once each.
+"""Telling the caller about the milestones of their order (受理、转办、延期、并单、答复、回访评价、办结、终止办理), once each.
 
 `notify_event` is what the `ticket_changed` receiver calls after a step has committed. It takes ids,
 re-fetches, writes one `Notification` per milestone (the unique (event, template) pair makes a
@@ -35,7 +35,7 @@ from hotline.portal.services import invite_to_rate
 from hotline.portal.validators import is_mobile
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket, TimelineEvent
-from hotline.tickets.public_text import extension_notices
+from hotline.tickets.public_text import citizen_text, extension_notices
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ _CLOSING = frozenset({Status.CLOSED, Status.ANSWERED, Status.NOT_ACCEPTED})
 #: Milestones a confidential (保密) order's caller is not sent: they would name units or quote their words.
 _NOT_FOR_CONFIDENTIAL = frozenset({Template.DISPATCHED, Template.REPLIED, Template.EXTENDED})
 #: Milestones of a master order that the callers of the orders merged into it are sent as well.
-_FOR_MERGED = frozenset({Template.REPLIED, Template.CLOSED})
+_FOR_MERGED = frozenset({Template.REPLIED, Template.CLOSED, Template.TERMINATED})
 #: How many levels of merged orders a master's messages reach (chains are refused since; older data).
 MAX_MERGE_DEPTH = 10
 
@@ -81,6 +81,8 @@ def milestones(action: str, from_status: str, to_status: str) -> list[str]:
         found.append(Template.EXTENDED)
     if action == Action.MERGE:
         found.append(Template.MERGED)
+    if action == Action.DECIDE_TERMINATION and to_status == Status.TERMINATED:
+        found.append(Template.TERMINATED)
     if action == Action.APPROVE_REPLY:
         found.append(Template.REPLIED)
     if to_status == Status.AWAITING_VISIT and from_status != Status.AWAITING_VISIT:
@@ -138,6 +140,8 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
         ctx["days"] = invitation_days()
     elif template == Template.CLOSED:
         ctx["status"] = public_status(about.status)
+    elif template == Template.TERMINATED:  # the public words of the decision: the reason's label only
+        ctx["notice"] = citizen_text(event.action, event.note, event.data) if about == ticket else ""
     return ctx, secret
 
 

@@ -39,11 +39,12 @@ UPDATE_STATUS = {
     Status.REPLIED: "in_progress", Status.AWAITING_VISIT: "fixed", Status.CLOSED: "closed",
     Status.ANSWERED: "closed", Status.TRANSFERRED: "internal_referral",
     Status.NOT_ACCEPTED: "not_councils_responsibility", Status.MERGED: "duplicate",
+    Status.TERMINATED: "closed",  # 终止办理: the handling stopped; its public words say why
 }
 
 
 def open_or_closed(status: str) -> str:
-    """The spec's two states: finished orders (办结, 直接答复, 转应急, 不予受理, 并单) are closed."""
+    """The spec's two states: finished orders (办结, 直接答复, 转应急, 不予受理, 并单, 终止办理) are closed."""
     return "closed" if status in FINISHED else "open"
 
 

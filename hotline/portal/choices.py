@@ -26,6 +26,7 @@ PUBLIC_STATUS: dict[str, Promise] = {
     Status.TRANSFERRED: _("已转应急部门处理"),
     Status.NOT_ACCEPTED: _("不予受理"),
     Status.MERGED: _("已与相同诉求合并办理"),
+    Status.TERMINATED: _("已终止办理"),
 }
 
 #: Steps the public timeline names, with the citizen's label. A public event of any other action is
@@ -47,6 +48,7 @@ PUBLIC_ACTION: dict[str, Promise] = {
     Action.NOT_ACCEPT: _("不予受理"),
     Action.MERGE: _("合并办理"),
     Action.APPROVE_EXTENSION: _("办理期限延长"),
+    Action.DECIDE_TERMINATION: _("终止办理"),
 }
 
 

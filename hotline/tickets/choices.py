@@ -20,10 +20,11 @@ class Status(models.TextChoices):
     TRANSFERRED = "transferred", _("已转应急")
     NOT_ACCEPTED = "not_accepted", _("不予受理")
     MERGED = "merged", _("已并单")
+    TERMINATED = "terminated", _("已终止办理")
 
 
 FINISHED = frozenset(
-    {Status.CLOSED, Status.ANSWERED, Status.TRANSFERRED, Status.NOT_ACCEPTED, Status.MERGED}
+    {Status.CLOSED, Status.ANSWERED, Status.TRANSFERRED, Status.NOT_ACCEPTED, Status.MERGED, Status.TERMINATED}
 )
 #: Statuses in which the order is with a handling unit (its clock runs, lights are meaningful).
 WITH_UNIT = frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN, Status.REPLIED})
@@ -62,6 +63,8 @@ class Action(models.TextChoices):
     DECIDE_UNREASONABLE = "decide_unreasonable", _("审定不合理诉求")
     APPEAL = "appeal", _("考核申诉")
     DECIDE_APPEAL = "decide_appeal", _("审定申诉")
+    APPLY_TERMINATION = "apply_termination", _("申请终止办理")
+    DECIDE_TERMINATION = "decide_termination", _("审定终止办理")
     ATTACH = "attach", _("上传附件")
 
 
@@ -97,6 +100,16 @@ class NotAcceptedReason(models.TextChoices):
     SECRET = "secret", _("涉及国家秘密、商业秘密或个人隐私")
     OUTSIDE_DUTY = "outside_duty", _("不属于政府职责范围")
     UNLAWFUL = "unlawful", _("违反法律法规或公序良俗")
+    OTHER = "other", _("其他")
+
+
+class TerminationReason(models.TextChoices):
+    """Why a unit asks to stop handling an order (终止办理); the centre decides after a written review."""
+
+    WITHDRAWN = "withdrawn", _("诉求人撤回")
+    LEGAL_CHANNEL = "legal_channel", _("已进入诉讼/仲裁/信访等法定途径")
+    UNREACHABLE = "unreachable", _("无法联系且无法核实")
+    DUPLICATE = "duplicate", _("已由其他工单办理")
     OTHER = "other", _("其他")
 
 

@@ -68,6 +68,12 @@ RECORDS: dict[str, Record] = {
     Action.DECIDE_UNREASONABLE: Record("`UnreasonableClaim` approved or rejected", "claim, approved"),
     Action.APPEAL: Record("`Appeal` (pending)", "appeal"),
     Action.DECIDE_APPEAL: Record("`Appeal` upheld or rejected", "appeal, upheld"),
+    Action.APPLY_TERMINATION: Record("`TerminationRequest` (pending; reason code and the unit's account)",
+                                     "termination, reason_code"),
+    Action.DECIDE_TERMINATION: Record("`TerminationRequest` approved or rejected; approved: `closed_at`, clocks "
+                                      "stopped, assignments ended, pending extensions/returns/claims closed",
+                                      "termination, approved, reason_code, assignments_ended, claims_closed",
+                                      "yes when approved (the reason's label only)"),
     Action.ATTACH: Record("one `Attachment` (type checked by content, size limited, sha256)", "attachment, kind"),
 }
 

@@ -12,7 +12,15 @@ from datetime import datetime
 from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, Status
-from hotline.tickets.models import Appeal, Assignment, Extension, ReturnRequest, Ticket, UnreasonableClaim
+from hotline.tickets.models import (
+    Appeal,
+    Assignment,
+    Extension,
+    ReturnRequest,
+    TerminationRequest,
+    Ticket,
+    UnreasonableClaim,
+)
 from hotline.tickets.transitions import TRANSITIONS
 
 #: For unit actions: the role and statuses of the actor's own assignment that the step needs.
@@ -28,6 +36,7 @@ _UNIT_NEEDS: dict[str, tuple[str | None, set[str]]] = {
     Action.APPLY_UNREASONABLE: (AssignmentRole.LEAD, {AssignmentStatus.SIGNED, AssignmentStatus.REPLIED,
                                                       AssignmentStatus.COMPLETED}),
     Action.APPEAL: (AssignmentRole.LEAD, {AssignmentStatus.COMPLETED}),
+    Action.APPLY_TERMINATION: (AssignmentRole.LEAD, {AssignmentStatus.SIGNED}),
 }
 
 #: Centre decisions that need a pending record to decide on.
@@ -38,6 +47,7 @@ _PENDING: dict[str, type] = {
     Action.DENY_EXTENSION: Extension,
     Action.DECIDE_UNREASONABLE: UnreasonableClaim,
     Action.DECIDE_APPEAL: Appeal,
+    Action.DECIDE_TERMINATION: TerminationRequest,
 }
 
 #: Steps that are never offered as a button of their own.
@@ -73,7 +83,7 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
     if any(TRANSITIONS[a].by_unit for a in candidates) and not user.is_centre_staff:
         mine = list(Assignment.objects.filter(ticket=ticket, unit__memberships__user=user)
                     .values_list("role", "status", "is_designated", "pk", "return_due"))
-        if Action.APPLY_UNREASONABLE in candidates and mine:
+        if {Action.APPLY_UNREASONABLE, Action.APPLY_TERMINATION} & set(candidates) and mine:
             current_lead = current_lead_id(ticket)
     now = clock.now()
     pending = {model for a, model in _PENDING.items() if a in candidates}
@@ -90,6 +100,8 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
                 ok = [m for m in ok if not m[2] and now <= m[4]]
             elif action == Action.APPLY_UNREASONABLE:
                 ok = [m for m in ok if m[3] == current_lead and lead_reply_stands(ticket, m[1])]
+            elif action == Action.APPLY_TERMINATION:  # the current round's lead only
+                ok = [m for m in ok if m[3] == current_lead]
             if not ok:
                 continue
         result.append(action)

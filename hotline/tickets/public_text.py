@@ -6,7 +6,9 @@ Open311, the open-data export) shows them. Three steps carry words addressed to 
 answer (直接答复), the unit's question (请群众补充) and the approved public reply (审核通过, 公开答复内容);
 a refusal (不予受理) is shown by its reason's label. An approved extension (批准延期) is told by the unit's
 reason (延期理由, which the form says the citizen will read) and the new reply deadline, never by the
-centre's decision note; a denied request is never told.
+centre's decision note; a denied request is never told. An approved termination (终止办理) is told by
+its event note, which the service writes from the reason's label alone (「经热线中心审核，终止办理：…」):
+never the unit's account of what it did nor the centre's review; a rejected request is never told.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from hotline.tickets.models import Extension, TimelineEvent
 #: Steps whose note is the text written for the citizen.
 CITIZEN_NOTE_ACTIONS = (Action.ANSWER_DIRECTLY, Action.REQUEST_INFO, Action.APPROVE_REPLY)
 #: Steps with something for the citizen to read: those above and a refusal's reason.
-CITIZEN_TEXT_ACTIONS = (*CITIZEN_NOTE_ACTIONS, Action.NOT_ACCEPT)
+CITIZEN_TEXT_ACTIONS = (*CITIZEN_NOTE_ACTIONS, Action.NOT_ACCEPT, Action.DECIDE_TERMINATION)
 
 
 def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> str:
@@ -35,6 +37,8 @@ def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> 
     if action == Action.NOT_ACCEPT:
         reason = (data or {}).get("reason", "")
         return str(NotAcceptedReason(reason).label) if reason in NotAcceptedReason.values else ""
+    if action == Action.DECIDE_TERMINATION:  # approved only: a rejection's note is the centre's words to the unit
+        return (note or "") if (data or {}).get("approved") else ""
     return ""
 
 
@@ -43,6 +47,8 @@ def status_text(status: str, action: str | None, note: str | None, not_accepted_
     `citizen_steps()` row: a question only while the order still waits for the citizen's answer."""
     if not action or (action == Action.REQUEST_INFO and status != Status.AWAITING_CITIZEN):
         return ""
+    if action == Action.DECIDE_TERMINATION:  # only an approved decision is public; it left the order terminated
+        return (note or "") if status == Status.TERMINATED else ""
     return citizen_text(action, note or "", {"reason": not_accepted_reason})
 
 

@@ -69,7 +69,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.SEND_BACK: _t([S.REPLIED], [S.IN_PROGRESS], REVIEW),
     Action.RETURN_VISIT: _t([S.AWAITING_VISIT], [S.CLOSED, S.IN_PROGRESS, S.AWAITING_VISIT], VISIT,
                             anonymous=True),  # the citizen rates through a tokenised portal link
-    Action.REOPEN: _t([S.CLOSED, S.ANSWERED], [S.PENDING_DISPATCH], REVIEW),
+    Action.REOPEN: _t([S.CLOSED, S.ANSWERED, S.TERMINATED], [S.PENDING_DISPATCH], REVIEW),  # 终止后群众再来
     Action.MERGE: _t(OPEN - {S.AWAITING_VISIT, S.REPLIED}, [S.MERGED], DISPATCH),
     Action.MERGE_INTO: _t(OPEN, [], DISPATCH),  # a finished order takes no duplicate: nobody would handle it
     Action.SUPERVISE: _t([S.DISPATCHED, S.RETURNED, *HANDLING, S.REPLIED, S.AWAITING_VISIT], [], SUPERVISE),
@@ -77,6 +77,9 @@ TRANSITIONS: dict[str, Transition] = {
     Action.DECIDE_UNREASONABLE: _t(OPEN | {S.CLOSED}, [], SUPERVISE),
     Action.APPEAL: _t([S.CLOSED], [], UNIT, by_unit=True),
     Action.DECIDE_APPEAL: _t([S.CLOSED, *OPEN], [], SUPERVISE),
+    Action.APPLY_TERMINATION: _t(HANDLING, [], UNIT, by_unit=True),
+    # The dispatch desk that sent the order decides, like returns and extensions; supervisors too (SUPERVISE ⊂ DISPATCH).
+    Action.DECIDE_TERMINATION: _t(HANDLING, [S.TERMINATED, *HANDLING], SUPERVISE | DISPATCH),
     Action.ATTACH: _t(OPEN, [], INTAKE | DISPATCH | UNIT | REVIEW, anonymous=True),
 }
 

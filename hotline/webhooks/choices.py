@@ -43,6 +43,9 @@ class EventType(models.TextChoices):
     APPEALED = "order.appealed", _("考核申诉")
     APPEAL_DECIDED = "order.appeal_decided", _("审定申诉")
     ATTACHMENT_ADDED = "order.attachment_added", _("上传附件")
+    TERMINATION_APPLIED = "order.termination_applied", _("申请终止办理")
+    TERMINATION_DECIDED = "order.termination_decided", _("审定终止办理")
+    TERMINATED = "order.terminated", _("已终止办理")
 
 
 _BY_ACTION = {
@@ -60,13 +63,17 @@ _BY_ACTION = {
     Action.APPLY_UNREASONABLE: EventType.UNREASONABLE_APPLIED,
     Action.DECIDE_UNREASONABLE: EventType.UNREASONABLE_DECIDED, Action.APPEAL: EventType.APPEALED,
     Action.DECIDE_APPEAL: EventType.APPEAL_DECIDED, Action.ATTACH: EventType.ATTACHMENT_ADDED,
+    Action.APPLY_TERMINATION: EventType.TERMINATION_APPLIED, Action.DECIDE_TERMINATION: EventType.TERMINATION_DECIDED,
 }
 
 
 def event_type_for(action: str, to_status: str) -> str:
-    """The event a step raises: a return visit that closes the order is `order.closed`."""
+    """The event a step raises: a return visit that closes the order is `order.closed`, an approved
+    termination `order.terminated`."""
     if action == Action.RETURN_VISIT and to_status == Status.CLOSED:
         return EventType.CLOSED
+    if action == Action.DECIDE_TERMINATION and to_status == Status.TERMINATED:
+        return EventType.TERMINATED
     return _BY_ACTION[action]
 
 

@@ -91,4 +91,9 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.APPEAL, f.ReasonForm, lambda t, u, d: s.appeal(t, actor=u, reason=d["reason"])),
     _spec(Action.DECIDE_APPEAL, f.DecisionForm,
           lambda t, u, d: s.decide_appeal(t, actor=u, uphold=d["approve"], note=d["note"])),
+    _spec(Action.APPLY_TERMINATION, f.TerminationForm,
+          lambda t, u, d: s.apply_termination(t, actor=u, reason_code=d["reason_code"], reason=d["reason"]),
+          danger=True),
+    _spec(Action.DECIDE_TERMINATION, f.DecisionForm,
+          lambda t, u, d: s.decide_termination(t, actor=u, approve=d["approve"], note=d["note"]), danger=True),
 ]}

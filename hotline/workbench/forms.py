@@ -261,3 +261,14 @@ class DecisionForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), widget=TEXT, max_length=2000)
+
+
+from hotline.tickets.choices import TerminationReason  # noqa: E402 - appended with the step (终止办理)
+
+
+class TerminationForm(forms.Form):
+    """A lead unit's application to stop handling (申请终止办理): the reason code and what it did."""
+
+    reason_code = forms.ChoiceField(label=_("终止原因"), choices=TerminationReason.choices)
+    reason = forms.CharField(label=_("已做工作及理由（不公开）"), widget=TEXT, max_length=2000,
+                             help_text=_("如联系群众的时间和次数；群众只看到终止原因"))

@@ -8,6 +8,7 @@ from hotline.tickets.models.records import (
     ReturnRequest,
     ReturnVisit,
     Supervision,
+    TerminationRequest,
     UnreasonableClaim,
 )
 from hotline.tickets.models.ticket import Ticket, TicketQuerySet
@@ -22,6 +23,7 @@ __all__ = [
     "ReturnRequest",
     "ReturnVisit",
     "Supervision",
+    "TerminationRequest",
     "Ticket",
     "TicketQuerySet",
     "TimelineEvent",

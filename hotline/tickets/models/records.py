@@ -11,6 +11,7 @@ from hotline.tickets.choices import (
     Satisfaction,
     SupervisionKind,
     SupervisionLevel,
+    TerminationReason,
     VisitMethod,
 )
 
@@ -156,6 +157,25 @@ class UnreasonableClaim(_Decided):
     class Meta:
         verbose_name = _("不合理诉求")
         verbose_name_plural = _("不合理诉求")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+
+
+class TerminationRequest(_Decided):
+    """A lead unit's application to stop handling the order (终止办理); only the centre's written review ends it."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="termination_requests")
+    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.PROTECT, related_name="+")
+    reason_code = models.CharField(_("终止原因"), max_length=16, choices=TerminationReason.choices)
+    reason = models.TextField(_("终止说明"))
+    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(_("申请时间"))
+
+    class Meta:
+        verbose_name = _("终止办理申请")
+        verbose_name_plural = _("终止办理申请")
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"

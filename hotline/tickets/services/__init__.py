@@ -29,6 +29,7 @@ from hotline.tickets.services.intake import (
 )
 from hotline.tickets.services.review import approve_reply, record_return_visit, reopen, send_back
 from hotline.tickets.services.supervision import appeal, decide_appeal, decide_unreasonable, supervise
+from hotline.tickets.services.termination import apply_termination, decide_termination
 
 __all__ = [
     "TicketDraft",
@@ -36,10 +37,12 @@ __all__ = [
     "all_or_nothing",
     "answer_directly",
     "appeal",
+    "apply_termination",
     "apply_unreasonable",
     "approve_extension",
     "approve_reply",
     "decide_appeal",
+    "decide_termination",
     "decide_unreasonable",
     "deny_extension",
     "dispatch",

@@ -26,6 +26,7 @@ from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
 from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
+from hotline.tickets.services.termination import close_pending_terminations
 from hotline.tickets.transitions import TRANSITIONS
 
 
@@ -96,8 +97,10 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
     sla.stop_phase(ticket)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the unit's page language
         note = f"{ReturnReason(reason_code).label}：{reason}"
+    closed = close_pending_terminations(ticket, step.at, "工单已退单，终止办理申请不再审定")
     return step.commit(Status.RETURNED, note=note,
-                       data={"reason_code": reason_code, "signed": assignment.signed_at is not None})
+                       data={"reason_code": reason_code, "signed": assignment.signed_at is not None,
+                             **({"terminations_closed": closed} if closed else {})})
 
 
 def _accepted_returns(ticket: Ticket) -> int:
@@ -198,14 +201,14 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
         raise RuleViolation(_("工单%(number)s已是其他工单的主工单，不能再并入其他工单；可改为将工单%(master)s并入本单")
                             % {"number": ticket.number, "master": master.number})
     _release(step, "工单已并单")
+    closed = close_pending_terminations(ticket, step.at, "工单已并单，终止办理申请不再审定")
     ReturnRequest.objects.filter(ticket=ticket, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_by=actor, decided_at=step.at, decision_note="并单")
     ticket.master = master
     ticket.closed_at = step.at
     ticket.paused_at = None
     sla.stop_phase(ticket)
-    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", data={"master": master.pk},
-                         public=True)
+    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", data={"master": master.pk, **({"terminations_closed": closed} if closed else {})}, public=True)
     _record_merge_on_master(master, merged, actor, note)
     return merged
 

@@ -239,6 +239,10 @@ def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolve
     data = {"extension_pending": waiting.pk} if waiting is not None else {}
     if is_assist:
         return step.commit(note=f"{assignment.unit}协办意见：{content}", data=data)
+    from hotline.tickets.services.termination import close_pending_terminations  # it builds on this module
+
+    if closed := close_pending_terminations(ticket, step.at, "主办单位已答复，终止办理申请不再审定"):
+        data["terminations_closed"] = closed
     return step.commit(Status.REPLIED, note=content,
                        data={"resolved": resolved, "contacted": contacted, **data}, public=False)
 

@@ -18,6 +18,7 @@ from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Assignment, Extension, Reply, ReturnVisit, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
 from hotline.tickets.services.handling import claims_of, close_pending_claims, close_pending_extensions
+from hotline.tickets.services.termination import close_pending_terminations
 from hotline.tickets.transitions import TRANSITIONS
 
 
@@ -115,7 +116,10 @@ def send_back(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     answer.review_status, answer.reviewed_by, answer.reviewed_at, answer.review_note = (
         Decision.REJECTED, actor, step.at, reason)
     answer.save()
-    return _rehandle(step, f"退回重办：{reason}", _end_extension_requests(step, answer) or None)
+    data = _end_extension_requests(step, answer)
+    if closed := close_pending_terminations(ticket, step.at, "答复已退回重办，终止办理申请不再审定"):
+        data["terminations_closed"] = closed  # one made before the reply (older data): that round is over
+    return _rehandle(step, f"退回重办：{reason}", data or None)
 
 
 @service
@@ -164,7 +168,8 @@ def reopen(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     The next dispatch sets a fresh closing deadline. `close_overdue` stays: it records that the order
     closed late before (sticky, like every overdue flag). Claims of the earlier round (不合理诉求) stay
     that round's: the next unit's return visit and assessment do not see them, and its
-    claims still undecided close now (驳回, decided by nobody), like the round's extension requests.
+    claims still undecided close now (驳回, decided by nobody), like the round's extension requests and
+    termination requests (终止办理).
     """
     step = begin(ticket, Action.REOPEN, actor)
     if not reason.strip():
@@ -175,6 +180,8 @@ def reopen(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     Extension.objects.filter(ticket=ticket, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_at=step.at, decision_note="工单已重新启用，延期申请不再审批")
     claims = close_pending_claims(ticket, step.at, "工单已重新办理，申请不再审定")
+    terminations = close_pending_terminations(ticket, step.at, "工单已重新办理，终止办理申请不再审定")
     sla.stop_phase(ticket)
-    return step.commit(Status.PENDING_DISPATCH, note=reason, public=True,
-                       data={"claims_closed": claims} if claims else None)
+    data = {**({"claims_closed": claims} if claims else {}),
+            **({"terminations_closed": terminations} if terminations else {})}
+    return step.commit(Status.PENDING_DISPATCH, note=reason, public=True, data=data or None)

@@ -49,6 +49,7 @@ from hotline.tickets.choices import (
     ReturnReason,
     Satisfaction,
     Status,
+    TerminationReason,
 )
 from hotline.tickets.models import Ticket
 
@@ -275,6 +276,12 @@ def _merge(t: Ticket, c: Cast, o: dict) -> None:
     services.merge(t, actor=c.dispatcher, master=master)
 
 
+def _terminate(t: Ticket, c: Cast, o: dict) -> None:
+    services.apply_termination(t, actor=c.lead_handler, reason_code=TerminationReason.WITHDRAWN,
+                               reason="群众来电表示问题已自行解决，申请撤回")
+    services.decide_termination(t, actor=c.dispatcher, approve=True, note="经核实群众已撤回，同意终止")
+
+
 _Step = Callable[[Ticket, Cast, dict], None]
 _TO_HANDLING: list[_Step] = [_send, _dispatch, _sign]
 
@@ -293,6 +300,7 @@ PATHS: dict[str, list[_Step]] = {
     Status.TRANSFERRED: [_transfer],
     Status.NOT_ACCEPTED: [_not_accept],
     Status.MERGED: [_send, _merge],
+    Status.TERMINATED: [*_TO_HANDLING, _terminate],
 }
 
 
@@ -306,7 +314,8 @@ def make_ticket(status: str = Status.REGISTERED, *, cast: Cast | None = None, de
     then as the status needs: returned by the lead while unsigned; awaiting the citizen; replied
     (resolved); reply approved; closed by a satisfied return visit. ANSWERED, TRANSFERRED and
     NOT_ACCEPTED are decided at intake; MERGED merges a pending order into `master` (a new
-    registered order unless given).
+    registered order unless given); TERMINATED is a signed order whose lead applied to stop handling
+    (the citizen withdrew) and the dispatcher approved.
 
     - `cast`: who acts (`Cast.build()` when omitted). The returned ticket carries it as `ticket.cast`.
     - `designate`: dispatch as a designation (指定派单), so the lead may not return it.

@@ -50,6 +50,7 @@ from hotline.tickets.choices import (
     Satisfaction,
     Status,
     SupervisionKind,
+    TerminationReason,
 )
 from hotline.tickets.exceptions import ConflictError, DomainError
 from hotline.tickets.models import Ticket
@@ -121,12 +122,12 @@ def _lead_handler(m: LifecycleMachine) -> User:
 PROPER = {
     **dict.fromkeys(["answer_directly", "transfer", "not_accept", "send_to_dispatch"], "intake"),
     **dict.fromkeys(["dispatch", "accept_return", "reject_return", "approve_extension", "deny_extension",
-                     "merge", "merge_into"], "dispatcher"),
+                     "merge", "merge_into", "decide_termination"], "dispatcher"),
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
     **dict.fromkeys(["supervise", "decide_unreasonable", "decide_appeal", "stale_copy"], "supervisor"),
     "attach": "unit",
     **dict.fromkeys(["sign", "return_order", "request_extension", "request_info", "resume", "reply",
-                     "apply_unreasonable", "appeal"], "unit"),
+                     "apply_unreasonable", "appeal", "apply_termination"], "unit"),
 }
 
 VARIANTS: dict[str, list[dict[str, Any]]] = {
@@ -178,6 +179,10 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
                             {"approve": True, "note": ""}],
     "appeal": [{"reason": "考核有误"}, {"reason": ""}],
     "decide_appeal": [{"uphold": True, "note": "申诉成立"}, {"uphold": False, "note": "不成立"}],
+    "apply_termination": [{"reason_code": TerminationReason.WITHDRAWN, "reason": "群众来电撤回诉求"},
+                          {"reason_code": "bogus", "reason": "x"}, {"reason_code": TerminationReason.OTHER, "reason": " "}],
+    "decide_termination": [{"approve": True, "note": "经核实，同意终止"}, {"approve": False, "note": "请继续办理"},
+                           {"approve": True, "note": ""}],
     "attach": [{"content": b"\x89PNG\r\n\x1a\n" + bytes(56)}, {"content": b"MZ\x90\x00" + bytes(60)}],
     "stale_copy": [{}],
 }
@@ -192,9 +197,12 @@ WRITES |= {"sign": {Action.SIGN, Action.SIGN_ASSIST}, "reply": {Action.REPLY, Ac
 #: The main path comes first and the final exits (transfer, not accepted, merged) last: hypothesis favours
 #: small picks, and an example that ends early spends its remaining steps on refusals.
 PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
+    # offered only while a request waits: first, so that sequences get orders terminated (and reopened)
+    Action.DECIDE_TERMINATION: [("decide_termination", 0, None), ("decide_termination", 1, None)],
     Action.DISPATCH: [("dispatch", 0, None), ("dispatch", 1, None), ("dispatch", 3, None)],
     Action.SIGN: [("sign", 0, None)] * 3,
     Action.REPLY: [("reply", 0, None)] * 2 + [("reply", 1, None)],
+    Action.APPLY_TERMINATION: [("apply_termination", 0, None)],
     Action.APPROVE_REPLY: [("approve_reply", 0, None)] * 2,
     Action.RETURN_VISIT: [("record_return_visit", v, None) for v in (0, 0, 1, 2, 3)],
     Action.REOPEN: [("reopen", 0, None)],
@@ -226,7 +234,7 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
 ACTORS = ["proper"] * 5 + ["intake", "dispatcher", "inspector", "supervisor", "leader", "admin", "inactive",
                            "anonymous", "lead_h", "assist_h", "spare_h", "other_h", "district_h"]
 STARTS = [S.REGISTERED] * 3 + [S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.AWAITING_CITIZEN,
-                               S.REPLIED, S.AWAITING_VISIT, S.CLOSED, S.ANSWERED]
+                               S.REPLIED, S.AWAITING_VISIT, S.CLOSED, S.ANSWERED, S.TERMINATED]
 
 
 def call_service(m: LifecycleMachine, name: str, actor: User | None, p: dict[str, Any]) -> None:
@@ -359,6 +367,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             + done[Action.DENY_EXTENSION],
             Action.DECIDE_UNREASONABLE: done[Action.APPLY_UNREASONABLE] > done[Action.DECIDE_UNREASONABLE],
             Action.DECIDE_APPEAL: done[Action.APPEAL] > done[Action.DECIDE_APPEAL],
+            # a reply, return, send-back, reopen or merge may have closed it undecided: then it is refused
+            Action.DECIDE_TERMINATION: done[Action.APPLY_TERMINATION] > done[Action.DECIDE_TERMINATION],
         }
         waiting[Action.DENY_EXTENSION] = waiting[Action.APPROVE_EXTENSION]
         status = self.last.row["status"]
@@ -500,4 +510,4 @@ class TestLifecycle(LifecycleMachine.TestCase):
         print("\nstateful lifecycle:", {k: dict(v) for k, v in stats.items()})  # noqa: T201
         assert stats["examples"]["count"] >= MIN_EXAMPLES
         assert set(stats["statuses"]) == set(Status)  # the sequences got everywhere
-        assert len(stats["done"]) >= len(PROGRESS) - 5  # and took nearly every kind of step (29 in all)
+        assert len(stats["done"]) >= len(PROGRESS) - 5  # and took nearly every kind of step (31 in all)

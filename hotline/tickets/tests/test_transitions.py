@@ -38,6 +38,7 @@ from hotline.tickets.choices import (
     Satisfaction,
     Status,
     SupervisionKind,
+    TerminationReason,
 )
 from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Ticket
@@ -174,6 +175,11 @@ def _appeal(t: Ticket, w: World) -> None:
     services.appeal(t, actor=w.cast.lead_handler, reason="群众不满意系政策原因")
 
 
+def _apply_termination(t: Ticket, w: World) -> None:
+    services.apply_termination(t, actor=w.cast.lead_handler, reason_code=TerminationReason.UNREACHABLE,
+                               reason="三次致电均无人接听")
+
+
 # --- The calls, with valid arguments -------------------------------------------------------------------
 
 
@@ -296,7 +302,8 @@ CASES: dict[str, Case] = {
         lambda t, w, a: services.record_return_visit(t, actor=a, contacted=True, resolved=True,
                                                      satisfaction=Satisfaction.BASICALLY)),
     Action.REOPEN: Case(
-        {S.CLOSED, S.ANSWERED}, inspector, lambda t, w, a: services.reopen(t, actor=a, reason="问题复发")),
+        {S.CLOSED, S.ANSWERED, S.TERMINATED}, inspector,
+        lambda t, w, a: services.reopen(t, actor=a, reason="问题复发")),
     Action.MERGE: Case(
         OPEN - {S.REPLIED, S.AWAITING_VISIT}, dispatcher, _merge_into_new_master),
     Action.MERGE_INTO: Case(
@@ -321,6 +328,14 @@ CASES: dict[str, Case] = {
         OPEN | {S.CLOSED}, supervisor,
         lambda t, w, a: services.decide_appeal(t, actor=a, uphold=True, note="申诉成立"),
         reach=pending(_appeal, S.CLOSED), unreachable={S.REGISTERED: NO_PENDING_BEFORE_HANDLING}),
+    Action.APPLY_TERMINATION: Case(
+        HANDLING, lead_handler,
+        lambda t, w, a: services.apply_termination(t, actor=a, reason_code=TerminationReason.WITHDRAWN,
+                                                   reason="群众来电撤回诉求")),
+    Action.DECIDE_TERMINATION: Case(
+        HANDLING, dispatcher,
+        lambda t, w, a: services.decide_termination(t, actor=a, approve=True, note="经核实，同意终止"),
+        reach=pending(_apply_termination, S.IN_PROGRESS)),
 }
 #: What any step writes on the order it touches, besides its own changes.
 BOOKKEEPING = {"version", "updated_at", "timeline_count"}
@@ -520,6 +535,7 @@ UNIT_STEPS = {
     Action.RESUME: S.AWAITING_CITIZEN,
     Action.APPLY_UNREASONABLE: S.REPLIED,
     Action.APPEAL: S.CLOSED,
+    Action.APPLY_TERMINATION: S.IN_PROGRESS,
 }
 
 
@@ -551,6 +567,7 @@ LEAD_ONLY = {  # the lead's steps, and the state of the assisting unit's own ass
     Action.RESUME: S.AWAITING_CITIZEN,
     Action.APPLY_UNREASONABLE: S.IN_PROGRESS,
     Action.APPEAL: S.CLOSED,
+    Action.APPLY_TERMINATION: S.IN_PROGRESS,
 }
 
 

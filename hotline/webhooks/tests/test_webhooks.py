@@ -34,6 +34,8 @@ def test_every_action_has_an_event_type() -> None:
         assert event_type_for(action, Status.IN_PROGRESS) in EventType.values
     assert event_type_for(Action.RETURN_VISIT, Status.CLOSED) == EventType.CLOSED
     assert event_type_for(Action.RETURN_VISIT, Status.IN_PROGRESS) == EventType.VISITED
+    assert event_type_for(Action.DECIDE_TERMINATION, Status.TERMINATED) == EventType.TERMINATED
+    assert event_type_for(Action.DECIDE_TERMINATION, Status.IN_PROGRESS) == EventType.TERMINATION_DECIDED
 
 
 def test_signature_round_trip() -> None:

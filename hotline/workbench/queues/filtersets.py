@@ -55,7 +55,7 @@ _PHONE = re.compile(r"^\+?[\d\- ]{5,20}$")
 _OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _("签收超期")), ("reply", _("答复超期")),
             ("lead", _("主办单位超期"))]
 _PENDING = [("any", _("任一待审批")), ("extension", _("延期待审批")), ("unreasonable", _("不合理诉求待审定")),
-            ("appeal", _("申诉待审定"))]
+            ("appeal", _("申诉待审定")), ("termination", _("终止办理待审定"))]
 _STATE = [("", _("全部")), ("open", _("在办")), ("finished", _("已结束"))]
 _SUPERVISION = [("", _("全部")), ("none", _("未督办")), ("any", _("已催办/督办")),
                 *[(str(v), label) for v, label in SupervisionLevel.choices]]
@@ -224,7 +224,7 @@ class OrderFilterSet(forms.Form):
         return qs.filter(supervision_level=int(value))
 
     def filter_pending(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
-        # 延期、不合理诉求、申诉 still waiting for the centre's decision (whoever may decide them).
+        # 延期、不合理诉求、申诉、终止办理 still waiting for the centre's decision (whoever may decide them).
         return qs.filter(pending_filter(PENDING_KINDS if value == "any" else [value]))
 
 

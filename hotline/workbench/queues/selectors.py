@@ -35,6 +35,7 @@ from hotline.tickets.models import (
     Extension,
     Reply,
     ReturnRequest,
+    TerminationRequest,
     Ticket,
     UnreasonableClaim,
 )
@@ -238,15 +239,24 @@ class PendingKind:
     asked: str  #: the field holding when the unit asked
     unit: str  #: the path to the requesting unit
     decisions: tuple[str, ...]
+    #: the order statuses in which such a request can be decided (None: any)
+    statuses: frozenset[str] | None = None
+
+    def waiting(self) -> QuerySet:
+        """The undecided records of this kind, of orders where a decision can still be taken."""
+        qs = self.model.objects.filter(status=Decision.PENDING)
+        return qs.filter(ticket__status__in=self.statuses) if self.statuses is not None else qs
 
 
-#: 延期, 不合理诉求 and 申诉, keyed as the `pending` filter names them.
+#: 延期, 不合理诉求, 申诉 and 终止办理 (only while the order is 办理中/待群众补充), keyed as `pending=` names them.
 PENDING_KINDS: dict[str, PendingKind] = {
     "extension": PendingKind(Extension, "extensions", "requested_at", "assignment__unit",
                              (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION)),
     "unreasonable": PendingKind(UnreasonableClaim, "unreasonable_claims", "applied_at", "unit",
                                 (Action.DECIDE_UNREASONABLE,)),
     "appeal": PendingKind(Appeal, "appeals", "applied_at", "unit", (Action.DECIDE_APPEAL,)),
+    "termination": PendingKind(TerminationRequest, "termination_requests", "applied_at", "unit",
+                               (Action.DECIDE_TERMINATION,), TRANSITIONS[Action.DECIDE_TERMINATION].sources),
 }
 
 #: Later than any request: stands in for "none of this kind" when the oldest of several kinds is taken.
@@ -260,8 +270,7 @@ def kinds_decided_by(user: User) -> list[str]:
 
 
 def _pending(key: str) -> QuerySet:
-    kind = PENDING_KINDS[key]
-    return kind.model.objects.filter(ticket=OuterRef("pk"), status=Decision.PENDING)
+    return PENDING_KINDS[key].waiting().filter(ticket=OuterRef("pk"))
 
 
 def pending_filter(kinds: Iterable[str]) -> Q:
@@ -280,7 +289,7 @@ def awaiting_decision(qs: QuerySet[Ticket], kinds: list[str]) -> QuerySet[Ticket
     since = firsts[0] if len(firsts) == 1 else Least(*(Coalesce(first, _NEVER) for first in firsts))
     prefetches = [
         Prefetch(PENDING_KINDS[key].related, to_attr=f"pending_{key}",
-                 queryset=PENDING_KINDS[key].model.objects.filter(status=Decision.PENDING)
+                 queryset=PENDING_KINDS[key].waiting()
                  .select_related(PENDING_KINDS[key].unit).order_by(PENDING_KINDS[key].asked, "id"))
         for key in kinds
     ]

@@ -181,8 +181,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def approvals_queue(request: HttpRequest) -> HttpResponse:
-    """待审批: units' requests for an extension (延期), an unreasonable claim (不合理诉求) or an appeal (申诉)
-    waiting for the centre's decision, the longest-waiting first; each role sees the kinds it may decide."""
+    """待审批: units' requests for an extension (延期), an unreasonable claim (不合理诉求), an appeal (申诉) or
+    to stop handling (终止办理) waiting for the centre's decision, the longest-waiting first; each role sees the kinds it may decide."""
     _allow(request, "approvals")
     kinds = selectors.kinds_decided_by(request.user)
     base = selectors.awaiting_decision(Ticket.objects.visible_to(request.user), kinds)
