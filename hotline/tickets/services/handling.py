@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline.accounts.models import User
 from hotline.orgs.models import HandlingUnit
@@ -57,7 +59,7 @@ def request_info(ticket: Ticket, *, actor: User, question: str, unit: HandlingUn
     step = begin(ticket, Action.REQUEST_INFO, actor)
     step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.SIGNED])
     if not question.strip():
-        raise RuleViolation("请写明需要群众补充的内容")
+        raise RuleViolation(_("请写明需要群众补充的内容"))
     running = list(Assignment.objects.select_for_update().filter(ticket=ticket, status=AssignmentStatus.SIGNED))
     sla.pause([ticket, *running], step.at)
     step.touch(*running)
@@ -77,10 +79,10 @@ def resume(ticket: Ticket, *, actor: User, note: str = "", unit: HandlingUnit | 
 
 
 #: Why a unit may not ask for time again yet; the refusal and the order page (`holds`) say the same words.
-EXTENSION_WAITS = "已有待审批的延期申请"
+EXTENSION_WAITS = gettext_lazy("已有待审批的延期申请")
 
 #: Why the lead may not apply for 不合理诉求 again in this round; refusal and order page say the same words.
-CLAIM_STANDS = "该工单已有不合理诉求申请"
+CLAIM_STANDS = gettext_lazy("该工单已有不合理诉求申请")
 
 
 def extension_waits(assignment: Assignment) -> bool:
@@ -100,11 +102,11 @@ def request_extension(ticket: Ticket, *, actor: User, days: int, reason: str,
     step = begin(ticket, Action.REQUEST_EXTENSION, actor)
     assignment = step.assignment_for(unit, statuses=[AssignmentStatus.SIGNED])
     if not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise RuleViolation(f"延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间")
+        raise RuleViolation(_("延期天数须在 1 至 %(days)s 个工作日之间") % {"days": MAX_EXTENSION_DAYS})
     if not reason.strip():
-        raise RuleViolation("请填写延期理由")
+        raise RuleViolation(_("请填写延期理由"))
     if extension_waits(assignment):
-        raise RuleViolation(EXTENSION_WAITS)
+        raise RuleViolation(str(EXTENSION_WAITS))
     extension = Extension.objects.create(ticket=ticket, assignment=assignment, days=days, reason=reason,
                                          requested_by=actor, requested_at=step.at)
     return step.commit(note=f"申请延期 {days} 个工作日：{reason}", data={"extension": extension.pk})
@@ -168,7 +170,7 @@ def _pending_extension(ticket: Ticket, extension: Extension | None) -> Extension
         qs = qs.filter(pk=extension.pk)
     found = qs.first()
     if found is None:
-        raise InvalidTransition("没有待审批的延期申请")
+        raise InvalidTransition(_("没有待审批的延期申请"))
     return found
 
 
@@ -180,7 +182,7 @@ def approve_extension(ticket: Ticket, *, actor: User, extension: Extension | Non
     ext = _pending_extension(ticket, extension)
     granted = ext.days if days is None else days
     if not 1 <= granted <= MAX_EXTENSION_DAYS:
-        raise RuleViolation(f"延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间")
+        raise RuleViolation(_("延期天数须在 1 至 %(days)s 个工作日之间") % {"days": MAX_EXTENSION_DAYS})
     ext.status, ext.decided_by, ext.decided_at, ext.decision_note = Decision.APPROVED, actor, step.at, note
     ext.days = granted
     ext.save()
@@ -199,7 +201,7 @@ def deny_extension(ticket: Ticket, *, actor: User, note: str, extension: Extensi
     """Refuse the extension (驳回延期); the deadlines stay."""
     step = begin(ticket, Action.DENY_EXTENSION, actor)
     if not note.strip():
-        raise RuleViolation("驳回延期须说明理由")
+        raise RuleViolation(_("驳回延期须说明理由"))
     ext = _pending_extension(ticket, extension)
     ext.status, ext.decided_by, ext.decided_at, ext.decision_note = Decision.REJECTED, actor, step.at, note
     ext.save()
@@ -222,9 +224,9 @@ def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolve
     assignment = step.assignment_for(unit, role=AssignmentRole.ASSIST if is_assist else AssignmentRole.LEAD,
                                      statuses=[AssignmentStatus.SIGNED])
     if not content.strip():
-        raise RuleViolation("答复内容不能为空")
+        raise RuleViolation(_("答复内容不能为空"))
     if not resolved and not unresolved_reason.strip():
-        raise RuleViolation("未解决的须说明原因")
+        raise RuleViolation(_("未解决的须说明原因"))
     Reply.objects.create(ticket=ticket, assignment=assignment, author=actor, created_at=step.at, content=content,
                          public_reply=public_reply, is_truthful=is_truthful, beyond_duty=beyond_duty,
                          contacted=contacted, resolved=resolved, unresolved_reason=unresolved_reason,
@@ -258,11 +260,11 @@ def apply_unreasonable(ticket: Ticket, *, actor: User, reason: str, unit: Handli
                                      statuses=[AssignmentStatus.SIGNED, AssignmentStatus.REPLIED,
                                                AssignmentStatus.COMPLETED])
     if assignment.pk != current_lead_id(ticket) or not lead_reply_stands(ticket, assignment.status):
-        raise NotPermitted("只有本轮办理的主办单位可以申请不合理诉求")
+        raise NotPermitted(_("只有本轮办理的主办单位可以申请不合理诉求"))
     if not reason.strip():
-        raise RuleViolation("请写明申请理由")
+        raise RuleViolation(_("请写明申请理由"))
     if claim_stands(assignment):
-        raise RuleViolation(CLAIM_STANDS)
+        raise RuleViolation(str(CLAIM_STANDS))
     claim = UnreasonableClaim.objects.create(ticket=ticket, unit=assignment.unit, reason=reason, applicant=actor,
                                              applied_at=step.at)
     return step.commit(note=reason, data={"claim": claim.pk})

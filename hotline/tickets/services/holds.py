@@ -24,13 +24,13 @@ def _extension_waits(ticket: Ticket, user: User) -> str | None:
     """申请延期 waits while the request of the person's unit is undecided (the assignment `request_extension` takes)."""
     mine = (Assignment.objects.filter(ticket=ticket, status=AssignmentStatus.SIGNED, unit__memberships__user=user)
             .order_by("-dispatched_at", "-id").first())
-    return EXTENSION_WAITS if mine is not None and extension_waits(mine) else None
+    return str(EXTENSION_WAITS) if mine is not None and extension_waits(mine) else None
 
 
 def _claim_stands(ticket: Ticket, user: User) -> str | None:
     """申请不合理诉求 waits while this round's claim is pending or granted (a refused one may be made again)."""
     lead = Assignment.objects.filter(pk=current_lead_id(ticket)).first()  # offered to the current round's lead only
-    return CLAIM_STANDS if lead is not None and claim_stands(lead) else None
+    return str(CLAIM_STANDS) if lead is not None and claim_stands(lead) else None
 
 
 def _termination_waits(ticket: Ticket, user: User) -> str | None:

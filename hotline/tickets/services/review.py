@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from hotline.accounts.models import User
 from hotline.sla import services as sla
 from hotline.tickets.choices import (
@@ -26,15 +29,15 @@ def _pending_reply(ticket: Ticket) -> Reply:
     found = Reply.objects.select_for_update().filter(
         ticket=ticket, assignment__role=AssignmentRole.LEAD, review_status=Decision.PENDING).last()
     if found is None:
-        raise RuleViolation("没有待审核的答复")
+        raise RuleViolation(_("没有待审核的答复"))
     return found
 
 
 #: Why a reply may not be reviewed yet, told to one who may decide the extension; refusal and order page agree.
-EXTENSION_FIRST = "主办单位在答复时限前申请的延期尚待审批，请先批准或驳回延期"
+EXTENSION_FIRST = gettext_lazy("主办单位在答复时限前申请的延期尚待审批，请先批准或驳回延期")
 
 #: The same, told to a reviewer who may not decide extensions (质检员): who must act first.
-EXTENSION_FIRST_BY_DISPATCH = "主办单位在答复时限前申请的延期尚待派单员审批，批准或驳回后方可审核"
+EXTENSION_FIRST_BY_DISPATCH = gettext_lazy("主办单位在答复时限前申请的延期尚待派单员审批，批准或驳回后方可审核")
 
 
 def _extension_first(actor: User | None) -> str:
@@ -59,7 +62,7 @@ def review_blocker(ticket: Ticket, actor: User | None = None) -> str | None:
                                   review_status=Decision.PENDING).select_related("assignment").last()
     if answer is None or not _lateness_awaits_extension(answer.assignment):
         return None
-    return _extension_first(actor)
+    return str(_extension_first(actor))
 
 
 def _end_extension_requests(step: Step, answer: Reply) -> dict:
@@ -71,7 +74,7 @@ def _end_extension_requests(step: Step, answer: Reply) -> dict:
     """
     lead = Assignment.objects.get(pk=answer.assignment_id)
     if _lateness_awaits_extension(lead):
-        raise RuleViolation(_extension_first(step.actor))
+        raise RuleViolation(str(_extension_first(step.actor)))
     closed = close_pending_extensions(lead, step.at, "答复已审核，延期申请不再审批")
     return {"extensions_closed": closed} if closed else {}
 
@@ -111,7 +114,7 @@ def send_back(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     """The centre rejects the reply and sends the order back for re-handling (退回重办), with the reason."""
     step = begin(ticket, Action.SEND_BACK, actor)
     if not reason.strip():
-        raise RuleViolation("退回重办须说明理由")
+        raise RuleViolation(_("退回重办须说明理由"))
     answer = _pending_reply(ticket)
     answer.review_status, answer.reviewed_by, answer.reviewed_at, answer.review_note = (
         Decision.REJECTED, actor, step.at, reason)
@@ -132,7 +135,7 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
     """
     step = begin(ticket, Action.RETURN_VISIT, actor)
     if contacted and (resolved is None or satisfaction not in Satisfaction.values):
-        raise RuleViolation("联系上群众时须记录是否解决和满意度")
+        raise RuleViolation(_("联系上群众时须记录是否解决和满意度"))
     ReturnVisit.objects.create(ticket=ticket, visitor=actor, created_at=step.at, method=method, contacted=contacted,
                                resolved=resolved if contacted else None,
                                satisfaction=satisfaction if contacted else "", note=note)
@@ -173,7 +176,7 @@ def reopen(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     """
     step = begin(ticket, Action.REOPEN, actor)
     if not reason.strip():
-        raise RuleViolation("重新启用须说明理由")
+        raise RuleViolation(_("重新启用须说明理由"))
     ticket.reopen_count += 1
     ticket.closed_at = None
     ticket.close_due = None

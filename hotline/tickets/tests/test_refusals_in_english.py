@@ -201,3 +201,18 @@ def test_what_is_stored_stays_chinese_in_the_english_ui(cast: Cast) -> None:
     assert dispatched.timeline.order_by("-seq").first().note == f"{ReturnReason.NOT_OUR_DUTY.label}：不属于本单位"
     assert registered.timeline.order_by("-seq").first().note == str(NotAcceptedReason.REPEAT.label)
     assert CJK.search(str(NotAcceptedReason.REPEAT.label))
+
+
+def test_handling_and_review_refusals_in_english(frozen_now: datetime, cast: Cast) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=cast)
+    ask = lambda: services.request_extension(t, actor=cast.lead_handler, days=3, reason=" ")  # noqa: E731
+    assert refused(ask, "zh-hans") == "请填写延期理由"
+    assert refused(ask, "en") == "Give the reason for the extension"
+    services.request_extension(t, actor=cast.lead_handler, days=3, reason="需协调多个部门")
+    again = lambda: services.request_extension(t, actor=cast.lead_handler, days=2, reason="再延")  # noqa: E731
+    assert refused(again, "zh-hans") == "已有待审批的延期申请"
+    assert not CJK.search(refused(again, "en"))
+    replied = make_ticket(Status.REPLIED, cast=cast)
+    back = lambda: services.send_back(replied, actor=cast.inspector, reason="")  # noqa: E731
+    assert refused(back, "zh-hans") == "退回重办须说明理由"
+    assert refused(back, "en") == "Give the reason for sending the reply back"

@@ -22,6 +22,9 @@ from hotline.tickets.services.review import EXTENSION_FIRST, EXTENSION_FIRST_BY_
 from hotline.tickets.tests.factories import SHANGHAI, Cast, make_ticket
 from hotline.workbench.views import HeldStep, step_forms
 
+#: The services' words in the default language (the constants are lazy translations).
+CLAIM_STANDS, EXTENSION_WAITS, EXTENSION_FIRST, EXTENSION_FIRST_BY_DISPATCH = str(CLAIM_STANDS), str(EXTENSION_WAITS), str(EXTENSION_FIRST), str(EXTENSION_FIRST_BY_DISPATCH)
+
 pytestmark = pytest.mark.django_db
 
 

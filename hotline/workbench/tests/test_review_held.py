@@ -18,6 +18,9 @@ from hotline.tickets.services.review import EXTENSION_FIRST, review_blocker
 from hotline.tickets.tests.factories import SHANGHAI, Cast, make_ticket
 from hotline.workbench.views import HeldStep, step_forms
 
+#: The services' words in the default language (the constants are lazy translations).
+EXTENSION_FIRST = str(EXTENSION_FIRST)
+
 pytestmark = pytest.mark.django_db
 
 
