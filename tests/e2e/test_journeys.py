@@ -328,3 +328,16 @@ def test_unit_staff_cannot_open_another_units_order(page: Page, world: World) ->
     response = page.goto(f"/orders/{order.number}/")
     assert response is not None and response.status == 200
     expect(page.locator("h1")).to_contain_text("小区电梯频繁故障")
+
+
+def test_a_street_picked_before_its_district_stays_picked(page: Page, world: World) -> None:
+    """The street list starts with every street: picking the street first, then its district, keeps the street
+    and the community list that came with it (the district's list used to reset both)."""
+    login(page, "agent1")
+    nav(page, "受理登记")
+    page.locator("#id_street").select_option(label="A2区桂花坪街道")
+    page.locator("#id_community").select_option(label="新开铺社区")  # loaded for the street
+    with page.expect_response(lambda r: "/areas/" in r.url):
+        page.locator("#id_district").select_option(label="A2区人民政府")
+    expect(page.locator("#id_street option:checked")).to_have_text("A2区桂花坪街道")
+    expect(page.locator("#id_community option:checked")).to_have_text("新开铺社区")

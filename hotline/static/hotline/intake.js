@@ -30,9 +30,20 @@
     }
   });
 
-  // A new district empties the community list, since its street list has just been replaced.
+  // The street list starts with every street, so a quick agent may pick the street before the district's
+  // list arrives. A new list keeps the choice already made when it is still among its options; only a
+  // street that is gone empties the community list (its list belonged to that street).
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (target && (target.id === "id_street" || target.id === "id_community")) { target.dataset.kept = target.value; }
+  });
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "id_street") {
+    var target = e.detail.target;
+    if (!target || (target.id !== "id_street" && target.id !== "id_community")) { return; }
+    var kept = target.dataset.kept || "";
+    delete target.dataset.kept;
+    if (kept) { target.value = kept; }
+    if (target.id === "id_street" && (!kept || target.value !== kept)) {
       var community = document.getElementById("id_community");
       while (community.options.length > 1) { community.remove(1); }
       community.value = "";
