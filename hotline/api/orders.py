@@ -33,6 +33,7 @@ from hotline.workbench.intake.choices import Decision
 from hotline.workbench.intake.forms import IntakeCheck
 from hotline.workbench.intake.services import take_call
 from hotline.workbench.queues.filtersets import SORTS, OrderFilterSet
+from hotline.workbench.queues.selectors import PENDING_KINDS
 
 router = Router(tags=["orders"])
 
@@ -76,7 +77,7 @@ def form_errors(form, renamed: dict[str, str] | None = None) -> dict[str, list[s
 
 
 class OrderFilters(Schema):
-    """The filters of the order list page (`OrderFilterSet`), with units by code."""
+    """The filters of the order list page (`OrderFilterSet`), with units by code; an unknown parameter is refused."""
 
     q: str | None = Field(None, max_length=100, description="工单编号前缀、标题或内容；中心人员可按完整来电号码")
     status: list[Literal[tuple(Status.values)]] = Field(default_factory=list, description="状态（可多选）")  # type: ignore[valid-type]
@@ -92,6 +93,8 @@ class OrderFilters(Schema):
     registered_to: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 12, 31))
     overdue: Literal["any", "close", "sign", "reply"] | None = None
     supervision: Literal["none", "any", "1", "2", "3"] | None = None
+    pending: Literal[("any", *PENDING_KINDS)] | None = Field(  # type: ignore[valid-type]
+        None, description="待审批：any 或 extension/unreasonable/appeal/termination（由中心审定的申请）")
     sort: Literal[tuple(SORTS)] | None = None  # type: ignore[valid-type]
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
@@ -116,6 +119,10 @@ def _filter_data(filters: OrderFilters) -> dict:
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]):  # noqa: ANN201
     principal = principal_of(request)
     principal.require(Scope.READ)
+    unknown = sorted(set(request.GET) - set(OrderFilters.model_fields))
+    if unknown:  # a misspelt filter must not silently list everything
+        raise ApiError(400, "validation_error", _("筛选条件无效"),
+                       {name: [_("未知的查询参数「%(name)s」") % {"name": name}] for name in unknown})
     filterset = OrderFilterSet(_filter_data(filters), user=principal.user)
     if not filterset.is_valid():
         raise ApiError(400, "validation_error", _("筛选条件无效"), form_errors(filterset))

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,8 +50,10 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
     """Attach one file to the order (上传附件), then go back to the order; a refused file changes nothing.
 
     404 for an order this person may not see, 403 when 上传附件 is not offered to them; a file of the wrong
-    type or too large, or an order finished meanwhile, re-shows the page with the service's words (400).
-    A page posted twice (a double click, a reload) stores the file once.
+    type or too large, or an order finished meanwhile, goes back to the order page (a redirect, so its form
+    carries a fresh token) with the service's words as an error message.
+    A page posted twice with the same file (a double click, a reload) stores it once; another file posted
+    from the same page (e.g. after going Back) is a new upload.
     """
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
     if upload_offer(ticket, request.user) is None:
@@ -59,8 +61,8 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
     file = request.FILES.get(FIELD)
     if file is None:
         messages.error(request, _("请选择要上传的文件"))
-        return _page_again(request, ticket)
-    once = one_time.key(request, "attach", [ticket.number])
+        return redirect("order-detail", number=ticket.number)
+    once = one_time.key(request, "attach", [ticket.number, file.name or "", str(file.size)])
     if not one_time.claim(once):  # the same page posted again: its file is (being) stored already
         messages.info(request, _("该文件已上传，未重复上传"))
         return redirect("order-detail", number=ticket.number)
@@ -72,25 +74,12 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         one_time.release(once)
         messages.error(request, exc.message)
-        return _page_again(request, ticket)
+        return redirect("order-detail", number=ticket.number)
     except Exception:
         one_time.release(once)
         raise
     messages.success(request, _("%(step)s：已完成") % {"step": Action.ATTACH.label})
     return redirect("order-detail", number=ticket.number)
-
-
-def _page_again(request: HttpRequest, ticket: Ticket) -> HttpResponse:
-    """The order page as it is now, with the refusal among its messages."""
-    from hotline.tickets import panels
-    from hotline.tickets.views import detail_context
-    from hotline.workbench.views import step_forms
-
-    ticket.refresh_from_db()
-    context = detail_context(request, ticket)
-    context["steps"] = step_forms(ticket, request.user)
-    context["panels"] = panels.panels_for(request, ticket)
-    return render(request, "tickets/detail.html", context, status=400)
 
 
 @login_required

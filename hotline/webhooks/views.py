@@ -5,18 +5,20 @@
     DELETE /webhooks/v1/subscriptions/<id>     deactivate
 
 Errors have the API's shape and codes (docs/api.md "Errors"): `{"error": {"code", "message", "details"}}`,
-401 `not_authenticated` (no key) or `invalid_api_key`, 403 `insufficient_scope`, 400, 404.
+401 `not_authenticated` (no key) or `invalid_api_key`, 403 `insufficient_scope`, 400, 404, and 405
+`method_not_allowed` (with the `Allow` header) for a method the path does not take.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from hotline.api.auth import _principal_for
 from hotline.api.errors import ApiError, error_response, from_api_error
@@ -36,6 +38,24 @@ def _error(status: int, code: str, message: str, details: Any = None) -> HttpRes
     return error_response(status, code, message, details)
 
 
+def _methods(*allowed: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Only these methods; another one gets the API's 405 `method_not_allowed` with the `Allow` header."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                allow = ", ".join(allowed)
+                return error_response(405, "method_not_allowed",
+                                      _("该接口不支持 %(method)s 方法") % {"method": request.method},
+                                      {"allowed": allow}, headers={"Allow": allow})
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def _key(request: HttpRequest) -> ApiKey:
     """The live key with scope `webhooks` the request presents; else ApiError (401 no or bad key, 403 scope).
 
@@ -50,7 +70,7 @@ def _key(request: HttpRequest) -> ApiKey:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@_methods("GET", "POST")
 def subscriptions(request: HttpRequest) -> HttpResponse:
     try:
         key = _key(request)
@@ -79,7 +99,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_http_methods(["DELETE"])
+@_methods("DELETE")
 def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         key = _key(request)

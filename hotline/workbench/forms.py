@@ -254,7 +254,9 @@ class SuperviseForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    approve = forms.TypedChoiceField(label=_("审定结果"), choices=[("1", _("同意/成立")), ("0", _("驳回/不成立"))],
+    # No answer preselected: an approval (e.g. 审定终止办理) is irreversible, so the dispatcher must choose it.
+    approve = forms.TypedChoiceField(label=_("审定结果"),
+                                     choices=[("", _("—请选择—")), ("1", _("同意/成立")), ("0", _("驳回/不成立"))],
                                      coerce=lambda v: v == "1")
     note = forms.CharField(label=_("审定意见"), widget=TEXT, max_length=2000)
 

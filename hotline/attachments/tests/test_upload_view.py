@@ -83,6 +83,35 @@ def test_a_page_posted_twice_stores_the_file_once() -> None:
     assert "该文件已上传，未重复上传" in handler.get(again.url).content.decode()
 
 
+def test_another_file_from_the_same_page_is_stored() -> None:
+    """Back to a page whose token was used, then another file: a new upload, not 「已上传」."""
+    ticket = make_ticket(Status.IN_PROGRESS)
+    handler = _client(ticket.cast.lead_handler)
+    token = "b" * 32
+    assert _upload(handler, ticket, "p.png", PNG, submission=token).status_code == 302
+    other = _upload(handler, ticket, "q.png", PNG + b"\x00", submission=token)
+    assert other.status_code == 302
+    assert sorted(Attachment.objects.filter(ticket=ticket).values_list("original_name", flat=True)) == [
+        "p.png", "q.png"]
+    assert "该文件已上传" not in handler.get(other.url).content.decode()
+
+
+def test_a_refusal_goes_back_to_the_page_with_a_fresh_token() -> None:
+    """A refused file answers with a redirect (PRG): the next page's token is new and takes another file."""
+    ticket = make_ticket(Status.IN_PROGRESS)
+    handler = _client(ticket.cast.lead_handler)
+    page = handler.get(reverse("order-detail", args=[ticket.number]))
+    token = page.context["upload"].token
+    refused = _upload(handler, ticket, "fake.png", b"not a picture\n" * 8, submission=token)
+    assert refused.status_code == 302 and refused.url == reverse("order-detail", args=[ticket.number])
+    again = handler.get(refused.url)
+    fresh = again.context["upload"].token
+    assert fresh != token and "类型不被允许" in again.content.decode()
+    assert _upload(handler, ticket, "ok.png", PNG, submission=fresh).status_code == 302
+    assert _upload(handler, ticket, "ok2.png", PNG + b"\x01", submission=token).status_code == 302
+    assert Attachment.objects.filter(ticket=ticket).count() == 2
+
+
 def test_another_unit_gets_404() -> None:
     ticket = make_ticket(Status.IN_PROGRESS)
     stranger = UserFactory(role=Role.UNIT_HANDLER, units=[HandlingUnitFactory()])
@@ -112,10 +141,12 @@ def test_a_finished_order_shows_no_form_and_takes_no_file(status: str) -> None:
 def test_a_text_file_named_png_is_refused_with_the_services_words() -> None:
     ticket = make_ticket(Status.IN_PROGRESS)
     before = ticket.version
-    answer = _upload(_client(ticket.cast.lead_handler), ticket, "photo.png", b"just some text, not a picture\n" * 4)
-    assert answer.status_code == 400
-    assert "文件「photo.png」的类型不被允许（仅限图片、录音、视频）" in answer.content.decode()
-    assert FORM in answer.content.decode()  # the page again, with the form to try another file
+    handler = _client(ticket.cast.lead_handler)
+    answer = _upload(handler, ticket, "photo.png", b"just some text, not a picture\n" * 4)
+    assert answer.status_code == 302
+    page = handler.get(answer.url).content.decode()
+    assert "文件「photo.png」的类型不被允许（仅限图片、录音、视频）" in page
+    assert FORM in page  # the page again, with the form to try another file
     assert not Attachment.objects.exists() and _stored_files() == []
     ticket.refresh_from_db()
     assert ticket.version == before
@@ -124,9 +155,10 @@ def test_a_text_file_named_png_is_refused_with_the_services_words() -> None:
 def test_a_too_large_file_gets_the_services_message_not_413() -> None:
     ticket = make_ticket(Status.IN_PROGRESS)
     big = PNG + b"\x00" * (MAX_BYTES["image"] + 1 - len(PNG))
-    answer = _upload(_client(ticket.cast.lead_handler), ticket, "big.png", big)
-    assert answer.status_code == 400
-    assert f"文件「big.png」超过 {MAX_BYTES['image'] // (1024 * 1024)} MB" in answer.content.decode()
+    handler = _client(ticket.cast.lead_handler)
+    answer = _upload(handler, ticket, "big.png", big)
+    assert answer.status_code == 302
+    assert f"文件「big.png」超过 {MAX_BYTES['image'] // (1024 * 1024)} MB" in handler.get(answer.url).content.decode()
     assert not Attachment.objects.exists() and _stored_files() == []
 
 
@@ -137,8 +169,9 @@ def test_settings_let_the_largest_allowed_file_reach_the_service() -> None:
 
 def test_no_file_chosen_is_refused() -> None:
     ticket = make_ticket(Status.IN_PROGRESS)
-    answer = _client(ticket.cast.lead_handler).post(reverse("attachment-upload", args=[ticket.number]), {})
-    assert answer.status_code == 400 and "请选择要上传的文件" in answer.content.decode()
+    handler = _client(ticket.cast.lead_handler)
+    answer = handler.post(reverse("attachment-upload", args=[ticket.number]), {})
+    assert answer.status_code == 302 and "请选择要上传的文件" in handler.get(answer.url).content.decode()
 
 
 def test_get_is_not_allowed() -> None:
@@ -165,7 +198,7 @@ def test_the_form_and_the_refusal_in_english() -> None:
     page = handler.get(reverse("order-detail", args=[ticket.number])).content.decode()
     assert "Choose a file" in page and "Upload attachments" in page
     assert "Photos up to 10 MB, recordings up to 20 MB, videos up to 50 MB" in page
-    refused = _upload(handler, ticket, "photo.png", b"plain text\n" * 8).content.decode()
+    refused = handler.get(_upload(handler, ticket, "photo.png", b"plain text\n" * 8).url).content.decode()
     assert "is not allowed" in refused
     done = handler.get(_upload(handler, ticket, "p.png", PNG).url).content.decode()
     assert "Upload attachments: done" in done
