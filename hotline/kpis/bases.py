@@ -70,8 +70,17 @@ def _lead_holding(**extra: object) -> models.QuerySet:
     A terminated order still belongs to the unit that led it when the centre stopped the handling; its
     released (已撤回) lead is not `HOLDING`, so it stays out of the lead indicators' populations.
     """
-    terminated = Q(status=AssignmentStatus.WITHDRAWN, ticket__status=Status.TERMINATED)
-    return Assignment.objects.filter(Q(status__in=HOLDING) | terminated, role=AssignmentRole.LEAD, **extra)
+    return Assignment.objects.filter(Q(status__in=HOLDING) | ended_by_termination(), role=AssignmentRole.LEAD,
+                                     **extra)
+
+
+def ended_by_termination() -> Q:
+    """Assignments the approved termination (终止办理) itself released: ended when the order was.
+
+    Not a lead whose return (退单) was accepted, or that was withdrawn, in an earlier round: that unit had
+    given the order up before, and is 已撤回 too.
+    """
+    return Q(status=AssignmentStatus.WITHDRAWN, ticket__status=Status.TERMINATED, ended_at=F("ticket__closed_at"))
 
 
 def _ticket_lead(depth: int) -> models.QuerySet:

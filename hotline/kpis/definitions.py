@@ -17,7 +17,17 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hotline.kpis.bases import ASSIGNMENTS, HOLDING, LEADS, REPLIES, TICKETS, VISITS, Base, Context
+from hotline.kpis.bases import (
+    ASSIGNMENTS,
+    HOLDING,
+    LEADS,
+    REPLIES,
+    TICKETS,
+    VISITS,
+    Base,
+    Context,
+    ended_by_termination,
+)
 from hotline.kpis.choices import Indicator
 from hotline.tickets.choices import (
     Action,
@@ -77,8 +87,9 @@ def _due(ctx: Context) -> Q:
 
     A lead released by an approved termination (终止办理) counts against when it was already past its
     reply deadline then (`reply_overdue`, set by the termination): terminating does not clean a late order.
+    Only the assignments the termination itself ended: a lead whose return was accepted before is not one.
     """
-    late_terminated = Q(status=AssignmentStatus.WITHDRAWN, ticket__status=Status.TERMINATED, reply_overdue=True)
+    late_terminated = ended_by_termination() & Q(reply_overdue=True)
     return Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of)) | late_terminated
 
 

@@ -7,8 +7,9 @@ answer (直接答复), the unit's question (请群众补充) and the approved pu
 a refusal (不予受理) is shown by its reason's label. An approved extension (批准延期) is told by the unit's
 reason (延期理由, which the form says the citizen will read) and the new reply deadline, never by the
 centre's decision note; a denied request is never told. An approved termination (终止办理) is told by
-its event note, which the service writes from the reason's label alone (「经热线中心审核，终止办理：…」):
-never the unit's account of what it did nor the centre's review; a rejected request is never told.
+the reason's label alone (「经热线中心审核，终止办理：…」, `termination_notice`, built from the event's
+reason code in the reader's language): never the unit's account of what it did nor the centre's review;
+a rejected request is never told.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.tickets.choices import Action, Decision, NotAcceptedReason, Status
+from hotline.tickets.choices import Action, Decision, NotAcceptedReason, Status, TerminationReason
 from hotline.tickets.models import Extension, TimelineEvent
 
 #: Steps whose note is the text written for the citizen.
@@ -38,8 +39,17 @@ def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> 
         reason = (data or {}).get("reason", "")
         return str(NotAcceptedReason(reason).label) if reason in NotAcceptedReason.values else ""
     if action == Action.DECIDE_TERMINATION:  # approved only: a rejection's note is the centre's words to the unit
-        return (note or "") if (data or {}).get("approved") else ""
+        if not (data or {}).get("approved"):
+            return ""
+        reason = (data or {}).get("reason_code", "")
+        return termination_notice(reason) if reason in TerminationReason.values else (note or "")
     return ""
+
+
+def termination_notice(reason_code: str) -> str:
+    """What the citizen reads of an approved termination (终止办理): the reason's label, in the active language."""
+    label = TerminationReason(reason_code).label if reason_code in TerminationReason.values else ""
+    return _("经热线中心审核，终止办理：%(reason)s") % {"reason": label}
 
 
 def status_text(status: str, action: str | None, note: str | None, not_accepted_reason: str = "") -> str:

@@ -35,20 +35,33 @@ from hotline.tickets.choices import (
 from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, ReturnRequest, TerminationRequest, Ticket
 from hotline.tickets.permissions import current_lead_id
+from hotline.tickets.public_text import termination_notice
 from hotline.tickets.services._core import Step, begin, move_assignment, service
 from hotline.tickets.services.handling import close_pending_claims, close_pending_extensions
 
 #: Why a unit may not apply again yet; the refusal and the order page say the same words.
 TERMINATION_WAITS = gettext_lazy("该工单已有待审定的终止办理申请")
 
-__all__ = ["TERMINATION_WAITS", "apply_termination", "close_pending_terminations", "decide_termination",
-           "public_termination_text", "termination_waits"]
+__all__ = ["CALLER_REASONS", "TERMINATION_WAITS", "apply_termination", "close_pending_terminations",
+           "decide_termination", "merged_orders", "public_termination_text", "termination_waits"]
+
+#: Reasons about the caller, not the matter: they end no other caller's order merged into this one (并单).
+CALLER_REASONS = frozenset({TerminationReason.WITHDRAWN, TerminationReason.UNREACHABLE})
+
 
 def public_termination_text(reason_code: str) -> str:
-    """What the citizen reads of an approved termination: the reason's label, never the unit's account."""
+    """What the citizen reads of an approved termination: the reason's label, never the unit's account.
+
+    Stored as the event's note in the centre's language; pages build it again in the reader's from the
+    event's reason code (`public_text.termination_notice`).
+    """
     with translation.override(settings.LANGUAGE_CODE):  # stored: the actor's UI language must not leak in
-        label = str(TerminationReason(reason_code).label) if reason_code in TerminationReason.values else ""
-    return f"经热线中心审核，终止办理：{label}"
+        return termination_notice(reason_code)
+
+
+def merged_orders(ticket: Ticket) -> int:
+    """How many orders are merged into this one (并单): their callers are answered through it."""
+    return Ticket.objects.filter(master=ticket, status=Status.MERGED).count()
 
 
 def pending_terminations(ticket: Ticket) -> QuerySet[TerminationRequest]:
@@ -134,7 +147,9 @@ def decide_termination(ticket: Ticket, *, actor: User, approve: bool, note: str)
     """The centre decides a termination request after its written review (审定终止办理).
 
     Approved: the order is 已终止办理 — not a completion, nobody is visited — and the citizen is told the
-    reason's label. Rejected: the order goes on as it was, and the unit reads the centre's note.
+    reason's label, and so are the callers of the orders merged into it. A reason about the caller (撤回,
+    无法联系) cannot be approved while other orders are merged into it: their callers' handling goes on.
+    Rejected: the order goes on as it was, and the unit reads the centre's note.
     """
     step = begin(ticket, Action.DECIDE_TERMINATION, actor)
     if not note.strip():
@@ -142,6 +157,11 @@ def decide_termination(ticket: Ticket, *, actor: User, approve: bool, note: str)
     request = pending_terminations(ticket).select_for_update().first()
     if request is None:
         raise InvalidTransition(_("没有待审定的终止办理申请"))
+    if approve and request.reason_code in CALLER_REASONS and (merged := merged_orders(ticket)):
+        # Only this order's caller withdrew or cannot be reached: the callers merged into it still wait.
+        label = TerminationReason(request.reason_code).label
+        raise RuleViolation(_("已有%(count)s张工单并入本工单，其诉求人仍在等待答复，不能以「%(reason)s」终止办理："
+                              "请驳回申请，由承办单位继续办理") % {"count": merged, "reason": label})
     request.status = Decision.APPROVED if approve else Decision.REJECTED
     request.decided_by, request.decided_at, request.decision_note = actor, step.at, note
     request.save()
