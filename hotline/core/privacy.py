@@ -93,13 +93,43 @@ def _ordinary_word(word: str) -> bool:
     return freq >= _COMMON_WORD_FREQ or (freq >= 50 and not tag.startswith("nr"))
 
 
+#: jieba's dictionary lists some full names too (李建国 9, 王小明 3, 刘志坚 31); a three-character entry this
+#: frequent is a word (向心力 49).
+_WORD_NOT_NAME_FREQ = 40
+
+
+def _known_word(word: str, freq: int = 1) -> bool:
+    """Whether jieba's dictionary has `word` (a read it did not have to guess), at least `freq` often."""
+    return (_pos().tokenizer.FREQ.get(word) or 0) >= freq
+
+
+#: jieba's parts of speech of a character that follows a name rather than ends it: prepositions (在, 与),
+#: conjunctions (和), particles (的, 了), adverbs (也), pronouns, interjections, directions (下), times (节),
+#: numerals; and frequent verbs of their own (李华说, 王刚是, 吴丽需).
+_NOT_IN_NAME_TAGS = ("p", "c", "u", "d", "r", "y", "e", "o", "f", "t", "m")
+_NOT_IN_NAME = frozenset("说是有到来去要会让叫等将需")
+
+
+def _follows_name(word: str, flag: str) -> bool:
+    """Whether `word` is a single character that follows a name as a word of its own (和, 在, 说, 节)."""
+    return len(word) == 1 and (flag.startswith(_NOT_IN_NAME_TAGS) or word in _NOT_IN_NAME)
+
+
+def _ends_name(word: str, flag: str, after: str) -> bool:
+    """Whether the single character jieba cut off after a two-character name inside a clause (李胜|道|发现)
+    is the name's third character: no word of its own that follows names, and no dictionary word with
+    what follows it."""
+    return len(word) == 1 and not _follows_name(word, flag) and not _known_word(word + after)
+
+
 def _name_at(text: str, start: int, *, sure: bool) -> str:
     """The full personal name starting at `start` (surname + one or two characters), or "" if none.
 
     jieba must read it as a name (词性 nr), or the surname alone followed by a name; after a cue that
-    is not sure, an ordinary word is no name (市民申请, 村民房屋, 业主许可). A surname followed by a title
-    or form of address (王书记, 李女士) is no full name. A given name jieba cut short at the end of its
-    clause (唐武|宜,) is taken whole.
+    is not sure, an ordinary word is no name (市民申请, 村民房屋, 业主许可), nor is a dictionary word that
+    is not the whole clause (市民杨梅节) or has three characters (市民向心力). A surname followed by a title
+    or form of address (王书记, 李女士) is no full name. A given name jieba cut short (李胜|道|发现,
+    唐武|宜,) is taken whole when the character cut off does not belong to what follows (`_ends_name`).
     """
     surname = _SURNAME.match(text, start)
     clause = re.split(r"[^\u4e00-\u9fa5]", text[start:], maxsplit=1)[0]
@@ -114,10 +144,17 @@ def _name_at(text: str, start: int, *, sure: bool) -> str:
         name, rest = first + words[1][0], 2
     else:
         return ""
-    if len(name) == len(surname.group(0)) + 1 and len(words) == rest + 1 and clause == name + words[rest][0]:
-        name = clause  # 唐武宜, / 冯生新: jieba read 唐武 and 宜, the clause ends there
-    if not sure and (_ordinary_word(name) or (len(name) > 2 and _ordinary_word(name[:2]))):
-        return ""
+    cut, (after, tag) = name, words[rest] if len(words) > rest else ("", "")
+    if len(name) == len(surname.group(0)) + 1 and after:
+        if len(after) == 1 and clause == name + after:  # 唐武|宜, / 冯生新: the clause ends there
+            if not (_follows_name(after, tag) and text[start + len(clause):start + len(clause) + 1].isalnum()):
+                name = clause  # but 本人李某|于|2012年
+        elif len(words) > rest + 1 and _ends_name(after, tag, words[rest + 1][0]):
+            name += after  # 李胜|道|发现
+    if not sure and (_ordinary_word(name) or (len(name) > 2 and _ordinary_word(name[:2]))
+                     or (len(name) - len(surname.group(0)) == 2 and _known_word(name, _WORD_NOT_NAME_FREQ))
+                     or (tag.startswith("t") and _known_word(cut))):
+        return ""  # 市民向心力, 市民杨梅|节
     return "" if _TITLE_AFTER.match(text, start + len(name)) else name
 
 
@@ -125,17 +162,18 @@ def mask_personal_names(text: str) -> str:
     """Citizens' full names introduced as such (我叫张三丰, 业主李建国, 姓名：王小明) masked, surname kept: 张**.
 
     Only names after such a cue are looked for, so officials (张局长), forms of address (李女士) and
-    ordinary words starting with a surname (市民申请) stay. jieba is loaded only when a cue is found.
+    ordinary words starting with a surname (市民申请) stay; a name once found is masked wherever else it
+    appears in the text (我叫邓益国，…邓益国的工资). jieba is loaded only when a cue is found.
     """
     text = text or ""
-    found = []
+    names = set()
     for cue in _NAME_CUE.finditer(text):
         if name := _name_at(text, cue.end(), sure=cue.group("sure") is not None):
-            found.append((cue.end(), name))
-    for start, name in reversed(found):
-        surname = _SURNAME.match(name).group(0)
-        text = text[:start] + surname + "**" + text[start + len(name):]
-    return text
+            names.add(name)
+    if not names:
+        return text
+    found = re.compile("|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)))
+    return found.sub(lambda match: _SURNAME.match(match.group(0)).group(0) + "**", text)
 
 
 def scrub_public_text(text: str) -> str:
