@@ -13,6 +13,13 @@ official names:
 The longest name wins at each position. The result is the most specific chain the text supports; when
 names conflict (a community name found under two streets, a street of district A while the text names
 district B) it keeps what is certain and lists the rest as candidates instead of guessing.
+
+Community and street names repeat from city to city (every city has a 向阳社区), so an address that also
+names an administrative place the gazetteer does not know (「株洲市」, 「芦淞区」, 「F市」; a province
+only when the centre's own city is not named) decides nothing: what matched becomes a candidate. The
+centre's own city is read from the centre's name (「A市12345热线中心」 → 「A市」) or a district's official
+name (「长沙市天心区人民政府」 → 「长沙市」). A community name alone, with no district or street of ours
+named, is a place but not a certain one.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 DISTRICT, STREET, COMMUNITY = "district", "street", "community"
 KINDS = (DISTRICT, STREET, COMMUNITY)
@@ -33,6 +40,32 @@ STREET_SUFFIXES = ("街道办事处", "街道办", "街道", "镇", "乡")
 SEPARATORS = frozenset(" \t\n,，、;；:：/|()（）[]【】-—")
 #: Shortest name matched at all (one character is always an ordinary word).
 MIN_ALIAS = 2
+#: The kind of the centre unit, whose name says the centre's own city (「A市12345热线中心」).
+CENTRE = "centre"
+#: The levels of administrative place names (行政区划), longest first; the first three are province level.
+ADMIN_LEVELS = ("特别行政区", "自治区", "省", "自治州", "自治县", "自治旗", "市", "州", "盟", "区", "县", "旗")
+PROVINCE_LEVELS = ADMIN_LEVELS[:3]
+#: Words ending like a level that name no administrative place (「住宅小区」, 「工业园区」, 「农贸市场」).
+NOT_ADMIN = ("小区", "社区", "园区", "景区", "校区", "城区", "辖区", "片区", "厂区", "矿区", "营区", "街区", "院区",
+             "山区", "郊区", "库区", "开发区", "工业区", "商业区", "住宅区", "生活区", "办公区", "服务区", "保税区",
+             "示范区", "超市", "城市", "菜市", "夜市", "早市", "集市", "门市", "花市", "股市")
+
+
+def _admin_pattern() -> re.Pattern[str]:
+    """An administrative place name: a stem and its level (「株洲市」, 「芦淞区」, 「湘西土家族苗族自治州」).
+
+    Chinese stems have two to eight characters, none of them 省市区县 (so 「株洲市芦淞区」 is two names).
+    Latin stems are the anonymised data's: a letter for a province or city (「L市」), a letter and digits
+    for a district or county (「F1区」); 「B区」 alone is a block of a housing estate.
+    """
+    stem = r"(?:(?![省市区县])[\u4e00-\u9fff])"
+    levels = "|".join(ADMIN_LEVELS)
+    return re.compile(f"[A-Z][0-9]{{0,2}}(?:省|市)|[A-Z][0-9]{{1,2}}(?:区|县)|{stem}{{2,8}}?(?:{levels})")
+
+
+_ADMIN = _admin_pattern()
+#: Where an address is cut into the runs that may begin with an administrative name.
+_SEPARATED = re.compile("[" + re.escape("".join(sorted(SEPARATORS))) + "]+")
 
 
 @dataclass(frozen=True)
@@ -55,6 +88,10 @@ class Place:
     street: Area | None = None
     community: Area | None = None
     candidates: tuple[Area, ...] = field(default=())
+    #: Administrative places the text names that are not ours (「株洲市」, 「芦淞区」): then nothing is certain.
+    foreign: tuple[str, ...] = field(default=())
+    #: Only a community name was found, no district or street of ours: many cities have a 向阳社区.
+    community_only: bool = False
 
     @property
     def finest(self) -> Area | None:
@@ -63,8 +100,9 @@ class Place:
 
     @property
     def is_certain(self) -> bool:
-        """True when something was found and nothing was left undecided."""
-        return self.finest is not None and not self.candidates
+        """True when something was found, nothing was left undecided, and the text says it is ours: a
+        district or street of ours is named and no place of another city or province."""
+        return self.finest is not None and not self.candidates and not self.foreign and not self.community_only
 
     @property
     def ids(self) -> tuple[int | None, int | None, int | None]:
@@ -144,7 +182,9 @@ class Gazetteer:
     """The area units and every name they are written by, compiled for fast matching (地名库)."""
 
     def __init__(self, units: Iterable[tuple[int, str, str, int | None]]) -> None:
-        """Build from (unit id, kind, official name, parent id); units of other kinds are ignored."""
+        """Build from (unit id, kind, official name, parent id); a centre's name says the centre's own city,
+        units of other kinds are ignored."""
+        units = list(units)
         rows = [(pk, kind, name.strip(), parent) for pk, kind, name, parent in units if kind in KINDS and name.strip()]
         shorts = _written_names(rows)
         parents = {pk: parent for pk, _kind, _name, parent in rows}
@@ -162,6 +202,10 @@ class Gazetteer:
         #: Every name → (the units it names, whether it is a bare stem).
         self._aliases = self._names()
         self._pattern = re.compile(_trie_pattern(self._aliases))
+        #: The centre's own city as written (「A市」), from the centre's and the districts' official names.
+        self.home = frozenset(
+            m.group() for _pk, kind, name, _parent in units if kind in (CENTRE, DISTRICT)
+            if (m := _ADMIN.match(fold(name.strip()))) and not m.group().endswith(("区", "县", *PROVINCE_LEVELS)))
 
     def _names(self) -> dict[str, tuple[frozenset[int], bool]]:
         """Official and written names, and the bare street stems no other place has or is called."""
@@ -218,15 +262,43 @@ class Gazetteer:
 
     def match(self, text: str) -> Place | None:
         """The place the text names, or None when it names none."""
-        hits = self._hits(fold(text or ""))
+        text = fold(text or "")
+        hits = self._hits(text)
         if not hits:
             return None
         named: dict[str, set[int]] = {kind: set() for kind in KINDS}
         for hit in hits:
             for pk in hit.ids:
                 named[self.areas[pk].kind].add(pk)
-        return self._chain(named) or self._resolve(named[DISTRICT], named[STREET], named[COMMUNITY],
-                                                   [hit.ids for hit in hits])
+        place = self._chain(named) or self._resolve(named[DISTRICT], named[STREET], named[COMMUNITY],
+                                                    [hit.ids for hit in hits])
+        if foreign := self._foreign(text, hits):
+            # Another city's 向阳社区 is no proof of ours: what matched is only a candidate.
+            found = [place.finest] if place.finest else []
+            return Place(candidates=tuple(dict.fromkeys([*found, *place.candidates])), foreign=foreign)
+        if not named[DISTRICT] and not named[STREET]:
+            return replace(place, community_only=True)
+        return place
+
+    def _foreign(self, text: str, hits: list[_Hit]) -> tuple[str, ...]:
+        """The administrative names in the text that are not ours (「株洲市」, 「F1区」), a province only when
+        the centre's own city is not named. Read only where a name may begin: at the text's start, after a
+        separator or a place of ours, and right after another such name (「湖南省株洲市芦淞区」)."""
+        names: list[str] = []
+        start = 0
+        for begin, end in [*((h.start, h.end) for h in hits), (len(text), len(text))]:
+            for run in _SEPARATED.split(text[start:begin]):
+                pos = 0
+                while (m := _ADMIN.match(run, pos)) and not (
+                        m.group().endswith(NOT_ADMIN) or run.startswith("场", m.end())):
+                    names.append(m.group())
+                    pos = m.end()
+            start = max(start, end)
+        if not names:
+            return ()
+        province = not self.home.intersection(names)
+        return tuple(dict.fromkeys(
+            n for n in names if n not in self.home and (province or not n.endswith(PROVINCE_LEVELS))))
 
     def _chain(self, named: dict[str, set[int]]) -> Place | None:
         """The usual case made quick: at most one unit named per level, all on one chain."""

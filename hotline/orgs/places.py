@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Max
 
-from hotline.intelligence.places import KINDS, Gazetteer, Place
+from hotline.intelligence.places import CENTRE, KINDS, Gazetteer, Place
 from hotline.orgs.models import HandlingUnit
 
 #: Seconds between two looks at the units table for changes made by other processes.
@@ -48,7 +48,8 @@ def gazetteer() -> Gazetteer:
         with _lock:
             _state["checked"] = now
         return current
-    rows = HandlingUnit.objects.filter(kind__in=KINDS, is_active=True).values_list("pk", "kind", "name", "parent_id")
+    rows = HandlingUnit.objects.filter(kind__in=(*KINDS, CENTRE), is_active=True).values_list(
+        "pk", "kind", "name", "parent_id")  # the centre's name says the city (「A市12345热线中心」)
     built = Gazetteer(rows)
     with _lock:
         _state.update(gazetteer=built, stamp=stamp, checked=now, built_for=version)

@@ -135,6 +135,7 @@ def _located(draft: Ticket) -> dict | None:
     """What the typed address names (地址识别), beside the area the agent chose; None when nothing to say.
 
     Shown with 「填入」 when no area is chosen yet, or only a part of it, or a different one (said so).
+    An address naming another city's places (「株洲市」) is always pointed out, and offers only candidates.
     """
     place: Place | None = recognise(draft.address)
     if place is None:
@@ -143,6 +144,6 @@ def _located(draft: Ticket) -> dict | None:
     pairs = [(mine, theirs) for mine, theirs in zip(place.ids, chosen, strict=True) if mine]
     differs = any(theirs and theirs != mine for mine, theirs in pairs)
     fill = bool(pairs) and any(theirs != mine for mine, theirs in pairs)
-    if not fill and not (place.candidates and not any(chosen)):
+    if not fill and not (place.candidates and not any(chosen)) and not place.foreign:
         return None
     return {"place": place, "fill": fill, "differs": differs, "chosen": any(chosen)}

@@ -43,7 +43,6 @@ def ids(place: Place | None) -> tuple[int | None, int | None, int | None] | None
 @pytest.mark.parametrize(("text", "expected"), [
     ("A市A2区暮云街道茶园坡社区东二环315号", (A2, MUYUN, CHAYUANPO)),  # official street name, the longest
     ("暮云街道茶园坡社区12栋", (A2, MUYUN, CHAYUANPO)),  # short forms
-    ("茶园坡社区", (A2, MUYUN, CHAYUANPO)),
     ("同升街道", (A5, TONGSHENG, None)),
     ("A5区", (A5, None, None)),
     ("A5区人民政府", (A5, None, None)),
@@ -57,6 +56,48 @@ def ids(place: Place | None) -> tuple[int | None, int | None, int | None] | None
 def test_the_names_people_write_find_the_chain(places: Gazetteer, text: str, expected: tuple) -> None:
     place = places.match(text)
     assert place is not None and place.ids == expected and place.is_certain
+
+
+def test_a_community_name_alone_is_found_but_not_certain(places: Gazetteer) -> None:
+    """Many cities have a 茶园坡社区: with no district or street of ours named, it is only a suggestion."""
+    place = places.match("茶园坡社区")
+    assert place.ids == (A2, MUYUN, CHAYUANPO) and place.community_only and not place.is_certain
+    assert places.match("暮云街道茶园坡社区").is_certain and places.match("A2区茶园坡社区").is_certain
+
+
+def test_the_centres_own_city_is_read_from_its_name(places: Gazetteer) -> None:
+    assert places.home == {"A市"}
+    assert Gazetteer([(1, "district", "长沙市天心区人民政府", None)]).home == {"长沙市"}
+    assert Gazetteer([(1, "district", "A5区人民政府", None)]).home == frozenset()
+
+
+@pytest.mark.parametrize(("text", "foreign"), [
+    ("湖南省株洲市芦淞区建设中路茶园坡社区", ("湖南省", "株洲市", "芦淞区")),
+    ("长沙市天心区南湖社区12栋", ("长沙市", "天心区")),
+    ("F市F1区茶园坡社区3栋2单元", ("F市", "F1区")),
+    ("西地省L市南湖社区", ("西地省", "L市")),
+    ("B市暮云街道", ("B市",)),
+    ("湖南省暮云街道", ("湖南省",)),  # a province, and no city of ours named
+    ("A2区暮云街道，株洲市", ("株洲市",)),
+    ("广西壮族自治区南湖社区", ("广西壮族自治区",)),
+])
+def test_another_citys_places_make_nothing_certain(places: Gazetteer, text: str, foreign: tuple) -> None:
+    place = places.match(text)
+    assert place.foreign == foreign and not place.is_certain
+    assert place.ids == (None, None, None) and place.candidates  # what matched is only a candidate
+    assert place.candidates[0].id in (CHAYUANPO, NANHU, MUYUN)
+
+
+@pytest.mark.parametrize("text", [
+    "A市A2区暮云街道茶园坡社区东二环315号",  # our own city
+    "某某省A市A2区暮云街道",  # a province is said of our city too
+    "暮云街道茶园坡社区住宅小区B区3栋",  # a housing estate and its block
+    "暮云街道，农贸市场旁边",
+    "A2区暮云街道工业园区",
+    "茶园坡社区（超市对面）",
+])
+def test_words_ending_like_a_level_are_no_foreign_places(places: Gazetteer, text: str) -> None:
+    assert places.match(text).foreign == ()
 
 
 def test_a_place_reads_as_written(places: Gazetteer) -> None:
@@ -118,9 +159,35 @@ def test_matching_a_60_character_address_takes_microseconds() -> None:
     assert seconds < 0.5e-3  # about 15 µs on a quiet machine; the bound only catches an accidental blow-up
 
 
+@pytest.mark.parametrize(("address", "foreign", "candidate"), [
+    ("湖南省株洲市芦淞区建设中路向阳社区", ("湖南省", "株洲市", "芦淞区"), "A1区 / 定王台街道 / 向阳社区"),
+    ("长沙市天心区桂花社区12栋", ("长沙市", "天心区"), "A4区 / 捞刀河街道 / 桂花社区"),
+    ("F市F1区向阳社区3栋2单元", ("F市", "F1区"), "A1区 / 定王台街道 / 向阳社区"),
+    ("西地省L市南湖社区", ("西地省", "L市"), "A6区 / 月亮岛街道 / 南湖社区"),
+    ("B市金洲街道", ("B市",), "A6区 / 金洲街道"),
+])
+def test_the_reviewers_addresses_of_other_cities_are_not_placed_here(address: str, foreign: tuple,
+                                                                     candidate: str) -> None:
+    from hotline.demo.orgs import COMMUNITY_NAMES, DISTRICTS
+
+    place = Gazetteer(_demo_units(DISTRICTS, COMMUNITY_NAMES)).match(address)
+    assert not place.is_certain and place.label == "" and place.foreign == foreign
+    assert [a.label for a in place.candidates] == [candidate]
+
+
+def test_a_foreign_address_is_still_a_matter_of_microseconds() -> None:
+    from hotline.demo.orgs import COMMUNITY_NAMES, DISTRICTS
+
+    places = Gazetteer(_demo_units(DISTRICTS, COMMUNITY_NAMES))
+    address = "湖南省株洲市芦淞区建设中路向阳社区12栋3单元门口，晚上十点以后烧烤摊油烟很大噪音扰民严重，望处理"[:60]
+    assert places.match(address).foreign
+    seconds = min(timeit.repeat(lambda: places.match(address), number=200, repeat=5)) / 200
+    assert seconds < 0.5e-3
+
+
 def _demo_units(districts: dict[str, list[str]], communities: list[str]) -> list[tuple[int, str, str, int | None]]:
     """The demo city's areas as `hotline/demo/orgs.py` names them, without a database."""
-    rows: list[tuple[int, str, str, int | None]] = []
+    rows: list[tuple[int, str, str, int | None]] = [(0, "centre", "A市12345热线中心", None)]
     names = iter(communities)
     for key, streets in districts.items():
         district = len(rows) + 1

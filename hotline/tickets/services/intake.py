@@ -79,7 +79,8 @@ def _area_from_address(draft: TicketDraft) -> TicketDraft | None:
     """The draft with the area its address names (地址识别), for an order given an address but no area.
 
     Only the address is read (a description mentions other places), and only a certain chain is taken:
-    an address naming two places, or a street of another district, leaves the area to the dispatcher.
+    an address naming two places, a street of another district, a place of another city (「株洲市」) or
+    only a community name (every city has a 向阳社区) leaves the area to the dispatcher.
     """
     if draft.district or draft.street or draft.community or not draft.address.strip():
         return None

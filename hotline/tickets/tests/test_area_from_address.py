@@ -78,3 +78,21 @@ def test_an_api_order_with_only_an_address_gets_the_streets_catalogue_entry(
     assert response.status_code == 201, response.content
     rec = DispatchRecommendation.objects.get(ticket__number=response.json()["number"])
     assert rec.top_unit == org.street_a and rec.rule.area == org.street_a
+
+
+@pytest.mark.parametrize("address", [
+    "湖南省株洲市芦淞区建设中路多福巷社区", "长沙市天心区多福巷社区12栋", "F市F1区多福巷社区3栋2单元",
+    "西地省L市多福巷社区", "B市东华门街道",
+])
+def test_an_address_of_another_city_leaves_the_area_empty(org, frozen_now, address: str) -> None:  # noqa: ANN001
+    ticket = register(_draft(address=address), actor=None)
+    assert (ticket.district, ticket.street, ticket.community) == (None, None, None), address
+    assert _registration(ticket).data == {}
+
+
+def test_a_community_name_alone_is_left_to_the_dispatcher(org, frozen_now) -> None:  # noqa: ANN001
+    """Many cities have a 多福巷社区: without a district or street of ours it is not taken at registration."""
+    ticket = register(_draft(address="多福巷社区5号楼"), actor=None)
+    assert (ticket.district, ticket.street, ticket.community) == (None, None, None)
+    named = register(_draft(address="东城区多福巷社区5号楼"), actor=None)
+    assert (named.district, named.street, named.community) == (org.district, org.street_a, org.community_a)

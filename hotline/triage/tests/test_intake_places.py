@@ -49,3 +49,17 @@ def test_an_ambiguous_address_lists_the_candidates_without_guessing(assist, org)
     html = assist(address="多福巷社区")
     assert "地址识别" in html and "东城区 / 东华门街道 / 多福巷社区" in html and "东城区 / 景山街道 / 多福巷社区" in html
     assert "data-street=\"\"" in html  # only the district is certain
+
+
+def test_an_address_of_another_city_offers_only_a_candidate_with_a_warning(assist, org) -> None:  # noqa: ANN001
+    html = assist(address="湖南省株洲市芦淞区建设中路多福巷社区")
+    assert "本市以外的地名" in html and "湖南省、株洲市、芦淞区" in html
+    assert "东城区 / 东华门街道 / 多福巷社区" in html and "data-place-fill" not in html
+    # said even when the agent already chose an area
+    assert "本市以外的地名" in assist(address="B市东华门街道", district=org.district.pk)
+
+
+def test_a_community_name_alone_is_offered_for_the_agent_to_confirm(assist, org) -> None:  # noqa: ANN001
+    html = assist(address="多福巷社区5号楼")
+    assert "东城区 / 东华门街道 / 多福巷社区" in html and "data-place-fill" in html and "仅凭社区名" in html
+    assert "仅凭社区名" not in assist(address="东华门街道多福巷社区5号楼")
