@@ -145,55 +145,53 @@ class Supervision(models.Model):
 
 
 
-class UnreasonableClaim(_Decided):
+class _UnitApplication(_Decided):
+    """A unit's application the centre decides on (不合理诉求, 终止办理, 考核申诉): who applied, for which unit, when."""
+
+    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
+
+
+class UnreasonableClaim(_UnitApplication):
     """A unit's application to mark the demand unreasonable (不合理诉求); approved ones leave the assessment."""
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="unreasonable_claims")
-    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("申请理由"))
-    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     applied_at = models.DateTimeField(_("申请时间"))
 
     class Meta:
         verbose_name = _("不合理诉求")
         verbose_name_plural = _("不合理诉求")
 
-    def __str__(self) -> str:
-        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
 
 
-
-class TerminationRequest(_Decided):
+class TerminationRequest(_UnitApplication):
     """A lead unit's application to stop handling the order (终止办理); only the centre's written review ends it."""
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="termination_requests")
-    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.PROTECT, related_name="+")
     reason_code = models.CharField(_("终止原因"), max_length=16, choices=TerminationReason.choices)
     reason = models.TextField(_("终止说明"))
-    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     applied_at = models.DateTimeField(_("申请时间"))
 
     class Meta:
         verbose_name = _("终止办理申请")
         verbose_name_plural = _("终止办理申请")
 
-    def __str__(self) -> str:
-        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
 
 
-
-class Appeal(_Decided):
+class Appeal(_UnitApplication):
     """A unit's appeal against the assessment of a closed order (考核申诉); upheld ones leave the assessment."""
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="appeals")
-    unit = models.ForeignKey("orgs.HandlingUnit", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("申诉理由"))
-    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     applied_at = models.DateTimeField(_("申诉时间"))
 
     class Meta:
         verbose_name = _("考核申诉")
         verbose_name_plural = _("考核申诉")
-
-    def __str__(self) -> str:
-        return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
