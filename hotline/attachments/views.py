@@ -67,17 +67,13 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
         messages.info(request, _("该文件已上传，未重复上传"))
         return redirect("order-detail", number=ticket.number)
     try:
-        attach(ticket, actor=request.user, upload=file)
+        with one_time.given_back_on_error(once):
+            attach(ticket, actor=request.user, upload=file)
     except NotPermitted as exc:
-        one_time.release(once)
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
-        one_time.release(once)
         messages.error(request, exc.message)
         return redirect("order-detail", number=ticket.number)
-    except Exception:
-        one_time.release(once)
-        raise
     messages.success(request, _("%(step)s：已完成") % {"step": Action.ATTACH.label})
     return redirect("order-detail", number=ticket.number)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -66,3 +67,13 @@ def release(once: str | None) -> None:
     """Give the token back after a refusal, so the corrected page may be posted again."""
     if once is not None:
         cache.delete(once)
+
+
+@contextmanager
+def given_back_on_error(once: str | None) -> Iterator[None]:
+    """Around the step a claimed token guards: a refusal or a crash gives the token back (`release`)."""
+    try:
+        yield
+    except BaseException:
+        release(once)
+        raise

@@ -71,17 +71,13 @@ def intake(request: HttpRequest) -> HttpResponse:
         if not one_time.claim(once):  # the same page posted twice at once
             return _already_taken(request, form, one_time.recall(once) or "")
         try:
-            ticket = take_call(form.draft(), actor=request.user, decision=form.cleaned_data["decision"],
-                               uploads=form.cleaned_data["attachments"], **form.decision_args())
+            with one_time.given_back_on_error(once):
+                ticket = take_call(form.draft(), actor=request.user, decision=form.cleaned_data["decision"],
+                                   uploads=form.cleaned_data["attachments"], **form.decision_args())
         except NotPermitted as exc:
-            one_time.release(once)
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            one_time.release(once)
             form.add_error(None, exc.message)
-        except Exception:
-            one_time.release(once)
-            raise
         else:
             one_time.remember(once, ticket.number)
             messages.success(request, _("工单 %(number)s %(done)s，查询码 %(code)s") % {
