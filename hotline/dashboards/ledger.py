@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from hotline.core import memo
 from hotline.dashboards.models import ALL_UNITS, Kind
-from hotline.tickets.choices import FINISHED, WITH_UNIT, Action, AssignmentRole, Satisfaction, Status
+from hotline.tickets.choices import (
+    DISPATCH_ACTIONS,
+    FINISHED,
+    WITH_UNIT,
+    Action,
+    AssignmentRole,
+    Satisfaction,
+    Status,
+)
 
 #: A rollup cell: (kind, unit_id, day, key, counter).
 Cell = tuple[str, int, date, str, str]
@@ -32,7 +40,7 @@ _SATISFACTION_COUNTER = {
     Satisfaction.BASICALLY: "basically",
     Satisfaction.UNSATISFIED: "unsatisfied",
 }
-_DISPATCH = frozenset({Action.DISPATCH, Action.DESIGNATE})
+_DISPATCH = DISPATCH_ACTIONS
 
 
 @dataclass(frozen=True)

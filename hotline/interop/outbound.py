@@ -20,7 +20,7 @@ from hotline.core import clock, memo
 from hotline.core.privacy import phone_for
 from hotline.interop.choices import TRANSFER_CREATED, TRANSFER_UPDATE, Direction, MessageKind
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
-from hotline.tickets.choices import Action, Status
+from hotline.tickets.choices import DISPATCH_ACTIONS, Action, Status
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.webhooks.services import enqueue
 
@@ -100,7 +100,7 @@ def on_event(event_id: int) -> list[PartnerMessage]:
         partner = active.filter(emergency_service=ticket.transferred_to).first()
         if partner is not None:
             sent.append(_transfer_out(partner, event, "lead"))
-    if event.action in (Action.DISPATCH, Action.DESIGNATE) and isinstance(event.data, dict):
+    if event.action in DISPATCH_ACTIONS and isinstance(event.data, dict):
         roles = {event.data.get("lead"): "lead", **{pk: "assist" for pk in event.data.get("assisting", [])}}
         for partner in active.filter(unit_id__in=[pk for pk in roles if pk]):
             sent.append(_transfer_out(partner, event, roles[partner.unit_id]))

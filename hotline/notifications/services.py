@@ -33,7 +33,7 @@ from hotline.portal.constants import invitation_days
 from hotline.portal.selectors import public_reply
 from hotline.portal.services import invite_to_rate
 from hotline.portal.validators import is_mobile
-from hotline.tickets.choices import Action, Status
+from hotline.tickets.choices import DISPATCH_ACTIONS, Action, Status
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_text, extension_notices
 
@@ -75,7 +75,7 @@ def milestones(action: str, from_status: str, to_status: str) -> list[str]:
     found = []
     if action == Action.REGISTER:
         found.append(Template.ACCEPTED)
-    if action in (Action.DISPATCH, Action.DESIGNATE):
+    if action in DISPATCH_ACTIONS:
         found.append(Template.DISPATCHED)
     if action == Action.APPROVE_EXTENSION:
         found.append(Template.EXTENDED)

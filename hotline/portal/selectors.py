@@ -7,7 +7,7 @@ from datetime import datetime
 
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.choices import public_action, public_status
-from hotline.tickets.choices import Action, AssignmentRole, Decision, Status
+from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentRole, Decision, Status
 from hotline.tickets.models import Reply, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, citizen_text, extension_notices, status_text
 
@@ -82,7 +82,7 @@ def _event_text(event: TimelineEvent, extensions: dict[int, str]) -> str:
 def public_timeline(ticket: Ticket) -> list[PublicEvent]:
     """The order's public events (TimelineEvent.is_public) with the citizen's labels and unit names."""
     events = list(TimelineEvent.objects.public().filter(ticket=ticket).select_related("unit").order_by("seq"))
-    leads = {e.data.get("lead") for e in events if e.action in (Action.DISPATCH, Action.DESIGNATE)
+    leads = {e.data.get("lead") for e in events if e.action in DISPATCH_ACTIONS
              and isinstance(e.data, dict)}
     names = dict(HandlingUnit.objects.filter(pk__in=[pk for pk in leads if pk]).values_list("pk", "name"))
     extensions = extension_notices(events)

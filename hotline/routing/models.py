@@ -70,6 +70,9 @@ class DispatchSettings(models.Model):
     threshold = models.FloatField(_("自动派单置信度阈值"), default=0.85,
                                   help_text=_("0–1，建议不低于 0.8"))
     history_days = models.PositiveSmallIntegerField(_("参考历史天数"), default=180)
+    consultation_days = models.PositiveSmallIntegerField(
+        _("会商意见时限（工作日）"), default=1,
+        help_text=_("受邀单位在此时限内提交会商意见；逾期未答复的单位在工单页标红"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -86,6 +89,8 @@ class DispatchSettings(models.Model):
             errors["threshold"] = _("阈值须在 0 到 1 之间")
         if self.history_days < 1:
             errors["history_days"] = _("参考历史天数至少为 1 天")
+        if not 1 <= self.consultation_days <= 30:
+            errors["consultation_days"] = _("会商意见时限须在 1 到 30 个工作日之间")
         if errors:
             raise ValidationError(errors)
 

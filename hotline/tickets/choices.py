@@ -40,6 +40,9 @@ class Action(models.TextChoices):
     SEND_TO_DISPATCH = "send_to_dispatch", _("转派单")
     DISPATCH = "dispatch", _("派单")
     DESIGNATE = "designate", _("指定派单")
+    CONSULT = "consult", _("发起会商")
+    GIVE_OPINION = "give_opinion", _("会商意见")
+    CONCLUDE_CONSULTATION = "conclude_consultation", _("会商定责")
     SIGN = "sign", _("签收")
     SIGN_ASSIST = "sign_assist", _("协办签收")
     RETURN = "return", _("退单")
@@ -66,6 +69,10 @@ class Action(models.TextChoices):
     APPLY_TERMINATION = "apply_termination", _("申请终止办理")
     DECIDE_TERMINATION = "decide_termination", _("审定终止办理")
     ATTACH = "attach", _("上传附件")
+
+
+#: Steps that send the order to its units (派单): a plain dispatch, a designation, and a consultation's conclusion.
+DISPATCH_ACTIONS = frozenset({Action.DISPATCH, Action.DESIGNATE, Action.CONCLUDE_CONSULTATION})
 
 
 class Channel(models.TextChoices):
@@ -136,6 +143,22 @@ class ReturnReason(models.TextChoices):
     UNCLEAR = "unclear", _("诉求或地址不清")
     DUPLICATE = "duplicate", _("重复工单")
     OTHER = "other", _("其他")
+
+
+class ConsultationStatus(models.TextChoices):
+    """Where a consultation (会商) on an order's responsibility stands."""
+
+    OPEN = "open", _("会商中")
+    CONCLUDED = "concluded", _("已定责")
+    CLOSED = "closed", _("已撤销")
+
+
+class Stance(models.TextChoices):
+    """A consulted unit's view of its own responsibility for the matter (会商意见)."""
+
+    LEAD = "lead", _("属本单位职责，可主办")
+    ASSIST = "assist", _("可协办")
+    NOT_OURS = "not_ours", _("不属本单位职责")
 
 
 class Decision(models.TextChoices):

@@ -11,11 +11,20 @@ from datetime import datetime
 
 from hotline.accounts.models import User
 from hotline.core import clock
-from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, Status
+from hotline.tickets.choices import (
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    ConsultationStatus,
+    Decision,
+    Status,
+)
 from hotline.tickets.models import (
     Appeal,
     Assignment,
+    Consultation,
     Extension,
+    Opinion,
     ReturnRequest,
     TerminationRequest,
     Ticket,
@@ -49,6 +58,9 @@ _PENDING: dict[str, type] = {
     Action.DECIDE_APPEAL: Appeal,
     Action.DECIDE_TERMINATION: TerminationRequest,
 }
+
+#: The consultation steps (会商): offered by whether a consultation is open, and to whom it asked.
+_CONSULTING = frozenset({Action.CONSULT, Action.GIVE_OPINION, Action.CONCLUDE_CONSULTATION})
 
 #: Steps that are never offered as a button of their own.
 _NOT_OFFERED = {Action.REGISTER, Action.MERGE_INTO}
@@ -89,9 +101,12 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
     pending = {model for a, model in _PENDING.items() if a in candidates}
     has_pending = {model: model.objects.filter(ticket=ticket, status=Decision.PENDING).exists()
                    for model in pending}
+    consulting = _consulting_offers(ticket, user) if _CONSULTING & set(candidates) else set()
     result = []
     for action in candidates:
         if action in _PENDING and not has_pending[_PENDING[action]]:
+            continue
+        if action in _CONSULTING and action not in consulting:
             continue
         if TRANSITIONS[action].by_unit and not user.is_centre_staff:
             role, statuses = _UNIT_NEEDS[action]
@@ -106,3 +121,16 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
                 continue
         result.append(action)
     return result
+
+
+def _consulting_offers(ticket: Ticket, user: User) -> set[str]:
+    """Which consultation steps fit the order now: start one (none open), or conclude it and, for a
+    member of an invited unit, give the unit's opinion (one open)."""
+    open_id = (Consultation.objects.filter(ticket=ticket, status=ConsultationStatus.OPEN)
+               .values_list("pk", flat=True).first())
+    if open_id is None:
+        return {Action.CONSULT}
+    offers = {Action.CONCLUDE_CONSULTATION}
+    if Opinion.objects.filter(consultation_id=open_id, unit__memberships__user=user).exists():
+        offers.add(Action.GIVE_OPINION)
+    return offers

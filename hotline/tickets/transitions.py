@@ -53,6 +53,10 @@ TRANSITIONS: dict[str, Transition] = {
     Action.SEND_TO_DISPATCH: _t([S.REGISTERED], [S.PENDING_DISPATCH]),
     Action.DISPATCH: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.DISPATCHED], DISPATCH),
     Action.DESIGNATE: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.DISPATCHED], DISPATCH),
+    # 会商: the dispatch desk asks the candidate units for their view before it decides who holds the matter.
+    Action.CONSULT: _t([S.REGISTERED, S.PENDING_DISPATCH], [], DISPATCH),
+    Action.GIVE_OPINION: _t([S.REGISTERED, S.PENDING_DISPATCH], [], UNIT),  # invited units only (the service checks)
+    Action.CONCLUDE_CONSULTATION: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.DISPATCHED], DISPATCH),
     Action.SIGN: _t([S.DISPATCHED], [S.IN_PROGRESS], UNIT, by_unit=True),
     Action.SIGN_ASSIST: _t([S.DISPATCHED, *HANDLING, S.RETURNED, S.REPLIED], [], UNIT, by_unit=True),  # 退单待审 too: its clock runs
     Action.RETURN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.RETURNED], UNIT, by_unit=True),

@@ -46,13 +46,17 @@ class EventType(models.TextChoices):
     TERMINATION_APPLIED = "order.termination_applied", _("申请终止办理")
     TERMINATION_DECIDED = "order.termination_decided", _("审定终止办理")
     TERMINATED = "order.terminated", _("已终止办理")
+    CONSULTATION_STARTED = "order.consultation_started", _("发起会商")
+    OPINION_GIVEN = "order.consultation_opinion", _("会商意见")
 
 
 _BY_ACTION = {
     Action.REGISTER: EventType.CREATED, Action.ANSWER_DIRECTLY: EventType.ANSWERED,
     Action.TRANSFER: EventType.TRANSFERRED, Action.NOT_ACCEPT: EventType.NOT_ACCEPTED,
     Action.SEND_TO_DISPATCH: EventType.SENT_TO_DISPATCH, Action.DISPATCH: EventType.DISPATCHED,
-    Action.DESIGNATE: EventType.DISPATCHED, Action.SIGN: EventType.SIGNED, Action.SIGN_ASSIST: EventType.ASSIST_SIGNED,
+    Action.DESIGNATE: EventType.DISPATCHED, Action.CONSULT: EventType.CONSULTATION_STARTED,
+    Action.GIVE_OPINION: EventType.OPINION_GIVEN, Action.CONCLUDE_CONSULTATION: EventType.DISPATCHED,
+    Action.SIGN: EventType.SIGNED, Action.SIGN_ASSIST: EventType.ASSIST_SIGNED,
     Action.RETURN: EventType.RETURNED, Action.ACCEPT_RETURN: EventType.RETURN_ACCEPTED,
     Action.REJECT_RETURN: EventType.RETURN_REJECTED, Action.REQUEST_EXTENSION: EventType.EXTENSION_REQUESTED,
     Action.APPROVE_EXTENSION: EventType.EXTENSION_APPROVED, Action.DENY_EXTENSION: EventType.EXTENSION_DENIED,

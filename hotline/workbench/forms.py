@@ -18,8 +18,10 @@ from hotline.tickets.choices import (
     NotAcceptedReason,
     ReturnReason,
     Satisfaction,
+    Stance,
     SupervisionKind,
     SupervisionLevel,
+    TerminationReason,
     VisitMethod,
 )
 from hotline.tickets.models import Extension, Ticket
@@ -132,6 +134,47 @@ class DispatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = _handling_units()
         self.fields["assisting"].queryset = _handling_units()
+
+
+class ConsultForm(forms.Form):
+    """Ask the candidate units whose duty the matter is (发起会商)."""
+
+    units = forms.ModelMultipleChoiceField(label=_("会商单位"), queryset=HandlingUnit.objects.none(),
+                                           widget=UnitSelectMultiple(attrs={"size": 8}),
+                                           help_text=_("2 至 10 个单位；按住 Ctrl 可多选"))
+    question = forms.CharField(label=_("会商事项"), widget=TEXT, max_length=2000,
+                               help_text=_("写明职责不清之处，例如涉及哪几项职责"))
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = _handling_units()
+
+
+class OpinionForm(forms.Form):
+    """An invited unit's view of its responsibility (会商意见); no stance preselected."""
+
+    stance = forms.ChoiceField(label=_("本单位意见"), choices=[("", _("—请选择—")), *Stance.choices])
+    basis = forms.CharField(label=_("职责依据"), widget=TEXT, max_length=2000,
+                            help_text=_("三定方案、权责清单或履职清单的相关条目"))
+    suggested_unit = forms.ModelChoiceField(label=_("建议承办单位"), required=False,
+                                            queryset=HandlingUnit.objects.none(), empty_label=_("—请选择—"),
+                                            widget=UnitSelect)
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["suggested_unit"].queryset = _handling_units()
+
+
+class ConcludeForm(DispatchForm):
+    """Decide whose duty it is after the consultation (会商定责): always a designation, with the reasons."""
+
+    designate = None  # the conclusion always designates (指定派单); the form does not ask
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True
+        self.fields["note"].label = _("定责意见")
+        self.fields["note"].help_text = _("依据哪项职责由谁主办；主办单位不得退单")
 
 
 class AcceptReturnForm(DispatchForm):
@@ -263,9 +306,6 @@ class DecisionForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), widget=TEXT, max_length=2000)
-
-
-from hotline.tickets.choices import TerminationReason  # noqa: E402 - appended with the step (终止办理)
 
 
 class TerminationForm(forms.Form):

@@ -1,6 +1,7 @@
 """Work-order models. Change them only through `hotline.tickets.services`."""
 
 from hotline.tickets.models.assignment import Assignment
+from hotline.tickets.models.consultation import Consultation, Opinion
 from hotline.tickets.models.records import (
     Appeal,
     Extension,
@@ -17,8 +18,10 @@ from hotline.tickets.models.timeline import FollowUpReceipt, TimelineEvent, Time
 __all__ = [
     "Appeal",
     "Assignment",
+    "Consultation",
     "Extension",
     "FollowUpReceipt",
+    "Opinion",
     "Reply",
     "ReturnRequest",
     "ReturnVisit",

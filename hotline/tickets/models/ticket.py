@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import connections, models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from hotline.sla.choices import Light
@@ -51,8 +51,9 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         """Where every list, detail, API and export starts: what this person may see.
 
         Centre staff see every order. Unit staff see orders ever assigned to their units or the units
-        below them, never confidential (保密) ones. Anyone else sees nothing. Pass `one=True` when the
-        caller then picks one order (by number or id): the rule is then checked on that order alone.
+        below them, or on which those units were consulted (会商), never confidential (保密) ones. Anyone
+        else sees nothing. Pass `one=True` when the caller then picks one order (by number or id): the
+        rule is then checked on that order alone.
         """
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
@@ -62,16 +63,19 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
             return self.none()
         from hotline.orgs.models import HandlingUnit
         from hotline.tickets.models.assignment import Assignment
+        from hotline.tickets.models.consultation import Opinion
 
         units = HandlingUnit.objects.subtree_of(list(user.units.all()))
         if one:  # a correlated EXISTS, tested on the one order picked
             return self.filter(Exists(Assignment.objects.filter(ticket=OuterRef("pk"), unit__in=units))
+                               | Exists(Opinion.objects.filter(consultation__ticket=OuterRef("pk"), unit__in=units))
                                ).shown_to_units()
         # A list: `id IN (the units' assignments)`, so the database starts from the units' assignments
         # (indexed by unit) instead of testing every order it holds (bench inbox; SQLite plans an EXISTS
         # that way, and materialises an IN list even to check one order).
         assigned = Assignment.objects.filter(unit__in=units).values("ticket_id")
-        return self.filter(pk__in=assigned).shown_to_units()
+        consulted = Opinion.objects.filter(unit__in=units).values("consultation__ticket_id")
+        return self.filter(Q(pk__in=assigned) | Q(pk__in=consulted)).shown_to_units()
 
     def shown_to_units(self) -> TicketQuerySet:
         """What unit staff may see of orders already narrowed to their units: all but confidential (保密) ones."""

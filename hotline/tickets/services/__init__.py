@@ -7,7 +7,15 @@ changes the order, and appends its timeline event in the same transaction. A ref
 
 from hotline.core.transactions import all_or_nothing
 from hotline.tickets.services._core import first_decision, held
-from hotline.tickets.services.dispatching import accept_return, dispatch, merge, reject_return, return_order
+from hotline.tickets.services.consultation import give_opinion, start_consultation
+from hotline.tickets.services.dispatching import (
+    accept_return,
+    conclude_consultation,
+    dispatch,
+    merge,
+    reject_return,
+    return_order,
+)
 from hotline.tickets.services.handling import (
     apply_unreasonable,
     approve_extension,
@@ -41,12 +49,14 @@ __all__ = [
     "apply_unreasonable",
     "approve_extension",
     "approve_reply",
+    "conclude_consultation",
     "decide_appeal",
     "decide_termination",
     "decide_unreasonable",
     "deny_extension",
     "dispatch",
     "first_decision",
+    "give_opinion",
     "held",
     "merge",
     "not_accept",
@@ -63,6 +73,7 @@ __all__ = [
     "send_back",
     "send_to_dispatch",
     "sign",
+    "start_consultation",
     "supervise",
     "transfer",
 ]

@@ -225,6 +225,12 @@ def held(ticket: Ticket) -> Iterator[None]:
         _held.reset(token)
 
 
+def registered_here(ticket: Ticket) -> bool:
+    """Whether the order was registered in this very transaction (`held`): it has no records of its own yet,
+    so a step may skip looking for them (intake's first decision stays within its few statements)."""
+    return ticket.pk is not None and ticket.pk in _held.get()
+
+
 def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
     """Lock the order, refuse a stale copy, and check the table and the actor's role.
 

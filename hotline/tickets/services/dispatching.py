@@ -1,4 +1,5 @@
-"""Dispatch (派单) and its objections: returns (退单), their review, designation (指定), merging (并单)."""
+"""Dispatch (派单) and its objections: returns (退单), their review, designation (指定), merging (并单),
+and the conclusion of a consultation (会商定责), which dispatches as a designation."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    ConsultationStatus,
     Decision,
     ReturnReason,
     Status,
@@ -26,6 +28,11 @@ from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
 from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
+from hotline.tickets.services.consultation import (
+    CONSULTATION_OPEN,
+    close_open_consultation,
+    open_consultation,
+)
 from hotline.tickets.services.termination import close_pending_terminations
 from hotline.tickets.transitions import TRANSITIONS
 
@@ -39,11 +46,39 @@ def dispatch(ticket: Ticket, *, actor: User, lead: HandlingUnit, assisting: Sequ
     MAX_RETURNS_BEFORE_DESIGNATION returns the centre agreed with, only a designation is allowed.
     """
     step = begin(ticket, Action.DESIGNATE if designate else Action.DISPATCH, actor)
+    if open_consultation(ticket) is not None:
+        raise RuleViolation(str(CONSULTATION_OPEN))
     return _dispatch(step, lead=lead, assisting=assisting, designate=designate, note=note)
 
 
+@service
+def conclude_consultation(ticket: Ticket, *, actor: User, lead: HandlingUnit, assisting: Sequence[HandlingUnit] = (),
+                          note: str) -> Ticket:
+    """The dispatch desk decides whose duty the matter is after hearing the units (会商定责) and dispatches it.
+
+    The lead is designated (指定派单): it cannot return the order, having had its say in the consultation.
+    The desk may decide before every invited unit has answered (e.g. past the opinions' deadline); the
+    event records how many had not.
+    """
+    step = begin(ticket, Action.CONCLUDE_CONSULTATION, actor)
+    consultation = open_consultation(ticket)
+    if consultation is None:
+        raise InvalidTransition(_("该工单没有进行中的会商"))
+    if not note.strip():
+        raise RuleViolation(_("请写明定责意见（依据哪项职责由谁主办）"))
+    consultation.status, consultation.ended_by, consultation.ended_at = ConsultationStatus.CONCLUDED, actor, step.at
+    consultation.conclusion, consultation.lead = note, lead
+    consultation.save(update_fields=["status", "ended_by", "ended_at", "conclusion", "lead"])
+    unanswered = consultation.opinions.filter(answered_at__isnull=True).count()
+    assisting = list(dict.fromkeys(assisting))
+    names = "、".join(str(u) for u in assisting)
+    text = f"会商定责：主办：{lead}" + (f"；协办：{names}" if names else "") + f"。{note}"
+    return _dispatch(step, lead=lead, assisting=assisting, designate=True, note=text,
+                     extra={"consultation": consultation.pk, "unanswered": unanswered})
+
+
 def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUnit], designate: bool,
-              note: str) -> Ticket:
+              note: str, extra: dict | None = None) -> Ticket:
     ticket = step.ticket
     if ticket.is_confidential:
         raise RuleViolation(_("保密工单不派发至承办单位，由中心直接答复办理"))
@@ -69,7 +104,7 @@ def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUni
     return step.commit(
         Status.DISPATCHED, note=note or f"主办：{lead}" + (f"；协办：{names}" if names else ""),
         data={"lead": lead.pk, "assisting": [u.pk for u in assisting], "designated": designate,
-              "policy": policy.pk},
+              "policy": policy.pk, **(extra or {})},
         public=True,
     )
 
@@ -202,13 +237,15 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
                             % {"number": ticket.number, "master": master.number})
     _release(step, "工单已并单")
     closed = close_pending_terminations(ticket, step.at, "工单已并单，终止办理申请不再审定")
+    consultation = close_open_consultation(step, "工单已并单，会商撤销")
     ReturnRequest.objects.filter(ticket=ticket, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_by=actor, decided_at=step.at, decision_note="并单")
     ticket.master = master
     ticket.closed_at = step.at
     ticket.paused_at = None
     sla.stop_phase(ticket)
-    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", data={"master": master.pk, **({"terminations_closed": closed} if closed else {})}, public=True)
+    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", data={"master": master.pk, **({"terminations_closed": closed} if closed else {}),
+                                **({"consultation_closed": consultation} if consultation else {})}, public=True)
     _record_merge_on_master(master, merged, actor, note)
     return merged
 

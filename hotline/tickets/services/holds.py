@@ -3,7 +3,8 @@
 `available_actions` says which steps a person's role and unit allow on the order's status. Some of
 them the service would still refuse for a pending record: a second extension request while the first
 waits, a second 不合理诉求 in the same round, a review before the extension decision that says whether
-the reply was late, a second 终止办理 request while the first waits. Each hold below asks the predicate the service itself refuses with, and gives the
+the reply was late, a second 终止办理 request while the first waits, a dispatch while a consultation
+(会商) is open. Each hold below asks the predicate the service itself refuses with, and gives the
 service's words, so the page and the service cannot disagree. The services keep refusing (API, bulk).
 """
 
@@ -15,6 +16,7 @@ from hotline.accounts.models import User
 from hotline.tickets.choices import Action, AssignmentStatus
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.permissions import current_lead_id
+from hotline.tickets.services.consultation import CONSULTATION_OPEN, consultation_open
 from hotline.tickets.services.handling import CLAIM_STANDS, EXTENSION_WAITS, claim_stands, extension_waits
 from hotline.tickets.services.review import review_blocker
 from hotline.tickets.services.termination import TERMINATION_WAITS, termination_waits
@@ -38,12 +40,18 @@ def _termination_waits(ticket: Ticket, user: User) -> str | None:
     return str(TERMINATION_WAITS) if termination_waits(ticket) else None
 
 
+def _consultation_open(ticket: Ticket, user: User) -> str | None:
+    """派单 and 指定派单 wait while a consultation (会商) is open: its conclusion dispatches the order."""
+    return str(CONSULTATION_OPEN) if consultation_open(ticket) else None
+
+
 #: Each hold: the steps it holds back, and the question (None: not held) asked only when one is offered.
 HOLDS: tuple[tuple[frozenset[str], Callable[[Ticket, User], str | None]], ...] = (
     (frozenset({Action.REQUEST_EXTENSION}), _extension_waits),
     (frozenset({Action.APPLY_UNREASONABLE}), _claim_stands),
     (frozenset({Action.APPLY_TERMINATION}), _termination_waits),
     (frozenset({Action.APPROVE_REPLY, Action.SEND_BACK}), review_blocker),
+    (frozenset({Action.DISPATCH, Action.DESIGNATE}), _consultation_open),
 )
 
 

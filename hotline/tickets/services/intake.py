@@ -23,7 +23,16 @@ from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Action, Channel, EmergencyService, NotAcceptedReason, Status
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket, TimelineEvent
-from hotline.tickets.services._core import actor_label, announce, atomic_step, begin, check_role, service
+from hotline.tickets.services._core import (
+    Step,
+    actor_label,
+    announce,
+    atomic_step,
+    begin,
+    check_role,
+    service,
+)
+from hotline.tickets.services.consultation import close_open_consultation
 
 
 @dataclass
@@ -167,7 +176,13 @@ def answer_directly(ticket: Ticket, *, actor: User, answer: str) -> Ticket:
         raise RuleViolation(_("直接答复内容不能为空"))
     ticket.direct_answer = answer
     ticket.closed_at = step.at
-    return step.commit(Status.ANSWERED, note=answer, public=True)
+    return step.commit(Status.ANSWERED, note=answer, public=True, data=_consultation_closed(step, "工单已直接答复"))
+
+
+def _consultation_closed(step: Step, why: str) -> dict:
+    """End the order's open consultation (会商) as the order leaves dispatching; the event data names it."""
+    closed = close_open_consultation(step, f"{why}，会商撤销")
+    return {"consultation_closed": closed} if closed else {}
 
 
 @service
@@ -178,7 +193,8 @@ def transfer(ticket: Ticket, *, actor: User, to: str, note: str = "") -> Ticket:
         raise RuleViolation(_("不支持转至「%(to)s」") % {"to": to})
     ticket.transferred_to = to
     ticket.closed_at = step.at
-    return step.commit(Status.TRANSFERRED, note=note, data={"to": to}, public=True)
+    return step.commit(Status.TRANSFERRED, note=note, data={"to": to, **_consultation_closed(step, "工单已转应急")},
+                       public=True)
 
 
 @service
@@ -195,7 +211,7 @@ def not_accept(ticket: Ticket, *, actor: User, reason: str, note: str = "") -> T
         with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the agent's page language
             note = str(NotAcceptedReason(reason).label)
     return step.commit(Status.NOT_ACCEPTED, note=note,
-                       data={"reason": reason}, public=True)
+                       data={"reason": reason, **_consultation_closed(step, "工单不予受理")}, public=True)
 
 
 @service

@@ -122,7 +122,9 @@ def _lead_handler(m: LifecycleMachine) -> User:
 PROPER = {
     **dict.fromkeys(["answer_directly", "transfer", "not_accept", "send_to_dispatch"], "intake"),
     **dict.fromkeys(["dispatch", "accept_return", "reject_return", "approve_extension", "deny_extension",
-                     "merge", "merge_into", "decide_termination"], "dispatcher"),
+                     "merge", "merge_into", "decide_termination", "start_consultation", "conclude_consultation"],
+                    "dispatcher"),
+    "give_opinion": "lead_h",  # the lead street is invited to every consultation (with the spare one)
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
     **dict.fromkeys(["supervise", "decide_unreasonable", "decide_appeal", "stale_copy"], "supervisor"),
     "attach": "unit",
@@ -183,6 +185,15 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
                           {"reason_code": "bogus", "reason": "x"}, {"reason_code": TerminationReason.OTHER, "reason": " "}],
     "decide_termination": [{"approve": True, "note": "经核实，同意终止"}, {"approve": False, "note": "请继续办理"},
                            {"approve": True, "note": ""}],
+    "start_consultation": [{"units": ["lead", "spare"], "question": "职责不清"}, {"units": ["lead"], "question": "x"},
+                           {"units": ["lead", "centre"], "question": "x"}, {"units": ["lead", "spare"], "question": " "}],
+    "give_opinion": [{"stance": "lead", "basis": "权责清单第3项"},
+                     {"stance": "not_ours", "basis": "不在履职清单", "suggested_unit": "spare"},
+                     {"stance": "bogus", "basis": "x"}, {"stance": "lead", "basis": " "},
+                     {"stance": "assist", "basis": "x", "suggested_unit": "lead"}],
+    "conclude_consultation": [{"lead": "lead", "note": "按权责清单定责"},
+                              {"lead": "spare", "assisting": ["lead"], "note": "定责"},
+                              {"lead": "lead", "note": " "}, {"lead": "centre", "note": "x"}],
     "attach": [{"content": b"\x89PNG\r\n\x1a\n" + bytes(56)}, {"content": b"MZ\x90\x00" + bytes(60)}],
     "stale_copy": [{}],
 }
@@ -191,7 +202,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
 WRITES: dict[str, set[str]] = {name: {name} for name in VARIANTS}
 WRITES |= {"sign": {Action.SIGN, Action.SIGN_ASSIST}, "reply": {Action.REPLY, Action.ASSIST_REPLY},
            "dispatch": {Action.DISPATCH, Action.DESIGNATE}, "return_order": {Action.RETURN},
-           "record_return_visit": {Action.RETURN_VISIT}, "merge_into": {Action.MERGE_INTO}, "stale_copy": set()}
+           "record_return_visit": {Action.RETURN_VISIT}, "start_consultation": {Action.CONSULT}, "merge_into": {Action.MERGE_INTO}, "stale_copy": set()}
 
 #: For progress steps: how to take each action validly (service, variant, who; None = the proper actor).
 #: The main path comes first and the final exits (transfer, not accepted, merged) last: hypothesis favours
@@ -200,6 +211,9 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     # offered only while a request waits: first, so that sequences get orders terminated (and reopened)
     Action.DECIDE_TERMINATION: [("decide_termination", 0, None), ("decide_termination", 1, None)],
     Action.DISPATCH: [("dispatch", 0, None), ("dispatch", 1, None), ("dispatch", 3, None)],
+    Action.CONSULT: [("start_consultation", 0, None)],
+    Action.GIVE_OPINION: [("give_opinion", 0, None), ("give_opinion", 1, None)],
+    Action.CONCLUDE_CONSULTATION: [("conclude_consultation", 0, None), ("conclude_consultation", 1, None)],
     Action.SIGN: [("sign", 0, None)] * 3,
     Action.REPLY: [("reply", 0, None)] * 2 + [("reply", 1, None)],
     Action.APPLY_TERMINATION: [("apply_termination", 0, None)],
@@ -261,6 +275,14 @@ def call_service(m: LifecycleMachine, name: str, actor: User | None, p: dict[str
         m.other = duplicate
         m.other_before = duplicate.version
         services.merge(duplicate, actor=actor, master=t)
+    elif name == "start_consultation":
+        services.start_consultation(t, actor=actor, units=[units[u] for u in p["units"]], question=p["question"])
+    elif name == "give_opinion":
+        suggested = units[p["suggested_unit"]] if "suggested_unit" in p else None
+        services.give_opinion(t, actor=actor, stance=p["stance"], basis=p["basis"], suggested_unit=suggested)
+    elif name == "conclude_consultation":
+        services.conclude_consultation(t, actor=actor, lead=units[p["lead"]],
+                                       assisting=[units[u] for u in p.get("assisting", [])], note=p["note"])
     elif name == "attach":
         attach(t, actor=actor, upload=SimpleUploadedFile("photo.png", p["content"]))
     elif name == "stale_copy":
@@ -371,6 +393,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             Action.DECIDE_TERMINATION: done[Action.APPLY_TERMINATION] > done[Action.DECIDE_TERMINATION],
         }
         waiting[Action.DENY_EXTENSION] = waiting[Action.APPROVE_EXTENSION]
+        # 会商: while one is open its conclusion dispatches; the steps that end it otherwise finish the order
+        consulting = done[Action.CONSULT] > done[Action.CONCLUDE_CONSULTATION]
+        waiting |= {Action.GIVE_OPINION: consulting, Action.CONCLUDE_CONSULTATION: consulting,
+                    Action.CONSULT: not consulting, Action.DISPATCH: not consulting,
+                    Action.DESIGNATE: not consulting}
         status = self.last.row["status"]
         return [a for a in PROGRESS if status in TRANSITIONS[a].sources and waiting.get(a, True)]
 

@@ -183,6 +183,17 @@ def _apply_termination(t: Ticket, w: World) -> None:
 # --- The calls, with valid arguments -------------------------------------------------------------------
 
 
+def consulting(status: str, w: World) -> Ticket:
+    """`plain`, and where a consultation may be open (before dispatch), one asking the spare street and the
+    assisting unit."""
+    t = plain(status, w)
+    if status in (S.REGISTERED, S.PENDING_DISPATCH):
+        services.start_consultation(t, actor=w.cast.dispatcher, units=[w.spare, w.cast.assisting[0]],
+                                    question="职责不清")
+        t.refresh_from_db()
+    return t
+
+
 def _merge_into_new_master(t: Ticket, w: World, a: User | None) -> None:
     master = make_ticket(S.REGISTERED, cast=w.cast)
     t.merge_master = master  # type: ignore[attr-defined]  # the test checks the master too
@@ -236,6 +247,10 @@ def lead_handler(w: World) -> User:
     return w.cast.lead_handler
 
 
+def spare_handler(w: World) -> User:
+    return w.spare_handler
+
+
 def assist_handler(w: World) -> User:
     return w.cast.assist_handlers[0]
 
@@ -259,6 +274,18 @@ CASES: dict[str, Case] = {
     Action.DESIGNATE: Case(
         {S.REGISTERED, S.PENDING_DISPATCH}, dispatcher,
         lambda t, w, a: services.dispatch(t, actor=a, lead=w.spare, designate=True)),
+    Action.CONSULT: Case(
+        {S.REGISTERED, S.PENDING_DISPATCH}, dispatcher,
+        lambda t, w, a: services.start_consultation(t, actor=a, units=[w.spare, w.cast.assisting[0]],
+                                                    question="物业与城管职责不清")),
+    Action.GIVE_OPINION: Case(
+        {S.REGISTERED, S.PENDING_DISPATCH}, spare_handler,
+        lambda t, w, a: services.give_opinion(t, actor=a, stance="lead", basis="街道履职清单第5项"),
+        reach=consulting),
+    Action.CONCLUDE_CONSULTATION: Case(
+        {S.REGISTERED, S.PENDING_DISPATCH}, dispatcher,
+        lambda t, w, a: services.conclude_consultation(t, actor=a, lead=w.spare, note="按履职清单第5项定责"),
+        reach=consulting),
     Action.SIGN: Case(
         {S.DISPATCHED}, lead_handler, lambda t, w, a: services.sign(t, actor=a)),
     Action.SIGN_ASSIST: Case(
