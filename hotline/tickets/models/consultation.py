@@ -48,7 +48,9 @@ class Opinion(models.Model):
     suggested_unit = models.ForeignKey("orgs.HandlingUnit", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+", verbose_name=_("建议承办单位"))
     author = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    #: The first answer (what the opinions' deadline judges); a revision only moves `revised_at`.
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    revised_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("会商意见")

@@ -134,7 +134,11 @@ def give_opinion(ticket: Ticket, *, actor: User, stance: str, basis: str,
         raise RuleViolation(_("建议承办单位须是本单位以外的在用承办单位"))
     revised = opinion.answered_at is not None
     opinion.stance, opinion.basis, opinion.suggested_unit = stance, basis, suggested_unit
-    opinion.author, opinion.answered_at = actor, step.at
+    opinion.author = actor
+    if revised:
+        opinion.revised_at = step.at
+    else:
+        opinion.answered_at = step.at
     opinion.save()
     step.unit = opinion.unit
     with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the unit's page language

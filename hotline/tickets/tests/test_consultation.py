@@ -113,6 +113,8 @@ def test_a_unit_answers_and_may_revise_until_the_conclusion(frozen_now: datetime
     t = services.give_opinion(t, actor=street_handler, stance=Stance.ASSIST, basis="可督促物业清理")
     mine = Opinion.objects.get(unit=street)
     assert mine.stance == Stance.ASSIST and mine.suggested_unit is None and mine.author == street_handler
+    assert mine.answered_at == NOW and mine.revised_at == NOW  # the first answer stays: the deadline judges it
+    assert Opinion.objects.get(unit=department).revised_at is None
     events = list(t.timeline.filter(action=Action.GIVE_OPINION).order_by("seq"))
     assert [e.data["revised"] for e in events] == [False, False, True] and events[0].unit == street
     assert "建议由" in events[0].note and not events[0].is_public
