@@ -1,7 +1,7 @@
 """What each indicator counts (its rows) and to which unit a row belongs (单位归属).
 
 An indicator counts rows of one base: orders (工单), assignments (派单, one per unit), approved replies
-(答复) or return visits (回访). Every base knows its way to the order (for the cuts) and the unit a row
+(答复), return visits (回访) or consultation opinions (会商意见, one per invited unit). Every base knows its way to the order (for the cuts) and the unit a row
 is attributed to, so the same cut and the same ranking work for every indicator.
 """
 
@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Decision, Status
-from hotline.tickets.models import Appeal, Assignment, Reply, ReturnVisit, Ticket, UnreasonableClaim
+from hotline.tickets.models import Appeal, Assignment, Opinion, Reply, ReturnVisit, Ticket, UnreasonableClaim
 
 #: Assignment statuses that still name the unit that handled or handles the order (not returned away).
 HOLDING = (AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentStatus.REPLIED,
@@ -115,6 +115,10 @@ REPLIES = Base("replies", Reply, "ticket__", "ticket_id", "reviewed_at",
                lambda: F("assignment__unit_id"), lambda d: _ref("assignment__dispatched_at", d))
 VISITS = Base("visits", ReturnVisit, "ticket__", "ticket_id", "created_at", Q(), _visit_unit,
               lambda d: Subquery(_visit_lead(d).values("dispatched_at")[:1]))
+
+#: One row per unit invited to a consultation (会商), in the period it was started; its round is the consultation.
+OPINIONS = Base("opinions", Opinion, "consultation__ticket__", "consultation__ticket_id", "consultation__started_at",
+                Q(), lambda: F("unit_id"), lambda d: _ref("consultation__started_at", d))
 
 
 def _claims_of_round(base: Base) -> models.QuerySet:

@@ -21,6 +21,7 @@ class Indicator(models.TextChoices):
     RESPONSE = "response", _("响应率")
     RESOLUTION = "resolution", _("解决率")
     SATISFACTION = "satisfaction", _("满意率")
+    OPINION_TIMELY = "opinion_timely", _("会商意见及时率")
     REPEAT = "repeat", _("重复来电率")
     CONNECT = "connect", _("接通率")
     SERVICE_LEVEL = "service_level", _("15 秒应答率")

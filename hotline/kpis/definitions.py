@@ -21,6 +21,7 @@ from hotline.kpis.bases import (
     ASSIGNMENTS,
     HOLDING,
     LEADS,
+    OPINIONS,
     REPLIES,
     TICKETS,
     VISITS,
@@ -158,6 +159,14 @@ def _repeat(ctx: Context) -> Parts:
     return [(Q(status=Status.MERGED) | Q(not_accepted_reason=NotAcceptedReason.REPEAT) | same_caller, Decimal(1))]
 
 
+def _opinion_decided(ctx: Context) -> Q:
+    """Opinions whose timeliness is known: answered, or past the deadline unanswered while the consultation
+    was still open (one the desk ended before the deadline asked nothing more of the unit)."""
+    waited = Q(consultation__ended_at__isnull=True) | Q(consultation__ended_at__gt=F("consultation__opinions_due"))
+    return Q(answered_at__isnull=False) | (Q(answered_at__isnull=True, consultation__opinions_due__lt=ctx.as_of)
+                                           & waited)
+
+
 _NO_EXCLUSION = _("运行口径与考核口径相同（中心指标，不涉及单位考核剔除）")
 _UNIT_EXCLUSION = _("考核口径剔除已认定不合理诉求和申诉成立的工单；运行口径不剔除")
 
@@ -223,6 +232,11 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _UNIT_EXCLUSION, population=_final_valid_visit,
         numerator=lambda ctx: [(Q(satisfaction=Satisfaction.SATISFIED), Decimal(1)),
                                (Q(satisfaction=Satisfaction.BASICALLY), ctx.basic_factor)]),
+    Kpi(Indicator.OPINION_TIMELY, "On-time consultation opinion rate", OPINIONS,
+        _("会商意见及时率 = 在意见时限内答复的会商意见 ÷（已答复的会商意见 + 超过意见时限仍未答复的会商意见）"),
+        _("统计期内发起的会商，每个受邀单位一条；意见时限前已定责或撤销而未答复的不计，时限未到且未答复的暂不计"),
+        _UNIT_EXCLUSION, population=_opinion_decided,
+        numerator=_one(Q(answered_at__isnull=False, answered_at__lte=F("consultation__opinions_due")))),
     Kpi(Indicator.REPEAT, "Repeat-call rate", TICKETS,
         _("重复来电率 = 重复诉求工单 ÷ 受理工单；重复诉求指被并单、以重复诉求不予受理，或同一号码同一分类在判定天数内已有工单"),
         _("统计期内登记的全部工单"),
