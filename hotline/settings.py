@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "hotline.calls",
     "hotline.planning",
     "hotline.revisits",
+    "hotline.governance",
     "hotline.tasks",
     "hotline.ops",
     "hotline.kb",

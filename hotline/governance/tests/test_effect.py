@@ -1,0 +1,72 @@
+"""治理成效: matching orders per month, the baseline before the theme and the average since."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+
+from hotline.accounts.choices import Role
+from hotline.governance import services
+from hotline.governance.effect import effect, matching
+from hotline.orgs.choices import UnitKind
+from hotline.taxonomy.models import Category
+from hotline.tickets.choices import Status
+from hotline.tickets.tests.factories import SHANGHAI, Cast, HandlingUnitFactory, UserFactory, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _category(name: str, parent: Category | None = None) -> Category:
+    level = 1 if parent is None else parent.level + 1
+    return Category.objects.create(name=name, parent=parent, level=level,
+                                   full_name=f"{parent.full_name}/{name}" if parent else name)
+
+
+def _orders(cast: Cast, when: datetime, n: int, **draft) -> None:  # noqa: ANN003
+    for _ in range(n):
+        make_ticket(Status.REGISTERED, cast=cast, at=when, **draft)
+
+
+def test_monthly_counts_before_and_after(cast: Cast) -> None:
+    top = _category("城乡建设")
+    leaf = _category("充电设施", _category("小区管理", top))
+    other = _category("交通")
+    district = cast.lead.parent
+    elsewhere = HandlingUnitFactory(kind=UnitKind.DISTRICT)
+    for month, n in [(12, 6), (1, 4), (2, 5)]:  # the baseline: 5 a month
+        year = 2024 if month == 12 else 2025
+        _orders(cast, datetime(year, month, 10, 9, tzinfo=SHANGHAI), n, category=leaf, district=district,
+                description="电动车充电难")
+    _orders(cast, datetime(2025, 3, 5, 9, tzinfo=SHANGHAI), 7, category=leaf, district=district, description="充电桩坏")
+    _orders(cast, datetime(2025, 4, 5, 9, tzinfo=SHANGHAI), 2, category=leaf, district=district, description="充电")
+    _orders(cast, datetime(2025, 4, 6, 9, tzinfo=SHANGHAI), 3, category=other, district=district, description="充电")
+    _orders(cast, datetime(2025, 4, 7, 9, tzinfo=SHANGHAI), 3, category=leaf, district=elsewhere, description="充电")
+    _orders(cast, datetime(2025, 5, 2, 9, tzinfo=SHANGHAI), 1, category=leaf, district=district, description="充电")
+    with time_machine.travel(datetime(2025, 3, 20, 10, tzinfo=SHANGHAI), tick=False):
+        theme = services.adopt(actor=UserFactory(role=Role.LEADER), title="充电难", problem="集中反映",
+                               month=date(2025, 3, 1), lead=cast.lead, due_date=date(2025, 6, 30),
+                               category=top, district=district)
+    result = effect(theme, now=datetime(2025, 5, 15, 10, tzinfo=SHANGHAI))
+    assert [(m.label, m.orders, m.partial) for m in result.months] == [
+        ("2024-12", 6, False), ("2025-01", 4, False), ("2025-02", 5, False), ("2025-03", 7, False),
+        ("2025-04", 2, False), ("2025-05", 1, True)]
+    assert result.before == 5 and result.after == 2 and result.change == pytest.approx(-0.6)
+
+
+def test_keywords_and_nothing_to_measure(cast: Cast) -> None:
+    with time_machine.travel(datetime(2025, 3, 20, 10, tzinfo=SHANGHAI), tick=False):
+        leader = UserFactory(role=Role.LEADER)
+        plain = services.adopt(actor=leader, title="t", problem="p", month=date(2025, 3, 1), lead=cast.lead,
+                               due_date=date(2025, 6, 30))
+        worded = services.adopt(actor=leader, title="t", problem="p", month=date(2025, 3, 1), lead=cast.lead,
+                                due_date=date(2025, 6, 30), keywords="噪音，广场舞")
+        _orders(cast, datetime(2025, 3, 20, 9, tzinfo=SHANGHAI), 2, description="晚上广场舞扰民")
+        _orders(cast, datetime(2025, 3, 20, 9, tzinfo=SHANGHAI), 1, description="路灯不亮")
+    assert not effect(plain).measurable and effect(plain).months == []
+    assert worded.keyword_list == ["噪音", "广场舞"]
+    march = [m for m in effect(worded, now=datetime(2025, 3, 25, tzinfo=SHANGHAI)).months if m.label == "2025-03"]
+    assert march[0].orders == 2 and march[0].partial
+    assert effect(worded, now=datetime(2025, 3, 25, tzinfo=SHANGHAI)).after is None
+    assert bool(matching(worded))

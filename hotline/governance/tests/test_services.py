@@ -1,0 +1,136 @@
+"""每月一题: the centre takes a problem on, the lead unit plans and reports, the centre verifies; every step checked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from hotline.accounts.choices import Role
+from hotline.governance import services
+from hotline.governance.choices import ThemeAction, ThemeStatus
+from hotline.governance.models import Theme
+from hotline.governance.transitions import TRANSITIONS
+from hotline.orgs.choices import UnitKind
+from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
+from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(cast: Cast) -> dict:
+    department = HandlingUnitFactory(kind=UnitKind.DEPARTMENT)
+    return {"leader": UserFactory(role=Role.LEADER), "supervisor": cast.supervisor, "lead": cast.lead,
+            "lead_h": cast.lead_handler, "assist": department,
+            "assist_h": UserFactory(role=Role.UNIT_HANDLER, units=[department]),
+            "other_h": UserFactory(role=Role.UNIT_HANDLER, units=[HandlingUnitFactory()]),
+            "dispatcher": cast.dispatcher}
+
+
+def _adopt(p: dict, **kw) -> Theme:  # noqa: ANN003
+    fields = {"title": "老旧小区电动自行车充电难", "problem": "3月共 46 件诉求，集中在 A2 区", "month": date(2025, 3, 17),
+              "lead": p["lead"], "assisting": [p["assist"]], "due_date": date(2025, 5, 31)}
+    return services.adopt(actor=p["leader"], **(fields | kw))
+
+
+def _stored(theme: Theme) -> tuple:
+    fresh = Theme.objects.get(pk=theme.pk)
+    return fresh.status, fresh.version, fresh.plan, fresh.result, fresh.events.count()
+
+
+def test_the_whole_way(frozen_now: datetime, people: dict) -> None:
+    t = _adopt(people)
+    assert (t.status, t.version, t.month, t.created_at) == (ThemeStatus.ADOPTED, 1, date(2025, 3, 1), NOW)
+    assert list(t.assisting.all()) == [people["assist"]]
+    t = services.file_plan(t, actor=people["lead_h"], plan="新建集中充电棚 20 处")
+    assert t.status == ThemeStatus.IN_PROGRESS and t.plan == "新建集中充电棚 20 处"
+    t = services.report_progress(t, actor=people["assist_h"], note="已完成 8 处选址")
+    t = services.report_done(t, actor=people["lead_h"], result="建成 20 处，投诉下降")
+    t = services.send_back(t, actor=people["supervisor"], reason="B 小区仍未覆盖")
+    assert t.status == ThemeStatus.IN_PROGRESS
+    t = services.report_done(t, actor=people["lead_h"], result="B 小区已补建")
+    t = services.accept(t, actor=people["leader"], note="经现场核查，同意销号")
+    assert t.status == ThemeStatus.CLOSED and t.closed_at == NOW and t.version == 7
+    events = list(t.events.order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, 8))
+    assert [e.action for e in events] == [ThemeAction.ADOPT, ThemeAction.PLAN, ThemeAction.PROGRESS,
+                                          ThemeAction.REPORT, ThemeAction.SEND_BACK, ThemeAction.REPORT,
+                                          ThemeAction.ACCEPT]
+    assert events[2].unit == people["assist"] and events[1].unit == people["lead"] and events[0].unit is None
+    assert events[-1].from_status == ThemeStatus.REPORTED and events[-1].to_status == ThemeStatus.CLOSED
+
+
+@pytest.mark.parametrize("case", ["dispatcher adopts", "no title", "lead assists too", "centre unit", "past due",
+                                  "district not a district"])
+def test_adoption_refusals(frozen_now: datetime, people: dict, case: str) -> None:
+    kw: dict = {}
+    actor = people["leader"]
+    if case == "dispatcher adopts":
+        actor = people["dispatcher"]
+    elif case == "no title":
+        kw["title"] = " "
+    elif case == "lead assists too":
+        kw["assisting"] = [people["lead"]]
+    elif case == "centre unit":
+        kw["lead"] = HandlingUnitFactory(kind=UnitKind.CENTRE)
+    elif case == "past due":
+        kw["due_date"] = date(2025, 3, 3)
+    else:
+        kw["district"] = people["assist"]
+    with pytest.raises((NotPermitted, RuleViolation)):
+        services.adopt(actor=actor, **({"title": "x", "problem": "y", "month": date(2025, 3, 1), "lead": people["lead"],
+                                        "due_date": date(2025, 5, 1)} | kw))
+    assert not Theme.objects.exists()
+
+
+@pytest.mark.parametrize(("action", "who"), [("plan", "assist_h"), ("plan", "other_h"), ("plan", "supervisor"),
+                                             ("progress", "other_h"), ("report", "assist_h"), ("accept", "lead_h"),
+                                             ("accept", "dispatcher")])
+def test_only_the_right_people(frozen_now: datetime, people: dict, action: str, who: str) -> None:
+    t = _adopt(people)
+    if action != "plan":
+        t = services.file_plan(t, actor=people["lead_h"], plan="方案")
+    if action == "accept":
+        t = services.report_done(t, actor=people["lead_h"], result="结果")
+    before = _stored(t)
+    calls = {"plan": lambda: services.file_plan(t, actor=people[who], plan="方案"),
+             "progress": lambda: services.report_progress(t, actor=people[who], note="进展"),
+             "report": lambda: services.report_done(t, actor=people[who], result="结果"),
+             "accept": lambda: services.accept(t, actor=people[who], note="同意")}
+    with pytest.raises(NotPermitted):
+        calls[action]()
+    assert _stored(t) == before
+
+
+def test_the_table_and_stale_copies(frozen_now: datetime, people: dict) -> None:
+    t = _adopt(people)
+    with pytest.raises(InvalidTransition):
+        services.accept(t, actor=people["leader"], note="同意")
+    with pytest.raises(RuleViolation):
+        services.file_plan(t, actor=people["lead_h"], plan="  ")
+    stale = Theme.objects.get(pk=t.pk)
+    services.file_plan(t, actor=people["lead_h"], plan="方案")
+    with pytest.raises(ConflictError):
+        services.report_progress(stale, actor=people["lead_h"], note="进展")
+    assert stale.version == t.version  # reloaded as stored
+    t = services.cancel(t, actor=people["supervisor"], reason="与全市专项行动合并")
+    assert t.status == ThemeStatus.CANCELLED and t.closed_at == NOW
+    with pytest.raises(InvalidTransition):
+        services.report_progress(t, actor=people["lead_h"], note="进展")
+    assert set(TRANSITIONS) == set(ThemeAction)
+
+
+def test_offered_steps_and_visibility(frozen_now: datetime, people: dict) -> None:
+    t = _adopt(people)
+    assert services.available_actions(t, people["lead_h"]) == [ThemeAction.PLAN]
+    assert services.available_actions(t, people["assist_h"]) == []
+    assert services.available_actions(t, people["leader"]) == [ThemeAction.CANCEL]
+    t = services.file_plan(t, actor=people["lead_h"], plan="方案")
+    assert services.available_actions(t, people["assist_h"]) == [ThemeAction.PROGRESS]
+    assert set(services.available_actions(t, people["lead_h"])) == {ThemeAction.PROGRESS, ThemeAction.REPORT}
+    for who, sees in [("lead_h", True), ("assist_h", True), ("other_h", False), ("dispatcher", True)]:
+        assert Theme.objects.visible_to(people[who]).filter(pk=t.pk).exists() is sees, who
+    district_admin = UserFactory(role=Role.UNIT_ADMIN, units=[people["lead"].parent])
+    assert Theme.objects.visible_to(district_admin).filter(pk=t.pk).exists()  # the street's district sees it
+    assert services.available_actions(t, district_admin) == []  # but does not act for the street
