@@ -49,9 +49,12 @@ QUEUE_ROLES: dict[str, frozenset[str]] = {
 _WAITING = [Status.PENDING_DISPATCH, Status.REGISTERED]
 _INBOX_TABS = [("sign", gettext_lazy("待签收")), ("doing", gettext_lazy("办理中")),
                ("soon", gettext_lazy("即将超期")), ("overdue", gettext_lazy("已超期")),
-               ("replied", gettext_lazy("已回复"))]
+               ("replied", gettext_lazy("已回复")), ("consult", gettext_lazy("会商"))]
 #: The 待审批 queue's own sort: the longest-waiting request first.
 _OLDEST_REQUEST = {"pending_since": (gettext_lazy("申请时间（早→晚）"), [F("pending_since").asc(), F("id").asc()])}
+#: The 会商 tabs' sorts: on the opinions' deadline (意见时限) of the open consultation.
+_CONSULT_DUE = {"opinions_due": (gettext_lazy("意见时限（早→晚）"), selectors.CONSULT_SORTS["opinions_due"]),
+                "-opinions_due": (gettext_lazy("意见时限（晚→早）"), selectors.CONSULT_SORTS["-opinions_due"])}
 #: The unit inbox's 当前时限 sorts: on the units' own deadline (the 本单位时限 column), not the order's.
 _UNIT_DEADLINE = {key: (SORTS[key][0], order) for key, order in selectors.UNIT_DEADLINE_SORTS.items()}
 
@@ -131,35 +134,50 @@ def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab
 @login_required
 @require_GET
 def dispatch_queue(request: HttpRequest) -> HttpResponse:
-    """派单队列: orders waiting for dispatch, and a tab of returns (退单待审) to review, with their reasons."""
+    """派单队列: orders waiting for dispatch (those under consultation marked 会商中, and in a tab of their own
+    with the units' answers), and a tab of returns (退单待审) to review, with their reasons."""
     _allow(request, "dispatch")
     visible = Ticket.objects.visible_to(request.user)
-    tab = _tab(request, ["pending", "returned"])
-    counts = visible.aggregate(pending=Count("id", filter=Q(status__in=_WAITING)),
+    tab = _tab(request, ["pending", "consulting", "returned"])
+    waiting = Q(status__in=_WAITING)
+    counts = visible.aggregate(pending=Count("id", filter=waiting),
+                               consulting=Count("id", filter=waiting & Q(selectors.consulting_filter())),
                                returned=Count("id", filter=Q(status=Status.RETURNED)))
-    tabs = _tabs(request, tab, [("pending", _("待派单")), ("returned", _("退单待审"))], counts)
+    tabs = _tabs(request, tab, [("pending", _("待派单")), ("consulting", _("会商中")), ("returned", _("退单待审"))],
+                 counts)
     if tab == "returned":
         base = selectors.with_pending_returns(visible.filter(status=Status.RETURNED))
         return render_list(request, base, title=_("派单队列"), tab=tab, tabs=tabs, columns=["reason"],
                            bulk=[Action.MERGE], default_sort="registered_at",
                            export_statuses=[Status.RETURNED])
-    return render_list(request, visible.filter(status__in=_WAITING), title=_("派单队列"), tab=tab, tabs=tabs,
-                       columns=["channel"], bulk=[Action.SEND_TO_DISPATCH, Action.DISPATCH, Action.MERGE],
+    if tab == "consulting":
+        base = selectors.under_consultation(visible.filter(waiting))
+        return render_list(request, base, title=_("派单队列"), tab=tab, tabs=tabs, columns=["consult"],
+                           default_sort="opinions_due", extra_sorts=_CONSULT_DUE, export_enabled=False,
+                           on_page=selectors.attach_consultation)
+    return render_list(request, selectors.mark_consulting(visible.filter(waiting)), title=_("派单队列"), tab=tab,
+                       tabs=tabs, columns=["channel"], bulk=[Action.SEND_TO_DISPATCH, Action.DISPATCH, Action.MERGE],
                        default_sort="registered_at", export_statuses=list(_WAITING))
 
 
 @login_required
 @require_GET
 def inbox_queue(request: HttpRequest) -> HttpResponse:
-    """待办: the orders sent to the person's units (and the units below), by the state of their assignment."""
+    """待办: the orders sent to the person's units (and the units below), by the state of their assignment,
+    and (会商) the consultations waiting for one of the person's own units' opinion."""
     _allow(request, "inbox")
     units = selectors.unit_scope(request.user)
-    tab = _tab(request, selectors.INBOX_TABS)
-    counts = selectors.inbox_counts(units)
+    tab = _tab(request, [*selectors.INBOX_TABS, "consult"])
+    counts = {**selectors.inbox_counts(units), "consult": selectors.consult_count(request.user)}
     tabs = _tabs(request, tab, _INBOX_TABS, counts)
-    base = selectors.inbox(request.user, units, tab)
     # Unit staff's unfiltered tab holds exactly the orders its count counted: no second count.
     known = counts[tab] if request.user.is_unit_staff else None
+    if tab == "consult":
+        return render_list(request, selectors.consult_inbox(request.user), title=_("待办"), tab=tab, tabs=tabs,
+                           columns=["invited"], default_sort="opinions_due", export_enabled=False,
+                           on_page=lambda orders: selectors.attach_consultation(orders, request.user),
+                           unfiltered_count=known, extra_sorts=_CONSULT_DUE)
+    base = selectors.inbox(request.user, units, tab)
     bulk = [Action.SIGN] if tab == "sign" else []
     own = selectors.own_units(request.user) if bulk else None  # a sub-unit's order: no bulk checkbox
     return render_list(request, base, title=_("待办"), tab=tab, tabs=tabs, columns=["mine"],

@@ -175,7 +175,7 @@ def test_dispatch_queue_and_returned_tab(cast: Cast) -> None:
     assert _numbers(response) == {returned.number}
     body = response.content.decode()
     assert "不属于本单位职责" in body and "该事项属于其他部门职责" in body and cast.lead.name in body
-    assert [t["count"] for t in response.context["tabs"]] == [2, 1]
+    assert [t["count"] for t in response.context["tabs"]] == [2, 0, 1]  # 待派单, 会商中, 退单待审
 
 
 def test_review_and_visit_queues(cast: Cast) -> None:
@@ -209,6 +209,7 @@ def test_unit_inbox_tabs(cast: Cast, frozen_now: datetime) -> None:
         "soon": {soon.number},
         "overdue": {late.number},
         "replied": {replied.number, closed.number},
+        "consult": set(),
     }
     for tab, numbers in expected.items():
         response = client.get(reverse("queue-inbox"), {"tab": tab})
