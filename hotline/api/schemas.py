@@ -52,6 +52,31 @@ class ReplyOut(BaseModel):
     review_status: str
 
 
+class OpinionOut(BaseModel):
+    """One invited unit's opinion in a consultation (会商意见); `stance` is empty until it answers."""
+
+    unit: UnitRef
+    stance: str = Field(description="lead 可主办、assist 可协办、not_ours 不属本单位职责；未答复为空")
+    basis: str = Field(description="职责依据")
+    suggested_unit: str | None = Field(description="建议承办单位的编码")
+    answered_at: datetime | None = Field(description="首次答复时间（意见时限据此判断）")
+    revised_at: datetime | None = Field(description="最近一次修改意见的时间")
+
+
+class ConsultationOut(BaseModel):
+    """A consultation before dispatch (会商): the question, the invited units' opinions, the conclusion."""
+
+    id: int
+    status: str = Field(description="open 会商中、concluded 已定责、closed 已撤销")
+    question: str
+    started_at: datetime
+    opinions_due: datetime
+    ended_at: datetime | None
+    conclusion: str = Field(description="定责意见；撤销时为撤销原因")
+    lead: UnitRef | None = Field(description="定责的主办单位")
+    opinions: list[OpinionOut]
+
+
 class OrderOut(BaseModel):
     """One order as a list row shows it."""
 
@@ -77,7 +102,7 @@ class OrderOut(BaseModel):
 
 
 class OrderDetailOut(OrderOut):
-    """One order in full: caller (masked as the caller may see it), address, units and replies."""
+    """One order in full: caller (masked as the caller may see it), address, units, replies, consultations."""
 
     description: str
     caller_name: str
@@ -96,6 +121,7 @@ class OrderDetailOut(OrderOut):
     reopen_count: int
     assignments: list[AssignmentOut]
     replies: list[ReplyOut]
+    consultations: list[ConsultationOut] = Field(description="会商记录（先发起的在前）")
 
 
 class OrderPage(BaseModel):

@@ -12,7 +12,7 @@ from hotline.core.labels import label
 from hotline.core.privacy import phone_for
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Action, Status
-from hotline.tickets.models import Assignment, ReturnVisit, Ticket, TimelineEvent
+from hotline.tickets.models import Assignment, Consultation, Opinion, ReturnVisit, Ticket, TimelineEvent
 from hotline.workbench.queues.selectors import attach_lead, for_list
 
 
@@ -53,7 +53,32 @@ def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id"),
                  to_attr="all_assignments"),
         "replies__assignment__unit",
+        Prefetch("consultations", queryset=_consultations(), to_attr="all_consultations"),
     )
+
+
+def _consultations() -> QuerySet[Consultation]:
+    """Consultations (会商) with their lead and their opinions' units, in the order they were held."""
+    opinions = Opinion.objects.select_related("unit", "suggested_unit").order_by("id")
+    return (Consultation.objects.select_related("lead").order_by("started_at", "id")
+            .prefetch_related(Prefetch("opinions", queryset=opinions, to_attr="all_opinions")))
+
+
+def consultation(found: Consultation) -> dict[str, Any]:
+    """One consultation before dispatch (会商): the question, each invited unit's opinion, the conclusion."""
+    opinions = getattr(found, "all_opinions", None)
+    if opinions is None:
+        opinions = list(found.opinions.select_related("unit", "suggested_unit").order_by("id"))
+    return {
+        "id": found.pk, "status": found.status, "question": found.question, "started_at": found.started_at,
+        "opinions_due": found.opinions_due, "ended_at": found.ended_at, "conclusion": found.conclusion,
+        "lead": unit_ref(found.lead),
+        "opinions": [{
+            "unit": unit_ref(o.unit), "stance": o.stance, "basis": o.basis,
+            "suggested_unit": o.suggested_unit.code if o.suggested_unit_id else None,
+            "answered_at": o.answered_at, "revised_at": o.revised_at,
+        } for o in opinions],
+    }
 
 
 def new_order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
@@ -63,11 +88,12 @@ def new_order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
     assign a unit nor record a reply, so there is nothing more to read back from the database.
     """
     ticket.lead = None
-    return order_detail(ticket, user, assignments=[], replies=[])
+    return order_detail(ticket, user, assignments=[], replies=[], consultations=[])
 
 
 def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | None = None,
-                 replies: list[Any] | None = None) -> dict[str, Any]:
+                 replies: list[Any] | None = None,
+                 consultations: list[Consultation] | None = None) -> dict[str, Any]:
     """One order in full, as this caller may see it."""
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
@@ -79,6 +105,10 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
         assignments = list(ticket.assignments.select_related("unit").order_by("dispatched_at", "id"))
     if replies is None:
         replies = list(ticket.replies.all())
+    if consultations is None:
+        consultations = getattr(ticket, "all_consultations", None)
+    if consultations is None:
+        consultations = list(_consultations().filter(ticket=ticket))
     return {
         **order_row(ticket),
         "description": ticket.description,
@@ -103,6 +133,7 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
             "public_reply": r.public_reply, "contacted": r.contacted, "resolved": r.resolved,
             "unresolved_reason": r.unresolved_reason, "review_status": r.review_status,
         } for r in replies],
+        "consultations": [consultation(c) for c in consultations],
     }
 
 
