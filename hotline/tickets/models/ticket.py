@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import connections, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from hotline.sla.choices import Light
@@ -73,9 +73,11 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         # A list: `id IN (the units' assignments)`, so the database starts from the units' assignments
         # (indexed by unit) instead of testing every order it holds (bench inbox; SQLite plans an EXISTS
         # that way, and materialises an IN list even to check one order).
-        assigned = Assignment.objects.filter(unit__in=units).values("ticket_id")
-        consulted = Opinion.objects.filter(unit__in=units).values("consultation__ticket_id")
-        return self.filter(Q(pk__in=assigned) | Q(pk__in=consulted)).shown_to_units()
+        # The units' consultations (会商) join as a UNION inside the one IN: an OR of two INs would make
+        # PostgreSQL test every order it holds.
+        assigned = Assignment.objects.filter(unit__in=units).values("ticket_id").order_by()
+        consulted = Opinion.objects.filter(unit__in=units).values("consultation__ticket_id").order_by()
+        return self.filter(pk__in=assigned.union(consulted)).shown_to_units()
 
     def shown_to_units(self) -> TicketQuerySet:
         """What unit staff may see of orders already narrowed to their units: all but confidential (保密) ones."""
