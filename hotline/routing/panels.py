@@ -1,4 +1,8 @@
-"""The order-page panel 派单推荐: the top 3 units with confidence and reason, one click to dispatch."""
+"""The order-page panel 派单推荐: the top 3 units with confidence and reason, one click to dispatch.
+
+While a consultation (会商) is open, dispatch waits for its conclusion: each unit then opens a short
+会商定责 form (that unit as lead, its recommended assisting units, the reasons to write) instead.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +30,12 @@ def recommendation_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel |
     if rec is None or ticket.status == Status.RETURNED:
         rec = services.build(ticket, trigger="page")  # not stored: the page only reads
     actions = available_actions(ticket, user)
-    act = next((a for a in (Action.DISPATCH, Action.ACCEPT_RETURN) if a in actions), "")
+    # While a consultation (会商) is open 派单 waits: its conclusion (会商定责, offered only then) dispatches.
+    concluding = Action.CONCLUDE_CONSULTATION in actions
+    act = Action.CONCLUDE_CONSULTATION if concluding else next(
+        (a for a in (Action.DISPATCH, Action.ACCEPT_RETURN) if a in actions), "")
     returned = set(ticket.returns.values_list("assignment__unit_id", flat=True))
     return panels.Panel("triage/_dispatch_panel.html", {
-        "rec": rec, "ticket": ticket, "act": act, "returned": returned,
+        "rec": rec, "ticket": ticket, "act": act, "concluding": concluding, "returned": returned,
         "settings": services.DispatchSettings.current(),
     }, order=20)

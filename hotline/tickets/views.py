@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from hotline.core import clock
 from hotline.core.privacy import phone_for
 from hotline.tickets import panels
-from hotline.tickets.models import Ticket
+from hotline.tickets.choices import ConsultationStatus
+from hotline.tickets.models import Consultation, Opinion, Ticket
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -31,6 +34,26 @@ def order_list(request: HttpRequest) -> HttpResponse:
     from hotline.workbench.queues.views import render_list
 
     return render_list(request, Ticket.objects.visible_to(request.user), title=_("工单"))
+
+
+def consultations_shown(ticket: Ticket) -> list[Consultation]:
+    """The order's consultations (会商), newest first, each with its opinions (`rows`) in invitation order.
+
+    Two queries however many units were invited. An opinion still unanswered after the deadline of an
+    open consultation is marked `overdue` (逾期未答复); one first given after it, `late`.
+    """
+    opinions = Opinion.objects.select_related("unit", "suggested_unit").order_by("id")
+    found = list(ticket.consultations.select_related("started_by", "ended_by", "lead")
+                 .prefetch_related(Prefetch("opinions", queryset=opinions, to_attr="rows"))
+                 .order_by("-started_at", "-id"))
+    now = clock.now()
+    for consultation in found:
+        is_open = consultation.status == ConsultationStatus.OPEN
+        for opinion in consultation.rows:
+            answered = opinion.answered_at
+            opinion.overdue = is_open and answered is None and now > consultation.opinions_due
+            opinion.late = answered is not None and answered > consultation.opinions_due
+    return found
 
 
 def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
@@ -52,6 +75,7 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         "visits": ticket.visits.select_related("visitor"),
         "attachments": ticket.attachments.all(),
         "upload": upload_offer(ticket, user),  # the 上传附件 form, or None when it is not offered
+        "consultations": consultations_shown(ticket),  # 会商: shown to everyone who may see the order
         "timeline": ticket.timeline.select_related("unit").order_by("seq"),
     }
 

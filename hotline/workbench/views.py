@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.core import clock
-from hotline.tickets.choices import Decision
+from hotline.tickets.choices import Action, ConsultationStatus, Decision, Stance
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
-from hotline.tickets.models import Extension, Ticket, TimelineEvent
+from hotline.tickets.models import Extension, Opinion, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.holds import held_steps
 from hotline.workbench.actions import STEPS, StepSpec
@@ -36,16 +36,46 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
     """The step's form for this person on this order.
 
     A form that looks orders up (合并) sees only the orders this person may see; a decision on an
-    extension request lists the order's pending requests (unit, days, reason) to choose from.
+    extension request lists the order's pending requests (unit, days, reason) to choose from. An empty
+    form starts from what the order already says (`_initial`): the recommended units for 发起会商, the
+    unit's own answer for 会商意见, the units' stances for 会商定责.
     """
     kwargs: dict = {"prefix": spec.action, "label_suffix": ""}
     if getattr(spec.form, "scoped", False):
         kwargs["orders"] = Ticket.objects.visible_to(user)
+    if data is None and (initial := _initial(spec.action, user, ticket)):
+        kwargs["initial"] = initial
     form = spec.form(data, **kwargs)
     if isinstance(form, ExtensionChoiceForm):
         form.offer(list(Extension.objects.select_related("assignment__unit")
                         .filter(ticket=ticket, status=Decision.PENDING).order_by("id")))
     return form
+
+
+def _initial(action: str, user, ticket: Ticket) -> dict:  # noqa: ANN001
+    """Initial values of a consultation step's empty form (会商), {} for any other step: suggestions only,
+    the form asks for the same fields as ever."""
+    if action == Action.CONSULT:
+        # The latest dispatch recommendation's top 3 (派单推荐) are the usual candidates; the desk may change them.
+        top3 = ticket.dispatch_recommendations.order_by("-created_at", "-id").values_list("top3", flat=True).first()
+        units = [row["unit_id"] for row in (top3 or [])[:3] if row.get("unit_id")]
+        return {"units": units} if units else {}
+    if action not in (Action.GIVE_OPINION, Action.CONCLUDE_CONSULTATION):
+        return {}
+    opinions = Opinion.objects.filter(consultation__ticket=ticket, consultation__status=ConsultationStatus.OPEN)
+    if action == Action.GIVE_OPINION:
+        # Revising: the unit's current answer. A person in several invited units gets no guess.
+        mine = list(opinions.filter(unit__memberships__user=user).distinct()[:2])
+        if len(mine) != 1 or mine[0].answered_at is None:
+            return {}
+        return {"stance": mine[0].stance, "basis": mine[0].basis, "suggested_unit": mine[0].suggested_unit_id}
+    stances = list(opinions.filter(stance__in=[Stance.LEAD, Stance.ASSIST]).order_by("id")
+                   .values_list("unit_id", "stance"))
+    leads = [unit for unit, stance in stances if stance == Stance.LEAD]
+    initial: dict = {"assisting": [unit for unit, stance in stances if stance == Stance.ASSIST]}
+    if len(leads) == 1:  # one unit said it can lead: the likely conclusion; several or none, the desk chooses
+        initial["lead"] = leads[0]
+    return initial
 
 
 @dataclass(frozen=True)
