@@ -25,6 +25,7 @@ urlpatterns = [
     path("planning/", include("hotline.planning.urls")),
     path("interop/", include("hotline.interop.urls")),
     path("hotspots/", include("hotline.hotspots.urls")),
+    path("governance/", include("hotline.governance.urls")),
     path("replyqa/", include("hotline.replyqa.urls")),
     path("revisits/", include("hotline.revisits.urls")),
     path("data/", include("hotline.dataio.urls")),

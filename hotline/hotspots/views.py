@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,8 @@ from django.views.decorators.http import require_GET
 
 from hotline.accounts.choices import Role
 from hotline.core.privacy import scrub_public_text
+from hotline.governance.selectors import themes_of_hotspots
+from hotline.governance.transitions import CENTRE
 from hotline.hotspots import selectors, services
 from hotline.hotspots.choices import RunKind
 from hotline.hotspots.constants import setting
@@ -24,6 +28,21 @@ from hotline.tickets.models import Ticket
 #: Who may open the hot-spot pages (every other role gets 403).
 HOTSPOT_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR, Role.DISPATCHER, Role.ADMIN})
 MONTHLY_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN})
+#: Who may take a hot spot on as a 每月一题 theme (立项): the governance app's centre roles.
+ADOPT_ROLES = CENTRE
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A hot spot as the tables show it, with the theme taken on from it (None while there is none)."""
+
+    spot: selectors.HotspotView
+    theme: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "spot":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.spot, name)
 
 
 def _allow(request: HttpRequest, roles: frozenset[str]) -> None:
@@ -75,7 +94,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
               .select_related("category", "district", "street").order_by("registered_at", "id"))
     window, back = _own_window(request, spot)
     return render(request, "hotspots/detail.html", {"spot": spot, "orders": orders, "window_label": window,
-                                                    "back": back, "is_month": spot.run.kind == RunKind.MONTH})
+                                                    "back": back, "is_month": spot.run.kind == RunKind.MONTH,
+                                                    "theme": themes_of_hotspots([spot.pk]).get(spot.pk),
+                                                    "may_adopt": request.user.role in ADOPT_ROLES})
 
 
 def _own_window(request: HttpRequest, spot: Hotspot) -> tuple[str, str]:
@@ -100,7 +121,9 @@ def monthly(request: HttpRequest) -> HttpResponse:
     _allow(request, MONTHLY_ROLES)
     window, status = _window(request, services.month_window, request.GET.get("month"))
     window, run, candidates = selectors.monthly_candidates(f"{window.start:%Y-%m}")
+    themes = themes_of_hotspots([c.id for c in candidates if c.id is not None])
     return render(request, "hotspots/monthly.html", {
-        "window": window, "run": run, "candidates": candidates, "month": f"{window.start:%Y-%m}",
-        "min_weeks": setting("MONTHLY_MIN_WEEKS"), "future": services.is_future(window),
+        "window": window, "run": run, "candidates": [Candidate(c, themes.get(c.id)) for c in candidates],
+        "month": f"{window.start:%Y-%m}", "min_weeks": setting("MONTHLY_MIN_WEEKS"),
+        "future": services.is_future(window), "may_adopt": request.user.role in ADOPT_ROLES,
     }, status=status)
