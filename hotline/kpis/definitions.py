@@ -60,6 +60,8 @@ class Kpi:
     annotations: Callable[[Context], dict] = field(default=lambda ctx: {})
     unit_attributed: bool = True  # a unit's own performance (rankable), not the centre's
     cuttable_by_unit: bool = True  # meaningful when cut by unit (direct answers have no unit)
+    #: the assessment drops the rows of orders with an approved claim or an upheld appeal (about the handling)
+    assessment_exclusions: bool = True
 
     @property
     def name(self) -> str:
@@ -235,7 +237,8 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
     Kpi(Indicator.OPINION_TIMELY, "On-time consultation opinion rate", OPINIONS,
         _("会商意见及时率 = 在意见时限内答复的会商意见 ÷（已答复的会商意见 + 超过意见时限仍未答复的会商意见）"),
         _("统计期内发起的会商，每个受邀单位一条；意见时限前已定责或撤销而未答复的不计，时限未到且未答复的暂不计"),
-        _UNIT_EXCLUSION, population=_opinion_decided,
+        _("运行口径与考核口径相同（会商在派单之前，不合理诉求和申诉针对的是办理，不剔除）"),
+        population=_opinion_decided, assessment_exclusions=False,
         numerator=_one(Q(answered_at__isnull=False, answered_at__lte=F("consultation__opinions_due")))),
     Kpi(Indicator.REPEAT, "Repeat-call rate", TICKETS,
         _("重复来电率 = 重复诉求工单 ÷ 受理工单；重复诉求指被并单、以重复诉求不予受理，或同一号码同一分类在判定天数内已有工单"),

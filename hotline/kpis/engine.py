@@ -76,7 +76,7 @@ def rows(kpi: Kpi, ctx: Context, cut: Cut) -> QuerySet:
     units = cut.units()
     if units is not None:
         qs = qs.filter(_unit__in=units.values("pk"))
-    if ctx.assessment and kpi.unit_attributed:
+    if ctx.assessment and kpi.unit_attributed and kpi.assessment_exclusions:
         qs = qs.exclude(excluded_from_assessment(base))
     return qs
 

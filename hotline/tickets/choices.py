@@ -43,6 +43,7 @@ class Action(models.TextChoices):
     CONSULT = "consult", _("发起会商")
     GIVE_OPINION = "give_opinion", _("会商意见")
     CONCLUDE_CONSULTATION = "conclude_consultation", _("会商定责")
+    WITHDRAW_CONSULTATION = "withdraw_consultation", _("撤销会商")
     SIGN = "sign", _("签收")
     SIGN_ASSIST = "sign_assist", _("协办签收")
     RETURN = "return", _("退单")

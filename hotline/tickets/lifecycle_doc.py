@@ -43,11 +43,15 @@ RECORDS: dict[str, Record] = {
     Action.DESIGNATE: Record("as dispatch, lead `Assignment.is_designated`",
                              "lead, assisting, designated, policy", "yes"),
     Action.CONSULT: Record("`Consultation` (open; opinions due after the centre's working days) and one empty "
-                           "`Opinion` per invited unit; invited units may see the order", "consultation, units", "yes"),
+                           "`Opinion` per invited unit; invited units may see the order", "consultation, units",
+                           "yes (the units, not the question)"),
     Action.GIVE_OPINION: Record("the unit's `Opinion` (stance, duty basis, suggested unit; revisable while open)",
                                 "consultation, stance, revised, suggested_unit"),
-    Action.CONCLUDE_CONSULTATION: Record("`Consultation` concluded (lead, conclusion); then as designation",
-                                         "lead, assisting, designated, policy, consultation, unanswered", "yes"),
+    Action.CONCLUDE_CONSULTATION: Record("`Consultation` concluded (lead, assisting, conclusion); then as dispatch, "
+                                         "designated when the lead was invited",
+                                         "lead, assisting, designated, policy, consultation, unanswered",
+                                         "yes (the units, not the reasoning)"),
+    Action.WITHDRAW_CONSULTATION: Record("`Consultation` closed (已撤销) with the reason", "consultation"),
     Action.SIGN: Record("`Assignment.signed_at`/`signed_by`, reply clock starts", "", "yes"),
     Action.SIGN_ASSIST: Record("assisting `Assignment.signed_at`/`signed_by`", ""),
     Action.RETURN: Record("`ReturnRequest` (pending); `Ticket.return_count`", "reason_code, signed"),

@@ -60,7 +60,8 @@ _PENDING: dict[str, type] = {
 }
 
 #: The consultation steps (会商): offered by whether a consultation is open, and to whom it asked.
-_CONSULTING = frozenset({Action.CONSULT, Action.GIVE_OPINION, Action.CONCLUDE_CONSULTATION})
+_CONSULTING = frozenset({Action.CONSULT, Action.GIVE_OPINION, Action.CONCLUDE_CONSULTATION,
+                         Action.WITHDRAW_CONSULTATION})
 
 #: Steps that are never offered as a button of their own.
 _NOT_OFFERED = {Action.REGISTER, Action.MERGE_INTO}
@@ -124,13 +125,14 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
 
 
 def _consulting_offers(ticket: Ticket, user: User) -> set[str]:
-    """Which consultation steps fit the order now: start one (none open), or conclude it and, for a
-    member of an invited unit, give the unit's opinion (one open)."""
+    """Which consultation steps fit the order now: start one (none open; never on a confidential order, which
+    no unit handles), or conclude or withdraw it and, for a member of an invited unit still active, give the
+    unit's opinion (one open)."""
     open_id = (Consultation.objects.filter(ticket=ticket, status=ConsultationStatus.OPEN)
                .values_list("pk", flat=True).first())
     if open_id is None:
-        return {Action.CONSULT}
-    offers = {Action.CONCLUDE_CONSULTATION}
-    if Opinion.objects.filter(consultation_id=open_id, unit__memberships__user=user).exists():
+        return set() if ticket.is_confidential else {Action.CONSULT}
+    offers = {Action.CONCLUDE_CONSULTATION, Action.WITHDRAW_CONSULTATION}
+    if Opinion.objects.filter(consultation_id=open_id, unit__memberships__user=user, unit__is_active=True).exists():
         offers.add(Action.GIVE_OPINION)
     return offers

@@ -57,6 +57,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.CONSULT: _t([S.REGISTERED, S.PENDING_DISPATCH], [], DISPATCH),
     Action.GIVE_OPINION: _t([S.REGISTERED, S.PENDING_DISPATCH], [], UNIT),  # invited units only (the service checks)
     Action.CONCLUDE_CONSULTATION: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.DISPATCHED], DISPATCH),
+    Action.WITHDRAW_CONSULTATION: _t([S.REGISTERED, S.PENDING_DISPATCH], [], DISPATCH),
     Action.SIGN: _t([S.DISPATCHED], [S.IN_PROGRESS], UNIT, by_unit=True),
     Action.SIGN_ASSIST: _t([S.DISPATCHED, *HANDLING, S.RETURNED, S.REPLIED], [], UNIT, by_unit=True),  # 退单待审 too: its clock runs
     Action.RETURN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.RETURNED], UNIT, by_unit=True),

@@ -48,6 +48,7 @@ class EventType(models.TextChoices):
     TERMINATED = "order.terminated", _("已终止办理")
     CONSULTATION_STARTED = "order.consultation_started", _("发起会商")
     OPINION_GIVEN = "order.consultation_opinion", _("会商意见")
+    CONSULTATION_WITHDRAWN = "order.consultation_withdrawn", _("撤销会商")
 
 
 _BY_ACTION = {
@@ -55,7 +56,7 @@ _BY_ACTION = {
     Action.TRANSFER: EventType.TRANSFERRED, Action.NOT_ACCEPT: EventType.NOT_ACCEPTED,
     Action.SEND_TO_DISPATCH: EventType.SENT_TO_DISPATCH, Action.DISPATCH: EventType.DISPATCHED,
     Action.DESIGNATE: EventType.DISPATCHED, Action.CONSULT: EventType.CONSULTATION_STARTED,
-    Action.GIVE_OPINION: EventType.OPINION_GIVEN, Action.CONCLUDE_CONSULTATION: EventType.DISPATCHED,
+    Action.GIVE_OPINION: EventType.OPINION_GIVEN, Action.WITHDRAW_CONSULTATION: EventType.CONSULTATION_WITHDRAWN, Action.CONCLUDE_CONSULTATION: EventType.DISPATCHED,
     Action.SIGN: EventType.SIGNED, Action.SIGN_ASSIST: EventType.ASSIST_SIGNED,
     Action.RETURN: EventType.RETURNED, Action.ACCEPT_RETURN: EventType.RETURN_ACCEPTED,
     Action.REJECT_RETURN: EventType.RETURN_REJECTED, Action.REQUEST_EXTENSION: EventType.EXTENSION_REQUESTED,

@@ -151,8 +151,13 @@ class ConsultForm(forms.Form):
 
 
 class OpinionForm(forms.Form):
-    """An invited unit's view of its responsibility (会商意见); no stance preselected."""
+    """An invited unit's view of its responsibility (会商意见); no stance preselected.
 
+    `unit` names the invited unit answered for: needed only by someone who belongs to several of them.
+    """
+
+    unit = forms.ModelChoiceField(label=_("以哪个单位发表意见"), required=False, queryset=HandlingUnit.objects.none(),
+                                  empty_label=_("—请选择—"))
     stance = forms.ChoiceField(label=_("本单位意见"), choices=[("", _("—请选择—")), *Stance.choices])
     basis = forms.CharField(label=_("职责依据"), widget=TEXT, max_length=2000,
                             help_text=_("三定方案、权责清单或履职清单的相关条目"))
@@ -163,18 +168,26 @@ class OpinionForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["suggested_unit"].queryset = _handling_units()
+        self.fields["unit"].queryset = _handling_units()
+
+
+class WithdrawConsultationForm(forms.Form):
+    """Drop an open consultation (撤销会商); the order waits for dispatch again."""
+
+    reason = forms.CharField(label=_("撤销理由"), widget=TEXT, max_length=2000,
+                             help_text=_("如邀请单位有误；需另行邀请单位时，撤销后重新发起会商"))
 
 
 class ConcludeForm(DispatchForm):
-    """Decide whose duty it is after the consultation (会商定责): always a designation, with the reasons."""
+    """Decide whose duty it is after the consultation (会商定责), with the reasons; an invited lead is designated."""
 
-    designate = None  # the conclusion always designates (指定派单); the form does not ask
+    designate = None  # the service designates an invited lead (指定派单); the form does not ask
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["note"].required = True
         self.fields["note"].label = _("定责意见")
-        self.fields["note"].help_text = _("依据哪项职责由谁主办；主办单位不得退单")
+        self.fields["note"].help_text = _("依据哪项职责由谁主办；受邀单位定为主办的，不得退单")
 
 
 class AcceptReturnForm(DispatchForm):

@@ -23,6 +23,8 @@ class Consultation(models.Model):
     conclusion = models.TextField(_("定责意见"), blank=True)
     lead = models.ForeignKey("orgs.HandlingUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("定责主办单位"))
+    assisting = models.ManyToManyField("orgs.HandlingUnit", blank=True, related_name="+",
+                                       verbose_name=_("定责协办单位"))
 
     class Meta:
         verbose_name = _("会商")

@@ -7,7 +7,7 @@ changes the order, and appends its timeline event in the same transaction. A ref
 
 from hotline.core.transactions import all_or_nothing
 from hotline.tickets.services._core import first_decision, held
-from hotline.tickets.services.consultation import give_opinion, start_consultation
+from hotline.tickets.services.consultation import give_opinion, start_consultation, withdraw_consultation
 from hotline.tickets.services.dispatching import (
     accept_return,
     conclude_consultation,
@@ -76,4 +76,5 @@ __all__ = [
     "start_consultation",
     "supervise",
     "transfer",
+    "withdraw_consultation",
 ]

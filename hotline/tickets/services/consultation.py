@@ -4,9 +4,11 @@ The dispatch desk names the candidate units and the question (发起会商). Eac
 its stance — it can lead, it can assist, or the matter is not its duty — and the duty list its answer
 rests on (三定、权责清单、履职清单), optionally naming the unit it thinks responsible (会商意见); it may
 revise its answer while the consultation is open. The desk then decides (会商定责, in `dispatching`):
-the order goes to the lead it names as a designation (指定派单), which cannot be returned — the unit
-has had its say. While a consultation is open the order is not dispatched another way; answering it
-directly, transferring, refusing or merging it ends the consultation (已撤销).
+the order goes to the lead it names — as a designation (指定派单), which cannot be returned, when the lead
+was one of the invited units (it has had its say), else as a plain dispatch. While a consultation is open the order is not dispatched another way; answering it
+directly, transferring, refusing or merging it ends the consultation (已撤销), and so does the desk's own
+撤销会商 (the order then waits for dispatch again). The event notes are public (partners read them): they
+name the units, never the question, the opinions or the desk's reasoning.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import LimitUnit
 from hotline.tickets.choices import Action, ConsultationStatus, Stance
 from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
-from hotline.tickets.models import Consultation, Opinion, Ticket
+from hotline.tickets.models import Consultation, Opinion, Ticket, TimelineEvent
 from hotline.tickets.services._core import Step, begin, registered_here, service
 
 __all__ = ["CONSULTATION_OPEN", "MAX_CONSULTED_UNITS", "MIN_CONSULTED_UNITS", "close_open_consultation",
-           "consultation_open", "give_opinion", "open_consultation", "start_consultation"]
+           "consultation_open", "give_opinion", "open_consultation", "opinions_only_since", "start_consultation",
+           "withdraw_consultation"]
 
 #: Why the order is not dispatched another way now; the refusal and the order page say the same words.
 CONSULTATION_OPEN = gettext_lazy("该工单正在会商，请以「会商定责」派单")
@@ -96,13 +99,27 @@ def start_consultation(ticket: Ticket, *, actor: User, units: Sequence[HandlingU
     consultation = Consultation.objects.create(ticket=ticket, question=question, started_by=actor,
                                                started_at=step.at, opinions_due=opinions_due(step.at))
     Opinion.objects.bulk_create([Opinion(consultation=consultation, unit=u) for u in units])
-    return step.commit(note=f"发起会商：{question}；会商单位：{_names(units)}",
+    # The note is public (partners and webhooks read it): the units, not the question (the 会商 section shows it).
+    return step.commit(note=f"发起会商；会商单位：{_names(units)}",
                        data={"consultation": consultation.pk, "units": [u.pk for u in units]}, public=True)
+
+
+@service
+def withdraw_consultation(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
+    """The dispatch desk drops an open consultation (撤销会商): e.g. the wrong units were asked, or the answers point
+    to a unit not asked (withdraw, then ask again). The order stays waiting for dispatch."""
+    step = begin(ticket, Action.WITHDRAW_CONSULTATION, actor)
+    if not reason.strip():
+        raise RuleViolation(_("请说明撤销会商的理由"))
+    closed = close_open_consultation(step, reason)
+    if closed is None:
+        raise InvalidTransition(_("该工单没有进行中的会商"))
+    return step.commit(note=f"撤销会商：{reason}", data={"consultation": closed})
 
 
 def _own_opinion(step: Step, consultation: Consultation, unit: HandlingUnit | None) -> Opinion:
     """The opinion row of the actor's own invited unit (members of the unit answer, not those above it)."""
-    qs = Opinion.objects.select_for_update().select_related("unit").filter(consultation=consultation)
+    qs = Opinion.objects.select_for_update(of=("self",)).select_related("unit").filter(consultation=consultation)
     if unit is not None:
         qs = qs.filter(unit=unit)
     if step.actor is not None and not step.actor.is_centre_staff:
@@ -125,6 +142,8 @@ def give_opinion(ticket: Ticket, *, actor: User, stance: str, basis: str,
     if consultation is None:
         raise InvalidTransition(_("该工单没有进行中的会商"))
     opinion = _own_opinion(step, consultation, unit)
+    if not opinion.unit.is_active:
+        raise RuleViolation(_("「%(unit)s」已停用，不能发表会商意见") % {"unit": opinion.unit})
     if stance not in Stance.values:
         raise RuleViolation(_("请选择本单位的会商意见"))
     if not basis.strip():
@@ -147,6 +166,13 @@ def give_opinion(ticket: Ticket, *, actor: User, stance: str, basis: str,
     return step.commit(note=f"{'修改' if revised else ''}会商意见：{label}；依据：{basis}{suggestion}",
                        data={"consultation": consultation.pk, "stance": stance, "revised": revised,
                              **({"suggested_unit": suggested_unit.pk} if suggested_unit else {})})
+
+
+def opinions_only_since(ticket: Ticket, version: int) -> bool:
+    """Whether every step on the order after `version` is a unit's 会商意见: then a page or API call made on that
+    version may still give another unit's opinion (opinions do not conflict with each other; the desk's steps do)."""
+    actions = set(TimelineEvent.objects.filter(ticket=ticket, seq__gt=version).values_list("action", flat=True))
+    return actions == {Action.GIVE_OPINION}
 
 
 def opinions_of(consultation: Consultation) -> QuerySet[Opinion]:

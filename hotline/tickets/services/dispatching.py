@@ -56,9 +56,11 @@ def conclude_consultation(ticket: Ticket, *, actor: User, lead: HandlingUnit, as
                           note: str) -> Ticket:
     """The dispatch desk decides whose duty the matter is after hearing the units (会商定责) and dispatches it.
 
-    The lead is designated (指定派单): it cannot return the order, having had its say in the consultation.
-    The desk may decide before every invited unit has answered (e.g. past the opinions' deadline); the
-    event records how many had not.
+    A lead that was one of the invited units is designated (指定派单): it cannot return the order, having had
+    its say in the consultation. Any other lead (say, the unit the answers pointed to) gets a plain dispatch
+    and may still return it. The desk may decide before every invited unit has answered (e.g. past the
+    opinions' deadline); the event records how many had not. The public note names the units; the
+    reasoning stays on the consultation.
     """
     step = begin(ticket, Action.CONCLUDE_CONSULTATION, actor)
     consultation = open_consultation(ticket)
@@ -69,11 +71,14 @@ def conclude_consultation(ticket: Ticket, *, actor: User, lead: HandlingUnit, as
     consultation.status, consultation.ended_by, consultation.ended_at = ConsultationStatus.CONCLUDED, actor, step.at
     consultation.conclusion, consultation.lead = note, lead
     consultation.save(update_fields=["status", "ended_by", "ended_at", "conclusion", "lead"])
-    unanswered = consultation.opinions.filter(answered_at__isnull=True).count()
+    opinions = list(consultation.opinions.values_list("unit_id", "answered_at"))
+    unanswered = sum(1 for _unit, answered in opinions if answered is None)
     assisting = list(dict.fromkeys(assisting))
+    consultation.assisting.set(assisting)
     names = "、".join(str(u) for u in assisting)
-    text = f"会商定责：主办：{lead}" + (f"；协办：{names}" if names else "") + f"。{note}"
-    return _dispatch(step, lead=lead, assisting=assisting, designate=True, note=text,
+    text = f"会商定责：主办：{lead}" + (f"；协办：{names}" if names else "")
+    invited = lead.pk in {unit for unit, _answered in opinions}
+    return _dispatch(step, lead=lead, assisting=assisting, designate=invited, note=text,
                      extra={"consultation": consultation.pk, "unanswered": unanswered})
 
 

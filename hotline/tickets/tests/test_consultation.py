@@ -23,6 +23,7 @@ from hotline.tickets.choices import (
 from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Consultation, Opinion, Ticket
 from hotline.tickets.permissions import available_actions
+from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
 from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory, make_ticket, stored
 from hotline.tickets.transitions import TRANSITIONS
@@ -64,7 +65,8 @@ def test_starting_asks_every_unit_with_a_deadline_and_lets_them_see_the_order(fr
     assert consultation.opinions_due == workcalendar.add_limit(NOW, 1, LimitUnit.WORKING_DAYS)
     assert [o.unit for o in Opinion.objects.filter(consultation=consultation).order_by("id")] == [u for u, _ in units]
     event = t.timeline.last()
-    assert event.action == Action.CONSULT and event.is_public and QUESTION in event.note
+    assert event.action == Action.CONSULT and event.is_public and QUESTION not in event.note  # partners read it
+    assert all(u.name in event.note for u, _h in units)
     for _unit, handler in units:
         assert Ticket.objects.visible_to(handler).filter(pk=t.pk).exists()
         assert Ticket.objects.visible_to(handler, one=True).filter(pk=t.pk).exists()
@@ -168,8 +170,9 @@ def test_the_conclusion_designates_the_lead(frozen_now: datetime, parties: tuple
     consultation = Consultation.objects.get(ticket=t)
     assert consultation.status == ConsultationStatus.CONCLUDED and consultation.lead == street
     assert consultation.ended_by == cast.dispatcher and consultation.conclusion == "物业管理属街道履职清单第12项"
+    assert list(consultation.assisting.all()) == [department]
     event = t.timeline.last()
-    assert event.action == Action.CONCLUDE_CONSULTATION and event.is_public
+    assert event.action == Action.CONCLUDE_CONSULTATION and event.is_public and "履职清单" not in event.note
     assert event.data["consultation"] == consultation.pk and event.data["unanswered"] == 1
     assert event.data["lead"] == street.pk and event.data["designated"] is True
     with pytest.raises(RuleViolation, match="指定派单"):
@@ -215,3 +218,69 @@ def test_after_a_return_the_desk_may_consult_before_redispatching(frozen_now: da
     t = services.give_opinion(t, actor=department_handler, stance=Stance.LEAD, basis="权责清单第3项")
     t = services.conclude_consultation(t, actor=cast.dispatcher, lead=department, note="按权责清单第3项")
     assert Assignment.objects.filter(ticket=t, role=AssignmentRole.LEAD, is_designated=True).last().unit == department
+
+
+def test_a_lead_that_was_not_asked_is_dispatched_plainly(frozen_now: datetime, parties: tuple) -> None:
+    cast, units = parties
+    t = _consult(make_ticket(Status.PENDING_DISPATCH, cast=cast), cast, units)
+    third = HandlingUnitFactory(kind=UnitKind.DEPARTMENT)
+    t = services.conclude_consultation(t, actor=cast.dispatcher, lead=third, note="两单位意见均指向第三方")
+    lead = Assignment.objects.get(ticket=t, role=AssignmentRole.LEAD)
+    assert lead.unit == third and not lead.is_designated and t.timeline.last().data["designated"] is False
+
+
+def test_the_desk_withdraws_and_may_ask_again(frozen_now: datetime, parties: tuple) -> None:
+    cast, units = parties
+    t = _consult(make_ticket(Status.PENDING_DISPATCH, cast=cast), cast, units)
+    assert Action.WITHDRAW_CONSULTATION in available_actions(t, cast.dispatcher)
+    before = stored(t)
+    with pytest.raises(RuleViolation):
+        services.withdraw_consultation(t, actor=cast.dispatcher, reason=" ")
+    assert stored(t) == before
+    t = services.withdraw_consultation(t, actor=cast.dispatcher, reason="邀请单位有误")
+    consultation = Consultation.objects.get(ticket=t)
+    assert t.status == Status.PENDING_DISPATCH and consultation.status == ConsultationStatus.CLOSED
+    assert consultation.conclusion == "邀请单位有误" and t.timeline.last().action == Action.WITHDRAW_CONSULTATION
+    assert Action.WITHDRAW_CONSULTATION not in available_actions(t, cast.dispatcher)
+    with pytest.raises(InvalidTransition):
+        services.withdraw_consultation(t, actor=cast.dispatcher, reason="再次撤销")
+    t = _consult(t, cast, units)  # a new one, with other units if need be
+    assert Consultation.objects.filter(ticket=t).count() == 2
+
+
+def test_someone_in_two_invited_units_names_the_unit(frozen_now: datetime, parties: tuple) -> None:
+    cast, units = parties
+    (street, _s), (department, _d) = units
+    both = UserFactory(role=Role.UNIT_HANDLER, units=[street, department])
+    t = _consult(make_ticket(Status.PENDING_DISPATCH, cast=cast), cast, units)
+    with pytest.raises(RuleViolation, match="多个受邀单位"):
+        services.give_opinion(t, actor=both, stance=Stance.LEAD, basis="依据")
+    t = services.give_opinion(t, actor=both, stance=Stance.LEAD, basis="依据", unit=department)
+    assert Opinion.objects.get(unit=department).author == both and Opinion.objects.get(unit=street).answered_at is None
+
+
+def test_opinions_do_not_conflict_with_each_other(frozen_now: datetime, parties: tuple) -> None:
+    cast, units = parties
+    (_street, street_handler), (_department, department_handler) = units
+    t = _consult(make_ticket(Status.PENDING_DISPATCH, cast=cast), cast, units)
+    seen = t.version
+    assert not opinions_only_since(t, seen)  # nothing happened since
+    t = services.give_opinion(t, actor=department_handler, stance=Stance.ASSIST, basis="可配合")
+    assert opinions_only_since(t, seen)
+    t = services.withdraw_consultation(t, actor=cast.dispatcher, reason="重新邀请")
+    assert not opinions_only_since(t, seen)
+
+
+def test_confidential_and_inactive(frozen_now: datetime, parties: tuple) -> None:
+    cast, units = parties
+    secret = make_ticket(Status.PENDING_DISPATCH, cast=cast, is_confidential=True)
+    assert Action.CONSULT not in available_actions(secret, cast.dispatcher)
+    (street, street_handler), _department = units
+    t = _consult(make_ticket(Status.PENDING_DISPATCH, cast=cast), cast, units)
+    street.is_active = False
+    street.save()
+    assert Action.GIVE_OPINION not in available_actions(t, street_handler)
+    before = stored(t)
+    with pytest.raises(RuleViolation, match="已停用"):
+        services.give_opinion(t, actor=street_handler, stance=Stance.LEAD, basis="依据")
+    assert stored(t) == before

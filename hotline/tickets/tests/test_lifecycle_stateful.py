@@ -122,7 +122,8 @@ def _lead_handler(m: LifecycleMachine) -> User:
 PROPER = {
     **dict.fromkeys(["answer_directly", "transfer", "not_accept", "send_to_dispatch"], "intake"),
     **dict.fromkeys(["dispatch", "accept_return", "reject_return", "approve_extension", "deny_extension",
-                     "merge", "merge_into", "decide_termination", "start_consultation", "conclude_consultation"],
+                     "merge", "merge_into", "decide_termination", "start_consultation", "conclude_consultation",
+                     "withdraw_consultation"],
                     "dispatcher"),
     "give_opinion": "lead_h",  # the lead street is invited to every consultation (with the spare one)
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
@@ -194,6 +195,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "conclude_consultation": [{"lead": "lead", "note": "按权责清单定责"},
                               {"lead": "spare", "assisting": ["lead"], "note": "定责"},
                               {"lead": "lead", "note": " "}, {"lead": "centre", "note": "x"}],
+    "withdraw_consultation": [{"reason": "邀请单位有误"}, {"reason": " "}],
     "attach": [{"content": b"\x89PNG\r\n\x1a\n" + bytes(56)}, {"content": b"MZ\x90\x00" + bytes(60)}],
     "stale_copy": [{}],
 }
@@ -214,6 +216,7 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.CONSULT: [("start_consultation", 0, None)],
     Action.GIVE_OPINION: [("give_opinion", 0, None), ("give_opinion", 1, None)],
     Action.CONCLUDE_CONSULTATION: [("conclude_consultation", 0, None), ("conclude_consultation", 1, None)],
+    Action.WITHDRAW_CONSULTATION: [("withdraw_consultation", 0, None)],
     Action.SIGN: [("sign", 0, None)] * 3,
     Action.REPLY: [("reply", 0, None)] * 2 + [("reply", 1, None)],
     Action.APPLY_TERMINATION: [("apply_termination", 0, None)],
@@ -394,8 +397,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         }
         waiting[Action.DENY_EXTENSION] = waiting[Action.APPROVE_EXTENSION]
         # 会商: while one is open its conclusion dispatches; the steps that end it otherwise finish the order
-        consulting = done[Action.CONSULT] > done[Action.CONCLUDE_CONSULTATION]
+        consulting = done[Action.CONSULT] > done[Action.CONCLUDE_CONSULTATION] + done[Action.WITHDRAW_CONSULTATION]
         waiting |= {Action.GIVE_OPINION: consulting, Action.CONCLUDE_CONSULTATION: consulting,
+                    Action.WITHDRAW_CONSULTATION: consulting,
                     Action.CONSULT: not consulting, Action.DISPATCH: not consulting,
                     Action.DESIGNATE: not consulting}
         status = self.last.row["status"]

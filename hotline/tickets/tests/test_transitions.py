@@ -286,6 +286,9 @@ CASES: dict[str, Case] = {
         {S.REGISTERED, S.PENDING_DISPATCH}, dispatcher,
         lambda t, w, a: services.conclude_consultation(t, actor=a, lead=w.spare, note="按履职清单第5项定责"),
         reach=consulting),
+    Action.WITHDRAW_CONSULTATION: Case(
+        {S.REGISTERED, S.PENDING_DISPATCH}, dispatcher,
+        lambda t, w, a: services.withdraw_consultation(t, actor=a, reason="邀请单位有误"), reach=consulting),
     Action.SIGN: Case(
         {S.DISPATCHED}, lead_handler, lambda t, w, a: services.sign(t, actor=a)),
     Action.SIGN_ASSIST: Case(
