@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from hotline.demo import people
 from hotline.demo.classify import Classifier, lead_code
+from hotline.demo.consult import ConsultPlan, plan_consultations
 from hotline.demo.messages import Message, ReplyText, bigrams
 from hotline.demo.orgs import CityUnits
 from hotline.orgs.models import HandlingUnit
@@ -53,6 +54,7 @@ class OrderPlan:
     master: int | None = None
     emergency: str = ""
     not_accept_reason: str = ""
+    consult: ConsultPlan | None = None
 
     @property
     def utility_or_urgent(self) -> bool:
@@ -205,6 +207,8 @@ def plan_orders(messages: list[Message], *, now: datetime, seed: int, city: City
     plans = [_plan_one(no, message, times[no], random.Random(seed * 7919 + no), now=now, city=city,
                        classifier=classifier, replies=replies)
              for no, message in enumerate(messages)]
+    plan_consultations([p for p in plans if p.outcome == Outcome.DISPATCH and not p.utility_or_urgent],
+                       now=now, city=city)  # before the duplicates: chosen by message, not by time
     plans.sort(key=lambda p: (p.at, p.no))
     _pair_duplicates(plans, rng)
     return plans
@@ -261,7 +265,8 @@ def _pair_duplicates(plans: list[OrderPlan], rng: random.Random) -> None:
     for i, plan in enumerate(plans):
         if plan.outcome != Outcome.MERGE:
             continue
-        earlier = [p for p in plans[:i] if p.outcome == Outcome.DISPATCH and plan.at - p.at < timedelta(days=7)]
+        earlier = [p for p in plans[:i] if p.outcome == Outcome.DISPATCH and p.consult is None
+                   and plan.at - p.at < timedelta(days=7)]
         if not earlier:
             plan.outcome = Outcome.DISPATCH
             continue
@@ -273,4 +278,5 @@ def _pair_duplicates(plans: list[OrderPlan], rng: random.Random) -> None:
             "latitude", "longitude")}
         plan.draft = replace(plan.draft, **same)
         plan.stop = ""
-        plan.flags = set()
+        plan.flags = set()  # if the master is finished by then, it is dispatched plainly (see walk.merge)
+        plan.wrong_lead = None

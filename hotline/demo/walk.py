@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.demo import phrases as say
+from hotline.demo.consult import walk_consultation
 from hotline.demo.hours import centre_hours, office, visit_time
 from hotline.demo.orders import OrderPlan, Outcome
 from hotline.demo.users import UnitStaff
@@ -72,20 +73,22 @@ class OrderWalk:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def at(self, moment: datetime) -> datetime:
-        """Move this walk's time forward to `moment` (never backwards) and return it, to be yielded."""
-        self.now = max(moment, self.now + timedelta(seconds=30))
+    def at(self, moment: datetime, by: datetime | None = None) -> datetime:
+        """Move this walk's time forward to `moment` (never backwards, nor past `by`) and return it, to be yielded."""
+        self.now = max(moment if by is None else min(moment, by), self.now + timedelta(seconds=30))
         return self.now
 
     def later(self, *, hours: tuple[float, float] = (0, 0), minutes: tuple[float, float] = (0, 0),
-              days: tuple[float, float] = (0, 0), in_office: bool = True, centre: bool = False) -> datetime:
-        """A moment a random while after now: in a unit's office hours, the centre's hours, or any time."""
+              days: tuple[float, float] = (0, 0), in_office: bool = True, centre: bool = False,
+              by: datetime | None = None) -> datetime:
+        """A moment a random while after now: in a unit's office hours, the centre's hours, or any time
+        (at the latest `by`, when given)."""
         gap = timedelta(hours=self.rng.uniform(*hours), minutes=self.rng.uniform(*minutes),
                         days=self.rng.uniform(*days))
         moment = self.now + gap
         if centre:
-            return self.at(centre_hours(moment, self.rng))
-        return self.at(office(moment, self.rng) if in_office else moment)
+            return self.at(centre_hours(moment, self.rng), by)
+        return self.at(office(moment, self.rng) if in_office else moment, by)
 
     def within(self, target: datetime, due: datetime) -> datetime:
         """`target` moved into office hours when that still meets `due` (utilities work around the clock)."""
@@ -175,9 +178,14 @@ class OrderWalk:
         p, flags = self.p, (self.p.flags if first else set())
         stop = p.stop if first else ""
         wrong = p.wrong_lead if first else None
-        yield self.later(minutes=(5, 90), centre=True)
-        self.do(svc.dispatch, self.ticket, actor=self.sim.dispatcher, lead=wrong or p.lead,
-                assisting=[] if wrong else p.assisting)
+        if first and p.consult is not None:  # 会商 first; its conclusion dispatches the order
+            yield from walk_consultation(self)
+            if stop == "consulting":
+                return
+        else:
+            yield self.later(minutes=(5, 90), centre=True)
+            self.do(svc.dispatch, self.ticket, actor=self.sim.dispatcher, lead=wrong or p.lead,
+                    assisting=[] if wrong else p.assisting)
         if flags & {"return_accept", "return_reject"}:
             yield from self.return_and_review(wrong or p.lead, flags)
             if stop == "returned":

@@ -18,8 +18,9 @@ from hotline.demo.users import DEMO_ACCOUNTS, DEMO_PASSWORD, accounts_markdown
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
-from hotline.tickets.choices import Status
-from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+from hotline.tickets.choices import Action, ConsultationStatus, Status
+from hotline.tickets.models import Assignment, Consultation, Ticket, TimelineEvent
+from hotline.tickets.permissions import available_actions
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "demo-accounts.md"
 ORDERS = 120
@@ -83,12 +84,15 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     actions = set(TimelineEvent.objects.values_list("action", flat=True))
     assert {"register", "answer_directly", "dispatch", "sign", "reply", "approve_reply", "return_visit"} <= actions
     # Every step was taken by someone allowed to: unit steps by members of the unit.
-    for event in TimelineEvent.objects.filter(action__in=["sign", "reply", "return"]).select_related("actor", "unit"):
+    for event in TimelineEvent.objects.filter(action__in=["sign", "reply", "return", "give_opinion"]).select_related(
+            "actor", "unit"):
         assert Membership.objects.filter(user=event.actor, unit=event.unit).exists()
     # Each dispatched order's lead is a real unit (not the centre), each order has a category and a place.
     assert not Assignment.objects.filter(unit=centre).exists()
     assert not Ticket.objects.filter(category__isnull=True).exists()
     assert not Ticket.objects.filter(district__isnull=True).exists()
+
+    _assert_consultations()
 
     # Running it again loads nothing twice.
     before = _counts()
@@ -96,6 +100,27 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     call_command("demo", orders=ORDERS, call_days=0, stdout=out)
     assert "已存在" in out.getvalue()
     assert _counts() == before
+
+
+def _assert_consultations() -> None:
+    """会商: one waits for 城管's opinion (the demo account `chengguan` may answer it), one waits for the desk,
+    and a concluded one went out as a designation of the lead it names."""
+    waiting = Consultation.objects.filter(status=ConsultationStatus.OPEN,
+                                          opinions__unit__code="DEPT-CG", opinions__answered_at__isnull=True).get()
+    assert waiting.opinions.filter(answered_at__isnull=False).exists()
+    assert waiting.ticket.status in (Status.REGISTERED, Status.PENDING_DISPATCH)
+    chengguan = User.objects.get(username="chengguan")
+    assert Action.GIVE_OPINION in available_actions(waiting.ticket, chengguan)
+    assert Ticket.objects.visible_to(chengguan).filter(pk=waiting.ticket_id).exists()
+    answered = Consultation.objects.filter(status=ConsultationStatus.OPEN).exclude(pk=waiting.pk).get()
+    assert not answered.opinions.filter(answered_at__isnull=True).exists()
+    assert Action.CONCLUDE_CONSULTATION in available_actions(answered.ticket, User.objects.get(username="dispatcher"))
+    concluded = Consultation.objects.filter(status=ConsultationStatus.CONCLUDED)
+    assert concluded.exists()
+    for done in concluded:
+        lead = done.ticket.assignments.order_by("id").first()
+        assert (lead.unit, lead.is_designated, lead.dispatched_at) == (done.lead, True, done.ended_at)
+        assert not done.opinions.filter(answered_at__isnull=True).exists()
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from hotline.core import clock
+from hotline.demo.consult import open_consultations
 from hotline.demo.extras import load_extras
 from hotline.demo.loader import DEFAULT_ORDERS, DEFAULT_SEED, load_demo
 from hotline.demo.users import account_rows
@@ -43,6 +44,11 @@ class Command(BaseCommand):
         width = max(len(u) for u, _, _ in rows) + 2
         for username, role, unit in rows:
             out.write(f"  {username:<{width}}{role:<24}{unit}")
+        consulting = open_consultations()
+        if consulting:
+            out.write("\n进行中的会商（以对应账号登录，在工单页处理）：")
+            for line in consulting:
+                out.write(f"  {line}")
         out.write("\n其他演示数据：")
         for extra in extras:
             out.write(f"  {extra.name}：{extra.summary}（{extra.seconds:.1f} 秒）")
