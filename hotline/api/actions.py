@@ -1,10 +1,12 @@
 """Lifecycle steps over the API: one operation per step of the workbench registry (`STEPS`).
 
 Each call: the order must be visible (404), the key must carry the scope (403), the body's `version`
-must be the order's (409 `conflict`), the step must be allowed from the order's status (409
-`invalid_transition`) and for the caller's role (403), the body must pass the step's form (400), the
-step must be offered to the caller as on the order page (`available_actions`: their unit's own
-assignment → 403, a pending request to decide → 409); then the step's own service runs, which re-checks everything under the row lock. Nothing changes on a refusal.
+must be the order's (409 `conflict`; a 会商意见 made on a version that only other units' opinions followed
+goes on), the step must be allowed from the order's status (409 `invalid_transition`) and for the
+caller's role (403), the body must pass the step's form (400), the step must be offered to the caller as
+on the order page (`available_actions`: their unit's own assignment → 403, a pending request to decide →
+409); then the step's own service runs, which re-checks everything under the row lock. Nothing changes
+on a refusal. The list of steps says which must wait for now (`held`, as the page shows them).
 """
 
 from django.db import transaction
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from pydantic import BaseModel
 
+from hotline.accounts.models import User
 from hotline.api import serialize
 from hotline.api.errors import ApiError
 from hotline.api.orders import ORDER_ERRORS, principal_of, visible_order
@@ -23,6 +26,8 @@ from hotline.tickets.choices import Action
 from hotline.tickets.exceptions import ConflictError
 from hotline.tickets.models import Ticket
 from hotline.tickets.permissions import available_actions
+from hotline.tickets.services.consultation import opinions_only_since
+from hotline.tickets.services.holds import held_steps
 from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench.actions import STEPS, StepSpec
 
@@ -42,15 +47,18 @@ def list_actions(request: HttpRequest, number: str):  # noqa: ANN201
     principal.require_any(Scope.READ, Scope.ACT, Scope.TRANSFER)
     ticket = visible_order(principal, number)
     by_actor: dict[int, list[str]] = {}
-    offered = []
+    offered: list[tuple[str, User]] = []
     for action in STEPS:
         actor = principal.actor_for_action(action)
         if actor.pk not in by_actor:
             by_actor[actor.pk] = available_actions(ticket, actor)
         if action in by_actor[actor.pk] and principal.may_take(action):
-            offered.append(action)
+            offered.append((action, actor))
+    held: dict[str, str] = {}
+    for actor in {actor.pk: actor for _a, actor in offered}.values():
+        held.update(held_steps(ticket, actor, [a for a, who in offered if who.pk == actor.pk]))
     return [{"action": a, "label": str(Action(a).label), "path": f"/api/v1{action_path(a)}".replace(
-        "{number}", ticket.number), "body_schema": BODIES[a].__name__} for a in offered]
+        "{number}", ticket.number), "body_schema": BODIES[a].__name__, "held": held.get(a)} for a, _actor in offered]
 
 
 def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel) -> dict:
@@ -59,7 +67,10 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     principal.require(principal.scope_for_action(spec.action))
     ticket = visible_order(principal, number)
     actor = principal.actor_for_action(spec.action)
-    if body.version != ticket.version:
+    version = body.version
+    if version < ticket.version and spec.action == Action.GIVE_OPINION and opinions_only_since(ticket, version):
+        version = ticket.version  # only other units' opinions came in meanwhile: they do not conflict with this one
+    if version != ticket.version:
         raise ApiError(409, ConflictError.code, _("工单已被他人处理，请刷新后重试"),
                        {"expected_version": body.version, "current_version": ticket.version})
     row = TRANSITIONS[spec.action]
@@ -75,13 +86,13 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     if spec.action not in available_actions(ticket, actor):
         # The same gate as the order page: the unit's own assignment, or a pending request to decide.
         # If someone changed the order meanwhile (its assignments were read after ours), that is a conflict.
-        if Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first() != body.version:
+        if Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first() != version:
             raise ApiError(409, ConflictError.code, _("工单已被他人处理，请刷新后重试"),
                            {"expected_version": body.version})
         if row.by_unit and not actor.is_centre_staff:
             raise ApiError(403, "not_permitted", _("您所在单位没有可执行「%(action)s」的派单") % {"action": spec.label})
         raise ApiError(409, "invalid_transition", _("该工单现在没有可「%(action)s」的事项") % {"action": spec.label})
-    ticket.version = body.version  # the service's lock compares it with the stored order (a race → 409)
+    ticket.version = version  # the service's lock compares it with the stored order (a race → 409)
     with transaction.atomic():
         spec.perform(ticket, actor, data)
     ticket = visible_order(principal, number, serialize.detail_queryset(Ticket.objects.all()))

@@ -70,10 +70,13 @@ class ConsultationOut(BaseModel):
     status: str = Field(description="open 会商中、concluded 已定责、closed 已撤销")
     question: str
     started_at: datetime
+    started_by: str = Field(description="发起人（姓名）")
     opinions_due: datetime
     ended_at: datetime | None
+    ended_by: str | None = Field(description="定责人或撤销人（姓名）；会商中为 null")
     conclusion: str = Field(description="定责意见；撤销时为撤销原因")
     lead: UnitRef | None = Field(description="定责的主办单位")
+    assisting: list[UnitRef] = Field(description="定责的协办单位")
     opinions: list[OpinionOut]
 
 
@@ -162,6 +165,7 @@ class ActionOut(BaseModel):
     method: str = "POST"
     path: str
     body_schema: str = Field(description="请求体在 OpenAPI 文档中的组件名")
+    held: str | None = Field(description="暂缓的原因（该操作现在会被拒绝，例如会商中的派单）；可以执行时为 null")
 
 
 class UnitOut(BaseModel):

@@ -58,10 +58,13 @@ def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def _consultations() -> QuerySet[Consultation]:
-    """Consultations (会商) with their lead and their opinions' units, in the order they were held."""
+    """Consultations (会商) with who started and ended them, the concluded lead and assisting units and the
+    opinions' units, in the order they were held."""
     opinions = Opinion.objects.select_related("unit", "suggested_unit").order_by("id")
-    return (Consultation.objects.select_related("lead").order_by("started_at", "id")
-            .prefetch_related(Prefetch("opinions", queryset=opinions, to_attr="all_opinions")))
+    return (Consultation.objects.select_related("lead", "started_by", "ended_by").order_by("started_at", "id")
+            .prefetch_related(Prefetch("opinions", queryset=opinions, to_attr="all_opinions"),
+                              Prefetch("assisting", queryset=HandlingUnit.objects.order_by("path"),
+                                       to_attr="all_assisting")))
 
 
 def consultation(found: Consultation) -> dict[str, Any]:
@@ -69,10 +72,14 @@ def consultation(found: Consultation) -> dict[str, Any]:
     opinions = getattr(found, "all_opinions", None)
     if opinions is None:
         opinions = list(found.opinions.select_related("unit", "suggested_unit").order_by("id"))
+    assisting = getattr(found, "all_assisting", None)
+    if assisting is None:
+        assisting = list(found.assisting.order_by("path"))
     return {
         "id": found.pk, "status": found.status, "question": found.question, "started_at": found.started_at,
-        "opinions_due": found.opinions_due, "ended_at": found.ended_at, "conclusion": found.conclusion,
-        "lead": unit_ref(found.lead),
+        "started_by": str(found.started_by), "opinions_due": found.opinions_due, "ended_at": found.ended_at,
+        "ended_by": str(found.ended_by) if found.ended_by_id else None, "conclusion": found.conclusion,
+        "lead": unit_ref(found.lead), "assisting": [unit_ref(u) for u in assisting],
         "opinions": [{
             "unit": unit_ref(o.unit), "stance": o.stance, "basis": o.basis,
             "suggested_unit": o.suggested_unit.code if o.suggested_unit_id else None,

@@ -33,7 +33,8 @@ class ThemeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "month"]
     search_fields = ["title", "problem"]
     readonly_fields = ["title", "problem", "month", "status", "lead", "assisting", "due_date", "category", "district",
-                       "keywords", "hotspot", "plan", "result", "created_by", "created_at", "closed_at", "version"]
+                       "keywords", "hotspot", "source_title", "source_window", "plan", "result", "created_by",
+                       "created_at", "closed_at", "version"]
     exclude = ["orders"]
     inlines = [ThemeEventInline]
 

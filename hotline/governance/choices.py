@@ -24,6 +24,7 @@ class ThemeAction(models.TextChoices):
     ACCEPT = "accept", _("验收销号")
     SEND_BACK = "send_back", _("退回整改")
     CANCEL = "cancel", _("撤销立项")
+    ADJUST = "adjust", _("调整")
 
 
 #: Statuses in which a theme is still being worked on.

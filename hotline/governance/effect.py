@@ -3,6 +3,12 @@
 Matching orders are those registered in the theme's category (or below it), in its district, and naming
 one of its keywords — each condition only when the theme sets it. Counted in one query (one conditional
 COUNT per month), straight from the orders, so merged duplicates count too: each was a caller.
+
+The baseline (基线) is the average of the whole months before the theme's month, from MONTHS_BEFORE
+months before it but never before the first month the platform has any order (one MIN over the indexed
+`registered_at`): months before that would count as 0 and inflate the change. That first month is
+marked partial when its first order came after the 1st, and left out of the baseline; with fewer than
+MIN_BASELINE whole months left, the baseline is 「基线不足」 and no change is given.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from hotline.core import clock
@@ -20,6 +26,8 @@ from hotline.tickets.models import Ticket
 #: Months counted before the theme's own month (the baseline) and at most after it.
 MONTHS_BEFORE = 3
 MONTHS_AFTER = 12
+#: Whole months the baseline needs before a change is given.
+MIN_BASELINE = 2
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,11 @@ class Month:
     first: date
     orders: int
     partial: bool  # the current month, still running
+    partial_start: bool = False  # the platform's first month, its first order after the 1st
+
+    @property
+    def whole(self) -> bool:
+        return not (self.partial or self.partial_start)
 
     @property
     def label(self) -> str:
@@ -42,10 +55,20 @@ class Effect:
     month: date  # the theme's own month
 
     @property
+    def baseline(self) -> list[Month]:
+        """The whole months before the theme's month."""
+        return [m for m in self.months if m.first < self.month and m.whole]
+
+    @property
+    def baseline_short(self) -> bool:
+        """Fewer than MIN_BASELINE whole months before the theme's month (基线不足)."""
+        return self.measurable and len(self.baseline) < MIN_BASELINE
+
+    @property
     def before(self) -> float | None:
-        """Average matching orders per month over the months before the theme's month (基线)."""
-        rows = [m.orders for m in self.months if m.first < self.month]
-        return sum(rows) / len(rows) if rows else None
+        """Average matching orders per whole month before the theme's month (基线); None when too short."""
+        rows = [m.orders for m in self.baseline]
+        return sum(rows) / len(rows) if len(rows) >= MIN_BASELINE else None
 
     @property
     def after(self) -> float | None:
@@ -88,11 +111,22 @@ def _start(first: date) -> datetime:
     return datetime(first.year, first.month, first.day, tzinfo=timezone.get_current_timezone())
 
 
+def first_order_at() -> datetime | None:
+    """When the platform's first order was registered (None before any): one MIN over an indexed column."""
+    return Ticket.objects.aggregate(first=Min("registered_at"))["first"]
+
+
 def effect(theme: Theme, *, now: datetime | None = None) -> Effect:
-    """The theme's monthly counts from MONTHS_BEFORE months before its month to now (at most MONTHS_AFTER after)."""
+    """The theme's monthly counts from MONTHS_BEFORE months before its month (not before the platform's
+    first order) to now (at most MONTHS_AFTER after)."""
     now = timezone.localtime(now or clock.now())
     this_month = now.date().replace(day=1)
     first = _add_months(theme.month, -MONTHS_BEFORE)
+    started = first_order_at() if matching(theme) else None
+    start_month = timezone.localtime(started).date().replace(day=1) if started is not None else None
+    if start_month is not None and start_month > first:
+        first = start_month
+    partial_start = started is not None and timezone.localtime(started) > _start(start_month)
     last = min(this_month, _add_months(theme.month, MONTHS_AFTER))
     q = matching(theme)
     if not q or last < first:
@@ -107,4 +141,5 @@ def effect(theme: Theme, *, now: datetime | None = None) -> Effect:
         **{f"m{i}": Count("pk", filter=Q(registered_at__gte=_start(m), registered_at__lt=_start(_add_months(m, 1))))
            for i, m in enumerate(firsts)})
     return Effect(measurable=True, month=theme.month,
-                  months=[Month(m, counts[f"m{i}"] or 0, partial=m == this_month) for i, m in enumerate(firsts)])
+                  months=[Month(m, counts[f"m{i}"] or 0, partial=m == this_month,
+                                partial_start=partial_start and m == start_month) for i, m in enumerate(firsts)])

@@ -11,20 +11,28 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import User
+from hotline.core import clock
 from hotline.governance import services
 from hotline.governance.choices import ThemeAction
 from hotline.governance.models import Theme
-from hotline.hotspots.models import Hotspot
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
 from hotline.workbench.forms import UnitSelect, UnitSelectMultiple
 
 TEXT = forms.Textarea(attrs={"rows": 4})
+#: At most this many orders of a hot spot travel with the adopt form (a hot spot has far fewer).
+MAX_SOURCE_ORDERS = 5000
 NOTE = forms.Textarea(attrs={"rows": 2})
+
+
+def _today() -> date:
+    return timezone.localdate(clock.now())
 
 
 def _handling_units():  # noqa: ANN202 - QuerySet[HandlingUnit]
@@ -64,13 +72,68 @@ class ThemeForm(forms.Form):
                                       empty_label=_("—不限—"))
     keywords = forms.CharField(label=_("关键词"), required=False, max_length=200,
                                help_text=_("以空格或逗号分隔；标题或诉求内容含任一关键词即计入"))
-    hotspot = forms.ModelChoiceField(queryset=Hotspot.objects.all(), required=False, widget=forms.HiddenInput)
+    # From a hot spot: its id, and what the theme keeps of it should it be recomputed before this is sent
+    # (its orders, title and window), so that nothing typed is lost.
+    hotspot = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    source_orders = forms.CharField(required=False, max_length=MAX_SOURCE_ORDERS * 12, widget=forms.HiddenInput)
+    source_title = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    source_window = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = _handling_units()
         self.fields["assisting"].queryset = _handling_units()
         self.fields["category"].label_from_instance = lambda c: c.full_name
+
+    def clean_due_date(self) -> date:
+        due = self.cleaned_data["due_date"]
+        if due < _today():
+            raise forms.ValidationError(_("整改时限不能早于今天"))
+        return due
+
+    def clean_source_orders(self) -> list[int]:
+        """The hot spot's order ids, as the form was filled (comma-separated)."""
+        parts = [p for p in self.cleaned_data["source_orders"].split(",") if p.strip()]
+        if not all(p.strip().isdecimal() for p in parts) or len(parts) > MAX_SOURCE_ORDERS:
+            raise forms.ValidationError(_("来源工单无法识别"))
+        return list(dict.fromkeys(int(p) for p in parts))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        lead, assisting = data.get("lead"), data.get("assisting") or []
+        if lead is not None and lead in assisting:
+            self.add_error("assisting", _("牵头单位不能同时是配合单位"))
+        return data
+
+
+class AdjustForm(forms.Form):
+    """调整: a new deadline and/or lead or assisting units, and why; starts from the theme as it is."""
+
+    due_date = forms.DateField(label=_("整改时限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    lead = forms.ModelChoiceField(label=_("牵头单位"), queryset=HandlingUnit.objects.none(),
+                                  empty_label=_("—请选择—"), widget=UnitSelect)
+    assisting = forms.ModelMultipleChoiceField(label=_("配合单位"), required=False,
+                                               queryset=HandlingUnit.objects.none(),
+                                               widget=UnitSelectMultiple(attrs={"size": 6}),
+                                               help_text=_("按住 Ctrl 可多选"))
+    reason = forms.CharField(label=_("调整理由"), widget=NOTE, max_length=2000)
+
+    def __init__(self, *args, theme: Theme, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self.theme = theme
+        kwargs.setdefault("initial", {"due_date": theme.due_date, "lead": theme.lead_id,
+                                      "assisting": list(theme.assisting.values_list("pk", flat=True))})
+        super().__init__(*args, **kwargs)
+        # The units already on the theme stay choosable (kept as they are) even if no longer active.
+        current = Q(pk=theme.lead_id) | Q(pk__in=theme.assisting.values("pk"))
+        units = HandlingUnit.objects.filter((Q(is_active=True) & ~Q(kind=UnitKind.CENTRE)) | current).order_by("path")
+        self.fields["lead"].queryset = units
+        self.fields["assisting"].queryset = units
+
+    def clean_due_date(self) -> date:
+        due = self.cleaned_data["due_date"]
+        if due != self.theme.due_date and due < _today():
+            raise forms.ValidationError(_("整改时限不能早于今天"))
+        return due
 
     def clean(self) -> dict:
         data = super().clean()
@@ -113,6 +176,13 @@ class StepSpec:
     def label(self) -> str:
         return ThemeAction(self.action).label
 
+    def make_form(self, theme: Theme, data: object = None) -> forms.Form:
+        """The step's form for this theme (unbound without `data`); the adjust form starts from the theme."""
+        kwargs = {"prefix": self.action, "label_suffix": ""}
+        if self.form is AdjustForm:
+            kwargs["theme"] = theme
+        return self.form(data, **kwargs)
+
 
 STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     StepSpec(ThemeAction.PLAN, PlanForm, lambda t, u, d: services.file_plan(t, actor=u, plan=d["plan"])),
@@ -120,6 +190,9 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     StepSpec(ThemeAction.REPORT, ReportForm, lambda t, u, d: services.report_done(t, actor=u, result=d["result"])),
     StepSpec(ThemeAction.ACCEPT, AcceptForm, lambda t, u, d: services.accept(t, actor=u, note=d["note"])),
     StepSpec(ThemeAction.SEND_BACK, ReasonForm, lambda t, u, d: services.send_back(t, actor=u, reason=d["reason"])),
+    StepSpec(ThemeAction.ADJUST, AdjustForm,
+             lambda t, u, d: services.adjust(t, actor=u, reason=d["reason"], due_date=d["due_date"], lead=d["lead"],
+                                             assisting=list(d["assisting"]))),
     StepSpec(ThemeAction.CANCEL, ReasonForm, lambda t, u, d: services.cancel(t, actor=u, reason=d["reason"]),
              danger=True),
 ]}

@@ -11,6 +11,7 @@ import re
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.governance.choices import ThemeAction, ThemeStatus
 
@@ -49,9 +50,16 @@ class Theme(models.Model):
                                  related_name="+", verbose_name=_("区域"))
     keywords = models.CharField(_("关键词"), max_length=200, blank=True,
                                 help_text=_("以空格或逗号分隔；标题或诉求内容含任一关键词即计入"))
+    # The hot spot it was taken on from. Recomputing a window replaces its hot spots (the link becomes
+    # NULL), so what it came from is kept too: the spot's title and window, and its orders (`orders`),
+    # by which hot spots are matched to themes (`selectors.themes_of_hotspots`).
     hotspot = models.ForeignKey("hotspots.Hotspot", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", verbose_name=_("来源热点"))
-    orders = models.ManyToManyField("tickets.Ticket", blank=True, related_name="+", verbose_name=_("关联工单"))
+    source_title = models.CharField(_("来源热点"), max_length=200, blank=True)
+    source_window = models.CharField(_("来源热点周期"), max_length=40, blank=True,
+                                     help_text=_("热点问题所属的月份（YYYY-MM）、周（YYYY-Www）或时段"))
+    orders = models.ManyToManyField("tickets.Ticket", blank=True, related_name="+",
+                                    verbose_name=pgettext_lazy("governance", "关联工单"))
     plan = models.TextField(_("整改方案"), blank=True)
     result = models.TextField(_("整改结果"), blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")

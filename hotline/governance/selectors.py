@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,50 +16,120 @@ from hotline.core import clock
 from hotline.core.privacy import scrub_public_text
 from hotline.governance.choices import OPEN_THEME, ThemeAction, ThemeStatus
 from hotline.governance.models import Theme, ThemeEvent
+from hotline.governance.sources import keywords_from, window_label
 from hotline.hotspots.models import Hotspot
+from hotline.taxonomy.models import Category
 from hotline.tickets.choices import AssignmentRole, AssignmentStatus
 from hotline.tickets.models import Assignment, Ticket
 
+#: The list's tabs besides the statuses: open themes past their deadline, and (unit staff) the themes
+#: where the person's own unit must act.
+OVERDUE, MINE = "overdue", "mine"
+#: A unit must act (file the plan, report progress, ask for verification) in these statuses.
+UNIT_TURN = (ThemeStatus.ADOPTED, ThemeStatus.IN_PROGRESS)
+#: Tabs listed by deadline (soonest first) unless asked otherwise; the others latest month first.
+BY_DEADLINE = frozenset({ThemeStatus.ADOPTED, ThemeStatus.IN_PROGRESS, ThemeStatus.REPORTED, OVERDUE, MINE})
+SORTS = ("due", "month")
 
-def _visible(user: User, *, status: str = "", month: date | None = None) -> QuerySet[Theme]:
+
+def _today() -> date:
+    return timezone.localdate(clock.now())
+
+
+def _visible(user: User, *, month: date | None = None, lead: int | None = None) -> QuerySet[Theme]:
     themes = Theme.objects.filter(pk__in=Theme.objects.visible_to(user).values("pk"))
-    if status:
-        themes = themes.filter(status=status)
     if month is not None:
         themes = themes.filter(month=month.replace(day=1))
+    if lead is not None:
+        themes = themes.filter(lead_id=lead)
     return themes
 
 
-def themes_for(user: User, *, status: str = "", month: date | None = None) -> QuerySet[Theme]:
-    """The themes this person may see (of one status and month when given), with their last step.
+def _tab(tab: str, user: User) -> Q:
+    """The condition of a tab: a status, 已逾期 (open, past the deadline) or 本单位待办."""
+    if tab in ThemeStatus.values:
+        return Q(status=tab)
+    if tab == OVERDUE:
+        return Q(status__in=OPEN_THEME, due_date__lt=_today())
+    if tab == MINE:  # the unit itself (not the units below it) acts: as `services._acting_unit` checks
+        return Q(status__in=UNIT_TURN, lead__in=user.units.all()) if user.is_unit_staff else Q(pk__in=[])
+    return Q()
 
-    Each row carries `last_action` and `last_at` (its latest event) from subqueries: one query for any
-    number of rows.
+
+def themes_for(user: User, *, tab: str = "", month: date | None = None, lead: int | None = None,
+               sort: str = "") -> QuerySet[Theme]:
+    """The themes this person may see, of one tab, month and lead unit when given, with their last step.
+
+    Each row carries `last_action` and `last_at` (its latest event) and, for unit staff, `own_role`
+    ("lead" when the person's units or units below lead it, else "assist") from subqueries and
+    expressions: one query for any number of rows. Sorted by deadline (`sort="due"`, the default of the
+    open tabs) or latest month first.
     """
     last = ThemeEvent.objects.filter(theme=OuterRef("pk")).order_by("-seq")
-    return (_visible(user, status=status, month=month).select_related("lead")
-            .annotate(last_action=Subquery(last.values("action")[:1]), last_at=Subquery(last.values("at")[:1]))
-            .order_by("-month", "-id"))
+    themes = (_visible(user, month=month, lead=lead).filter(_tab(tab, user)).select_related("lead")
+              .annotate(last_action=Subquery(last.values("action")[:1]), last_at=Subquery(last.values("at")[:1])))
+    if user.is_unit_staff:
+        from hotline.orgs.models import HandlingUnit
+
+        own = HandlingUnit.objects.subtree_of(list(user.units.all()))
+        themes = themes.annotate(own_role=Case(When(lead__in=own, then=Value("lead")), default=Value("assist")))
+    sort = sort if sort in SORTS else ("due" if tab in BY_DEADLINE else "month")
+    return themes.order_by("due_date", "id") if sort == "due" else themes.order_by("-month", "-id")
 
 
-def status_counts(user: User, *, month: date | None = None) -> dict[str, int]:
-    """How many of the themes this person may see (of the month, when given) stand in each status."""
-    found = dict(_visible(user, month=month).order_by().values_list("status").annotate(n=Count("pk")))
-    return {status: found.get(status, 0) for status in ThemeStatus.values}
+def status_counts(user: User, *, month: date | None = None, lead: int | None = None) -> dict[str, int]:
+    """How many of the themes this person may see (of the month and lead unit, when given) are in each
+    status, overdue (`OVERDUE`) and, for unit staff, their unit's to do (`MINE`): one query."""
+    tabs = [*ThemeStatus.values, OVERDUE, *([MINE] if user.is_unit_staff else [])]
+    found = _visible(user, month=month, lead=lead).aggregate(
+        **{tab: Count("pk", filter=_tab(tab, user)) for tab in tabs})
+    return {tab: found[tab] or 0 for tab in tabs}
+
+
+def lead_units(user: User) -> QuerySet:
+    """The units leading any of the themes this person may see (the lead-unit filter's choices)."""
+    from hotline.orgs.models import HandlingUnit
+
+    return HandlingUnit.objects.filter(pk__in=_visible(user).values("lead_id")).order_by("path")
+
+
+def next_party(theme: Theme) -> str:
+    """Who must act next (待办方): the lead unit while it plans or works, the centre while it verifies."""
+    if theme.status in UNIT_TURN:
+        return theme.lead.name
+    if theme.status == ThemeStatus.REPORTED:
+        return _("热线中心")
+    return ""
+
+
+def mark(theme: Theme, today: date | None = None) -> Theme:
+    """Set on a theme: `overdue` (open and past its deadline), `next_party` (who must act, named by the
+    overdue mark), `closed_late` (销号 after the deadline) and `last_label` (the last step's name)."""
+    today = today or _today()
+    theme.overdue = theme.status in OPEN_THEME and theme.due_date < today
+    theme.next_party = next_party(theme)
+    theme.closed_late = (theme.status == ThemeStatus.CLOSED and theme.closed_at is not None
+                         and timezone.localdate(theme.closed_at) > theme.due_date)
+    last_action = getattr(theme, "last_action", None)
+    theme.last_label = ThemeAction(last_action).label if last_action else ""
+    return theme
 
 
 def mark_rows(themes: list[Theme], today: date | None = None) -> list[Theme]:
-    """Set `overdue` (open and past its deadline) and `last_label` (the last step's name) on each row."""
-    today = today or timezone.localdate(clock.now())
-    for theme in themes:
-        theme.overdue = theme.status in OPEN_THEME and theme.due_date < today
-        theme.last_label = ThemeAction(theme.last_action).label if theme.last_action else ""
-    return themes
+    """`mark` every row."""
+    today = today or _today()
+    return [mark(theme, today) for theme in themes]
 
 
-def is_overdue(theme: Theme) -> bool:
-    """Still open and past its deadline (整改时限)."""
-    return theme.status in OPEN_THEME and theme.due_date < timezone.localdate(clock.now())
+def own_role(theme: Theme, user: User) -> str:
+    """For unit staff: "lead" when their units (or units below) lead the theme, "assist" when they only
+    assist; "" for the centre."""
+    if not user.is_unit_staff:
+        return ""
+    from hotline.orgs.models import HandlingUnit
+
+    own = HandlingUnit.objects.subtree_of(list(user.units.all()))
+    return "lead" if own.filter(pk=theme.lead_id).exists() else "assist"
 
 
 @dataclass
@@ -77,12 +148,39 @@ def linked_orders(theme: Theme, user: User) -> LinkedOrders:
     return LinkedOrders(shown=shown, hidden=linked.count() - len(shown))
 
 
-def themes_of_hotspots(ids: list[int]) -> dict[int, Theme]:
-    """The theme taken on from each of these hot spots (a cancelled one does not count), by hot spot id."""
-    found: dict[int, Theme] = {}
-    for theme in (Theme.objects.filter(hotspot_id__in=ids).exclude(status=ThemeStatus.CANCELLED)
-                  .only("id", "hotspot_id", "title", "status").order_by("id")):
-        found.setdefault(theme.hotspot_id, theme)
+@dataclass(frozen=True)
+class TakenOn:
+    """The theme a hot spot was taken on as (立项): enough to link to it."""
+
+    pk: int
+    title: str
+    status: str
+
+
+def themes_of_hotspots(members: dict[int, Iterable[int]]) -> dict[int, TakenOn]:
+    """The theme each hot spot (id → its member order ids) is taken on as, by hot spot id.
+
+    A hot spot counts as taken on when at least half its orders are linked to one theme that is open or
+    closed (a cancelled one does not count): recomputing a window replaces its hot spots, and the same
+    problem comes back as a new row with (mostly) the same orders. The theme with the most of them wins
+    (then the oldest). One query for any number of hot spots.
+    """
+    members = {spot: set(ids) for spot, ids in members.items()}
+    wanted = set().union(*members.values()) if members else set()
+    if not wanted:
+        return {}
+    linked: dict[int, set[int]] = defaultdict(set)
+    themes: dict[int, TakenOn] = {}
+    rows = (Theme.orders.through.objects.filter(ticket_id__in=wanted).exclude(theme__status=ThemeStatus.CANCELLED)
+            .values_list("theme_id", "ticket_id", "theme__title", "theme__status"))
+    for theme_id, ticket_id, title, status in rows:
+        linked[theme_id].add(ticket_id)
+        themes[theme_id] = TakenOn(theme_id, title, status)
+    found: dict[int, TakenOn] = {}
+    for spot, ids in members.items():
+        best = max(((len(ids & orders), -theme_id) for theme_id, orders in linked.items()), default=(0, 0))
+        if ids and best[0] and 2 * best[0] >= len(ids):
+            found[spot] = themes[-best[1]]
     return found
 
 
@@ -94,17 +192,38 @@ class Prefill:
     order_ids: list[int] = field(default_factory=list)
 
 
-def _most_common(values: list[int | None]) -> int | None:
-    counts = Counter(v for v in values if v is not None)
-    if not counts:
+def _majority(values: list[int | None]) -> int | None:
+    """The value more than half of them have (None counts as a value), else None."""
+    counts = Counter(values)
+    value, n = counts.most_common(1)[0] if counts else (None, 0)
+    return value if 2 * n > len(values) else None
+
+
+def _plurality(values: list[int | None]) -> int | None:
+    """The value most of them have (None left out); None on a tie, so nothing is picked at random."""
+    ranked = Counter(v for v in values if v is not None).most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
         return None
-    best = max(counts.values())
-    return min(v for v, n in counts.items() if n == best)  # a tie: the lowest id, so the choice is stable
+    return ranked[0][0]
+
+
+def _common_category(ids: list[int | None]) -> int | None:
+    """The deepest category every one of these orders' categories is in (itself, its parent or its
+    grandparent: as deep as the effect's `matching` looks); None when they share none."""
+    distinct = {c for c in ids if c is not None}
+    if not distinct:
+        return None
+    chains = [[c for c in chain if c is not None] for chain in
+              Category.objects.filter(pk__in=distinct).values_list("pk", "parent_id", "parent__parent_id")]
+    common = set(chains[0]).intersection(*chains[1:]) if chains else set()
+    return next((c for c in chains[0] if c in common), None)
 
 
 def prefill_from_hotspot(spot: Hotspot) -> Prefill:
-    """The adopt form filled from a hot spot: its title and problem (counts, place, month), the category
-    and district most of its orders have, and the unit that led most of them."""
+    """The adopt form filled from a hot spot: its title and problem (counts, place, month); the category
+    and district more than half of its orders have (else the category all of them fall under, else 不限);
+    the unit that led most of them (none on a tie); keywords from its title; and, hidden, its orders, title
+    and window (kept when the hot spot is recomputed before the form is sent)."""
     order_ids = list(spot.members.order_by("ticket_id").values_list("ticket_id", flat=True))
     rows = list(Ticket.objects.filter(pk__in=order_ids).values_list("category_id", "district_id"))
     leads = list(Assignment.objects.filter(ticket_id__in=order_ids, role=AssignmentRole.LEAD)
@@ -116,7 +235,12 @@ def prefill_from_hotspot(spot: Hotspot) -> Prefill:
         "month": f"{month:%Y-%m}", "title": title, "orders": spot.orders, "people": spot.people}
     if place:
         problem += _("地点/人群：%(place)s。") % {"place": place}
+    categories = [c for c, _d in rows]
     initial = {"title": title[:200], "problem": problem, "month": month, "hotspot": spot.pk,
-               "category": _most_common([c for c, _d in rows]), "district": _most_common([d for _c, d in rows]),
-               "lead": _most_common([unit for _t, unit in leads])}
+               "category": _majority(categories) or _common_category(categories),
+               "district": _majority([d for _c, d in rows]),
+               "lead": _plurality([unit for _t, unit in leads]),
+               "keywords": " ".join(keywords_from(title, place)) or None,
+               "source_orders": ",".join(map(str, order_ids)), "source_title": title[:200],
+               "source_window": window_label(spot.run)}
     return Prefill(initial={k: v for k, v in initial.items() if v is not None}, order_ids=order_ids)

@@ -8,7 +8,8 @@ The centre takes a problem on (立项: a leader, supervisor or administrator; us
 candidate of the hot-spot pages), naming the lead unit (牵头单位), assisting units, the deadline and what
 the effect is measured on. The lead unit files its plan (整改方案) and reports progress (assisting units
 too), then asks for verification (申请验收) with its result; the centre accepts it (验收销号) or sends it
-back (退回整改). The centre may cancel a theme with a reason.
+back (退回整改). The centre may adjust an open theme (调整: the deadline, the lead or assisting units, with a
+reason; the status stays) or cancel it with a reason.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.core.privacy import scrub_public_text
 from hotline.governance.choices import ThemeAction
 from hotline.governance.models import Theme, ThemeEvent
+from hotline.governance.sources import window_label
 from hotline.governance.transitions import TRANSITIONS
+from hotline.hotspots.models import Hotspot
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
@@ -70,11 +75,11 @@ def _begin(theme: Theme, action: str, actor: User) -> _Step:
     fresh = Theme.objects.select_for_update().filter(pk=theme.pk).first()
     if fresh is None:
         raise InvalidTransition(_("专题不存在"))
-    if fresh.version != theme.version:
+    row = TRANSITIONS[action]
+    if row.checks_version and fresh.version != theme.version:
         raise ConflictError(_("专题已被他人处理，请刷新后重试"))
     for f in Theme._meta.concrete_fields:
         setattr(theme, f.attname, getattr(fresh, f.attname))
-    row = TRANSITIONS[action]
     if theme.status not in row.sources:
         raise InvalidTransition(_("专题当前状态为「%(status)s」，不能执行「%(action)s」")
                                 % {"status": theme.get_status_display(), "action": ThemeAction(action).label})
@@ -122,34 +127,50 @@ def _required(text: str, message: str) -> str:
     return text.strip()
 
 
-def _units(lead: HandlingUnit, assisting: Sequence[HandlingUnit]) -> list[HandlingUnit]:
+def _units(lead: HandlingUnit, assisting: Sequence[HandlingUnit],
+           kept: frozenset[int] = frozenset()) -> list[HandlingUnit]:
+    """The assisting units without repeats; refuse the lead among them and a unit that cannot take a theme
+    (inactive, or the centre) — except those in `kept`, already on the theme."""
     assisting = list(dict.fromkeys(assisting))
     if lead in assisting:
         raise RuleViolation(_("牵头单位不能同时是配合单位"))
     for unit in [lead, *assisting]:
+        if unit.pk in kept:
+            continue
         if not unit.is_active or unit.kind == UnitKind.CENTRE:
             raise RuleViolation(_("「%(unit)s」不能承担治理专题") % {"unit": unit})
     return assisting
 
 
+def _source(hotspot: Hotspot | None, title: str, window: str) -> dict[str, str]:
+    if hotspot is not None:
+        title, window = scrub_public_text(hotspot.title), window_label(hotspot.run)
+    return {"source_title": title.strip()[:200], "source_window": window.strip()[:40]}
+
+
 @transaction.atomic
 def adopt(*, actor: User, title: str, problem: str, month: date, lead: HandlingUnit,
           assisting: Sequence[HandlingUnit] = (), due_date: date, category: Category | None = None,
-          district: HandlingUnit | None = None, keywords: str = "", hotspot: object | None = None,
-          orders: Sequence[Ticket] = ()) -> Theme:
-    """The centre takes a problem on as a governance theme (立项), usually a 每月一题 candidate's hot spot."""
+          district: HandlingUnit | None = None, keywords: str = "", hotspot: Hotspot | None = None,
+          orders: Sequence[Ticket] = (), source_title: str = "", source_window: str = "") -> Theme:
+    """The centre takes a problem on as a governance theme (立项), usually a 每月一题 candidate's hot spot.
+
+    From a hot spot, the theme keeps its title and window (`source_title`, `source_window`; given
+    directly when the hot spot was recomputed meanwhile) and its orders.
+    """
     _check_role(ThemeAction.ADOPT, actor)
     title = _required(title, _("请填写专题名称"))
     problem = _required(problem, _("请描述要治理的问题"))
     assisting = _units(lead, assisting)
     now = clock.now()
-    if due_date < now.date():
+    if due_date < timezone.localdate(now):
         raise RuleViolation(_("整改时限不能早于今天"))
     if district is not None and district.kind != UnitKind.DISTRICT:
         raise RuleViolation(_("区域须是区"))
     theme = Theme.objects.create(title=title, problem=problem, month=month.replace(day=1), lead=lead,
                                  due_date=due_date, category=category, district=district, keywords=keywords.strip(),
-                                 hotspot=hotspot, created_by=actor, created_at=now)
+                                 hotspot=hotspot, created_by=actor, created_at=now,
+                                 **_source(hotspot, source_title, source_window))
     theme.assisting.set(assisting)
     theme.orders.set(list(orders))
     step = _Step(theme=theme, action=ThemeAction.ADOPT, actor=actor, at=now, before="")
@@ -203,6 +224,40 @@ def cancel(theme: Theme, *, actor: User, reason: str) -> Theme:
     reason = _required(reason, _("请说明撤销理由"))
     theme.closed_at = step.at
     return step.commit(reason)
+
+
+def _names(units: Sequence[HandlingUnit]) -> str:
+    return "、".join(str(u) for u in sorted(units, key=lambda u: u.path)) or "—"
+
+
+@_service
+def adjust(theme: Theme, *, actor: User, reason: str, due_date: date | None = None,
+           lead: HandlingUnit | None = None, assisting: Sequence[HandlingUnit] | None = None) -> Theme:
+    """The centre changes an open theme's deadline and/or its lead or assisting units (调整), with a reason.
+
+    None leaves a field as it is; the status stays. The event says what changed (old → new).
+    """
+    step = _begin(theme, ThemeAction.ADJUST, actor)
+    reason = _required(reason, _("请说明调整理由"))
+    changes = []
+    if due_date is not None and due_date != theme.due_date:
+        if due_date < timezone.localdate(step.at):
+            raise RuleViolation(_("整改时限不能早于今天"))
+        changes.append(f"整改时限：{theme.due_date} → {due_date}")
+        theme.due_date = due_date
+    new_lead = lead if lead is not None else theme.lead
+    old_assisting = list(theme.assisting.all())
+    new_assisting = _units(new_lead, old_assisting if assisting is None else assisting,
+                           kept=frozenset({theme.lead_id, *(u.pk for u in old_assisting)}))
+    if new_lead.pk != theme.lead_id:
+        changes.append(f"牵头单位：{theme.lead} → {new_lead}")
+        theme.lead = new_lead
+    if {u.pk for u in new_assisting} != {u.pk for u in old_assisting}:
+        changes.append(f"配合单位：{_names(old_assisting)} → {_names(new_assisting)}")
+        theme.assisting.set(new_assisting)
+    if not changes:
+        raise RuleViolation(_("整改时限和承办单位都没有变化，无需调整"))
+    return step.commit("；".join([*changes, f"理由：{reason}"]))
 
 
 def available_actions(theme: Theme, user: User) -> list[str]:

@@ -58,32 +58,49 @@ def _month(value: str) -> date | None:
         return None
 
 
+def _lead(value: str) -> int | None:
+    return int(value) if value.isdecimal() and len(value) < 12 else None
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def theme_list(request: HttpRequest) -> HttpResponse:
-    """每月一题: the themes this person may see, latest month first; by status and month."""
+    """每月一题: the themes this person may see; by status, 已逾期 or 本单位待办 (tabs), month and lead unit;
+    the open tabs by deadline (soonest first), the others latest month first (`?sort=due|month`)."""
     _allow(request)
-    status = request.GET.get("status", "")
-    status = status if status in ThemeStatus.values else ""
+    user = request.user
+    mine_allowed = user.is_unit_staff
+    tab = request.GET.get("status", "")
+    tab = tab if tab in {*ThemeStatus.values, selectors.OVERDUE, *([selectors.MINE] if mine_allowed else [])} else ""
     month_text = request.GET.get("month", "").strip()
     month = _month(month_text)
     unreadable = bool(month_text) and month is None
     if unreadable:
         messages.error(request, _("月份「%(month)s」无法识别，请按 YYYY-MM 填写") % {"month": month_text})
         month_text = ""
-    counts = selectors.status_counts(request.user, month=month)
-    page = Paginator(selectors.themes_for(request.user, status=status, month=month), PAGE_SIZE).get_page(
+    lead = _lead(request.GET.get("lead", "").strip())
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in selectors.SORTS else ""
+    counts = selectors.status_counts(user, month=month, lead=lead)
+    page = Paginator(selectors.themes_for(user, tab=tab, month=month, lead=lead, sort=sort), PAGE_SIZE).get_page(
         request.GET.get("page"))
     rows = selectors.mark_rows(list(page.object_list))
-    base = {"month": month_text} if month_text else {}
-    tabs = [{"label": _("全部"), "count": sum(counts.values()), "active": not status,
+    base = {k: v for k, v in {"month": month_text, "lead": lead or ""}.items() if v}
+    tabs = [{"label": _("全部"), "count": sum(counts[v] for v in ThemeStatus.values), "active": not tab,
              "url": "?" + urlencode(base)}]
-    tabs += [{"label": label, "count": counts[value], "active": status == value,
+    tabs += [{"label": label, "count": counts[value], "active": tab == value,
               "url": "?" + urlencode(base | {"status": value})} for value, label in ThemeStatus.choices]
-    query = urlencode({k: v for k, v in {"status": status, "month": month_text}.items() if v})
+    extra = [(selectors.OVERDUE, _("已逾期"))] + ([(selectors.MINE, _("本单位待办"))] if mine_allowed else [])
+    tabs += [{"label": label, "count": counts[value], "active": tab == value, "key": value,
+              "url": "?" + urlencode(base | {"status": value})} for value, label in extra]
+    kept = {k: v for k, v in {"status": tab, "month": month_text, "lead": lead or ""}.items() if v}
+    default_sort = "due" if tab in selectors.BY_DEADLINE else "month"
     return render(request, "governance/list.html", {
-        "themes": rows, "page": page, "tabs": tabs, "status": status, "month": month_text,
-        "query": query, "may_adopt": request.user.role in CENTRE,
+        "themes": rows, "page": page, "tabs": tabs, "status": tab, "month": month_text, "lead": lead,
+        "leads": selectors.lead_units(user), "sort": sort or default_sort,
+        "sort_urls": {key: "?" + urlencode(kept | {"sort": key}) for key in selectors.SORTS},
+        "query": urlencode(kept | ({"sort": sort} if sort else {})), "may_adopt": user.role in CENTRE,
+        "is_unit": user.is_unit_staff,
     }, status=400 if unreadable else 200)
 
 
@@ -103,7 +120,7 @@ def _step_forms(theme: Theme, user, failed: tuple[StepSpec, forms.Form] | None =
         if failed is not None and failed[0].action == action:
             steps.append((spec, failed[1]))
         else:
-            steps.append((spec, spec.form(prefix=action, label_suffix="")))
+            steps.append((spec, spec.make_form(theme)))
     return steps
 
 
@@ -113,15 +130,16 @@ def _detail(request: HttpRequest, theme: Theme, *, failed: tuple[StepSpec, forms
     offered = {spec.action for spec, _form in steps}
     kept = failed if failed is not None and failed[0].action not in offered else None
     orders = selectors.linked_orders(theme, request.user)
-    hotspot_title = scrub_public_text(theme.hotspot.title) if theme.hotspot_id else ""
+    selectors.mark(theme)
+    source_title = scrub_public_text(theme.source_title or (theme.hotspot.title if theme.hotspot_id else ""))
     events = list(theme.events.select_related("unit").order_by("seq"))
     for event in events:
         event.to_status_label = ThemeStatus(event.to_status).label if event.to_status in ThemeStatus.values else ""
     return render(request, "governance/detail.html", {
         "theme": theme, "assisting": list(theme.assisting.order_by("path")),
         "events": events,
-        "orders": orders.shown, "hidden_orders": orders.hidden, "overdue": selectors.is_overdue(theme),
-        "effect": effect(theme), "hotspot_title": hotspot_title,
+        "orders": orders.shown, "hidden_orders": orders.hidden, "overdue": theme.overdue,
+        "effect": effect(theme), "source_title": source_title, "own_role": selectors.own_role(theme, request.user),
         "may_see_hotspot": request.user.role in HOTSPOT_ROLES,
         "steps": [s for s in steps if not s[0].danger], "danger_steps": [s for s in steps if s[0].danger],
         "kept": kept, "failed_action": failed[0].action if failed else "",
@@ -145,7 +163,7 @@ def theme_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     spec = STEPS.get(action)
     if spec is None:
         raise Http404(_("该操作不可用"))
-    form = spec.form(request.POST, prefix=action, label_suffix="")
+    form = spec.make_form(theme, request.POST)
     posted = request.POST.get("version", "")
     stale = posted.isdecimal() and int(posted) != theme.version
     if action not in services.available_actions(theme, request.user):
@@ -173,42 +191,68 @@ def _today() -> date:
     return timezone.localdate(clock.now())
 
 
+def _taken_on(request: HttpRequest, order_ids: list[int]) -> HttpResponse | None:
+    """To the theme these orders (a hot spot's) are already taken on as, with a message; else None."""
+    existing = selectors.themes_of_hotspots({0: order_ids}).get(0)
+    if existing is None:
+        return None
+    messages.info(request, _("该热点问题已立项为「%(title)s」") % {"title": existing.title})
+    return redirect("governance-detail", pk=existing.pk)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def theme_new(request: HttpRequest) -> HttpResponse:
-    """立项: the centre takes a problem on; from a hot spot (?hotspot=<id>) the form starts filled from it."""
+    """立项: the centre takes a problem on; from a hot spot (?hotspot=<id>) the form starts filled from it.
+
+    A hot spot already taken on (most of its orders linked to a live theme) leads to that theme. One that
+    was recomputed between showing the form and sending it is gone: the theme is then adopted from what
+    the form carried (the spot's orders, title and window), without the link, and the page says so.
+    """
     _allow(request, CENTRE)
     source = request.POST.get("hotspot") if request.method == "POST" else request.GET.get("hotspot")
-    spot = None
-    if source:
-        if not str(source).isdecimal():
-            raise Http404(_("热点问题不存在"))
-        spot = get_object_or_404(Hotspot.objects.select_related("run"), pk=int(source))
-        existing = selectors.themes_of_hotspots([spot.pk]).get(spot.pk)
-        if existing is not None:
-            messages.info(request, _("该热点问题已立项为「%(title)s」") % {"title": existing.title})
-            return redirect("governance-detail", pk=existing.pk)
-    prefill = selectors.prefill_from_hotspot(spot) if spot is not None else selectors.Prefill()
+    if source and not str(source).isdecimal():
+        raise Http404(_("热点问题不存在"))
     if request.method != "POST":
+        spot, prefill = None, selectors.Prefill()
+        if source:
+            spot = get_object_or_404(Hotspot.objects.select_related("run"), pk=int(source))
+            prefill = selectors.prefill_from_hotspot(spot)
+            taken = _taken_on(request, prefill.order_ids)
+            if taken is not None:
+                return taken
         initial = {"month": _today().replace(day=1)} | prefill.initial
         return render(request, "governance/new.html", {"form": ThemeForm(initial=initial, label_suffix=""),
                                                        "spot": spot})
+    spot = Hotspot.objects.select_related("run").filter(pk=int(source)).first() if source else None
     form = ThemeForm(request.POST, label_suffix="")
     if form.is_valid():
         data = form.cleaned_data
-        orders = list(Ticket.objects.filter(pk__in=prefill.order_ids)) if spot is not None else []
+        if spot is not None:
+            order_ids = list(spot.members.values_list("ticket_id", flat=True))
+        else:
+            order_ids = data["source_orders"] if source else []
+        taken = _taken_on(request, order_ids) if order_ids else None
+        if taken is not None:
+            return taken
         try:
             with transaction.atomic():
                 theme = services.adopt(
                     actor=request.user, title=data["title"], problem=data["problem"], month=data["month"],
                     lead=data["lead"], assisting=list(data["assisting"]), due_date=data["due_date"],
                     category=data["category"], district=data["district"], keywords=data["keywords"],
-                    hotspot=spot, orders=orders)
+                    hotspot=spot, orders=list(Ticket.objects.filter(pk__in=order_ids)),
+                    source_title=data["source_title"] if source else "",
+                    source_window=data["source_window"] if source else "")
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
+            if source and spot is None:
+                messages.warning(request, _(
+                    "来源热点已被重新计算，原热点记录不存在：专题已按原热点的工单立项，未链接热点记录。"))
             messages.success(request, _("已立项：%(title)s") % {"title": theme.title})
             return redirect("governance-detail", pk=theme.pk)
-    return render(request, "governance/new.html", {"form": form, "spot": spot}, status=400)
+    return render(request, "governance/new.html",
+                  {"form": form, "spot": spot, "source_gone": bool(source) and spot is None}, status=400)

@@ -89,13 +89,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     _allow(request, HOTSPOT_ROLES)
     spot = get_object_or_404(Hotspot.objects.select_related("run"), pk=pk)
     spot.title, spot.place = scrub_public_text(spot.title), scrub_public_text(spot.place)  # shown, never saved
-    member_ids = spot.members.values("ticket_id")
+    member_ids = list(spot.members.values_list("ticket_id", flat=True))
     orders = (Ticket.objects.visible_to(request.user).filter(pk__in=member_ids)
               .select_related("category", "district", "street").order_by("registered_at", "id"))
     window, back = _own_window(request, spot)
     return render(request, "hotspots/detail.html", {"spot": spot, "orders": orders, "window_label": window,
                                                     "back": back, "is_month": spot.run.kind == RunKind.MONTH,
-                                                    "theme": themes_of_hotspots([spot.pk]).get(spot.pk),
+                                                    "theme": themes_of_hotspots({spot.pk: member_ids}).get(spot.pk),
                                                     "may_adopt": request.user.role in ADOPT_ROLES})
 
 
@@ -121,7 +121,8 @@ def monthly(request: HttpRequest) -> HttpResponse:
     _allow(request, MONTHLY_ROLES)
     window, status = _window(request, services.month_window, request.GET.get("month"))
     window, run, candidates = selectors.monthly_candidates(f"{window.start:%Y-%m}")
-    themes = themes_of_hotspots([c.id for c in candidates if c.id is not None])
+    # Matched by their orders: a theme taken on from an earlier computation of the month still counts.
+    themes = themes_of_hotspots({c.id: c.ticket_ids for c in candidates if c.id is not None})
     return render(request, "hotspots/monthly.html", {
         "window": window, "run": run, "candidates": [Candidate(c, themes.get(c.id)) for c in candidates],
         "month": f"{window.start:%Y-%m}", "min_weeks": setting("MONTHLY_MIN_WEEKS"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from hotline.core.privacy import scrub_public_text as scrub
 from hotline.open311.models import SubmittedRequest
 from hotline.open311.render import iso
+from hotline.portal.choices import public_action
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
@@ -212,7 +213,8 @@ def update_rows(events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
 
 
 def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> dict[str, Any]:
-    """One public step as mySociety's `request_update`: the words for the citizen, else the step's name.
+    """One public step as mySociety's `request_update`: the words for the citizen, else the step's citizen label
+    (`public_action`, as the portal names it: 会商定责 reads 转交承办单位).
 
     An approved extension's words are its notice (`extension_notices`, given for a page by `update_rows`).
     """
@@ -225,7 +227,7 @@ def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> d
         "service_request_id": event.ticket.number,
         "status": UPDATE_STATUS.get(event.to_status, open_or_closed(event.to_status)),
         "updated_datetime": iso(event.at),
-        "description": scrub(said) or str(event.get_action_display()),
+        "description": scrub(said) or public_action(event.action),
         "media_url": "",
         "external_status_code": event.to_status,
     }

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from hotline.core import clock
 from hotline.core.privacy import phone_for
+from hotline.orgs.models import HandlingUnit
 from hotline.tickets import panels
 from hotline.tickets.choices import ConsultationStatus
 from hotline.tickets.models import Consultation, Opinion, Ticket
@@ -37,14 +38,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def consultations_shown(ticket: Ticket) -> list[Consultation]:
-    """The order's consultations (会商), newest first, each with its opinions (`rows`) in invitation order.
+    """The order's consultations (会商), newest first, each with its opinions (`rows`) in invitation order
+    and the conclusion's assisting units (`assisting_units`).
 
-    Two queries however many units were invited. An opinion still unanswered after the deadline of an
+    Three queries however many units were invited. An opinion still unanswered after the deadline of an
     open consultation is marked `overdue` (逾期未答复); one first given after it, `late`.
     """
     opinions = Opinion.objects.select_related("unit", "suggested_unit").order_by("id")
     found = list(ticket.consultations.select_related("started_by", "ended_by", "lead")
-                 .prefetch_related(Prefetch("opinions", queryset=opinions, to_attr="rows"))
+                 .prefetch_related(Prefetch("opinions", queryset=opinions, to_attr="rows"),
+                                   Prefetch("assisting", queryset=HandlingUnit.objects.order_by("path"),
+                                            to_attr="assisting_units"))
                  .order_by("-started_at", "-id"))
     now = clock.now()
     for consultation in found:

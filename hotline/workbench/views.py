@@ -1,8 +1,9 @@
 """Taking a lifecycle step from a page: one thin view for every step of every role.
 
 The view checks the order is visible (404 otherwise), the step is offered to this person (403),
-validates the step's form (400) and the version the page was showing (409 on a stale page), then
-calls the step's service. A refused step shows the service's message and changes nothing.
+validates the step's form (400) and the version the page was showing (409 on a stale page; other
+units' 会商意见 alone do not make a 会商意见 page stale), then calls the step's service. A refused step
+shows the service's message and changes nothing.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.core import clock
+from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Action, ConsultationStatus, Decision, Stance
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 from hotline.tickets.models import Extension, Opinion, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
+from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
 from hotline.workbench.actions import STEPS, StepSpec
 from hotline.workbench.forms import ExtensionChoiceForm
@@ -38,7 +41,8 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
     A form that looks orders up (合并) sees only the orders this person may see; a decision on an
     extension request lists the order's pending requests (unit, days, reason) to choose from. An empty
     form starts from what the order already says (`_initial`): the recommended units for 发起会商, the
-    unit's own answer for 会商意见, the units' stances for 会商定责.
+    unit's own answer for 会商意见, the units' stances for 会商定责. A 会商意见 form asks which unit
+    answers only of someone in several invited units (`_fit_opinion_form`).
     """
     kwargs: dict = {"prefix": spec.action, "label_suffix": ""}
     if getattr(spec.form, "scoped", False):
@@ -49,7 +53,33 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
     if isinstance(form, ExtensionChoiceForm):
         form.offer(list(Extension.objects.select_related("assignment__unit")
                         .filter(ticket=ticket, status=Decision.PENDING).order_by("id")))
+    if spec.action == Action.GIVE_OPINION:
+        _fit_opinion_form(form, user, ticket)
     return form
+
+
+def _invited_units(user, ticket: Ticket) -> list[HandlingUnit]:  # noqa: ANN001
+    """The units of the order's open consultation this person answers for (a member of the unit itself)."""
+    invited = Opinion.objects.filter(consultation__ticket=ticket, consultation__status=ConsultationStatus.OPEN)
+    return list(HandlingUnit.objects.filter(pk__in=invited.values("unit_id"), memberships__user=user)
+                .distinct().order_by("path"))
+
+
+def _fit_opinion_form(form: forms.Form, user, ticket: Ticket) -> None:  # noqa: ANN001
+    """会商意见 on the page: 「以哪个单位发表意见」 is asked (and required) only of someone in several invited
+    units, among those units; anyone else answers for their one unit and the field is left out. 「建议承办单位」
+    never lists the person's own invited units (a unit does not suggest itself)."""
+    mine = _invited_units(user, ticket)
+    if "unit" in form.fields:
+        active = [u for u in mine if u.is_active]  # a unit since deactivated may not answer (the service refuses)
+        if len(active) > 1:
+            form.fields["unit"].queryset = HandlingUnit.objects.filter(pk__in=[u.pk for u in active]).order_by("path")
+            form.fields["unit"].required = True
+        else:
+            del form.fields["unit"]
+    if mine and "suggested_unit" in form.fields:
+        field = form.fields["suggested_unit"]
+        field.queryset = field.queryset.exclude(pk__in=[u.pk for u in mine])
 
 
 def _initial(action: str, user, ticket: Ticket) -> dict:  # noqa: ANN001
@@ -65,7 +95,7 @@ def _initial(action: str, user, ticket: Ticket) -> dict:  # noqa: ANN001
     opinions = Opinion.objects.filter(consultation__ticket=ticket, consultation__status=ConsultationStatus.OPEN)
     if action == Action.GIVE_OPINION:
         # Revising: the unit's current answer. A person in several invited units gets no guess.
-        mine = list(opinions.filter(unit__memberships__user=user).distinct()[:2])
+        mine = list(opinions.filter(unit__memberships__user=user, unit__is_active=True).distinct()[:2])
         if len(mine) != 1 or mine[0].answered_at is None:
             return {}
         return {"stance": mine[0].stance, "basis": mine[0].basis, "suggested_unit": mine[0].suggested_unit_id}
@@ -112,6 +142,14 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
         # A second click on the same button: the first one did it. Answer as the first one did.
         messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
         return _done(request, ticket)
+    if stale and action == Action.GIVE_OPINION and int(posted) < ticket.version \
+            and opinions_only_since(ticket, int(posted)):
+        # Only opinions came in meanwhile: other units' do not touch this unit's answer (the desk's steps —
+        # 会商定责, 撤销会商 … — still make the page stale); this person's own, a moment ago, is a second click.
+        if _own_step_just_taken(ticket, request.user, action, since=int(posted), others=True):
+            messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
+            return _done(request, ticket)
+        stale = False
     if stale:
         # A stale page: someone acted first. Say so, and keep what was typed, before asking whether the
         # step is still offered — often it no longer is, and a bare 403 would hide what happened.
@@ -143,15 +181,21 @@ def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     return redirect("order-detail", number=ticket.number)
 
 
-def _own_step_just_taken(ticket: Ticket, user, action: str, *, since: int) -> bool:  # noqa: ANN001
+def _own_step_just_taken(ticket: Ticket, user, action: str, *, since: int,  # noqa: ANN001
+                         others: bool = False) -> bool:
     """True when every change since the page's version is this person's own `action`, taken a moment ago.
 
     That is a double click (or a repeated post) of a step that has already succeeded, not a stale page.
+    With `others`, other people's changes may be among them (the caller knows they do not conflict) and
+    it is this person's own `action` that must be a moment ago.
     """
     events = list(TimelineEvent.objects.filter(ticket=ticket, seq__gt=since).values("actor_id", "action", "at"))
-    return bool(events) and all(e["actor_id"] == user.pk for e in events) \
-        and any(e["action"] == action for e in events) \
-        and max(e["at"] for e in events) >= clock.now() - timedelta(seconds=REPEAT_SECONDS)
+    own = [e for e in events if e["actor_id"] == user.pk]
+    recent = clock.now() - timedelta(seconds=REPEAT_SECONDS)
+    if others:
+        return any(e["action"] == action and e["at"] >= recent for e in own)
+    return bool(events) and len(own) == len(events) and any(e["action"] == action for e in events) \
+        and max(e["at"] for e in events) >= recent
 
 
 def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: forms.Form, *,

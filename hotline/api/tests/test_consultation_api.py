@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from hotline.api.keys import create_key
+from hotline.api.schemas import ActionOut, OrderDetailOut
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Action, ConsultationStatus, Stance, Status
@@ -200,6 +202,20 @@ def test_dispatch_is_held_while_the_units_are_consulted(desk: Desk) -> None:
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"  # one at a time
 
 
+def test_other_units_opinions_do_not_make_an_opinion_stale(desk: Desk) -> None:
+    d, number = desk, desk.ticket.number
+    version = _consult(d)["version"]
+    r = d.street_key.post(f"/orders/{number}/actions/give_opinion", {
+        "version": version, "stance": Stance.LEAD, "basis": "街道履职清单第3项"})
+    assert r.status_code == 200
+    # The department read the order before the street answered: its answer goes on all the same.
+    r = d.department_key.post(f"/orders/{number}/actions/give_opinion", {
+        "version": version, "stance": Stance.ASSIST, "basis": "可配合"})
+    assert r.status_code == 200, r.content
+    assert r.json()["version"] == version + 2
+    assert [o["stance"] for o in r.json()["consultations"][0]["opinions"]] == [Stance.LEAD, Stance.ASSIST]
+
+
 def test_a_stale_version_is_409_and_changes_nothing(desk: Desk) -> None:
     d, number = desk, desk.ticket.number
     version = _consult(d)["version"]
@@ -207,16 +223,63 @@ def test_a_stale_version_is_409_and_changes_nothing(desk: Desk) -> None:
         "version": version, "stance": Stance.LEAD, "basis": "街道履职清单第3项"})
     assert r.status_code == 200
     before = stored(d.ticket)
-    for client, action, body in [
-        (d.department_key, "give_opinion", {"stance": Stance.ASSIST, "basis": "可配合"}),
-        (d.centre, "conclude_consultation", {"lead": d.street.code, "note": "街道主办"}),
-    ]:
-        r = client.post(f"/orders/{number}/actions/{action}", {"version": version, **body})
-        assert r.status_code == 409, r.content
-        error = r.json()["error"]
-        assert error["code"] == "conflict" and error["details"]["current_version"] == version + 1
+    # The desk's own steps still conflict with an opinion it did not see.
+    r = d.centre.post(f"/orders/{number}/actions/conclude_consultation", {
+        "version": version, "lead": d.street.code, "note": "街道主办"})
+    assert r.status_code == 409, r.content
+    error = r.json()["error"]
+    assert error["code"] == "conflict" and error["details"]["current_version"] == version + 1
+    # A version ahead of the order is no version the caller saw.
+    r = d.department_key.post(f"/orders/{number}/actions/give_opinion", {
+        "version": version + 5, "stance": Stance.ASSIST, "basis": "可配合"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
     assert stored(d.ticket) == before
     assert Consultation.objects.get().status == ConsultationStatus.OPEN
+
+
+def test_an_opinion_on_a_page_read_before_the_conclusion_is_409(desk: Desk) -> None:
+    d, number = desk, desk.ticket.number
+    version = _consult(d)["version"]
+    r = d.centre.post(f"/orders/{number}/actions/conclude_consultation", {
+        "version": version, "lead": d.street.code, "note": "街道主办"})
+    assert r.status_code == 200, r.content
+    before = stored(d.ticket)
+    r = d.department_key.post(f"/orders/{number}/actions/give_opinion", {
+        "version": version, "stance": Stance.ASSIST, "basis": "可配合"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "conflict", r.content
+    assert stored(d.ticket) == before
+    assert not Opinion.objects.filter(unit=d.department, answered_at__isnull=False).exists()
+
+
+def test_the_actions_list_says_which_steps_are_held(desk: Desk) -> None:
+    d, number = desk, desk.ticket.number
+    listed = d.centre.get(f"/orders/{number}/actions").json()
+    TypeAdapter(list[ActionOut]).validate_python(listed)
+    assert all(a["held"] is None for a in listed)
+    _consult(d)
+    listed = d.centre.get(f"/orders/{number}/actions").json()
+    TypeAdapter(list[ActionOut]).validate_python(listed)
+    listed = {a["action"]: a for a in listed}
+    assert listed[Action.DISPATCH]["held"] == HELD  # offered by role and status, refused for now
+    assert listed[Action.CONCLUDE_CONSULTATION]["held"] is None
+    assert listed[Action.WITHDRAW_CONSULTATION]["held"] is None
+    assert [a["held"] for a in d.street_key.get(f"/orders/{number}/actions").json()] == [None]
+    schema = d.centre.get("/openapi.json").json()["components"]["schemas"]["ActionOut"]
+    assert "held" in schema["properties"] and "held" in schema["required"]
+
+
+def test_the_consultation_says_who_and_the_assisting_units(desk: Desk) -> None:
+    d, number = desk, desk.ticket.number
+    order = _consult(d)
+    [open_one] = OrderDetailOut.model_validate(order).model_dump()["consultations"]
+    assert open_one["started_by"] and open_one["ended_by"] is None and open_one["assisting"] == []
+    r = d.centre.post(f"/orders/{number}/actions/conclude_consultation", {
+        "version": order["version"], "lead": d.department.code, "assisting": [d.street.code],
+        "note": "依权责清单由部门主办，街道协办"})
+    assert r.status_code == 200, r.content
+    [concluded] = OrderDetailOut.model_validate(r.json()).model_dump()["consultations"]
+    assert concluded["assisting"] == [{"code": d.street.code, "name": d.street.name}]
+    assert concluded["ended_by"] == concluded["started_by"] and "中心派单" in concluded["started_by"]  # the key's account
 
 
 def test_answering_directly_withdraws_the_consultation(desk: Desk) -> None:

@@ -35,6 +35,7 @@ def test_monthly_counts_before_and_after(cast: Cast) -> None:
     other = _category("交通")
     district = cast.lead.parent
     elsewhere = HandlingUnitFactory(kind=UnitKind.DISTRICT)
+    _orders(cast, datetime(2024, 6, 3, 9, tzinfo=SHANGHAI), 1, category=other)  # the platform ran before
     for month, n in [(12, 6), (1, 4), (2, 5)]:  # the baseline: 5 a month
         year = 2024 if month == 12 else 2025
         _orders(cast, datetime(year, month, 10, 9, tzinfo=SHANGHAI), n, category=leaf, district=district,
@@ -53,6 +54,7 @@ def test_monthly_counts_before_and_after(cast: Cast) -> None:
         ("2024-12", 6, False), ("2025-01", 4, False), ("2025-02", 5, False), ("2025-03", 7, False),
         ("2025-04", 2, False), ("2025-05", 1, True)]
     assert result.before == 5 and result.after == 2 and result.change == pytest.approx(-0.6)
+    assert not result.baseline_short and not any(m.partial_start for m in result.months)
 
 
 def test_keywords_and_nothing_to_measure(cast: Cast) -> None:
@@ -70,3 +72,35 @@ def test_keywords_and_nothing_to_measure(cast: Cast) -> None:
     assert march[0].orders == 2 and march[0].partial
     assert effect(worded, now=datetime(2025, 3, 25, tzinfo=SHANGHAI)).after is None
     assert bool(matching(worded))
+
+
+def _theme(cast: Cast, category: Category) -> object:
+    with time_machine.travel(datetime(2025, 3, 20, 10, tzinfo=SHANGHAI), tick=False):
+        return services.adopt(actor=UserFactory(role=Role.LEADER), title="充电难", problem="集中反映",
+                              month=date(2025, 3, 1), lead=cast.lead, due_date=date(2025, 6, 30), category=category)
+
+
+def test_the_baseline_starts_with_the_platforms_first_orders(cast: Cast) -> None:
+    """Months before the first order are not counted as 0 (no +1200 %); a first month begun mid-way is
+    marked and left out of the baseline."""
+    leaf = _category("充电设施")
+    _orders(cast, datetime(2025, 1, 20, 9, tzinfo=SHANGHAI), 2, category=leaf)  # the platform starts mid-January
+    _orders(cast, datetime(2025, 2, 10, 9, tzinfo=SHANGHAI), 1, category=leaf)
+    _orders(cast, datetime(2025, 4, 10, 9, tzinfo=SHANGHAI), 13, category=leaf)
+    result = effect(_theme(cast, leaf), now=datetime(2025, 5, 15, 10, tzinfo=SHANGHAI))
+    assert [(m.label, m.orders, m.partial_start) for m in result.months] == [
+        ("2025-01", 2, True), ("2025-02", 1, False), ("2025-03", 0, False), ("2025-04", 13, False),
+        ("2025-05", 0, False)]  # no 2024-12: the platform had no orders yet
+    assert [m.label for m in result.baseline] == ["2025-02"]
+    assert result.baseline_short and result.before is None and result.change is None
+
+
+def test_a_baseline_of_two_whole_months(cast: Cast) -> None:
+    leaf = _category("充电设施")
+    _orders(cast, datetime(2024, 12, 1, 0, 0, tzinfo=SHANGHAI), 1, category=leaf)  # the very start of December
+    _orders(cast, datetime(2025, 1, 10, 9, tzinfo=SHANGHAI), 3, category=leaf)
+    _orders(cast, datetime(2025, 4, 10, 9, tzinfo=SHANGHAI), 1, category=leaf)
+    result = effect(_theme(cast, leaf), now=datetime(2025, 5, 15, 10, tzinfo=SHANGHAI))
+    assert [m.label for m in result.baseline] == ["2024-12", "2025-01", "2025-02"]  # December is whole
+    assert not result.baseline_short and result.before == pytest.approx(4 / 3)
+    assert result.change == pytest.approx((1 - 4 / 3) / (4 / 3))

@@ -112,7 +112,7 @@ def test_the_table_and_stale_copies(frozen_now: datetime, people: dict) -> None:
     stale = Theme.objects.get(pk=t.pk)
     services.file_plan(t, actor=people["lead_h"], plan="方案")
     with pytest.raises(ConflictError):
-        services.report_progress(stale, actor=people["lead_h"], note="进展")
+        services.report_done(stale, actor=people["lead_h"], result="结果")
     assert stale.version == t.version  # reloaded as stored
     t = services.cancel(t, actor=people["supervisor"], reason="与全市专项行动合并")
     assert t.status == ThemeStatus.CANCELLED and t.closed_at == NOW
@@ -125,7 +125,7 @@ def test_offered_steps_and_visibility(frozen_now: datetime, people: dict) -> Non
     t = _adopt(people)
     assert services.available_actions(t, people["lead_h"]) == [ThemeAction.PLAN]
     assert services.available_actions(t, people["assist_h"]) == []
-    assert services.available_actions(t, people["leader"]) == [ThemeAction.CANCEL]
+    assert services.available_actions(t, people["leader"]) == [ThemeAction.CANCEL, ThemeAction.ADJUST]
     t = services.file_plan(t, actor=people["lead_h"], plan="方案")
     assert services.available_actions(t, people["assist_h"]) == [ThemeAction.PROGRESS]
     assert set(services.available_actions(t, people["lead_h"])) == {ThemeAction.PROGRESS, ThemeAction.REPORT}
@@ -134,3 +134,74 @@ def test_offered_steps_and_visibility(frozen_now: datetime, people: dict) -> Non
     district_admin = UserFactory(role=Role.UNIT_ADMIN, units=[people["lead"].parent])
     assert Theme.objects.visible_to(district_admin).filter(pk=t.pk).exists()  # the street's district sees it
     assert services.available_actions(t, district_admin) == []  # but does not act for the street
+
+
+def test_two_units_report_progress_from_the_same_page(frozen_now: datetime, people: dict) -> None:
+    """报送进展 only appends: a second unit's report from a page shown before the first is not refused."""
+    t = services.file_plan(_adopt(people), actor=people["lead_h"], plan="方案")
+    lead_copy, assist_copy = Theme.objects.get(pk=t.pk), Theme.objects.get(pk=t.pk)
+    services.report_progress(lead_copy, actor=people["lead_h"], note="牵头单位进展")
+    services.report_progress(assist_copy, actor=people["assist_h"], note="配合单位进展")
+    assert [e.note for e in Theme.objects.get(pk=t.pk).events.order_by("seq")][-2:] == ["牵头单位进展", "配合单位进展"]
+    assert Theme.objects.get(pk=t.pk).version == 4
+    shown_before = Theme.objects.get(pk=t.pk)
+    shown_before.version = 2
+    with pytest.raises(ConflictError):  # every other step still checks the page's version
+        services.report_done(shown_before, actor=people["lead_h"], result="结果")
+    assert [r.checks_version for a, r in TRANSITIONS.items() if a != ThemeAction.PROGRESS] == [True] * 7
+
+
+def test_adjusting_the_deadline_and_units(frozen_now: datetime, people: dict) -> None:
+    t = services.file_plan(_adopt(people), actor=people["lead_h"], plan="方案")
+    street = HandlingUnitFactory(kind=UnitKind.STREET)
+    t = services.adjust(t, actor=people["supervisor"], reason="施工周期延长", due_date=date(2025, 6, 30),
+                        lead=street, assisting=[people["assist"], people["lead"]])
+    fresh = Theme.objects.get(pk=t.pk)
+    assert (fresh.status, fresh.due_date, fresh.lead, fresh.version) == (ThemeStatus.IN_PROGRESS, date(2025, 6, 30),
+                                                                         street, 3)
+    assert set(fresh.assisting.all()) == {people["assist"], people["lead"]}
+    event = fresh.events.order_by("-seq").first()
+    assert (event.action, event.from_status, event.to_status) == (ThemeAction.ADJUST, ThemeStatus.IN_PROGRESS,
+                                                                  ThemeStatus.IN_PROGRESS)
+    assert "整改时限：2025-05-31 → 2025-06-30" in event.note and f"牵头单位：{people['lead']} → {street}" in event.note
+    assert f"配合单位：{people['assist']} → " in event.note and "理由：施工周期延长" in event.note
+    # Only the deadline: the units are not mentioned.
+    t = services.adjust(t, actor=people["leader"], reason="再延", due_date=date(2025, 7, 31))
+    assert Theme.objects.get(pk=t.pk).events.order_by("-seq").first().note == "整改时限：2025-06-30 → 2025-07-31；理由：再延"
+    assert ThemeAction.ADJUST in services.available_actions(t, people["supervisor"])
+    assert ThemeAction.ADJUST not in services.available_actions(t, people["lead_h"])
+
+
+@pytest.mark.parametrize("case", ["no reason", "nothing changes", "past deadline", "lead assists", "unit staff",
+                                  "closed", "inactive unit"])
+def test_adjust_refusals(frozen_now: datetime, people: dict, case: str) -> None:
+    t = _adopt(people)
+    kw: dict = {"reason": "理由", "due_date": date(2025, 6, 30)}
+    actor = people["supervisor"]
+    if case == "no reason":
+        kw["reason"] = "  "
+    elif case == "nothing changes":
+        kw = {"reason": "理由", "due_date": t.due_date, "lead": t.lead, "assisting": [people["assist"]]}
+    elif case == "past deadline":
+        kw["due_date"] = date(2025, 3, 1)
+    elif case == "lead assists":
+        kw["assisting"] = [people["lead"]]
+    elif case == "unit staff":
+        actor = people["lead_h"]
+    elif case == "closed":
+        t = services.cancel(t, actor=people["leader"], reason="重复")
+    else:
+        kw["lead"] = HandlingUnitFactory(is_active=False)
+    before = _stored(t)
+    with pytest.raises((RuleViolation, NotPermitted, InvalidTransition)):
+        services.adjust(t, actor=actor, **kw)
+    assert _stored(t) == before
+
+
+def test_adjust_keeps_a_unit_that_is_no_longer_active(frozen_now: datetime, people: dict) -> None:
+    t = _adopt(people)
+    people["assist"].is_active = False
+    people["assist"].save()
+    t = services.adjust(t, actor=people["supervisor"], reason="延期", due_date=date(2025, 6, 30),
+                        lead=people["lead"], assisting=[people["assist"]])
+    assert Theme.objects.get(pk=t.pk).due_date == date(2025, 6, 30)

@@ -268,3 +268,107 @@ def test_the_section_in_english(parties: tuple) -> None:
     for data in (QUESTION, str(cast.dispatcher)):
         labels = labels.replace(data, "")
     assert not re.search(r"[\u4e00-\u9fff]", labels)
+
+
+def test_the_header_keeps_the_status_apart_from_who_started_it(parties: tuple) -> None:
+    cast, units = parties
+    t = _consulted(cast, units)
+    header = re.search(r"<header>.*?</header>", _section(_page(cast.dispatcher, t, language="en")), re.S).group(0)
+    status = re.search(r'<span class="status[^"]*">(.*?)</span>', header).group(1)
+    started = re.search(r'<p class="muted started">(.*?)</p>', header, re.S).group(1)
+    assert status == "Consulting"
+    assert started == f"Consultation started by {cast.dispatcher} at 2025-03-04 10:00"
+    header = re.search(r"<header>.*?</header>", _section(_page(cast.dispatcher, t)), re.S).group(0)
+    assert f"{cast.dispatcher} 于 2025-03-04 10:00 发起会商" in header and "会商中" in header
+
+
+def test_the_conclusion_shows_its_assisting_units_and_a_deactivated_unit_is_marked(parties: tuple) -> None:
+    cast, units = parties
+    (street, _sh), (fire, _fh), (housing, _hh) = units
+    t = _consulted(cast, units)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        t = services.conclude_consultation(t, actor=cast.dispatcher, lead=street, assisting=[fire, housing],
+                                           note="物业管理属街道履职清单第12项")
+    HandlingUnit.objects.filter(pk=housing.pk).update(is_active=False)
+    section = _section(_page(cast.dispatcher, t))
+    assisting = re.search(r'<dd class="assisting">(.*?)</dd>', section, re.S).group(1)
+    assert fire.name in assisting and housing.name in assisting and street.name not in assisting
+    assert "已停用" in _row(section, housing) and "已停用" not in _row(section, fire)
+    english = _section(_page(cast.dispatcher, t, language="en"))
+    assert "deactivated" in _row(english, housing) and "Assisting units" in english
+
+
+def test_a_single_units_opinion_form_does_not_ask_which_unit(parties: tuple) -> None:
+    cast, units = parties
+    (street, _sh), (fire, fire_handler), (housing, _hh) = units
+    t = _consulted(cast, units)
+    form = bind(STEPS[Action.GIVE_OPINION], fire_handler, t)
+    assert "unit" not in form.fields
+    suggestions = set(form.fields["suggested_unit"].queryset)
+    assert fire not in suggestions and {street, housing} <= suggestions  # a unit does not suggest itself
+    page = _page(fire_handler, t)
+    assert 'name="give_opinion-unit"' not in page and 'name="give_opinion-suggested_unit"' in page
+
+
+def test_someone_in_two_invited_units_says_which_one_answers(parties: tuple) -> None:
+    cast, units = parties
+    (street, _sh), (fire, _fh), (housing, _hh) = units
+    both = UserFactory(role=Role.UNIT_HANDLER, units=[fire, housing])
+    t = _consulted(cast, units)
+    form = bind(STEPS[Action.GIVE_OPINION], both, t)
+    assert form.fields["unit"].required and set(form.fields["unit"].queryset) == {fire, housing}
+    assert set(form.fields["suggested_unit"].queryset) & {fire, housing} == set()
+    assert 'name="give_opinion-unit"' in _page(both, t)
+    client = Client()
+    client.force_login(both)
+    url = reverse("order-act", args=[t.number, Action.GIVE_OPINION])
+    body = {"version": str(t.version), "give_opinion-stance": Stance.ASSIST, "give_opinion-basis": "可配合检查"}
+    assert client.post(url, body).status_code == 400  # which unit? the page asks
+    assert not Opinion.objects.filter(answered_at__isnull=False).exists()
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert client.post(url, {**body, "give_opinion-unit": housing.pk}).status_code == 302
+    answered = Opinion.objects.get(answered_at__isnull=False)
+    assert answered.unit == housing and answered.stance == Stance.ASSIST
+    HandlingUnit.objects.filter(pk=fire.pk).update(is_active=False)  # one left that may answer: nothing to ask
+    assert "unit" not in bind(STEPS[Action.GIVE_OPINION], both, t).fields
+
+
+def test_another_units_opinion_does_not_make_the_page_stale(parties: tuple) -> None:
+    cast, units = parties
+    (street, street_handler), (fire, fire_handler), _housing = units
+    t = _consulted(cast, units)
+    seen = t.version  # both units opened the order now
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        services.give_opinion(t, actor=street_handler, stance=Stance.LEAD, basis="街道履职清单第12项")
+    client = Client()
+    client.force_login(fire_handler)
+    url = reverse("order-act", args=[t.number, Action.GIVE_OPINION])
+    body = {"version": str(seen), "give_opinion-stance": Stance.ASSIST, "give_opinion-basis": "可配合消防检查"}
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        response = client.post(url, body)
+    assert response.status_code == 302
+    assert Opinion.objects.get(unit=fire).stance == Stance.ASSIST
+    t.refresh_from_db()
+    assert t.version == seen + 2
+    with time_machine.travel(NOW + timedelta(hours=2, seconds=5), tick=False):  # a second click: done already
+        assert client.post(url, body).status_code == 302
+    t.refresh_from_db()
+    assert t.version == seen + 2 and Opinion.objects.get(unit=fire).revised_at is None
+
+
+def test_the_desks_step_still_makes_an_opinion_page_stale(parties: tuple) -> None:
+    cast, units = parties
+    (street, street_handler), (fire, fire_handler), _housing = units
+    t = _consulted(cast, units)
+    seen = t.version
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        t = services.give_opinion(t, actor=street_handler, stance=Stance.LEAD, basis="街道履职清单第12项")
+        services.conclude_consultation(t, actor=cast.dispatcher, lead=street, assisting=[],
+                                       note="物业管理属街道履职清单第12项")
+    client = Client()
+    client.force_login(fire_handler)
+    response = client.post(reverse("order-act", args=[t.number, Action.GIVE_OPINION]), {
+        "version": str(seen), "give_opinion-stance": Stance.ASSIST, "give_opinion-basis": "可配合消防检查"})
+    assert response.status_code == 409
+    assert "工单已被他人处理" in response.content.decode()
+    assert Opinion.objects.get(unit=fire).answered_at is None
