@@ -28,6 +28,7 @@ from hotline.tickets.models import Extension, Opinion, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
+from hotline.tickets.services.termination import merged_orders
 from hotline.workbench.actions import STEPS, StepSpec
 from hotline.workbench.forms import ExtensionChoiceForm
 
@@ -55,6 +56,11 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
                         .filter(ticket=ticket, status=Decision.PENDING).order_by("id")))
     if spec.action == Action.GIVE_OPINION:
         _fit_opinion_form(form, user, ticket)
+    if spec.action == Action.DECIDE_TERMINATION and (merged := merged_orders(ticket)):
+        # Said before the decision, not only in the refusal: other callers wait on this order (并单).
+        form.fields["approve"].help_text = _(
+            "已有%(count)s张工单并入本工单：以「诉求人撤回」或「无法联系」为由的申请不能同意，其诉求人仍在等待答复"
+        ) % {"count": merged}
     return form
 
 

@@ -69,3 +69,16 @@ def test_the_public_words_follow_the_readers_language(frozen_now: datetime, cast
     rejected = {**event.data, "approved": False}
     with translation.override("en"):
         assert citizen_text(event.action, event.note, rejected) == ""
+
+
+def test_the_decision_form_says_how_many_orders_wait(frozen_now: datetime, cast: Cast) -> None:
+    """The dispatcher reads it before deciding, not only in the refusal."""
+    from django.test import Client
+
+    master = _master_with_merged(cast, TerminationReason.WITHDRAWN)
+    client = Client()
+    client.force_login(cast.dispatcher)
+    body = client.get(f"/orders/{master.number}/").content.decode()
+    assert "已有2张工单并入本工单：以「诉求人撤回」或「无法联系」为由的申请不能同意" in body
+    lone = _master_with_merged(cast, TerminationReason.OTHER, merged=0)
+    assert "并入本工单：" not in client.get(f"/orders/{lone.number}/").content.decode()
