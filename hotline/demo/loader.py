@@ -16,6 +16,7 @@ from hotline.demo.classify import Classifier
 from hotline.demo.messages import load_messages, load_replies, pick_messages
 from hotline.demo.orders import ReplyPool, plan_orders
 from hotline.demo.orgs import CityUnits, build_units
+from hotline.demo.themes import load_themes
 from hotline.demo.users import UnitStaff, build_users
 from hotline.demo.walk import Sim, play
 from hotline.routing.catalogue import seed_demo_catalogue
@@ -39,6 +40,7 @@ class DemoResult:
     steps: int = 0
     skipped: bool = False
     seconds: float = 0.0
+    themes: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -48,7 +50,7 @@ def demo_orders_exist(messages_first_text: str) -> bool:
 
 
 def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoResult:
-    """Load the demo centre of A市; units, users and taxonomy are refreshed, orders are loaded only once."""
+    """Load the demo centre of A市; units, users and taxonomy are refreshed, orders and themes are loaded only once."""
     started = _time.monotonic()
     result = DemoResult()
     now = now or clock.now()
@@ -64,6 +66,8 @@ def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: da
         else:
             result.steps = _load_orders(messages, city, now=now, seed=seed)
             result.orders = len(messages)
+        if messages:  # 每月一题 on the orders' recurring problems (once; also after an older demo's orders)
+            result.themes = len(load_themes(now=now, seed=seed))
     if not result.skipped:
         _sweep(now)
     result.statuses = dict(Ticket.objects.order_by().values_list("status").annotate(n=Count("id")))

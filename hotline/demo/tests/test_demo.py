@@ -9,12 +9,17 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import Membership, User
 from hotline.calls.models import Call
 from hotline.demo.messages import derive_title, load_messages, pick_messages
 from hotline.demo.users import DEMO_ACCOUNTS, DEMO_PASSWORD, accounts_markdown
+from hotline.governance import services as governance
+from hotline.governance.choices import ThemeAction, ThemeStatus
+from hotline.governance.effect import effect, matching
+from hotline.governance.models import Theme
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
@@ -93,6 +98,7 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     assert not Ticket.objects.filter(district__isnull=True).exists()
 
     _assert_consultations()
+    _assert_themes(text)
 
     # Running it again loads nothing twice.
     before = _counts()
@@ -121,6 +127,50 @@ def _assert_consultations() -> None:
         lead = done.ticket.assignments.order_by("id").first()
         assert (lead.unit, lead.is_designated, lead.dispatched_at) == (done.lead, True, done.ended_at)
         assert not done.opinions.filter(answered_at__isnull=True).exists()
+
+
+def _assert_themes(output: str) -> None:
+    """每月一题: four themes in four stages, each one's next step open to a documented demo account; the
+    record in order, before now, unit steps by members of the unit; linked orders are ones it measures."""
+    themes = {t.status: t for t in Theme.objects.all()}
+    assert sorted(themes) == sorted([ThemeStatus.CLOSED, ThemeStatus.IN_PROGRESS, ThemeStatus.REPORTED,
+                                     ThemeStatus.ADOPTED])
+    user = {u.username: u for u in User.objects.filter(username__in=[
+        "leader", "supervisor", "chengguan", "zhujian", "a2", "renshe", "water"])}
+    closed, working = themes[ThemeStatus.CLOSED], themes[ThemeStatus.IN_PROGRESS]
+    reported, adopted = themes[ThemeStatus.REPORTED], themes[ThemeStatus.ADOPTED]
+    assert [e.action for e in closed.events.order_by("seq")] == [
+        ThemeAction.ADOPT, ThemeAction.PLAN, ThemeAction.PROGRESS, ThemeAction.PROGRESS, ThemeAction.REPORT,
+        ThemeAction.SEND_BACK, ThemeAction.REPORT, ThemeAction.ACCEPT]
+    assert closed.lead.code == "DEPT-CG" and closed.closed_at.date() <= closed.due_date
+    assert governance.available_actions(closed, user["chengguan"]) == []
+    assert working.lead.code == "DEPT-ZJ" and list(working.assisting.values_list("code", flat=True)) == ["D-A2"]
+    assert working.events.filter(action=ThemeAction.PROGRESS, unit=working.lead).exists()
+    assert working.events.filter(action=ThemeAction.PROGRESS, unit__code="D-A2").exists()
+    assert set(governance.available_actions(working, user["zhujian"])) == {ThemeAction.PROGRESS, ThemeAction.REPORT}
+    assert governance.available_actions(working, user["a2"]) == [ThemeAction.PROGRESS]
+    assert reported.lead.code == "DEPT-RS" and governance.available_actions(reported, user["renshe"]) == []
+    for centre in ("leader", "supervisor"):
+        assert {ThemeAction.ACCEPT, ThemeAction.SEND_BACK} <= set(governance.available_actions(reported,
+                                                                                              user[centre]))
+    assert adopted.lead.code == "UTIL-WATER" and governance.available_actions(adopted, user["water"]) == [
+        ThemeAction.PLAN]
+    for theme, who in ((closed, "chengguan"), (working, "a2"), (reported, "renshe"), (adopted, "water")):
+        assert Theme.objects.visible_to(user[who]).filter(pk=theme.pk).exists()
+    now = TimelineEvent.objects.order_by("-at").first().at
+    for theme in themes.values():
+        events = list(theme.events.order_by("seq"))
+        assert [e.seq for e in events] == list(range(1, theme.version + 1))
+        assert events[0].at == theme.created_at and events[-1].at <= now
+        assert all(a.at < b.at for a, b in zip(events, events[1:], strict=False))
+        for event in events:
+            assert event.unit is None or Membership.objects.filter(user=event.actor, unit=event.unit).exists()
+        assert theme.month == timezone.localdate(theme.created_at).replace(day=1)
+        measured = Ticket.objects.filter(matching(theme))
+        assert not theme.orders.exclude(pk__in=measured.values("pk")).exists()
+        assert effect(theme).measurable
+    assert "进行中的每月一题" in output
+    assert "water" in output and "报送整改方案" in output and "验收销号" in output
 
 
 @pytest.mark.django_db

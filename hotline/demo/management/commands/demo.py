@@ -10,6 +10,7 @@ from hotline.core import clock
 from hotline.demo.consult import open_consultations
 from hotline.demo.extras import load_extras
 from hotline.demo.loader import DEFAULT_ORDERS, DEFAULT_SEED, load_demo
+from hotline.demo.themes import open_themes
 from hotline.demo.users import account_rows
 from hotline.notifications.services import muted
 from hotline.tickets.choices import Status
@@ -48,6 +49,11 @@ class Command(BaseCommand):
         if consulting:
             out.write("\n进行中的会商（以对应账号登录，在工单页处理）：")
             for line in consulting:
+                out.write(f"  {line}")
+        themes = open_themes()
+        if themes:
+            out.write("\n进行中的每月一题（以对应账号登录，在「每月一题」处理）：")
+            for line in themes:
                 out.write(f"  {line}")
         out.write("\n其他演示数据：")
         for extra in extras:
