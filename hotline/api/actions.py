@@ -68,7 +68,8 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     ticket = visible_order(principal, number)
     actor = principal.actor_for_action(spec.action)
     version = body.version
-    if version < ticket.version and spec.action == Action.GIVE_OPINION and opinions_only_since(ticket, version):
+    if version < ticket.version and spec.action == Action.GIVE_OPINION and opinions_only_since(
+            ticket, version, user=actor):
         version = ticket.version  # only other units' opinions came in meanwhile: they do not conflict with this one
     if version != ticket.version:
         raise ApiError(409, ConflictError.code, _("工单已被他人处理，请刷新后重试"),

@@ -88,6 +88,8 @@ def public_timeline(ticket: Ticket) -> list[PublicEvent]:
     extensions = extension_notices(events)
     shown = []
     for event in events:
+        if event.action == Action.CONSULT and shown and shown[-1].label == public_action(Action.CONSULT):
+            continue  # withdrawn (internal) and asked again: to the citizen it is one consultation
         event.ticket = ticket
         unit = event.unit.name if event.unit else names.get((event.data or {}).get("lead"), "")
         shown.append(PublicEvent(at=event.at, label=public_action(event.action), unit=unit,

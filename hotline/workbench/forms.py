@@ -126,7 +126,7 @@ class DispatchForm(forms.Form):
     assisting = forms.ModelMultipleChoiceField(label=_("协办单位"), required=False,
                                                queryset=HandlingUnit.objects.none(),
                                                widget=UnitSelectMultiple(attrs={"size": 8}),
-                                               help_text=_("按住 Ctrl 可多选"))
+                                               help_text=_("可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
     designate = forms.BooleanField(label=_("指定派单（不得退单）"), required=False)
     note = forms.CharField(label=_("派单说明"), required=False, widget=TEXT, max_length=2000)
 
@@ -141,7 +141,7 @@ class ConsultForm(forms.Form):
 
     units = forms.ModelMultipleChoiceField(label=_("会商单位"), queryset=HandlingUnit.objects.none(),
                                            widget=UnitSelectMultiple(attrs={"size": 8}),
-                                           help_text=_("2 至 10 个单位；按住 Ctrl 可多选"))
+                                           help_text=_("2 至 10 个单位；可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
     question = forms.CharField(label=_("会商事项"), widget=TEXT, max_length=2000,
                                help_text=_("写明职责不清之处，例如涉及哪几项职责"))
 

@@ -21,15 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.core import clock
-from hotline.orgs.models import HandlingUnit
-from hotline.tickets.choices import Action, ConsultationStatus, Decision, Stance
+from hotline.tickets.choices import Action, Decision
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
-from hotline.tickets.models import Extension, Opinion, Ticket, TimelineEvent
+from hotline.tickets.models import Extension, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
 from hotline.tickets.services.termination import merged_orders
 from hotline.workbench.actions import STEPS, StepSpec
+from hotline.workbench.consulting import answering_unit, fit_opinion_form, initial_values
 from hotline.workbench.forms import ExtensionChoiceForm
 
 #: A post of a step the same person took this many seconds ago is a second click, not a stale page.
@@ -41,77 +41,27 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
 
     A form that looks orders up (合并) sees only the orders this person may see; a decision on an
     extension request lists the order's pending requests (unit, days, reason) to choose from. An empty
-    form starts from what the order already says (`_initial`): the recommended units for 发起会商, the
+    form starts from what the order already says (`consulting.initial_values`): the recommended units for 发起会商, the
     unit's own answer for 会商意见, the units' stances for 会商定责. A 会商意见 form asks which unit
-    answers only of someone in several invited units (`_fit_opinion_form`).
+    answers only of someone in several invited units (`consulting.fit_opinion_form`).
     """
     kwargs: dict = {"prefix": spec.action, "label_suffix": ""}
     if getattr(spec.form, "scoped", False):
         kwargs["orders"] = Ticket.objects.visible_to(user)
-    if data is None and (initial := _initial(spec.action, user, ticket)):
+    if data is None and (initial := initial_values(spec.action, user, ticket)):
         kwargs["initial"] = initial
     form = spec.form(data, **kwargs)
     if isinstance(form, ExtensionChoiceForm):
         form.offer(list(Extension.objects.select_related("assignment__unit")
                         .filter(ticket=ticket, status=Decision.PENDING).order_by("id")))
     if spec.action == Action.GIVE_OPINION:
-        _fit_opinion_form(form, user, ticket)
+        fit_opinion_form(form, user, ticket)
     if spec.action == Action.DECIDE_TERMINATION and (merged := merged_orders(ticket)):
         # Said before the decision, not only in the refusal: other callers wait on this order (并单).
         form.fields["approve"].help_text = _(
             "已有%(count)s张工单并入本工单：以「诉求人撤回」或「无法联系」为由的申请不能同意，其诉求人仍在等待答复"
         ) % {"count": merged}
     return form
-
-
-def _invited_units(user, ticket: Ticket) -> list[HandlingUnit]:  # noqa: ANN001
-    """The units of the order's open consultation this person answers for (a member of the unit itself)."""
-    invited = Opinion.objects.filter(consultation__ticket=ticket, consultation__status=ConsultationStatus.OPEN)
-    return list(HandlingUnit.objects.filter(pk__in=invited.values("unit_id"), memberships__user=user)
-                .distinct().order_by("path"))
-
-
-def _fit_opinion_form(form: forms.Form, user, ticket: Ticket) -> None:  # noqa: ANN001
-    """会商意见 on the page: 「以哪个单位发表意见」 is asked (and required) only of someone in several invited
-    units, among those units; anyone else answers for their one unit and the field is left out. 「建议承办单位」
-    never lists the person's own invited units (a unit does not suggest itself)."""
-    mine = _invited_units(user, ticket)
-    if "unit" in form.fields:
-        active = [u for u in mine if u.is_active]  # a unit since deactivated may not answer (the service refuses)
-        if len(active) > 1:
-            form.fields["unit"].queryset = HandlingUnit.objects.filter(pk__in=[u.pk for u in active]).order_by("path")
-            form.fields["unit"].required = True
-        else:
-            del form.fields["unit"]
-    if mine and "suggested_unit" in form.fields:
-        field = form.fields["suggested_unit"]
-        field.queryset = field.queryset.exclude(pk__in=[u.pk for u in mine])
-
-
-def _initial(action: str, user, ticket: Ticket) -> dict:  # noqa: ANN001
-    """Initial values of a consultation step's empty form (会商), {} for any other step: suggestions only,
-    the form asks for the same fields as ever."""
-    if action == Action.CONSULT:
-        # The latest dispatch recommendation's top 3 (派单推荐) are the usual candidates; the desk may change them.
-        top3 = ticket.dispatch_recommendations.order_by("-created_at", "-id").values_list("top3", flat=True).first()
-        units = [row["unit_id"] for row in (top3 or [])[:3] if row.get("unit_id")]
-        return {"units": units} if units else {}
-    if action not in (Action.GIVE_OPINION, Action.CONCLUDE_CONSULTATION):
-        return {}
-    opinions = Opinion.objects.filter(consultation__ticket=ticket, consultation__status=ConsultationStatus.OPEN)
-    if action == Action.GIVE_OPINION:
-        # Revising: the unit's current answer. A person in several invited units gets no guess.
-        mine = list(opinions.filter(unit__memberships__user=user, unit__is_active=True).distinct()[:2])
-        if len(mine) != 1 or mine[0].answered_at is None:
-            return {}
-        return {"stance": mine[0].stance, "basis": mine[0].basis, "suggested_unit": mine[0].suggested_unit_id}
-    stances = list(opinions.filter(stance__in=[Stance.LEAD, Stance.ASSIST]).order_by("id")
-                   .values_list("unit_id", "stance"))
-    leads = [unit for unit, stance in stances if stance == Stance.LEAD]
-    initial: dict = {"assisting": [unit for unit, stance in stances if stance == Stance.ASSIST]}
-    if len(leads) == 1:  # one unit said it can lead: the likely conclusion; several or none, the desk chooses
-        initial["lead"] = leads[0]
-    return initial
 
 
 @dataclass(frozen=True)
@@ -144,18 +94,18 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
     form = bind(spec, request.user, ticket, request.POST)
     posted = request.POST.get("version", "")
     stale = posted.isdecimal() and int(posted) != ticket.version
-    if stale and _own_step_just_taken(ticket, request.user, action, since=int(posted)):
+    if stale and action == Action.GIVE_OPINION:
+        # Opinions of other units do not touch this unit's answer (the desk's steps and the person's own
+        # units' opinions still make the page stale); this person's own for this unit, a moment ago, is a second click.
+        unit = answering_unit(form, request.user, ticket)
+        if _own_step_just_taken(ticket, request.user, action, since=int(posted), others=True, unit=unit):
+            messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
+            return _done(request, ticket)
+        stale = not (int(posted) < ticket.version and opinions_only_since(ticket, int(posted), user=request.user))
+    elif stale and _own_step_just_taken(ticket, request.user, action, since=int(posted)):
         # A second click on the same button: the first one did it. Answer as the first one did.
         messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
         return _done(request, ticket)
-    if stale and action == Action.GIVE_OPINION and int(posted) < ticket.version \
-            and opinions_only_since(ticket, int(posted)):
-        # Only opinions came in meanwhile: other units' do not touch this unit's answer (the desk's steps —
-        # 会商定责, 撤销会商 … — still make the page stale); this person's own, a moment ago, is a second click.
-        if _own_step_just_taken(ticket, request.user, action, since=int(posted), others=True):
-            messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
-            return _done(request, ticket)
-        stale = False
     if stale:
         # A stale page: someone acted first. Say so, and keep what was typed, before asking whether the
         # step is still offered — often it no longer is, and a bare 403 would hide what happened.
@@ -188,18 +138,20 @@ def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 
 def _own_step_just_taken(ticket: Ticket, user, action: str, *, since: int,  # noqa: ANN001
-                         others: bool = False) -> bool:
+                         others: bool = False, unit: int | None = None) -> bool:
     """True when every change since the page's version is this person's own `action`, taken a moment ago.
 
     That is a double click (or a repeated post) of a step that has already succeeded, not a stale page.
     With `others`, other people's changes may be among them (the caller knows they do not conflict) and
-    it is this person's own `action` that must be a moment ago.
+    it is this person's own `action` for `unit` that must be a moment ago (no unit known: not a repeat).
     """
-    events = list(TimelineEvent.objects.filter(ticket=ticket, seq__gt=since).values("actor_id", "action", "at"))
+    events = list(TimelineEvent.objects.filter(ticket=ticket, seq__gt=since).values("actor_id", "action", "at",
+                                                                                    "unit_id"))
     own = [e for e in events if e["actor_id"] == user.pk]
     recent = clock.now() - timedelta(seconds=REPEAT_SECONDS)
     if others:
-        return any(e["action"] == action and e["at"] >= recent for e in own)
+        return unit is not None and any(e["action"] == action and e["unit_id"] == unit and e["at"] >= recent
+                                        for e in own)
     return bool(events) and len(own) == len(events) and any(e["action"] == action for e in events) \
         and max(e["at"] for e in events) >= recent
 

@@ -6,7 +6,7 @@ changes the order, and appends its timeline event in the same transaction. A ref
 """
 
 from hotline.core.transactions import all_or_nothing
-from hotline.tickets.services._core import first_decision, held
+from hotline.tickets.services._core import actor_label, first_decision, held
 from hotline.tickets.services.consultation import give_opinion, start_consultation, withdraw_consultation
 from hotline.tickets.services.dispatching import (
     accept_return,
@@ -42,6 +42,7 @@ from hotline.tickets.services.termination import apply_termination, decide_termi
 __all__ = [
     "TicketDraft",
     "accept_return",
+    "actor_label",
     "all_or_nothing",
     "answer_directly",
     "appeal",

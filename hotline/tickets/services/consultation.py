@@ -168,11 +168,16 @@ def give_opinion(ticket: Ticket, *, actor: User, stance: str, basis: str,
                              **({"suggested_unit": suggested_unit.pk} if suggested_unit else {})})
 
 
-def opinions_only_since(ticket: Ticket, version: int) -> bool:
-    """Whether every step on the order after `version` is a unit's 会商意见: then a page or API call made on that
-    version may still give another unit's opinion (opinions do not conflict with each other; the desk's steps do)."""
-    actions = set(TimelineEvent.objects.filter(ticket=ticket, seq__gt=version).values_list("action", flat=True))
-    return actions == {Action.GIVE_OPINION}
+def opinions_only_since(ticket: Ticket, version: int, *, user: User) -> bool:
+    """Whether every step on the order after `version` is another unit's 会商意见: then this person's page or API
+    call made on that version may still give their unit's opinion. Opinions of other units do not conflict with
+    it; the desk's steps do, and so does an opinion of one of the person's own units (a colleague's, or their own
+    for another unit they belong to), which they have not seen."""
+    since = list(TimelineEvent.objects.filter(ticket=ticket, seq__gt=version).values_list("action", "unit_id"))
+    if not since or any(action != Action.GIVE_OPINION for action, _unit in since):
+        return False
+    own = set(user.units.values_list("pk", flat=True))
+    return not any(unit in own for _action, unit in since)
 
 
 def opinions_of(consultation: Consultation) -> QuerySet[Opinion]:

@@ -58,7 +58,7 @@ def conclude_consultation(ticket: Ticket, *, actor: User, lead: HandlingUnit, as
 
     A lead that was one of the invited units is designated (指定派单): it cannot return the order, having had
     its say in the consultation. Any other lead (say, the unit the answers pointed to) gets a plain dispatch
-    and may still return it. The desk may decide before every invited unit has answered (e.g. past the
+    and may still return it — unless the order has used up its returns, when only a designation may send it. The desk may decide before every invited unit has answered (e.g. past the
     opinions' deadline); the event records how many had not. The public note names the units; the
     reasoning stays on the consultation.
     """
@@ -78,7 +78,10 @@ def conclude_consultation(ticket: Ticket, *, actor: User, lead: HandlingUnit, as
     names = "、".join(str(u) for u in assisting)
     text = f"会商定责：主办：{lead}" + (f"；协办：{names}" if names else "")
     invited = lead.pk in {unit for unit, _answered in opinions}
-    return _dispatch(step, lead=lead, assisting=assisting, designate=invited, note=text,
+    # After MAX_RETURNS_BEFORE_DESIGNATION accepted returns only a designation may send the order on (`_dispatch`).
+    exhausted = ticket.return_count >= MAX_RETURNS_BEFORE_DESIGNATION and (
+        _accepted_returns(ticket) >= MAX_RETURNS_BEFORE_DESIGNATION)
+    return _dispatch(step, lead=lead, assisting=assisting, designate=invited or exhausted, note=text,
                      extra={"consultation": consultation.pk, "unanswered": unanswered})
 
 

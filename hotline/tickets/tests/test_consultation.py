@@ -261,14 +261,16 @@ def test_someone_in_two_invited_units_names_the_unit(frozen_now: datetime, parti
 
 def test_opinions_do_not_conflict_with_each_other(frozen_now: datetime, parties: tuple) -> None:
     cast, units = parties
-    (_street, street_handler), (_department, department_handler) = units
+    (_street, street_handler), (department, department_handler) = units
     t = _consult(make_ticket(Status.PENDING_DISPATCH, cast=cast), cast, units)
     seen = t.version
-    assert not opinions_only_since(t, seen)  # nothing happened since
+    assert not opinions_only_since(t, seen, user=street_handler)  # nothing happened since
     t = services.give_opinion(t, actor=department_handler, stance=Stance.ASSIST, basis="可配合")
-    assert opinions_only_since(t, seen)
+    assert opinions_only_since(t, seen, user=street_handler)  # another unit's opinion
+    colleague = UserFactory(role=Role.UNIT_HANDLER, units=[department])
+    assert not opinions_only_since(t, seen, user=colleague)  # their own unit's: not seen, would be overwritten
     t = services.withdraw_consultation(t, actor=cast.dispatcher, reason="重新邀请")
-    assert not opinions_only_since(t, seen)
+    assert not opinions_only_since(t, seen, user=street_handler)
 
 
 def test_confidential_and_inactive(frozen_now: datetime, parties: tuple) -> None:
@@ -284,3 +286,32 @@ def test_confidential_and_inactive(frozen_now: datetime, parties: tuple) -> None
     with pytest.raises(RuleViolation, match="已停用"):
         services.give_opinion(t, actor=street_handler, stance=Stance.LEAD, basis="依据")
     assert stored(t) == before
+
+
+def test_after_the_last_return_any_lead_is_designated(frozen_now: datetime, parties: tuple) -> None:
+    """Once the order has used up its returns only a designation may send it on: the conclusion designates."""
+    from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
+
+    cast, units = parties
+    t = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    for _round in range(MAX_RETURNS_BEFORE_DESIGNATION):
+        t = services.dispatch(t, actor=cast.dispatcher, lead=cast.lead)
+        t = services.return_order(t, actor=cast.lead_handler, reason_code="not_our_duty", reason="非本单位职责")
+        t = services.accept_return(t, actor=cast.dispatcher, note="同意")
+    t = _consult(t, cast, units)
+    third = HandlingUnitFactory(kind=UnitKind.DEPARTMENT)
+    t = services.conclude_consultation(t, actor=cast.dispatcher, lead=third, note="按权责清单由第三方主办")
+    lead = Assignment.objects.filter(ticket=t, role=AssignmentRole.LEAD).latest("id")
+    assert lead.unit == third and lead.is_designated
+
+
+def test_a_refused_conclusion_leaves_the_consultation_open(frozen_now: datetime, parties: tuple) -> None:
+    cast, units = parties
+    (street, _h), (department, _d) = units
+    t = _consult(make_ticket(Status.PENDING_DISPATCH, cast=cast), cast, units)
+    before = stored(t)
+    with pytest.raises(RuleViolation):  # refused inside the dispatch, after the consultation was written
+        services.conclude_consultation(t, actor=cast.dispatcher, lead=street, assisting=[street], note="定责")
+    consultation = Consultation.objects.get(ticket=t)
+    assert consultation.status == ConsultationStatus.OPEN and consultation.lead is None
+    assert not consultation.assisting.exists() and stored(t) == before

@@ -372,3 +372,41 @@ def test_the_desks_step_still_makes_an_opinion_page_stale(parties: tuple) -> Non
     assert response.status_code == 409
     assert "工单已被他人处理" in response.content.decode()
     assert Opinion.objects.get(unit=fire).answered_at is None
+
+
+def test_a_colleagues_opinion_of_the_same_unit_makes_the_page_stale(parties: tuple) -> None:
+    """A colleague answered for the unit meanwhile: posting would overwrite an answer this person has not seen."""
+    cast, units = parties
+    (street, street_handler), _fire, _housing = units
+    colleague = UserFactory(role=Role.UNIT_HANDLER, units=[street])
+    t = _consulted(cast, units)
+    seen = t.version
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        services.give_opinion(t, actor=colleague, stance=Stance.LEAD, basis="街道履职清单第12项")
+    client = Client()
+    client.force_login(street_handler)
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        response = client.post(reverse("order-act", args=[t.number, Action.GIVE_OPINION]), {
+            "version": str(seen), "give_opinion-stance": Stance.NOT_OURS, "give_opinion-basis": "不在履职清单"})
+    assert response.status_code == 409 and "不在履职清单" in response.content.decode()  # the text is kept
+    assert Opinion.objects.get(unit=street).stance == Stance.LEAD
+
+
+def test_someone_in_two_units_answering_for_the_second_is_not_a_second_click(parties: tuple) -> None:
+    cast, units = parties
+    _street, (fire, _fh), (housing, _hh) = units
+    both = UserFactory(role=Role.UNIT_HANDLER, units=[fire, housing])
+    t = _consulted(cast, units)
+    client = Client()
+    client.force_login(both)
+    url = reverse("order-act", args=[t.number, Action.GIVE_OPINION])
+    body = {"version": str(t.version), "give_opinion-stance": Stance.ASSIST, "give_opinion-basis": "可配合检查"}
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert client.post(url, {**body, "give_opinion-unit": fire.pk}).status_code == 302
+    with time_machine.travel(NOW + timedelta(hours=1, seconds=20), tick=False):  # the second tab, same version
+        response = client.post(url, {**body, "give_opinion-unit": housing.pk})
+        assert response.status_code == 409  # not 「已完成」: the housing answer was never given
+        assert Opinion.objects.get(unit=housing).answered_at is None
+        t.refresh_from_db()
+        assert client.post(url, {**body, "version": str(t.version), "give_opinion-unit": housing.pk}).status_code == 302
+    assert Opinion.objects.get(unit=housing).stance == Stance.ASSIST

@@ -29,7 +29,7 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import DISPATCH, REVIEW, SUPERVISE, TRANSITIONS, UNIT, VISIT
 from hotline.workbench import once as one_time
 from hotline.workbench.queues import bulk as b
-from hotline.workbench.queues import export, selectors
+from hotline.workbench.queues import consultations, export, selectors
 from hotline.workbench.queues.filtersets import DEFAULT_SORT, SORTS, OrderFilterSet
 
 #: Orders per page of every list.
@@ -53,8 +53,8 @@ _INBOX_TABS = [("sign", gettext_lazy("待签收")), ("doing", gettext_lazy("办�
 #: The 待审批 queue's own sort: the longest-waiting request first.
 _OLDEST_REQUEST = {"pending_since": (gettext_lazy("申请时间（早→晚）"), [F("pending_since").asc(), F("id").asc()])}
 #: The 会商 tabs' sorts: on the opinions' deadline (意见时限) of the open consultation.
-_CONSULT_DUE = {"opinions_due": (gettext_lazy("意见时限（早→晚）"), selectors.CONSULT_SORTS["opinions_due"]),
-                "-opinions_due": (gettext_lazy("意见时限（晚→早）"), selectors.CONSULT_SORTS["-opinions_due"])}
+_CONSULT_DUE = {"opinions_due": (gettext_lazy("意见时限（早→晚）"), consultations.CONSULT_SORTS["opinions_due"]),
+                "-opinions_due": (gettext_lazy("意见时限（晚→早）"), consultations.CONSULT_SORTS["-opinions_due"])}
 #: The unit inbox's 当前时限 sorts: on the units' own deadline (the 本单位时限 column), not the order's.
 _UNIT_DEADLINE = {key: (SORTS[key][0], order) for key, order in selectors.UNIT_DEADLINE_SORTS.items()}
 
@@ -141,7 +141,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     tab = _tab(request, ["pending", "consulting", "returned"])
     waiting = Q(status__in=_WAITING)
     counts = visible.aggregate(pending=Count("id", filter=waiting),
-                               consulting=Count("id", filter=waiting & Q(selectors.consulting_filter())),
+                               consulting=Count("id", filter=waiting & Q(consultations.consulting_filter())),
                                returned=Count("id", filter=Q(status=Status.RETURNED)))
     tabs = _tabs(request, tab, [("pending", _("待派单")), ("consulting", _("会商中")), ("returned", _("退单待审"))],
                  counts)
@@ -151,11 +151,11 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
                            bulk=[Action.MERGE], default_sort="registered_at",
                            export_statuses=[Status.RETURNED])
     if tab == "consulting":
-        base = selectors.under_consultation(visible.filter(waiting))
+        base = consultations.under_consultation(visible.filter(waiting))
         return render_list(request, base, title=_("派单队列"), tab=tab, tabs=tabs, columns=["consult"],
                            default_sort="opinions_due", extra_sorts=_CONSULT_DUE, export_enabled=False,
-                           on_page=selectors.attach_consultation)
-    return render_list(request, selectors.mark_consulting(visible.filter(waiting)), title=_("派单队列"), tab=tab,
+                           on_page=consultations.attach_consultation)
+    return render_list(request, consultations.mark_consulting(visible.filter(waiting)), title=_("派单队列"), tab=tab,
                        tabs=tabs, columns=["channel"], bulk=[Action.SEND_TO_DISPATCH, Action.DISPATCH, Action.MERGE],
                        default_sort="registered_at", export_statuses=list(_WAITING))
 
@@ -168,14 +168,14 @@ def inbox_queue(request: HttpRequest) -> HttpResponse:
     _allow(request, "inbox")
     units = selectors.unit_scope(request.user)
     tab = _tab(request, [*selectors.INBOX_TABS, "consult"])
-    counts = {**selectors.inbox_counts(units), "consult": selectors.consult_count(request.user)}
+    counts = {**selectors.inbox_counts(units), "consult": consultations.consult_count(request.user)}
     tabs = _tabs(request, tab, _INBOX_TABS, counts)
     # Unit staff's unfiltered tab holds exactly the orders its count counted: no second count.
     known = counts[tab] if request.user.is_unit_staff else None
     if tab == "consult":
-        return render_list(request, selectors.consult_inbox(request.user), title=_("待办"), tab=tab, tabs=tabs,
+        return render_list(request, consultations.consult_inbox(request.user), title=_("待办"), tab=tab, tabs=tabs,
                            columns=["invited"], default_sort="opinions_due", export_enabled=False,
-                           on_page=lambda orders: selectors.attach_consultation(orders, request.user),
+                           on_page=lambda orders: consultations.attach_consultation(orders, request.user),
                            unfiltered_count=known, extra_sorts=_CONSULT_DUE)
     base = selectors.inbox(request.user, units, tab)
     bulk = [Action.SIGN] if tab == "sign" else []
