@@ -1,8 +1,9 @@
 """The effect of a theme (治理成效): how many matching orders came in each month, before and after it was taken on.
 
 Matching orders are those registered in the theme's category (or below it), in its district, and naming
-one of its keywords — each condition only when the theme sets it. Counted in one query (one conditional
-COUNT per month), straight from the orders, so merged duplicates count too: each was a caller.
+one of its keywords (ignoring case, alike on SQLite and PostgreSQL) — each condition only when the theme
+sets it. Counted in one query (one conditional COUNT per month), straight from the orders, so merged
+duplicates count too: each was a caller.
 
 The baseline (基线) is the average of the whole months before the theme's month, from MONTHS_BEFORE
 months before it but never before the first month the platform has any order (one MIN over the indexed
@@ -101,7 +102,7 @@ def matching(theme: Theme) -> Q:
     if words:
         any_word = Q()
         for word in words:
-            any_word |= Q(title__contains=word) | Q(description__contains=word)
+            any_word |= Q(title__icontains=word) | Q(description__icontains=word)
         q &= any_word
     return q
 

@@ -12,14 +12,13 @@ from datetime import date
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import User
-from hotline.core import clock
 from hotline.governance import services
 from hotline.governance.choices import ThemeAction
 from hotline.governance.models import Theme
+from hotline.governance.selectors import today
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
@@ -29,10 +28,6 @@ TEXT = forms.Textarea(attrs={"rows": 4})
 #: At most this many orders of a hot spot travel with the adopt form (a hot spot has far fewer).
 MAX_SOURCE_ORDERS = 5000
 NOTE = forms.Textarea(attrs={"rows": 2})
-
-
-def _today() -> date:
-    return timezone.localdate(clock.now())
 
 
 def _handling_units():  # noqa: ANN202 - QuerySet[HandlingUnit]
@@ -51,19 +46,39 @@ class MonthField(forms.DateField):
         return found.replace(day=1) if found else found
 
 
+def _due_field() -> forms.DateField:
+    return forms.DateField(label=_("整改时限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+def _lead_field() -> forms.ModelChoiceField:
+    """The lead unit (牵头单位); the form sets the units it may be."""
+    return forms.ModelChoiceField(label=_("牵头单位"), queryset=HandlingUnit.objects.none(),
+                                  empty_label=_("—请选择—"), widget=UnitSelect)
+
+
+def _assisting_field(rows: int) -> forms.ModelMultipleChoiceField:
+    """The assisting units (配合单位), a list of `rows` lines; the form sets the units they may be."""
+    return forms.ModelMultipleChoiceField(label=_("配合单位"), required=False, queryset=HandlingUnit.objects.none(),
+                                          widget=UnitSelectMultiple(attrs={"size": rows}),
+                                          help_text=_("按住 Ctrl 可多选"))
+
+
+def _lead_not_assisting(form: forms.Form) -> None:
+    """The lead unit may not also be among the assisting units (a field error on the assisting units)."""
+    lead, assisting = form.cleaned_data.get("lead"), form.cleaned_data.get("assisting") or []
+    if lead is not None and lead in assisting:
+        form.add_error("assisting", _("牵头单位不能同时是配合单位"))
+
+
 class ThemeForm(forms.Form):
     """立项: what the problem is, who leads it with whom, by when, and what its effect is measured on."""
 
     title = forms.CharField(label=_("专题名称"), max_length=200)
     problem = forms.CharField(label=_("问题描述"), widget=TEXT, max_length=4000)
     month = MonthField(label=_("所属月份"))
-    lead = forms.ModelChoiceField(label=_("牵头单位"), queryset=HandlingUnit.objects.none(),
-                                  empty_label=_("—请选择—"), widget=UnitSelect)
-    assisting = forms.ModelMultipleChoiceField(label=_("配合单位"), required=False,
-                                               queryset=HandlingUnit.objects.none(),
-                                               widget=UnitSelectMultiple(attrs={"size": 8}),
-                                               help_text=_("按住 Ctrl 可多选"))
-    due_date = forms.DateField(label=_("整改时限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    lead = _lead_field()
+    assisting = _assisting_field(rows=8)
+    due_date = _due_field()
     category = forms.ModelChoiceField(label=_("诉求分类"), required=False,
                                       queryset=Category.objects.filter(is_active=True).order_by("full_name"),
                                       empty_label=_("—不限—"))
@@ -87,7 +102,7 @@ class ThemeForm(forms.Form):
 
     def clean_due_date(self) -> date:
         due = self.cleaned_data["due_date"]
-        if due < _today():
+        if due < today():
             raise forms.ValidationError(_("整改时限不能早于今天"))
         return due
 
@@ -100,22 +115,16 @@ class ThemeForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        lead, assisting = data.get("lead"), data.get("assisting") or []
-        if lead is not None and lead in assisting:
-            self.add_error("assisting", _("牵头单位不能同时是配合单位"))
+        _lead_not_assisting(self)
         return data
 
 
 class AdjustForm(forms.Form):
     """调整: a new deadline and/or lead or assisting units, and why; starts from the theme as it is."""
 
-    due_date = forms.DateField(label=_("整改时限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    lead = forms.ModelChoiceField(label=_("牵头单位"), queryset=HandlingUnit.objects.none(),
-                                  empty_label=_("—请选择—"), widget=UnitSelect)
-    assisting = forms.ModelMultipleChoiceField(label=_("配合单位"), required=False,
-                                               queryset=HandlingUnit.objects.none(),
-                                               widget=UnitSelectMultiple(attrs={"size": 6}),
-                                               help_text=_("按住 Ctrl 可多选"))
+    due_date = _due_field()
+    lead = _lead_field()
+    assisting = _assisting_field(rows=6)
     reason = forms.CharField(label=_("调整理由"), widget=NOTE, max_length=2000)
 
     def __init__(self, *args, theme: Theme, **kwargs) -> None:  # noqa: ANN002, ANN003
@@ -131,15 +140,13 @@ class AdjustForm(forms.Form):
 
     def clean_due_date(self) -> date:
         due = self.cleaned_data["due_date"]
-        if due != self.theme.due_date and due < _today():
+        if due != self.theme.due_date and due < today():
             raise forms.ValidationError(_("整改时限不能早于今天"))
         return due
 
     def clean(self) -> dict:
         data = super().clean()
-        lead, assisting = data.get("lead"), data.get("assisting") or []
-        if lead is not None and lead in assisting:
-            self.add_error("assisting", _("牵头单位不能同时是配合单位"))
+        _lead_not_assisting(self)
         return data
 
 

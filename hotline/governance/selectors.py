@@ -18,6 +18,7 @@ from hotline.governance.choices import OPEN_THEME, ThemeAction, ThemeStatus
 from hotline.governance.models import Theme, ThemeEvent
 from hotline.governance.sources import keywords_from, window_label
 from hotline.hotspots.models import Hotspot
+from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import AssignmentRole, AssignmentStatus
 from hotline.tickets.models import Assignment, Ticket
@@ -32,7 +33,8 @@ BY_DEADLINE = frozenset({ThemeStatus.ADOPTED, ThemeStatus.IN_PROGRESS, ThemeStat
 SORTS = ("due", "month")
 
 
-def _today() -> date:
+def today() -> date:
+    """Today in the centre's time zone (the clock may be frozen, as in the demo and tests)."""
     return timezone.localdate(clock.now())
 
 
@@ -50,7 +52,7 @@ def _tab(tab: str, user: User) -> Q:
     if tab in ThemeStatus.values:
         return Q(status=tab)
     if tab == OVERDUE:
-        return Q(status__in=OPEN_THEME, due_date__lt=_today())
+        return Q(status__in=OPEN_THEME, due_date__lt=today())
     if tab == MINE:  # the unit itself (not the units below it) acts: as `services._acting_unit` checks
         return Q(status__in=UNIT_TURN, lead__in=user.units.all()) if user.is_unit_staff else Q(pk__in=[])
     return Q()
@@ -69,8 +71,6 @@ def themes_for(user: User, *, tab: str = "", month: date | None = None, lead: in
     themes = (_visible(user, month=month, lead=lead).filter(_tab(tab, user)).select_related("lead")
               .annotate(last_action=Subquery(last.values("action")[:1]), last_at=Subquery(last.values("at")[:1])))
     if user.is_unit_staff:
-        from hotline.orgs.models import HandlingUnit
-
         own = HandlingUnit.objects.subtree_of(list(user.units.all()))
         themes = themes.annotate(own_role=Case(When(lead__in=own, then=Value("lead")), default=Value("assist")))
     sort = sort if sort in SORTS else ("due" if tab in BY_DEADLINE else "month")
@@ -88,8 +88,6 @@ def status_counts(user: User, *, month: date | None = None, lead: int | None = N
 
 def lead_units(user: User) -> QuerySet:
     """The units leading any of the themes this person may see (the lead-unit filter's choices)."""
-    from hotline.orgs.models import HandlingUnit
-
     return HandlingUnit.objects.filter(pk__in=_visible(user).values("lead_id")).order_by("path")
 
 
@@ -102,11 +100,11 @@ def next_party(theme: Theme) -> str:
     return ""
 
 
-def mark(theme: Theme, today: date | None = None) -> Theme:
+def mark(theme: Theme, on: date | None = None) -> Theme:
     """Set on a theme: `overdue` (open and past its deadline), `next_party` (who must act, named by the
     overdue mark), `closed_late` (销号 after the deadline) and `last_label` (the last step's name)."""
-    today = today or _today()
-    theme.overdue = theme.status in OPEN_THEME and theme.due_date < today
+    on = on or today()
+    theme.overdue = theme.status in OPEN_THEME and theme.due_date < on
     theme.next_party = next_party(theme)
     theme.closed_late = (theme.status == ThemeStatus.CLOSED and theme.closed_at is not None
                          and timezone.localdate(theme.closed_at) > theme.due_date)
@@ -115,10 +113,10 @@ def mark(theme: Theme, today: date | None = None) -> Theme:
     return theme
 
 
-def mark_rows(themes: list[Theme], today: date | None = None) -> list[Theme]:
+def mark_rows(themes: list[Theme], on: date | None = None) -> list[Theme]:
     """`mark` every row."""
-    today = today or _today()
-    return [mark(theme, today) for theme in themes]
+    on = on or today()
+    return [mark(theme, on) for theme in themes]
 
 
 def own_role(theme: Theme, user: User) -> str:
@@ -126,26 +124,38 @@ def own_role(theme: Theme, user: User) -> str:
     assist; "" for the centre."""
     if not user.is_unit_staff:
         return ""
-    from hotline.orgs.models import HandlingUnit
-
     own = HandlingUnit.objects.subtree_of(list(user.units.all()))
     return "lead" if own.filter(pk=theme.lead_id).exists() else "assist"
 
 
+#: A theme's page lists at most this many of its linked orders (the newest); the rest are counted.
+LINKED_SHOWN = 100
+
+
 @dataclass
 class LinkedOrders:
-    """A theme's linked orders this person may see, and how many others there are."""
+    """A theme's linked orders this person may see (the newest LINKED_SHOWN of them), how many they may see
+    in all, and how many others there are."""
 
     shown: list[Ticket]
+    visible: int
     hidden: int
+
+    @property
+    def cut(self) -> bool:
+        """Not every order this person may see is listed."""
+        return self.visible > len(self.shown)
 
 
 def linked_orders(theme: Theme, user: User) -> LinkedOrders:
-    """The theme's orders that this person may open (`Ticket.objects.visible_to`); the rest are only counted."""
+    """The theme's orders that this person may open (`Ticket.objects.visible_to`), newest first and at most
+    LINKED_SHOWN of them; the rest are only counted. At most three queries, whatever their number."""
     linked = theme.orders.all()
-    shown = list(Ticket.objects.visible_to(user).filter(pk__in=linked.values("pk"))
-                 .select_related("category", "district", "street").order_by("registered_at", "id"))
-    return LinkedOrders(shown=shown, hidden=linked.count() - len(shown))
+    visible = Ticket.objects.visible_to(user).filter(pk__in=linked.values("pk"))
+    shown = list(visible.select_related("category", "district", "street")
+                 .order_by("-registered_at", "-id")[:LINKED_SHOWN])
+    seen = visible.count() if len(shown) == LINKED_SHOWN else len(shown)
+    return LinkedOrders(shown=shown, visible=seen, hidden=linked.count() - seen)
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,12 @@ def themes_of_hotspots(members: dict[int, Iterable[int]]) -> dict[int, TakenOn]:
         if ids and best[0] and 2 * best[0] >= len(ids):
             found[spot] = themes[-best[1]]
     return found
+
+
+def taken_on(order_ids: Iterable[int]) -> TakenOn | None:
+    """The live theme these orders' problem is already taken on as (at least half of them linked to it, as
+    `themes_of_hotspots` says for a hot spot), else None. `services.adopt` refuses such orders."""
+    return themes_of_hotspots({0: order_ids}).get(0)
 
 
 @dataclass

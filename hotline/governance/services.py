@@ -9,11 +9,13 @@ candidate of the hot-spot pages), naming the lead unit (牵头单位), assisting
 the effect is measured on. The lead unit files its plan (整改方案) and reports progress (assisting units
 too), then asks for verification (申请验收) with its result; the centre accepts it (验收销号) or sends it
 back (退回整改). The centre may adjust an open theme (调整: the deadline, the lead or assisting units, with a
-reason; the status stays) or cancel it with a reason.
+reason; the status stays) or cancel it with a reason. The same problem is never taken on twice: `adopt`
+refuses orders at least half of which a live theme already has (`selectors.taken_on`, as the pages show).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,15 +29,30 @@ from hotline.core import clock
 from hotline.core.privacy import scrub_public_text
 from hotline.governance.choices import ThemeAction
 from hotline.governance.models import Theme, ThemeEvent
+from hotline.governance.selectors import TakenOn, taken_on
 from hotline.governance.sources import window_label
 from hotline.governance.transitions import TRANSITIONS
 from hotline.hotspots.models import Hotspot
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
-from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
+from hotline.tickets.exceptions import (
+    ConflictError,
+    DomainError,
+    InvalidTransition,
+    NotPermitted,
+    RuleViolation,
+)
 from hotline.tickets.models import Ticket
-from hotline.tickets.services._core import actor_label
+from hotline.tickets.services import actor_label
+
+
+class AlreadyTakenOn(RuleViolation):
+    """The orders' problem is already a live theme (at least half of them linked to it): not taken on twice."""
+
+    def __init__(self, theme: TakenOn) -> None:
+        super().__init__(_("该问题已立项为「%(title)s」，不重复立项") % {"title": theme.title})
+        self.theme = theme
 
 
 @dataclass
@@ -104,9 +121,6 @@ def _acting_unit(theme: Theme, actor: User, *, lead_only: bool) -> HandlingUnit:
 
 def _service(fn):  # noqa: ANN001, ANN201
     """Run a step in its own transaction; on a refusal the caller's theme is reloaded as stored."""
-    import functools
-
-    from hotline.tickets.exceptions import DomainError
 
     @functools.wraps(fn)
     def wrapper(theme, *args, **kwargs):  # noqa: ANN001, ANN202
@@ -148,6 +162,22 @@ def _source(hotspot: Hotspot | None, title: str, window: str) -> dict[str, str]:
     return {"source_title": title.strip()[:200], "source_window": window.strip()[:40]}
 
 
+def _refuse_taken_on(orders: Sequence[Ticket]) -> None:
+    """Refuse orders whose problem a live theme has already taken on (`AlreadyTakenOn`).
+
+    Two adoptions of the same orders at once must not both pass the check: each first locks the same
+    order row (the lowest id), so the second waits for the first to commit and then sees its theme.
+    (SQLite serialises writing transactions anyway.)
+    """
+    ids = sorted({o.pk for o in orders})
+    if not ids:
+        return
+    list(Ticket.objects.select_for_update().filter(pk=ids[0]).values_list("pk", flat=True))
+    existing = taken_on(ids)
+    if existing is not None:
+        raise AlreadyTakenOn(existing)
+
+
 @transaction.atomic
 def adopt(*, actor: User, title: str, problem: str, month: date, lead: HandlingUnit,
           assisting: Sequence[HandlingUnit] = (), due_date: date, category: Category | None = None,
@@ -156,9 +186,11 @@ def adopt(*, actor: User, title: str, problem: str, month: date, lead: HandlingU
     """The centre takes a problem on as a governance theme (立项), usually a 每月一题 candidate's hot spot.
 
     From a hot spot, the theme keeps its title and window (`source_title`, `source_window`; given
-    directly when the hot spot was recomputed meanwhile) and its orders.
+    directly when the hot spot was recomputed meanwhile) and its orders. Orders at least half of which a
+    live theme already has are refused (`AlreadyTakenOn`, naming that theme).
     """
     _check_role(ThemeAction.ADOPT, actor)
+    _refuse_taken_on(orders)
     title = _required(title, _("请填写专题名称"))
     problem = _required(problem, _("请描述要治理的问题"))
     assisting = _units(lead, assisting)

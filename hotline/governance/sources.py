@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from hotline.hotspots.choices import RunKind
 from hotline.hotspots.models import HotspotRun
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 #: At most this many keywords are suggested from a hot spot's title.
 MAX_KEYWORDS = 3
 #: Words too general to measure a problem by (a place kind, a filler), left out of suggested keywords.
@@ -25,14 +25,15 @@ _LATIN = re.compile(r"[0-9A-Za-z_]+")
 
 
 def window_label(run: HotspotRun) -> str:
-    """The hot spot's window as people say it: YYYY-MM (a month), YYYY-Www (a week) or first – last day."""
-    start = run.start.astimezone(LOCAL)
+    """The hot spot's window as people say it: YYYY-MM (a month), YYYY-Www (a week) or first – last day,
+    in the current (the centre's) time zone."""
+    start = timezone.localtime(run.start)
     if run.kind == RunKind.MONTH:
         return f"{start:%Y-%m}"
     if run.kind == RunKind.WEEK:
         year, week, _day = start.isocalendar()
         return f"{year}-W{week:02d}"
-    last = run.end.astimezone(LOCAL) - timedelta(seconds=1)
+    last = timezone.localtime(run.end) - timedelta(seconds=1)
     return f"{start:%Y-%m-%d} – {last:%Y-%m-%d}"
 
 

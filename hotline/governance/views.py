@@ -17,13 +17,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hotline.accounts.choices import Role
-from hotline.core import clock
 from hotline.core.privacy import scrub_public_text
 from hotline.governance import selectors, services
 from hotline.governance.choices import ThemeStatus
@@ -138,7 +136,8 @@ def _detail(request: HttpRequest, theme: Theme, *, failed: tuple[StepSpec, forms
     return render(request, "governance/detail.html", {
         "theme": theme, "assisting": list(theme.assisting.order_by("path")),
         "events": events,
-        "orders": orders.shown, "hidden_orders": orders.hidden, "overdue": theme.overdue,
+        "orders": orders.shown, "visible_orders": orders.visible, "orders_cut": orders.cut,
+        "hidden_orders": orders.hidden, "overdue": theme.overdue,
         "effect": effect(theme), "source_title": source_title, "own_role": selectors.own_role(theme, request.user),
         "may_see_hotspot": request.user.role in HOTSPOT_ROLES,
         "steps": [s for s in steps if not s[0].danger], "danger_steps": [s for s in steps if s[0].danger],
@@ -187,15 +186,8 @@ def theme_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("governance-detail", pk=theme.pk)
 
 
-def _today() -> date:
-    return timezone.localdate(clock.now())
-
-
-def _taken_on(request: HttpRequest, order_ids: list[int]) -> HttpResponse | None:
-    """To the theme these orders (a hot spot's) are already taken on as, with a message; else None."""
-    existing = selectors.themes_of_hotspots({0: order_ids}).get(0)
-    if existing is None:
-        return None
+def _to_theme(request: HttpRequest, existing: selectors.TakenOn) -> HttpResponse:
+    """To the theme a hot spot's orders are already taken on as, with a message."""
     messages.info(request, _("该热点问题已立项为「%(title)s」") % {"title": existing.title})
     return redirect("governance-detail", pk=existing.pk)
 
@@ -205,7 +197,8 @@ def _taken_on(request: HttpRequest, order_ids: list[int]) -> HttpResponse | None
 def theme_new(request: HttpRequest) -> HttpResponse:
     """立项: the centre takes a problem on; from a hot spot (?hotspot=<id>) the form starts filled from it.
 
-    A hot spot already taken on (most of its orders linked to a live theme) leads to that theme. One that
+    A hot spot already taken on (at least half its orders linked to a live theme; `services.adopt` refuses
+    it, `selectors.taken_on` says so before the form is shown) leads to that theme. One that
     was recomputed between showing the form and sending it is gone: the theme is then adopted from what
     the form carried (the spot's orders, title and window), without the link, and the page says so.
     """
@@ -218,10 +211,10 @@ def theme_new(request: HttpRequest) -> HttpResponse:
         if source:
             spot = get_object_or_404(Hotspot.objects.select_related("run"), pk=int(source))
             prefill = selectors.prefill_from_hotspot(spot)
-            taken = _taken_on(request, prefill.order_ids)
+            taken = selectors.taken_on(prefill.order_ids)
             if taken is not None:
-                return taken
-        initial = {"month": _today().replace(day=1)} | prefill.initial
+                return _to_theme(request, taken)
+        initial = {"month": selectors.today().replace(day=1)} | prefill.initial
         return render(request, "governance/new.html", {"form": ThemeForm(initial=initial, label_suffix=""),
                                                        "spot": spot})
     spot = Hotspot.objects.select_related("run").filter(pk=int(source)).first() if source else None
@@ -232,9 +225,6 @@ def theme_new(request: HttpRequest) -> HttpResponse:
             order_ids = list(spot.members.values_list("ticket_id", flat=True))
         else:
             order_ids = data["source_orders"] if source else []
-        taken = _taken_on(request, order_ids) if order_ids else None
-        if taken is not None:
-            return taken
         try:
             with transaction.atomic():
                 theme = services.adopt(
@@ -244,6 +234,8 @@ def theme_new(request: HttpRequest) -> HttpResponse:
                     hotspot=spot, orders=list(Ticket.objects.filter(pk__in=order_ids)),
                     source_title=data["source_title"] if source else "",
                     source_window=data["source_window"] if source else "")
+        except services.AlreadyTakenOn as exc:  # the service's refusal: to the theme already taken on
+            return _to_theme(request, exc.theme)
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:

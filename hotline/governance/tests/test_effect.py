@@ -104,3 +104,16 @@ def test_a_baseline_of_two_whole_months(cast: Cast) -> None:
     assert [m.label for m in result.baseline] == ["2024-12", "2025-01", "2025-02"]  # December is whole
     assert not result.baseline_short and result.before == pytest.approx(4 / 3)
     assert result.change == pytest.approx((1 - 4 / 3) / (4 / 3))
+
+
+def test_a_latin_keyword_ignores_case(cast: Cast) -> None:
+    """ETC, etc. and Etc count alike, on SQLite as on PostgreSQL (whose LIKE is case-sensitive)."""
+    with time_machine.travel(datetime(2025, 3, 20, 10, tzinfo=SHANGHAI), tick=False):
+        theme = services.adopt(actor=UserFactory(role=Role.LEADER), title="t", problem="p", month=date(2025, 3, 1),
+                               lead=cast.lead, due_date=date(2025, 6, 30), keywords="etc")
+        _orders(cast, datetime(2025, 3, 20, 9, tzinfo=SHANGHAI), 1, description="高速 ETC 扣费两次")
+        _orders(cast, datetime(2025, 3, 20, 9, tzinfo=SHANGHAI), 1, title="Etc 通行费")
+        _orders(cast, datetime(2025, 3, 20, 9, tzinfo=SHANGHAI), 1, description="etc 设备坏")
+        _orders(cast, datetime(2025, 3, 20, 9, tzinfo=SHANGHAI), 1, description="路灯不亮")
+    march = [m for m in effect(theme, now=datetime(2025, 3, 25, tzinfo=SHANGHAI)).months if m.label == "2025-03"]
+    assert march[0].orders == 3

@@ -12,8 +12,9 @@ from hotline.governance.choices import ThemeAction, ThemeStatus
 from hotline.governance.models import Theme
 from hotline.governance.transitions import TRANSITIONS
 from hotline.orgs.choices import UnitKind
+from hotline.tickets.choices import Status
 from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
-from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory
+from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +62,11 @@ def test_the_whole_way(frozen_now: datetime, people: dict) -> None:
     assert events[-1].from_status == ThemeStatus.REPORTED and events[-1].to_status == ThemeStatus.CLOSED
 
 
-@pytest.mark.parametrize("case", ["dispatcher adopts", "no title", "lead assists too", "centre unit", "past due",
-                                  "district not a district"])
-def test_adoption_refusals(frozen_now: datetime, people: dict, case: str) -> None:
+@pytest.mark.parametrize(("case", "refusal", "says"), [
+    ("dispatcher adopts", NotPermitted, "无权执行「立项」"), ("no title", RuleViolation, "请填写专题名称"),
+    ("lead assists too", RuleViolation, "牵头单位不能同时是配合单位"), ("centre unit", RuleViolation, "不能承担治理专题"),
+    ("past due", RuleViolation, "整改时限不能早于今天"), ("district not a district", RuleViolation, "区域须是区")])
+def test_adoption_refusals(frozen_now: datetime, people: dict, case: str, refusal: type, says: str) -> None:
     kw: dict = {}
     actor = people["leader"]
     if case == "dispatcher adopts":
@@ -78,10 +81,31 @@ def test_adoption_refusals(frozen_now: datetime, people: dict, case: str) -> Non
         kw["due_date"] = date(2025, 3, 3)
     else:
         kw["district"] = people["assist"]
-    with pytest.raises((NotPermitted, RuleViolation)):
+    with pytest.raises(refusal, match=says) as refused:
         services.adopt(actor=actor, **({"title": "x", "problem": "y", "month": date(2025, 3, 1), "lead": people["lead"],
                                         "due_date": date(2025, 5, 1)} | kw))
+    assert type(refused.value) is refusal
     assert not Theme.objects.exists()
+
+
+def test_the_same_problem_is_not_taken_on_twice(frozen_now: datetime, people: dict, cast: Cast) -> None:
+    """Whoever calls the service (a page, the demo), orders at least half of which a live theme already has
+    are refused, naming that theme; fewer than half, or a cancelled theme, do not count."""
+    orders = [make_ticket(Status.DISPATCHED, cast=cast) for _ in range(3)]
+    fresh = [make_ticket(Status.DISPATCHED, cast=cast) for _ in range(3)]
+    first = _adopt(people, title="充电难专题", orders=orders)
+    for again in (orders, orders[:1], [orders[2], fresh[0]], [*orders[:2], *fresh[:2]]):
+        with pytest.raises(services.AlreadyTakenOn, match="该问题已立项为「充电难专题」") as refused:
+            _adopt(people, title="又一次", orders=again)
+        assert refused.value.theme.pk == first.pk and isinstance(refused.value, RuleViolation)
+    assert Theme.objects.count() == 1
+    other = _adopt(people, title="另一问题", orders=[orders[0], *fresh[:2]])  # one of three: a different problem
+    _adopt(people, title="没有工单")  # without orders nothing is matched
+    services.cancel(first, actor=people["leader"], reason="重复")
+    with pytest.raises(services.AlreadyTakenOn, match="另一问题"):  # the live one still counts
+        _adopt(people, title="又一次", orders=[orders[0], fresh[0]])
+    again = _adopt(people, title="重新立项", orders=orders[1:])  # the cancelled theme does not count
+    assert set(again.orders.all()) == set(orders[1:]) and other.pk != again.pk
 
 
 @pytest.mark.parametrize(("action", "who"), [("plan", "assist_h"), ("plan", "other_h"), ("plan", "supervisor"),

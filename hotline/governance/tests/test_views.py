@@ -234,11 +234,39 @@ def test_adopting_a_hot_spot(frozen_now: datetime, people: dict) -> None:
     assert detail_url in _page(client.get(reverse("hotspot-detail", args=[spot.pk])))
     again = client.get(new_url)  # taken on already: to the theme, not a second one
     assert again.status_code == 302 and again["Location"] == detail_url
+    resent = client.post(reverse("governance-new"), data, follow=True)  # the form sent twice: the service refuses
+    assert resent.redirect_chain == [(detail_url, 302)] and Theme.objects.count() == 1
+    assert "该热点问题已立项为「小区电动车充电难」" in _messages(resent)
     # The lead street's handler sees the theme and its own two orders; the department's order is only counted.
     unit_page = _as(people["lead_h"]).get(detail_url)
-    assert [o.pk for o in unit_page.context["orders"]] == [orders[0].pk, orders[1].pk]
+    assert [o.pk for o in unit_page.context["orders"]] == [orders[1].pk, orders[0].pk]  # newest first
     assert unit_page.context["hidden_orders"] == 1 and orders[2].number not in _page(unit_page)
     assert reverse("hotspot-detail", args=[spot.pk]) not in _page(unit_page)  # no hot-spot pages for units
+
+
+def test_a_theme_page_lists_its_newest_orders(frozen_now: datetime, people: dict, monkeypatch) -> None:  # noqa: ANN001
+    """At most LINKED_SHOWN of the linked orders, the newest first, with how many there are; the page takes
+    the same queries however many orders there are (one more to count them once the list is cut)."""
+    monkeypatch.setattr(selectors, "LINKED_SHOWN", 3)
+    orders = [make_ticket(Status.DISPATCHED, cast=people["cast"], at=datetime(2025, 2, day, 9, tzinfo=SHANGHAI))
+              for day in range(1, 6)]
+    theme = _adopt(people, orders=orders[:2])
+    client = _as(people["supervisor"])
+    detail_url = reverse("governance-detail", args=[theme.pk])
+    client.get(detail_url)  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(detail_url)
+    assert [o.pk for o in response.context["orders"]] == [orders[1].pk, orders[0].pk]
+    assert "orders-cut" not in _page(response)
+    theme.orders.add(*orders[2:])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(detail_url)
+    assert [o.pk for o in response.context["orders"]] == [orders[4].pk, orders[3].pk, orders[2].pk]
+    assert "显示最新的 3 件，共 5 件您可查看的关联工单。" in _page(response) and orders[1].number not in _page(response)
+    assert len(many) == len(few) + 1
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _page(client.get(detail_url))
+    assert "Showing the newest 3 of the 5 linked orders you may see." in english
 
 
 def test_the_effect_table(frozen_now: datetime, people: dict) -> None:

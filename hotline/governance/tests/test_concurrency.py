@@ -1,0 +1,42 @@
+"""Two people take the same hot spot on at the same moment: one theme, the other is told which.
+
+Each adoption runs in its own thread (`race`). `services.adopt` locks the lowest of the orders' rows
+before it looks for a live theme, so the second waits for the first to commit and then sees its theme
+(on PostgreSQL; SQLite's IMMEDIATE transactions serialise the two anyway). Without the lock, on
+PostgreSQL both would see no theme and both would be adopted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from hotline.accounts.choices import Role
+from hotline.accounts.models import User
+from hotline.governance import services
+from hotline.governance.models import Theme
+from hotline.tickets.choices import Status
+from hotline.tickets.models import Ticket
+from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket
+from hotline.tickets.tests.test_concurrency import race
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("frozen_now")]
+
+
+def test_two_adoptions_of_the_same_orders_at_once_make_one_theme(cast: Cast) -> None:
+    orders = [make_ticket(Status.DISPATCHED, cast=cast) for _ in range(4)]
+    ids = [o.pk for o in orders]
+
+    def adopt(leader: User) -> object:
+        return lambda _order: services.adopt(
+            actor=leader, title=f"{leader.username} 的专题", problem="p", month=date(2025, 3, 1), lead=cast.lead,
+            due_date=date(2025, 5, 31), orders=list(Ticket.objects.filter(pk__in=ids)))
+
+    outcomes = race(orders[0], {"one": adopt(UserFactory(role=Role.LEADER)),
+                                "two": adopt(UserFactory(role=Role.LEADER))})
+    theme = Theme.objects.get()  # exactly one
+    refused = [o.error for o in outcomes if not o.won]
+    assert len(refused) == 1, [(o.name, o.error) for o in outcomes]
+    assert isinstance(refused[0], services.AlreadyTakenOn) and refused[0].theme.pk == theme.pk
+    assert theme.orders.count() == 4

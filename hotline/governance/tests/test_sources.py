@@ -1,0 +1,21 @@
+"""Where a theme comes from: a hot spot's window named in the current (the centre's) time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from hotline.governance.sources import window_label
+from hotline.hotspots.choices import RunKind
+from hotline.hotspots.models import HotspotRun
+
+
+def test_the_window_is_named_in_the_current_time_zone() -> None:
+    march = HotspotRun(kind=RunKind.MONTH, start=datetime(2025, 2, 28, 16, tzinfo=UTC),
+                       end=datetime(2025, 3, 31, 16, tzinfo=UTC))
+    days = HotspotRun(kind=RunKind.WEEK, start=datetime(2025, 3, 2, 16, tzinfo=UTC),
+                      end=datetime(2025, 3, 9, 16, tzinfo=UTC))
+    assert (window_label(march), window_label(days)) == ("2025-03", "2025-W10")  # Asia/Shanghai, the setting
+    with timezone.override("UTC"):
+        assert (window_label(march), window_label(days)) == ("2025-02", "2025-W09")  # Sunday 2 March, 16:00
