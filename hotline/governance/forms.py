@@ -60,7 +60,7 @@ def _assisting_field(rows: int) -> forms.ModelMultipleChoiceField:
     """The assisting units (配合单位), a list of `rows` lines; the form sets the units they may be."""
     return forms.ModelMultipleChoiceField(label=_("配合单位"), required=False, queryset=HandlingUnit.objects.none(),
                                           widget=UnitSelectMultiple(attrs={"size": rows}),
-                                          help_text=_("按住 Ctrl 可多选"))
+                                          help_text=_("可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
 
 
 def _lead_not_assisting(form: forms.Form) -> None:

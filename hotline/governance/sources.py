@@ -37,6 +37,10 @@ def window_label(run: HotspotRun) -> str:
     return f"{start:%Y-%m-%d} – {last:%Y-%m-%d}"
 
 
+#: Words that name a place (a compound, a road, a village …), not the problem: 南苑, 名府, 幸福小区, 人民路.
+_PLACE_NAME = re.compile(r"(苑|园|府|庭|湾|村|镇|乡|县|路|街|巷|广场|小区|公寓|大厦|花园)$")
+
+
 def keywords_from(title: str, place: str = "") -> list[str]:
     """Up to MAX_KEYWORDS words of a hot spot's title worth counting orders by (电动车, 充电 …).
 
@@ -49,9 +53,8 @@ def keywords_from(title: str, place: str = "") -> list[str]:
     for word in tokenizer().lcut(title or ""):
         word = word.strip()
         if (len(word) < 2 or _LATIN.fullmatch(word) or word in STOPWORDS or word in _GENERAL
-                or (place and word in place) or word in found):
+                or (place and word in place) or _PLACE_NAME.search(word) or word in found):
             continue
         found.append(word)
-        if len(found) == MAX_KEYWORDS:
-            break
-    return found
+    # A title names the place first and the problem last (「…花果山名府南苑噪音扰民」): keep the last words.
+    return found[-MAX_KEYWORDS:]

@@ -19,3 +19,12 @@ def test_the_window_is_named_in_the_current_time_zone() -> None:
     assert (window_label(march), window_label(days)) == ("2025-03", "2025-W10")  # Asia/Shanghai, the setting
     with timezone.override("UTC"):
         assert (window_label(march), window_label(days)) == ("2025-02", "2025-W09")  # Sunday 2 March, 16:00
+
+
+def test_keywords_are_the_problem_not_the_place() -> None:
+    from hotline.governance.sources import keywords_from
+
+    found = keywords_from("C3县易俗河镇花果山名府南苑噪音扰民")
+    assert any("噪音" in word for word in found)  # jieba keeps 噪音扰民 as one word
+    assert not {"南苑", "名府", "易俗河镇"} & set(found)
+    assert keywords_from("小区电动车充电难") == ["电动车", "充电"]
