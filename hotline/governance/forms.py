@@ -21,8 +21,8 @@ from hotline.governance.models import Theme
 from hotline.governance.selectors import today
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
+from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
 from hotline.taxonomy.models import Category
-from hotline.workbench.forms import UnitSelect, UnitSelectMultiple
 
 TEXT = forms.Textarea(attrs={"rows": 4})
 #: At most this many orders of a hot spot travel with the adopt form (a hot spot has far fewer).

@@ -15,6 +15,7 @@ from hotline.kpis.cuts import Cut
 from hotline.kpis.periods import Period, PeriodError
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
+from hotline.orgs.widgets import UnitSelect
 from hotline.taxonomy.choices import RequestType
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Channel
@@ -73,8 +74,9 @@ class PeriodForm(forms.Form):
 class KpiFilterForm(PeriodForm):
     """Period, cut (unit, tier, district, category, channel, type), scope and breakdown of the indicator page."""
 
+    # Grouped by district and kind, with a type-to-filter box, as on the dispatch forms (hundreds of units).
     unit = forms.ModelChoiceField(label=_("承办单位"), required=False, queryset=HandlingUnit.objects.none(),
-                                  empty_label=_("全部单位"))
+                                  empty_label=_("全部单位"), widget=UnitSelect)
     exact = forms.BooleanField(label=_("仅本单位（不含下级）"), required=False)
     tier = forms.ChoiceField(label=_("单位类别"), required=False, choices=_blank(_("全部类别"), Tier.choices))
     district = forms.ModelChoiceField(label=_("区"), required=False, queryset=HandlingUnit.objects.none(),

@@ -226,3 +226,9 @@ def test_the_city_page_reads_the_call_queue_once(month: Month, monkeypatch: pyte
     codes = {c["kpi"].code for c in response.context["cells"]}
     assert {"connect", "service_level"} <= codes
     assert len(calls) == 1
+
+
+def test_the_unit_filter_is_grouped_and_filterable(month: Month) -> None:
+    """Hundreds of units: grouped by district and kind, with the type-to-filter box of the dispatch forms."""
+    body = _client(Role.LEADER).get(reverse("kpis")).content.decode()
+    assert '<optgroup label=' in body and 'class="unit-filter"' in body
