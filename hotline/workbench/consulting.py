@@ -71,3 +71,15 @@ def answering_unit(form: forms.Form, user, ticket: Ticket) -> int | None:  # noq
         return active[0]
     raw = form.data.get(form.add_prefix("unit"), "")
     return int(raw) if str(raw).isdecimal() and int(raw) in active else None
+
+
+def posted_as_stored(form: forms.Form, ticket: Ticket, unit: int | None) -> bool:
+    """Whether a posted 会商意见 says what the unit's stored opinion already says (a second click), not something new."""
+    if unit is None or not form.is_valid():
+        return False
+    stored = Opinion.objects.filter(consultation__ticket=ticket, consultation__status=ConsultationStatus.OPEN,
+                                    unit_id=unit).values("stance", "basis", "suggested_unit_id").first()
+    posted = form.cleaned_data
+    suggested = posted.get("suggested_unit")
+    return stored == {"stance": posted["stance"], "basis": posted["basis"],
+                      "suggested_unit_id": suggested.pk if suggested else None}

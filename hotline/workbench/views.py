@@ -29,7 +29,7 @@ from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
 from hotline.tickets.services.termination import merged_orders
 from hotline.workbench.actions import STEPS, StepSpec
-from hotline.workbench.consulting import answering_unit, fit_opinion_form, initial_values
+from hotline.workbench.consulting import answering_unit, fit_opinion_form, initial_values, posted_as_stored
 from hotline.workbench.forms import ExtensionChoiceForm
 
 #: A post of a step the same person took this many seconds ago is a second click, not a stale page.
@@ -98,7 +98,8 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
         # Opinions of other units do not touch this unit's answer (the desk's steps and the person's own
         # units' opinions still make the page stale); this person's own for this unit, a moment ago, is a second click.
         unit = answering_unit(form, request.user, ticket)
-        if _own_step_just_taken(ticket, request.user, action, since=int(posted), others=True, unit=unit):
+        if _own_step_just_taken(ticket, request.user, action, since=int(posted), others=True, unit=unit) \
+                and posted_as_stored(form, ticket, unit):
             messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
             return _done(request, ticket)
         stale = not (int(posted) < ticket.version and opinions_only_since(ticket, int(posted), user=request.user))

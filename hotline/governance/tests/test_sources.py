@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from django.utils import timezone
 
 from hotline.governance.sources import window_label
@@ -28,3 +29,16 @@ def test_keywords_are_the_problem_not_the_place() -> None:
     assert any("噪音" in word for word in found)  # jieba keeps 噪音扰民 as one word
     assert not {"南苑", "名府", "易俗河镇"} & set(found)
     assert keywords_from("小区电动车充电难") == ["电动车", "充电"]
+
+
+@pytest.mark.parametrize(("title", "wanted", "unwanted"), [
+    ("充电线路短路起火", {"短路"}, set()),
+    ("幼儿园乱收费", {"幼儿园", "乱收费"}, set()),
+    ("最近小区物业容易断水", {"断水"}, {"最近", "容易"}),
+    ("高层住宅二次供水水压不足", {"水压"}, {"不足"}),
+])
+def test_keywords_are_the_rare_words(title: str, wanted: set[str], unwanted: set[str]) -> None:
+    from hotline.governance.sources import keywords_from
+
+    found = set(keywords_from(title))
+    assert wanted <= found and not unwanted & found

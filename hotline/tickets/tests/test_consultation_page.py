@@ -410,3 +410,20 @@ def test_someone_in_two_units_answering_for_the_second_is_not_a_second_click(par
         t.refresh_from_db()
         assert client.post(url, {**body, "version": str(t.version), "give_opinion-unit": housing.pk}).status_code == 302
     assert Opinion.objects.get(unit=housing).stance == Stance.ASSIST
+
+
+def test_a_different_answer_a_moment_later_is_not_taken_for_a_second_click(parties: tuple) -> None:
+    cast, units = parties
+    _street, (fire, fire_handler), _housing = units
+    t = _consulted(cast, units)
+    client = Client()
+    client.force_login(fire_handler)
+    url = reverse("order-act", args=[t.number, Action.GIVE_OPINION])
+    body = {"version": str(t.version), "give_opinion-stance": Stance.LEAD, "give_opinion-basis": "消防监管职责"}
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert client.post(url, body).status_code == 302
+    with time_machine.travel(NOW + timedelta(hours=1, seconds=5), tick=False):  # the same page, another answer
+        changed = {**body, "give_opinion-stance": Stance.NOT_OURS, "give_opinion-basis": "不在权责清单"}
+        response = client.post(url, changed)
+    assert response.status_code == 409 and "不在权责清单" in response.content.decode()
+    assert Opinion.objects.get(unit=fire).stance == Stance.LEAD
