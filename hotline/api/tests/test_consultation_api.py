@@ -41,6 +41,11 @@ class Desk:
     department_key: Any
 
 
+def _opinion_of(order: dict, unit: HandlingUnit) -> dict:
+    """The unit's opinion in the order's first consultation (opinions come in the order the units were invited)."""
+    return next(o for o in order["consultations"][0]["opinions"] if o["unit"]["code"] == unit.code)
+
+
 @pytest.fixture
 def desk(frozen_now, api_client) -> Desk:  # noqa: ANN001
     ensure_default_policies()
@@ -95,7 +100,7 @@ def test_the_desk_consults_the_units_answer_and_the_conclusion_dispatches(desk: 
         "version": order["version"], "stance": Stance.NOT_OURS, "basis": "街道履职清单无此项",
         "suggested_unit": d.department.code})
     assert r.status_code == 200, r.content
-    street_opinion = r.json()["consultations"][0]["opinions"][0]
+    street_opinion = _opinion_of(r.json(), d.street)
     assert street_opinion["unit"] == {"code": d.street.code, "name": d.street.name}
     assert (street_opinion["stance"], street_opinion["basis"], street_opinion["suggested_unit"]) == (
         Stance.NOT_OURS, "街道履职清单无此项", d.department.code)
@@ -135,7 +140,7 @@ def test_an_opinion_may_be_revised_until_the_conclusion(desk: Desk) -> None:
             "version": version, "stance": stance, "basis": "街道履职清单第3项"})
         assert r.status_code == 200, r.content
         version = r.json()["version"]
-    opinion = r.json()["consultations"][0]["opinions"][0]
+    opinion = _opinion_of(r.json(), d.street)
     assert opinion["stance"] == Stance.ASSIST and opinion["revised_at"] is not None
 
 
