@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.core.privacy import mask_phone
 from hotline.ops.access import order_shown
-from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+from hotline.tickets.models import Assignment, Ticket, TimelineEvent, VisitSettings
 
 
 class ReadOnlyMixin:
@@ -112,3 +112,16 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: TimelineEvent | None = None) -> list[str]:
         """Every field is shown read-only."""
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(VisitSettings)
+class VisitSettingsAdmin(admin.ModelAdmin):
+    """The one row of return-visit settings (回访设置)."""
+
+    list_display = ["__str__", "max_attempts", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not VisitSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -85,6 +85,7 @@ class Channel(models.TextChoices):
     SMS = "sms", _("短信")
     WEIBO = "weibo", _("微博")
     TRANSFER_IN = "transfer_in", _("110/其他平台转入")
+    PROACTIVE = "proactive", _("主动发现（未诉先办）")
 
 
 class Sex(models.TextChoices):
@@ -179,6 +180,7 @@ class VisitMethod(models.TextChoices):
     PHONE = "phone", _("电话")
     SMS = "sms", _("短信")
     ONLINE = "online", _("网上评价")
+    VERIFY = "verify", _("现场核查")
 
 
 class SupervisionKind(models.TextChoices):

@@ -71,8 +71,10 @@ RECORDS: dict[str, Record] = {
     Action.ASSIST_REPLY: Record("`Reply` of the assisting unit (no review)", ""),
     Action.APPROVE_REPLY: Record("`Reply` review approved", "reply", "yes"),
     Action.SEND_BACK: Record("`Reply` review rejected; fresh reply deadline; `rehandle_count`", "", "yes"),
-    Action.RETURN_VISIT: Record("`ReturnVisit`; closes the order, or re-handling (重办)",
-                                "contacted, resolved, satisfaction", "yes (no when not reached)"),
+    Action.RETURN_VISIT: Record("`ReturnVisit` (现场核查 for a proactive order); closes the order (also at the centre's "
+                                "number of unanswered calls), or re-handling (重办)",
+                                "contacted, resolved, satisfaction, attempt, unreachable; verified",
+                                "yes (no when not reached and the order stays open)"),
     Action.REOPEN: Record("`Ticket.reopen_count`; closing deadline cleared", "", "yes"),
     Action.MERGE: Record("`Ticket.master`; assignments withdrawn, pending returns rejected; an open 会商 withdrawn",
                          "master, consultation_closed (when a 会商 was open)", "yes"),

@@ -12,6 +12,7 @@ from hotline.tickets.models.records import (
     TerminationRequest,
     UnreasonableClaim,
 )
+from hotline.tickets.models.settings import VisitSettings
 from hotline.tickets.models.ticket import Ticket, TicketQuerySet
 from hotline.tickets.models.timeline import FollowUpReceipt, TimelineEvent, TimelineIsAppendOnly
 
@@ -32,4 +33,5 @@ __all__ = [
     "TimelineEvent",
     "TimelineIsAppendOnly",
     "UnreasonableClaim",
+    "VisitSettings",
 ]

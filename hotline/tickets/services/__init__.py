@@ -35,7 +35,14 @@ from hotline.tickets.services.intake import (
     send_to_dispatch,
     transfer,
 )
-from hotline.tickets.services.review import approve_reply, record_return_visit, reopen, send_back
+from hotline.tickets.services.review import (
+    approve_reply,
+    failed_attempts,
+    record_return_visit,
+    reopen,
+    send_back,
+    visit_attempt_limit,
+)
 from hotline.tickets.services.supervision import appeal, decide_appeal, decide_unreasonable, supervise
 from hotline.tickets.services.termination import apply_termination, decide_termination
 
@@ -62,6 +69,8 @@ __all__ = [
     "merge",
     "not_accept",
     "record_return_visit",
+    "failed_attempts",
+    "visit_attempt_limit",
     "register",
     "register_unwritten",
     "reject_return",

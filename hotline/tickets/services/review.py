@@ -12,13 +12,14 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     Decision,
     Satisfaction,
     Status,
     VisitMethod,
 )
 from hotline.tickets.exceptions import RuleViolation
-from hotline.tickets.models import Assignment, Extension, Reply, ReturnVisit, Ticket
+from hotline.tickets.models import Assignment, Extension, Reply, ReturnVisit, Ticket, VisitSettings
 from hotline.tickets.services._core import Step, begin, move_assignment, service
 from hotline.tickets.services.handling import claims_of, close_pending_claims, close_pending_extensions
 from hotline.tickets.services.termination import close_pending_terminations
@@ -125,41 +126,102 @@ def send_back(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
     return _rehandle(step, f"退回重办：{reason}", data or None)
 
 
+def _finish(step: Step, note: str, data: dict) -> Ticket:
+    """Close the order (办结): every active assignment ends (replied ones completed), every clock stops."""
+    ticket = step.ticket
+    for a in Assignment.objects.select_for_update().filter(ticket=ticket, status__in=ACTIVE_ASSIGNMENT):
+        if a.status == AssignmentStatus.REPLIED:
+            move_assignment(a, AssignmentStatus.COMPLETED)
+        else:
+            move_assignment(a, AssignmentStatus.WITHDRAWN)
+        a.ended_at = step.at
+        if close_pending_extensions(a, step.at, "工单已办结，延期申请不再审批"):
+            a.reply_overdue = a.reply_overdue or (a.replied_at or step.at) > a.reply_due  # as if denied
+        sla.stop_phase(a)
+        step.touch(a)
+    ticket.closed_at = step.at
+    ticket.close_overdue = ticket.close_overdue or (ticket.close_due is not None and step.at > ticket.close_due)
+    sla.stop_phase(ticket)
+    return step.commit(Status.CLOSED, note=note, data=data, public=True)
+
+
+def failed_attempts(ticket: Ticket) -> int:
+    """This round's return-visit calls that did not reach the citizen: since the lead's reply was last approved."""
+    approved = Reply.objects.filter(ticket=ticket, assignment__role=AssignmentRole.LEAD,
+                                    review_status=Decision.APPROVED).order_by("-reviewed_at").first()
+    visits = ReturnVisit.objects.filter(ticket=ticket, contacted=False).exclude(method=VisitMethod.VERIFY)
+    if approved is not None and approved.reviewed_at is not None:
+        visits = visits.filter(created_at__gte=approved.reviewed_at)
+    return visits.count()
+
+
+def visit_attempt_limit(ticket: Ticket) -> int:
+    """After how many unanswered calls the order closes as unreachable: the centre's setting; 1 without a phone."""
+    return VisitSettings.current().max_attempts if ticket.caller_phone else 1
+
+
+def _not_reached(step: Step, note: str) -> Ticket:
+    """A call that did not reach the citizen: the order waits for the next, or closes at the centre's limit.
+
+    Closed this way the order has no valid return visit (有效回访): 响应率, 解决率 and 满意率 do not count
+    it, and 回访率 counts it as not visited.
+    """
+    ticket = step.ticket
+    attempt = failed_attempts(ticket)  # this call's record is already written
+    data = {"contacted": False, "attempt": attempt}
+    if attempt < visit_attempt_limit(ticket):
+        return step.commit(Status.AWAITING_VISIT, note=note or "回访未联系上", data=data)
+    data["unreachable"] = True
+    if not ticket.caller_phone:
+        reason = "无联系电话，无法回访，工单办结（不计入有效回访）"
+    else:
+        reason = f"回访{attempt}次未联系上群众，工单办结（不计入有效回访）"
+    return _finish(step, f"{reason}：{note}" if note else reason, data)
+
+
+def _verify(step: Step, resolved: bool | None, note: str) -> Ticket:
+    """现场核查 of a proactive order (主动发现): nobody called, so the centre checks the result itself."""
+    if resolved is None:
+        raise RuleViolation(_("现场核查须记录问题是否已解决"))
+    ReturnVisit.objects.create(ticket=step.ticket, visitor=step.actor, created_at=step.at,
+                               method=VisitMethod.VERIFY, contacted=False, resolved=resolved, note=note)
+    data = {"verified": True, "resolved": resolved}
+    if resolved:
+        return _finish(step, note or "现场核查：问题已解决，办结", data)
+    return _rehandle(step, note or "现场核查：问题未解决，退回重办", data)
+
+
 @service
 def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolved: bool | None = None,
                         satisfaction: str = "", method: str = VisitMethod.PHONE, note: str = "") -> Ticket:
     """Call the citizen back (回访). Resolved and (basically) satisfied closes the order; otherwise 重办.
 
-    Not reached: the attempt is recorded and the order keeps waiting for a visit. An order whose demand
-    the centre judged unreasonable (不合理诉求) closes whatever the citizen answers.
+    Not reached: the attempt is recorded and the order keeps waiting for a visit, until the centre's
+    number of attempts (回访设置; one without a phone) closes it as unreachable. An order whose demand
+    the centre judged unreasonable (不合理诉求) closes whatever the citizen answers. A proactive order
+    (主动发现, nobody called) is checked on site instead (现场核查): resolved closes it, not resolved is 重办.
     """
     step = begin(ticket, Action.RETURN_VISIT, actor)
+    proactive = ticket.channel == Channel.PROACTIVE
+    if proactive and method != VisitMethod.VERIFY:
+        raise RuleViolation(_("主动发现的工单没有来电群众，由中心现场核查（回访方式选「现场核查」）"))
+    if method == VisitMethod.VERIFY and not proactive:
+        raise RuleViolation(_("现场核查只用于主动发现的工单；群众的诉求须回访群众本人"))
+    if proactive:
+        return _verify(step, resolved, note)
     if contacted and (resolved is None or satisfaction not in Satisfaction.values):
         raise RuleViolation(_("联系上群众时须记录是否解决和满意度"))
     ReturnVisit.objects.create(ticket=ticket, visitor=actor, created_at=step.at, method=method, contacted=contacted,
                                resolved=resolved if contacted else None,
                                satisfaction=satisfaction if contacted else "", note=note)
     if not contacted:
-        return step.commit(Status.AWAITING_VISIT, note=note or "回访未联系上", data={"contacted": False})
+        return _not_reached(step, note)
     unreasonable = claims_of(step.lead()).filter(status=Decision.APPROVED).exists()  # this round's claim only
     good = resolved and satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
     data = {"contacted": True, "resolved": resolved, "satisfaction": satisfaction}
     if good or unreasonable:
-        for a in Assignment.objects.select_for_update().filter(ticket=ticket, status__in=ACTIVE_ASSIGNMENT):
-            if a.status == AssignmentStatus.REPLIED:
-                move_assignment(a, AssignmentStatus.COMPLETED)
-            else:
-                move_assignment(a, AssignmentStatus.WITHDRAWN)
-            a.ended_at = step.at
-            if close_pending_extensions(a, step.at, "工单已办结，延期申请不再审批"):
-                a.reply_overdue = a.reply_overdue or (a.replied_at or step.at) > a.reply_due  # as if denied
-            sla.stop_phase(a)
-            step.touch(a)
-        ticket.closed_at = step.at
-        ticket.close_overdue = ticket.close_overdue or (ticket.close_due is not None and step.at > ticket.close_due)
-        sla.stop_phase(ticket)
         label = Satisfaction(satisfaction).label
-        return step.commit(Status.CLOSED, note=note or f"回访：{label}，办结", data=data, public=True)
+        return _finish(step, note or f"回访：{label}，办结", data)
     verdict = "未解决" if not resolved else Satisfaction(satisfaction).label
     return _rehandle(step, note or f"回访{verdict}，退回重办", data)
 

@@ -391,7 +391,7 @@ def test_unsatisfied_visit_sends_the_order_back_with_a_fresh_reply_deadline(db: 
 
 
 def test_citizen_not_reached_keeps_the_order_waiting(frozen_now: datetime, cast: Cast) -> None:
-    t = make_ticket(Status.AWAITING_VISIT, cast=cast)
+    t = make_ticket(Status.AWAITING_VISIT, cast=cast, caller_phone="13800001111")
     version = t.version
     services.record_return_visit(t, actor=cast.inspector, contacted=False)
     assert (t.status, t.version, t.rehandle_count, t.closed_at) == (Status.AWAITING_VISIT, version + 1, 0, None)

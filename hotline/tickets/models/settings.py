@@ -1,0 +1,32 @@
+"""The centre's return-visit settings (回访设置): one row, edited in the admin."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VisitSettings(models.Model):
+    """How often the centre tries to reach a citizen before it closes the order as unreachable (多次未联系上)."""
+
+    max_attempts = models.PositiveSmallIntegerField(
+        _("回访最多联系次数"), default=3,
+        help_text=_("一轮回访中第几次未联系上群众时办结工单（不计入有效回访）；无联系电话的工单第一次即办结"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("回访设置")
+        verbose_name_plural = _("回访设置")
+
+    def __str__(self) -> str:
+        return str(_("回访设置"))
+
+    def clean(self) -> None:
+        if not 1 <= self.max_attempts <= 10:
+            raise ValidationError({"max_attempts": _("回访最多联系次数须在 1 到 10 之间")})
+
+    @classmethod
+    def current(cls) -> VisitSettings:
+        """The one settings row (created with the defaults on first use)."""
+        return cls.objects.get_or_create(pk=1)[0]
