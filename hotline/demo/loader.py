@@ -16,6 +16,7 @@ from hotline.demo.classify import Classifier
 from hotline.demo.messages import load_messages, load_replies, pick_messages
 from hotline.demo.orders import ReplyPool, plan_orders
 from hotline.demo.orgs import CityUnits, build_units
+from hotline.demo.proactive import load_proactive
 from hotline.demo.themes import load_themes
 from hotline.demo.users import UnitStaff, build_users
 from hotline.demo.walk import Sim, play
@@ -41,6 +42,7 @@ class DemoResult:
     skipped: bool = False
     seconds: float = 0.0
     themes: int = 0
+    proactive: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -68,6 +70,9 @@ def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: da
             result.orders = len(messages)
         if messages:  # 每月一题 on the orders' recurring problems (once; also after an older demo's orders)
             result.themes = len(load_themes(now=now, seed=seed))
+            desk = {u.username: u for u in User.objects.filter(username__in=["dispatcher", "inspector"])}
+            result.proactive = len(load_proactive(now=now, seed=seed, dispatcher=desk["dispatcher"],
+                                                  inspector=desk["inspector"]))  # 未诉先办 for the themes
     if not result.skipped:
         _sweep(now)
     result.statuses = dict(Ticket.objects.order_by().values_list("status").annotate(n=Count("id")))

@@ -50,6 +50,7 @@ REDO_REPLY = "经重新核实并与群众电话沟通，我单位已于近日安
 ASSIST_OPINION = "协办意见：我单位已配合主办单位到现场核查，相关情况已反馈主办单位，将继续做好属地配合工作。"
 UNRESOLVED_REASON = "涉及历史遗留问题，需多部门协调并纳入年度计划逐步解决，已向群众解释。"
 VISIT_NO_CONTACT = "回访电话无人接听，择期再次回访。"
+VISIT_NEVER_REACHED = "回访电话仍无人接听，短信提醒亦未回复。"
 VISIT_UNSATISFIED = "群众表示问题仍未解决，对办理结果不满意。"
 REOPEN_REASON = "群众来电反映问题再次出现，经核实重新启用工单。"
 TRANSFER_NOTES = {

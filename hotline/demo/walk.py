@@ -347,12 +347,18 @@ class OrderWalk:
         self.do(svc.approve_reply, self.ticket, actor=self.sim.inspector)
 
     def visit(self, *, no_contact: bool, unsatisfied: bool) -> Steps:
-        """回访: sometimes nobody answers; an unsatisfied citizen sends it back for re-handling."""
+        """回访: sometimes nobody answers (some never do); an unsatisfied citizen sends it back for re-handling."""
         visitor = self.rng.choice([self.sim.inspector, self.agent])
         yield self.at(visit_time(self.now + timedelta(days=self.rng.uniform(0.2, 1.5)), self.rng))
-        if no_contact:
-            self.do(svc.record_return_visit, self.ticket, actor=visitor, contacted=False, note=say.VISIT_NO_CONTACT)
-            yield self.at(visit_time(self.now + timedelta(days=1), self.rng))
+        if no_contact:  # one in four of these citizens is never reached: the centre's limit closes the order
+            calls = svc.visit_attempt_limit(self.ticket) if self.p.no % 4 == 0 else 1
+            for call in range(1, calls + 1):
+                last = call == svc.visit_attempt_limit(self.ticket)
+                self.do(svc.record_return_visit, self.ticket, actor=visitor, contacted=False,
+                        note=say.VISIT_NEVER_REACHED if last else say.VISIT_NO_CONTACT)
+                if self.ticket.status == Status.CLOSED:
+                    return
+                yield self.at(visit_time(self.now + timedelta(days=1), self.rng))
         if unsatisfied:
             self.do(svc.record_return_visit, self.ticket, actor=visitor, contacted=True, resolved=False,
                     satisfaction=Satisfaction.UNSATISFIED, note=say.VISIT_UNSATISFIED)

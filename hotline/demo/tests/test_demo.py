@@ -23,8 +23,8 @@ from hotline.governance.models import Theme
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
-from hotline.tickets.choices import Action, ConsultationStatus, Status
-from hotline.tickets.models import Assignment, Consultation, Ticket, TimelineEvent
+from hotline.tickets.choices import Action, Channel, ConsultationStatus, Status, VisitMethod
+from hotline.tickets.models import Assignment, Consultation, ReturnVisit, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "demo-accounts.md"
@@ -75,7 +75,7 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     assert list(zhujian.units.values_list("code", flat=True)) == ["DEPT-ZJ"]
 
     # Orders: the count, many statuses, timelines 1..version with no gaps, nothing after now.
-    assert Ticket.objects.count() == ORDERS
+    assert Ticket.objects.exclude(channel=Channel.PROACTIVE).count() == ORDERS
     statuses = Counter(Ticket.objects.values_list("status", flat=True))
     assert len(statuses) >= 8, statuses
     assert statuses[Status.CLOSED] > ORDERS / 3
@@ -99,6 +99,7 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
 
     _assert_consultations()
     _assert_themes(text)
+    _assert_proactive()
 
     # Running it again loads nothing twice.
     before = _counts()
@@ -106,6 +107,18 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     call_command("demo", orders=ORDERS, call_days=0, stdout=out)
     assert "已存在" in out.getvalue()
     assert _counts() == before
+
+
+def _assert_proactive() -> None:
+    """未诉先办: five orders raised by the dispatch desk for the themes, checked on site (现场核查), never visited."""
+    raised = Ticket.objects.filter(channel=Channel.PROACTIVE)
+    assert Counter(raised.values_list("status", flat=True)) == {
+        Status.CLOSED: 2, Status.IN_PROGRESS: 2, Status.AWAITING_VISIT: 1}
+    assert {t.registered_by.username for t in raised} == {"dispatcher"}
+    assert not raised.exclude(caller_phone="").exists()
+    checks = ReturnVisit.objects.filter(ticket__in=raised)
+    assert set(checks.values_list("method", "resolved")) == {(VisitMethod.VERIFY, True), (VisitMethod.VERIFY, False)}
+    assert not ReturnVisit.objects.exclude(ticket__in=raised).filter(method=VisitMethod.VERIFY).exists()
 
 
 def _assert_consultations() -> None:
@@ -182,7 +195,7 @@ def test_the_first_message_marks_the_demo_for_any_order_count(fast_hasher: None)
     calls = Call.objects.count()
     out = StringIO()
     call_command("demo", orders=50, call_days=1, stdout=out)
-    assert Ticket.objects.count() == 30
+    assert Ticket.objects.exclude(channel=Channel.PROACTIVE).count() == 30
     assert calls > 100 and Call.objects.count() == calls, "one day of calls, loaded once"
     assert "话务历史" in out.getvalue() and "already loaded" in out.getvalue()
     assert Ticket.objects.values("status").annotate(n=Count("id")).count() >= 2
