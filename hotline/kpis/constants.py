@@ -15,12 +15,14 @@ REPEAT_WINDOW_DAYS = 30
 
 #: The composite (综合得分) weights. 0.1 响应 + 0.5 解决 + 0.4 满意 is the published Beijing-style split
 #: (domain.md); here it takes 70 % of the score and the unit's timeliness the other 30 %.
+#: 会商意见及时率 gets a row of weight 0: listed in the settings for the centre to weigh, not counted until then.
 DEFAULT_WEIGHTS: dict[str, Decimal] = {
     Indicator.RESPONSE: Decimal("0.07"),
     Indicator.RESOLUTION: Decimal("0.35"),
     Indicator.SATISFACTION: Decimal("0.28"),
     Indicator.ON_TIME: Decimal("0.20"),
     Indicator.SIGN_TIMELY: Decimal("0.10"),
+    Indicator.OPINION_TIMELY: Decimal("0"),
 }
 
 #: Indicators where a lower rate is better: the composite scores them as 100 % − rate.
@@ -29,7 +31,7 @@ LOWER_IS_BETTER = frozenset({Indicator.RETURN, Indicator.REHANDLE, Indicator.EXT
 #: Indicators that may carry a weight in the composite (unit-attributed rates).
 WEIGHTABLE = (
     Indicator.SIGN_TIMELY, Indicator.ON_TIME, Indicator.COMPLETION, Indicator.RETURN, Indicator.REHANDLE,
-    Indicator.EXTENSION, Indicator.RESPONSE, Indicator.RESOLUTION, Indicator.SATISFACTION,
+    Indicator.EXTENSION, Indicator.RESPONSE, Indicator.RESOLUTION, Indicator.SATISFACTION, Indicator.OPINION_TIMELY,
 )
 
 #: Rows per page of a drill-down list.

@@ -37,7 +37,8 @@ KPI_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.LEADER, Role.ADMIN,
 
 #: The indicators shown in a breakdown table (one column each).
 BREAKDOWN = [Indicator.VOLUME, Indicator.DIRECT_ANSWER, Indicator.SIGN_TIMELY, Indicator.ON_TIME,
-             Indicator.RETURN, Indicator.REHANDLE, Indicator.RESOLUTION, Indicator.SATISFACTION]
+             Indicator.RETURN, Indicator.REHANDLE, Indicator.RESOLUTION, Indicator.SATISFACTION,
+             Indicator.OPINION_TIMELY]
 
 
 def _allow(request: HttpRequest) -> None:

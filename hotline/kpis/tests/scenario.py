@@ -9,7 +9,8 @@ t4  replied on time, sent back (重办), replied again saying 未联系群众, v
 t5  answered directly at intake (no unit)
 t6  returned by U before signing, return accepted, re-dispatched to V (another street), never signed
 t7  merged into a new registered master order (2 orders)
-t8  replied and approved; the return visit did not reach the citizen (not a valid visit)
+t8  replied and approved; the return visit did not reach the citizen (not a valid visit): one unanswered call
+    of the three the centre makes (回访设置), so still awaiting the visit
 """
 
 from __future__ import annotations
@@ -92,8 +93,9 @@ def build() -> Month:
         t6 = services.accept_return(t6, actor=cast.dispatcher, lead=other)
     t["t6"] = t6
     t["t7"] = make_ticket(Status.MERGED, cast=cast, at=at(4))
-    t8 = make_ticket(Status.AWAITING_VISIT, cast=cast, at=at(4))
+    t8 = make_ticket(Status.AWAITING_VISIT, cast=cast, at=at(4), caller_phone="13900000008")
     with clock.frozen(at(5)):
         t8 = services.record_return_visit(t8, actor=cast.inspector, contacted=False)
+    assert t8.status == Status.AWAITING_VISIT  # without a phone, the first unanswered call would close it
     t["t8"] = t8
     return Month(cast=cast, other=other, other_handler=other_handler, tickets=t)
