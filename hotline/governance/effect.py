@@ -3,11 +3,12 @@
 Matching orders are those registered in the theme's category (or below it), in its district, and naming
 one of its keywords (ignoring case, alike on SQLite and PostgreSQL) — each condition only when the theme
 sets it. Counted in one query (one conditional COUNT per month), straight from the orders, so merged
-duplicates count too: each was a caller.
+duplicates count too: each was a caller. The centre's own orders (主动发现, 未诉先办: raised for the theme,
+nobody called) are not citizens' demand and are never counted (`citizens`).
 
 The baseline (基线) is the average of the whole months before the theme's month, from MONTHS_BEFORE
-months before it but never before the first month the platform has any order (one MIN over the indexed
-`registered_at`): months before that would count as 0 and inflate the change. That first month is
+months before it but never before the first month the platform has any citizen's order (one MIN over
+the indexed `registered_at`): months before that would count as 0 and inflate the change. That first month is
 marked partial when its first order came after the 1st, and left out of the baseline; with fewer than
 MIN_BASELINE whole months left, the baseline is 「基线不足」 and no change is given.
 """
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from hotline.core import clock
 from hotline.governance.models import Theme
+from hotline.tickets.choices import Channel
 from hotline.tickets.models import Ticket
 
 #: Months counted before the theme's own month (the baseline) and at most after it.
@@ -107,14 +109,20 @@ def matching(theme: Theme) -> Q:
     return q
 
 
-def _start(first: date) -> datetime:
+def citizens(q: Q) -> Q:
+    """`q`, of citizens' orders only: the centre's proactive orders (主动发现) are no one's demand."""
+    return q & ~Q(channel=Channel.PROACTIVE)
+
+
+def midnight(first: date) -> datetime:
     """Midnight of the first day, in the centre's time zone."""
     return datetime(first.year, first.month, first.day, tzinfo=timezone.get_current_timezone())
 
 
 def first_order_at() -> datetime | None:
-    """When the platform's first order was registered (None before any): one MIN over an indexed column."""
-    return Ticket.objects.aggregate(first=Min("registered_at"))["first"]
+    """When the platform's first citizen's order was registered (None before any): one MIN over an indexed
+    column (read in order until the first order that is not proactive)."""
+    return Ticket.objects.exclude(channel=Channel.PROACTIVE).aggregate(first=Min("registered_at"))["first"]
 
 
 def effect(theme: Theme, *, now: datetime | None = None) -> Effect:
@@ -127,7 +135,7 @@ def effect(theme: Theme, *, now: datetime | None = None) -> Effect:
     start_month = timezone.localtime(started).date().replace(day=1) if started is not None else None
     if start_month is not None and start_month > first:
         first = start_month
-    partial_start = started is not None and timezone.localtime(started) > _start(start_month)
+    partial_start = started is not None and timezone.localtime(started) > midnight(start_month)
     last = min(this_month, _add_months(theme.month, MONTHS_AFTER))
     q = matching(theme)
     if not q or last < first:
@@ -137,9 +145,9 @@ def effect(theme: Theme, *, now: datetime | None = None) -> Effect:
     while cursor <= last:
         firsts.append(cursor)
         cursor = _add_months(cursor, 1)
-    counts = Ticket.objects.filter(q, registered_at__gte=_start(firsts[0]),
-                                   registered_at__lt=_start(_add_months(firsts[-1], 1))).aggregate(
-        **{f"m{i}": Count("pk", filter=Q(registered_at__gte=_start(m), registered_at__lt=_start(_add_months(m, 1))))
+    counts = Ticket.objects.filter(citizens(q), registered_at__gte=midnight(firsts[0]),
+                                   registered_at__lt=midnight(_add_months(firsts[-1], 1))).aggregate(
+        **{f"m{i}": Count("pk", filter=Q(registered_at__gte=midnight(m), registered_at__lt=midnight(_add_months(m, 1))))
            for i, m in enumerate(firsts)})
     return Effect(measurable=True, month=theme.month,
                   months=[Month(m, counts[f"m{i}"] or 0, partial=m == this_month,

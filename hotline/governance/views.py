@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hotline.accounts.choices import Role
 from hotline.core.privacy import scrub_public_text
-from hotline.governance import selectors, services
+from hotline.governance import proactive, selectors, services
 from hotline.governance.choices import ThemeStatus
 from hotline.governance.effect import effect
 from hotline.governance.forms import STEPS, StepSpec, ThemeForm
@@ -33,6 +33,7 @@ from hotline.hotspots.models import Hotspot
 from hotline.hotspots.views import HOTSPOT_ROLES
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 from hotline.tickets.models import Ticket
+from hotline.workbench.intake.views import may_register
 
 #: Who may open the governance pages: the centre's people who follow themes and the units' staff
 #: (who see their own units' themes). Intake agents get 403.
@@ -128,6 +129,7 @@ def _detail(request: HttpRequest, theme: Theme, *, failed: tuple[StepSpec, forms
     offered = {spec.action for spec, _form in steps}
     kept = failed if failed is not None and failed[0].action not in offered else None
     orders = selectors.linked_orders(theme, request.user)
+    raised = proactive.proactive_orders(theme, request.user)
     selectors.mark(theme)
     source_title = scrub_public_text(theme.source_title or (theme.hotspot.title if theme.hotspot_id else ""))
     events = list(theme.events.select_related("unit").order_by("seq"))
@@ -137,7 +139,9 @@ def _detail(request: HttpRequest, theme: Theme, *, failed: tuple[StepSpec, forms
         "theme": theme, "assisting": list(theme.assisting.order_by("path")),
         "events": events,
         "orders": orders.shown, "visible_orders": orders.visible, "orders_cut": orders.cut,
-        "hidden_orders": orders.hidden, "overdue": theme.overdue,
+        "hidden_orders": orders.hidden, "overdue": theme.overdue, "proactive": raised,
+        "proactive_url": proactive.intake_url(theme) if (
+            may_register(request.user) and theme.status != ThemeStatus.CANCELLED) else "",
         "effect": effect(theme), "source_title": source_title, "own_role": selectors.own_role(theme, request.user),
         "may_see_hotspot": request.user.role in HOTSPOT_ROLES,
         "steps": [s for s in steps if not s[0].danger], "danger_steps": [s for s in steps if s[0].danger],

@@ -5,9 +5,10 @@ are clustered together (`hotline.intelligence.hotspots`), so that each cluster's
 this window with the previous one; only clusters with orders in this window become hot spots, and
 their figures count this window's orders only. "People" are distinct caller phones (an order without
 a phone counts as its own person); "supports" are 0 (the platform records no likes). Confidential
-orders (保密件) and praise (表扬) are left out. A hot spot's title and place are taken from what callers
-wrote, so phone and identity card numbers and citizens' full names (业主李建国 → 业主李**) in them are masked
-(`scrub_public_text`) before they are stored.
+orders (保密件), praise (表扬) and the centre's own proactive orders (主动发现, 未诉先办: nobody's demand)
+are left out. A hot spot's title and place are taken from what callers wrote, so phone and identity
+card numbers and citizens' full names (业主李建国 → 业主李**) in them are masked (`scrub_public_text`)
+before they are stored.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from hotline.hotspots.constants import setting
 from hotline.hotspots.models import Hotspot, HotspotMember, HotspotRun
 from hotline.intelligence.hotspots import HotspotParams, Message, cluster, issue_of, rank
 from hotline.taxonomy.choices import RequestType
+from hotline.tickets.choices import Channel
 from hotline.tickets.models import Ticket
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -102,9 +104,9 @@ def month_window(value: str | None = None) -> Window:
 
 
 def candidate_orders(start: datetime, end: datetime) -> QuerySet[Ticket]:
-    """Orders registered in [start, end) that hot-spot mining considers."""
+    """Orders registered in [start, end) that hot-spot mining considers: citizens' demand only."""
     return (Ticket.objects.filter(registered_at__gte=start, registered_at__lt=end, is_confidential=False)
-            .exclude(request_type=RequestType.PRAISE))
+            .exclude(request_type=RequestType.PRAISE).exclude(channel=Channel.PROACTIVE))
 
 
 def _messages(window: Window) -> list[Message]:

@@ -3,7 +3,8 @@
 Run from the `ticket_changed` receiver after the registration committed (ids in, re-fetch, idempotent).
 The rules are the pure functions of `hotline.intelligence.duplicates` and `.urgency`; this module reads
 the candidates through the `DuplicateKey` indexes and stores what it found. It never changes an order:
-merging goes through the lifecycle service `tickets.services.merge`.
+merging goes through the lifecycle service `tickets.services.merge`. Repeats and clusters count callers:
+the centre's own proactive orders (主动发现, 未诉先办) are indexed without caller or place (`key_for`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hotline.accounts.models import User
 from hotline.core import clock, memo
 from hotline.intelligence import duplicates as dup
 from hotline.intelligence.urgency import Assessment, Assessor, read_rules
-from hotline.tickets.choices import FINISHED
+from hotline.tickets.choices import FINISHED, Channel
 from hotline.tickets.models import Ticket
 from hotline.triage.models import (
     Alert,
@@ -38,11 +39,19 @@ MAX_CANDIDATES = 500
 
 
 def key_for(ticket: Ticket) -> dup.Key:
-    """The duplicate-index key of an order (not stored)."""
+    """The duplicate-index key of an order (not stored).
+
+    A proactive order (主动发现, 未诉先办) is the centre's own, not a caller's: it has no phone or place key,
+    so it is never a repeat of a caller nor one of the callers at a place (it keeps its category and text,
+    which routing reads).
+    """
     top = ticket.category.ancestors_and_self()[-1] if ticket.category_id else None
+    caller = ticket.channel != Channel.PROACTIVE
     return dup.Key(
-        ticket_id=ticket.pk, phone=dup.phone_key(ticket.caller_phone), category1=top.pk if top else None,
-        place=dup.place_key(community_id=ticket.community_id, street_id=ticket.street_id, address=ticket.address),
+        ticket_id=ticket.pk, phone=dup.phone_key(ticket.caller_phone) if caller else "",
+        category1=top.pk if top else None,
+        place=dup.place_key(community_id=ticket.community_id, street_id=ticket.street_id,
+                            address=ticket.address) if caller else "",
         signature=dup.signature(f"{ticket.title} {ticket.description}"), registered_at=ticket.registered_at,
     )
 
@@ -176,8 +185,8 @@ def assess(ticket: Ticket, *, at: datetime | None = None) -> UrgencyAssessment:
 
 
 #: What triage reads of an order and its category chain (loading all ~50 columns of the order cost half again).
-_TRIAGE_READS = ("title", "description", "caller_phone", "community_id", "street_id", "address", "registered_at",
-                 "category__name", "category__is_utility", "category__parent_id", "category__parent__parent_id",
+_TRIAGE_READS = ("title", "description", "caller_phone", "channel", "community_id", "street_id", "address",
+                 "registered_at", "category__name", "category__is_utility", "category__parent_id", "category__parent__parent_id",
                  "category__parent__parent__parent_id")
 
 

@@ -16,6 +16,25 @@
       window.location.replace(window.location.href);
     }
   });
+  // 主动发现（未诉先办）: nobody called, so the caller's fields are hidden (and disabled: not sent) and the hint
+  // shown. Without this script every field stays on the page and the form refuses a phone on such an order.
+  var channel = document.getElementById("id_channel");
+  var hint = document.getElementById("proactive-hint");
+  function showCaller() {
+    var proactive = channel.value === hint.dataset.channel;
+    hint.hidden = !proactive;
+    Array.prototype.forEach.call(form.querySelectorAll(".caller-only"), function (box) {
+      box.style.display = proactive ? "none" : "";
+      Array.prototype.forEach.call(box.querySelectorAll("input, select, textarea"), function (input) {
+        input.disabled = proactive;
+      });
+    });
+  }
+  if (channel && hint) {
+    channel.addEventListener("change", showCaller);
+    showCaller();
+  }
+
   var search = document.getElementById("category-search");
   var results = document.getElementById("category-results");
   var select = document.getElementById("id_category");

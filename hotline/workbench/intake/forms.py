@@ -28,6 +28,10 @@ from hotline.workbench.intake.choices import Decision
 #: Kinds of file an agent may attach at intake (checked by content, not by name).
 ALLOWED_KINDS = {"image", "audio"}
 BLANK = ("", _("—请选择—"))
+#: What the page says of a proactive order (主动发现, 未诉先办): the caller section is not needed.
+PROACTIVE_HINT = _("无来电群众；办结前由中心现场核查，不回访")
+#: Why a proactive order refuses a caller's phone.
+PROACTIVE_PHONE = _("主动发现工单没有来电群众，不发短信、不回访，不能填写来电号码；发现人的联系方式请写在诉求内容中")
 MB = 1024 * 1024
 
 
@@ -180,9 +184,12 @@ class IntakeForm(forms.Form):
         return files
 
     def clean(self) -> dict[str, Any]:
-        """Check the address levels fit together and the chosen decision has what it needs."""
+        """Check the address levels fit together, a proactive order names no caller's phone, and the chosen
+        decision has what it needs."""
         data = super().clean()
         self._clean_address(data)
+        if data.get("channel") == Channel.PROACTIVE and data.get("phone"):
+            self.add_error("phone", PROACTIVE_PHONE)
         needs = {Decision.ANSWER: ("answer", _("直接答复须填写答复内容")),
                  Decision.TRANSFER: ("transfer_to", _("请选择转至哪个应急部门")),
                  Decision.NOT_ACCEPT: ("not_accept_reason", _("请选择不予受理原因"))}

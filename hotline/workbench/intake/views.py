@@ -20,13 +20,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.accounts.models import User
-from hotline.tickets.choices import Action
+from hotline.tickets.choices import Action, Channel
 from hotline.tickets.exceptions import DomainError, NotPermitted
 from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench import once as one_time
 from hotline.workbench.intake import selectors
 from hotline.workbench.intake.choices import DONE, Decision
-from hotline.workbench.intake.forms import IntakeForm
+from hotline.workbench.intake.forms import PROACTIVE_HINT, IntakeForm
+from hotline.workbench.intake.prefill import prefill
 from hotline.workbench.intake.services import take_call
 
 View = Callable[..., HttpResponse]
@@ -60,9 +61,10 @@ def intake(request: HttpRequest) -> HttpResponse:
     half-restored form with a fresh token (intake.js reloads a page shown again from history).
     """
     if request.method != "POST":
-        phone = request.GET.get("phone", "")  # a telephony screen-pop may open the page with the number
-        form = IntakeForm(initial={"phone": selectors.normalise_phone(phone)} if phone else None)
-        return _page(request, form, phone)
+        # a telephony screen-pop may open the page with the number; a 每月一题 theme with a proactive order
+        filled = prefill(request.GET)
+        form = IntakeForm(initial=filled.initial or None)
+        return _page(request, form, request.GET.get("phone", ""), category_query=filled.category_query)
     form = IntakeForm(request.POST, request.FILES)
     once = one_time.key(request, "intake")
     if (earlier := one_time.recall(once)) is not None:
@@ -96,18 +98,25 @@ def _already_taken(request: HttpRequest, form: IntakeForm, number: str) -> HttpR
     return _page(request, form, request.POST.get("phone", ""), status=409)
 
 
-def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
+          category_query: str = "") -> HttpResponse:
     """The page, with the caller's history already filled in when the number is known.
 
-    Each page carries a submission token: posting the same page twice registers one order.
+    Each page carries a submission token: posting the same page twice registers one order. A proactive
+    order (主动发现) shows the hint that no citizen called; `category_query` (a prefilled category above
+    the third level) lists its third-level categories in the picker.
     """
+    query = request.POST.get("q", "") if form.is_bound else category_query
     return render(request, "workbench/intake/page.html", {
         "submission": (one_time.posted_token(request) if form.is_bound else "") or one_time.new_token(),
         "form": form,
         "history": selectors.caller_history(request.user, phone),
         "decisions": Decision,
         "files_dropped": form.is_bound and bool(request.FILES),
-        "category_query": request.POST.get("q", "") if form.is_bound else "",
+        "category_query": query,
+        "category_results": selectors.search_categories(query) if category_query else [],
+        "proactive": form["channel"].value() == Channel.PROACTIVE,
+        "proactive_hint": PROACTIVE_HINT,
     }, status=status)
 
 
