@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -198,10 +198,22 @@ def request_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[s
 # --- Updates (mySociety's servicerequestupdates) ----------------------------------------------------
 
 
+def _step_before() -> Coalesce:
+    """The action of the order's previous public step ('' for its first)."""
+    before = (TimelineEvent.objects.public().filter(ticket=OuterRef("ticket"), seq__lt=OuterRef("seq"))
+              .order_by("-seq").values("action")[:1])
+    return Coalesce(Subquery(before), Value(""))
+
+
 def updates(start: datetime, end: datetime) -> QuerySet[TimelineEvent]:
-    """The public timeline events of public orders in [start, end], oldest first (their texts: `update_row`)."""
+    """The public timeline events of public orders in [start, end], oldest first (their texts: `update_row`).
+
+    A consultation withdrawn (an internal step) and asked again (发起会商 straight after 发起会商) is one to
+    the citizen: told once, at its first asking, as on the portal (`portal.selectors.public_timeline`).
+    """
     return (TimelineEvent.objects.public()
             .filter(at__gte=start, at__lte=end, ticket__is_confidential=False, ticket__number__isnull=False)
+            .alias(step_before=_step_before()).exclude(action=Action.CONSULT, step_before=Action.CONSULT)
             .select_related("ticket").order_by("at", "id"))
 
 
