@@ -29,7 +29,7 @@ from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
 from hotline.tickets.transitions import TRANSITIONS
-from hotline.workbench.actions import STEPS, StepSpec
+from hotline.workbench.actions import STEPS, StepSpec, for_order
 
 router = Router(tags=["actions"])
 
@@ -57,7 +57,7 @@ def list_actions(request: HttpRequest, number: str):  # noqa: ANN201
     held: dict[str, str] = {}
     for actor in {actor.pk: actor for _a, actor in offered}.values():
         held.update(held_steps(ticket, actor, [a for a, who in offered if who.pk == actor.pk]))
-    return [{"action": a, "label": str(Action(a).label), "path": f"/api/v1{action_path(a)}".replace(
+    return [{"action": a, "label": for_order(STEPS[a], ticket).label, "path": f"/api/v1{action_path(a)}".replace(
         "{number}", ticket.number), "body_schema": BODIES[a].__name__, "held": held.get(a)} for a, _actor in offered]
 
 
@@ -66,6 +66,7 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     principal = principal_of(request)
     principal.require(principal.scope_for_action(spec.action))
     ticket = visible_order(principal, number)
+    spec = for_order(spec, ticket)  # its name on this order (a proactive order's 回访 is its 现场核查)
     actor = principal.actor_for_action(spec.action)
     version = body.version
     if version < ticket.version and spec.action == Action.GIVE_OPINION and opinions_only_since(
@@ -83,7 +84,7 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     if actor.role not in row.roles:
         raise ApiError(403, "not_permitted", _("%(role)s无权执行「%(action)s」") % {
             "role": actor.get_role_display(), "action": spec.label})
-    data = validated(spec, body, principal.orders())
+    data = validated(spec, body, principal.orders(), ticket)
     if spec.action not in available_actions(ticket, actor):
         # The same gate as the order page: the unit's own assignment, or a pending request to decide.
         # If someone changed the order meanwhile (its assignments were read after ours), that is a conflict.

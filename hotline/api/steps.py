@@ -121,14 +121,21 @@ def form_data(spec: StepSpec, body: BaseModel) -> dict[str, Any]:
     return data
 
 
-def validated(spec: StepSpec, body: BaseModel, orders: QuerySet[Ticket] | None = None) -> dict[str, Any]:
+def validated(spec: StepSpec, body: BaseModel, orders: QuerySet[Ticket] | None = None,
+              ticket: Ticket | None = None) -> dict[str, Any]:
     """The cleaned data of the step's form for this body, or a 400 with the form's errors per field.
 
     A form that names another order (`scoped`, e.g. the master of a merge) looks it up in `orders`, the
-    orders the caller may see, so an order the caller may not see reads as an unknown one.
+    orders the caller may see, so an order the caller may not see reads as an unknown one. A form that
+    fits the order (`per_order`, e.g. 回访: a proactive order's 现场核查 asks neither `contacted` nor
+    `satisfaction`, a citizen's order requires `contacted`) is given `ticket`.
     """
-    form = spec.form(form_data(spec, body), orders=orders) if getattr(spec.form, "scoped", False) else spec.form(
-        form_data(spec, body))
+    kwargs: dict[str, Any] = {}
+    if getattr(spec.form, "scoped", False):
+        kwargs["orders"] = orders
+    if getattr(spec.form, "per_order", False):
+        kwargs["ticket"] = ticket
+    form = spec.form(form_data(spec, body), **kwargs)
     if not form.is_valid():
         details = {field: [str(e) for e in errors] for field, errors in form.errors.items()}
         raise ApiError(400, "validation_error", _("参数校验失败"), details)

@@ -34,6 +34,7 @@ from hotline.portal.selectors import public_reply
 from hotline.portal.services import invite_to_rate
 from hotline.portal.validators import is_mobile
 from hotline.tickets.choices import DISPATCH_ACTIONS, Action, Status
+from hotline.tickets.choices import Channel as OrderChannel
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_text, extension_notices
 
@@ -106,7 +107,13 @@ def _path(name: str, fallback: str, *args: str) -> str:
 
 
 def recipient(ticket: Ticket) -> str:
-    """Where the caller gets SMS: their mobile number, anonymous or not; empty when there is none."""
+    """Where the caller gets SMS: their mobile number, anonymous or not; empty when there is none.
+
+    A proactive order (主动发现, 未诉先办) has no caller: whatever number it carries (a grid worker's, a
+    reporting official's), nobody is told its milestones or invited to rate it (it is checked on site).
+    """
+    if ticket.channel == OrderChannel.PROACTIVE:
+        return ""
     phone = (ticket.caller_phone or "").strip()
     return phone if is_mobile(phone) else ""
 

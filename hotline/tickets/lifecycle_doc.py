@@ -73,7 +73,7 @@ RECORDS: dict[str, Record] = {
     Action.SEND_BACK: Record("`Reply` review rejected; fresh reply deadline; `rehandle_count`", "", "yes"),
     Action.RETURN_VISIT: Record("`ReturnVisit` (现场核查 for a proactive order); closes the order (also at the centre's "
                                 "number of unanswered calls), or re-handling (重办)",
-                                "contacted, resolved, satisfaction, attempt, unreachable; verified",
+                                "contacted, resolved, satisfaction, attempt, unreachable, verified",
                                 "yes (no when not reached and the order stays open)"),
     Action.REOPEN: Record("`Ticket.reopen_count`; closing deadline cleared", "", "yes"),
     Action.MERGE: Record("`Ticket.master`; assignments withdrawn, pending returns rejected; an open 会商 withdrawn",

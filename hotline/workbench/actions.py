@@ -7,14 +7,16 @@ lines: check the step is available, validate the form, call `perform`, report th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.tickets import services as s
-from hotline.tickets.choices import Action
+from hotline.tickets.choices import Action, Channel, VisitMethod
+from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Extension, Ticket
 from hotline.workbench import forms as f
 
@@ -29,10 +31,11 @@ class StepSpec:
     form: type[forms.Form]
     perform: Perform
     danger: bool = False  # shown apart, asks for confirmation
+    title: str = ""  # the step's name on one order, when it differs from the action's (see `for_order`)
 
     @property
     def label(self) -> str:
-        return str(Action(self.action).label)
+        return str(self.title or Action(self.action).label)
 
 
 def _spec(action: str, form: type[forms.Form], perform: Perform, danger: bool = False) -> StepSpec:
@@ -42,6 +45,17 @@ def _spec(action: str, form: type[forms.Form], perform: Perform, danger: bool = 
 def _extension(data: dict[str, Any]) -> Extension | None:
     """The extension request a decision names (by id; the service finds it among this order's pending ones)."""
     return Extension(pk=data["extension"]) if data.get("extension") else None
+
+
+def _return_visit(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
+    """回访, or the 现场核查 of a proactive order: nobody to reach there, so never a call (contacted=False)."""
+    if t.channel == Channel.PROACTIVE:
+        return s.record_return_visit(t, actor=u, contacted=False, resolved=d["resolved"], method=d["method"],
+                                     note=d["note"])
+    if d.get("contacted") is None:  # the form asks it of a citizen's order; never taken for "not reached"
+        raise RuleViolation(_("须记录是否联系上群众"))
+    return s.record_return_visit(t, actor=u, contacted=d["contacted"], resolved=d["resolved"],
+                                 satisfaction=d.get("satisfaction", ""), method=d["method"], note=d["note"])
 
 
 STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
@@ -85,10 +99,7 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.ASSIST_REPLY, f.ReplyForm, lambda t, u, d: s.reply(t, actor=u, **d)),
     _spec(Action.APPROVE_REPLY, f.NoteForm, lambda t, u, d: s.approve_reply(t, actor=u, note=d["note"])),
     _spec(Action.SEND_BACK, f.SendBackForm, lambda t, u, d: s.send_back(t, actor=u, reason=d["reason"])),
-    _spec(Action.RETURN_VISIT, f.VisitForm,
-          lambda t, u, d: s.record_return_visit(t, actor=u, contacted=d["contacted"], resolved=d["resolved"],
-                                                satisfaction=d["satisfaction"], method=d["method"],
-                                                note=d["note"])),
+    _spec(Action.RETURN_VISIT, f.VisitForm, _return_visit),
     _spec(Action.REOPEN, f.ReasonForm, lambda t, u, d: s.reopen(t, actor=u, reason=d["reason"]), danger=True),
     _spec(Action.MERGE, f.MergeForm,
           lambda t, u, d: s.merge(t, actor=u, master=d["master_number"], note=d["note"]), danger=True),
@@ -107,3 +118,10 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.DECIDE_TERMINATION, f.DecisionForm,
           lambda t, u, d: s.decide_termination(t, actor=u, approve=d["approve"], note=d["note"]), danger=True),
 ]}
+
+
+def for_order(spec: StepSpec, ticket: Ticket) -> StepSpec:
+    """The step as this order offers it: a proactive order's 回访 is its 现场核查 (nobody called)."""
+    if spec.action == Action.RETURN_VISIT and ticket.channel == Channel.PROACTIVE:
+        return replace(spec, title=VisitMethod.VERIFY.label)
+    return spec

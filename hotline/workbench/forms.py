@@ -11,6 +11,7 @@ from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
 from hotline.tickets.choices import (
+    Channel,
     EmergencyService,
     NotAcceptedReason,
     ReturnReason,
@@ -22,6 +23,7 @@ from hotline.tickets.choices import (
     VisitMethod,
 )
 from hotline.tickets.models import Extension, Ticket
+from hotline.tickets.services import failed_attempts, visit_attempt_limit
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 YES_NO = [("1", _("是")), ("0", _("否"))]
@@ -204,12 +206,63 @@ class SendBackForm(forms.Form):
 
 
 class VisitForm(forms.Form):
+    """The return visit (回访) of a citizen's order, or the 现场核查 of a proactive one (主动发现, nobody called).
+
+    Given the order (`ticket=`), the form asks what fits it: a check asks only whether the problem is
+    solved and what was found; a call offers no 现场核查 and says how many calls of this round went
+    unanswered and which one closes the order. Without an order (the API's body schema) every field is
+    there and `contacted` is optional. The page lists only the fitting methods, but any method is
+    accepted: a combination the service refuses comes back with its message, the order unchanged.
+    """
+
+    #: The workbench passes `ticket=` (the order the step is taken on) to forms marked `per_order`.
+    per_order = True
+
     method = forms.ChoiceField(label=_("回访方式"), choices=VisitMethod.choices)
-    contacted = forms.TypedChoiceField(label=_("联系上群众"), choices=YES_NO, coerce=lambda v: v == "1")
+    contacted = forms.TypedChoiceField(label=_("联系上群众"), choices=YES_NO, required=False,
+                                       coerce=lambda v: v == "1", empty_value=None)
     resolved = forms.TypedChoiceField(label=_("问题已解决"), choices=[("", "—"), *YES_NO], required=False,
                                       coerce=lambda v: v == "1", empty_value=None)
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=[("", "—"), *Satisfaction.choices], required=False)
     note = forms.CharField(label=_("回访记录"), required=False, widget=TEXT, max_length=2000)
+
+    def __init__(self, *args, ticket: Ticket | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        if ticket is None:
+            return
+        if ticket.channel == Channel.PROACTIVE:
+            self._as_check()
+        else:
+            self._as_call(ticket)
+
+    def _offer(self, methods: list[str]) -> None:
+        """List only these methods on the page; the field still accepts any (the service decides)."""
+        self.fields["method"].widget.choices = [(v, label) for v, label in VisitMethod.choices if v in methods]
+
+    def _as_check(self) -> None:
+        self._offer([VisitMethod.VERIFY])
+        self.initial.setdefault("method", VisitMethod.VERIFY)
+        self.fields["method"].label = _("核查方式")
+        self.fields["method"].help_text = _("主动发现的工单没有来电群众，由中心到现场核查办理结果，不回访、不评价满意度")
+        del self.fields["contacted"], self.fields["satisfaction"]
+        self.fields["resolved"].required = True
+        self.fields["resolved"].help_text = _("已解决则办结；未解决则退回主办单位重办")
+        self.fields["note"].label = _("核查情况")
+
+    def _as_call(self, ticket: Ticket) -> None:
+        self._offer([v for v in VisitMethod.values if v != VisitMethod.VERIFY])
+        contacted = self.fields["contacted"]
+        contacted.required = True
+        if not ticket.caller_phone:
+            contacted.help_text = _("该工单无联系电话：记录「未联系上」即办结工单（不计入有效回访）")
+            return
+        failed, limit = failed_attempts(ticket), visit_attempt_limit(ticket)
+        if failed:
+            contacted.help_text = _("本轮已 %(failed)s 次未联系上，第 %(limit)s 次未联系上将办结（不计入有效回访）") % {
+                "failed": failed, "limit": max(limit, failed + 1)}
+        else:
+            contacted.help_text = _("第 %(limit)s 次未联系上将办结（不计入有效回访）") % {"limit": limit}
 
 
 class MergeForm(forms.Form):

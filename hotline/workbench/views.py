@@ -28,7 +28,7 @@ from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
 from hotline.tickets.services.termination import merged_orders
-from hotline.workbench.actions import STEPS, StepSpec
+from hotline.workbench.actions import STEPS, StepSpec, for_order
 from hotline.workbench.consulting import answering_unit, fit_opinion_form, initial_values, posted_as_stored
 from hotline.workbench.forms import ExtensionChoiceForm
 
@@ -48,6 +48,8 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
     kwargs: dict = {"prefix": spec.action, "label_suffix": ""}
     if getattr(spec.form, "scoped", False):
         kwargs["orders"] = Ticket.objects.visible_to(user)
+    if getattr(spec.form, "per_order", False):  # e.g. 回访 asks a proactive order's 现场核查 instead
+        kwargs["ticket"] = ticket
     if data is None and (initial := initial_values(spec.action, user, ticket)):
         kwargs["initial"] = initial
     form = spec.form(data, **kwargs)
@@ -80,7 +82,8 @@ def step_forms(ticket: Ticket, user, data=None) -> list[tuple[StepSpec, object]]
     """
     actions = [a for a in available_actions(ticket, user) if a in STEPS]
     held = held_steps(ticket, user, actions)
-    return [(STEPS[a], HeldStep(held[a]) if a in held else bind(STEPS[a], user, ticket, data)) for a in actions]
+    return [(for_order(STEPS[a], ticket), HeldStep(held[a]) if a in held else bind(STEPS[a], user, ticket, data))
+            for a in actions]
 
 
 @login_required
@@ -91,6 +94,7 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
     spec = STEPS.get(action)
     if spec is None:
         raise PermissionDenied(_("该操作不可用"))
+    spec = for_order(spec, ticket)
     form = bind(spec, request.user, ticket, request.POST)
     posted = request.POST.get("version", "")
     stale = posted.isdecimal() and int(posted) != ticket.version

@@ -2,32 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from hotline.accounts.models import Membership, User
 from hotline.core import clock
 from hotline.tickets.choices import ConsultationStatus
 from hotline.tickets.models import Consultation, Opinion, Ticket
+from hotline.workbench.queues import selectors
 
 
 def _open_consultations() -> QuerySet[Consultation]:
     return Consultation.objects.filter(status=ConsultationStatus.OPEN)
 
 
-def awaiting_opinion(user: User) -> QuerySet[Opinion]:
-    """The invitations of the person's own units (memberships, not the units below: only they answer) to an
-    open consultation that the unit has not answered yet."""
-    return Opinion.objects.filter(unit__memberships__user=user, unit__is_active=True, answered_at__isnull=True,
+def _scope(user: User, units: Iterable[int] | None) -> list[int]:
+    """The units whose invitations the person's 会商 tab shows: the inbox's scope (`selectors.unit_scope`, the
+    person's units and every unit below them; one query unless the inbox passes the one it has)."""
+    return list(units) if units is not None else selectors.unit_scope(user)
+
+
+def invitations(units: Iterable[int]) -> QuerySet[Opinion]:
+    """The invitations of `units` to a consultation still open, answered or not: an answer may be revised
+    until the desk's conclusion (会商定责)."""
+    return Opinion.objects.filter(unit__in=list(units), unit__is_active=True,
                                   consultation__status=ConsultationStatus.OPEN)
 
 
-def consult_count(user: User) -> int:
-    """How many orders the inbox's 会商 tab holds: one small query on the opinions, apart from `inbox_counts`
-    (which reads assignments only); no confidential order, as units never see one."""
-    return awaiting_opinion(user).filter(consultation__ticket__is_confidential=False).aggregate(
+def consult_count(user: User, units: Iterable[int] | None = None) -> int:
+    """How many orders the inbox's 会商 tab holds (answered ones included: the rows the tab lists): one small
+    query on the opinions, apart from `inbox_counts` (which reads assignments only); no confidential order,
+    as units never see one."""
+    return invitations(_scope(user, units)).filter(consultation__ticket__is_confidential=False).aggregate(
         n=Count("consultation__ticket", distinct=True))["n"] or 0
 
 
@@ -36,16 +55,21 @@ def _consult_due() -> Subquery:
     return Subquery(_open_consultations().filter(ticket=OuterRef("pk")).values("opinions_due")[:1])
 
 
-def consult_inbox(user: User) -> QuerySet[Ticket]:
-    """The inbox's 会商 tab: orders whose open consultation waits for one of the person's own units' opinion
-    (call `attach_consultation` with the user on the page); aliased `consult_due` for `CONSULT_SORTS`.
+def consult_inbox(user: User, units: Iterable[int] | None = None) -> QuerySet[Ticket]:
+    """The inbox's 会商 tab: orders whose open consultation invited one of the person's units or a unit below
+    them (`units`: the inbox's scope, as its other tabs), whether answered or not; call `attach_consultation`
+    with the user and `units` on the page.
 
-    The same orders as `consult_count` counts: the invitations make the orders visible (`visible_to`),
-    so for unit staff only its other rule (no confidential order) is added, as `inbox` does.
+    Aliased `consult_due` and `consult_waiting` (an invitation of the scope still unanswered) for
+    `CONSULT_SORTS`: those waiting for an opinion first, then those answered and waiting for the desk's
+    conclusion (已答复，待定责). The same orders as `consult_count` counts: the invitations make the orders
+    visible (`visible_to`), so for unit staff only its other rule (no confidential order) is added, as `inbox` does.
     """
+    scope = _scope(user, units)
+    waiting = invitations(scope).filter(answered_at__isnull=True, consultation__ticket=OuterRef("pk"))
     visible = Ticket.objects.all().shown_to_units() if user.is_unit_staff else Ticket.objects.visible_to(user)
-    return visible.filter(pk__in=awaiting_opinion(user).values("consultation__ticket_id")).alias(
-        consult_due=_consult_due())
+    return visible.filter(pk__in=invitations(scope).values("consultation__ticket_id")).alias(
+        consult_due=_consult_due(), consult_waiting=Exists(waiting))
 
 
 def consulting_filter() -> Exists:
@@ -54,8 +78,13 @@ def consulting_filter() -> Exists:
 
 
 def under_consultation(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """The dispatch queue's 会商中 tab: orders with an open consultation, aliased `consult_due` (`CONSULT_SORTS`)."""
-    return qs.filter(pk__in=_open_consultations().values("ticket_id")).alias(consult_due=_consult_due())
+    """The dispatch queue's 会商中 tab: orders with an open consultation, aliased `consult_due` (`CONSULT_SORTS`).
+
+    Every one of them waits for the desk: `consult_waiting` is true throughout (an expression, not a literal,
+    which PostgreSQL would refuse to sort on), so the tab is sorted on the deadline alone.
+    """
+    return qs.filter(pk__in=_open_consultations().values("ticket_id")).alias(
+        consult_due=_consult_due(), consult_waiting=ExpressionWrapper(Q(pk__isnull=False), BooleanField()))
 
 
 def mark_consulting(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -63,20 +92,24 @@ def mark_consulting(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.annotate(consulting=consulting_filter())
 
 
-#: The 会商 tabs' sorts on the opinions' deadline (`consult_due`): the oldest first by default.
+#: The 会商 tabs' sorts on the opinions' deadline (`consult_due`): the oldest first by default; in the inbox,
+#: those still waiting for an opinion before those answered (`consult_waiting`), whichever the direction.
 CONSULT_SORTS: dict[str, list[Any]] = {
-    "opinions_due": [F("consult_due").asc(nulls_last=True), F("id").asc()],
-    "-opinions_due": [F("consult_due").desc(nulls_last=True), F("id").desc()],
+    "opinions_due": [F("consult_waiting").desc(), F("consult_due").asc(nulls_last=True), F("id").asc()],
+    "-opinions_due": [F("consult_waiting").desc(), F("consult_due").desc(nulls_last=True), F("id").desc()],
 }
 
 
 @dataclass
 class ConsultationView:
-    """An order's open consultation as a list row shows it: every invited unit's opinion, and the person's own."""
+    """An order's open consultation as a list row shows it: every invited unit's opinion, and (the inbox)
+    the invitations of the person's units and of those below."""
 
     consultation: Consultation
     opinions: list[Opinion]  #: every invited unit, in the order they were invited
-    mine: list[Opinion]  #: the person's own units' invitations still unanswered
+    #: the invitations of the person's units and those below, answered or not, each with `own` (the person
+    #: is a member: may answer it) — the inbox
+    ours: list[Opinion]
     overdue: bool  #: the opinions' deadline has passed
 
     @property
@@ -88,22 +121,35 @@ class ConsultationView:
         return sum(1 for o in self.opinions if o.answered_at is not None)
 
     @property
+    def mine(self) -> list[Opinion]:
+        """Of `ours`, those not answered yet."""
+        return [o for o in self.ours if o.answered_at is None]
+
+    @property
+    def waiting(self) -> bool:
+        """An invitation of `ours` waits for its answer (else: 已答复，待定责, the answers may still be revised)."""
+        return bool(self.mine)
+
+    @property
     def missing(self) -> list[Opinion]:
         """The invited units that have not answered by the deadline (逾期未答复)."""
         return [o for o in self.opinions if o.answered_at is None] if self.overdue else []
 
 
-def attach_consultation(orders: list[Ticket], user: User | None = None) -> None:
+def attach_consultation(orders: list[Ticket], user: User | None = None, units: Iterable[int] | None = None) -> None:
     """Set `ticket.consult` (a `ConsultationView`, None without an open one) from one query for the page.
 
-    With `user`, `mine` holds the invitations of the person's own units not answered yet (the inbox).
+    With `user` (the inbox), `ours` holds the invitations of `units` (the inbox's scope; looked up when not
+    given), each marked `own` when the person is a member of the invited unit.
     """
     if not orders:
         return
     opinions = Opinion.objects.filter(consultation__ticket__in=[t.pk for t in orders],
                                       consultation__status=ConsultationStatus.OPEN).select_related(
         "consultation", "unit").order_by("id")
+    scope: set[int] = set()
     if user is not None:
+        scope = set(_scope(user, units))
         opinions = opinions.annotate(own=Exists(Membership.objects.filter(unit=OuterRef("unit"), user=user)))
     now = clock.now()
     views: dict[int, ConsultationView] = {}
@@ -114,7 +160,7 @@ def attach_consultation(orders: list[Ticket], user: User | None = None) -> None:
             view = views[consultation.ticket_id] = ConsultationView(consultation, [], [],
                                                                     now > consultation.opinions_due)
         view.opinions.append(opinion)
-        if getattr(opinion, "own", False) and opinion.answered_at is None:
-            view.mine.append(opinion)
+        if opinion.unit_id in scope and opinion.unit.is_active:  # as `invitations`
+            view.ours.append(opinion)
     for ticket in orders:
         ticket.consult = views.get(ticket.pk)

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
     F,
+    IntegerField,
     Model,
     OuterRef,
     Prefetch,
@@ -23,6 +25,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Least
 
@@ -32,8 +35,10 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     Decision,
     SupervisionLevel,
+    VisitMethod,
 )
 from hotline.tickets.models import (
     Appeal,
@@ -41,9 +46,11 @@ from hotline.tickets.models import (
     Extension,
     Reply,
     ReturnRequest,
+    ReturnVisit,
     TerminationRequest,
     Ticket,
     UnreasonableClaim,
+    VisitSettings,
 )
 from hotline.tickets.transitions import OPEN, TRANSITIONS
 
@@ -199,6 +206,45 @@ def with_pending_replies(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     pending = Reply.objects.filter(review_status=Decision.PENDING).select_related("assignment__unit").order_by(
         "-created_at", "-id")
     return qs.prefetch_related(Prefetch("replies", queryset=pending, to_attr="pending_replies"))
+
+
+#: Earlier than any return visit: the start of a round when no reply of the lead was approved (older data).
+_EPOCH = Value(datetime(2000, 1, 1, tzinfo=UTC), output_field=DateTimeField())
+
+#: The 回访 queue's tabs: every order, the citizens' orders to call (电话回访), the proactive ones to check (现场核查).
+VISIT_TABS: dict[str, Q] = {
+    "all": Q(),
+    "call": ~Q(channel=Channel.PROACTIVE),
+    "verify": Q(channel=Channel.PROACTIVE),
+}
+
+
+def with_visit_round(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Orders with this round's return-visit calls, counted in SQL (no query per row).
+
+    `failed_calls`: the calls that did not reach the citizen since the lead's reply was last approved
+    (as `services.failed_attempts` counts them; checks excluded); `visit_limit`: the unanswered call
+    that closes the order (as `services.visit_attempt_limit`: the centre's 回访设置, 1 without a phone).
+    """
+    approved = Reply.objects.filter(ticket=OuterRef("pk"), assignment__role=AssignmentRole.LEAD,
+                                    review_status=Decision.APPROVED).order_by("-reviewed_at").values("reviewed_at")[:1]
+    calls = (ReturnVisit.objects.filter(ticket=OuterRef("pk"), contacted=False,
+                                        created_at__gte=OuterRef("visit_round_start"))
+             .exclude(method=VisitMethod.VERIFY).order_by().values("ticket").annotate(n=Count("pk")).values("n"))
+    setting = VisitSettings.objects.filter(pk=1).values("max_attempts")[:1]  # as `VisitSettings.current()`
+    default = VisitSettings._meta.get_field("max_attempts").get_default()
+    return qs.annotate(
+        visit_round_start=Coalesce(Subquery(approved), _EPOCH),
+        failed_calls=Coalesce(Subquery(calls, output_field=IntegerField()), 0),
+        visit_limit=Case(When(caller_phone="", then=Value(1)),
+                         default=Coalesce(Subquery(setting, output_field=IntegerField()), default),
+                         output_field=IntegerField()),
+    )
+
+
+def visit_counts(qs: QuerySet[Ticket]) -> dict[str, int]:
+    """How many orders each tab of the 回访 queue holds (one query)."""
+    return qs.aggregate(**{key: Count("pk", filter=condition) for key, condition in VISIT_TABS.items()})
 
 
 def lead_late() -> QuerySet[Assignment]:

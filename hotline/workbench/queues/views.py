@@ -164,18 +164,18 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def inbox_queue(request: HttpRequest) -> HttpResponse:
     """待办: the orders sent to the person's units (and the units below), by the state of their assignment,
-    and (会商) the consultations waiting for one of the person's own units' opinion."""
+    and (会商) the open consultations that invited those units, the unanswered first."""
     _allow(request, "inbox")
     units = selectors.unit_scope(request.user)
     tab = _tab(request, [*selectors.INBOX_TABS, "consult"])
-    counts = {**selectors.inbox_counts(units), "consult": consultations.consult_count(request.user)}
+    counts = {**selectors.inbox_counts(units), "consult": consultations.consult_count(request.user, units)}
     tabs = _tabs(request, tab, _INBOX_TABS, counts)
     # Unit staff's unfiltered tab holds exactly the orders its count counted: no second count.
     known = counts[tab] if request.user.is_unit_staff else None
     if tab == "consult":
-        return render_list(request, consultations.consult_inbox(request.user), title=_("待办"), tab=tab, tabs=tabs,
-                           columns=["invited"], default_sort="opinions_due", export_enabled=False,
-                           on_page=lambda orders: consultations.attach_consultation(orders, request.user),
+        return render_list(request, consultations.consult_inbox(request.user, units), title=_("待办"), tab=tab,
+                           tabs=tabs, columns=["invited"], default_sort="opinions_due", export_enabled=False,
+                           on_page=lambda orders: consultations.attach_consultation(orders, request.user, units),
                            unfiltered_count=known, extra_sorts=_CONSULT_DUE)
     base = selectors.inbox(request.user, units, tab)
     bulk = [Action.SIGN] if tab == "sign" else []
@@ -212,11 +212,18 @@ def approvals_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def visits_queue(request: HttpRequest) -> HttpResponse:
-    """回访: orders whose reply was approved, waiting for the call back to the citizen."""
+    """回访: orders whose reply was approved, waiting for the call back to the citizen (电话回访, with this
+    round's unanswered calls) or, for a proactive order (主动发现), for the centre's 现场核查; a tab for each."""
     _allow(request, "visits")
-    base = Ticket.objects.visible_to(request.user).filter(status=Status.AWAITING_VISIT)
-    return render_list(request, base, title=_("回访"), columns=["phone"], default_sort="registered_at",
-                       export_statuses=[Status.AWAITING_VISIT])
+    waiting = Ticket.objects.visible_to(request.user).filter(status=Status.AWAITING_VISIT)
+    tab = _tab(request, selectors.VISIT_TABS)
+    counts = selectors.visit_counts(waiting)
+    tabs = _tabs(request, tab, [("all", _("全部")), ("call", _("电话回访")), ("verify", _("现场核查"))], counts)
+    base = selectors.with_visit_round(waiting.filter(selectors.VISIT_TABS[tab]))
+    # The exports know no tab: offered on the whole queue only.
+    return render_list(request, base, title=_("回访"), tab=tab, tabs=tabs, columns=["phone", "visit"],
+                       default_sort="registered_at", export_statuses=[Status.AWAITING_VISIT],
+                       export_enabled=tab == "all", unfiltered_count=counts[tab])
 
 
 @login_required

@@ -65,8 +65,9 @@ def traveller_cast(traveller: time_machine.Coordinates) -> tuple[time_machine.Co
 # --- The unit inbox's 会商 tab ---------------------------------------------------------------------
 
 
-def test_inbox_lists_the_own_units_unanswered_invitations_oldest_deadline_first(traveller_cast: tuple) -> None:
-    """Invited and unanswered → listed; answered, another unit's, or concluded → not; the count is the rows'."""
+def test_inbox_lists_the_own_units_open_invitations_unanswered_first(traveller_cast: tuple) -> None:
+    """Invited and unanswered → listed, oldest deadline first; answered but not concluded → listed after them;
+    another unit's, or concluded → not; the count is the rows'."""
     clock, cast = traveller_cast
     department, department_handler = _department()
     other, _other_handler = _department()
@@ -80,11 +81,11 @@ def test_inbox_lists_the_own_units_unanswered_invitations_oldest_deadline_first(
     make_ticket(Status.DISPATCHED, cast=cast)  # an ordinary order: its own tab, not 会商
     client = _client(cast.lead_handler)
     response = client.get(reverse("queue-inbox"), {"tab": "consult"})
-    assert _numbers(response) == [older.number, newer.number]
+    assert _numbers(response) == [older.number, newer.number, answered.number]
     counts = _counts(response)
-    assert counts["consult"] == 2 == response.context["page"].paginator.count
+    assert counts["consult"] == 3 == response.context["page"].paginator.count
     assert counts["sign"] == 2  # the concluded order was dispatched to the street: 待签收
-    assert concluded.number not in _numbers(response) and answered.number not in _numbers(response)
+    assert concluded.number not in _numbers(response)
     assert theirs.number not in _numbers(response)
     row = response.context["orders"][0]
     assert [o.unit for o in row.consult.mine] == [cast.lead]
@@ -96,7 +97,8 @@ def test_inbox_lists_the_own_units_unanswered_invitations_oldest_deadline_first(
     assert _counts(_client(department_handler).get(reverse("queue-inbox")))["consult"] == 4
 
 
-def test_inbox_answering_removes_the_order_and_a_late_one_is_marked(traveller_cast: tuple) -> None:
+def test_inbox_answering_moves_the_order_after_the_unanswered_and_a_late_one_is_marked(
+        traveller_cast: tuple) -> None:
     clock, cast = traveller_cast
     department, _handler = _department()
     late = _consulted(cast, [cast.lead, department])
@@ -109,7 +111,10 @@ def test_inbox_answering_removes_the_order_and_a_late_one_is_marked(traveller_ca
     assert '<span class="tag warn">逾期</span>' in response.content.decode()  # said in words, not only colour
     _answer(soon, cast.lead_handler)
     response = client.get(reverse("queue-inbox"), {"tab": "consult"})
-    assert _numbers(response) == [late.number] and _counts(response)["consult"] == 1
+    assert _numbers(response) == [late.number, soon.number] and _counts(response)["consult"] == 2
+    body = response.content.decode()
+    assert body.count('<span class="tag warn">逾期</span>') == 1  # answered: no longer late on its part
+    assert body.count("已答复，待定责") == 1
 
 
 def test_inbox_count_is_one_small_query_apart_from_the_assignments(cast: Cast, frozen_now: datetime) -> None:
@@ -125,15 +130,6 @@ def test_inbox_count_is_one_small_query_apart_from_the_assignments(cast: Cast, f
     assignment_counts = [q["sql"] for q in captured.captured_queries
                          if 'FROM "tickets_assignment"' in q["sql"] and "COUNT(DISTINCT" in q["sql"]]
     assert len(assignment_counts) == 1 and "tickets_opinion" not in assignment_counts[0]
-
-
-def test_a_district_admin_sees_only_its_own_units_invitations(cast: Cast, frozen_now: datetime) -> None:
-    """Only the invited unit's members answer: a street's invitation is not in the district's 会商 tab."""
-    department, _handler = _department()
-    _consulted(cast, [cast.lead, department])
-    district_admin = UserFactory(role=Role.UNIT_ADMIN, units=[cast.lead.parent])
-    response = _client(district_admin).get(reverse("queue-inbox"), {"tab": "consult"})
-    assert _numbers(response) == [] and _counts(response)["consult"] == 0
 
 
 # --- The dispatch queue ----------------------------------------------------------------------------
