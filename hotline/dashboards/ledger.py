@@ -169,6 +169,8 @@ def event_counts(events: Iterable[Event]) -> Iterator[tuple[date, int, str]]:
                 yield day, lead, counter
             if e.to_status == Status.IN_PROGRESS:
                 yield day, lead, "rehandled"
+        elif action == Action.RETURN_VISIT and e.to_status == Status.IN_PROGRESS:
+            yield day, lead, "rehandled"  # a 现场核查 that found the problem still there (未诉先办)
         if e.to_status in FINISHED and e.from_status not in FINISHED:
             yield day, lead, "finished"
             if e.to_status == Status.CLOSED:

@@ -112,6 +112,8 @@ def _roles_cell(action: str) -> str:
         roles += "; unit roles only as a member of the unit holding the order"
     if row.anonymous:
         roles += "; or no signed-in actor (portal, integrations)"
+    if row.citizens_only:
+        roles += "; never on a proactive order (主动发现: nobody asked)"
     return roles
 
 

@@ -15,6 +15,7 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     ConsultationStatus,
     Decision,
     Status,
@@ -88,6 +89,7 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
     candidates = [
         action for action, row in TRANSITIONS.items()
         if action not in _NOT_OFFERED and ticket.status in row.sources and user.role in row.roles
+        and not (row.citizens_only and ticket.channel == Channel.PROACTIVE)
     ]
     if not candidates:
         return []

@@ -35,6 +35,7 @@ class Transition:
     roles: frozenset[str]
     by_unit: bool = False  # the actor must be a member of the unit holding the assignment
     anonymous: bool = False  # may be taken with no logged-in actor (citizen portal, integrations)
+    citizens_only: bool = False  # only on an order a citizen asked for, never a proactive one (未诉先办)
 
     @property
     def keeps_status(self) -> bool:
@@ -47,7 +48,7 @@ def _t(sources, targets=(), roles=INTAKE, **kw) -> Transition:  # noqa: ANN001
 
 TRANSITIONS: dict[str, Transition] = {
     Action.REGISTER: _t([""], [S.REGISTERED], INTAKE, anonymous=True),
-    Action.ANSWER_DIRECTLY: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.ANSWERED]),
+    Action.ANSWER_DIRECTLY: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.ANSWERED], citizens_only=True),
     Action.TRANSFER: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.TRANSFERRED]),
     Action.NOT_ACCEPT: _t([S.REGISTERED, S.PENDING_DISPATCH], [S.NOT_ACCEPTED]),
     Action.SEND_TO_DISPATCH: _t([S.REGISTERED], [S.PENDING_DISPATCH]),
@@ -78,7 +79,8 @@ TRANSITIONS: dict[str, Transition] = {
     Action.MERGE: _t(OPEN - {S.AWAITING_VISIT, S.REPLIED}, [S.MERGED], DISPATCH),
     Action.MERGE_INTO: _t(OPEN, [], DISPATCH),  # a finished order takes no duplicate: nobody would handle it
     Action.SUPERVISE: _t([S.DISPATCHED, S.RETURNED, *HANDLING, S.REPLIED, S.AWAITING_VISIT], [], SUPERVISE),
-    Action.APPLY_UNREASONABLE: _t([*HANDLING, S.REPLIED, S.AWAITING_VISIT], [], UNIT, by_unit=True),
+    Action.APPLY_UNREASONABLE: _t([*HANDLING, S.REPLIED, S.AWAITING_VISIT], [], UNIT, by_unit=True,
+                                  citizens_only=True),
     Action.DECIDE_UNREASONABLE: _t(OPEN | {S.CLOSED}, [], SUPERVISE),
     Action.APPEAL: _t([S.CLOSED], [], UNIT, by_unit=True),
     Action.DECIDE_APPEAL: _t([S.CLOSED, *OPEN], [], SUPERVISE),

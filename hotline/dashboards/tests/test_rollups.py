@@ -170,7 +170,10 @@ def test_incremental_equals_rebuild_after_a_random_history(traveller: Any,
         status = rng.choice(_TARGETS)
         district = c.lead.parent if rng.random() < 0.8 else None
         with django_capture_on_commit_callbacks(execute=True):
-            t = make_ticket(status, cast=c, channel=rng.choice(list(Channel.values)),
+            channel = rng.choice(list(Channel.values))
+            if channel == Channel.PROACTIVE and status == Status.ANSWERED:  # nobody to answer on the spot
+                channel = Channel.PHONE
+            t = make_ticket(status, cast=c, channel=channel,
                             category=rng.choice(leaves + [None]), district=district, street=None,
                             is_confidential=status in {Status.ANSWERED} and i % 2 == 0)
         tickets.append((t, c))
@@ -263,3 +266,18 @@ def test_full_rebuild_swaps_complete_tables_and_catches_up_steps_taken_meanwhile
     assert later["state"] != before
     assert rollups.snapshot() == later["state"]
     assert RollupMark.objects.count() == Ticket.objects.count() == 4
+
+
+def test_a_check_that_finds_the_problem_is_a_rehandling(cast: Cast, frozen_now: Any,
+                                                        django_capture_on_commit_callbacks: Any) -> None:
+    """未诉先办: a 现场核查 that sends the order back counts as 重办, as on the KPI page; it is never a visit."""
+    from hotline.tickets.choices import VisitMethod
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(Status.AWAITING_VISIT, cast=cast, channel=Channel.PROACTIVE)
+    before = _row(unit=cast.lead.pk)
+    _step(django_capture_on_commit_callbacks, services.record_return_visit, ticket, actor=cast.inspector,
+          contacted=False, resolved=False, method=VisitMethod.VERIFY)
+    after = _row(unit=cast.lead.pk)
+    assert after["rehandled"] == before["rehandled"] + 1
+    assert after["visits"] == before["visits"] == 0

@@ -57,7 +57,7 @@ def _visited(cast: Cast) -> Ticket:
 def test_direct_answer_rate_leaves_proactive_orders_out(cast: Cast) -> None:
     answered = make_ticket(Status.ANSWERED, cast=cast, at=at(4))
     handled = _visited(cast)
-    proactive = [make_ticket(Status.ANSWERED, cast=cast, at=at(4), channel=Channel.PROACTIVE), _verified(cast)]
+    proactive = [make_ticket(Status.PENDING_DISPATCH, cast=cast, at=at(4), channel=Channel.PROACTIVE), _verified(cast)]
     assert _pair("direct_answer") == (1, 2)  # 1 of the 2 citizens' orders, not 2 of 4
     assert _orders("direct_answer") == {answered.pk, handled.pk}
     assert _orders("direct_answer", "num") == {answered.pk}
@@ -120,3 +120,10 @@ def test_an_order_closed_as_unreachable_stays_in_the_return_visit_rate_unvisited
     assert _orders("visit", "num") == {visited.pk}
     for code in CITIZEN_VISITS:  # nor a valid return visit
         assert _fig(code).denominator == 1, code
+
+
+def test_repeat_call_rate_counts_callers_only(cast: Cast) -> None:
+    """重复来电率 is about citizens calling again: the centre's own orders are not in its base."""
+    make_ticket(Status.PENDING_DISPATCH, cast=cast, at=at(4), caller_phone=PHONE)
+    make_ticket(Status.PENDING_DISPATCH, cast=cast, at=at(4), channel=Channel.PROACTIVE)
+    assert _pair("repeat")[1] == 1

@@ -18,6 +18,8 @@ class VisitSettings(models.Model):
     class Meta:
         verbose_name = _("回访设置")
         verbose_name_plural = _("回访设置")
+        constraints = [models.CheckConstraint(condition=models.Q(max_attempts__gte=1, max_attempts__lte=10),
+                                              name="visit_settings_attempts_1_10")]
 
     def __str__(self) -> str:
         return str(_("回访设置"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.tickets.choices import Action, Status
+from hotline.tickets.choices import Action, Status, VisitMethod
 
 
 class TimelineIsAppendOnly(Exception):
@@ -62,6 +62,13 @@ class TimelineEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # noqa: ANN201
         raise TimelineIsAppendOnly("timeline events cannot be deleted")
+
+    @property
+    def label(self) -> str:
+        """The step's name as shown: a proactive order's check (回访 with `verified`) reads 现场核查."""
+        if self.action == Action.RETURN_VISIT and (self.data or {}).get("verified"):
+            return str(VisitMethod.VERIFY.label)
+        return str(self.get_action_display())
 
 
 class FollowUpReceipt(models.Model):

@@ -31,7 +31,7 @@ from hotline.core.inserts import insert_rows
 from hotline.core.labels import label
 from hotline.core.transactions import in_whole_unit, step_transaction
 from hotline.orgs.models import HandlingUnit
-from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole
+from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole, Channel
 from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.signals import step_committed
@@ -262,6 +262,9 @@ def begin(ticket: Ticket, action: str, actor: User | None) -> Step:
             % {"number": ticket.number or ticket.pk, "status": ticket.get_status_display(), "action": Action(action).label}
         )
     check_role(action, actor)
+    if row.citizens_only and ticket.channel == Channel.PROACTIVE:
+        raise RuleViolation(_("工单%(number)s是中心主动发现的工单（未诉先办），没有群众的诉求，不能「%(action)s」")
+                            % {"number": ticket.number or ticket.pk, "action": Action(action).label})
     if actor is not None and actor.is_unit_staff and not Ticket.objects.visible_to(actor, one=True).filter(pk=ticket.pk).exists():
         raise NotPermitted(_("您无权处理该工单"))
     return Step(ticket=ticket, action=action, actor=actor, at=clock.now(), before=ticket.status,

@@ -19,6 +19,7 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     ConsultationStatus,
     Decision,
     ReturnReason,
@@ -240,6 +241,9 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
     if master.master_id or master.status not in MERGE_MASTER_STATUSES:
         raise RuleViolation(_("主工单%(master)s为「%(status)s」，已不再办理，不能作为主工单；请将本单作为新诉求派单办理")
                             % {"master": master.number, "status": master.get_status_display()})
+    if master.channel == Channel.PROACTIVE and ticket.channel != Channel.PROACTIVE:
+        raise RuleViolation(_("主工单%(master)s是中心主动发现的工单（未诉先办），办结时只做现场核查、不回访：群众的诉求不能并入；"
+                              "可将工单%(master)s并入本单") % {"master": master.number})
     if Ticket.objects.filter(master=ticket).exists():
         raise RuleViolation(_("工单%(number)s已是其他工单的主工单，不能再并入其他工单；可改为将工单%(master)s并入本单")
                             % {"number": ticket.number, "master": master.number})

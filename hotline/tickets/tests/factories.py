@@ -44,12 +44,14 @@ from hotline.taxonomy.choices import RequestType
 from hotline.taxonomy.models import Category
 from hotline.tickets import services
 from hotline.tickets.choices import (
+    Channel,
     EmergencyService,
     NotAcceptedReason,
     ReturnReason,
     Satisfaction,
     Status,
     TerminationReason,
+    VisitMethod,
 )
 from hotline.tickets.models import Ticket
 
@@ -255,6 +257,9 @@ def _approve(t: Ticket, c: Cast, o: dict) -> None:
 
 
 def _visit(t: Ticket, c: Cast, o: dict) -> None:
+    if t.channel == Channel.PROACTIVE:  # 未诉先办: nobody to call, the centre checks on site
+        services.record_return_visit(t, actor=c.inspector, contacted=False, resolved=True, method=VisitMethod.VERIFY)
+        return
     services.record_return_visit(t, actor=c.inspector, contacted=True, resolved=True,
                                  satisfaction=Satisfaction.SATISFIED)
 

@@ -19,6 +19,7 @@ from hotline.tickets.choices import (
 )
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import ReturnVisit, Ticket, VisitSettings
+from hotline.tickets.permissions import available_actions
 from hotline.tickets.tests.factories import NOW, Cast, make_ticket, stored
 
 PHONE = "13800001111"
@@ -166,3 +167,56 @@ def test_verifications_are_not_unanswered_calls(clock, cast: Cast) -> None:
     t = make_ticket(Status.AWAITING_VISIT, cast=cast, channel=Channel.PROACTIVE)
     services.record_return_visit(t, actor=cast.inspector, contacted=False, resolved=False, method=VisitMethod.VERIFY)
     assert services.failed_attempts(t) == 0
+
+
+# --- what a proactive order is not: no citizen asked ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_proactive_order_is_never_answered_directly(clock, cast: Cast) -> None:
+    t = make_ticket(Status.PENDING_DISPATCH, cast=cast, channel=Channel.PROACTIVE)
+    assert Action.ANSWER_DIRECTLY not in available_actions(t, cast.intake)
+    before = stored(t)
+    with pytest.raises(RuleViolation, match="没有群众的诉求"):
+        services.answer_directly(t, actor=cast.intake, answer="已告知")
+    assert stored(t) == before
+    citizens = make_ticket(Status.PENDING_DISPATCH, cast=cast, caller_phone=PHONE)
+    assert Action.ANSWER_DIRECTLY in available_actions(citizens, cast.intake)
+
+
+@pytest.mark.django_db
+def test_a_proactive_order_is_no_unreasonable_demand(clock, cast: Cast) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=cast, channel=Channel.PROACTIVE)
+    assert Action.APPLY_UNREASONABLE not in available_actions(t, cast.lead_handler)
+    assert Action.RETURN in available_actions(t, cast.lead_handler)  # a unit that disagrees returns it
+    with pytest.raises(RuleViolation):
+        services.apply_unreasonable(t, actor=cast.lead_handler, reason="诉求不合理")
+
+
+@pytest.mark.django_db
+def test_a_proactive_order_keeps_no_phone(clock, cast: Cast) -> None:
+    with pytest.raises(RuleViolation, match="不记联系电话"):
+        make_ticket(Status.REGISTERED, cast=cast, channel=Channel.PROACTIVE, caller_phone=PHONE)
+    assert not Ticket.objects.filter(channel=Channel.PROACTIVE).exists()
+
+
+@pytest.mark.django_db
+def test_a_citizens_order_is_not_merged_into_a_proactive_one(clock, cast: Cast) -> None:
+    master = make_ticket(Status.IN_PROGRESS, cast=cast, channel=Channel.PROACTIVE)
+    citizens = make_ticket(Status.PENDING_DISPATCH, cast=cast, caller_phone=PHONE)
+    before = stored(citizens)
+    with pytest.raises(RuleViolation, match="群众的诉求不能并入"):
+        services.merge(citizens, actor=cast.dispatcher, master=master)
+    assert stored(citizens) == before
+    other = make_ticket(Status.PENDING_DISPATCH, cast=cast, channel=Channel.PROACTIVE)
+    services.merge(other, actor=cast.dispatcher, master=master)  # the centre's own duplicates still merge
+    assert other.status == Status.MERGED
+
+
+@pytest.mark.django_db
+def test_the_attempt_limit_is_kept_in_range_by_the_database() -> None:
+    from django.db import IntegrityError, transaction
+
+    for bad in (0, 11):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            VisitSettings.objects.update_or_create(pk=1, defaults={"max_attempts": bad})
