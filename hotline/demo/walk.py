@@ -215,6 +215,10 @@ class OrderWalk:
             return
         yield from self.review(send_back="send_back" in flags)
         if stop == "awaiting_visit":
+            if "no_contact" in flags or p.no % 3 == 0:  # a first call unanswered: the 回访 queue shows 未联系上 1/3
+                yield self.at(visit_time(self.now + timedelta(days=self.rng.uniform(0.2, 1.5)), self.rng))
+                self.do(svc.record_return_visit, self.ticket, actor=self.sim.inspector, contacted=False,
+                        note=say.VISIT_NO_CONTACT)
             return
         yield from self.visit(no_contact="no_contact" in flags, unsatisfied="unsatisfied" in flags)
         if "appeal" in flags and self.ticket.status == Status.CLOSED:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from hotline.governance.models import Theme, ThemeEvent
+from hotline.governance.models import Theme, ThemeEvent, ThemeOrder
 from hotline.tickets.admin import ReadOnlyMixin
 
 
@@ -25,6 +25,21 @@ class ThemeEventInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("unit")
 
 
+class ThemeOrderInline(ReadOnlyMixin, admin.TabularInline):
+    """The proactive orders raised for the theme (主动治理工单, 未诉先办)."""
+
+    model = ThemeOrder
+    extra = 0
+    can_delete = False
+    fields = ["ticket", "linked_by", "linked_at"]
+    readonly_fields = fields
+    ordering = ["-linked_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ThemeOrder]:
+        """Orders and people in one query."""
+        return super().get_queryset(request).select_related("ticket", "linked_by")
+
+
 @admin.register(Theme)
 class ThemeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Themes as stored; every step is taken on the theme's page (/governance/<id>/)."""
@@ -36,7 +51,7 @@ class ThemeAdmin(ReadOnlyMixin, admin.ModelAdmin):
                        "keywords", "hotspot", "source_title", "source_window", "plan", "result", "created_by",
                        "created_at", "closed_at", "version"]
     exclude = ["orders"]
-    inlines = [ThemeEventInline]
+    inlines = [ThemeEventInline, ThemeOrderInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Theme]:
         """Units in one query."""

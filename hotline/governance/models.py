@@ -106,3 +106,26 @@ class ThemeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.theme_id}#{self.seq} {self.action}"
+
+
+class ThemeOrder(models.Model):
+    """A proactive order (主动发现, 未诉先办) raised for a theme (每月一题): which theme, who linked it, when.
+
+    Written with the order's registration (`services.link_proactive_order`); the theme's page lists its
+    proactive orders by these rows. An order is raised for one theme.
+    """
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="raised_orders",
+                              verbose_name=_("每月一题"))
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("主动治理工单"))
+    linked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("派发人"))
+    linked_at = models.DateTimeField(_("派发时间"))
+
+    class Meta:
+        verbose_name = _("主动治理工单")
+        verbose_name_plural = _("主动治理工单")
+
+    def __str__(self) -> str:
+        return f"{self.theme_id} → {self.ticket_id}"

@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.core.privacy import scrub_public_text
-from hotline.governance.choices import ThemeAction
-from hotline.governance.models import Theme, ThemeEvent
+from hotline.core.transactions import step_transaction
+from hotline.governance.choices import ThemeAction, ThemeStatus
+from hotline.governance.models import Theme, ThemeEvent, ThemeOrder
 from hotline.governance.selectors import TakenOn, taken_on
 from hotline.governance.sources import window_label
 from hotline.governance.transitions import TRANSITIONS
@@ -36,6 +37,7 @@ from hotline.hotspots.models import Hotspot
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
+from hotline.tickets.choices import Channel
 from hotline.tickets.exceptions import (
     ConflictError,
     DomainError,
@@ -309,3 +311,24 @@ def available_actions(theme: Theme, user: User) -> list[str]:
                 continue
         found.append(action)
     return found
+
+
+def link_proactive_order(theme: Theme, ticket: Ticket, actor: User | None) -> ThemeOrder:
+    """Record that the proactive order `ticket` (主动发现, 未诉先办) was raised for `theme` (its page lists it).
+
+    Call it in the transaction that registers the order. Linking it again to the same theme changes
+    nothing; an order of another channel, a theme cancelled (or gone) by now or an order already raised
+    for another theme is refused (RuleViolation) and nothing is written.
+    """
+    if ticket.channel != Channel.PROACTIVE:
+        raise RuleViolation(_("只有主动发现（未诉先办）的工单可以关联每月一题"))
+    with step_transaction():
+        status = Theme.objects.filter(pk=theme.pk).values_list("status", flat=True).first()
+        if status in (None, ThemeStatus.CANCELLED):
+            raise RuleViolation(_("专题已撤销，不能为其派发主动治理工单"))
+        link = ThemeOrder.objects.select_related("theme").filter(ticket=ticket).first()
+        if link is None:
+            return ThemeOrder.objects.create(theme=theme, ticket=ticket, linked_by=actor, linked_at=clock.now())
+        if link.theme_id != theme.pk:
+            raise RuleViolation(_("该工单已为每月一题「%(title)s」派发") % {"title": link.theme.title})
+        return link

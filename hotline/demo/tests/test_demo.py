@@ -19,7 +19,7 @@ from hotline.demo.users import DEMO_ACCOUNTS, DEMO_PASSWORD, accounts_markdown
 from hotline.governance import services as governance
 from hotline.governance.choices import ThemeAction, ThemeStatus
 from hotline.governance.effect import effect, matching
-from hotline.governance.models import Theme
+from hotline.governance.models import Theme, ThemeOrder
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
@@ -119,6 +119,9 @@ def _assert_proactive() -> None:
     checks = ReturnVisit.objects.filter(ticket__in=raised)
     assert set(checks.values_list("method", "resolved")) == {(VisitMethod.VERIFY, True), (VisitMethod.VERIFY, False)}
     assert not ReturnVisit.objects.exclude(ticket__in=raised).filter(method=VisitMethod.VERIFY).exists()
+    assert {t.category.level for t in raised} == {3}
+    linked = dict(ThemeOrder.objects.values_list("ticket__title", "theme__title"))
+    assert len(linked) == 5 and linked["夜市路段油烟和垃圾清运问题排查"] == "城区流动摊贩占道经营整治"
 
 
 def _assert_consultations() -> None:

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.attachments.constants import MAX_BYTES, MAX_FILES_PER_UPLOAD
 from hotline.attachments.services import check_upload
+from hotline.governance.choices import ThemeStatus
+from hotline.governance.models import Theme
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.choices import RequestType, Urgency
@@ -32,6 +34,9 @@ BLANK = ("", _("—请选择—"))
 PROACTIVE_HINT = _("无来电群众；办结前由中心现场核查，不回访")
 #: Why a proactive order refuses a caller's phone.
 PROACTIVE_PHONE = _("主动发现工单没有来电群众，不发短信、不回访，不能填写来电号码；发现人的联系方式请写在诉求内容中")
+#: Why an order names a theme (每月一题) it cannot be raised for.
+THEME_GONE = _("该每月一题专题不存在或已撤销，不能为其派发工单；请从专题页面重新派发")
+THEME_CHANNEL = _("为每月一题派发的工单，渠道须为「主动发现（未诉先办）」")
 MB = 1024 * 1024
 
 
@@ -79,6 +84,10 @@ class IntakeForm(forms.Form):
     is_anonymous = forms.BooleanField(label=_("匿名"), required=False)
     is_confidential = forms.BooleanField(label=_("保密"), required=False)
     channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
+    # A proactive order raised from a 每月一题 theme's page (未诉先办): linked to it when registered.
+    theme = forms.ModelChoiceField(label=_("每月一题"), required=False, widget=forms.HiddenInput,
+                                   queryset=Theme.objects.exclude(status=ThemeStatus.CANCELLED),
+                                   error_messages={"invalid_choice": THEME_GONE})
 
     request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, widget=forms.RadioSelect)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL,
@@ -184,12 +193,14 @@ class IntakeForm(forms.Form):
         return files
 
     def clean(self) -> dict[str, Any]:
-        """Check the address levels fit together, a proactive order names no caller's phone, and the chosen
-        decision has what it needs."""
+        """Check the address levels fit together, a proactive order names no caller's phone, only a proactive
+        order names a theme, and the chosen decision has what it needs."""
         data = super().clean()
         self._clean_address(data)
         if data.get("channel") == Channel.PROACTIVE and data.get("phone"):
             self.add_error("phone", PROACTIVE_PHONE)
+        if data.get("theme") and "channel" in data and data["channel"] != Channel.PROACTIVE:
+            self.add_error("channel", THEME_CHANNEL)
         needs = {Decision.ANSWER: ("answer", _("直接答复须填写答复内容")),
                  Decision.TRANSFER: ("transfer_to", _("请选择转至哪个应急部门")),
                  Decision.NOT_ACCEPT: ("not_accept_reason", _("请选择不予受理原因"))}
@@ -220,6 +231,13 @@ class IntakeForm(forms.Form):
             is_confidential=d["is_confidential"], address=d["address"].strip(),
             district=d["district"], street=d["street"], community=d["community"],
         )
+
+    def theme_chosen(self) -> Theme | None:
+        """The theme (每月一题) the order is raised for: as validated, or as prefilled on a new page."""
+        if self.is_bound:
+            return getattr(self, "cleaned_data", {}).get("theme")
+        theme = self.initial.get("theme")
+        return theme if isinstance(theme, Theme) else None
 
     def decision_args(self) -> dict[str, str]:
         """The arguments of the decision's service call."""

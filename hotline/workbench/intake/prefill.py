@@ -1,5 +1,5 @@
 """Opening the intake page filled in (预填): a telephony screen-pop gives the number; another page (a 每月一题
-theme's 「派发主动治理工单」) gives the channel, title, description, category and district.
+theme's 「派发主动治理工单」) gives the theme, channel, title, description, category and district.
 
 Only values the form would accept are taken; anything else is left out, silently (the agent sees the form).
 """
@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.governance.choices import ThemeStatus
+from hotline.governance.models import Theme
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
@@ -35,13 +37,17 @@ def _id(value: str) -> int | None:
 
 
 def prefill(params: Mapping[str, str]) -> Prefill:
-    """What the GET parameters phone, channel, title, description, category (id) and district (unit id) fill in."""
+    """What the GET parameters phone, channel, title, description, category (id), district (unit id) and
+    theme (a 每月一题 theme's id, with channel 主动发现 only) fill in."""
     found = Prefill()
     initial = found.initial
     if phone := params.get("phone", ""):
         initial["phone"] = selectors.normalise_phone(phone)
     if params.get("channel", "") in Channel.values:
         initial["channel"] = params["channel"]
+    if initial.get("channel") == Channel.PROACTIVE and (pk := _id(params.get("theme", ""))) is not None:
+        if (theme := Theme.objects.exclude(status=ThemeStatus.CANCELLED).filter(pk=pk).first()) is not None:
+            initial["theme"] = theme
     if title := params.get("title", "").strip():
         initial["title"] = title[:TITLE_MAX]
     if description := params.get("description", "").strip():

@@ -9,6 +9,9 @@ from django.core.files.uploadedfile import UploadedFile
 
 from hotline.accounts.models import User
 from hotline.attachments.services import attach
+from hotline.governance.models import Theme
+from hotline.governance.proactive import registration
+from hotline.governance.services import link_proactive_order
 from hotline.tickets import services
 from hotline.tickets.models import Ticket
 from hotline.workbench.intake.choices import Decision
@@ -23,25 +26,33 @@ _STEPS = {
 
 
 def take_call(draft: services.TicketDraft, *, actor: User, decision: str, uploads: Sequence[UploadedFile] = (),
-              **step_args: str) -> Ticket:
+              theme: Theme | None = None, **step_args: str) -> Ticket:
     """Register a call (受理登记) with its files and its first decision in one transaction.
 
     A refused step (DomainError) rolls everything back, including the files already written to storage.
     The services run as one unit (`all_or_nothing`: no savepoint each). Where the order's id can be
     taken first (PostgreSQL) and there are no files, the decision writes the order once, in its
     decided state, with both timeline events (`first_decision`).
+
+    A proactive order raised from a 每月一题 `theme` (未诉先办) is linked to it in the same transaction, and
+    its registration event names the theme; it is always written by `register` (which records both).
     """
     written: list[str] = []
     step = _STEPS.get(Decision(decision))
     try:
         with services.all_or_nothing():
-            if step and not uploads and not actor.is_unit_staff and (
+            if step and not uploads and theme is None and not actor.is_unit_staff and (
                     new := services.register_unwritten(draft, actor=actor)):
-                ticket, registration = new
-                with services.first_decision(ticket, registration):  # the decision writes the order, decided
+                ticket, registered = new
+                with services.first_decision(ticket, registered):  # the decision writes the order, decided
                     step(ticket, actor=actor, **step_args)
                 return ticket
-            ticket = services.register(draft, actor=actor)
+            if theme is None:
+                ticket = services.register(draft, actor=actor)
+            else:
+                note, data = registration(theme)
+                ticket = services.register(draft, actor=actor, note=note, data=data)
+                link_proactive_order(theme, ticket, actor)
             for upload in uploads:
                 attach(ticket, actor=actor, upload=upload)
                 written = list(ticket.attachments.values_list("file", flat=True))

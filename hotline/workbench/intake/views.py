@@ -75,7 +75,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         try:
             with one_time.given_back_on_error(once):
                 ticket = take_call(form.draft(), actor=request.user, decision=form.cleaned_data["decision"],
-                                   uploads=form.cleaned_data["attachments"], **form.decision_args())
+                                   uploads=form.cleaned_data["attachments"], theme=form.cleaned_data["theme"],
+                                   **form.decision_args())
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
@@ -103,8 +104,8 @@ def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
     """The page, with the caller's history already filled in when the number is known.
 
     Each page carries a submission token: posting the same page twice registers one order. A proactive
-    order (主动发现) shows the hint that no citizen called; `category_query` (a prefilled category above
-    the third level) lists its third-level categories in the picker.
+    order (主动发现) shows the hint that no citizen called, and the 每月一题 theme it is raised for, if any;
+    `category_query` (a prefilled category above the third level) lists its third-level categories in the picker.
     """
     query = request.POST.get("q", "") if form.is_bound else category_query
     return render(request, "workbench/intake/page.html", {
@@ -117,6 +118,7 @@ def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
         "category_results": selectors.search_categories(query) if category_query else [],
         "proactive": form["channel"].value() == Channel.PROACTIVE,
         "proactive_hint": PROACTIVE_HINT,
+        "for_theme": form.theme_chosen(),
     }, status=status)
 
 

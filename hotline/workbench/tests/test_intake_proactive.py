@@ -1,19 +1,25 @@
 """未诉先办 on the intake page: a proactive order (主动发现) needs no caller and takes no phone; the page opens
-prefilled from GET parameters (a 每月一题 theme's link)."""
+prefilled from GET parameters (a 每月一题 theme's link), and an order raised for a theme is linked to it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from hotline.accounts.choices import Role
+from hotline.governance import services as governance
+from hotline.governance.models import Theme, ThemeOrder
 from hotline.orgs.choices import UnitKind
 from hotline.tickets.choices import Channel, Status
+from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket
-from hotline.tickets.tests.factories import CategoryFactory, HandlingUnitFactory, UserFactory
-from hotline.workbench.intake.forms import PROACTIVE_PHONE, IntakeCheck
+from hotline.tickets.tests.factories import Cast, CategoryFactory, HandlingUnitFactory, UserFactory
+from hotline.workbench.intake.forms import PROACTIVE_PHONE, THEME_CHANNEL, THEME_GONE, IntakeCheck, IntakeForm
+from hotline.workbench.intake.services import take_call
 from hotline.workbench.tests.test_intake import URL, post_data
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +110,83 @@ def test_a_street_is_not_a_district(client_agent: Client) -> None:
 def test_only_those_who_register_orders_get_the_prefilled_page(client: Client) -> None:
     client.force_login(UserFactory(role=Role.LEADER))
     assert client.get(URL, {"channel": Channel.PROACTIVE}).status_code == 403
+
+
+@pytest.fixture
+def theme(frozen_now: datetime, cast: Cast) -> Theme:
+    today = timezone.localdate(frozen_now)
+    return governance.adopt(actor=UserFactory(role=Role.LEADER), title="路灯整治", problem="夜间路灯成片不亮",
+                            month=today.replace(day=1), lead=cast.lead, due_date=today + timedelta(days=30),
+                            keywords="路灯")
+
+
+def test_an_order_raised_for_a_theme_is_linked_and_its_registration_names_it(
+        client_agent: Client, theme: Theme) -> None:
+    response = client_agent.post(URL, proactive(theme=theme.pk, description="巡查发现井盖缺失"))
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ThemeOrder.objects.get().ticket == ticket and ticket.status == Status.PENDING_DISPATCH
+    registered = ticket.timeline.get(seq=1)
+    assert registered.note.endswith("；未诉先办：每月一题「路灯整治」") and registered.data == {"theme": theme.pk}
+
+
+def test_a_plain_proactive_order_is_linked_to_no_theme(client_agent: Client, theme: Theme) -> None:
+    assert client_agent.post(URL, proactive()).status_code == 302
+    assert not ThemeOrder.objects.exists() and Ticket.objects.get().timeline.get(seq=1).data == {}
+
+
+@pytest.mark.parametrize("bad", ["999999", "x", "-1"])
+def test_an_unknown_theme_is_refused_and_nothing_registered(client_agent: Client, bad: str) -> None:
+    response = client_agent.post(URL, proactive(theme=bad))
+    assert response.status_code == 400
+    assert response.context["form"].errors["theme"] == [str(THEME_GONE)]
+    assert str(THEME_GONE) in response.content.decode()
+    assert not Ticket.objects.exists() and not ThemeOrder.objects.exists()
+
+
+def test_a_cancelled_theme_is_refused_and_nothing_registered(client_agent: Client, theme: Theme) -> None:
+    governance.cancel(theme, actor=UserFactory(role=Role.LEADER), reason="并入其他专题")
+    response = client_agent.post(URL, proactive(theme=theme.pk))
+    assert response.status_code == 400
+    assert response.context["form"].errors["theme"] == [str(THEME_GONE)]
+    assert not Ticket.objects.exists() and not ThemeOrder.objects.exists()
+
+
+def test_a_theme_needs_the_proactive_channel(client_agent: Client, theme: Theme) -> None:
+    response = client_agent.post(URL, post_data(theme=theme.pk))  # a citizen's call, by phone
+    assert response.status_code == 400
+    assert response.context["form"].errors["channel"] == [str(THEME_CHANNEL)]
+    assert not Ticket.objects.exists() and not ThemeOrder.objects.exists()
+    html = response.content.decode()
+    assert f'name="theme" value="{theme.pk}"' in html and "为每月一题「路灯整治」派发" in html  # kept, and said
+
+
+def test_a_refused_link_undoes_the_registration(theme: Theme, cast: Cast) -> None:
+    """The theme cancelled after the form was checked: registration and decision are rolled back with the link."""
+    form = IntakeForm(proactive(theme=theme.pk))
+    assert form.is_valid()
+    governance.cancel(theme, actor=UserFactory(role=Role.LEADER), reason="并入其他专题")
+    with pytest.raises(RuleViolation):
+        take_call(form.draft(), actor=cast.dispatcher, decision=form.cleaned_data["decision"],
+                  theme=form.cleaned_data["theme"])
+    assert not Ticket.objects.exists() and not ThemeOrder.objects.exists()
+
+
+def test_the_page_opened_from_a_theme_says_so_and_carries_it(client_agent: Client, theme: Theme) -> None:
+    response = client_agent.get(URL, {"theme": theme.pk, "channel": Channel.PROACTIVE})
+    html = response.content.decode()
+    assert "为每月一题「路灯整治」派发" in html and f'name="theme" value="{theme.pk}"' in html
+    assert "为每月一题" not in client_agent.get(URL, {"channel": Channel.PROACTIVE}).content.decode()
+
+
+@pytest.mark.parametrize("extra", [{}, {"channel": Channel.PHONE}])
+def test_a_theme_is_prefilled_with_the_proactive_channel_only(
+        client_agent: Client, theme: Theme, extra: dict) -> None:
+    form = client_agent.get(URL, {"theme": theme.pk, **extra}).context["form"]
+    assert form["theme"].value() is None
+
+
+def test_a_cancelled_theme_is_not_prefilled(client_agent: Client, theme: Theme) -> None:
+    governance.cancel(theme, actor=UserFactory(role=Role.LEADER), reason="并入其他专题")
+    response = client_agent.get(URL, {"theme": theme.pk, "channel": Channel.PROACTIVE})
+    assert response.context["form"]["theme"].value() is None and response.context["for_theme"] is None

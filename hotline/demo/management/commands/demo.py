@@ -10,6 +10,7 @@ from hotline.core import clock
 from hotline.demo.consult import open_consultations
 from hotline.demo.extras import load_extras
 from hotline.demo.loader import DEFAULT_ORDERS, DEFAULT_SEED, load_demo
+from hotline.demo.proactive import open_proactive
 from hotline.demo.themes import open_themes
 from hotline.demo.users import account_rows
 from hotline.notifications.services import muted
@@ -54,6 +55,11 @@ class Command(BaseCommand):
         if themes:
             out.write("\n进行中的每月一题（以对应账号登录，在「每月一题」处理）：")
             for line in themes:
+                out.write(f"  {line}")
+        proactive = open_proactive()
+        if proactive:
+            out.write("\n进行中的未诉先办工单（中心主动发现，办结前现场核查）：")
+            for line in proactive:
                 out.write(f"  {line}")
         out.write("\n其他演示数据：")
         for extra in extras:
