@@ -11,7 +11,7 @@ from hotline.accounts.models import User
 from hotline.core.labels import label
 from hotline.core.privacy import phone_for
 from hotline.orgs.models import HandlingUnit
-from hotline.tickets.choices import Action, Status
+from hotline.tickets.choices import Status
 from hotline.tickets.models import Assignment, Consultation, Opinion, ReturnVisit, Ticket, TimelineEvent
 from hotline.workbench.queues.selectors import attach_lead, for_list
 
@@ -146,7 +146,7 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
 
 def timeline_event(event: TimelineEvent) -> dict[str, Any]:
     return {
-        "seq": event.seq, "at": event.at, "action": event.action, "action_label": label(Action, event.action),
+        "seq": event.seq, "at": event.at, "action": event.action, "action_label": event.label,
         "from_status": event.from_status, "to_status": event.to_status, "actor": event.actor_label,
         "unit": unit_ref(event.unit), "note": event.note, "data": event.data or {}, "is_public": event.is_public,
     }

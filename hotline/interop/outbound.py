@@ -78,9 +78,9 @@ def _update_back(reference: ExternalReference, event: TimelineEvent) -> PartnerM
                             "order": {"number": ticket.number, "status": ticket.status}}
     if not ticket.is_confidential:
         body["order"]["status_label"] = str(ticket.get_status_display())
-        body["step"] = {"action": event.action, "label": str(event.get_action_display()), "note": event.note,
+        body["step"] = {"action": event.action, "label": str(event.label), "note": event.note,
                         "unit": event.unit.name if event.unit_id else ""}
-    summary = _("进展：%(step)s → %(status)s") % {"step": event.get_action_display(),
+    summary = _("进展：%(step)s → %(status)s") % {"step": event.label,
                                                  "status": Status(event.to_status).label}
     return _send(reference.partner, event, TRANSFER_UPDATE, MessageKind.UPDATE_OUT, body, summary,
                  reference.external_id)

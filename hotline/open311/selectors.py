@@ -226,7 +226,7 @@ def update_rows(events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
 
 def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> dict[str, Any]:
     """One public step as mySociety's `request_update`: the words for the citizen, else the step's citizen label
-    (`public_action`, as the portal names it: 会商定责 reads 转交承办单位).
+    (`public_action`, as the portal names it: 会商定责 reads 转交承办单位, a proactive order's check 现场核查).
 
     An approved extension's words are its notice (`extension_notices`, given for a page by `update_rows`).
     """
@@ -239,7 +239,7 @@ def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> d
         "service_request_id": event.ticket.number,
         "status": UPDATE_STATUS.get(event.to_status, open_or_closed(event.to_status)),
         "updated_datetime": iso(event.at),
-        "description": scrub(said) or public_action(event.action),
+        "description": scrub(said) or public_action(event.action, event.data),
         "media_url": "",
         "external_status_code": event.to_status,
     }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hotline.taxonomy.choices import RequestType
-from hotline.tickets.choices import Action, Status
+from hotline.tickets.choices import Action, Status, VisitMethod
 
 #: Request types a citizen may choose on the submit form (praise has its own page).
 SUBMIT_TYPES = [(t.value, t.label) for t in RequestType if t != RequestType.PRAISE]
@@ -60,7 +62,9 @@ def public_status(status: str) -> str:
     return str(label) if label is not None else str(Status(status).label)
 
 
-def public_action(action: str) -> str:
-    """The citizen's label of a step."""
+def public_action(action: str, data: dict[str, Any] | None = None) -> str:
+    """The citizen's label of a step; given the step's data, a proactive order's check reads 现场核查."""
+    if action == Action.RETURN_VISIT and (data or {}).get("verified"):
+        return str(VisitMethod.VERIFY.label)
     label = PUBLIC_ACTION.get(action)
     return str(label) if label is not None else str(Action(action).label)

@@ -92,7 +92,7 @@ def public_timeline(ticket: Ticket) -> list[PublicEvent]:
             continue  # withdrawn (internal) and asked again: to the citizen it is one consultation
         event.ticket = ticket
         unit = event.unit.name if event.unit else names.get((event.data or {}).get("lead"), "")
-        shown.append(PublicEvent(at=event.at, label=public_action(event.action), unit=unit,
+        shown.append(PublicEvent(at=event.at, label=public_action(event.action, event.data), unit=unit,
                                  text=_event_text(event, extensions)))
     return shown
 

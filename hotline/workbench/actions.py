@@ -58,6 +58,16 @@ def _return_visit(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
                                  satisfaction=d.get("satisfaction", ""), method=d["method"], note=d["note"])
 
 
+def _reply(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
+    """答复: a proactive order has no caller to contact (contacted=False); a citizen's order must say."""
+    d = dict(d)
+    if t.channel == Channel.PROACTIVE:
+        d["contacted"] = False
+    elif d.get("contacted") is None:  # the form asks it of a citizen's order; never taken for "not contacted"
+        raise RuleViolation(_("须说明是否已联系群众"))
+    return s.reply(t, actor=u, **d)
+
+
 STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.ANSWER_DIRECTLY, f.AnswerForm, lambda t, u, d: s.answer_directly(t, actor=u, answer=d["answer"])),
     _spec(Action.TRANSFER, f.TransferForm, lambda t, u, d: s.transfer(t, actor=u, to=d["to"], note=d["note"]),
@@ -95,8 +105,8 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
           lambda t, u, d: s.deny_extension(t, actor=u, extension=_extension(d), note=d["note"])),
     _spec(Action.REQUEST_INFO, f.QuestionForm, lambda t, u, d: s.request_info(t, actor=u, question=d["question"])),
     _spec(Action.RESUME, f.NoteForm, lambda t, u, d: s.resume(t, actor=u, note=d["note"])),
-    _spec(Action.REPLY, f.ReplyForm, lambda t, u, d: s.reply(t, actor=u, **d)),
-    _spec(Action.ASSIST_REPLY, f.ReplyForm, lambda t, u, d: s.reply(t, actor=u, **d)),
+    _spec(Action.REPLY, f.ReplyForm, _reply),
+    _spec(Action.ASSIST_REPLY, f.ReplyForm, _reply),
     _spec(Action.APPROVE_REPLY, f.NoteForm, lambda t, u, d: s.approve_reply(t, actor=u, note=d["note"])),
     _spec(Action.SEND_BACK, f.SendBackForm, lambda t, u, d: s.send_back(t, actor=u, reason=d["reason"])),
     _spec(Action.RETURN_VISIT, f.VisitForm, _return_visit),

@@ -182,16 +182,34 @@ class QuestionForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
+    """A unit's reply (答复). Given the order (`ticket=`): a citizen's order requires 「已联系群众」; a proactive
+    order (主动发现, 未诉先办) has no caller, so the field is gone and the step records contacted=False. Without
+    an order (the API's body schema) `contacted` is optional."""
+
+    #: The workbench and the API pass `ticket=` (the order the step is taken on) to forms marked `per_order`.
+    per_order = True
+
     content = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 5}), max_length=8000)
     public_reply = forms.CharField(label=_("公开答复内容"), required=False, widget=TEXT, max_length=8000)
     is_truthful = forms.NullBooleanField(label=_("诉求属实"), required=False)
     # No answer preselected: a unit must say whether it contacted the citizen and resolved the demand.
     contacted = forms.TypedChoiceField(label=_("已联系群众"), choices=[("", _("—请选择—")), *YES_NO],
-                                       coerce=lambda v: v == "1")
+                                       required=False, coerce=lambda v: v == "1", empty_value=None)
     resolved = forms.TypedChoiceField(label=_("是否解决"), choices=[("", _("—请选择—")), *YES_NO],
                                       coerce=lambda v: v == "1")
     unresolved_reason = forms.CharField(label=_("未解决原因"), required=False, widget=TEXT, max_length=2000)
     beyond_duty = forms.BooleanField(label=_("超出本单位职责"), required=False)
+
+    def __init__(self, *args, ticket: Ticket | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        if ticket is None:
+            return
+        if ticket.channel == Channel.PROACTIVE:
+            del self.fields["contacted"]
+            self.fields["content"].help_text = _("主动发现的工单没有来电群众，无需联系群众；办结后由中心现场核查")
+        else:
+            self.fields["contacted"].required = True
 
     def clean(self) -> dict:
         """An unresolved reply must say why, on the reason field itself (the service refuses it too)."""

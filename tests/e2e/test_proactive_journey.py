@@ -67,7 +67,7 @@ def visits_queue_row(page: Page, number: str, *, tab: str):  # noqa: ANN201
 def reply(page: Page, content: str) -> None:
     """住建局's handler answers the order (nobody to contact on a proactive order)."""
     step(page, "reply", fill={"content": content, "public_reply": content},
-         select={"contacted": "0", "resolved": "1"})
+         select={"resolved": "1"})
     expect_status(page, "答复待审")
 
 
@@ -184,10 +184,10 @@ def test_proactive_order_from_a_theme_checked_on_site(page: Page, world: World) 
     expect(rows).to_have_count(2)
     for note, solved in ((CHECK_NOT_SOLVED, "否"), (CHECK_SOLVED, "是")):
         cells = rows.filter(has_text=note).locator("td")
+        expect(cells).to_have_count(5)  # 核查时间, 核查人, 方式, 已解决, 核查情况: nobody reached, no satisfaction
         expect(cells.nth(2)).to_have_text("现场核查")
-        expect(cells.nth(3)).to_have_text("—")  # nobody to reach
-        expect(cells.nth(4)).to_have_text(solved)
-        expect(cells.nth(5)).to_have_text("—")  # no satisfaction
+        expect(cells.nth(3)).to_have_text(solved)
+        expect(cells.nth(4)).to_have_text(note)
     expect(page.locator("section[aria-labelledby=h-steps] details[data-action='return_visit']")).to_have_count(0)
 
     # Closed, it leaves the 回访 queue.

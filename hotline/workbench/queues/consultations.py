@@ -42,12 +42,15 @@ def invitations(units: Iterable[int]) -> QuerySet[Opinion]:
                                   consultation__status=ConsultationStatus.OPEN)
 
 
-def consult_count(user: User, units: Iterable[int] | None = None) -> int:
-    """How many orders the inbox's 会商 tab holds (answered ones included: the rows the tab lists): one small
-    query on the opinions, apart from `inbox_counts` (which reads assignments only); no confidential order,
+def consult_counts(user: User, units: Iterable[int] | None = None) -> tuple[int, int]:
+    """The inbox's 会商 tab in one small query on the opinions (apart from `inbox_counts`, which reads
+    assignments only): the orders still waiting for an opinion of the scope (the tab's badge: something
+    to do) and all the orders the tab lists (answered ones included, 已答复，待定责). No confidential order,
     as units never see one."""
-    return invitations(_scope(user, units)).filter(consultation__ticket__is_confidential=False).aggregate(
-        n=Count("consultation__ticket", distinct=True))["n"] or 0
+    counts = invitations(_scope(user, units)).filter(consultation__ticket__is_confidential=False).aggregate(
+        waiting=Count("consultation__ticket", distinct=True, filter=Q(answered_at__isnull=True)),
+        listed=Count("consultation__ticket", distinct=True))
+    return counts["waiting"] or 0, counts["listed"] or 0
 
 
 def _consult_due() -> Subquery:
@@ -62,7 +65,7 @@ def consult_inbox(user: User, units: Iterable[int] | None = None) -> QuerySet[Ti
 
     Aliased `consult_due` and `consult_waiting` (an invitation of the scope still unanswered) for
     `CONSULT_SORTS`: those waiting for an opinion first, then those answered and waiting for the desk's
-    conclusion (已答复，待定责). The same orders as `consult_count` counts: the invitations make the orders
+    conclusion (已答复，待定责). The same orders as `consult_counts` lists: the invitations make the orders
     visible (`visible_to`), so for unit staff only its other rule (no confidential order) is added, as `inbox` does.
     """
     scope = _scope(user, units)

@@ -164,14 +164,16 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def inbox_queue(request: HttpRequest) -> HttpResponse:
     """待办: the orders sent to the person's units (and the units below), by the state of their assignment,
-    and (会商) the open consultations that invited those units, the unanswered first."""
+    and (会商) the open consultations that invited those units, the unanswered first (the only ones its badge counts)."""
     _allow(request, "inbox")
     units = selectors.unit_scope(request.user)
     tab = _tab(request, [*selectors.INBOX_TABS, "consult"])
-    counts = {**selectors.inbox_counts(units), "consult": consultations.consult_count(request.user, units)}
+    # 会商's badge counts only the orders still waiting for an opinion; its list holds the answered ones too.
+    consult_waiting, consult_listed = consultations.consult_counts(request.user, units)
+    counts = {**selectors.inbox_counts(units), "consult": consult_waiting}
     tabs = _tabs(request, tab, _INBOX_TABS, counts)
     # Unit staff's unfiltered tab holds exactly the orders its count counted: no second count.
-    known = counts[tab] if request.user.is_unit_staff else None
+    known = ({**counts, "consult": consult_listed}[tab]) if request.user.is_unit_staff else None
     if tab == "consult":
         return render_list(request, consultations.consult_inbox(request.user, units), title=_("待办"), tab=tab,
                            tabs=tabs, columns=["invited"], default_sort="opinions_due", export_enabled=False,
@@ -220,8 +222,9 @@ def visits_queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.visit_counts(waiting)
     tabs = _tabs(request, tab, [("all", _("全部")), ("call", _("电话回访")), ("verify", _("现场核查"))], counts)
     base = selectors.with_visit_round(waiting.filter(selectors.VISIT_TABS[tab]))
-    # The exports know no tab: offered on the whole queue only.
-    return render_list(request, base, title=_("回访"), tab=tab, tabs=tabs, columns=["phone", "visit"],
+    # A check has no caller: no 来电人/联系电话 columns on its tab. The exports know no tab: whole queue only.
+    columns = ["visit"] if tab == "verify" else ["visit", "phone"]
+    return render_list(request, base, title=_("回访"), tab=tab, tabs=tabs, columns=columns,
                        default_sort="registered_at", export_statuses=[Status.AWAITING_VISIT],
                        export_enabled=tab == "all", unfiltered_count=counts[tab])
 

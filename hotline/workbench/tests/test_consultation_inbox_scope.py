@@ -1,5 +1,6 @@
 """The unit inbox's 会商 tab: the scope of the inbox's other tabs (the person's units and those below), and the
-consultations a unit answered that wait for the desk's conclusion (已答复，待定责), after those to answer."""
+consultations a unit answered that wait for the desk's conclusion (已答复，待定责), after those to answer. Its badge
+counts only those still waiting for an opinion of the scope (something to do); its list holds both."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def test_answered_stays_listed_after_the_unanswered_until_the_conclusion(
     for sort in ("opinions_due", "-opinions_due"):  # the unanswered first, whichever the direction
         response = _tab(cast.lead_handler, sort=sort)
         assert _numbers(response) == [late.number, early.number], sort
-    assert _count(response) == 2
+    assert _count(response) == 1 and response.context["page"].paginator.count == 2  # the badge: late only
     rows = {t.number: t.consult for t in response.context["orders"]}
     assert rows[early.number].waiting is False and rows[early.number].mine == []
     assert rows[late.number].waiting is True
@@ -143,6 +144,8 @@ def test_a_district_row_waits_while_one_of_its_streets_has_not_answered(
     done = _answer(_consulted(cast, [cast.lead, _department()]), cast.lead_handler)
     response = _tab(admin)
     assert _numbers(response) == [half.number, done.number]
+    assert _count(response) == 1 and response.context["page"].paginator.count == 2  # the badge: half only
+    assert _count(_client(admin).get(reverse("queue-inbox"))) == 1  # the same badge on the other tabs
     rows = {t.number: t.consult for t in response.context["orders"]}
     assert rows[half.number].waiting and [o.unit for o in rows[half.number].mine] == [cast.lead]
     assert not rows[done.number].waiting
@@ -167,6 +170,25 @@ def test_english_labels(cast: Cast, frozen_now: datetime, district: tuple) -> No
         assert text in body, text
     assert "May be revised until the decision" in _tab(street_handler, "en").content.decode()
     assert "会商" not in body and "定责" not in body
+
+
+def test_the_badge_counts_only_what_waits_for_an_opinion(
+        cast: Cast, frozen_now: datetime, district: tuple) -> None:
+    """Every invitation of the scope answered: listed (已答复，待定责) but nothing to do, so no count; a unit's
+    own answer while a sibling street still has to answer keeps the order counted for the district."""
+    _unit, admin, street, street_handler = district
+    done = _answer(_consulted(cast, [street, _department()]), street_handler)
+    response = _tab(admin)
+    assert _numbers(response) == [done.number]
+    assert _count(response) == 0 and response.context["page"].paginator.count == 1
+    assert "共 1 件" in response.content.decode()  # the list's own total, not the badge
+    both = _answer(_consulted(cast, [street, cast.lead]), street_handler)
+    response = _tab(admin)
+    assert _numbers(response) == [both.number, done.number] and _count(response) == 1
+    assert _count(_tab(street_handler)) == 0 and _count(_tab(cast.lead_handler)) == 1
+    _answer(both, cast.lead_handler)
+    response = _tab(admin)
+    assert _count(response) == 0 and response.context["page"].paginator.count == 2
 
 
 # --- Queries do not grow with the rows --------------------------------------------------------------

@@ -105,13 +105,15 @@ def test_inbox_offers_no_bulk_checkbox_on_a_sub_units_order(cast: Cast) -> None:
 # --- 3. The reply form asks, it does not answer for the unit ------------------------------------------
 
 
-def test_reply_form_preselects_no_answer_and_requires_both() -> None:
-    html = str(ReplyForm(prefix="reply"))
+def test_reply_form_preselects_no_answer_and_requires_both(cast: Cast) -> None:
+    order = make_ticket(Status.IN_PROGRESS, cast=cast)  # a citizen's order: 已联系群众 is asked
+    html = str(ReplyForm(prefix="reply", ticket=order))
     for name in ("contacted", "resolved"):
         assert '<option value="" selected>—请选择—</option>' in html.split(f'name="reply-{name}"')[1][:200]
-    form = ReplyForm({"content": "已处理"})
+    form = ReplyForm({"content": "已处理"}, ticket=order)
     assert not form.is_valid() and set(form.errors) == {"contacted", "resolved"}
-    form = ReplyForm({"content": "已处理", "contacted": "1", "resolved": "0", "unresolved_reason": "需规划调整"})
+    form = ReplyForm({"content": "已处理", "contacted": "1", "resolved": "0", "unresolved_reason": "需规划调整"},
+                     ticket=order)
     assert form.is_valid() and form.cleaned_data["contacted"] is True and form.cleaned_data["resolved"] is False
 
 

@@ -123,7 +123,7 @@ def test_the_order_page_shows_a_check_as_a_check(cast: Cast, proactive: Ticket) 
     row = section[section.index('<tr class="verify">'):]
     row = row[:row.index("</tr>")]
     cells = [c.split(">", 1)[1].split("</td")[0] for c in row.split("<td")[1:]]
-    assert cells[2:] == ["现场核查", "—", "是", "—", "现场查看：路面已修复"]
+    assert cells[2:] == ["现场核查", "是", "现场查看：路面已修复"]  # no 联系上, no 满意度
 
 
 # --- A citizen's order: 电话回访 ---------------------------------------------------------------------------------
