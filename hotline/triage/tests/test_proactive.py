@@ -43,10 +43,15 @@ def test_proactive_orders_make_no_cluster(register) -> None:  # noqa: ANN001
 
 
 def test_a_proactive_order_is_no_callers_repeat(register) -> None:  # noqa: ANN001
+    """The centre's own order on the same matter is neither a repeat nor an earlier call of the caller's.
+
+    A proactive order keeps no phone (the intake service refuses one), so it cannot join a caller's repeats.
+    """
     first = register(NOISE, phone="13800138000")
-    raised = register(NOISE_AGAIN, phone="13800138000", channel=Channel.PROACTIVE, at=NOW + timedelta(days=1))
+    raised = register(NOISE_AGAIN, channel=Channel.PROACTIVE, at=NOW + timedelta(days=1))
     again = register(NOISE_AGAIN, phone="13800138000", at=NOW + timedelta(days=2))
     assert not RepeatLink.objects.filter(ticket=raised).exists()
+    assert not RepeatLink.objects.filter(earlier=raised).exists()
     assert list(RepeatLink.objects.filter(ticket=again).values_list("earlier_id", flat=True)) == [first.pk]
-    register(NOISE, phone="13800138000", channel=Channel.PROACTIVE, at=NOW + timedelta(days=3))
+    register(NOISE, channel=Channel.PROACTIVE, at=NOW + timedelta(days=3))
     assert not Alert.objects.filter(kind=AlertKind.REPEAT_CALLER).exists()  # two calls, not three
