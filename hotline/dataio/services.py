@@ -34,7 +34,7 @@ from hotline.sla.choices import Basis, Light
 from hotline.sla.models import SlaPolicy
 from hotline.taxonomy.models import Category
 from hotline.taxonomy.services import is_utility_name
-from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, Status
+from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Channel, Decision, Status
 from hotline.tickets.models import Assignment, Reply, Ticket, TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,11 @@ class Writer:
         category = self.resolver.category(order)
         unit = self.resolver.unit(order.unit_name)
         status = order.status
+        if order.channel == Channel.PROACTIVE:  # 未诉先办: raised by the centre, nobody called
+            if order.caller_phone or order.caller_name:
+                raise RowError("主动发现（未诉先办）工单没有来电群众，不能带来电人或联系电话")
+            if status == Status.CLOSED and unit is None:
+                raise RowError("主动发现（未诉先办）工单已办结却没有承办单位：中心主动发现的工单不能直接答复")
         if status == Status.CLOSED and unit is None:
             status = Status.ANSWERED  # closed by the centre itself: a direct answer
         ticket = Ticket(

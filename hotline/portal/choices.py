@@ -66,5 +66,7 @@ def public_action(action: str, data: dict[str, Any] | None = None) -> str:
     """The citizen's label of a step; given the step's data, a proactive order's check reads 现场核查."""
     if action == Action.RETURN_VISIT and (data or {}).get("verified"):
         return str(VisitMethod.VERIFY.label)
+    if action == Action.RETURN_VISIT and (data or {}).get("unreachable"):
+        return str(_("多次回访未能联系上，工单办结"))
     label = PUBLIC_ACTION.get(action)
     return str(label) if label is not None else str(Action(action).label)

@@ -122,6 +122,10 @@ class TerminationReason(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+#: Termination reasons about the citizen who asked: never for a proactive order (主动发现, nobody asked).
+CITIZEN_TERMINATION_REASONS = frozenset({TerminationReason.WITHDRAWN, TerminationReason.UNREACHABLE})
+
+
 class AssignmentRole(models.TextChoices):
     LEAD = "lead", _("主办")
     ASSIST = "assist", _("协办")

@@ -67,7 +67,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.REQUEST_EXTENSION: _t(HANDLING, [], UNIT, by_unit=True),
     Action.APPROVE_EXTENSION: _t([*HANDLING, S.REPLIED], [], DISPATCH),
     Action.DENY_EXTENSION: _t([*HANDLING, S.REPLIED, S.RETURNED], [], DISPATCH),
-    Action.REQUEST_INFO: _t([S.IN_PROGRESS], [S.AWAITING_CITIZEN], UNIT, by_unit=True),
+    Action.REQUEST_INFO: _t([S.IN_PROGRESS], [S.AWAITING_CITIZEN], UNIT, by_unit=True, citizens_only=True),
     Action.RESUME: _t([S.AWAITING_CITIZEN], [S.IN_PROGRESS], UNIT | INTAKE, by_unit=True),
     Action.REPLY: _t([S.IN_PROGRESS], [S.REPLIED], UNIT, by_unit=True),
     Action.ASSIST_REPLY: _t([S.DISPATCHED, *HANDLING, S.REPLIED], [], UNIT, by_unit=True),

@@ -7,7 +7,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from hotline.tickets.choices import Action
 from hotline.tickets.models import Ticket, TimelineEvent
+
+#: What a return visit's payload tells besides its action: a 现场核查 (`verified`, `resolved`) or the
+#: unanswered call that closed an unreachable order (`unreachable`, `attempt`); never the conversation.
+_VISIT_FLAGS = ("verified", "resolved", "contacted", "satisfaction", "unreachable", "attempt")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -43,5 +48,7 @@ def payload(event: TimelineEvent, event_type: str) -> dict[str, Any]:
     if not ticket.is_confidential:
         body["step"] = {"action": event.action, "from_status": event.from_status, "to_status": event.to_status,
                         "seq": event.seq, "unit": event.unit.name if event.unit_id else "",
-                        "note": event.note if event.is_public else ""}
+                        "note": event.note if event.is_public else "", "label": str(event.label)}
+        if event.action == Action.RETURN_VISIT:  # a 现场核查, or the call that closed an unreachable order
+            body["step"].update({k: event.data[k] for k in _VISIT_FLAGS if k in (event.data or {})})
     return body

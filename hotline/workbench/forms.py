@@ -11,6 +11,7 @@ from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
 from hotline.tickets.choices import (
+    CITIZEN_TERMINATION_REASONS,
     Channel,
     EmergencyService,
     NotAcceptedReason,
@@ -328,6 +329,16 @@ class ReasonForm(forms.Form):
 class TerminationForm(forms.Form):
     """A lead unit's application to stop handling (申请终止办理): the reason code and what it did."""
 
+    #: The workbench and the API pass `ticket=`: a proactive order (主动发现) is offered no reason about a citizen.
+    per_order = True
+
     reason_code = forms.ChoiceField(label=_("终止原因"), choices=TerminationReason.choices)
     reason = forms.CharField(label=_("已做工作及理由（不公开）"), widget=TEXT, max_length=2000,
                              help_text=_("如联系群众的时间和次数；群众只看到终止原因"))
+
+    def __init__(self, *args, ticket: Ticket | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if ticket is not None and ticket.channel == Channel.PROACTIVE:  # the service refuses the others
+            self.fields["reason_code"].widget.choices = [
+                (v, label) for v, label in TerminationReason.choices if v not in CITIZEN_TERMINATION_REASONS]
+            self.fields["reason"].help_text = _("主动发现的工单没有诉求人：写明已做的工作和终止的理由")

@@ -172,3 +172,24 @@ def test_mapped_without_a_mapping_file_is_refused_in_chinese(tmp_path) -> None: 
     source.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(CommandError, match="--format mapped 须同时指定映射文件 --mapping"):
         call_command("import", str(source), "--format", "mapped")
+
+
+def test_a_proactive_row_keeps_the_proactive_rules(tmp_path: Path, taxonomy: None) -> None:
+    """未诉先办 rows: no caller, and never closed by the centre without a unit (no 直接答复 of a proactive order)."""
+    spec = json.loads((EXAMPLES / "riverside.json").read_text(encoding="utf-8"))
+    spec["channel_map"]["主动发现"] = "proactive"
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    source = tmp_path / "p.csv"
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(spec["columns"].values())
+        row = ["", "巡查发现", "井盖缺失", "03.05.2023 09:10", "待派单", "", "", "", "", "", "", "", "", "主动发现"]
+        out.writerow(["P-1", *row[1:]])
+        out.writerow(["P-2", *row[1:11], "张三", "13800138000", "主动发现"])
+        out.writerow(["P-3", *row[1:4], "已办结", "", "", "", "", "04.05.2023 10:00", *row[10:]])
+    assert run(source, "mapped", "--mapping", str(mapping))[-1] == "imported=1 rejected=2 skipped=0"
+    reasons = {r["external_id"]: r["reason"] for r in report(tmp_path / "p.rejected.csv")}
+    assert reasons["P-2"].startswith("主动发现（未诉先办）工单没有来电群众")
+    assert reasons["P-3"].startswith("主动发现（未诉先办）工单已办结却没有承办单位")
+    assert list(Ticket.objects.values_list("channel", "caller_phone")) == [("proactive", "")]

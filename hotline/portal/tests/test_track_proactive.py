@@ -45,3 +45,12 @@ def test_the_citizen_label_follows_the_steps_data() -> None:
     assert public_action(Action.RETURN_VISIT, {"contacted": True}) == "回访"
     assert public_action(Action.RETURN_VISIT) == "回访"
     assert public_action(Action.SIGN, {"verified": True}) == public_action(Action.SIGN)
+
+
+def test_an_unreachable_closure_tells_the_citizen_why(frozen_now: datetime, cast: Cast) -> None:
+    """The citizen reads that the calls went unanswered, not that a 回访 took place."""
+    ticket = make_ticket(Status.AWAITING_VISIT, cast=cast, caller_phone="")
+    ticket = services.record_return_visit(ticket, actor=cast.inspector, contacted=False, note="无人接听")
+    last = public_timeline(ticket)[-1]
+    assert last.label == "多次回访未能联系上，工单办结"
+    assert public_action(Action.RETURN_VISIT, {"contacted": False, "attempt": 3, "unreachable": True}) == last.label

@@ -77,6 +77,9 @@ def _check_draft(draft: TicketDraft) -> None:
         raise RuleViolation(_("诉求内容不能为空"))
     if draft.channel == Channel.PROACTIVE and draft.caller_phone.strip():
         raise RuleViolation(_("主动发现的工单没有来电群众，不记联系电话（不发短信、不回访）；发现人的联系方式请写在诉求内容中"))
+    if draft.channel == Channel.PROACTIVE and (draft.caller_name.strip() or draft.caller_company.strip()
+                                               or draft.caller_sex or draft.is_anonymous):
+        raise RuleViolation(_("主动发现的工单没有来电群众，不记来电人信息；发现人的情况请写在诉求内容中"))
     if draft.category is not None and not draft.category.is_active:
         raise RuleViolation(_("分类「%(category)s」已停用") % {"category": draft.category})
     if draft.street and draft.district and draft.street.parent_id != draft.district.pk:

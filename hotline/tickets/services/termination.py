@@ -25,9 +25,11 @@ from hotline.orgs.models import HandlingUnit
 from hotline.sla import services as sla
 from hotline.tickets.choices import (
     ACTIVE_ASSIGNMENT,
+    CITIZEN_TERMINATION_REASONS,
     Action,
     AssignmentRole,
     AssignmentStatus,
+    Channel,
     Decision,
     Status,
     TerminationReason,
@@ -101,6 +103,9 @@ def apply_termination(ticket: Ticket, *, actor: User, reason_code: str, reason: 
         raise NotPermitted(_("只有本轮办理的主办单位可以申请终止办理"))
     if reason_code not in TerminationReason.values:
         raise RuleViolation(_("未知的终止办理原因「%(reason)s」") % {"reason": reason_code})
+    if reason_code in CITIZEN_TERMINATION_REASONS and ticket.channel == Channel.PROACTIVE:
+        raise RuleViolation(_("主动发现（未诉先办）的工单没有诉求人，不能以「%(reason)s」终止办理")
+                            % {"reason": TerminationReason(reason_code).label})
     if not reason.strip():
         raise RuleViolation(_("请写明已做的工作和申请终止办理的理由"))
     if termination_waits(ticket):

@@ -220,3 +220,32 @@ def test_the_attempt_limit_is_kept_in_range_by_the_database() -> None:
     for bad in (0, 11):
         with pytest.raises(IntegrityError), transaction.atomic():
             VisitSettings.objects.update_or_create(pk=1, defaults={"max_attempts": bad})
+
+
+@pytest.mark.django_db
+def test_nobody_to_ask_for_information_or_to_withdraw(clock, cast: Cast) -> None:
+    """请群众补充 and the termination reasons about the citizen (诉求人撤回, 无法联系) need someone who asked."""
+    from hotline.tickets.choices import TerminationReason
+
+    t = make_ticket(Status.IN_PROGRESS, cast=cast, channel=Channel.PROACTIVE)
+    offered = available_actions(t, cast.lead_handler)
+    assert Action.REQUEST_INFO not in offered and Action.APPLY_TERMINATION in offered
+    before = stored(t)
+    with pytest.raises(RuleViolation):
+        services.request_info(t, actor=cast.lead_handler, question="请提供具体位置")
+    for reason in (TerminationReason.WITHDRAWN, TerminationReason.UNREACHABLE):
+        with pytest.raises(RuleViolation, match="没有诉求人"):
+            services.apply_termination(t, actor=cast.lead_handler, reason_code=reason, reason="无")
+    assert stored(t) == before
+    services.apply_termination(t, actor=cast.lead_handler, reason_code=TerminationReason.DUPLICATE,
+                               reason="已由另一张主动发现工单办理")
+    assert t.timeline.last().action == Action.APPLY_TERMINATION
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", [{"caller_name": "张三"}, {"caller_company": "某物业"}, {"caller_sex": "m"},
+                                    {"is_anonymous": True}])
+def test_a_proactive_order_keeps_no_caller_details(clock, cast: Cast, caller: dict) -> None:
+    with pytest.raises(RuleViolation, match="不记来电人信息"):
+        make_ticket(Status.REGISTERED, cast=cast, channel=Channel.PROACTIVE, **caller)
+    assert not Ticket.objects.exists()

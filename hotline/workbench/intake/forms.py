@@ -33,6 +33,8 @@ BLANK = ("", _("—请选择—"))
 #: What the page says of a proactive order (主动发现, 未诉先办): the caller section is not needed.
 PROACTIVE_HINT = _("无来电群众；办结前由中心现场核查，不回访")
 #: Why a proactive order refuses a caller's phone.
+PROACTIVE_CALLER = _("主动发现工单没有来电群众，不填写来电人信息")
+PROACTIVE_ANSWER = _("主动发现工单没有来电群众，不能直接答复：请登记并转派单")
 PROACTIVE_PHONE = _("主动发现工单没有来电群众，不发短信、不回访，不能填写来电号码；发现人的联系方式请写在诉求内容中")
 #: Why an order names a theme (每月一题) it cannot be raised for.
 THEME_GONE = _("该每月一题专题不存在或已撤销，不能为其派发工单；请从专题页面重新派发")
@@ -197,8 +199,14 @@ class IntakeForm(forms.Form):
         order names a theme, and the chosen decision has what it needs."""
         data = super().clean()
         self._clean_address(data)
-        if data.get("channel") == Channel.PROACTIVE and data.get("phone"):
-            self.add_error("phone", PROACTIVE_PHONE)
+        if data.get("channel") == Channel.PROACTIVE:
+            if data.get("phone"):
+                self.add_error("phone", PROACTIVE_PHONE)
+            for name in ("caller_name", "caller_sex", "caller_company", "is_anonymous"):
+                if str(data.get(name) or "").strip() and data.get(name) is not False:
+                    self.add_error(name, PROACTIVE_CALLER)
+            if data.get("decision") == Decision.ANSWER:  # refused before anything is registered (no number used)
+                self.add_error(None, PROACTIVE_ANSWER)
         if data.get("theme") and "channel" in data and data["channel"] != Channel.PROACTIVE:
             self.add_error("channel", THEME_CHANNEL)
         needs = {Decision.ANSWER: ("answer", _("直接答复须填写答复内容")),

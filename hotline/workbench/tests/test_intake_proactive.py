@@ -18,7 +18,15 @@ from hotline.tickets.choices import Channel, Status
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import Cast, CategoryFactory, HandlingUnitFactory, UserFactory
-from hotline.workbench.intake.forms import PROACTIVE_PHONE, THEME_CHANNEL, THEME_GONE, IntakeCheck, IntakeForm
+from hotline.workbench.intake.forms import (
+    PROACTIVE_ANSWER,
+    PROACTIVE_CALLER,
+    PROACTIVE_PHONE,
+    THEME_CHANNEL,
+    THEME_GONE,
+    IntakeCheck,
+    IntakeForm,
+)
 from hotline.workbench.intake.services import take_call
 from hotline.workbench.tests.test_intake import URL, post_data
 
@@ -190,3 +198,19 @@ def test_a_cancelled_theme_is_not_prefilled(client_agent: Client, theme: Theme) 
     governance.cancel(theme, actor=UserFactory(role=Role.LEADER), reason="并入其他专题")
     response = client_agent.get(URL, {"theme": theme.pk, "channel": Channel.PROACTIVE})
     assert response.context["form"]["theme"].value() is None and response.context["for_theme"] is None
+
+
+@pytest.mark.parametrize("field, value", [("caller_name", "张三"), ("caller_company", "某物业"),
+                                          ("caller_sex", "f"), ("is_anonymous", "on")])
+def test_a_proactive_order_refuses_caller_details(client_agent: Client, field: str, value: str) -> None:
+    response = client_agent.post(URL, proactive(**{field: value}))
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [str(PROACTIVE_CALLER)]
+    assert Ticket.objects.count() == 0
+
+
+def test_a_proactive_order_is_not_answered_directly_nor_numbered_for_nothing() -> None:
+    """The refusal comes from the form, before a number is taken (the API uses the same form)."""
+    form = IntakeCheck(proactive(decision="answer", answer="已告知"))
+    assert str(PROACTIVE_ANSWER) in form.non_field_errors()
+    assert not Ticket.objects.exists()
