@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -24,18 +23,11 @@ from hotline.tickets.exceptions import NotPermitted
 from hotline.tickets.models import Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.tests.factories import Cast, HandlingUnitFactory, UserFactory, make_ticket
+from hotline.workbench.tests.test_consultation_queues import _client
 
 pytestmark = pytest.mark.django_db
 
 QUESTION = "小区内违章搭建，属街道综合执法还是区规划部门职责"
-
-
-def _client(user: User, language: str = "") -> Client:
-    client = Client()
-    client.force_login(user)
-    if language:
-        client.cookies["django_language"] = language
-    return client
 
 
 def _tab(user: User, language: str = "", **params: str) -> Any:
