@@ -23,8 +23,7 @@ from django.utils import timezone
 
 from hotline.core import clock
 from hotline.governance.models import Theme
-from hotline.tickets.choices import Channel
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Ticket, raised_by_citizens
 
 #: Months counted before the theme's own month (the baseline) and at most after it.
 MONTHS_BEFORE = 3
@@ -111,7 +110,7 @@ def matching(theme: Theme) -> Q:
 
 def citizens(q: Q) -> Q:
     """`q`, of citizens' orders only: the centre's proactive orders (主动发现) are no one's demand."""
-    return q & ~Q(channel=Channel.PROACTIVE)
+    return q & raised_by_citizens()
 
 
 def midnight(first: date) -> datetime:
@@ -122,7 +121,7 @@ def midnight(first: date) -> datetime:
 def first_order_at() -> datetime | None:
     """When the platform's first citizen's order was registered (None before any): one MIN over an indexed
     column (read in order until the first order that is not proactive)."""
-    return Ticket.objects.exclude(channel=Channel.PROACTIVE).aggregate(first=Min("registered_at"))["first"]
+    return Ticket.objects.from_citizens().aggregate(first=Min("registered_at"))["first"]
 
 
 def effect(theme: Theme, *, now: datetime | None = None) -> Effect:

@@ -37,7 +37,6 @@ from hotline.hotspots.models import Hotspot
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
-from hotline.tickets.choices import Channel
 from hotline.tickets.exceptions import (
     ConflictError,
     DomainError,
@@ -320,7 +319,7 @@ def link_proactive_order(theme: Theme, ticket: Ticket, actor: User | None) -> Th
     nothing; an order of another channel, a theme cancelled (or gone) by now or an order already raised
     for another theme is refused (RuleViolation) and nothing is written.
     """
-    if ticket.channel != Channel.PROACTIVE:
+    if not ticket.is_proactive:
         raise RuleViolation(_("只有主动发现（未诉先办）的工单可以关联每月一题"))
     with step_transaction():
         status = Theme.objects.filter(pk=theme.pk).values_list("status", flat=True).first()

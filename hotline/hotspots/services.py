@@ -30,7 +30,6 @@ from hotline.hotspots.constants import setting
 from hotline.hotspots.models import Hotspot, HotspotMember, HotspotRun
 from hotline.intelligence.hotspots import HotspotParams, Message, cluster, issue_of, rank
 from hotline.taxonomy.choices import RequestType
-from hotline.tickets.choices import Channel
 from hotline.tickets.models import Ticket
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -106,7 +105,7 @@ def month_window(value: str | None = None) -> Window:
 def candidate_orders(start: datetime, end: datetime) -> QuerySet[Ticket]:
     """Orders registered in [start, end) that hot-spot mining considers: citizens' demand only."""
     return (Ticket.objects.filter(registered_at__gte=start, registered_at__lt=end, is_confidential=False)
-            .exclude(request_type=RequestType.PRAISE).exclude(channel=Channel.PROACTIVE))
+            .exclude(request_type=RequestType.PRAISE).from_citizens())
 
 
 def _messages(window: Window) -> list[Message]:

@@ -34,13 +34,19 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
-    Channel,
     Decision,
     NotAcceptedReason,
     Satisfaction,
     Status,
 )
-from hotline.tickets.models import Reply, ReturnRequest, ReturnVisit, Ticket, TimelineEvent
+from hotline.tickets.models import (
+    Reply,
+    ReturnRequest,
+    ReturnVisit,
+    Ticket,
+    TimelineEvent,
+    raised_by_citizens,
+)
 
 Parts = list[tuple[Q, Decimal]]
 _FAR = datetime(3000, 1, 1, tzinfo=UTC)
@@ -170,14 +176,6 @@ def _opinion_decided(ctx: Context) -> Q:
                                            & waited)
 
 
-def _from_citizens(prefix: str) -> Q:
-    """Orders a citizen raised: not 主动发现 (未诉先办), which the centre raised itself and nobody called about.
-
-    Such orders are never answered on the spot for a caller and are checked on site (现场核查), not visited.
-    """
-    return ~Q(**{f"{prefix}channel": Channel.PROACTIVE})
-
-
 _NO_EXCLUSION = _("运行口径与考核口径相同（中心指标，不涉及单位考核剔除）")
 _UNIT_EXCLUSION = _("考核口径剔除已认定不合理诉求和申诉成立的工单；运行口径不剔除")
 
@@ -189,7 +187,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
     Kpi(Indicator.DIRECT_ANSWER, "Direct-answer rate", TICKETS,
         _("直接答复率 = 受理时即时答复办结的工单 ÷ 受理工单（不含并单和主动发现工单）"),
         _("统计期内登记的工单，不含被并入其他工单的重复件和主动发现（未诉先办）工单"),
-        _NO_EXCLUSION, population=lambda ctx: ~Q(status=Status.MERGED) & _from_citizens(""),
+        _NO_EXCLUSION, population=lambda ctx: ~Q(status=Status.MERGED) & raised_by_citizens(""),
         numerator=_one(Q(status=Status.ANSWERED)), unit_attributed=False, cuttable_by_unit=False),
     Kpi(Indicator.SIGN_TIMELY, "On-time sign rate", ASSIGNMENTS,
         _("签收及时率 = 在签收时限内签收的派单 ÷（已签收的派单 + 超过签收时限仍未签收的派单）"),
@@ -226,7 +224,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _("回访率 = 已回访联系上群众的工单 ÷ 答复审核通过的工单（不含主动发现工单）"),
         _("统计期内审核通过的主办单位答复（每次审核通过一条），不含主动发现（未诉先办）工单的答复（现场核查，不回访）；"
           "多次未联系上群众而办结的工单仍计入"),
-        _NO_EXCLUSION, unit_attributed=False, population=lambda ctx: _from_citizens("ticket__"),
+        _NO_EXCLUSION, unit_attributed=False, population=lambda ctx: raised_by_citizens("ticket__"),
         numerator=_one(Q(Exists(ReturnVisit.objects.filter(ticket=OuterRef("ticket_id"), contacted=True,
                                                            created_at__gte=OuterRef("reviewed_at")))))),
     Kpi(Indicator.RESPONSE, "Response rate", VISITS,
@@ -253,7 +251,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
     Kpi(Indicator.REPEAT, "Repeat-call rate", TICKETS,
         _("重复来电率 = 重复诉求工单 ÷ 受理工单；重复诉求指被并单、以重复诉求不予受理，或同一号码同一分类在判定天数内已有工单"),
         _("统计期内登记的工单，不含主动发现（未诉先办）工单"),
-        _NO_EXCLUSION, population=lambda ctx: _from_citizens(""), numerator=_repeat, unit_attributed=False),
+        _NO_EXCLUSION, population=lambda ctx: raised_by_citizens(""), numerator=_repeat, unit_attributed=False),
     Kpi(Indicator.CONNECT, "Call connection rate", None,
         _("接通率 = 接通的来电 ÷ 进线来电（不含 5 秒内放弃的来电）"),
         _("统计期内进入排队的来电（见 docs/calls.md）"),

@@ -34,7 +34,6 @@ from hotline.portal.selectors import public_reply
 from hotline.portal.services import invite_to_rate
 from hotline.portal.validators import is_mobile
 from hotline.tickets.choices import DISPATCH_ACTIONS, Action, Status
-from hotline.tickets.choices import Channel as OrderChannel
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_text, extension_notices
 
@@ -112,7 +111,7 @@ def recipient(ticket: Ticket) -> str:
     A proactive order (主动发现, 未诉先办) has no caller: whatever number it carries (a grid worker's, a
     reporting official's), nobody is told its milestones or invited to rate it (it is checked on site).
     """
-    if ticket.channel == OrderChannel.PROACTIVE:
+    if ticket.is_proactive:
         return ""
     phone = (ticket.caller_phone or "").strip()
     return phone if is_mobile(phone) else ""

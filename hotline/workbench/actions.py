@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.tickets import services as s
-from hotline.tickets.choices import Action, Channel, VisitMethod
+from hotline.tickets.choices import Action, VisitMethod
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Extension, Ticket
 from hotline.workbench import forms as f
@@ -49,7 +49,7 @@ def _extension(data: dict[str, Any]) -> Extension | None:
 
 def _return_visit(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
     """回访, or the 现场核查 of a proactive order: nobody to reach there, so never a call (contacted=False)."""
-    if t.channel == Channel.PROACTIVE:
+    if t.is_proactive:
         return s.record_return_visit(t, actor=u, contacted=False, resolved=d["resolved"], method=d["method"],
                                      note=d["note"])
     if d.get("contacted") is None:  # the form asks it of a citizen's order; never taken for "not reached"
@@ -61,7 +61,7 @@ def _return_visit(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
 def _reply(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
     """答复: a proactive order has no caller to contact (contacted=False); a citizen's order must say."""
     d = dict(d)
-    if t.channel == Channel.PROACTIVE:
+    if t.is_proactive:
         d["contacted"] = False
     elif d.get("contacted") is None:  # the form asks it of a citizen's order; never taken for "not contacted"
         raise RuleViolation(_("须说明是否已联系群众"))
@@ -132,6 +132,6 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
 
 def for_order(spec: StepSpec, ticket: Ticket) -> StepSpec:
     """The step as this order offers it: a proactive order's 回访 is its 现场核查 (nobody called)."""
-    if spec.action == Action.RETURN_VISIT and ticket.channel == Channel.PROACTIVE:
+    if spec.action == Action.RETURN_VISIT and ticket.is_proactive:
         return replace(spec, title=VisitMethod.VERIFY.label)
     return spec

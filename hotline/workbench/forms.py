@@ -12,7 +12,6 @@ from hotline.orgs.models import HandlingUnit
 from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
 from hotline.tickets.choices import (
     CITIZEN_TERMINATION_REASONS,
-    Channel,
     EmergencyService,
     NotAcceptedReason,
     ReturnReason,
@@ -206,7 +205,7 @@ class ReplyForm(forms.Form):
         self.ticket = ticket
         if ticket is None:
             return
-        if ticket.channel == Channel.PROACTIVE:
+        if ticket.is_proactive:
             del self.fields["contacted"]
             self.fields["content"].help_text = _("主动发现的工单没有来电群众，无需联系群众；办结后由中心现场核查")
         else:
@@ -250,7 +249,7 @@ class VisitForm(forms.Form):
         self.ticket = ticket
         if ticket is None:
             return
-        if ticket.channel == Channel.PROACTIVE:
+        if ticket.is_proactive:
             self._as_check()
         else:
             self._as_call(ticket)
@@ -338,7 +337,7 @@ class TerminationForm(forms.Form):
 
     def __init__(self, *args, ticket: Ticket | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        if ticket is not None and ticket.channel == Channel.PROACTIVE:  # the service refuses the others
+        if ticket is not None and ticket.is_proactive:  # the service refuses the others
             self.fields["reason_code"].widget.choices = [
                 (v, label) for v, label in TerminationReason.choices if v not in CITIZEN_TERMINATION_REASONS]
             self.fields["reason"].help_text = _("主动发现的工单没有诉求人：写明已做的工作和终止的理由")

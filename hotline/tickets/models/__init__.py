@@ -13,7 +13,7 @@ from hotline.tickets.models.records import (
     UnreasonableClaim,
 )
 from hotline.tickets.models.settings import VisitSettings
-from hotline.tickets.models.ticket import Ticket, TicketQuerySet
+from hotline.tickets.models.ticket import Ticket, TicketQuerySet, raised_by_citizens
 from hotline.tickets.models.timeline import FollowUpReceipt, TimelineEvent, TimelineIsAppendOnly
 
 __all__ = [
@@ -34,4 +34,5 @@ __all__ = [
     "TimelineIsAppendOnly",
     "UnreasonableClaim",
     "VisitSettings",
+    "raised_by_citizens",
 ]

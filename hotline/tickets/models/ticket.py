@@ -26,7 +26,21 @@ if TYPE_CHECKING:
 _ID_SEQUENCES: dict[tuple[str, str], str] = {}
 
 
+def raised_by_citizens(prefix: str = "") -> models.Q:
+    """The condition "a citizen or firm raised this order": every channel but 主动发现 (未诉先办).
+
+    The centre raises proactive orders itself and nobody called about them, so they are no one's demand
+    (hot spots, triage, 每月一题 effects) and nobody is answered or called back (直接答复率, 回访率).
+    `prefix` reaches the order through a relation, e.g. ``"ticket__"``.
+    """
+    return ~models.Q(**{f"{prefix}channel": Channel.PROACTIVE})
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
+    def from_citizens(self) -> TicketQuerySet:
+        """The orders a citizen or firm raised (see `raised_by_citizens`)."""
+        return self.filter(raised_by_citizens())
+
     def can_reserve_id(self) -> bool:
         """Whether `reserve_id` can take an id before the row is written (PostgreSQL's sequence; not SQLite)."""
         return connections[self.db].vendor == "postgresql"
@@ -184,6 +198,11 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number or '#' + str(self.pk)} {self.title}"
+
+    @property
+    def is_proactive(self) -> bool:
+        """Whether the centre raised this order itself (主动发现, 未诉先办): no caller, 现场核查 instead of 回访."""
+        return self.channel == Channel.PROACTIVE
 
     @property
     def lead_assignment(self):  # noqa: ANN201 - Assignment | None

@@ -12,7 +12,6 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
-    Channel,
     Decision,
     Satisfaction,
     Status,
@@ -202,7 +201,7 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
     (主动发现, nobody called) is checked on site instead (现场核查): resolved closes it, not resolved is 重办.
     """
     step = begin(ticket, Action.RETURN_VISIT, actor)
-    proactive = ticket.channel == Channel.PROACTIVE
+    proactive = ticket.is_proactive
     if proactive and method != VisitMethod.VERIFY:
         raise RuleViolation(_("主动发现的工单没有来电群众，由中心现场核查（回访方式选「现场核查」）"))
     if method == VisitMethod.VERIFY and not proactive:

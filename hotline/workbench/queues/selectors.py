@@ -35,7 +35,6 @@ from hotline.tickets.choices import (
     Action,
     AssignmentRole,
     AssignmentStatus,
-    Channel,
     Decision,
     SupervisionLevel,
     VisitMethod,
@@ -51,6 +50,7 @@ from hotline.tickets.models import (
     Ticket,
     UnreasonableClaim,
     VisitSettings,
+    raised_by_citizens,
 )
 from hotline.tickets.transitions import OPEN, TRANSITIONS
 
@@ -214,8 +214,8 @@ _EPOCH = Value(datetime(2000, 1, 1, tzinfo=UTC), output_field=DateTimeField())
 #: The 回访 queue's tabs: every order, the citizens' orders to call (电话回访), the proactive ones to check (现场核查).
 VISIT_TABS: dict[str, Q] = {
     "all": Q(),
-    "call": ~Q(channel=Channel.PROACTIVE),
-    "verify": Q(channel=Channel.PROACTIVE),
+    "call": raised_by_citizens(),
+    "verify": ~raised_by_citizens(),
 }
 
 
