@@ -166,14 +166,16 @@ def _source(hotspot: Hotspot | None, title: str, window: str) -> dict[str, str]:
 def _refuse_taken_on(orders: Sequence[Ticket]) -> None:
     """Refuse orders whose problem a live theme has already taken on (`AlreadyTakenOn`).
 
-    Two adoptions of the same orders at once must not both pass the check: each first locks the same
-    order row (the lowest id), so the second waits for the first to commit and then sees its theme.
-    (SQLite serialises writing transactions anyway.)
+    Two adoptions of overlapping orders at once must not both pass the check: each first locks all its
+    order rows, in id order (so two never wait for each other in a circle), and the second waits on the
+    first order they share until the first commits, then sees its theme. Two sets that share no order
+    cannot take the same problem on (the check needs half of them). SQLite serialises writing
+    transactions anyway.
     """
     ids = sorted({o.pk for o in orders})
     if not ids:
         return
-    list(Ticket.objects.select_for_update().filter(pk=ids[0]).values_list("pk", flat=True))
+    list(Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     existing = taken_on(ids)
     if existing is not None:
         raise AlreadyTakenOn(existing)

@@ -1,6 +1,6 @@
 """Two people take the same hot spot on at the same moment: one theme, the other is told which.
 
-Each adoption runs in its own thread (`race`). `services.adopt` locks the lowest of the orders' rows
+Each adoption runs in its own thread (`race`). `services.adopt` locks the orders' rows (in id order)
 before it looks for a live theme, so the second waits for the first to commit and then sees its theme
 (on PostgreSQL; SQLite's IMMEDIATE transactions serialise the two anyway). Without the lock, on
 PostgreSQL both would see no theme and both would be adopted.
@@ -40,3 +40,21 @@ def test_two_adoptions_of_the_same_orders_at_once_make_one_theme(cast: Cast) -> 
     assert len(refused) == 1, [(o.name, o.error) for o in outcomes]
     assert isinstance(refused[0], services.AlreadyTakenOn) and refused[0].theme.pk == theme.pk
     assert theme.orders.count() == 4
+
+
+def test_two_adoptions_of_overlapping_orders_with_different_lowest_ids_make_one_theme(cast: Cast) -> None:
+    """The sets share three of four orders but not their first: the shared rows still serialise them."""
+    orders = [make_ticket(Status.DISPATCHED, cast=cast) for _ in range(5)]
+    first, second = [o.pk for o in orders[:4]], [o.pk for o in orders[1:]]
+
+    def adopt(leader: User, ids: list[int]) -> object:
+        return lambda _order: services.adopt(
+            actor=leader, title=f"{leader.username} 的专题", problem="p", month=date(2025, 3, 1), lead=cast.lead,
+            due_date=date(2025, 5, 31), orders=list(Ticket.objects.filter(pk__in=ids)))
+
+    outcomes = race(orders[0], {"one": adopt(UserFactory(role=Role.LEADER), first),
+                                "two": adopt(UserFactory(role=Role.LEADER), second)})
+    theme = Theme.objects.get()  # exactly one
+    refused = [o.error for o in outcomes if not o.won]
+    assert len(refused) == 1, [(o.name, o.error) for o in outcomes]
+    assert isinstance(refused[0], services.AlreadyTakenOn) and refused[0].theme.pk == theme.pk
