@@ -198,6 +198,8 @@ class OrderIn(Schema):
     transfer_note: str = Field("", max_length=2000)
     not_accept_reason: Literal[tuple(["", *NotAcceptedReason.values])] = ""  # type: ignore[valid-type]
     not_accept_note: str = Field("", max_length=2000)
+    theme: int | None = Field(None, ge=1, le=2_147_483_647,
+                              description="为之派发的每月一题专题 id（未诉先办，见 GET /themes）；仅渠道 proactive")
 
 
 def _intake_form(payload: OrderIn) -> IntakeCheck:
@@ -207,18 +209,30 @@ def _intake_form(payload: OrderIn) -> IntakeCheck:
     form_data.update({k: "on" for k, v in data.items() if v is True})
     form_data["phone"] = phone
     form_data["category"] = str(payload.category) if payload.category else ""
+    form_data["theme"] = str(payload.theme) if payload.theme else ""
     for name in ("district", "street", "community"):
         form_data[name] = unit_pk(getattr(payload, name), name)
     return IntakeCheck(form_data)
 
 
+def _theme_refused() -> str:
+    return _("每月一题专题不存在、已撤销或不在本调用方的范围内（可用的专题见 GET /api/v1/themes）")
+
+
 def _create(principal: Principal, payload: OrderIn) -> tuple[int, str]:
     form = _intake_form(payload)
     if not form.is_valid():
-        raise ApiError(400, "validation_error", _("参数校验失败"), form_errors(form, {"phone": "caller_phone"}))
+        errors = form_errors(form, {"phone": "caller_phone"})
+        if "theme" in errors:  # the page's words send the agent back to the theme's page
+            errors["theme"] = [_theme_refused()]
+        raise ApiError(400, "validation_error", _("参数校验失败"), errors)
     d = form.cleaned_data
-    ticket = take_call(form.draft(), actor=principal.creator, decision=d["decision"], **form.decision_args())
-    body = OrderDetailOut.model_validate(serialize.new_order_detail(ticket, principal.creator)).model_dump()
+    theme = d["theme"]
+    if theme is not None and not principal.themes().filter(pk=theme.pk).exists():
+        raise ApiError(400, "validation_error", _("参数校验失败"), {"theme": [_theme_refused()]})
+    ticket = take_call(form.draft(), actor=principal.creator, decision=d["decision"], theme=theme,
+                       **form.decision_args())
+    body = OrderDetailOut.model_validate(serialize.new_order_detail(ticket, principal.creator, theme)).model_dump()
     return 201, render_json(body)
 
 
@@ -238,5 +252,8 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
     if key is None:
         status, body = _create(principal, payload)
         return idempotency.json_response(status, body)
-    return idempotency.run(principal.ident, key, "POST", request.path, payload.model_dump(mode="json"),
+    # Without a theme, the fingerprint is the one bodies had before `theme` existed: a retry straddling
+    # an upgrade still replays its first answer.
+    fingerprinted = payload.model_dump(mode="json", exclude={"theme"} if payload.theme is None else None)
+    return idempotency.run(principal.ident, key, "POST", request.path, fingerprinted,
                            lambda: _create(principal, payload))

@@ -11,6 +11,7 @@ from hotline.accounts.models import User
 from hotline.api.errors import ApiError
 from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
+from hotline.governance.models import Theme
 from hotline.tickets.choices import Action
 from hotline.tickets.models import Ticket
 
@@ -69,3 +70,8 @@ class Principal:
         if self.key.intake_user_id:
             qs = Ticket.objects.filter(Q(pk__in=qs.values("pk")) | Q(registered_by=self.key.intake_user_id))
         return qs.filter(is_confidential=False)
+
+    def themes(self) -> QuerySet[Theme]:
+        """The 每月一题 themes this caller sees (`GET /themes`), and may raise proactive orders for unless
+        cancelled: every theme for the centre's accounts, a unit's own (led or assisted) for a unit's."""
+        return Theme.objects.visible_to(self.user)

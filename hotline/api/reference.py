@@ -1,11 +1,14 @@
-"""Reference data: handling units, categories, SLA policies (read scope)."""
+"""Reference data: handling units, categories, SLA policies, 每月一题 themes (read scope)."""
 
 from django.http import HttpRequest
 from ninja import Router
 
 from hotline.api.orders import principal_of
-from hotline.api.schemas import COMMON_ERRORS, CategoryOut, SlaPolicyOut, UnitOut
+from hotline.api.schemas import COMMON_ERRORS, CategoryOut, SlaPolicyOut, ThemeOut, UnitOut
 from hotline.api.scopes import Scope
+from hotline.core.labels import label
+from hotline.governance.choices import ThemeStatus
+from hotline.governance.models import Theme
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.models import SlaPolicy
 from hotline.taxonomy.models import Category
@@ -40,3 +43,14 @@ def list_sla_policies(request: HttpRequest):  # noqa: ANN201
              "reply_unit": p.reply_unit, "close_amount": p.close_amount, "close_unit": p.close_unit,
              "return_amount": p.return_amount, "return_unit": p.return_unit,
              "yellow_ratio": float(p.yellow_ratio), "is_active": p.is_active} for p in SlaPolicy.objects.all()]
+
+
+@router.get("/themes", response={200: list[ThemeOut], **COMMON_ERRORS}, operation_id="list_themes",
+            summary="每月一题专题（新建主动发现工单时以 theme 关联）")
+def list_themes(request: HttpRequest):  # noqa: ANN201
+    principal = principal_of(request)
+    principal.require(Scope.READ)
+    themes = Theme.objects.filter(pk__in=principal.themes().values("pk")).select_related("lead")
+    return [{"id": t.pk, "title": t.title, "status": t.status, "status_label": label(ThemeStatus, t.status),
+             "month": f"{t.month:%Y-%m}", "lead": {"code": t.lead.code, "name": t.lead.name},
+             "due_date": t.due_date} for t in themes.order_by("-month", "-id")]

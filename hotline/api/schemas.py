@@ -1,6 +1,6 @@
 """What the API returns: orders, timelines, return visits, reference data, errors (the OpenAPI components)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -24,6 +24,13 @@ class UnitRef(BaseModel):
 class CategoryRef(BaseModel):
     id: int
     full_name: str
+
+
+class ThemeRef(BaseModel):
+    """The 每月一题 theme a proactive order (未诉先办) was raised for."""
+
+    id: int
+    title: str
 
 
 class AssignmentOut(BaseModel):
@@ -102,6 +109,7 @@ class OrderOut(BaseModel):
     close_overdue: bool
     supervision_level: int
     closed_at: datetime | None
+    theme: ThemeRef | None = Field(description="为之派发的每月一题专题（未诉先办）；其他工单为 null")
 
 
 class OrderDetailOut(OrderOut):
@@ -176,6 +184,18 @@ class UnitOut(BaseModel):
     depth: int
     phone: str
     is_active: bool
+
+
+class ThemeOut(BaseModel):
+    """A 每月一题 theme: its id is what `theme` names when a proactive order is raised for it."""
+
+    id: int
+    title: str
+    status: str = Field(description="adopted 已立项、in_progress 整改中、reported 待验收、closed 已销号、cancelled 已撤销")
+    status_label: str
+    month: str = Field(description="所属月份（YYYY-MM）")
+    lead: UnitRef = Field(description="牵头单位")
+    due_date: date = Field(description="整改时限")
 
 
 class CategoryOut(BaseModel):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core.labels import label
 from hotline.core.privacy import phone_for
+from hotline.governance.models import Theme, ThemeOrder
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Assignment, Consultation, Opinion, ReturnVisit, Ticket, TimelineEvent
@@ -25,8 +26,30 @@ def for_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return for_list(qs)
 
 
+def with_theme(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The 每月一题 theme each order was raised for (未诉先办, a `ThemeOrder` row), in the orders' own query."""
+    link = ThemeOrder.objects.filter(ticket=OuterRef("pk"))
+    return qs.annotate(theme_link_id=Subquery(link.values("theme_id")[:1]),
+                       theme_link_title=Subquery(link.values("theme__title")[:1]))
+
+
+def attach_themes(tickets: list[Ticket]) -> None:
+    """Name the theme of every order of a page (`theme_link_id`, `theme_link_title`), in one query."""
+    found = ThemeOrder.objects.filter(ticket_id__in=[t.pk for t in tickets]).values_list(
+        "ticket_id", "theme_id", "theme__title")
+    links = {ticket_id: (pk, title) for ticket_id, pk, title in found}
+    for ticket in tickets:
+        ticket.theme_link_id, ticket.theme_link_title = links.get(ticket.pk, (None, None))
+
+
+def _theme(ticket: Ticket) -> dict[str, Any] | None:
+    if not hasattr(ticket, "theme_link_id"):
+        attach_themes([ticket])
+    return {"id": ticket.theme_link_id, "title": ticket.theme_link_title} if ticket.theme_link_id else None
+
+
 def order_row(ticket: Ticket) -> dict[str, Any]:
-    """One order as a list row (call `attach_lead` on the page first, or it is looked up)."""
+    """One order as a list row (call `attach_lead` and `attach_themes` on the page first, or they are looked up)."""
     if not hasattr(ticket, "lead"):
         attach_lead([ticket])
     lead = ticket.lead.unit if ticket.lead is not None else None
@@ -39,17 +62,18 @@ def order_row(ticket: Ticket) -> dict[str, Any]:
         "lead_unit": unit_ref(lead), "district": unit_ref(ticket.district),
         "registered_at": ticket.registered_at, "close_due": ticket.close_due, "phase_due": ticket.phase_due,
         "light": ticket.light, "close_overdue": ticket.close_overdue,
-        "supervision_level": ticket.supervision_level, "closed_at": ticket.closed_at,
+        "supervision_level": ticket.supervision_level, "closed_at": ticket.closed_at, "theme": _theme(ticket),
     }
 
 
 def rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
     attach_lead(tickets)
+    attach_themes(tickets)
     return [order_row(t) for t in tickets]
 
 
 def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return for_rows(qs).select_related("street", "community", "master").prefetch_related(
+    return with_theme(for_rows(qs)).select_related("street", "community", "master").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id"),
                  to_attr="all_assignments"),
         "replies__assignment__unit",
@@ -88,13 +112,15 @@ def consultation(found: Consultation) -> dict[str, Any]:
     }
 
 
-def new_order_detail(ticket: Ticket, user: User) -> dict[str, Any]:
+def new_order_detail(ticket: Ticket, user: User, theme: Theme | None = None) -> dict[str, Any]:
     """An order just registered in this request, in full, from the instance the intake service returned.
 
     Registration and the first decision (register, send to dispatch, answer, transfer, not accept) never
-    assign a unit nor record a reply, so there is nothing more to read back from the database.
+    assign a unit nor record a reply, so there is nothing more to read back from the database; the
+    order is linked to `theme` (每月一题) if it was raised for one.
     """
     ticket.lead = None
+    ticket.theme_link_id, ticket.theme_link_title = (theme.pk, theme.title) if theme is not None else (None, None)
     return order_detail(ticket, user, assignments=[], replies=[], consultations=[])
 
 
