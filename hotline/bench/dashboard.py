@@ -45,7 +45,8 @@ REQUEST_TYPES = (("complaint", 0.38), ("help", 0.27), ("consult", 0.18), ("repor
 #: typical of a city that dispatches most orders).
 CENTRE_RATIOS = {"created": 1.0, "answered": 0.35, "dispatched": 0.66, "returned": 0.03, "replied": 0.62,
                  "rehandled": 0.03, "closed": 0.55, "finished": 0.93, "reopened": 0.005, "supervised": 0.04,
-                 "visits": 0.50, "resolved": 0.46, "satisfied": 0.42, "basically": 0.05, "unsatisfied": 0.03}
+                 "visits": 0.50, "resolved": 0.46, "satisfied": 0.42, "basically": 0.05, "unsatisfied": 0.03,
+                 "direct_base": 0.99, "direct_answered": 0.35}
 #: Counters of a unit's row per order dispatched to it.
 UNIT_RATIOS = {"dispatched": 1.0, "returned": 0.045, "replied": 0.94, "rehandled": 0.045, "closed": 0.83,
                "finished": 0.85, "reopened": 0.008, "supervised": 0.06, "visits": 0.76, "resolved": 0.70,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 from django.utils import timezone
@@ -45,12 +46,17 @@ _DISPATCH = DISPATCH_ACTIONS
 
 @dataclass(frozen=True)
 class Dims:
-    """The order's breakdown dimensions: channel, request type, level-1 category id, district id (0: none)."""
+    """The order's breakdown dimensions: channel, request type, level-1 category id, district id (0: none).
+
+    `proactive`: raised by the centre itself (未诉先办), so outside 直接答复率; None for an order counted
+    before the 直接答复率 counters existed (`RollupMark.proactive`), whose counts hold none of them.
+    """
 
     channel: str = ""
     request_type: str = ""
     category: int = 0
     district: int = 0
+    proactive: bool | None = False
 
     def keys(self) -> dict[str, str]:
         """The `key` of each breakdown kind for this order."""
@@ -115,7 +121,7 @@ def dims_of(ticket: Any, tops: dict[int, int]) -> Dims:
     category = ticket.category_id
     top = tops.get(category, category) if category else 0
     return Dims(channel=ticket.channel, request_type=ticket.request_type, category=top or 0,
-                district=ticket.district_id or 0)
+                district=ticket.district_id or 0, proactive=ticket.is_proactive)
 
 
 def hour_of(moment: datetime | None) -> int:
@@ -179,6 +185,25 @@ def event_counts(events: Iterable[Event]) -> Iterator[tuple[date, int, str]]:
             lead = 0
 
 
+def direct_counts(dims: Dims, events: Sequence[Event]) -> Iterator[tuple[date, int, str]]:
+    """直接答复率's population and numerator as the KPI page counts them (docs/kpis.md), on the registration day.
+
+    A citizen's order counts in `direct_base` unless it ends these events merged into another (并单), and
+    in `direct_answered` too if it ends them answered on the spot; a proactive order (未诉先办) in neither.
+    Judged on the status after the events, so a later merge or reopen takes the count back off that day.
+    """
+    if dims.proactive is not False or not events:
+        return
+    registered = next((e for e in events if e.action == Action.REGISTER), None)
+    status = events[-1].to_status
+    if registered is None or status == Status.MERGED:
+        return
+    day = timezone.localdate(registered.at)
+    yield day, 0, "direct_base"
+    if status == Status.ANSWERED:
+        yield day, 0, "direct_answered"
+
+
 def contribution(dims: Dims, events: Iterable[Event], *, since: date | None = None) -> Counter[Cell]:
     """Every rollup cell the events add to, under these dimensions (only days from `since`, if given).
 
@@ -186,8 +211,9 @@ def contribution(dims: Dims, events: Iterable[Event], *, since: date | None = No
     latter. The category × district breakdown is kept for all units only (it feeds the hot spots).
     """
     keys = dims.keys()
+    events = list(events)
     cells: Counter[Cell] = Counter()
-    for day, unit, counter in event_counts(events):
+    for day, unit, counter in chain(event_counts(events), direct_counts(dims, events)):
         if since is not None and day < since:
             continue
         for kind, key in keys.items():

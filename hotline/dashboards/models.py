@@ -17,6 +17,7 @@ ALL_UNITS = -1
 COUNTERS = (
     "created", "answered", "dispatched", "returned", "replied", "rehandled", "closed", "finished",
     "reopened", "supervised", "visits", "resolved", "satisfied", "basically", "unsatisfied",
+    "direct_base", "direct_answered",
 )
 
 
@@ -59,6 +60,8 @@ class DailyRollup(models.Model):
     satisfied = models.IntegerField(_("满意"), default=0)
     basically = models.IntegerField(_("基本满意"), default=0)
     unsatisfied = models.IntegerField(_("不满意"), default=0)
+    direct_base = models.IntegerField(_("受理（不含并单和主动发现）"), default=0)
+    direct_answered = models.IntegerField(_("其中直接答复办结"), default=0)
 
     class Meta:
         verbose_name = _("日汇总")
@@ -95,7 +98,11 @@ class OpenLoad(models.Model):
 
 
 class RollupMark(models.Model):
-    """What the rollups already hold for one order: its last counted step and its counted state."""
+    """What the rollups already hold for one order: its last counted step and its counted state.
+
+    `proactive` is whether the order was counted as the centre's own (未诉先办: outside 直接答复率); None
+    for a mark written before the 直接答复率 counters existed, whose counts hold none of them.
+    """
 
     ticket = models.OneToOneField("tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="+")
     seq = models.PositiveIntegerField(default=0)
@@ -103,6 +110,7 @@ class RollupMark(models.Model):
     request_type = models.CharField(max_length=16, blank=True)
     category = models.IntegerField(default=0)
     district = models.IntegerField(default=0)
+    proactive = models.BooleanField(null=True, default=None)
     load_unit = models.IntegerField(default=0)
     load_due = models.IntegerField(default=0)
 

@@ -116,7 +116,8 @@ def kpis(scope: Scope, start: date, end: date) -> dict[str, Any]:
     t = totals(scope, start, end)
     return t | {
         "volume": t[scope.volume],
-        "direct_rate": _rate(t["answered"], t["created"]) if scope.is_centre else None,
+        # The KPI page's 直接答复率: by registration day, without merged and proactive (未诉先办) orders.
+        "direct_rate": _rate(t["direct_answered"], t["direct_base"]) if scope.is_centre else None,
         "return_rate": _rate(t["returned"], t["dispatched"]),
         "rehandle_rate": _rate(t["rehandled"], t["dispatched"]),
         "resolve_rate": _rate(t["resolved"], t["visits"]),

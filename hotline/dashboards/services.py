@@ -100,7 +100,7 @@ def _events(ticket_ids: Sequence[int], *, upto: dict[int, int] | None = None) ->
 
 def _mark_dims(mark: RollupMark) -> Dims:
     return Dims(channel=mark.channel, request_type=mark.request_type, category=mark.category,
-                district=mark.district)
+                district=mark.district, proactive=mark.proactive)
 
 
 def refresh_ticket(ticket_id: int) -> bool:
@@ -151,8 +151,8 @@ def _refresh(ticket_id: int) -> bool:
     apply_cells(cells)
     apply_load(loads)
     mark.seq = version
-    mark.channel, mark.request_type, mark.category, mark.district = (
-        dims.channel, dims.request_type, dims.category, dims.district)
+    mark.channel, mark.request_type, mark.category, mark.district, mark.proactive = (
+        dims.channel, dims.request_type, dims.category, dims.district, dims.proactive)
     mark.load_unit, mark.load_due = new_load if new_load is not None else (0, 0)
     if creating:
         mark.save(force_insert=True)
@@ -281,7 +281,7 @@ def _compute_batch(ticket_ids: list[int], since: date | None) -> _Batch:
         unit, due = new_load if new_load is not None else (0, 0)
         marks.append(RollupMark(ticket_id=t.pk, seq=evs[-1].seq if evs else 0, channel=dims.channel,
                                 request_type=dims.request_type, category=dims.category, district=dims.district,
-                                load_unit=unit, load_due=due))
+                                proactive=dims.proactive, load_unit=unit, load_due=due))
     return _Batch(cells, loads, marks)
 
 

@@ -196,6 +196,18 @@ def test_incremental_equals_rebuild_after_a_random_history(traveller: Any,
     call_command("rollups_rebuild", "--since", str(min(k[2] for k in incremental["rollups"]) + timedelta(days=2)))
     assert rollups.snapshot() == incremental
     assert RollupMark.objects.count() == Ticket.objects.count()
+    _direct_answer_agrees_with_the_kpi_page({k[2].replace(day=1) for k in incremental["rollups"]})
+
+
+def _direct_answer_agrees_with_the_kpi_page(months: set[Any]) -> None:
+    """直接答复率's numerator and denominator on the dashboard equal the KPI page's, month by month."""
+    from hotline.dashboards.selectors import Scope, kpis, month_bounds
+    from hotline.kpis import engine, periods
+
+    for month in sorted(months):
+        k = kpis(Scope(None, "全市"), *month_bounds(month))
+        fig = engine.figure("direct_answer", engine.context(periods.month(month.year, month.month)))
+        assert (k["direct_answered"], k["direct_base"]) == (fig.numerator, fig.denominator), month
 
 
 def test_rebuild_command_refuses_a_bad_date() -> None:
