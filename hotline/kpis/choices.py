@@ -11,6 +11,7 @@ class Indicator(models.TextChoices):
 
     VOLUME = "volume", _("受理量")
     DIRECT_ANSWER = "direct_answer", _("直接答复率")
+    ONLINE_ACCEPT = "online_accept", _("网上受理及时率")
     SIGN_TIMELY = "sign_timely", _("签收及时率")
     ON_TIME = "on_time", _("按时办结率")
     COMPLETION = "completion", _("办结率")

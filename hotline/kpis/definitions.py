@@ -189,6 +189,14 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _("统计期内登记的工单，不含被并入其他工单的重复件和主动发现（未诉先办）工单"),
         _NO_EXCLUSION, population=lambda ctx: ~Q(status=Status.MERGED) & raised_by_citizens(""),
         numerator=_one(Q(status=Status.ANSWERED)), unit_attributed=False, cuttable_by_unit=False),
+    Kpi(Indicator.ONLINE_ACCEPT, "On-time online acceptance rate", TICKETS,
+        _("网上受理及时率 = 在受理时限内受理的网上诉求 ÷（已受理的网上诉求 + 超过受理时限仍未受理的网上诉求）"),
+        _("统计期内登记的网站、微信、App、市长信箱、短信、微博诉求；受理指中心对诉求的首个处置（转派单、派单、直接答复、"
+          "转应急、不予受理、并单或发起会商）；时限未到且未受理的暂不计"),
+        _NO_EXCLUSION, unit_attributed=False, cuttable_by_unit=False,
+        population=lambda ctx: Q(accept_due__isnull=False) & (Q(accepted_at__isnull=False)
+                                                              | Q(accept_due__lt=ctx.as_of)),
+        numerator=_one(Q(accepted_at__isnull=False, accepted_at__lt=F("accept_due")))),
     Kpi(Indicator.SIGN_TIMELY, "On-time sign rate", ASSIGNMENTS,
         _("签收及时率 = 在签收时限内签收的派单 ÷（已签收的派单 + 超过签收时限仍未签收的派单）"),
         _("统计期内派出的派单（主办与协办，每个单位一条）；未签收即退回的不计，签收时限未到且未签收的暂不计"),

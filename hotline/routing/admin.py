@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.admin import SingletonAdmin
 from hotline.orgs.choices import UnitKind
 from hotline.routing.models import DispatchRecommendation, DispatchRule, DispatchSettings
 
@@ -35,14 +36,8 @@ class DispatchRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(DispatchSettings)
-class DispatchSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "auto_dispatch", "threshold", "history_days", "updated_at"]
-
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return not DispatchSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
+class DispatchSettingsAdmin(SingletonAdmin):
+    list_display = ["__str__", "auto_dispatch", "threshold", "history_days", "consultation_days", "updated_at"]
 
 
 @admin.register(DispatchRecommendation)

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from hotline.sla.models import CalendarOverride, SlaPolicy
+from hotline.core.admin import SingletonAdmin
+from hotline.sla.models import AcceptanceSettings, CalendarOverride, SlaPolicy
 from hotline.taxonomy.choices import Urgency
 
 
@@ -92,3 +93,10 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     search_fields = ["note"]
     date_hierarchy = "date"
     ordering = ["-date"]
+
+
+@admin.register(AcceptanceSettings)
+class AcceptanceSettingsAdmin(SingletonAdmin):
+    """The one row of the online acceptance limit (网上受理时限)."""
+
+    list_display = ["__str__", "amount", "unit", "updated_at"]

@@ -110,3 +110,37 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'班' if self.is_working_day else '休'}"
+
+
+class AcceptanceSettings(models.Model):
+    """How soon the centre must accept a request that came in online (网上诉求受理时限): one row, in the admin.
+
+    A request from the portal, WeChat, an app, the mayor's mailbox, SMS or Weibo waits in 已登记 until
+    the centre takes its first decision (受理: to dispatch, dispatched, answered, transferred, declined,
+    merged, or a 会商 started). Beijing's draft standard (2021) asks for 2 hours.
+    """
+
+    amount = models.PositiveSmallIntegerField(_("网上诉求受理时限"), default=2)
+    unit = models.CharField(_("时限单位"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.HOURS,
+                            help_text=_("「小时」按自然时间计；「工作时」只计工作日的时间（周末和节假日不计时，含调休）"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("网上受理时限")
+        verbose_name_plural = _("网上受理时限")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=1), name="acceptance_amount_positive")]
+
+    def __str__(self) -> str:
+        return str(_("网上受理时限"))
+
+    def clean(self) -> None:
+        if self.amount < 1:
+            raise ValidationError({"amount": _("受理时限至少为 1")})
+
+    @classmethod
+    def current(cls) -> AcceptanceSettings:
+        """The one settings row, or the defaults while nobody has saved one (read only: registering an order
+        never writes the settings)."""
+        from hotline.core import memo
+
+        return memo.once("sla.acceptance", lambda: cls.objects.filter(pk=1).first() or cls(pk=1))

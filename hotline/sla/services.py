@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from hotline.core import workcalendar
 from hotline.sla.choices import Basis, Light, LimitUnit, basis_of
-from hotline.sla.models import SlaPolicy
+from hotline.sla.constants import DEFAULT_YELLOW_RATIO
+from hotline.sla.models import AcceptanceSettings, SlaPolicy
 from hotline.tickets.exceptions import RuleViolation
 
 if TYPE_CHECKING:
@@ -72,11 +73,16 @@ def light_at(yellow_at: datetime | None, due: datetime | None, at: datetime) -> 
 
 
 def flag_if_red(obj: Clocked) -> None:
-    """A deadline seen red is missed for good: set the sticky overdue flag the KPIs read (as the sweep does)."""
+    """A deadline seen red is missed for good: set the sticky overdue flag the KPIs read (as the sweep does).
+
+    An order's red before its closing deadline exists is its online acceptance limit: `accepted_at`
+    against `accept_due` tells that one, no flag.
+    """
     if obj.light != Light.RED:
         return
     if hasattr(obj, "close_overdue"):
-        obj.close_overdue = True
+        if obj.close_due is not None:
+            obj.close_overdue = True
     elif obj.status == "pending_sign":
         obj.sign_overdue = True
     elif obj.status == "signed":
@@ -129,6 +135,23 @@ def start_close_clock(ticket: Ticket, policy: SlaPolicy, at: datetime) -> None:
         ticket.close_basis = basis_of(policy.close_unit)
     start_phase(ticket, started_at=at, due=ticket.close_due, basis=ticket.close_basis,
                 ratio=float(policy.yellow_ratio))
+
+
+def start_acceptance_clock(ticket: Ticket, at: datetime) -> None:
+    """An online request just registered: the centre's acceptance limit (网上受理时限) runs from now."""
+    limit = AcceptanceSettings.current()
+    ticket.accept_due = workcalendar.add_limit(at, limit.amount, limit.unit)
+    start_phase(ticket, started_at=at, due=ticket.accept_due, basis=basis_of(limit.unit), ratio=DEFAULT_YELLOW_RATIO)
+
+
+def end_acceptance_clock(ticket: Ticket, at: datetime) -> None:
+    """The centre took its first decision on an online request (受理): record when, and stop its light.
+
+    A dispatch has already made the closing deadline the running one; that one keeps running.
+    """
+    ticket.accepted_at = at
+    if ticket.close_due is None:
+        stop_phase(ticket)
 
 
 def pause(objs: list[Clocked], at: datetime) -> None:

@@ -99,6 +99,13 @@ def _to_yellow(model: type[Model], alias: str, now: datetime, *held: Q) -> int:
     ).update(light=Light.YELLOW)
 
 
+def _after_dispatch() -> Case:
+    """`close_overdue` becomes true once the order has a closing deadline; before it (an online request's
+    acceptance limit, 网上受理时限) it keeps its value: `accepted_at` against `accept_due` tells that one."""
+    return Case(When(Q(close_due__isnull=True), then=F("close_overdue")), default=Value(True),
+                output_field=BooleanField())
+
+
 def _sticky(flag: str, status: str) -> Case:
     """`flag` becomes true for rows in `status` and keeps its value for the others (overdue is history)."""
     return Case(When(Q(status=status), then=Value(True)), default=F(flag), output_field=BooleanField())
@@ -127,7 +134,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
         raise ValueError("sweep() needs an aware datetime")
     alias = router.db_for_write(Ticket)
     with _sqlite_page_cache(alias, SQLITE_CACHE_KIB), transaction.atomic(using=alias):
-        tickets_red = _to_red(Ticket, alias, at, _order_awaiting_extension(), close_overdue=Value(True))
+        tickets_red = _to_red(Ticket, alias, at, _order_awaiting_extension(), close_overdue=_after_dispatch())
         assignments_red = _to_red(
             Assignment, alias, at, _awaiting_extension(),
             sign_overdue=_sticky("sign_overdue", AssignmentStatus.PENDING_SIGN),

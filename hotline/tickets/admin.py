@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.admin import SingletonAdmin
 from hotline.core.privacy import mask_phone
 from hotline.ops.access import order_shown
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent, VisitSettings
@@ -115,13 +116,7 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(VisitSettings)
-class VisitSettingsAdmin(admin.ModelAdmin):
+class VisitSettingsAdmin(SingletonAdmin):
     """The one row of return-visit settings (回访设置)."""
 
     list_display = ["__str__", "max_attempts", "updated_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not VisitSettings.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

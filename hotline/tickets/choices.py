@@ -88,6 +88,10 @@ class Channel(models.TextChoices):
     PROACTIVE = "proactive", _("主动发现（未诉先办）")
 
 
+#: Channels whose requests wait for the centre to accept them (网上诉求), against `sla.AcceptanceSettings`.
+ONLINE_CHANNELS = frozenset({Channel.WEB, Channel.WECHAT, Channel.APP, Channel.MAILBOX, Channel.SMS, Channel.WEIBO})
+
+
 class Sex(models.TextChoices):
     UNKNOWN = "", _("未知")
     MALE = "m", _("男")

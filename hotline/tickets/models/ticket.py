@@ -8,6 +8,7 @@ from django.db import connections, models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core import clock
 from hotline.sla.choices import Light
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.tickets.choices import (
@@ -174,6 +175,10 @@ class Ticket(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("重启次数"), default=0)
     supervision_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
 
+    # An online request's acceptance (网上受理): the limit it had, and when the centre's first decision came.
+    accept_due = models.DateTimeField(_("网上受理时限"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("网上受理时间"), null=True, blank=True)
+
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -203,6 +208,13 @@ class Ticket(models.Model):
     def is_proactive(self) -> bool:
         """Whether the centre raised this order itself (主动发现, 未诉先办): no caller, 现场核查 instead of 回访."""
         return self.channel == Channel.PROACTIVE
+
+    @property
+    def accepted_late(self) -> bool:
+        """Whether an online request was accepted after its limit (网上受理超时), or still waits past it."""
+        if self.accept_due is None:
+            return False
+        return (self.accepted_at or clock.now()) >= self.accept_due
 
     @property
     def lead_assignment(self):  # noqa: ANN201 - Assignment | None

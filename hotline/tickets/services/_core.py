@@ -31,7 +31,8 @@ from hotline.core.inserts import insert_rows
 from hotline.core.labels import label
 from hotline.core.transactions import in_whole_unit, step_transaction
 from hotline.orgs.models import HandlingUnit
-from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole, Channel
+from hotline.sla import services as sla
+from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole, Channel, Status
 from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.signals import step_committed
@@ -122,6 +123,12 @@ class Step:
             if a not in self.touched:
                 self.touched.append(a)
 
+    def accepts(self, target: str) -> bool:
+        """Whether this step is the centre's first decision on an online request still waiting (受理)."""
+        ticket = self.ticket
+        return (ticket.accept_due is not None and ticket.accepted_at is None and self.before == Status.REGISTERED
+                and (target != self.before or self.action == Action.CONSULT))
+
     def commit(self, to: str | None = None, *, note: str = "", data: dict | None = None,
                public: bool = False) -> Ticket:
         """Save the order and its assignments and append the timeline event, in this transaction."""
@@ -133,6 +140,8 @@ class Step:
         if not row.targets and target != self.before:
             raise InvalidTransition(_("「%(action)s」不改变工单状态") % {"action": Action(self.action).label})
         ticket = self.ticket
+        if self.accepts(target):
+            sla.end_acceptance_clock(ticket, self.at)
         ticket.status = target
         ticket.version += 1
         event = TimelineEvent(

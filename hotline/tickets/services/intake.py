@@ -18,9 +18,17 @@ from hotline.core import clock
 from hotline.core.labels import label
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.places import recognise
+from hotline.sla import services as sla
 from hotline.taxonomy.choices import Urgency
 from hotline.taxonomy.models import Category
-from hotline.tickets.choices import Action, Channel, EmergencyService, NotAcceptedReason, Status
+from hotline.tickets.choices import (
+    ONLINE_CHANNELS,
+    Action,
+    Channel,
+    EmergencyService,
+    NotAcceptedReason,
+    Status,
+)
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.tickets.services._core import (
@@ -127,6 +135,8 @@ def _new_order(draft: TicketDraft, actor: User | None, note: str, data: dict | N
         query_code=f"{secrets.randbelow(10**6):06d}",
     )
     ticket.title = ticket.title.strip() or " ".join(draft.description.split())[:40]
+    if ticket.channel in ONLINE_CHANNELS:
+        sla.start_acceptance_clock(ticket, at)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the agent's page language
         channel = label(Channel, ticket.channel)
     event = TimelineEvent(
