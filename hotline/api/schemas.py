@@ -103,6 +103,8 @@ class OrderOut(BaseModel):
     lead_unit: UnitRef | None
     district: UnitRef | None
     registered_at: datetime
+    accept_due: datetime | None = Field(description="网上受理时限（网上渠道的诉求；其他渠道为 null）")
+    accepted_at: datetime | None = Field(description="中心受理（首个处置）的时间；未受理或非网上诉求为 null")
     close_due: datetime | None
     phase_due: datetime | None
     light: str

@@ -60,7 +60,8 @@ def order_row(ticket: Ticket) -> dict[str, Any]:
         "urgency": ticket.urgency, "is_difficult": ticket.is_difficult, "title": ticket.title,
         "category": {"id": category.pk, "full_name": category.full_name} if category else None,
         "lead_unit": unit_ref(lead), "district": unit_ref(ticket.district),
-        "registered_at": ticket.registered_at, "close_due": ticket.close_due, "phase_due": ticket.phase_due,
+        "registered_at": ticket.registered_at, "accept_due": ticket.accept_due, "accepted_at": ticket.accepted_at,
+        "close_due": ticket.close_due, "phase_due": ticket.phase_due,
         "light": ticket.light, "close_overdue": ticket.close_overdue,
         "supervision_level": ticket.supervision_level, "closed_at": ticket.closed_at, "theme": _theme(ticket),
     }
