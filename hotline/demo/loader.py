@@ -17,6 +17,7 @@ from hotline.demo.messages import load_messages, load_replies, pick_messages
 from hotline.demo.orders import ReplyPool, plan_orders
 from hotline.demo.orgs import CityUnits, build_units
 from hotline.demo.proactive import load_proactive
+from hotline.demo.seasons import load_archive
 from hotline.demo.themes import load_themes
 from hotline.demo.users import UnitStaff, build_users
 from hotline.demo.walk import Sim, play
@@ -73,6 +74,7 @@ def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: da
             desk = {u.username: u for u in User.objects.filter(username__in=["dispatcher", "inspector"])}
             result.proactive = len(load_proactive(now=now, seed=seed, dispatcher=desk["dispatcher"],
                                                   inspector=desk["inspector"]))  # 未诉先办 for the themes
+            load_archive(now=now, seed=seed, city=city, messages=load_messages(), scale=orders / DEFAULT_ORDERS)
     if not result.skipped:
         _sweep(now)
     result.statuses = dict(Ticket.objects.order_by().values_list("status").annotate(n=Count("id")))

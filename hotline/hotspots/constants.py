@@ -22,3 +22,15 @@ MONTHLY_MIN_WEEKS = 2
 def setting(name: str) -> float:
     """The value in force: `settings.HOTLINE_HOTSPOT_<NAME>` or the default above."""
     return getattr(settings, f"HOTLINE_HOTSPOT_{name}", globals()[name])
+
+#: Seasonal early warnings (季节性预警, `hotline.intelligence.seasonal`): the index from which a key warns …
+SEASONAL_THRESHOLD = 1.5
+#: … the fewest expected orders worth a warning, the past years compared, the coming window's default and
+#: longest length (days), the taxonomy level a key's category is rolled up to (冬季采暖 is a third-level
+#: node: at level 2 it would share 城市建设和市政管理 with summer's drainage), and the cache's lifetime.
+SEASONAL_MIN_EXPECTED = 5.0
+SEASONAL_YEARS = 3
+SEASONAL_DAYS = 30
+SEASONAL_MAX_DAYS = 92
+SEASONAL_KEY_LEVEL = 3
+SEASONAL_CACHE_SECONDS = 3600

@@ -4,6 +4,7 @@ from hotline.hotspots import views
 
 urlpatterns = [
     path("", views.weekly, name="hotspots-weekly"),
+    path("seasonal/", views.seasonal, name="hotspots-seasonal"),
     path("monthly/", views.monthly, name="hotspots-monthly"),
     path("<int:pk>/", views.detail, name="hotspot-detail"),
 ]

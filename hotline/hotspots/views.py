@@ -19,11 +19,13 @@ from hotline.accounts.choices import Role
 from hotline.core.privacy import scrub_public_text
 from hotline.governance.selectors import themes_of_hotspots
 from hotline.governance.transitions import CENTRE
+from hotline.hotspots import seasonal as seasonal_reader
 from hotline.hotspots import selectors, services
 from hotline.hotspots.choices import RunKind
 from hotline.hotspots.constants import setting
 from hotline.hotspots.models import Hotspot
 from hotline.tickets.models import Ticket
+from hotline.workbench.intake.views import may_register
 
 #: Who may open the hot-spot pages (every other role gets 403).
 HOTSPOT_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.INSPECTOR, Role.DISPATCHER, Role.ADMIN})
@@ -127,4 +129,31 @@ def monthly(request: HttpRequest) -> HttpResponse:
         "window": window, "run": run, "candidates": [Candidate(c, themes.get(c.id)) for c in candidates],
         "month": f"{window.start:%Y-%m}", "min_weeks": setting("MONTHLY_MIN_WEEKS"),
         "future": services.is_future(window), "may_adopt": request.user.role in ADOPT_ROLES,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def seasonal(request: HttpRequest) -> HttpResponse:
+    """季节性预警: what rose in the coming weeks of past years, to act before anyone calls (未诉先办)."""
+    _allow(request, HOTSPOT_ROLES)
+    status = 200
+    try:
+        start, days = seasonal_reader.parse_window(request.GET.get("start"), request.GET.get("days"))
+    except seasonal_reader.SeasonalInputError as error:
+        messages.error(request, str(error))
+        start, days = seasonal_reader.parse_window(None, None)
+        status = 400
+    found = seasonal_reader.report(start, days)
+    may_raise = may_register(request.user)
+    last = found.years[0] if found.years else None
+
+    def actions(row: seasonal_reader.Row) -> dict[str, Any]:
+        return {"row": row, "orders_url": seasonal_reader.orders_url(row, last) if last else "",
+                "intake_url": seasonal_reader.intake_url(row, found) if may_raise and row.season.is_warning else ""}
+
+    groups = [{"group": g, "city": actions(g.city), "districts": [actions(r) for r in g.districts]}
+              for g in found.groups]
+    return render(request, "hotspots/seasonal.html", {
+        "report": found, "groups": groups, "last": last, "days_options": (14, 30, 60, 90),
     }, status=status)
