@@ -194,12 +194,24 @@ def _callback_step(request: HttpRequest, cb: Callback) -> None:
 # --- metrics and calls ------------------------------------------------------------------------------
 
 
-def _day(request: HttpRequest) -> date:
-    raw = request.GET.get("date", "")
+#: Days the metrics page shows (a date outside would overflow the day's bounds; none is meaningful).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _day(request: HttpRequest) -> tuple[date, str]:
+    """The day asked for (`?date=YYYY-MM-DD`, default today), and why the one given was not used, if so."""
+    today = timezone.localdate(clock.now())
+    raw = request.GET.get("date", "").strip()
+    if not raw:
+        return today, ""
     try:
-        return date.fromisoformat(raw) if raw else timezone.localdate(clock.now())
+        day = date.fromisoformat(raw)
     except ValueError:
-        return timezone.localdate(clock.now())
+        return today, _("无法识别的日期 %(value)s（格式：2025-11-01）") % {"value": raw}
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return today, (_("%(value)s 超出范围（年份须在 %(low)s 至 %(high)s 之间）")
+                       % {"value": raw, "low": FIRST_YEAR, "high": LAST_YEAR})
+    return day, ""
 
 
 def _pct(value: float | None) -> str:
@@ -226,7 +238,7 @@ def _row(label: str, m: selectors.IntervalMetrics, peak: int) -> dict[str, Any]:
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """Queue metrics of one day per half-hour, the last 14 days, and per agent, against the targets."""
-    day = _day(request)
+    day, date_error = _day(request)
     start, end = selectors.day_bounds(day)
     intervals = selectors.interval_metrics(start, end)
     first = day - timedelta(days=13)
@@ -238,7 +250,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
                "logged": f"{f.logged_in_seconds / 3600:.1f}", "not_ready": f"{f.not_ready_seconds / 60:.0f}"}
               for f in selectors.agent_figures(start, end)]
     return render(request, "calls/metrics.html", {
-        "day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+        "day": day, "date_error": date_error,
+        "previous": day - timedelta(days=1) if day > date(FIRST_YEAR, 1, 1) else None,
+        "next": day + timedelta(days=1) if day < date(LAST_YEAR, 12, 31) else None,
         "summary": _row("", summary, max(summary.offered, 1)),
         "intervals": [_row(timezone.localtime(m.start).strftime("%H:%M"), m, peak) for m in intervals],
         "days": [_row(d.strftime("%m-%d"), m, day_peak) for d, m in days], "agents": agents,

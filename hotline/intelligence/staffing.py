@@ -38,6 +38,13 @@ MODELS = (ERLANG_C, ERLANG_A)
 OF_OFFERED = "offered"
 OF_ANSWERED = "answered"
 SL_BASES = (OF_OFFERED, OF_ANSWERED)
+#: Largest offered load planned, in Erlangs (calls per hour × AHT / 3600): many times the busiest centre's peak.
+#: Beyond it the answer is meaningless and the Erlang B table (intervals × agents) would not fit in memory.
+MAX_LOAD = 50_000.0
+#: Longest average handle time accepted, seconds (as on the planning page).
+MAX_AHT = 7200.0
+#: Most agents whose performance is computed (same reason as MAX_LOAD).
+MAX_AGENTS = 100_000
 
 
 class StaffingError(ValueError):
@@ -124,12 +131,20 @@ def validate_queue(model: str, aht: np.ndarray, patience: float | None) -> None:
     """Refuse an unknown model, a zero handle time or a missing/zero patience for Erlang A."""
     _check(model in MODELS, f"unknown model {model!r}; choose {' or '.join(MODELS)}")
     _check(bool(np.all(aht > 0)), "average handle time must be > 0 seconds")
+    _check(bool(np.all(aht <= MAX_AHT)), f"average handle time must be at most {MAX_AHT:g} seconds: {aht.max():g}")
     if model == ERLANG_A:
         _check(patience is not None and math.isfinite(patience) and patience > 0,
                "Erlang A needs the callers' mean patience in seconds (> 0)")
 
 
 # --- Erlang B / C ------------------------------------------------------------------------------
+
+
+def _check_load(load: np.ndarray) -> None:
+    """Refuse a load too large to plan (and whose table would exhaust memory)."""
+    _check(not load.size or float(load.max()) <= MAX_LOAD,
+           f"offered load {float(load.max()) if load.size else 0:.0f} Erlangs (calls per hour × handle time / 3600) "
+           f"is above the {MAX_LOAD:g} planned for: check the call volume and the handle time")
 
 
 def erlang_b_table(loads: np.ndarray, n_max: int) -> np.ndarray:
@@ -308,6 +323,7 @@ def required_agents(calls_per_hour: Sequence[float] | np.ndarray, aht: float | S
         return agents
     calls, handle = calls[busy], handle[busy]
     load = calls * handle / 3600.0
+    _check_load(load)
     t = float(targets.answer_within)
     hi = _upper_bound(load, targets)
     while True:  # grow the upper bound until it is feasible everywhere
@@ -337,9 +353,11 @@ def performance(calls_per_hour: Sequence[float] | np.ndarray, aht: float | Seque
     handle = _as_array(aht, calls.size, "average handle time")
     staffed = np.asarray(agents)
     _check(staffed.shape == calls.shape and bool(np.all(staffed >= 0)), "agents: one whole number ≥ 0 per interval")
+    _check(not staffed.size or bool(np.all(staffed <= MAX_AGENTS)), f"agents: at most {MAX_AGENTS} per interval")
     staffed = staffed.astype(int)
     validate_queue(model, handle, patience)
     load = calls * handle / 3600.0
+    _check_load(load)
     measures = {key: np.zeros(calls.size) for key in
                 ("p_wait", "service_level", "service_level_answered", "asa", "occupancy", "abandon")}
     measures["service_level"][:] = measures["service_level_answered"][:] = 1.0

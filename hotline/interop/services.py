@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -226,15 +228,34 @@ def add_partner(*, code: str, name: str, kind: str, emergency_service: str = "",
 
     Returns the partner and the raw key (shown once).
     """
+    code, name, url = code.strip(), name.strip(), url.strip()
+    _check_partner_fields(code, name, url)
     if kind not in PartnerKind.values:
         raise BadTransfer(_("未知的平台类型「%(kind)s」") % {"kind": kind})
     if kind == PartnerKind.SPECIALISED and unit is None:
         raise BadTransfer(_("专业热线须对应一个承办单位"))
     scopes = [Scope.TRANSFER, Scope.READ] + ([Scope.ACT] if unit is not None else [])
-    key, raw = create_key(f"对接：{name}"[:100], scopes, unit=unit, created_by=created_by)
-    partner = Partner.objects.create(code=code, name=name, kind=kind, emergency_service=emergency_service,
-                                     unit=unit, api_key=key)
-    if url:
-        set_endpoint(partner, url)
+    with transaction.atomic():  # the key, the partner and its endpoint, or nothing
+        key, raw = create_key(f"对接：{name}"[:100], scopes, unit=unit, created_by=created_by)
+        partner = Partner.objects.create(code=code, name=name, kind=kind, emergency_service=emergency_service,
+                                         unit=unit, api_key=key)
+        if url:
+            set_endpoint(partner, url)
     return partner, raw
+
+
+def _check_partner_fields(code: str, name: str, url: str) -> None:
+    """Refuse an empty or too long code or name, and an endpoint that is not an http(s) address."""
+    for value, field in ((code, Partner._meta.get_field("code")), (name, Partner._meta.get_field("name"))):
+        if not value:
+            raise BadTransfer(_("%(field)s不能为空") % {"field": field.verbose_name})
+        if len(value) > field.max_length:
+            raise BadTransfer(_("%(field)s最多 %(max)s 个字符") % {"field": field.verbose_name, "max": field.max_length})
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise BadTransfer(_("接收地址须为以 http:// 或 https:// 开头的网址：%(url)s") % {"url": url}) from None
+        if len(url) > Subscription._meta.get_field("url").max_length:
+            raise BadTransfer(_("接收地址过长：%(url)s") % {"url": url})
 

@@ -8,12 +8,14 @@ it, else its first accepted lead dispatch). Orders without a final decision yet 
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from typing import TextIO
 
+from hotline.intelligence.text import DETAIL_COLUMN, LABEL_COLUMNS, TOPIC_COLUMN
 from hotline.routing.models import DispatchRecommendation
 from hotline.routing.services import final_units
 from hotline.tickets.models import Ticket
@@ -21,6 +23,10 @@ from hotline.tickets.models import Ticket
 #: Confidence bands reported separately (is a 0.9 worth more than a 0.5?).
 BANDS = ((0.85, 1.01), (0.6, 0.85), (0.0, 0.6))
 CORRECTION_COLUMNS = ["留言主题", "留言详情", "一级标签", "工单编号", "推荐单位", "最终单位", "诉求分类"]
+
+
+class CorrectionsError(ValueError):
+    """A training base file that cannot be used (wrong columns)."""
 
 
 @dataclass
@@ -106,31 +112,47 @@ def evaluate(since: datetime | None = None, batch: int = 2000) -> DispatchReport
     return report
 
 
-def write_corrections(report: DispatchReport, path: str | Path, *, classes: set[str] | None = None,
-                      base: str | Path | None = None) -> tuple[int, int]:
+def read_training_base(text: str, name: str) -> list[list[str]]:
+    """The rows of a labelled training CSV (its text already read), as correction rows with empty order columns.
+
+    Refuses, naming the file, a file without a 留言详情 column or without a label column (一级标签 or 一级分类),
+    so that a wrong file never becomes blank training rows.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    reader.fieldnames = columns
+    missing = [" 或 ".join(need) for need in ((DETAIL_COLUMN,), LABEL_COLUMNS)
+               if not any(choice in columns for choice in need)]
+    if missing:
+        raise CorrectionsError(f"训练数据文件缺少列 {'、'.join(missing)}：{name}（现有列：{', '.join(columns) or '无'}）")
+    rows = []
+    for row in reader:
+        label = next((row[c] for c in LABEL_COLUMNS if row.get(c)), "") or ""
+        rows.append([row.get(TOPIC_COLUMN) or "", row.get(DETAIL_COLUMN) or "", label, "", "", "", ""])
+    return rows
+
+
+def write_corrections(report: DispatchReport, handle: TextIO, *, classes: set[str] | None = None,
+                      base_rows: list[list[str]] | None = None) -> tuple[int, int]:
     """Write the corrections as training rows for `hotline train` (columns 留言主题, 留言详情, 一级标签, …).
 
     The label is the level-1 category the order finally carried. Rows whose label the classifier does
-    not know (`classes`) or whose order has no category are skipped. With `base` (a labelled CSV such
-    as the shipped messages), its rows come first, so the file can be passed to `hotline train --data`.
+    not know (`classes`) or whose order has no category are skipped. With `base_rows` (from
+    `read_training_base`, e.g. the shipped messages), those rows come first, so the file can be passed to
+    `hotline train --data`. The caller opens `handle` (the command writes a temporary file and renames it).
     Returns (rows written from corrections, rows skipped).
     """
     written = skipped = 0
-    with Path(path).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CORRECTION_COLUMNS)
-        if base is not None:
-            with Path(base).open(encoding="utf-8-sig", newline="") as source:
-                for row in csv.DictReader(source):
-                    label = row.get("一级标签") or row.get("一级分类") or ""
-                    writer.writerow([row.get("留言主题", ""), row.get("留言详情", ""), label, "", "", "", ""])
-        for c in report.corrections:
-            category = c.ticket.category
-            label = category.ancestors_and_self()[-1].name if category else ""
-            if not label or (classes is not None and label not in classes):
-                skipped += 1
-                continue
-            writer.writerow([c.ticket.title, c.ticket.description, label, c.ticket.number, c.recommended, c.final,
-                             category.full_name if category else ""])
-            written += 1
+    writer = csv.writer(handle)
+    writer.writerow(CORRECTION_COLUMNS)
+    writer.writerows(base_rows or [])
+    for c in report.corrections:
+        category = c.ticket.category
+        label = category.ancestors_and_self()[-1].name if category else ""
+        if not label or (classes is not None and label not in classes):
+            skipped += 1
+            continue
+        writer.writerow([c.ticket.title, c.ticket.description, label, c.ticket.number, c.recommended, c.final,
+                         category.full_name if category else ""])
+        written += 1
     return written, skipped

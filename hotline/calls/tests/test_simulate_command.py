@@ -53,3 +53,24 @@ def test_the_demo_history_is_loaded_once(db) -> None:
     assert result.days == 2 and Call.objects.count() == result.calls
     assert Call.objects.filter(agent__user__username="agent1").exists()
     assert load_demo_calls(days=2, calls_range=(150, 200)).skipped
+
+
+@pytest.mark.parametrize("day", ["2099-01-02", "1990-01-02", "2026-03-05"])
+def test_a_day_the_endpoint_would_refuse_is_refused_first(db, day: str) -> None:  # noqa: ANN001
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=rf"--date {day}: the CTI endpoint only accepts events within 366 days"):
+        run("--date", day, "--calls", "10", "--seats", "2")
+    assert not CallEvent.objects.exists()
+
+
+def test_a_run_whose_every_event_is_rejected_fails(db, settings, monkeypatch) -> None:  # noqa: ANN001
+    from django.core.management.base import CommandError
+
+    from hotline.calls.management.commands import simulate_calls
+
+    settings.HOTLINE_CALLS_EVENT_WINDOW_DAYS = 1  # the endpoint's window is narrower than the command believes
+    monkeypatch.setattr(simulate_calls, "setting", lambda name: 366)
+    with pytest.raises(CommandError, match=r"all \d+ events were rejected \(first reason: 'at' must be within 1 days"):
+        run("--date", "2025-01-02", "--calls", "10", "--seats", "2")
+    assert not CallEvent.objects.exists()

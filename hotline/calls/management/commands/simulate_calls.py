@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hotline.calls import selectors
+from hotline.calls.constants import setting
 from hotline.calls.simulate import post_events, simulator_source
 from hotline.core import clock
 from hotline.intelligence.callsim import SimParams, disorder, plan_day
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         day = options["date"] or timezone.localdate(clock.now()) - timedelta(days=1)
         if options["calls"] < 1 or options["seats"] < 1 or options["batch"] < 1:
             raise CommandError("--calls, --seats and --batch must be positive")
+        window = int(setting("EVENT_WINDOW_DAYS"))
+        today = timezone.localdate(clock.now())
+        if abs((day - today).days) >= window:  # the endpoint refuses events further than this from its clock
+            raise CommandError(f"--date {day}: the CTI endpoint only accepts events within {window} days of today "
+                               f"({today}); choose a day from {today - timedelta(days=window - 1)} "
+                               f"to {today + timedelta(days=window - 1)}")
         params = SimParams(day=day, calls=options["calls"], seats=options["seats"], seed=options["seed"])
         started = time.monotonic()
         plan = plan_day(params)
@@ -50,13 +57,19 @@ class Command(BaseCommand):
             source = simulator_source()
             key, secret = source.key, source.secret
         posting = time.monotonic()
-        stats = post_events(events, key=key, secret=secret, batch=options["batch"], url=options["url"] or None)
+        try:
+            stats = post_events(events, key=key, secret=secret, batch=options["batch"], url=options["url"] or None)
+        except (RuntimeError, OSError) as exc:  # the endpoint refused a batch, or the server is unreachable
+            raise CommandError(f"posting to {options['url'] or 'the CTI endpoint'} failed: {exc}") from exc
         elapsed = time.monotonic() - posting
         self.stdout.write(f"posted {stats.sent} events in {stats.requests} requests ({elapsed:.1f} s, "
                           f"{stats.sent / max(elapsed, 1e-9):.0f} events/s): accepted {stats.accepted}, "
                           f"duplicates {stats.duplicates}, rejected {len(stats.rejected)}")
         for item in stats.rejected[:10]:
             self.stdout.write(f"  rejected #{item.get('index')} {item.get('id')}: {item.get('reason')}")
+        if stats.sent and len(stats.rejected) >= stats.sent:
+            raise CommandError(f"all {stats.sent} events were rejected (first reason: "
+                               f"{stats.rejected[0].get('reason')}); nothing was recorded")
         if options["url"]:
             tally = plan.result.tally()
             self._line("simulation's own tally (the server computes the same from the events)", tally["offered"],

@@ -40,8 +40,8 @@ class Command(BaseCommand):
             unit = HandlingUnit.objects.filter(code=options["unit"]).first()
             if unit is None:
                 raise CommandError(f"no handling unit with code {options['unit']!r}")
-        if Partner.objects.filter(code=options["code"]).exists():
-            raise CommandError(f"partner {options['code']!r} exists already")
+        if Partner.objects.filter(code=options["code"].strip()).exists():
+            raise CommandError(f"partner {options['code'].strip()!r} exists already")
         try:
             partner, raw = services.add_partner(code=options["code"], name=options["name"], kind=options["kind"],
                                                 emergency_service=options["service"], unit=unit, url=options["url"])

@@ -16,6 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from hotline.intelligence import forecast as fc
 from hotline.intelligence import staffing as st
 
+#: Upper bounds of the simulation's options (beyond them a run takes hours and tells nothing more).
+MAX_REPLICATIONS = 1000
+MAX_SIM_HOURS = 10_000.0
+
 
 def share(text: str) -> float:
     """A share given as 0.8 or 80%."""
@@ -66,10 +70,14 @@ class Command(BaseCommand):
                 raise st.StaffingError("--connect-target needs --model erlang-a (Erlang C answers every call)")
             if o["model"] == st.ERLANG_C and o["patience"] is not None:
                 raise st.StaffingError("--patience needs --model erlang-a")
-            if o["seats_on_duty"] is not None and o["seats_on_duty"] < 1:
-                raise st.StaffingError("--seats-on-duty must be ≥ 1")
-            if o["replications"] < 1 or o["sim_hours"] <= 0:
-                raise st.StaffingError("--replications and --sim-hours must be positive")
+            if o["seats_on_duty"] is not None and not 1 <= o["seats_on_duty"] <= st.MAX_AGENTS:
+                raise st.StaffingError(f"--seats-on-duty must be from 1 to {st.MAX_AGENTS}")
+            if not 1 <= o["replications"] <= MAX_REPLICATIONS:
+                raise st.StaffingError(f"--replications must be from 1 to {MAX_REPLICATIONS}")
+            if not (math.isfinite(o["sim_hours"]) and 0 < o["sim_hours"] <= MAX_SIM_HOURS):
+                raise st.StaffingError(f"--sim-hours must be > 0 and at most {MAX_SIM_HOURS:g}")
+            if not math.isfinite(o["aht"]) or not 0 < o["aht"] <= st.MAX_AHT:
+                raise st.StaffingError(f"--aht: the average handle time must be > 0 and at most {st.MAX_AHT:g} seconds, got {o['aht']:g}")
             if o["calls_per_day"] is not None:
                 self._day(targets, o)
             else:

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from hotline.routing.evaluation import evaluate, write_corrections
+from hotline.core import cli
+from hotline.routing.evaluation import CorrectionsError, evaluate, read_training_base, write_corrections
 
 
 def _date(value: str) -> datetime:
@@ -34,6 +35,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Print the figures; the last line is `agreement=0.xx`."""
         since = _date(options["since"]) if options["since"] else None
+        target, base = options["export_corrections"], options["training_base"]
+        base_rows = None
+        if base is not None and target is None:
+            raise CommandError("--training-base is only used with --export-corrections FILE.csv")
+        if target is not None:  # check the files before any work, so a bad one never truncates the output
+            cli.check_output_path(target, option="--export-corrections")
+        if base is not None:
+            text = cli.read_utf8_text(base, what="训练数据文件（--training-base）")
+            try:
+                base_rows = read_training_base(text, base)
+            except CorrectionsError as exc:
+                raise CommandError(str(exc)) from exc
         report = evaluate(since)
         out = self.stdout.write
         out(f"orders with a recommendation and a final decision: {report.orders}")
@@ -47,19 +60,19 @@ class Command(BaseCommand):
                 out(f"confidence {band}: {n} orders, top-1 agreement {agreed / n:.3f}")
         for (rule, final), n in report.rule_misses.most_common(5):
             out(f"catalogue entry to review: {rule} — finally handled by {final} in {n} orders")
-        if options["export_corrections"]:
+        if target is not None:
             from hotline.intelligence.workflow import load_model
 
             try:
                 classes = set(load_model().classes)
             except Exception:  # noqa: BLE001 - without a model every label is kept
                 classes = None
-            base = options["training_base"]
             try:
-                written, skipped = write_corrections(report, options["export_corrections"], classes=classes,
-                                                     base=base)
+                with cli.atomic_output(target, option="--export-corrections") as handle:
+                    written, skipped = write_corrections(report, handle, classes=classes, base_rows=base_rows)
             except OSError as exc:
-                raise CommandError(str(exc)) from exc
-            out(f"corrections written to {options['export_corrections']}: {written} rows"
-                + (f" (after the rows of {base})" if base else "") + f"; skipped {skipped} without a known label")
+                raise CommandError(f"--export-corrections: cannot write {target}: {exc.strerror or exc}") from exc
+            out(f"corrections written to {target}: {written} rows"
+                + (f" (after the {len(base_rows or [])} rows of {base})" if base else "")
+                + f"; skipped {skipped} without a known label")
         out(f"agreement={report.agreement:.2f}")
