@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline.core.outage import RETRY_AFTER_SECONDS, is_database_unavailable
 from hotline.tickets.exceptions import (
@@ -22,6 +23,21 @@ from hotline.tickets.exceptions import (
 )
 
 logger = logging.getLogger("hotline.api")
+
+#: django-ninja's own refusals (English, whatever the caller's language) → ours. Matched on their start:
+#: under DEBUG ninja appends the parser's exception.
+LIBRARY_MESSAGES = {
+    "Cannot parse request body": gettext_lazy("请求体无法解析：须为有效的 JSON（UTF-8 编码）"),
+    "CSRF check Failed": gettext_lazy("CSRF 校验失败：请携带 CSRF 令牌"),
+}
+
+
+def library_message(message: str) -> str:
+    """The caller's-language text for a message django-ninja wrote in English; any other message as is."""
+    for english, ours in LIBRARY_MESSAGES.items():
+        if message.startswith(english):
+            return str(ours)
+    return message
 
 
 class ApiError(Exception):
@@ -36,8 +52,8 @@ class ApiError(Exception):
 
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> HttpResponse:
-    """The JSON body every error of the API has."""
-    response = JsonResponse({"error": {"code": code, "message": str(message), "details": details}},
+    """The JSON body every error of the API has (django-ninja's English messages in the caller's language)."""
+    response = JsonResponse({"error": {"code": code, "message": library_message(str(message)), "details": details}},
                             status=status, json_dumps_params={"ensure_ascii": False})
     for name, value in (headers or {}).items():
         response[name] = value

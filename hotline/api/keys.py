@@ -43,12 +43,14 @@ KEY_PREFIX = "hk_"
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 #: Roles that may register an order themselves (others get a separate intake account for `create`).
 INTAKE_ROLES = TRANSITIONS[Action.REGISTER].roles
+#: The longest key name the table holds (PostgreSQL refuses a longer one; SQLite would store it).
+NAME_MAX_LENGTH: int = ApiKey._meta.get_field("name").max_length
 #: How often `last_used_at` is written at most (a busy integration would otherwise write on every call).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class InvalidKeyRequest(ValueError):
-    """The key cannot be created as asked (unknown scope, missing unit, duplicate name)."""
+    """The key cannot be created as asked (unknown scope, missing unit, duplicate or too long name)."""
 
 
 def hash_key(raw_key: str) -> str:
@@ -93,13 +95,16 @@ def create_key(name: str, scopes: Sequence[str], unit: HandlingUnit | None = Non
                created_by: User | None = None, *, role: str | None = None) -> tuple[ApiKey, str]:
     """Make a key and its service account; returns the key and the raw key (shown once, never stored).
 
-    Raises InvalidKeyRequest for an empty name, a taken name, an unknown scope, or `act` without a unit.
+    Raises InvalidKeyRequest for an empty or too long name, a taken name, an unknown scope, or `act` without a unit.
     """
     name = name.strip()
     wanted = {str(s) for s in scopes}
     unknown = wanted - set(Scope.values)
     if not name:
         raise InvalidKeyRequest(_("密钥名称不能为空"))
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidKeyRequest(_("密钥名称不能超过 %(limit)s 个字符（现有 %(length)s 个）")
+                                % {"limit": NAME_MAX_LENGTH, "length": len(name)})
     if not wanted:
         raise InvalidKeyRequest(_("至少需要一个权限范围"))
     if unknown:

@@ -5,6 +5,9 @@ and what is expected. Argument types (`positive_int`, `non_negative_int`, `bound
 `parser.add_argument(type=...)`; note that `call_command(name, limit=-1)` keyword options bypass argparse
 types, so a command that must hold for such callers checks again with `check_range`.
 
+Moments: `moment_option` and `day_option` read `--at`/`--since` values (a given option must be non-empty,
+understood and within 2000–2100).
+
 Output: `atomic_output(path, option=...)` yields a handle on a temporary file in the same directory and
 renames it into place only when the block succeeds, so a failure never leaves a truncated file behind.
 """
@@ -19,10 +22,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 #: The hint given when a text file is not UTF-8 (e.g. a CSV saved by Excel as GBK).
 UTF8_HINT = "请另存为 UTF-8 编码，如 Excel 的“CSV UTF-8”格式"
@@ -197,3 +202,48 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, option: str) -> Path:
     except OSError as exc:
         raise CommandError(f"{option}：无法写入 {path}：{exc.strerror or exc}") from exc
     return Path(path)
+
+# --- Moments (`--at`, `--since`): given means non-empty, understood and within the years handled.
+
+#: The years a command's moment may be in (as the web forms' dates); date arithmetic past them overflows.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+_MOMENT_EXAMPLE = "日期或时间（ISO 8601），如 2025-10-09、2025-10-09T10:00 或 2025-10-09T10:00+08:00"
+
+
+def _given(option: str, value: str, expected: str) -> str:
+    text = value.strip()
+    if not text:
+        raise CommandError(f"{option} 为空：应为{expected}（不指定则省略该选项）")
+    return text
+
+
+def _in_years(option: str, value: str, year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CommandError(f"{option}：时间须在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间，而不是「{value}」")
+
+
+def moment_option(option: str, value: str | None) -> datetime | None:
+    """None when the option was not given; else an aware datetime (a naive one is in the centre's time zone)."""
+    if value is None:
+        return None
+    text = _given(option, value, _MOMENT_EXAMPLE)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{option}：无法识别的时间「{value}」（应为{_MOMENT_EXAMPLE}）") from None
+    _in_years(option, value, moment.year)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def day_option(option: str, value: str | None) -> date | None:
+    """None when the option was not given; else the day written YYYY-MM-DD."""
+    if value is None:
+        return None
+    text = _given(option, value, "日期 YYYY-MM-DD，如 2025-10-01")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{option}：无法识别的日期「{value}」（应为 YYYY-MM-DD，如 2025-10-01）") from None
+    _in_years(option, value, day.year)
+    return day

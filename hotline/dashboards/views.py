@@ -24,6 +24,10 @@ from hotline.dashboards.selectors import Scope
 SCREEN_REFRESH_SECONDS = 30
 
 
+#: The years a dashboard month may be in.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 class BadMonth(ValueError):
     """The month asked for is not a YYYY-MM month the dashboards can show."""
 
@@ -47,12 +51,13 @@ def parse_month(value: str | None) -> date:
         return timezone.localdate().replace(day=1)
     try:
         year, month = (int(part) for part in value.split("-"))
-        parsed = date(year, month, 1)
     except ValueError as exc:
         raise BadMonth(_("月份格式应为 YYYY-MM，例如 2025-10")) from exc
-    if not 2000 <= parsed.year <= 2100:
-        raise BadMonth(_("月份超出范围"))
-    return parsed
+    if not 1 <= month <= 12:
+        raise BadMonth(_("月份格式应为 YYYY-MM，例如 2025-10"))
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # checked before date(): year 0 is not a date at all
+        raise BadMonth(_("月份超出范围（年份须在 %(first)s 至 %(last)s 之间）") % {"first": FIRST_YEAR, "last": LAST_YEAR})
+    return date(year, month, 1)
 
 
 @login_required

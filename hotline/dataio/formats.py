@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +41,20 @@ BALTIMORE_BRANCH = "Baltimore 311（导入）"
 NYC_BRANCH = "NYC 311（导入）"
 
 Parser = Callable[[RawRow], SourceOrder]
+
+#: The columns a file of each built-in format cannot do without (every row would be rejected); an entry
+#: with several names needs one of them. Every other column of the format is optional.
+REQUIRED_COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "teddy": (("留言详情",), ("留言时间",)),  # 留言时间 only without a default date (see teddy_parser)
+    "baltimore": (("ServiceRequestNum", "SRRecordID"), ("SRType",), ("SRStatus",), ("CreatedDate",)),
+    "nyc": (("unique_key",), ("complaint_type", "descriptor"), ("status",), ("created_date",)),
+}
+
+
+def missing_columns(columns: Iterable[str], required: Iterable[tuple[str, ...]]) -> list[str]:
+    """The required columns (an alternative as "a 或 b") absent from a file's `columns`."""
+    present = set(columns)
+    return [" 或 ".join(names) for names in required if not present.intersection(names)]
 
 
 def digest(value: str, length: int = 10) -> str:

@@ -2,7 +2,8 @@
 
 The input is the 2020 Teddy Cup layout (留言编号, 留言用户, 留言主题, 留言时间, 留言详情, 反对数, 点赞数);
 rows that cannot be read are reported with their line number and reason, the others are used.
-The tables are written as UTF-8 with a BOM so that Excel opens them correctly.
+The tables are written as UTF-8 with a BOM so that Excel opens them correctly (the command writes each
+to a temporary file renamed into place, so a failure never leaves a half table).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import csv
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from hotline.intelligence.hotspots import HotIssue, Message, normalize
 
@@ -90,22 +92,20 @@ def time_span(issue: HotIssue) -> str:
     return f"{issue.first_at:%Y/%m/%d} 至 {issue.last_at:%Y/%m/%d}"
 
 
-def write_tables(issues: list[HotIssue], directory: str | Path) -> tuple[Path, Path]:
-    """Write 热点问题表.csv and 热点问题留言明细表.csv for these issues into the directory."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    issue_path, detail_path = folder / ISSUE_TABLE, folder / DETAIL_TABLE
-    with issue_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(ISSUE_COLUMNS)
-        for issue in issues:
-            writer.writerow([issue.rank, issue.issue_id, f"{issue.heat:.2f}", time_span(issue),
-                             issue.place_people, issue.description])
-    with detail_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(DETAIL_COLUMNS)
-        for issue in issues:
-            for message in issue.members:
-                writer.writerow([issue.issue_id, message.id, message.user, message.title,
-                                 f"{message.at:%Y/%m/%d %H:%M:%S}", message.body, message.likes, message.dislikes])
-    return issue_path, detail_path
+def write_issue_table(issues: list[HotIssue], handle: TextIO) -> None:
+    """The 热点问题表 (one row per issue) into an open text file."""
+    writer = csv.writer(handle)
+    writer.writerow(ISSUE_COLUMNS)
+    for issue in issues:
+        writer.writerow([issue.rank, issue.issue_id, f"{issue.heat:.2f}", time_span(issue),
+                         issue.place_people, issue.description])
+
+
+def write_detail_table(issues: list[HotIssue], handle: TextIO) -> None:
+    """The 热点问题留言明细表 (one row per message of each issue) into an open text file."""
+    writer = csv.writer(handle)
+    writer.writerow(DETAIL_COLUMNS)
+    for issue in issues:
+        for message in issue.members:
+            writer.writerow([issue.issue_id, message.id, message.user, message.title,
+                             f"{message.at:%Y/%m/%d %H:%M:%S}", message.body, message.likes, message.dislikes])

@@ -84,6 +84,15 @@ class HotspotParams:
     half_life_days: float = 90.0
     weights: tuple[float, float, float, float] = (1.0, 1.5, 0.5, 0.5)  # orders, people, supports, growth
 
+    def __post_init__(self) -> None:
+        """Refuse knobs that would divide by zero or make the ranking meaningless (NaN, negative windows)."""
+        if not (math.isfinite(self.threshold) and 0 < self.threshold <= 1):
+            raise ValueError(f"threshold 应大于 0 且不大于 1，收到 {self.threshold!r}")
+        for name in ("half_life_days", "growth_window_days"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} 应为大于 0 的天数，收到 {value!r}")
+
 
 @dataclass
 class HotIssue:

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from hotline.core.cli import UTF8_HINT
 from hotline.kb import index
 from hotline.kb.exceptions import SeedError
 from hotline.kb.models import ReplyExample
@@ -47,6 +48,14 @@ def load_replies(path: Path | str = REPLIES_PATH, *, limit: int | None = None) -
     if not file.is_file():
         raise SeedError(f"找不到答复文件 {file}")
     report = ReplyReport()
+    try:
+        return _load(file, report, limit)
+    except UnicodeDecodeError as error:  # the transaction is rolled back: nothing of the file is kept
+        raise SeedError(f"答复文件不是 UTF-8 编码：{file}（{UTF8_HINT}）") from error
+
+
+def _load(file: Path, report: ReplyReport, limit: int | None) -> ReplyReport:
+    """Read the rows in one transaction, saving in batches."""
     known = set(ReplyExample.objects.values_list("source_no", flat=True))
     pending: list[ReplyExample] = []
     with file.open(encoding="utf-8-sig", newline="") as handle, transaction.atomic():

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -68,6 +68,20 @@ def _filter_form(request: HttpRequest, own: list[HandlingUnit] | None) -> KpiFil
         if not form.is_valid() and "unit" in form.errors:  # another unit asked for: refused, not shown
             raise PermissionDenied(_("只能查看本单位的指标"))
     return form
+
+
+def filter_errors(form: KpiFilterForm) -> list[str]:
+    """Every error of the filter, a field's prefixed with its label (shown above the figures)."""
+    found = [str(e) for e in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name != "__all__":
+            found += [f"{form.fields[name].label}：{e}" for e in errors]
+    return found
+
+
+def _refused(request: HttpRequest, problems: list[str], *, status: int) -> HttpResponse:
+    """A page saying why the orders behind a figure cannot be listed, with the way back."""
+    return render(request, "kpis/refused.html", {"problems": problems}, status=status)
 
 
 def _cut(form: KpiFilterForm, own: list[HandlingUnit] | None) -> Cut:
@@ -152,7 +166,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                          "cells": [_cell(k, found[k.code].get(key), period, narrow, assessment) for k in columns]})
         table = {"columns": columns, "rows": rows, "label": dict(form.fields["by"].choices).get(by, by)}
     return render(request, "kpis/dashboard.html", {
-        "form": form, "period": period, "cut": cut, "assessment": assessment, "cells": cells, "table": table,
+        "form": form, "filter_errors": filter_errors(form), "period": period, "cut": cut, "assessment": assessment,
+        "cells": cells, "table": table,
         "calls": engine.calls_available(), "settings": AssessmentSettings.current(), "own_units": own,
     })
 
@@ -163,14 +178,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def drill(request: HttpRequest) -> HttpResponse:
     """The orders behind one figure (its numerator or its population), as the person may see them."""
     own = _own_units(request)
-    kpi = KPIS.get(request.GET.get("kpi", ""))
-    if kpi is None or kpi.base is None:
-        raise Http404(_("没有这个指标"))
+    code = request.GET.get("kpi", "")
+    kpi = KPIS.get(code)
+    if kpi is None:
+        return _refused(request, [_("没有这个指标：%(code)s") % {"code": code or "—"}], status=404)
+    if kpi.base is None:
+        return _refused(request, [_("%(kpi)s 来自话务系统，没有对应的工单") % {"kpi": kpi.name}], status=404)
     part = "num" if request.GET.get("part") == "num" and kpi.is_rate else "den"
     form = _filter_form(request, own)
-    if "period" not in form.valid_data:  # the orders of another period than the one asked for would mislead
-        return HttpResponseBadRequest("；".join(str(e) for errors in form.errors.values() for e in errors),
-                                      content_type="text/plain; charset=utf-8")
+    if form.errors:  # the orders of another period or cut than the one asked for would mislead
+        return _refused(request, filter_errors(form), status=400)
     period, cut, assessment = form.period, _cut(form, own), form.assessment
     ctx = engine.context(period, assessment=assessment)
     behind = engine.orders(kpi, ctx, cut, part=part)

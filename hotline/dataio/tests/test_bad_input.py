@@ -150,8 +150,8 @@ def test_export_command_refuses_absurd_dates_and_unwritable_outputs(tmp_path: Pa
     with pytest.raises(CommandError, match="超出范围"):
         call_command("export", "--format", "open311-csv", "--output", "-", "--until", "9999-12-31",
                      stdout=StringIO(), stderr=StringIO())
-    for output in (tmp_path / "missing" / "x.csv", tmp_path):
-        with pytest.raises(CommandError, match="无法写入导出文件"):
+    for output, message in ((tmp_path / "missing" / "x.csv", "--output：文件夹不存在"), (tmp_path, "是文件夹")):
+        with pytest.raises(CommandError, match=message):
             call_command("export", "--format", "json", "--output", str(output), stderr=StringIO())
 
 

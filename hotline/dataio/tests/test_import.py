@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import Workbook
 
@@ -102,7 +102,9 @@ def test_teddy_files_without_dates_need_a_default_date(write_csv) -> None:
     path = write_csv("labeled.csv", [["留言编号", "留言主题", "留言详情", "一级标签"],
                                      ["", "路灯", "路灯坏了", "城乡建设"], ["7.0", "", "学校收费", "教育文体"],
                                      ["8", "", "无此分类", "不存在的分类"]])
-    assert run(path, "teddy")[-1] == "imported=0 rejected=3 skipped=0"
+    with pytest.raises(CommandError, match="文件缺少列：留言时间.*--default-date"):  # one error, not 3 rejected rows
+        run(path, "teddy")
+    assert not ImportRun.objects.exists()
 
 
 def test_teddy_labels_map_to_the_taxonomy(write_csv, taxonomy: None) -> None:

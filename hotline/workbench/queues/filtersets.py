@@ -1,6 +1,7 @@
 """The one FilterSet of the order list: the page, every queue, the htmx partial and the exports use it.
 
-A plain Django form: it validates the query string (an invalid filter is ignored, never a 500) and
+A plain Django form: it validates the query string (an invalid filter is not applied, never a 500; the
+list shows its error above the results) and
 narrows a queryset that already went through `Ticket.objects.visible_to(user)`.
 """
 
@@ -46,7 +47,7 @@ SORTS: dict[str, tuple[str, list[Any]]] = {
 }
 DEFAULT_SORT = "-registered_at"
 
-#: The years a date filter may name; any other date is an invalid filter (ignored).
+#: The years a date filter may name; any other date is an invalid filter (refused with a message).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 #: A string a person types when looking for a caller's phone number.
@@ -133,8 +134,8 @@ class OrderFilterSet(forms.Form):
 
     @property
     def has_more(self) -> bool:
-        """Whether any folded filter is in use (the page then shows the panel open)."""
-        return any(k in self.more for k in self.qs_params)
+        """Whether any folded filter is in use or refused (the page then shows the panel open)."""
+        return any(k in self.more for k in [*self.qs_params, *self.errors])
 
     def filter_queryset(self, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
         """Narrow and order `qs` by the valid filters; invalid ones are ignored."""
@@ -229,7 +230,7 @@ class OrderFilterSet(forms.Form):
 
 
 def _plausible(day: date | None) -> date | None:
-    """The day, if within the years orders can have (else invalid, so ignored: 0001-01-01 would overflow)."""
+    """The day, if within the years orders can have (else invalid, so not applied: 0001-01-01 would overflow)."""
     if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise forms.ValidationError(_("日期须在 %(first)s 至 %(last)s 年之间"),
                                     params={"first": FIRST_YEAR, "last": LAST_YEAR})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hotline.dashboards.services import rebuild
+from hotline.core.cli import day_option
+from hotline.dashboards.services import RebuildRefused, rebuild
 
 
 class Command(BaseCommand):
@@ -22,14 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Rebuild and report."""
-        since = None
-        if options["since"]:
-            try:
-                since = date.fromisoformat(options["since"])
-            except ValueError as exc:
-                raise CommandError(f"--since must be a date like 2025-10-01, not {options['since']!r}") from exc
+        since = day_option("--since", options["since"])  # given empty is refused, not read as "everything"
         started = time.perf_counter()
-        result = rebuild(since=since)
+        try:
+            result = rebuild(since=since)
+        except RebuildRefused as refused:
+            raise CommandError(str(refused)) from refused
         self.stdout.write(json.dumps({
             "orders": result.orders, "rows": result.rows, "since": since.isoformat() if since else None,
             "ms": round((time.perf_counter() - started) * 1000, 1),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.core.cli import atomic_output
 from hotline.dataio.export import parse_bound, write_json, write_open311_csv
 
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--until", help="orders registered up to this date (inclusive) or before this time")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for option in ("since", "until"):
+            if options[option] is not None and not options[option].strip():  # given empty: not "no bound"
+                raise CommandError(f"--{option} 为空：应为日期或时间（例：2024-05-01 或 2024-05-01T08:00），不限则省略该选项")
         try:
             since = parse_bound(options["since"], end=False)
             until = parse_bound(options["until"], end=True)
@@ -40,12 +44,11 @@ class Command(BaseCommand):
         else:
             path = Path(options["output"])
             encoding = "utf-8-sig" if options["format"] == "open311-csv" else "utf-8"
-            try:
-                fh = path.open("w", encoding=encoding, newline="")
-            except OSError as exc:  # a folder, a missing folder, no permission
+            try:  # written whole or not at all: an existing file is replaced only once the export is complete
+                with atomic_output(options["output"], option="--output", encoding=encoding, newline="") as fh:
+                    count = write(fh, since, until)
+            except OSError as exc:  # no permission, a full disk
                 raise CommandError(f"无法写入导出文件 {path}：{exc.strerror or exc}") from exc
-            with fh:
-                count = write(fh, since, until)
         self.stderr.write(f"exported={count}")
 
 

@@ -1,9 +1,12 @@
-"""`hotline import FILE --format teddy|baltimore|nyc|mapped [--mapping M.json] [--report R.csv]`."""
+"""`hotline import FILE --format teddy|baltimore|nyc|mapped [--mapping M.json] [--report R.csv]`.
+
+A file without a column every row needs is refused as a whole before anything is imported."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.dataio import formats
 from hotline.dataio.mapping import MappingError, load_mapping, mapped_parser
-from hotline.dataio.readers import FileError
+from hotline.dataio.readers import FileError, read_rows
 from hotline.dataio.report import default_report_path, write_report
 from hotline.dataio.rows import RowError, parse_datetime
 from hotline.dataio.services import ImportResult, import_file
@@ -30,6 +33,24 @@ def check_report_path(report: Path) -> None:
 
 
 ID_COLUMNS = {"teddy": "留言编号", "baltimore": "ServiceRequestNum", "nyc": "unique_key"}
+#: How many leading records are looked at for the file's columns (a broken record does not show them all).
+PEEK_ROWS = 100
+
+
+def check_columns(path: Path, required: Iterable[tuple[str, ...]], hints: dict[str, str] | None = None) -> None:
+    """CommandError when the file lacks a column every row needs: one file-level error, not a report in
+    which every row is rejected for the same reason. Also refuses an unreadable or empty file up front.
+    `hints`: what to do about a missing column (by its name)."""
+    try:
+        first = next((row for row in islice(read_rows(path), PEEK_ROWS) if not row.error), None)
+    except FileError as exc:
+        raise CommandError(f"{exc}：{path}" if str(path) not in str(exc) else str(exc)) from exc
+    if first is None:  # no records (or only broken ones, which the report will list)
+        return
+    missing = formats.missing_columns(first.cells, required)
+    if missing:
+        hint = "".join(f"；{text}" for column, text in (hints or {}).items() if column in missing)
+        raise CommandError(f"文件缺少列：{'、'.join(missing)}（文件中的列：{', '.join(first.cells) or '无'}）{hint}：{path}")
 
 
 class Command(BaseCommand):
@@ -47,9 +68,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         fmt = options["format"]
-        if options["report"]:
+        if options["mapping"] is not None and fmt != "mapped":
+            raise CommandError(f"--mapping 只用于 --format mapped（现为 --format {fmt}）")
+        if options["default_date"] is not None and fmt != "teddy":
+            raise CommandError(f"--default-date 只用于 --format teddy（现为 --format {fmt}）")
+        if options["report"] is not None:
+            if not options["report"].strip():
+                raise CommandError("--report 为空：应为拒收报告的文件路径")
             check_report_path(Path(options["report"]))  # before anything is imported
-        parse, source, id_column = self._parser(fmt, options)
+        parse, source, id_column, required = self._parser(fmt, options)
+        check_columns(path, required, {"留言时间": "没有留言时间的文件请用 --default-date 指定受理日期"})  # before anything is recorded
 
         def raw_id(cells: dict) -> str:
             return str(cells.get(id_column, "") or "").strip()
@@ -79,7 +107,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  line {r.line}: {r.reason}")
         self.stdout.write(result.summary)
 
-    def _parser(self, fmt: str, options: dict) -> tuple[Callable, str, str]:
+    def _parser(self, fmt: str, options: dict) -> tuple[Callable, str, str, list[tuple[str, ...]]]:
+        """The row parser, the source name, the id column and the columns the file must have."""
         if fmt == "mapped":
             if not options["mapping"]:
                 raise CommandError("--format mapped 须同时指定映射文件 --mapping FILE.json")
@@ -88,14 +117,18 @@ class Command(BaseCommand):
             except MappingError as exc:
                 raise CommandError(str(exc)) from exc
             known = set(Category.objects.filter(is_active=True).values_list("full_name", flat=True))
-            return mapped_parser(mapping, known), mapping.source, mapping.columns["external_id"]
+            # Every column the mapping names: a missing optional one would silently drop that field.
+            named = [(column,) for column in dict.fromkeys(mapping.columns.values())]
+            return mapped_parser(mapping, known), mapping.source, mapping.columns["external_id"], named
+        required = list(formats.REQUIRED_COLUMNS[fmt])
         if fmt == "teddy":
             default = None
-            if options["default_date"]:
+            if options["default_date"] is not None:
                 try:
                     default = parse_datetime(options["default_date"], formats.SHANGHAI, what="--default-date")
                 except RowError as exc:
                     raise CommandError(str(exc)) from exc
-            return formats.teddy_parser(default), "teddy", ID_COLUMNS[fmt]
+                required.remove(("留言时间",))
+            return formats.teddy_parser(default), "teddy", ID_COLUMNS[fmt], required
         parser = formats.baltimore_parser() if fmt == "baltimore" else formats.nyc_parser()
-        return parser, fmt, ID_COLUMNS[fmt]
+        return parser, fmt, ID_COLUMNS[fmt], required

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.core.cli import check_range, positive_int, read_utf8_csv_error
 from hotline.kb.exceptions import KbError
 from hotline.kb.replies import REPLIES_PATH, load_replies
 
@@ -15,9 +16,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--file", default=str(REPLIES_PATH), help="答复 CSV 文件路径")
-        parser.add_argument("--limit", type=int, default=None, help="最多新增条数")
+        parser.add_argument("--limit", type=positive_int, default=None, help="最多新增条数（正整数，默认不限）")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        check_range("--limit", options["limit"], 1)
+        problem = read_utf8_csv_error(options["file"], what="答复文件")
+        if problem:
+            raise CommandError(f"--file：{problem}")
         try:
             report = load_replies(options["file"], limit=options["limit"])
         except KbError as exc:

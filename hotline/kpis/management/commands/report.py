@@ -7,9 +7,22 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.core.cli import check_output_path, write_bytes_atomic
 from hotline.core.replica import reporting_view
 from hotline.kpis.bulletin import FORMATS, render
 from hotline.kpis.periods import PeriodError, last_full_month, parse_month
+
+
+def output_format(output: Path, fmt: str | None) -> str:
+    """The bulletin format: --format when given (it must agree with a .pdf/.xlsx name), else the extension."""
+    suffix = output.suffix.lstrip(".").lower()
+    if fmt and suffix in FORMATS and suffix != fmt:
+        raise CommandError(f"--format {fmt} 与输出文件的扩展名 .{suffix} 不一致：{output}"
+                           f"（请改用 .{fmt} 文件名或 --format {suffix}）")
+    fmt = fmt or suffix
+    if fmt not in FORMATS:
+        raise CommandError(f"无法确定格式：请用 --format pdf 或 --format xlsx（输出文件「{output}」）")
+    return fmt
 
 
 class Command(BaseCommand):
@@ -22,18 +35,20 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="输出文件路径")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        """Check the month, the format and the target, then write the bulletin."""
+        """Check the month, the format and the target, then write the bulletin whole (temporary file + rename)."""
+        month = options["month"]
+        if month is not None and not str(month).strip():
+            raise CommandError("--month 为空：应为 YYYY-MM（例如 2026-10），不填则为上个月")
         try:
-            period = parse_month(options["month"]) if options["month"] else last_full_month()
+            period = parse_month(month) if month else last_full_month()
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
         output = Path(options["output"])
-        fmt = options["fmt"] or output.suffix.lstrip(".").lower()
-        if fmt not in FORMATS:
-            raise CommandError(f"无法确定格式：请用 --format pdf 或 --format xlsx（输出文件「{output}」）")
-        if not output.parent.exists():
+        if str(options["output"]).strip() and not output.parent.exists():
             raise CommandError(f"输出目录不存在：{output.parent}")
+        output = check_output_path(options["output"], option="--output")
+        fmt = output_format(output, options["fmt"])
         content = reporting_view(render)(period, fmt)  # from the replica when there is one
-        output.write_bytes(content)
+        write_bytes_atomic(output, content, option="--output")
         self.stdout.write(self.style.SUCCESS(
             f"已生成 {period.label} 月度通报（{fmt}，{len(content):,} 字节）：{output}"))

@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.ops.backup import BackupError, create_backup
 
+#: The endings of a path that names the archive itself (anything else is a folder for a dated archive).
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+
+
+def check_destination(path: str) -> None:
+    """Refuse an empty PATH (it would mean the current folder) and an archive whose folder does not exist
+    (a mistyped folder is not created for a named archive; a folder given for a dated archive is)."""
+    if not path.strip():
+        raise CommandError("PATH is empty: give the archive to write (…/hotline.tar.gz) or a folder for a dated one "
+                           "(…/backups/)")
+    target = Path(path)
+    if target.is_dir() or path.endswith(("/", "\\")) or not target.name.endswith(ARCHIVE_SUFFIXES):
+        return
+    if not target.parent.is_dir():
+        raise CommandError(f"the archive's folder {target.parent} does not exist (or is not a folder): create it "
+                           f"first, or give a folder (…/backups/) for a dated archive, which is created if missing")
+
 
 class Command(BaseCommand):
     help = "Back up the database and the attachments into one tar.gz (PATH, or a dated file inside PATH if a directory)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="the archive to write (…/hotline.tar.gz) or a directory for a dated one "
-                                         "(created if missing: …/backups/ or a path without .tar.gz)")
+        parser.add_argument("path", help="the archive to write (…/hotline.tar.gz, in an existing folder) or a "
+                                         "directory for a dated one (created if missing: …/backups/ or a path "
+                                         "without .tar.gz)")
 
     def handle(self, *args: Any, path: str, **options: Any) -> None:
+        check_destination(path)
         try:
             written, manifest = create_backup(path)  # a string: a trailing slash means a directory
         except (BackupError, OSError) as exc:

@@ -13,8 +13,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hotline.core.cli import bounded_float, check_range, non_negative_int, read_utf8_csv_error
 from hotline.intelligence.reply_quality import GRADES
 from hotline.replyqa import checks, files
+
+#: The longest reply limit accepted (a working year).
+MAX_WORKING_DAYS = 250.0
 
 
 class Command(BaseCommand):
@@ -22,11 +26,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--data", required=True, help="含 留言详情、答复意见（及 留言时间、答复时间、可解释性）的 CSV")
-        parser.add_argument("--limit", type=int, default=0, help="只检查前 N 行（默认全部）")
-        parser.add_argument("--limit-working-days", type=float, default=checks.LIMIT_WORKING_DAYS,
-                            help="答复时限（工作日，默认 %(default)s）")
+        parser.add_argument("--limit", type=non_negative_int, default=0, help="只检查前 N 行（默认 0：全部）")
+        parser.add_argument("--limit-working-days", type=bounded_float(0, MAX_WORKING_DAYS, low_open=True),
+                            default=checks.LIMIT_WORKING_DAYS,
+                            help=f"答复时限（工作日，大于 0 且不大于 {MAX_WORKING_DAYS:g}，默认 %(default)s）")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        check_range("--limit", options["limit"], 0)
+        check_range("--limit-working-days", options["limit_working_days"], 0, MAX_WORKING_DAYS, low_open=True)
+        problem = read_utf8_csv_error(options["data"], what="答复文件")
+        if problem:
+            raise CommandError(f"--data：{problem}")
         try:
             loaded = files.read_replies(options["data"])
         except (files.ReplyFileError, OSError, UnicodeDecodeError) as error:

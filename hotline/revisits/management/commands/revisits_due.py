@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from hotline.core.cli import moment_option
 from hotline.revisits.services import due
-
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class Command(BaseCommand):
@@ -23,20 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        at = None
-        if options["at"]:
-            from zoneinfo import ZoneInfo
-
-            for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-                try:
-                    at = datetime.strptime(options["at"], fmt).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
-                    break
-                except ValueError:
-                    continue
-            if at is None:
-                raise CommandError(f"无法识别的时间「{options['at']}」")
-            if not FIRST_YEAR <= at.year <= LAST_YEAR:  # as the web forms; also keeps datetime arithmetic in range
-                raise CommandError(f"时间须在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间，而不是「{options['at']}」")
+        at = moment_option("--at", options["at"])  # given empty is refused, not read as "now"
         count = 0
         for visit in due(at).iterator(chunk_size=500):
             count += 1

@@ -23,6 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Load the taxonomy and print how many categories it has."""
+        if options["path"] is not None and not options["path"].strip():
+            raise CommandError("--path 为空：应为分类 CSV 文件的路径（省略 --path 则加载自带的分类文件）")
         before = Category.objects.count()
         try:
             count = load_taxonomy(options["path"], overwrite=options["overwrite"])
@@ -32,6 +34,9 @@ class Command(BaseCommand):
             raise CommandError(f"分类文件不是 UTF-8 编码：{options['path']}") from exc
         except KeyError as exc:
             raise CommandError(f"分类文件缺少列 {exc}（应有：一级分类,二级分类,三级分类）") from exc
+        if count == 0:  # nothing was loaded: an empty file, a header only, or rows missing a level
+            raise CommandError(f"分类文件没有可加载的分类：{options['path']}（文件为空、只有表头，或各行缺少某级分类；"
+                               f"应有列：一级分类,二级分类,三级分类）")
         added = Category.objects.count() - before
         kept = "已按文件覆盖已有分类" if options["overwrite"] else "已有分类保持后台的修改不变"
         self.stdout.write(f"已加载诉求分类 {count} 个（新增 {added} 个，{kept}）")

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date
 from hotline.intelligence.modelfile import ModelFileError
 from hotline.intelligence.text import DataFileError
 from hotline.intelligence.workflow import DEFAULT_DATA
+from hotline.triage.management.commands.evaluate import check_utf8
 from hotline.triage.training import (
     DEFAULT_MIN_PER_CLASS,
     TrainingRefused,
@@ -74,6 +75,9 @@ class Command(BaseCommand):
                     raise CommandError(f"--{name.replace('_', '-')} needs --from-db")
         elif options["unlabeled"]:
             raise CommandError("--unlabeled cannot be combined with --from-db")
+        check_utf8("--data", options["data"])
+        for path in options["unlabeled"]:
+            check_utf8("--unlabeled", path)
         try:
             if options["from_db"]:
                 result = train_from_db(
