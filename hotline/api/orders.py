@@ -7,7 +7,7 @@ from typing import Literal
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
 from hotline.api import idempotency, serialize
 from hotline.api.constants import MAX_PAGE_SIZE, PAGE_SIZE
@@ -198,7 +198,7 @@ class OrderIn(Schema):
     transfer_note: str = Field("", max_length=2000)
     not_accept_reason: Literal[tuple(["", *NotAcceptedReason.values])] = ""  # type: ignore[valid-type]
     not_accept_note: str = Field("", max_length=2000)
-    theme: int | None = Field(None, ge=1, le=2_147_483_647,
+    theme: StrictInt | None = Field(None, ge=1, le=2_147_483_647,
                               description="为之派发的每月一题专题 id（未诉先办，见 GET /themes）；仅渠道 proactive")
 
 

@@ -188,7 +188,14 @@ def rebuild(*, since: date | None = None) -> RebuildResult:
     """
     if since is None:
         return _rebuild_all()
+    if RollupMark.objects.filter(proactive__isnull=True).exists():
+        raise RebuildRefused("the rollups have not been rebuilt in full since the upgrade that changed "
+                             "直接答复率's counters: run `hotline rollups-rebuild` once without --since")
     return _rebuild_since(since)
+
+
+class RebuildRefused(RuntimeError):
+    """A partial rebuild (`since`) that would leave the counters wrong: a full one is needed first."""
 
 
 def _batches(ids: Iterable[int]) -> Iterable[list[int]]:

@@ -175,8 +175,11 @@ def _walk(spec: ThemeSpec, moments: list[datetime], *, people: dict[str, User], 
     source = _previous_month(month)
     category = Category.objects.get(full_name=spec.category)
     probe = Theme(category=category, keywords=spec.keywords)
+    # An order an earlier theme already took on is not linked again: a complaint about 二次供水 often names
+    # the 物业 too, and a theme whose orders were mostly another's would be refused as taken on already.
+    taken = Theme.orders.through.objects.values("ticket_id")
     orders = list(Ticket.objects.filter(matching(probe), registered_at__gte=source, registered_at__lt=month)
-                  .order_by("registered_at", "id").values_list("pk", flat=True))
+                  .exclude(pk__in=taken).order_by("registered_at", "id").values_list("pk", flat=True))
     with clock.frozen(adopted):
         theme = services.adopt(
             actor=people[spec.adopted_by], title=spec.title, problem=spec.problem.format(

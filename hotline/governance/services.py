@@ -167,8 +167,9 @@ def _refuse_taken_on(orders: Sequence[Ticket]) -> None:
     """Refuse orders whose problem a live theme has already taken on (`AlreadyTakenOn`).
 
     Two adoptions of overlapping orders at once must not both pass the check: each first locks all its
-    order rows, in id order (so two never wait for each other in a circle), and the second waits on the
-    first order they share until the first commits, then sees its theme. Two sets that share no order
+    order rows, in id order, and the second waits on the first order they share until the first commits,
+    then sees its theme. Every step that locks several orders locks them in id order (并单 does too), so
+    none waits for another in a circle. Two sets that share no order
     cannot take the same problem on (the check needs half of them). SQLite serialises writing
     transactions anyway.
     """

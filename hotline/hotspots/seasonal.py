@@ -36,7 +36,7 @@ from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.choices import RequestType
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Channel
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Ticket, raised_by_citizens
 
 #: The longest description put into the intake link (the form takes far more; the link must stay short).
 DESCRIPTION_CHARS = 600
@@ -163,7 +163,7 @@ def count_keys(years: list[PastYear], *, level: int) -> dict[tuple[int, int | No
     n = len(years)
     found: dict[tuple[int, int | None], list[list[int]]] = defaultdict(lambda: [[0] * n, [0] * n])
     for row in rows:
-        for key in ((row["key"], row["district_id"]), (row["key"], None)):
+        for key in {(row["key"], row["district_id"]), (row["key"], None)}:  # no district: the city key once
             window, base = found[key]
             for i in range(n):
                 window[i] += row[f"w{i}"]
@@ -210,14 +210,16 @@ def compute(start: date, days: int, *, today: date | None = None) -> Report:
 
 
 def report(start: date, days: int) -> Report:
-    """`compute`, cached for the day (it reads only days before today)."""
+    """`compute`, cached for up to `SEASONAL_CACHE_SECONDS`, never past midnight (it reads only days before today)."""
     today = clock.now().astimezone(LOCAL).date()
     key = (f"hotline:seasonal:{today}:{start}:{days}:{setting('SEASONAL_KEY_LEVEL')}:"
            f"{setting('SEASONAL_THRESHOLD')}:{setting('SEASONAL_MIN_EXPECTED')}:{setting('SEASONAL_YEARS')}")
     found = cache.get(key)
     if found is None:
         found = compute(start, days, today=today)
-        cache.set(key, found, int(setting("SEASONAL_CACHE_SECONDS")))
+        now = clock.now().astimezone(LOCAL)
+        midnight = _moment(today + timedelta(days=1))
+        cache.set(key, found, max(1, min(int(setting("SEASONAL_CACHE_SECONDS")), int((midnight - now).total_seconds()))))
     return found
 
 
@@ -230,6 +232,40 @@ def orders_url(row: Row, year: PastYear) -> str:
     return f"{reverse('orders')}?{urlencode(params)}"
 
 
+def raised_since(found: Report) -> date:
+    """Proactive orders registered from this day on answer the report's season: one window-length ahead of it."""
+    return found.start - timedelta(days=found.days)
+
+
+def raised(found: Report) -> dict[tuple[int, int | None], int]:
+    """The 主动发现 (未诉先办) orders already raised per key since `raised_since`: (category, district) and
+    (category, None) for the city. Not cached: one appears as soon as a dispatcher raises it."""
+    level = int(setting("SEASONAL_KEY_LEVEL"))
+    rows = (Ticket.objects.exclude(raised_by_citizens()).filter(
+        category__isnull=False, registered_at__gte=_moment(raised_since(found)))
+        .annotate(key=_key_category(level)).values("key", "district_id").annotate(n=Count("id")).order_by())
+    found_keys: dict[tuple[int, int | None], int] = defaultdict(int)
+    for row in rows:
+        found_keys[(row["key"], row["district_id"])] += row["n"]
+        if row["district_id"] is not None:
+            found_keys[(row["key"], None)] += row["n"]
+    return dict(found_keys)
+
+
+def raised_url(row: Row, found: Report) -> str:
+    """The order list of the proactive orders already raised on the row's problem."""
+    params: dict[str, Any] = {"channel": Channel.PROACTIVE, "category": row.category_id,
+                              "registered_from": raised_since(found).isoformat()}
+    if row.district_id:
+        params["district"] = row.district_id
+    return f"{reverse('orders')}?{urlencode(params)}"
+
+
+def _count(n: float) -> str:
+    """An expected number of orders as the text says it: one decimal under 10 (so 8 ÷ 1.3 reads right)."""
+    return f"{n:.1f}" if n < 10 else f"{n:.0f}"
+
+
 def intake_url(row: Row, found: Report) -> str:
     """The intake page filled in for a 未诉先办 order on the row's problem (channel 主动发现)."""
     place = row.district or "全市"  # the order's own text, in the centre's language
@@ -238,8 +274,8 @@ def intake_url(row: Row, found: Report) -> str:
     description = (
         f"季节性预警：往年同期（{first.window_start:%m-%d} 至 {first.window_end - timedelta(days=1):%m-%d}）"
         f"{row.category_path}（{place}）的群众诉求：{past}。"
-        f"预计 {found.start:%Y-%m-%d} 起 {found.days} 天约 {row.season.expected:.0f} 件，"
-        f"为平时同等时长（约 {row.season.normal:.0f} 件）的 {row.season.index:.1f} 倍。"
+        f"预计 {found.start:%Y-%m-%d} 起 {found.days} 天约 {_count(row.season.expected)} 件，"
+        f"为平时同等时长（约 {_count(row.season.normal)} 件）的 {row.season.index:.1f} 倍。"
         "请提前排查、通知承办单位做好准备。")
     params: dict[str, Any] = {"channel": Channel.PROACTIVE, "title": f"季节性预警：{row.category}（{place}）",
                               "description": description[:DESCRIPTION_CHARS], "category": row.category_id}

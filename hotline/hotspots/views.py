@@ -147,10 +147,13 @@ def seasonal(request: HttpRequest) -> HttpResponse:
     found = seasonal_reader.report(start, days)
     may_raise = may_register(request.user)
     last = found.years[0] if found.years else None
+    raised = seasonal_reader.raised(found) if found.groups else {}
 
     def actions(row: seasonal_reader.Row) -> dict[str, Any]:
+        n = raised.get((row.category_id, row.district_id), 0)
         return {"row": row, "orders_url": seasonal_reader.orders_url(row, last) if last else "",
-                "intake_url": seasonal_reader.intake_url(row, found) if may_raise and row.season.is_warning else ""}
+                "intake_url": seasonal_reader.intake_url(row, found) if may_raise and row.season.is_warning else "",
+                "raised": n, "raised_url": seasonal_reader.raised_url(row, found) if n else ""}
 
     groups = [{"group": g, "city": actions(g.city), "districts": [actions(r) for r in g.districts]}
               for g in found.groups]

@@ -72,8 +72,11 @@ def days_between(first: date, last: date) -> Period:
 
 def month(year: int, number: int) -> Period:
     """One calendar month."""
-    if not 1 <= number <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise PeriodError(_("月份无效：%(month)s") % {"month": f"{year}-{number:02d}"})
+    if not 1 <= number <= 12:
+        raise PeriodError(_("月份无效：%(month)s") % {"month": f"{year:04d}-{number:02d}"})
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(_("月份须在 %(first)s 至 %(last)s 年之间：%(month)s")
+                          % {"first": FIRST_YEAR, "last": LAST_YEAR, "month": f"{year:04d}-{number:02d}"})
     first = date(year, number, 1)
     nxt = date(year + (number == 12), number % 12 + 1, 1)
     return Period(_midnight(first), _midnight(nxt), "month", first, nxt - timedelta(days=1))

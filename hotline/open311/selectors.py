@@ -24,6 +24,7 @@ from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
     FINISHED,
+    ONLINE_CHANNELS,
     Action,
     AssignmentRole,
     AssignmentStatus,
@@ -239,7 +240,8 @@ def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> d
         "service_request_id": event.ticket.number,
         "status": UPDATE_STATUS.get(event.to_status, open_or_closed(event.to_status)),
         "updated_datetime": iso(event.at),
-        "description": scrub(said) or public_action(event.action, event.data),
+        "description": scrub(said) or public_action(event.action, event.data,
+                                                    online=event.ticket.channel in ONLINE_CHANNELS),
         "media_url": "",
         "external_status_code": event.to_status,
     }

@@ -56,14 +56,20 @@ PUBLIC_ACTION: dict[str, Promise] = {
 }
 
 
-def public_status(status: str) -> str:
-    """The citizen's label of a status."""
+def public_status(status: str, *, awaiting_acceptance: bool = False) -> str:
+    """The citizen's label of a status; an online request the centre has not accepted yet (网上受理,
+    `Ticket.awaiting_acceptance`) reads 已提交，待受理."""
+    if awaiting_acceptance and status == Status.REGISTERED:
+        return str(_("已提交，待受理"))
     label = PUBLIC_STATUS.get(status)
     return str(label) if label is not None else str(Status(status).label)
 
 
-def public_action(action: str, data: dict[str, Any] | None = None) -> str:
-    """The citizen's label of a step; given the step's data, a proactive order's check reads 现场核查."""
+def public_action(action: str, data: dict[str, Any] | None = None, *, online: bool = False) -> str:
+    """The citizen's label of a step; given the step's data, a proactive order's check reads 现场核查; an
+    online request's registration (`online`) reads 诉求已提交: the centre accepts it with its first decision."""
+    if action == Action.REGISTER and online:
+        return str(_("诉求已提交"))
     if action == Action.RETURN_VISIT and (data or {}).get("verified"):
         return str(VisitMethod.VERIFY.label)
     if action == Action.RETURN_VISIT and (data or {}).get("unreachable"):

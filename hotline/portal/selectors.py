@@ -7,7 +7,14 @@ from datetime import datetime
 
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.choices import public_action, public_status
-from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentRole, Decision, Status
+from hotline.tickets.choices import (
+    DISPATCH_ACTIONS,
+    ONLINE_CHANNELS,
+    Action,
+    AssignmentRole,
+    Decision,
+    Status,
+)
 from hotline.tickets.models import Reply, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, citizen_text, extension_notices, status_text
 
@@ -86,13 +93,14 @@ def public_timeline(ticket: Ticket) -> list[PublicEvent]:
              and isinstance(e.data, dict)}
     names = dict(HandlingUnit.objects.filter(pk__in=[pk for pk in leads if pk]).values_list("pk", "name"))
     extensions = extension_notices(events)
+    online = ticket.channel in ONLINE_CHANNELS
     shown = []
     for event in events:
         if event.action == Action.CONSULT and shown and shown[-1].label == public_action(Action.CONSULT):
             continue  # withdrawn (internal) and asked again: to the citizen it is one consultation
         event.ticket = ticket
         unit = event.unit.name if event.unit else names.get((event.data or {}).get("lead"), "")
-        shown.append(PublicEvent(at=event.at, label=public_action(event.action, event.data), unit=unit,
+        shown.append(PublicEvent(at=event.at, label=public_action(event.action, event.data, online=online), unit=unit,
                                  text=_event_text(event, extensions)))
     return shown
 
@@ -106,12 +114,14 @@ def public_order(ticket: Ticket) -> PublicOrder:
     if ticket.is_confidential:
         return PublicOrder(number=ticket.number or "", confidential=True)
     order = PublicOrder(
-        number=ticket.number or "", confidential=False, status=public_status(ticket.status),
+        number=ticket.number or "", confidential=False,
+        status=public_status(ticket.status, awaiting_acceptance=ticket.awaiting_acceptance),
         request_type=ticket.get_request_type_display(), title=ticket.title, description=ticket.description,
         registered_at=ticket.registered_at, events=public_timeline(ticket), reply=public_reply(ticket),
     )
     master = master_of(ticket)
     if master is not None and not master.is_confidential:
-        order.master_number, order.master_status = master.number or "", public_status(master.status)
+        order.master_number, order.master_status = master.number or "", public_status(
+            master.status, awaiting_acceptance=master.awaiting_acceptance)
         order.reply = order.reply or _answer(master)
     return order

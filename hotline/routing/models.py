@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.models import OneRow
 from hotline.orgs.choices import UnitKind
 
 #: Unit kinds that stand for an area of the city (区 / 街道 / 社区).
@@ -61,7 +62,7 @@ class DispatchRule(models.Model):
             raise ValidationError(errors)
 
 
-class DispatchSettings(models.Model):
+class DispatchSettings(OneRow):
     """The centre's dispatch-recommendation settings (one row): auto-dispatch and its threshold."""
 
     auto_dispatch = models.BooleanField(

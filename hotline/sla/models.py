@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.models import OneRow
 from hotline.sla.choices import LimitUnit, basis_of
 from hotline.taxonomy.choices import Urgency
 
@@ -112,7 +113,7 @@ class CalendarOverride(models.Model):
         return f"{self.date} {'班' if self.is_working_day else '休'}"
 
 
-class AcceptanceSettings(models.Model):
+class AcceptanceSettings(OneRow):
     """How soon the centre must accept a request that came in online (网上诉求受理时限): one row, in the admin.
 
     A request from the portal, WeChat, an app, the mayor's mailbox, SMS or Weibo waits in 已登记 until

@@ -103,6 +103,14 @@ def test_an_unknown_theme_is_refused(theme: Theme, grid: Any) -> None:
     assert _no_order_left()
 
 
+@pytest.mark.parametrize("value", [True, str(1), 1.0])
+def test_a_theme_id_must_be_a_json_integer(theme: Theme, grid: Any, value: object) -> None:
+    """`true` would otherwise pick theme 1, and "1" or 1.0 another theme than the integrator meant to name."""
+    r = grid.post("/orders", {**RAISED, "theme": value})
+    assert r.status_code == 400 and r.json()["error"]["details"][0]["loc"][-1] == "theme"
+    assert _no_order_left()
+
+
 def test_a_unit_key_names_only_its_own_units_themes(theme: Theme, cast: Cast, api_client: Any) -> None:
     other = HandlingUnitFactory(kind=UnitKind.STREET, parent=cast.lead.parent)
     theirs = _adopt(cast, "背街小巷积水", lead=other)

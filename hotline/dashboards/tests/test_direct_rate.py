@@ -8,10 +8,12 @@ an order answered on the spot and reopened since no longer stands answered. The 
 from __future__ import annotations
 
 from datetime import date, datetime
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
@@ -137,6 +139,19 @@ def test_an_order_counted_before_the_upgrade_heals_on_its_next_step(
     # The orders that took a step are counted afresh (the master took one: the merge); the merged one is not.
     assert (k["direct_base"], k["direct_answered"]) == (2, 1)
     assert sorted(RollupMark.objects.values_list("proactive", flat=True), key=str) == [False, False, False, None]
+    with pytest.raises(rollups.RebuildRefused):  # a partial rebuild would leave old days without the counters
+        rollups.rebuild(since=date(2025, 3, 4))
     rollups.rebuild()  # `hotline rollups-rebuild` after upgrading counts every order
+    rollups.rebuild(since=date(2025, 3, 4))  # and a partial one is fine from then on
     k = selectors.kpis(CENTRE, *selectors.month_bounds(date(2025, 3, 1)))
     assert (k["direct_base"], k["direct_answered"]) == (3, 1) and k["direct_rate"] == _kpi_rate(2025, 3) == 33.3
+
+
+def test_the_command_refuses_a_partial_rebuild_before_the_first_full_one(cast: Cast, frozen_now: datetime) -> None:
+    make_ticket(Status.DISPATCHED, cast=cast)
+    rollups.rebuild()
+    RollupMark.objects.update(proactive=None)  # as the upgrade leaves them
+    with pytest.raises(CommandError, match="without --since"):
+        call_command("rollups_rebuild", since="2025-03-01", stdout=StringIO())
+    call_command("rollups_rebuild", stdout=StringIO())
+    call_command("rollups_rebuild", since="2025-03-01", stdout=StringIO())

@@ -79,6 +79,18 @@ def test_counts_in_one_query_citizens_only_confidential_counted(history, frozen_
     assert keyed[(green, None)].base[0] == keyed[(green, history["a1"].pk)].base[0] + 3
 
 
+def test_orders_without_a_district_count_once_in_the_city_row(city, frozen_now):
+    """Portal, API and transfer-in orders often name no district: they belong to the city row, once."""
+    _orders(city["heat"], None, _spread(date(2023, 1, 1), TODAY, 4))
+    _orders(city["heat"], city["a1"], [date(2024, 3, 10)])
+    years = seasonal.past_years(TODAY, 30, first_day=date(2023, 1, 1), today=TODAY)
+    keyed = seasonal.count_keys(years, level=3)
+    city_row, a1 = keyed[(city["heat"].pk, None)], keyed[(city["heat"].pk, city["a1"].pk)]
+    no_district = Ticket.objects.filter(district__isnull=True, registered_at__gte=datetime(
+        2024, 3, 4, tzinfo=SHANGHAI), registered_at__lt=datetime(2025, 3, 4, tzinfo=SHANGHAI)).count()
+    assert city_row.base[0] == no_district + 1 and a1.base[0] == 1
+
+
 def test_level_two_rolls_the_categories_up(history, frozen_now):
     years = seasonal.past_years(TODAY, 30, first_day=date(2024, 1, 1), today=TODAY)
     keyed = seasonal.count_keys(years, level=2)
@@ -116,6 +128,17 @@ def test_page_shows_the_warning_and_links(history, frozen_now):
     assert "registered_from=2024-03-04&amp;registered_to=2024-04-02" in body
     assert "channel=proactive" in body and "派发主动治理工单（未诉先办）" in body
     assert "城市公共设施" not in body  # flat: no warning
+
+
+def test_page_shows_the_proactive_orders_already_raised_on_a_warning(history, frozen_now):
+    """A dispatcher who raised one for the season sees it on the row (city-wide and its district), not a fresh start."""
+    _orders(history["green"], history["a1"], [TODAY - timedelta(days=2)], channel=Channel.PROACTIVE)
+    _orders(history["green"], history["a1"], [TODAY - timedelta(days=90)], channel=Channel.PROACTIVE)  # last season's
+    body = _client(Role.DISPATCHER).get(reverse("hotspots-seasonal")).content.decode()
+    assert body.count("已派发主动治理工单 1 件") == 2  # the 全市 row and A1's
+    assert f"channel=proactive&amp;category={history['green'].pk}&amp;registered_from=2025-02-02" in body
+    first = seasonal.report(TODAY, 30)
+    assert seasonal.raised(first)[(history["green"].pk, None)] == 1
 
 
 def test_page_without_the_proactive_button_for_leaders(history, frozen_now):

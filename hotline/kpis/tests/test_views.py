@@ -164,6 +164,8 @@ def test_bulletin_download(month: Month) -> None:
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     bad = client.get(reverse("kpis-bulletin"), {"month": "2025-13", "format": "pdf"})
     assert bad.status_code == 400 and "月份无效" in bad.content.decode()
+    ancient = client.get(reverse("kpis-bulletin"), {"month": "0000-01", "format": "pdf"})
+    assert ancient.status_code == 400 and "年之间：0000-01" in ancient.content.decode()
 
 
 def test_settings_are_editable_in_the_admin(month: Month) -> None:

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from hotline.accounts.models import User
 from hotline.portal.tests.helpers import without_csrf
-from hotline.tickets.choices import Status
+from hotline.tickets import services
+from hotline.tickets.choices import Channel, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import make_ticket
 
@@ -33,6 +34,15 @@ def test_the_right_code_shows_the_public_progress(client: Client) -> None:
     assert ticket.number in page and "办理中" in page and ticket.description in page
     assert "诉求已受理" in page and "转交承办单位" in page and "承办单位已接收" in page
     assert ticket.cast.lead.name in page  # the unit is named, people are not
+
+
+def test_an_online_request_reads_submitted_until_the_centre_accepts_it(client: Client) -> None:
+    ticket = make_ticket(Status.REGISTERED, channel=Channel.WEB, **CALLER)
+    page = track(client, ticket.number, ticket.query_code).content.decode()
+    assert "已提交，待受理" in page and "诉求已提交" in page and "诉求已受理" not in page
+    services.send_to_dispatch(ticket, actor=ticket.cast.intake)
+    page = track(client, ticket.number, ticket.query_code).content.decode()
+    assert "已受理，正在派单" in page and "诉求已提交" in page
 
 
 def test_a_wrong_code_and_an_unknown_number_read_the_same(client: Client) -> None:

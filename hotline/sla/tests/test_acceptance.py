@@ -110,3 +110,11 @@ def test_registering_reads_the_settings_without_writing_them(cast: Cast) -> None
     _web(cast)
     assert not AcceptanceSettings.objects.exists()
     assert AcceptanceSettings.current().amount == 2 and AcceptanceSettings.current().unit == LimitUnit.HOURS
+
+
+def test_the_setting_saved_from_a_fresh_form_is_the_one_read(cast: Cast) -> None:
+    """An add form's row would take the sequence's next id (2 after a rolled-back insert); it is row 1."""
+    AcceptanceSettings(amount=30, unit=LimitUnit.MINUTES).save()
+    AcceptanceSettings(amount=45, unit=LimitUnit.MINUTES).save()  # a second add: the same row
+    assert list(AcceptanceSettings.objects.values_list("pk", "amount")) == [(1, 45)]
+    assert _web(cast).accept_due == T0 + timedelta(minutes=45)

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.models import OneRow
 
-class VisitSettings(models.Model):
+
+class VisitSettings(OneRow):
     """How often the centre tries to reach a citizen before it closes the order as unreachable (多次未联系上)."""
 
     max_attempts = models.PositiveSmallIntegerField(

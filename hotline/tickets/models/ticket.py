@@ -210,6 +210,11 @@ class Ticket(models.Model):
         return self.channel == Channel.PROACTIVE
 
     @property
+    def awaiting_acceptance(self) -> bool:
+        """An online request the centre has not accepted yet (网上受理: no first decision taken)."""
+        return self.accept_due is not None and self.accepted_at is None
+
+    @property
     def accepted_late(self) -> bool:
         """Whether an online request was accepted after its limit (网上受理超时), or still waits past it."""
         if self.accept_due is None:

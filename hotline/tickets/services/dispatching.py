@@ -234,6 +234,11 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
     master of merged orders is not merged further (merge the other order into it instead), so that
     every merged order's master is an order still being handled.
     """
+    # Both orders are locked in id order first, as every step that locks several orders does (taking a
+    # 每月一题 theme on locks its orders so): locking the duplicate and then a lower master would wait in a
+    # circle with such a step and end in a deadlock on PostgreSQL.
+    list(Ticket.objects.select_for_update().filter(pk__in=[ticket.pk, master.pk]).order_by("pk")
+         .values_list("pk", flat=True))
     step = begin(ticket, Action.MERGE, actor)
     master = Ticket.objects.get(pk=master.pk)  # the master's own copy may be stale; only its status matters
     if master.pk == ticket.pk:
