@@ -127,6 +127,7 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
     secret = ""
     if template == Template.ACCEPTED:
         ctx["query_code"] = ticket.query_code
+        ctx["submitted"] = ticket.awaiting_acceptance  # an online request the centre has not accepted yet
     elif template == Template.DISPATCHED:
         lead = (event.data or {}).get("lead")
         unit = HandlingUnit.objects.filter(pk=lead).first() if lead else None

@@ -50,6 +50,17 @@ def test_registering_sends_one_sms_with_the_number_and_the_query_code(cast: Cast
     assert note.sent_at is not None and note.event == ticket.timeline.get() and note.body == sms["body"]
 
 
+def test_an_online_request_is_told_it_was_received_and_a_call_that_it_was_accepted(cast: Cast, on_commit: Any,
+                                                                                    _outbox: Path) -> None:
+    """The centre accepts an online request with its first decision (网上受理时限): the receipt says so."""
+    with on_commit():
+        register(cast, channel="web")
+        register(cast)  # a call: the agent accepted it on the phone
+    web, call = outbox(_outbox)
+    assert "您的诉求已收到" in web["body"] and "将尽快受理" in web["body"] and "已受理" not in web["body"]
+    assert "您的诉求已受理" in call["body"]
+
+
 def test_a_re_sent_signal_does_not_send_twice(cast: Cast, on_commit: Any, _outbox: Path) -> None:
     with on_commit():
         ticket = register(cast)
