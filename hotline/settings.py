@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "hotline.tasks",
     "hotline.ops",
     "hotline.kb",
+    "hotline.callers",
     "hotline.demo",
 ]
 

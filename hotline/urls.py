@@ -28,6 +28,7 @@ urlpatterns = [
     path("governance/", include("hotline.governance.urls")),
     path("replyqa/", include("hotline.replyqa.urls")),
     path("revisits/", include("hotline.revisits.urls")),
+    path("callers/", include("hotline.callers.urls")),
     path("data/", include("hotline.dataio.urls")),
     path("", include("hotline.ops.urls")),
     path("kb/", include("hotline.kb.urls")),

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline.accounts.choices import Role
+from hotline.callers.selectors import profile_card
 from hotline.calls import callbacks, selectors
 from hotline.calls.choices import UNFINISHED, CallbackOutcome
 from hotline.calls.constants import setting
@@ -116,6 +117,7 @@ def pop(request: HttpRequest) -> HttpResponse:
     history = caller_history(user, call.caller)
     intake = reverse("intake")
     full = bool(call.caller) and shown == call.caller
+    card = profile_card(user, call.caller, editable=False) if full else None  # 来电人标签, as on the intake page
     return JsonResponse({"agent": True, "call": {
         "id": call.call_id,
         "caller": shown,
@@ -126,6 +128,8 @@ def pop(request: HttpRequest) -> HttpResponse:
                     "registered": timezone.localtime(t.registered_at).strftime("%Y-%m-%d"),
                     "url": reverse("order-detail", args=[t.number])} for t in history.orders[:3]],
         "intake_url": f"{intake}?{urlencode({'phone': call.caller})}" if full else intake,
+        "tags": [{"name": t.name, "sensitive": t.is_sensitive} for t in card.tags] if card else [],
+        "note": card.note if card else "",
     }})
 
 

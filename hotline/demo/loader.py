@@ -12,6 +12,7 @@ from django.db.models import Count
 
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.demo.callers import load_callers
 from hotline.demo.classify import Classifier
 from hotline.demo.messages import load_messages, load_replies, pick_messages
 from hotline.demo.orders import ReplyPool, plan_orders
@@ -75,6 +76,7 @@ def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: da
             result.proactive = len(load_proactive(now=now, seed=seed, dispatcher=desk["dispatcher"],
                                                   inspector=desk["inspector"]))  # 未诉先办 for the themes
             load_archive(now=now, seed=seed, city=city, messages=load_messages(), scale=orders / DEFAULT_ORDERS)
+            load_callers()  # 来电人标签 on a handful of the demo's callers (once)
     if not result.skipped:
         _sweep(now)
     result.statuses = dict(Ticket.objects.order_by().values_list("status").annotate(n=Count("id")))

@@ -208,7 +208,7 @@ def test_return_accepted_and_redispatched(page: Page, world: World) -> None:
     nav(page, "受理登记")
     page.get_by_label("来电号码").fill(earlier.caller_phone)
     expect(page.locator("#caller-history")).to_contain_text(earlier.title)  # the caller pop-up (htmx)
-    page.get_by_label("来电人").fill("张先生")
+    page.get_by_label("来电人", exact=True).fill("张先生")  # not the 来电人标签 block
     page.locator("input[name=request_type][value=complaint]").check()
     page.locator("#category-search").fill("噪音")
     page.locator("#category-results button.pick").first.click()

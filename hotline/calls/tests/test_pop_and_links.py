@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from hotline.callers.services import update_profile
 from hotline.calls import callbacks
 from hotline.calls.ingest import ingest
 from hotline.calls.models import Agent, Call, Callback, PbxSource
@@ -57,6 +58,16 @@ def test_the_pop_shows_my_answered_call_with_the_callers_history(pbx, agent, cli
     assert data["agent"] is True and call["id"] == "c1" and call["caller"] == PHONE
     assert call["orders_total"] == 1 and call["latest"][0]["number"] == earlier.number
     assert call["intake_url"] == f"{reverse('intake')}?phone={PHONE}"
+
+
+def test_the_pop_names_the_callers_tags_sensitive_ones_marked(pbx, agent, client) -> None:
+    update_profile(PHONE, tags=["老年人", "恶意骚扰"], note="耳背，请大声说话", actor=UserFactory(role="supervisor"))
+    answer(pbx)
+    client.force_login(agent)
+    with time_machine.travel(NINE + timedelta(minutes=1), tick=False):
+        call = client.get("/calls/pop").json()["call"]
+    assert {"name": "老年人", "sensitive": False} in call["tags"] and call["note"] == "耳背，请大声说话"
+    assert {"name": "恶意骚扰", "sensitive": True} in call["tags"]  # an intake agent sees it, marked
 
 
 def test_the_pop_is_empty_once_the_call_ended_and_never_shows_others_calls(pbx, agent, client) -> None:

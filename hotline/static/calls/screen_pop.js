@@ -20,6 +20,15 @@
     shown = call.id;
     box.replaceChildren();
     box.appendChild(text("strong", box.dataset.labelCall + " " + call.caller + " · " + call.answered_at));
+    if (call.tags && call.tags.length) {  // 来电人标签: what the next agent must know at once
+      var tags = document.createElement("p");
+      call.tags.forEach(function (t) {
+        tags.appendChild(text("span", t.name, t.sensitive ? "tag warn" : "tag"));
+        tags.appendChild(document.createTextNode(" "));
+      });
+      if (call.note) { tags.appendChild(text("span", call.note, "muted")); }
+      box.appendChild(tags);
+    }
     var summary = call.orders_total
       ? box.dataset.labelOrders + " " + call.orders_total + " · " + box.dataset.labelOpen + " " + call.open_total
       : box.dataset.labelNone;

@@ -1,0 +1,58 @@
+"""Caller tags are edited by the centre in the admin (switched off, never deleted); profiles and their log
+are read-only there, with numbers masked: they change through the profile page, which logs each change."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from hotline.callers.models import CallerProfile, CallerProfileChange, CallerTag
+from hotline.core.privacy import mask_phone
+
+
+@admin.register(CallerTag)
+class CallerTagAdmin(admin.ModelAdmin):
+    list_display = ("name", "description", "is_sensitive", "is_active", "sort_order")
+    list_filter = ("is_sensitive", "is_active")
+    list_editable = ("is_active", "sort_order")
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # switch a tag off instead: profiles and the log keep its name
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(CallerProfile)
+class CallerProfileAdmin(_ReadOnly):
+    list_display = ("masked_phone", "note", "version", "updated_at", "updated_by")
+    list_filter = ("tags",)
+    list_select_related = ("updated_by",)
+    fields = ("masked_phone", "tags", "note", "version", "updated_at", "updated_by")
+    readonly_fields = fields
+
+    @admin.display(description=_("来电号码"))
+    def masked_phone(self, obj: CallerProfile) -> str:
+        return mask_phone(obj.phone)
+
+
+@admin.register(CallerProfileChange)
+class CallerProfileChangeAdmin(_ReadOnly):
+    list_display = ("masked_phone", "version", "at", "actor", "tags_before", "tags_after", "note_after")
+    list_select_related = ("profile", "actor")
+    fields = ("masked_phone", "version", "at", "actor", "tags_before", "tags_after", "note_before", "note_after")
+    readonly_fields = fields
+
+    @admin.display(description=_("来电号码"))
+    def masked_phone(self, obj: CallerProfileChange) -> str:
+        return mask_phone(obj.profile.phone)

@@ -1,0 +1,46 @@
+"""The profile's small edit form as posted: tag names ticked, the note, and the version the person saw.
+
+The rules (known tags, note length, permission) are the service's (`update_profile`), which says why it refuses.
+"""
+
+from __future__ import annotations
+
+from django.http import QueryDict
+
+from hotline.callers.selectors import ProfileCard
+
+
+class ProfileForm:
+    """Read the posted tags, note and version."""
+
+    def __init__(self, data: QueryDict) -> None:
+        self.data = data
+
+    def tag_names(self) -> list[str]:
+        """The tag names ticked."""
+        return self.data.getlist("tags")
+
+    def note(self) -> str:
+        """The note as typed (the service strips it and checks its length)."""
+        return self.data.get("note", "")
+
+    def version(self) -> int | None:
+        """The profile's version when the form was shown, or None when absent or not a number."""
+        value = self.data.get("version", "").strip()
+        return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else None
+
+    def keep_posted(self, card: ProfileCard | None) -> None:
+        """Show a refused form again as it was posted: ticks and note kept (what is stored is shown unchanged)."""
+        if card is None:
+            return
+        ticked = set(self.tag_names())
+        card.choices = [_ticked(tag, tag.name in ticked) for tag in card.choices]
+        card.draft_note = self.note()
+
+
+def _ticked(tag: object, on: bool) -> object:
+    from copy import copy
+
+    shown = copy(tag)
+    shown.on = on
+    return shown

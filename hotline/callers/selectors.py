@@ -1,0 +1,97 @@
+"""Reads of caller profiles (来电人档案), cut to what this person may see. Two queries for a card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, Value
+
+from hotline.accounts.models import User
+from hotline.callers.constants import CHANGES_SHOWN
+from hotline.callers.models import CallerProfile, CallerProfileChange, CallerTag
+from hotline.callers.permissions import may_edit, may_read, sees_sensitive
+from hotline.callers.services import profile_number
+
+
+@dataclass
+class ProfileCard:
+    """A caller's profile as one person sees it: the tags on it (sensitive ones only for those who may see
+    them), the note, and, for those who may change it, every tag they may choose (`choices`, each `.on`)."""
+
+    phone: str
+    tags: list[CallerTag] = field(default_factory=list)
+    note: str = ""
+    version: int = 0
+    updated_at: datetime | None = None
+    updated_by: User | None = None
+    editable: bool = False
+    choices: list[CallerTag] = field(default_factory=list)
+    draft_note: str | None = None  # the note in the form, when a refused one is shown again
+
+    @property
+    def note_in_form(self) -> str:
+        """What the form's note field holds: the refused draft, else the stored note."""
+        return self.note if self.draft_note is None else self.draft_note
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to show: no tag and no note."""
+        return not self.tags and not self.note
+
+
+def profile_card(user: User, phone: str, *, editable: bool = True) -> ProfileCard | None:
+    """The profile of `phone` for this person; None for anyone who may not read profiles or a partial number.
+
+    `editable=False` leaves the choices out (a read-only place such as the order page).
+    """
+    if not may_read(user):
+        return None
+    number = profile_number(phone)
+    if not number:
+        return None
+    card = ProfileCard(phone=number, editable=editable and may_edit(user))
+    profile = CallerProfile.objects.filter(phone=number).select_related("updated_by").first()
+    if profile is not None:
+        card.note, card.version = profile.note, profile.version
+        card.updated_at, card.updated_by = profile.updated_at, profile.updated_by
+    if profile is None and not card.editable:
+        return card
+    through = CallerProfile.tags.through.objects.filter(callerprofile_id=getattr(profile, "pk", None),
+                                                        callertag_id=OuterRef("pk"))
+    tags = CallerTag.objects.annotate(on=Exists(through) if profile is not None else Value(False))
+    tags = tags.filter(Q(on=True) | Q(is_active=True)) if card.editable else tags.filter(on=True)
+    if not sees_sensitive(user):
+        tags = tags.exclude(is_sensitive=True)
+    found = list(tags.order_by("sort_order", "id"))
+    card.tags = [t for t in found if t.on]
+    card.choices = found if card.editable else []
+    return card
+
+
+def order_card(user: User, ticket: Any, phone_shown: str) -> ProfileCard | None:
+    """The caller's profile on an order's page: only where the page shows this person the caller's full
+    number (`phone_shown`, the page's `phone_for`), so never on a confidential or anonymous order whose
+    number is hidden or masked for them; read-only."""
+    number = getattr(ticket, "caller_phone", "") or ""
+    if not number or phone_shown != number:
+        return None
+    return profile_card(user, number, editable=False)
+
+
+def profile_changes(user: User, phone: str, *, limit: int = CHANGES_SHOWN) -> list[CallerProfileChange]:
+    """The profile's changes, newest first. For those who may not see sensitive tags, their names are left
+    out, and so is a change that touched nothing else."""
+    number = profile_number(phone)
+    if not may_read(user) or not number:
+        return []
+    changes = list(CallerProfileChange.objects.filter(profile__phone=number).select_related("actor")
+                   .order_by("-at", "-id")[:limit])
+    if changes and not sees_sensitive(user):
+        hidden = set(CallerTag.objects.filter(is_sensitive=True).values_list("name", flat=True))
+        for change in changes:
+            change.tags_before = [name for name in change.tags_before if name not in hidden]
+            change.tags_after = [name for name in change.tags_after if name not in hidden]
+        changes = [c for c in changes if c.tags_before != c.tags_after or c.note_before != c.note_after]
+    return changes

@@ -1,0 +1,78 @@
+"""The caller profile page (`/callers/<phone>/`): tags, note, change log and earlier orders; the edit form's POST.
+
+Centre staff only (unit staff get a 403). The page shows the full number, which is recorded like every
+full number shown (`phone_for`, docs/security.md). The intake pop-up posts its small form here with htmx
+and gets its block back; without JavaScript the same form opens this page.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from hotline.callers import selectors
+from hotline.callers.forms import ProfileForm
+from hotline.callers.permissions import may_edit, may_read
+from hotline.callers.selectors import ProfileCard
+from hotline.callers.services import profile_number, update_profile
+from hotline.core.privacy import mask_phone, phone_for
+from hotline.tickets.exceptions import DomainError
+from hotline.workbench.intake.selectors import caller_history
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def profile_page(request: HttpRequest, phone: str) -> HttpResponse:
+    """One caller's profile; POST changes its tags and note (the htmx pop-up gets its block back)."""
+    if not may_read(request.user):
+        raise PermissionDenied(_("来电人档案仅限热线中心人员查看"))
+    number = profile_number(phone)
+    if not number:
+        raise Http404(_("来电号码不完整或格式不对"))
+    if request.method == "GET" and number != phone:
+        return redirect("caller-profile", phone=number)
+    error = ""
+    if request.method == "POST":
+        if not may_edit(request.user):
+            raise PermissionDenied(_("只有受理员、派单员、督办员和系统管理员可以修改来电人档案"))
+        form = ProfileForm(request.POST)
+        try:
+            update_profile(number, tags=form.tag_names(), note=form.note(), actor=request.user,
+                           expected_version=form.version())
+        except DomainError as exc:
+            error = exc.message
+        if request.headers.get("HX-Request") == "true":  # htmx swaps 200s only: the refusal is in the block
+            card = selectors.profile_card(request.user, number)
+            if error:
+                form.keep_posted(card)
+            return render(request, "callers/_profile.html", {"card": card, "error": error, "saved": not error,
+                                                              "popup": True})
+        if not error:
+            messages.success(request, _("来电人档案已保存"))
+            return redirect("caller-profile", phone=number)
+        return _page(request, number, error=error, form=form, status=400)
+    return _page(request, number)
+
+
+def _page(request: HttpRequest, number: str, *, error: str = "", form: ProfileForm | None = None,
+          status: int = 200) -> HttpResponse:
+    card: ProfileCard = selectors.profile_card(request.user, number)
+    if form is not None:
+        form.keep_posted(card)
+    return render(request, "callers/page.html", {
+        "card": card,
+        "error": error,
+        "phone": phone_for(SimpleNamespace(caller_phone=number), request.user),  # recorded when shown in full
+        "masked": mask_phone(number),
+        "changes": selectors.profile_changes(request.user, number),
+        "history": caller_history(request.user, number),
+    }, status=status)
