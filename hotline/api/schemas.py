@@ -114,6 +114,14 @@ class OrderOut(BaseModel):
     theme: ThemeRef | None = Field(description="为之派发的每月一题专题（未诉先办）；其他工单为 null")
 
 
+class VisitOutcomeOut(BaseModel):
+    """A valid return visit's verdict (有效回访: the citizen reached, answered on resolution and satisfaction)."""
+
+    resolved: bool
+    satisfaction: str = Field(description="satisfied 满意、basically 基本满意、unsatisfied 不满意")
+    at: datetime = Field(description="回访时间")
+
+
 class OrderDetailOut(OrderOut):
     """One order in full: caller (masked as the caller may see it), address, units, replies, consultations."""
 
@@ -135,6 +143,10 @@ class OrderDetailOut(OrderOut):
     assignments: list[AssignmentOut]
     replies: list[ReplyOut]
     consultations: list[ConsultationOut] = Field(description="会商记录（先发起的在前）")
+    first_visit: VisitOutcomeOut | None = Field(
+        description="首次有效回访（首次解决率据此统计）；没有有效回访为 null（未联系上、未表态、现场核查都不算）")
+    final_visit: VisitOutcomeOut | None = Field(
+        description="最近一次有效回访（解决率、满意率据此统计）；只回访过一次时与 first_visit 相同")
 
 
 class OrderPage(BaseModel):

@@ -11,6 +11,7 @@ from hotline.accounts.models import User
 from hotline.core.labels import label
 from hotline.core.privacy import phone_for
 from hotline.governance.models import Theme, ThemeOrder
+from hotline.kpis.visits import first_and_final, outcome, valid_visit
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Assignment, Consultation, Opinion, ReturnVisit, Ticket, TimelineEvent
@@ -79,7 +80,13 @@ def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
                  to_attr="all_assignments"),
         "replies__assignment__unit",
         Prefetch("consultations", queryset=_consultations(), to_attr="all_consultations"),
+        Prefetch("visits", queryset=_valid_visits(), to_attr="valid_visits"),
     )
+
+
+def _valid_visits() -> QuerySet[ReturnVisit]:
+    """The valid return visits (有效回访), in the order they were made: the first and the final one."""
+    return ReturnVisit.objects.filter(valid_visit()).order_by("created_at", "id")
 
 
 def _consultations() -> QuerySet[Consultation]:
@@ -122,13 +129,14 @@ def new_order_detail(ticket: Ticket, user: User, theme: Theme | None = None) -> 
     """
     ticket.lead = None
     ticket.theme_link_id, ticket.theme_link_title = (theme.pk, theme.title) if theme is not None else (None, None)
-    return order_detail(ticket, user, assignments=[], replies=[], consultations=[])
+    return order_detail(ticket, user, assignments=[], replies=[], consultations=[], visits=[])
 
 
 def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | None = None,
                  replies: list[Any] | None = None,
-                 consultations: list[Consultation] | None = None) -> dict[str, Any]:
-    """One order in full, as this caller may see it."""
+                 consultations: list[Consultation] | None = None,
+                 visits: list[ReturnVisit] | None = None) -> dict[str, Any]:
+    """One order in full, as this caller may see it, with its first and final valid return visit."""
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
     order_shown(ticket, user)
@@ -143,6 +151,11 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
         consultations = getattr(ticket, "all_consultations", None)
     if consultations is None:
         consultations = list(_consultations().filter(ticket=ticket))
+    if visits is None:
+        visits = getattr(ticket, "valid_visits", None)
+    if visits is None:
+        visits = list(_valid_visits().filter(ticket=ticket))
+    first_visit, final_visit = first_and_final(visits)
     return {
         **order_row(ticket),
         "description": ticket.description,
@@ -168,6 +181,7 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
             "unresolved_reason": r.unresolved_reason, "review_status": r.review_status,
         } for r in replies],
         "consultations": [consultation(c) for c in consultations],
+        "first_visit": outcome(first_visit), "final_visit": outcome(final_visit),
     }
 
 

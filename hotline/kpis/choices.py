@@ -21,6 +21,7 @@ class Indicator(models.TextChoices):
     VISIT = "visit", _("回访率")
     RESPONSE = "response", _("响应率")
     RESOLUTION = "resolution", _("解决率")
+    FIRST_RESOLUTION = "first_resolution", _("首次解决率")
     SATISFACTION = "satisfaction", _("满意率")
     OPINION_TIMELY = "opinion_timely", _("会商意见及时率")
     REPEAT = "repeat", _("重复来电率")

@@ -15,7 +15,8 @@ REPEAT_WINDOW_DAYS = 30
 
 #: The composite (综合得分) weights. 0.1 响应 + 0.5 解决 + 0.4 满意 is the published Beijing-style split
 #: (domain.md); here it takes 70 % of the score and the unit's timeliness the other 30 %.
-#: 会商意见及时率 gets a row of weight 0: listed in the settings for the centre to weigh, not counted until then.
+#: 会商意见及时率 and 首次解决率 get a row of weight 0: listed in the settings for the centre to weigh, not counted
+#: until then.
 DEFAULT_WEIGHTS: dict[str, Decimal] = {
     Indicator.RESPONSE: Decimal("0.07"),
     Indicator.RESOLUTION: Decimal("0.35"),
@@ -23,6 +24,7 @@ DEFAULT_WEIGHTS: dict[str, Decimal] = {
     Indicator.ON_TIME: Decimal("0.20"),
     Indicator.SIGN_TIMELY: Decimal("0.10"),
     Indicator.OPINION_TIMELY: Decimal("0"),
+    Indicator.FIRST_RESOLUTION: Decimal("0"),
 }
 
 #: Indicators where a lower rate is better: the composite scores them as 100 % − rate.
@@ -32,6 +34,7 @@ LOWER_IS_BETTER = frozenset({Indicator.RETURN, Indicator.REHANDLE, Indicator.EXT
 WEIGHTABLE = (
     Indicator.SIGN_TIMELY, Indicator.ON_TIME, Indicator.COMPLETION, Indicator.RETURN, Indicator.REHANDLE,
     Indicator.EXTENSION, Indicator.RESPONSE, Indicator.RESOLUTION, Indicator.SATISFACTION, Indicator.OPINION_TIMELY,
+    Indicator.FIRST_RESOLUTION,
 )
 
 #: Rows per page of a drill-down list.

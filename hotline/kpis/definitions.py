@@ -30,6 +30,7 @@ from hotline.kpis.bases import (
     ended_by_termination,
 )
 from hotline.kpis.choices import Indicator
+from hotline.kpis.visits import valid_visit
 from hotline.tickets.choices import (
     Action,
     AssignmentRole,
@@ -117,12 +118,22 @@ def _rehandled(ctx: Context) -> Parts:
 
 def _final_valid_visit(ctx: Context) -> Q:
     """有效回访: reached, with an answer on resolution and satisfaction; the order's last such visit in the period."""
-    valid = Q(contacted=True, resolved__isnull=False,
-              satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.UNSATISFIED])
+    valid = valid_visit()
     later = ReturnVisit.objects.filter(
         valid, ticket=OuterRef("ticket_id"), created_at__lt=ctx.end).filter(
         Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")))
     return valid & ~Q(Exists(later))
+
+
+def _first_valid_visit(ctx: Context) -> Q:
+    """The order's first valid return visit ever (首次有效回访); the base keeps the ones made in the period.
+
+    A visit after 重办 is never the first one, even when the first one fell in an earlier period.
+    """
+    valid = valid_visit()
+    earlier = ReturnVisit.objects.filter(valid, ticket=OuterRef("ticket_id")).filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
+    return valid & ~Q(Exists(earlier))
 
 
 def _reply_contacted(ctx: Context) -> dict:
@@ -244,6 +255,11 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _("解决率 = 有效回访中群众认为已解决的 ÷ 有效回访"),
         _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),
         _UNIT_EXCLUSION, population=_final_valid_visit, numerator=_one(Q(resolved=True))),
+    Kpi(Indicator.FIRST_RESOLUTION, "First-visit resolution rate", VISITS,
+        _("首次解决率 = 首次有效回访中群众认为已解决的 ÷ 首次有效回访"),
+        _("统计期内的首次有效回访：工单的第一次有效回访落在期内的，每件工单一条；重办后的回访不计，"
+          "未联系上、未表态的回访和主动发现工单的现场核查不是有效回访"),
+        _UNIT_EXCLUSION, population=_first_valid_visit, numerator=_one(Q(resolved=True))),
     Kpi(Indicator.SATISFACTION, "Satisfaction rate", VISITS,
         _("满意率 =（满意 + 折算系数 × 基本满意）÷ 有效回访"),
         _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),

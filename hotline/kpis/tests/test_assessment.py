@@ -71,8 +71,9 @@ def test_default_weights_are_created_once() -> None:
                                   "satisfaction": Decimal("0.280"), "on_time": Decimal("0.200"),
                                   "sign_timely": Decimal("0.100")}
     AssessmentSettings.current()
-    assert IndicatorWeight.objects.count() == 6  # the five above and 会商意见及时率 listed at 0
+    assert IndicatorWeight.objects.count() == 7  # the five above, 会商意见及时率 and 首次解决率 listed at 0
     assert IndicatorWeight.objects.get(indicator="opinion_timely").weight == 0
+    assert IndicatorWeight.objects.get(indicator="first_resolution").weight == 0
 
 
 def test_composite_rescales_missing_indicators_and_inverts_lower_is_better() -> None:

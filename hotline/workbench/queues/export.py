@@ -2,7 +2,8 @@
 
 Both read the same FilterSet over `visible_to(user)` as the page, in chunks of `CHUNK` orders with
 the lead unit prefetched per chunk: a constant number of queries per chunk, never the whole table
-in memory. Units get masked phones; cells that a spreadsheet would run as a formula are defused.
+in memory. The first and final satisfaction (首次满意度, 最终满意度: the order's first and last valid
+return visit) are subqueries of the orders' own query. Units get masked phones; cells that a spreadsheet would run as a formula are defused.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from django.utils.translation import gettext as _
 from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.core.privacy import phone_for
+from hotline.kpis.visits import with_first_and_final
+from hotline.tickets.choices import Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.workbench.queues.selectors import for_list, supervision_label
 
@@ -39,6 +42,11 @@ def _lead_name(ticket: Ticket) -> str:
 
 def _caller(ticket: Ticket, user: User) -> str:
     return ticket.caller_name if user.is_centre_staff or not ticket.is_anonymous else _("（匿名）")
+
+
+def _satisfaction(value: str | None) -> str:
+    """The label of a valid visit's answer; "" when the order has no valid return visit."""
+    return str(Satisfaction(value).label) if value else ""
 
 
 def columns() -> list[Column]:
@@ -64,6 +72,8 @@ def columns() -> list[Column]:
         (_("办结超期"), lambda t, u: _("是") if t.close_overdue else _("否")),
         (_("督办级别"), lambda t, u: supervision_label(t.supervision_level)),
         (_("办结时间"), lambda t, u: t.closed_at),
+        (_("首次满意度"), lambda t, u: _satisfaction(t.first_visit_satisfaction)),
+        (_("最终满意度"), lambda t, u: _satisfaction(t.final_visit_satisfaction)),
     ]
 
 
@@ -86,8 +96,8 @@ def _rows(qs: Iterable[Ticket], user: User, cols: list[Column]) -> Iterator[list
 
 
 def _ordered(qs: Any) -> Iterator[Ticket]:
-    """The orders in chunks, with the lead unit prefetched per chunk (no N+1)."""
-    return for_list(qs).iterator(chunk_size=CHUNK)
+    """The orders in chunks, with the lead unit prefetched per chunk (no N+1), first and final satisfaction."""
+    return with_first_and_final(for_list(qs)).iterator(chunk_size=CHUNK)
 
 
 class _Echo:
