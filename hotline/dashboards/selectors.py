@@ -65,7 +65,7 @@ def scope_for(user: Any) -> Scope | None:
 
         own = list(user.units.all())
         ids = tuple(HandlingUnit.objects.subtree_of(own).order_by("id").values_list("id", flat=True))
-        return Scope(ids, "、".join(u.name for u in own) or _("（未关联单位）"))
+        return Scope(ids, _("、").join(u.name for u in own) or _("（未关联单位）"))
     return None
 
 

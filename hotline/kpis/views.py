@@ -37,8 +37,8 @@ KPI_ROLES = frozenset({Role.SUPERVISOR, Role.INSPECTOR, Role.LEADER, Role.ADMIN,
 
 #: The indicators shown in a breakdown table (one column each).
 BREAKDOWN = [Indicator.VOLUME, Indicator.DIRECT_ANSWER, Indicator.SIGN_TIMELY, Indicator.ON_TIME,
-             Indicator.RETURN, Indicator.REHANDLE, Indicator.RESOLUTION, Indicator.SATISFACTION,
-             Indicator.OPINION_TIMELY]
+             Indicator.RETURN, Indicator.REHANDLE, Indicator.RESOLUTION, Indicator.FIRST_RESOLUTION,
+             Indicator.SATISFACTION, Indicator.OPINION_TIMELY]
 
 
 def _allow(request: HttpRequest) -> None:
@@ -75,7 +75,7 @@ def filter_errors(form: KpiFilterForm) -> list[str]:
     found = [str(e) for e in form.non_field_errors()]
     for name, errors in form.errors.items():
         if name != "__all__":
-            found += [f"{form.fields[name].label}：{e}" for e in errors]
+            found += [_("%(label)s：%(text)s") % {"label": form.fields[name].label, "text": e} for e in errors]
     return found
 
 

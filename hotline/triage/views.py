@@ -86,7 +86,7 @@ def alert_merge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("已并入主工单 %(master)s：%(n)s 件") % {
             "master": alert.master.number, "n": len(merged)})
     for ticket, reason in refused:
-        messages.error(request, f"{ticket.number}：{reason}")
+        messages.error(request, _("%(label)s：%(text)s") % {"label": ticket.number, "text": reason})
     if not merged and not refused:
         messages.info(request, _("没有可并单的工单"))
     return redirect("triage-alert", pk=alert.pk)

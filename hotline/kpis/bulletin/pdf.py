@@ -104,7 +104,7 @@ def _rankings(b: Bulletin) -> list:
     story: list = [PageBreak(), Paragraph(_("二、承办单位考核排名"), _H2), Paragraph(
         _("综合得分 = Σ 权重 × 指标得分 ÷ Σ 权重；权重：%(weights)s；基本满意折算系数 %(factor)s；"
           "当月主办工单少于 %(minimum)s 件的单位不参与排名；已认定不合理诉求和申诉成立的工单不计入考核") % {
-            "weights": "，".join(f"{k} {v}" for k, v in b.weights.items()), "factor": b.basic_factor,
+            "weights": _("，").join(f"{k} {v}" for k, v in b.weights.items()), "factor": b.basic_factor,
             "minimum": b.min_volume}, _SMALL)]
     for ranking in b.rankings:
         rows = [[_("名次"), _("单位"), _("工单"), _("综合得分"), *[str(KPIS[c].name) for c in codes]]]

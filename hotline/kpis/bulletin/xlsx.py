@@ -87,7 +87,7 @@ def _rankings(wb: Workbook, b: Bulletin) -> None:
     ws = wb.create_sheet(_("考核排名"))
     ws["A1"] = _("综合得分 = Σ 权重 × 指标得分 ÷ Σ 权重；权重：%(weights)s；基本满意折算系数 %(factor)s；"
                  "当月主办工单少于 %(minimum)s 件的单位不参与排名") % {
-        "weights": "，".join(f"{k} {v}" for k, v in b.weights.items()), "factor": b.basic_factor,
+        "weights": _("，").join(f"{k} {v}" for k, v in b.weights.items()), "factor": b.basic_factor,
         "minimum": b.min_volume}
     row = 3
     codes = [c for c in KPIS if KPIS[c].unit_attributed]
