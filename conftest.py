@@ -98,13 +98,16 @@ def _fast_passwords_and_no_public_rate_limits() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_overrides() -> Iterator[None]:
-    """Forget the working calendar's cached overrides after each test.
+    """Forget the working calendar's cached overrides and the online acceptance limit after each test.
 
-    A test that saves a `CalendarOverride` reloads the cache, and its rollback does not: without this,
-    its override would leak into the next tests for `OVERRIDES_MAX_AGE` seconds.
+    A test that saves a `CalendarOverride` (or `AcceptanceSettings`) reloads the cache, and its rollback
+    does not: without this, its value would leak into the next tests for `OVERRIDES_MAX_AGE` seconds.
     """
+    from hotline.sla.models import forget_acceptance_limit
+
     yield
     workcalendar.invalidate_overrides()
+    forget_acceptance_limit()  # the same for the online acceptance limit (网上受理时限)
 
 
 @pytest.fixture(autouse=True)

@@ -26,8 +26,9 @@ from hotline.api.scopes import Scope
 from hotline.ops.access import order_shown
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
+from hotline.sla.models import AcceptanceSettings
 from hotline.taxonomy.choices import RequestType, Urgency
-from hotline.tickets.choices import Channel, EmergencyService, NotAcceptedReason, Sex, Status
+from hotline.tickets.choices import ONLINE_CHANNELS, Channel, EmergencyService, NotAcceptedReason, Sex, Status
 from hotline.tickets.models import Ticket
 from hotline.workbench.intake.choices import Decision
 from hotline.workbench.intake.forms import IntakeCheck
@@ -248,6 +249,8 @@ def create_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
     principal.require(Scope.CREATE)
     if payload.decision == Decision.TRANSFER:
         principal.require(Scope.TRANSFER)
+    if payload.channel in ONLINE_CHANNELS:
+        AcceptanceSettings.current()  # kept by the process: read here, not inside the creation's pipeline
     key = request.headers.get("Idempotency-Key")
     if key is None:
         status, body = _create(principal, payload)

@@ -34,11 +34,13 @@ from hotline.bench.intake_env import (
 )
 
 #: Orders whose follow-up is missing: no duplicate-index entry, no urgency assessment or no recommendation.
+#: Imported historical orders (the demo seed's archive of last year, `hotline import`) are never followed up.
 MISSING_FOLLOW_UP_SQL = """
 SELECT COUNT(*) FROM tickets_ticket t
-WHERE NOT EXISTS (SELECT 1 FROM triage_duplicatekey d WHERE d.ticket_id = t.id)
-   OR NOT EXISTS (SELECT 1 FROM triage_urgencyassessment u WHERE u.ticket_id = t.id)
-   OR NOT EXISTS (SELECT 1 FROM routing_dispatchrecommendation r WHERE r.ticket_id = t.id)
+WHERE NOT EXISTS (SELECT 1 FROM dataio_importedrecord i WHERE i.ticket_id = t.id)
+  AND (NOT EXISTS (SELECT 1 FROM triage_duplicatekey d WHERE d.ticket_id = t.id)
+       OR NOT EXISTS (SELECT 1 FROM triage_urgencyassessment u WHERE u.ticket_id = t.id)
+       OR NOT EXISTS (SELECT 1 FROM routing_dispatchrecommendation r WHERE r.ticket_id = t.id))
 """
 
 

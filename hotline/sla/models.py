@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import time
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -138,10 +140,39 @@ class AcceptanceSettings(OneRow):
         if self.amount < 1:
             raise ValidationError({"amount": _("受理时限至少为 1")})
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_acceptance_limit()  # this process at once; the others within ACCEPTANCE_MAX_AGE
+
     @classmethod
     def current(cls) -> AcceptanceSettings:
-        """The one settings row, or the defaults while nobody has saved one (read only: registering an order
-        never writes the settings)."""
-        from hotline.core import memo
+        """The one settings row, or the defaults while nobody has saved one; read only (registering an order
+        never writes the settings).
 
-        return memo.once("sla.acceptance", lambda: cls.objects.filter(pk=1).first() or cls(pk=1))
+        Kept per process for `ACCEPTANCE_MAX_AGE` seconds: every online registration needs it, and an API
+        creation registers inside PostgreSQL's pipeline mode, where a read would cost a round trip.
+        """
+        now = time.monotonic()
+        kept = _acceptance_limit
+        if kept is not None and now - kept[0] < ACCEPTANCE_MAX_AGE:
+            return kept[1]
+        found = cls.objects.filter(pk=1).first() or cls(pk=1)
+        _keep_acceptance_limit(now, found)
+        return found
+
+
+#: Seconds a process keeps the acceptance limit before reading it again (an admin's change reaches every
+#: web process within this time; the process that saved it at once).
+ACCEPTANCE_MAX_AGE = 60.0
+_acceptance_limit: tuple[float, AcceptanceSettings] | None = None
+
+
+def _keep_acceptance_limit(at: float, found: AcceptanceSettings) -> None:
+    global _acceptance_limit
+    _acceptance_limit = (at, found)
+
+
+def forget_acceptance_limit() -> None:
+    """Read the acceptance limit from the database at the next registration (after a save; between tests)."""
+    global _acceptance_limit
+    _acceptance_limit = None

@@ -118,3 +118,16 @@ def test_the_setting_saved_from_a_fresh_form_is_the_one_read(cast: Cast) -> None
     AcceptanceSettings(amount=45, unit=LimitUnit.MINUTES).save()  # a second add: the same row
     assert list(AcceptanceSettings.objects.values_list("pk", "amount")) == [(1, 45)]
     assert _web(cast).accept_due == T0 + timedelta(minutes=45)
+
+
+def test_the_limit_is_read_once_per_process_for_a_while(cast: Cast, django_assert_num_queries: object) -> None:
+    """Every online registration needs it: a web process reads it again only after ACCEPTANCE_MAX_AGE."""
+    AcceptanceSettings.current()
+    with django_assert_num_queries(0):
+        assert AcceptanceSettings.current().amount == 2
+    AcceptanceSettings.objects.filter(pk=1).delete()
+    AcceptanceSettings.objects.create(amount=3, unit=LimitUnit.HOURS)  # saved here: this process reads it anew
+    with django_assert_num_queries(1):
+        assert AcceptanceSettings.current().amount == 3
+    with django_assert_num_queries(0):
+        assert AcceptanceSettings.current().amount == 3
