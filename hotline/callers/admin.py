@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.callers.models import CallerProfile, CallerProfileChange, CallerTag
+from hotline.core.admin import ReadOnlyAdmin
 from hotline.core.privacy import mask_phone
 
 
@@ -22,19 +23,9 @@ class CallerTagAdmin(admin.ModelAdmin):
         return False  # switch a tag off instead: profiles and the log keep its name
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(CallerProfile)
-class CallerProfileAdmin(_ReadOnly):
+class CallerProfileAdmin(ReadOnlyAdmin):
     list_display = ("masked_phone", "note", "version", "updated_at", "updated_by")
     list_filter = ("tags",)
     list_select_related = ("updated_by",)
@@ -47,7 +38,7 @@ class CallerProfileAdmin(_ReadOnly):
 
 
 @admin.register(CallerProfileChange)
-class CallerProfileChangeAdmin(_ReadOnly):
+class CallerProfileChangeAdmin(ReadOnlyAdmin):
     list_display = ("masked_phone", "version", "at", "actor", "tags_before", "tags_after", "note_after")
     list_select_related = ("profile", "actor")
     fields = ("masked_phone", "version", "at", "actor", "tags_before", "tags_after", "note_before", "note_after")

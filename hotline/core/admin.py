@@ -1,4 +1,4 @@
-"""Admin pieces shared by the apps."""
+"""Admin pieces shared by the apps: read-only records and one-row settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the services (logs, rollups, imports): the admin shows them, never changes them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class SingletonAdmin(admin.ModelAdmin):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from hotline.core.admin import ReadOnlyAdmin
 from hotline.revisits.models import Attempt, RevisitRule, SecondVisit
 
 
@@ -26,19 +27,10 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(SecondVisit)
-class SecondVisitAdmin(admin.ModelAdmin):
+class SecondVisitAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "rule", "state", "closed_at", "due_at", "attempts", "finished_at")
     list_filter = ("state", "rule")
     search_fields = ("ticket__number",)
     raw_id_fields = ("ticket", "close_event", "reopen_event")
     list_select_related = ("ticket", "rule")
     inlines = [AttemptInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
