@@ -22,6 +22,11 @@ class CallerTagAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # switch a tag off instead: profiles and the log keep its name
 
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> tuple[str, ...]:
+        """A tag's name is fixed once it exists: the change log keeps names, and hides a sensitive tag's
+        changes from those who may not see it by matching its name."""
+        return ("name",) if obj is not None else ()
+
 
 
 @admin.register(CallerProfile)

@@ -66,7 +66,11 @@ def update_profile(phone: str, *, tags: Iterable[str], note: str, actor: User,
     if unknown:
         raise ProfileRefused(_("没有这个来电人标签：%(names)s") % {"names": _("、").join(unknown)})
 
-    profile, _created = CallerProfile.objects.select_for_update().get_or_create(phone=number)
+    profile = CallerProfile.objects.select_for_update().filter(phone=number).first()
+    if profile is None:
+        if not wanted and not note:
+            return CallerProfile(phone=number)  # nothing to keep: no row for a number only looked at
+        profile, _created = CallerProfile.objects.select_for_update().get_or_create(phone=number)
     if expected_version is not None and expected_version != profile.version:
         raise ConflictError(_("该来电人档案刚被他人修改，请刷新后重新修改"))
     before = list(profile.tags.all())

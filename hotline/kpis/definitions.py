@@ -257,7 +257,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _UNIT_EXCLUSION, population=_final_valid_visit, numerator=_one(Q(resolved=True))),
     Kpi(Indicator.FIRST_RESOLUTION, "First-visit resolution rate", VISITS,
         _("首次解决率 = 首次有效回访中群众认为已解决的 ÷ 首次有效回访"),
-        _("统计期内的首次有效回访：工单的第一次有效回访落在期内的，每件工单一条；重办后的回访不计，"
+        _("统计期内的首次有效回访：工单的第一次有效回访落在期内的，每件工单一条；工单此前已有有效回访的不计，"
           "未联系上、未表态的回访和主动发现工单的现场核查不是有效回访"),
         _UNIT_EXCLUSION, population=_first_valid_visit, numerator=_one(Q(resolved=True))),
     Kpi(Indicator.SATISFACTION, "Satisfaction rate", VISITS,

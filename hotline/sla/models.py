@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.models import OneRow
@@ -141,8 +141,11 @@ class AcceptanceSettings(OneRow):
             raise ValidationError({"amount": _("受理时限至少为 1")})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; this process reads the limit anew (again once committed: a thread registering meanwhile
+        read the old row), the others within ACCEPTANCE_MAX_AGE. Change it only through `save()`."""
         super().save(*args, **kwargs)
-        forget_acceptance_limit()  # this process at once; the others within ACCEPTANCE_MAX_AGE
+        forget_acceptance_limit()
+        transaction.on_commit(forget_acceptance_limit)
 
     @classmethod
     def current(cls) -> AcceptanceSettings:

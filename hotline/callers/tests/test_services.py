@@ -45,6 +45,21 @@ def test_setting_what_is_there_writes_nothing(tags: dict[str, CallerTag]) -> Non
     assert CallerProfile.objects.get().version == 1
 
 
+def test_saving_an_empty_form_for_a_number_only_looked_at_keeps_nothing(tags: dict[str, CallerTag]) -> None:
+    update_profile(PHONE, tags=[], note=" ", actor=UserFactory(role=Role.INTAKE))
+    assert _nothing_stored()  # no row recording that this number was looked at
+
+
+def test_a_tags_name_is_fixed_once_it_exists_in_the_admin(tags: dict[str, CallerTag], rf: object) -> None:
+    """The log keeps names and hides a sensitive tag by its name: a rename would show its old name."""
+    from django.contrib.admin.sites import site
+
+    admin = site._registry[CallerTag]
+    request = rf.get("/")
+    assert admin.get_readonly_fields(request, tags["老年人"]) == ("name",)
+    assert admin.get_readonly_fields(request, None) == ()
+
+
 @pytest.mark.parametrize(("phone", "tag_names", "note", "error", "says"), [
     (PHONE, ["老年人", "没有的标签"], "", ProfileRefused, "没有的标签"),
     (PHONE, ["旧标签"], "", ProfileRefused, "已停用"),

@@ -117,11 +117,6 @@ class ReturnVisit(models.Model):
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
 
-    @property
-    def is_valid(self) -> bool:
-        """A valid return visit (有效回访) reached the citizen and got an answer."""
-        return self.contacted and self.resolved is not None
-
 
 
 class Supervision(models.Model):
