@@ -14,6 +14,7 @@ import time_machine
 from django.db import connection
 
 from hotline.accounts.choices import Role
+from hotline.kpis.visits import is_valid
 from hotline.orgs.choices import UnitKind
 from hotline.tickets import services
 from hotline.tickets.choices import (
@@ -399,7 +400,7 @@ def test_citizen_not_reached_keeps_the_order_waiting(frozen_now: datetime, cast:
     assert (event.action, event.from_status, event.to_status) == (
         Action.RETURN_VISIT, Status.AWAITING_VISIT, Status.AWAITING_VISIT)
     attempt = ReturnVisit.objects.get(ticket=t)
-    assert (attempt.contacted, attempt.resolved, attempt.is_valid) == (False, None, False)
+    assert (attempt.contacted, attempt.resolved, is_valid(attempt)) == (False, None, False)
 
 
 def test_contacted_visit_must_record_the_answers(frozen_now: datetime, cast: Cast) -> None:
