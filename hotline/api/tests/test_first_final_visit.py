@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from hotline.core import clock
-from hotline.tickets import services
 from hotline.tickets.choices import Channel, Satisfaction, Status, VisitMethod
 from hotline.tickets.models import Ticket
-from hotline.tickets.tests.factories import Cast, make_ticket
+from hotline.tickets.tests.factories import Cast, make_rehandled, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +27,8 @@ def inspector(cast: Cast, api_client: Any) -> Any:
 
 
 def _rehandled(cast: Cast) -> Ticket:
-    """Visited 未解决/不满意 (重办), replied again, then visited resolved and satisfied an hour later."""
-    t = make_ticket(Status.AWAITING_VISIT, cast=cast, caller_phone="13900000001")
-    now = clock.now()
-    with clock.frozen(now + timedelta(hours=1)):
-        t = services.record_return_visit(t, actor=cast.inspector, contacted=False)  # not reached: not valid
-    with clock.frozen(now + timedelta(hours=2)):
-        t = services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=False,
-                                         satisfaction=Satisfaction.UNSATISFIED)
-        t = services.reply(t, actor=cast.lead_handler, unit=cast.lead, content="已再次处理", contacted=True,
-                           resolved=True)
-        t = services.approve_reply(t, actor=cast.inspector)
-    with clock.frozen(now + timedelta(hours=3)):
-        return services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=True,
-                                            satisfaction=Satisfaction.SATISFIED)
+    """Unreached, then 未解决/不满意 (重办), replied again, then resolved and satisfied."""
+    return make_rehandled(cast, unreached_first=True, caller_phone="13900000001")
 
 
 def test_detail_has_the_first_and_final_valid_visit(cast: Cast, inspector: Any) -> None:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hotline.core import clock
 from hotline.kpis.templatetags.kpi_visits import first_and_final_visits
 from hotline.kpis.visits import first_and_final, valid_visit
-from hotline.tickets import services
 from hotline.tickets.choices import Channel, Satisfaction, Status
 from hotline.tickets.models import ReturnVisit, Ticket
-from hotline.tickets.tests.factories import Cast, make_ticket
+from hotline.tickets.tests.factories import Cast, make_rehandled, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -27,19 +25,7 @@ def cast(frozen_now: datetime) -> Cast:
 
 def _rehandled(cast: Cast) -> Ticket:
     """Unreached, then 未解决/不满意 (重办), replied again, then resolved and 基本满意."""
-    t = make_ticket(Status.AWAITING_VISIT, cast=cast, caller_phone="13900000001")
-    now = clock.now()
-    with clock.frozen(now + timedelta(hours=1)):
-        t = services.record_return_visit(t, actor=cast.inspector, contacted=False)
-    with clock.frozen(now + timedelta(hours=2)):
-        t = services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=False,
-                                         satisfaction=Satisfaction.UNSATISFIED)
-        t = services.reply(t, actor=cast.lead_handler, unit=cast.lead, content="已再次处理", contacted=True,
-                           resolved=True)
-        t = services.approve_reply(t, actor=cast.inspector)
-    with clock.frozen(now + timedelta(hours=3)):
-        return services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=True,
-                                            satisfaction=Satisfaction.BASICALLY)
+    return make_rehandled(cast, final=Satisfaction.BASICALLY, unreached_first=True, caller_phone="13900000001")
 
 
 def _page(cast: Cast, ticket: Ticket) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -343,6 +343,33 @@ def make_ticket(status: str = Status.REGISTERED, *, cast: Cast | None = None, de
         raise AssertionError(f"make_ticket({status!r}) ended in {ticket.status!r}")
     ticket.cast = cast  # type: ignore[attr-defined]
     return ticket
+
+
+def make_rehandled(cast: Cast, *, final: str = Satisfaction.SATISFIED, unreached_first: bool = False,
+                   **draft: Any) -> Ticket:
+    """A closed order whose first valid return visit said 未解决/不满意 (so it went back for 重办) and whose
+    final one, after the lead replied again, said resolved with `final` satisfaction.
+
+    Steps run an hour apart from the current clock; `unreached_first` adds a visit that did not reach
+    the citizen before them (no valid visit). Returns the ticket as stored.
+    """
+    t = make_ticket(Status.AWAITING_VISIT, cast=cast, **draft)
+    now = clock.now()
+    if unreached_first:
+        now += timedelta(hours=1)
+        with clock.frozen(now):
+            t = services.record_return_visit(t, actor=cast.inspector, contacted=False)
+    with clock.frozen(now + timedelta(hours=1)):
+        t = services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=False,
+                                         satisfaction=Satisfaction.UNSATISFIED)
+        t = services.reply(t, actor=cast.lead_handler, unit=cast.lead, content="已再次处理", contacted=True,
+                           resolved=True)
+        t = services.approve_reply(t, actor=cast.inspector)
+    with clock.frozen(now + timedelta(hours=2)):
+        t = services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=True,
+                                         satisfaction=final)
+    t.cast = cast  # type: ignore[attr-defined]
+    return t
 
 
 # --- Checking that nothing changed -----------------------------------------------------------------

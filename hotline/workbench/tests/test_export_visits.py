@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hotline.core import clock
-from hotline.tickets import services
 from hotline.tickets.choices import Satisfaction, Status
 from hotline.tickets.models import Ticket
-from hotline.tickets.tests.factories import Cast, make_ticket
+from hotline.tickets.tests.factories import Cast, make_rehandled, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +24,7 @@ def cast(frozen_now: datetime) -> Cast:
 
 
 def _rehandled(cast: Cast) -> Ticket:
-    t = make_ticket(Status.AWAITING_VISIT, cast=cast)
-    now = clock.now()
-    with clock.frozen(now + timedelta(hours=1)):
-        t = services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=False,
-                                         satisfaction=Satisfaction.UNSATISFIED)
-        t = services.reply(t, actor=cast.lead_handler, unit=cast.lead, content="已再次处理", contacted=True,
-                           resolved=True)
-        t = services.approve_reply(t, actor=cast.inspector)
-    with clock.frozen(now + timedelta(hours=2)):
-        return services.record_return_visit(t, actor=cast.inspector, contacted=True, resolved=True,
-                                            satisfaction=Satisfaction.BASICALLY)
+    return make_rehandled(cast, final=Satisfaction.BASICALLY)
 
 
 def _rows(client: Client) -> dict[str, dict[str, str]]:
