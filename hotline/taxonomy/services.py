@@ -29,16 +29,59 @@ def is_utility_name(full_name: str) -> bool:
     return full_name in UTILITY_FULL_NAMES or any(word in leaf for word in UTILITY_WORDS)
 
 
+#: Column names of a taxonomy file, by level.
+COLUMNS = ("一级分类", "二级分类", "三级分类")
+#: Longest category name (`Category.name`).
+NAME_MAX = Category._meta.get_field("name").max_length
+#: Problems named one by one before the rest are only counted.
+PROBLEMS_SHOWN = 20
+
+
+class TaxonomyFileError(ValueError):
+    """A taxonomy file that cannot be loaded as it is; `problems` names each bad line and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[:PROBLEMS_SHOWN]
+        more = f"；另有 {len(problems) - len(shown)} 处" if len(problems) > len(shown) else ""
+        super().__init__("；".join(shown) + more)
+
+
+def _row_problem(row: tuple[str, str, str]) -> str:
+    """Why one row of a taxonomy file cannot be loaded ("" when it can)."""
+    missing = [column for column, name in zip(COLUMNS, row, strict=True) if not name]
+    if missing:
+        return "缺少" + "、".join(missing)
+    if any("/" in name for name in row):
+        return "分类名称不能含有“/”（它分隔完整名称的各级）"
+    if any(len(name) > NAME_MAX for name in row):
+        return f"分类名称超过 {NAME_MAX} 个字"
+    return ""
+
+
 def read_taxonomy(path: Path | str | None = None) -> list[tuple[str, str, str]]:
-    """The (一级, 二级, 三级) rows of a taxonomy file, in file order, without blanks or repeats."""
+    """The (一级, 二级, 三级) rows of a taxonomy file, in file order, without blank lines or repeats.
+
+    A row missing a level, or with an unusable name, makes the whole file refused (`TaxonomyFileError`
+    naming each such line), so that no half of a taxonomy is ever loaded. A missing column raises KeyError.
+    """
     rows: list[tuple[str, str, str]] = []
     seen: set[tuple[str, str, str]] = set()
+    problems: list[str] = []
     with open(path or DEFAULT_PATH, encoding="utf-8-sig", newline="") as fh:
-        for record in csv.DictReader(fh):
-            row = (record["一级分类"].strip(), record["二级分类"].strip(), record["三级分类"].strip())
-            if all(row) and row not in seen:
-                seen.add(row)
-                rows.append(row)
+        reader = csv.DictReader(fh)
+        for record in reader:
+            row = tuple((record[column] or "").strip() for column in COLUMNS)
+            if not any(row):  # a blank line, or commas only
+                continue
+            problem = _row_problem(row)  # type: ignore[arg-type]
+            if problem:
+                problems.append(f"第 {reader.line_num} 行：{problem}")
+            elif row not in seen:
+                seen.add(row)  # type: ignore[arg-type]
+                rows.append(row)  # type: ignore[arg-type]
+    if problems:
+        raise TaxonomyFileError(problems)
     return rows
 
 

@@ -12,7 +12,7 @@ from hotline.taxonomy.models import Category
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("text", ["", "一级分类,二级分类,三级分类\n", "一级分类,二级分类,三级分类\n城建,,\n"])
+@pytest.mark.parametrize("text", ["", "一级分类,二级分类,三级分类\n", "一级分类,二级分类,三级分类\n,,\n\n"])
 def test_a_file_without_categories_is_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "taxonomy.csv"
     path.write_text(text, encoding="utf-8")

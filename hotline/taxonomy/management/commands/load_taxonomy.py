@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.taxonomy.models import Category
-from hotline.taxonomy.services import load_taxonomy
+from hotline.taxonomy.services import TaxonomyFileError, load_taxonomy
 
 
 class Command(BaseCommand):
@@ -32,10 +32,12 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取分类文件 {options['path']}：{exc.strerror or exc}") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"分类文件不是 UTF-8 编码：{options['path']}") from exc
+        except TaxonomyFileError as exc:
+            raise CommandError(f"分类文件有 {len(exc.problems)} 行不能加载，整个文件未加载：{exc}") from exc
         except KeyError as exc:
             raise CommandError(f"分类文件缺少列 {exc}（应有：一级分类,二级分类,三级分类）") from exc
-        if count == 0:  # nothing was loaded: an empty file, a header only, or rows missing a level
-            raise CommandError(f"分类文件没有可加载的分类：{options['path']}（文件为空、只有表头，或各行缺少某级分类；"
+        if count == 0:  # nothing was loaded: an empty file or a header only
+            raise CommandError(f"分类文件没有可加载的分类：{options['path']}（文件为空或只有表头；"
                                f"应有列：一级分类,二级分类,三级分类）")
         added = Category.objects.count() - before
         kept = "已按文件覆盖已有分类" if options["overwrite"] else "已有分类保持后台的修改不变"
