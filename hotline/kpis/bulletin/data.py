@@ -36,10 +36,11 @@ from hotline.tickets.models import Assignment, Ticket
 logger = logging.getLogger(__name__)
 
 #: The headline indicators, in the order the bulletin lists them.
-HEADLINE = [Indicator.VOLUME, Indicator.DIRECT_ANSWER, Indicator.SIGN_TIMELY, Indicator.ON_TIME,
-            Indicator.COMPLETION, Indicator.RETURN, Indicator.REHANDLE, Indicator.EXTENSION, Indicator.VISIT,
-            Indicator.RESPONSE, Indicator.RESOLUTION, Indicator.SATISFACTION, Indicator.REPEAT,
-            Indicator.CONNECT, Indicator.SERVICE_LEVEL]
+HEADLINE = [Indicator.VOLUME, Indicator.DIRECT_ANSWER, Indicator.ONLINE_ACCEPT, Indicator.SIGN_TIMELY,
+            Indicator.OPINION_TIMELY, Indicator.ON_TIME, Indicator.COMPLETION, Indicator.RETURN, Indicator.REHANDLE,
+            Indicator.EXTENSION, Indicator.VISIT, Indicator.RESPONSE, Indicator.RESOLUTION,
+            Indicator.FIRST_RESOLUTION, Indicator.SATISFACTION, Indicator.REPEAT, Indicator.CONNECT,
+            Indicator.SERVICE_LEVEL]
 
 
 @dataclass

@@ -35,6 +35,8 @@ _GRID = TableStyle([
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
 ])
 _BLUE = colors.HexColor("#1F5FAD")
+#: The indicators each ranking table shows next to the composite score (三率 first, then timeliness).
+RANKING_CODES = ["response", "resolution", "first_resolution", "satisfaction", "on_time", "sign_timely"]
 _GREY = colors.HexColor("#9AA5B1")
 
 
@@ -100,7 +102,7 @@ def _headline(b: Bulletin) -> list:
 
 
 def _rankings(b: Bulletin) -> list:
-    codes = ["response", "resolution", "satisfaction", "on_time", "sign_timely"]
+    codes = RANKING_CODES
     story: list = [PageBreak(), Paragraph(_("二、承办单位考核排名"), _H2), Paragraph(
         _("综合得分 = Σ 权重 × 指标得分 ÷ Σ 权重；权重：%(weights)s；基本满意折算系数 %(factor)s；"
           "当月主办工单少于 %(minimum)s 件的单位不参与排名；已认定不合理诉求和申诉成立的工单不计入考核") % {
@@ -112,7 +114,7 @@ def _rankings(b: Bulletin) -> list:
             rows.append([r.rank or "—", Paragraph(r.unit.name, _SMALL), r.volume,
                          "—" if r.score is None else f"{r.score:.2f}",
                          *[_show(r.figures.get(c)) for c in codes]])
-        story += [Paragraph(ranking.label, _H2), _table(rows, [12 * mm, 40 * mm, 14 * mm, 18 * mm, *[19 * mm] * 5])]
+        story += [Paragraph(ranking.label, _H2), _table(rows, [12 * mm, 36 * mm, 12 * mm, 18 * mm, *[17 * mm] * len(codes)])]
         ranked = ranking.ranked[:15]
         if ranked:
             story.append(_bars(_("%(tier)s综合得分") % {"tier": ranking.label},

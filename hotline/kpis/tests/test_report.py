@@ -106,3 +106,17 @@ def test_hot_spots_fall_back_to_category_by_district(month: Month, monkeypatch: 
     assert "分类 × 区" in source
     assert spots[0].title == month.tickets["t1"].category.full_name and spots[0].orders == 2
     assert spots[0].growth == "新增"
+
+
+def test_the_headline_and_the_pdf_rankings_carry_first_resolution(month: Month) -> None:
+    from reportlab.platypus import Table
+
+    from hotline.kpis.bulletin.pdf import _rankings
+
+    gathered = data.gather(parse_month("2025-03"))
+    names = [h.name for h in gathered.headline]
+    assert names.index("解决率") < names.index("首次解决率") < names.index("满意率")
+    assert "网上受理及时率" in names and "会商意见及时率" in names
+    tables = [flowable for flowable in _rankings(gathered) if isinstance(flowable, Table)]
+    assert tables and all("首次解决率" in table._cellvalues[0] for table in tables)
+    assert all(sum(table._colWidths) <= 180 * 72 / 25.4 + 0.01 for table in tables)  # A4 less 15 mm margins
