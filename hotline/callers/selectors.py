@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Value
@@ -24,8 +23,6 @@ class ProfileCard:
     tags: list[CallerTag] = field(default_factory=list)
     note: str = ""
     version: int = 0
-    updated_at: datetime | None = None
-    updated_by: User | None = None
     editable: bool = False
     choices: list[CallerTag] = field(default_factory=list)
     draft_note: str | None = None  # the note in the form, when a refused one is shown again
@@ -52,10 +49,9 @@ def profile_card(user: User, phone: str, *, editable: bool = True) -> ProfileCar
     if not number:
         return None
     card = ProfileCard(phone=number, editable=editable and may_edit(user))
-    profile = CallerProfile.objects.filter(phone=number).select_related("updated_by").first()
-    if profile is not None:
+    profile = CallerProfile.objects.filter(phone=number).first()
+    if profile is not None:  # its 最近修改 is the last change this person may see: `profile_changes`
         card.note, card.version = profile.note, profile.version
-        card.updated_at, card.updated_by = profile.updated_at, profile.updated_by
     if profile is None and not card.editable:
         return card
     through = CallerProfile.tags.through.objects.filter(callerprofile_id=getattr(profile, "pk", None),
@@ -80,18 +76,36 @@ def order_card(user: User, ticket: Any, phone_shown: str) -> ProfileCard | None:
     return profile_card(user, number, editable=False)
 
 
+def hidden_tag_names(user: User) -> set[str]:
+    """The tag names this person may not see (the sensitive ones), by their current setting."""
+    if sees_sensitive(user):
+        return set()
+    return set(CallerTag.objects.filter(is_sensitive=True).values_list("name", flat=True))
+
+
+def shows_something(tags_before: list[str], tags_after: list[str], note_changed: bool, hidden: set[str]) -> bool:
+    """Whether a change shows anything to someone who may not see the `hidden` tags: the note, or a tag
+    they see."""
+    return note_changed or [n for n in tags_before if n not in hidden] != [n for n in tags_after if n not in hidden]
+
+
 def profile_changes(user: User, phone: str, *, limit: int = CHANGES_SHOWN) -> list[CallerProfileChange]:
-    """The profile's changes, newest first. For those who may not see sensitive tags, their names are left
-    out, and so is a change that touched nothing else."""
+    """The profile's changes this person may see, newest first (at most `limit`). For those who may not see
+    sensitive tags, their names are left out, and so is a change that touched nothing else."""
     number = profile_number(phone)
     if not may_read(user) or not number:
         return []
-    changes = list(CallerProfileChange.objects.filter(profile__phone=number).select_related("actor")
-                   .order_by("-at", "-id")[:limit])
-    if changes and not sees_sensitive(user):
-        hidden = set(CallerTag.objects.filter(is_sensitive=True).values_list("name", flat=True))
-        for change in changes:
-            change.tags_before = [name for name in change.tags_before if name not in hidden]
-            change.tags_after = [name for name in change.tags_after if name not in hidden]
-        changes = [c for c in changes if c.tags_before != c.tags_after or c.note_before != c.note_after]
-    return changes
+    changes = CallerProfileChange.objects.filter(profile__phone=number).select_related("actor").order_by("-at", "-id")
+    if sees_sensitive(user):
+        return list(changes[:limit])
+    hidden, shown = hidden_tag_names(user), []
+    for change in changes.iterator(chunk_size=200):  # the hidden ones are skipped before counting to `limit`
+        if not shows_something(change.tags_before, change.tags_after, change.note_before != change.note_after,
+                               hidden):
+            continue
+        change.tags_before = [name for name in change.tags_before if name not in hidden]
+        change.tags_after = [name for name in change.tags_after if name not in hidden]
+        shown.append(change)
+        if len(shown) == limit:
+            break
+    return shown

@@ -1,4 +1,5 @@
-"""The caller profile page (`/callers/<phone>/`): tags, note, change log and earlier orders; the edit form's POST.
+"""The list of caller profiles (`/callers/`) and one caller's page (`/callers/<phone>/`): tags, note, change log
+and earlier orders; the edit form's POST.
 
 Centre staff only (unit staff get a 403). The page shows the full number, which is recorded like every
 full number shown (`phone_for`, docs/security.md). The intake pop-up posts its small form here with htmx
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from hotline.callers import selectors
+from hotline.callers import listing, selectors
 from hotline.callers.forms import ProfileForm
 from hotline.callers.permissions import may_edit, may_read
 from hotline.callers.selectors import ProfileCard
@@ -26,6 +27,36 @@ from hotline.callers.services import profile_number, update_profile
 from hotline.core.privacy import mask_phone, phone_for
 from hotline.tickets.exceptions import DomainError
 from hotline.workbench.intake.selectors import caller_history
+
+
+@login_required
+@require_http_methods(["GET"])
+@never_cache
+def profile_list(request: HttpRequest) -> HttpResponse:
+    """The profiles this person may see, newest change first, with filters; numbers masked (the page records
+    a full number when it is opened)."""
+    if not may_read(request.user):
+        raise PermissionDenied(_("来电人档案仅限热线中心人员查看"))
+    form = listing.ProfileFilters(request.GET or None, user=request.user)
+    filters = form.valid()
+    page, rows = listing.profile_page(request.user, filters, request.GET.get("page"))
+    return render(request, "callers/list.html", {
+        "form": form, "filter_errors": form.error_lines(), "filtered": bool(filters), "page": page, "rows": rows,
+    })
+
+
+@login_required
+@require_http_methods(["GET"])
+@never_cache
+def profile_by_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """The list's link to a profile: by its id, so the list's page carries no full number; the profile page
+    it leads to shows the number and records that view."""
+    if not may_read(request.user):
+        raise PermissionDenied(_("来电人档案仅限热线中心人员查看"))
+    profile = listing.visible_profiles(request.user).filter(pk=pk).first()
+    if profile is None:
+        raise Http404(_("没有这个来电人档案"))
+    return redirect("caller-profile", phone=profile.phone)
 
 
 @login_required
@@ -68,11 +99,13 @@ def _page(request: HttpRequest, number: str, *, error: str = "", form: ProfileFo
     card: ProfileCard = selectors.profile_card(request.user, number)
     if form is not None:
         form.keep_posted(card)
+    changes = selectors.profile_changes(request.user, number)
     return render(request, "callers/page.html", {
         "card": card,
         "error": error,
         "phone": phone_for(SimpleNamespace(caller_phone=number), request.user),  # recorded when shown in full
         "masked": mask_phone(number),
-        "changes": selectors.profile_changes(request.user, number),
+        "changes": changes,
+        "last_change": changes[0] if changes else None,  # 最近修改: the last change this person may see
         "history": caller_history(request.user, number),
     }, status=status)

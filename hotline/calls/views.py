@@ -104,7 +104,12 @@ def cti_events(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def pop(request: HttpRequest) -> HttpResponse:
-    """The agent's call in progress and the caller's history (来电弹屏), as JSON for the banner."""
+    """The agent's call in progress and the caller's history (来电弹屏), as JSON for the banner.
+
+    `?shown=<call id>`: the banner already shows that call. While it is still the current one the answer
+    is only `{"id": …, "same": true}`: no history, no profile card, no number shown again (the poll every
+    2 s stays at two small queries); a changed call, no call or a first poll gets the full answer.
+    """
     user = request.user
     if not may_register(user):
         return JsonResponse({"error": _("无权使用来电弹屏")}, status=403)
@@ -113,6 +118,8 @@ def pop(request: HttpRequest) -> HttpResponse:
     call = selectors.current_call(user)
     if call is None:
         return JsonResponse({"agent": True, "call": None})
+    if request.GET.get("shown") == call.call_id:
+        return JsonResponse({"agent": True, "call": {"id": call.call_id, "same": True}})
     shown = caller_for(call.caller, user)
     history = caller_history(user, call.caller)
     intake = reverse("intake")

@@ -1,5 +1,7 @@
 // Screen pop (来电弹屏): ask every 2 s for my answered call; show the caller's history and a link that
 // opens the intake page with the number filled in. Stops when the account has no PBX extension.
+// While a call is shown the script sends its id (?shown=…); the server then answers {"id": …, "same": true}
+// without the history, and the banner stays as it is.
 (function () {
   "use strict";
   var box = document.getElementById("screen-pop");
@@ -16,7 +18,8 @@
 
   function render(call) {
     if (!call) { box.hidden = true; shown = null; return; }
-    if (shown === call.id) { return; }
+    if (shown === call.id) { return; }  // the same call ("same": true, or a full answer for it)
+    if (call.same) { shown = null; return; }  // an answer for a call this banner no longer shows: ask in full
     shown = call.id;
     box.replaceChildren();
     box.appendChild(text("strong", box.dataset.labelCall + " " + call.caller + " · " + call.answered_at));
@@ -52,7 +55,8 @@
   }
 
   function poll() {
-    fetch(box.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    var url = box.dataset.url + (shown === null ? "" : "?shown=" + encodeURIComponent(shown));
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data || data.agent === false) { clearInterval(timer); box.hidden = true; return; }
