@@ -10,10 +10,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.admin import ReadOnlyAdmin
 from hotline.kb import services
 from hotline.kb.choices import ArticleStatus
 from hotline.kb.exceptions import KbError
-from hotline.kb.models import Article, ArticleEvent, ArticleVersion, KbUsage, ReplyExample
+from hotline.kb.models import Article, ArticleEvent, ArticleFeedback, ArticleVersion, KbUsage, ReplyExample
 
 
 class ArticleForm(forms.ModelForm):
@@ -144,3 +145,15 @@ class ReplyExampleAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(ArticleFeedback)
+class ArticleFeedbackAdmin(ReadOnlyAdmin):
+    """Correction reports (知识纠错), read only: maintainers resolve them on the review page (/kb/review/)."""
+
+    list_display = ["reported_at", "article", "version_number", "kind", "status", "reported_by", "resolved_by",
+                    "resolved_at", "fixed_version"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["article", "article__published_version", "reported_by", "resolved_by", "fixed_version", "fixed_version__article"]
+    search_fields = ["article__code", "note"]
+    date_hierarchy = "reported_at"

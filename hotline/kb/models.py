@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.kb.choices import ArticleStatus, KbAction, Kind
+from hotline.kb.choices import ArticleStatus, FeedbackKind, FeedbackStatus, KbAction, Kind
 
 
 class Article(models.Model):
@@ -118,6 +118,43 @@ class KbUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article.code} v{self.version.number} → {self.ticket_id}"
+
+
+class ArticleFeedback(models.Model):
+    """A correction report on an article (知识纠错): an agent says it is wrong, outdated, unclear or incomplete.
+
+    Open (待处理) until a maintainer resolves it: 已修订 names the later version of the same article that
+    fixed it, 不采纳 says why not. Written and resolved only through `hotline.kb.feedback`.
+    """
+
+    article = models.ForeignKey(Article, verbose_name=_("知识条目"), on_delete=models.PROTECT, related_name="feedback")
+    version_number = models.PositiveIntegerField(_("反馈时版本"))
+    kind = models.CharField(_("问题类型"), max_length=16, choices=FeedbackKind.choices)
+    note = models.CharField(_("问题说明"), max_length=500)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("反馈人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    reported_at = models.DateTimeField(_("反馈时间"))
+    status = models.CharField(_("处理状态"), max_length=16, choices=FeedbackStatus.choices,
+                              default=FeedbackStatus.OPEN)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolution_note = models.CharField(_("处理说明"), max_length=500, blank=True)
+    fixed_version = models.ForeignKey(ArticleVersion, verbose_name=_("修订版本"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("知识纠错")
+        verbose_name_plural = _("知识纠错")
+        ordering = ["reported_at", "id"]
+        indexes = [models.Index(fields=["status", "reported_at"], name="kb_feedback_status_at")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(status=FeedbackStatus.REVISED)
+                                   | models.Q(fixed_version__isnull=False), name="kb_feedback_revised_has_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article.code} v{self.version_number} {self.get_kind_display()}"
 
 
 class ReplyExample(models.Model):

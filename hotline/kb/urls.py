@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hotline.kb import views
+from hotline.kb import review_views, views
 
 app_name = "kb"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("faq/<str:code>/", views.faq_article, name="faq-article"),
     path("answer/<str:number>/", views.answer, name="answer"),
     path("articles/<str:code>/", views.article_detail, name="article"),
+    path("articles/<str:code>/feedback/", review_views.report, name="feedback"),
+    path("review/", review_views.review_page, name="review"),
+    path("review/feedback/<int:pk>/", review_views.resolve, name="feedback-resolve"),
 ]

@@ -1,0 +1,116 @@
+"""Correction reports on articles (知识纠错): an agent flags an article, a maintainer revises it or dismisses the report.
+
+Each step runs in one transaction and writes the article's audit event (反馈 / 反馈处理) in it; a refusal
+raises `KbError` with a Chinese message and writes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from hotline.accounts.models import User
+from hotline.core import clock
+from hotline.kb.choices import ArticleStatus, FeedbackKind, FeedbackStatus, KbAction
+from hotline.kb.exceptions import KbError
+from hotline.kb.models import Article, ArticleEvent, ArticleFeedback, ArticleVersion
+from hotline.kb.permissions import may_maintain, may_report
+
+#: Longest note of a report or of its resolution.
+NOTE_MAX = 500
+
+
+def _clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise KbError(f"说明不能超过 {NOTE_MAX} 个字（现有 {len(note)} 个字）")
+    return note
+
+
+def _event(article: Article, action: str, actor: User, *, version: int | None, note: str) -> None:
+    ArticleEvent.objects.create(article=article, action=action, actor=actor, at=clock.now(),
+                                version_number=version, note=note[:300])
+
+
+def _seen_version(article: Article, version: int | None) -> int:
+    """The version the agent read: the one given (it must exist), else the published or newest one."""
+    numbers = set(article.versions.values_list("number", flat=True))
+    if version is not None:
+        if version not in numbers:
+            raise KbError(f"{article.code} 没有第{version}版")
+        return version
+    if article.published_version_id is not None:
+        return article.published_version.number
+    if not numbers:
+        raise KbError(f"{article.code} 还没有任何版本")
+    return max(numbers)
+
+
+@transaction.atomic
+def report_feedback(article: Article, kind: str, note: str, actor: User, *, version: int | None = None
+                    ) -> ArticleFeedback:
+    """Flag an article (纠错反馈): what is wrong (`kind`) and a note; `version` is the version number the agent
+    read (default: the published one). Centre staff only; a retired article or an empty note is refused."""
+    if not may_report(actor):
+        raise KbError("只有热线中心工作人员可以提交知识纠错")
+    if kind not in FeedbackKind.values:
+        raise KbError("请选择问题类型")
+    note = _clean_note(note)
+    if not note:
+        raise KbError("请填写问题说明")
+    article = Article.objects.select_related("published_version").filter(pk=article.pk).first()
+    if article is None:
+        raise KbError("知识条目不存在")
+    if article.status == ArticleStatus.RETIRED:
+        raise KbError(f"{article.code} 已停用，不再接受纠错")
+    number = _seen_version(article, version)
+    feedback = ArticleFeedback.objects.create(article=article, version_number=number, kind=kind, note=note,
+                                              reported_by=actor, reported_at=clock.now())
+    _event(article, KbAction.FEEDBACK, actor, version=number, note=f"{feedback.get_kind_display()}：{note}")
+    return feedback
+
+
+def _fixing_version(feedback: ArticleFeedback, version: ArticleVersion | int | None) -> ArticleVersion:
+    """The version that fixed the report: one of the same article, numbered above the version reported."""
+    if version is None or version == "":
+        raise KbError("已修订须选择修订后的版本")
+    number = version.number if isinstance(version, ArticleVersion) else version
+    found = ArticleVersion.objects.filter(article_id=feedback.article_id, number=number).first()
+    if found is None or (isinstance(version, ArticleVersion) and version.pk != found.pk):
+        raise KbError(f"{feedback.article.code} 没有第{number}版")
+    if found.number <= feedback.version_number:
+        raise KbError(f"修订版本须晚于反馈时的第{feedback.version_number}版")
+    return found
+
+
+@transaction.atomic
+def resolve_feedback(feedback: ArticleFeedback, *, revised: bool, version: ArticleVersion | int | None = None,
+                     note: str = "", actor: User) -> ArticleFeedback:
+    """Resolve an open report (反馈处理): 已修订 names the later version that fixed it, 不采纳 needs a note.
+
+    Maintainers only. The report's row is locked and changed only while still open, so a second
+    resolution at the same time (another maintainer, a double click) is refused.
+    """
+    if not may_maintain(actor):
+        raise KbError("只有知识库维护人员（督办员、系统管理员）可以处理知识纠错")
+    note = _clean_note(note)
+    current = (ArticleFeedback.objects.select_for_update().select_related("article", "resolved_by")
+               .filter(pk=feedback.pk).first())
+    if current is None:
+        raise KbError("该纠错反馈不存在")
+    if current.status != FeedbackStatus.OPEN:
+        raise KbError(f"该纠错反馈已由{current.resolved_by or '他人'}处理（{current.get_status_display()}），"
+                      "请刷新后查看")
+    fixed = _fixing_version(current, version) if revised else None
+    if not revised and not note:
+        raise KbError("不采纳须填写说明")
+    at = clock.now()
+    status = FeedbackStatus.REVISED if revised else FeedbackStatus.DISMISSED
+    changed = (ArticleFeedback.objects.filter(pk=current.pk, status=FeedbackStatus.OPEN)
+               .update(status=status, resolved_by=actor, resolved_at=at, resolution_note=note, fixed_version=fixed))
+    if changed != 1:  # resolved between the read and the write (a database without row locks)
+        raise KbError("该纠错反馈已由他人处理，请刷新后查看")
+    current.refresh_from_db()
+    label = current.get_status_display()
+    _event(current.article, KbAction.FEEDBACK_DONE, actor, version=fixed.number if fixed else current.version_number,
+           note=f"{label}：{note}" if note else str(label))
+    return current
