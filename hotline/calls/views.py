@@ -310,9 +310,15 @@ def _end_reason(code: object) -> str:
     return str(END_REASONS.get(str(code), code))
 
 
+#: Who the top bar's 话务 entry opens for: those who read the metrics or work the callback queue.
+HOME_ROLES = METRICS_ROLES | callbacks.CALLBACK_ROLES
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The calls entry of the top bar: metrics for supervisors, the callback queue for agents."""
+    if request.user.role not in HOME_ROLES:
+        raise PermissionDenied(_("无权查看此页面"))
     if request.user.role in METRICS_ROLES and request.user.role != Role.DISPATCHER:
         return redirect("calls-metrics")
     if request.user.role in callbacks.CALLBACK_ROLES:

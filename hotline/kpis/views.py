@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.accounts.choices import Role
+from hotline.accounts.models import User
 from hotline.core.replica import reporting_view
 from hotline.kpis import engine
 from hotline.kpis.assessment import assess
@@ -46,14 +47,18 @@ def _allow(request: HttpRequest) -> None:
         raise PermissionDenied(_("您的角色不能查看考核指标"))
 
 
+def may_see_kpis(user: User) -> bool:
+    """考核指标 opens for KPI_ROLES (the whole city) and for unit staff of a unit (their own units' figures)."""
+    return user.role in KPI_ROLES or (user.is_unit_staff and user.units.exists())
+
+
 def _own_units(request: HttpRequest) -> list[HandlingUnit] | None:
     """None for centre staff (every unit); a unit person's own units, whose figures alone they may see."""
     if request.user.role in KPI_ROLES:
         return None
-    units = list(request.user.units.all()) if request.user.is_unit_staff else []
-    if not units:
+    if not may_see_kpis(request.user):
         raise PermissionDenied(_("您的角色不能查看考核指标"))
-    return units
+    return list(request.user.units.all())
 
 
 def _filter_form(request: HttpRequest, own: list[HandlingUnit] | None) -> KpiFilterForm:

@@ -15,13 +15,15 @@ from hotline.replyqa.labels import grade_label, rows
 from hotline.tickets.transitions import REVIEW
 
 PAGE_SIZE = 50
+#: Who may open 答复质检 (the main navigation reads this set too).
+REPLYQA_ROLES = REVIEW
 
 
 @login_required
 @require_GET
 def review_list(request: HttpRequest) -> HttpResponse:
     """Replies awaiting the centre's review, oldest first, with score, grade and the number of findings."""
-    if request.user.role not in REVIEW:
+    if request.user.role not in REPLYQA_ROLES:
         raise PermissionDenied(_("您的角色不能查看答复质检"))
     page = Paginator(selectors.awaiting_review(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     items = [{"review": review, "rows": rows(review.findings.findings), "grade": grade_label(review.findings.grade)}

@@ -1,20 +1,18 @@
-"""The main navigation's work links, from the same role sets the views check (no list kept in the template)."""
+"""The main navigation's links, from the role sets the pages' own views check (no list kept in the template)."""
 
 from __future__ import annotations
 
-from django import template
+from typing import Any
 
-from hotline.accounts.models import User
+from django import template
 
 register = template.Library()
 
 
-@register.simple_tag
-def work_links(user: User) -> dict[str, bool]:
-    """Which work pages this person may open: 受理登记 and every queue, keyed by name."""
-    from hotline.workbench.intake.views import may_register
-    from hotline.workbench.queues.views import QUEUE_ROLES
+@register.simple_tag(takes_context=True)
+def nav_links(context: dict[str, Any]) -> list:
+    """The links of `hotline.workbench.nav.ENTRIES` this person may open, the current page's marked."""
+    from hotline.workbench.nav import links_for
 
-    links = {queue: user.role in roles for queue, roles in QUEUE_ROLES.items()}
-    links["intake"] = may_register(user)
-    return links
+    request = context.get("request")
+    return links_for(context["user"], getattr(request, "resolver_match", None))
