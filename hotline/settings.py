@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "hotline.ops",
     "hotline.kb",
     "hotline.callers",
+    "hotline.inspection",
     "hotline.demo",
 ]
 

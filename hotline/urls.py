@@ -29,6 +29,7 @@ urlpatterns = [
     path("replyqa/", include("hotline.replyqa.urls")),
     path("revisits/", include("hotline.revisits.urls")),
     path("callers/", include("hotline.callers.urls")),
+    path("inspection/", include("hotline.inspection.urls")),
     path("data/", include("hotline.dataio.urls")),
     path("", include("hotline.ops.urls")),
     path("kb/", include("hotline.kb.urls")),

@@ -21,6 +21,7 @@ from hotline.dashboards.selectors import CENTRE_VIEWERS, UNIT_VIEWERS
 from hotline.dataio.views import CSV_ROLES
 from hotline.governance.views import THEME_ROLES
 from hotline.hotspots.views import HOTSPOT_ROLES
+from hotline.inspection.permissions import PAGE_ROLES as QA_ROLES
 from hotline.interop.views import PARTNER_ROLES
 from hotline.kb.permissions import may_maintain
 from hotline.kb.views import is_agent
@@ -85,6 +86,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("governance", _("每月一题"), THEME_ROLES, ("governance", "governance-detail", "governance-new")),
     Entry("replyqa-list", _("答复质检"), REPLYQA_ROLES),
     Entry("revisits", _("二次回访"), REVISIT_ROLES),
+    Entry("inspection-list", _("坐席质检"), QA_ROLES,  # an intake agent lands on their own results
+          ("inspection-list", "inspection-mine", "inspection-detail", "inspection-report")),
     Entry("data-export", _("数据导出"), CSV_ROLES),
     Entry("triage-alerts", _("研判预警"), ALERT_ROLES, ("triage-alerts", "triage-alert")),
     Entry("kb:list", _("知识库"), is_agent, ("kb:list", "kb:article", "kb:feedback")),

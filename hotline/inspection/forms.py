@@ -1,0 +1,99 @@
+"""The inspection pages' forms: the list's filters (an invalid one is reported, not applied) and the
+checklist as posted (points and note per item, kept as typed when refused)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from hotline.accounts.models import User
+from hotline.inspection.choices import InspectionStatus, SampleReason
+from hotline.inspection.models import Criterion, Deduction, Inspection
+from hotline.inspection.services import Entry
+from hotline.kpis.periods import Period, PeriodError, parse_month
+
+
+class MonthField(forms.CharField):
+    """A month written YYYY-MM, cleaned to its `Period` (None when blank)."""
+
+    def clean(self, value: str | None) -> Period | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return parse_month(value)
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class ListFilter(forms.Form):
+    """Filters of the inspectors' list: month, agent, status, reason (all optional)."""
+
+    month = MonthField(label=_lazy("月份"), required=False)
+    agent = forms.ModelChoiceField(label=_lazy("受理员"), queryset=User.objects.none(), required=False,
+                                   empty_label=_lazy("全部"),
+                                   error_messages={"invalid_choice": _lazy("没有这个受理员")})
+    status = forms.ChoiceField(label=_lazy("状态"), required=False,
+                               choices=[("", _lazy("全部"))] + list(InspectionStatus.choices))
+    reason = forms.ChoiceField(label=_lazy("抽检原因"), required=False,
+                               choices=[("", _lazy("全部"))] + list(SampleReason.choices))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = User.objects.filter(
+            pk__in=Inspection.objects.order_by().values("agent")).order_by("username")
+
+    def valid(self) -> dict[str, object]:
+        """The filters that passed their checks (an invalid one is left out)."""
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items()
+                if name not in self.errors and value not in (None, "")}
+
+    def problems(self) -> list[str]:
+        """Each invalid filter's message, prefixed with its label (shown above the list)."""
+        return [_("%(label)s：%(text)s") % {"label": self.fields[name].label, "text": text}
+                for name, errors in self.errors.items() for text in errors]
+
+
+@dataclass
+class Row:
+    """One checklist item in the form: the item, the points and note shown (typed or stored)."""
+
+    criterion: Criterion
+    points: str = ""
+    note: str = ""
+
+
+def rows(criteria: list[Criterion], deductions: list[Deduction], data: QueryDict | None = None) -> list[Row]:
+    """The checklist's rows: as posted when `data` is given (a refused form), else the stored deductions."""
+    if data is not None:
+        return [Row(c, data.get(f"points_{c.pk}", "").strip(), data.get(f"note_{c.pk}", "")) for c in criteria]
+    stored = {d.criterion_id: d for d in deductions}
+    return [Row(c, str(stored[c.pk].points) if c.pk in stored else "", stored[c.pk].note if c.pk in stored else "")
+            for c in criteria]
+
+
+def entries(criteria: list[Criterion], data: QueryDict) -> tuple[list[Entry], list[str]]:
+    """The posted deductions (a blank points box is 0) and the boxes that hold no whole number."""
+    found, problems = [], []
+    for c in criteria:
+        text = data.get(f"points_{c.pk}", "").strip()
+        if not text:
+            if data.get(f"note_{c.pk}", "").strip():
+                found.append(Entry(c, 0, data.get(f"note_{c.pk}", "")))
+            continue
+        if not (text.isascii() and text.isdecimal() and len(text) <= 3):
+            problems.append(_("「%(name)s」的扣分须为 0 至 %(max)d 的整数") % {"name": c.name, "max": c.max_points})
+            continue
+        found.append(Entry(c, int(text), data.get(f"note_{c.pk}", "")))
+    return found, problems
+
+
+def version(data: QueryDict) -> int | None:
+    """The version the person saw, or None when absent or not a number."""
+    value = data.get("version", "").strip()
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else None

@@ -1,0 +1,111 @@
+"""Reads of quality inspection (坐席工单质检), cut to what this person may see, and the order as the agent left it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from hotline.accounts.models import User
+from hotline.core.workcalendar import add_limit
+from hotline.inspection.choices import Decision, InspectionStatus, Scope
+from hotline.inspection.models import Criterion, Inspection, InspectionSettings
+from hotline.inspection.permissions import AGENT_ROLES, READ_ROLES, role_of
+from hotline.sla.choices import LimitUnit
+from hotline.tickets.choices import Action
+from hotline.tickets.models import Ticket, TimelineEvent
+
+#: The agent's first decision on an order, by the timeline action that records it.
+DECISIONS: dict[str, str] = {
+    Action.ANSWER_DIRECTLY: Decision.DIRECT_ANSWER,
+    Action.SEND_TO_DISPATCH: Decision.DISPATCH,
+    Action.DISPATCH: Decision.DISPATCH,
+    Action.DESIGNATE: Decision.DISPATCH,
+    Action.CONSULT: Decision.DISPATCH,
+    Action.TRANSFER: Decision.TRANSFER_REFUSAL,
+    Action.NOT_ACCEPT: Decision.TRANSFER_REFUSAL,
+}
+#: The checklist scope each decision brings in, besides the items for every order.
+DECISION_SCOPE = {Decision.DIRECT_ANSWER: Scope.DIRECT_ANSWER, Decision.DISPATCH: Scope.DISPATCH,
+                  Decision.TRANSFER_REFUSAL: Scope.TRANSFER_REFUSAL}
+
+
+def visible_to(user: User) -> QuerySet[Inspection]:
+    """The inspections this person may see: all for inspectors, supervisors, leaders and administrators; an
+    intake agent's own once scored (not samples still waiting); nothing for anyone else."""
+    role = role_of(user)
+    if role in READ_ROLES:
+        return Inspection.objects.all()
+    if role in AGENT_ROLES:
+        return Inspection.objects.filter(agent=user).exclude(status=InspectionStatus.PENDING)
+    return Inspection.objects.none()
+
+
+def first_decision(ticket: Ticket) -> TimelineEvent | None:
+    """The timeline event of the first decision taken on the order after registration, if any."""
+    return (ticket.timeline.filter(action__in=list(DECISIONS), seq__gt=1).select_related("unit")
+            .order_by("seq").first())
+
+
+def decision_of(event: TimelineEvent | None) -> str:
+    """The kind of decision (直接答复 / 转派单 / 转应急或不予受理) an event records; "" for none yet."""
+    return DECISIONS.get(event.action, Decision.NONE) if event is not None else Decision.NONE
+
+
+def applicable_criteria(decision: str, *, keep: set[int] | frozenset[int] = frozenset()) -> list[Criterion]:
+    """The active checklist items for an order whose first decision is `decision`, plus the items in `keep`
+    (already deducted on it, even if switched off since)."""
+    scopes = [Scope.ALL] + ([DECISION_SCOPE[decision]] if decision in DECISION_SCOPE else [])
+    return list(Criterion.objects.filter(Q(is_active=True, applies_to__in=scopes) | Q(pk__in=keep))
+                .order_by("sort_order", "id"))
+
+
+def appeal_deadline(inspection: Inspection, settings: InspectionSettings | None = None) -> datetime | None:
+    """When the agent's appeal window closes: the settings' working days (调休 counted) from `inspected_at`."""
+    if inspection.inspected_at is None:
+        return None
+    days = (settings or InspectionSettings.current()).appeal_days
+    return add_limit(inspection.inspected_at, days, LimitUnit.WORKING_DAYS)
+
+
+#: The fields shown as the agent recorded them: (field, label).
+RECORDED_FIELDS = ("channel", "request_type", "category", "urgency", "title", "description", "address",
+                   "district", "street", "community", "is_anonymous", "is_confidential")
+
+
+@dataclass
+class Recorded:
+    """One field of the order as the agent recorded it; `from_registration` False: the current value."""
+
+    name: str
+    label: str
+    value: Any
+    from_registration: bool
+
+
+def as_recorded(ticket: Ticket) -> tuple[list[Recorded], str]:
+    """The order's fields as registered — from the REGISTER event's `data` where it kept them, else the current
+    value — and where they came from: "registration" (all), "current" (none kept) or "mixed"."""
+    event = ticket.timeline.filter(action=Action.REGISTER).order_by("seq").first()
+    kept = (event.data or {}) if event is not None else {}
+    snapshot = kept.get("as_registered") if isinstance(kept.get("as_registered"), dict) else kept
+    rows = []
+    for name in RECORDED_FIELDS:
+        field = Ticket._meta.get_field(name)
+        if name in snapshot:
+            value, from_registration = snapshot[name], True
+            if field.choices:
+                value = dict(field.flatchoices).get(value, value)
+            elif field.is_relation and value is not None:  # kept as the related row's id
+                value = field.related_model.objects.filter(pk=value).first() or value
+        else:
+            display = getattr(ticket, f"get_{name}_display", None)
+            value, from_registration = (display() if display else getattr(ticket, name)), False
+        if isinstance(value, bool):
+            value = _("是") if value else _("否")
+        rows.append(Recorded(name, str(field.verbose_name), value, from_registration))
+    kept_count = sum(r.from_registration for r in rows)
+    return rows, "registration" if kept_count == len(rows) else "current" if not kept_count else "mixed"

@@ -1,0 +1,207 @@
+"""The inspection pages: who sees what (403 / 404), the list's filters and draw button, the checklist form
+(typed input kept on refusal), appeals and decisions, the monthly table and its CSV, in Chinese and English."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hotline.accounts.choices import Role
+from hotline.accounts.models import User
+from hotline.inspection.choices import InspectionStatus
+from hotline.inspection.models import Criterion, Inspection
+from hotline.inspection.services import Entry, appeal, inspect
+from hotline.inspection.tests.conftest import order
+from hotline.ops.models import AccessKind, AccessRecord
+from hotline.tickets.choices import Status
+from hotline.tickets.tests.factories import HandlingUnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST, MINE, REPORT = reverse("inspection-list"), reverse("inspection-mine"), reverse("inspection-report")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _as(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+def _page(inspection: Inspection) -> str:
+    return reverse("inspection-detail", args=[inspection.pk])
+
+
+@pytest.fixture
+def scored(sampled: Inspection, criteria: dict[str, Criterion]) -> Inspection:
+    row = inspect(sampled, [Entry(criteria["TITLE"], 5, "标题未概括地点")], "注意标题", sampled.cast.inspector)
+    row.cast = sampled.cast  # type: ignore[attr-defined]
+    return row
+
+
+@pytest.mark.parametrize("role", [Role.INSPECTOR, Role.SUPERVISOR, Role.LEADER, Role.ADMIN])
+def test_the_centres_quality_staff_see_every_page(client: Client, sampled: Inspection, role: str) -> None:
+    _as(client, UserFactory(role=role))
+    for url in (LIST, _page(sampled), REPORT + "?month=2025-02"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert sampled.ticket.number in client.get(LIST).content.decode()
+
+
+def test_an_agent_sees_only_their_own_scored_inspections(client: Client, sampled: Inspection,
+                                                         criteria: dict[str, Criterion]) -> None:
+    _as(client, sampled.agent)
+    assert client.get(LIST).url == MINE
+    assert client.get(_page(sampled)).status_code == 404  # not scored yet
+    assert sampled.ticket.number not in client.get(MINE).content.decode()
+    assert client.get(REPORT).status_code == 403
+    inspect(sampled, [], "记录规范", sampled.cast.inspector)
+    mine = client.get(MINE).content.decode()
+    assert sampled.ticket.number in mine and "#appeal" in mine
+    assert client.get(_page(sampled)).status_code == 200
+    _as(client, UserFactory(role=Role.INTAKE))
+    assert client.get(_page(sampled)).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.UNIT_HANDLER, Role.UNIT_ADMIN])
+def test_everyone_else_gets_403(client: Client, sampled: Inspection, role: str) -> None:
+    units = [HandlingUnitFactory()] if role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) else None
+    _as(client, UserFactory(role=role, units=units))
+    for url in (LIST, MINE, REPORT, _page(sampled)):
+        assert client.get(url).status_code == 403, url
+    assert client.post(reverse("inspection-draw"), {"month": "2025-02"}).status_code == 403
+
+
+def test_bad_filters_get_a_message_and_are_not_applied(client: Client, sampled: Inspection) -> None:
+    _as(client, sampled.cast.inspector)
+    response = client.get(LIST, {"month": "2025-13", "status": "nonsense", "agent": "abc", "reason": "random"})
+    text = response.content.decode()
+    assert response.status_code == 200 and "以下筛选条件无效" in text
+    assert "月份无效" in text and "没有这个受理员" in text and sampled.ticket.number in text
+    assert sampled.ticket.number not in client.get(LIST, {"status": InspectionStatus.INSPECTED}).content.decode()
+    assert sampled.ticket.number in client.get(LIST, {"month": "2025-02", "agent": sampled.agent.pk}).content.decode()
+
+
+def test_the_draw_button_draws_and_says_so(client: Client, criteria: Any, cast: Any, frozen_now: datetime) -> None:
+    order(cast)
+    _as(client, cast.inspector)
+    response = client.post(reverse("inspection-draw"), {"month": "2025-02"}, follow=True)
+    assert "新增 1 件" in response.content.decode() and Inspection.objects.count() == 1
+    response = client.post(reverse("inspection-draw"), {"month": "2025-03"}, follow=True)
+    assert "部分抽样" in response.content.decode()
+    response = client.post(reverse("inspection-draw"), {"month": "March"}, follow=True)
+    assert "月份格式应为" in response.content.decode()
+    _as(client, cast.supervisor)
+    assert client.post(reverse("inspection-draw"), {"month": "2025-02"}).status_code == 403
+
+
+def test_the_checklist_form_scores_and_keeps_typed_input_when_refused(client: Client, sampled: Inspection,
+                                                                      criteria: dict[str, Criterion]) -> None:
+    _as(client, sampled.cast.inspector)
+    page = client.get(_page(sampled)).content.decode()
+    assert f'name="points_{criteria["TITLE"].pk}"' in page and f'name="points_{criteria["ANSWER"].pk}"' not in page
+    title, address = criteria["TITLE"].pk, criteria["ADDRESS"].pk
+    posted = {"action": "inspect", "version": "1", f"points_{title}": "4", f"note_{title}": "标题太长",
+              f"points_{address}": "8", f"note_{address}": "", "comment": "请注意地址"}
+    response = client.post(_page(sampled), posted)
+    text = response.content.decode()
+    assert response.status_code == 400 and "请写明扣分说明" in text
+    assert 'value="标题太长"' in text and 'value="8"' in text and "请注意地址" in text
+    response = client.post(_page(sampled), {**posted, f"points_{address}": "x"})
+    assert response.status_code == 400 and "须为 0 至 15 的整数" in response.content.decode()
+    assert Inspection.objects.get().status == InspectionStatus.PENDING
+    response = client.post(_page(sampled), {**posted, f"note_{address}": "只写了路名"})
+    assert response.status_code == 302
+    assert Inspection.objects.get().score == 88
+    response = client.post(_page(sampled), {**posted, f"note_{address}": "只写了路名", "comment": "再改"})
+    assert response.status_code == 409 and "刚被他人修改" in response.content.decode()
+
+
+def test_the_agent_appeals_and_the_supervisor_decides_on_the_page(client: Client, scored: Inspection,
+                                                                  criteria: dict[str, Criterion]) -> None:
+    _as(client, scored.agent)
+    assert client.post(_page(scored), {"action": "appeal", "reason": ""}).status_code == 400
+    assert client.post(_page(scored), {"action": "appeal", "reason": "标题已含地点"}).status_code == 302
+    assert Inspection.objects.get().status == InspectionStatus.APPEALED
+    _as(client, scored.cast.supervisor)
+    page = client.get(_page(scored)).content.decode()
+    assert 'value="decide"' in page and "标题已含地点" in page
+    title = criteria["TITLE"].pk
+    response = client.post(_page(scored), {"action": "decide", "note": "采纳", f"points_{title}": "0"})
+    assert response.status_code == 400 and "请选择维持原评分或改判" in response.content.decode()
+    response = client.post(_page(scored), {"action": "decide", "upheld": "0", "note": "采纳",
+                                           f"points_{title}": "0", "version": "3"})
+    assert response.status_code == 302
+    row = Inspection.objects.get()
+    assert (row.status, row.score) == (InspectionStatus.REVISED, 100)
+    assert "申诉改判" in client.get(_page(scored)).content.decode()
+
+
+def test_the_page_shows_the_order_as_recorded_and_records_a_confidential_view(
+        client: Client, criteria: Any, cast: Any, frozen_now: datetime) -> None:
+    from hotline.inspection.sampling import draw_sample
+    from hotline.inspection.tests.conftest import FEBRUARY
+
+    order(cast, Status.ANSWERED, is_confidential=True, caller_phone="13812345678", title="咨询社保转移")
+    draw_sample(FEBRUARY, actor=None)
+    inspection = Inspection.objects.get()
+    _as(client, cast.inspector)
+    text = client.get(_page(inspection)).content.decode()
+    assert "咨询社保转移" in text and "以下为工单现在的内容" in text and "办理地点在区政务服务中心一楼" in text
+    assert "13812345678" in text and f'name="points_{criteria["ANSWER"].pk}"' in text
+    assert AccessRecord.objects.filter(kind=AccessKind.CONFIDENTIAL).exists()
+
+
+def test_the_monthly_table_ranks_agents_and_downloads_as_csv(client: Client, scored: Inspection) -> None:
+    _as(client, UserFactory(role=Role.LEADER))
+    text = client.get(REPORT, {"month": "2025-02"}).content.decode()
+    assert "95.0" in text and str(scored.agent) in text and "全中心" in text
+    response = client.get(REPORT, {"month": "2025-02", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode("utf-8")
+    lines = body.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("排名,受理员,抽检件数") and "扣分率：标题概括准确" in lines[0]
+    assert lines[1].startswith(f"1,{scored.agent},1,1,95.0,0,0,0") and lines[-1].startswith(",全中心,1,1,95.0")
+    bad = client.get(REPORT, {"month": "2025/02", "format": "csv"})
+    assert bad.status_code == 400 and "月份格式应为" in bad.content.decode()
+    assert client.get(REPORT, {"month": "2025-02", "format": "xlsx"}).status_code == 200
+
+
+def test_the_pages_render_in_english(client: Client, scored: Inspection) -> None:
+    appeal(scored, "标题已含地点", scored.agent)
+    _as(client, scored.cast.supervisor)
+    client.cookies["django_language"] = "en"
+    for url, words in ((LIST, "Quality inspection"), (_page(scored), "Decide the appeal"),
+                       (REPORT + "?month=2025-02", "Monthly quality table")):
+        text = client.get(url).content.decode()
+        assert words in text, url
+    _as(client, scored.agent)
+    assert "My inspection results" in client.get(MINE).content.decode()
+
+
+def test_registration_time_values_kept_by_the_register_event_are_shown_as_such(
+        criteria: Any, cast: Any, frozen_now: datetime) -> None:
+    from hotline.inspection.selectors import as_recorded
+    from hotline.tickets import services
+    from hotline.tickets.tests.factories import CategoryFactory
+
+    category = CategoryFactory(name="路灯")
+    draft = services.TicketDraft(request_type="complaint", title="路灯不亮", description="小区门口路灯不亮",
+                                 category=category)
+    ticket = services.register(draft, actor=cast.intake, data={"as_registered": {
+        "title": "路灯坏了", "urgency": "urgent", "category": category.pk, "channel": "phone",
+        "request_type": "complaint", "description": "路灯", "address": "", "district": None, "street": None,
+        "community": None, "is_anonymous": False, "is_confidential": False}})
+    rows, source = as_recorded(ticket)
+    shown = {r.name: r for r in rows}
+    assert source == "registration" and shown["title"].value == "路灯坏了" and str(shown["category"].value) == str(category)
+    assert shown["urgency"].value != "urgent" and shown["is_anonymous"].value == "否"
+    plain, source = as_recorded(order(cast))
+    assert source == "current" and not any(r.from_registration for r in plain)
+    ticket = services.register(draft, actor=cast.intake, data={"as_registered": {"title": "路灯坏了"}})
+    rows, source = as_recorded(ticket)
+    assert source == "mixed" and [r.name for r in rows if r.from_registration] == ["title"]

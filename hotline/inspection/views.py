@@ -1,0 +1,222 @@
+"""The inspection pages (坐席工单质检): the inspectors' list and sample draw, one inspection (checklist,
+appeal, decision), an agent's own results and the monthly table (with its CSV).
+
+Only `permissions.PAGE_ROLES` open them (others get a 403); every read starts from `selectors.visible_to`,
+so an inspection outside it is a 404. The views read forms and call the services, nothing more.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hotline.core import clock
+from hotline.core.privacy import phone_for
+from hotline.inspection import forms, selectors, services, transitions
+from hotline.inspection.choices import InspectionStatus
+from hotline.inspection.constants import PAGE_SIZE
+from hotline.inspection.models import InspectionSettings
+from hotline.inspection.permissions import may_decide, may_inspect, may_open, reads_all
+from hotline.inspection.report import csv_lines, monthly_report
+from hotline.inspection.sampling import draw_sample
+from hotline.kpis.periods import PeriodError, current_month, last_full_month, parse_month
+from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
+
+
+def _may_open(request: HttpRequest) -> None:
+    if not may_open(request.user):
+        raise PermissionDenied(_("坐席工单质检仅限质检员、督办员、领导、系统管理员和受理员本人查看"))
+
+
+def _reads_all(request: HttpRequest) -> None:
+    if not reads_all(request.user):
+        raise PermissionDenied(_("只有质检员、督办员、领导和系统管理员可以查看全部质检"))
+
+
+@login_required
+@require_GET
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    """Every inspection, filtered by month, agent, status and reason, with counts per status."""
+    _may_open(request)
+    if not reads_all(request.user):
+        return redirect("inspection-mine")
+    form = forms.ListFilter(request.GET)
+    chosen = form.valid()
+    qs = selectors.visible_to(request.user)
+    if "month" in chosen:
+        qs = qs.filter(month=chosen["month"].first_day)
+    if "agent" in chosen:
+        qs = qs.filter(agent=chosen["agent"])
+    if "reason" in chosen:
+        qs = qs.filter(reason=chosen["reason"])
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    if "status" in chosen:
+        qs = qs.filter(status=chosen["status"])
+    qs = qs.select_related("ticket", "agent", "inspector").order_by("-month", "ticket__registered_at", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "inspection/list.html", {
+        "form": form, "problems": form.problems(), "page": page,
+        "counts": [(s, counts.get(s.value, 0)) for s in InspectionStatus], "total": sum(counts.values()),
+        "may_draw": may_inspect(request.user), "draw_month": current_month().label,
+        "last_month": last_full_month().label,
+    })
+
+
+@login_required
+@require_POST
+def draw(request: HttpRequest) -> HttpResponse:
+    """Draw a month's sample (抽取样本) from the list page; the list then shows that month."""
+    _may_open(request)
+    text = request.POST.get("month", "").strip()
+    try:
+        period = parse_month(text)
+        result = draw_sample(period, actor=request.user)
+    except PeriodError as exc:
+        messages.error(request, str(exc))
+        return redirect("inspection-list")
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("inspection-list")
+    text = _("%(month)s 抽取样本：新增 %(added)d 件（%(agents)d 名受理员）") % {
+        "month": period.label, "added": result.added, "agents": len(result.agents)}
+    if result.partial:
+        text += _("；本月尚未结束，为部分抽样，月底后可再次抽取补足")
+    messages.success(request, text)
+    return redirect(f"{reverse('inspection-list')}?{urlencode({'month': period.label})}")
+
+
+def _detail(request: HttpRequest, inspection: object, *, error: str = "", posted: str = "",
+            status: int = 200) -> HttpResponse:
+    """The inspection page; after a refusal, the form that was posted (`posted`) keeps what was typed."""
+    from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
+
+    user = request.user
+    ticket = inspection.ticket
+    order_shown(ticket, user)
+    decision = selectors.first_decision(ticket)
+    deductions = list(inspection.deductions.select_related("criterion"))
+    keep = {d.criterion_id for d in deductions}
+    criteria = selectors.applicable_criteria(selectors.decision_of(decision), keep=keep)
+    recorded, source = selectors.as_recorded(ticket)
+    deadline = selectors.appeal_deadline(inspection, InspectionSettings.current())
+    data = request.POST if posted else None
+    can_inspect = may_inspect(user) and transitions.allowed("inspect", inspection.status) \
+        and inspection.agent_id != user.pk
+    can_decide = may_decide(user) and transitions.allowed("decide", inspection.status) \
+        and inspection.agent_id != user.pk
+    return render(request, "inspection/detail.html", {
+        "inspection": inspection, "ticket": ticket, "error": error, "posted": posted, "reads_all": reads_all(user),
+        "recorded": recorded, "source": source,
+        "decision": decision, "decision_kind": selectors.decision_of(decision),
+        "calls": ticket.call_links.select_related("call").order_by("linked_at"),
+        "phone": phone_for(ticket, user), "deductions": deductions,
+        "events": inspection.events.select_related("actor").order_by("seq"),
+        "deadline": deadline,
+        "can_inspect": can_inspect,
+        "can_appeal": inspection.agent_id == user.pk and transitions.allowed("appeal", inspection.status)
+        and deadline is not None and clock.now() <= deadline,
+        "can_decide": can_decide,
+        "checklist": forms.rows(criteria, deductions, data if posted in ("inspect", "decide") else None),
+        "comment": request.POST.get("comment", "") if posted == "inspect" else inspection.comment,
+        "appeal_reason": request.POST.get("reason", "") if posted == "appeal" else "",
+        "decision_note": request.POST.get("note", "") if posted == "decide" else "",
+        "upheld_posted": request.POST.get("upheld", "") if posted == "decide" else "",
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One inspection; POST `action` inspect / appeal / decide takes that step."""
+    _may_open(request)
+    qs = selectors.visible_to(request.user).select_related(
+        "ticket__category", "ticket__district", "ticket__street", "ticket__community", "ticket__registered_by",
+        "agent", "inspector", "decided_by")
+    inspection = get_object_or_404(qs, pk=pk)
+    if request.method == "GET":
+        return _detail(request, inspection)
+    action = request.POST.get("action", "")
+    if action not in ("inspect", "appeal", "decide"):
+        return _detail(request, inspection, error=_("未知的操作"), status=400)
+    data, version = request.POST, forms.version(request.POST)
+    try:
+        if action == "appeal":
+            services.appeal(inspection, data.get("reason", ""), request.user, expected_version=version)
+        else:
+            criteria = selectors.applicable_criteria(
+                selectors.decision_of(selectors.first_decision(inspection.ticket)),
+                keep=set(inspection.deductions.values_list("criterion_id", flat=True)))
+            entries, problems = forms.entries(criteria, data)
+            if problems:
+                return _detail(request, inspection, error=_("；").join(problems), posted=action, status=400)
+            if action == "inspect":
+                services.inspect(inspection, entries, data.get("comment", ""), request.user, expected_version=version)
+            else:
+                upheld = data.get("upheld", "")
+                if upheld not in ("1", "0"):
+                    return _detail(request, inspection, error=_("请选择维持原评分或改判"), posted=action, status=400)
+                services.decide_appeal(inspection, upheld == "1", entries, data.get("note", ""), request.user,
+                                       expected_version=version)
+    except DomainError as exc:
+        code = 403 if isinstance(exc, NotPermitted) else 409 if isinstance(exc, ConflictError) else 400
+        inspection.refresh_from_db()
+        return _detail(request, inspection, error=exc.message, posted=action, status=code)
+    messages.success(request, {"inspect": _("质检评分已保存"), "appeal": _("申诉已提交"),
+                               "decide": _("申诉已处理")}[action])
+    return redirect("inspection-detail", pk=inspection.pk)
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    """An agent's own scored inspections, newest first, with the appeal window of each."""
+    _may_open(request)
+    qs = (selectors.visible_to(request.user).filter(agent=request.user).exclude(status=InspectionStatus.PENDING)
+          .select_related("ticket", "inspector").order_by("-inspected_at", "-id"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    settings, now = InspectionSettings.current(), clock.now()
+    items = []
+    for inspection in page.object_list:
+        deadline = selectors.appeal_deadline(inspection, settings)
+        items.append({"inspection": inspection, "deadline": deadline,
+                      "open": inspection.status == InspectionStatus.INSPECTED and deadline is not None
+                      and now <= deadline})
+    return render(request, "inspection/mine.html", {"page": page, "items": items})
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """The month's per-agent table, ranked; `?format=csv` downloads the same table."""
+    _may_open(request)
+    _reads_all(request)
+    text = request.GET.get("month", "").strip()
+    problems = []
+    try:
+        period = parse_month(text) if text else last_full_month()
+    except PeriodError as exc:
+        period = last_full_month()
+        problems.append(_("%(error)s；下表为 %(month)s") % {"error": exc, "month": period.label})
+    fmt = request.GET.get("format", "")
+    if fmt not in ("", "html", "csv"):
+        problems.append(_("格式只能是 csv：收到「%(format)s」") % {"format": fmt})
+    table = monthly_report(period)
+    if fmt == "csv" and not problems:
+        response = StreamingHttpResponse(csv_lines(table), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="inspection-{period.label}.csv"'
+        return response
+    return render(request, "inspection/report.html", {
+        "report": table, "problems": problems, "month": period.label,
+        "csv_query": urlencode({"month": period.label, "format": "csv"}),
+    }, status=400 if problems and fmt == "csv" else 200)
