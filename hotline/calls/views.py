@@ -106,9 +106,10 @@ def cti_events(request: HttpRequest) -> HttpResponse:
 def pop(request: HttpRequest) -> HttpResponse:
     """The agent's call in progress and the caller's history (来电弹屏), as JSON for the banner.
 
-    `?shown=<call id>`: the banner already shows that call. While it is still the current one the answer
-    is only `{"id": …, "same": true}`: no history, no profile card, no number shown again (the poll every
-    2 s stays at two small queries); a changed call, no call or a first poll gets the full answer.
+    `?shown=<key>`: the banner already shows that call (`key` is the call's row id: a PBX's call id is
+    unique per PBX only). While it is still the current one the answer is only `{"id": …, "key": …,
+    "same": true}`: no history, no profile card, no number shown again (the poll every 2 s stays at two
+    small queries); a changed call, no call or a first poll gets the full answer.
     """
     user = request.user
     if not may_register(user):
@@ -118,8 +119,9 @@ def pop(request: HttpRequest) -> HttpResponse:
     call = selectors.current_call(user)
     if call is None:
         return JsonResponse({"agent": True, "call": None})
-    if request.GET.get("shown") == call.call_id:
-        return JsonResponse({"agent": True, "call": {"id": call.call_id, "same": True}})
+    key = str(call.pk)
+    if request.GET.get("shown") == key:
+        return JsonResponse({"agent": True, "call": {"id": call.call_id, "key": key, "same": True}})
     shown = caller_for(call.caller, user)
     history = caller_history(user, call.caller)
     intake = reverse("intake")
@@ -127,6 +129,7 @@ def pop(request: HttpRequest) -> HttpResponse:
     card = profile_card(user, call.caller, editable=False) if full else None  # 来电人标签, as on the intake page
     return JsonResponse({"agent": True, "call": {
         "id": call.call_id,
+        "key": key,
         "caller": shown,
         "answered_at": timezone.localtime(call.answered_at).strftime("%H:%M:%S"),
         "orders_total": history.total if history.looked_up else 0,

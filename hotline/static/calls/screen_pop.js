@@ -1,7 +1,7 @@
 // Screen pop (来电弹屏): ask every 2 s for my answered call; show the caller's history and a link that
 // opens the intake page with the number filled in. Stops when the account has no PBX extension.
-// While a call is shown the script sends its id (?shown=…); the server then answers {"id": …, "same": true}
-// without the history, and the banner stays as it is.
+// While a call is shown the script sends its key (?shown=…, the call's row id: PBX call ids repeat across
+// PBXs); the server then answers {"key": …, "same": true} without the history, and the banner stays.
 (function () {
   "use strict";
   var box = document.getElementById("screen-pop");
@@ -18,9 +18,9 @@
 
   function render(call) {
     if (!call) { box.hidden = true; shown = null; return; }
-    if (shown === call.id) { return; }  // the same call ("same": true, or a full answer for it)
+    if (shown === call.key) { return; }  // the same call ("same": true, or a full answer for it)
     if (call.same) { shown = null; return; }  // an answer for a call this banner no longer shows: ask in full
-    shown = call.id;
+    shown = call.key;
     box.replaceChildren();
     box.appendChild(text("strong", box.dataset.labelCall + " " + call.caller + " · " + call.answered_at));
     if (call.tags && call.tags.length) {  // 来电人标签: what the next agent must know at once
