@@ -32,16 +32,14 @@ from hotline.accounts.models import User
 from hotline.callers.models import CallerProfile, CallerProfileChange, CallerTag
 from hotline.callers.permissions import may_read, sees_sensitive
 from hotline.callers.selectors import hidden_tag_names, shows_something
+from hotline.callers.services import profile_number
 from hotline.core.privacy import mask_phone
 from hotline.tickets.models import Ticket
-from hotline.workbench.intake.selectors import normalise_phone
 
 #: Profiles on one page of the list.
 PER_PAGE = 50
 #: The years the 修改日期 filter may name; any other date is an invalid filter.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-#: Digits a number filter needs at least (a part of the number).
-PHONE_PART_MIN = 3
 
 
 def shown_tags(user: User) -> QuerySet[CallerTag]:
@@ -51,12 +49,12 @@ def shown_tags(user: User) -> QuerySet[CallerTag]:
 
 
 class ProfileFilters(forms.Form):
-    """The list's filters: tags (any of them), words in the note, a part of the number, changed since."""
+    """The list's filters: tags (any of them), words in the note, a whole number, changed since."""
 
     tag = forms.MultipleChoiceField(label=_("标签"), required=False, widget=forms.CheckboxSelectMultiple)
     q = forms.CharField(label=_("备注包含"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search"}))
-    phone = forms.CharField(label=_("号码包含"), required=False, max_length=40,
+    phone = forms.CharField(label=_("来电号码"), required=False, max_length=40,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
     since = forms.DateField(label=_("修改日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -68,13 +66,17 @@ class ProfileFilters(forms.Form):
         return self.cleaned_data["q"].strip()
 
     def clean_phone(self) -> str:
-        """A part of a number, normalised as profiles store numbers (full-width digits, +86, dashes)."""
+        """A whole number, normalised as profiles store numbers (full-width digits, +86, dashes).
+
+        Only a whole number is matched: a part of one would let a reader guess the digits the list hides,
+        one filter at a time, without the access record a full number shown carries.
+        """
         typed = self.cleaned_data["phone"].strip()
         if not typed:
             return ""
-        number = normalise_phone(typed)
-        if not (number.isascii() and number.isdecimal() and len(number) >= PHONE_PART_MIN):
-            raise forms.ValidationError(_("请输入号码中的至少 %(n)d 位数字") % {"n": PHONE_PART_MIN})
+        number = profile_number(typed)
+        if not number:
+            raise forms.ValidationError(_("请输入完整的来电号码（列表隐去了号码的中间几位，不能按部分号码查找）"))
         return number
 
     def clean_since(self) -> date | None:
@@ -119,7 +121,7 @@ def visible_profiles(user: User) -> QuerySet[CallerProfile]:
 
 
 def filtered(user: User, filters: dict[str, Any]) -> QuerySet[CallerProfile]:
-    """`visible_profiles` narrowed by the tag, note and number filters (修改日期 is applied with the order)."""
+    """`visible_profiles` narrowed by the tag, note and (whole) number filters (修改日期 is applied with the order)."""
     qs = visible_profiles(user)
     if filters.get("tag"):
         qs = qs.filter(Exists(CallerProfile.tags.through.objects.filter(
@@ -127,7 +129,7 @@ def filtered(user: User, filters: dict[str, Any]) -> QuerySet[CallerProfile]:
     if filters.get("q"):
         qs = qs.filter(note__icontains=filters["q"])
     if filters.get("phone"):
-        qs = qs.filter(phone__contains=filters["phone"])
+        qs = qs.filter(phone=filters["phone"])
     return qs
 
 

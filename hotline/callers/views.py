@@ -49,14 +49,15 @@ def profile_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @never_cache
 def profile_by_id(request: HttpRequest, pk: int) -> HttpResponse:
-    """The list's link to a profile: by its id, so the list's page carries no full number; the profile page
-    it leads to shows the number and records that view."""
+    """The list's link to a profile: by its id, so neither the list nor the link carries a full number; the
+    page shows the number and records that view (a redirect to `/callers/<phone>/` would put it, unrecorded,
+    in the Location header)."""
     if not may_read(request.user):
         raise PermissionDenied(_("来电人档案仅限热线中心人员查看"))
     profile = listing.visible_profiles(request.user).filter(pk=pk).first()
     if profile is None:
         raise Http404(_("没有这个来电人档案"))
-    return redirect("caller-profile", phone=profile.phone)
+    return _page(request, profile.phone)
 
 
 @login_required
