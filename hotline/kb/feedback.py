@@ -7,6 +7,7 @@ raises `KbError` with a Chinese message and writes nothing.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
@@ -22,7 +23,7 @@ NOTE_MAX = 500
 def _clean_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise KbError(f"说明不能超过 {NOTE_MAX} 个字（现有 {len(note)} 个字）")
+        raise KbError(_("说明不能超过 %(limit)d 个字（现有 %(count)d 个字）") % {"limit": NOTE_MAX, "count": len(note)})
     return note
 
 
@@ -36,12 +37,12 @@ def _seen_version(article: Article, version: int | None) -> int:
     numbers = set(article.versions.values_list("number", flat=True))
     if version is not None:
         if version not in numbers:
-            raise KbError(f"{article.code} 没有第{version}版")
+            raise KbError(_("%(code)s 没有第 %(number)s 版") % {"code": article.code, "number": version})
         return version
     if article.published_version_id is not None:
         return article.published_version.number
     if not numbers:
-        raise KbError(f"{article.code} 还没有任何版本")
+        raise KbError(_("%(code)s 还没有任何版本") % {"code": article.code})
     return max(numbers)
 
 
@@ -51,18 +52,21 @@ def report_feedback(article: Article, kind: str, note: str, actor: User, *, vers
     """Flag an article (纠错反馈): what is wrong (`kind`) and a note; `version` is the version number the agent
     read (default: the published one). Centre staff only; a retired article or an empty note is refused."""
     if not may_report(actor):
-        raise KbError("只有热线中心工作人员可以提交知识纠错")
+        raise KbError(_("只有热线中心工作人员可以提交知识纠错"))
     if kind not in FeedbackKind.values:
-        raise KbError("请选择问题类型")
+        raise KbError(_("请选择问题类型"))
     note = _clean_note(note)
     if not note:
-        raise KbError("请填写问题说明")
+        raise KbError(_("请填写问题说明"))
     article = Article.objects.select_related("published_version").filter(pk=article.pk).first()
     if article is None:
-        raise KbError("知识条目不存在")
+        raise KbError(_("知识条目不存在"))
     if article.status == ArticleStatus.RETIRED:
-        raise KbError(f"{article.code} 已停用，不再接受纠错")
+        raise KbError(_("%(code)s 已停用，不再接受纠错") % {"code": article.code})
     number = _seen_version(article, version)
+    if ArticleFeedback.objects.filter(article=article, reported_by=actor, kind=kind, note=note,
+                                      status=FeedbackStatus.OPEN).exists():  # a double click, a reload
+        raise KbError(_("您已提交过相同的纠错反馈，正在等待处理"))
     feedback = ArticleFeedback.objects.create(article=article, version_number=number, kind=kind, note=note,
                                               reported_by=actor, reported_at=clock.now())
     _event(article, KbAction.FEEDBACK, actor, version=number, note=f"{feedback.get_kind_display()}：{note}")
@@ -72,13 +76,15 @@ def report_feedback(article: Article, kind: str, note: str, actor: User, *, vers
 def _fixing_version(feedback: ArticleFeedback, version: ArticleVersion | int | None) -> ArticleVersion:
     """The version that fixed the report: one of the same article, numbered above the version reported."""
     if version is None or version == "":
-        raise KbError("已修订须选择修订后的版本")
+        raise KbError(_("已修订须选择修订后的版本"))
     number = version.number if isinstance(version, ArticleVersion) else version
     found = ArticleVersion.objects.filter(article_id=feedback.article_id, number=number).first()
     if found is None or (isinstance(version, ArticleVersion) and version.pk != found.pk):
-        raise KbError(f"{feedback.article.code} 没有第{number}版")
+        raise KbError(_("%(code)s 没有第 %(number)s 版") % {"code": feedback.article.code, "number": number})
     if found.number <= feedback.version_number:
-        raise KbError(f"修订版本须晚于反馈时的第{feedback.version_number}版")
+        raise KbError(_("修订版本须晚于反馈时的第 %(number)s 版") % {"number": feedback.version_number})
+    if found.published_at is None:  # agents still read the old text: the report stays open until it is out
+        raise KbError(_("第 %(number)s 版尚未发布：发布后再标记已修订") % {"number": found.number})
     return found
 
 
@@ -91,24 +97,24 @@ def resolve_feedback(feedback: ArticleFeedback, *, revised: bool, version: Artic
     resolution at the same time (another maintainer, a double click) is refused.
     """
     if not may_maintain(actor):
-        raise KbError("只有知识库维护人员（督办员、系统管理员）可以处理知识纠错")
+        raise KbError(_("只有知识库维护人员（督办员、系统管理员）可以处理知识纠错"))
     note = _clean_note(note)
     current = (ArticleFeedback.objects.select_for_update().select_related("article", "resolved_by")
                .filter(pk=feedback.pk).first())
     if current is None:
-        raise KbError("该纠错反馈不存在")
+        raise KbError(_("该纠错反馈不存在"))
     if current.status != FeedbackStatus.OPEN:
-        raise KbError(f"该纠错反馈已由{current.resolved_by or '他人'}处理（{current.get_status_display()}），"
-                      "请刷新后查看")
+        raise KbError(_("该纠错反馈已由%(who)s处理（%(status)s），请刷新后查看") % {
+            "who": current.resolved_by or _("他人"), "status": current.get_status_display()})
     fixed = _fixing_version(current, version) if revised else None
     if not revised and not note:
-        raise KbError("不采纳须填写说明")
+        raise KbError(_("不采纳须填写说明"))
     at = clock.now()
     status = FeedbackStatus.REVISED if revised else FeedbackStatus.DISMISSED
     changed = (ArticleFeedback.objects.filter(pk=current.pk, status=FeedbackStatus.OPEN)
                .update(status=status, resolved_by=actor, resolved_at=at, resolution_note=note, fixed_version=fixed))
     if changed != 1:  # resolved between the read and the write (a database without row locks)
-        raise KbError("该纠错反馈已由他人处理，请刷新后查看")
+        raise KbError(_("该纠错反馈已由他人处理，请刷新后查看"))
     current.refresh_from_db()
     label = current.get_status_display()
     _event(current.article, KbAction.FEEDBACK_DONE, actor, version=fixed.number if fixed else current.version_number,

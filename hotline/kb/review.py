@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from hotline.accounts.models import User
@@ -71,19 +71,21 @@ def stale(months: int) -> QuerySet[Article]:
                                                                                    "code")
 
 
+#: Where a consultation still is, or ended, at the desk: not (yet) sent on to a unit.
+AT_THE_DESK = (Status.REGISTERED, Status.ANSWERED, Status.TRANSFERRED, Status.NOT_ACCEPTED)
+
+
 @dataclass(frozen=True)
 class Gap:
-    """One category's consultations in the period: how many were answered on the spot, how many sent on."""
+    """One category's consultations in the period: how many were answered on the spot, how many sent on to
+    units (the rest are still undecided at the desk, transferred to 110/119/120, or declined)."""
 
     category_id: int | None
     category: str
     total: int
     answered: int
+    sent_on: int
     articles: int
-
-    @property
-    def sent_on(self) -> int:
-        return self.total - self.answered
 
     @property
     def direct_share(self) -> float:
@@ -94,7 +96,8 @@ def gaps(user: User, days: int, *, top: int = GAP_TOP) -> tuple[list[Gap], int]:
     """The categories whose consultations were most often sent on (top `top`), and how many more categories.
 
     Consultations (咨询) raised by citizens (not 主动发现) registered in the last `days` days, merged
-    duplicates left out as in 直接答复率; answered = closed by 直接答复, sent on = the rest. `articles`
+    duplicates left out as in 直接答复率; answered = closed by 直接答复; sent on = past the desk (dispatch
+    and everything after it; not the ones still undecided, transferred or declined). `articles`
     counts the published articles that answered an order of that category (KbUsage, any time).
     Two grouped queries whatever the number of categories.
     """
@@ -103,8 +106,8 @@ def gaps(user: User, days: int, *, top: int = GAP_TOP) -> tuple[list[Gap], int]:
                 .filter(request_type=RequestType.CONSULT, registered_at__gte=since)
                 .exclude(status=Status.MERGED)
                 .values("category_id", "category__full_name")
-                .annotate(total=Count("id"), answered=Count("id", filter=Q(status=Status.ANSWERED)))
-                .annotate(sent_on=F("total") - F("answered"))
+                .annotate(total=Count("id"), answered=Count("id", filter=Q(status=Status.ANSWERED)),
+                          sent_on=Count("id", filter=~Q(status__in=AT_THE_DESK)))
                 .filter(sent_on__gt=0)
                 .order_by("-sent_on", "-total", "category__full_name"))
     shown = rows[:top]
@@ -116,5 +119,5 @@ def gaps(user: User, days: int, *, top: int = GAP_TOP) -> tuple[list[Gap], int]:
                   .values_list("ticket__category_id").annotate(n=Count("article_id", distinct=True))
                   .order_by()) if shown else {}
     return ([Gap(row["category_id"], row["category__full_name"] or "", row["total"], row["answered"],
-                 counts.get(row["category_id"], 0)) for row in shown], len(rows) - len(shown))
+                 row["sent_on"], counts.get(row["category_id"], 0)) for row in shown], len(rows) - len(shown))
 

@@ -54,7 +54,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
              "version": request.POST.get("version", "") or (str(shown.number) if shown else "")}
     error = ""
     if request.method == "POST":
-        number = int(typed["version"]) if typed["version"].isdecimal() else None
+        number = _whole(typed["version"])
         try:
             feedback_services.report_feedback(article, typed["kind"], typed["note"], request.user, version=number)
         except KbError as exc:
@@ -68,14 +68,25 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     }, status=400 if error else 200)
 
 
+#: Digits a number typed into these pages may have (a version, a count of days): more is no number.
+MAX_DIGITS = 6
+
+
+def _whole(raw: str) -> int | None:
+    """A small whole number typed as ASCII digits, or None (a 5,000-digit string is None, not a 500)."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= MAX_DIGITS else None
+
+
 def _number(request: HttpRequest, name: str, bounds: tuple[int, int, int], label: str) -> int:
     """A whole-number parameter within its bounds; anything else gets a message and the default."""
     default, low, high = bounds
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
-    if raw.isdecimal() and low <= int(raw) <= high:
-        return int(raw)
+    number = _whole(raw)
+    if number is not None and low <= number <= high:
+        return number
     messages.warning(request, _("「%(label)s」应为 %(low)s 至 %(high)s 之间的整数，已按默认值 %(default)s 显示。")
                      % {"label": label, "low": low, "high": high, "default": default})
     return default
@@ -87,7 +98,8 @@ def _review_page(request: HttpRequest, *, typed: dict[str, str] | None = None, s
     gap_days = _number(request, "gap_days", review.GAP_DAYS, _("统计天数"))
     page = Paginator(review.open_feedback(), review.FEEDBACK_PAGE).get_page(request.GET.get("page"))
     for item in page:
-        item.later_versions = [v for v in item.article.versions.all() if v.number > item.version_number]
+        item.later_versions = [v for v in item.article.versions.all()
+                               if v.number > item.version_number and v.published_at is not None]
         item.typed = typed if typed and typed.get("pk") == str(item.pk) else {}
     expiring, stale = review.expiring(days), review.stale(months)
     gap_rows, gap_more = review.gaps(request.user, gap_days)
@@ -118,7 +130,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if decision not in ("revised", "dismissed"):
             raise KbError(_("请选择处理结果"))
-        number = int(typed["version"]) if typed["version"].isdecimal() else None
+        number = _whole(typed["version"])
         feedback_services.resolve_feedback(item, revised=decision == "revised", version=number,
                                            note=typed["note"], actor=request.user)
     except KbError as exc:

@@ -70,7 +70,7 @@ def test_report_accepts_a_note_of_exactly_500_characters(article, staff) -> None
 
 
 def test_report_on_a_retired_article_or_unknown_version_is_refused(article, staff) -> None:  # noqa: ANN001
-    with pytest.raises(KbError, match="没有第7版"):
+    with pytest.raises(KbError, match="没有第 7 版"):
         feedback.report_feedback(article, FeedbackKind.WRONG, "说明", staff["intake"], version=7)
     services.retire_article(article, actor=None)
     before = snapshot(article)
@@ -107,8 +107,8 @@ def test_resolve_accepts_the_version_object_and_dismissal_with_a_note(article, s
 
 @pytest.mark.parametrize(("revised", "version", "note", "message"), [
     (True, None, "", "已修订须选择修订后的版本"),
-    (True, 1, "", "修订版本须晚于反馈时的第1版"),
-    (True, 9, "", "没有第9版"),
+    (True, 1, "", "修订版本须晚于反馈时的第 1 版"),
+    (True, 9, "", "没有第 9 版"),
     (False, None, "  ", "不采纳须填写说明"),
     (False, None, "长" * 501, "说明不能超过 500 个字"),
 ])
@@ -125,7 +125,7 @@ def test_resolve_refuses_a_version_of_another_article(article, org, staff) -> No
     other_v2 = services.new_version(other, text=services.ArticleText("另一条知识", "改", "改"), actor=None)
     item = feedback.report_feedback(article, FeedbackKind.WRONG, "错了", staff["intake"])
     before = snapshot(article)
-    with pytest.raises(KbError, match="没有第2版"):
+    with pytest.raises(KbError, match="没有第 2 版"):
         feedback.resolve_feedback(item, revised=True, version=other_v2, actor=staff["supervisor"])
     assert snapshot(article) == before
 
@@ -182,3 +182,21 @@ def test_who_reports_and_who_maintains(staff) -> None:  # noqa: ANN001
     unit_editor.user_permissions.add(perm)
     assert not may_maintain(unit_editor) and not may_report(unit_editor)
     assert not may_maintain(UserFactory(role=Role.SUPERVISOR, is_active=False))
+
+
+def test_revised_needs_a_published_version(article, staff) -> None:  # noqa: ANN001
+    item = feedback.report_feedback(article, FeedbackKind.WRONG, "时间不对", staff["intake"])
+    draft = services.new_version(article, text=services.ArticleText("居民医保缴费时间", "草稿", "草稿"), actor=None,
+                                 publish=False)
+    before = snapshot(article)
+    with pytest.raises(KbError, match="尚未发布"):
+        feedback.resolve_feedback(item, revised=True, version=draft.number, actor=staff["supervisor"])
+    assert snapshot(article) == before  # agents still read version 1: the report stays open
+
+
+def test_the_same_report_twice_is_refused(article, staff) -> None:  # noqa: ANN001
+    feedback.report_feedback(article, FeedbackKind.WRONG, "时间不对", staff["intake"])
+    with pytest.raises(KbError, match="已提交过相同的纠错反馈"):
+        feedback.report_feedback(article, FeedbackKind.WRONG, " 时间不对 ", staff["intake"])
+    feedback.report_feedback(article, FeedbackKind.WRONG, "时间不对", staff["dispatcher"])  # another agent may
+    assert ArticleFeedback.objects.count() == 2
