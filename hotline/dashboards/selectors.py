@@ -54,9 +54,16 @@ class Scope:
         return qs.filter(unit_id=ALL_UNITS) if self.units is None else qs.filter(unit_id__in=self.units)
 
 
+def may_view(user: Any) -> bool:
+    """Whether this person may open the dashboards: the centre's viewers (the whole city) and unit
+    administrators (their own units and the units below them)."""
+    active = user is not None and user.is_authenticated and user.is_active
+    return bool(active and user.role in CENTRE_VIEWERS | UNIT_VIEWERS)
+
+
 def scope_for(user: Any) -> Scope | None:
     """The viewer's scope, or None if this person may not see the dashboards at all."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not may_view(user):
         return None
     if user.role in CENTRE_VIEWERS:
         return Scope(None, _("全市"))

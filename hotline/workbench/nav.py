@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.callers.permissions import READ_ROLES as CALLER_ROLES
 from hotline.calls.views import HOME_ROLES as CALL_ROLES
-from hotline.dashboards.selectors import CENTRE_VIEWERS, UNIT_VIEWERS
+from hotline.dashboards.selectors import may_view as may_view_dashboards
 from hotline.dataio.views import CSV_ROLES
 from hotline.governance.views import THEME_ROLES
 from hotline.hotspots.views import HOTSPOT_ROLES
@@ -76,7 +76,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("queue-visits", _("回访"), QUEUE_ROLES["visits"]),
     Entry("supervision", _("督办看板"), QUEUE_ROLES["supervision"]),
     Entry("orders", _("工单"), signed_in),
-    Entry("dashboard", _("数据看板"), CENTRE_VIEWERS | UNIT_VIEWERS),  # dashboards.selectors.scope_for
+    Entry("dashboard", _("数据看板"), may_view_dashboards),
     Entry("kpis", _("考核指标"), may_see_kpis, ("kpis", "kpis-assessment", "kpis-bulletin")),
     Entry("planner", _("排班规划"), PLANNER_ROLES),
     Entry("interop:partners", _("对接平台"), PARTNER_ROLES, ("interop:",)),
