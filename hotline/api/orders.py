@@ -96,6 +96,7 @@ class OrderFilters(Schema):
     supervision: Literal["none", "any", "1", "2", "3"] | None = None
     pending: Literal[("any", *PENDING_KINDS)] | None = Field(  # type: ignore[valid-type]
         None, description="待审批：any 或 extension/unreasonable/appeal/termination（由中心审定的申请）")
+    chased: Literal["1", "3"] | None = Field(None, description="群众催办：1 = 催办过，3 = 催办 3 次及以上")
     sort: Literal[tuple(SORTS)] | None = None  # type: ignore[valid-type]
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)

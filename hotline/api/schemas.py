@@ -110,6 +110,7 @@ class OrderOut(BaseModel):
     light: str
     close_overdue: bool
     supervision_level: int
+    chase_count: int = Field(0, description="群众催办次数（群众就该工单再次来电或网上催办）")
     closed_at: datetime | None
     theme: ThemeRef | None = Field(description="为之派发的每月一题专题（未诉先办）；其他工单为 null")
 

@@ -64,7 +64,8 @@ def order_row(ticket: Ticket) -> dict[str, Any]:
         "registered_at": ticket.registered_at, "accept_due": ticket.accept_due, "accepted_at": ticket.accepted_at,
         "close_due": ticket.close_due, "phase_due": ticket.phase_due,
         "light": ticket.light, "close_overdue": ticket.close_overdue,
-        "supervision_level": ticket.supervision_level, "closed_at": ticket.closed_at, "theme": _theme(ticket),
+        "supervision_level": ticket.supervision_level, "chase_count": ticket.chase_count,
+        "closed_at": ticket.closed_at, "theme": _theme(ticket),
     }
 
 

@@ -53,6 +53,8 @@ PUBLIC_ACTION: dict[str, Promise] = {
     Action.MERGE: _("合并办理"),
     Action.APPROVE_EXTENSION: _("办理期限延长"),
     Action.DECIDE_TERMINATION: _("终止办理"),
+    Action.CHASE: _("群众来电催办"),
+    Action.SUPPLEMENT: _("补充诉求"),
 }
 
 
@@ -67,9 +69,12 @@ def public_status(status: str, *, awaiting_acceptance: bool = False) -> str:
 
 def public_action(action: str, data: dict[str, Any] | None = None, *, online: bool = False) -> str:
     """The citizen's label of a step; given the step's data, a proactive order's check reads 现场核查; an
-    online request's registration (`online`) reads 诉求已提交: the centre accepts it with its first decision."""
+    online request's registration (`online`) reads 诉求已提交: the centre accepts it with its first decision;
+    a chase reads 群众来电催办, or 群众网上催办 when made on the portal."""
     if action == Action.REGISTER and online:
         return str(_("诉求已提交"))
+    if action == Action.CHASE and (data or {}).get("channel") == "portal":
+        return str(_("群众网上催办"))
     if action == Action.RETURN_VISIT and (data or {}).get("verified"):
         return str(VisitMethod.VERIFY.label)
     if action == Action.RETURN_VISIT and (data or {}).get("unreachable"):

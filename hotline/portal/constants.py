@@ -14,6 +14,7 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "submit": (10, 3600),  # accepted submissions (requests and praise)
     "submit-try": (60, 3600),  # posts of those forms, accepted or not
     "rate": (30, 600),
+    "chase": (10, 600),  # 催办 from the tracking page (each order at most once per working day anyway)
 }
 #: Longest description accepted from the web (characters).
 MAX_DESCRIPTION = 2000

@@ -2,7 +2,8 @@
 
 Buckets (`constants.RATE_LIMITS`, setting HOTLINE_PORTAL_RATE_LIMITS): `submit` counts accepted
 submissions (requests and praise), `submit-try` every post of the forms (so a rejected form does not use
-up the citizen's submissions, yet a robot cannot post without end), `track` and `rate` every try.
+up the citizen's submissions, yet a robot cannot post without end), `track`, `rate` and `chase` (催办 from
+the tracking page) every try.
 """
 
 from __future__ import annotations

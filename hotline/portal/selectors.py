@@ -30,6 +30,7 @@ class PublicEvent:
     label: str
     unit: str = ""
     text: str = ""
+    action: str = ""  # the step (not shown): lets the intake pop-up skip the citizen's own chases
 
 
 @dataclass
@@ -48,6 +49,8 @@ class PublicOrder:
     #: For a merged (已并单) order: the master it is handled with, and that master's status for the citizen.
     master_number: str = ""
     master_status: str = ""
+    #: 催办 on the page: "offered" (a button), "today" (already chased online this working day), "" (not offered).
+    chase: str = ""
 
 
 def public_reply(ticket: Ticket) -> str:
@@ -101,7 +104,7 @@ def public_timeline(ticket: Ticket) -> list[PublicEvent]:
         event.ticket = ticket
         unit = event.unit.name if event.unit else names.get((event.data or {}).get("lead"), "")
         shown.append(PublicEvent(at=event.at, label=public_action(event.action, event.data, online=online), unit=unit,
-                                 text=_event_text(event, extensions)))
+                                 text=_event_text(event, extensions), action=event.action))
     return shown
 
 
@@ -112,7 +115,7 @@ def public_order(ticket: Ticket) -> PublicOrder:
     answer to the citizen (approved reply or direct answer), unless the master is confidential.
     """
     if ticket.is_confidential:
-        return PublicOrder(number=ticket.number or "", confidential=True)
+        return PublicOrder(number=ticket.number or "", confidential=True, chase=chase_offer(ticket))
     order = PublicOrder(
         number=ticket.number or "", confidential=False,
         status=public_status(ticket.status, awaiting_acceptance=ticket.awaiting_acceptance),
@@ -124,4 +127,18 @@ def public_order(ticket: Ticket) -> PublicOrder:
         order.master_number, order.master_status = master.number or "", public_status(
             master.status, awaiting_acceptance=master.awaiting_acceptance)
         order.reply = order.reply or _answer(master)
+    order.chase = chase_offer(ticket)
     return order
+
+
+def chase_offer(ticket: Ticket) -> str:
+    """Whether the tracking page offers 催办 on this order: on an order a unit holds or will hold (a merged
+    one: its master's), raised by a citizen; "today" once chased online this working day."""
+    from hotline.core import clock
+    from hotline.tickets.services.followups import chased_online_today
+    from hotline.tickets.transitions import TRANSITIONS
+
+    target = master_of(ticket) or ticket
+    if target.status not in TRANSITIONS[Action.CHASE].sources or target.is_proactive:
+        return ""
+    return "today" if chased_online_today(target, clock.now()) else "offered"

@@ -122,3 +122,20 @@ def rate(token: str, *, resolved: bool, satisfaction: str) -> Ticket:
                         method=VisitMethod.ONLINE, note="群众网上评价")
     VisitInvitation.objects.filter(ticket=ticket, used_at__isnull=True).update(used_at=clock.now())
     return ticket
+
+
+def chased_order(ticket: Ticket) -> Ticket:
+    """The order a citizen's chase goes to: a merged order's master (the order handled for them), else itself."""
+    from hotline.portal.selectors import master_of
+
+    return master_of(ticket) or ticket
+
+
+def chase_online(ticket: Ticket) -> Ticket:
+    """The citizen chases the order from the tracking page (群众网上催办): recorded on the order (or, merged,
+    on its master) by nobody signed in; refused (RuleViolation) a second time the same working day."""
+    from hotline.tickets.services import chase
+
+    target = chased_order(ticket)
+    note = "群众通过网上进度查询催办" + (f"（经已并入的工单{ticket.number}）" if target.pk != ticket.pk else "")
+    return chase(target, actor=None, note=note)

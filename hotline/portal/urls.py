@@ -12,5 +12,6 @@ urlpatterns = [
     path("praise/", views.praise, name="praise"),
     path("submitted/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
+    path("track/chase/", views.chase, name="chase"),
     path("rate/<str:token>/", views.rate, name="rate"),
 ]

@@ -19,7 +19,7 @@ from hotline.portal import ratelimit, services
 from hotline.portal.constants import MAX_PHOTOS
 from hotline.portal.forms import PraiseForm, RateForm, SubmitForm, TrackForm
 from hotline.portal.selectors import public_order, public_reply
-from hotline.tickets.exceptions import DomainError
+from hotline.tickets.exceptions import DomainError, InvalidTransition
 from hotline.tickets.models import Ticket
 
 #: Session key of the receipt shown once after a submission.
@@ -135,7 +135,39 @@ def track(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
     if ticket is None:
         return render(request, "portal/track.html", {"form": form})
-    return render(request, "portal/track_result.html", {"order": public_order(ticket)})
+    return render(request, "portal/track_result.html", {"order": public_order(ticket),
+                                                        "query_code": form.cleaned_data["query_code"]})
+
+
+@never_cache
+@require_http_methods(["POST"])
+def chase(request: HttpRequest) -> HttpResponse:
+    """催办 from the tracking page: the number and query code again, then the chase on the order (or its master).
+
+    Rate-limited like tracking; once per order per working day (the service refuses a second with the words shown).
+    """
+    if not (verdict := ratelimit.hit(request, "chase")).allowed:
+        return _limited(request, verdict)
+    form = TrackForm(request.POST)
+    ticket = None
+    if form.is_valid():
+        ticket = services.find_for_tracking(form.cleaned_data["number"], form.cleaned_data["query_code"])
+    if ticket is None:
+        form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
+        return render(request, "portal/track.html", {"form": form}, status=400)
+    status, said = 200, ""
+    try:
+        services.chase_online(ticket)
+    except InvalidTransition:
+        status, said = 409, _("该工单当前不在办理中，不能催办。如有新的诉求，请重新反映或致电 12345。")
+    except DomainError as exc:
+        status, said = 409, exc.message
+    else:
+        said = _("催办已记录，承办单位和热线中心会看到您的催办。")
+    ticket.refresh_from_db()
+    return render(request, "portal/track_result.html", {
+        "order": public_order(ticket), "chase_said": said, "chase_ok": status == 200,
+        "query_code": form.cleaned_data["query_code"]}, status=status)
 
 
 @never_cache

@@ -70,6 +70,8 @@ class Action(models.TextChoices):
     APPLY_TERMINATION = "apply_termination", _("申请终止办理")
     DECIDE_TERMINATION = "decide_termination", _("审定终止办理")
     ATTACH = "attach", _("上传附件")
+    CHASE = "chase", _("群众催办")
+    SUPPLEMENT = "supplement", _("补充诉求")
 
 
 #: Steps that send the order to its units (派单): a plain dispatch, a designation, and a consultation's conclusion.
@@ -189,6 +191,13 @@ class VisitMethod(models.TextChoices):
     SMS = "sms", _("短信")
     ONLINE = "online", _("网上评价")
     VERIFY = "verify", _("现场核查")
+
+
+class FollowUpChannel(models.TextChoices):
+    """How a citizen's repeat contact on an open order reached the centre (群众催办, 补充诉求)."""
+
+    PHONE = "phone", _("来电")  # recorded by the centre's staff on the line
+    PORTAL = "portal", _("网上")
 
 
 class SupervisionKind(models.TextChoices):

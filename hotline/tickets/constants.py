@@ -8,3 +8,9 @@ MAX_EXTENSION_DAYS = 30
 
 #: Highest escalation level of supervision (1 centre, 2 district government, 3 city government).
 MAX_SUPERVISION_LEVEL = 3
+
+#: Longest note of a citizen's chase (群众催办), in characters.
+MAX_CHASE_NOTE = 500
+
+#: Longest text of a citizen's supplement (补充诉求), in characters (as the portal's description).
+MAX_SUPPLEMENT = 2000

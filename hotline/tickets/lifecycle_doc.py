@@ -91,6 +91,10 @@ RECORDS: dict[str, Record] = {
                                       "termination, approved, reason_code, assignments_ended, claims_closed",
                                       "yes when approved (the reason's label only)"),
     Action.ATTACH: Record("one `Attachment` (type checked by content, size limited, sha256)", "attachment, kind"),
+    Action.CHASE: Record("`Ticket.chase_count` + 1 (the note is the record; the portal at most once per working "
+                         "day)", "channel (phone/portal), count", "yes (the label only, never the note)"),
+    Action.SUPPLEMENT: Record("— (the text is the record; the registered description is not changed)", "channel",
+                              "yes if not confidential and the text needs no masking"),
 }
 
 _STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}

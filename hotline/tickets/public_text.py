@@ -9,7 +9,9 @@ reason (延期理由, which the form says the citizen will read) and the new rep
 centre's decision note; a denied request is never told. An approved termination (终止办理) is told by
 the reason's label alone (「经热线中心审核，终止办理：…」, `termination_notice`, built from the event's
 reason code in the reader's language): never the unit's account of what it did nor the centre's review;
-a rejected request is never told.
+a rejected request is never told. A citizen's own supplement (补充诉求) is told in their words when its event
+is public (the service makes it public only on an order that is not confidential and when the text needs
+no masking); a chase (群众催办) only by its label, never the agent's note.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ CITIZEN_TEXT_ACTIONS = (*CITIZEN_NOTE_ACTIONS, Action.NOT_ACCEPT, Action.DECIDE_
 
 def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> str:
     """The public words of one step (empty for every other step, whatever its note says)."""
-    if action in CITIZEN_NOTE_ACTIONS:
+    if action in CITIZEN_NOTE_ACTIONS or action == Action.SUPPLEMENT:
         return note or ""
     if action == Action.NOT_ACCEPT:
         reason = (data or {}).get("reason", "")

@@ -18,12 +18,17 @@ DISPATCH = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 REVIEW = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})
 VISIT = frozenset({Role.INSPECTOR, Role.INTAKE, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISE = frozenset({Role.SUPERVISOR, Role.ADMIN})
+#: The centre's people who answer a citizen's repeat call (群众催办, 补充诉求).
+CALL_HANDLERS = frozenset({Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 UNIT = frozenset({Role.UNIT_HANDLER, Role.UNIT_ADMIN})
 
 #: Statuses in which an order is still open (not finished).
 OPEN = frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS,
                   S.AWAITING_CITIZEN, S.REPLIED, S.AWAITING_VISIT})
 HANDLING = frozenset({S.IN_PROGRESS, S.AWAITING_CITIZEN})
+#: Open orders that a unit holds or will hold: everything open but 已登记, whose first decision (answer on the
+#: spot, dispatch, refuse) the centre has not taken yet — a repeat call there is answered by taking it.
+FOLLOWED_UP = OPEN - {S.REGISTERED}
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,9 @@ TRANSITIONS: dict[str, Transition] = {
     # The dispatch desk that sent the order decides, like returns and extensions; supervisors too (SUPERVISE ⊂ DISPATCH).
     Action.DECIDE_TERMINATION: _t(HANDLING, [S.TERMINATED, *HANDLING], SUPERVISE | DISPATCH),
     Action.ATTACH: _t(OPEN, [], INTAKE | DISPATCH | UNIT | REVIEW, anonymous=True),
+    # A citizen's repeat contact recorded on the open order instead of a new one; the portal chases too.
+    Action.CHASE: _t(FOLLOWED_UP, [], CALL_HANDLERS, anonymous=True, citizens_only=True),
+    Action.SUPPLEMENT: _t(FOLLOWED_UP, [], CALL_HANDLERS, citizens_only=True),
 }
 
 #: Actions that a closed order accepts; all of them leave the order's own fields untouched except REOPEN.

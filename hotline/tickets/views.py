@@ -19,7 +19,7 @@ from hotline.core import clock
 from hotline.core.privacy import phone_for
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets import panels
-from hotline.tickets.choices import ConsultationStatus
+from hotline.tickets.choices import Action, ConsultationStatus
 from hotline.tickets.models import Consultation, Opinion, Ticket
 
 
@@ -81,6 +81,8 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         "upload": upload_offer(ticket, user),  # the 上传附件 form, or None when it is not offered
         "consultations": consultations_shown(ticket),  # 会商: shown to everyone who may see the order
         "timeline": ticket.timeline.select_related("unit").order_by("seq"),
+        # 补充诉求: the citizen's later facts, shown apart for the units (the description stays as registered).
+        "supplements": ticket.timeline.filter(action=Action.SUPPLEMENT).order_by("seq"),
     }
 
 

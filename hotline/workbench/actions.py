@@ -127,6 +127,8 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
           danger=True),
     _spec(Action.DECIDE_TERMINATION, f.DecisionForm,
           lambda t, u, d: s.decide_termination(t, actor=u, approve=d["approve"], note=d["note"]), danger=True),
+    _spec(Action.CHASE, f.ChaseForm, lambda t, u, d: s.chase(t, actor=u, note=d["note"])),
+    _spec(Action.SUPPLEMENT, f.SupplementForm, lambda t, u, d: s.supplement(t, actor=u, text=d["text"])),
 ]}
 
 

@@ -22,6 +22,7 @@ from hotline.tickets.choices import (
     TerminationReason,
     VisitMethod,
 )
+from hotline.tickets.constants import MAX_CHASE_NOTE, MAX_SUPPLEMENT
 from hotline.tickets.models import Extension, Ticket
 from hotline.tickets.services import failed_attempts, visit_attempt_limit
 
@@ -311,6 +312,19 @@ class SuperviseForm(forms.Form):
                                    required=False, empty_value=None,
                                    help_text=_("催办不改变级别；督办不选则保持已有级别"))
     note = forms.CharField(label=_("督办意见"), widget=TEXT, max_length=2000)
+
+
+class ChaseForm(forms.Form):
+    """群众催办: what the citizen said and what they were told (the unit and the supervisors read it)."""
+
+    note = forms.CharField(label=_("催办情况（群众反映、告知的进度）"), widget=forms.Textarea(attrs={"rows": 2}),
+                           max_length=MAX_CHASE_NOTE)
+
+
+class SupplementForm(forms.Form):
+    """补充诉求: the citizen's new facts, in their words; the registered description stays as it was."""
+
+    text = forms.CharField(label=_("群众补充的内容（承办单位可见）"), widget=TEXT, max_length=MAX_SUPPLEMENT)
 
 
 class DecisionForm(forms.Form):

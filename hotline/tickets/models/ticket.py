@@ -174,6 +174,8 @@ class Ticket(models.Model):
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("重启次数"), default=0)
     supervision_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
+    #: Citizens' chases on the open order (群众催办), by phone or online; a much-chased order warns of 推诿/拖延.
+    chase_count = models.PositiveIntegerField(_("催办次数"), default=0)
 
     # An online request's acceptance (网上受理): the limit it had, and when the centre's first decision came.
     accept_due = models.DateTimeField(_("网上受理时限"), null=True, blank=True)

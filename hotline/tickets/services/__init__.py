@@ -16,6 +16,7 @@ from hotline.tickets.services.dispatching import (
     reject_return,
     return_order,
 )
+from hotline.tickets.services.followups import chase, supplement
 from hotline.tickets.services.handling import (
     apply_unreasonable,
     approve_extension,
@@ -57,6 +58,7 @@ __all__ = [
     "apply_unreasonable",
     "approve_extension",
     "approve_reply",
+    "chase",
     "conclude_consultation",
     "decide_appeal",
     "decide_termination",
@@ -84,6 +86,7 @@ __all__ = [
     "send_to_dispatch",
     "sign",
     "start_consultation",
+    "supplement",
     "supervise",
     "transfer",
     "withdraw_consultation",

@@ -126,6 +126,7 @@ PROPER = {
                      "withdraw_consultation"],
                     "dispatcher"),
     "give_opinion": "lead_h",  # the lead street is invited to every consultation (with the spare one)
+    **dict.fromkeys(["chase", "supplement"], "intake"),
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
     **dict.fromkeys(["supervise", "decide_unreasonable", "decide_appeal", "stale_copy"], "supervisor"),
     "attach": "unit",
@@ -197,6 +198,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
                               {"lead": "lead", "note": " "}, {"lead": "centre", "note": "x"}],
     "withdraw_consultation": [{"reason": "邀请单位有误"}, {"reason": " "}],
     "attach": [{"content": b"\x89PNG\r\n\x1a\n" + bytes(56)}, {"content": b"MZ\x90\x00" + bytes(60)}],
+    "chase": [{"note": "群众来电催办，已告知进度"}, {"note": " "}, {"note": "催" * 501}],
+    "supplement": [{"text": "晚上十点后噪音更大"}, {"text": ""}],
     "stale_copy": [{}],
 }
 
@@ -243,6 +246,8 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.DECIDE_APPEAL: [("decide_appeal", 0, None), ("decide_appeal", 1, None)],
     Action.MERGE_INTO: [("merge_into", 0, None)],
     Action.ATTACH: [("attach", 0, None)],
+    Action.CHASE: [("chase", 0, None)],
+    Action.SUPPLEMENT: [("supplement", 0, None)],
     Action.ANSWER_DIRECTLY: [("answer_directly", 0, None)],
     Action.TRANSFER: [("transfer", 0, None)],
     Action.NOT_ACCEPT: [("not_accept", 0, None)],

@@ -366,6 +366,11 @@ CASES: dict[str, Case] = {
         HANDLING, dispatcher,
         lambda t, w, a: services.decide_termination(t, actor=a, approve=True, note="经核实，同意终止"),
         reach=pending(_apply_termination, S.IN_PROGRESS)),
+    # A citizen's repeat call on an open order a unit holds or will hold (not 已登记: no decision taken yet).
+    Action.CHASE: Case(
+        OPEN - {S.REGISTERED}, intake, lambda t, w, a: services.chase(t, actor=a, note="群众来电催办，已告知进度")),
+    Action.SUPPLEMENT: Case(
+        OPEN - {S.REGISTERED}, supervisor, lambda t, w, a: services.supplement(t, actor=a, text="噪音晚上十点后更严重")),
 }
 #: What any step writes on the order it touches, besides its own changes.
 BOOKKEEPING = {"version", "updated_at", "timeline_count"}
@@ -545,8 +550,8 @@ def test_leader_and_no_one_are_in_the_refusals_of_every_step() -> None:
     """A leader (领导) only looks; no one logged in may only use the portal. `WRONG_ROLES` tries each of them."""
     assert {a for a, r in WRONG_ROLES if r == Role.LEADER} == set(TRANSITIONS)
     assert {a for a, r in WRONG_ROLES if r is None} == {a for a, row in TRANSITIONS.items() if not row.anonymous}
-    assert {Action.REGISTER, Action.RETURN_VISIT, Action.ATTACH} >= {
-        a for a, row in TRANSITIONS.items() if row.anonymous}  # the portal: register, rate, attach
+    assert {Action.REGISTER, Action.RETURN_VISIT, Action.ATTACH, Action.CHASE} >= {
+        a for a, row in TRANSITIONS.items() if row.anonymous}  # the portal: register, rate, attach, chase
 
 
 # --- A unit acts only for itself -------------------------------------------------------------------------------

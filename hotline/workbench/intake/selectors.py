@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
@@ -13,8 +14,9 @@ from hotline.accounts.models import User
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
+from hotline.tickets.choices import Action
 from hotline.tickets.models import Ticket
-from hotline.tickets.transitions import OPEN
+from hotline.tickets.transitions import OPEN, TRANSITIONS
 from hotline.workbench.intake.constants import CALLER_HISTORY_LIMIT, CATEGORY_SEARCH_LIMIT, MIN_LOOKUP_DIGITS
 
 #: Characters people type inside phone numbers that are not part of the number.
@@ -65,7 +67,43 @@ def caller_history(user: User, phone: str, *, limit: int = CALLER_HISTORY_LIMIT)
     history.orders = list(mine.select_related("category").order_by(*newest)[:limit])
     history.total = mine.count() if len(history.orders) == limit else len(history.orders)
     history.open_orders = list(mine.filter(status__in=OPEN).select_related("category").order_by(*newest)[:limit])
+    for ticket in history.open_orders:  # 催办/补充 on the open order instead of a new one (a citizen's order only)
+        ticket.followable = may_follow_up(user, ticket)
     return history
+
+
+def may_follow_up(user: User, ticket: Ticket) -> bool:
+    """Whether this person may record the caller's chase or supplement on this order now (the table's row)."""
+    row = TRANSITIONS[Action.CHASE]
+    return ticket.status in row.sources and getattr(user, "role", None) in row.roles and not ticket.is_proactive
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the agent reads to a citizen who chases an order: where it stands, in the citizen's words."""
+
+    number: str
+    status: str  # as the tracking page says it
+    unit: str  # the lead unit holding it, "" before dispatch
+    due: datetime | None  # 办结时限
+    last: object | None  # the newest public step of the handling (`portal.selectors.PublicEvent`), or None
+    chase_count: int
+
+
+def progress_of(user: User, number: str) -> Progress | None:
+    """The latest public progress of an order this person may see, or None."""
+    from hotline.portal.choices import public_status
+    from hotline.portal.selectors import public_timeline
+
+    ticket = Ticket.objects.visible_to(user, one=True).filter(number=number).first()
+    if ticket is None:
+        return None
+    lead = ticket.lead_assignment
+    # the progress to tell: the newest public step that is not the citizen's own chase or supplement
+    events = [e for e in public_timeline(ticket) if e.action not in (Action.CHASE, Action.SUPPLEMENT)]
+    return Progress(number=number, status=public_status(ticket.status, awaiting_acceptance=ticket.awaiting_acceptance),
+                    unit=lead.unit.name if lead else "", due=ticket.close_due, last=events[-1] if events else None,
+                    chase_count=ticket.chase_count)
 
 
 def search_categories(text: str, *, limit: int = CATEGORY_SEARCH_LIMIT) -> list[Category]:

@@ -64,3 +64,13 @@ def take_call(draft: services.TicketDraft, *, actor: User, decision: str, upload
             default_storage.delete(name)
         raise
     return ticket
+
+
+def link_to_current_call(ticket: Ticket, agent: User) -> None:
+    """Link an order the agent chased or supplemented to the CTI call they are on (as a registered order is)."""
+    from hotline.calls.services import call_during, link_order
+    from hotline.core import clock
+
+    call = call_during(agent.pk, clock.now())
+    if call is not None:
+        link_order(call, ticket)

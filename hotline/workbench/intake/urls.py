@@ -9,4 +9,5 @@ urlpatterns = [
     path("caller/", views.caller, name="intake-caller"),
     path("categories/", views.categories, name="intake-categories"),
     path("areas/", views.area_options, name="intake-areas"),
+    path("orders/<str:number>/<str:action>/", views.follow_up, name="intake-follow-up"),
 ]

@@ -13,22 +13,27 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.accounts.models import User
+from hotline.tickets import services as lifecycle
 from hotline.tickets.choices import Action, Channel
-from hotline.tickets.exceptions import DomainError, NotPermitted
+from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
+from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench import once as one_time
+from hotline.workbench.forms import ChaseForm, SupplementForm
 from hotline.workbench.intake import selectors
 from hotline.workbench.intake.choices import DONE, Decision
 from hotline.workbench.intake.forms import PROACTIVE_HINT, IntakeForm
 from hotline.workbench.intake.prefill import prefill
-from hotline.workbench.intake.services import take_call
+from hotline.workbench.intake.services import link_to_current_call, take_call
 
 View = Callable[..., HttpResponse]
 
@@ -100,7 +105,7 @@ def _already_taken(request: HttpRequest, form: IntakeForm, number: str) -> HttpR
 
 
 def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
-          category_query: str = "") -> HttpResponse:
+          category_query: str = "", followup: dict | None = None) -> HttpResponse:
     """The page, with the caller's history already filled in when the number is known.
 
     Each page carries a submission token: posting the same page twice registers one order. A proactive
@@ -119,7 +124,70 @@ def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
         "proactive": form["channel"].value() == Channel.PROACTIVE,
         "proactive_hint": PROACTIVE_HINT,
         "for_theme": form.theme_chosen(),
+        **(followup if followup is not None else _followed(request)),
     }, status=status)
+
+
+#: The repeat-call steps of the caller pop-up: the step, its form (field), and the service's text argument.
+FOLLOW_UPS = {Action.CHASE: (ChaseForm, "note"), Action.SUPPLEMENT: (SupplementForm, "text")}
+
+
+def _followed(request: HttpRequest) -> dict:
+    """After a chase without JS (a redirect to the page): the chased order's progress, to read to the citizen."""
+    number = request.GET.get("followed", "")[:20]
+    progress = selectors.progress_of(request.user, number) if number else None
+    return {"followed": progress, "followed_action": request.GET.get("step", "") if progress else ""}
+
+
+@intake_only
+@require_http_methods(["POST"])
+def follow_up(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """The caller rings again about an open order: record a chase (群众催办) or a supplement (补充诉求) on it.
+
+    Nothing is registered. With htmx the pop-up comes back (the chased order's progress on top, to read to
+    the citizen); without JS the page is shown again (a redirect). A refused step keeps the typed text and
+    says why (the page answers 400/409; the htmx pop-up 200, since htmx swaps nothing else). The order is linked to the agent's current call, as an order registered during it is.
+    """
+    if action not in FOLLOW_UPS:
+        raise Http404
+    ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
+    form_class, field = FOLLOW_UPS[action]
+    form = form_class(request.POST)
+    phone = request.POST.get("history_phone", "")  # the pop-up's number (not `phone`: the order form's field)
+    version = request.POST.get("version", "")
+    error, status = "", 200
+    if not selectors.may_follow_up(request.user, ticket):
+        error, status = _("工单%(number)s当前不能「%(action)s」") % {"number": number,
+                                                                "action": Action(action).label}, 409
+    elif not form.is_valid():
+        error, status = " ".join(str(e) for e in form.errors.get(field, [])) or _("请检查填写的内容"), 400
+    else:
+        service = lifecycle.chase if action == Action.CHASE else lifecycle.supplement
+        try:
+            service(ticket, actor=request.user, expected_version=int(version) if version.isdecimal() else None,
+                    **{field: form.cleaned_data[field]})
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            error, status = exc.message, 409 if isinstance(exc, ConflictError) else 400
+        else:
+            link_to_current_call(ticket, request.user)
+    if error:
+        history = selectors.caller_history(request.user, phone)
+        listed = any(t.number == number and t.followable for t in history.open_orders)  # its form shows the error
+        kept = {"failed": {"number": number, "action": action, "error": error, "text": request.POST.get(field, ""),
+                           "listed": listed}}
+        if request.headers.get("HX-Request") == "true":  # htmx swaps only a 2xx answer: the refusal is in it
+            return render(request, "workbench/intake/_caller.html", {"history": history, **kept})
+        return _page(request, IntakeForm(initial={"phone": selectors.normalise_phone(phone)} if phone else None),
+                     phone, status=status, followup={"followed": None, "followed_action": "", **kept})
+    done = _("工单 %(number)s：%(step)s已记录") % {"number": number, "step": Action(action).label}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "workbench/intake/_caller.html", {
+            "history": selectors.caller_history(request.user, phone), "done": done,
+            "followed": selectors.progress_of(request.user, number), "followed_action": action})
+    messages.success(request, done)
+    return redirect(f"{reverse('intake')}?{urlencode({'phone': phone, 'followed': number, 'step': action})}")
 
 
 @intake_only

@@ -71,6 +71,7 @@ def columns() -> list[Column]:
         (_("办结时限"), lambda t, u: t.close_due),
         (_("办结超期"), lambda t, u: _("是") if t.close_overdue else _("否")),
         (_("督办级别"), lambda t, u: supervision_label(t.supervision_level)),
+        (_("催办次数"), lambda t, u: t.chase_count),
         (_("办结时间"), lambda t, u: t.closed_at),
         (_("首次满意度"), lambda t, u: _satisfaction(t.first_visit_satisfaction)),
         (_("最终满意度"), lambda t, u: _satisfaction(t.final_visit_satisfaction)),

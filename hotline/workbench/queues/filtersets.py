@@ -44,6 +44,7 @@ SORTS: dict[str, tuple[str, list[Any]]] = {
     "-phase_due": (_("当前时限（远→近）"), [F("phase_due").desc(nulls_last=True), F("id").desc()]),
     "number": (_("工单编号（小→大）"), [F("number").asc(), F("id").asc()]),
     "-number": (_("工单编号（大→小）"), [F("number").desc(), F("id").desc()]),
+    "-chase_count": (_("群众催办（多→少）"), [F("chase_count").desc(), F("id").desc()]),
 }
 DEFAULT_SORT = "-registered_at"
 
@@ -57,6 +58,7 @@ _OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _
             ("lead", _("主办单位超期"))]
 _PENDING = [("any", _("任一待审批")), ("extension", _("延期待审批")), ("unreasonable", _("不合理诉求待审定")),
             ("appeal", _("申诉待审定")), ("termination", _("终止办理待审定"))]
+_CHASED = [("", _("不限")), ("1", _("群众催办过")), ("3", _("催办 3 次及以上"))]
 _STATE = [("", _("全部")), ("open", _("在办")), ("finished", _("已结束"))]
 _SUPERVISION = [("", _("全部")), ("none", _("未督办")), ("any", _("已催办/督办")),
                 *[(str(v), label) for v, label in SupervisionLevel.choices]]
@@ -97,12 +99,13 @@ class OrderFilterSet(forms.Form):
     supervision = forms.ChoiceField(label=_("督办级别"), required=False, choices=_SUPERVISION, widget=QuickSelect)
     pending = forms.ChoiceField(label=_("待审批"), required=False, choices=_blank(_("不限")) + _PENDING,
                                 widget=QuickSelect)
+    chased = forms.ChoiceField(label=_("群众催办"), required=False, choices=_CHASED, widget=QuickSelect)
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=[(k, v[0]) for k, v in SORTS.items()],
                              widget=QuickSelect)
 
     #: Fields shown folded under "更多筛选".
     more = ("status", "state", "request_type", "channel", "urgency", "category", "lead_unit", "district",
-            "registered_from", "registered_to", "overdue", "supervision", "pending")
+            "registered_from", "registered_to", "overdue", "supervision", "pending", "chased")
 
     def __init__(self, data: Any = None, *, user: User, default_sort: str = DEFAULT_SORT,
                  extra_sorts: dict[str, tuple[str, list[Any]]] | None = None, **kwargs: Any) -> None:
@@ -223,6 +226,10 @@ class OrderFilterSet(forms.Form):
         if value == "any":
             return qs.filter(supervision_level__gt=0)
         return qs.filter(supervision_level=int(value))
+
+    def filter_chased(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
+        # 群众催办: orders the citizens chased at least this many times (a warning sign of 推诿 or 拖延).
+        return qs.filter(chase_count__gte=int(value))
 
     def filter_pending(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
         # 延期、不合理诉求、申诉、终止办理 still waiting for the centre's decision (whoever may decide them).
