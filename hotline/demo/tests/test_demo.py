@@ -103,6 +103,7 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     _assert_consultations()
     _assert_themes(text)
     _assert_proactive()
+    _assert_followups()
 
     # Running it again loads nothing twice.
     before = _counts()
@@ -110,6 +111,15 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     call_command("demo", orders=ORDERS, call_days=0, stdout=out)
     assert "已存在" in out.getvalue()
     assert _counts() == before
+
+
+def _assert_followups() -> None:
+    """群众催办 / 补充诉求: the oldest orders units hold were chased, each count equal to its chase steps."""
+    chases = Counter(TimelineEvent.objects.filter(action="chase").values_list("ticket_id", flat=True))
+    assert chases and max(chases.values()) >= 2
+    assert dict(Ticket.objects.filter(chase_count__gt=0).values_list("id", "chase_count")) == dict(chases)
+    assert TimelineEvent.objects.filter(action="supplement").exists()
+    assert not Ticket.objects.filter(pk__in=list(chases), is_confidential=True).exists()
 
 
 def _assert_proactive() -> None:
