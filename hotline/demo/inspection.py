@@ -1,7 +1,8 @@
 """Quality inspection (坐席工单质检) in the demo: last month's sample drawn, about two thirds of it scored.
 
-Everything goes through the services, as the demo's inspector (陈静) and supervisor (刘洋) would: the sample
-is drawn (`draw_sample`), two of every three orders are scored against the checklist with realistic
+Everything goes through the services, as the demo's people would. First, unless last month has one, one of
+its direct answers is reopened by the supervisor (`hotline.tickets.services.reopen`: the citizen called
+again), so the targeted pick 直接答复后重启 shows; no order is added. Then the sample is drawn (`draw_sample`), two of every three orders are scored against the checklist with realistic
 deductions and comments, agent1 appeals her lowest score (left pending) and agent2's appeal is decided
 (the supervisor revises the score). A month that already has scored inspections is left alone, so loading
 the demo again changes nothing.
@@ -12,17 +13,22 @@ from __future__ import annotations
 import logging
 import random
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
 
 from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.inspection import services
 from hotline.inspection.choices import InspectionStatus, SampleReason
 from hotline.inspection.models import Inspection
-from hotline.inspection.sampling import draw_sample
+from hotline.inspection.sampling import draw_sample, intake_orders, targeted, with_first_decision
 from hotline.inspection.selectors import applicable_criteria, decision_of, first_decision
 from hotline.inspection.services import Entry
-from hotline.kpis.periods import last_full_month
+from hotline.kpis.periods import Period, last_full_month
+from hotline.tickets import services as tickets
+from hotline.tickets.choices import Action, Status
 from hotline.tickets.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -45,8 +51,9 @@ COMMENTS = {
     1: ["整体较好，注意记录细节。", "个别要素缺失，请对照质检评分表自查。"],
     2: ["多项要素不规范，已安排班长辅导。", "请加强地址核实和分类选择，避免退单。"],
 }
-TARGETED_FAULT = {SampleReason.RETURN_UNCLEAR: "ADDRESS", SampleReason.ANSWER_REOPENED: "ANSWER",
-                  SampleReason.ANSWER_UNRESOLVED: "ANSWER"}
+#: Why the supervisor reopens a direct answer in the demo.
+REOPEN_REASON = "群众再次来电：坐席直接答复所说的办理地点和材料与现行规定不符，问题未解决，重新启用转派承办单位核实答复。"
+TARGETED_FAULT = {SampleReason.RETURN_UNCLEAR: "ADDRESS", SampleReason.ANSWER_REOPENED: "ANSWER"}
 
 
 def _entries(inspection: Inspection, rng: random.Random) -> list[Entry]:
@@ -78,6 +85,7 @@ def load_inspection(*, now: datetime | None = None, seed: int = 12345) -> int:
         month = Inspection.objects.filter(month=period.first_day)
         if month.exclude(status=InspectionStatus.PENDING).exists():
             return 0
+        _seed_targeted(period, people)
         draw_sample(period, actor=people["inspector"])
         scored = 0
         for index, inspection in enumerate(month.select_related("ticket").order_by("ticket_id")):
@@ -113,3 +121,25 @@ def _appeals(month: object, people: dict[str, User]) -> None:
                                        people["supervisor"])
         except DomainError as exc:
             logger.info("demo appeal skipped: %s", exc.message)
+
+
+def _seed_targeted(period: Period, people: dict[str, User]) -> None:
+    """Give last month a reopened direct answer (直接答复后重启), unless it has one: the earliest direct answer an
+    agent took on an order they registered that month is reopened by the supervisor two days later (the citizen
+    called again), through the order service. No order is added (the demo's order count stays as planned)."""
+    if SampleReason.ANSWER_REOPENED in set(targeted(intake_orders(period)).values()) or "supervisor" not in people:
+        return
+    now = clock.now()
+    candidates = with_first_decision(intake_orders(period)).filter(
+        status=Status.ANSWERED, first_action=Action.ANSWER_DIRECTLY, first_actor=F("registered_by"),
+        closed_at__lt=now - timedelta(days=2)).order_by("registered_at", "pk")
+    for ticket in candidates[:5]:
+        last = ticket.timeline.order_by("-seq").values_list("at", flat=True).first()
+        at = min(max(last, ticket.closed_at) + timedelta(days=2), now - timedelta(hours=1))
+        try:
+            with transaction.atomic(), clock.frozen(at):
+                tickets.reopen(ticket, actor=people["supervisor"], reason=REOPEN_REASON)
+        except DomainError as exc:  # the order took another step meanwhile: try the next one
+            logger.info("demo reopened answer skipped: %s", exc.message)
+            continue
+        return

@@ -54,9 +54,14 @@ class ListFilter(forms.Form):
                 if name not in self.errors and value not in (None, "")}
 
     def problems(self) -> list[str]:
-        """Each invalid filter's message, prefixed with its label (shown above the list)."""
-        return [_("%(label)s：%(text)s") % {"label": self.fields[name].label, "text": text}
-                for name, errors in self.errors.items() for text in errors]
+        """Each invalid filter's message, led by its label once (shown above the list)."""
+        found = []
+        for name, errors in self.errors.items():
+            label = str(self.fields[name].label)
+            for text in errors:
+                found.append(text if str(text).startswith(label) else _("%(label)s：%(text)s") % {
+                    "label": label, "text": text})
+        return found
 
 
 @dataclass
@@ -78,13 +83,14 @@ def rows(criteria: list[Criterion], deductions: list[Deduction], data: QueryDict
 
 
 def entries(criteria: list[Criterion], data: QueryDict) -> tuple[list[Entry], list[str]]:
-    """The posted deductions (a blank points box is 0) and the boxes that hold no whole number."""
+    """The posted deductions (a blank points box is 0) and the problems: a box that holds no whole number,
+    a note written without points."""
     found, problems = [], []
     for c in criteria:
         text = data.get(f"points_{c.pk}", "").strip()
         if not text:
             if data.get(f"note_{c.pk}", "").strip():
-                found.append(Entry(c, 0, data.get(f"note_{c.pk}", "")))
+                problems.append(_("「%(name)s」写了扣分说明但未填扣分") % {"name": c.name})
             continue
         if not (text.isascii() and text.isdecimal() and len(text) <= 3):
             problems.append(_("「%(name)s」的扣分须为 0 至 %(max)d 的整数") % {"name": c.name, "max": c.max_points})
@@ -94,6 +100,6 @@ def entries(criteria: list[Criterion], data: QueryDict) -> tuple[list[Entry], li
 
 
 def version(data: QueryDict) -> int | None:
-    """The version the person saw, or None when absent or not a number."""
+    """The version the page showed, or None when absent, not a number or too long (the view refuses it as stale)."""
     value = data.get("version", "").strip()
     return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else None

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.models import OneRow
-from hotline.inspection.choices import EventKind, InspectionStatus, SampleReason, Scope
+from hotline.inspection.choices import Decision, EventKind, InspectionStatus, SampleReason, Scope
 from hotline.inspection.constants import (
     DEFAULT_APPEAL_DAYS,
     DEFAULT_MINIMUM,
@@ -80,6 +80,8 @@ class InspectionSettings(OneRow):
 class Inspection(models.Model):
     """One sampled order and its inspection (工单质检): who recorded it, why it was picked, the score.
 
+    `decision` is the agent's first decision (直接答复 / 转派单 / 转应急或不予受理), noted at the draw and again
+    when scored: the checklist items that apply, and the report's deduction rates, follow it.
     `version` counts the log entries and is the token that turns a second, conflicting save into a conflict.
     """
 
@@ -89,6 +91,8 @@ class Inspection(models.Model):
                               related_name="+")
     month = models.DateField(_("月份"), help_text=_("工单受理月份的第一天"))
     reason = models.CharField(_("抽检原因"), max_length=20, choices=SampleReason.choices)
+    decision = models.CharField(_("受理员的处理"), max_length=20, choices=Decision.choices, blank=True, default="",
+                                help_text=_("登记后的第一个处理（抽样时记下，评分时更新）；决定适用的质检项"))
     status = models.CharField(_("状态"), max_length=12, choices=InspectionStatus.choices,
                               default=InspectionStatus.PENDING)
     score = models.PositiveSmallIntegerField(_("得分"), null=True, blank=True)

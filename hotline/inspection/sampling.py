@@ -1,13 +1,15 @@
 """Drawing the month's sample (抽取质检样本) of the intake agents' orders.
 
-For every person who registered citizens' orders in the month (`registered_by`; proactive 未诉先办 and
-imported orders are nobody's intake work), `max(minimum, ⌈rate × n⌉)` of their n orders are picked at random
-(随机抽检) — reproducibly: the order is a shuffle seeded by the month and the agent — plus every order whose
-later life points at intake (定向抽检): a unit's return (退单) accepted as 诉求或地址不清, a direct answer
-(直接答复) reopened later, or one whose valid return visit (有效回访) said not resolved or 不满意.
+The population is the intake agents' own work: citizens' orders registered in the month by a person whose
+role is 受理员 (`registered_by`), never by an API key's or a partner platform's service account, and neither
+proactive 未诉先办 nor imported orders. For every agent, `max(minimum, ⌈rate × n⌉)` of their n orders are
+picked at random (随机抽检) — reproducibly: the order is a shuffle seeded by the month and the agent — plus
+every order whose later life points at intake (定向抽检): a unit's return (退单) accepted as 诉求或地址不清, or
+a direct answer (直接答复) the agent took as the first decision and that was reopened (重启) later.
 
-Drawing a month again adds only what is missing: an order is sampled once (unique per order), and the
-random picks of an agent are topped up to the quota (a month drawn before its end has more orders later).
+A month not over gets the targeted picks only (its random part would all fall on its first days); the random
+part is drawn once the month has ended. Drawing a month again adds only what is missing: an order is sampled
+once (unique per order), and an agent's random picks are topped up to the quota.
 """
 
 from __future__ import annotations
@@ -19,19 +21,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from hotline.accounts.choices import Role
 from hotline.accounts.models import User
+from hotline.api.models import ApiKey
 from hotline.core import clock
-from hotline.inspection.choices import EventKind, InspectionStatus, SampleReason
+from hotline.inspection.choices import Decision, EventKind, InspectionStatus, SampleReason
 from hotline.inspection.models import Inspection, InspectionEvent, InspectionSettings
 from hotline.inspection.permissions import may_inspect
+from hotline.inspection.selectors import DECISIONS
 from hotline.kpis.periods import Period
-from hotline.kpis.visits import valid_visit
-from hotline.tickets.choices import Action, Decision, ReturnReason, Satisfaction
+from hotline.tickets.choices import Action, ReturnReason
+from hotline.tickets.choices import Decision as ReturnDecision
 from hotline.tickets.exceptions import NotPermitted, RuleViolation
-from hotline.tickets.models import ReturnRequest, ReturnVisit, Ticket, TimelineEvent
+from hotline.tickets.models import ReturnRequest, Ticket, TimelineEvent
+
+#: Said wherever a draw of a month not over reports (page message, command output).
+TARGETED_ONLY = gettext_lazy("本月未结束，仅抽取定向样本；随机样本在月末后抽取")
 
 
 @dataclass
@@ -52,7 +61,7 @@ class AgentDraw:
 
 @dataclass
 class SampleResult:
-    """What `draw_sample` did for a month; `partial` when the month was not over yet."""
+    """What `draw_sample` did for a month; `partial` when the month was not over yet (targeted picks only)."""
 
     period: Period
     partial: bool
@@ -64,10 +73,21 @@ class SampleResult:
 
 
 def intake_orders(period: Period) -> QuerySet[Ticket]:
-    """The citizens' orders a person registered in the month (no proactive, no imported order)."""
+    """The citizens' orders an intake agent (受理员) registered in the month: no proactive or imported order, and
+    none registered by a service account (an API key's or a partner platform's, which acts through its key)."""
+    service_account = ApiKey.objects.filter(Q(user=OuterRef("registered_by")) | Q(intake_user=OuterRef("registered_by")))
     return Ticket.objects.from_citizens().filter(
-        registered_at__gte=period.start, registered_at__lt=period.end, registered_by__isnull=False,
-        imported_from__isnull=True)
+        registered_at__gte=period.start, registered_at__lt=period.end, registered_by__role=Role.INTAKE,
+        imported_from__isnull=True).exclude(Exists(service_account))
+
+
+def with_first_decision(orders: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The orders annotated with their first decision after registration (`first_action`, `first_actor`,
+    `first_seq`; None when none yet), as `selectors.first_decision` reads it."""
+    first = TimelineEvent.objects.filter(ticket=OuterRef("pk"), action__in=list(DECISIONS), seq__gt=1).order_by("seq")
+    return orders.annotate(first_action=Subquery(first.values("action")[:1]),
+                           first_actor=Subquery(first.values("actor")[:1]),
+                           first_seq=Subquery(first.values("seq")[:1]))
 
 
 def quota(orders: int, rate: Decimal, minimum: int) -> int:
@@ -77,18 +97,20 @@ def quota(orders: int, rate: Decimal, minimum: int) -> int:
 
 
 def targeted(orders: QuerySet[Ticket]) -> dict[int, str]:
-    """Order id → targeted reason, for the orders whose later life points at the agent's work."""
-    answered = orders.filter(Exists(TimelineEvent.objects.filter(ticket=OuterRef("pk"),
-                                                                 action=Action.ANSWER_DIRECTLY)))
-    bad_visit = ReturnVisit.objects.filter(valid_visit(), ticket=OuterRef("pk")).filter(
-        Q(resolved=False) | Q(satisfaction=Satisfaction.UNSATISFIED))
+    """Order id → targeted reason, for the orders whose later life points at the agent's work.
+
+    直接答复后重启: the first decision is a direct answer taken by the agent who registered the order, and the
+    order was reopened after it. 退单：诉求或地址不清: a unit's return with that reason, accepted by the centre.
+    """
+    reopened_after = TimelineEvent.objects.filter(ticket=OuterRef("pk"), action=Action.REOPEN,
+                                                  seq__gt=OuterRef("first_seq"))
+    reopened = with_first_decision(orders).filter(first_action=Action.ANSWER_DIRECTLY,
+                                                  first_actor=F("registered_by")).filter(Exists(reopened_after))
     found: dict[int, str] = {}
-    for pk in answered.filter(reopen_count__gt=0).values_list("pk", flat=True):
+    for pk in reopened.values_list("pk", flat=True):
         found[pk] = SampleReason.ANSWER_REOPENED
-    for pk in answered.filter(Exists(bad_visit)).values_list("pk", flat=True):
-        found[pk] = SampleReason.ANSWER_UNRESOLVED
     unclear = ReturnRequest.objects.filter(ticket__in=orders.values("pk"), reason_code=ReturnReason.UNCLEAR,
-                                           status=Decision.APPROVED)
+                                           status=ReturnDecision.APPROVED)
     for pk in unclear.values_list("ticket_id", flat=True):
         found[pk] = SampleReason.RETURN_UNCLEAR
     return found
@@ -106,7 +128,8 @@ def draw_sample(period: Period, *, actor: User | None) -> SampleResult:
     """Draw the month's sample (抽取质检样本): random and targeted picks per agent, each logged as sampled.
 
     `actor` None is the command line. Refused: someone who may not inspect (`NotPermitted`), a month not
-    begun (`RuleViolation`). A month not over is drawn as far as it goes (`partial`).
+    begun (`RuleViolation`). A month not over gets its targeted picks only (`partial`); the random part is
+    drawn after it ends.
     """
     if actor is not None and not may_inspect(actor):
         raise NotPermitted(_("只有质检员和系统管理员可以抽取质检样本"))
@@ -118,8 +141,11 @@ def draw_sample(period: Period, *, actor: User | None) -> SampleResult:
     result = SampleResult(period=period, partial=period.end > now)
     orders = intake_orders(period)
     by_agent: dict[int, list[int]] = defaultdict(list)
-    for pk, agent_id in orders.order_by("pk").values_list("pk", "registered_by_id"):
+    decisions: dict[int, str] = {}
+    for pk, agent_id, action in with_first_decision(orders).order_by("pk").values_list(
+            "pk", "registered_by_id", "first_action"):
         by_agent[agent_id].append(pk)
+        decisions[pk] = DECISIONS.get(action, Decision.NONE)
     if not by_agent:
         return result
     picks = targeted(orders)
@@ -134,15 +160,15 @@ def draw_sample(period: Period, *, actor: User | None) -> SampleResult:
                          quota=quota(len(ids), settings.sample_rate, settings.minimum_per_agent))
         for pk in ids:
             if pk in picks and pk not in taken:
-                new.append(_sample(pk, agent_id, period, picks[pk], now))
+                new.append(_sample(pk, agent_id, period, picks[pk], decisions[pk], now))
                 taken.add(pk)
                 draw.targeted_added += 1
-        need = draw.quota - random_had.get(agent_id, 0)
+        need = 0 if result.partial else draw.quota - random_had.get(agent_id, 0)
         for pk in shuffled(ids, period, agent_id):
             if need <= 0:
                 break
             if pk not in taken:
-                new.append(_sample(pk, agent_id, period, SampleReason.RANDOM, now))
+                new.append(_sample(pk, agent_id, period, SampleReason.RANDOM, decisions[pk], now))
                 taken.add(pk)
                 draw.random_added += 1
                 need -= 1
@@ -152,9 +178,9 @@ def draw_sample(period: Period, *, actor: User | None) -> SampleResult:
     return result
 
 
-def _sample(ticket_id: int, agent_id: int, period: Period, reason: str, now: object) -> Inspection:
+def _sample(ticket_id: int, agent_id: int, period: Period, reason: str, decision: str, now: object) -> Inspection:
     return Inspection(ticket_id=ticket_id, agent_id=agent_id, month=period.first_day, reason=reason,
-                      status=InspectionStatus.PENDING, sampled_at=now, version=1)
+                      decision=decision, status=InspectionStatus.PENDING, sampled_at=now, version=1)
 
 
 def _write(new: list[Inspection], actor: User | None, now: object, *, partial: bool) -> None:

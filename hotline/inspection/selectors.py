@@ -1,4 +1,4 @@
-"""Reads of quality inspection (坐席工单质检), cut to what this person may see, and the order as the agent left it."""
+"""Reads of quality inspection (坐席工单质检), cut to what this person may see, and the order the agent recorded."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core.workcalendar import add_limit
-from hotline.inspection.choices import Decision, InspectionStatus, Scope
+from hotline.inspection.choices import Decision, EventKind, InspectionStatus, Scope
 from hotline.inspection.models import Criterion, Inspection, InspectionSettings
 from hotline.inspection.permissions import AGENT_ROLES, READ_ROLES, role_of
 from hotline.sla.choices import LimitUnit
@@ -71,41 +71,36 @@ def appeal_deadline(inspection: Inspection, settings: InspectionSettings | None 
     return add_limit(inspection.inspected_at, days, LimitUnit.WORKING_DAYS)
 
 
-#: The fields shown as the agent recorded them: (field, label).
-RECORDED_FIELDS = ("channel", "request_type", "category", "urgency", "title", "description", "address",
-                   "district", "street", "community", "is_anonymous", "is_confidential")
+#: The order's fields the inspection shows (no service changes them after registration).
+ORDER_FIELDS = ("channel", "request_type", "category", "urgency", "title", "description", "address",
+                "district", "street", "community", "is_anonymous", "is_confidential")
 
 
 @dataclass
-class Recorded:
-    """One field of the order as the agent recorded it; `from_registration` False: the current value."""
+class Field:
+    """One field of the order as shown on the inspection page."""
 
     name: str
     label: str
     value: Any
-    from_registration: bool
 
 
-def as_recorded(ticket: Ticket) -> tuple[list[Recorded], str]:
-    """The order's fields as registered — from the REGISTER event's `data` where it kept them, else the current
-    value — and where they came from: "registration" (all), "current" (none kept) or "mixed"."""
-    event = ticket.timeline.filter(action=Action.REGISTER).order_by("seq").first()
-    kept = (event.data or {}) if event is not None else {}
-    snapshot = kept.get("as_registered") if isinstance(kept.get("as_registered"), dict) else kept
+def order_fields(ticket: Ticket) -> list[Field]:
+    """The order's fields the agent recorded, as they are (registration is the only step that writes them)."""
     rows = []
-    for name in RECORDED_FIELDS:
+    for name in ORDER_FIELDS:
         field = Ticket._meta.get_field(name)
-        if name in snapshot:
-            value, from_registration = snapshot[name], True
-            if field.choices:
-                value = dict(field.flatchoices).get(value, value)
-            elif field.is_relation and value is not None:  # kept as the related row's id
-                value = field.related_model.objects.filter(pk=value).first() or value
-        else:
-            display = getattr(ticket, f"get_{name}_display", None)
-            value, from_registration = (display() if display else getattr(ticket, name)), False
+        display = getattr(ticket, f"get_{name}_display", None)
+        value = display() if display else getattr(ticket, name)
         if isinstance(value, bool):
             value = _("是") if value else _("否")
-        rows.append(Recorded(name, str(field.verbose_name), value, from_registration))
-    kept_count = sum(r.from_registration for r in rows)
-    return rows, "registration" if kept_count == len(rows) else "current" if not kept_count else "mixed"
+        rows.append(Field(name, str(field.verbose_name), value))
+    return rows
+
+
+def scored_by(inspection: Inspection, user: User) -> bool:
+    """Whether this person scored the inspection: its inspector, or the actor of any 质检评分/修改评分 entry."""
+    if user is None or user.pk is None:
+        return False
+    return inspection.inspector_id == user.pk or inspection.events.filter(
+        actor=user, kind__in=[EventKind.INSPECTED, EventKind.RESCORED]).exists()

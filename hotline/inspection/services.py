@@ -23,7 +23,13 @@ from hotline.inspection.constants import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 from hotline.inspection.models import Criterion, Deduction, Inspection, InspectionEvent
 from hotline.inspection.permissions import may_decide, may_inspect
 from hotline.inspection.scoring import Mark, score
-from hotline.inspection.selectors import appeal_deadline, applicable_criteria, decision_of, first_decision
+from hotline.inspection.selectors import (
+    appeal_deadline,
+    applicable_criteria,
+    decision_of,
+    first_decision,
+    scored_by,
+)
 from hotline.tickets.exceptions import ConflictError, NotPermitted, RuleViolation
 
 
@@ -50,7 +56,7 @@ class Checked:
 
 
 def _locked(inspection: Inspection, expected_version: int | None) -> Inspection:
-    row = Inspection.objects.select_for_update().select_related("ticket").get(pk=inspection.pk)
+    row = Inspection.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=inspection.pk)
     if expected_version is not None and expected_version != row.version:
         raise ConflictError(_("该质检记录刚被他人修改，请刷新后重新操作"))
     return row
@@ -58,6 +64,8 @@ def _locked(inspection: Inspection, expected_version: int | None) -> Inspection:
 
 def _text(value: str, *, what: str, required: bool, limit: int = TEXT_MAX_LENGTH) -> str:
     value = (value or "").strip()
+    if "\x00" in value:  # PostgreSQL cannot store it
+        raise RuleViolation(_("%(what)s含有无法保存的空字符（NUL），请删除后重新提交") % {"what": what})
     if required and not value:
         raise RuleViolation(_("请填写%(what)s") % {"what": what})
     if len(value) > limit:
@@ -66,14 +74,18 @@ def _text(value: str, *, what: str, required: bool, limit: int = TEXT_MAX_LENGTH
     return value
 
 
-def check_deductions(inspection: Inspection, entries: Iterable[Entry]) -> list[Checked]:
-    """The deductions with points, checked against the checklist items that apply to the order.
+def check_deductions(inspection: Inspection, entries: Iterable[Entry], decision: str | None = None) -> list[Checked]:
+    """The deductions with points, checked against the checklist items that apply to the order (`decision`:
+    the agent's first decision, read from the timeline when not given).
 
     Refused (`RuleViolation`): an item that does not apply (or is switched off), the same item twice,
-    points below 0 or over the item's maximum, points without a note, a note over 200 characters.
+    points below 0 or over the item's maximum, points without a note, a note without points, a note over
+    200 characters or with a NUL character.
     """
+    if decision is None:
+        decision = decision_of(first_decision(inspection.ticket))
     kept = set(inspection.deductions.values_list("criterion_id", flat=True)) if inspection.pk else set()
-    criteria = {c.pk: c for c in applicable_criteria(decision_of(first_decision(inspection.ticket)), keep=kept)}
+    criteria = {c.pk: c for c in applicable_criteria(decision, keep=kept)}
     found: list[Checked] = []
     seen: set[int] = set()
     for entry in entries:
@@ -89,6 +101,8 @@ def check_deductions(inspection: Inspection, entries: Iterable[Entry]) -> list[C
         note = _text(entry.note, what=_("扣分说明"), required=False, limit=NOTE_MAX_LENGTH)
         if entry.points > 0 and not note:
             raise RuleViolation(_("「%(name)s」扣了分，请写明扣分说明") % {"name": criterion.name})
+        if entry.points == 0 and note:
+            raise RuleViolation(_("「%(name)s」写了扣分说明但未填扣分") % {"name": criterion.name})
         if entry.points > 0:
             found.append(Checked(criterion, entry.points, note))
     return found
@@ -105,6 +119,11 @@ def _snapshot(found: Iterable[Checked]) -> list[dict[str, Any]]:
 
 def _current(row: Inspection) -> list[tuple[int, int, str]]:
     return sorted(row.deductions.values_list("criterion_id", "points", "note"))
+
+
+def _points(found: Iterable[Checked]) -> list[tuple[int, int]]:
+    """The points per item, what a revision (改判) must change (a reworded note is no revision)."""
+    return sorted((c.criterion.pk, c.points) for c in found)
 
 
 def _replace(row: Inspection, found: list[Checked]) -> None:
@@ -133,7 +152,8 @@ def inspect(inspection: Inspection, deductions: Iterable[Entry], comment: str, a
     if row.agent_id == actor.pk:
         raise NotPermitted(_("不能质检自己受理的工单"))
     transitions.check("inspect", row.status, InspectionStatus.INSPECTED)
-    found = check_deductions(row, deductions)
+    decision = decision_of(first_decision(row.ticket))
+    found = check_deductions(row, deductions, decision)
     comment = _text(comment, what=_("质检意见"), required=False)
     new = sorted((c.criterion.pk, c.points, c.note) for c in found)
     if row.status == InspectionStatus.INSPECTED and new == _current(row) and comment == row.comment:
@@ -141,11 +161,12 @@ def inspect(inspection: Inspection, deductions: Iterable[Entry], comment: str, a
     before, score_before = row.status, row.score
     row.score, row.is_fatal = _score(found)
     row.status, row.comment = InspectionStatus.INSPECTED, comment
-    row.inspector, row.inspected_at = actor, clock.now()
+    row.inspector, row.inspected_at, row.decision = actor, clock.now(), decision
     _replace(row, found)
     kind = EventKind.RESCORED if before == InspectionStatus.INSPECTED else EventKind.INSPECTED
     _log(row, kind, actor, row.inspected_at, before=before, score_before=score_before, note=comment, found=found)
-    row.save(update_fields=["score", "is_fatal", "status", "comment", "inspector", "inspected_at", "version"])
+    row.save(update_fields=["score", "is_fatal", "status", "comment", "inspector", "inspected_at", "decision",
+                            "version"])
     return row
 
 
@@ -174,13 +195,17 @@ def decide_appeal(inspection: Inspection, upheld: bool, deductions: Iterable[Ent
                   actor: User, expected_version: int | None = None) -> Inspection:
     """Decide the agent's appeal (申诉处理): keep the score (维持) or score the order again (改判), with reasons.
 
-    A revision takes the new deductions, which must differ from the old; its log entry keeps both scores.
+    A revision takes the new deductions, whose points must differ from the old; its log entry keeps both
+    scores. Whoever scored the inspection (its inspector, or anyone who scored or rescored it before) may not
+    decide its appeal.
     """
     if not may_decide(actor):
         raise NotPermitted(_("只有督办员和系统管理员可以处理申诉"))
     row = _locked(inspection, expected_version)
     if row.agent_id == actor.pk:
         raise NotPermitted(_("不能处理自己的申诉"))
+    if scored_by(row, actor):
+        raise NotPermitted(_("不能处理自己评分的申诉"))
     target = InspectionStatus.UPHELD if upheld else InspectionStatus.REVISED
     transitions.check("decide", row.status, target)
     note = _text(note, what=_("申诉处理意见"), required=True)
@@ -188,7 +213,7 @@ def decide_appeal(inspection: Inspection, upheld: bool, deductions: Iterable[Ent
     score_before = row.score
     if not upheld:
         found = check_deductions(row, deductions or [])
-        if sorted((c.criterion.pk, c.points, c.note) for c in found) == _current(row):
+        if _points(found) == sorted((c, p) for c, p, _note in _current(row)):
             raise RuleViolation(_("改判须修改扣分；不改分请选择「维持原评分」"))
         row.score, row.is_fatal = _score(found)
         _replace(row, found)

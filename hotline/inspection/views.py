@@ -20,15 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline.core import clock
-from hotline.core.privacy import phone_for
+from hotline.core.privacy import mask_phone
 from hotline.inspection import forms, selectors, services, transitions
 from hotline.inspection.choices import InspectionStatus
 from hotline.inspection.constants import PAGE_SIZE
 from hotline.inspection.models import InspectionSettings
 from hotline.inspection.permissions import may_decide, may_inspect, may_open, reads_all
 from hotline.inspection.report import csv_lines, monthly_report
-from hotline.inspection.sampling import draw_sample
-from hotline.kpis.periods import PeriodError, current_month, last_full_month, parse_month
+from hotline.inspection.sampling import TARGETED_ONLY, draw_sample
+from hotline.kpis.periods import PeriodError, last_full_month, parse_month
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 
 
@@ -66,8 +66,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inspection/list.html", {
         "form": form, "problems": form.problems(), "page": page,
         "counts": [(s, counts.get(s.value, 0)) for s in InspectionStatus], "total": sum(counts.values()),
-        "may_draw": may_inspect(request.user), "draw_month": current_month().label,
-        "last_month": last_full_month().label,
+        "may_draw": may_inspect(request.user), "draw_month": last_full_month().label,
     })
 
 
@@ -91,14 +90,16 @@ def draw(request: HttpRequest) -> HttpResponse:
     text = _("%(month)s 抽取样本：新增 %(added)d 件（%(agents)d 名受理员）") % {
         "month": period.label, "added": result.added, "agents": len(result.agents)}
     if result.partial:
-        text += _("；本月尚未结束，为部分抽样，月底后可再次抽取补足")
+        text += _("；") + str(TARGETED_ONLY)
     messages.success(request, text)
     return redirect(f"{reverse('inspection-list')}?{urlencode({'month': period.label})}")
 
 
 def _detail(request: HttpRequest, inspection: object, *, error: str = "", posted: str = "",
             status: int = 200) -> HttpResponse:
-    """The inspection page; after a refusal, the form that was posted (`posted`) keeps what was typed."""
+    """The inspection page; after a refusal, the form that was posted (`posted`) keeps what was typed.
+
+    The caller's number is shown masked to everyone (inspecting a record does not need it in full)."""
     from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
 
     user = request.user
@@ -108,19 +109,18 @@ def _detail(request: HttpRequest, inspection: object, *, error: str = "", posted
     deductions = list(inspection.deductions.select_related("criterion"))
     keep = {d.criterion_id for d in deductions}
     criteria = selectors.applicable_criteria(selectors.decision_of(decision), keep=keep)
-    recorded, source = selectors.as_recorded(ticket)
     deadline = selectors.appeal_deadline(inspection, InspectionSettings.current())
     data = request.POST if posted else None
     can_inspect = may_inspect(user) and transitions.allowed("inspect", inspection.status) \
         and inspection.agent_id != user.pk
     can_decide = may_decide(user) and transitions.allowed("decide", inspection.status) \
-        and inspection.agent_id != user.pk
+        and inspection.agent_id != user.pk and not selectors.scored_by(inspection, user)
     return render(request, "inspection/detail.html", {
         "inspection": inspection, "ticket": ticket, "error": error, "posted": posted, "reads_all": reads_all(user),
-        "recorded": recorded, "source": source,
+        "fields": selectors.order_fields(ticket),
         "decision": decision, "decision_kind": selectors.decision_of(decision),
         "calls": ticket.call_links.select_related("call").order_by("linked_at"),
-        "phone": phone_for(ticket, user), "deductions": deductions,
+        "phone": mask_phone(ticket.caller_phone), "deductions": deductions,
         "events": inspection.events.select_related("actor").order_by("seq"),
         "deadline": deadline,
         "can_inspect": can_inspect,
@@ -150,9 +150,17 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if action not in ("inspect", "appeal", "decide"):
         return _detail(request, inspection, error=_("未知的操作"), status=400)
     data, version = request.POST, forms.version(request.POST)
+    if version is None:  # a page without the version it showed cannot be checked against a later change
+        return _detail(request, inspection, error=_("页面已过期，请刷新后重新操作"), posted=action, status=409)
+    upheld = data.get("upheld", "")
+    if action == "decide" and upheld not in ("1", "0"):
+        return _detail(request, inspection, error=_("请选择维持原评分或改判"), posted=action, status=400)
     try:
         if action == "appeal":
             services.appeal(inspection, data.get("reason", ""), request.user, expected_version=version)
+        elif action == "decide" and upheld == "1":  # 维持原评分: the checklist boxes are not read
+            services.decide_appeal(inspection, True, None, data.get("note", ""), request.user,
+                                   expected_version=version)
         else:
             criteria = selectors.applicable_criteria(
                 selectors.decision_of(selectors.first_decision(inspection.ticket)),
@@ -163,10 +171,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "inspect":
                 services.inspect(inspection, entries, data.get("comment", ""), request.user, expected_version=version)
             else:
-                upheld = data.get("upheld", "")
-                if upheld not in ("1", "0"):
-                    return _detail(request, inspection, error=_("请选择维持原评分或改判"), posted=action, status=400)
-                services.decide_appeal(inspection, upheld == "1", entries, data.get("note", ""), request.user,
+                services.decide_appeal(inspection, False, entries, data.get("note", ""), request.user,
                                        expected_version=version)
     except DomainError as exc:
         code = 403 if isinstance(exc, NotPermitted) else 409 if isinstance(exc, ConflictError) else 400
@@ -180,7 +185,8 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
-    """An agent's own scored inspections, newest first, with the appeal window of each."""
+    """An agent's own scored inspections, newest first, with the appeal window of each; the header says how many
+    are still open for appeal and until when."""
     _may_open(request)
     qs = (selectors.visible_to(request.user).filter(agent=request.user).exclude(status=InspectionStatus.PENDING)
           .select_related("ticket", "inspector").order_by("-inspected_at", "-id"))
@@ -192,7 +198,12 @@ def mine(request: HttpRequest) -> HttpResponse:
         items.append({"inspection": inspection, "deadline": deadline,
                       "open": inspection.status == InspectionStatus.INSPECTED and deadline is not None
                       and now <= deadline})
-    return render(request, "inspection/mine.html", {"page": page, "items": items})
+    open_until = [d for d in (selectors.appeal_deadline(i, settings)
+                              for i in qs.filter(status=InspectionStatus.INSPECTED).select_related(None).only("inspected_at"))
+                  if d is not None and now <= d]
+    return render(request, "inspection/mine.html", {
+        "page": page, "items": items, "open_count": len(open_until),
+        "first_deadline": min(open_until, default=None), "last_deadline": max(open_until, default=None)})
 
 
 @login_required

@@ -1,25 +1,28 @@
 """Drawing a month's sample: the quota per agent (rate, minimum), reproducible random picks, targeted picks,
-idempotence, orders that are no one's intake work, and the `hotline qa-sample` command."""
+idempotence, a month not over (targeted only), orders that are no intake agent's own work, and the
+`hotline qa-sample` command."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
+from hotline.accounts.choices import Role
 from hotline.dataio.models import ImportedRecord
-from hotline.inspection.choices import EventKind, InspectionStatus, SampleReason
+from hotline.inspection.choices import TARGETED, Decision, EventKind, InspectionStatus, SampleReason
 from hotline.inspection.models import Inspection, InspectionEvent, InspectionSettings
 from hotline.inspection.sampling import draw_sample, quota, shuffled
-from hotline.inspection.tests.conftest import FEBRUARY, order
+from hotline.inspection.tests.conftest import FEBRUARY, IN_FEBRUARY, order
 from hotline.kpis.periods import month
 from hotline.tickets import services
-from hotline.tickets.choices import Channel, ReturnReason, Satisfaction, Status
+from hotline.tickets.choices import Channel, ReturnReason, Status
 from hotline.tickets.exceptions import NotPermitted, RuleViolation
-from hotline.tickets.tests.factories import SHANGHAI, Cast, UserFactory
+from hotline.tickets.tests.factories import SHANGHAI, Cast, UserFactory, make_rehandled
 
 pytestmark = pytest.mark.django_db
 
@@ -93,24 +96,56 @@ def test_targeted_picks_come_on_top_of_the_random_ones_with_their_reason(cast: C
     reopened = order(cast, Status.ANSWERED)
     with clock.frozen(at):
         services.reopen(reopened, actor=cast.inspector, reason="群众再次来电，答复有误")
-    unresolved = order(cast, Status.ANSWERED)
-    with clock.frozen(at):
-        services.reopen(unresolved, actor=cast.inspector, reason="群众再次来电")
-        services.dispatch(unresolved, actor=cast.dispatcher, lead=cast.lead)
-        services.sign(unresolved, actor=cast.lead_handler, unit=cast.lead)
-        services.reply(unresolved, actor=cast.lead_handler, unit=cast.lead, content="已解释", contacted=True,
-                       resolved=True)
-        services.approve_reply(unresolved, actor=cast.inspector)
-        services.record_return_visit(unresolved, actor=cast.inspector, contacted=True, resolved=False,
-                                     satisfaction=Satisfaction.UNSATISFIED)
     plain = order(cast, Status.ANSWERED)
 
     result = draw_sample(FEBRUARY, actor=cast.inspector)
     reasons = dict(Inspection.objects.values_list("ticket_id", "reason"))
-    assert reasons == {unclear.pk: SampleReason.RETURN_UNCLEAR, reopened.pk: SampleReason.ANSWER_REOPENED,
-                       unresolved.pk: SampleReason.ANSWER_UNRESOLVED}
+    assert reasons == {unclear.pk: SampleReason.RETURN_UNCLEAR, reopened.pk: SampleReason.ANSWER_REOPENED}
     assert plain.pk not in reasons and refused_return.pk not in reasons
-    assert result.agents[0].targeted_added == 3 and result.agents[0].random_added == 0
+    assert result.agents[0].targeted_added == 2 and result.agents[0].random_added == 0
+    decisions = dict(Inspection.objects.values_list("ticket_id", "decision"))
+    assert decisions == {unclear.pk: Decision.DISPATCH, reopened.pk: Decision.DIRECT_ANSWER}
+
+
+def test_a_reopen_counts_only_after_the_registering_agents_own_direct_answer(cast: Cast, frozen_now: datetime) -> None:
+    """A reopened order whose first decision was a dispatch, or a direct answer someone else took, is not the
+    agent's answer gone wrong; nor is a direct answer reopened and then answered again (the visit is no rule)."""
+    _settings(rate="0", minimum=0)
+    from hotline.core import clock
+
+    at = datetime(2025, 2, 20, 9, 0, tzinfo=SHANGHAI)
+    dispatched = order(cast, Status.CLOSED)
+    colleague = Cast.build(lead=cast.lead)
+    by_other = order(cast)  # registered by cast.intake, answered by a colleague
+    with clock.frozen(IN_FEBRUARY):
+        services.answer_directly(by_other, actor=colleague.intake, answer="已答复政策规定")
+    with clock.frozen(IN_FEBRUARY):
+        unresolved = make_rehandled(cast)  # a dispatched order whose return visit said not resolved
+    with clock.frozen(at):
+        services.reopen(dispatched, actor=cast.inspector, reason="群众再次来电")
+        services.reopen(by_other, actor=cast.inspector, reason="群众再次来电")
+    draw_sample(FEBRUARY, actor=None)
+    assert not Inspection.objects.filter(ticket__in=[dispatched, by_other, unresolved]).exists()
+    assert set(SampleReason) - TARGETED == {SampleReason.RANDOM, SampleReason.ANSWER_UNRESOLVED}
+
+
+def test_service_accounts_and_other_roles_are_not_sampled(cast: Cast, frozen_now: datetime) -> None:
+    """Only intake agents' own work: an API key's (or a partner platform's) service account, even one with the
+    intake role, and a dispatcher who registered an order are left out."""
+    _settings(rate="100", minimum=0)
+    from hotline.api.keys import create_key
+    from hotline.tickets.models import Ticket
+
+    key, _raw = create_key("wechat-bridge", ["create"])
+    bot = key.intake_user or key.user
+    assert bot.role == Role.INTAKE
+    by_bot = order(cast)
+    Ticket.objects.filter(pk=by_bot.pk).update(registered_by=bot)
+    by_dispatcher = order(Cast.build(intake=cast.dispatcher))
+    mine = order(cast)
+    result = draw_sample(FEBRUARY, actor=cast.inspector)
+    assert list(Inspection.objects.values_list("ticket_id", flat=True)) == [mine.pk]
+    assert [d.agent for d in result.agents] == [cast.intake] and by_dispatcher.pk != mine.pk
 
 
 def test_proactive_imported_and_other_months_orders_are_not_sampled(cast: Cast, frozen_now: datetime) -> None:
@@ -125,13 +160,32 @@ def test_proactive_imported_and_other_months_orders_are_not_sampled(cast: Cast, 
     assert list(Inspection.objects.values_list("ticket_id", flat=True)) == [mine.pk]
 
 
-def test_a_month_not_over_is_drawn_as_partial_and_one_not_begun_is_refused(cast: Cast, frozen_now: datetime) -> None:
+def test_a_month_not_over_gets_targeted_picks_only_and_one_not_begun_is_refused(cast: Cast,
+                                                                                 frozen_now: datetime) -> None:
     order(cast, at=frozen_now)
+    answered = order(cast, Status.ANSWERED, at=frozen_now)
+    services.reopen(answered, actor=cast.inspector, reason="答复有误")
     result = draw_sample(month(2025, 3), actor=cast.inspector)
-    assert result.partial and result.added == 1
-    assert InspectionEvent.objects.get().data == {"reason": SampleReason.RANDOM, "partial": True}
+    assert result.partial and result.added == 1 and result.agents[0].random_added == 0
+    assert InspectionEvent.objects.get().data == {"reason": SampleReason.ANSWER_REOPENED, "partial": True}
     with pytest.raises(RuleViolation, match="尚未开始"):
         draw_sample(month(2025, 4), actor=cast.inspector)
+
+
+def test_a_draw_before_the_month_ends_leaves_the_random_part_to_the_whole_month(cast: Cast,
+                                                                                frozen_now: datetime) -> None:
+    """Drawn on 2 February, the quota would all fall on the month's first days; it is drawn after the month."""
+    _settings(rate="3", minimum=5)
+    early = [order(cast, at=datetime(2025, 2, 1, 9 + i, 0, tzinfo=SHANGHAI)).pk for i in range(6)]
+    with time_machine.travel(datetime(2025, 2, 2, 12, 0, tzinfo=SHANGHAI), tick=False):
+        assert draw_sample(FEBRUARY, actor=cast.inspector).added == 0
+    late = [order(cast, at=datetime(2025, 2, 10, 9, 0, tzinfo=SHANGHAI) + timedelta(minutes=10 * i)).pk
+            for i in range(160)]
+    result = draw_sample(FEBRUARY, actor=cast.inspector)
+    picked = set(Inspection.objects.values_list("ticket_id", flat=True))
+    assert not result.partial and result.agents[0].quota == 5
+    assert picked == set(shuffled(early + late, FEBRUARY, cast.intake.pk)[:5])
+    assert len(picked & set(early)) < 5
 
 
 def test_only_inspectors_and_admins_draw(cast: Cast, frozen_now: datetime) -> None:
@@ -149,7 +203,7 @@ def test_the_command_prints_each_agent_and_refuses_bad_months(cast: Cast, frozen
     text = out.getvalue()
     assert cast.intake.username in text and "受理 2 件" in text and "新增 2 件" in text
     call_command("qa_sample", month="2025-03", stdout=(out := StringIO()))
-    assert "部分抽样" in out.getvalue()
+    assert "本月未结束，仅抽取定向样本；随机样本在月末后抽取" in out.getvalue()
     for bad, message in (("2025-13", "月份无效"), ("2025/02", "YYYY-MM"), (" ", "--month 为空"),
                          ("2099-01", "尚未开始")):
         with pytest.raises(CommandError, match=message):

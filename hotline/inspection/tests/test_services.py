@@ -135,3 +135,89 @@ def test_the_appeal_window_counts_working_days_with_a_tiaoxiu_weekend(sampled: I
         _refused(row, RuleViolation, lambda: appeal(row, "不服", sampled.agent), "申诉期限已过")
     with time_machine.travel(datetime(2025, 2, 11, 10, 0, tzinfo=SHANGHAI) - timedelta(minutes=1), tick=False):
         assert appeal(row, "不服", sampled.agent).status == InspectionStatus.APPEALED
+
+
+def test_whoever_scored_an_inspection_may_not_decide_its_appeal(sampled: Inspection,
+                                                                criteria: dict[str, Criterion]) -> None:
+    """The scorer is its inspector, or anyone who scored or rescored it before (an administrator, say)."""
+    admin, other_admin = UserFactory(role="admin"), UserFactory(role="admin")
+    row = inspect(sampled, [Entry(criteria["TITLE"], 5, "标题不准")], "", admin)
+    row = appeal(row, "标题已含地点", sampled.agent)
+    _refused(row, NotPermitted, lambda: decide_appeal(row, True, None, "维持", admin), "不能处理自己评分的申诉")
+    assert decide_appeal(row, True, None, "维持", other_admin).status == InspectionStatus.UPHELD
+
+
+def test_an_earlier_scorer_is_still_a_scorer_after_someone_else_rescored(sampled: Inspection,
+                                                                         criteria: dict[str, Criterion]) -> None:
+    admin = UserFactory(role="admin")
+    row = inspect(sampled, [Entry(criteria["TITLE"], 5, "标题不准")], "", admin)
+    row = inspect(row, [Entry(criteria["TITLE"], 3, "标题不准")], "", sampled.cast.inspector)
+    row = appeal(row, "不服", sampled.agent)
+    assert row.inspector == sampled.cast.inspector
+    _refused(row, NotPermitted, lambda: decide_appeal(row, True, None, "维持", admin), "自己评分")
+
+
+def test_a_revision_must_change_points_not_only_a_note(sampled: Inspection, criteria: dict[str, Criterion]) -> None:
+    row = inspect(sampled, [Entry(criteria["TITLE"], 5, "标题不准")], "", sampled.cast.inspector)
+    row = appeal(row, "有异议", sampled.agent)
+    _refused(row, RuleViolation, lambda: decide_appeal(
+        row, False, [Entry(criteria["TITLE"], 5, "标题不准。")], "改判", sampled.cast.supervisor), "改判须修改扣分")
+
+
+@pytest.mark.parametrize("where", ["comment", "note", "reason", "decision"])
+def test_a_nul_character_in_any_text_is_refused(sampled: Inspection, criteria: dict[str, Criterion],
+                                                where: str) -> None:
+    """PostgreSQL cannot store "\\x00": it is refused with a message instead of failing on save."""
+    inspector, supervisor, agent = sampled.cast.inspector, sampled.cast.supervisor, sampled.agent
+    if where == "comment":
+        _refused(sampled, RuleViolation, lambda: inspect(sampled, [], "好\x00", inspector), "空字符")
+    elif where == "note":
+        _refused(sampled, RuleViolation, lambda: inspect(
+            sampled, [Entry(criteria["TITLE"], 5, "标题\x00")], "", inspector), "扣分说明含有无法保存的空字符")
+    else:
+        row = inspect(sampled, [Entry(criteria["TITLE"], 5, "标题不准")], "", inspector)
+        if where == "reason":
+            _refused(row, RuleViolation, lambda: appeal(row, "不服\x00", agent), "申诉理由含有")
+        else:
+            row = appeal(row, "不服", agent)
+            _refused(row, RuleViolation, lambda: decide_appeal(row, True, None, "维持\x00", supervisor),
+                     "申诉处理意见含有")
+
+
+def test_a_note_without_points_is_refused(sampled: Inspection, criteria: dict[str, Criterion]) -> None:
+    _refused(sampled, RuleViolation, lambda: inspect(
+        sampled, [Entry(criteria["TITLE"], 0, "标题应写地点")], "", sampled.cast.inspector),
+        "「标题概括准确」写了扣分说明但未填扣分")
+
+
+def test_scoring_notes_the_agents_first_decision(sampled: Inspection, criteria: dict[str, Criterion]) -> None:
+    Inspection.objects.filter(pk=sampled.pk).update(decision="")
+    sampled.refresh_from_db()
+    assert inspect(sampled, [], "", sampled.cast.inspector).decision == "dispatch"
+    assert Inspection.objects.get(pk=sampled.pk).decision == "dispatch"
+
+
+def test_the_migration_backfills_the_decision_from_the_timeline(sampled: Inspection) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    Inspection.objects.filter(pk=sampled.pk).update(decision="")
+    import_module("hotline.inspection.migrations.0003_inspection_decision").backfill(apps, None)
+    assert Inspection.objects.get(pk=sampled.pk).decision == "dispatch"
+
+
+def test_locking_an_inspection_does_not_lock_its_order(sampled: Inspection, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db.models import QuerySet
+
+    asked: list[dict[str, Any]] = []
+    original = QuerySet.select_for_update
+
+    def spy(self: QuerySet, **kwargs: Any) -> QuerySet:
+        if self.model is Inspection:
+            asked.append(kwargs)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    inspect(sampled, [], "", sampled.cast.inspector)
+    assert asked == [{"of": ("self",)}]

@@ -19,7 +19,7 @@ from hotline.inspection.services import Entry, appeal, inspect
 from hotline.inspection.tests.conftest import order
 from hotline.ops.models import AccessKind, AccessRecord
 from hotline.tickets.choices import Status
-from hotline.tickets.tests.factories import HandlingUnitFactory, UserFactory
+from hotline.tickets.tests.factories import Cast, HandlingUnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,10 +89,12 @@ def test_bad_filters_get_a_message_and_are_not_applied(client: Client, sampled: 
 def test_the_draw_button_draws_and_says_so(client: Client, criteria: Any, cast: Any, frozen_now: datetime) -> None:
     order(cast)
     _as(client, cast.inspector)
+    page = client.get(LIST).content.decode()
+    assert 'name="month" value="2025-02"' in page and "抽取样本</button>" in page  # the last full month
     response = client.post(reverse("inspection-draw"), {"month": "2025-02"}, follow=True)
     assert "新增 1 件" in response.content.decode() and Inspection.objects.count() == 1
     response = client.post(reverse("inspection-draw"), {"month": "2025-03"}, follow=True)
-    assert "部分抽样" in response.content.decode()
+    assert "本月未结束，仅抽取定向样本；随机样本在月末后抽取" in response.content.decode()
     response = client.post(reverse("inspection-draw"), {"month": "March"}, follow=True)
     assert "月份格式应为" in response.content.decode()
     _as(client, cast.supervisor)
@@ -124,14 +126,14 @@ def test_the_checklist_form_scores_and_keeps_typed_input_when_refused(client: Cl
 def test_the_agent_appeals_and_the_supervisor_decides_on_the_page(client: Client, scored: Inspection,
                                                                   criteria: dict[str, Criterion]) -> None:
     _as(client, scored.agent)
-    assert client.post(_page(scored), {"action": "appeal", "reason": ""}).status_code == 400
-    assert client.post(_page(scored), {"action": "appeal", "reason": "标题已含地点"}).status_code == 302
+    assert client.post(_page(scored), {"action": "appeal", "reason": "", "version": "2"}).status_code == 400
+    assert client.post(_page(scored), {"action": "appeal", "reason": "标题已含地点", "version": "2"}).status_code == 302
     assert Inspection.objects.get().status == InspectionStatus.APPEALED
     _as(client, scored.cast.supervisor)
     page = client.get(_page(scored)).content.decode()
     assert 'value="decide"' in page and "标题已含地点" in page
     title = criteria["TITLE"].pk
-    response = client.post(_page(scored), {"action": "decide", "note": "采纳", f"points_{title}": "0"})
+    response = client.post(_page(scored), {"action": "decide", "note": "采纳", f"points_{title}": "0", "version": "3"})
     assert response.status_code == 400 and "请选择维持原评分或改判" in response.content.decode()
     response = client.post(_page(scored), {"action": "decide", "upheld": "0", "note": "采纳",
                                            f"points_{title}": "0", "version": "3"})
@@ -141,7 +143,7 @@ def test_the_agent_appeals_and_the_supervisor_decides_on_the_page(client: Client
     assert "申诉改判" in client.get(_page(scored)).content.decode()
 
 
-def test_the_page_shows_the_order_as_recorded_and_records_a_confidential_view(
+def test_the_page_shows_the_order_and_a_masked_number_recording_only_the_confidential_view(
         client: Client, criteria: Any, cast: Any, frozen_now: datetime) -> None:
     from hotline.inspection.sampling import draw_sample
     from hotline.inspection.tests.conftest import FEBRUARY
@@ -149,11 +151,15 @@ def test_the_page_shows_the_order_as_recorded_and_records_a_confidential_view(
     order(cast, Status.ANSWERED, is_confidential=True, caller_phone="13812345678", title="咨询社保转移")
     draw_sample(FEBRUARY, actor=None)
     inspection = Inspection.objects.get()
-    _as(client, cast.inspector)
-    text = client.get(_page(inspection)).content.decode()
-    assert "咨询社保转移" in text and "以下为工单现在的内容" in text and "办理地点在区政务服务中心一楼" in text
-    assert "13812345678" in text and f'name="points_{criteria["ANSWER"].pk}"' in text
-    assert AccessRecord.objects.filter(kind=AccessKind.CONFIDENTIAL).exists()
+    for role in (Role.INSPECTOR, Role.LEADER, Role.ADMIN):
+        _as(client, UserFactory(role=role))
+        text = client.get(_page(inspection)).content.decode()
+        assert "咨询社保转移" in text and "办理地点在区政务服务中心一楼" in text
+        assert "13812345678" not in text and "138****5678" in text
+        assert "登记后可能已被修改" not in text and "（当前）" not in text
+    assert f'name="points_{criteria["ANSWER"].pk}"' in text
+    assert AccessRecord.objects.filter(kind=AccessKind.CONFIDENTIAL).count() == 3
+    assert not AccessRecord.objects.filter(kind=AccessKind.FULL_PHONE).exists()
 
 
 def test_the_monthly_table_ranks_agents_and_downloads_as_csv(client: Client, scored: Inspection) -> None:
@@ -183,25 +189,128 @@ def test_the_pages_render_in_english(client: Client, scored: Inspection) -> None
     assert "My inspection results" in client.get(MINE).content.decode()
 
 
-def test_registration_time_values_kept_by_the_register_event_are_shown_as_such(
-        criteria: Any, cast: Any, frozen_now: datetime) -> None:
-    from hotline.inspection.selectors import as_recorded
-    from hotline.tickets import services
-    from hotline.tickets.tests.factories import CategoryFactory
+@pytest.mark.parametrize("version", [None, "", "x", "1" * 12])
+def test_a_post_without_a_usable_version_is_refused_as_stale_keeping_the_typed_input(
+        client: Client, sampled: Inspection, criteria: dict[str, Criterion], version: str | None) -> None:
+    _as(client, sampled.cast.inspector)
+    title = criteria["TITLE"].pk
+    posted = {"action": "inspect", f"points_{title}": "4", f"note_{title}": "标题太长", "comment": "请注意标题"}
+    if version is not None:
+        posted["version"] = version
+    response = client.post(_page(sampled), posted)
+    text = response.content.decode()
+    assert response.status_code == 409 and "页面已过期，请刷新后重新操作" in text
+    assert 'value="标题太长"' in text and 'value="4"' in text and "请注意标题" in text
+    assert Inspection.objects.get().status == InspectionStatus.PENDING
 
-    category = CategoryFactory(name="路灯")
-    draft = services.TicketDraft(request_type="complaint", title="路灯不亮", description="小区门口路灯不亮",
-                                 category=category)
-    ticket = services.register(draft, actor=cast.intake, data={"as_registered": {
-        "title": "路灯坏了", "urgency": "urgent", "category": category.pk, "channel": "phone",
-        "request_type": "complaint", "description": "路灯", "address": "", "district": None, "street": None,
-        "community": None, "is_anonymous": False, "is_confidential": False}})
-    rows, source = as_recorded(ticket)
-    shown = {r.name: r for r in rows}
-    assert source == "registration" and shown["title"].value == "路灯坏了" and str(shown["category"].value) == str(category)
-    assert shown["urgency"].value != "urgent" and shown["is_anonymous"].value == "否"
-    plain, source = as_recorded(order(cast))
-    assert source == "current" and not any(r.from_registration for r in plain)
-    ticket = services.register(draft, actor=cast.intake, data={"as_registered": {"title": "路灯坏了"}})
-    rows, source = as_recorded(ticket)
-    assert source == "mixed" and [r.name for r in rows if r.from_registration] == ["title"]
+
+def test_an_appeal_without_a_version_is_stale_and_keeps_the_reason(client: Client, scored: Inspection) -> None:
+    _as(client, scored.agent)
+    response = client.post(_page(scored), {"action": "appeal", "reason": "标题已含地点"})
+    assert response.status_code == 409 and "标题已含地点" in response.content.decode()
+    assert Inspection.objects.get().status == InspectionStatus.INSPECTED
+
+
+def test_a_note_typed_without_points_is_refused_with_the_input_kept(client: Client, sampled: Inspection,
+                                                                    criteria: dict[str, Criterion]) -> None:
+    _as(client, sampled.cast.inspector)
+    title = criteria["TITLE"].pk
+    response = client.post(_page(sampled), {"action": "inspect", "version": "1", f"note_{title}": "标题应写地点"})
+    text = response.content.decode()
+    assert response.status_code == 400 and "「标题概括准确」写了扣分说明但未填扣分" in text
+    assert 'value="标题应写地点"' in text and Inspection.objects.get().status == InspectionStatus.PENDING
+
+
+def test_a_nul_character_on_the_page_is_refused_with_a_message(client: Client, scored: Inspection) -> None:
+    _as(client, scored.agent)
+    response = client.post(_page(scored), {"action": "appeal", "reason": "不服\x00", "version": "2"})
+    assert response.status_code == 400 and "申诉理由含有无法保存的空字符" in response.content.decode()
+    assert Inspection.objects.get().status == InspectionStatus.INSPECTED
+
+
+def test_upholding_ignores_the_checklist_boxes(client: Client, scored: Inspection,
+                                               criteria: dict[str, Criterion]) -> None:
+    appeal(scored, "标题已含地点", scored.agent)
+    _as(client, scored.cast.supervisor)
+    title = criteria["TITLE"].pk
+    response = client.post(_page(scored), {"action": "decide", "upheld": "1", "note": "维持", "version": "3",
+                                           f"points_{title}": "abc", f"note_{title}": "随手写的"})
+    assert response.status_code == 302
+    row = Inspection.objects.get()
+    assert (row.status, row.score) == (InspectionStatus.UPHELD, 95)
+
+
+def test_whoever_scored_sees_no_decision_form(client: Client, sampled: Inspection,
+                                              criteria: dict[str, Criterion]) -> None:
+    admin = UserFactory(role=Role.ADMIN)
+    row = inspect(sampled, [Entry(criteria["TITLE"], 5, "标题不准")], "", admin)
+    appeal(row, "不服", sampled.agent)
+    assert 'value="decide"' not in _as(client, admin).get(_page(row)).content.decode()
+    assert 'value="decide"' in _as(client, UserFactory(role=Role.ADMIN)).get(_page(row)).content.decode()
+    response = _as(client, admin).post(_page(row), {"action": "decide", "upheld": "1", "note": "维持", "version": "3"})
+    assert response.status_code == 403 and "不能处理自己评分的申诉" in response.content.decode()
+
+
+def test_a_bad_filter_names_its_label_once(client: Client, sampled: Inspection) -> None:
+    _as(client, sampled.cast.inspector)
+    text = client.get(LIST, {"month": "2025-13", "agent": "abc"}).content.decode()
+    assert "月份无效：2025-13" in text and "月份：月份无效" not in text and "受理员：没有这个受理员" in text
+
+
+def test_the_report_divides_each_item_by_the_orders_it_applies_to(
+        client: Client, criteria: dict[str, Criterion], cast: Any, frozen_now: datetime,
+        django_assert_num_queries: Any) -> None:
+    from hotline.inspection.report import monthly_report
+    from hotline.inspection.sampling import draw_sample
+    from hotline.inspection.tests.conftest import FEBRUARY
+
+    for _ in range(4):
+        order(cast, Status.PENDING_DISPATCH)
+    for _ in range(2):
+        order(cast, Status.ANSWERED)
+    draw_sample(FEBRUARY, actor=cast.inspector)
+    answered = Inspection.objects.filter(ticket__status=Status.ANSWERED).order_by("pk")
+    for i in Inspection.objects.select_related("ticket"):
+        lost = [Entry(criteria["ANSWER"], 10, "无依据")] if i.pk == answered[0].pk else []
+        lost += [Entry(criteria["TITLE"], 2, "标题")] if i.ticket.status != Status.ANSWERED and i.pk % 3 == 0 else []
+        inspect(i, lost, "", cast.inspector)
+    codes = [c.code for c in monthly_report(FEBRUARY).criteria]
+    row = monthly_report(FEBRUARY).rows[0]
+    assert row.rates[codes.index("ANSWER")] == pytest.approx(0.5)  # 1 of the 2 direct answers, not 1 of 5
+    assert row.rates[codes.index("DISPATCH")] == 0 and row.percents[codes.index("ANSWER")] == "50.0%"
+    with django_assert_num_queries(6):
+        monthly_report(FEBRUARY)
+    other = Cast.build(lead=cast.lead)
+    for _ in range(3):
+        order(other, Status.NOT_ACCEPTED)
+    draw_sample(FEBRUARY, actor=cast.inspector)
+    for i in Inspection.objects.filter(status=InspectionStatus.PENDING):
+        inspect(i, [Entry(criteria["TRANSFER"], 5, "理由未记录")], "", cast.inspector)
+    with django_assert_num_queries(6):
+        report = monthly_report(FEBRUARY)
+    assert len(report.rows) == 2 and report.centre.rates[codes.index("TRANSFER")] == 1.0
+
+
+def test_rates_show_one_decimal_on_the_page_and_in_the_csv(client: Client, criteria: dict[str, Criterion],
+                                                           cast: Any, frozen_now: datetime) -> None:
+    from hotline.inspection.sampling import draw_sample
+    from hotline.inspection.tests.conftest import FEBRUARY
+
+    for _ in range(3):
+        order(cast)
+    draw_sample(FEBRUARY, actor=cast.inspector)
+    first = Inspection.objects.order_by("pk").first()
+    for i in Inspection.objects.all():
+        inspect(i, [Entry(criteria["TITLE"], 2, "标题")] if i.pk == first.pk else [], "", cast.inspector)
+    _as(client, UserFactory(role=Role.LEADER))
+    assert "33.3%" in client.get(REPORT, {"month": "2025-02"}).content.decode()
+    body = b"".join(client.get(REPORT, {"month": "2025-02", "format": "csv"}).streaming_content).decode()
+    assert ",33.3%," in body or body.rstrip().endswith("33.3%")
+
+
+def test_my_results_say_how_many_are_open_for_appeal_and_until_when(client: Client, scored: Inspection) -> None:
+    _as(client, scored.agent)
+    text = client.get(MINE).content.decode()
+    assert "有 1 条评分仍可申诉，截止 2025-03-" in text
+    appeal(scored, "不服", scored.agent)
+    assert "目前没有可申诉的评分" in client.get(MINE).content.decode()

@@ -13,7 +13,8 @@ from hotline.tickets.exceptions import DomainError
 
 
 class Command(BaseCommand):
-    help = "抽取坐席工单质检样本：每名受理员按比例随机抽检（不少于最少件数），另加定向抽检；重复运行不会重复抽取。"
+    help = ("抽取坐席工单质检样本：每名受理员按比例随机抽检（不少于最少件数），另加定向抽检；未结束的月份仅抽取定向样本；"
+            "重复运行不会重复抽取。")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", help="YYYY-MM（默认上个月）")
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         if result.partial:
-            self.stdout.write(self.style.WARNING(f"{period.label} 尚未结束：本次为部分抽样，月底后可再次运行补足。"))
+            self.stdout.write(self.style.WARNING(f"{period.label}：本月未结束，仅抽取定向样本；随机样本在月末后抽取。"))
         if not result.agents:
             self.stdout.write(f"{period.label} 没有受理员登记的群众工单，未抽取样本。")
             return
