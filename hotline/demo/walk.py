@@ -236,6 +236,8 @@ class OrderWalk:
         local = unit.kind in ("street", "community", "district")
         code = ReturnReason.NOT_OUR_AREA if local and self.rng.random() < 0.4 else ReturnReason.NOT_OUR_DUTY
         text = say.RETURN_REASONS["area" if code == ReturnReason.NOT_OUR_AREA else "duty" if accept else "reject"]
+        if accept and self.ticket.pk % 3 == 0:  # a vague record at intake (坐席质检 samples these); no extra draw
+            code, text = ReturnReason.UNCLEAR, say.RETURN_REASONS["unclear"]
         self.do(svc.return_order, self.ticket, actor=self.handler(unit), unit=unit, reason_code=code, reason=text,
                 suggested_unit=self.p.lead if accept else None)
         if self.p.stop == "returned":
