@@ -72,13 +72,19 @@ class SampleResult:
         return sum(a.added for a in self.agents)
 
 
+def service_account(user: str = "pk") -> Exists:
+    """The condition "this person is a service account": the account an API key acts as, or its intake account
+    (a partner platform of `hotline/interop` acts through its key's accounts too). `user` names the person's id
+    on the outer query, e.g. "registered_by"."""
+    return Exists(ApiKey.objects.filter(Q(user=OuterRef(user)) | Q(intake_user=OuterRef(user))))
+
+
 def intake_orders(period: Period) -> QuerySet[Ticket]:
     """The citizens' orders an intake agent (受理员) registered in the month: no proactive or imported order, and
     none registered by a service account (an API key's or a partner platform's, which acts through its key)."""
-    service_account = ApiKey.objects.filter(Q(user=OuterRef("registered_by")) | Q(intake_user=OuterRef("registered_by")))
     return Ticket.objects.from_citizens().filter(
         registered_at__gte=period.start, registered_at__lt=period.end, registered_by__role=Role.INTAKE,
-        imported_from__isnull=True).exclude(Exists(service_account))
+        imported_from__isnull=True).exclude(service_account("registered_by"))
 
 
 def with_first_decision(orders: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -9,5 +9,6 @@ urlpatterns = [
     path("draw/", views.draw, name="inspection-draw"),
     path("mine/", views.mine, name="inspection-mine"),
     path("report/", views.report, name="inspection-report"),
+    path("performance/", views.performance, name="inspection-performance"),
     path("<int:pk>/", views.inspection_detail, name="inspection-detail"),
 ]

@@ -1,5 +1,6 @@
 """The inspection pages (坐席工单质检): the inspectors' list and sample draw, one inspection (checklist,
-appeal, decision), an agent's own results and the monthly table (with its CSV).
+appeal, decision), an agent's own results (with their line of last month's agent table), the monthly quality table
+and the monthly agent table (坐席绩效月报), each with its CSV.
 
 Only `permissions.PAGE_ROLES` open them (others get a 403); every read starts from `selectors.visible_to`,
 so an inspection outside it is a 404. The views read forms and call the services, nothing more.
@@ -19,16 +20,19 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.core.privacy import mask_phone
 from hotline.inspection import forms, selectors, services, transitions
 from hotline.inspection.choices import InspectionStatus
 from hotline.inspection.constants import PAGE_SIZE
 from hotline.inspection.models import InspectionSettings
-from hotline.inspection.permissions import may_decide, may_inspect, may_open, reads_all
+from hotline.inspection.performance import cells, header, monthly_performance
+from hotline.inspection.performance import csv_lines as performance_csv
+from hotline.inspection.permissions import AGENT_ROLES, may_decide, may_inspect, may_open, reads_all, role_of
 from hotline.inspection.report import csv_lines, monthly_report
 from hotline.inspection.sampling import TARGETED_ONLY, draw_sample
-from hotline.kpis.periods import PeriodError, last_full_month, parse_month
+from hotline.kpis.periods import Period, PeriodError, last_full_month, parse_month
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 
 
@@ -203,15 +207,22 @@ def mine(request: HttpRequest) -> HttpResponse:
                   if d is not None and now <= d]
     return render(request, "inspection/mine.html", {
         "page": page, "items": items, "open_count": len(open_until),
-        "first_deadline": min(open_until, default=None), "last_deadline": max(open_until, default=None)})
+        "first_deadline": min(open_until, default=None), "last_deadline": max(open_until, default=None),
+        **_my_performance(request.user)})
 
 
-@login_required
-@require_GET
-def report(request: HttpRequest) -> HttpResponse:
-    """The month's per-agent table, ranked; `?format=csv` downloads the same table."""
-    _may_open(request)
-    _reads_all(request)
+def _my_performance(user: User) -> dict[str, object]:
+    """An intake agent's own line of last month's agent table (上月我的绩效), for their results page."""
+    if role_of(user) not in AGENT_ROLES:
+        return {}
+    period = last_full_month()
+    rows = monthly_performance(period, agent=user).rows
+    return {"my_month": period.label, "my_header": header()[1:], "my_cells": cells(rows[0]) if rows else None}
+
+
+def _month_and_format(request: HttpRequest) -> tuple[Period, str, list[str]]:
+    """The month a table asks for (the last full month by default, or after a bad one) and its format, with
+    a message for each bad parameter."""
     text = request.GET.get("month", "").strip()
     problems = []
     try:
@@ -222,6 +233,16 @@ def report(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "")
     if fmt not in ("", "html", "csv"):
         problems.append(_("格式只能是 csv：收到「%(format)s」") % {"format": fmt})
+    return period, fmt, problems
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """The month's per-agent table, ranked; `?format=csv` downloads the same table."""
+    _may_open(request)
+    _reads_all(request)
+    period, fmt, problems = _month_and_format(request)
     table = monthly_report(period)
     if fmt == "csv" and not problems:
         response = StreamingHttpResponse(csv_lines(table), content_type="text/csv; charset=utf-8")
@@ -229,5 +250,24 @@ def report(request: HttpRequest) -> HttpResponse:
         return response
     return render(request, "inspection/report.html", {
         "report": table, "problems": problems, "month": period.label,
+        "csv_query": urlencode({"month": period.label, "format": "csv"}),
+    }, status=400 if problems and fmt == "csv" else 200)
+
+
+@login_required
+@require_GET
+def performance(request: HttpRequest) -> HttpResponse:
+    """The month's agent table (坐席绩效月报), by 受理量; `?format=csv` downloads the same table."""
+    _may_open(request)
+    _reads_all(request)
+    period, fmt, problems = _month_and_format(request)
+    table = monthly_performance(period)
+    if fmt == "csv" and not problems:
+        response = StreamingHttpResponse(performance_csv(table), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="agent-performance-{period.label}.csv"'
+        return response
+    return render(request, "inspection/performance.html", {
+        "table": table, "problems": problems, "month": period.label,
+        "header": header(), "rows": [(row, cells(row)) for row in table.rows], "centre": cells(table.centre),
         "csv_query": urlencode({"month": period.label, "format": "csv"}),
     }, status=400 if problems and fmt == "csv" else 200)
