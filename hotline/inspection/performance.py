@@ -167,9 +167,11 @@ def _calls(period: Period, agent: User | None) -> tuple[dict[int, Line], set[int
     extensions = Agent.objects.filter(user__isnull=False)
     if agent is not None:
         extensions = extensions.filter(user=agent)
-    with_extension = set(extensions.values_list("user_id", flat=True))
+    pairs = list(extensions.values_list("pk", "user_id"))
+    with_extension = {user_id for _pk, user_id in pairs}
     by_person: dict[int, Line] = {}
-    for figures in agent_figures(period.start, period.end):
+    only = None if agent is None else [pk for pk, _user in pairs]  # one agent: read only their extensions
+    for figures in agent_figures(period.start, period.end, agents=only):
         pk = figures.agent.user_id
         if pk not in with_extension:
             continue

@@ -107,6 +107,9 @@ def test_per_agent_figures(day) -> None:
     assert (b.calls, b.logged_in_seconds, b.not_ready_seconds) == (2, 2400.0, 0.0)
     assert b.aht_seconds == pytest.approx((120 + 60) / 2)
     assert b.occupancy == pytest.approx(180 / 2400)
+    only = selectors.agent_figures(DAY, DAY + timedelta(days=1), agents=[b.agent.pk])
+    assert [(f.agent.extension, f.calls, f.logged_in_seconds) for f in only] == [("8002", 2, 2400.0)]
+    assert selectors.agent_figures(DAY, DAY + timedelta(days=1), agents=[]) == []
 
 
 def test_a_call_still_waiting_is_not_counted_yet(day) -> None:
