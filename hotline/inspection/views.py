@@ -8,6 +8,9 @@ so an inspection outside it is a 404. The views read forms and call the services
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -236,38 +239,36 @@ def _month_and_format(request: HttpRequest) -> tuple[Period, str, list[str]]:
     return period, fmt, problems
 
 
-@login_required
-@require_GET
-def report(request: HttpRequest) -> HttpResponse:
-    """The month's per-agent table, ranked; `?format=csv` downloads the same table."""
+def _monthly(request: HttpRequest, *, build: Callable[[Period], Any], csv_lines: Callable[[Any], Any],
+             filename: str, template: str, context: Callable[[Any], dict[str, Any]]) -> HttpResponse:
+    """A monthly table for those who read everything: the page, or `?format=csv` (400 on a bad month)."""
     _may_open(request)
     _reads_all(request)
     period, fmt, problems = _month_and_format(request)
-    table = monthly_report(period)
+    table = build(period)
     if fmt == "csv" and not problems:
         response = StreamingHttpResponse(csv_lines(table), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="inspection-{period.label}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{filename}-{period.label}.csv"'
         return response
-    return render(request, "inspection/report.html", {
-        "report": table, "problems": problems, "month": period.label,
+    return render(request, template, {
+        **context(table), "problems": problems, "month": period.label,
         "csv_query": urlencode({"month": period.label, "format": "csv"}),
     }, status=400 if problems and fmt == "csv" else 200)
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """The month's per-agent quality table (质检月报), ranked; `?format=csv` downloads the same table."""
+    return _monthly(request, build=monthly_report, csv_lines=csv_lines, filename="inspection",
+                    template="inspection/report.html", context=lambda table: {"report": table})
 
 
 @login_required
 @require_GET
 def performance(request: HttpRequest) -> HttpResponse:
     """The month's agent table (坐席绩效月报), by 受理量; `?format=csv` downloads the same table."""
-    _may_open(request)
-    _reads_all(request)
-    period, fmt, problems = _month_and_format(request)
-    table = monthly_performance(period)
-    if fmt == "csv" and not problems:
-        response = StreamingHttpResponse(performance_csv(table), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="agent-performance-{period.label}.csv"'
-        return response
-    return render(request, "inspection/performance.html", {
-        "table": table, "problems": problems, "month": period.label,
-        "header": header(), "rows": [(row, cells(row)) for row in table.rows], "centre": cells(table.centre),
-        "csv_query": urlencode({"month": period.label, "format": "csv"}),
-    }, status=400 if problems and fmt == "csv" else 200)
+    return _monthly(request, build=monthly_performance, csv_lines=performance_csv, filename="agent-performance",
+                    template="inspection/performance.html", context=lambda table: {
+                        "table": table, "header": header(), "rows": [(row, cells(row)) for row in table.rows],
+                        "centre": cells(table.centre)})
