@@ -36,8 +36,8 @@ SUPPLEMENTS = (
     "已向物业反映两次无果，物业电话一直无人接听",
     "现场积水约20厘米，影响老人和孩子出行，希望尽快处理",
 )
-#: Statuses in which a unit holds the order (a chase there is what the unit must see).
-HELD = (Status.DISPATCHED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN, Status.RETURNED)
+#: Statuses in which a unit holds the order and should act (a chase there is counted against the unit).
+HELD = (Status.DISPATCHED, Status.IN_PROGRESS)
 
 
 def _not_before_last_step(ticket: Ticket, moment: datetime) -> datetime:

@@ -22,6 +22,7 @@ from hotline.interop.choices import TRANSFER_CREATED, TRANSFER_UPDATE, Direction
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
 from hotline.tickets.choices import DISPATCH_ACTIONS, Action, Status
 from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.tickets.public_text import outbound_note
 from hotline.webhooks.services import enqueue
 
 
@@ -78,7 +79,7 @@ def _update_back(reference: ExternalReference, event: TimelineEvent) -> PartnerM
                             "order": {"number": ticket.number, "status": ticket.status}}
     if not ticket.is_confidential:
         body["order"]["status_label"] = str(ticket.get_status_display())
-        body["step"] = {"action": event.action, "label": str(event.label), "note": event.note,
+        body["step"] = {"action": event.action, "label": str(event.label), "note": outbound_note(event),
                         "unit": event.unit.name if event.unit_id else ""}
     summary = _("进展：%(step)s → %(status)s") % {"step": event.label,
                                                  "status": Status(event.to_status).label}

@@ -3,7 +3,7 @@
 Buckets (`constants.RATE_LIMITS`, setting HOTLINE_PORTAL_RATE_LIMITS): `submit` counts accepted
 submissions (requests and praise), `submit-try` every post of the forms (so a rejected form does not use
 up the citizen's submissions, yet a robot cannot post without end), `track`, `rate` and `chase` (催办 from
-the tracking page) every try.
+the tracking page) every try; a 催办 with a wrong number or query code counts in `track` too.
 """
 
 from __future__ import annotations

@@ -114,8 +114,8 @@ def public_order(ticket: Ticket) -> PublicOrder:
     A merged order (已并单) follows its master: the page names the master and shows its status and its
     answer to the citizen (approved reply or direct answer), unless the master is confidential.
     """
-    if ticket.is_confidential:
-        return PublicOrder(number=ticket.number or "", confidential=True, chase=chase_offer(ticket))
+    if ticket.is_confidential:  # no chase card either: the page asks the citizen to call 12345
+        return PublicOrder(number=ticket.number or "", confidential=True)
     order = PublicOrder(
         number=ticket.number or "", confidential=False,
         status=public_status(ticket.status, awaiting_acceptance=ticket.awaiting_acceptance),
@@ -132,13 +132,21 @@ def public_order(ticket: Ticket) -> PublicOrder:
 
 
 def chase_offer(ticket: Ticket) -> str:
-    """Whether the tracking page offers 催办 on this order: on an order a unit holds or will hold (a merged
-    one: its master's), raised by a citizen; "today" once chased online this working day."""
+    """What the tracking page offers as 催办 on this order (a merged one: its master's), raised by a citizen:
+
+    "offered" (the button) while a unit holds or will hold it; "today" once chased online this working day;
+    "awaiting" when the unit waits for the citizen (待群众补充: call 12345 to add what it asked for); "" where
+    no chase is taken (not open, 已登记, 待回访 — the visit or the rating link is the channel — a proactive or
+    a confidential order).
+    """
     from hotline.core import clock
     from hotline.tickets.services.followups import chased_online_today
     from hotline.tickets.transitions import TRANSITIONS
 
     target = master_of(ticket) or ticket
-    if target.status not in TRANSITIONS[Action.CHASE].sources or target.is_proactive:
+    if (target.status not in TRANSITIONS[Action.CHASE].sources or target.is_proactive
+            or ticket.is_confidential or target.is_confidential):
         return ""
+    if target.status == Status.AWAITING_CITIZEN:
+        return "awaiting"
     return "today" if chased_online_today(target, clock.now()) else "offered"

@@ -18,8 +18,8 @@ from hotline.core.ratelimit import Verdict
 from hotline.portal import ratelimit, services
 from hotline.portal.constants import MAX_PHOTOS
 from hotline.portal.forms import PraiseForm, RateForm, SubmitForm, TrackForm
-from hotline.portal.selectors import public_order, public_reply
-from hotline.tickets.exceptions import DomainError, InvalidTransition
+from hotline.portal.selectors import chase_offer, public_order, public_reply
+from hotline.tickets.exceptions import ConflictError, DomainError
 from hotline.tickets.models import Ticket
 
 #: Session key of the receipt shown once after a submission.
@@ -140,34 +140,53 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def chase(request: HttpRequest) -> HttpResponse:
     """催办 from the tracking page: the number and query code again, then the chase on the order (or its master).
 
-    Rate-limited like tracking; once per order per working day (the service refuses a second with the words shown).
+    Rate-limited like tracking, and a wrong number or code counts a try in the `track` bucket too (no second
+    way to guess codes). Once per order per working day: a refusal for that is told once, by the page's
+    催办 card. Other refusals read plainly (never the staff's wording); a GET goes to the tracking form.
     """
+    if request.method != "POST":
+        return redirect("portal:track")
     if not (verdict := ratelimit.hit(request, "chase")).allowed:
         return _limited(request, verdict)
+    if not (tracking := ratelimit.peek(request, "track")).allowed:
+        return _limited(request, tracking)
     form = TrackForm(request.POST)
     ticket = None
     if form.is_valid():
         ticket = services.find_for_tracking(form.cleaned_data["number"], form.cleaned_data["query_code"])
     if ticket is None:
+        ratelimit.hit(request, "track")
         form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
         return render(request, "portal/track.html", {"form": form}, status=400)
     status, said = 200, ""
-    try:
-        services.chase_online(ticket)
-    except InvalidTransition:
-        status, said = 409, _("该工单当前不在办理中，不能催办。如有新的诉求，请重新反映或致电 12345。")
-    except DomainError as exc:
-        status, said = 409, exc.message
+    if chase_offer(ticket) != "offered":
+        status, said = 409, _refusal(ticket, None)
     else:
-        said = _("催办已记录，承办单位和热线中心会看到您的催办。")
+        try:
+            services.chase_online(ticket)
+        except DomainError as exc:
+            ticket.refresh_from_db()
+            status, said = 409, _refusal(ticket, exc)
+        else:
+            said = _("催办已记录，承办单位和热线中心会看到您的催办。")
     ticket.refresh_from_db()
     return render(request, "portal/track_result.html", {
         "order": public_order(ticket), "chase_said": said, "chase_ok": status == 200,
-        "query_code": form.cleaned_data["query_code"]}, status=status)
+        "chase_refused": status != 200, "query_code": form.cleaned_data["query_code"]}, status=status)
+
+
+def _refusal(ticket: Ticket, error: DomainError | None) -> str:
+    """Why the portal did not record the chase, in the citizen's words; "" when the page's 催办 card says it
+    (already chased this working day, or the unit waits for the citizen's call)."""
+    if chase_offer(ticket) in ("today", "awaiting"):
+        return ""
+    if isinstance(error, ConflictError):  # the order changed while the chase was being recorded
+        return _("该工单刚有新的办理进展，请稍后再试。")
+    return _("该工单当前不能催办。如有新的诉求，请重新反映或致电 12345。")
 
 
 @never_cache

@@ -12,6 +12,9 @@ reason code in the reader's language): never the unit's account of what it did n
 a rejected request is never told. A citizen's own supplement (补充诉求) is told in their words when its event
 is public (the service makes it public only on an order that is not confidential and when the text needs
 no masking); a chase (群众催办) only by its label, never the agent's note.
+
+What leaves the centre (webhooks, partners' updates) carries a public step's note, but never a chase's
+(`outbound_note`): the agent's free text about the call is for the centre and the units.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> 
         reason = (data or {}).get("reason_code", "")
         return termination_notice(reason) if reason in TerminationReason.values else (note or "")
     return ""
+
+
+def outbound_note(event: TimelineEvent) -> str:
+    """The note a public step sends out of the centre (webhook payloads, partners' updates): "" for an internal
+    step and for a chase (群众催办: the agent's free text about the call), the stored note otherwise."""
+    if not event.is_public or event.action == Action.CHASE:
+        return ""
+    return event.note or ""
 
 
 def termination_notice(reason_code: str) -> str:

@@ -26,9 +26,12 @@ UNIT = frozenset({Role.UNIT_HANDLER, Role.UNIT_ADMIN})
 OPEN = frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS,
                   S.AWAITING_CITIZEN, S.REPLIED, S.AWAITING_VISIT})
 HANDLING = frozenset({S.IN_PROGRESS, S.AWAITING_CITIZEN})
-#: Open orders that a unit holds or will hold: everything open but 已登记, whose first decision (answer on the
-#: spot, dispatch, refuse) the centre has not taken yet — a repeat call there is answered by taking it.
-FOLLOWED_UP = OPEN - {S.REGISTERED}
+#: Open orders a citizen's repeat call is recorded on (群众催办, 补充诉求): those a unit holds or will hold. Not
+#: 已登记, whose first decision (answer on the spot, dispatch, refuse) the centre has not taken yet, nor 待回访,
+#: where the unit has replied: a repeat call there is answered by taking that step (the decision, the visit).
+FOLLOWED_UP = OPEN - {S.REGISTERED, S.AWAITING_VISIT}
+#: Where a chase counts against the unit (`Ticket.chase_count`): a unit holds the order and should act on it.
+CHASE_COUNTED = frozenset({S.DISPATCHED, S.IN_PROGRESS})
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from hotline.tickets.choices import Action
 from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.tickets.public_text import outbound_note
 
 #: What a return visit's payload tells besides its action: a 现场核查 (`verified`, `resolved`) or the
 #: unanswered call that closed an unreachable order (`unreachable`, `attempt`); never the conversation.
@@ -48,7 +49,9 @@ def payload(event: TimelineEvent, event_type: str) -> dict[str, Any]:
     if not ticket.is_confidential:
         body["step"] = {"action": event.action, "from_status": event.from_status, "to_status": event.to_status,
                         "seq": event.seq, "unit": event.unit.name if event.unit_id else "",
-                        "note": event.note if event.is_public else "", "label": str(event.label)}
+                        "note": outbound_note(event), "label": str(event.label)}
         if event.action == Action.RETURN_VISIT:  # a 现场核查, or the call that closed an unreachable order
             body["step"].update({k: event.data[k] for k in _VISIT_FLAGS if k in (event.data or {})})
+        if event.action == Action.CHASE:  # 群众催办: how the citizen chased (phone, portal), never the agent's note
+            body["step"]["channel"] = (event.data or {}).get("channel", "")
     return body

@@ -2,14 +2,14 @@
 
 The view checks the order is visible (404 otherwise), the step is offered to this person (403),
 validates the step's form (400) and the version the page was showing (409 on a stale page; other
-units' 会商意见 alone do not make a 会商意见 page stale), then calls the step's service. A refused step
-shows the service's message and changes nothing.
+units' 会商意见 alone do not make a 会商意见 page stale; a post without a readable version is stale too,
+`posted.posted_version`), then calls the step's service. A refused step shows the service's message and
+changes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -20,10 +20,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hotline.core import clock
 from hotline.tickets.choices import Action, Decision
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
-from hotline.tickets.models import Extension, Ticket, TimelineEvent
+from hotline.tickets.models import Extension, Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
@@ -31,9 +30,8 @@ from hotline.tickets.services.termination import merged_orders
 from hotline.workbench.actions import STEPS, StepSpec, for_order
 from hotline.workbench.consulting import answering_unit, fit_opinion_form, initial_values, posted_as_stored
 from hotline.workbench.forms import ExtensionChoiceForm
-
-#: A post of a step the same person took this many seconds ago is a second click, not a stale page.
-REPEAT_SECONDS = 60
+from hotline.workbench.posted import PAGE_EXPIRED, posted_version
+from hotline.workbench.posted import own_step_just_taken as _own_step_just_taken
 
 
 def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa: ANN001
@@ -96,18 +94,24 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
         raise PermissionDenied(_("该操作不可用"))
     spec = for_order(spec, ticket)
     form = bind(spec, request.user, ticket, request.POST)
-    posted = request.POST.get("version", "")
-    stale = posted.isdecimal() and int(posted) != ticket.version
+    posted = posted_version(request.POST.get("version"))
+    if posted is None:
+        # No readable version (missing, negative, not a number): the page's version is unknown, so it is stale.
+        if action not in available_actions(ticket, request.user):
+            raise PermissionDenied(_("该操作不可用"))
+        messages.error(request, PAGE_EXPIRED)
+        return _render_again(request, ticket, spec, form, status=409)
+    stale = posted != ticket.version
     if stale and action == Action.GIVE_OPINION:
         # Opinions of other units do not touch this unit's answer (the desk's steps and the person's own
         # units' opinions still make the page stale); this person's own for this unit, a moment ago, is a second click.
         unit = answering_unit(form, request.user, ticket)
-        if _own_step_just_taken(ticket, request.user, action, since=int(posted), others=True, unit=unit) \
+        if _own_step_just_taken(ticket, request.user, action, since=posted, others=True, unit=unit) \
                 and posted_as_stored(form, ticket, unit):
             messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
             return _done(request, ticket)
-        stale = not (int(posted) < ticket.version and opinions_only_since(ticket, int(posted), user=request.user))
-    elif stale and _own_step_just_taken(ticket, request.user, action, since=int(posted)):
+        stale = not (posted < ticket.version and opinions_only_since(ticket, posted, user=request.user))
+    elif stale and _own_step_just_taken(ticket, request.user, action, since=posted):
         # A second click on the same button: the first one did it. Answer as the first one did.
         messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
         return _done(request, ticket)
@@ -140,25 +144,6 @@ def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
     return redirect("order-detail", number=ticket.number)
-
-
-def _own_step_just_taken(ticket: Ticket, user, action: str, *, since: int,  # noqa: ANN001
-                         others: bool = False, unit: int | None = None) -> bool:
-    """True when every change since the page's version is this person's own `action`, taken a moment ago.
-
-    That is a double click (or a repeated post) of a step that has already succeeded, not a stale page.
-    With `others`, other people's changes may be among them (the caller knows they do not conflict) and
-    it is this person's own `action` for `unit` that must be a moment ago (no unit known: not a repeat).
-    """
-    events = list(TimelineEvent.objects.filter(ticket=ticket, seq__gt=since).values("actor_id", "action", "at",
-                                                                                    "unit_id"))
-    own = [e for e in events if e["actor_id"] == user.pk]
-    recent = clock.now() - timedelta(seconds=REPEAT_SECONDS)
-    if others:
-        return unit is not None and any(e["action"] == action and e["unit_id"] == unit and e["at"] >= recent
-                                        for e in own)
-    return bool(events) and len(own) == len(events) and any(e["action"] == action for e in events) \
-        and max(e["at"] for e in events) >= recent
 
 
 def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: forms.Form, *,

@@ -16,7 +16,7 @@ from hotline.tickets.services.dispatching import (
     reject_return,
     return_order,
 )
-from hotline.tickets.services.followups import chase, supplement
+from hotline.tickets.services.followups import chase, supplement, supplement_and_resume
 from hotline.tickets.services.handling import (
     apply_unreasonable,
     approve_extension,
@@ -87,6 +87,7 @@ __all__ = [
     "sign",
     "start_consultation",
     "supplement",
+    "supplement_and_resume",
     "supervise",
     "transfer",
     "withdraw_consultation",

@@ -28,7 +28,7 @@ def test_a_chase_counts_and_writes_one_public_event(cast: Cast, frozen_now: date
     event = t.timeline.order_by("seq").last()
     assert (t.status, t.chase_count, t.version) == (Status.IN_PROGRESS, 1, before["version"] + 1)
     assert (event.action, event.seq, event.actor, event.is_public) == (Action.CHASE, t.version, cast.intake, True)
-    assert event.data == {"channel": "phone", "count": 1}
+    assert event.data == {"channel": "phone", "count": 1, "counted": True}
     assert event.from_status == event.to_status == Status.IN_PROGRESS
     services.chase(t, actor=cast.dispatcher, note="第二次来电")
     t.refresh_from_db()
@@ -154,3 +154,77 @@ def test_the_portal_chases_once_per_working_day(cast: Cast) -> None:
     portal = list(t.timeline.filter(action=Action.CHASE, actor=None).values_list("data", "actor_label"))
     assert t.chase_count == 4 and len(portal) == 3
     assert all(data["channel"] == "portal" and label == "系统/群众" for data, label in portal)
+
+
+# --- Review fixes: statuses, the count, a merged order before the version, 补充并恢复办理 -----------------------
+
+
+def test_an_order_awaiting_its_return_visit_takes_neither(cast: Cast, frozen_now: datetime) -> None:
+    """待回访: the unit has replied; the return visit itself answers the citizen who calls."""
+    t = make_ticket(Status.AWAITING_VISIT, cast=cast)
+    before = stored(t)
+    for call in (lambda: services.chase(t, actor=cast.intake, note="催办"),
+                 lambda: services.chase(t, actor=None),
+                 lambda: services.supplement(t, actor=cast.intake, text="补充")):
+        with pytest.raises(InvalidTransition):
+            call()
+    assert stored(t) == before
+
+
+@pytest.mark.parametrize(("status", "counted"), [
+    (Status.DISPATCHED, True), (Status.IN_PROGRESS, True),
+    (Status.PENDING_DISPATCH, False), (Status.RETURNED, False), (Status.AWAITING_CITIZEN, False),
+    (Status.REPLIED, False)])
+def test_only_chases_while_a_unit_should_act_raise_the_count(cast: Cast, frozen_now: datetime, status: str,
+                                                             counted: bool) -> None:
+    t = make_ticket(status, cast=cast)
+    services.chase(t, actor=cast.intake, note="群众来电催办")
+    t.refresh_from_db()
+    event = t.timeline.order_by("seq").last()
+    assert (event.action, event.is_public, event.from_status) == (Action.CHASE, True, status)  # on the timeline
+    assert (t.chase_count, event.data["counted"], event.data["count"]) == (int(counted), counted, int(counted))
+
+
+def test_a_merged_order_names_its_master_whatever_the_version(cast: Cast, frozen_now: datetime) -> None:
+    master = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    merged = make_ticket(Status.MERGED, cast=cast, master=master)
+    with pytest.raises(InvalidTransition, match=master.number):
+        services.supplement(merged, actor=cast.intake, text="补充", expected_version=merged.version - 1)
+
+
+def test_supplement_and_resume_takes_both_steps(cast: Cast, frozen_now: datetime) -> None:
+    t = make_ticket(Status.AWAITING_CITIZEN, cast=cast)
+    services.supplement_and_resume(t, actor=cast.intake, text="门牌号是 12 号", expected_version=t.version)
+    t.refresh_from_db()
+    steps = list(t.timeline.order_by("-seq").values_list("action", "actor", "note")[:2])
+    assert t.status == Status.IN_PROGRESS
+    assert steps == [(Action.RESUME, cast.intake.pk, "群众来电补充情况，恢复办理"),
+                     (Action.SUPPLEMENT, cast.intake.pk, "门牌号是 12 号")]
+
+
+@pytest.mark.parametrize("case", ["not_waiting", "role", "stale"])
+def test_supplement_and_resume_is_all_or_nothing(cast: Cast, frozen_now: datetime, case: str) -> None:
+    t = make_ticket(Status.IN_PROGRESS if case == "not_waiting" else Status.AWAITING_CITIZEN, cast=cast)
+    before = stored(t)
+    actor = cast.supervisor if case == "role" else cast.intake  # 督办员 answers calls but may not resume
+    version = t.version - 1 if case == "stale" else t.version
+    with pytest.raises((InvalidTransition, NotPermitted, ConflictError)):
+        services.supplement_and_resume(t, actor=actor, text="门牌号是 12 号", expected_version=version)
+    assert stored(t) == before and t.version == before["version"]  # the instance reloaded too
+    assert not TimelineEvent.objects.filter(ticket=t, action=Action.SUPPLEMENT).exists()
+
+
+def test_the_migration_recounts_chases_from_the_timeline(cast: Cast, frozen_now: datetime) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    recount = importlib.import_module("hotline.tickets.migrations.0015_chase_count_counted").recount
+    held, waiting = make_ticket(Status.IN_PROGRESS, cast=cast), make_ticket(Status.AWAITING_CITIZEN, cast=cast)
+    for t in (held, held, waiting):
+        services.chase(t, actor=cast.intake, note="催办")
+    type(held).objects.filter(pk__in=[held.pk, waiting.pk]).update(chase_count=7)  # counted the old way
+    recount(apps, None)
+    held.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (held.chase_count, waiting.chase_count) == (2, 0)

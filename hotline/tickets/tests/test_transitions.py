@@ -366,11 +366,12 @@ CASES: dict[str, Case] = {
         HANDLING, dispatcher,
         lambda t, w, a: services.decide_termination(t, actor=a, approve=True, note="经核实，同意终止"),
         reach=pending(_apply_termination, S.IN_PROGRESS)),
-    # A citizen's repeat call on an open order a unit holds or will hold (not 已登记: no decision taken yet).
+    # A citizen's repeat call on an open order a unit holds or will hold (not 已登记: no decision taken yet;
+    # not 待回访: the unit has replied, the return visit answers the citizen).
     Action.CHASE: Case(
-        OPEN - {S.REGISTERED}, intake, lambda t, w, a: services.chase(t, actor=a, note="群众来电催办，已告知进度")),
+        OPEN - {S.REGISTERED, S.AWAITING_VISIT}, intake, lambda t, w, a: services.chase(t, actor=a, note="群众来电催办，已告知进度")),
     Action.SUPPLEMENT: Case(
-        OPEN - {S.REGISTERED}, supervisor, lambda t, w, a: services.supplement(t, actor=a, text="噪音晚上十点后更严重")),
+        OPEN - {S.REGISTERED, S.AWAITING_VISIT}, supervisor, lambda t, w, a: services.supplement(t, actor=a, text="噪音晚上十点后更严重")),
 }
 #: What any step writes on the order it touches, besides its own changes.
 BOOKKEEPING = {"version", "updated_at", "timeline_count"}

@@ -7,6 +7,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
@@ -14,7 +15,8 @@ from hotline.accounts.models import User
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
-from hotline.tickets.choices import Action
+from hotline.tickets.choices import Action, Status
+from hotline.tickets.constants import MAX_CHASE_NOTE, MAX_SUPPLEMENT
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import OPEN, TRANSITIONS
 from hotline.workbench.intake.constants import CALLER_HISTORY_LIMIT, CATEGORY_SEARCH_LIMIT, MIN_LOOKUP_DIGITS
@@ -50,6 +52,10 @@ class CallerHistory:
     open_orders: list[Ticket] = field(default_factory=list)
     total: int = 0
 
+    #: The longest texts the pop-up's forms take (the services' limits: 催办 500, 补充 2,000 characters).
+    note_limit: ClassVar[int] = MAX_CHASE_NOTE
+    text_limit: ClassVar[int] = MAX_SUPPLEMENT
+
     @property
     def looked_up(self) -> bool:
         """True when the number was long enough to look up."""
@@ -68,14 +74,30 @@ def caller_history(user: User, phone: str, *, limit: int = CALLER_HISTORY_LIMIT)
     history.total = mine.count() if len(history.orders) == limit else len(history.orders)
     history.open_orders = list(mine.filter(status__in=OPEN).select_related("category").order_by(*newest)[:limit])
     for ticket in history.open_orders:  # 催办/补充 on the open order instead of a new one (a citizen's order only)
-        ticket.followable = may_follow_up(user, ticket)
+        ticket.follow_ups = [step for step in FOLLOW_UP_STEPS if may_follow_up(user, ticket, step)]
+        ticket.followable = bool(ticket.follow_ups)
+        # 待回访: the unit has replied; the citizen on the line is answered by the return visit itself
+        ticket.visit_instead = ticket.status == Status.AWAITING_VISIT and not ticket.is_proactive
     return history
 
 
-def may_follow_up(user: User, ticket: Ticket) -> bool:
-    """Whether this person may record the caller's chase or supplement on this order now (the table's row)."""
-    row = TRANSITIONS[Action.CHASE]
-    return ticket.status in row.sources and getattr(user, "role", None) in row.roles and not ticket.is_proactive
+#: The pop-up's repeat-call steps (`views.FOLLOW_UPS`): 催办, 补充, and 补充并恢复办理 on an order 待群众补充.
+FOLLOW_UP_STEPS = (Action.CHASE, Action.SUPPLEMENT, "supplement_resume")
+
+
+def may_follow_up(user: User, ticket: Ticket, step: str = Action.CHASE) -> bool:
+    """Whether this person may take this repeat-call step on this order now (the table's rows).
+
+    `supplement_resume` also needs the order to wait for the citizen and a role that may resume it (恢复办理).
+    """
+    row = TRANSITIONS[Action.CHASE if step == Action.CHASE else Action.SUPPLEMENT]
+    role = getattr(user, "role", None)
+    if ticket.status not in row.sources or role not in row.roles or ticket.is_proactive:
+        return False
+    if step == "supplement_resume":
+        resume = TRANSITIONS[Action.RESUME]
+        return ticket.status in resume.sources and role in resume.roles
+    return True
 
 
 @dataclass(frozen=True)

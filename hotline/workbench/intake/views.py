@@ -8,8 +8,10 @@ the order and takes the first decision in one transaction, so a refused step sav
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,13 +20,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.accounts.models import User
 from hotline.tickets import services as lifecycle
-from hotline.tickets.choices import Action, Channel
-from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
+from hotline.tickets.choices import Action, Channel, Status
+from hotline.tickets.exceptions import DomainError, NotPermitted, TransitionRefused
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench import once as one_time
@@ -34,6 +37,7 @@ from hotline.workbench.intake.choices import DONE, Decision
 from hotline.workbench.intake.forms import PROACTIVE_HINT, IntakeForm
 from hotline.workbench.intake.prefill import prefill
 from hotline.workbench.intake.services import link_to_current_call, take_call
+from hotline.workbench.posted import PAGE_EXPIRED, own_step_just_taken, posted_version
 
 View = Callable[..., HttpResponse]
 
@@ -128,8 +132,28 @@ def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
     }, status=status)
 
 
-#: The repeat-call steps of the caller pop-up: the step, its form (field), and the service's text argument.
-FOLLOW_UPS = {Action.CHASE: (ChaseForm, "note"), Action.SUPPLEMENT: (SupplementForm, "text")}
+@dataclass(frozen=True)
+class FollowUp:
+    """One repeat-call step of the caller pop-up: its form, the form's text field, the service and its label."""
+
+    form: type[forms.Form]
+    field: str  # the form's field, also the service's keyword
+    service: Callable[..., Ticket]
+    step: str  # the timeline action it writes first (a second click finds it)
+    label: object
+
+
+#: 补充并恢复办理: on an order waiting for the citizen (待群众补充), the supplement and the resumption together.
+SUPPLEMENT_AND_RESUME = "supplement_resume"
+
+#: The repeat-call steps of the caller pop-up, by the name in the URL.
+FOLLOW_UPS = {
+    Action.CHASE: FollowUp(ChaseForm, "note", lifecycle.chase, Action.CHASE, Action.CHASE.label),
+    Action.SUPPLEMENT: FollowUp(SupplementForm, "text", lifecycle.supplement, Action.SUPPLEMENT,
+                                Action.SUPPLEMENT.label),
+    SUPPLEMENT_AND_RESUME: FollowUp(SupplementForm, "text", lifecycle.supplement_and_resume, Action.SUPPLEMENT,
+                                    gettext_lazy("补充并恢复办理")),
+}
 
 
 def _followed(request: HttpRequest) -> dict:
@@ -142,46 +166,52 @@ def _followed(request: HttpRequest) -> dict:
 @intake_only
 @require_http_methods(["POST"])
 def follow_up(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    """The caller rings again about an open order: record a chase (群众催办) or a supplement (补充诉求) on it.
+    """The caller rings again about an open order: record a chase (群众催办) or a supplement (补充诉求) on it, or,
+    on an order waiting for the citizen, the supplement with the resumption (补充并恢复办理).
 
     Nothing is registered. With htmx the pop-up comes back (the chased order's progress on top, to read to
     the citizen); without JS the page is shown again (a redirect). A refused step keeps the typed text and
-    says why (the page answers 400/409; the htmx pop-up 200, since htmx swaps nothing else). The order is linked to the agent's current call, as an order registered during it is.
+    says why (the page answers 400/409; the htmx pop-up 200, since htmx swaps nothing else): a post without
+    a readable version is stale (「页面已过期」); a second click of a step this person has just taken is answered
+    as the first was. The order is linked to the agent's current call, as an order registered during it is.
     """
-    if action not in FOLLOW_UPS:
+    step = FOLLOW_UPS.get(action)
+    if step is None:
         raise Http404
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
-    form_class, field = FOLLOW_UPS[action]
-    form = form_class(request.POST)
+    form = step.form(request.POST)
     phone = request.POST.get("history_phone", "")  # the pop-up's number (not `phone`: the order form's field)
-    version = request.POST.get("version", "")
+    version = posted_version(request.POST.get("version"))
     error, status = "", 200
-    if not selectors.may_follow_up(request.user, ticket):
-        error, status = _("工单%(number)s当前不能「%(action)s」") % {"number": number,
-                                                                "action": Action(action).label}, 409
+    if version is None:
+        error, status = str(PAGE_EXPIRED), 409
+    elif version != ticket.version and own_step_just_taken(ticket, request.user, step.step, since=version):
+        pass  # a second click: the first one recorded it; answer as it did
+    elif ticket.status != Status.MERGED and not selectors.may_follow_up(request.user, ticket, action):
+        # (a merged order goes on to the service, whose refusal names the master)
+        error, status = _("工单%(number)s当前不能「%(action)s」") % {"number": number, "action": step.label}, 409
     elif not form.is_valid():
-        error, status = " ".join(str(e) for e in form.errors.get(field, [])) or _("请检查填写的内容"), 400
+        error, status = " ".join(str(e) for e in form.errors.get(step.field, [])) or _("请检查填写的内容"), 400
     else:
-        service = lifecycle.chase if action == Action.CHASE else lifecycle.supplement
         try:
-            service(ticket, actor=request.user, expected_version=int(version) if version.isdecimal() else None,
-                    **{field: form.cleaned_data[field]})
+            step.service(ticket, actor=request.user, expected_version=version, **{step.field: form.cleaned_data[step.field]})
         except NotPermitted as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            error, status = exc.message, 409 if isinstance(exc, ConflictError) else 400
+            error, status = exc.message, 409 if isinstance(exc, TransitionRefused) else 400
         else:
             link_to_current_call(ticket, request.user)
     if error:
         history = selectors.caller_history(request.user, phone)
-        listed = any(t.number == number and t.followable for t in history.open_orders)  # its form shows the error
-        kept = {"failed": {"number": number, "action": action, "error": error, "text": request.POST.get(field, ""),
+        # the order's form in the pop-up shows the error; else it is said above the list
+        listed = any(t.number == number and action in t.follow_ups for t in history.open_orders)
+        kept = {"failed": {"number": number, "action": action, "error": error, "text": request.POST.get(step.field, ""),
                            "listed": listed}}
         if request.headers.get("HX-Request") == "true":  # htmx swaps only a 2xx answer: the refusal is in it
             return render(request, "workbench/intake/_caller.html", {"history": history, **kept})
         return _page(request, IntakeForm(initial={"phone": selectors.normalise_phone(phone)} if phone else None),
                      phone, status=status, followup={"followed": None, "followed_action": "", **kept})
-    done = _("工单 %(number)s：%(step)s已记录") % {"number": number, "step": Action(action).label}
+    done = _("工单 %(number)s：%(step)s已记录") % {"number": number, "step": step.label}
     if request.headers.get("HX-Request") == "true":
         return render(request, "workbench/intake/_caller.html", {
             "history": selectors.caller_history(request.user, phone), "done": done,

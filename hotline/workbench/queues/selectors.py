@@ -254,13 +254,15 @@ def lead_late() -> QuerySet[Assignment]:
 
 
 def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
-    """Open orders by lead unit: how many are yellow, red or overdue (one GROUP BY query).
+    """Open orders by lead unit: how many are yellow, red, overdue or chased by citizens (one GROUP BY query).
 
     Lights are counted as the order list counts them (same light, same lead), so those numbers link to
     the list filtered by `lead_unit`, `state=open` and the light. Overdue is the lead unit's own
     lateness only: its assignment signed or replied late. An assisting unit's late step or the centre's
     closing delay (`close_overdue`) is not the lead unit's; the number links to the list filtered by
-    `overdue=lead` (`lead_late`), which counts the same way.
+    `overdue=lead` (`lead_late`), which counts the same way. 群众催办 counts the orders chased at least once
+    (`chase_count`, which only chases while a unit holds the order raise), linking to `chased=1`: a much-chased
+    order still green is seen here too.
     """
     open_orders = qs.filter(status__in=OPEN)
     overdue = Q(sign_overdue=True) | Q(reply_overdue=True)
@@ -272,9 +274,10 @@ def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
             yellow=Count("ticket", filter=Q(ticket__light=Light.YELLOW), distinct=True),
             red=Count("ticket", filter=Q(ticket__light=Light.RED), distinct=True),
             overdue=Count("ticket", filter=overdue, distinct=True),
+            chased=Count("ticket", filter=Q(ticket__chase_count__gte=1), distinct=True),
         )
-        .filter(Q(yellow__gt=0) | Q(red__gt=0) | Q(overdue__gt=0))
-        .order_by("-red", "-overdue", "-yellow", "unit__name")
+        .filter(Q(yellow__gt=0) | Q(red__gt=0) | Q(overdue__gt=0) | Q(chased__gt=0))
+        .order_by("-red", "-overdue", "-yellow", "-chased", "unit__name")
     )
     return list(rows)
 
