@@ -66,37 +66,64 @@ class ListFilter(forms.Form):
 
 @dataclass
 class Row:
-    """One checklist item in the form: the item, the points and note shown (typed or stored)."""
+    """One checklist item in the form: the item, the points and note shown (typed or stored), and what is
+    wrong with them when the form was refused ("" when nothing)."""
 
     criterion: Criterion
     points: str = ""
     note: str = ""
+    error: str = ""
 
 
-def rows(criteria: list[Criterion], deductions: list[Deduction], data: QueryDict | None = None) -> list[Row]:
-    """The checklist's rows: as posted when `data` is given (a refused form), else the stored deductions."""
+def rows(criteria: list[Criterion], deductions: list[Deduction], data: QueryDict | None = None,
+         errors: dict[int, str] | None = None) -> list[Row]:
+    """The checklist's rows: as posted when `data` is given (a refused form, each bad row with its message from
+    `errors`, keyed by item id), else the stored deductions."""
+    errors = errors or {}
     if data is not None:
-        return [Row(c, data.get(f"points_{c.pk}", "").strip(), data.get(f"note_{c.pk}", "")) for c in criteria]
+        return [Row(c, data.get(f"points_{c.pk}", "").strip(), data.get(f"note_{c.pk}", ""), errors.get(c.pk, ""))
+                for c in criteria]
     stored = {d.criterion_id: d for d in deductions}
     return [Row(c, str(stored[c.pk].points) if c.pk in stored else "", stored[c.pk].note if c.pk in stored else "")
             for c in criteria]
 
 
-def entries(criteria: list[Criterion], data: QueryDict) -> tuple[list[Entry], list[str]]:
-    """The posted deductions (a blank points box is 0) and the problems: a box that holds no whole number,
-    a note written without points."""
-    found, problems = [], []
+def _whole(text: str) -> int | None:
+    """A points box's whole number (None when it holds something else)."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 3 else None
+
+
+def entries(criteria: list[Criterion], data: QueryDict) -> tuple[list[Entry], dict[int, str]]:
+    """The posted deductions (a blank points box is 0) and each bad item's problem, keyed by item id, all found
+    in one pass: points that are not a whole number from 0 to the item's maximum, points without a note,
+    a note without points."""
+    found: list[Entry] = []
+    problems: dict[int, str] = {}
     for c in criteria:
         text = data.get(f"points_{c.pk}", "").strip()
-        if not text:
-            if data.get(f"note_{c.pk}", "").strip():
-                problems.append(_("「%(name)s」写了扣分说明但未填扣分") % {"name": c.name})
-            continue
-        if not (text.isascii() and text.isdecimal() and len(text) <= 3):
-            problems.append(_("「%(name)s」的扣分须为 0 至 %(max)d 的整数") % {"name": c.name, "max": c.max_points})
-            continue
-        found.append(Entry(c, int(text), data.get(f"note_{c.pk}", "")))
+        note = data.get(f"note_{c.pk}", "")
+        points = _whole(text) if text else 0
+        if points is None or points > c.max_points:
+            problems[c.pk] = _("「%(name)s」的扣分须为 0 至 %(max)d 的整数") % {"name": c.name, "max": c.max_points}
+        elif points == 0 and note.strip():
+            problems[c.pk] = _("「%(name)s」写了扣分说明但未填扣分") % {"name": c.name}
+        elif points > 0 and not note.strip():
+            problems[c.pk] = _("「%(name)s」扣了分，请写明扣分说明") % {"name": c.name}
+        elif text:
+            found.append(Entry(c, points, note))
     return found, problems
+
+
+def edited(criteria: list[Criterion], deductions: list[Deduction], data: QueryDict) -> bool:
+    """Whether the posted checklist differs from the stored deductions (a box left out of the post is taken as
+    unchanged; a blank or 0 box with no note is the same as no deduction)."""
+    stored = {d.criterion_id: (d.points, d.note.strip()) for d in deductions}
+    for c in criteria:
+        points, note = stored.get(c.pk, (0, ""))
+        text = data.get(f"points_{c.pk}", str(points)).strip() or "0"
+        if (_whole(text), data.get(f"note_{c.pk}", note).strip()) != (points, note):
+            return True
+    return False
 
 
 def version(data: QueryDict) -> int | None:

@@ -7,7 +7,8 @@ average the other pages already define (docs/inspection.md "坐席绩效月报")
   service account, no proactive or imported order), each by the first decision after registration as
   `selectors.first_decision` reads it, counted in one grouped query;
 - 催办/补充 recorded: the agent's `chase` / `supplement` timeline events in the month;
-- calls: `calls.selectors.agent_figures` over the month, added up over the agent's extensions;
+- calls: `calls.selectors.agent_figures` over the month, added up over the agent's extensions (blank when
+  there is no extension or no call data on it that month);
 - quality: this app's scored inspections of the month.
 
 There is no composite score: how much each part weighs is the centre's policy, so the table shows the parts.
@@ -47,8 +48,9 @@ COLUMN_OF: dict[str, str] = {
 
 @dataclass
 class Line:
-    """One agent's month (or the whole centre's, `agent` None). Call figures are None for an agent without
-    an extension (工号/分机): blank, not zero."""
+    """One agent's month (or the whole centre's, `agent` None). Call figures are None (blank, not zero) for an
+    agent without an extension (工号/分机) and for one whose extensions had no calls and no logged-in time in
+    the month (no call data); 0 calls means logged in but answered none."""
 
     agent: User | None
     orders: int = 0       # 受理量
@@ -137,14 +139,14 @@ def monthly_performance(period: Period, *, agent: User | None = None) -> Perform
             line(pk).chases += n
         else:
             line(pk).supplements += n
-    by_person, with_extension = _calls(period, agent)
+    by_person = _calls(period, agent)
     for pk, figures in by_person.items():
         if figures.calls:
             line(pk)
     for pk, row in lines.items():
-        if pk in with_extension:
-            figures = by_person.get(pk, Line(agent=None, calls=0))
-            row.calls, row.handled, row.timed = figures.calls or 0, figures.handled, figures.timed
+        figures = by_person.get(pk)  # none: no extension, or no call data on it this month
+        if figures is not None:
+            row.calls, row.handled, row.timed = figures.calls, figures.handled, figures.timed
             row.busy, row.free = figures.busy, figures.free
     people = User.objects.filter(pk__in=list(lines), role=Role.INTAKE).exclude(service_account()).in_bulk()
     scores = Inspection.objects.filter(month=period.first_day, status__in=SCORED, agent__in=list(people))
@@ -160,8 +162,9 @@ def monthly_performance(period: Period, *, agent: User | None = None) -> Perform
     return result
 
 
-def _calls(period: Period, agent: User | None) -> tuple[dict[int, Line], set[int]]:
-    """Each person's call figures over the month, added up over their extensions, and who has an extension.
+def _calls(period: Period, agent: User | None) -> dict[int, Line]:
+    """Each person's call figures over the month, added up over their extensions (only those people whose
+    extensions logged in or answered calls in the month).
 
     The average handle time of several extensions is weighted by their calls."""
     extensions = Agent.objects.filter(user__isnull=False)
@@ -182,7 +185,7 @@ def _calls(period: Period, agent: User | None) -> tuple[dict[int, Line], set[int
             row.timed += figures.calls
         row.busy += figures.talk_seconds + figures.wrap_seconds
         row.free += figures.logged_in_seconds - figures.not_ready_seconds
-    return by_person, with_extension
+    return by_person
 
 
 def _percent(value: float | None) -> str:

@@ -29,7 +29,7 @@ from hotline.core.privacy import mask_phone
 from hotline.inspection import forms, selectors, services, transitions
 from hotline.inspection.choices import InspectionStatus
 from hotline.inspection.constants import PAGE_SIZE
-from hotline.inspection.models import InspectionSettings
+from hotline.inspection.models import Criterion, Inspection, InspectionSettings
 from hotline.inspection.performance import cells, header, monthly_performance
 from hotline.inspection.performance import csv_lines as performance_csv
 from hotline.inspection.permissions import AGENT_ROLES, may_decide, may_inspect, may_open, reads_all, role_of
@@ -96,15 +96,16 @@ def draw(request: HttpRequest) -> HttpResponse:
         return redirect("inspection-list")
     text = _("%(month)s 抽取样本：新增 %(added)d 件（%(agents)d 名受理员）") % {
         "month": period.label, "added": result.added, "agents": len(result.agents)}
-    if result.partial:
-        text += _("；") + str(TARGETED_ONLY)
+    if result.partial:  # two sentences in English, one in Chinese
+        text = _("%(drawn)s；%(note)s") % {"drawn": text, "note": TARGETED_ONLY}
     messages.success(request, text)
     return redirect(f"{reverse('inspection-list')}?{urlencode({'month': period.label})}")
 
 
 def _detail(request: HttpRequest, inspection: object, *, error: str = "", posted: str = "",
-            status: int = 200) -> HttpResponse:
-    """The inspection page; after a refusal, the form that was posted (`posted`) keeps what was typed.
+            status: int = 200, bad_rows: dict[int, str] | None = None) -> HttpResponse:
+    """The inspection page; after a refusal, the form that was posted (`posted`) keeps what was typed, and the
+    checklist rows that were wrong (`bad_rows`, item id → message) say so on the row.
 
     The caller's number is shown masked to everyone (inspecting a record does not need it in full)."""
     from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
@@ -134,12 +135,19 @@ def _detail(request: HttpRequest, inspection: object, *, error: str = "", posted
         "can_appeal": inspection.agent_id == user.pk and transitions.allowed("appeal", inspection.status)
         and deadline is not None and clock.now() <= deadline,
         "can_decide": can_decide,
-        "checklist": forms.rows(criteria, deductions, data if posted in ("inspect", "decide") else None),
+        "checklist": forms.rows(criteria, deductions, data if posted in ("inspect", "decide") else None, bad_rows),
         "comment": request.POST.get("comment", "") if posted == "inspect" else inspection.comment,
         "appeal_reason": request.POST.get("reason", "") if posted == "appeal" else "",
         "decision_note": request.POST.get("note", "") if posted == "decide" else "",
         "upheld_posted": request.POST.get("upheld", "") if posted == "decide" else "",
     }, status=status)
+
+
+def _criteria(inspection: Inspection) -> list[Criterion]:
+    """The checklist items of this order (those that apply to the agent's first decision, and any already used)."""
+    return selectors.applicable_criteria(
+        selectors.decision_of(selectors.first_decision(inspection.ticket)),
+        keep=set(inspection.deductions.values_list("criterion_id", flat=True)))
 
 
 @login_required
@@ -165,16 +173,19 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if action == "appeal":
             services.appeal(inspection, data.get("reason", ""), request.user, expected_version=version)
-        elif action == "decide" and upheld == "1":  # 维持原评分: the checklist boxes are not read
+        elif action == "decide" and upheld == "1":  # 维持原评分: refused when the checklist was edited
+            deductions = list(inspection.deductions.all())
+            if forms.edited(_criteria(inspection), deductions, data):
+                return _detail(request, inspection, posted=action, status=400, error=_(
+                    "选择了「维持原评分」，但评分表的扣分已被修改；维持原评分请不要修改评分表，"
+                    "要按修改后的扣分处理请选择「改判」"))
             services.decide_appeal(inspection, True, None, data.get("note", ""), request.user,
                                    expected_version=version)
         else:
-            criteria = selectors.applicable_criteria(
-                selectors.decision_of(selectors.first_decision(inspection.ticket)),
-                keep=set(inspection.deductions.values_list("criterion_id", flat=True)))
-            entries, problems = forms.entries(criteria, data)
+            entries, problems = forms.entries(_criteria(inspection), data)
             if problems:
-                return _detail(request, inspection, error=_("；").join(problems), posted=action, status=400)
+                return _detail(request, inspection, error=_("；").join(problems.values()), posted=action,
+                               status=400, bad_rows=problems)
             if action == "inspect":
                 services.inspect(inspection, entries, data.get("comment", ""), request.user, expected_version=version)
             else:

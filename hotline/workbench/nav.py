@@ -14,6 +14,7 @@ from typing import Any
 from django.urls import NoReverseMatch, ResolverMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.callers.permissions import READ_ROLES as CALLER_ROLES
 from hotline.calls.views import HOME_ROLES as CALL_ROLES
@@ -81,13 +82,14 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("planner", _("排班规划"), PLANNER_ROLES),
     Entry("interop:partners", _("对接平台"), PARTNER_ROLES, ("interop:",)),
     Entry("calls-home", _("话务"), CALL_ROLES, ("calls-metrics", "calls-callbacks")),
-    Entry("caller-list", _("来电人档案"), CALLER_ROLES, ("caller-list", "caller-profile")),
+    Entry("caller-list", pgettext_lazy("列表", "来电人档案"), CALLER_ROLES, ("caller-list", "caller-profile")),
     Entry("hotspots-weekly", _("热点问题"), HOTSPOT_ROLES),
     Entry("governance", _("每月一题"), THEME_ROLES, ("governance", "governance-detail", "governance-new")),
     Entry("replyqa-list", _("答复质检"), REPLYQA_ROLES),
     Entry("revisits", _("二次回访"), REVISIT_ROLES),
     Entry("inspection-list", _("坐席质检"), QA_ROLES,  # an intake agent lands on their own results
-          ("inspection-list", "inspection-mine", "inspection-detail", "inspection-report")),
+          ("inspection-list", "inspection-mine", "inspection-detail", "inspection-report",
+                                  "inspection-performance")),
     Entry("data-export", _("数据导出"), CSV_ROLES),
     Entry("triage-alerts", _("研判预警"), ALERT_ROLES, ("triage-alerts", "triage-alert")),
     Entry("kb:list", _("知识库"), is_agent, ("kb:list", "kb:article", "kb:feedback")),

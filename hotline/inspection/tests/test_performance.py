@@ -271,3 +271,19 @@ def test_english(month_built: dict[str, Any]) -> None:
     assert header[:3] == ["Intake agent", "Calls answered", "Orders registered"] and not CJK.search(",".join(header))
     mine = _client(month_built["a"], "en").get(MINE).content.decode()
     assert "My performance last month (2025-02)" in mine
+
+
+def test_an_extension_without_call_data_shows_blank_calls_and_a_logged_in_one_zero(
+        month_built: dict[str, Any]) -> None:
+    b = month_built["b"]
+    Agent.objects.create(extension="8009", user=b)  # mapped, but no call and no login in February
+    row = _by_name(monthly_performance(FEBRUARY))["乙坐席"]
+    assert (row.calls, row.aht, row.occupancy) == (None, None, None)  # no data: blank, like no extension
+    html = _client(month_built["cast"].supervisor).get(PAGE + "?month=2025-02").content.decode()
+    line = html.split("乙坐席</th>")[1].split("</tr>")[0]
+    assert re.findall(r'<td class="n">([^<]*)</td>', line)[0] == "—"
+    source = PbxSource.objects.get(key="pbx")
+    ingest(source, [_ev("d1", "agent.login", _at(50), agent="8009"), _ev("d9", "agent.logout", _at(70), agent="8009")])
+    row = _by_name(monthly_performance(FEBRUARY))["乙坐席"]
+    assert (row.calls, row.aht, row.occupancy) == (0, None, 0.0)  # logged in, no calls: 0
+    assert monthly_performance(FEBRUARY).centre.calls == 3

@@ -91,10 +91,17 @@ def test_the_draw_button_draws_and_says_so(client: Client, criteria: Any, cast: 
     _as(client, cast.inspector)
     page = client.get(LIST).content.decode()
     assert 'name="month" value="2025-02"' in page and "抽取样本</button>" in page  # the last full month
+    client.cookies["django_language"] = "en"
+    assert "Draw sample</button>" in client.get(LIST).content.decode()  # the button, not the log's "Sample drawn"
+    client.cookies["django_language"] = "zh-hans"
     response = client.post(reverse("inspection-draw"), {"month": "2025-02"}, follow=True)
     assert "新增 1 件" in response.content.decode() and Inspection.objects.count() == 1
     response = client.post(reverse("inspection-draw"), {"month": "2025-03"}, follow=True)
     assert "本月未结束，仅抽取定向样本；随机样本在月末后抽取" in response.content.decode()
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("inspection-draw"), {"month": "2025-03"}, follow=True)
+    assert "intake agents). The month is not over: only targeted picks" in response.content.decode()
+    client.cookies["django_language"] = "zh-hans"
     response = client.post(reverse("inspection-draw"), {"month": "March"}, follow=True)
     assert "月份格式应为" in response.content.decode()
     _as(client, cast.supervisor)
@@ -228,16 +235,56 @@ def test_a_nul_character_on_the_page_is_refused_with_a_message(client: Client, s
     assert Inspection.objects.get().status == InspectionStatus.INSPECTED
 
 
-def test_upholding_ignores_the_checklist_boxes(client: Client, scored: Inspection,
-                                               criteria: dict[str, Criterion]) -> None:
+def test_upholding_with_an_edited_checklist_is_refused_keeping_what_was_typed(
+        client: Client, scored: Inspection, criteria: dict[str, Criterion]) -> None:
     appeal(scored, "标题已含地点", scored.agent)
     _as(client, scored.cast.supervisor)
-    title = criteria["TITLE"].pk
-    response = client.post(_page(scored), {"action": "decide", "upheld": "1", "note": "维持", "version": "3",
-                                           f"points_{title}": "abc", f"note_{title}": "随手写的"})
+    title, address = criteria["TITLE"].pk, criteria["ADDRESS"].pk
+    shown = {"action": "decide", "upheld": "1", "note": "维持", "version": "3",
+             f"points_{title}": "5", f"note_{title}": "标题未概括地点", f"points_{address}": "", f"note_{address}": ""}
+    for edit in ({f"points_{title}": "abc", f"note_{title}": "随手写的"}, {f"points_{address}": "3"},
+                 {f"note_{title}": "改了说明"}):
+        response = client.post(_page(scored), {**shown, **edit})
+        text = response.content.decode()
+        assert response.status_code == 400 and "选择了「维持原评分」，但评分表的扣分已被修改" in text, edit
+        assert all(f'value="{value}"' in text for value in edit.values()) and "维持" in text
+        row = Inspection.objects.get()
+        assert (row.status, row.score, row.version) == (InspectionStatus.APPEALED, 95, 3)
+    response = client.post(_page(scored), {**shown, f"points_{address}": "0"})  # a 0 is no deduction
     assert response.status_code == 302
     row = Inspection.objects.get()
     assert (row.status, row.score) == (InspectionStatus.UPHELD, 95)
+
+
+def test_upholding_without_the_checklist_boxes_keeps_the_score(client: Client, scored: Inspection) -> None:
+    appeal(scored, "标题已含地点", scored.agent)
+    _as(client, scored.cast.supervisor)
+    response = client.post(_page(scored), {"action": "decide", "upheld": "1", "note": "维持", "version": "3"})
+    assert response.status_code == 302
+    assert Inspection.objects.get().status == InspectionStatus.UPHELD
+
+
+def test_every_bad_checklist_row_is_reported_at_once_and_marked(client: Client, sampled: Inspection,
+                                                               criteria: dict[str, Criterion]) -> None:
+    _as(client, sampled.cast.inspector)
+    title, address, kind = criteria["TITLE"].pk, criteria["ADDRESS"].pk, criteria["TYPE"].pk
+    elements = criteria["ELEMENTS"].pk
+    response = client.post(_page(sampled), {
+        "action": "inspect", "version": "1", "comment": "请注意",
+        f"points_{title}": "abc", f"note_{title}": "标题太长",  # not a number
+        f"points_{address}": "99", f"note_{address}": "只写了路名",  # over the item's maximum (15)
+        f"points_{kind}": "3", f"note_{kind}": "",  # points without a note
+        f"points_{elements}": "2", f"note_{elements}": "缺时间"})  # fine
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "「标题概括准确」的扣分须为 0 至 10 的整数" in text and "须为 0 至 15 的整数" in text
+    assert "「诉求类型准确」扣了分，请写明扣分说明" in text
+    assert text.count('<tr class="invalid">') == 3
+    for pk in (title, address, kind):
+        assert f'id="inspect-err-{pk}"' in text and f'aria-describedby="inspect-err-{pk}"' in text
+    assert f'id="inspect-err-{elements}"' not in text
+    assert 'value="abc"' in text and 'value="99"' in text and 'value="缺时间"' in text and "请注意" in text
+    assert Inspection.objects.get().status == InspectionStatus.PENDING
 
 
 def test_whoever_scored_sees_no_decision_form(client: Client, sampled: Inspection,
@@ -314,3 +361,14 @@ def test_my_results_say_how_many_are_open_for_appeal_and_until_when(client: Clie
     assert "有 1 条评分仍可申诉，截止 2025-03-" in text
     appeal(scored, "不服", scored.agent)
     assert "目前没有可申诉的评分" in client.get(MINE).content.decode()
+
+
+def test_the_tabs_offer_my_results_to_intake_agents_only(client: Client, scored: Inspection) -> None:
+    _as(client, scored.cast.supervisor)
+    for url in (LIST, REPORT, _page(scored)):
+        text = client.get(url).content.decode()
+        assert "质检月报</a>" in text and "我的质检结果</a>" not in text, url
+    assert f'href="{LIST}" aria-current="page">质检列表' in client.get(LIST).content.decode()
+    _as(client, scored.agent)
+    text = client.get(_page(scored)).content.decode()
+    assert "我的质检结果</a>" in text and "质检月报</a>" not in text

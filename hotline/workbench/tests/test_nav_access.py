@@ -57,3 +57,14 @@ def test_a_link_is_shown_exactly_when_its_page_opens(role: str, member: bool) ->
             refused = response.status_code in (403, 404) or (
                 response.status_code == 302 and response["Location"].startswith(login))
             assert refused, (entry.url, response.status_code)
+
+
+def test_labels_are_translated_and_the_caller_list_is_plural() -> None:
+    from django.utils import translation
+
+    from hotline.workbench.nav import links_for
+
+    user = UserFactory(role=Role.SUPERVISOR)
+    with translation.override("en"):
+        labels = {str(link.label) for link in links_for(user)}
+    assert "Caller profiles" in labels and not any(re.search(r"[\u4e00-\u9fff]", label) for label in labels)
