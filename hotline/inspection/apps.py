@@ -9,3 +9,6 @@ class InspectionConfig(AppConfig):
     label = "inspection"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("坐席工单质检")
+
+    def ready(self) -> None:
+        from hotline.inspection import panels  # noqa: F401 - registers the order-page panel

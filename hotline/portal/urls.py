@@ -13,5 +13,6 @@ urlpatterns = [
     path("submitted/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
     path("track/chase/", views.chase, name="chase"),
+    path("track/result/", views.tracked, name="tracked"),
     path("rate/<str:token>/", views.rate, name="rate"),
 ]

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.core.ratelimit import Verdict
-from hotline.portal import ratelimit, services
+from hotline.portal import ratelimit, services, tracked_order
 from hotline.portal.constants import MAX_PHOTOS
 from hotline.portal.forms import PraiseForm, RateForm, SubmitForm, TrackForm
 from hotline.portal.selectors import chase_offer, public_order, public_reply
@@ -147,6 +148,8 @@ def chase(request: HttpRequest) -> HttpResponse:
     Rate-limited like tracking, and a wrong number or code counts a try in the `track` bucket too (no second
     way to guess codes). Once per order per working day: a refusal for that is told once, by the page's
     催办 card. Other refusals read plainly (never the staff's wording); a GET goes to the tracking form.
+    Post/Redirect/Get: the order is kept in the session and the answer goes to the result page (`tracked`),
+    which says what the chase did once and can be reloaded or shown in another language.
     """
     if request.method != "POST":
         return redirect("portal:track")
@@ -162,31 +165,54 @@ def chase(request: HttpRequest) -> HttpResponse:
         ratelimit.hit(request, "track")
         form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
         return render(request, "portal/track.html", {"form": form}, status=400)
-    status, said = 200, ""
     if chase_offer(ticket) != "offered":
-        status, said = 409, _refusal(ticket, None)
+        outcome = _refusal(ticket, None)
     else:
         try:
             services.chase_online(ticket)
         except DomainError as exc:
             ticket.refresh_from_db()
-            status, said = 409, _refusal(ticket, exc)
+            outcome = _refusal(ticket, exc)
         else:
-            said = _("催办已记录，承办单位和热线中心会看到您的催办。")
-    ticket.refresh_from_db()
+            outcome = RECORDED
+    tracked_order.remember(request, ticket.number, form.cleaned_data["query_code"], outcome)
+    return redirect("portal:tracked")
+
+
+@never_cache
+@require_GET
+def tracked(request: HttpRequest) -> HttpResponse:
+    """The order last chased in this browser (kept a short time): what the chase did, said once, then the plain
+    tracking result; when nothing is kept (or the time is up, or the code no longer fits) the tracking form."""
+    kept = tracked_order.recall(request)
+    ticket = services.find_for_tracking(kept.number, kept.query_code) if kept else None
+    if ticket is None:
+        tracked_order.forget(request)
+        return redirect(f"{reverse('portal:track')}?{urlencode({'number': kept.number})}" if kept else "portal:track")
+    said = CHASE_SAID.get(kept.outcome, "")
     return render(request, "portal/track_result.html", {
-        "order": public_order(ticket), "chase_said": said, "chase_ok": status == 200,
-        "chase_refused": status != 200, "query_code": form.cleaned_data["query_code"]}, status=status)
+        "order": public_order(ticket), "chase_said": said, "chase_ok": kept.outcome == RECORDED,
+        "chase_refused": kept.outcome not in ("", RECORDED), "query_code": kept.query_code})
+
+
+#: What a chase did, as kept for the result page: recorded, refused because the order changed meanwhile,
+#: refused for another reason; "" when the page's 催办 card says it (already chased today, awaiting the citizen).
+RECORDED, BUSY, REFUSED = "recorded", "busy", "refused"
+CHASE_SAID = {
+    RECORDED: gettext_lazy("催办已记录，承办单位和热线中心会看到您的催办。"),
+    BUSY: gettext_lazy("该工单刚有新的办理进展，请稍后再试。"),
+    REFUSED: gettext_lazy("该工单当前不能催办。如有新的诉求，请重新反映或致电 12345。"),
+}
 
 
 def _refusal(ticket: Ticket, error: DomainError | None) -> str:
-    """Why the portal did not record the chase, in the citizen's words; "" when the page's 催办 card says it
-    (already chased this working day, or the unit waits for the citizen's call)."""
+    """Why the portal did not record the chase (a CHASE_SAID key); `tracked_order.CARD` when the page's 催办
+    card says it (already chased this working day, or the unit waits for the citizen's call)."""
     if chase_offer(ticket) in ("today", "awaiting"):
-        return ""
+        return tracked_order.CARD
     if isinstance(error, ConflictError):  # the order changed while the chase was being recorded
-        return _("该工单刚有新的办理进展，请稍后再试。")
-    return _("该工单当前不能催办。如有新的诉求，请重新反映或致电 12345。")
+        return BUSY
+    return REFUSED
 
 
 @never_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -314,17 +315,37 @@ class SuperviseForm(forms.Form):
     note = forms.CharField(label=_("督办意见"), widget=TEXT, max_length=2000)
 
 
+class _WithinLimit(MaxLengthValidator):
+    """Too long a text, said as the follow-up services say it (the limit and how many characters there are)."""
+
+    message = _("内容不能超过 %(limit)d 个字（现有 %(count)d 个字）")
+
+    def __call__(self, value: str) -> None:
+        if len(value) > self.limit_value:
+            raise forms.ValidationError(self.message, code=self.code,
+                                        params={"limit": self.limit_value, "count": len(value)})
+
+
+class FollowUpText(forms.CharField):
+    """The text of a 催办/补充 (required, at most `max_length` characters, counted after trimming)."""
+
+    def __init__(self, *, max_length: int, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(max_length=max_length, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+        self.validators.append(_WithinLimit(max_length))
+
+
 class ChaseForm(forms.Form):
     """群众催办: what the citizen said and what they were told (the unit and the supervisors read it)."""
 
-    note = forms.CharField(label=_("催办情况（群众反映、告知的进度）"), widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=MAX_CHASE_NOTE)
+    note = FollowUpText(label=_("催办情况（群众反映、告知的进度）"), widget=forms.Textarea(attrs={"rows": 2}),
+                        max_length=MAX_CHASE_NOTE)
 
 
 class SupplementForm(forms.Form):
     """补充诉求: the citizen's new facts, in their words; the registered description stays as it was."""
 
-    text = forms.CharField(label=_("群众补充的内容（承办单位可见）"), widget=TEXT, max_length=MAX_SUPPLEMENT)
+    text = FollowUpText(label=_("群众补充的内容（承办单位可见）"), widget=TEXT, max_length=MAX_SUPPLEMENT)
 
 
 class DecisionForm(forms.Form):

@@ -59,6 +59,8 @@ _OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _
 _PENDING = [("any", _("任一待审批")), ("extension", _("延期待审批")), ("unreasonable", _("不合理诉求待审定")),
             ("appeal", _("申诉待审定")), ("termination", _("终止办理待审定"))]
 _CHASED = [("", _("不限")), ("1", _("群众催办过")), ("3", _("催办 3 次及以上"))]
+#: The 群众催办 filter values that select chased orders.
+CHASED_VALUES = frozenset(v for v, _label in _CHASED if v)
 _STATE = [("", _("全部")), ("open", _("在办")), ("finished", _("已结束"))]
 _SUPERVISION = [("", _("全部")), ("none", _("未督办")), ("any", _("已催办/督办")),
                 *[(str(v), label) for v, label in SupervisionLevel.choices]]

@@ -30,7 +30,7 @@ from hotline.tickets.transitions import DISPATCH, REVIEW, SUPERVISE, TRANSITIONS
 from hotline.workbench import once as one_time
 from hotline.workbench.queues import bulk as b
 from hotline.workbench.queues import consultations, export, selectors
-from hotline.workbench.queues.filtersets import DEFAULT_SORT, SORTS, OrderFilterSet
+from hotline.workbench.queues.filtersets import CHASED_VALUES, DEFAULT_SORT, SORTS, OrderFilterSet
 
 #: Orders per page of every list.
 PAGE_SIZE = 50
@@ -232,13 +232,22 @@ def visits_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def supervision_board(request: HttpRequest) -> HttpResponse:
-    """督办看板: yellow, red and overdue open orders by lead unit, and the red orders to remind or supervise."""
+    """督办看板: yellow, red and overdue open orders by lead unit, and the red orders to remind or supervise.
+
+    With the 群众催办 filter set, the list holds the chased open orders whatever their light (a chased green or
+    yellow order is a sign of 推诿 too); a line above the list says which of the two it shows.
+    """
     _allow(request, "supervision")
     visible = Ticket.objects.visible_to(request.user)
-    red = visible.filter(status__in=TRANSITIONS[Action.SUPERVISE].sources, light=Light.RED)
-    return render_list(request, red, title=_("督办看板"), bulk=[Action.SUPERVISE], default_sort="phase_due",
+    supervisable = visible.filter(status__in=TRANSITIONS[Action.SUPERVISE].sources)
+    if request.GET.get("chased", "") in CHASED_VALUES:
+        listed, note = supervisable.filter(chase_count__gte=1), _("列出群众催办过的在办工单，不论亮灯。")
+    else:
+        listed = supervisable.filter(light=Light.RED)
+        note = _("下方只列出红灯工单；选择「群众催办」筛选，可列出群众催办过的在办工单（不论亮灯）。")
+    return render_list(request, listed, title=_("督办看板"), bulk=[Action.SUPERVISE], default_sort="phase_due",
                        export_enabled=False, template="workbench/queues/supervision.html",
-                       extra={"board": selectors.supervision_board(visible)})
+                       extra={"board": selectors.supervision_board(visible), "list_note": note})
 
 
 @login_required
