@@ -99,7 +99,7 @@ def resolve_feedback(feedback: ArticleFeedback, *, revised: bool, version: Artic
     if not may_maintain(actor):
         raise KbError(_("只有知识库维护人员（督办员、系统管理员）可以处理知识纠错"))
     note = _clean_note(note)
-    current = (ArticleFeedback.objects.select_for_update().select_related("article", "resolved_by")
+    current = (ArticleFeedback.objects.select_for_update(of=("self",)).select_related("article", "resolved_by")
                .filter(pk=feedback.pk).first())
     if current is None:
         raise KbError(_("该纠错反馈不存在"))
