@@ -9,6 +9,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from hotline.portal.tests.chase_support import CALLER, chase, track
 from hotline.tickets import services
 from hotline.tickets.choices import Action, Channel, Status
 from hotline.tickets.models import Ticket
@@ -16,21 +17,6 @@ from hotline.tickets.tests.factories import SHANGHAI, Cast, make_ticket
 
 pytestmark = pytest.mark.django_db
 
-CALLER = {"caller_name": "赵先生", "caller_phone": "13912345678"}
-
-
-def track(client: Client, ticket: Ticket) -> str:
-    return client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code}
-                       ).content.decode()
-
-
-def chase(client: Client, ticket: Ticket, code: str | None = None):  # noqa: ANN201
-    """The chase post, and the result page it redirects to (Post/Redirect/Get)."""
-    response = client.post(reverse("portal:chase"), {"number": ticket.number,
-                                                     "query_code": ticket.query_code if code is None else code})
-    if response.status_code == 302 and response["Location"] == reverse("portal:tracked"):
-        return client.get(response["Location"])
-    return response
 
 
 def test_the_page_offers_the_button_and_a_chase_is_recorded(client: Client, frozen_now: datetime) -> None:

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from hotline.portal.tests.chase_support import CALLER, chase, track
 from hotline.tickets import services
 from hotline.tickets.choices import Status
 from hotline.tickets.exceptions import ConflictError, RuleViolation
@@ -17,23 +18,8 @@ from hotline.tickets.tests.factories import make_ticket, stored
 
 pytestmark = pytest.mark.django_db
 
-CALLER = {"caller_name": "赵先生", "caller_phone": "13912345678"}
 TODAY = "该工单本工作日已催办过"
 AWAITING = "承办单位正在等待您补充情况，请致电 12345 补充"
-
-
-def track(client: Client, ticket: Ticket) -> str:
-    return client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code}
-                       ).content.decode()
-
-
-def chase(client: Client, ticket: Ticket, code: str | None = None):  # noqa: ANN201
-    """The chase post, and the result page it redirects to (Post/Redirect/Get)."""
-    response = client.post(reverse("portal:chase"), {"number": ticket.number,
-                                                     "query_code": ticket.query_code if code is None else code})
-    if response.status_code == 302 and response["Location"] == reverse("portal:tracked"):
-        return client.get(response["Location"])
-    return response
 
 
 def test_no_chase_card_on_an_order_awaiting_its_visit(client: Client, frozen_now: datetime) -> None:

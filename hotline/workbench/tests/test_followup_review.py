@@ -14,17 +14,11 @@ from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import Cast, make_ticket, stored
 from hotline.workbench.posted import posted_version
+from hotline.workbench.tests.followup_support import HTMX, PHONE, open_order_of
+from hotline.workbench.tests.followup_support import client_for as _client
 
 pytestmark = pytest.mark.django_db
 
-PHONE = "13812341234"
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _client(user: User, language: str = "zh-hans") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -34,7 +28,7 @@ def cast(frozen_now: datetime) -> Cast:
 
 @pytest.fixture
 def open_order(cast: Cast) -> Ticket:
-    return make_ticket(Status.IN_PROGRESS, cast=cast, caller_phone=PHONE)
+    return open_order_of(cast)
 
 
 def _post(user: User, ticket: Ticket, action: str, text: str, version: object, *, htmx: bool = False,

@@ -18,16 +18,11 @@ from hotline.tickets import services
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket
+from hotline.workbench.tests.followup_support import PHONE, open_order_of
+from hotline.workbench.tests.followup_support import client_for as _client
 
 pytestmark = pytest.mark.django_db
 
-PHONE = "13812341234"
-
-
-def _client(user: User, language: str = "zh-hans") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ def cast(frozen_now: datetime) -> Cast:
 
 @pytest.fixture
 def open_order(cast: Cast) -> Ticket:
-    return make_ticket(Status.IN_PROGRESS, cast=cast, caller_phone=PHONE)
+    return open_order_of(cast)
 
 
 def _follow(user: User, ticket: Ticket, action: str, text: str, *, htmx: bool = False, version: int | None = None,

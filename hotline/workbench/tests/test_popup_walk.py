@@ -10,22 +10,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hotline.accounts.models import User
-from hotline.tickets.choices import Action, Status
+from hotline.tickets.choices import Action
 from hotline.tickets.models import Ticket
-from hotline.tickets.tests.factories import Cast, make_ticket
+from hotline.tickets.tests.factories import Cast
 from hotline.workbench.forms import ChaseForm, SupplementForm
+from hotline.workbench.tests.followup_support import HTMX, PHONE, open_order_of
+from hotline.workbench.tests.followup_support import client_for as _client
 
 pytestmark = pytest.mark.django_db
 
-PHONE = "13812341234"
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _client(user: User, language: str = "zh-hans") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -35,7 +28,7 @@ def cast(frozen_now: datetime) -> Cast:
 
 @pytest.fixture
 def open_order(cast: Cast) -> Ticket:
-    return make_ticket(Status.IN_PROGRESS, cast=cast, caller_phone=PHONE)
+    return open_order_of(cast)
 
 
 def _details(html: str, action: str, number: str) -> str:
