@@ -525,10 +525,13 @@ def test_the_machine_knows_every_action() -> None:
     assert {name for options in PROGRESS.values() for name, _, _ in options} == set(VARIANTS) - {"stale_copy"}
 
 
+#: Derandomized: the same ≥ 500 sequences on every machine and run. With a fresh random seed a clean CI run
+#: once drew no 不予受理 at all (the exits are a few of twenty-odd steps), failing the coverage check by chance.
 SETTINGS = settings(
     max_examples=MIN_EXAMPLES,
     stateful_step_count=STEPS,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 
