@@ -1,8 +1,12 @@
-"""The order last chased in this browser, for the result page after the chase (Post/Redirect/Get).
+"""The order last tracked or chased in this browser, for the result page (Post/Redirect/Get).
 
-Its number and query code are kept in the server-side session for a short time (never in a URL), so the page
-can be reloaded or shown in another language. What the chase did is kept once (a flash): a reload shows the
-plain tracking result, not "already chased today" as if it answered a new chase.
+A tracking post or a chase post with the right number and query code keeps them in the server-side session
+(never in a URL) and redirects to `/portal/track/result/`, so the page can be reloaded, reached again with the
+browser's Back button or shown in another language without posting again. The session is this browser's own:
+another browser (another session cookie) has nothing kept and gets the tracking form. The order is kept for
+`KEEP_FOR` from the post that found it (not from the last view), then the citizen types the pair again.
+What a chase did is kept once (a flash): a reload shows the plain tracking result, not "already chased today"
+as if it answered a new chase; a plain tracking keeps no outcome.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 KEY = "portal_tracked"
-#: How long the result page can be reloaded after a chase.
+#: How long the result page can be reloaded after the tracking or chase post that kept the order.
 KEEP_FOR = timedelta(minutes=30)
 #: The outcome the page's 催办 card says itself (already chased this working day, the unit awaits the citizen).
 CARD = "card"
@@ -29,8 +33,9 @@ class Kept:
     outcome: str
 
 
-def remember(request: HttpRequest, number: str, query_code: str, outcome: str) -> None:
-    """Keep the order just chased and the chase's outcome, to show once."""
+def remember(request: HttpRequest, number: str, query_code: str, outcome: str = "") -> None:
+    """Keep the order just tracked or chased (replacing any order kept before) and the chase's outcome, to show
+    once; a plain tracking has no outcome."""
     request.session[KEY] = {"number": number, "query_code": query_code, "outcome": outcome,
                             "at": timezone.now().timestamp()}
 

@@ -6,7 +6,8 @@ what may be shown. No page shows a caller's name or phone, a staff member's name
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
@@ -122,7 +123,13 @@ def submitted(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    """Track an order with its number and query code; a wrong code and an unknown number read the same."""
+    """Track an order with its number and query code; a wrong code and an unknown number read the same.
+
+    Every post counts a try in the `track` bucket. Post/Redirect/Get: the right pair is kept in the session
+    (`tracked_order`) and the answer is a 303 to the result page (`tracked`), which can be reloaded, reached
+    with Back or shown in another language; anything else answers the post with the form and its error.
+    A GET only pre-fills the number (`?number=`, the SMS link); it never looks an order up.
+    """
     if request.method != "POST":
         initial = {"number": request.GET.get("number", "")[:20]}
         return render(request, "portal/track.html", {"form": TrackForm(initial=initial)})
@@ -136,8 +143,8 @@ def track(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
     if ticket is None:
         return render(request, "portal/track.html", {"form": form})
-    return render(request, "portal/track_result.html", {"order": public_order(ticket),
-                                                        "query_code": form.cleaned_data["query_code"]})
+    tracked_order.remember(request, ticket.number, form.cleaned_data["query_code"])
+    return HttpResponseRedirect(reverse("portal:tracked"), status=303)
 
 
 @never_cache
@@ -182,12 +189,14 @@ def chase(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def tracked(request: HttpRequest) -> HttpResponse:
-    """The order last chased in this browser (kept a short time): what the chase did, said once, then the plain
-    tracking result; when nothing is kept (or the time is up, or the code no longer fits) the tracking form."""
+    """The order last tracked or chased in this browser (kept a short time): what a chase did, said once, then
+    the plain tracking result; when nothing is kept (or the time is up, or the code no longer fits) the
+    tracking form, with a short note that the pair is needed again."""
     kept = tracked_order.recall(request)
     ticket = services.find_for_tracking(kept.number, kept.query_code) if kept else None
     if ticket is None:
         tracked_order.forget(request)
+        messages.info(request, _("查询结果已失效，请重新输入工单编号和查询码。"))
         return redirect(f"{reverse('portal:track')}?{urlencode({'number': kept.number})}" if kept else "portal:track")
     said = CHASE_SAID.get(kept.outcome, "")
     return render(request, "portal/track_result.html", {

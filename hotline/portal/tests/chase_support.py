@@ -14,8 +14,8 @@ CALLER = {"caller_name": "赵先生", "caller_phone": "13912345678"}
 
 def track(client: Client, ticket: Ticket) -> str:
     """The tracking page of `ticket`, opened with its number and query code."""
-    return client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code}
-                       ).content.decode()
+    return client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code},
+                       follow=True).content.decode()
 
 
 def chase(client: Client, ticket: Ticket, code: str | None = None) -> HttpResponse:

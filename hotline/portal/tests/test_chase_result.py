@@ -86,8 +86,8 @@ def test_a_wrong_code_answers_on_the_form_and_keeps_nothing(client: Client, froz
 
 def test_a_link_leads_down_to_the_chase_card(client: Client, frozen_now: datetime) -> None:
     ticket = make_ticket(Status.IN_PROGRESS, **CALLER)
-    page = client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code}
-                       ).content.decode()
+    page = client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code},
+                       follow=True).content.decode()
     link = page.index('<a href="#chase-card">我要催办</a>')
     assert page.index('id="h-status"') < link < page.index('id="h-request"' if 'id="h-request"' in page
                                                           else 'id="h-progress"')
@@ -99,6 +99,7 @@ def test_a_link_leads_down_to_the_chase_card(client: Client, frozen_now: datetim
 def test_the_heading_reads_work_order_in_english(frozen_now: datetime) -> None:
     ticket = make_ticket(Status.IN_PROGRESS, **CALLER)
     page = Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code}).content.decode()
+        reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code}, follow=True
+    ).content.decode()
     assert f"Work order {ticket.number}</h1>" in page and "Work orders" not in page
     assert "Chase this order</a>" in page

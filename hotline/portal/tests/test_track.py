@@ -19,7 +19,8 @@ CALLER = {"caller_name": "赵先生", "caller_phone": "13912345678"}
 
 
 def track(client: Client, number: str, code: str) -> object:
-    return client.post(reverse("portal:track"), {"number": number, "query_code": code})
+    """The tracking post, and the result page it redirects to (Post/Redirect/Get)."""
+    return client.post(reverse("portal:track"), {"number": number, "query_code": code}, follow=True)
 
 
 def people(ticket: Ticket) -> list[str]:

@@ -28,7 +28,8 @@ def test_a_check_reads_as_a_check(client: Client, frozen_now: datetime, cast: Ca
     ticket = _checked(cast)
     labels = [e.label for e in public_timeline(ticket)]
     assert labels[-1] == "现场核查" and "回访" not in labels
-    page = client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code})
+    page = client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code},
+                       follow=True)
     body = page.content.decode()
     assert "<strong>现场核查</strong>" in body and "<strong>回访</strong>" not in body
 

@@ -19,7 +19,8 @@ PUBLIC_REPLY = "已疏通幸福路12号污水井并清理路面"
 
 
 def page(client: Client, ticket: Ticket) -> str:
-    response = client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code})
+    response = client.post(reverse("portal:track"), {"number": ticket.number, "query_code": ticket.query_code},
+                           follow=True)
     return response.content.decode()
 
 

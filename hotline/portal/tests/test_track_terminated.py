@@ -20,7 +20,8 @@ def test_the_citizen_reads_the_status_and_the_reason(frozen_now: datetime, clien
     t = services.apply_termination(t, actor=cast.lead_handler, reason_code="legal_channel",
                                    reason="群众已向区法院起诉物业公司，案号（2025）沪0101民初123号")
     t = services.decide_termination(t, actor=cast.supervisor, approve=True, note="起诉材料已核验")
-    page = client.post(reverse("portal:track"), {"number": t.number, "query_code": t.query_code}).content.decode()
+    page = client.post(reverse("portal:track"), {"number": t.number, "query_code": t.query_code},
+                       follow=True).content.decode()
     assert "已终止办理" in page
     assert "经热线中心审核，终止办理：已进入诉讼/仲裁/信访等法定途径" in page
     assert "案号" not in page and "起诉材料已核验" not in page
