@@ -1,13 +1,24 @@
-"""A read-only log of notifications in the admin, with recipients masked."""
+"""A read-only log of notifications in the admin, with recipients masked; the alerts to units (承办单位提醒)
+and their settings, which list the units whose alerts reach no phone."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.admin import ReadOnlyAdmin, SingletonAdmin
 from hotline.core.privacy import mask_phone
-from hotline.notifications.models import Notification
+from hotline.notifications.choices import Recipient
+from hotline.notifications.models import Notification, UnitAlert, UnitAlertSettings
+from hotline.notifications.unit_alerts import units_without_mobile
+
+#: Units named on the settings page among those without a mobile number (the count says how many in all).
+UNITS_LISTED = 30
 
 
 def mask_recipient(to: str) -> str:
@@ -18,15 +29,40 @@ def mask_recipient(to: str) -> str:
     return mask_phone(to)
 
 
+class UnitAlertInline(admin.TabularInline):
+    """The orders a unit alert was about (several in a grouped one)."""
+
+    model = UnitAlert
+    fields = ["ticket_number", "kind", "phase", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    @admin.display(description=_("工单编号"))
+    def ticket_number(self, obj: UnitAlert) -> str:
+        return obj.assignment.ticket.number or "—"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[UnitAlert]:
+        return super().get_queryset(request).select_related("assignment__ticket")
+
+    def has_add_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "ticket_number", "template", "channel", "masked_to", "status", "sent_at"]
-    list_filter = ["status", "template", "channel"]
-    search_fields = ["ticket__number"]
+    list_display = ["created_at", "ticket_number", "template", "recipient", "unit", "channel", "masked_to", "status",
+                    "sent_at"]
+    list_filter = ["recipient", "status", "template", "channel"]
+    search_fields = ["ticket__number", "unit__name"]
     date_hierarchy = "created_at"
-    list_select_related = ["ticket"]
-    fields = ["ticket_number", "event_id", "template", "channel", "masked_to", "subject", "body", "status", "error",
-              "created_at", "sent_at"]
+    list_select_related = ["ticket", "unit"]
+    fields = ["ticket_number", "event_id", "template", "recipient", "unit", "channel", "masked_to", "subject", "body",
+              "status", "error", "created_at", "sent_at"]
     readonly_fields = fields
 
     @admin.display(description=_("工单编号"), ordering="ticket__number")
@@ -37,6 +73,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def masked_to(self, obj: Notification) -> str:
         return mask_recipient(obj.to)
 
+    def get_inlines(self, request: HttpRequest, obj: Notification | None = None) -> list[type[admin.TabularInline]]:
+        """An alert to a unit lists the orders it was about."""
+        return [UnitAlertInline] if obj is not None and obj.recipient == Recipient.UNIT else []
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -45,3 +85,45 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False
+
+
+@admin.register(UnitAlert)
+class UnitAlertAdmin(ReadOnlyAdmin):
+    """Every order a unit was alerted about, with the SMS that carried it (none: the unit has no mobile)."""
+
+    list_display = ["created_at", "ticket_number", "unit", "kind", "sms_status"]
+    list_filter = ["kind", ("notification", admin.EmptyFieldListFilter), "notification__status"]
+    search_fields = ["assignment__ticket__number", "assignment__unit__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["assignment__ticket", "assignment__unit", "notification"]
+
+    @admin.display(description=_("工单编号"), ordering="assignment__ticket__number")
+    def ticket_number(self, obj: UnitAlert) -> str:
+        return obj.assignment.ticket.number or "—"
+
+    @admin.display(description=_("承办单位"), ordering="assignment__unit__name")
+    def unit(self, obj: UnitAlert) -> str:
+        return obj.assignment.unit.name
+
+    @admin.display(description=_("短信"))
+    def sms_status(self, obj: UnitAlert) -> str:
+        if obj.notification is None:
+            return str(_("未发送：单位无手机号码"))
+        return obj.notification.get_status_display()
+
+
+@admin.register(UnitAlertSettings)
+class UnitAlertSettingsAdmin(SingletonAdmin):
+    list_display = ["dispatched", "due_soon", "overdue", "chased", "updated_at"]
+    fields = ["dispatched", "due_soon", "overdue", "chased", "units_without_mobile"]
+    readonly_fields = ["units_without_mobile"]
+
+    @admin.display(description=_("无手机号码的承办单位"))
+    def units_without_mobile(self, obj: UnitAlertSettings) -> SafeString | str:
+        """How many active units have no mobile number in 联系电话, and the first of them."""
+        units = list(units_without_mobile().order_by("path").values_list("name", flat=True))
+        if not units:
+            return str(_("无：每个承办单位都有接收提醒短信的手机号码"))
+        head = gettext("%(count)d 个单位收不到提醒短信（联系电话中没有手机号码）：") % {"count": len(units)}
+        listed = format_html_join("、", "{}", ((name,) for name in units[:UNITS_LISTED]))
+        return format_html("{}{}{}", head, listed, "…" if len(units) > UNITS_LISTED else "")

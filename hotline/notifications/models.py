@@ -1,16 +1,27 @@
-"""The log of every message sent to a citizen (通知记录); it also makes sending idempotent."""
+"""The log of every message sent to a citizen or a handling unit (通知记录), the alerts to units
+(承办单位提醒) and their settings; the unique constraints make sending idempotent."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.notifications.choices import Channel, DeliveryStatus, Template
+from hotline.core.models import OneRow
+from hotline.notifications.choices import (
+    AlertScope,
+    Channel,
+    DeliveryStatus,
+    Recipient,
+    Template,
+    UnitAlertKind,
+)
 
 
 class Notification(models.Model):
-    """One message about one order. A step's event gives at most one message per template.
+    """One message. To a caller: about one order, at most one per (step's event, template).
 
+    To a unit's duty phone (`recipient` unit): about one order, or several of one unit at once (a grouped
+    alert, `ticket` empty); each order it is about is a `UnitAlert` row pointing here.
     Secrets meant only for the citizen's phone (the rating link's token) are not kept in `body`.
     """
 
@@ -19,6 +30,9 @@ class Notification(models.Model):
     event = models.ForeignKey("tickets.TimelineEvent", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     template = models.CharField(_("模板"), max_length=16, choices=Template.choices)
+    recipient = models.CharField(_("接收方"), max_length=8, choices=Recipient.choices, default=Recipient.CITIZEN)
+    unit = models.ForeignKey("orgs.HandlingUnit", verbose_name=_("承办单位"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     to = models.CharField(_("接收人"), max_length=254)
     subject = models.CharField(_("主题"), max_length=200, blank=True)
@@ -40,3 +54,78 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_template_display()} #{self.pk} ({self.ticket_id})"
+
+
+class UnitAlert(models.Model):
+    """One order a handling unit was alerted about (承办单位提醒), once per assignment, kind and phase.
+
+    A new dispatch, a rejected return and a counted chase are steps: their alert is keyed by the step's
+    event. Due soon (黄灯) and overdue (红灯) are lights: keyed by the running deadline's start
+    (`phase`, the assignment's `phase_started_at`), so a unit hears once per deadline, and again only for a
+    fresh one (the reply deadline after signing, a re-handling). `notification` is the SMS that carried it;
+    empty when the unit has no mobile duty phone (recorded all the same, so that the centre sees it).
+    """
+
+    assignment = models.ForeignKey("tickets.Assignment", verbose_name=_("派单"), on_delete=models.PROTECT,
+                                   related_name="+")
+    kind = models.CharField(_("提醒类型"), max_length=16, choices=UnitAlertKind.choices)
+    phase = models.DateTimeField(_("时限起算"), null=True, blank=True)
+    event = models.ForeignKey("tickets.TimelineEvent", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    notification = models.ForeignKey(Notification, verbose_name=_("短信"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="unit_alerts")
+    created_at = models.DateTimeField(_("创建时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("承办单位提醒")
+        verbose_name_plural = _("承办单位提醒")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "kind", "event"], condition=models.Q(event__isnull=False),
+                                    name="uniq_unit_alert_event"),
+            models.UniqueConstraint(fields=["assignment", "kind", "phase"],
+                                    condition=models.Q(event__isnull=True, phase__isnull=False),
+                                    name="uniq_unit_alert_phase"),
+            models.CheckConstraint(condition=models.Q(event__isnull=False) | models.Q(phase__isnull=False),
+                                   name="unit_alert_event_or_phase"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.assignment_id})"
+
+
+class UnitAlertSettings(OneRow):
+    """Which alerts the handling units' duty phones get (承办单位提醒设置), one scope per kind."""
+
+    dispatched = models.CharField(
+        _("新派单提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.PRESSING,
+        help_text=_("派单、指定派单、会商定责和驳回退单后提醒主办、协办单位"))
+    due_soon = models.CharField(
+        _("即将超期提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.ALL,
+        help_text=_("签收或答复时限亮黄灯时提醒，每个时限一次"))
+    overdue = models.CharField(
+        _("已超期提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.ALL,
+        help_text=_("签收或答复时限亮红灯时提醒，每个时限一次"))
+    chased = models.CharField(
+        _("群众催办提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.ALL,
+        help_text=_("计入催办次数的群众催办提醒主办单位"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("承办单位提醒设置")
+        verbose_name_plural = _("承办单位提醒设置")
+
+    def __str__(self) -> str:
+        return str(_("承办单位提醒设置"))
+
+    @classmethod
+    def current(cls) -> UnitAlertSettings:
+        """The one settings row (created with the defaults on first use); read once per follow-up task."""
+        from hotline.core import memo
+
+        return memo.once("notifications.unit_alerts", lambda: cls.objects.get_or_create(pk=1)[0])
+
+    def scope(self, kind: str) -> str:
+        """The scope chosen for one alert kind."""
+        return {UnitAlertKind.DISPATCHED: self.dispatched, UnitAlertKind.DUE_SOON: self.due_soon,
+                UnitAlertKind.OVERDUE: self.overdue, UnitAlertKind.CHASED: self.chased}[kind]

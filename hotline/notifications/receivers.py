@@ -6,15 +6,21 @@ import logging
 from typing import Any
 
 from hotline.notifications.services import notify_event
+from hotline.notifications.unit_alerts import alert_units_for_event
 
 logger = logging.getLogger(__name__)
 
 
 def on_ticket_changed(sender: Any, *, ticket_id: int, event_id: int, action: str, from_status: str = "",
                       to_status: str = "", **kwargs: Any) -> None:
-    """A lifecycle step committed: notify the caller of its milestones; errors are logged, never raised."""
+    """A lifecycle step committed: notify the caller of its milestones and alert the units it concerns
+    (承办单位提醒); errors are logged, never raised."""
     try:
         notify_event(ticket_id=ticket_id, event_id=event_id, action=action, from_status=from_status,
                      to_status=to_status)
     except Exception:  # the signal is sent from on_commit: an error here would reach the request
         logger.exception("notifications for ticket %s event %s failed", ticket_id, event_id)
+    try:
+        alert_units_for_event(ticket_id=ticket_id, event_id=event_id, action=action)
+    except Exception:  # the same: the step has committed, its alert must not break the request
+        logger.exception("unit alerts for ticket %s event %s failed", ticket_id, event_id)

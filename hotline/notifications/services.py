@@ -98,10 +98,11 @@ def public_url(path: str) -> str:
     return f"{base}{path}"
 
 
-def _path(name: str, fallback: str, *args: str) -> str:
+def site_path(name: str, fallback: str, *args: str) -> str:
+    """The path of a named URL, else `fallback` (where the page is documented to live)."""
     try:
         return reverse(name, args=args)
-    except NoReverseMatch:  # the portal's URLs are not mounted: use their documented place
+    except NoReverseMatch:  # those URLs are not mounted (e.g. the portal's): use their documented place
         return fallback
 
 
@@ -123,7 +124,7 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
     `about` is the order whose handling is told: the order itself, or the master of a merged order.
     """
     ctx = {"number": ticket.number, "confidential": ticket.is_confidential,
-           "track_url": public_url(_path("portal:track", "/portal/track/")) + f"?number={ticket.number}"}
+           "track_url": public_url(site_path("portal:track", "/portal/track/")) + f"?number={ticket.number}"}
     secret = ""
     if template == Template.ACCEPTED:
         ctx["query_code"] = ticket.query_code
@@ -143,7 +144,7 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
         ctx["master"] = master.number if named else ""
     elif template == Template.VISIT:
         secret = invite_to_rate(ticket)
-        ctx["rate_url"] = public_url(_path("portal:rate", f"/portal/rate/{secret}/", secret))
+        ctx["rate_url"] = public_url(site_path("portal:rate", f"/portal/rate/{secret}/", secret))
         ctx["days"] = invitation_days()
     elif template == Template.CLOSED:
         ctx["status"] = public_status(about.status)

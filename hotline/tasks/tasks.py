@@ -10,6 +10,8 @@ to be delivered again, which is harmless because each task is idempotent:
 - `repair_follow_ups`: finds steps whose follow-up left no receipt and delivers them again
   to the same idempotent receivers.
 - `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
+- `alert_units`: one `UnitAlert` per (assignment, kind, running deadline), enforced by a unique constraint;
+  a queued alert is claimed with a conditional UPDATE before it is sent.
 - `deliver_webhook` / `deliver_due_webhooks`: a delivery is claimed with a conditional UPDATE (a lease)
   before it is sent; a delivered one is never sent again.
 - `purge_idempotency_records`: deletes what has expired; a second run finds nothing.
@@ -117,6 +119,17 @@ def notify_step(ticket_id: int, event_id: int, action: str, from_status: str = "
     sent = notify_event(ticket_id=ticket_id, event_id=event_id, action=action, from_status=from_status,
                         to_status=to_status)
     return [note.pk for note in sent]
+
+
+@shared_task(name="hotline.tasks.alert_units", soft_time_limit=300, **RETRY)
+def alert_units(at: str | None = None) -> dict[str, int]:
+    """Alert the handling units' duty phones of deadlines turned yellow or red (承办单位提醒), as of now or `at`."""
+    from hotline.notifications.unit_alerts import alert_lights
+
+    result = alert_lights(datetime.fromisoformat(at) if at else None)
+    if result["messages"] or result["redelivered"]:
+        logger.info("unit alerts: %s", result)
+    return result
 
 
 @shared_task(name="hotline.tasks.deliver_webhook", soft_time_limit=120, **RETRY)

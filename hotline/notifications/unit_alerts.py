@@ -1,0 +1,229 @@
+"""Alerts to a handling unit's duty phone (承办单位提醒): a new order, a deadline about to pass or passed, a chase.
+
+Units otherwise learn of these only in their inbox, which nobody reads on a Sunday night, while an order
+with risk to life or property must be signed within 15 minutes. Each alert is an SMS to the first mobile
+number of `HandlingUnit.phone`, through the same `Notification` log and backends as the citizens' messages.
+
+* Steps (`alert_units_for_event`, called by the `ticket_changed` receiver after commit): 新派单 after
+  派单 / 指定派单 / 会商定责 (the lead and every assisting unit), and after 驳回退单 (the lead the order goes back
+  to); 群众催办 after a chase counted against the lead (`counted` in the event's data).
+* Lights (`alert_lights`, a periodic task after the SLA sweep): 即将超期 (yellow) and 已超期 (red) of every
+  assignment still to be signed or replied to; the sweep writes no events, so the task reads the lights.
+  All the orders one unit has in one kind per run go in one SMS (您单位有3件工单即将超过时限：…).
+
+Once: every alerted order is a `UnitAlert` row, unique per (assignment, kind, event) for steps and per
+(assignment, kind, running deadline) for lights, written in one transaction with the SMS's `Notification`.
+A second run or a re-delivered signal finds the row and sends nothing. The SMS is sent after that commit by
+whoever claims the queued row first (a conditional UPDATE to `sending`); one left queued by a crash after the
+commit is claimed and sent by a later run (`REDELIVER_AFTER`), so a crash neither loses nor doubles it.
+A unit without a mobile number gets the `UnitAlert` rows (no SMS) and a warning in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from hotline.core import clock
+from hotline.notifications import unit_texts
+from hotline.notifications.backends import Message
+from hotline.notifications.choices import AlertScope, Channel, DeliveryStatus, Recipient, UnitAlertKind
+from hotline.notifications.constants import MAX_PER_RUN, REDELIVER_AFTER, STALE_AFTER
+from hotline.notifications.models import Notification, UnitAlert, UnitAlertSettings
+from hotline.notifications.services import deliver, enabled
+from hotline.orgs.models import HandlingUnit
+from hotline.sla.choices import Light
+from hotline.taxonomy.choices import Urgency
+from hotline.taxonomy.models import MAX_LEVEL, Category
+from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentRole, AssignmentStatus
+from hotline.tickets.models import Assignment, ReturnRequest, Ticket, TimelineEvent
+
+logger = logging.getLogger(__name__)
+
+#: Assignments whose deadline a unit still has to meet: to sign, or (signed) to reply.
+RUNNING = (AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED)
+#: Urgency levels that make an order pressing (紧急, 较急).
+PRESSING_URGENCY = frozenset({Urgency.URGENT, Urgency.PRESSING})
+#: The steps that alert a unit.
+ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.REJECT_RETURN, Action.CHASE})
+
+
+def is_pressing(ticket: Ticket) -> bool:
+    """紧急 or 较急, or a 水电气热 category (the flag set on the category or any level above it)."""
+    if ticket.urgency in PRESSING_URGENCY:
+        return True
+    category = Category.objects.filter(pk=ticket.category_id).first() if ticket.category_id else None
+    return category is not None and any(c.is_utility for c in category.ancestors_and_self())
+
+
+def in_scope(scope: str, ticket: Ticket) -> bool:
+    """Whether an alert kind set to `scope` is sent for this order (never for a confidential one)."""
+    if ticket.is_confidential or scope == AlertScope.OFF:
+        return False
+    return scope == AlertScope.ALL or is_pressing(ticket)
+
+
+# --- Steps -----------------------------------------------------------------------------------------
+
+
+def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list[Notification]:
+    """Alert the units a committed step concerns (新派单, 驳回退单, 群众催办), each at most once per step."""
+    if action not in ALERTING_ACTIONS or not enabled():
+        return []
+    kind = UnitAlertKind.CHASED if action == Action.CHASE else UnitAlertKind.DISPATCHED
+    scope = UnitAlertSettings.current().scope(kind)
+    if scope == AlertScope.OFF:
+        return []
+    event = TimelineEvent.objects.select_related("ticket").filter(pk=event_id, ticket_id=ticket_id).first()
+    if event is None or not in_scope(scope, event.ticket):
+        return []
+    sent = []
+    for assignment in _concerned(event):
+        _written, note = _record(kind, assignment.unit, [assignment], event=event)
+        if note is not None:
+            sent.append(deliver_claimed(note))
+    return [note for note in sent if note is not None]
+
+
+def _concerned(event: TimelineEvent) -> list[Assignment]:
+    """The assignments a step alerts, lead first, if they still wait for the unit (a signed order needs no 新派单)."""
+    data, ticket = event.data or {}, event.ticket
+    found = Assignment.objects.select_related("unit", "ticket").filter(ticket=ticket)
+    if event.action in DISPATCH_ACTIONS:
+        units = [data.get("lead"), *(data.get("assisting") or [])]
+        found = found.filter(unit_id__in=[u for u in units if u], dispatched_at=event.at,
+                             status=AssignmentStatus.PENDING_SIGN)
+    elif event.action == Action.REJECT_RETURN:
+        returned = ReturnRequest.objects.filter(pk=data.get("return"), ticket=ticket).values("assignment_id")
+        found = found.filter(pk__in=returned, status__in=RUNNING)
+    elif event.action == Action.CHASE and data.get("counted"):
+        found = found.filter(role=AssignmentRole.LEAD, status__in=RUNNING)
+    else:
+        return []
+    return sorted(found, key=lambda a: (a.role != AssignmentRole.LEAD, a.pk))
+
+
+# --- Lights ----------------------------------------------------------------------------------------
+
+
+def alert_lights(now: datetime | None = None) -> dict[str, int]:
+    """Alert each unit once per assignment and running deadline that turned yellow (即将超期) or red (已超期).
+
+    One SMS per unit and kind per run lists all its orders. Red goes first; a deadline already alerted red
+    is not alerted yellow again (an approved extension can move it back). Lights that changed more than
+    STALE_AFTER ago are left alone. Then unit alerts left queued by a crash are delivered. Returns counts.
+    """
+    at = now or clock.now()
+    counts = {"overdue": 0, "due_soon": 0, "messages": 0, "redelivered": 0}
+    if not enabled():
+        return counts
+    settings = UnitAlertSettings.current()
+    for kind, key in ((UnitAlertKind.OVERDUE, "overdue"), (UnitAlertKind.DUE_SOON, "due_soon")):
+        scope = settings.scope(kind)
+        if scope == AlertScope.OFF:
+            continue
+        for unit, assignments in _by_unit(_lit(kind, at, scope)):
+            written, note = _record(kind, unit, assignments)
+            counts[key] += len(assignments) if written else 0
+            if note is not None and deliver_claimed(note) is not None:
+                counts["messages"] += 1
+    counts["redelivered"] = redeliver_queued(at)
+    return counts
+
+
+def _pressing(prefix: str = "") -> Q:
+    """`is_pressing` in SQL: 紧急 or 较急, or the 水电气热 flag on the category or a level above (three at most)."""
+    q = Q(**{f"{prefix}urgency__in": list(PRESSING_URGENCY)})
+    for level in range(MAX_LEVEL):
+        q |= Q(**{f"{prefix}category__{'parent__' * level}is_utility": True})
+    return q
+
+
+def _lit(kind: str, at: datetime, scope: str) -> QuerySet[Assignment]:
+    """Running assignments in scope whose light is this kind's, lit within STALE_AFTER, not yet alerted for
+    this deadline; confidential orders never."""
+    light, mark = (Light.RED, "phase_due") if kind == UnitAlertKind.OVERDUE else (Light.YELLOW, "phase_yellow_at")
+    kinds = [kind] if kind == UnitAlertKind.OVERDUE else [kind, UnitAlertKind.OVERDUE]
+    done = UnitAlert.objects.filter(assignment=OuterRef("pk"), kind__in=kinds, phase=OuterRef("phase_started_at"),
+                                    event__isnull=True)
+    found = Assignment.objects.filter(
+        status__in=RUNNING, light=light, paused_at__isnull=True, phase_started_at__isnull=False,
+        ticket__is_confidential=False, **{f"{mark}__gte": at - STALE_AFTER, f"{mark}__lte": at})
+    if scope == AlertScope.PRESSING:
+        found = found.filter(_pressing("ticket__"))
+    return (found.exclude(Exists(done))
+            .select_related("ticket", "unit")
+            .order_by("phase_due", "pk")[:MAX_PER_RUN])
+
+
+def _by_unit(assignments: Iterable[Assignment]) -> list[tuple[HandlingUnit, list[Assignment]]]:
+    """The assignments grouped by unit, each group in deadline order."""
+    groups: dict[int, tuple[HandlingUnit, list[Assignment]]] = {}
+    for a in assignments:
+        groups.setdefault(a.unit_id, (a.unit, []))[1].append(a)
+    return list(groups.values())
+
+
+# --- Recording and delivering ----------------------------------------------------------------------
+
+
+def _record(kind: str, unit: HandlingUnit, assignments: Sequence[Assignment], *,
+            event: TimelineEvent | None = None) -> tuple[bool, Notification | None]:
+    """Write the alert rows and (if the unit has a mobile) the queued SMS in one transaction.
+
+    Returns (written, the SMS): not written when any of the alerts was written before (the unique
+    constraint rolls this one back, SMS included); no SMS when the unit has no mobile number.
+    """
+    to = unit_texts.duty_mobile(unit)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            note = None
+            if to:
+                data = (event.data or {}) if event is not None else {}
+                subject, body = unit_texts.compose(
+                    kind, assignments, returned=event is not None and event.action == Action.REJECT_RETURN,
+                    chase=data if kind == UnitAlertKind.CHASED else None)
+                single = assignments[0].ticket if len(assignments) == 1 else None
+                note = Notification.objects.create(
+                    ticket=single, event=None, template=kind, recipient=Recipient.UNIT, unit=unit,
+                    channel=Channel.SMS, to=to, subject=subject, body=body, created_at=now)
+            UnitAlert.objects.bulk_create([
+                UnitAlert(assignment=a, kind=kind, event=event, phase=None if event else a.phase_started_at,
+                          notification=note, created_at=now) for a in assignments])
+    except IntegrityError:
+        return False, None
+    if not to:
+        logger.warning("unit %s (%s) has no mobile duty phone: %d %s alert(s) not sent by SMS",
+                       unit.pk, unit.name, len(assignments), kind)
+    return True, note
+
+
+def deliver_claimed(note: Notification) -> Notification | None:
+    """Send a queued unit alert if this caller claims it first (queued → sending); None if another did."""
+    if not Notification.objects.filter(pk=note.pk, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SENDING):
+        return None
+    message = Message(channel=note.channel, to=note.to, subject=note.subject, body=note.body,
+                      ticket_id=note.ticket_id)
+    return deliver(note, message)
+
+
+def redeliver_queued(at: datetime | None = None) -> int:
+    """Send the unit alerts still queued REDELIVER_AFTER after they were written (their sender crashed)."""
+    before = (at or clock.now()) - REDELIVER_AFTER
+    stale = (Notification.objects.filter(recipient=Recipient.UNIT, status=DeliveryStatus.QUEUED,
+                                         created_at__lt=before).order_by("created_at", "pk")[:MAX_PER_RUN])
+    return sum(1 for note in stale if deliver_claimed(note) is not None)
+
+
+def units_without_mobile() -> QuerySet[HandlingUnit]:
+    """Active units that can hold orders but have no mobile number in 联系电话 (their alerts reach nobody)."""
+    from hotline.orgs.choices import UnitKind
+
+    units = HandlingUnit.objects.filter(is_active=True).exclude(kind=UnitKind.CENTRE)
+    return units.filter(pk__in=[u.pk for u in units.only("pk", "phone") if not unit_texts.duty_mobile(u)])

@@ -1,0 +1,116 @@
+"""What an alert to a handling unit's duty phone says (承办单位提醒): order numbers, a short title, the deadline
+in Beijing time and a link to the order page for staff. Never the caller's name or phone, never the
+description, never a confidential order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from hotline.core.privacy import scrub_public_text
+from hotline.notifications.choices import Template, UnitAlertKind
+from hotline.notifications.constants import MAX_LISTED, MAX_TITLE_CHARS
+from hotline.notifications.services import public_url, site_path
+from hotline.orgs.models import HandlingUnit
+from hotline.portal.validators import is_mobile
+from hotline.taxonomy.choices import Urgency
+from hotline.tickets.choices import Action, AssignmentStatus, FollowUpChannel
+from hotline.tickets.models import Assignment, Ticket
+
+#: What separates several numbers in one `HandlingUnit.phone` ("0731-88990001 / 13912345678").
+_SEPARATORS = re.compile(r"[,，;；/、\s]+")
+#: Inbox tab that lists the orders of a grouped alert (`/work/inbox/?tab=…`).
+_INBOX_TAB = {UnitAlertKind.DUE_SOON: "soon", UnitAlertKind.OVERDUE: "overdue"}
+
+
+def duty_mobile(unit: HandlingUnit) -> str:
+    """The number that gets the unit's SMS: the first mobile in its 联系电话 (a landline cannot take SMS); "" if none."""
+    for part in _SEPARATORS.split(unit.phone or ""):
+        candidate = part.replace("-", "")
+        if is_mobile(candidate):
+            return candidate
+    return ""
+
+
+def short_title(ticket: Ticket) -> str:
+    """The order's title cut to MAX_TITLE_CHARS, with anything personal masked.
+
+    A title the intake left empty was made of the description's first words: the category's name (else the
+    request type) stands in for it, so no part of the description leaves the centre. The caller's name and number, and whatever
+    looks like a phone, an identity card number or a full name (`scrub_public_text`), are masked first.
+    """
+    title = " ".join((ticket.title or "").split())
+    if not title or title == " ".join((ticket.description or "").split())[:40]:
+        title = ticket.category.name if ticket.category_id else str(ticket.get_request_type_display())
+    for secret in (ticket.caller_name, ticket.caller_phone):
+        if secret and secret.strip():
+            title = title.replace(secret.strip(), "***")
+    title = scrub_public_text(title)
+    return title[:MAX_TITLE_CHARS] + ("…" if len(title) > MAX_TITLE_CHARS else "")
+
+
+def order_url(ticket: Ticket) -> str:
+    """The staff page of the order (`/orders/<number>/`; the unit's handlers log in to see it)."""
+    number = ticket.number or ""
+    return public_url(site_path("order-detail", f"/orders/{number}/", number))
+
+
+def inbox_url(kind: str) -> str:
+    """The unit's inbox, at the tab that lists the orders of this kind of alert."""
+    path = site_path("queue-inbox", "/work/inbox/")
+    tab = _INBOX_TAB.get(kind)
+    return public_url(f"{path}?tab={tab}" if tab else path)
+
+
+def local(moment: datetime | None) -> str:
+    """A deadline as the duty phone reads it: Beijing time, month-day hour:minute."""
+    return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One order as an alert names it."""
+
+    number: str
+    title: str
+    due: str
+    step: str  # what the unit must do by `due`: 签收 or 答复
+    role: str
+    urgency: str  # 紧急 / 较急, empty for an ordinary order
+
+
+def item(assignment: Assignment) -> Item:
+    """How one assignment's order is named in an alert (its running deadline, or the sign deadline)."""
+    ticket = assignment.ticket
+    signing = assignment.status == AssignmentStatus.PENDING_SIGN
+    due = assignment.phase_due or (assignment.sign_due if signing else assignment.reply_due)
+    return Item(number=ticket.number or "", title=short_title(ticket), due=local(due),
+                step=str(Action.SIGN.label if signing else Action.REPLY.label),
+                role=str(assignment.get_role_display()),
+                urgency=str(ticket.get_urgency_display()) if ticket.urgency != Urgency.NORMAL else "")
+
+
+def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = False,
+            chase: dict | None = None) -> tuple[str, str]:
+    """(subject, body) of one alert about these assignments of one unit (several: a grouped alert).
+
+    `returned`: the order came back after the centre rejected the unit's return (驳回退单).
+    `chase`: the chase event's data (channel, count). Always in the centre's language and time zone.
+    """
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        items = [item(a) for a in assignments]
+        single = len(assignments) == 1
+        ctx = {"count": len(items), "items": items[:MAX_LISTED], "more": len(items) > MAX_LISTED,
+               "first": items[0], "returned": returned,
+               "url": order_url(assignments[0].ticket) if single else inbox_url(kind),
+               "by_phone": (chase or {}).get("channel") == FollowUpChannel.PHONE, "times": (chase or {}).get("count") or 0}
+        text = render_to_string(f"notifications/sms/{kind}.txt", ctx)
+        subject = str(Template(kind).label)
+    return subject, "".join(line.strip() for line in text.splitlines())
