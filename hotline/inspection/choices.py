@@ -31,13 +31,14 @@ class SampleReason(models.TextChoices):
     RANDOM = "random", _("随机抽检")
     RETURN_UNCLEAR = "return_unclear", _("退单：诉求或地址不清")
     ANSWER_REOPENED = "answer_reopened", _("直接答复后重启")
+    CORRECTED = "corrected", _("分类或地点被更正")
     #: No longer drawn (a direct answer is never return-visited: visits follow a unit's reply); kept so that
     #: samples drawn before still show their reason.
     ANSWER_UNRESOLVED = "answer_unresolved", _("直接答复未解决或不满意")
 
 
 #: The targeted reasons a draw gives (定向抽检): an intake fault shown by what happened to the order later.
-TARGETED = frozenset({SampleReason.RETURN_UNCLEAR, SampleReason.ANSWER_REOPENED})
+TARGETED = frozenset({SampleReason.RETURN_UNCLEAR, SampleReason.ANSWER_REOPENED, SampleReason.CORRECTED})
 
 
 class InspectionStatus(models.TextChoices):

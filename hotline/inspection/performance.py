@@ -9,7 +9,8 @@ average the other pages already define (docs/inspection.md "坐席绩效月报")
 - 催办/补充 recorded: the agent's `chase` / `supplement` timeline events in the month;
 - calls: `calls.selectors.agent_figures` over the month, added up over the agent's extensions (blank when
   there is no extension or no call data on it that month);
-- quality: this app's scored inspections of the month.
+- quality: this app's scored inspections of the month, and 被更正: the agent's orders of the month whose
+  category or place someone else corrected (工单更正, counted in the same grouped query as the decisions).
 
 There is no composite score: how much each part weighs is the centre's policy, so the table shows the parts.
 A fixed number of queries, however many agents and orders.
@@ -32,7 +33,12 @@ from hotline.calls.models import Agent
 from hotline.calls.selectors import agent_figures
 from hotline.inspection.choices import SCORED, Decision
 from hotline.inspection.models import Inspection
-from hotline.inspection.sampling import intake_orders, service_account, with_first_decision
+from hotline.inspection.sampling import (
+    corrected_by_others,
+    intake_orders,
+    service_account,
+    with_first_decision,
+)
 from hotline.inspection.selectors import DECISIONS
 from hotline.kpis.periods import Period
 from hotline.tickets.choices import Action
@@ -59,6 +65,7 @@ class Line:
     transfer: int = 0     # 转应急
     refused: int = 0      # 不予受理
     undecided: int = 0    # 仅登记 (no decision yet)
+    corrected: int = 0    # 被更正: category or place corrected by someone else
     chases: int = 0       # 群众催办 recorded
     supplements: int = 0  # 补充诉求 recorded
     calls: int | None = None
@@ -123,15 +130,17 @@ def monthly_performance(period: Period, *, agent: User | None = None) -> Perform
     def line(pk: int) -> Line:
         return lines.setdefault(pk, Line(agent=None))
 
-    orders = with_first_decision(intake_orders(period))
+    orders = with_first_decision(intake_orders(period)).annotate(corrected=corrected_by_others())
     chases = TimelineEvent.objects.filter(
         action__in=[Action.CHASE, Action.SUPPLEMENT], at__gte=period.start, at__lt=period.end,
         actor__role=Role.INTAKE).exclude(service_account("actor"))
     if agent is not None:
         orders, chases = orders.filter(registered_by=agent), chases.filter(actor=agent)
-    for pk, action, n in orders.order_by().values_list("registered_by", "first_action").annotate(n=Count("pk")):
+    grouped = orders.order_by().values_list("registered_by", "first_action", "corrected").annotate(n=Count("pk"))
+    for pk, action, corrected, n in grouped:
         row = line(pk)
         row.orders += n
+        row.corrected += n if corrected else 0
         column = COLUMN_OF.get(action, "undecided")
         setattr(row, column, getattr(row, column) + n)
     for pk, action, n in chases.order_by().values_list("actor", "action").annotate(n=Count("pk")):
@@ -200,7 +209,7 @@ def cells(row: Line) -> list[str | int]:
     """A line's figures as the page and the CSV show them, in `HEADER` order after the name ("" for blank)."""
     return [row.calls if row.calls is not None else "", row.orders, row.chases, row.supplements,
             row.direct, _percent(row.direct_share), row.dispatch, row.transfer, row.refused, row.undecided,
-            _number(row.aht), _percent(row.occupancy), row.scored, _number(row.average, 1)]
+            _number(row.aht), _percent(row.occupancy), row.corrected, row.scored, _number(row.average, 1)]
 
 
 def header() -> list[str]:
@@ -209,7 +218,7 @@ def header() -> list[str]:
     return [_("受理员"), _("接听来电"), _("受理量"), _("催办记录"), _("补充记录"), pgettext("坐席绩效", "直接答复"),
             _("直接答复率"), pgettext("坐席绩效", "转派单"), pgettext("坐席绩效", "转应急"),
             pgettext("坐席绩效", "不予受理"), pgettext("坐席绩效", "仅登记"), _("平均处理时长（秒）"), _("占用率"),
-            _("质检件数"), _("质检平均分")]
+            _("被更正"), _("质检件数"), _("质检平均分")]
 
 
 def csv_lines(table: Performance) -> Iterator[str]:

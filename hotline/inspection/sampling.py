@@ -4,8 +4,9 @@ The population is the intake agents' own work: citizens' orders registered in th
 role is 受理员 (`registered_by`), never by an API key's or a partner platform's service account, and neither
 proactive 未诉先办 nor imported orders. For every agent, `max(minimum, ⌈rate × n⌉)` of their n orders are
 picked at random (随机抽检) — reproducibly: the order is a shuffle seeded by the month and the agent — plus
-every order whose later life points at intake (定向抽检): a unit's return (退单) accepted as 诉求或地址不清, or
-a direct answer (直接答复) the agent took as the first decision and that was reopened (重启) later.
+every order whose later life points at intake (定向抽检): a unit's return (退单) accepted as 诉求或地址不清, a
+direct answer (直接答复) the agent took as the first decision and that was reopened (重启) later, or an order
+whose category or place someone else corrected (工单更正).
 
 A month not over gets the targeted picks only (its random part would all fall on its first days); the random
 part is drawn once the month has ended. Drawing a month again adds only what is missing: an order is sampled
@@ -102,8 +103,18 @@ def quota(orders: int, rate: Decimal, minimum: int) -> int:
     return min(orders, max(minimum, wanted))
 
 
+def corrected_by_others() -> Exists:
+    """The condition "someone other than the agent who registered the order corrected its category or place"
+    (工单更正 with `category_or_place`), on an outer query of orders."""
+    return Exists(TimelineEvent.objects.filter(ticket=OuterRef("pk"), action=Action.CORRECT,
+                                               data__category_or_place=True).exclude(actor=OuterRef("registered_by")))
+
+
 def targeted(orders: QuerySet[Ticket]) -> dict[int, str]:
     """Order id → targeted reason, for the orders whose later life points at the agent's work.
+
+    分类或地点被更正: someone else corrected the order's category or place (工单更正); a later reason below
+    takes precedence when an order has several.
 
     直接答复后重启: the first decision is a direct answer taken by the agent who registered the order, and the
     order was reopened after it. 退单：诉求或地址不清: a unit's return with that reason, accepted by the centre.
@@ -112,7 +123,8 @@ def targeted(orders: QuerySet[Ticket]) -> dict[int, str]:
                                                   seq__gt=OuterRef("first_seq"))
     reopened = with_first_decision(orders).filter(first_action=Action.ANSWER_DIRECTLY,
                                                   first_actor=F("registered_by")).filter(Exists(reopened_after))
-    found: dict[int, str] = {}
+    found: dict[int, str] = {pk: SampleReason.CORRECTED
+                              for pk in orders.filter(corrected_by_others()).values_list("pk", flat=True)}
     for pk in reopened.values_list("pk", flat=True):
         found[pk] = SampleReason.ANSWER_REOPENED
     unclear = ReturnRequest.objects.filter(ticket__in=orders.values("pk"), reason_code=ReturnReason.UNCLEAR,

@@ -7,6 +7,7 @@ from typing import Any
 
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
+from hotline.tickets.services.correction import BEFORE_DISPATCH, corrected_place_or_category
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +17,10 @@ _AREA_AND_CATEGORY = ("category", "community", "street", "district")
 _RECOMMENDATION_READS = ("title", "description", "registered_at", "status", *_AREA_AND_CATEGORY)
 
 
-def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: str = "", **kwargs: Any) -> None:
-    """Registration → a recommendation; 转派单 → auto-dispatch if allowed; a return accepted → a new one."""
+def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: str = "", event_id: int = 0,
+                      **kwargs: Any) -> None:
+    """Registration → a recommendation; 转派单 → auto-dispatch if allowed; a return accepted or the category or
+    place corrected before dispatch → a new one."""
     from hotline.routing import services
 
     try:
@@ -28,6 +31,10 @@ def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: st
                 services.recommend(ticket, trigger="register", at=ticket.registered_at)
         elif action == Action.SEND_TO_DISPATCH:
             services.auto_dispatch(ticket_id)
+        elif action == Action.CORRECT and to_status in BEFORE_DISPATCH and corrected_place_or_category(event_id):
+            ticket = Ticket.objects.filter(pk=ticket_id, status__in=BEFORE_DISPATCH).first()
+            if ticket is not None:  # the desk sees units for the corrected category and place (工单更正)
+                services.recommend(ticket, trigger="correct")
         elif action == Action.ACCEPT_RETURN and to_status == Status.PENDING_DISPATCH:
             ticket = Ticket.objects.filter(pk=ticket_id, status=Status.PENDING_DISPATCH).first()
             if ticket is not None:

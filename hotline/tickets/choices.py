@@ -72,6 +72,7 @@ class Action(models.TextChoices):
     ATTACH = "attach", _("上传附件")
     CHASE = "chase", _("群众催办")
     SUPPLEMENT = "supplement", _("补充诉求")
+    CORRECT = "correct", _("工单更正")
 
 
 #: Steps that send the order to its units (派单): a plain dispatch, a designation, and a consultation's conclusion.

@@ -99,6 +99,8 @@ TRANSITIONS: dict[str, Transition] = {
     # A citizen's repeat contact recorded on the open order instead of a new one; the portal chases too.
     Action.CHASE: _t(FOLLOWED_UP, [], CALL_HANDLERS, anonymous=True, citizens_only=True),
     Action.SUPPLEMENT: _t(FOLLOWED_UP, [], CALL_HANDLERS, citizens_only=True),
+    # The centre corrects how it recorded an open order (category, urgency, place…): agents, dispatchers, supervisors.
+    Action.CORRECT: _t(OPEN, [], INTAKE | DISPATCH),
 }
 
 #: Actions that a closed order accepts; all of them leave the order's own fields untouched except REOPEN.

@@ -202,6 +202,18 @@ def on_registered(ticket_id: int) -> None:
         detect(ticket)
 
 
+def reindex(ticket_id: int) -> None:
+    """Rewrite an indexed order's duplicate-index row after its category or place was corrected (工单更正).
+
+    Links and alerts already made stay as they were (they record what the agents saw); later calls are
+    compared with the corrected order. An order never indexed is left to `on_registered`.
+    """
+    ticket = (Ticket.objects.select_related("category__parent__parent").only(*_TRIAGE_READS)
+              .filter(pk=ticket_id).first())
+    if ticket is not None and DuplicateKey.objects.filter(ticket=ticket).exists():
+        index(ticket)
+
+
 def merge_into_master(ticket: Ticket, *, master: Ticket, actor: User, note: str = "") -> Ticket:
     """One-click merge (并单) of a duplicate into its master through the lifecycle service."""
     from hotline.tickets import services

@@ -51,6 +51,7 @@ class EventType(models.TextChoices):
     CONSULTATION_WITHDRAWN = "order.consultation_withdrawn", _("撤销会商")
     CHASED = "order.chased", _("群众催办")
     SUPPLEMENTED = "order.supplemented", _("补充诉求")
+    CORRECTED = "order.corrected", _("工单更正")
 
 
 _BY_ACTION = {
@@ -71,7 +72,7 @@ _BY_ACTION = {
     Action.DECIDE_UNREASONABLE: EventType.UNREASONABLE_DECIDED, Action.APPEAL: EventType.APPEALED,
     Action.DECIDE_APPEAL: EventType.APPEAL_DECIDED, Action.ATTACH: EventType.ATTACHMENT_ADDED,
     Action.APPLY_TERMINATION: EventType.TERMINATION_APPLIED, Action.DECIDE_TERMINATION: EventType.TERMINATION_DECIDED,
-    Action.CHASE: EventType.CHASED, Action.SUPPLEMENT: EventType.SUPPLEMENTED,
+    Action.CHASE: EventType.CHASED, Action.SUPPLEMENT: EventType.SUPPLEMENTED, Action.CORRECT: EventType.CORRECTED,
 }
 
 

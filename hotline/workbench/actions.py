@@ -129,6 +129,7 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
           lambda t, u, d: s.decide_termination(t, actor=u, approve=d["approve"], note=d["note"]), danger=True),
     _spec(Action.CHASE, f.ChaseForm, lambda t, u, d: s.chase(t, actor=u, note=d["note"])),
     _spec(Action.SUPPLEMENT, f.SupplementForm, lambda t, u, d: s.supplement(t, actor=u, text=d["text"])),
+    _spec(Action.CORRECT, f.CorrectForm, lambda t, u, d: s.correct(t, actor=u, **d)),
 ]}
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
+from django.urls import reverse_lazy as reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
+from hotline.taxonomy.choices import RequestType, Urgency
+from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
     CITIZEN_TERMINATION_REASONS,
     EmergencyService,
@@ -26,6 +31,9 @@ from hotline.tickets.choices import (
 from hotline.tickets.constants import MAX_CHASE_NOTE, MAX_SUPPLEMENT
 from hotline.tickets.models import Extension, Ticket
 from hotline.tickets.services import failed_attempts, visit_attempt_limit
+from hotline.tickets.services.correction import MAX_REASON as MAX_CORRECTION_REASON
+from hotline.workbench.intake.selectors import area_choices, category_choices
+from hotline.workbench.intake.selectors import areas as area_units
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 YES_NO = [("1", _("是")), ("0", _("否"))]
@@ -376,3 +384,72 @@ class TerminationForm(forms.Form):
             self.fields["reason_code"].widget.choices = [
                 (v, label) for v, label in TerminationReason.choices if v not in CITIZEN_TERMINATION_REASONS]
             self.fields["reason"].help_text = _("主动发现的工单没有诉求人：写明已做的工作和终止的理由")
+
+
+class CorrectForm(forms.Form):
+    """工单更正: the order's own values to start from; change what was recorded wrong and say why.
+
+    A field left blank (or, in the API, left out) keeps the order's value. The place is corrected as a whole:
+    a district alone clears the street and community; a community alone brings its street and district.
+    """
+
+    #: The workbench and the API pass `ticket=`: an empty form starts from the order's values.
+    per_order = True
+
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, required=False)
+    category = forms.IntegerField(label=_("诉求分类"), required=False, min_value=1, max_value=2_147_483_647,
+                                  widget=forms.Select, help_text=_("三级分类"))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, required=False)
+    is_difficult = forms.NullBooleanField(label=_("疑难"), required=False,
+                                          widget=forms.Select(choices=[("true", _("是")), ("false", _("否"))]))
+    title = forms.CharField(label=_("标题"), max_length=200, required=False)
+    district = forms.ModelChoiceField(label=_("区"), required=False, queryset=area_units(UnitKind.DISTRICT))
+    street = forms.ModelChoiceField(label=_("街道/乡镇"), required=False, queryset=area_units(UnitKind.STREET))
+    community = forms.ModelChoiceField(label=_("社区/村"), required=False,
+                                       queryset=area_units(UnitKind.COMMUNITY))
+    address = forms.CharField(label=_("事发地址"), max_length=255, required=False)
+    reason = forms.CharField(label=_("更正原因"), widget=TEXT, max_length=MAX_CORRECTION_REASON,
+                             help_text=_("如：与来电人核实后的地址；已派发工单的单位时限不变，需加急请督办"))
+
+    def __init__(self, *args, ticket: Ticket | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        data = args[0] if args else kwargs.get("data")
+        if ticket is not None and data is None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "request_type": ticket.request_type, "category": ticket.category_id, "urgency": ticket.urgency,
+                "is_difficult": ticket.is_difficult, "title": ticket.title, "district": ticket.district_id,
+                "street": ticket.street_id, "community": ticket.community_id, "address": ticket.address}
+        super().__init__(*args, **kwargs)
+        # Option lists only when rendered (the API validates without loading every category and community).
+        self.fields["category"].widget.choices = functools.cache(lambda: [("", ""), *category_choices()])
+        self.fields["street"].widget.choices = functools.cache(
+            lambda: [("", ""), *area_choices(UnitKind.STREET, self._chosen("district"))])
+        self.fields["community"].widget.choices = functools.cache(
+            lambda: [("", ""), *area_choices(UnitKind.COMMUNITY, self._chosen("street"))])
+        # The lower level's options follow the upper one (hotline/static/hotline/area_select.js sends ?parent=).
+        for name, child in (("district", "street"), ("street", "community")):
+            self.fields[name].widget.attrs.update({
+                "hx-get": reverse("intake-areas"), "hx-target": f"#id_{self.add_prefix(child)}",
+                "data-area-param": "parent"})
+        self.fields["district"].widget.attrs["data-area-clears"] = f"id_{self.add_prefix('community')}"
+
+    def _chosen(self, name: str) -> int:
+        """The id chosen (or started from) in an upper address level, for the options of the level below (0: none)."""
+        raw = str(self[name].value() or "")
+        return int(raw) if raw.isdecimal() else 0
+
+    def clean(self) -> dict:
+        """A blank keeps the order's value: the service reads None as "as it is"."""
+        data = super().clean()
+        for name in ("request_type", "urgency", "title", "address"):
+            if name in data and not str(data[name] or "").strip():
+                data[name] = None
+        return data
+
+    def clean_category(self) -> Category | None:
+        pk = self.cleaned_data["category"]
+        if pk is None:
+            return None
+        found = Category.objects.filter(pk=pk, level=3, is_active=True).first()
+        if found is None:
+            raise forms.ValidationError(_("请选择启用的三级分类"))
+        return found

@@ -101,13 +101,16 @@ def test_open_load_tracks_the_running_deadline(cast: Cast, traveller: Any,
 def test_reclassified_order_moves_between_categories(cast: Cast, frozen_now: Any,
                                                      django_capture_on_commit_callbacks: Any) -> None:
     road = CategoryFactory(name="城市管理")
-    lamp = CategoryFactory(name="路灯", parent=road)
+    lamp = CategoryFactory(name="路灯", parent=CategoryFactory(name="照明", parent=road))
     water = CategoryFactory(name="供水")
+    mains = CategoryFactory(name="停水", parent=CategoryFactory(name="管网", parent=water))
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(Status.IN_PROGRESS, cast=cast, category=lamp)
     assert _row(Kind.CATEGORY, key=str(road.pk))["created"] == 1  # counted under the level-1 category
-    Ticket.objects.filter(pk=ticket.pk).update(category=water)  # as a reclassification step would
-    ticket.refresh_from_db()
+    _step(django_capture_on_commit_callbacks, services.correct, ticket, actor=cast.dispatcher,
+          reason="实为供水问题", category=mains)  # 工单更正
+    assert _row(Kind.CATEGORY, key=str(road.pk)).get("created", 0) == 0
+    assert _row(Kind.CATEGORY, key=str(water.pk))["created"] == 1
     _step(django_capture_on_commit_callbacks, services.supervise, ticket, actor=cast.supervisor,
           kind="remind", note="请加快办理")
     assert _row(Kind.CATEGORY, key=str(road.pk)).get("created", 0) == 0

@@ -104,6 +104,7 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     _assert_themes(text)
     _assert_proactive()
     _assert_followups()
+    _assert_corrections()
 
     # Running it again loads nothing twice.
     before = _counts()
@@ -121,6 +122,14 @@ def _assert_followups() -> None:
     assert dict(Ticket.objects.filter(chase_count__gt=0).values_list("id", "chase_count")) == dict(chases)
     assert TimelineEvent.objects.filter(action="supplement").exists()
     assert not Ticket.objects.filter(pk__in=list(chases), is_confidential=True).exists()
+
+
+def _assert_corrections() -> None:
+    """工单更正: the dispatcher filled in a few communities and raised an urgency, each change on the timeline."""
+    events = list(TimelineEvent.objects.filter(action="correct").select_related("actor", "ticket__community"))
+    assert len(events) >= 3 and {e.actor.username for e in events} == {"dispatcher"}  # four places, maybe an urgency
+    places = [e for e in events if e.data["category_or_place"]]
+    assert places and all(e.ticket.community is not None and "更正原因：回拨来电人核实" in e.note for e in places)
 
 
 def _assert_proactive() -> None:

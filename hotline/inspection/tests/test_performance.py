@@ -31,7 +31,7 @@ from hotline.inspection.tests.conftest import FEBRUARY, IN_FEBRUARY, order
 from hotline.tickets import services
 from hotline.tickets.choices import Action, Channel, Status
 from hotline.tickets.models import Ticket
-from hotline.tickets.tests.factories import SHANGHAI, Cast, HandlingUnitFactory, UserFactory
+from hotline.tickets.tests.factories import SHANGHAI, Cast, CategoryFactory, HandlingUnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +116,14 @@ def month_built(criteria: dict[str, Criterion], cast: Cast, frozen_now: datetime
         services.supplement(Ticket.objects.get(pk=b_open.pk), actor=a, text="群众补充：路灯在小区东门")
         services.chase(Ticket.objects.get(pk=b_open.pk), actor=bot, note="接口记录")
     services.chase(Ticket.objects.get(pk=b_open.pk), actor=a, note="三月再次催办")  # March: not counted
+    # 工单更正: the dispatcher corrects the category of A's order sent on (被更正 for A); A corrects their own
+    # undecided order and the dispatcher only the title of B's (neither counts).
+    leaf = CategoryFactory(name="物业", parent=CategoryFactory(name="住房", parent=CategoryFactory(name="城乡建设")))
+    services.correct(sent, actor=cast.dispatcher, reason="实为物业问题", category=leaf)
+    own = Ticket.objects.get(registered_by=a, status=Status.REGISTERED, registered_at=IN_FEBRUARY,
+                             channel=Channel.PHONE, imported_from__isnull=True)
+    services.correct(own, actor=a, reason="自行更正", category=leaf)
+    services.correct(Ticket.objects.get(pk=b_open.pk), actor=cast.dispatcher, reason="标题", title="路灯不亮")
     ingest(PbxSource.objects.create(key="pbx", name="pbx", secret="x"), _calls())
     _map_extensions(x8001=a, x8003=a, x8002=c)
     InspectionSettings.objects.update_or_create(pk=1, defaults={"minimum_per_agent": 100})  # every order sampled:
@@ -141,6 +149,7 @@ def test_every_column_on_a_month_built_by_hand(month_built: dict[str, Any]) -> N
     # Two extensions added up: (240 + 120) / 2 s; busy 360 s of 1800 + 600 s available.
     assert a.calls == 2 and a.aht == pytest.approx(180.0) and a.occupancy == pytest.approx(360 / 2400)
     assert (a.scored, a.average) == (2, 87.5)  # 95 and 80
+    assert (a.corrected, b.corrected, c.corrected) == (1, 0, 0)  # only someone else's category or place change
     assert (b.orders, b.dispatch, b.direct, b.direct_share) == (2, 2, 0, 0.0)
     assert b.calls is None and b.aht is None and b.occupancy is None  # no extension: blank, not zero
     assert (b.scored, b.average) == (1, 100.0)
@@ -232,10 +241,11 @@ def test_the_csv_is_the_same_table_with_names_defused(month_built: dict[str, Any
     response = _client(UserFactory(role=Role.LEADER)).get(PAGE, {"month": "2025-02", "format": "csv"})
     assert response.status_code == 200 and "agent-performance-2025-02" in response["Content-Disposition"]
     header, *rows = _csv(response)
-    assert header[:3] == ["受理员", "接听来电", "受理量"] and len(header) == 15
+    assert header[:3] == ["受理员", "接听来电", "受理量"] and len(header) == 16
     a = dict(zip(header, rows[0], strict=True))
     assert a["受理员"] == "甲坐席" and a["接听来电"] == "2" and a["直接答复率"] == "33.3%"
     assert a["平均处理时长（秒）"] == "180" and a["占用率"] == "15.0%" and a["质检平均分"] == "87.5"
+    assert a["被更正"] == "1"
     b = dict(zip(header, rows[1], strict=True))
     assert b["受理员"] == "'=HYPERLINK(1)" and b["接听来电"] == "" and b["占用率"] == ""
     assert rows[-1][0] == "全中心" and rows[-1][2] == "8"

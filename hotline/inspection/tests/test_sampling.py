@@ -107,6 +107,28 @@ def test_targeted_picks_come_on_top_of_the_random_ones_with_their_reason(cast: C
     assert decisions == {unclear.pk: Decision.DISPATCH, reopened.pk: Decision.DIRECT_ANSWER}
 
 
+def test_an_order_whose_category_or_place_someone_else_corrected_is_a_targeted_pick(cast: Cast,
+                                                                                   frozen_now: datetime) -> None:
+    """工单更正 by a dispatcher of the category or the place points at intake; the agent's own correction, or
+    one of the title or address only, does not."""
+    _settings(rate="0", minimum=0)
+    from hotline.core import clock
+    from hotline.orgs.choices import UnitKind
+    from hotline.tickets.tests.factories import CategoryFactory, HandlingUnitFactory
+
+    leaf = CategoryFactory(name="物业", parent=CategoryFactory(name="住房", parent=CategoryFactory(name="城乡建设")))
+    district = HandlingUnitFactory(kind=UnitKind.DISTRICT)
+    recategorised, moved, own, titled = (order(cast) for _ in range(4))
+    with clock.frozen(IN_FEBRUARY + timedelta(hours=1)):
+        services.correct(recategorised, actor=cast.dispatcher, reason="实为物业问题", category=leaf)
+        services.correct(moved, actor=cast.supervisor, reason="核实地址", district=district)
+        services.correct(own, actor=cast.intake, reason="自行更正", category=leaf)
+        services.correct(titled, actor=cast.dispatcher, reason="标题更准确", title="电梯故障", address="东门")
+    draw_sample(FEBRUARY, actor=None)
+    reasons = dict(Inspection.objects.values_list("ticket_id", "reason"))
+    assert reasons == {recategorised.pk: SampleReason.CORRECTED, moved.pk: SampleReason.CORRECTED}
+
+
 def test_a_reopen_counts_only_after_the_registering_agents_own_direct_answer(cast: Cast, frozen_now: datetime) -> None:
     """A reopened order whose first decision was a dispatch, or a direct answer someone else took, is not the
     agent's answer gone wrong; nor is a direct answer reopened and then answered again (the visit is no rule)."""

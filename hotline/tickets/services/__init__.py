@@ -8,6 +8,7 @@ changes the order, and appends its timeline event in the same transaction. A ref
 from hotline.core.transactions import all_or_nothing
 from hotline.tickets.services._core import actor_label, first_decision, held
 from hotline.tickets.services.consultation import give_opinion, start_consultation, withdraw_consultation
+from hotline.tickets.services.correction import correct
 from hotline.tickets.services.dispatching import (
     accept_return,
     conclude_consultation,
@@ -59,6 +60,7 @@ __all__ = [
     "approve_extension",
     "approve_reply",
     "chase",
+    "correct",
     "conclude_consultation",
     "decide_appeal",
     "decide_termination",

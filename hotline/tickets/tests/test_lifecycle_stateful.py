@@ -127,6 +127,7 @@ PROPER = {
                     "dispatcher"),
     "give_opinion": "lead_h",  # the lead street is invited to every consultation (with the spare one)
     **dict.fromkeys(["chase", "supplement"], "intake"),
+    "correct": "dispatcher",
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
     **dict.fromkeys(["supervise", "decide_unreasonable", "decide_appeal", "stale_copy"], "supervisor"),
     "attach": "unit",
@@ -200,6 +201,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "attach": [{"content": b"\x89PNG\r\n\x1a\n" + bytes(56)}, {"content": b"MZ\x90\x00" + bytes(60)}],
     "chase": [{"note": "群众来电催办，已告知进度"}, {"note": " "}, {"note": "催" * 501}],
     "supplement": [{"text": "晚上十点后噪音更大"}, {"text": ""}],
+    "correct": [{"reason": "核实后更正", "urgency": "pressing"}, {"reason": "改回", "urgency": "normal"},
+                {"reason": " ", "urgency": "urgent"}, {"reason": "x"}],
     "stale_copy": [{}],
 }
 
@@ -248,6 +251,7 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.ATTACH: [("attach", 0, None)],
     Action.CHASE: [("chase", 0, None)],
     Action.SUPPLEMENT: [("supplement", 0, None)],
+    Action.CORRECT: [("correct", 0, None), ("correct", 1, None)],
     Action.ANSWER_DIRECTLY: [("answer_directly", 0, None)],
     Action.TRANSFER: [("transfer", 0, None)],
     Action.NOT_ACCEPT: [("not_accept", 0, None)],

@@ -372,6 +372,10 @@ CASES: dict[str, Case] = {
         OPEN - {S.REGISTERED, S.AWAITING_VISIT}, intake, lambda t, w, a: services.chase(t, actor=a, note="群众来电催办，已告知进度")),
     Action.SUPPLEMENT: Case(
         OPEN - {S.REGISTERED, S.AWAITING_VISIT}, supervisor, lambda t, w, a: services.supplement(t, actor=a, text="噪音晚上十点后更严重")),
+    # The centre corrects how it recorded an open order (工单更正).
+    Action.CORRECT: Case(
+        OPEN, dispatcher,
+        lambda t, w, a: services.correct(t, actor=a, reason="核实后更正", is_difficult=not t.is_difficult)),
 }
 #: What any step writes on the order it touches, besides its own changes.
 BOOKKEEPING = {"version", "updated_at", "timeline_count"}

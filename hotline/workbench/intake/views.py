@@ -228,7 +228,26 @@ def caller(request: HttpRequest) -> HttpResponse:
     return render(request, "workbench/intake/_caller.html", {"history": history})
 
 
-@intake_only
+def may_record(user: User) -> bool:
+    """True for the centre roles that register or correct orders (they pick categories and places)."""
+    return may_register(user) or bool(user.is_authenticated and user.is_active
+                                      and user.role in TRANSITIONS[Action.CORRECT].roles)
+
+
+def recording_only(view: View) -> View:
+    """The pickers' lookups (categories, areas): for those who register or correct orders; 403 for everyone else."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not may_record(request.user):
+            raise PermissionDenied(_("只有受理员、派单员、督办员和系统管理员可以登记或更正工单"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@recording_only
 @require_GET
 def categories(request: HttpRequest) -> HttpResponse:
     """Third-level categories matching the words typed in the category search."""
@@ -238,7 +257,7 @@ def categories(request: HttpRequest) -> HttpResponse:
     })
 
 
-@intake_only
+@recording_only
 @require_GET
 def area_options(request: HttpRequest) -> HttpResponse:
     """The <option>s of the streets of a district, or of the communities of a street."""
