@@ -68,6 +68,13 @@ def _reply(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
     return s.reply(t, actor=u, **d)
 
 
+def _supplement(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
+    """补充诉求, or 补充并恢复办理 when asked (`resume`): the supplement and the resumption, both or neither."""
+    if d.get("resume"):
+        return s.supplement_and_resume(t, actor=u, text=d["text"])
+    return s.supplement(t, actor=u, text=d["text"])
+
+
 STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.ANSWER_DIRECTLY, f.AnswerForm, lambda t, u, d: s.answer_directly(t, actor=u, answer=d["answer"])),
     _spec(Action.TRANSFER, f.TransferForm, lambda t, u, d: s.transfer(t, actor=u, to=d["to"], note=d["note"]),
@@ -128,7 +135,7 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.DECIDE_TERMINATION, f.DecisionForm,
           lambda t, u, d: s.decide_termination(t, actor=u, approve=d["approve"], note=d["note"]), danger=True),
     _spec(Action.CHASE, f.ChaseForm, lambda t, u, d: s.chase(t, actor=u, note=d["note"])),
-    _spec(Action.SUPPLEMENT, f.SupplementForm, lambda t, u, d: s.supplement(t, actor=u, text=d["text"])),
+    _spec(Action.SUPPLEMENT, f.OrderSupplementForm, _supplement),
     _spec(Action.CORRECT, f.CorrectForm, lambda t, u, d: s.correct(t, actor=u, **d)),
 ]}
 

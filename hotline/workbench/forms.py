@@ -356,6 +356,14 @@ class SupplementForm(forms.Form):
     text = FollowUpText(label=_("群众补充的内容（承办单位可见）"), widget=TEXT, max_length=MAX_SUPPLEMENT)
 
 
+class OrderSupplementForm(SupplementForm):
+    """补充诉求 on the order page and in the API: on an order waiting for the citizen (待群众补充) it may also
+    resume handling (补充并恢复办理: both steps or neither). The page offers the box only there, and only to those
+    who may resume (`workbench.views.bind`); the API takes `resume` anywhere and the service refuses it elsewhere."""
+
+    resume = forms.BooleanField(label=_("群众已补充承办单位所需的情况，同时恢复办理"), required=False)
+
+
 class DecisionForm(forms.Form):
     # No answer preselected: an approval (e.g. 审定终止办理) is irreversible, so the dispatcher must choose it.
     approve = forms.TypedChoiceField(label=_("审定结果"),

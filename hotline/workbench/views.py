@@ -20,13 +20,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hotline.tickets.choices import Action, Decision
+from hotline.tickets.choices import Action, Decision, Status
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 from hotline.tickets.models import Extension, Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.consultation import opinions_only_since
 from hotline.tickets.services.holds import held_steps
 from hotline.tickets.services.termination import merged_orders
+from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench.actions import STEPS, StepSpec, for_order
 from hotline.workbench.consulting import answering_unit, fit_opinion_form, initial_values, posted_as_stored
 from hotline.workbench.forms import ExtensionChoiceForm
@@ -56,12 +57,20 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
                         .filter(ticket=ticket, status=Decision.PENDING).order_by("id")))
     if spec.action == Action.GIVE_OPINION:
         fit_opinion_form(form, user, ticket)
+    if spec.action == Action.SUPPLEMENT and "resume" in form.fields and (
+            ticket.status != Status.AWAITING_CITIZEN or not may_resume(user)):
+        del form.fields["resume"]  # 补充并恢复办理: only where the order waits, for those who may resume
     if spec.action == Action.DECIDE_TERMINATION and (merged := merged_orders(ticket)):
         # Said before the decision, not only in the refusal: other callers wait on this order (并单).
         form.fields["approve"].help_text = _(
             "已有%(count)s张工单并入本工单：以「诉求人撤回」或「无法联系」为由的申请不能同意，其诉求人仍在等待答复"
         ) % {"count": merged}
     return form
+
+
+def may_resume(user) -> bool:  # noqa: ANN001
+    """Whether this person's role may resume handling (恢复办理), e.g. with a citizen's supplement."""
+    return getattr(user, "role", None) in TRANSITIONS[Action.RESUME].roles
 
 
 @dataclass(frozen=True)
