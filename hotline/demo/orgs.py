@@ -98,17 +98,19 @@ def build_units() -> CityUnits:
     centre = _unit(CENTRE[0], CENTRE[1], UnitKind.CENTRE, None, CENTRE[2])
     city.by_code[centre.code] = centre
     for i, (code, name) in enumerate(DEPARTMENTS):
-        city.by_code[code] = _unit(code, name, UnitKind.DEPARTMENT, centre, f"0731-8899{i:04d}")
+        # An office line and the duty mobile (值班手机) that gets 承办单位提醒 SMS (fictitious numbers).
+        city.by_code[code] = _unit(code, name, UnitKind.DEPARTMENT, centre, f"0731-8899{i:04d} / 1390731{i:04d}")
     for i, (code, name) in enumerate(UTILITIES):
-        city.by_code[code] = _unit(code, name, UnitKind.UTILITY, centre, f"0731-9600{i:04d}")
+        city.by_code[code] = _unit(code, name, UnitKind.UTILITY, centre, f"0731-9600{i:04d} / 1380731{i:04d}")
     names = iter(COMMUNITY_NAMES)
-    for d_key, street_names in DISTRICTS.items():
-        district = _unit(f"D-{d_key}", f"{d_key}区人民政府", UnitKind.DISTRICT, centre)
+    for d_no, (d_key, street_names) in enumerate(DISTRICTS.items()):
+        district = _unit(f"D-{d_key}", f"{d_key}区人民政府", UnitKind.DISTRICT, centre, f"1370731{d_no:04d}")
         city.by_code[district.code] = district
         city.streets[district.code] = []
         for s_no, street_name in enumerate(street_names, start=1):
             s_code = f"S-{d_key}-{s_no:02d}"
-            street = _unit(s_code, f"{d_key}区{street_name}", UnitKind.STREET, district)
+            street = _unit(s_code, f"{d_key}区{street_name}", UnitKind.STREET, district,
+                           f"1360731{d_no:02d}{s_no:02d}")
             city.by_code[s_code] = street
             city.streets[district.code].append(street)
             city.communities[s_code] = []

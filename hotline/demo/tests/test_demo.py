@@ -55,7 +55,11 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     text = out.getvalue()
     assert "agent1" in text and "已办结" in text
 
-    # The organisation tree of A市.
+    # The organisation tree of A市; departments, utilities, districts and streets have a duty mobile (承办单位提醒).
+    from hotline.notifications.unit_texts import duty_mobile
+
+    assert duty_mobile(HandlingUnit.objects.get(code="D-A2")) and not HandlingUnit.objects.filter(
+        kind__in=[UnitKind.DEPARTMENT, UnitKind.UTILITY, UnitKind.STREET], phone="").exists()
     centre = HandlingUnit.objects.get(code="CENTRE", kind=UnitKind.CENTRE)
     city_units = HandlingUnit.objects.filter(parent=centre, kind__in=[UnitKind.DEPARTMENT, UnitKind.UTILITY])
     assert city_units.count() >= 12
