@@ -424,7 +424,10 @@ class CorrectForm(forms.Form):
         if ticket is not None and data is None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "request_type": ticket.request_type, "category": ticket.category_id, "urgency": ticket.urgency,
-                "is_difficult": ticket.is_difficult, "title": ticket.title, "district": ticket.district_id,
+                # The select's values are "true"/"false": a bare False would match no option, and the browser
+                # would pick the first one (是) and mark the order 疑难 on any correction.
+                "is_difficult": "true" if ticket.is_difficult else "false", "title": ticket.title,
+                "district": ticket.district_id,
                 "street": ticket.street_id, "community": ticket.community_id, "address": ticket.address}
         super().__init__(*args, **kwargs)
         # Option lists only when rendered (the API validates without loading every category and community).

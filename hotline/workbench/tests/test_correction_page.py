@@ -51,6 +51,7 @@ def test_the_form_starts_from_the_order_and_is_offered_to_the_centre_only(cast: 
     page = _client(cast.dispatcher).get(reverse("order-detail", args=[ticket.number])).content.decode()
     assert 'id="step-correct"' in page
     assert f'name="correct-title" value="{ticket.title}"' in page
+    assert '<option value="false" selected>' in page  # 疑难: the order's 否 is the selected option
     assert 'data-area-param="parent"' in page and "area_select.js" in page
     unit_page = _client(cast.lead_handler).get(reverse("order-detail", args=[ticket.number])).content.decode()
     assert 'id="step-correct"' not in unit_page
