@@ -29,3 +29,9 @@ def _outbox(settings: Any, tmp_path: Path) -> Iterator[Path]:
 def on_commit(django_capture_on_commit_callbacks: Any) -> Any:
     """Run on-commit callbacks (the `ticket_changed` signal) as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def memory_notifier(settings: Any) -> None:
+    """Messages to the in-memory fake (`MemoryNotifier.sent`) instead of this package's outbox file."""
+    settings.HOTLINE_NOTIFIER = "hotline.notifications.backends.MemoryNotifier"

@@ -31,15 +31,11 @@ from hotline.tickets.choices import AssignmentRole, Status
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.tests.factories import Cast, CategoryFactory, HandlingUnitFactory, make_ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_notifier")]
 
 LEAD_PHONE, ASSIST_PHONE = "13900000011", "13900000012"
 NOTHING = {"overdue": 0, "due_soon": 0, "messages": 0, "redelivered": 0}
 
-
-@pytest.fixture(autouse=True)
-def _memory(settings: Any) -> None:
-    settings.HOTLINE_NOTIFIER = "hotline.notifications.backends.MemoryNotifier"
 
 
 @pytest.fixture

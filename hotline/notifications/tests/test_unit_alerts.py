@@ -28,14 +28,10 @@ from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.signals import ticket_changed
 from hotline.tickets.tests.factories import Cast, CategoryFactory, HandlingUnitFactory, make_ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_notifier")]
 
 LEAD_PHONE, ASSIST_PHONE, OTHER_PHONE, NEW_PHONE = "13900000001", "13900000002", "13900000003", "13900000004"
 
-
-@pytest.fixture(autouse=True)
-def _memory(settings: Any) -> None:
-    settings.HOTLINE_NOTIFIER = "hotline.notifications.backends.MemoryNotifier"
 
 
 @pytest.fixture
