@@ -7,7 +7,7 @@ from typing import Any
 
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
-from hotline.tickets.services.correction import BEFORE_DISPATCH, corrected_place_or_category
+from hotline.tickets.services.correction import BEFORE_DISPATCH, ROUTING_INPUTS, corrected_any
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ _RECOMMENDATION_READS = ("title", "description", "registered_at", "status", *_AR
 def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: str = "", event_id: int = 0,
                       **kwargs: Any) -> None:
     """Registration → a recommendation; 转派单 → auto-dispatch if allowed; a return accepted or the category or
-    place corrected before dispatch → a new one."""
+    place or title corrected before dispatch → a new one."""
     from hotline.routing import services
 
     try:
@@ -31,7 +31,7 @@ def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: st
                 services.recommend(ticket, trigger="register", at=ticket.registered_at)
         elif action == Action.SEND_TO_DISPATCH:
             services.auto_dispatch(ticket_id)
-        elif action == Action.CORRECT and to_status in BEFORE_DISPATCH and corrected_place_or_category(event_id):
+        elif action == Action.CORRECT and to_status in BEFORE_DISPATCH and corrected_any(event_id, ROUTING_INPUTS):
             ticket = Ticket.objects.filter(pk=ticket_id, status__in=BEFORE_DISPATCH).first()
             if ticket is not None:  # the desk sees units for the corrected category and place (工单更正)
                 services.recommend(ticket, trigger="correct")

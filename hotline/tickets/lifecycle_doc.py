@@ -96,7 +96,7 @@ RECORDS: dict[str, Record] = {
     Action.SUPPLEMENT: Record("— (the text is the record; the registered description is not changed)", "channel",
                               "yes if not confidential and the text needs no masking"),
     Action.CORRECT: Record("the corrected fields of `Ticket` (type, category, urgency, 疑难, title, place); deadlines "
-                           "already given to units are kept", "changes (field, from, to), reason, after_dispatch", "no"),
+                           "already given to units are kept", "changes (field, from, to), reason, after_dispatch, category_or_place", "no"),
 }
 
 _STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}

@@ -6,7 +6,7 @@ import functools
 
 from django import forms
 from django.core.validators import MaxLengthValidator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse_lazy as reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,6 +34,9 @@ from hotline.tickets.services import failed_attempts, visit_attempt_limit
 from hotline.tickets.services.correction import MAX_REASON as MAX_CORRECTION_REASON
 from hotline.workbench.intake.selectors import area_choices, category_choices
 from hotline.workbench.intake.selectors import areas as area_units
+
+#: The blank option of the correction form's selects, as the intake page and the areas endpoint write it.
+BLANK_CHOICE = _("—请选择—")
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 YES_NO = [("1", _("是")), ("0", _("否"))]
@@ -415,7 +418,8 @@ class CorrectForm(forms.Form):
     street = forms.ModelChoiceField(label=_("街道/乡镇"), required=False, queryset=area_units(UnitKind.STREET))
     community = forms.ModelChoiceField(label=_("社区/村"), required=False,
                                        queryset=area_units(UnitKind.COMMUNITY))
-    address = forms.CharField(label=_("事发地址"), max_length=255, required=False)
+    address = forms.CharField(label=_("事发地址"), max_length=255, required=False,
+                              help_text=_("更正区、街道或社区时，请一并核对事发地址"))
     reason = forms.CharField(label=_("更正原因"), widget=TEXT, max_length=MAX_CORRECTION_REASON,
                              help_text=_("如：与来电人核实后的地址；已派发工单的单位时限不变，需加急请督办"))
 
@@ -430,12 +434,20 @@ class CorrectForm(forms.Form):
                 "district": ticket.district_id,
                 "street": ticket.street_id, "community": ticket.community_id, "address": ticket.address}
         super().__init__(*args, **kwargs)
+        if ticket is not None:  # the order's own units stay choosable even if switched off since (区划调整)
+            for name in ("district", "street", "community"):
+                if (own := getattr(ticket, f"{name}_id")) is not None:
+                    field = self.fields[name]
+                    field.queryset = HandlingUnit.objects.filter(
+                        Q(pk__in=field.queryset.values("pk")) | Q(pk=own)).order_by("path")
         # Option lists only when rendered (the API validates without loading every category and community).
-        self.fields["category"].widget.choices = functools.cache(lambda: [("", ""), *category_choices()])
+        blank = ("", BLANK_CHOICE)
+        self.fields["district"].empty_label = BLANK_CHOICE
+        self.fields["category"].widget.choices = functools.cache(lambda: [blank, *category_choices()])
         self.fields["street"].widget.choices = functools.cache(
-            lambda: [("", ""), *area_choices(UnitKind.STREET, self._chosen("district"))])
+            lambda: [blank, *self._options(UnitKind.STREET, "district", "street", ticket)])
         self.fields["community"].widget.choices = functools.cache(
-            lambda: [("", ""), *area_choices(UnitKind.COMMUNITY, self._chosen("street"))])
+            lambda: [blank, *self._options(UnitKind.COMMUNITY, "street", "community", ticket)])
         # The lower level's options follow the upper one (hotline/static/hotline/area_select.js sends ?parent=).
         for name, child in (("district", "street"), ("street", "community")):
             self.fields[name].widget.attrs.update({
@@ -446,7 +458,15 @@ class CorrectForm(forms.Form):
     def _chosen(self, name: str) -> int:
         """The id chosen (or started from) in an upper address level, for the options of the level below (0: none)."""
         raw = str(self[name].value() or "")
-        return int(raw) if raw.isdecimal() else 0
+        return int(raw) if raw.isdecimal() and len(raw) <= 10 else 0
+
+    def _options(self, kind: str, upper: str, name: str, ticket: Ticket | None) -> list[tuple[int, str]]:
+        """The active units of `kind` under the upper level chosen, with the order's own one if it is not there."""
+        options = area_choices(kind, self._chosen(upper))
+        own = getattr(ticket, name) if ticket is not None else None
+        if own is not None and own.parent_id == self._chosen(upper) and all(pk != own.pk for pk, _n in options):
+            options.append((own.pk, own.name))
+        return options
 
     def clean(self) -> dict:
         """A blank keeps the order's value: the service reads None as "as it is"."""

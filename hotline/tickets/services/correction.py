@@ -34,9 +34,13 @@ from hotline.tickets.services._core import begin, service
 #: The fields a correction may change, in the order the timeline lists them.
 CORRECTABLE = ("request_type", "category", "urgency", "is_difficult", "title", "district", "street", "community",
                "address")
-#: Corrections that change where and what the matter is: the dispatch recommendation and the duplicate index
-#: are computed again from them.
-PLACE_AND_CATEGORY = frozenset({"category", "district", "street", "community", "address"})
+#: What the dispatch recommendation reads of an order (routing): a correction of one of them recomputes it.
+ROUTING_INPUTS = frozenset({"category", "district", "street", "community", "title"})
+#: What the duplicate index keys an order by (triage: category, place, the text's signature).
+DUPLICATE_INPUTS = frozenset({"category", "street", "community", "address", "title"})
+#: The agent's recording of what and where the matter is (category, area): a change by someone else is a targeted
+#: inspection pick (`data["category_or_place"]`).
+CATEGORY_OR_PLACE = frozenset({"category", "district", "street", "community"})
 #: Statuses before any unit was given a deadline: the corrected values set the time limits at dispatch.
 BEFORE_DISPATCH = frozenset({Status.REGISTERED, Status.PENDING_DISPATCH})
 MAX_REASON = 500
@@ -57,26 +61,37 @@ def _clean_text(value: str | None, limit: int, what: str) -> str | None:
 
 def _area(ticket: Ticket, district: HandlingUnit | None, street: HandlingUnit | None,
           community: HandlingUnit | None) -> dict[str, HandlingUnit | None]:
-    """The corrected place as a whole: the levels given, the missing upper ones from below, the lower ones cleared.
+    """The corrected place: the levels given, a missing upper level from the one below it, and a missing lower
+    level kept when nothing above it changed, cleared when something did.
 
-    Nothing given keeps the order's place. A street must lie in the district, a community in the street.
+    Nothing given keeps the order's place. So a new district alone clears the street and community, a new street
+    clears the community, and the order's own district given again (an integration echoing the place) keeps its
+    street and community. A street must lie in the district, a community in the street. Every unit of the result
+    must be an active unit of its level, except the order's own (a community switched off since registration
+    stays until someone picks another).
     """
     if district is None and street is None and community is None:
         return {}
-    for name, unit in (("district", district), ("street", street), ("community", community)):
-        if unit is not None and (unit.kind != _AREA_KINDS[name] or not unit.is_active):
-            raise RuleViolation(_("「%(unit)s」不是启用的%(level)s") % {"unit": unit, "level": UnitKind(_AREA_KINDS[name]).label})
-    if community is not None:
-        if street is None:
-            street = community.parent
-        elif community.parent_id != street.pk:
-            raise RuleViolation(_("社区「%(community)s」不属于「%(street)s」") % {"community": community, "street": street})
-    if street is not None:
-        if district is None:
-            district = street.parent
-        elif street.parent_id != district.pk:
-            raise RuleViolation(_("街道「%(street)s」不属于「%(district)s」") % {"street": street, "district": district})
-    return {"district": district, "street": street, "community": community}
+    if community is not None and street is None:
+        street = community.parent
+    if street is not None and district is None:
+        district = street.parent
+    if street is None and district is not None and district.pk == ticket.district_id:
+        street = ticket.street
+    if community is None and street is not None and street.pk == ticket.street_id:
+        community = ticket.community
+    place = {"district": district, "street": street, "community": community}
+    for name, unit in place.items():
+        if unit is None or unit.pk == getattr(ticket, f"{name}_id"):
+            continue
+        if unit.kind != _AREA_KINDS[name] or not unit.is_active:
+            raise RuleViolation(_("「%(unit)s」不是启用的%(level)s")
+                                % {"unit": unit, "level": UnitKind(_AREA_KINDS[name]).label})
+    if community is not None and street is not None and community.parent_id != street.pk:
+        raise RuleViolation(_("社区「%(community)s」不属于「%(street)s」") % {"community": community, "street": street})
+    if street is not None and district is not None and street.parent_id != district.pk:
+        raise RuleViolation(_("街道「%(street)s」不属于「%(district)s」") % {"street": street, "district": district})
+    return place
 
 
 def _shown(name: str, value: Any) -> str:
@@ -118,7 +133,7 @@ def correct(ticket: Ticket, *, actor: User, reason: str, request_type: str | Non
     if expected_version is not None and expected_version != ticket.version:
         raise ConflictError(_("工单已被他人处理，请刷新后重试"))
     step = begin(ticket, Action.CORRECT, actor)
-    why = _clean_text(reason, MAX_REASON, _("更正说明"))
+    why = _clean_text(reason, MAX_REASON, _("更正原因"))
     if why is None:
         raise RuleViolation(_("请写明更正原因（例如：与来电人核实后的分类、地址）"))
     if request_type is not None and request_type not in RequestType.values:
@@ -149,7 +164,7 @@ def correct(ticket: Ticket, *, actor: User, reason: str, request_type: str | Non
     note = "；".join(c.pop("text") for c in changes) + f"。更正原因：{why}"
     if dispatched and {"category", "urgency", "is_difficult"} & {c["field"] for c in changes}:
         note += "（已派发的单位时限不变）"
-    recoded = bool({c["field"] for c in changes} & PLACE_AND_CATEGORY - {"address"})
+    recoded = bool({c["field"] for c in changes} & CATEGORY_OR_PLACE)
     return step.commit(note=note, data={"changes": changes, "reason": why, "after_dispatch": dispatched,
                                         "category_or_place": recoded})
 
@@ -159,9 +174,9 @@ def corrected_fields(data: dict | None) -> set[str]:
     return {c.get("field", "") for c in (data or {}).get("changes", [])}
 
 
-def corrected_place_or_category(event_id: int) -> bool:
-    """Whether the correction event changed the order's category or place (what routing and triage read)."""
+def corrected_any(event_id: int, fields: frozenset[str]) -> bool:
+    """Whether the correction event changed any of `fields` (e.g. what routing or triage reads)."""
     from hotline.tickets.models import TimelineEvent
 
     data = TimelineEvent.objects.filter(pk=event_id, action=Action.CORRECT).values_list("data", flat=True).first()
-    return bool(corrected_fields(data) & PLACE_AND_CATEGORY)
+    return bool(corrected_fields(data) & fields)

@@ -100,6 +100,31 @@ def test_the_place_must_hold_together_and_a_new_district_clears_the_lower_levels
     assert (t.district, t.street, t.community) == (other, None, None)
 
 
+def test_the_orders_own_district_given_again_keeps_its_street_and_community(cast: Cast, frozen_now: datetime) -> None:
+    """An integration echoing the place changes nothing there; a new street clears the community."""
+    district, street, community = _place()
+    other_street = HandlingUnitFactory(kind=UnitKind.STREET, parent=district)
+    t = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    services.correct(t, actor=cast.dispatcher, reason="核实地址", community=community)
+    services.correct(t, actor=cast.dispatcher, reason="加急", district=district, urgency=Urgency.URGENT)
+    t.refresh_from_db()
+    assert (t.district, t.street, t.community, t.urgency) == (district, street, community, Urgency.URGENT)
+    services.correct(t, actor=cast.dispatcher, reason="另一个街道", district=district, street=other_street)
+    t.refresh_from_db()
+    assert (t.street, t.community) == (other_street, None)
+
+
+def test_a_community_may_not_bring_in_a_street_switched_off(cast: Cast, frozen_now: datetime) -> None:
+    district, street, community = _place()
+    street.is_active = False
+    street.save()
+    t = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    before = stored(t)
+    with pytest.raises(RuleViolation, match="不是启用的"):
+        services.correct(t, actor=cast.dispatcher, reason="核实地址", community=community)
+    assert stored(t) == before
+
+
 def test_only_an_active_third_level_category(cast: Cast, frozen_now: datetime) -> None:
     t = make_ticket(Status.PENDING_DISPATCH, cast=cast)
     leaf = _leaf()
@@ -181,6 +206,6 @@ def test_over_long_text_is_refused_whole(cast: Cast, frozen_now: datetime) -> No
     before = stored(t)
     with pytest.raises(RuleViolation, match="标题不能超过 200 个字"):
         services.correct(t, actor=cast.dispatcher, reason="改", title="长" * 201, urgency=Urgency.URGENT)
-    with pytest.raises(RuleViolation, match="更正说明不能超过 500 个字"):
+    with pytest.raises(RuleViolation, match="更正原因不能超过 500 个字"):
         services.correct(t, actor=cast.dispatcher, reason="由" * 501, urgency=Urgency.URGENT)
     assert stored(t) == before

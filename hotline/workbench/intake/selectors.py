@@ -160,8 +160,9 @@ def areas(kind: str) -> QuerySet[HandlingUnit]:
 
 
 def child_areas(parent_id: str | int | None) -> list[HandlingUnit]:
-    """The streets of a district or the communities of a street; nothing for anything else."""
-    if not str(parent_id or "").isdecimal():
+    """The streets of a district or the communities of a street; nothing for anything else (nor for a number
+    too long to be an id)."""
+    if not str(parent_id or "").isdecimal() or len(str(parent_id)) > 10:
         return []
     parent = HandlingUnit.objects.filter(pk=int(parent_id), is_active=True, kind__in=AREA_CHILD_KIND).first()
     if parent is None:
@@ -171,9 +172,9 @@ def child_areas(parent_id: str | int | None) -> list[HandlingUnit]:
 
 def area_choices(kind: str, parent_id: int | None = None) -> Choices:
     """Options of one address level: the children of `parent_id`, or every unit grouped by its parent."""
-    units = list(areas(kind).select_related("parent"))
     if parent_id is not None:
-        return [(u.pk, u.name) for u in units if u.parent_id == parent_id]
+        return list(areas(kind).filter(parent_id=parent_id).values_list("pk", "name"))
+    units = list(areas(kind).select_related("parent"))
     groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for unit in units:
         groups[unit.parent.name if unit.parent else ""].append((unit.pk, unit.name))

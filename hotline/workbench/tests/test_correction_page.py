@@ -122,10 +122,41 @@ def test_a_corrected_category_before_dispatch_gets_a_new_recommendation_and_inde
     recs = DispatchRecommendation.objects.filter(ticket=ticket).order_by("-created_at", "-id")
     assert recs.count() == before + 1 and recs.first().trigger == "correct"
     assert DuplicateKey.objects.get(ticket=ticket).category1 == leaf.parent.parent_id
-    # Only the title: nothing for routing to redo.
+    # The address text: routing does not read it (no new recommendation); the duplicate index does.
+    with _on_commit():
+        services.correct(ticket, actor=cast.dispatcher, reason="门牌号", address="东风路18号")
+    assert DispatchRecommendation.objects.filter(ticket=ticket).count() == before + 1
+    assert DuplicateKey.objects.get(ticket=ticket).place != ""
+    # The title: both read it.
     with _on_commit():
         services.correct(ticket, actor=cast.dispatcher, reason="标题更准确", title="自来水停水三天")
-    assert DispatchRecommendation.objects.filter(ticket=ticket).count() == before + 1
+    assert DispatchRecommendation.objects.filter(ticket=ticket).count() == before + 2
+
+
+def test_garbage_ids_are_refused_without_a_500(cast: Cast) -> None:
+    ticket = make_ticket(Status.PENDING_DISPATCH, cast=cast)
+    huge = "9" * 5000
+    for field in ("district", "street", "community", "category"):
+        response = _client(cast.dispatcher).post(reverse("order-act", args=[ticket.number, Action.CORRECT]),
+                                                 _posted(ticket, **{field: huge, "reason": "核实"}))
+        assert response.status_code == 400, field
+    assert _client(cast.dispatcher).get(reverse("intake-areas"), {"parent": huge}).status_code == 200
+
+
+def test_a_community_switched_off_since_registration_is_kept_by_an_unrelated_correction(cast: Cast) -> None:
+    district = HandlingUnitFactory(kind=UnitKind.DISTRICT)
+    street = HandlingUnitFactory(kind=UnitKind.STREET, parent=district)
+    community = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=street, name="已撤并社区")
+    ticket = make_ticket(Status.PENDING_DISPATCH, cast=cast, district=district, street=street, community=community)
+    community.is_active = False
+    community.save()
+    page = _client(cast.dispatcher).get(reverse("order-detail", args=[ticket.number])).content.decode()
+    assert f'<option value="{community.pk}" selected>已撤并社区</option>' in page
+    response = _client(cast.dispatcher).post(reverse("order-act", args=[ticket.number, Action.CORRECT]),
+                                             _posted(ticket, urgency=Urgency.URGENT, reason="涉及老人安全"))
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.urgency, ticket.community) == (Urgency.URGENT, community)
 
 
 def _on_commit() -> Any:
