@@ -8,11 +8,12 @@ from datetime import timedelta
 MAX_TITLE_CHARS = 12
 #: Orders named one by one in a grouped alert ("您单位有5件工单即将超期：A、B、C等"); the inbox tab lists all.
 MAX_LISTED = 3
-#: A light that changed longer ago than this is no news: the run skips it (and so does not flood the
-#: duty phones with old overdue orders when the alerts are first switched on, or after a long outage).
-STALE_AFTER = timedelta(days=1)
 #: Assignments one periodic run looks at, soonest deadline first; the rest wait for the next run.
 MAX_PER_RUN = 1000
 #: A unit alert still queued this long after it was written lost its deliverer (a crash after the commit):
 #: the periodic run delivers it.
 REDELIVER_AFTER = timedelta(minutes=2)
+#: A queued unit alert older than this is no longer news: it is marked failed instead of being sent late.
+REDELIVER_WITHIN = timedelta(hours=1)
+#: A unit alert still `sending` this long after it was claimed lost its sender during the gateway call.
+INTERRUPTED_AFTER = timedelta(minutes=10)

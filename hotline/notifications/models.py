@@ -41,6 +41,8 @@ class Notification(models.Model):
     error = models.TextField(_("错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), db_index=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    #: When a sender claimed it (queued → sending): one left sending long after is reported as interrupted.
+    claimed_at = models.DateTimeField(_("开始发送"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -60,9 +62,9 @@ class UnitAlert(models.Model):
     """One order a handling unit was alerted about (承办单位提醒), once per assignment, kind and phase.
 
     A new dispatch, a rejected return and a counted chase are steps: their alert is keyed by the step's
-    event. Due soon (黄灯) and overdue (红灯) are lights: keyed by the running deadline's start
-    (`phase`, the assignment's `phase_started_at`), so a unit hears once per deadline, and again only for a
-    fresh one (the reply deadline after signing, a re-handling). `notification` is the SMS that carried it;
+    event. Due soon (黄灯) and overdue (红灯) are lights: keyed by the running deadline (`phase`, the
+    assignment's `phase_started_at`, and `due`, its `phase_due`), so a unit hears once per deadline, and again
+    only for a fresh one (the reply deadline after signing, a re-handling, an extension). `notification` is the SMS that carried it;
     empty when the unit has no mobile duty phone (recorded all the same, so that the centre sees it).
     """
 
@@ -70,6 +72,9 @@ class UnitAlert(models.Model):
                                    related_name="+")
     kind = models.CharField(_("提醒类型"), max_length=16, choices=UnitAlertKind.choices)
     phase = models.DateTimeField(_("时限起算"), null=True, blank=True)
+    #: The deadline the light was for: an approved extension moves it within the same phase, and the moved
+    #: deadline is news again.
+    due = models.DateTimeField(_("时限"), null=True, blank=True)
     event = models.ForeignKey("tickets.TimelineEvent", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     notification = models.ForeignKey(Notification, verbose_name=_("短信"), null=True, blank=True,
@@ -83,9 +88,9 @@ class UnitAlert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "kind", "event"], condition=models.Q(event__isnull=False),
                                     name="uniq_unit_alert_event"),
-            models.UniqueConstraint(fields=["assignment", "kind", "phase"],
+            models.UniqueConstraint(fields=["assignment", "kind", "phase", "due"],
                                     condition=models.Q(event__isnull=True, phase__isnull=False),
-                                    name="uniq_unit_alert_phase"),
+                                    name="uniq_unit_alert_deadline"),
             models.CheckConstraint(condition=models.Q(event__isnull=False) | models.Q(phase__isnull=False),
                                    name="unit_alert_event_or_phase"),
         ]
@@ -109,6 +114,9 @@ class UnitAlertSettings(OneRow):
     chased = models.CharField(
         _("群众催办提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.ALL,
         help_text=_("计入催办次数的群众催办提醒主办单位"))
+    #: Deadlines that passed (or turned yellow) before this moment are not alerted: switching a kind on (or
+    #: installing) does not send every old overdue order at once. Moved to now whenever a kind is switched on.
+    since = models.DateTimeField(_("提醒起始时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -124,6 +132,17 @@ class UnitAlertSettings(OneRow):
         from hotline.core import memo
 
         return memo.once("notifications.unit_alerts", lambda: cls.objects.get_or_create(pk=1)[0])
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        """Record `since` on creation and whenever a light kind goes from off to on."""
+        from hotline.core import clock
+
+        before = type(self).objects.filter(pk=self.pk).values("due_soon", "overdue").first() if self.pk else None
+        switched_on = before is None or any(
+            before[name] == AlertScope.OFF and getattr(self, name) != AlertScope.OFF for name in ("due_soon", "overdue"))
+        if self.since is None or switched_on:
+            self.since = clock.now()
+        super().save(*args, **kwargs)
 
     def scope(self, kind: str) -> str:
         """The scope chosen for one alert kind."""

@@ -15,7 +15,9 @@ Once: every alerted order is a `UnitAlert` row, unique per (assignment, kind, ev
 (assignment, kind, running deadline) for lights, written in one transaction with the SMS's `Notification`.
 A second run or a re-delivered signal finds the row and sends nothing. The SMS is sent after that commit by
 whoever claims the queued row first (a conditional UPDATE to `sending`); one left queued by a crash after the
-commit is claimed and sent by a later run (`REDELIVER_AFTER`), so a crash neither loses nor doubles it.
+commit is claimed and sent by a later run (`REDELIVER_AFTER`) while it is still news (`REDELIVER_WITHIN`, an
+order still waiting). A sender that dies during the gateway call leaves its row `sending`: a later run marks
+it failed (`INTERRUPTED_AFTER`) rather than risk a second SMS, so the admin shows the gap.
 A unit without a mobile number gets the `UnitAlert` rows (no SMS) and a warning in the log.
 """
 
@@ -32,7 +34,7 @@ from hotline.core import clock
 from hotline.notifications import unit_texts
 from hotline.notifications.backends import Message
 from hotline.notifications.choices import AlertScope, Channel, DeliveryStatus, Recipient, UnitAlertKind
-from hotline.notifications.constants import MAX_PER_RUN, REDELIVER_AFTER, STALE_AFTER
+from hotline.notifications.constants import INTERRUPTED_AFTER, MAX_PER_RUN, REDELIVER_AFTER, REDELIVER_WITHIN
 from hotline.notifications.models import Notification, UnitAlert, UnitAlertSettings
 from hotline.notifications.services import deliver, enabled
 from hotline.orgs.models import HandlingUnit
@@ -114,11 +116,13 @@ def alert_lights(now: datetime | None = None) -> dict[str, int]:
     """Alert each unit once per assignment and running deadline that turned yellow (即将超期) or red (已超期).
 
     One SMS per unit and kind per run lists all its orders. Red goes first; a deadline already alerted red
-    is not alerted yellow again (an approved extension can move it back). Lights that changed more than
-    STALE_AFTER ago are left alone. Then unit alerts left queued by a crash are delivered. Returns counts.
+    is not alerted yellow again. A deadline moved by an approved extension is a new deadline. Deadlines that
+    passed (or turned yellow) before the alerts were switched on (`UnitAlertSettings.since`) are left alone;
+    after a worker outage the ones that passed meanwhile are alerted on the next run. Then unit alerts left
+    queued by a crash are delivered, and those whose sender died mid-send are reported. Returns counts.
     """
     at = now or clock.now()
-    counts = {"overdue": 0, "due_soon": 0, "messages": 0, "redelivered": 0}
+    counts = {"overdue": 0, "due_soon": 0, "messages": 0, "redelivered": 0, "interrupted": 0}
     if not enabled():
         return counts
     settings = UnitAlertSettings.current()
@@ -126,12 +130,13 @@ def alert_lights(now: datetime | None = None) -> dict[str, int]:
         scope = settings.scope(kind)
         if scope == AlertScope.OFF:
             continue
-        for unit, assignments in _by_unit(_lit(kind, at, scope)):
+        for unit, assignments in _by_unit(_lit(kind, at, scope, settings.since)):
             written, note = _record(kind, unit, assignments)
             counts[key] += len(assignments) if written else 0
             if note is not None and deliver_claimed(note) is not None:
                 counts["messages"] += 1
     counts["redelivered"] = redeliver_queued(at)
+    counts["interrupted"] = report_interrupted(at)
     return counts
 
 
@@ -143,16 +148,18 @@ def _pressing(prefix: str = "") -> Q:
     return q
 
 
-def _lit(kind: str, at: datetime, scope: str) -> QuerySet[Assignment]:
-    """Running assignments in scope whose light is this kind's, lit within STALE_AFTER, not yet alerted for
-    this deadline; confidential orders never."""
+def _lit(kind: str, at: datetime, scope: str, since: datetime | None) -> QuerySet[Assignment]:
+    """Running assignments in scope whose light is this kind's, lit since the alerts were switched on, not yet
+    alerted for this deadline; confidential orders never."""
     light, mark = (Light.RED, "phase_due") if kind == UnitAlertKind.OVERDUE else (Light.YELLOW, "phase_yellow_at")
     kinds = [kind] if kind == UnitAlertKind.OVERDUE else [kind, UnitAlertKind.OVERDUE]
     done = UnitAlert.objects.filter(assignment=OuterRef("pk"), kind__in=kinds, phase=OuterRef("phase_started_at"),
-                                    event__isnull=True)
+                                    due=OuterRef("phase_due"), event__isnull=True)
     found = Assignment.objects.filter(
         status__in=RUNNING, light=light, paused_at__isnull=True, phase_started_at__isnull=False,
-        ticket__is_confidential=False, **{f"{mark}__gte": at - STALE_AFTER, f"{mark}__lte": at})
+        ticket__is_confidential=False, **{f"{mark}__lte": at})
+    if since is not None:
+        found = found.filter(**{f"{mark}__gte": since})
     if scope == AlertScope.PRESSING:
         found = found.filter(_pressing("ticket__"))
     return (found.exclude(Exists(done))
@@ -194,7 +201,8 @@ def _record(kind: str, unit: HandlingUnit, assignments: Sequence[Assignment], *,
                     channel=Channel.SMS, to=to, subject=subject, body=body, created_at=now)
             UnitAlert.objects.bulk_create([
                 UnitAlert(assignment=a, kind=kind, event=event, phase=None if event else a.phase_started_at,
-                          notification=note, created_at=now) for a in assignments])
+                          due=None if event else a.phase_due, notification=note, created_at=now)
+                for a in assignments])
     except IntegrityError:
         return False, None
     if not to:
@@ -206,7 +214,7 @@ def _record(kind: str, unit: HandlingUnit, assignments: Sequence[Assignment], *,
 def deliver_claimed(note: Notification) -> Notification | None:
     """Send a queued unit alert if this caller claims it first (queued → sending); None if another did."""
     if not Notification.objects.filter(pk=note.pk, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.SENDING):
+            status=DeliveryStatus.SENDING, claimed_at=clock.now()):
         return None
     message = Message(channel=note.channel, to=note.to, subject=note.subject, body=note.body,
                       ticket_id=note.ticket_id)
@@ -214,11 +222,42 @@ def deliver_claimed(note: Notification) -> Notification | None:
 
 
 def redeliver_queued(at: datetime | None = None) -> int:
-    """Send the unit alerts still queued REDELIVER_AFTER after they were written (their sender crashed)."""
-    before = (at or clock.now()) - REDELIVER_AFTER
-    stale = (Notification.objects.filter(recipient=Recipient.UNIT, status=DeliveryStatus.QUEUED,
-                                         created_at__lt=before).order_by("created_at", "pk")[:MAX_PER_RUN])
-    return sum(1 for note in stale if deliver_claimed(note) is not None)
+    """Send the unit alerts still queued REDELIVER_AFTER after they were written (their sender crashed), if they
+    are still news: written within REDELIVER_WITHIN and about orders the unit still has to act on. The others
+    are marked failed with the reason (the admin shows them), never sent late."""
+    now = at or clock.now()
+    stale = list(Notification.objects.filter(recipient=Recipient.UNIT, status=DeliveryStatus.QUEUED,
+                                              created_at__lt=now - REDELIVER_AFTER)
+                 .order_by("created_at", "pk")[:MAX_PER_RUN])
+    sent = 0
+    for note in stale:
+        reason = _no_longer_news(note, now)
+        if reason:
+            Notification.objects.filter(pk=note.pk, status=DeliveryStatus.QUEUED).update(
+                status=DeliveryStatus.FAILED, error=reason)
+        elif deliver_claimed(note) is not None:
+            sent += 1
+    return sent
+
+
+def _no_longer_news(note: Notification, now: datetime) -> str:
+    """Why a queued alert must not be sent late ("" if it may): too old, or no order in it still waits."""
+    if note.created_at < now - REDELIVER_WITHIN:
+        return "未及时发送，已过时效，不再补发"
+    waiting = UnitAlert.objects.filter(notification=note, assignment__status__in=RUNNING,
+                                       assignment__ticket__is_confidential=False)
+    if not waiting.exists():
+        return "所涉工单已不在本单位办理，不再补发"
+    return ""
+
+
+def report_interrupted(at: datetime | None = None) -> int:
+    """Mark failed the unit alerts whose sender died during the gateway call (sending for INTERRUPTED_AFTER):
+    whether the SMS went out is unknown, so it is not sent again (a double is worse than a gap the admin shows)."""
+    before = (at or clock.now()) - INTERRUPTED_AFTER
+    return Notification.objects.filter(recipient=Recipient.UNIT, status=DeliveryStatus.SENDING,
+                                       claimed_at__lt=before).update(
+        status=DeliveryStatus.FAILED, error="发送中断，短信是否发出未知；为免重复未再发送")
 
 
 def units_without_mobile() -> QuerySet[HandlingUnit]:

@@ -6,6 +6,7 @@ description, never a confidential order.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,17 +25,23 @@ from hotline.taxonomy.choices import Urgency
 from hotline.tickets.choices import Action, AssignmentStatus, FollowUpChannel
 from hotline.tickets.models import Assignment, Ticket
 
-#: What separates several numbers in one `HandlingUnit.phone` ("0731-88990001 / 13912345678").
-_SEPARATORS = re.compile(r"[,，;；/、\s]+")
+#: What separates several numbers in one `HandlingUnit.phone` ("0731-88990001 / 13912345678"); spaces do not
+#: (「139 0000 1111」, 「+86 139 0000 1111」 are one number).
+_SEPARATORS = re.compile(r"[,;/、|]+")
+#: What may sit inside one written number: spaces, hyphens, dots, brackets.
+_INSIDE = re.compile(r"[\s\-.()]+")
+#: A country code in front of a mainland mobile.
+_COUNTRY = re.compile(r"^(?:\+86|0086)")
 #: Inbox tab that lists the orders of a grouped alert (`/work/inbox/?tab=…`).
 _INBOX_TAB = {UnitAlertKind.DUE_SOON: "soon", UnitAlertKind.OVERDUE: "overdue"}
 
 
 def duty_mobile(unit: HandlingUnit) -> str:
     """The number that gets the unit's SMS: the first mobile in its 联系电话 (a landline cannot take SMS); "" if none."""
-    for part in _SEPARATORS.split(unit.phone or ""):
-        candidate = part.replace("-", "")
-        if is_mobile(candidate):
+    written = unicodedata.normalize("NFKC", unit.phone or "")  # full-width digits and separators to ASCII
+    for part in _SEPARATORS.split(written):
+        candidate = _COUNTRY.sub("", _INSIDE.sub("", part))
+        if candidate.isascii() and is_mobile(candidate):
             return candidate
     return ""
 

@@ -27,15 +27,21 @@ from hotline.sla.sweep import sweep
 from hotline.tasks import tasks
 from hotline.taxonomy.choices import Urgency
 from hotline.tickets import services
-from hotline.tickets.choices import AssignmentRole, Status
+from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Status
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.tests.factories import Cast, CategoryFactory, HandlingUnitFactory, make_ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_notifier")]
 
 LEAD_PHONE, ASSIST_PHONE = "13900000011", "13900000012"
-NOTHING = {"overdue": 0, "due_soon": 0, "messages": 0, "redelivered": 0}
+NOTHING = {"overdue": 0, "due_soon": 0, "messages": 0, "redelivered": 0, "interrupted": 0}
 
+
+
+@pytest.fixture(autouse=True)
+def _alerts_on(traveller: time_machine.Coordinates) -> None:
+    """The alerts were switched on (the settings row made) at the start, before any deadline passed."""
+    UnitAlertSettings.current()
 
 
 @pytest.fixture
@@ -129,21 +135,82 @@ def test_a_deadline_missed_straight_away_is_alerted_overdue_only(traveller: time
     assert not UnitAlert.objects.filter(kind=UnitAlertKind.DUE_SOON).exists()
 
 
-def test_a_deadline_alerted_red_is_not_alerted_yellow_when_it_moves_back(traveller: time_machine.Coordinates,
-                                                                         team: Cast) -> None:
-    """An approved extension can turn a red light yellow again: the unit has heard worse already."""
-    _ticket, lead = order(team)
-    run_at(traveller, lead.phase_due + timedelta(minutes=1))
-    later = lead.phase_due + timedelta(hours=2)
-    Assignment.objects.filter(ticket=lead.ticket_id).update(light=Light.YELLOW, phase_due=later,
-                                                             phase_yellow_at=lead.phase_due)
+def test_a_deadline_moved_by_an_extension_is_a_new_deadline(traveller: time_machine.Coordinates,
+                                                            team: Cast) -> None:
+    """Overdue, then an approved extension: the extended deadline's yellow and red are news again (once each)."""
+    ticket, lead = order(team)
+    with muted():
+        services.sign(ticket, actor=team.lead_handler, unit=team.lead)
+    lead.refresh_from_db()
+    run_at(traveller, lead.phase_due + timedelta(minutes=1))  # the lead's reply and the assisting unit's signing
+    assert UnitAlert.objects.filter(assignment=lead, kind=UnitAlertKind.OVERDUE).count() == 1
+    with muted():
+        services.request_extension(Ticket.objects.get(pk=ticket.pk), actor=team.lead_handler, unit=team.lead,
+                                   days=2, reason="需协调管网施工")
+        services.approve_extension(Ticket.objects.get(pk=ticket.pk), actor=team.dispatcher, note="同意")
+    lead.refresh_from_db()
+    assert run_at(traveller, lead.phase_yellow_at + timedelta(minutes=1))["due_soon"] == 1
+    assert run_at(traveller, lead.phase_due + timedelta(minutes=1))["overdue"] == 1
     assert run_at(traveller, lead.phase_due + timedelta(minutes=2)) == NOTHING
+    assert UnitAlert.objects.filter(assignment=lead, kind=UnitAlertKind.OVERDUE).count() == 2
 
 
-def test_a_light_that_changed_long_ago_is_no_news(traveller: time_machine.Coordinates, team: Cast) -> None:
-    """Switching the alerts on (or a long outage) does not flood the duty phones with old overdue orders."""
+def test_deadlines_passed_before_the_alerts_were_switched_on_are_no_news(traveller: time_machine.Coordinates,
+                                                                         team: Cast) -> None:
+    """Switching the alerts on does not flood the duty phones with old overdue orders."""
     _ticket, lead = order(team)
-    assert run_at(traveller, lead.phase_due + timedelta(days=2)) == NOTHING
+    traveller.move_to(lead.phase_due + timedelta(days=2))
+    row = UnitAlertSettings.current()
+    row.overdue = AlertScope.OFF
+    row.save()
+    row.overdue = AlertScope.ALL  # switched on now: `since` moves to now
+    row.save()
+    assert run_at(traveller, lead.phase_due + timedelta(days=2, minutes=1)) == NOTHING
+
+
+def test_after_a_worker_outage_the_deadlines_passed_meanwhile_are_alerted(traveller: time_machine.Coordinates,
+                                                                          team: Cast) -> None:
+    """A deadline that passed two days ago while no alert ran (the worker was down) is still news, once."""
+    _ticket, lead = order(team)
+    assert run_at(traveller, lead.phase_due + timedelta(days=2))["overdue"] == 2
+    assert run_at(traveller, lead.phase_due + timedelta(days=2, minutes=1)) == NOTHING
+
+
+def test_a_late_queued_alert_is_not_sent_when_it_is_no_longer_news(traveller: time_machine.Coordinates, team: Cast,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Left queued by a crash: not sent once the unit no longer holds the order, nor after an hour."""
+    _ticket, lead = order(team)
+    with monkeypatch.context() as crash:
+        crash.setattr(unit_alerts, "deliver_claimed", lambda note: None)
+        run_at(traveller, lead.phase_yellow_at + timedelta(minutes=1))
+    Assignment.objects.filter(pk=lead.pk).update(status=AssignmentStatus.WITHDRAWN)
+    assert run_at(traveller, lead.phase_yellow_at + timedelta(minutes=4))["redelivered"] == 1  # the assisting one
+    lead_note = Notification.objects.get(recipient=Recipient.UNIT, unit=team.lead)
+    assert (lead_note.status, lead_note.error) == (DeliveryStatus.FAILED, "所涉工单已不在本单位办理，不再补发")
+    assert not sent_to(LEAD_PHONE)
+    other, late = order(team)
+    with monkeypatch.context() as crash:
+        crash.setattr(unit_alerts, "deliver_claimed", lambda note: None)
+        run_at(traveller, late.phase_due + timedelta(minutes=1))
+    assert run_at(traveller, late.phase_due + timedelta(hours=2))["redelivered"] == 0
+    assert set(Notification.objects.filter(ticket=other).values_list("status", "error")) == {
+        (DeliveryStatus.FAILED, "未及时发送，已过时效，不再补发")}
+
+
+def test_an_alert_whose_sender_died_mid_send_is_reported_not_resent(traveller: time_machine.Coordinates,
+                                                                    team: Cast,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _ticket, lead = order(team)
+    with monkeypatch.context() as crash:
+        crash.setattr(unit_alerts, "deliver", lambda note, message: None)  # died inside the gateway call
+        run_at(traveller, lead.phase_yellow_at + timedelta(minutes=1))
+    sending = Notification.objects.filter(recipient=Recipient.UNIT, status=DeliveryStatus.SENDING)
+    assert sending.count() == 2 and not MemoryNotifier.sent
+    assert run_at(traveller, lead.phase_yellow_at + timedelta(minutes=5))["interrupted"] == 0
+    assert run_at(traveller, lead.phase_yellow_at + timedelta(minutes=15))["interrupted"] == 2
+    assert not MemoryNotifier.sent and not sending.exists()
+    assert set(Notification.objects.filter(recipient=Recipient.UNIT).values_list("status", flat=True)) == {
+        DeliveryStatus.FAILED}
 
 
 def test_by_default_every_order_and_on_request_only_pressing_ones(traveller: time_machine.Coordinates,

@@ -273,6 +273,15 @@ def test_a_failing_gateway_is_recorded_and_the_step_stands(frozen_now: datetime,
     ("0731-88990001；13900000001", "13900000001"),
     ("0731-88990001", ""),
     ("", ""),
+    ("+86 139 0000 1111", "13900001111"),
+    ("+8613900001111", "13900001111"),
+    ("0086-139-0000-1111", "13900001111"),
+    ("139 0000 1111", "13900001111"),
+    ("１３９００００１１１１", "13900001111"),  # full-width digits
+    ("13900001111 / 13800002222", "13900001111"),
+    ("0731 8899 0001|13800002222", "13800002222"),
+    ("13９00001111", "13900001111"),  # one full-width digit: read as written, sent in ASCII
+    ("١٣٩٠٠٠٠١١١١", ""),  # other scripts' digits are not a phone number
 ])
 def test_the_duty_mobile_is_the_first_mobile_number_of_the_contact_phone(phone: str, mobile: str) -> None:
     assert duty_mobile(HandlingUnitFactory.build(phone=phone)) == mobile

@@ -55,6 +55,11 @@ class Assignment(models.Model):
                          condition=models.Q(light__in=["green", "yellow"], paused_at__isnull=True)),
             models.Index(fields=["phase_yellow_at"], name="assignment_green_yellow",
                          condition=models.Q(light="green", paused_at__isnull=True)),
+            # The units' duty-phone alerts (承办单位提醒) read the yellow and red lights every minute.
+            models.Index(fields=["phase_yellow_at"], name="assignment_yellow_at",
+                         condition=models.Q(light="yellow", paused_at__isnull=True)),
+            models.Index(fields=["phase_due"], name="assignment_red_due",
+                         condition=models.Q(light="red", paused_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
