@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "hotline.kb",
     "hotline.callers",
     "hotline.inspection",
+    "hotline.incidents",
     "hotline.demo",
 ]
 

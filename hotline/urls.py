@@ -30,6 +30,7 @@ urlpatterns = [
     path("revisits/", include("hotline.revisits.urls")),
     path("callers/", include("hotline.callers.urls")),
     path("inspection/", include("hotline.inspection.urls")),
+    path("incidents/", include("hotline.incidents.urls")),
     path("data/", include("hotline.dataio.urls")),
     path("", include("hotline.ops.urls")),
     path("kb/", include("hotline.kb.urls")),

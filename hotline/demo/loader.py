@@ -25,6 +25,7 @@ from hotline.demo.seasons import load_archive
 from hotline.demo.themes import load_themes
 from hotline.demo.users import UnitStaff, build_users
 from hotline.demo.walk import Sim, play
+from hotline.incidents.demo import load_incidents
 from hotline.routing.catalogue import seed_demo_catalogue
 from hotline.taxonomy.services import load_taxonomy
 from hotline.tickets.models import Ticket
@@ -83,6 +84,7 @@ def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: da
             load_corrections(now=now)  # 工单更正 of a few open orders' place and urgency (once)
             load_inspection(now=now)  # 坐席工单质检: last month's sample, two thirds scored (once)
             load_followups(now=now)  # 群众催办 / 补充诉求 on the oldest orders units hold (once)
+            load_incidents(now=now)  # 突发事件: one published water outage with its script and notice (once)
     if not result.skipped:
         _sweep(now)
     result.statuses = dict(Ticket.objects.order_by().values_list("status").annotate(n=Count("id")))

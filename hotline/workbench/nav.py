@@ -22,6 +22,7 @@ from hotline.dashboards.selectors import may_view as may_view_dashboards
 from hotline.dataio.views import CSV_ROLES
 from hotline.governance.views import THEME_ROLES
 from hotline.hotspots.views import HOTSPOT_ROLES
+from hotline.incidents.permissions import READ_ROLES as INCIDENT_ROLES
 from hotline.inspection.permissions import PAGE_ROLES as QA_ROLES
 from hotline.interop.views import PARTNER_ROLES
 from hotline.kb.permissions import may_maintain
@@ -94,6 +95,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("triage-alerts", _("研判预警"), ALERT_ROLES, ("triage-alerts", "triage-alert")),
     Entry("kb:list", _("知识库"), is_agent, ("kb:list", "kb:article", "kb:feedback")),
     Entry("kb:review", _("知识复核"), may_maintain, ("kb:review", "kb:feedback-resolve")),
+    Entry("incidents:list", _("突发事件"), INCIDENT_ROLES, ("incidents:",)),
 )
 
 
