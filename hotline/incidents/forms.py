@@ -38,7 +38,8 @@ class IncidentForm(forms.Form):
     """新建/修改突发事件: what happened, the script agents read, the public notice, where, about what, who, when."""
 
     title = forms.CharField(label=_("事件名称"), max_length=TITLE_MAX_LENGTH, widget=forms.TextInput(
-        attrs={"placeholder": _("如：A2区桂花坪街道因管网抢修停水")}))
+        attrs={"placeholder": _("如：A2区桂花坪街道因管网抢修停水")}),
+        help_text=_("有公众公告时，事件名称与公告一起在网上诉求门户公开显示"))
     script = forms.CharField(label=_("答复口径"), required=False, max_length=SCRIPT_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 5}),
                              help_text=_("受理员「按口径答复」时填入答复内容；发布前必须填写"))

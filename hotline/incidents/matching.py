@@ -2,14 +2,16 @@
 
 A matter matches an incident when all three hold:
 
-1. **time** — the moment (the order's registration, or now at intake) lies in
-   [`starts_at`, `expected_end`]; an incident without an expected end stays open-ended;
+1. **time** — the incident has begun by the moment (the order's registration, or now at intake); it stays
+   live past its expected end until someone ends it (`overran` flags that), and the intake notice also shows
+   one not begun yet (`planned`, `match_one(ahead=True)`);
 2. **area** — the incident has no areas (the whole city); or the matter's most precise place (community,
    else street, else district) is one of the incident's areas or lies below one (materialised `path`
    prefixes, as `HandlingUnit.objects.subtree_of`); or the matter has no place, or only a coarser one that
    contains an incident area (a district when the incident is one street of it), and the name of one of
    the incident's areas occurs in its text (e.g. 「桂花坪街道」 in the address). A place elsewhere never fits;
-3. **subject** — one of the incident's keywords occurs in the title, description or address (case-insensitive),
+3. **subject** — one of the incident's keywords occurs in the title, description or address (case and width
+   folded),
    or the matter's category is the incident's category or lies below it.
 
 The loaders (`selectors.published_incidents`, `selectors.matter_of_ticket`) turn rows into these values.
@@ -18,12 +20,13 @@ The loaders (`selectors.published_incidents`, `selectors.matter_of_ticket`) turn
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 #: What separates keywords: white space, ASCII and Chinese commas, 顿号, semicolons.
-_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_SEPARATORS = re.compile(r"[\s,，、;；/／|]+")
 #: Suffixes that name a district government rather than the place (A2区人民政府 → A2区).
 _GOVERNMENT = ("人民政府", "政府")
 #: What is left of a name after its district prefix that names no place by itself (高新区街道 → 街道).
@@ -95,8 +98,19 @@ class Match:
 
 
 def in_window(incident: LiveIncident, at: datetime) -> bool:
-    """Whether `at` lies within the incident's time window (open-ended without an expected end)."""
-    return incident.starts_at <= at and (incident.expected_end is None or at <= incident.expected_end)
+    """Whether the incident has begun at `at`. It stays live until someone ends it: the expected end is what the
+    script tells callers, and an outage that overruns it is when the calls peak (`overran` says so)."""
+    return incident.starts_at <= at
+
+
+def overran(incident: LiveIncident, at: datetime) -> bool:
+    """Whether the incident's expected end has passed while it is still published (the script may need updating)."""
+    return incident.expected_end is not None and at > incident.expected_end
+
+
+def planned(incident: LiveIncident, at: datetime) -> bool:
+    """Whether the incident has not begun yet (a planned outage announced ahead: callers ask about it)."""
+    return at < incident.starts_at
 
 
 def area_fits(incident: LiveIncident, matter: Matter) -> bool:
@@ -112,10 +126,15 @@ def area_fits(incident: LiveIncident, matter: Matter) -> bool:
     return any(name in matter.text for name in incident.area_names)
 
 
+def _folded(text: str) -> str:
+    """Full-width letters and digits as ASCII, and no case: 「１０ｋＶ」 and 「10kv」 read the same."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def keyword_found(incident: LiveIncident, matter: Matter) -> str:
     """The first of the incident's keywords that occurs in the matter's words ("" when none)."""
-    text = matter.text.casefold()
-    return next((k for k in incident.keywords if k.casefold() in text), "")
+    text = _folded(matter.text)
+    return next((k for k in incident.keywords if _folded(k) in text), "")
 
 
 def category_fits(incident: LiveIncident, matter: Matter) -> bool:
@@ -123,9 +142,10 @@ def category_fits(incident: LiveIncident, matter: Matter) -> bool:
     return incident.category_id is not None and incident.category_id in matter.category_ids
 
 
-def match_one(incident: LiveIncident, matter: Matter, at: datetime) -> Match | None:
-    """The match of one incident, or None (time, area, then keyword or category)."""
-    if not in_window(incident, at) or not area_fits(incident, matter):
+def match_one(incident: LiveIncident, matter: Matter, at: datetime, *, ahead: bool = False) -> Match | None:
+    """The match of one incident, or None (time, area, then keyword or category); `ahead` also takes one that has
+    not begun yet (the intake notice shows planned outages; a registered call is linked only once it began)."""
+    if not (ahead or in_window(incident, at)) or not area_fits(incident, matter):
         return None
     keyword, by_category = keyword_found(incident, matter), category_fits(incident, matter)
     if not keyword and not by_category:
@@ -133,9 +153,9 @@ def match_one(incident: LiveIncident, matter: Matter, at: datetime) -> Match | N
     return Match(incident, keyword, by_category)
 
 
-def matches(incidents: Sequence[LiveIncident], matter: Matter, at: datetime) -> list[Match]:
-    """Every incident the matter matches at `at`, in the given order."""
-    found = (match_one(incident, matter, at) for incident in incidents)
+def matches(incidents: Sequence[LiveIncident], matter: Matter, at: datetime, *, ahead: bool = False) -> list[Match]:
+    """Every incident the matter matches at `at`, in the given order (`ahead`: planned ones too)."""
+    found = (match_one(incident, matter, at, ahead=ahead) for incident in incidents)
     return [m for m in found if m is not None]
 
 

@@ -114,10 +114,17 @@ def status_counts() -> dict[str, int]:
 
 
 def is_live(incident: Incident, at: datetime | None = None) -> bool:
-    """Whether the incident matches calls now: published and within its time window."""
+    """Whether the incident matches calls now: published and begun (it stays live past its expected end until
+    someone ends it; see `matching.in_window`)."""
     at = at or clock.now()
-    return (incident.status == IncidentStatus.PUBLISHED and incident.starts_at <= at
-            and (incident.expected_end is None or at <= incident.expected_end))
+    return incident.status == IncidentStatus.PUBLISHED and incident.starts_at <= at
+
+
+def has_overrun(incident: Incident, at: datetime | None = None) -> bool:
+    """Whether a published incident's expected end has passed (the desk should update the script or end it)."""
+    at = at or clock.now()
+    return (incident.status == IncidentStatus.PUBLISHED and incident.expected_end is not None
+            and at > incident.expected_end)
 
 
 @dataclass(frozen=True)
@@ -190,11 +197,11 @@ class PublicNotice:
 
 
 def public_notices(now: datetime | None = None) -> list[PublicNotice]:
-    """Published incidents with a public notice whose expected end has not passed (planned outages that have
-    not started yet included), soonest first."""
+    """Published incidents with a public notice (planned outages that have not started yet included, and those
+    past their expected end: still published means still going on), soonest first."""
     now = now or clock.now()
     rows = (Incident.objects.filter(status=IncidentStatus.PUBLISHED)
-            .exclude(public_notice="").filter(Q(expected_end__isnull=True) | Q(expected_end__gte=now))
+            .exclude(public_notice="")
             .order_by("starts_at", "pk").values_list("title", "public_notice", "starts_at", "expected_end"))
     return [PublicNotice(title, notice, starts, end, starts <= now)
             for title, notice, starts, end in rows[:PORTAL_NOTICES]]

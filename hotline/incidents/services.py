@@ -280,7 +280,8 @@ def link_order(incident: Incident, number: str, *, actor: User) -> IncidentOrder
 
 @transaction.atomic
 def unlink_order(incident: Incident, number: str, *, actor: User) -> Incident:
-    """Remove a manual link (取消关联); automatic links stay: the order matched when it was registered."""
+    """Remove a link (取消关联): a manual one by anyone who may link, an automatic one (a keyword matched a call
+    about something else, e.g. 「没电」 in 「电动车没电了」) only by those who manage incidents; audited."""
     _linker(actor)
     row = _locked(incident, None)
     transitions.check("unlink", row.status, row.status)
@@ -288,11 +289,12 @@ def unlink_order(incident: Incident, number: str, *, actor: User) -> Incident:
     link = IncidentOrder.objects.filter(incident=row, ticket=ticket).first()
     if link is None:
         raise RuleViolation(_("工单 %(number)s 未关联此事件") % {"number": ticket.number})
-    if link.how != LinkHow.MANUAL:
-        raise RuleViolation(_("工单 %(number)s 是登记时自动匹配的，不能取消关联") % {"number": ticket.number})
+    if link.how != LinkHow.MANUAL and not may_manage(actor):
+        raise NotPermitted(_("工单 %(number)s 是登记时自动匹配的，只有督办员、派单员和系统管理员可以取消关联")
+                           % {"number": ticket.number})
     link.delete()
     _log(row, EventKind.UNLINKED, actor, clock.now(), before=row.status, note=ticket.number,
-         data={"number": ticket.number})
+         data={"number": ticket.number, "how": link.how})
     row.save(update_fields=["version"])
     return row
 

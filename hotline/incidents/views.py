@@ -28,7 +28,7 @@ from hotline.incidents import selectors, services, transitions
 from hotline.incidents.choices import IncidentStatus
 from hotline.incidents.constants import PAGE_SIZE
 from hotline.incidents.forms import EndForm, IncidentForm, LinkForm, ListFilter
-from hotline.incidents.matching import matches
+from hotline.incidents.matching import matches, overran, planned
 from hotline.incidents.models import Incident
 from hotline.incidents.permissions import may_link, may_manage, may_read
 from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
@@ -68,7 +68,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     status = ListFilter(request.GET).status_value()
     page = Paginator(selectors.incident_list(status), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
-    rows = [(incident, selectors.is_live(incident, now)) for incident in page.object_list]
+    rows = [(incident, selectors.is_live(incident, now), selectors.has_overrun(incident, now))
+            for incident in page.object_list]
     return render(request, "incidents/list.html", {
         "page": page, "rows": rows, "status": status, "statuses": IncidentStatus.choices,
         "counts": selectors.status_counts(), "may_manage": may_manage(request.user)})
@@ -103,7 +104,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_incident(incident, form.data_for_service(), actor=request.user,
-                                   expected_version=form.cleaned_data["version"])
+                                   expected_version=_page_version(form.cleaned_data["version"]))
         except DomainError as exc:
             form.add_error(None, exc.message)
             return render(request, "incidents/form.html", {**context, "form": form}, status=_status_code(exc))
@@ -116,13 +117,14 @@ def _detail(request: HttpRequest, incident: Incident, *, status: int = 200, erro
             end_form: EndForm | None = None, link_form: LinkForm | None = None) -> HttpResponse:
     user = request.user
     return render(request, "incidents/detail.html", {
-        "incident": incident, "areas": list(incident.areas.order_by("path")), "live": selectors.is_live(incident),
+        "incident": incident, "areas": list(incident.areas.order_by("path")), "live": selectors.is_live(incident), "overrun": selectors.has_overrun(incident),
         "events": list(incident.events.select_related("actor").order_by("seq")),
         "stats": selectors.call_stats(incident), "error": error,
         "may_edit": may_manage(user) and transitions.allowed("edit", incident.status),
         "may_publish": may_manage(user) and transitions.allowed("publish", incident.status),
         "may_end": may_manage(user) and transitions.allowed("end", incident.status),
         "may_link": may_link(user) and transitions.allowed("link", incident.status),
+        "may_unlink_auto": may_manage(user),  # a keyword that matched a call about something else
         "end_form": end_form or EndForm(initial={"version": incident.version}),
         "link_form": link_form or LinkForm(),
     }, status=status)
@@ -156,11 +158,13 @@ def incident_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     try:
         if step == "publish":
             version = request.POST.get("version", "")
-            services.publish(incident, actor=user, expected_version=int(version) if version.isdecimal() else None)
-            done = _("已发布：受理员登记相符的来电时将看到答复口径")
+            services.publish(incident, actor=user,
+                             expected_version=int(version) if version.isdecimal() and len(version) < 10 else -1)
+            done = (_("已发布：受理员登记相符的来电时将看到答复口径") if incident.areas.exists() else
+                    _("已发布，影响区域为全市：全市相符的来电都会看到答复口径；如只涉及部分地区，请修改影响区域"))
         elif step == "end":
             services.end(incident, note=form.cleaned_data["note"], actor=user,
-                         expected_version=form.cleaned_data["version"])
+                         expected_version=_page_version(form.cleaned_data["version"]))
             done = _("已结束：不再匹配来电，门户不再公示")
         elif step == "link":
             services.link_order(incident, form.cleaned_data["number"], actor=user)
@@ -176,6 +180,11 @@ def incident_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return redirect("incidents:detail", pk=incident.pk)
 
 
+def _page_version(version: int | None) -> int:
+    """The version the page was made on; a page that sent none is taken as stale (-1 matches no incident)."""
+    return -1 if version is None else version
+
+
 @login_required
 @require_GET
 @never_cache
@@ -184,6 +193,7 @@ def match(request: HttpRequest) -> HttpResponse:
     fragment (empty when none). Unreadable parameters are ignored, never an error."""
     if not may_register(request.user):
         raise PermissionDenied(_("只有受理员、派单员和系统管理员可以登记工单"))
-    live = selectors.published_incidents()
-    found = matches(live, selectors.matter_from_form(request.GET), clock.now()) if live else []
-    return render(request, "incidents/_intake_matches.html", {"matches": found})
+    live, now = selectors.published_incidents(), clock.now()
+    found = matches(live, selectors.matter_from_form(request.GET), now, ahead=True) if live else []
+    shown = [(m, planned(m.incident, now), overran(m.incident, now)) for m in found]
+    return render(request, "incidents/_intake_matches.html", {"matches": shown})

@@ -15,7 +15,9 @@ from hotline.incidents.matching import (
     in_window,
     match_one,
     matches,
+    overran,
     place_names,
+    planned,
     split_keywords,
 )
 from hotline.tickets.tests.factories import NOW
@@ -48,9 +50,14 @@ def test_place_names_drop_the_district_prefix_and_government_suffix() -> None:
     assert place_names("向阳社区") == ("向阳社区",)
 
 
-@pytest.mark.parametrize(("offset", "inside"), [(-61, False), (-60, True), (0, True), (300, True), (301, False)])
-def test_the_time_window_includes_both_ends(offset: int, inside: bool) -> None:
-    assert in_window(outage(), NOW + timedelta(minutes=offset)) is inside
+@pytest.mark.parametrize(("offset", "inside"), [(-61, False), (-60, True), (0, True), (300, True), (301, True)])
+def test_the_incident_is_live_from_its_start_until_someone_ends_it(offset: int, inside: bool) -> None:
+    """Past the expected end it still matches (an overrunning outage is when calls peak), flagged as overrun."""
+    incident = outage()
+    at = NOW + timedelta(minutes=offset)
+    assert in_window(incident, at) is inside
+    assert overran(incident, at) is (offset > 300)
+    assert planned(incident, at) is (offset < -60)
 
 
 def test_without_an_expected_end_the_window_stays_open() -> None:

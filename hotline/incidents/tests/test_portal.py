@@ -41,12 +41,16 @@ def test_drafts_ended_ones_and_those_without_a_notice_are_not_shown(
     assert "突发事件公告" not in body and "停水" not in body
 
 
-def test_a_planned_outage_shows_its_start_and_a_passed_one_leaves(make_incident: Callable[..., Incident]) -> None:
-    make_incident(at=NOW, starts_at=NOW + timedelta(days=1), expected_end=NOW + timedelta(days=1, hours=6))
+def test_a_planned_outage_shows_its_start_and_an_overrunning_one_stays(make_incident: Callable[..., Incident],
+                                                                       manager: User) -> None:
+    """Past its expected end an incident still published is still going on: the notice stays until it is ended."""
+    incident = make_incident(at=NOW, starts_at=NOW + timedelta(days=1), expected_end=NOW + timedelta(days=1, hours=6))
     with time_machine.travel(NOW, tick=False):
         body = Client().get(PAGES[0]).content.decode()
     assert "开始时间" in body and "2025-03-05 10:00" in body
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
+        assert "突发事件公告" in Client().get(PAGES[0]).content.decode()
+        services.end(incident, note="已恢复供水", actor=manager)
         assert "突发事件公告" not in Client().get(PAGES[0]).content.decode()
 
 

@@ -39,8 +39,10 @@ def test_calls_that_do_not_match_are_not_linked(frozen_now: datetime, make_incid
     make_incident(publish=False, title="草稿：全市停水")  # a draft matches nothing
     call("小区路灯不亮")  # another matter
     call("家里停水了", community=None, street=org.street_b)  # another street
-    call("家里停水了", at=NOW + timedelta(hours=11))  # after the expected end
+    call("家里停水了", at=NOW - timedelta(hours=2))  # before it began
     assert not IncidentOrder.objects.exists()
+    call("家里停水了", at=NOW + timedelta(hours=11))  # past the expected end but still published: still linked
+    assert IncidentOrder.objects.count() == 1
 
 
 def test_the_registration_time_decides_not_the_delivery_time(frozen_now: datetime,

@@ -58,7 +58,8 @@ def test_who_opens_which_page(frozen_now: datetime, make_incident: Callable[...,
     for url in (NEW, reverse("incidents:edit", args=[incident.pk])):
         assert client.get(url).status_code == (200 if manages else 403), url
     assert client.get(MATCH).status_code == (200 if role in REGISTRARS else 403)
-    assert client.post(step(incident, "end"), {"note": "已恢复"}).status_code in ((302,) if manages else (403,))
+    assert client.post(step(incident, "end"), {"note": "已恢复", "version": incident.version}).status_code in (
+        (302,) if manages else (403,))
     assert Incident.objects.get().status == (IncidentStatus.ENDED if manages else IncidentStatus.PUBLISHED)
 
 
@@ -109,7 +110,7 @@ def test_steps_from_the_detail_page(frozen_now: datetime, make_incident: Callabl
     client, draft = person(Role.DISPATCHER), make_incident(publish=False, script="")
     refused = client.post(step(draft, "publish"), {"version": draft.version})
     assert refused.status_code == 400 and "请先填写答复口径再发布" in refused.content.decode()
-    ended = client.post(step(draft, "end"), {"note": "已恢复"})
+    ended = client.post(step(draft, "end"), {"note": "已恢复", "version": draft.version})
     assert ended.status_code == 400 and Incident.objects.get(pk=draft.pk).status == IncidentStatus.DRAFT
     assert client.post(step(draft, "junk"), {}).status_code == 404
     incident = make_incident()
