@@ -26,11 +26,12 @@ def mask_phone(phone: str) -> str:
 
 
 #: A phone number written into free text: a mobile (1xx xxxx xxxx) or a landline with its area code
-#: (0xxx-xxxxxxxx), digits grouped by spaces or hyphens, with or without +86 / 0086 / 86 in front (after
-#: which a landline's trunk 0 may be left out).
-_MOBILE = r"1\d{2}[ -]?\d{4}[ -]?\d{4}"
+#: (0xxx-xxxxxxxx), digits grouped by spaces, hyphens or dots (139.0000.1111, 0731 8899 0001), with or without
+#: +86 / 0086 / 86 in front (after which a landline's trunk 0 may be left out).
+_MOBILE = r"1\d{2}[ .-]?\d{4}[ .-]?\d{4}"
+_LOCAL = r"\d{2,3}[ .-]?(?:\d{7,8}|\d{3,4}[ .-]\d{4})"
 _PHONE_IN_TEXT = re.compile(
-    rf"(?<![\d+])(?:(?:\+|00)?86[ -]?(?:{_MOBILE}|0?\d{{2,3}}[ -]?\d{{7,8}})|{_MOBILE}|0\d{{2,3}}[ -]?\d{{7,8}})(?!\d)")
+    rf"(?<![\d+])(?:(?:\+|00)?86[ -]?(?:{_MOBILE}|0?{_LOCAL})|{_MOBILE}|0{_LOCAL})(?![\d])")
 #: A resident identity card number (身份证号): 17 digits and a check digit or X.
 _ID_CARD = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")
 _COUNTRY_CODE = re.compile(r"^(?:\+|00)?86")
@@ -40,7 +41,7 @@ _FOLD_WIDTH = {**{0xFF10 + d: str(d) for d in range(10)}, 0xFF0B: "+", 0xFF0D: "
 
 
 def _mask_found_phone(found: str) -> str:
-    digits = re.sub(r"[ -]", "", found)
+    digits = re.sub(r"[ .-]", "", found)
     if _COUNTRY_CODE.match(digits) and len(digits) > 11:
         digits = _COUNTRY_CODE.sub("", digits)
         if not digits.startswith(("0", "1")):
