@@ -92,7 +92,8 @@ def test_follow_up_tasks_in_a_worker_share_the_settings_reads_between_them() -> 
     queries(steps[0], in_worker=True)  # the first task of the process reads (and creates) everything
     inline, worker = queries(steps[1], in_worker=False), queries(steps[2], in_worker=True)
     def configuration(sql: str) -> bool:
-        return any(part in sql for part in ("settings", "COUNT(", "webhooks_subscription", "interop_partner"))
+        return any(part in sql for part in ("settings", "COUNT(", "webhooks_subscription", "interop_partner",
+                                            "incidents_incident"))  # the published incidents (突发事件)
 
     settings_reads = [sql for sql in inline if configuration(sql)]
     assert len(settings_reads) >= 6  # settings rows, "has it changed?" stamps, integrations: read anew inline
