@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.core.entered import entered_text
 from hotline.incidents import selectors, transitions
 from hotline.incidents.choices import EventKind, IncidentStatus, LinkHow
 from hotline.incidents.constants import (
@@ -68,21 +69,9 @@ class IncidentData:
 # --- checks ----------------------------------------------------------------------------------------------
 
 
-def _text(value: str, *, what: str, limit: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if "\x00" in value:  # PostgreSQL cannot store it
-        raise RuleViolation(_("%(what)s含有无法保存的空字符（NUL），请删除后重新提交") % {"what": what})
-    if required and not value:
-        raise RuleViolation(_("请填写%(what)s") % {"what": what})
-    if len(value) > limit:
-        raise RuleViolation(_("%(what)s最多 %(limit)d 个字（现有 %(count)d 个）") % {
-            "what": what, "limit": limit, "count": len(value)})
-    return value
-
-
 def _keywords(value: str) -> str:
     """The keyword line, normalised to single spaces; refused: too many, too short or too long keywords."""
-    words = split_keywords(_text(value, what=_("关键词"), limit=1000))
+    words = split_keywords(entered_text(value, what=_("关键词"), limit=1000))
     if len(words) > MAX_KEYWORDS:
         raise RuleViolation(_("关键词最多 %(max)d 个（现有 %(count)d 个）") % {"max": MAX_KEYWORDS, "count": len(words)})
     for word in words:
@@ -113,9 +102,9 @@ def _checked(data: IncidentData) -> dict[str, Any]:
     if expected_end is not None and expected_end <= starts_at:
         raise RuleViolation(_("预计结束时间须晚于开始时间"))
     values = {
-        "title": _text(data.title, what=_("事件名称"), limit=TITLE_MAX_LENGTH, required=True),
-        "script": _text(data.script, what=_("答复口径"), limit=SCRIPT_MAX_LENGTH),
-        "public_notice": _text(data.public_notice, what=_("公众公告"), limit=NOTICE_MAX_LENGTH),
+        "title": entered_text(data.title, what=_("事件名称"), limit=TITLE_MAX_LENGTH, required=True),
+        "script": entered_text(data.script, what=_("答复口径"), limit=SCRIPT_MAX_LENGTH),
+        "public_notice": entered_text(data.public_notice, what=_("公众公告"), limit=NOTICE_MAX_LENGTH),
         "keywords": _keywords(data.keywords), "category": data.category, "areas": areas,
         "lead_unit": data.lead_unit, "starts_at": starts_at, "expected_end": expected_end,
     }
@@ -233,7 +222,7 @@ def end(incident: Incident, *, note: str, actor: User, expected_version: int | N
     _manager(actor)
     row = _locked(incident, expected_version)
     transitions.check("end", row.status, IncidentStatus.ENDED)
-    note = _text(note, what=_("结束说明"), limit=NOTE_MAX_LENGTH, required=True)
+    note = entered_text(note, what=_("结束说明"), limit=NOTE_MAX_LENGTH, required=True)
     now = clock.now()
     before = row.status
     row.status, row.ended_by, row.ended_at, row.end_note = IncidentStatus.ENDED, actor, now, note
@@ -251,7 +240,7 @@ def _linker(actor: User) -> None:
 
 
 def _order(number: str, actor: User) -> Ticket:
-    number = _text(number, what=_("工单编号"), limit=20, required=True)
+    number = entered_text(number, what=_("工单编号"), limit=20, required=True)
     ticket = Ticket.objects.visible_to(actor, one=True).filter(number=number).first()
     if ticket is None:
         raise RuleViolation(_("未找到工单 %(number)s") % {"number": number})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.core.entered import entered_text
 from hotline.inspection import transitions
 from hotline.inspection.choices import EventKind, InspectionStatus
 from hotline.inspection.constants import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
@@ -63,15 +64,7 @@ def _locked(inspection: Inspection, expected_version: int | None) -> Inspection:
 
 
 def _text(value: str, *, what: str, required: bool, limit: int = TEXT_MAX_LENGTH) -> str:
-    value = (value or "").strip()
-    if "\x00" in value:  # PostgreSQL cannot store it
-        raise RuleViolation(_("%(what)s含有无法保存的空字符（NUL），请删除后重新提交") % {"what": what})
-    if required and not value:
-        raise RuleViolation(_("请填写%(what)s") % {"what": what})
-    if len(value) > limit:
-        raise RuleViolation(_("%(what)s最多 %(limit)d 个字（现有 %(count)d 个）") % {
-            "what": what, "limit": limit, "count": len(value)})
-    return value
+    return entered_text(value, what=what, limit=limit, required=required)
 
 
 def check_deductions(inspection: Inspection, entries: Iterable[Entry], decision: str | None = None) -> list[Checked]:
