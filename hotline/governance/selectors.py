@@ -243,7 +243,8 @@ def prefill_from_hotspot(spot: Hotspot) -> Prefill:
     order_ids = list(spot.members.order_by("ticket_id").values_list("ticket_id", flat=True))
     rows = list(Ticket.objects.filter(pk__in=order_ids).values_list("category_id", "district_id"))
     leads = list(Assignment.objects.filter(ticket_id__in=order_ids, role=AssignmentRole.LEAD)
-                 .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.WITHDRAWN])
+                 .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.WITHDRAWN,
+                                       AssignmentStatus.FORWARDED])
                  .filter(unit__is_active=True).values_list("ticket_id", "unit_id").distinct())
     month = timezone.localtime(spot.run.start).date().replace(day=1)
     title, place = scrub_public_text(spot.title), scrub_public_text(spot.place)

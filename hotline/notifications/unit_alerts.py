@@ -51,7 +51,7 @@ RUNNING = (AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED)
 #: Urgency levels that make an order pressing (紧急, 较急).
 PRESSING_URGENCY = frozenset({Urgency.URGENT, Urgency.PRESSING})
 #: The steps that alert a unit.
-ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.REJECT_RETURN, Action.CHASE})
+ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.REJECT_RETURN, Action.CHASE})
 
 
 def is_pressing(ticket: Ticket) -> bool:
@@ -73,7 +73,7 @@ def in_scope(scope: str, ticket: Ticket) -> bool:
 
 
 def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list[Notification]:
-    """Alert the units a committed step concerns (新派单, 驳回退单, 群众催办), each at most once per step."""
+    """Alert the units a committed step concerns (新派单 and 下派, 驳回退单, 群众催办), each at most once per step."""
     if action not in ALERTING_ACTIONS or not enabled():
         return []
     kind = UnitAlertKind.CHASED if action == Action.CHASE else UnitAlertKind.DISPATCHED
@@ -99,6 +99,8 @@ def _concerned(event: TimelineEvent) -> list[Assignment]:
         units = [data.get("lead"), *(data.get("assisting") or [])]
         found = found.filter(unit_id__in=[u for u in units if u], dispatched_at=event.at,
                              status=AssignmentStatus.PENDING_SIGN)
+    elif event.action == Action.FORWARD:  # the unit below: a new order for it, like a dispatch
+        found = found.filter(unit_id=data.get("to_unit"), dispatched_at=event.at, status=AssignmentStatus.PENDING_SIGN)
     elif event.action == Action.REJECT_RETURN:
         returned = ReturnRequest.objects.filter(pk=data.get("return"), ticket=ticket).values("assignment_id")
         found = found.filter(pk__in=returned, status__in=RUNNING)

@@ -105,7 +105,7 @@ def service_definition(category: Category) -> dict[str, Any]:
 def public_orders() -> QuerySet[Ticket]:
     """Every order the public interface may show (never a confidential one), with what a row needs."""
     lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
-            .exclude(status__in=[AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED])
+            .exclude(status__in=[AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED, AssignmentStatus.FORWARDED])
             .order_by("-dispatched_at", "-id"))
     # The newest words for the citizen (an approved extension's included), never a staff note.
     said = citizen_steps(extensions=True).filter(ticket=OuterRef("pk"))

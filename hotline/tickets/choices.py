@@ -47,6 +47,7 @@ class Action(models.TextChoices):
     SIGN = "sign", _("签收")
     SIGN_ASSIST = "sign_assist", _("协办签收")
     RETURN = "return", _("退单")
+    FORWARD = "forward", _("下派")
     ACCEPT_RETURN = "accept_return", _("同意退单")
     REJECT_RETURN = "reject_return", _("驳回退单")
     REQUEST_EXTENSION = "request_extension", _("申请延期")
@@ -145,6 +146,7 @@ class AssignmentStatus(models.TextChoices):
     REPLIED = "replied", _("已答复")
     WITHDRAWN = "withdrawn", _("已撤回")
     COMPLETED = "completed", _("已完成")
+    FORWARDED = "forwarded", _("已下派")
 
 
 ACTIVE_ASSIGNMENT = frozenset({AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentStatus.REPLIED})

@@ -57,7 +57,12 @@ RECORDS: dict[str, Record] = {
     Action.WITHDRAW_CONSULTATION: Record("`Consultation` closed (已撤销) with the reason", "consultation"),
     Action.SIGN: Record("`Assignment.signed_at`/`signed_by`, reply clock starts", "", "yes"),
     Action.SIGN_ASSIST: Record("assisting `Assignment.signed_at`/`signed_by`", ""),
-    Action.RETURN: Record("`ReturnRequest` (pending); `Ticket.return_count`", "reason_code, signed"),
+    Action.RETURN: Record("`ReturnRequest` (pending); `Ticket.return_count`. An order received by 下派 goes back "
+                          "to the unit above at once: `ReturnRequest` approved, that unit's assignment signed again",
+                          "reason_code, signed; return, to_unit (back to the unit above)"),
+    Action.FORWARD: Record("the lead `Assignment` 已下派 (signed if it was not); a new lead `Assignment` for the unit "
+                           "below (`forwarded_from`) with the reply deadline carried over; the unit's pending "
+                           "requests closed", "from_unit, to_unit, signed_now, extensions/terminations/claims_closed"),
     Action.ACCEPT_RETURN: Record("`ReturnRequest` approved; every assignment withdrawn", "return"),
     Action.REJECT_RETURN: Record("`ReturnRequest` rejected; the assignment is restored and designated (no second return)",
                                  "return"),

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import (
     Action,
     AssignmentRole,
@@ -38,6 +39,7 @@ _UNIT_NEEDS: dict[str, tuple[str | None, set[str]]] = {
     Action.SIGN: (AssignmentRole.LEAD, {AssignmentStatus.PENDING_SIGN}),
     Action.SIGN_ASSIST: (AssignmentRole.ASSIST, {AssignmentStatus.PENDING_SIGN}),
     Action.RETURN: (AssignmentRole.LEAD, {AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED}),
+    Action.FORWARD: (AssignmentRole.LEAD, {AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED}),
     Action.REQUEST_EXTENSION: (None, {AssignmentStatus.SIGNED}),
     Action.REQUEST_INFO: (AssignmentRole.LEAD, {AssignmentStatus.SIGNED}),
     Action.RESUME: (AssignmentRole.LEAD, {AssignmentStatus.SIGNED}),
@@ -93,11 +95,11 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
     ]
     if not candidates:
         return []
-    mine: list[tuple[str, str, bool, int, datetime]] = []
+    mine: list[tuple[str, str, bool, int, datetime, int]] = []
     current_lead = None
     if any(TRANSITIONS[a].by_unit for a in candidates) and not user.is_centre_staff:
         mine = list(Assignment.objects.filter(ticket=ticket, unit__memberships__user=user)
-                    .values_list("role", "status", "is_designated", "pk", "return_due"))
+                    .values_list("role", "status", "is_designated", "pk", "return_due", "unit_id"))
         if {Action.APPLY_UNREASONABLE, Action.APPLY_TERMINATION} & set(candidates) and mine:
             current_lead = current_lead_id(ticket)
     now = clock.now()
@@ -120,6 +122,8 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
                 ok = [m for m in ok if m[3] == current_lead and lead_reply_stands(ticket, m[1])]
             elif action == Action.APPLY_TERMINATION:  # the current round's lead only
                 ok = [m for m in ok if m[3] == current_lead]
+            elif action == Action.FORWARD:  # 下派: only a unit with active units below it
+                ok = [m for m in ok if HandlingUnit.objects.filter(parent_id=m[5], is_active=True).exists()]
             if not ok:
                 continue
         result.append(action)

@@ -69,7 +69,10 @@ TRANSITIONS: dict[str, Transition] = {
     Action.WITHDRAW_CONSULTATION: _t([S.REGISTERED, S.PENDING_DISPATCH], [], DISPATCH),
     Action.SIGN: _t([S.DISPATCHED], [S.IN_PROGRESS], UNIT, by_unit=True),
     Action.SIGN_ASSIST: _t([S.DISPATCHED, *HANDLING, S.RETURNED, S.REPLIED], [], UNIT, by_unit=True),  # 退单待审 too: its clock runs
-    Action.RETURN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.RETURNED], UNIT, by_unit=True),
+    # 退单: to the centre for review; an order a unit received by 下派 goes straight back to the unit above.
+    Action.RETURN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.RETURNED, S.IN_PROGRESS], UNIT, by_unit=True),
+    # 下派: the lead unit hands the order to a unit below it (a district to a street); the deadlines stay.
+    Action.FORWARD: _t([S.DISPATCHED, S.IN_PROGRESS], [S.DISPATCHED], UNIT, by_unit=True),
     Action.ACCEPT_RETURN: _t([S.RETURNED], [S.PENDING_DISPATCH], DISPATCH),
     Action.REJECT_RETURN: _t([S.RETURNED], [S.DISPATCHED, S.IN_PROGRESS], DISPATCH),
     Action.REQUEST_EXTENSION: _t(HANDLING, [], UNIT, by_unit=True),
@@ -111,13 +114,15 @@ ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     AssignmentStatus.PENDING_SIGN: frozenset({AssignmentStatus.SIGNED, AssignmentStatus.RETURNED,
                                               AssignmentStatus.WITHDRAWN}),
     AssignmentStatus.SIGNED: frozenset({AssignmentStatus.RETURNED, AssignmentStatus.REPLIED,
-                                        AssignmentStatus.WITHDRAWN}),
+                                        AssignmentStatus.WITHDRAWN, AssignmentStatus.FORWARDED}),
     AssignmentStatus.RETURNED: frozenset({AssignmentStatus.WITHDRAWN, AssignmentStatus.PENDING_SIGN,
                                           AssignmentStatus.SIGNED}),
     AssignmentStatus.REPLIED: frozenset({AssignmentStatus.SIGNED, AssignmentStatus.COMPLETED,
                                          AssignmentStatus.WITHDRAWN}),
     AssignmentStatus.COMPLETED: frozenset({AssignmentStatus.SIGNED}),
     AssignmentStatus.WITHDRAWN: frozenset(),
+    # A unit that forwarded (下派) takes the order back when the unit below returns it.
+    AssignmentStatus.FORWARDED: frozenset({AssignmentStatus.SIGNED}),
 }
 
 

@@ -74,7 +74,7 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         "phone": phone_for(ticket, user) if show_caller else "",
         "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
         "caller_company": ticket.caller_company if show_caller else "",
-        "assignments": ticket.assignments.select_related("unit").order_by("dispatched_at", "id"),
+        "assignments": ticket.assignments.select_related("unit", "forwarded_from__unit").order_by("dispatched_at", "id"),
         "replies": ticket.replies.select_related("assignment__unit", "author"),
         "visits": ticket.visits.select_related("visitor"),
         "attachments": ticket.attachments.all(),

@@ -17,7 +17,9 @@ from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
+    ACTIVE_ASSIGNMENT,
     CITIZEN_TERMINATION_REASONS,
+    AssignmentRole,
     EmergencyService,
     NotAcceptedReason,
     ReturnReason,
@@ -29,7 +31,7 @@ from hotline.tickets.choices import (
     VisitMethod,
 )
 from hotline.tickets.constants import MAX_CHASE_NOTE, MAX_SUPPLEMENT
-from hotline.tickets.models import Extension, Ticket
+from hotline.tickets.models import Assignment, Extension, Ticket
 from hotline.tickets.services import failed_attempts, visit_attempt_limit
 from hotline.tickets.services.correction import MAX_REASON as MAX_CORRECTION_REASON
 from hotline.workbench.intake.selectors import area_choices, category_choices
@@ -158,6 +160,28 @@ class ReturnForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["suggested_unit"].queryset = _handling_units()
+
+
+class ForwardForm(forms.Form):
+    """下派: the unit below that handles the order now, and what it should do (it reads the instructions)."""
+
+    #: The workbench and the API pass `ticket=`: the choices are the units below the order's lead unit.
+    per_order = True
+
+    to = forms.ModelChoiceField(label=_("下派至"), queryset=HandlingUnit.objects.none(), empty_label=_("—请选择—"),
+                                widget=UnitSelect, help_text=_("本单位的下级单位；答复时限不变"))
+    note = forms.CharField(label=_("下派要求"), widget=TEXT, max_length=2000)
+
+    def __init__(self, *args, ticket: Ticket | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if ticket is None:
+            self.fields["to"].queryset = _handling_units()
+            return
+        lead = (Assignment.objects.filter(ticket=ticket, role=AssignmentRole.LEAD, status__in=ACTIVE_ASSIGNMENT)
+                .select_related("unit").first())
+        self.fields["to"].queryset = (
+            _handling_units().filter(path__startswith=lead.unit.path).exclude(pk=lead.unit_id)
+            if lead else HandlingUnit.objects.none())
 
 
 class ExtensionForm(forms.Form):

@@ -109,6 +109,7 @@ def test_demo_builds_the_city_people_and_orders_once(fast_hasher: None, frozen_n
     _assert_proactive()
     _assert_followups()
     _assert_corrections()
+    _assert_forwards()
 
     # Running it again loads nothing twice.
     before = _counts()
@@ -134,6 +135,18 @@ def _assert_corrections() -> None:
     assert len(events) >= 3 and {e.actor.username for e in events} == {"dispatcher"}  # four places, maybe an urgency
     places = [e for e in events if e.data["category_or_place"]]
     assert places and all(e.ticket.community is not None and "更正原因：回拨来电人核实" in e.note for e in places)
+
+
+def _assert_forwards() -> None:
+    """下派: units handed orders to the street or community below them; the last one came back up."""
+    events = list(TimelineEvent.objects.filter(action="forward").select_related("unit", "ticket"))
+    assert len(events) >= 2
+    for e in events:
+        below = HandlingUnit.objects.get(pk=e.data["to_unit"])
+        assert below.parent == e.unit and below.pk in (e.ticket.street_id, e.ticket.community_id)
+        assert Membership.objects.filter(user=e.actor, unit=e.unit).exists()
+    back = TimelineEvent.objects.filter(action="return", data__to_unit__isnull=False)
+    assert back.count() == 1 and back.get().to_status == Status.IN_PROGRESS
 
 
 def _assert_proactive() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from hotline.accounts.choices import Role
 from hotline.notifications import unit_alerts
 from hotline.notifications.backends import MemoryNotifier
 from hotline.notifications.choices import AlertScope, DeliveryStatus, Recipient, Template, UnitAlertKind
@@ -26,7 +27,13 @@ from hotline.tickets import services
 from hotline.tickets.choices import Action, AssignmentRole, ReturnReason, Status
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.signals import ticket_changed
-from hotline.tickets.tests.factories import Cast, CategoryFactory, HandlingUnitFactory, make_ticket
+from hotline.tickets.tests.factories import (
+    Cast,
+    CategoryFactory,
+    HandlingUnitFactory,
+    UserFactory,
+    make_ticket,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_notifier")]
 
@@ -157,6 +164,21 @@ def test_a_re_dispatch_alerts_the_new_unit(frozen_now: datetime, team: Cast, on_
     [text] = sent_to(NEW_PHONE)
     assert f"工单{ticket.number}" in text and "（主办）" in text
     assert len(sent_to(LEAD_PHONE)) == 1  # the old lead heard of the first dispatch only
+
+
+def test_an_order_handed_down_alerts_the_unit_below(frozen_now: datetime, team: Cast, on_commit: Any) -> None:
+    """下派 is a new order for the unit below, like a dispatch; a return to the unit above alerts nobody."""
+    community = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=team.lead, phone=NEW_PHONE)
+    handler = UserFactory(role=Role.UNIT_HANDLER, units=[community])
+    ticket = dispatched(team, on_commit, urgency=Urgency.URGENT)
+    with on_commit():
+        services.forward(ticket, actor=team.lead_handler, to=community, note="请网格员到场查看")
+    [text] = sent_to(NEW_PHONE)
+    assert text.startswith(f"新派单（紧急）：工单{ticket.number}") and "（主办）" in text
+    assert UnitAlert.objects.filter(kind=UnitAlertKind.DISPATCHED, event__action=Action.FORWARD).count() == 1
+    with on_commit():
+        services.return_order(ticket, actor=handler, reason_code=ReturnReason.NOT_OUR_AREA, reason="不在本社区")
+    assert len(sent_to(LEAD_PHONE)) == 1 and len(sent_to(NEW_PHONE)) == 1
 
 
 def test_a_rejected_return_alerts_the_unit_the_order_goes_back_to(frozen_now: datetime, team: Cast,

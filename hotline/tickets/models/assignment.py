@@ -41,6 +41,9 @@ class Assignment(models.Model):
     sign_overdue = models.BooleanField(_("签收超期"), default=False)
     reply_overdue = models.BooleanField(_("答复超期"), default=False)
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    #: The assignment of the unit above that handed this one the order (下派); empty for the centre's dispatch.
+    forwarded_from = models.ForeignKey("self", verbose_name=_("下派自"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="forwarded_to")
 
     class Meta:
         verbose_name = _("派单")

@@ -18,6 +18,7 @@ from hotline.tickets.services.dispatching import (
     return_order,
 )
 from hotline.tickets.services.followups import chase, supplement, supplement_and_resume
+from hotline.tickets.services.forwarding import forward
 from hotline.tickets.services.handling import (
     apply_unreasonable,
     approve_extension,
@@ -68,6 +69,7 @@ __all__ = [
     "deny_extension",
     "dispatch",
     "first_decision",
+    "forward",
     "give_opinion",
     "held",
     "merge",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,6 +35,7 @@ from hotline.tickets.services.consultation import (
     close_open_consultation,
     open_consultation,
 )
+from hotline.tickets.services.forwarding import return_to_forwarder
 from hotline.tickets.services.termination import close_pending_terminations
 from hotline.tickets.transitions import TRANSITIONS
 
@@ -131,6 +133,9 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
         raise RuleViolation(_("退单须选择原因并填写说明"))
     if step.at > assignment.return_due:
         raise RuleViolation(_("已超过退单时限，不能退单，请申请协调"))
+    if assignment.forwarded_from_id is not None:  # received by 下派: back to the unit above, not to the centre
+        return return_to_forwarder(step, assignment, reason_code=reason_code, reason=reason,
+                                   suggested_unit=suggested_unit)
     ReturnRequest.objects.create(ticket=ticket, assignment=assignment, reason_code=reason_code, reason=reason,
                                  suggested_unit=suggested_unit, requested_by=actor, requested_at=step.at)
     move_assignment(assignment, AssignmentStatus.RETURNED)
@@ -148,16 +153,22 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
 
 
 def _accepted_returns(ticket: Ticket) -> int:
-    """Returns the centre agreed with: the ones that sent the order on (a rejected return kept it)."""
-    return ReturnRequest.objects.filter(ticket=ticket, status=Decision.APPROVED).count()
+    """Returns the centre agreed with: the ones that sent the order on (a rejected return kept it).
+
+    Not a return to the unit above that forwarded the order (下派): the centre never saw it.
+    """
+    return ReturnRequest.objects.filter(ticket=ticket, status=Decision.APPROVED,
+                                        assignment__forwarded_from__isnull=True).count()
 
 
 def _release(step: Step, note: str) -> None:
     """Withdraw every unit still holding the order, ending their clocks and their pending extension requests."""
     ticket = step.ticket
     released = []
+    # A return to the unit above (下派) ended its assignment already: it awaits no decision here.
     for a in Assignment.objects.select_for_update().filter(
-            ticket=ticket, status__in=[*ACTIVE_ASSIGNMENT, AssignmentStatus.RETURNED]):
+            Q(status__in=ACTIVE_ASSIGNMENT) | Q(status=AssignmentStatus.RETURNED, forwarded_from__isnull=True),
+            ticket=ticket):
         move_assignment(a, AssignmentStatus.WITHDRAWN)
         a.ended_at = step.at
         sla.stop_phase(a)

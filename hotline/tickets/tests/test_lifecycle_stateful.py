@@ -90,16 +90,17 @@ class World:
             "centre": HandlingUnitFactory(kind=UnitKind.CENTRE),
             "district": district,
         }
+        units["community"] = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=units["lead"])  # 下派
         users: dict[str, User | None] = {
             role: UserFactory(role=role)
             for role in ("intake", "dispatcher", "inspector", "supervisor", "leader", "admin")
         }
         users["inactive"] = UserFactory(role=Role.DISPATCHER, is_active=False)
         users["anonymous"] = None
-        for key in ("lead", "assist", "spare", "other"):
+        for key in ("lead", "assist", "spare", "other", "community"):
             users[f"{key}_h"] = UserFactory(role=Role.UNIT_HANDLER, units=[units[key]])
         users["district_h"] = UserFactory(role=Role.UNIT_ADMIN, units=[district])
-        handler_of_unit = {units[k].pk: users[f"{k}_h"] for k in ("lead", "assist", "spare", "other")}
+        handler_of_unit = {units[k].pk: users[f"{k}_h"] for k in ("lead", "assist", "spare", "other", "community")}
         centre = {k: users[k] for k in ("intake", "dispatcher", "inspector", "supervisor")}
         casts = {
             assisting: Cast(**centre, lead=units["lead"], lead_handler=users["lead_h"],
@@ -131,7 +132,7 @@ PROPER = {
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
     **dict.fromkeys(["supervise", "decide_unreasonable", "decide_appeal", "stale_copy"], "supervisor"),
     "attach": "unit",
-    **dict.fromkeys(["sign", "return_order", "request_extension", "request_info", "resume", "reply",
+    **dict.fromkeys(["sign", "return_order", "forward", "request_extension", "request_info", "resume", "reply",
                      "apply_unreasonable", "appeal", "apply_termination"], "unit"),
 }
 
@@ -147,6 +148,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "sign": [{}],
     "return_order": [{"reason_code": ReturnReason.NOT_OUR_DUTY, "reason": "非本单位职责"},
                      {"reason_code": "bogus", "reason": "x"}, {"reason_code": ReturnReason.OTHER, "reason": " "}],
+    "forward": [{"to": "community", "note": "请社区核实"}, {"to": "spare", "note": "x"},
+                {"to": "community", "note": " "}, {"to": "lead", "note": "x"}],
     "accept_return": [{}, {"redispatch": "spare"}, {"redispatch": "lead", "designate": True},
                       {"redispatch": "lead"}],
     "reject_return": [{"note": "属本单位职责"}, {"note": ""}],
@@ -233,6 +236,7 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.DESIGNATE: [("dispatch", 2, None)],
     Action.SIGN_ASSIST: [("sign", 0, "assist_h")],
     Action.RETURN: [("return_order", 0, None)],
+    Action.FORWARD: [("forward", 0, None)],
     Action.ACCEPT_RETURN: [("accept_return", 0, None), ("accept_return", 1, None), ("accept_return", 2, None)],
     Action.REJECT_RETURN: [("reject_return", 0, None)],
     Action.REQUEST_EXTENSION: [("request_extension", 0, None), ("request_extension", 0, "assist_h")],
@@ -258,7 +262,7 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.MERGE: [("merge", 0, None)],
 }
 ACTORS = ["proper"] * 5 + ["intake", "dispatcher", "inspector", "supervisor", "leader", "admin", "inactive",
-                           "anonymous", "lead_h", "assist_h", "spare_h", "other_h", "district_h"]
+                           "anonymous", "lead_h", "assist_h", "spare_h", "other_h", "district_h", "community_h"]
 STARTS = [S.REGISTERED] * 3 + [S.PENDING_DISPATCH, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.AWAITING_CITIZEN,
                                S.REPLIED, S.AWAITING_VISIT, S.CLOSED, S.ANSWERED, S.TERMINATED]
 
@@ -295,6 +299,8 @@ def call_service(m: LifecycleMachine, name: str, actor: User | None, p: dict[str
     elif name == "conclude_consultation":
         services.conclude_consultation(t, actor=actor, lead=units[p["lead"]],
                                        assisting=[units[u] for u in p.get("assisting", [])], note=p["note"])
+    elif name == "forward":
+        services.forward(t, actor=actor, to=units[p["to"]], note=p["note"])
     elif name == "attach":
         attach(t, actor=actor, upload=SimpleUploadedFile("photo.png", p["content"]))
     elif name == "stale_copy":

@@ -65,13 +65,15 @@ WITH_UNIT = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CITIZEN, S.REPLIE
 
 @dataclass
 class World:
-    """A cast with one assisting unit, plus a spare street for re-dispatch and the roles no step needs."""
+    """A cast with one assisting unit, a spare street for re-dispatch, a community below the lead street
+    (下派), and the roles no step needs."""
 
     cast: Cast
     spare: HandlingUnit
     spare_handler: User
     leader: User
     admin: User
+    below: HandlingUnit
 
     def handler_of(self, unit: HandlingUnit) -> User:
         return self.spare_handler if unit == self.spare else self.cast.handler_of(unit)
@@ -82,7 +84,8 @@ def world(db: None, frozen_now: object) -> World:
     cast = Cast.build(assisting=1)
     spare = HandlingUnitFactory(kind=UnitKind.STREET, parent=cast.lead.parent)
     return World(cast=cast, spare=spare, spare_handler=UserFactory(role=Role.UNIT_HANDLER, units=[spare]),
-                 leader=UserFactory(role=Role.LEADER), admin=UserFactory(role=Role.ADMIN))
+                 leader=UserFactory(role=Role.LEADER), admin=UserFactory(role=Role.ADMIN),
+                 below=HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=cast.lead))
 
 
 # --- Bringing an order into a status ------------------------------------------------------------------
@@ -298,6 +301,9 @@ CASES: dict[str, Case] = {
         {S.DISPATCHED, S.IN_PROGRESS}, lead_handler,
         lambda t, w, a: services.return_order(t, actor=a, reason_code=ReturnReason.NOT_OUR_DUTY,
                                               reason="属于市场监管部门职责")),
+    Action.FORWARD: Case(
+        {S.DISPATCHED, S.IN_PROGRESS}, lead_handler,
+        lambda t, w, a: services.forward(t, actor=a, to=w.below, note="请社区网格员现场核实")),
     Action.ACCEPT_RETURN: Case(
         {S.RETURNED}, dispatcher, lambda t, w, a: services.accept_return(t, actor=a, note="同意退单")),
     Action.REJECT_RETURN: Case(
@@ -569,6 +575,7 @@ def _other_unit_handler(w: World) -> User:
 UNIT_STEPS = {
     Action.SIGN: S.DISPATCHED,
     Action.RETURN: S.IN_PROGRESS,
+    Action.FORWARD: S.IN_PROGRESS,
     Action.REPLY: S.IN_PROGRESS,
     Action.REQUEST_INFO: S.IN_PROGRESS,
     Action.REQUEST_EXTENSION: S.IN_PROGRESS,
@@ -602,6 +609,7 @@ def test_unit_cannot_act_for_another_unit(world: World, action: str, status: str
 LEAD_ONLY = {  # the lead's steps, and the state of the assisting unit's own assignment when it tries them
     Action.SIGN: S.DISPATCHED,  # the assisting unit has signed its own part: nothing left to sign
     Action.RETURN: S.IN_PROGRESS,
+    Action.FORWARD: S.IN_PROGRESS,
     Action.REPLY: S.REPLIED,  # the assisting unit has given its input: the lead's reply is not its to give
     Action.REQUEST_INFO: S.IN_PROGRESS,
     Action.RESUME: S.AWAITING_CITIZEN,

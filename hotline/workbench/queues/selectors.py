@@ -64,13 +64,15 @@ HOLDING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentSta
 #: Assignment statuses of a unit that still has work to do on the order.
 WORKING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED]
 
-#: The unit inbox's tabs (待签收 / 办理中 / 即将超期 / 已超期 / 已回复) as conditions on the unit's assignment.
+#: The unit inbox's tabs (待签收 / 办理中 / 即将超期 / 已超期 / 已回复 / 已下派) as conditions on the unit's assignment.
+#: 已下派: orders the unit handed down to a unit below it (下派); the row shows who holds them now.
 INBOX_TABS: dict[str, Q] = {
     "sign": Q(status=AssignmentStatus.PENDING_SIGN),
     "doing": Q(status=AssignmentStatus.SIGNED),
     "soon": Q(status__in=WORKING, light=Light.YELLOW),
     "overdue": Q(status__in=WORKING) & (Q(light=Light.RED) | Q(sign_overdue=True) | Q(reply_overdue=True)),
     "replied": Q(status__in=[AssignmentStatus.REPLIED, AssignmentStatus.COMPLETED]),
+    "forwarded": Q(status=AssignmentStatus.FORWARDED),
 }
 
 

@@ -49,7 +49,8 @@ QUEUE_ROLES: dict[str, frozenset[str]] = {
 _WAITING = [Status.PENDING_DISPATCH, Status.REGISTERED]
 _INBOX_TABS = [("sign", gettext_lazy("待签收")), ("doing", gettext_lazy("办理中")),
                ("soon", gettext_lazy("即将超期")), ("overdue", gettext_lazy("已超期")),
-               ("replied", gettext_lazy("已回复")), ("consult", gettext_lazy("会商"))]
+               ("replied", gettext_lazy("已回复")), ("forwarded", gettext_lazy("已下派")),
+               ("consult", gettext_lazy("会商"))]
 #: The 待审批 queue's own sort: the longest-waiting request first.
 _OLDEST_REQUEST = {"pending_since": (gettext_lazy("申请时间（早→晚）"), [F("pending_since").asc(), F("id").asc()])}
 #: The 会商 tabs' sorts: on the opinions' deadline (意见时限) of the open consultation.

@@ -1,0 +1,149 @@
+"""下派: a lead unit hands its order to a unit below it (a district to a street, a street to a community).
+
+Two-level dispatch (二级派单) as district sub-centres work: the centre sends the order to the district,
+whose staff know which street should act. The unit below becomes the order's lead; the unit above keeps
+seeing the order (its sub-tree) and is answerable for it. The citizen's deadlines do not move: the reply
+deadline, extensions already granted and the closing deadline carry over, so passing an order down buys
+nobody time. The unit below gets its own sign and return windows, never past the reply deadline.
+
+A unit that received an order by 下派 and finds it is not its own returns it (退单) straight to the unit
+above, which takes it back at once (no review by the centre, no count toward the centre's three returns):
+the unit above handles it itself or hands it to another unit below it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from hotline.accounts.models import User
+from hotline.core.entered import entered_text
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.sla import services as sla
+from hotline.tickets.choices import (
+    ACTIVE_ASSIGNMENT,
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Decision,
+    ReturnReason,
+    Status,
+)
+from hotline.tickets.exceptions import RuleViolation
+from hotline.tickets.models import Assignment, ReturnRequest, Ticket
+from hotline.tickets.services._core import Step, begin, move_assignment, service
+from hotline.tickets.services.handling import close_pending_claims, close_pending_extensions
+from hotline.tickets.services.termination import close_pending_terminations
+
+#: The longest 下派要求 (the instructions to the unit below).
+NOTE_MAX_LENGTH = 2000
+
+
+def units_below(unit: HandlingUnit) -> list[HandlingUnit]:
+    """The active units an order held by `unit` may be handed down to: every unit under it in the tree."""
+    return list(HandlingUnit.objects.filter(path__startswith=unit.path, is_active=True)
+                .exclude(pk=unit.pk).exclude(kind=UnitKind.CENTRE).order_by("path"))
+
+
+@service
+def forward(ticket: Ticket, *, actor: User, to: HandlingUnit, note: str,
+            unit: HandlingUnit | None = None) -> Ticket:
+    """The lead unit hands the order down to `to`, a unit below it (下派), with its instructions (`note`).
+
+    An order not yet signed is signed by handing it down (the unit received it; its sign deadline is
+    judged now). The unit's pending extension, termination and unreasonable-claim requests close: the unit
+    below handles the order now and asks for itself.
+    """
+    step = begin(ticket, Action.FORWARD, actor)
+    held = step.assignment_for(unit, role=AssignmentRole.LEAD,
+                               statuses=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED])
+    note = entered_text(note, what=_("下派要求"), limit=NOTE_MAX_LENGTH, required=True)
+    _check_below(ticket, held.unit, to)
+    signed_now = held.signed_at is None
+    if signed_now:
+        move_assignment(held, AssignmentStatus.SIGNED)
+        held.signed_at, held.signed_by = step.at, actor
+        held.sign_overdue = held.sign_overdue or step.at > held.sign_due
+    move_assignment(held, AssignmentStatus.FORWARDED)
+    held.ended_at = step.at
+    sla.stop_phase(held)
+    closing = f"工单已下派至{to}，申请不再审定"  # stored: always Chinese
+    closed = {
+        "extensions_closed": close_pending_extensions(held, step.at, closing),
+        "terminations_closed": close_pending_terminations(ticket, step.at, closing),
+        "claims_closed": close_pending_claims(ticket, step.at, closing),
+    }
+    below = _assignment_below(step, held, to)
+    step.touch(held, below)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the unit's page language
+        text = f"下派至{to}：{note}"
+    return step.commit(Status.DISPATCHED, note=text,
+                       data={"from_unit": held.unit_id, "to_unit": to.pk, "signed_now": signed_now,
+                             **{k: v for k, v in closed.items() if v}})
+
+
+def _check_below(ticket: Ticket, unit: HandlingUnit, to: HandlingUnit) -> None:
+    """Refuse a unit that is not an active unit below `unit`, or that already holds the order (协办)."""
+    if to.pk == unit.pk or not to.path.startswith(unit.path) or to.kind == UnitKind.CENTRE:
+        raise RuleViolation(_("只能下派给本单位的下级单位，「%(unit)s」不是%(own)s的下级单位")
+                            % {"unit": to, "own": unit})
+    if not to.is_active:
+        raise RuleViolation(_("「%(unit)s」已停用，不能承办工单") % {"unit": to})
+    if Assignment.objects.filter(ticket=ticket, unit=to, status__in=ACTIVE_ASSIGNMENT).exists():
+        raise RuleViolation(_("「%(unit)s」已在办理该工单（协办），不能再作为主办下派") % {"unit": to})
+
+
+def _assignment_below(step: Step, held: Assignment, to: HandlingUnit) -> Assignment:
+    """The new lead assignment: its own sign and return windows, the reply deadline and extensions carried over."""
+    ticket = step.ticket
+    policy = ticket.sla_policy or sla.policy_for(ticket)
+    below = Assignment(ticket=ticket, unit=to, role=AssignmentRole.LEAD, dispatched_at=step.at,
+                       dispatched_by=step.actor, forwarded_from=held)
+    sla.snapshot_assignment(below, policy, step.at)
+    below.reply_due, below.reply_basis = held.reply_due, held.reply_basis
+    below.extension_count = held.extension_count
+    below.reply_overdue = held.reply_overdue
+    below.sign_due = min(below.sign_due, below.reply_due)
+    below.return_due = min(below.return_due, below.reply_due)
+    sla.start_phase(below, started_at=step.at, due=below.sign_due, basis=sla.basis_of(policy.sign_unit),
+                    ratio=float(policy.yellow_ratio))
+    return below
+
+
+def return_to_forwarder(step: Step, assignment: Assignment, *, reason_code: str, reason: str,
+                        suggested_unit: HandlingUnit | None) -> Ticket:
+    """退单 of an order received by 下派: the unit above takes it back at once, signed, with the reply clock running.
+
+    Recorded as a return already agreed (it counts in the unit's return rate) but not as one of the
+    centre's returns (`Ticket.return_count`, the three-returns rule). The reply deadline the unit below
+    reached (an extension granted to it) carries back up.
+    """
+    ticket = step.ticket
+    above = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.forwarded_from_id)
+    at: datetime = step.at
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(ReturnReason(reason_code).label)
+        decision = f"退回下派单位{above.unit}"
+    request = ReturnRequest.objects.create(
+        ticket=ticket, assignment=assignment, reason_code=reason_code, reason=reason, suggested_unit=suggested_unit,
+        requested_by=step.actor, requested_at=at, status=Decision.APPROVED, decided_at=at, decision_note=decision)
+    move_assignment(assignment, AssignmentStatus.RETURNED)
+    assignment.ended_at = at
+    sla.stop_phase(assignment)
+    closed = {"extensions_closed": close_pending_extensions(assignment, at, decision),
+              "terminations_closed": close_pending_terminations(ticket, at, decision)}
+    move_assignment(above, AssignmentStatus.SIGNED)
+    above.ended_at = None
+    above.reply_due, above.reply_basis = assignment.reply_due, assignment.reply_basis
+    above.extension_count = assignment.extension_count
+    above.reply_overdue = above.reply_overdue or assignment.reply_overdue
+    sla.start_reply_phase(above, ticket.sla_policy or sla.policy_for(ticket), at)
+    step.touch(assignment, above)
+    return step.commit(Status.IN_PROGRESS, note=f"{label}：{reason}（{decision}）",
+                       data={"reason_code": reason_code, "signed": assignment.signed_at is not None,
+                             "return": request.pk, "to_unit": above.unit_id,
+                             **{k: v for k, v in closed.items() if v}})

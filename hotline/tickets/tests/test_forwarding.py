@@ -1,0 +1,211 @@
+"""下派: a district hands its order to a street below it; the street may return it to the district.
+
+The clock is frozen at `factories.NOW` (Tuesday 4 March 2025, 10:00 Beijing time). Default policy 一般:
+sign and return within 1 working day, reply within 5 working days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+
+from hotline.accounts.choices import Role
+from hotline.accounts.models import User
+from hotline.orgs.choices import UnitKind
+from hotline.orgs.models import HandlingUnit
+from hotline.tickets import services
+from hotline.tickets.choices import (
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Decision,
+    ReturnReason,
+    Status,
+)
+from hotline.tickets.exceptions import NotPermitted, RuleViolation
+from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
+from hotline.tickets.permissions import available_actions
+from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory, make_ticket, stored
+
+
+@dataclass
+class District:
+    cast: Cast  # the district is the order's lead
+    street: HandlingUnit
+    street_handler: User
+    other_street: HandlingUnit
+    other_handler: User
+
+
+@pytest.fixture
+def district(db: None, frozen_now: datetime) -> District:
+    unit = HandlingUnitFactory(kind=UnitKind.DISTRICT, name="东城区")
+    street = HandlingUnitFactory(kind=UnitKind.STREET, name="东华门街道", parent=unit)
+    other = HandlingUnitFactory(kind=UnitKind.STREET, name="景山街道", parent=unit)
+    return District(cast=Cast.build(lead=unit), street=street,
+                    street_handler=UserFactory(role=Role.UNIT_HANDLER, units=[street]),
+                    other_street=other, other_handler=UserFactory(role=Role.UNIT_HANDLER, units=[other]))
+
+
+def leads(t: Ticket) -> list[Assignment]:
+    return list(t.assignments.filter(role=AssignmentRole.LEAD).order_by("id"))
+
+
+def forward(t: Ticket, d: District, to: HandlingUnit | None = None) -> Ticket:
+    return services.forward(t, actor=d.cast.lead_handler, to=to or d.street, note="请街道城管科现场核实处理")
+
+
+def return_up(t: Ticket, handler: User) -> Ticket:
+    return services.return_order(t, actor=handler, reason_code=ReturnReason.NOT_OUR_AREA, reason="该地址属景山街道")
+
+
+# --- Handing down ----------------------------------------------------------------------------------------
+
+
+def test_a_dispatched_order_handed_down_is_signed_by_the_district_and_waits_for_the_street(district: District) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    reply_due = leads(t)[0].reply_due
+    forward(t, district)
+
+    above, below = leads(t)
+    assert t.status == Status.DISPATCHED
+    assert (above.status, above.signed_at, above.ended_at) == (AssignmentStatus.FORWARDED, NOW, NOW)
+    assert not above.sign_overdue and above.phase_due is None
+    assert (below.unit, below.status, below.forwarded_from) == (district.street, AssignmentStatus.PENDING_SIGN, above)
+    # The citizen's deadline does not move; the street gets its own sign and return windows.
+    assert below.reply_due == reply_due
+    assert below.sign_due == below.return_due == NOW + timedelta(days=1)
+    assert below.phase_due == below.sign_due and below.dispatched_by == district.cast.lead_handler
+    event = t.timeline.order_by("seq").last()
+    assert (event.action, event.unit, event.is_public) == (Action.FORWARD, district.cast.lead, False)
+    assert event.note == "下派至东华门街道：请街道城管科现场核实处理"
+    assert event.data == {"from_unit": district.cast.lead.pk, "to_unit": district.street.pk, "signed_now": True}
+
+
+def test_the_street_handles_the_order_and_the_district_keeps_seeing_it(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    assert t.timeline.order_by("seq").last().data["signed_now"] is False
+
+    services.sign(t, actor=district.street_handler)
+    services.reply(t, actor=district.street_handler, content="已修复路灯", contacted=True, resolved=True)
+    assert t.status == Status.REPLIED
+    assert Ticket.objects.visible_to(district.cast.lead_handler).filter(pk=t.pk).exists()
+    assert Ticket.objects.visible_to(district.street_handler).filter(pk=t.pk).exists()
+    assert not Ticket.objects.visible_to(district.other_handler).filter(pk=t.pk).exists()
+
+
+def test_an_extension_granted_to_the_district_carries_down(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    services.request_extension(t, actor=district.cast.lead_handler, days=3, reason="需协调施工")
+    services.approve_extension(t, actor=district.cast.dispatcher)
+    above = leads(t)[0]
+    forward(t, district)
+    below = leads(t)[1]
+    assert (below.reply_due, below.extension_count) == (above.reply_due, 1)
+
+
+def test_handing_down_closes_the_districts_pending_requests(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    services.request_extension(t, actor=district.cast.lead_handler, days=3, reason="需协调施工")
+    forward(t, district)
+    extension = Extension.objects.get(ticket=t)
+    assert extension.status == Decision.REJECTED and extension.decided_by is None
+    assert "下派至东华门街道" in extension.decision_note
+    assert t.timeline.order_by("seq").last().data["extensions_closed"] == [extension.pk]
+
+
+@pytest.mark.parametrize("target", ["itself", "a unit elsewhere", "an inactive street", "the assisting street"])
+def test_only_an_active_unit_below_that_does_not_hold_the_order_may_receive_it(district: District, target: str) -> None:
+    assisting = HandlingUnitFactory(kind=UnitKind.STREET, parent=district.cast.lead)
+    t = make_ticket(Status.IN_PROGRESS, cast=Cast.build(lead=district.cast.lead, assisting=[assisting],
+                                                          lead_handler=district.cast.lead_handler))
+    to = {"itself": district.cast.lead, "a unit elsewhere": HandlingUnitFactory(kind=UnitKind.STREET),
+          "an inactive street": HandlingUnitFactory(kind=UnitKind.STREET, parent=district.cast.lead, is_active=False),
+          "the assisting street": assisting}[target]
+    before = stored(t)
+    with pytest.raises(RuleViolation):
+        forward(t, district, to)
+    assert stored(t) == before and len(leads(t)) == 1
+
+
+def test_instructions_are_required(district: District) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    before = stored(t)
+    with pytest.raises(RuleViolation, match="请填写下派要求"):
+        services.forward(t, actor=district.cast.lead_handler, to=district.street, note="  ")
+    assert stored(t) == before and leads(t)[0].status == AssignmentStatus.PENDING_SIGN
+
+
+def test_only_the_lead_unit_hands_the_order_down(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    for actor in (district.street_handler, district.cast.dispatcher):
+        with pytest.raises(NotPermitted):
+            services.forward(t, actor=actor, to=district.street, note="x")
+    assert t.status == Status.IN_PROGRESS and len(leads(t)) == 1
+
+
+def test_the_step_is_offered_to_a_unit_with_units_below_it(district: District) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    assert Action.FORWARD in available_actions(t, district.cast.lead_handler)
+    forward(t, district)
+    assert Action.FORWARD not in available_actions(t, district.street_handler)  # no community below it
+    assert Action.SIGN in available_actions(t, district.street_handler)
+    HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=district.street)
+    assert Action.FORWARD in available_actions(t, district.street_handler)
+
+
+# --- Returning to the unit above ---------------------------------------------------------------------------
+
+
+def test_a_return_goes_back_to_the_district_at_once_without_the_centre(district: District) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    forward(t, district)
+    reply_due = leads(t)[0].reply_due
+    return_up(t, district.street_handler)
+
+    above, below = leads(t)
+    assert t.status == Status.IN_PROGRESS and t.return_count == 0
+    assert (above.status, above.ended_at, above.reply_due) == (AssignmentStatus.SIGNED, None, reply_due)
+    assert above.phase_due == reply_due
+    assert (below.status, below.ended_at) == (AssignmentStatus.RETURNED, NOW)
+    request = ReturnRequest.objects.get(ticket=t)
+    assert (request.status, request.assignment, request.decided_by) == (Decision.APPROVED, below, None)
+    event = t.timeline.order_by("seq").last()
+    assert (event.action, event.to_status, event.data["to_unit"]) == (Action.RETURN, Status.IN_PROGRESS,
+                                                                      district.cast.lead.pk)
+    assert "退回下派单位东城区" in event.note
+
+    # The district hands it to the right street; that street handles it.
+    forward(t, district, district.other_street)
+    services.sign(t, actor=district.other_handler)
+    assert leads(t)[-1].unit == district.other_street and t.status == Status.IN_PROGRESS
+
+
+def test_an_extension_granted_to_the_street_carries_back_up(district: District) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    forward(t, district)
+    services.sign(t, actor=district.street_handler)
+    services.request_extension(t, actor=district.street_handler, days=2, reason="需协调")
+    services.approve_extension(t, actor=district.cast.dispatcher)
+    extended = leads(t)[1].reply_due
+    return_up(t, district.street_handler)
+    above = leads(t)[0]
+    assert (above.reply_due, above.extension_count) == (extended, 1)
+
+
+def test_a_return_to_the_district_does_not_count_among_the_centres_returns(district: District) -> None:
+    """The district may give the order back to the centre afterwards; the street's return stays as it was."""
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    forward(t, district)
+    return_up(t, district.street_handler)
+    street_return = leads(t)[1]
+    services.return_order(t, actor=district.cast.lead_handler, reason_code=ReturnReason.NOT_OUR_DUTY,
+                          reason="属市级部门职责")
+    assert t.status == Status.RETURNED and t.return_count == 1
+    services.accept_return(t, actor=district.cast.dispatcher)
+    street_return.refresh_from_db()
+    assert street_return.status == AssignmentStatus.RETURNED and street_return.ended_at == NOW
+    assert leads(t)[0].status == AssignmentStatus.WITHDRAWN
