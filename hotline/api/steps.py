@@ -1,7 +1,7 @@
 """Lifecycle steps over JSON: each workbench step form becomes a request body schema, and a JSON body
 becomes that form's data, so the API validates every step exactly as the pages do.
 
-Field mapping (form → JSON): text → string; choice → enum; yes/no choice → boolean; integer → integer;
+Field mapping (form → JSON): text → string (an optional one may be null, read as blank); choice → enum; yes/no choice → boolean; integer → integer;
 checkbox → boolean; unit → unit `code`; several units → list of codes. Every body also carries the
 `version` of the order the caller saw (the optimistic lock).
 """
@@ -72,7 +72,8 @@ def _annotation(field: forms.Field) -> tuple[Any, Any]:
     if isinstance(field, forms.CharField):
         if required:
             return str, Field(min_length=1, max_length=field.max_length, description=description)
-        return str, Field("", max_length=field.max_length, description=description)
+        # An optional text may be sent as null, read as left blank (工单更正: as it is).
+        return str | None, Field("", max_length=field.max_length, description=description)
     raise TypeError(f"no JSON mapping for {type(field).__name__}")  # pragma: no cover - caught by tests
 
 

@@ -47,3 +47,16 @@ def test_the_api_offers_and_takes_a_partial_correction(cast: Cast, api_client: A
     assert stored(ticket) == before
 
 
+
+
+def test_null_for_an_optional_text_keeps_the_orders_value(cast: Cast, api_client: Any) -> None:
+    """`"title": null` reads as left out, like null for the other fields (it used to be refused with a 400)."""
+    ticket = make_ticket(Status.IN_PROGRESS, cast=cast, title="路灯不亮")
+    client = Client()
+    client.force_login(cast.dispatcher)
+    r = api_client(client=client).post(f"/orders/{ticket.number}/actions/correct",
+                                       {"version": ticket.version, "title": None, "address": None,
+                                        "urgency": "pressing", "reason": "核实后更正"})
+    assert r.status_code == 200, r.content
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.urgency) == ("路灯不亮", Urgency.PRESSING)
