@@ -299,3 +299,17 @@ def test_mo_is_compiled_from_the_current_po(po: Path) -> None:
         if got != want:
             stale.append(entry.msgid)
     assert not stale, f"{po.with_suffix('.mo')} is out of date; run compilemessages (docs/i18n.md): {stale}"
+
+
+def test_djangos_misleading_nul_message_is_overridden_in_chinese() -> None:
+    """Django's own zh_Hans text for a NUL character (「不允许是用空字符串。」) is replaced by hotline/locale/zh_Hans."""
+    from django import forms
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    for language, message in (("zh-hans", "不能包含空字符（NUL），请删除后重新提交。"),
+                              ("en", "Null characters are not allowed.")):
+        with translation.override(language):
+            with pytest.raises(ValidationError) as refused:
+                forms.CharField().clean("路灯\x00不亮")
+            assert [str(m) for m in refused.value.messages] == [message]
