@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     SIGN_ASSIST = "sign_assist", _("协办签收")
     RETURN = "return", _("退单")
     FORWARD = "forward", _("下派")
+    RECALL = "recall", _("收回下派")
     ACCEPT_RETURN = "accept_return", _("同意退单")
     REJECT_RETURN = "reject_return", _("驳回退单")
     REQUEST_EXTENSION = "request_extension", _("申请延期")

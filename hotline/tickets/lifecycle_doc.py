@@ -60,6 +60,8 @@ RECORDS: dict[str, Record] = {
     Action.RETURN: Record("`ReturnRequest` (pending); `Ticket.return_count`. An order received by 下派 goes back "
                           "to the unit above at once: `ReturnRequest` approved, that unit's assignment signed again",
                           "reason_code, signed; return, to_unit (back to the unit above)"),
+    Action.RECALL: Record("the unit below's `Assignment` withdrawn (only while unsigned); the unit above's signed again, "
+                          "reply clock running", "from_unit"),
     Action.FORWARD: Record("the lead `Assignment` 已下派 (signed if it was not); a new lead `Assignment` for the unit "
                            "below (`forwarded_from`) with the reply deadline carried over; the unit's pending "
                            "requests closed", "from_unit, to_unit, signed_now, extensions/terminations/claims_closed"),

@@ -40,6 +40,7 @@ _UNIT_NEEDS: dict[str, tuple[str | None, set[str]]] = {
     Action.SIGN_ASSIST: (AssignmentRole.ASSIST, {AssignmentStatus.PENDING_SIGN}),
     Action.RETURN: (AssignmentRole.LEAD, {AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED}),
     Action.FORWARD: (AssignmentRole.LEAD, {AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED}),
+    Action.RECALL: (AssignmentRole.LEAD, {AssignmentStatus.FORWARDED}),
     Action.REQUEST_EXTENSION: (None, {AssignmentStatus.SIGNED}),
     Action.REQUEST_INFO: (AssignmentRole.LEAD, {AssignmentStatus.SIGNED}),
     Action.RESUME: (AssignmentRole.LEAD, {AssignmentStatus.SIGNED}),
@@ -124,6 +125,9 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
                 ok = [m for m in ok if m[3] == current_lead]
             elif action == Action.FORWARD:  # 下派: only a unit with active units below it
                 ok = [m for m in ok if HandlingUnit.objects.filter(parent_id=m[5], is_active=True).exists()]
+            elif action == Action.RECALL:  # 收回下派: the unit below has not signed yet
+                ok = [m for m in ok if Assignment.objects.filter(
+                    forwarded_from_id=m[3], status=AssignmentStatus.PENDING_SIGN).exists()]
             if not ok:
                 continue
         result.append(action)

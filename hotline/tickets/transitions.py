@@ -73,6 +73,8 @@ TRANSITIONS: dict[str, Transition] = {
     Action.RETURN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.RETURNED, S.IN_PROGRESS], UNIT, by_unit=True),
     # 下派: the lead unit hands the order to a unit below it (a district to a street); the deadlines stay.
     Action.FORWARD: _t([S.DISPATCHED, S.IN_PROGRESS], [S.DISPATCHED], UNIT, by_unit=True),
+    # 收回下派: the unit above takes back an order it handed down, before the unit below signed it.
+    Action.RECALL: _t([S.DISPATCHED], [S.IN_PROGRESS], UNIT, by_unit=True),
     Action.ACCEPT_RETURN: _t([S.RETURNED], [S.PENDING_DISPATCH], DISPATCH),
     Action.REJECT_RETURN: _t([S.RETURNED], [S.DISPATCHED, S.IN_PROGRESS], DISPATCH),
     Action.REQUEST_EXTENSION: _t(HANDLING, [], UNIT, by_unit=True),

@@ -53,6 +53,7 @@ class EventType(models.TextChoices):
     SUPPLEMENTED = "order.supplemented", _("补充诉求")
     CORRECTED = "order.corrected", _("工单更正")
     FORWARDED = "order.forwarded", _("下派")
+    RECALLED = "order.recalled", _("收回下派")
 
 
 _BY_ACTION = {
@@ -74,7 +75,7 @@ _BY_ACTION = {
     Action.DECIDE_APPEAL: EventType.APPEAL_DECIDED, Action.ATTACH: EventType.ATTACHMENT_ADDED,
     Action.APPLY_TERMINATION: EventType.TERMINATION_APPLIED, Action.DECIDE_TERMINATION: EventType.TERMINATION_DECIDED,
     Action.CHASE: EventType.CHASED, Action.SUPPLEMENT: EventType.SUPPLEMENTED, Action.CORRECT: EventType.CORRECTED,
-    Action.FORWARD: EventType.FORWARDED,
+    Action.FORWARD: EventType.FORWARDED, Action.RECALL: EventType.RECALLED,
 }
 
 

@@ -101,6 +101,7 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
           lambda t, u, d: s.return_order(t, actor=u, reason_code=d["reason_code"], reason=d["reason"],
                                          suggested_unit=d["suggested_unit"]), danger=True),
     _spec(Action.FORWARD, f.ForwardForm, lambda t, u, d: s.forward(t, actor=u, to=d["to"], note=d["note"])),
+    _spec(Action.RECALL, f.RecallForm, lambda t, u, d: s.recall(t, actor=u, note=d["note"]), danger=True),
     _spec(Action.ACCEPT_RETURN, f.AcceptReturnForm,
           lambda t, u, d: s.accept_return(t, actor=u, note=d["note"], lead=d["lead"],
                                           assisting=list(d["assisting"]), designate=d["designate"])),

@@ -184,6 +184,12 @@ class ForwardForm(forms.Form):
             if lead else HandlingUnit.objects.none())
 
 
+class RecallForm(forms.Form):
+    """收回下派: why the order comes back (e.g. 派错街道); the unit below sees it on the timeline."""
+
+    note = forms.CharField(label=_("收回理由"), widget=TEXT, max_length=2000)
+
+
 class ExtensionForm(forms.Form):
     days = forms.IntegerField(label=_("延期工作日数"), min_value=1, max_value=30)
     reason = forms.CharField(label=_("延期理由（将告知群众）"), widget=TEXT, max_length=2000)

@@ -18,7 +18,7 @@ from hotline.tickets.services.dispatching import (
     return_order,
 )
 from hotline.tickets.services.followups import chase, supplement, supplement_and_resume
-from hotline.tickets.services.forwarding import forward
+from hotline.tickets.services.forwarding import forward, recall
 from hotline.tickets.services.handling import (
     apply_unreasonable,
     approve_extension,
@@ -79,6 +79,7 @@ __all__ = [
     "visit_attempt_limit",
     "register",
     "register_unwritten",
+    "recall",
     "reject_return",
     "reopen",
     "reply",

@@ -86,6 +86,33 @@ def forward(ticket: Ticket, *, actor: User, to: HandlingUnit, note: str,
                              **{k: v for k, v in closed.items() if v}})
 
 
+@service
+def recall(ticket: Ticket, *, actor: User, note: str, unit: HandlingUnit | None = None) -> Ticket:
+    """The unit above takes back an order it handed down (收回下派) before the unit below signed it.
+
+    For a wrong choice of unit: the unit below is withdrawn, the unit above holds the order again, signed,
+    with its reply clock running (the deadline has not moved). Once the unit below has signed, only its
+    return (退单) gives the order back.
+    """
+    step = begin(ticket, Action.RECALL, actor)
+    above = step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.FORWARDED])
+    note = entered_text(note, what=_("收回理由"), limit=NOTE_MAX_LENGTH, required=True)
+    below = (Assignment.objects.select_for_update().select_related("unit")
+             .filter(forwarded_from=above, status=AssignmentStatus.PENDING_SIGN).first())
+    if below is None:
+        raise RuleViolation(_("下级单位已签收，不能收回；如非其职责，由下级单位退单"))
+    move_assignment(below, AssignmentStatus.WITHDRAWN)
+    below.ended_at = step.at
+    sla.stop_phase(below)
+    move_assignment(above, AssignmentStatus.SIGNED)
+    above.ended_at = None
+    sla.start_reply_phase(above, ticket.sla_policy or sla.policy_for(ticket), step.at)
+    step.touch(below, above)
+    with translation.override(settings.LANGUAGE_CODE):
+        text = f"收回下派（{below.unit}）：{note}"
+    return step.commit(Status.IN_PROGRESS, note=text, data={"from_unit": below.unit_id})
+
+
 def _check_below(ticket: Ticket, unit: HandlingUnit, to: HandlingUnit) -> None:
     """Refuse a unit that is not an active unit below `unit`, or that already holds the order (协办)."""
     if to.pk == unit.pk or not to.path.startswith(unit.path) or to.kind == UnitKind.CENTRE:

@@ -24,7 +24,7 @@ from hotline.tickets.choices import (
     ReturnReason,
     Status,
 )
-from hotline.tickets.exceptions import NotPermitted, RuleViolation
+from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory, make_ticket, stored
@@ -209,3 +209,46 @@ def test_a_return_to_the_district_does_not_count_among_the_centres_returns(distr
     street_return.refresh_from_db()
     assert street_return.status == AssignmentStatus.RETURNED and street_return.ended_at == NOW
     assert leads(t)[0].status == AssignmentStatus.WITHDRAWN
+
+
+# --- Taking it back ------------------------------------------------------------------------------------------
+
+
+def test_the_district_takes_back_an_order_the_street_has_not_signed(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    reply_due = leads(t)[0].reply_due
+    forward(t, district)
+    assert Action.RECALL in available_actions(t, district.cast.lead_handler)
+    with pytest.raises(NotPermitted):
+        services.recall(t, actor=district.street_handler, note="x")
+    services.recall(t, actor=district.cast.lead_handler, note="选错街道")
+
+    above, below = leads(t)
+    assert t.status == Status.IN_PROGRESS
+    assert (above.status, above.ended_at, above.phase_due) == (AssignmentStatus.SIGNED, None, reply_due)
+    assert (below.status, below.ended_at) == (AssignmentStatus.WITHDRAWN, NOW)
+    event = t.timeline.order_by("seq").last()
+    assert (event.action, event.note) == (Action.RECALL, "收回下派（东华门街道）：选错街道")
+    assert not Ticket.objects.visible_to(district.other_handler).filter(pk=t.pk).exists()
+    forward(t, district, district.other_street)  # and hands it to the right street
+    assert leads(t)[-1].unit == district.other_street
+
+
+def test_an_order_the_street_signed_cannot_be_taken_back(district: District) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    forward(t, district)
+    services.sign(t, actor=district.street_handler)
+    assert Action.RECALL not in available_actions(t, district.cast.lead_handler)
+    before = stored(t)
+    with pytest.raises(InvalidTransition):  # 办理中: the table refuses it
+        services.recall(t, actor=district.cast.lead_handler, note="x")
+    assert stored(t) == before
+
+
+def test_taking_back_needs_a_reason(district: District) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=district.cast)
+    forward(t, district)
+    before = stored(t)
+    with pytest.raises(RuleViolation, match="请填写收回理由"):
+        services.recall(t, actor=district.cast.lead_handler, note=" ")
+    assert stored(t) == before

@@ -129,6 +129,7 @@ PROPER = {
     "give_opinion": "lead_h",  # the lead street is invited to every consultation (with the spare one)
     **dict.fromkeys(["chase", "supplement"], "intake"),
     "correct": "dispatcher",
+    "recall": "lead_h",  # the lead street hands orders down to its community and may take them back
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
     **dict.fromkeys(["supervise", "decide_unreasonable", "decide_appeal", "stale_copy"], "supervisor"),
     "attach": "unit",
@@ -150,6 +151,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
                      {"reason_code": "bogus", "reason": "x"}, {"reason_code": ReturnReason.OTHER, "reason": " "}],
     "forward": [{"to": "community", "note": "请社区核实"}, {"to": "spare", "note": "x"},
                 {"to": "community", "note": " "}, {"to": "lead", "note": "x"}],
+    "recall": [{"note": "下派单位选错"}, {"note": " "}],
     "accept_return": [{}, {"redispatch": "spare"}, {"redispatch": "lead", "designate": True},
                       {"redispatch": "lead"}],
     "reject_return": [{"note": "属本单位职责"}, {"note": ""}],
@@ -237,6 +239,7 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.SIGN_ASSIST: [("sign", 0, "assist_h")],
     Action.RETURN: [("return_order", 0, None)],
     Action.FORWARD: [("forward", 0, None)],
+    Action.RECALL: [("recall", 0, None)],
     Action.ACCEPT_RETURN: [("accept_return", 0, None), ("accept_return", 1, None), ("accept_return", 2, None)],
     Action.REJECT_RETURN: [("reject_return", 0, None)],
     Action.REQUEST_EXTENSION: [("request_extension", 0, None), ("request_extension", 0, "assist_h")],

@@ -183,6 +183,15 @@ def _apply_termination(t: Ticket, w: World) -> None:
                                reason="三次致电均无人接听")
 
 
+def handed_down(status: str, w: World) -> Ticket:
+    """`plain`, and an order 已派单 is one the lead street handed down to its community (下派), still unsigned."""
+    if status != S.DISPATCHED:
+        return plain(status, w)
+    t = make_ticket(S.IN_PROGRESS, cast=w.cast)
+    services.forward(t, actor=w.cast.lead_handler, to=w.below, note="请社区核实")
+    return t
+
+
 # --- The calls, with valid arguments -------------------------------------------------------------------
 
 
@@ -304,6 +313,9 @@ CASES: dict[str, Case] = {
     Action.FORWARD: Case(
         {S.DISPATCHED, S.IN_PROGRESS}, lead_handler,
         lambda t, w, a: services.forward(t, actor=a, to=w.below, note="请社区网格员现场核实")),
+    Action.RECALL: Case(
+        {S.DISPATCHED}, lead_handler,
+        lambda t, w, a: services.recall(t, actor=a, note="下派单位选错"), reach=handed_down),
     Action.ACCEPT_RETURN: Case(
         {S.RETURNED}, dispatcher, lambda t, w, a: services.accept_return(t, actor=a, note="同意退单")),
     Action.REJECT_RETURN: Case(
@@ -576,6 +588,7 @@ UNIT_STEPS = {
     Action.SIGN: S.DISPATCHED,
     Action.RETURN: S.IN_PROGRESS,
     Action.FORWARD: S.IN_PROGRESS,
+    Action.RECALL: S.DISPATCHED,
     Action.REPLY: S.IN_PROGRESS,
     Action.REQUEST_INFO: S.IN_PROGRESS,
     Action.REQUEST_EXTENSION: S.IN_PROGRESS,
