@@ -32,6 +32,7 @@ class Template(models.TextChoices):
     UNIT_DUE_SOON = "unit_due_soon", _("单位提醒：即将超期")
     UNIT_OVERDUE = "unit_overdue", _("单位提醒：已超期")
     UNIT_CHASED = "unit_chased", _("单位提醒：群众催办")
+    UNIT_REHANDLE = "unit_rehandle", _("单位提醒：退回重办")
 
 
 class Recipient(models.TextChoices):
@@ -48,6 +49,9 @@ class UnitAlertKind(models.TextChoices):
     DUE_SOON = Template.UNIT_DUE_SOON.value, _("即将超期")
     OVERDUE = Template.UNIT_OVERDUE.value, _("已超期")
     CHASED = Template.UNIT_CHASED.value, _("群众催办")
+    #: The order is back with a unit to handle again: its reply sent back (退回重办), a return visit's 重办, or
+    #: returned by the unit it was handed down to (下级退回).
+    REHANDLE = Template.UNIT_REHANDLE.value, _("退回重办")
 
 
 class AlertScope(models.TextChoices):

@@ -6,7 +6,9 @@ number of `HandlingUnit.phone`, through the same `Notification` log and backends
 
 * Steps (`alert_units_for_event`, called by the `ticket_changed` receiver after commit): 新派单 after
   派单 / 指定派单 / 会商定责 (the lead and every assisting unit), and after 驳回退单 (the lead the order goes back
-  to); 群众催办 after a chase counted against the lead (`counted` in the event's data).
+  to); 群众催办 after a chase counted against the lead (`counted` in the event's data); 退回重办 after a step
+  that gives the order back to a unit to handle again: the reply sent back (退回重办) or a return visit's 重办
+  (the lead), a return by the unit below of an order handed down to it (下级退回: the unit above).
 * Lights (`alert_lights`, a periodic task after the SLA sweep): 即将超期 (yellow) and 已超期 (red) of every
   assignment still to be signed or replied to; the sweep writes no events, so the task reads the lights.
   All the orders one unit has in one kind per run go in one SMS (您单位有3件工单即将超过时限：…).
@@ -41,7 +43,7 @@ from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
 from hotline.taxonomy.choices import Urgency
 from hotline.taxonomy.models import MAX_LEVEL, Category
-from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentRole, AssignmentStatus
+from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentRole, AssignmentStatus, Status
 from hotline.tickets.models import Assignment, ReturnRequest, Ticket, TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -50,8 +52,11 @@ logger = logging.getLogger(__name__)
 RUNNING = (AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED)
 #: Urgency levels that make an order pressing (紧急, 较急).
 PRESSING_URGENCY = frozenset({Urgency.URGENT, Urgency.PRESSING})
+#: Steps that may give an order back to a unit to handle again (退回重办; `_rehandled` says whether one did).
+REHANDLE_ACTIONS = frozenset({Action.SEND_BACK, Action.RETURN_VISIT, Action.RETURN})
 #: The steps that alert a unit.
-ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.REJECT_RETURN, Action.CHASE})
+ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.REJECT_RETURN, Action.CHASE,
+                              *REHANDLE_ACTIONS})
 
 
 def is_pressing(ticket: Ticket) -> bool:
@@ -73,10 +78,11 @@ def in_scope(scope: str, ticket: Ticket) -> bool:
 
 
 def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list[Notification]:
-    """Alert the units a committed step concerns (新派单 and 下派, 驳回退单, 群众催办), each at most once per step."""
+    """Alert the units a committed step concerns (新派单 and 下派, 驳回退单, 群众催办, 退回重办), each at most once
+    per step."""
     if action not in ALERTING_ACTIONS or not enabled():
         return []
-    kind = UnitAlertKind.CHASED if action == Action.CHASE else UnitAlertKind.DISPATCHED
+    kind = _kind_of(action)
     scope = UnitAlertSettings.current().scope(kind)
     if scope == AlertScope.OFF:
         return []
@@ -89,6 +95,29 @@ def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list
         if note is not None:
             sent.append(deliver_claimed(note))
     return [note for note in sent if note is not None]
+
+
+def _kind_of(action: str) -> str:
+    """The alert kind of a step: 群众催办, 退回重办, or 新派单 (dispatches, 下派, 驳回退单)."""
+    if action == Action.CHASE:
+        return UnitAlertKind.CHASED
+    return UnitAlertKind.REHANDLE if action in REHANDLE_ACTIONS else UnitAlertKind.DISPATCHED
+
+
+def _rehandled(event: TimelineEvent) -> Q | None:
+    """The assignment a step gave the order back to, to handle again; None if it gave none back.
+
+    退回重办 and a return visit's 重办 (the order back in progress; 现场核查 of a proactive order too): the
+    lead. A return by a unit the order was handed down to (下级退回, `to_unit` in the data): the unit above.
+    A return to the centre, or a visit that closes or waits for another call, gives nothing back.
+    """
+    data = event.data or {}
+    if event.action == Action.SEND_BACK or (event.action == Action.RETURN_VISIT
+                                            and event.to_status == Status.IN_PROGRESS):
+        return Q(role=AssignmentRole.LEAD)
+    if event.action == Action.RETURN and data.get("to_unit"):
+        return Q(role=AssignmentRole.LEAD, unit_id=data["to_unit"])
+    return None
 
 
 def _concerned(event: TimelineEvent) -> list[Assignment]:
@@ -106,6 +135,9 @@ def _concerned(event: TimelineEvent) -> list[Assignment]:
         found = found.filter(pk__in=returned, status__in=RUNNING)
     elif event.action == Action.CHASE and data.get("counted"):
         found = found.filter(role=AssignmentRole.LEAD, status__in=RUNNING)
+    elif event.action in REHANDLE_ACTIONS and (back := _rehandled(event)) is not None:
+        # signed again by this step, its reply clock restarted then: no news once replied or paused since
+        found = found.filter(back, status=AssignmentStatus.SIGNED, phase_started_at=event.at)
     else:
         return []
     return sorted(found, key=lambda a: (a.role != AssignmentRole.LEAD, a.pk))
@@ -193,10 +225,7 @@ def _record(kind: str, unit: HandlingUnit, assignments: Sequence[Assignment], *,
         with transaction.atomic():
             note = None
             if to:
-                data = (event.data or {}) if event is not None else {}
-                subject, body = unit_texts.compose(
-                    kind, assignments, returned=event is not None and event.action == Action.REJECT_RETURN,
-                    chase=data if kind == UnitAlertKind.CHASED else None)
+                subject, body = unit_texts.compose(kind, assignments, **_wording(kind, event))
                 single = assignments[0].ticket if len(assignments) == 1 else None
                 note = Notification.objects.create(
                     ticket=single, event=None, template=kind, recipient=Recipient.UNIT, unit=unit,
@@ -211,6 +240,17 @@ def _record(kind: str, unit: HandlingUnit, assignments: Sequence[Assignment], *,
         logger.warning("unit %s (%s) has no mobile duty phone: %d %s alert(s) not sent by SMS",
                        unit.pk, unit.name, len(assignments), kind)
     return True, note
+
+
+def _wording(kind: str, event: TimelineEvent | None) -> dict:
+    """What a step's alert says beyond the order (驳回退单, the chase, how it came back); nothing for lights."""
+    if event is None:
+        return {}
+    if kind == UnitAlertKind.CHASED:
+        return {"chase": event.data or {}}
+    if kind == UnitAlertKind.REHANDLE:
+        return {"back": unit_texts.came_back(event)}
+    return {"returned": event.action == Action.REJECT_RETURN}
 
 
 def deliver_claimed(note: Notification) -> Notification | None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from hotline.core.privacy import scrub_public_text
 from hotline.notifications.choices import Template, UnitAlertKind
@@ -23,7 +24,7 @@ from hotline.orgs.models import HandlingUnit
 from hotline.portal.validators import is_mobile
 from hotline.taxonomy.choices import Urgency
 from hotline.tickets.choices import Action, AssignmentStatus, FollowUpChannel
-from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.models import Assignment, ReturnRequest, Ticket, TimelineEvent
 
 #: What separates several numbers in one `HandlingUnit.phone` ("0731-88990001 / 13912345678"); spaces do not
 #: (「139 0000 1111」, 「+86 139 0000 1111」 are one number).
@@ -34,6 +35,13 @@ _INSIDE = re.compile(r"[\s\-.()]+")
 _COUNTRY = re.compile(r"^(?:\+86|0086)")
 #: Inbox tab that lists the orders of a grouped alert (`/work/inbox/?tab=…`).
 _INBOX_TAB = {UnitAlertKind.DUE_SOON: "soon", UnitAlertKind.OVERDUE: "overdue"}
+
+#: How an order came back to a unit to handle again (退回重办), as its alert tells it (`came_back`).
+BACK_REVIEW = "review"  # 退回重办: the centre did not accept the reply
+BACK_UNSATISFIED = "unsatisfied"  # 回访: the citizen is not satisfied
+BACK_UNRESOLVED = "unresolved"  # 回访: the citizen says the problem is not solved
+BACK_VERIFIED = "verified"  # 现场核查 of a proactive order: not solved
+BACK_BELOW = "below"  # 下级退回: the unit it was handed down to returned it
 
 
 def duty_mobile(unit: HandlingUnit) -> str:
@@ -104,12 +112,28 @@ def item(assignment: Assignment) -> Item:
                 urgency=str(ticket.get_urgency_display()) if ticket.urgency != Urgency.NORMAL else "")
 
 
+def came_back(event: TimelineEvent) -> dict[str, str]:
+    """How a step gave the order back to a unit to handle again (`why`, one of the BACK_ values), and for
+    下级退回 the unit below that returned it (`below`). Never the reviewer's reason or the citizen's words."""
+    data = event.data or {}
+    if event.action == Action.RETURN:
+        request = (ReturnRequest.objects.filter(pk=data.get("return"), ticket_id=event.ticket_id)
+                   .select_related("assignment__unit").first())
+        return {"why": BACK_BELOW, "below": request.assignment.unit.name if request else ""}
+    if event.action == Action.SEND_BACK:
+        return {"why": BACK_REVIEW}
+    if data.get("verified"):
+        return {"why": BACK_VERIFIED}
+    return {"why": BACK_UNRESOLVED if data.get("resolved") is False else BACK_UNSATISFIED}
+
+
 def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = False,
-            chase: dict | None = None) -> tuple[str, str]:
+            chase: dict | None = None, back: dict[str, str] | None = None) -> tuple[str, str]:
     """(subject, body) of one alert about these assignments of one unit (several: a grouped alert).
 
     `returned`: the order came back after the centre rejected the unit's return (驳回退单).
-    `chase`: the chase event's data (channel, count). Always in the centre's language and time zone.
+    `chase`: the chase event's data (channel, count). `back`: how the order came back to be handled again
+    (`came_back`, 退回重办). Always in the centre's language and time zone.
     """
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         items = [item(a) for a in assignments]
@@ -117,7 +141,8 @@ def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = Fa
         ctx = {"count": len(items), "items": items[:MAX_LISTED], "more": len(items) > MAX_LISTED,
                "first": items[0], "returned": returned,
                "url": order_url(assignments[0].ticket) if single else inbox_url(kind),
-               "by_phone": (chase or {}).get("channel") == FollowUpChannel.PHONE, "times": (chase or {}).get("count") or 0}
+               "by_phone": (chase or {}).get("channel") == FollowUpChannel.PHONE, "times": (chase or {}).get("count") or 0,
+               "why": (back or {}).get("why", ""), "below": (back or {}).get("below") or _("下级单位")}
         text = render_to_string(f"notifications/sms/{kind}.txt", ctx)
         subject = str(Template(kind).label)
     return subject, "".join(line.strip() for line in text.splitlines())

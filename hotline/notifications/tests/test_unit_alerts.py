@@ -167,7 +167,7 @@ def test_a_re_dispatch_alerts_the_new_unit(frozen_now: datetime, team: Cast, on_
 
 
 def test_an_order_handed_down_alerts_the_unit_below(frozen_now: datetime, team: Cast, on_commit: Any) -> None:
-    """下派 is a new order for the unit below, like a dispatch; a return to the unit above alerts nobody."""
+    """下派 is a new order for the unit below, like a dispatch; its return alerts the unit above (下级退回)."""
     community = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=team.lead, phone=NEW_PHONE)
     handler = UserFactory(role=Role.UNIT_HANDLER, units=[community])
     ticket = dispatched(team, on_commit, urgency=Urgency.URGENT)
@@ -178,7 +178,9 @@ def test_an_order_handed_down_alerts_the_unit_below(frozen_now: datetime, team: 
     assert UnitAlert.objects.filter(kind=UnitAlertKind.DISPATCHED, event__action=Action.FORWARD).count() == 1
     with on_commit():
         services.return_order(ticket, actor=handler, reason_code=ReturnReason.NOT_OUR_AREA, reason="不在本社区")
-    assert len(sent_to(LEAD_PHONE)) == 1 and len(sent_to(NEW_PHONE)) == 1
+    assert len(sent_to(NEW_PHONE)) == 1
+    first, back = sent_to(LEAD_PHONE)
+    assert first.startswith("新派单（紧急）") and back.startswith(f"下级退回：工单{ticket.number}")
 
 
 def test_a_rejected_return_alerts_the_unit_the_order_goes_back_to(frozen_now: datetime, team: Cast,
