@@ -46,6 +46,8 @@ class AssignmentOut(BaseModel):
     light: str
     sign_overdue: bool
     reply_overdue: bool
+    #: The unit that handed this assignment down (下派); null for the centre's dispatch.
+    forwarded_from: UnitRef | None = None
 
 
 class ReplyOut(BaseModel):

@@ -146,6 +146,7 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
         assignments = getattr(ticket, "all_assignments", None)
     if assignments is None:
         assignments = list(ticket.assignments.select_related("unit").order_by("dispatched_at", "id"))
+    by_pk = {a.pk: a for a in assignments}
     if replies is None:
         replies = list(ticket.replies.all())
     if consultations is None:
@@ -175,6 +176,8 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
             "dispatched_at": a.dispatched_at, "sign_due": a.sign_due, "reply_due": a.reply_due,
             "signed_at": a.signed_at, "replied_at": a.replied_at, "light": a.light,
             "sign_overdue": a.sign_overdue, "reply_overdue": a.reply_overdue,
+            # 下派: the assignment above is the same order's, already in the list (no query)
+            "forwarded_from": unit_ref(above.unit) if (above := by_pk.get(a.forwarded_from_id)) else None,
         } for a in assignments],
         "replies": [{
             "unit": unit_ref(r.assignment.unit), "created_at": r.created_at, "content": r.content,

@@ -26,7 +26,7 @@ from django.utils import timezone
 from hotline.core import clock
 from hotline.core.privacy import scrub_public_text as scrub
 from hotline.ops import access
-from hotline.tickets.choices import FINISHED, AssignmentRole
+from hotline.tickets.choices import FINISHED, AssignmentRole, AssignmentStatus
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, status_text
 
@@ -79,7 +79,11 @@ def orders(since: datetime | None = None, until: datetime | None = None) -> Quer
 
 def open311_queryset(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Ticket]:
     """The public orders with what one CSV row needs, in one query per chunk."""
-    lead = Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD).order_by("-dispatched_at", "-id")
+    # The newest lead that did not give the order away: not one that returned it or handed it down (下派).
+    # A withdrawn one is kept: the last unit of an order terminated, merged or imported without a reply.
+    lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
+            .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.FORWARDED])
+            .order_by("-dispatched_at", "-id"))
     last = TimelineEvent.objects.filter(ticket=OuterRef("pk")).order_by("-seq")
     said = citizen_steps().filter(ticket=OuterRef("pk"))  # the newest words for the citizen, never a staff note
     return (orders(since, until).filter(is_confidential=False, number__isnull=False)

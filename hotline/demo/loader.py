@@ -16,7 +16,7 @@ from hotline.demo.callers import load_callers
 from hotline.demo.classify import Classifier
 from hotline.demo.corrections import load_corrections
 from hotline.demo.followups import load_followups
-from hotline.demo.forwards import load_forwards
+from hotline.demo.forwards import load_return_up
 from hotline.demo.inspection import load_inspection
 from hotline.demo.messages import load_messages, load_replies, pick_messages
 from hotline.demo.orders import ReplyPool, plan_orders
@@ -83,7 +83,7 @@ def load_demo(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, now: da
             load_archive(now=now, seed=seed, city=city, messages=load_messages(), scale=orders / DEFAULT_ORDERS)
             load_callers()  # 来电人标签 on a handful of the demo's callers (once)
             load_corrections(now=now)  # 工单更正 of a few open orders' place and urgency (once)
-            load_forwards(now=now)  # 下派: districts hand a few orders to their streets, one comes back (once)
+            load_return_up(now=now)  # 下派 the way back: a street returns an order its district handed down (once)
             load_inspection(now=now)  # 坐席工单质检: last month's sample, two thirds scored (once)
             load_followups(now=now)  # 群众催办 / 补充诉求 on the oldest orders units hold (once)
             load_incidents(now=now)  # 突发事件: one published water outage with its script and notice (once)

@@ -21,6 +21,7 @@ from hotline.demo.consult import walk_consultation
 from hotline.demo.hours import centre_hours, office, visit_time
 from hotline.demo.orders import OrderPlan, Outcome
 from hotline.demo.users import UnitStaff
+from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.choices import RequestType
 from hotline.tickets import services as svc
@@ -186,6 +187,8 @@ class OrderWalk:
             yield self.later(minutes=(5, 90), centre=True)
             self.do(svc.dispatch, self.ticket, actor=self.sim.dispatcher, lead=wrong or p.lead,
                     assisting=[] if wrong else p.assisting)
+        if first and not wrong and not flags & {"return_accept", "return_reject"} and self.hands_down():
+            yield from self.forward()
         if flags & {"return_accept", "return_reject"}:
             yield from self.return_and_review(wrong or p.lead, flags)
             if stop == "returned":
@@ -227,6 +230,20 @@ class OrderWalk:
             yield self.later(days=(5, 20))
             self.do(svc.reopen, self.ticket, actor=self.sim.inspector, reason=say.REOPEN_REASON)
             yield from self.life(first=False)
+
+    def hands_down(self) -> bool:
+        """Whether the district the order went to hands it down to its street (下派): every other one that can."""
+        street = self.p.draft.street
+        return (self.p.lead.kind == UnitKind.DISTRICT and street is not None and street.parent_id == self.p.lead.pk
+                and street not in self.p.assisting and self.p.no % 2 == 0)
+
+    def forward(self) -> Steps:
+        """下派: the district's desk hands the order to the street where it happened; the street leads from now on."""
+        yield self.at(self.now + timedelta(minutes=40))  # no random draw: the other orders' walks stay as they were
+        street = self.p.draft.street
+        self.do(svc.forward, self.ticket, actor=self.handler(self.p.lead), to=street,
+                note=say.FORWARD_NOTE.format(street=street.name))
+        self.p.lead = street
 
     def return_and_review(self, unit: HandlingUnit, flags: set[str]) -> Steps:
         """The unit returns the order within the return window (退单); the centre accepts or rejects."""

@@ -20,7 +20,7 @@ from hotline.governance.sources import keywords_from, window_label
 from hotline.hotspots.models import Hotspot
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
-from hotline.tickets.choices import AssignmentRole, AssignmentStatus
+from hotline.tickets.choices import LEFT_ASSIGNMENT, AssignmentRole
 from hotline.tickets.models import Assignment, Ticket
 
 #: The list's tabs besides the statuses: open themes past their deadline, and (unit staff) the themes
@@ -243,8 +243,7 @@ def prefill_from_hotspot(spot: Hotspot) -> Prefill:
     order_ids = list(spot.members.order_by("ticket_id").values_list("ticket_id", flat=True))
     rows = list(Ticket.objects.filter(pk__in=order_ids).values_list("category_id", "district_id"))
     leads = list(Assignment.objects.filter(ticket_id__in=order_ids, role=AssignmentRole.LEAD)
-                 .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.WITHDRAWN,
-                                       AssignmentStatus.FORWARDED])
+                 .exclude(status__in=LEFT_ASSIGNMENT)
                  .filter(unit__is_active=True).values_list("ticket_id", "unit_id").distinct())
     month = timezone.localtime(spot.run.start).date().replace(day=1)
     title, place = scrub_public_text(spot.title), scrub_public_text(spot.place)

@@ -125,10 +125,12 @@ def _claims_of_round(base: Base) -> models.QuerySet:
     """The approved claims (不合理诉求) of the row's unit in the row's round, as `handling.claims_of` counts a round.
 
     A claim is of the round it was filed in: at or after the dispatch of the row's assignment, and
-    before the order's next lead dispatch (a reopened order sent again, perhaps to the same unit).
+    before the order's next lead dispatch by the centre (a reopened order sent again, perhaps to the same
+    unit); a lead's 下派 to a unit below is no new round.
     """
     start = base.round_start(1)
     next_round = Assignment.objects.filter(ticket=OuterRef("ticket_id"), role=AssignmentRole.LEAD,
+                                           forwarded_from__isnull=True,  # 下派 stays within the round
                                            dispatched_at__gt=base.round_start(2),
                                            dispatched_at__lte=OuterRef("applied_at"))
     return UnreasonableClaim.objects.filter(ticket=OuterRef(base.ticket_ref), unit=OuterRef("_unit"),

@@ -98,10 +98,14 @@ def _due(ctx: Context) -> Q:
 
     A lead released by an approved termination (终止办理) counts against when it was already past its
     reply deadline then (`reply_overdue`, set by the termination): terminating does not clean a late order.
+    Likewise a lead that handed the order down (下派) past its reply deadline (`reply_overdue`, set then).
     Only the assignments the termination itself ended: a lead whose return was accepted before is not one.
     """
     late_terminated = ended_by_termination() & Q(reply_overdue=True)
-    return Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of)) | late_terminated
+    # A lead that handed the order down (下派) after its reply deadline had passed was late itself.
+    late_forwarded = Q(status=AssignmentStatus.FORWARDED, reply_overdue=True)
+    return (Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of)) | late_terminated
+            | late_forwarded)
 
 
 def _rehandled(ctx: Context) -> Parts:
@@ -217,7 +221,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         numerator=_one(Q(signed_at__isnull=False, signed_at__lte=F("sign_due"), sign_overdue=False))),
     Kpi(Indicator.ON_TIME, "On-time completion rate", LEADS,
         _("按时办结率 = 在答复时限内答复的主办工单 ÷（已答复的主办工单 + 超过答复时限仍未答复的主办工单）"),
-        _("统计期内派出、仍由该单位主办（未被退回改派）的派单；超期未办结的在办工单计入分母；时限未到且未答复的暂不计"),
+        _("统计期内派出、仍由该单位主办（未被退回改派）的派单；超期未办结的在办工单计入分母；超过答复时限才下派的计为超期；时限未到且未答复的暂不计"),
         _UNIT_EXCLUSION, population=_due,
         numerator=_one(Q(replied_at__isnull=False, replied_at__lte=F("reply_due"), reply_overdue=False))),
     Kpi(Indicator.COMPLETION, "Completion rate", LEADS,

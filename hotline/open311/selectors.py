@@ -24,10 +24,10 @@ from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
     FINISHED,
+    LEFT_ASSIGNMENT,
     ONLINE_CHANNELS,
     Action,
     AssignmentRole,
-    AssignmentStatus,
     EmergencyService,
     Status,
 )
@@ -105,7 +105,7 @@ def service_definition(category: Category) -> dict[str, Any]:
 def public_orders() -> QuerySet[Ticket]:
     """Every order the public interface may show (never a confidential one), with what a row needs."""
     lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
-            .exclude(status__in=[AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED, AssignmentStatus.FORWARDED])
+            .exclude(status__in=LEFT_ASSIGNMENT)
             .order_by("-dispatched_at", "-id"))
     # The newest words for the citizen (an approved extension's included), never a staff note.
     said = citizen_steps(extensions=True).filter(ticket=OuterRef("pk"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from hotline.core.admin import SingletonAdmin
 from hotline.core.privacy import mask_phone
 from hotline.ops.access import order_shown
-from hotline.tickets.models import Assignment, Ticket, TimelineEvent, VisitSettings
+from hotline.tickets.models import Assignment, ForwardSettings, Ticket, TimelineEvent, VisitSettings
 
 
 class ReadOnlyMixin:
@@ -120,3 +120,10 @@ class VisitSettingsAdmin(SingletonAdmin):
     """The one row of return-visit settings (回访设置)."""
 
     list_display = ["__str__", "max_attempts", "updated_at"]
+
+
+@admin.register(ForwardSettings)
+class ForwardSettingsAdmin(SingletonAdmin):
+    """The one row of 下派设置 (whether orders may be handed down to communities)."""
+
+    list_display = ["__str__", "to_communities", "updated_at"]

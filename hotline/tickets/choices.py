@@ -151,6 +151,8 @@ class AssignmentStatus(models.TextChoices):
 
 
 ACTIVE_ASSIGNMENT = frozenset({AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentStatus.REPLIED})
+#: Assignments whose unit no longer answers for the order: returned (退单), withdrawn, or handed down (下派).
+LEFT_ASSIGNMENT = frozenset({AssignmentStatus.RETURNED, AssignmentStatus.WITHDRAWN, AssignmentStatus.FORWARDED})
 
 
 class ReturnReason(models.TextChoices):

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from hotline.accounts.models import User
 from hotline.core import clock
-from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import (
     Action,
     AssignmentRole,
@@ -72,8 +71,14 @@ _NOT_OFFERED = {Action.REGISTER, Action.MERGE_INTO}
 
 
 def current_lead_id(ticket: Ticket) -> int | None:
-    """The order's newest lead (主办) assignment: the unit of the current round (after a reopen, the new one)."""
+    """The order's newest lead (主办) assignment: the unit of the current round (after a reopen, the new one).
+
+    Within a round, 下派 moves the lead down and a return to the unit above moves it back up: neither the
+    unit that handed the order down (已下派) nor one that gave it back up speaks for the order then.
+    """
     return (Assignment.objects.filter(ticket=ticket, role=AssignmentRole.LEAD)
+            .exclude(status=AssignmentStatus.FORWARDED)
+            .exclude(status=AssignmentStatus.RETURNED, forwarded_from__isnull=False)
             .order_by("-dispatched_at", "-id").values_list("pk", flat=True).first())
 
 
@@ -96,11 +101,11 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
     ]
     if not candidates:
         return []
-    mine: list[tuple[str, str, bool, int, datetime, int]] = []
+    mine: list[tuple[str, str, bool, int, datetime, str]] = []
     current_lead = None
     if any(TRANSITIONS[a].by_unit for a in candidates) and not user.is_centre_staff:
         mine = list(Assignment.objects.filter(ticket=ticket, unit__memberships__user=user)
-                    .values_list("role", "status", "is_designated", "pk", "return_due", "unit_id"))
+                    .values_list("role", "status", "is_designated", "pk", "return_due", "unit__path"))
         if {Action.APPLY_UNREASONABLE, Action.APPLY_TERMINATION} & set(candidates) and mine:
             current_lead = current_lead_id(ticket)
     now = clock.now()
@@ -124,7 +129,9 @@ def available_actions(ticket: Ticket, user: User) -> list[str]:
             elif action == Action.APPLY_TERMINATION:  # the current round's lead only
                 ok = [m for m in ok if m[3] == current_lead]
             elif action == Action.FORWARD:  # 下派: only a unit with active units below it
-                ok = [m for m in ok if HandlingUnit.objects.filter(parent_id=m[5], is_active=True).exists()]
+                from hotline.tickets.services.forwarding import units_below  # services import this module
+
+                ok = [m for m in ok if units_below(m[5]).exists()]
             elif action == Action.RECALL:  # 收回下派: the unit below has not signed yet
                 ok = [m for m in ok if Assignment.objects.filter(
                     forwarded_from_id=m[3], status=AssignmentStatus.PENDING_SIGN).exists()]

@@ -54,6 +54,7 @@ class EventType(models.TextChoices):
     CORRECTED = "order.corrected", _("工单更正")
     FORWARDED = "order.forwarded", _("下派")
     RECALLED = "order.recalled", _("收回下派")
+    RETURNED_UP = "order.returned_up", _("下级退回")
 
 
 _BY_ACTION = {
@@ -81,11 +82,13 @@ _BY_ACTION = {
 
 def event_type_for(action: str, to_status: str) -> str:
     """The event a step raises: a return visit that closes the order is `order.closed`, an approved
-    termination `order.terminated`."""
+    termination `order.terminated`, a return to the unit above that handed the order down `order.returned_up`."""
     if action == Action.RETURN_VISIT and to_status == Status.CLOSED:
         return EventType.CLOSED
     if action == Action.DECIDE_TERMINATION and to_status == Status.TERMINATED:
         return EventType.TERMINATED
+    if action == Action.RETURN and to_status == Status.IN_PROGRESS:  # back to the unit above (下派), no review
+        return EventType.RETURNED_UP
     return _BY_ACTION[action]
 
 

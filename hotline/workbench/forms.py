@@ -34,6 +34,7 @@ from hotline.tickets.constants import MAX_CHASE_NOTE, MAX_SUPPLEMENT
 from hotline.tickets.models import Assignment, Extension, Ticket
 from hotline.tickets.services import failed_attempts, visit_attempt_limit
 from hotline.tickets.services.correction import MAX_REASON as MAX_CORRECTION_REASON
+from hotline.tickets.services.forwarding import units_below
 from hotline.workbench.intake.selectors import area_choices, category_choices
 from hotline.workbench.intake.selectors import areas as area_units
 
@@ -179,9 +180,7 @@ class ForwardForm(forms.Form):
             return
         lead = (Assignment.objects.filter(ticket=ticket, role=AssignmentRole.LEAD, status__in=ACTIVE_ASSIGNMENT)
                 .select_related("unit").first())
-        self.fields["to"].queryset = (
-            _handling_units().filter(path__startswith=lead.unit.path).exclude(pk=lead.unit_id)
-            if lead else HandlingUnit.objects.none())
+        self.fields["to"].queryset = units_below(lead.unit.path) if lead else HandlingUnit.objects.none()
 
 
 class RecallForm(forms.Form):

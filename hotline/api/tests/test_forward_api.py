@@ -50,3 +50,6 @@ def test_a_district_hands_its_order_to_a_street_by_code(frozen_now: Any, api_cli
     assert ticket.status == Status.DISPATCHED
     assert list(ticket.assignments.order_by("id").values_list("unit__code", "status")) == [
         (district.code, AssignmentStatus.FORWARDED), (street.code, AssignmentStatus.PENDING_SIGN)]
+    shown = api.get(f"/orders/{ticket.number}").json()["assignments"]
+    assert [(a["unit"]["code"], a["status"], (a["forwarded_from"] or {}).get("code")) for a in shown] == [
+        (district.code, "forwarded", None), (street.code, "pending_sign", district.code)]

@@ -43,7 +43,7 @@ from hotline.tickets.choices import (
     Status,
     VisitMethod,
 )
-from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.models import Assignment, ForwardSettings, Ticket
 from hotline.tickets.signals import ticket_changed
 from hotline.tickets.tests.factories import Cast, HandlingUnitFactory, UserFactory, make_ticket
 
@@ -204,7 +204,8 @@ def test_a_normal_order_sent_back_by_a_visit_is_not_alerted_by_default(frozen_no
 
 @pytest.fixture
 def community(team: Cast) -> HandlingUnit:
-    """A community below the lead street, with a duty mobile and a handler."""
+    """A community below the lead street, with a duty mobile and a handler (the centre lets orders go down to it)."""
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})
     unit = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=team.lead, phone=NEW_PHONE, name="幸福社区居委会")
     UserFactory(role=Role.UNIT_HANDLER, units=[unit])
     return unit

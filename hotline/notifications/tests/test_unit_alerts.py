@@ -25,7 +25,7 @@ from hotline.orgs.choices import UnitKind
 from hotline.taxonomy.choices import Urgency
 from hotline.tickets import services
 from hotline.tickets.choices import Action, AssignmentRole, ReturnReason, Status
-from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.models import Assignment, ForwardSettings, Ticket
 from hotline.tickets.signals import ticket_changed
 from hotline.tickets.tests.factories import (
     Cast,
@@ -169,6 +169,7 @@ def test_a_re_dispatch_alerts_the_new_unit(frozen_now: datetime, team: Cast, on_
 def test_an_order_handed_down_alerts_the_unit_below(frozen_now: datetime, team: Cast, on_commit: Any) -> None:
     """下派 is a new order for the unit below, like a dispatch; its return alerts the unit above (下级退回)."""
     community = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=team.lead, phone=NEW_PHONE)
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})
     handler = UserFactory(role=Role.UNIT_HANDLER, units=[community])
     ticket = dispatched(team, on_commit, urgency=Urgency.URGENT)
     with on_commit():

@@ -1,4 +1,4 @@
-"""The centre's return-visit settings (回访设置): one row, edited in the admin."""
+"""The centre's settings of the order lifecycle, one row each, edited in the admin: 回访设置, 下派设置."""
 
 from __future__ import annotations
 
@@ -32,5 +32,27 @@ class VisitSettings(OneRow):
 
     @classmethod
     def current(cls) -> VisitSettings:
+        """The one settings row (created with the defaults on first use)."""
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class ForwardSettings(OneRow):
+    """下派设置: how far down the unit tree a lead unit may hand an order (two-level dispatch)."""
+
+    to_communities = models.BooleanField(
+        _("允许下派至社区（村）"), default=False,
+        help_text=_("社区（村）是群众自治组织，不是行政机关：默认只下派至街道（乡镇）、区属部门等有职权的下级单位，"
+                    "不把工单推给社区（国办函〔2025〕66号：职能部门事项不得下沉基层）"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("下派设置")
+        verbose_name_plural = _("下派设置")
+
+    def __str__(self) -> str:
+        return str(_("下派设置"))
+
+    @classmethod
+    def current(cls) -> ForwardSettings:
         """The one settings row (created with the defaults on first use)."""
         return cls.objects.get_or_create(pk=1)[0]

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import router, transaction
+from django.db.models import Q
 from django.db.models.signals import post_save, pre_save
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -32,7 +33,14 @@ from hotline.core.labels import label
 from hotline.core.transactions import in_whole_unit, step_transaction
 from hotline.orgs.models import HandlingUnit
 from hotline.sla import services as sla
-from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole, Channel, Status
+from hotline.tickets.choices import (
+    ACTIVE_ASSIGNMENT,
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Channel,
+    Status,
+)
 from hotline.tickets.exceptions import ConflictError, InvalidTransition, NotPermitted, RuleViolation
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.signals import step_committed
@@ -64,6 +72,12 @@ def check_role(action: str, actor: User | None) -> None:
     if not actor.is_active or actor.role not in row.roles:
         raise NotPermitted(_("%(role)s无权执行「%(action)s」")
                            % {"role": actor.get_role_display(), "action": Action(action).label})
+
+
+def releasable() -> Q:
+    """Assignments a step that ends the round releases: those holding the order and a return awaiting the
+    centre's review. A return to the unit above (after 下派) is final already and stays as it was."""
+    return Q(status__in=ACTIVE_ASSIGNMENT) | Q(status=AssignmentStatus.RETURNED, forwarded_from__isnull=True)
 
 
 def move_assignment(assignment: Assignment, to: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,7 +15,6 @@ from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.sla import services as sla
 from hotline.tickets.choices import (
-    ACTIVE_ASSIGNMENT,
     Action,
     AssignmentRole,
     AssignmentStatus,
@@ -29,7 +27,7 @@ from hotline.tickets.choices import (
 from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
 from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
-from hotline.tickets.services._core import Step, begin, move_assignment, service
+from hotline.tickets.services._core import Step, begin, move_assignment, releasable, service
 from hotline.tickets.services.consultation import (
     CONSULTATION_OPEN,
     close_open_consultation,
@@ -165,10 +163,7 @@ def _release(step: Step, note: str) -> None:
     """Withdraw every unit still holding the order, ending their clocks and their pending extension requests."""
     ticket = step.ticket
     released = []
-    # A return to the unit above (下派) ended its assignment already: it awaits no decision here.
-    for a in Assignment.objects.select_for_update().filter(
-            Q(status__in=ACTIVE_ASSIGNMENT) | Q(status=AssignmentStatus.RETURNED, forwarded_from__isnull=True),
-            ticket=ticket):
+    for a in Assignment.objects.select_for_update().filter(releasable(), ticket=ticket):
         move_assignment(a, AssignmentStatus.WITHDRAWN)
         a.ended_at = step.at
         sla.stop_phase(a)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,7 @@ from hotline.tickets.choices import (
     Status,
 )
 from hotline.tickets.exceptions import RuleViolation
-from hotline.tickets.models import Assignment, ReturnRequest, Ticket
+from hotline.tickets.models import Assignment, ForwardSettings, ReturnRequest, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
 from hotline.tickets.services.handling import close_pending_claims, close_pending_extensions
 from hotline.tickets.services.termination import close_pending_terminations
@@ -43,10 +44,12 @@ from hotline.tickets.services.termination import close_pending_terminations
 NOTE_MAX_LENGTH = 2000
 
 
-def units_below(unit: HandlingUnit) -> list[HandlingUnit]:
-    """The active units an order held by `unit` may be handed down to: every unit under it in the tree."""
-    return list(HandlingUnit.objects.filter(path__startswith=unit.path, is_active=True)
-                .exclude(pk=unit.pk).exclude(kind=UnitKind.CENTRE).order_by("path"))
+def units_below(path: str) -> QuerySet[HandlingUnit]:
+    """The active units an order held by the unit at `path` may be handed down to: every unit under it,
+    communities (社区/村) only when the centre allows it (`ForwardSettings.to_communities`)."""
+    units = (HandlingUnit.objects.filter(path__startswith=path, is_active=True).exclude(path=path)
+             .exclude(kind=UnitKind.CENTRE).order_by("path"))
+    return units if ForwardSettings.current().to_communities else units.exclude(kind=UnitKind.COMMUNITY)
 
 
 @service
@@ -79,9 +82,7 @@ def forward(ticket: Ticket, *, actor: User, to: HandlingUnit, note: str,
     }
     below = _assignment_below(step, held, to)
     step.touch(held, below)
-    with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the unit's page language
-        text = f"下派至{to}：{note}"
-    return step.commit(Status.DISPATCHED, note=text,
+    return step.commit(Status.DISPATCHED, note=f"下派至{to}：{note}",
                        data={"from_unit": held.unit_id, "to_unit": to.pk, "signed_now": signed_now,
                              **{k: v for k, v in closed.items() if v}})
 
@@ -108,34 +109,41 @@ def recall(ticket: Ticket, *, actor: User, note: str, unit: HandlingUnit | None 
     above.ended_at = None
     sla.start_reply_phase(above, ticket.sla_policy or sla.policy_for(ticket), step.at)
     step.touch(below, above)
-    with translation.override(settings.LANGUAGE_CODE):
-        text = f"收回下派（{below.unit}）：{note}"
-    return step.commit(Status.IN_PROGRESS, note=text, data={"from_unit": below.unit_id})
+    return step.commit(Status.IN_PROGRESS, note=f"收回下派（{below.unit}）：{note}", data={"from_unit": below.unit_id})
 
 
 def _check_below(ticket: Ticket, unit: HandlingUnit, to: HandlingUnit) -> None:
     """Refuse a unit that is not an active unit below `unit`, or that already holds the order (协办)."""
-    if to.pk == unit.pk or not to.path.startswith(unit.path) or to.kind == UnitKind.CENTRE:
+    if to.pk == unit.pk or not to.path.startswith(unit.path) or to.kind == UnitKind.CENTRE:  # as `units_below`
         raise RuleViolation(_("只能下派给本单位的下级单位，「%(unit)s」不是%(own)s的下级单位")
                             % {"unit": to, "own": unit})
     if not to.is_active:
         raise RuleViolation(_("「%(unit)s」已停用，不能承办工单") % {"unit": to})
+    if to.kind == UnitKind.COMMUNITY and not ForwardSettings.current().to_communities:
+        raise RuleViolation(_("工单不下派至社区（村）：社区是群众自治组织，不是承办工单的行政机关"))
     if Assignment.objects.filter(ticket=ticket, unit=to, status__in=ACTIVE_ASSIGNMENT).exists():
         raise RuleViolation(_("「%(unit)s」已在办理该工单（协办），不能再作为主办下派") % {"unit": to})
 
 
 def _assignment_below(step: Step, held: Assignment, to: HandlingUnit) -> Assignment:
-    """The new lead assignment: its own sign and return windows, the reply deadline and extensions carried over."""
+    """The new lead assignment: its own sign and return windows, and the reply deadline still running.
+
+    The reply deadline carries over (extensions granted included), and the sign deadline is never after
+    it. An order handed down past its reply deadline was late with the unit above (its `reply_overdue`,
+    counted in its 按时办结率): the unit below is not charged for that and gets the policy's reply window
+    from now; the order's own closing deadline does not move. The unit below starts with no extension
+    and no lateness of its own (延期率, 按时办结率 judge what it did).
+    """
     ticket = step.ticket
     policy = ticket.sla_policy or sla.policy_for(ticket)
     below = Assignment(ticket=ticket, unit=to, role=AssignmentRole.LEAD, dispatched_at=step.at,
                        dispatched_by=step.actor, forwarded_from=held)
     sla.snapshot_assignment(below, policy, step.at)
-    below.reply_due, below.reply_basis = held.reply_due, held.reply_basis
-    below.extension_count = held.extension_count
-    below.reply_overdue = held.reply_overdue
-    below.sign_due = min(below.sign_due, below.reply_due)
-    below.return_due = min(below.return_due, below.reply_due)
+    if held.reply_due > step.at:
+        below.reply_due, below.reply_basis = held.reply_due, held.reply_basis
+        below.sign_due = min(below.sign_due, below.reply_due)
+    else:
+        held.reply_overdue = True
     sla.start_phase(below, started_at=step.at, due=below.sign_due, basis=sla.basis_of(policy.sign_unit),
                     ratio=float(policy.yellow_ratio))
     return below
@@ -147,7 +155,8 @@ def return_to_forwarder(step: Step, assignment: Assignment, *, reason_code: str,
 
     Recorded as a return already agreed (it counts in the unit's return rate) but not as one of the
     centre's returns (`Ticket.return_count`, the three-returns rule). The reply deadline the unit below
-    reached (an extension granted to it) carries back up.
+    reached (an extension granted to it) carries back up; its extensions and lateness stay its own. The
+    requests it left undecided (extension, termination, unreasonable claim) close.
     """
     ticket = step.ticket
     above = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.forwarded_from_id)
@@ -162,12 +171,11 @@ def return_to_forwarder(step: Step, assignment: Assignment, *, reason_code: str,
     assignment.ended_at = at
     sla.stop_phase(assignment)
     closed = {"extensions_closed": close_pending_extensions(assignment, at, decision),
-              "terminations_closed": close_pending_terminations(ticket, at, decision)}
+              "terminations_closed": close_pending_terminations(ticket, at, decision),
+              "claims_closed": close_pending_claims(ticket, at, decision)}
     move_assignment(above, AssignmentStatus.SIGNED)
     above.ended_at = None
     above.reply_due, above.reply_basis = assignment.reply_due, assignment.reply_basis
-    above.extension_count = assignment.extension_count
-    above.reply_overdue = above.reply_overdue or assignment.reply_overdue
     sla.start_reply_phase(above, ticket.sla_policy or sla.policy_for(ticket), at)
     step.touch(assignment, above)
     return step.commit(Status.IN_PROGRESS, note=f"{label}：{reason}（{decision}）",

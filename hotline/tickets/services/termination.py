@@ -24,7 +24,6 @@ from hotline.accounts.models import User
 from hotline.orgs.models import HandlingUnit
 from hotline.sla import services as sla
 from hotline.tickets.choices import (
-    ACTIVE_ASSIGNMENT,
     CITIZEN_TERMINATION_REASONS,
     Action,
     AssignmentRole,
@@ -38,7 +37,7 @@ from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViol
 from hotline.tickets.models import Assignment, ReturnRequest, TerminationRequest, Ticket
 from hotline.tickets.permissions import current_lead_id
 from hotline.tickets.public_text import termination_notice
-from hotline.tickets.services._core import Step, begin, move_assignment, service
+from hotline.tickets.services._core import Step, begin, move_assignment, releasable, service
 from hotline.tickets.services.handling import close_pending_claims, close_pending_extensions
 
 #: Why a unit may not apply again yet; the refusal and the order page say the same words.
@@ -122,8 +121,7 @@ def _end_handling(step: Step) -> dict:
     """Release every unit holding the order and stop every clock; the round's open requests close undecided."""
     ticket = step.ticket
     ended = []
-    for a in Assignment.objects.select_for_update().filter(
-            ticket=ticket, status__in=[*ACTIVE_ASSIGNMENT, AssignmentStatus.RETURNED]):
+    for a in Assignment.objects.select_for_update().filter(releasable(), ticket=ticket):
         # A unit still handling past its reply deadline (a paused deadline: past when the pause began) was
         # late, whatever the centre decides now: the sticky flag keeps it, so 按时办结率 still counts it.
         if a.status == AssignmentStatus.SIGNED and a.reply_due is not None and a.reply_due < (a.paused_at or step.at):

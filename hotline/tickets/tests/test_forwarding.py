@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
+from hotline.dataio.export import open311_queryset, open311_row
+from hotline.kpis import engine, periods
+from hotline.open311.selectors import public_orders
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
+from hotline.sla.sweep import sweep
 from hotline.tickets import services
 from hotline.tickets.choices import (
     Action,
@@ -23,10 +28,19 @@ from hotline.tickets.choices import (
     Decision,
     ReturnReason,
     Status,
+    TerminationReason,
 )
 from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
-from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
+from hotline.tickets.models import (
+    Assignment,
+    Extension,
+    ForwardSettings,
+    ReturnRequest,
+    Ticket,
+    UnreasonableClaim,
+)
 from hotline.tickets.permissions import available_actions
+from hotline.tickets.services.forwarding import units_below
 from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory, make_ticket, stored
 
 
@@ -97,14 +111,30 @@ def test_the_street_handles_the_order_and_the_district_keeps_seeing_it(district:
     assert not Ticket.objects.visible_to(district.other_handler).filter(pk=t.pk).exists()
 
 
-def test_an_extension_granted_to_the_district_carries_down(district: District) -> None:
+def test_an_extension_granted_to_the_district_moves_the_streets_deadline_but_is_not_the_streets(
+        district: District) -> None:
     t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
     services.request_extension(t, actor=district.cast.lead_handler, days=3, reason="需协调施工")
     services.approve_extension(t, actor=district.cast.dispatcher)
     above = leads(t)[0]
     forward(t, district)
     below = leads(t)[1]
-    assert (below.reply_due, below.extension_count) == (above.reply_due, 1)
+    assert (below.reply_due, below.extension_count, below.reply_overdue) == (above.reply_due, 0, False)
+    assert leads(t)[0].extension_count == 1  # 延期率 judges the district that asked
+
+
+def test_an_order_handed_down_past_its_deadline_is_the_districts_lateness(
+        district: District, traveller: time_machine.Coordinates) -> None:
+    """The street gets the policy's windows from now and may return it; the district is marked late."""
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    late, close_due = leads(t)[0].reply_due + timedelta(hours=1), t.close_due
+    traveller.move_to(late)
+    forward(t, district)
+    above, below = leads(t)
+    assert above.reply_overdue and not below.reply_overdue and not below.sign_overdue
+    assert below.sign_due > late and below.return_due > late and below.reply_due > below.sign_due
+    assert t.close_due == close_due  # the order's own deadline does not move
+    assert Action.RETURN in available_actions(t, district.street_handler)
 
 
 def test_handing_down_closes_the_districts_pending_requests(district: District) -> None:
@@ -151,10 +181,27 @@ def test_the_step_is_offered_to_a_unit_with_units_below_it(district: District) -
     t = make_ticket(Status.DISPATCHED, cast=district.cast)
     assert Action.FORWARD in available_actions(t, district.cast.lead_handler)
     forward(t, district)
-    assert Action.FORWARD not in available_actions(t, district.street_handler)  # no community below it
+    assert Action.FORWARD not in available_actions(t, district.street_handler)  # nothing below it
     assert Action.SIGN in available_actions(t, district.street_handler)
     HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=district.street)
+    assert Action.FORWARD not in available_actions(t, district.street_handler)  # communities: not by default
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})
     assert Action.FORWARD in available_actions(t, district.street_handler)
+
+
+def test_orders_go_down_to_communities_only_when_the_centre_allows_it(district: District) -> None:
+    """A community (社区/村) is no administrative body: by default no order is pushed down to it."""
+    community = HandlingUnitFactory(kind=UnitKind.COMMUNITY, name="幸福社区", parent=district.street)
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    assert community not in units_below(district.cast.lead.path)
+    before = stored(t)
+    with pytest.raises(RuleViolation, match="工单不下派至社区"):
+        forward(t, district, community)
+    assert stored(t) == before
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})
+    assert community in units_below(district.cast.lead.path)
+    forward(t, district, community)
+    assert leads(t)[-1].unit == community
 
 
 # --- Returning to the unit above ---------------------------------------------------------------------------
@@ -193,7 +240,7 @@ def test_an_extension_granted_to_the_street_carries_back_up(district: District) 
     extended = leads(t)[1].reply_due
     return_up(t, district.street_handler)
     above = leads(t)[0]
-    assert (above.reply_due, above.extension_count) == (extended, 1)
+    assert (above.reply_due, above.extension_count) == (extended, 0)
 
 
 def test_a_return_to_the_district_does_not_count_among_the_centres_returns(district: District) -> None:
@@ -252,3 +299,69 @@ def test_taking_back_needs_a_reason(district: District) -> None:
     with pytest.raises(RuleViolation, match="请填写收回理由"):
         services.recall(t, actor=district.cast.lead_handler, note=" ")
     assert stored(t) == before
+
+
+# --- With the rest of the lifecycle ------------------------------------------------------------------------
+
+
+def test_the_district_that_took_the_order_back_speaks_for_it_again(district: District) -> None:
+    """终止办理 and 不合理诉求 belong to the current lead: after a return from below, the district."""
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    return_up(t, district.street_handler)
+    offered = available_actions(t, district.cast.lead_handler)
+    assert Action.APPLY_TERMINATION in offered and Action.APPLY_UNREASONABLE in offered
+    services.apply_unreasonable(t, actor=district.cast.lead_handler, reason="诉求超出政策范围")
+    assert UnreasonableClaim.objects.get(ticket=t).unit == district.cast.lead
+
+
+def test_a_return_to_the_district_closes_the_streets_pending_claim(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    services.sign(t, actor=district.street_handler)
+    services.apply_unreasonable(t, actor=district.street_handler, reason="诉求超出政策范围")
+    return_up(t, district.street_handler)
+    claim = UnreasonableClaim.objects.get(ticket=t)
+    assert claim.status == Decision.REJECTED and claim.decided_by is None
+
+
+def test_an_approved_termination_leaves_an_earlier_return_to_the_district_as_it_was(
+        district: District, traveller: time_machine.Coordinates) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    return_up(t, district.street_handler)
+    forward(t, district, district.other_street)
+    services.sign(t, actor=district.other_handler)
+    traveller.shift(timedelta(hours=3))
+    services.apply_termination(t, actor=district.other_handler, reason_code=TerminationReason.OTHER,
+                               reason="属历史遗留问题")
+    services.decide_termination(t, actor=district.cast.dispatcher, approve=True, note="同意终止")
+    first = leads(t)[1]
+    assert (first.unit, first.status, first.ended_at) == (district.street, AssignmentStatus.RETURNED, NOW)
+
+
+def test_the_indicators_judge_each_unit_on_its_own_part(district: District,
+                                                         traveller: time_machine.Coordinates) -> None:
+    """The district handed the order down late: its lateness is its own; the street replied in time."""
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    traveller.move_to(leads(t)[0].reply_due + timedelta(hours=1))
+    sweep()
+    services.request_extension(t, actor=district.cast.lead_handler, days=5, reason="需协调施工")
+    services.approve_extension(t, actor=district.cast.dispatcher)
+    forward(t, district)
+    services.sign(t, actor=district.street_handler)
+    services.reply(t, actor=district.street_handler, content="已修复", contacted=True, resolved=True)
+    ctx = engine.context(periods.month(2025, 3), as_of=NOW + timedelta(days=30))
+    on_time, extension = engine.by_unit("on_time", ctx), engine.by_unit("extension", ctx)
+    assert (on_time[district.street.pk].numerator, on_time[district.street.pk].denominator) == (1, 1)
+    assert (on_time[district.cast.lead.pk].numerator, on_time[district.cast.lead.pk].denominator) == (0, 1)
+    assert extension[district.street.pk].numerator == 0
+
+
+def test_public_lists_and_exports_name_the_unit_answering_for_the_order(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    assert public_orders().get(pk=t.pk).lead_name == "东华门街道"
+    return_up(t, district.street_handler)
+    assert public_orders().get(pk=t.pk).lead_name == "东城区"
+    assert open311_row(open311_queryset().get(pk=t.pk))["agency_responsible"] == "东城区"

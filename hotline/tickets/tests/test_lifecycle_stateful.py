@@ -53,7 +53,7 @@ from hotline.tickets.choices import (
     TerminationReason,
 )
 from hotline.tickets.exceptions import ConflictError, DomainError
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import ForwardSettings, Ticket
 from hotline.tickets.tests.factories import (
     Cast,
     HandlingUnitFactory,
@@ -91,6 +91,7 @@ class World:
             "district": district,
         }
         units["community"] = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=units["lead"])  # 下派
+        ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})
         users: dict[str, User | None] = {
             role: UserFactory(role=role)
             for role in ("intake", "dispatcher", "inspector", "supervisor", "leader", "admin")

@@ -41,7 +41,7 @@ from hotline.tickets.choices import (
     TerminationReason,
 )
 from hotline.tickets.exceptions import InvalidTransition, NotPermitted, RuleViolation
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import ForwardSettings, Ticket
 from hotline.tickets.tests.factories import (
     Cast,
     HandlingUnitFactory,
@@ -83,6 +83,7 @@ class World:
 def world(db: None, frozen_now: object) -> World:
     cast = Cast.build(assisting=1)
     spare = HandlingUnitFactory(kind=UnitKind.STREET, parent=cast.lead.parent)
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})  # 下派 to `below`
     return World(cast=cast, spare=spare, spare_handler=UserFactory(role=Role.UNIT_HANDLER, units=[spare]),
                  leader=UserFactory(role=Role.LEADER), admin=UserFactory(role=Role.ADMIN),
                  below=HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=cast.lead))

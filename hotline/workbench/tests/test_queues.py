@@ -13,12 +13,19 @@ from django.urls import reverse
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
+from hotline.orgs.choices import UnitKind
 from hotline.sla.sweep import sweep
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.tickets import services
 from hotline.tickets.choices import Channel, Status, SupervisionKind
-from hotline.tickets.models import Ticket
-from hotline.tickets.tests.factories import Cast, CategoryFactory, UserFactory, make_ticket
+from hotline.tickets.models import ForwardSettings, Ticket
+from hotline.tickets.tests.factories import (
+    Cast,
+    CategoryFactory,
+    HandlingUnitFactory,
+    UserFactory,
+    make_ticket,
+)
 from hotline.workbench.queues.filtersets import OrderFilterSet
 
 pytestmark = pytest.mark.django_db
@@ -201,14 +208,19 @@ def test_unit_inbox_tabs(cast: Cast, frozen_now: datetime) -> None:
     closed = make_ticket(Status.CLOSED, cast=cast)
     make_ticket(Status.DISPATCHED, cast=other)  # another unit's order
     make_ticket(Status.PENDING_DISPATCH, cast=cast, is_confidential=True)  # never shown to a unit
+    handed = make_ticket(Status.IN_PROGRESS, cast=cast)  # handed down to a community (下派): 已下派
+    community = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=cast.lead)
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})
+    services.forward(handed, actor=cast.lead_handler, to=community, note="请社区网格员核实")
     sweep(frozen_now)
     client = _client(cast.lead_handler)
     expected = {
-        "sign": {to_sign.number, soon.number},
+        "sign": {to_sign.number, soon.number, handed.number},  # the community's, a unit below the street
         "doing": {doing.number, late.number},
         "soon": {soon.number},
         "overdue": {late.number},
         "replied": {replied.number, closed.number},
+        "forwarded": {handed.number},
         "consult": set(),
     }
     for tab, numbers in expected.items():
