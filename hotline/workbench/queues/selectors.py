@@ -170,13 +170,16 @@ def attach_mine(orders: Iterable[Ticket], units: list[int], own: set[int] | None
     """Set `ticket.mine`: its assignments in the tab that belong to `units` (from `inbox`'s prefetch).
 
     With `own` (the person's own units), also `ticket.bulk_blocked`: none of those assignments is of
-    an own unit (a sub-unit's order), so a bulk step such as 签收 cannot be taken on it.
+    an own unit (a sub-unit's order), so a bulk step such as 签收 cannot be taken on it; and on each of
+    them `below`: it is a unit below the person's (a district's street), so the row names that unit.
     """
     wanted = set(units)
     for ticket in orders:
         ticket.mine = [a for a in getattr(ticket, "tab_assignments", []) if a.unit_id in wanted]
         if own is not None:
             ticket.bulk_blocked = not any(a.unit_id in own for a in ticket.mine)
+            for a in ticket.mine:
+                a.below = a.unit_id not in own
 
 
 def inbox_counts(units: list[int]) -> dict[str, int]:

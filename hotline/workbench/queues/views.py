@@ -182,7 +182,7 @@ def inbox_queue(request: HttpRequest) -> HttpResponse:
                            unfiltered_count=known, extra_sorts=_CONSULT_DUE)
     base = selectors.inbox(request.user, units, tab)
     bulk = [Action.SIGN] if tab == "sign" else []
-    own = selectors.own_units(request.user) if bulk else None  # a sub-unit's order: no bulk checkbox
+    own = selectors.own_units(request.user)  # a sub-unit's order: no bulk checkbox, its unit named
     return render_list(request, base, title=_("待办"), tab=tab, tabs=tabs, columns=["mine"],
                        bulk=bulk, default_sort="phase_due", export_enabled=False,
                        on_page=lambda orders: selectors.attach_mine(orders, units, own), unfiltered_count=known,

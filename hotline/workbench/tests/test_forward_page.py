@@ -50,6 +50,9 @@ def test_a_district_hands_an_order_down_from_the_order_page(frozen_now: Any) -> 
 
     handed = district_client.get(reverse("queue-inbox"), {"tab": "forwarded"}).content.decode()
     assert ticket.number in handed and "下派于" in handed
+    # The street's deadline shows in the district's 待签收 too (its unit below): the row names the street.
+    to_sign = district_client.get(reverse("queue-inbox"), {"tab": "sign"}).content.decode()
+    assert "主办 · 东华门街道 · 待签收" in to_sign
     street_handler = UserFactory(role=Role.UNIT_HANDLER, units=[street])
     waiting = _client(street_handler).get(reverse("queue-inbox"), {"tab": "sign"}).content.decode()
     assert ticket.number in waiting
