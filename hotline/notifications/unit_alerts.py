@@ -55,7 +55,7 @@ PRESSING_URGENCY = frozenset({Urgency.URGENT, Urgency.PRESSING})
 #: Steps that may give an order back to a unit to handle again (退回重办; `_rehandled` says whether one did).
 REHANDLE_ACTIONS = frozenset({Action.SEND_BACK, Action.RETURN_VISIT, Action.RETURN})
 #: The steps that alert a unit.
-ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.REJECT_RETURN, Action.CHASE,
+ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.RECALL, Action.REJECT_RETURN, Action.CHASE,
                               *REHANDLE_ACTIONS})
 
 
@@ -130,6 +130,8 @@ def _concerned(event: TimelineEvent) -> list[Assignment]:
                              status=AssignmentStatus.PENDING_SIGN)
     elif event.action == Action.FORWARD:  # the unit below: a new order for it, like a dispatch
         found = found.filter(unit_id=data.get("to_unit"), dispatched_at=event.at, status=AssignmentStatus.PENDING_SIGN)
+    elif event.action == Action.RECALL:  # the unit below, told it need not act (it heard of the 下派)
+        found = found.filter(unit_id=data.get("from_unit"), status=AssignmentStatus.WITHDRAWN, ended_at=event.at)
     elif event.action == Action.REJECT_RETURN:
         returned = ReturnRequest.objects.filter(pk=data.get("return"), ticket=ticket).values("assignment_id")
         found = found.filter(pk__in=returned, status__in=RUNNING)
@@ -250,7 +252,8 @@ def _wording(kind: str, event: TimelineEvent | None) -> dict:
         return {"chase": event.data or {}}
     if kind == UnitAlertKind.REHANDLE:
         return {"back": unit_texts.came_back(event)}
-    return {"returned": event.action == Action.REJECT_RETURN}
+    return {"returned": event.action == Action.REJECT_RETURN,
+            "recalled": event.unit.name if event.action == Action.RECALL and event.unit else ""}
 
 
 def deliver_claimed(note: Notification) -> Notification | None:

@@ -127,11 +127,12 @@ def came_back(event: TimelineEvent) -> dict[str, str]:
     return {"why": BACK_UNRESOLVED if data.get("resolved") is False else BACK_UNSATISFIED}
 
 
-def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = False,
+def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = False, recalled: str = "",
             chase: dict | None = None, back: dict[str, str] | None = None) -> tuple[str, str]:
     """(subject, body) of one alert about these assignments of one unit (several: a grouped alert).
 
-    `returned`: the order came back after the centre rejected the unit's return (驳回退单).
+    `returned`: the order came back after the centre rejected the unit's return (驳回退单). `recalled`: the
+    unit above (its name) took back an order it had handed down to this unit (收回下派).
     `chase`: the chase event's data (channel, count). `back`: how the order came back to be handled again
     (`came_back`, 退回重办). Always in the centre's language and time zone.
     """
@@ -139,7 +140,7 @@ def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = Fa
         items = [item(a) for a in assignments]
         single = len(assignments) == 1
         ctx = {"count": len(items), "items": items[:MAX_LISTED], "more": len(items) > MAX_LISTED,
-               "first": items[0], "returned": returned,
+               "first": items[0], "returned": returned, "recalled": recalled,
                "url": order_url(assignments[0].ticket) if single else inbox_url(kind),
                "by_phone": (chase or {}).get("channel") == FollowUpChannel.PHONE, "times": (chase or {}).get("count") or 0,
                "why": (back or {}).get("why", ""), "below": (back or {}).get("below") or _("下级单位")}

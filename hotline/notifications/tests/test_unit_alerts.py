@@ -184,6 +184,27 @@ def test_an_order_handed_down_alerts_the_unit_below(frozen_now: datetime, team: 
     assert first.startswith("新派单（紧急）") and back.startswith(f"下级退回：工单{ticket.number}")
 
 
+def test_an_order_taken_back_tells_the_unit_below_it_need_not_act(frozen_now: datetime, team: Cast,
+                                                                    on_commit: Any) -> None:
+    """收回下派: the unit below heard of the order (新派单), so it hears it was taken back; nobody else does."""
+    community = HandlingUnitFactory(kind=UnitKind.COMMUNITY, parent=team.lead, phone=NEW_PHONE, name="幸福社区")
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})
+    ticket = dispatched(team, on_commit, urgency=Urgency.URGENT, title="燃气管道疑似泄漏")
+    with on_commit():
+        services.forward(ticket, actor=team.lead_handler, to=community, note="请网格员到场查看")
+    with on_commit():
+        services.recall(ticket, actor=team.lead_handler, note="选错社区")
+    first, taken_back = sent_to(NEW_PHONE)
+    assert taken_back == (f"收回下派：工单{ticket.number}「燃气管道疑似泄漏」已由{team.lead.name}收回，您单位无需办理。"
+                          f"详见：https://12345.example.cn/orders/{ticket.number}/")
+    assert len(sent_to(LEAD_PHONE)) == 1  # the street heard of the first dispatch only
+    assert first.startswith(f"新派单（紧急）：工单{ticket.number}")
+    event = ticket.timeline.get(action=Action.RECALL)  # delivered again: nothing more
+    ticket_changed.send(sender=Ticket, ticket_id=ticket.pk, event_id=event.pk, action=event.action,
+                        from_status=event.from_status, to_status=event.to_status)
+    assert len(sent_to(NEW_PHONE)) == 2
+
+
 def test_a_rejected_return_alerts_the_unit_the_order_goes_back_to(frozen_now: datetime, team: Cast,
                                                                   on_commit: Any) -> None:
     ticket = dispatched(team, on_commit, urgency=Urgency.URGENT)
