@@ -40,6 +40,7 @@ PUBLIC_ACTION: dict[str, Promise] = {
     Action.DESIGNATE: _("转交承办单位"),
     Action.CONSULT: _("相关单位会商，确定承办单位"),
     Action.CONCLUDE_CONSULTATION: _("转交承办单位"),
+    Action.FORWARD: _("转交承办单位"),
     Action.SIGN: _("承办单位已接收"),
     Action.REQUEST_INFO: _("请您补充信息"),
     Action.RESUME: _("恢复办理"),

@@ -93,7 +93,7 @@ def public_timeline(ticket: Ticket) -> list[PublicEvent]:
     """The order's public events (TimelineEvent.is_public) with the citizen's labels and unit names."""
     events = list(TimelineEvent.objects.public().filter(ticket=ticket).select_related("unit").order_by("seq"))
     leads = {e.data.get("lead") for e in events if e.action in DISPATCH_ACTIONS
-             and isinstance(e.data, dict)}
+             and isinstance(e.data, dict)} | {e.data.get("to_unit") for e in events if e.action == Action.FORWARD}
     names = dict(HandlingUnit.objects.filter(pk__in=[pk for pk in leads if pk]).values_list("pk", "name"))
     extensions = extension_notices(events)
     online = ticket.channel in ONLINE_CHANNELS
@@ -102,7 +102,10 @@ def public_timeline(ticket: Ticket) -> list[PublicEvent]:
         if event.action == Action.CONSULT and shown and shown[-1].label == public_action(Action.CONSULT):
             continue  # withdrawn (internal) and asked again: to the citizen it is one consultation
         event.ticket = ticket
-        unit = event.unit.name if event.unit else names.get((event.data or {}).get("lead"), "")
+        if event.action == Action.FORWARD:  # 下派: the unit it went to, not the unit that handed it down
+            unit = names.get((event.data or {}).get("to_unit"), "")
+        else:
+            unit = event.unit.name if event.unit else names.get((event.data or {}).get("lead"), "")
         shown.append(PublicEvent(at=event.at, label=public_action(event.action, event.data, online=online), unit=unit,
                                  text=_event_text(event, extensions), action=event.action))
     return shown

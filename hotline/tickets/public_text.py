@@ -53,8 +53,9 @@ def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> 
 
 def outbound_note(event: TimelineEvent) -> str:
     """The note a public step sends out of the centre (webhook payloads, partners' updates): "" for an internal
-    step and for a chase (群众催办: the agent's free text about the call), the stored note otherwise."""
-    if not event.is_public or event.action == Action.CHASE:
+    step, for a chase (群众催办: the agent's free text about the call) and for 下派 (the unit's instructions to
+    the unit below), the stored note otherwise."""
+    if not event.is_public or event.action in (Action.CHASE, Action.FORWARD):
         return ""
     return event.note or ""
 

@@ -82,9 +82,11 @@ def forward(ticket: Ticket, *, actor: User, to: HandlingUnit, note: str,
     }
     below = _assignment_below(step, held, to)
     step.touch(held, below)
+    # Public: the citizen's page shows the order handed to the unit below (转交承办单位, its name), never the
+    # instructions (`public_text.outbound_note` keeps the note in the centre too).
     return step.commit(Status.DISPATCHED, note=f"下派至{to}：{note}",
                        data={"from_unit": held.unit_id, "to_unit": to.pk, "signed_now": signed_now,
-                             **{k: v for k, v in closed.items() if v}})
+                             **{k: v for k, v in closed.items() if v}}, public=True)
 
 
 @service

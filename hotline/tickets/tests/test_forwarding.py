@@ -19,6 +19,7 @@ from hotline.kpis import engine, periods
 from hotline.open311.selectors import public_orders
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
+from hotline.portal.selectors import public_order
 from hotline.sla.sweep import sweep
 from hotline.tickets import services
 from hotline.tickets.choices import (
@@ -40,6 +41,7 @@ from hotline.tickets.models import (
     UnreasonableClaim,
 )
 from hotline.tickets.permissions import available_actions
+from hotline.tickets.public_text import outbound_note
 from hotline.tickets.services.forwarding import units_below
 from hotline.tickets.tests.factories import NOW, Cast, HandlingUnitFactory, UserFactory, make_ticket, stored
 
@@ -93,7 +95,7 @@ def test_a_dispatched_order_handed_down_is_signed_by_the_district_and_waits_for_
     assert below.sign_due == below.return_due == NOW + timedelta(days=1)
     assert below.phase_due == below.sign_due and below.dispatched_by == district.cast.lead_handler
     event = t.timeline.order_by("seq").last()
-    assert (event.action, event.unit, event.is_public) == (Action.FORWARD, district.cast.lead, False)
+    assert (event.action, event.unit, event.is_public) == (Action.FORWARD, district.cast.lead, True)
     assert event.note == "下派至东华门街道：请街道城管科现场核实处理"
     assert event.data == {"from_unit": district.cast.lead.pk, "to_unit": district.street.pk, "signed_now": True}
 
@@ -365,3 +367,13 @@ def test_public_lists_and_exports_name_the_unit_answering_for_the_order(district
     return_up(t, district.street_handler)
     assert public_orders().get(pk=t.pk).lead_name == "东城区"
     assert open311_row(open311_queryset().get(pk=t.pk))["agency_responsible"] == "东城区"
+
+
+def test_the_citizen_sees_the_order_handed_to_the_street_never_the_instructions(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    shown = public_order(t)
+    assert shown.status == "已转交承办单位"
+    last = shown.events[-1]
+    assert (last.label, last.unit, last.text) == ("转交承办单位", "东华门街道", "")
+    assert outbound_note(t.timeline.order_by("seq").last()) == ""  # webhooks and partners: no instructions
