@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django.db import models
 
@@ -21,3 +21,9 @@ class OneRow(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> Self:
+        """The one settings row (created with the defaults on first use). Settings read on every order
+        step override this to keep the row per task (`core.memo`)."""
+        return cls.objects.get_or_create(pk=1)[0]

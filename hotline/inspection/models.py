@@ -71,11 +71,6 @@ class InspectionSettings(OneRow):
     def __str__(self) -> str:
         return str(_("质检设置"))
 
-    @classmethod
-    def current(cls) -> InspectionSettings:
-        """The one settings row (created with the defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
-
 
 class Inspection(models.Model):
     """One sampled order and its inspection (工单质检): who recorded it, why it was picked, the score.

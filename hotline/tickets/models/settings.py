@@ -30,11 +30,6 @@ class VisitSettings(OneRow):
         if not 1 <= self.max_attempts <= 10:
             raise ValidationError({"max_attempts": _("回访最多联系次数须在 1 到 10 之间")})
 
-    @classmethod
-    def current(cls) -> VisitSettings:
-        """The one settings row (created with the defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
-
 
 class ForwardSettings(OneRow):
     """下派设置: how far down the unit tree a lead unit may hand an order (two-level dispatch)."""
@@ -51,8 +46,3 @@ class ForwardSettings(OneRow):
 
     def __str__(self) -> str:
         return str(_("下派设置"))
-
-    @classmethod
-    def current(cls) -> ForwardSettings:
-        """The one settings row (created with the defaults on first use)."""
-        return cls.objects.get_or_create(pk=1)[0]
