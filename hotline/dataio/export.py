@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hotline.core import clock
@@ -79,10 +79,13 @@ def orders(since: datetime | None = None, until: datetime | None = None) -> Quer
 
 def open311_queryset(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Ticket]:
     """The public orders with what one CSV row needs, in one query per chunk."""
-    # The newest lead that did not give the order away: not one that returned it or handed it down (下派).
-    # A withdrawn one is kept: the last unit of an order terminated, merged or imported without a reply.
+    # The newest lead that did not give the order away: not one that returned it or handed it down (下派), nor
+    # a unit below it was taken back from (收回下派). A withdrawn one is kept otherwise: the last unit of an
+    # order terminated, merged or imported without a reply.
     lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
             .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.FORWARDED])
+            .exclude(~Q(ended_at=F("ticket__closed_at")), status=AssignmentStatus.WITHDRAWN,
+                     forwarded_from__isnull=False)
             .order_by("-dispatched_at", "-id"))
     last = TimelineEvent.objects.filter(ticket=OuterRef("pk")).order_by("-seq")
     said = citizen_steps().filter(ticket=OuterRef("pk"))  # the newest words for the citizen, never a staff note

@@ -104,20 +104,36 @@ def _due(ctx: Context) -> Q:
     late_terminated = ended_by_termination() & Q(reply_overdue=True)
     # A lead that handed the order down (下派) after its reply deadline had passed was late itself.
     late_forwarded = Q(status=AssignmentStatus.FORWARDED, reply_overdue=True)
+    # A unit below that let the reply deadline pass and then returned the order up (下派) was late itself.
+    late_returned_up = Q(status=AssignmentStatus.RETURNED, forwarded_from__isnull=False, reply_overdue=True)
     return (Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of)) | late_terminated
-            | late_forwarded)
+            | late_forwarded | late_returned_up)
+
+
+def handed_down() -> Q:
+    """Lead assignments handed down to a unit below (下派): the unit led the order for a while, so its own
+    extensions (延期率) and sent-back replies (重办率) still count."""
+    return Q(status=AssignmentStatus.FORWARDED)
 
 
 def _rehandled(ctx: Context) -> Parts:
-    """Sent back at review, unsatisfied at the return visit while this unit held the order, or reopened after it."""
+    """Its own reply sent back at review, unsatisfied at a return visit on its own approved reply while this unit
+    held the order, or reopened after it.
+
+    Tied to the unit's own replies, not to the time its assignment ran: a unit that handed the order down
+    (下派) and took it back is not charged for what the unit below's reply met meanwhile.
+    """
     until = Coalesce(OuterRef("ended_at"), Value(_FAR, output_field=DateTimeField()))
-    again = TimelineEvent.objects.filter(
-        Q(action=Action.SEND_BACK) | Q(action=Action.RETURN_VISIT, to_status=Status.IN_PROGRESS),
+    sent_back = Reply.objects.filter(assignment=OuterRef("pk"), review_status=Decision.REJECTED)
+    own_reply = Reply.objects.filter(assignment=OuterRef(OuterRef("pk")), review_status=Decision.APPROVED,
+                                     reviewed_at__lte=OuterRef("at"))
+    visited = TimelineEvent.objects.filter(
+        Exists(own_reply), action=Action.RETURN_VISIT, to_status=Status.IN_PROGRESS,
         ticket=OuterRef("ticket_id"), at__gte=OuterRef("dispatched_at"), at__lte=until)
     reopened = TimelineEvent.objects.filter(ticket=OuterRef("ticket_id"), action=Action.REOPEN,
                                             at__gte=OuterRef("ended_at"))
-    return [(Q(Exists(again)) | Q(status=AssignmentStatus.COMPLETED, ended_at__isnull=False) & Q(Exists(reopened)),
-             Decimal(1))]
+    return [(Q(Exists(sent_back)) | Q(Exists(visited))
+             | Q(status=AssignmentStatus.COMPLETED, ended_at__isnull=False) & Q(Exists(reopened)), Decimal(1))]
 
 
 def _final_valid_visit(ctx: Context) -> Q:
@@ -236,12 +252,12 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         numerator=_one(Q(Exists(ReturnRequest.objects.filter(assignment=OuterRef("pk")))))),
     Kpi(Indicator.REHANDLE, "Re-handling rate", LEADS,
         _("重办率 = 被退回重办（审核退回、回访不满意或未解决）或办结后重新启用的主办工单 ÷ 主办工单"),
-        _("统计期内派出、仍由该单位主办（未被退回改派）的派单"),
-        _UNIT_EXCLUSION, population=lambda ctx: Q(status__in=HOLDING), numerator=_rehandled),
+        _("统计期内派出、仍由该单位主办（未被退回改派）或已由其下派至下级单位的派单"),
+        _UNIT_EXCLUSION, population=lambda ctx: Q(status__in=HOLDING) | handed_down(), numerator=_rehandled),
     Kpi(Indicator.EXTENSION, "Extension rate", LEADS,
         _("延期率 = 获批延期的主办工单 ÷ 主办工单"),
-        _("统计期内派出、仍由该单位主办（未被退回改派）的派单"),
-        _UNIT_EXCLUSION, population=lambda ctx: Q(status__in=HOLDING),
+        _("统计期内派出、仍由该单位主办（未被退回改派）或已由其下派至下级单位的派单"),
+        _UNIT_EXCLUSION, population=lambda ctx: Q(status__in=HOLDING) | handed_down(),
         numerator=_one(Q(extension_count__gt=0))),
     Kpi(Indicator.VISIT, "Return-visit rate", REPLIES,
         _("回访率 = 已回访联系上群众的工单 ÷ 答复审核通过的工单（不含主动发现工单）"),

@@ -41,6 +41,7 @@ PUBLIC_ACTION: dict[str, Promise] = {
     Action.CONSULT: _("相关单位会商，确定承办单位"),
     Action.CONCLUDE_CONSULTATION: _("转交承办单位"),
     Action.FORWARD: _("转交承办单位"),
+    Action.RECALL: _("承办单位调整"),
     Action.SIGN: _("承办单位已接收"),
     Action.REQUEST_INFO: _("请您补充信息"),
     Action.RESUME: _("恢复办理"),

@@ -73,12 +73,12 @@ _NOT_OFFERED = {Action.REGISTER, Action.MERGE_INTO}
 def current_lead_id(ticket: Ticket) -> int | None:
     """The order's newest lead (主办) assignment: the unit of the current round (after a reopen, the new one).
 
-    Within a round, 下派 moves the lead down and a return to the unit above moves it back up: neither the
-    unit that handed the order down (已下派) nor one that gave it back up speaks for the order then.
+    Within a round, 下派 moves the lead down, and a return up or 收回下派 moves it back up: neither the unit
+    that handed the order down (已下派) nor one that gave it back up or had it taken back speaks for it then.
     """
     return (Assignment.objects.filter(ticket=ticket, role=AssignmentRole.LEAD)
             .exclude(status=AssignmentStatus.FORWARDED)
-            .exclude(status=AssignmentStatus.RETURNED, forwarded_from__isnull=False)
+            .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.WITHDRAWN], forwarded_from__isnull=False)
             .order_by("-dispatched_at", "-id").values_list("pk", flat=True).first())
 
 

@@ -53,9 +53,9 @@ def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> 
 
 def outbound_note(event: TimelineEvent) -> str:
     """The note a public step sends out of the centre (webhook payloads, partners' updates): "" for an internal
-    step, for a chase (群众催办: the agent's free text about the call) and for 下派 (the unit's instructions to
-    the unit below), the stored note otherwise."""
-    if not event.is_public or event.action in (Action.CHASE, Action.FORWARD):
+    step, for a chase (群众催办: the agent's free text about the call) and for 下派 and 收回下派 (the unit's
+    instructions to the unit below, its reason for taking the order back), the stored note otherwise."""
+    if not event.is_public or event.action in (Action.CHASE, Action.FORWARD, Action.RECALL):
         return ""
     return event.note or ""
 

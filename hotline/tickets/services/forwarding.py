@@ -111,7 +111,9 @@ def recall(ticket: Ticket, *, actor: User, note: str, unit: HandlingUnit | None 
     above.ended_at = None
     sla.start_reply_phase(above, ticket.sla_policy or sla.policy_for(ticket), step.at)
     step.touch(below, above)
-    return step.commit(Status.IN_PROGRESS, note=f"收回下派（{below.unit}）：{note}", data={"from_unit": below.unit_id})
+    # Public: the citizen's page shows who handles the order now (承办单位调整, the unit above), never the reason.
+    return step.commit(Status.IN_PROGRESS, note=f"收回下派（{below.unit}）：{note}", data={"from_unit": below.unit_id},
+                       public=True)
 
 
 def _check_below(ticket: Ticket, unit: HandlingUnit, to: HandlingUnit) -> None:
@@ -157,8 +159,10 @@ def return_to_forwarder(step: Step, assignment: Assignment, *, reason_code: str,
 
     Recorded as a return already agreed (it counts in the unit's return rate) but not as one of the
     centre's returns (`Ticket.return_count`, the three-returns rule). The reply deadline the unit below
-    reached (an extension granted to it) carries back up; its extensions and lateness stay its own. The
-    requests it left undecided (extension, termination, unreasonable claim) close.
+    reached (an extension granted to it) carries back up; its extensions and lateness stay its own: if it
+    returns the order after the reply deadline, it was late (`reply_overdue`, counted in its 按时办结率) and
+    the unit above gets the policy's reply window from now. The requests it left undecided (extension,
+    termination, unreasonable claim) close.
     """
     ticket = step.ticket
     above = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.forwarded_from_id)
@@ -175,10 +179,15 @@ def return_to_forwarder(step: Step, assignment: Assignment, *, reason_code: str,
     closed = {"extensions_closed": close_pending_extensions(assignment, at, decision),
               "terminations_closed": close_pending_terminations(ticket, at, decision),
               "claims_closed": close_pending_claims(ticket, at, decision)}
+    policy = ticket.sla_policy or sla.policy_for(ticket)
     move_assignment(above, AssignmentStatus.SIGNED)
     above.ended_at = None
-    above.reply_due, above.reply_basis = assignment.reply_due, assignment.reply_basis
-    sla.start_reply_phase(above, ticket.sla_policy or sla.policy_for(ticket), at)
+    if assignment.reply_due > at:
+        above.reply_due, above.reply_basis = assignment.reply_due, assignment.reply_basis
+        sla.start_reply_phase(above, policy, at)
+    else:  # the unit below let the deadline pass: its lateness (按时办结率), a fresh window for the unit above
+        assignment.reply_overdue = True
+        sla.restart_reply_clock(above, policy, at)
     step.touch(assignment, above)
     return step.commit(Status.IN_PROGRESS, note=f"{label}：{reason}（{decision}）",
                        data={"reason_code": reason_code, "signed": assignment.signed_at is not None,

@@ -377,3 +377,74 @@ def test_the_citizen_sees_the_order_handed_to_the_street_never_the_instructions(
     last = shown.events[-1]
     assert (last.label, last.unit, last.text) == ("转交承办单位", "东华门街道", "")
     assert outbound_note(t.timeline.order_by("seq").last()) == ""  # webhooks and partners: no instructions
+
+
+# --- Taking back, and each unit's own part in the indicators (second review) ------------------------------
+
+
+def recall(t: Ticket, d: District) -> Ticket:
+    return services.recall(t, actor=d.cast.lead_handler, note="派错街道")
+
+
+def kpi(code: str) -> dict:
+    return engine.by_unit(code, engine.context(periods.month(2025, 3), as_of=NOW + timedelta(days=30)))
+
+
+def test_after_taking_an_order_back_the_district_speaks_for_it(district: District) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    recall(t, district)
+    offered = available_actions(t, district.cast.lead_handler)
+    assert Action.APPLY_TERMINATION in offered and Action.APPLY_UNREASONABLE in offered
+    assert open311_row(open311_queryset().get(pk=t.pk))["agency_responsible"] == "东城区"
+    last = public_order(t).events[-1]  # the citizen sees who handles it now, never the reason
+    assert (last.label, last.unit, last.text) == ("承办单位调整", "东城区", "")
+
+
+def test_the_districts_own_extension_and_sent_back_reply_stay_in_its_rates(
+        district: District, traveller: time_machine.Coordinates) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    services.request_extension(t, actor=district.cast.lead_handler, days=3, reason="需协调施工")
+    services.approve_extension(t, actor=district.cast.dispatcher)
+    services.reply(t, actor=district.cast.lead_handler, content="已处理", contacted=True, resolved=True)
+    traveller.shift(timedelta(hours=1))
+    services.send_back(t, actor=district.cast.inspector, reason="答复未回应诉求")
+    traveller.shift(timedelta(hours=1))
+    forward(t, district)
+    services.sign(t, actor=district.street_handler)
+    services.reply(t, actor=district.street_handler, content="已修复", contacted=True, resolved=True)
+    extension, rehandle = kpi("extension"), kpi("rehandle")
+    assert (extension[district.cast.lead.pk].numerator, rehandle[district.cast.lead.pk].numerator) == (1, 1)
+    assert (extension[district.street.pk].numerator, rehandle[district.street.pk].numerator) == (0, 0)
+
+
+def test_the_streets_sent_back_reply_is_not_the_districts_rehandling(
+        district: District, traveller: time_machine.Coordinates) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    forward(t, district)
+    services.sign(t, actor=district.street_handler)
+    services.reply(t, actor=district.street_handler, content="已修复", contacted=True, resolved=True)
+    traveller.shift(timedelta(hours=1))
+    services.send_back(t, actor=district.cast.inspector, reason="答复未回应诉求")
+    traveller.shift(timedelta(hours=1))
+    return_up(t, district.street_handler)
+    services.reply(t, actor=district.cast.lead_handler, content="区里已处理", contacted=True, resolved=True)
+    assert kpi("rehandle")[district.cast.lead.pk].numerator == 0
+
+
+def test_a_street_returning_the_order_past_its_deadline_is_the_late_one(
+        district: District, traveller: time_machine.Coordinates) -> None:
+    t = make_ticket(Status.IN_PROGRESS, cast=district.cast)
+    due = leads(t)[0].reply_due
+    traveller.move_to(due - timedelta(hours=2))
+    forward(t, district)
+    services.sign(t, actor=district.street_handler)
+    traveller.move_to(due + timedelta(hours=3))
+    sweep()
+    return_up(t, district.street_handler)
+    above, below = leads(t)
+    assert below.reply_overdue and not above.reply_overdue and above.reply_due > due + timedelta(hours=3)
+    services.reply(t, actor=district.cast.lead_handler, content="区里已处理", contacted=True, resolved=True)
+    on_time = kpi("on_time")
+    assert (on_time[district.street.pk].numerator, on_time[district.street.pk].denominator) == (0, 1)
+    assert (on_time[district.cast.lead.pk].numerator, on_time[district.cast.lead.pk].denominator) == (1, 1)
