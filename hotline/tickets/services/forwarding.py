@@ -1,14 +1,17 @@
-"""下派: a lead unit hands its order to a unit below it (a district to a street, a street to a community).
+"""下派: a lead unit hands its order to a unit below it (a district to a street; to a community only when
+the centre allows it, `ForwardSettings`).
 
 Two-level dispatch (二级派单) as district sub-centres work: the centre sends the order to the district,
 whose staff know which street should act. The unit below becomes the order's lead; the unit above keeps
-seeing the order (its sub-tree) and is answerable for it. The citizen's deadlines do not move: the reply
-deadline, extensions already granted and the closing deadline carry over, so passing an order down buys
-nobody time. The unit below gets its own sign and return windows, never past the reply deadline.
+seeing the order (its sub-tree). The citizen's deadlines do not move: the reply deadline, extensions
+already granted and the closing deadline carry over, so passing an order down buys nobody time. The unit
+below gets its own sign window (never past the reply deadline) and return window, and is judged only on
+what it does itself.
 
 A unit that received an order by 下派 and finds it is not its own returns it (退单) straight to the unit
 above, which takes it back at once (no review by the centre, no count toward the centre's three returns):
-the unit above handles it itself or hands it to another unit below it.
+the unit above handles it itself or hands it to another unit below it. Before the unit below signs, the
+unit above may also take the order back (收回下派).
 """
 
 from __future__ import annotations
