@@ -29,19 +29,24 @@ def mask_phone(phone: str) -> str:
 #: (0xxx-xxxxxxxx), digits grouped by spaces, hyphens or dots (139.0000.1111, 0731 8899 0001), with or without
 #: +86 / 0086 / 86 in front (after which a landline's trunk 0 may be left out).
 _MOBILE = r"1\d{2}[ .-]?\d{4}[ .-]?\d{4}"
-_LOCAL = r"\d{2,3}[ .-]?(?:\d{7,8}|\d{3,4}[ .-]\d{4})"
+_NUMBER = r"(?:\d{7,8}|\d{3,4}[ .-]\d{4})"
+_LOCAL = rf"\d{{2,3}}[ .-]?{_NUMBER}"
+#: A landline with its area code in brackets: (0731)88990001, （0731）8899-0001.
+_BRACKETED = rf"\(0\d{{2,3}}\)[ .-]?{_NUMBER}"
 _PHONE_IN_TEXT = re.compile(
-    rf"(?<![\d+])(?:(?:\+|00)?86[ -]?(?:{_MOBILE}|0?{_LOCAL})|{_MOBILE}|0{_LOCAL})(?![\d])")
-#: A resident identity card number (身份证号): 17 digits and a check digit or X.
-_ID_CARD = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")
+    rf"(?<![\d+])(?:(?:\+|00)?86[ -]?(?:{_MOBILE}|0?{_LOCAL})|{_MOBILE}|0{_LOCAL}|{_BRACKETED})(?![\d])")
+#: A resident identity card number (身份证号): 17 digits and a check digit or X, also in 6-8-4 groups
+#: separated by spaces or hyphens (430102 19900101 1234).
+_ID_CARD = re.compile(r"(?<!\d)\d{6}([ -]?)\d{8}\1\d{3}[\dXx](?![\dA-Za-z])")
 _COUNTRY_CODE = re.compile(r"^(?:\+|00)?86")
-#: Full-width digits, plus, hyphen and the ideographic space, as a Chinese input method types them.
+#: Full-width digits, plus, hyphen, brackets and the ideographic space, as a Chinese input method types them,
+#: and the dashes (—, –) people write between digit groups: one character for one.
 _FOLD_WIDTH = {**{0xFF10 + d: str(d) for d in range(10)}, 0xFF0B: "+", 0xFF0D: "-", 0x3000: " ", 0xFF38: "X",
-               0xFF58: "x"}
+               0xFF58: "x", 0xFF08: "(", 0xFF09: ")", 0x2014: "-", 0x2013: "-", 0x2012: "-", 0x2212: "-"}
 
 
 def _mask_found_phone(found: str) -> str:
-    digits = re.sub(r"[ .-]", "", found)
+    digits = re.sub(r"[ .()-]", "", found)
     if _COUNTRY_CODE.match(digits) and len(digits) > 11:
         digits = _COUNTRY_CODE.sub("", digits)
         if not digits.startswith(("0", "1")):
@@ -177,24 +182,70 @@ def mask_personal_names(text: str) -> str:
     return found.sub(lambda match: _SURNAME.match(match.group(0)).group(0) + "**", text)
 
 
-def scrub_public_text(text: str) -> str:
+def scrub_public_text(text: str, *, order: Any = None) -> str:
     """Free text made fit to publish: phone numbers, identity card numbers (身份证号) and citizens' full
     names (`mask_personal_names`: 我叫张三丰 → 我叫张**) masked.
 
-    Numbers typed in full width (１３８…) are found too. Everything else is kept exactly as written; a
-    run of digits shaped like neither (an order number, an amount, a date) is left alone.
+    Numbers typed in full width (１３８…), with dashes (138—1234—5678) or with the area code in brackets
+    ((0731)88990001) are found too. Given the `order` the text belongs to, its caller's recorded name and
+    number are masked wherever they appear, with or without a cue (王建华家楼下 → 王**家楼下).
+    Everything else is kept exactly as written; a run of digits shaped like neither (an order number, an
+    amount, a date) is left alone.
     """
     text = text or ""
     folded = text.translate(_FOLD_WIDTH)  # one character for one, so positions agree with `text`
     spans: list[tuple[int, int, str]] = []
+
+    def add(start: int, end: int, masked: str) -> None:
+        if not any(s < end and start < e for s, e, _ in spans):
+            spans.append((start, end, masked))
+
     for match in _ID_CARD.finditer(folded):
-        spans.append((match.start(), match.end(), match.group(0)[:6] + "*" * 8 + match.group(0)[-4:]))
+        found = re.sub(r"[ -]", "", match.group(0))
+        add(match.start(), match.end(), found[:6] + "*" * 8 + found[-4:])
     for match in _PHONE_IN_TEXT.finditer(folded):
-        if not any(start < match.end() and match.start() < end for start, end, _ in spans):
-            spans.append((match.start(), match.end(), _mask_found_phone(match.group(0))))
+        add(match.start(), match.end(), _mask_found_phone(match.group(0)))
+    if order is not None and (number := _known_number(getattr(order, "caller_phone", ""))):
+        for match in re.finditer(rf"(?<!\d){re.escape(number)}(?!\d)", folded):
+            add(match.start(), match.end(), mask_phone(number))
     for start, end, masked in sorted(spans, reverse=True):
         text = text[:start] + masked + text[end:]
-    return mask_personal_names(text)
+    text = mask_personal_names(text)
+    if order is not None and (name := _known_name(getattr(order, "caller_name", ""))):
+        text = text.replace(name, _masked_name(name))
+    return text
+
+
+#: A recorded caller number shorter than this is no number to look for in text (110, an extension).
+_KNOWN_NUMBER_MIN = 7
+
+
+def _known_number(phone: str) -> str:
+    """The digits of a caller's recorded number, if long enough to be told apart from other digits."""
+    digits = re.sub(r"\D", "", (phone or "").translate(_FOLD_WIDTH))
+    return digits if len(digits) >= _KNOWN_NUMBER_MIN else ""
+
+
+def _known_name(name: str) -> str:
+    """A caller's recorded name worth masking in text: two to six Chinese characters that are not a
+    surname with a form of address (王女士, 李师傅) and not a placeholder (匿名, 市民)."""
+    name = (name or "").strip()
+    if not re.fullmatch(r"[\u4e00-\u9fa5·]{2,6}", name) or name in _NOT_A_NAME:
+        return ""
+    surname = _SURNAME.match(name)
+    if surname and _TITLE_AFTER.match(name, surname.end()):
+        return ""
+    return name
+
+
+#: What agents write as the caller's name when there is none.
+_NOT_A_NAME = frozenset({"匿名", "匿名者", "市民", "群众", "来电人", "不详", "未知", "无", "网友", "居民", "业主"})
+
+
+def _masked_name(name: str) -> str:
+    """张三丰 → 张**, 欧阳娜娜 → 欧阳**; a name starting with no known surname keeps its first character."""
+    surname = _SURNAME.match(name)
+    return (surname.group(0) if surname and surname.end() < len(name) else name[:1]) + "**"
 
 
 def phone_for(ticket: Any, user: Any) -> str:

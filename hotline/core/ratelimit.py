@@ -6,11 +6,19 @@
 
 Windows are aligned on the clock (`hotline.core.clock`), so frozen-time tests are exact. The cache is
 per process by default (LocMemCache); configure a shared cache (CACHES) to count across processes.
+
+An identity that is an IPv6 address counts for its /64 prefix (`address_key`): one host, or one home or
+office network, is given a whole /64 and can pick a new address in it for every request. IPv4 addresses,
+and identities that are not addresses, count as they are.
+
+Failed tries of one secret guessed from many addresses are counted with `FailureLimit` (several windows,
+e.g. a quarter of an hour and six hours): a try is counted before the check, and given back when it succeeds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 
@@ -27,6 +35,25 @@ def client_ip(request: HttpRequest) -> str:
     if header and request.META.get(header):
         return request.META[header].split(",")[0].strip()
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+#: The prefix length an IPv6 client is counted by: the smallest network a site is given (RFC 6177).
+IPV6_PREFIX = 64
+
+
+def address_key(identity: str) -> str:
+    """What a limit counts for an identity: an IPv6 address's /64 network ("2001:db8:1:2::/64"), the IPv4
+    address of an IPv4-mapped one, anything else (an IPv4 address, an order number) unchanged."""
+    if ":" not in identity:
+        return identity
+    try:
+        address = ipaddress.IPv6Address(identity)
+    except ValueError:
+        return identity
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    network = ipaddress.IPv6Network((int(address) >> (128 - IPV6_PREFIX) << (128 - IPV6_PREFIX), IPV6_PREFIX))
+    return str(network)
 
 
 @dataclass(frozen=True)
@@ -50,7 +77,7 @@ class RateLimit:
         now = clock.now().timestamp()
         index = int(now // self.window)
         retry = max(1, math.ceil((index + 1) * self.window - now))
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        digest = hashlib.sha256(address_key(identity).encode()).hexdigest()[:32]
         return f"hotline:rl:{self.name}:{digest}:{index}", retry
 
     def hit(self, identity: str) -> Verdict:
@@ -73,3 +100,41 @@ class RateLimit:
     def reset(self, identity: str) -> None:
         """Forget the identity's hits in the current window."""
         cache.delete(self._slot(identity)[0])
+
+    def refund(self, identity: str) -> None:
+        """Give back one hit of the identity in the current window (a try that turned out to be no failure)."""
+        key, _ = self._slot(identity)
+        try:
+            if cache.get(key, 0) > 0:
+                cache.decr(key)
+        except ValueError:  # expired meanwhile: nothing to give back
+            pass
+
+
+@dataclass(frozen=True)
+class FailureLimit:
+    """Failed tries of one identity (an order number) limited over several windows at once.
+
+    `attempt` counts a try in every window before the secret is checked, so that concurrent guesses cannot
+    all slip through between a check and a count; `succeeded` gives the try back when the secret was right.
+    Refused once any window is used up, with the longest wait of those used up; a refused try is given back
+    in the other windows (hammering at a closed door does not close it for longer).
+    """
+
+    limits: tuple[RateLimit, ...]
+
+    def attempt(self, identity: str) -> Verdict:
+        """Count one try of the identity in every window; `allowed` is False once any window is used up."""
+        verdicts = [limit.hit(identity) for limit in self.limits]
+        refused = [v for v in verdicts if not v.allowed]
+        if not refused:
+            return min(verdicts, key=lambda v: v.remaining)
+        for limit, verdict in zip(self.limits, verdicts, strict=True):
+            if verdict.allowed:  # the try is not made: it uses up no other window
+                limit.refund(identity)
+        return max(refused, key=lambda v: v.retry_after)
+
+    def succeeded(self, identity: str) -> None:
+        """The try was right: it is no failure, give it back in every window."""
+        for limit in self.limits:
+            limit.refund(identity)

@@ -29,6 +29,7 @@ from hotline.ops import access
 from hotline.tickets.choices import FINISHED, AssignmentRole, AssignmentStatus
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, status_text
+from hotline.workbench.queues.export import defuse
 
 #: The columns of the Open311 CSV, named as the GeoReport v2 `request` fields.
 OPEN311_COLUMNS = (
@@ -104,16 +105,16 @@ def open311_row(ticket: Ticket) -> dict[str, Any]:
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in FINISHED else "open",
         "status_notes": scrub(status_text(ticket.status, ticket.public_note_action, ticket.public_note,
-                                          ticket.not_accepted_reason))[:1000],
+                                          ticket.not_accepted_reason), order=ticket)[:1000],
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id or ""),
-        "description": scrub(ticket.description),
+        "description": scrub(ticket.description, order=ticket),
         "agency_responsible": ticket.lead_name or "",
         "service_notice": "",
         "requested_datetime": iso(ticket.registered_at),
         "updated_datetime": iso(ticket.last_at or ticket.updated_at),
         "expected_datetime": iso(ticket.close_due) if ticket.status not in FINISHED else "",
-        "address": scrub(ticket.address),
+        "address": scrub(ticket.address, order=ticket),
         "address_id": area.code if area else "",
         "zipcode": "",
         "lat": "" if ticket.latitude is None else str(ticket.latitude),
@@ -129,12 +130,18 @@ class _Line:
         return value
 
 
+#: Columns holding numbers written as text (a negative longitude is no formula).
+_NUMERIC = frozenset({"lat", "long"})
+
+
 def open311_lines(since: datetime | None = None, until: datetime | None = None) -> Iterator[str]:
-    """The Open311 CSV, line by line (header first)."""
+    """The Open311 CSV, line by line (header first); text cells that a spreadsheet would run as a formula are
+    defused (`defuse`: citizens type the description and address)."""
     writer = csv.DictWriter(_Line(), fieldnames=OPEN311_COLUMNS)
     yield writer.writeheader()
     for ticket in open311_queryset(since, until).iterator(chunk_size=CHUNK):
-        yield writer.writerow(open311_row(ticket))
+        yield writer.writerow({name: defuse(value) if isinstance(value, str) and name not in _NUMERIC else value
+                               for name, value in open311_row(ticket).items()})
 
 
 def write_open311_csv(out: IO[str], since: datetime | None = None, until: datetime | None = None) -> int:

@@ -24,6 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from hotline.core import clock
+from hotline.core.privacy import scrub_public_text
 from hotline.notifications.backends import Message, get_notifier
 from hotline.notifications.choices import Channel, DeliveryStatus, Template
 from hotline.notifications.models import Notification
@@ -134,7 +135,8 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
         unit = HandlingUnit.objects.filter(pk=lead).first() if lead else None
         ctx["unit"] = unit.name if unit else ""
     elif template == Template.REPLIED:
-        ctx["reply"] = _shortened(public_reply(about))
+        reply = public_reply(about)  # a master's reply was written to its own caller: their name and numbers masked
+        ctx["reply"] = _shortened(reply if about == ticket else scrub_public_text(reply, order=about))
     elif template == Template.EXTENDED:
         ctx["notice"] = _shortened(extension_notices([event]).get(event.pk, ""))
     elif template == Template.MERGED:

@@ -171,23 +171,24 @@ def _status_note(ticket: Ticket, notices: dict[int, str]) -> str:
 
 
 def request_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[str, Any]:
-    """One order as the spec's `request`: no name, no phone, only public notes (`notices`: see `request_rows`)."""
+    """One order as the spec's `request`: no name, no phone, only public notes (`notices`: see `request_rows`); the
+    caller's name and numbers masked wherever written (`scrub_public_text`)."""
     if notices is None:
         return request_rows([ticket])[0]
     area = ticket.community or ticket.street or ticket.district
     return {
         "service_request_id": ticket.number,
         "status": open_or_closed(ticket.status),
-        "status_notes": scrub(_status_note(ticket, notices)),
+        "status_notes": scrub(_status_note(ticket, notices), order=ticket),
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id) if ticket.category_id else "",
-        "description": scrub(ticket.description),
+        "description": scrub(ticket.description, order=ticket),
         "agency_responsible": _agency(ticket),
         "service_notice": "",
         "requested_datetime": iso(ticket.registered_at),
         "updated_datetime": iso(ticket.updated_at),
         "expected_datetime": iso(getattr(ticket, "expected_at", None)),
-        "address": ticket.address,
+        "address": scrub(ticket.address, order=ticket),
         "address_id": area.code if area else "",
         "zipcode": "",
         "lat": float(ticket.latitude) if ticket.latitude is not None else None,
@@ -240,7 +241,7 @@ def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> d
         "service_request_id": event.ticket.number,
         "status": UPDATE_STATUS.get(event.to_status, open_or_closed(event.to_status)),
         "updated_datetime": iso(event.at),
-        "description": scrub(said) or public_action(event.action, event.data,
+        "description": scrub(said, order=event.ticket) or public_action(event.action, event.data,
                                                     online=event.ticket.channel in ONLINE_CHANNELS),
         "media_url": "",
         "external_status_code": event.to_status,

@@ -130,11 +130,18 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
     return render.respond(fmt, "service_definition", selectors.service_definition(category))
 
 
+#: The largest service code there can be (a category's id, a 64-bit integer): a bigger one is a bad request,
+#: not a number the database is asked about (SQLite cannot even take it as a parameter).
+MAX_SERVICE_CODE = 2**63 - 1
+
+
 def _codes(request: HttpRequest) -> list[int] | None:
     codes = _csv(request, "service_code")
     if codes is None:
         return None
-    if not all(c.isdecimal() for c in codes):
+    # The length first: int() refuses (ValueError) strings of thousands of digits.
+    if not all(c.isdecimal() and len(c) <= len(str(MAX_SERVICE_CODE)) and int(c) <= MAX_SERVICE_CODE
+               for c in codes):
         raise BadRequest(_("service_code 须为服务代码，多个以逗号分隔"))
     return [int(c) for c in codes]
 

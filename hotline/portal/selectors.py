@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hotline.core.privacy import scrub_public_text
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.choices import public_action, public_status
 from hotline.tickets.choices import (
@@ -129,7 +130,8 @@ def public_order(ticket: Ticket) -> PublicOrder:
     if master is not None and not master.is_confidential:
         order.master_number, order.master_status = master.number or "", public_status(
             master.status, awaiting_acceptance=master.awaiting_acceptance)
-        order.reply = order.reply or _answer(master)
+        # written to the master's caller, another person: their name and numbers masked
+        order.reply = order.reply or scrub_public_text(_answer(master), order=master)
     order.chase = chase_offer(ticket)
     return order
 

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hotline.core.ratelimit import Verdict
+from hotline.core.ratelimit import FailureLimit, RateLimit, Verdict
 from hotline.portal import ratelimit, services, tracked_order
-from hotline.portal.constants import MAX_PHOTOS
+from hotline.portal.constants import MAX_PHOTOS, NUMBER_BUCKETS, rate_limit
 from hotline.portal.forms import PraiseForm, RateForm, SubmitForm, TrackForm
 from hotline.portal.selectors import chase_offer, public_order, public_reply
 from hotline.tickets.exceptions import ConflictError, DomainError
@@ -32,6 +32,24 @@ def _limited(request: HttpRequest, verdict: Verdict) -> HttpResponse:
     response = render(request, "portal/limited.html", status=429)
     response["Retry-After"] = str(verdict.retry_after)
     return response
+
+
+def _number_limit() -> FailureLimit:
+    """Failed lookups per order number, from every address together (`NUMBER_BUCKETS`)."""
+    return FailureLimit(tuple(RateLimit(f"portal-{bucket}", *rate_limit(bucket)) for bucket in NUMBER_BUCKETS))
+
+
+def _find_tracked(form: TrackForm) -> Ticket | Verdict | None:
+    """The order of a valid form's number and query code; None for a wrong pair (counted against the number),
+    or the refusal when the number has had too many wrong codes — then nothing is looked up, the right code
+    included, and an unknown number is refused the same way."""
+    number, guard = form.cleaned_data["number"], _number_limit()
+    if not (verdict := guard.attempt(number)).allowed:
+        return verdict
+    ticket = services.find_for_tracking(number, form.cleaned_data["query_code"])
+    if ticket is not None:
+        guard.succeeded(number)
+    return ticket
 
 
 def _form_limited(request: HttpRequest) -> Verdict | None:
@@ -125,9 +143,11 @@ def submitted(request: HttpRequest) -> HttpResponse:
 def track(request: HttpRequest) -> HttpResponse:
     """Track an order with its number and query code; a wrong code and an unknown number read the same.
 
-    Every post counts a try in the `track` bucket. Post/Redirect/Get: the right pair is kept in the session
-    (`tracked_order`) and the answer is a 303 to the result page (`tracked`), which can be reloaded, reached
-    with Back or shown in another language; anything else answers the post with the form and its error.
+    Every post counts a try in the `track` bucket, and a wrong pair a failure against the number from whatever
+    address (`_find_tracked`: after too many, the number answers 429 to everyone for a while).
+    Post/Redirect/Get: the right pair is kept in the session (`tracked_order`) and the answer is a 303 to the
+    result page (`tracked`), which can be reloaded, reached with Back or shown in another language; anything
+    else answers the post with the form and its error.
     A GET only pre-fills the number (`?number=`, the SMS link); it never looks an order up.
     """
     if request.method != "POST":
@@ -136,12 +156,13 @@ def track(request: HttpRequest) -> HttpResponse:
     if not (verdict := ratelimit.hit(request, "track")).allowed:
         return _limited(request, verdict)
     form = TrackForm(request.POST)
-    ticket = None
-    if form.is_valid():
-        ticket = services.find_for_tracking(form.cleaned_data["number"], form.cleaned_data["query_code"])
-        if ticket is None:
-            form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
+    found = _find_tracked(form) if form.is_valid() else None
+    if isinstance(found, Verdict):
+        return _limited(request, found)
+    ticket = found
     if ticket is None:
+        if form.is_valid():  # a wrong pair; an invalid form shows its fields' errors
+            form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))
         return render(request, "portal/track.html", {"form": form})
     tracked_order.remember(request, ticket.number, form.cleaned_data["query_code"])
     return HttpResponseRedirect(reverse("portal:tracked"), status=303)
@@ -152,9 +173,10 @@ def track(request: HttpRequest) -> HttpResponse:
 def chase(request: HttpRequest) -> HttpResponse:
     """催办 from the tracking page: the number and query code again, then the chase on the order (or its master).
 
-    Rate-limited like tracking, and a wrong number or code counts a try in the `track` bucket too (no second
-    way to guess codes). Once per order per working day: a refusal for that is told once, by the page's
-    催办 card. Other refusals read plainly (never the staff's wording); a GET goes to the tracking form.
+    Rate-limited like tracking, and a wrong number or code counts a try in the `track` bucket and a failure
+    against the number too (no second way to guess codes). Once per order per working day: a refusal for
+    that is told once, by the page's 催办 card. Other refusals read plainly (never the staff's wording); a GET
+    goes to the tracking form.
     Post/Redirect/Get: the order is kept in the session and the answer goes to the result page (`tracked`),
     which says what the chase did once and can be reloaded or shown in another language.
     """
@@ -165,9 +187,10 @@ def chase(request: HttpRequest) -> HttpResponse:
     if not (tracking := ratelimit.peek(request, "track")).allowed:
         return _limited(request, tracking)
     form = TrackForm(request.POST)
-    ticket = None
-    if form.is_valid():
-        ticket = services.find_for_tracking(form.cleaned_data["number"], form.cleaned_data["query_code"])
+    found = _find_tracked(form) if form.is_valid() else None
+    if isinstance(found, Verdict):
+        return _limited(request, found)
+    ticket = found
     if ticket is None:
         ratelimit.hit(request, "track")
         form.add_error(None, _("工单编号或查询码不正确，请核对后重试。"))

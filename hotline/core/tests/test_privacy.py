@@ -87,3 +87,40 @@ def test_empty_phone_stays_empty() -> None:
 ])
 def test_public_text_masks_phone_and_identity_numbers(text: str, published: str) -> None:
     assert scrub_public_text(text) == published
+
+
+@pytest.mark.parametrize(("written", "secret"), [
+    ("联系电话（0731）88990001", "88990001"),  # the area code in brackets, as the portal's phone field accepts
+    ("联系电话(0731)8899-0001", "8899-0001"),
+    ("手机138—1234—5678", "1234—5678"),  # em dashes between the groups
+    ("手机138–1234–5678", "1234–5678"),  # en dashes
+    ("身份证430102 19900101 1234", "19900101"),  # an identity card number in 6-8-4 groups
+    ("身份证430102-19900101-123X", "19900101"),
+])
+def test_scrub_finds_numbers_written_in_common_shapes(written: str, secret: str) -> None:
+    """Brackets around the area code, dashes between digit groups and grouped identity card numbers are masked."""
+    scrubbed = scrub_public_text(f"小区门口路灯不亮，{written}")
+    assert secret not in scrubbed
+    assert scrubbed.startswith("小区门口路灯不亮，")
+
+
+def test_scrub_with_the_order_masks_its_callers_name_and_number_anywhere() -> None:
+    """Given the order, the caller's recorded name is masked without a cue (王建华家楼下) and their number in any
+    digit run of its own; other names and digits stay."""
+    order = SimpleNamespace(caller_name="王建华", caller_phone="0731-88990001")
+    text = "王建华家楼下的路灯坏了，请回电073188990001；另：李局长已到场，编号20260101"
+    assert scrub_public_text(text, order=order) == "王**家楼下的路灯坏了，请回电073*******01；另：李局长已到场，编号20260101"
+    assert scrub_public_text(text) == "王建华家楼下的路灯坏了，请回电073*******01；另：李局长已到场，编号20260101"
+
+
+@pytest.mark.parametrize("name", ["王女士", "李先生", "匿名", "王", "", "Li Lei"])
+def test_scrub_leaves_a_recorded_name_that_is_no_full_name(name: str) -> None:
+    """A surname with a form of address, a placeholder, one character or a Latin name is not looked for."""
+    order = SimpleNamespace(caller_name=name, caller_phone="")
+    text = f"{name}您好，路灯已修复。"
+    assert scrub_public_text(text, order=order) == text
+
+
+def test_scrub_masks_a_compound_surnames_name_keeping_the_surname() -> None:
+    order = SimpleNamespace(caller_name="欧阳娜娜", caller_phone="13812345678")
+    assert scrub_public_text("欧阳娜娜反映噪音", order=order) == "欧阳**反映噪音"

@@ -105,3 +105,21 @@ def test_since_and_until_select_by_registration_day(tmp_path: Path, write_csv) -
     assert len(_csv(out.read_text(encoding="utf-8-sig"))) == 1
     with pytest.raises(CommandError):
         call_command("export", "--format", "json", "--output", str(out), "--since", "May 1st")
+
+
+def test_open_data_csv_defuses_formula_cells(frozen_now) -> None:
+    """Citizens type the description and the address: a cell starting like a formula is defused with a quote;
+    a negative coordinate is left a number."""
+    import csv
+    import io
+
+    from hotline.dataio.export import open311_lines
+    from hotline.tickets.choices import Status
+    from hotline.tickets.tests.factories import Cast, make_ticket
+
+    make_ticket(Status.IN_PROGRESS, cast=Cast.build(), description='=HYPERLINK("http://evil.example/x","查看进度")',
+                address="+1+cmd|' /C calc'!A0", longitude="-73.5", latitude="40.7")
+    row = next(csv.DictReader(io.StringIO("".join(open311_lines()))))
+    assert row["description"].startswith("'=HYPERLINK(")
+    assert row["address"] == "'+1+cmd|' /C calc'!A0"
+    assert row["long"] == "-73.500000" or row["long"].startswith("-73.5")

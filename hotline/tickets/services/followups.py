@@ -109,13 +109,14 @@ def supplement(ticket: Ticket, *, actor: User, text: str, expected_version: int 
     """The citizen adds new facts to the open order (补充诉求): their own record, for the units handling it.
 
     The registered description is not touched. Public only if the order is not confidential and the text
-    holds nothing the public scrub would mask (a phone number, an identity card number, a full name).
+    holds nothing the public scrub would mask (a phone number, an identity card number, a full name,
+    the caller's own name or number).
     """
     _not_merged(ticket, Action.SUPPLEMENT)
     _expect(ticket, expected_version)
     step = begin(ticket, Action.SUPPLEMENT, actor)
     text = _text(text, MAX_SUPPLEMENT, _("请填写群众补充的内容"))
-    public = not ticket.is_confidential and scrub_public_text(text) == text
+    public = not ticket.is_confidential and scrub_public_text(text, order=ticket) == text
     return step.commit(note=text, data={"channel": FollowUpChannel.PHONE}, public=public)
 
 

@@ -1,0 +1,28 @@
+"""The numbers of a handling unit that citizens may see (咨询电话 on the public FAQ pages).
+
+A unit's 联系电话 (`HandlingUnit.phone`) holds its office line and often the duty mobile that gets the
+platform's SMS alerts (「0731-88990001 / 13907310001」, docs/portal.md §8). The mobile is a person's phone:
+public pages show only what is left once every mainland mobile number is taken out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: A mainland mobile number as people write it: 1[3-9] and nine more digits, with spaces, hyphens or dots
+#: between digit groups and an optional +86/0086 in front («139 0731 0001», «+86-139-0731-0001»).
+_MOBILE = re.compile(r"(?<!\d)(?:(?:\+|00)86[\s\-]*)?1[3-9](?:[\s\-.]?\d){9}(?!\d)")
+#: What separates several numbers in one field (as the unit alerts read it: / , ; 、 |).
+_SEPARATORS = re.compile(r"[,;/、|]+")
+
+
+def public_phone(written: str) -> str:
+    """The unit's 联系电话 without its mobile numbers: the remaining numbers joined by " / ", "" if none remain.
+
+    Full-width digits and punctuation are folded first (NFKC); a part left without any digit (a label such
+    as 「值班手机」 whose number was taken out) is dropped too.
+    """
+    text = _MOBILE.sub("", unicodedata.normalize("NFKC", written or ""))
+    parts = (" ".join(part.split()).strip("-. ") for part in _SEPARATORS.split(text))
+    return " / ".join(part for part in parts if any(c.isdigit() for c in part))
