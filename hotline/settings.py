@@ -267,6 +267,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # The SMS gateway reads HOTLINE_NOTIFIER and HOTLINE_SMS_URL/ACCOUNT/KEY/SIGN/TIMEOUT itself
 # (hotline/notifications/backends.py); e-mail goes through Django's SMTP settings below.
 HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "")  # the base of links in messages
+HOTLINE_WEBHOOKS_ALLOW_PRIVATE = os.environ.get("HOTLINE_WEBHOOKS_ALLOW_PRIVATE", "0") == "1"
 EMAIL_HOST = os.environ.get("HOTLINE_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("HOTLINE_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("HOTLINE_EMAIL_USER", "")

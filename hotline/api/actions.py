@@ -3,7 +3,7 @@
 Each call: the order must be visible (404), the key must carry the scope (403), the body's `version`
 must be the order's (409 `conflict`; a 会商意见 made on a version that only other units' opinions followed
 goes on), the step must be allowed from the order's status (409 `invalid_transition`) and for the
-caller's role (403), the body must pass the step's form (400), the step must be offered to the caller as
+caller's role (403; a unit key transfers only the orders its intake account registered), the body must pass the step's form (400), the step must be offered to the caller as
 on the order page (`available_actions`: their unit's own assignment → 403, a pending request to decide →
 409); then the step's own service runs, which re-checks everything under the row lock. Nothing changes
 on a refusal. The list of steps says which must wait for now (`held`, as the page shows them).
@@ -52,7 +52,7 @@ def list_actions(request: HttpRequest, number: str):  # noqa: ANN201
         actor = principal.actor_for_action(action)
         if actor.pk not in by_actor:
             by_actor[actor.pk] = available_actions(ticket, actor)
-        if action in by_actor[actor.pk] and principal.may_take(action):
+        if action in by_actor[actor.pk] and principal.may_take_on(action, ticket):
             offered.append((action, actor))
     held: dict[str, str] = {}
     for actor in {actor.pk: actor for _a, actor in offered}.values():
@@ -84,6 +84,10 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     if actor.role not in row.roles:
         raise ApiError(403, "not_permitted", _("%(role)s无权执行「%(action)s」") % {
             "role": actor.get_role_display(), "action": spec.label})
+    if not principal.may_take_on(spec.action, ticket):
+        # A unit key's transfer runs as its intake account: only for the orders that account registered.
+        raise ApiError(403, "not_permitted", _("单位的密钥只能对其自己登记的工单执行「%(action)s」") % {
+            "action": spec.label})
     data = validated(spec, body, principal.orders(), ticket)
     if spec.action not in available_actions(ticket, actor):
         # The same gate as the order page: the unit's own assignment, or a pending request to decide.

@@ -133,7 +133,7 @@ def _parse_prefix(raw_key: str) -> str | None:
     if not raw_key.startswith(KEY_PREFIX):
         return None
     prefix, sep, secret = raw_key[len(KEY_PREFIX):].partition("_")
-    if not sep or len(prefix) != 8 or not secret:
+    if not sep or len(prefix) != 8 or not secret or "\x00" in prefix:  # PostgreSQL cannot look up a NUL
         return None
     return prefix
 

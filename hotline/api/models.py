@@ -15,7 +15,8 @@ class ApiKey(models.Model):
     `user` is the dedicated service account the key acts as (the services need an actor): a handler of
     `unit` for a unit key, an intake agent for a centre key that creates orders, a read-only account
     otherwise. `intake_user` is set only for a key whose `user` cannot register orders but that may
-    create or transfer them (e.g. a unit key with `create` or `transfer`).
+    create or transfer them (e.g. a unit key with `create` or `transfer`); such a unit key transfers only
+    the orders its intake account registered (`Principal.may_take_on`).
     """
 
     name = models.CharField(_("名称"), max_length=100, unique=True)

@@ -50,6 +50,25 @@ class Principal:
         """Whether the scopes (not the role) let this caller take the step."""
         return self.key is None or self.key.allows(self.scope_for_action(action))
 
+    def lends_intake_account(self, action: str) -> bool:
+        """Whether a unit key takes this step as its intake account (a unit key's `transfer`).
+
+        That account has the centre's rights, the key only a unit's: it may not reach the orders the key
+        sees as the unit's (assigned, returned, consulted on), only the ones it registered itself.
+        """
+        return (self.key is not None and bool(self.key.intake_user_id) and self.key.user.is_unit_staff
+                and self.scope_for_action(action) == Scope.TRANSFER)
+
+    def may_take_on(self, action: str, ticket: Ticket) -> bool:
+        """Whether the scopes and the key's unit let this caller take the step on this order (not the role).
+
+        A unit key (a specialised hotline partner's: read, act and transfer) transfers only the orders its
+        intake account registered, never one it sees as its unit's.
+        """
+        if not self.may_take(action):
+            return False
+        return not self.lends_intake_account(action) or ticket.registered_by_id == self.key.intake_user_id
+
     def actor_for_action(self, action: str) -> User:
         """The account that takes this step for the caller."""
         return self.key.actor_for(self.scope_for_action(action)) if self.key else self.user

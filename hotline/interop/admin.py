@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.interop import services
+from hotline.interop.exceptions import BadTransfer
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
 
 
@@ -23,6 +24,16 @@ class PartnerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.endpoint_id and self.instance.endpoint.is_active:  # a switched-off endpoint shows blank
             self.fields["endpoint_url"].initial = self.instance.endpoint.url
+
+    def clean_endpoint_url(self) -> str:
+        """Not an address on the centre's own network (loopback, private, link-local …)."""
+        url = self.cleaned_data.get("endpoint_url") or ""
+        if url and "endpoint_url" in self.changed_data:
+            try:
+                services.check_endpoint_target(url)
+            except BadTransfer as exc:
+                raise forms.ValidationError(str(exc), code="private_target") from None
+        return url
 
 
 @admin.register(Partner)

@@ -16,7 +16,7 @@ from hotline.accounts.models import User
 from hotline.api.keys import create_key
 from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
-from hotline.core import clock
+from hotline.core import clock, targets
 from hotline.interop.choices import Direction, MessageKind, PartnerKind
 from hotline.interop.exceptions import BadTransfer, UnknownOrder
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
@@ -56,6 +56,8 @@ def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = Fa
         value = ""
     if not isinstance(value, str):
         raise BadTransfer(_("%(field)s 须为字符串") % {"field": name})
+    if "\x00" in value:  # PostgreSQL cannot store it: the same refusal as every entered text (core/entered.py)
+        raise BadTransfer(_("%(what)s含有无法保存的空字符（NUL），请删除后重新提交") % {"what": name})
     value = value.strip()
     if required and not value:
         raise BadTransfer(_("缺少 %(field)s") % {"field": name})
@@ -195,8 +197,9 @@ def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
     """Point the partner's outbound messages at `url` (its signed endpoint), switching the endpoint on.
 
     Call it when the address is set or changed, not on every save of the partner: it re-enables an
-    endpoint an administrator switched off.
+    endpoint an administrator switched off. An address on the centre's own network is refused (`BadTransfer`).
     """
+    check_endpoint_target(url)
     with transaction.atomic():
         if partner.endpoint_id:
             endpoint = partner.endpoint
@@ -245,7 +248,7 @@ def add_partner(*, code: str, name: str, kind: str, emergency_service: str = "",
 
 
 def _check_partner_fields(code: str, name: str, url: str) -> None:
-    """Refuse an empty or too long code or name, and an endpoint that is not an http(s) address."""
+    """Refuse an empty or too long code or name, and an endpoint that is not a public http(s) address."""
     for value, field in ((code, Partner._meta.get_field("code")), (name, Partner._meta.get_field("name"))):
         if not value:
             raise BadTransfer(_("%(field)s不能为空") % {"field": field.verbose_name})
@@ -258,4 +261,16 @@ def _check_partner_fields(code: str, name: str, url: str) -> None:
             raise BadTransfer(_("接收地址须为以 http:// 或 https:// 开头的网址：%(url)s") % {"url": url}) from None
         if len(url) > Subscription._meta.get_field("url").max_length:
             raise BadTransfer(_("接收地址过长：%(url)s") % {"url": url})
+        check_endpoint_target(url)
+
+
+def check_endpoint_target(url: str) -> None:
+    """Refuse an endpoint whose host is, or resolves to, a loopback, private, link-local or other non-public
+    address (`hotline.core.targets`), unless `HOTLINE_WEBHOOKS_ALLOW_PRIVATE` allows the intranet.
+
+    A name that does not resolve now is accepted: the deliverer checks the address again before every message.
+    """
+    refused = targets.refusal(url)
+    if refused is not None and refused.reason != targets.UNRESOLVED:
+        raise BadTransfer(_("接收地址不能指向本机、内网或保留地址：%(target)s") % {"target": refused.target})
 

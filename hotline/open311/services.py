@@ -88,12 +88,21 @@ def _actor(key: ApiKey):  # noqa: ANN202 - User | None
     return actor
 
 
+def _refuse_nul(params: Mapping[str, str]) -> None:
+    """Refuse (400) a parameter whose name or value holds a NUL: PostgreSQL can neither store nor look it up."""
+    for name, value in params.items():
+        if "\x00" in name or "\x00" in (value or ""):
+            raise BadRequest(_("%(field)s含有无法保存的空字符（NUL），请删除后重新提交")
+                             % {"field": name.replace("\x00", "")})
+
+
 def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
     """Record a request submitted through Open311 as a new order on the App channel; returns its number."""
     if key is None:
         raise Forbidden(_("api_key 缺失或无效"))
     if not key.allows(Scope.CREATE):
         raise Forbidden(_("该 api_key 无权新建工单"))
+    _refuse_nul(params)
     code = (params.get("service_code") or "").strip()
     if not code:
         raise BadRequest(_("缺少 service_code"))

@@ -27,7 +27,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.tickets.choices import Action, Decision, NotAcceptedReason, Status, TerminationReason
+from hotline.core.privacy import scrub_public_text
+from hotline.tickets.choices import (
+    DISPATCH_ACTIONS,
+    Action,
+    Decision,
+    NotAcceptedReason,
+    Status,
+    TerminationReason,
+)
 from hotline.tickets.models import Extension, TimelineEvent
 
 #: Steps whose note is the text written for the citizen.
@@ -52,12 +60,33 @@ def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> 
 
 
 def outbound_note(event: TimelineEvent) -> str:
-    """The note a public step sends out of the centre (webhook payloads, partners' updates): "" for an internal
-    step, for a chase (群众催办: the agent's free text about the call) and for 下派 and 收回下派 (the unit's
-    instructions to the unit below, its reason for taking the order back), the stored note otherwise."""
-    if not event.is_public or event.action in (Action.CHASE, Action.FORWARD, Action.RECALL):
+    """The note a public step sends out of the centre (webhook payloads, partners' updates).
+
+    "" for an internal step, for a chase (群众催办: the agent's free text about the call), for 下派 and 收回下派
+    (the unit's instructions to the unit below, its reason for taking the order back) and for 退回重办 (the
+    reviewer's judgement of a unit's reply). A dispatch (派单, 指定, 会商定责) says which units: 主办：…；协办：…,
+    never the dispatcher's instructions. Any other public step sends its stored note with phone and identity
+    card numbers and full names masked, the order's caller's name and number wherever written
+    (`scrub_public_text`).
+    """
+    if not event.is_public or event.action in (Action.CHASE, Action.FORWARD, Action.RECALL, Action.SEND_BACK):
         return ""
-    return event.note or ""
+    if event.action in DISPATCH_ACTIONS:
+        return _units_named(event.data or {})
+    return scrub_public_text(event.note or "", order=event.ticket)
+
+
+def _units_named(data: dict[str, Any]) -> str:
+    """主办：<lead>；协办：<assisting units> of a dispatch step's data (stored in Chinese, like the notes)."""
+    from hotline.orgs.models import HandlingUnit
+
+    lead, assisting = data.get("lead"), [pk for pk in data.get("assisting") or [] if isinstance(pk, int)]
+    names = dict(HandlingUnit.objects.filter(pk__in=[pk for pk in [lead, *assisting] if isinstance(pk, int)])
+                 .values_list("pk", "name"))
+    text = f"主办：{names[lead]}" if lead in names else ""
+    if helpers := "、".join(names[pk] for pk in assisting if pk in names):
+        text += f"；协办：{helpers}"
+    return text
 
 
 def termination_notice(reason_code: str) -> str:

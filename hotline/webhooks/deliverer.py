@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from hotline.core import clock
+from hotline.core import clock, targets
 from hotline.webhooks.choices import DeliveryStatus
 from hotline.webhooks.constants import (
     BACKOFF_BASE,
@@ -35,6 +35,8 @@ from hotline.webhooks.signing import sign
 
 logger = logging.getLogger(__name__)
 USER_AGENT = "hotline-webhooks/1.0"
+#: How an attempt's error begins when the target was refused and nothing was sent (`hotline.core.targets`).
+REFUSED = "Refused, not sent"
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,18 @@ def _claim(delivery: Delivery) -> bool:
 
 
 def attempt(delivery: Delivery) -> DeliveryAttempt:
-    """Send one delivery once and record the attempt; schedule the next one or give up."""
+    """Send one delivery once and record the attempt; schedule the next one or give up.
+
+    A URL whose host is, or now resolves to, a non-public address is not sent to: the attempt is recorded as
+    failed with the reason, and retried like any other failure (the name may resolve back).
+    """
     body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
-    answer = post(delivery.subscription.url, body, headers_for(delivery, body, timestamp))
+    refused = targets.refusal(delivery.subscription.url)  # again: a name may resolve elsewhere since it was set
+    if refused is not None:
+        answer = Answer(None, b"", f"{REFUSED}: {refused} (HOTLINE_WEBHOOKS_ALLOW_PRIVATE)"[:EXCERPT], 0)
+    else:
+        answer = post(delivery.subscription.url, body, headers_for(delivery, body, timestamp))
     now = clock.now()
     ok = answer.status_code is not None and 200 <= answer.status_code < 300
     with transaction.atomic():

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from hotline.core.privacy import scrub_public_text
 from hotline.tickets.choices import Action
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.tickets.public_text import outbound_note
@@ -33,7 +34,8 @@ def order_summary(ticket: Ticket) -> dict[str, Any]:
     lead = ticket.lead_assignment
     return {
         "number": ticket.number, "status": ticket.status, "status_label": str(ticket.get_status_display()),
-        "version": ticket.version, "confidential": False, "title": ticket.title,
+        "version": ticket.version, "confidential": False,
+        "title": scrub_public_text(ticket.title, order=ticket),  # often the description's opening words
         "request_type": ticket.request_type, "channel": ticket.channel, "urgency": ticket.urgency,
         "category": ticket.category.full_name if ticket.category_id else "",
         "lead_unit": lead.unit.name if lead else "", "close_due": iso(ticket.close_due),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core import targets
 from hotline.webhooks.choices import ALL_EVENTS, EventType
 from hotline.webhooks.models import Subscription
 
@@ -25,4 +26,9 @@ class SubscriptionForm(forms.ModelForm):
         url = self.cleaned_data["url"]
         if not url.startswith(("http://", "https://")):
             raise forms.ValidationError(_("接收地址须以 http:// 或 https:// 开头"))
+        refused = targets.refusal(url)
+        if refused is not None and refused.reason != targets.UNRESOLVED:  # a name not resolving now: checked again
+            raise forms.ValidationError(  # before every delivery, like every other name
+                _("接收地址不能指向本机、内网或保留地址：%(target)s"), params={"target": refused.target},
+                code="private_target")
         return url

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from hotline.api.scopes import Scope
 from hotline.core import clock, memo
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.webhooks import events
@@ -34,21 +36,33 @@ def enqueue(subscription: Subscription, *, event_id: str, event_type: str, paylo
 def _may_see(subscription: Subscription, ticket: Ticket) -> bool:
     """A subscription owned by a unit's account only hears about orders that account may see.
 
-    An owner whose account is deactivated (a revoked key's service account, a departed user) hears nothing.
+    An owner whose account is deactivated (a revoked key's service account, a departed user) hears nothing,
+    nor does an API key's service account whose key may not read orders (scope `read`, as `GET /orders`).
     """
     owner = subscription.owner
     if owner is not None and not owner.is_active:
+        return False
+    if owner is not None and not _key_may_read(owner):
         return False
     if owner is None or owner.is_centre_staff:
         return True
     return Ticket.objects.visible_to(owner, one=True).filter(pk=ticket.pk).exists()
 
 
+def _key_may_read(owner: User) -> bool:
+    """False for the service account of an API key without scope `read`; True for any other account."""
+    try:
+        key = owner.api_key
+    except ObjectDoesNotExist:  # a person's account, not a key's
+        return True
+    return key.allows(Scope.READ)
+
+
 def enqueue_event(event_id: int) -> list[Delivery]:
     """Queue a committed lifecycle event for every active webhook that wants it (idempotent)."""
     active = memo.once("webhooks.active", lambda: list(
         Subscription.objects.filter(Q(owner__isnull=True) | Q(owner__is_active=True), is_active=True,
-                                    kind=SubscriptionKind.WEBHOOK).select_related("owner")))
+                                    kind=SubscriptionKind.WEBHOOK).select_related("owner__api_key")))
     if not active:  # the usual case without integrations: one query per step (per follow-up task in a worker)
         return []
     event = TimelineEvent.objects.select_related("ticket__category", "unit").filter(pk=event_id).first()

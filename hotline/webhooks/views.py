@@ -2,6 +2,7 @@
 
     GET    /webhooks/v1/subscriptions          the key's subscriptions
     POST   /webhooks/v1/subscriptions          {"name", "url", "event_types": [...]} → 201, secret shown once
+                                               (the key needs scope `read` as well: events carry order data)
     DELETE /webhooks/v1/subscriptions/<id>     deactivate
 
 Errors have the API's shape and codes (docs/api.md "Errors"): `{"error": {"code", "message", "details"}}`,
@@ -81,10 +82,13 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"results": [_row(s) for s in mine.order_by("id")]})
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         return _error(400, "bad_request", _("请求体不是合法的 JSON"))
     if not isinstance(data, dict):
         return _error(400, "bad_request", _("请求体须为 JSON 对象"))
+    if not key.allows(Scope.READ):  # a subscription hears about orders: only a key that may read them
+        return _error(403, "insufficient_scope", _("该密钥没有「%(scope)s」权限范围") % {"scope": Scope.READ},
+                      {"required_scope": Scope.READ})
     form = SubscriptionForm({"name": data.get("name", ""), "url": data.get("url", ""), "is_active": True,
                              "event_types": data.get("event_types") or []})
     form.fields.pop("owner")

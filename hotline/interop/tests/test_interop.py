@@ -100,7 +100,7 @@ def test_transfer_in_needs_a_partner_key(client, police) -> None:
     assert not Ticket.objects.exists()
 
 
-def test_updates_go_back_to_the_partner_signed(client, police, on_commit, frozen_now) -> None:
+def test_updates_go_back_to_the_partner_signed(client, police, on_commit, frozen_now, allow_private) -> None:
     partner, raw = police
     cast = Cast.build()
     with receiver() as endpoint:
@@ -133,7 +133,8 @@ def test_updates_go_back_to_the_partner_signed(client, police, on_commit, frozen
     assert PartnerMessage.objects.filter(kind=MessageKind.UPDATE_OUT).count() == 5
 
 
-def test_transfer_out_to_110_and_acknowledgement_from_the_answer(client, police, on_commit, frozen_now) -> None:
+def test_transfer_out_to_110_and_acknowledgement_from_the_answer(client, police, on_commit, frozen_now,
+                                                                 allow_private) -> None:
     partner, _raw = police
     with receiver([(200, b'{"reference": "JQ-OUT-77"}')]) as endpoint:
         services.set_endpoint(partner, endpoint.url, secret="whsec_110")
@@ -162,7 +163,7 @@ def test_transfer_out_to_110_and_acknowledgement_from_the_answer(client, police,
 
 def test_confidential_transfer_out_hides_the_caller(police, on_commit) -> None:
     partner, _ = police
-    services.set_endpoint(partner, "http://127.0.0.1:9/110")
+    services.set_endpoint(partner, "https://110.example.gov.cn/hotline")
     ticket = make_ticket(Status.REGISTERED, is_confidential=True, caller_name="举报人", caller_phone="13011112222")
     with on_commit():
         tickets.transfer(ticket, actor=ticket.cast.intake, to=EmergencyService.POLICE)
@@ -186,7 +187,7 @@ def test_transfer_without_an_endpoint_is_logged_for_a_phone_call(police, on_comm
 
 def test_asynchronous_acknowledgement_and_feedback(client, police, on_commit) -> None:
     partner, raw = police
-    services.set_endpoint(partner, "http://127.0.0.1:9/110")
+    services.set_endpoint(partner, "https://110.example.gov.cn/hotline")
     ticket = make_ticket(Status.REGISTERED)
     with on_commit():
         tickets.transfer(ticket, actor=ticket.cast.intake, to=EmergencyService.POLICE)
@@ -204,7 +205,7 @@ def test_asynchronous_acknowledgement_and_feedback(client, police, on_commit) ->
 def test_specialised_hotline_gets_orders_dispatched_to_its_unit_and_answers_as_that_unit(client, on_commit) -> None:
     cast = Cast.build()
     partner, raw = services.add_partner(code="12315", name="12315 市场监管热线", kind=PartnerKind.SPECIALISED,
-                                        unit=cast.lead, url="http://127.0.0.1:9/12315")
+                                        unit=cast.lead, url="https://12315.example.gov.cn/hotline")
     ticket = make_ticket(Status.PENDING_DISPATCH, cast=cast, caller_phone="13812345678")
     with on_commit():
         tickets.dispatch(ticket, actor=cast.dispatcher, lead=cast.lead)

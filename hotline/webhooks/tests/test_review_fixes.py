@@ -15,7 +15,7 @@ from hotline.webhooks.tests.receiver import receiver
 pytestmark = pytest.mark.django_db
 
 
-def test_retry_now_leaves_a_delivery_being_sent_alone(frozen_now) -> None:
+def test_retry_now_leaves_a_delivery_being_sent_alone(frozen_now, allow_private) -> None:
     with receiver() as endpoint:
         subscription = Subscription.objects.create(name="hook", url=endpoint.url)
         delivery = services.enqueue(subscription, event_id="evt_r1", event_type="order.created", payload={"x": 1})
@@ -29,7 +29,7 @@ def test_retry_now_leaves_a_delivery_being_sent_alone(frozen_now) -> None:
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 1
 
 
-def test_retry_now_brings_a_backed_off_delivery_forward(traveller) -> None:
+def test_retry_now_brings_a_backed_off_delivery_forward(traveller, allow_private) -> None:
     with receiver([(500, b"down")]) as endpoint:
         subscription = Subscription.objects.create(name="hook", url=endpoint.url)
         delivery = services.enqueue(subscription, event_id="evt_r2", event_type="order.created", payload={"x": 1})

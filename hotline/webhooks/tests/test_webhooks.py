@@ -95,7 +95,7 @@ def test_a_unit_owned_subscription_hears_only_its_orders(on_commit) -> None:
         "order.dispatched"]
 
 
-def test_delivery_is_signed_and_logged(frozen_now) -> None:
+def test_delivery_is_signed_and_logged(frozen_now, allow_private) -> None:
     with receiver([(200, b'{"received": true}')]) as endpoint:
         subscription = Subscription.objects.create(name="hook", url=endpoint.url, secret="whsec_test")
         ticket = make_ticket(Status.REGISTERED)
@@ -116,7 +116,7 @@ def test_delivery_is_signed_and_logged(frozen_now) -> None:
     assert deliverer.deliver_due() == 0  # nothing left
 
 
-def test_failures_back_off_then_succeed(traveller) -> None:
+def test_failures_back_off_then_succeed(traveller, allow_private) -> None:
     with receiver([(500, b"boom"), (503, b"busy"), (204, b"")]) as endpoint:
         subscription = Subscription.objects.create(name="hook", url=endpoint.url)
         delivery = services.enqueue(subscription, event_id="evt_2", event_type="order.created", payload={"x": 1})
@@ -148,7 +148,7 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
     assert len({round(w, 3) for w in waits[-3:]}) == 3  # jitter spreads even the capped waits
 
 
-def test_gives_up_after_max_attempts_and_replay_sends_again(traveller) -> None:
+def test_gives_up_after_max_attempts_and_replay_sends_again(traveller, allow_private) -> None:
     with receiver([(500, b"down")]) as endpoint:
         subscription = Subscription.objects.create(name="hook", url=endpoint.url)
         delivery = services.enqueue(subscription, event_id="evt_3", event_type="order.created", payload={"x": 1})
@@ -170,7 +170,7 @@ def test_gives_up_after_max_attempts_and_replay_sends_again(traveller) -> None:
         assert endpoint.received[-1].headers["x-hotline-event-id"] == "evt_3"
 
 
-def test_unreachable_endpoint_is_logged_as_an_error(frozen_now) -> None:
+def test_unreachable_endpoint_is_logged_as_an_error(frozen_now, allow_private) -> None:
     with receiver() as endpoint:
         url = endpoint.url
     subscription = Subscription.objects.create(name="gone", url=url)  # the server is closed now
@@ -218,7 +218,7 @@ def test_transfer_event_type(on_commit) -> None:
 def test_subscription_api(client) -> None:
     from hotline.api.keys import create_key
 
-    raw = create_key("订阅方", ["webhooks"])[1]
+    raw = create_key("订阅方", ["webhooks", "read"])[1]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     created = client.post("/webhooks/v1/subscriptions", json.dumps(
         {"name": "mine", "url": "https://example.com/hook", "event_types": ["order.closed"]}),
@@ -238,7 +238,7 @@ def test_subscription_api(client) -> None:
     assert client.get("/webhooks/v1/subscriptions", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 403
 
 
-def test_deliver_loop_runs_rounds_until_stopped(frozen_now, monkeypatch) -> None:
+def test_deliver_loop_runs_rounds_until_stopped(frozen_now, monkeypatch, allow_private) -> None:
     from hotline.webhooks.management.commands import webhooks as command
 
     rounds: list[float] = []
