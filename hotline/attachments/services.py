@@ -42,6 +42,8 @@ def attach(ticket: Ticket, *, actor: User | None, upload: UploadedFile, public: 
            allowed_kinds: set[str] | None = None) -> Ticket:
     """Attach a file to the order (上传附件), after checking its real type and size."""
     step = begin(ticket, Action.ATTACH, actor)
+    if actor is not None and not actor.is_centre_staff:  # a unit: only on an order it holds now
+        step.assignment_for(None)
     check_upload(upload, allowed_kinds)
     kind = sniff(upload.read(32))
     upload.seek(0)

@@ -1,8 +1,38 @@
-"""Admin of the call centre: PBX sources and agent mappings are edited here; events and calls are read-only."""
+"""Admin of the call centre: PBX sources and agent mappings are edited here; events and calls are read-only.
+
+Callers' numbers are shown masked, in the lists and on the pages, like the admin's order page (docs/security.md):
+the full number is on the call centre's own pages, which record who saw it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from hotline.calls.models import Agent, Call, Callback, CallbackEvent, CallEvent, PbxSource
+from hotline.core.privacy import mask_phone, scrub_public_text
+
+#: The keys of a CTI event's payload that hold the caller's number.
+_NUMBER_KEYS = frozenset({"caller"})
+
+
+def masked_payload(value: Any, key: str = "") -> Any:
+    """A CTI event's payload with the caller's number masked, and any number or identity card number
+    written in its other text (a transfer's destination, a note the PBX passed on) masked too."""
+    if isinstance(value, dict):
+        return {k: masked_payload(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked_payload(v, key) for v in value]
+    if isinstance(value, str | int) and not isinstance(value, bool) and key in _NUMBER_KEYS:
+        return mask_phone(str(value))
+    if isinstance(value, str):
+        return scrub_public_text(value)
+    return value
 
 
 @admin.register(PbxSource)
@@ -18,6 +48,12 @@ class AgentAdmin(admin.ModelAdmin):
 
 
 class ReadOnly(admin.ModelAdmin):
+    """A log for looking up: no add, change or delete; the fields named in `masked` are shown through the
+    admin's method of that name instead (a masked number)."""
+
+    #: model field → the method that shows it masked
+    masked: dict[str, str] = {}
+
     def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False
 
@@ -27,27 +63,66 @@ class ReadOnly(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """Every field read-only, the masked ones through their method."""
+        return [self.masked.get(f.name, f.name) for f in self.model._meta.fields if not f.auto_created]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_readonly_fields(request, obj)
+
 
 @admin.register(CallEvent)
 class CallEventAdmin(ReadOnly):
     list_display = ("event_id", "type", "at", "call_id", "agent", "received_at")
     list_filter = ("type",)
     search_fields = ("event_id", "call_id")
+    masked = {"payload": "masked_payload"}
+
+    @admin.display(description=_("事件内容（号码已脱敏）"))
+    def masked_payload(self, obj: CallEvent) -> str:
+        """The event as the PBX sent it, numbers masked."""
+        shown = json.dumps(masked_payload(obj.payload), ensure_ascii=False, indent=2, sort_keys=True)
+        return format_html("<pre>{}</pre>", shown)
 
 
 @admin.register(Call)
 class CallAdmin(ReadOnly):
-    list_display = ("call_id", "offered_at", "disposition", "agent", "wait_seconds", "talk_seconds")
+    list_display = ("call_id", "masked_caller", "offered_at", "disposition", "agent", "wait_seconds",
+                    "talk_seconds")
     list_filter = ("disposition",)
     search_fields = ("call_id",)
+    masked = {"caller": "masked_caller", "transferred_to": "masked_transferred_to"}
+
+    @admin.display(description=_("来电号码"))
+    def masked_caller(self, obj: Call) -> str:
+        """The caller's number, masked."""
+        return mask_phone(obj.caller)
+
+    @admin.display(description=_("转接至"))
+    def masked_transferred_to(self, obj: Call) -> str:
+        """Where the call was transferred: an extension as it is, a phone number masked."""
+        return scrub_public_text(obj.transferred_to)
 
 
 @admin.register(Callback)
 class CallbackAdmin(ReadOnly):
-    list_display = ("pk", "status", "first_missed_at", "due_at", "attempts", "claimed_by")
+    list_display = ("pk", "masked_phone", "status", "first_missed_at", "due_at", "attempts", "claimed_by")
     list_filter = ("status",)
+    masked = {"phone": "masked_phone"}
+
+    @admin.display(description=_("回拨号码"))
+    def masked_phone(self, obj: Callback) -> str:
+        """The number to call back, masked."""
+        return mask_phone(obj.phone)
 
 
 @admin.register(CallbackEvent)
 class CallbackEventAdmin(ReadOnly):
     list_display = ("callback", "at", "action", "from_status", "to_status", "actor")
+    list_select_related = ("callback", "actor")
+    masked = {"note": "masked_note"}
+
+    @admin.display(description=_("备注"))
+    def masked_note(self, obj: CallbackEvent) -> str:
+        """The agent's note, any phone number in it masked."""
+        return scrub_public_text(obj.note)

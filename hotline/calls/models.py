@@ -19,6 +19,7 @@ from hotline.calls.choices import (
     Disposition,
     EventType,
 )
+from hotline.core.privacy import mask_phone
 
 
 class PbxSource(models.Model):
@@ -185,7 +186,8 @@ class Callback(models.Model):
         indexes = [models.Index(fields=["status", "due_at"], name="calls_callback_queue")]
 
     def __str__(self) -> str:
-        return f"{self.phone} {self.status}"
+        """The number masked: this names the callback in the admin and in logs (docs/security.md)."""
+        return f"{mask_phone(self.phone)} {self.status}"
 
 
 class CallbackCall(models.Model):

@@ -12,6 +12,7 @@ from datetime import datetime
 from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.tickets.choices import (
+    ACTIVE_ASSIGNMENT,
     Action,
     AssignmentRole,
     AssignmentStatus,
@@ -49,6 +50,7 @@ _UNIT_NEEDS: dict[str, tuple[str | None, set[str]]] = {
                                                       AssignmentStatus.COMPLETED}),
     Action.APPEAL: (AssignmentRole.LEAD, {AssignmentStatus.COMPLETED}),
     Action.APPLY_TERMINATION: (AssignmentRole.LEAD, {AssignmentStatus.SIGNED}),
+    Action.ATTACH: (None, set(ACTIVE_ASSIGNMENT)),
 }
 
 #: Centre decisions that need a pending record to decide on.

@@ -100,7 +100,8 @@ TRANSITIONS: dict[str, Transition] = {
     Action.APPLY_TERMINATION: _t(HANDLING, [], UNIT, by_unit=True),
     # The dispatch desk that sent the order decides, like returns and extensions; supervisors too (SUPERVISE ⊂ DISPATCH).
     Action.DECIDE_TERMINATION: _t(HANDLING, [S.TERMINATED, *HANDLING], SUPERVISE | DISPATCH),
-    Action.ATTACH: _t(OPEN, [], INTAKE | DISPATCH | UNIT | REVIEW, anonymous=True),
+    # A unit attaches only to an order it holds now (待签收, 办理中, 已答复), as lead or assisting unit.
+    Action.ATTACH: _t(OPEN, [], INTAKE | DISPATCH | UNIT | REVIEW, by_unit=True, anonymous=True),
     # A citizen's repeat contact recorded on the open order instead of a new one; the portal chases too.
     Action.CHASE: _t(FOLLOWED_UP, [], CALL_HANDLERS, anonymous=True, citizens_only=True),
     Action.SUPPLEMENT: _t(FOLLOWED_UP, [], CALL_HANDLERS, citizens_only=True),

@@ -1,8 +1,13 @@
-"""The bulletin as a PDF (reportlab): Chinese set in the built-in CID font STSong-Light, charts drawn natively."""
+"""The bulletin as a PDF (reportlab): Chinese set in the built-in CID font STSong-Light, charts drawn natively.
+
+Every paragraph is plain text (`_para`): what it shows (hot spots' titles, places, units' names) is escaped.
+"""
 
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +43,12 @@ _BLUE = colors.HexColor("#1F5FAD")
 #: The indicators each ranking table shows next to the composite score (三率 first, then timeliness).
 RANKING_CODES = ["response", "resolution", "first_resolution", "satisfaction", "on_time", "sign_timely"]
 _GREY = colors.HexColor("#9AA5B1")
+
+
+def _para(text: Any, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: `<`, `>` and `&` are shown as written, never read as ReportLab markup
+    (a hot spot's title is a citizen's words, a unit's or a category's name an administrator's)."""
+    return Paragraph(escape(str(text)), style)
 
 
 def _show(fig: Figure | None) -> str:
@@ -88,10 +99,10 @@ def _line(title: str, labels: list[str], values: list[int]) -> Drawing:
 def _headline(b: Bulletin) -> list:
     rows = [[_("指标"), _("本月"), _("上月"), _("变化"), _("口径")]]
     for h in b.headline:
-        rows.append([h.name, _show(h.current), _show(h.previous), h.change, Paragraph(h.formula, _SMALL)])
-    story: list = [Paragraph(_("一、总体情况"), _H2), _table(rows, [28 * mm, 20 * mm, 20 * mm, 20 * mm, 92 * mm])]
+        rows.append([h.name, _show(h.current), _show(h.previous), h.change, _para(h.formula, _SMALL)])
+    story: list = [_para(_("一、总体情况"), _H2), _table(rows, [28 * mm, 20 * mm, 20 * mm, 20 * mm, 92 * mm])]
     if not b.calls_available:
-        story.append(Paragraph(_("接通率、15 秒应答率：话务模块未安装，本期无数据"), _SMALL))
+        story.append(_para(_("接通率、15 秒应答率：话务模块未安装，本期无数据"), _SMALL))
     for title, data in ((_("按渠道"), b.by_channel), (_("按诉求类型"), b.by_type)):
         story += [Spacer(1, 4 * mm),
                   _bars(_("受理量%(title)s（蓝：本月，灰：上月）") % {"title": title}, [d[0] for d in data],
@@ -103,7 +114,7 @@ def _headline(b: Bulletin) -> list:
 
 def _rankings(b: Bulletin) -> list:
     codes = RANKING_CODES
-    story: list = [PageBreak(), Paragraph(_("二、承办单位考核排名"), _H2), Paragraph(
+    story: list = [PageBreak(), _para(_("二、承办单位考核排名"), _H2), _para(
         _("综合得分 = Σ 权重 × 指标得分 ÷ Σ 权重；权重：%(weights)s；基本满意折算系数 %(factor)s；"
           "当月主办工单少于 %(minimum)s 件的单位不参与排名；已认定不合理诉求和申诉成立的工单不计入考核") % {
             "weights": _("，").join(f"{k} {v}" for k, v in b.weights.items()), "factor": b.basic_factor,
@@ -111,10 +122,10 @@ def _rankings(b: Bulletin) -> list:
     for ranking in b.rankings:
         rows = [[_("名次"), _("单位"), _("工单"), _("综合得分"), *[str(KPIS[c].name) for c in codes]]]
         for r in ranking.results:
-            rows.append([r.rank or "—", Paragraph(r.unit.name, _SMALL), r.volume,
+            rows.append([r.rank or "—", _para(r.unit.name, _SMALL), r.volume,
                          "—" if r.score is None else f"{r.score:.2f}",
                          *[_show(r.figures.get(c)) for c in codes]])
-        story += [Paragraph(ranking.label, _H2), _table(rows, [12 * mm, 36 * mm, 12 * mm, 18 * mm, *[17 * mm] * len(codes)])]
+        story += [_para(ranking.label, _H2), _table(rows, [12 * mm, 36 * mm, 12 * mm, 18 * mm, *[17 * mm] * len(codes)])]
         ranked = ranking.ranked[:15]
         if ranked:
             story.append(_bars(_("%(tier)s综合得分") % {"tier": ranking.label},
@@ -125,21 +136,21 @@ def _rankings(b: Bulletin) -> list:
 
 
 def _units(b: Bulletin) -> list:
-    story: list = [PageBreak(), Paragraph(_("三、超期工单（按单位）"), _H2)]
+    story: list = [PageBreak(), _para(_("三、超期工单（按单位）"), _H2)]
     rows = [[_("单位"), _("超期工单"), _("其中在办超期"), _("应办结工单")]]
     rows += [[r.unit.name, r.count, r.extra, r.of] for r in b.overdue]
-    story.append(_table(rows, [70 * mm, 30 * mm, 30 * mm, 30 * mm]) if b.overdue else Paragraph(_("本月无超期工单。"), _BODY))
-    story.append(Paragraph(_("四、重办工单（按单位）"), _H2))
+    story.append(_table(rows, [70 * mm, 30 * mm, 30 * mm, 30 * mm]) if b.overdue else _para(_("本月无超期工单。"), _BODY))
+    story.append(_para(_("四、重办工单（按单位）"), _H2))
     rows = [[_("单位"), _("重办工单"), _("主办工单"), _("重办率")]]
     rows += [[r.unit.name, r.count, r.of, f"{r.count / r.of * 100:.2f}%" if r.of else "—"] for r in b.rehandled]
     story.append(_table(rows, [70 * mm, 30 * mm, 30 * mm, 30 * mm]) if b.rehandled
-                 else Paragraph(_("本月无重办工单。"), _BODY))
-    story.append(Paragraph(_("五、热点问题"), _H2))
-    story.append(Paragraph(_("来源：%(source)s") % {"source": b.hotspot_source}, _SMALL))
+                 else _para(_("本月无重办工单。"), _BODY))
+    story.append(_para(_("五、热点问题"), _H2))
+    story.append(_para(_("来源：%(source)s") % {"source": b.hotspot_source}, _SMALL))
     rows = [[_("排名"), _("热点"), _("地点"), _("工单量"), _("环比/时间")]]
-    rows += [[h.rank, Paragraph(h.title, _SMALL), h.place, h.orders, h.growth] for h in b.hotspots]
+    rows += [[h.rank, _para(h.title, _SMALL), h.place, h.orders, h.growth] for h in b.hotspots]
     story.append(_table(rows, [12 * mm, 78 * mm, 30 * mm, 20 * mm, 30 * mm]) if b.hotspots
-                 else Paragraph(_("本月无热点问题。"), _BODY))
+                 else _para(_("本月无热点问题。"), _BODY))
     return story
 
 
@@ -150,8 +161,8 @@ def build(b: Bulletin) -> bytes:
                             bottomMargin=15 * mm, title=_("12345 热线月度通报 %(month)s") % {"month": b.period.label},
                             author="hotline")
     story: list = [
-        Paragraph(_("12345 热线月度通报 %(month)s") % {"month": b.period.label}, _H1),
-        Paragraph(_("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
+        _para(_("12345 热线月度通报 %(month)s") % {"month": b.period.label}, _H1),
+        _para(_("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
             "first": b.period.first_day, "last": b.period.last_day, "previous": b.previous.label,
             "at": f"{timezone.localtime(b.generated_at):%Y-%m-%d %H:%M}"}, _BODY),
         *_headline(b), *_rankings(b), *_units(b),

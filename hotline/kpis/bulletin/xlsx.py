@@ -1,12 +1,17 @@
-"""The bulletin as an Excel workbook: one sheet per section, native Excel charts (openpyxl)."""
+"""The bulletin as an Excel workbook: one sheet per section, native Excel charts (openpyxl).
+
+Every cell is written by `_put`: text as text (a hot spot's title that starts with `=` is not a formula).
+"""
 
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
@@ -27,9 +32,22 @@ def _value(fig: Figure | None) -> float | int | None:
     return fig.value if fig.is_rate else int(fig.denominator)
 
 
+def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write one cell. Text is stored as text, never as a formula, even when it starts with `=` (a hot
+    spot's title is a citizen's words), and loses the control characters Excel refuses; numbers (a
+    negative one too) and dates are stored as they are."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"  # openpyxl made it a formula if it starts with "="
+    else:
+        cell.value = value
+    return cell
+
+
 def _header(ws: Worksheet, row: int, labels: list[str]) -> None:
     for col, label in enumerate(labels, start=1):
-        cell = ws.cell(row=row, column=col, value=label)
+        cell = _put(ws, row, col, label)
         cell.font, cell.fill = _HEAD, _FILL
 
 
@@ -40,37 +58,36 @@ def _widths(ws: Worksheet, widths: list[int]) -> None:
 
 def _overview(ws: Worksheet, b: Bulletin) -> None:
     ws.title = _("概览")
-    ws["A1"] = _("12345 热线月度通报 %(month)s") % {"month": b.period.label}
-    ws["A1"].font = _TITLE
-    ws["A2"] = _("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
+    _put(ws, 1, 1, _("12345 热线月度通报 %(month)s") % {"month": b.period.label}).font = _TITLE
+    _put(ws, 2, 1, _("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
         "first": b.period.first_day, "last": b.period.last_day, "previous": b.previous.label,
-        "at": f"{timezone.localtime(b.generated_at):%Y-%m-%d %H:%M}"}
+        "at": f"{timezone.localtime(b.generated_at):%Y-%m-%d %H:%M}"})
     _header(ws, 4, [_("指标"), _("本月"), _("上月"), _("变化"), _("分子"), _("分母"), _("口径")])
     row = 5
     for h in b.headline:
-        ws.cell(row=row, column=1, value=h.name)
+        _put(ws, row, 1, h.name)
         for col, fig in ((2, h.current), (3, h.previous)):
-            cell = ws.cell(row=row, column=col, value=_value(fig))
+            cell = _put(ws, row, col, _value(fig))
             if fig is not None and fig.is_rate:
                 cell.number_format = "0.00%"
-        ws.cell(row=row, column=4, value=h.change)
+        _put(ws, row, 4, h.change)
         if h.current is not None and h.current.is_rate:
-            ws.cell(row=row, column=5, value=float(h.current.numerator or 0))
-        ws.cell(row=row, column=6, value=h.current.denominator if h.current else None)
-        ws.cell(row=row, column=7, value=h.formula).alignment = Alignment(wrap_text=True)
+            _put(ws, row, 5, float(h.current.numerator or 0))
+        _put(ws, row, 6, h.current.denominator if h.current else None)
+        _put(ws, row, 7, h.formula).alignment = Alignment(wrap_text=True)
         row += 1
     if not b.calls_available:
-        ws.cell(row=row, column=1, value=_("接通率、15 秒应答率：话务模块未安装，本期无数据"))
+        _put(ws, row, 1, _("接通率、15 秒应答率：话务模块未安装，本期无数据"))
         row += 1
     row += 1
     for title, rows in ((_("按渠道"), b.by_channel), (_("按诉求类型"), b.by_type)):
-        ws.cell(row=row, column=1, value=title).font = _HEAD
+        _put(ws, row, 1, title).font = _HEAD
         _header(ws, row + 1, [title, _("本月"), _("上月")])
         first = row + 2
         for i, (label, now, before) in enumerate(rows):
-            ws.cell(row=first + i, column=1, value=label)
-            ws.cell(row=first + i, column=2, value=now)
-            ws.cell(row=first + i, column=3, value=before if b.has_previous else "—")
+            _put(ws, first + i, 1, label)
+            _put(ws, first + i, 2, now)
+            _put(ws, first + i, 3, before if b.has_previous else "—")
         if rows:
             chart = BarChart()
             chart.title = _("受理量%(title)s") % {"title": title}
@@ -85,27 +102,27 @@ def _overview(ws: Worksheet, b: Bulletin) -> None:
 
 def _rankings(wb: Workbook, b: Bulletin) -> None:
     ws = wb.create_sheet(_("考核排名"))
-    ws["A1"] = _("综合得分 = Σ 权重 × 指标得分 ÷ Σ 权重；权重：%(weights)s；基本满意折算系数 %(factor)s；"
-                 "当月主办工单少于 %(minimum)s 件的单位不参与排名") % {
+    _put(ws, 1, 1, _("综合得分 = Σ 权重 × 指标得分 ÷ Σ 权重；权重：%(weights)s；基本满意折算系数 %(factor)s；"
+                     "当月主办工单少于 %(minimum)s 件的单位不参与排名") % {
         "weights": _("，").join(f"{k} {v}" for k, v in b.weights.items()), "factor": b.basic_factor,
-        "minimum": b.min_volume}
+        "minimum": b.min_volume})
     row = 3
     codes = [c for c in KPIS if KPIS[c].unit_attributed]
     for ranking in b.rankings:
-        ws.cell(row=row, column=1, value=ranking.label).font = _TITLE
+        _put(ws, row, 1, ranking.label).font = _TITLE
         _header(ws, row + 1, [_("名次"), _("单位"), _("主办工单"), _("综合得分"),
                               *[str(KPIS[c].name) for c in codes], _("说明")])
         first = row + 2
         for i, r in enumerate(ranking.results):
             line = first + i
-            ws.cell(row=line, column=1, value=r.rank)
-            ws.cell(row=line, column=2, value=r.unit.name)
-            ws.cell(row=line, column=3, value=r.volume)
-            ws.cell(row=line, column=4, value=r.score)
+            _put(ws, line, 1, r.rank)
+            _put(ws, line, 2, r.unit.name)
+            _put(ws, line, 3, r.volume)
+            _put(ws, line, 4, r.score)
             for j, code in enumerate(codes):
-                cell = ws.cell(row=line, column=5 + j, value=_value(r.figures.get(code)))
+                cell = _put(ws, line, 5 + j, _value(r.figures.get(code)))
                 cell.number_format = "0.00%"
-            ws.cell(row=line, column=5 + len(codes), value=r.reason)
+            _put(ws, line, 5 + len(codes), r.reason)
         ranked = len(ranking.ranked)
         if ranked:
             chart = BarChart()
@@ -123,11 +140,11 @@ def _rankings(wb: Workbook, b: Bulletin) -> None:
 def _units(wb: Workbook, title: str, note: str, labels: list[str], rows: list[list], *, rate_column: int) -> None:
     """A by-unit sheet; the values of `rate_column` (1-based) are fractions shown as percentages."""
     ws = wb.create_sheet(title)
-    ws["A1"] = note
+    _put(ws, 1, 1, note)
     _header(ws, 2, labels)
     for i, values in enumerate(rows, start=3):
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=i, column=col, value=value)
+            cell = _put(ws, i, col, value)
             if col == rate_column:
                 cell.number_format = "0.00%"
     if rows:
@@ -145,8 +162,8 @@ def _daily(wb: Workbook, b: Bulletin) -> None:
     ws = wb.create_sheet(_("每日受理量"))
     _header(ws, 1, [_("日期"), _("受理量")])
     for i, (day, n) in enumerate(b.daily, start=2):
-        ws.cell(row=i, column=1, value=day).number_format = "yyyy-mm-dd"
-        ws.cell(row=i, column=2, value=n)
+        _put(ws, i, 1, day).number_format = "yyyy-mm-dd"
+        _put(ws, i, 2, n)
     chart = LineChart()
     chart.title = _("每日受理量")
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + len(b.daily)), titles_from_data=True)
@@ -169,11 +186,11 @@ def build(b: Bulletin) -> bytes:
            [_("单位"), _("重办工单"), _("主办工单"), _("重办率")],
            [[r.unit.name, r.count, r.of, r.count / r.of if r.of else None] for r in b.rehandled], rate_column=4)
     spots = wb.create_sheet(_("热点问题"))
-    spots["A1"] = _("来源：%(source)s") % {"source": b.hotspot_source}
+    _put(spots, 1, 1, _("来源：%(source)s") % {"source": b.hotspot_source})
     _header(spots, 2, [_("排名"), _("热点"), _("地点"), _("工单量"), _("诉求人数"), _("环比/时间"), _("热度")])
     for i, h in enumerate(b.hotspots, start=3):
         for col, value in enumerate([h.rank, h.title, h.place, h.orders, h.people, h.growth, h.heat], start=1):
-            spots.cell(row=i, column=col, value=value)
+            _put(spots, i, col, value)
     _widths(spots, [6, 40, 20, 10, 10, 16, 10])
     _daily(wb, b)
     out = BytesIO()

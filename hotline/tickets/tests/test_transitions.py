@@ -597,6 +597,7 @@ UNIT_STEPS = {
     Action.APPLY_UNREASONABLE: S.REPLIED,
     Action.APPEAL: S.CLOSED,
     Action.APPLY_TERMINATION: S.IN_PROGRESS,
+    Action.ATTACH: S.IN_PROGRESS,  # the district above sees the order but does not hold it
 }
 
 

@@ -3,7 +3,8 @@
 Both read the same FilterSet over `visible_to(user)` as the page, in chunks of `CHUNK` orders with
 the lead unit prefetched per chunk: a constant number of queries per chunk, never the whole table
 in memory. The first and final satisfaction (首次满意度, 最终满意度: the order's first and last valid
-return visit) are subqueries of the orders' own query. Units get masked phones; cells that a spreadsheet would run as a formula are defused.
+return visit) are subqueries of the orders' own query. Units get masked phones; each full number and each confidential (保密) order written is recorded
+(`hotline.ops.access`); cells that a spreadsheet would run as a formula are defused.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hotline.accounts.models import User
 from hotline.core import clock
 from hotline.core.privacy import phone_for
 from hotline.kpis.visits import with_first_and_final
+from hotline.ops import access
 from hotline.tickets.choices import Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.workbench.queues.selectors import for_list, supervision_label
@@ -92,7 +94,10 @@ def _text(value: Any) -> str:
 
 
 def _rows(qs: Iterable[Ticket], user: User, cols: list[Column]) -> Iterator[list[Any]]:
+    """The cells of each order; each confidential order written is recorded like a view on its page
+    (gathered on the request and written in batches when the export has been sent, `hotline.ops.access`)."""
     for ticket in qs:
+        access.order_shown(ticket, user)
         yield [read(ticket, user) for _header, read in cols]
 
 

@@ -114,3 +114,32 @@ def test_exports_need_login() -> None:
     """Anonymous visitors are sent to the login page."""
     for name in ["orders-export-csv", "orders-export-xlsx"]:
         assert Client().get(reverse(name)).status_code == 302
+
+
+@pytest.mark.parametrize("name", ["orders-export-csv", "orders-export-xlsx"])
+def test_exports_record_each_confidential_order_written(
+    cast: Cast, name: str, django_assert_num_queries: Any, monkeypatch: Any
+) -> None:
+    """Each confidential (保密) order in an export is recorded like a view of its page, written together
+    once the file has been sent (one INSERT for the export, not one per order); other orders are not."""
+    from hotline.ops.models import AccessKind, AccessRecord
+    from hotline.workbench.queues import export
+
+    monkeypatch.setattr(export, "CHUNK", 5)
+    secrets = {make_ticket(Status.REGISTERED, cast=cast, is_confidential=True, caller_phone=PHONE).number
+               for _ in range(12)}
+    plain = make_ticket(Status.REGISTERED, cast=cast, caller_phone=PHONE)
+    client = Client()
+    client.force_login(cast.dispatcher)
+    response = client.get(reverse(name))
+    with django_assert_num_queries(5 if name.endswith("csv") else 1):
+        # CSV rows are read while it is sent: four reads in three chunks, then the records (one INSERT);
+        # the XLSX was written in the view: only the records are left to write once it has been sent
+        body = b"".join(response.streaming_content)
+    assert response.status_code == 200 and body
+    confidential = AccessRecord.objects.filter(kind=AccessKind.CONFIDENTIAL)
+    assert set(confidential.values_list("subject", flat=True)) == secrets
+    assert set(confidential.values_list("user_id", flat=True)) == {cast.dispatcher.pk}
+    assert not confidential.filter(subject=plain.number).exists()
+    full_phone = AccessRecord.objects.filter(kind=AccessKind.FULL_PHONE).values_list("subject", flat=True)
+    assert set(full_phone) == secrets | {plain.number}  # the full numbers, recorded as before
