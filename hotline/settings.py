@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "hotline.ops.middleware.RequestContextMiddleware",  # request id, log context, access records
     "hotline.ops.middleware.MetricsMiddleware",  # request latency histogram
     "django.middleware.security.SecurityMiddleware",
+    "hotline.ops.middleware.NulRefusalMiddleware",  # a NUL in the path or query: 400, never a database lookup
     "hotline.ops.middleware.ContentSecurityPolicyMiddleware",  # Content-Security-Policy header
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hotline.ops.middleware.PublicRateLimitMiddleware",  # limits on open311/interop/CTI/health/metrics

@@ -32,11 +32,20 @@ def open311(view: View) -> View:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
+            if _has_nul(request, [*args, *kwargs.values()]):  # PostgreSQL cannot look such a value up: no 500
+                raise BadRequest(_("请求中含有无法处理的空字符（NUL）"))
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as exc:
             return render.error(fmt, exc.status, *exc.descriptions)
 
     return wrapper
+
+
+def _has_nul(request: HttpRequest, path_values: list[Any]) -> bool:
+    """Whether the path or the query string holds a NUL character (names and values)."""
+    texts = [v for v in path_values if isinstance(v, str)]
+    texts += [text for key, values in request.GET.lists() for text in (key, *values)]
+    return any("\x00" in text for text in texts)
 
 
 def _moment(request: HttpRequest, name: str) -> datetime | None:

@@ -52,3 +52,18 @@ def test_a_huge_code_elsewhere_is_no_500(client: Client, catalogue, app_key) -> 
     response = client.post("/open311/v2/requests.json", {"api_key": app_key, "service_code": "9" * 30,
                                                           "lat": "39.9", "long": "116.4", "description": "路灯不亮"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", [
+    "/open311/v2/requests/2025%000001.json",
+    "/open311/v2/requests.json?service_request_id=2025%0001",
+    "/open311/v2/requests.json?status=open%00",
+    "/open311/v2/tokens/abc%00.json",
+    "/open311/v2/services/1%00.xml",
+    "/open311/v2/servicerequestupdates.json?start_date%00=2025-03-01",
+])
+def test_a_nul_in_the_path_or_query_is_a_400_not_a_500(client, path: str) -> None:
+    """PostgreSQL cannot take a NUL in a lookup: refused before any query, in the spec's error form."""
+    answer = client.get(path)
+    assert answer.status_code == 400
+    assert "NUL" in answer.content.decode()
