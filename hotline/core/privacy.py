@@ -248,6 +248,20 @@ def _masked_name(name: str) -> str:
     return (surname.group(0) if surname and surname.end() < len(name) else name[:1]) + "**"
 
 
+#: What a public interface says instead of the words of a 举报 (report of wrongdoing).
+REPORT_WITHHELD = "（举报内容不公开）"
+
+
+def public_description(ticket: Any) -> str:
+    """An order's description as published (Open311, the open-data export): scrubbed (`scrub_public_text`), and
+    withheld for a 举报 — it names the people or firm reported and often tells who reported them."""
+    from hotline.taxonomy.choices import RequestType
+
+    if getattr(ticket, "request_type", "") == RequestType.REPORT:
+        return REPORT_WITHHELD
+    return scrub_public_text(ticket.description, order=ticket)
+
+
 def phone_for(ticket: Any, user: Any) -> str:
     """The caller's phone as this person may see it: full for centre staff, masked for everyone else."""
     phone = getattr(ticket, "caller_phone", "") or ""

@@ -24,6 +24,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hotline.core import clock
+from hotline.core.privacy import public_description
 from hotline.core.privacy import scrub_public_text as scrub
 from hotline.ops import access
 from hotline.tickets.choices import FINISHED, AssignmentRole, AssignmentStatus
@@ -108,7 +109,7 @@ def open311_row(ticket: Ticket) -> dict[str, Any]:
                                           ticket.not_accepted_reason), order=ticket)[:1000],
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id or ""),
-        "description": scrub(ticket.description, order=ticket),
+        "description": public_description(ticket),
         "agency_responsible": ticket.lead_name or "",
         "service_notice": "",
         "requested_datetime": iso(ticket.registered_at),

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from hotline.core.privacy import public_description
 from hotline.core.privacy import scrub_public_text as scrub
 from hotline.open311.models import SubmittedRequest
 from hotline.open311.render import iso
@@ -182,7 +183,7 @@ def request_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[s
         "status_notes": scrub(_status_note(ticket, notices), order=ticket),
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id) if ticket.category_id else "",
-        "description": scrub(ticket.description, order=ticket),
+        "description": public_description(ticket),
         "agency_responsible": _agency(ticket),
         "service_notice": "",
         "requested_datetime": iso(ticket.registered_at),

@@ -123,3 +123,18 @@ def test_open_data_csv_defuses_formula_cells(frozen_now) -> None:
     assert row["description"].startswith("'=HYPERLINK(")
     assert row["address"] == "'+1+cmd|' /C calc'!A0"
     assert row["long"] == "-73.500000" or row["long"].startswith("-73.5")
+
+
+def test_open_data_csv_withholds_a_reports_words(frozen_now) -> None:
+    import csv
+    import io
+
+    from hotline.dataio.export import open311_lines
+    from hotline.taxonomy.choices import RequestType
+    from hotline.tickets.choices import Status
+    from hotline.tickets.tests.factories import Cast, make_ticket
+
+    make_ticket(Status.IN_PROGRESS, cast=Cast.build(), request_type=RequestType.REPORT,
+                description="举报幸福路12号张记餐馆使用地沟油")
+    row = next(csv.DictReader(io.StringIO("".join(open311_lines()))))
+    assert row["description"] == "（举报内容不公开）"

@@ -81,3 +81,14 @@ def test_open311_masks_numbers_written_in_common_shapes(client: Client, frozen_n
     t = make_ticket(Status.IN_PROGRESS, cast=cast, description=f"小区门口路灯不亮，{written}")
     row = json.loads(client.get(f"/open311/v2/requests/{t.number}.json").content)[0]
     assert secret not in row["description"], row["description"]
+
+
+def test_a_report_of_wrongdoing_is_listed_without_its_words(client, frozen_now, cast):
+    """A 举报 names the people or firm reported and often who reported them: its description is withheld."""
+    from hotline.taxonomy.choices import RequestType
+
+    t = make_ticket(Status.IN_PROGRESS, cast=cast, request_type=RequestType.REPORT,
+                    description="举报幸福路12号张记餐馆使用地沟油，我是隔壁店主")
+    row = _row(client, t.number)
+    assert row["description"] == "（举报内容不公开）"
+    assert "张记" not in json.dumps(row, ensure_ascii=False)
