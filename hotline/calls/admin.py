@@ -1,7 +1,8 @@
 """Admin of the call centre: PBX sources and agent mappings are edited here; events and calls are read-only.
 
 Callers' numbers are shown masked, in the lists and on the pages, like the admin's order page (docs/security.md):
-the full number is on the call centre's own pages, which record who saw it.
+the full number is on the call centre's own pages, which record who saw it. A PBX source's shared secret is
+write-only: typed in a password box, never shown back, kept when the box is left blank.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -35,8 +37,45 @@ def masked_payload(value: Any, key: str = "") -> Any:
     return value
 
 
+class WriteOnlySecret(forms.CharField):
+    """A secret typed in a password box and never shown; left blank, the stored one is kept."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+        super().__init__(**kwargs)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        """Changed only when something was typed (a blank box keeps the secret)."""
+        return bool(data)
+
+
+class PbxSourceForm(forms.ModelForm):
+    """A PBX source with its shared secret write-only: required for a new source, optional afterwards."""
+
+    secret = WriteOnlySecret(label=_("共享密钥"), max_length=128)
+
+    class Meta:
+        model = PbxSource
+        fields = ["key", "name", "secret", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["secret"]
+        if self.instance.pk:
+            field.help_text = _("已设置，不再显示。留空则保留；输入新密钥即替换（交换机须同时更换）")
+        else:
+            field.required = True
+            field.help_text = _("与交换机约定的签名密钥，保存后不再显示")
+
+    def clean_secret(self) -> str:
+        """The typed secret, or the stored one when the box was left blank."""
+        return self.cleaned_data.get("secret") or self.instance.secret
+
+
 @admin.register(PbxSource)
 class PbxSourceAdmin(admin.ModelAdmin):
+    form = PbxSourceForm
     list_display = ("key", "name", "is_active", "created_at")
 
 

@@ -1,15 +1,27 @@
-"""Partners, references and the partner log in the admin (the log is read-only)."""
+"""Partners, references and the partner log in the admin (the log is read-only).
+
+A partner's note in the log is shown with numbers masked (docs/security.md); what a message carried is on
+its delivery's page, masked too (hotline/webhooks/admin.py). A partner's key is shown by its name and prefix
+only, and an endpoint's signing secret once, when the admin creates the endpoint.
+"""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.privacy import scrub_public_text
 from hotline.interop import services
 from hotline.interop.exceptions import BadTransfer
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
+from hotline.webhooks.admin import masked_order
+
+#: How much of a message's summary the log's list shows.
+_LIST_SUMMARY = 60
 
 
 class PartnerForm(forms.ModelForm):
@@ -50,28 +62,62 @@ class PartnerAdmin(admin.ModelAdmin):
             return
         url = form.cleaned_data.get("endpoint_url")
         if url:
-            services.set_endpoint(obj, url)
+            had_endpoint = bool(obj.endpoint_id)
+            endpoint = services.set_endpoint(obj, url)
+            if not had_endpoint:  # a generated secret: the partner needs it, and it is never shown again
+                self.message_user(request, gettext("已生成签名密钥（仅显示这一次，请转交对方）：%(secret)s") % {
+                    "secret": endpoint.secret}, messages.WARNING)
         else:
             services.clear_endpoint(obj)
 
 
 @admin.register(ExternalReference)
 class ExternalReferenceAdmin(admin.ModelAdmin):
-    list_display = ["partner", "direction", "external_id", "ticket", "created_at"]
+    list_display = ["partner", "direction", "external_id", "masked_ticket", "created_at"]
     list_filter = ["partner", "direction"]
+    list_select_related = ["partner", "ticket"]
     search_fields = ["external_id", "ticket__number"]
-    readonly_fields = ["partner", "direction", "external_id", "ticket", "created_at"]
+    readonly_fields = ["partner", "direction", "external_id", "masked_ticket", "created_at"]
+    fields = readonly_fields
+
+    @admin.display(description=_("工单"), ordering="ticket")
+    def masked_ticket(self, obj: ExternalReference) -> str:
+        """The order, its title masked."""
+        return masked_order(obj.ticket)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
+#: A partner message's fields shown through a method, masked.
+_MESSAGE_MASKED = {"summary": "masked_summary", "ticket": "masked_ticket"}
+
+
 @admin.register(PartnerMessage)
 class PartnerMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "partner", "direction", "kind", "ticket", "external_id", "delivery"]
+    list_display = ["created_at", "partner", "direction", "kind", "masked_ticket", "external_id", "short_summary",
+                    "delivery"]
     list_filter = ["partner", "direction", "kind"]
+    list_select_related = ["partner", "ticket", "delivery__subscription"]
     search_fields = ["external_id", "ticket__number"]
-    readonly_fields = [f.name for f in PartnerMessage._meta.fields]
+    #: every field read-only, the masked ones through their method
+    readonly_fields = [_MESSAGE_MASKED.get(f.name, f.name) for f in PartnerMessage._meta.fields]
+    fields = readonly_fields
+
+    @admin.display(description=_("工单"), ordering="ticket")
+    def masked_ticket(self, obj: PartnerMessage) -> str:
+        """The order, its title masked."""
+        return masked_order(obj.ticket)
+
+    @admin.display(description=_("摘要"))
+    def masked_summary(self, obj: PartnerMessage) -> str:
+        """The summary (a partner's note, up to 2000 characters), numbers and the caller's name masked."""
+        return scrub_public_text(obj.summary, order=obj.ticket if obj.ticket_id else None)
+
+    @admin.display(description=_("摘要"))
+    def short_summary(self, obj: PartnerMessage) -> str:
+        """The masked summary's start, for the list."""
+        return Truncator(self.masked_summary(obj)).chars(_LIST_SUMMARY)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
