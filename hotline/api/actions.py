@@ -102,7 +102,7 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     with transaction.atomic():
         spec.perform(ticket, actor, data)
     ticket = visible_order(principal, number, serialize.detail_queryset(Ticket.objects.all()))
-    return serialize.order_detail(ticket, principal.user)
+    return serialize.order_detail(ticket, principal.user, full_phone=principal.sees_full_phones)
 
 
 def _register(action: str, spec: StepSpec) -> None:

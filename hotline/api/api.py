@@ -14,7 +14,8 @@ from hotline.tickets.exceptions import DomainError
 
 DESCRIPTION = """12345 热线工单接口。认证：浏览器用登录会话（修改类请求需 CSRF 令牌）；
 集成方用接口密钥（`Authorization: Bearer hk_…` 或 `X-API-Key: hk_…`），按权限范围授权
-（read、create、act、transfer、webhooks）。错误统一为 `{"error": {"code", "message", "details"}}`。
+（read、create、act、transfer、webhooks、phone；没有 phone 的密钥看到的来电号码一律脱敏）。
+错误统一为 `{"error": {"code", "message", "details"}}`。
 新建工单可带 `Idempotency-Key` 头，重试只会产生一张工单。详见 docs/api.md。"""
 
 api = NinjaAPI(

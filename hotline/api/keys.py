@@ -3,6 +3,7 @@
     key, raw = create_key("110联动", ["read", "transfer"])      # `raw` is shown once, never stored
     key = authenticate(raw)                                      # None when unknown or revoked
     key.allows("transfer"); key.user; key.unit
+    create_key("坐席系统", ["read", "create", "phone"])          # `phone`: callers' full numbers (else masked)
     key = key_from_request(request)                              # Authorization: Bearer … or X-API-Key: …
 
 A raw key looks like `hk_<prefix>_<secret>`: the prefix (8 characters) is stored in clear to find the
@@ -36,8 +37,8 @@ from hotline.tickets.choices import Action
 from hotline.tickets.transitions import TRANSITIONS
 from hotline.webhooks import services as webhooks
 
-__all__ = ["InvalidKeyRequest", "authenticate", "create_key", "find_key", "hash_key", "key_from_request",
-           "revoke_key"]
+__all__ = ["InvalidKeyRequest", "authenticate", "change_scope", "create_key", "find_key", "hash_key",
+           "key_from_request", "revoke_key"]
 
 KEY_PREFIX = "hk_"
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
@@ -47,6 +48,8 @@ INTAKE_ROLES = TRANSITIONS[Action.REGISTER].roles
 NAME_MAX_LENGTH: int = ApiKey._meta.get_field("name").max_length
 #: How often `last_used_at` is written at most (a busy integration would otherwise write on every call).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: Scopes a live key may gain or lose (they change neither its accounts nor its unit); others need a new key.
+CHANGEABLE_SCOPES = frozenset({Scope.PHONE})
 
 
 class InvalidKeyRequest(ValueError):
@@ -219,6 +222,26 @@ def find_key(name_or_prefix: str) -> ApiKey | None:
     if value.startswith(KEY_PREFIX):
         value = value[len(KEY_PREFIX):].split("_")[0]
     return ApiKey.objects.filter(name=value).first() or ApiKey.objects.filter(prefix=value).first()
+
+
+@transaction.atomic
+def change_scope(key: ApiKey, scope: str, *, granted: bool) -> ApiKey:
+    """Grant a live key a scope that changes no account (`phone`, 完整号码), or withdraw it; the next call
+    presenting the key has its new scopes. Changing nothing (granted twice) writes nothing.
+
+    Raises InvalidKeyRequest for another scope (create a new key instead) or a revoked key.
+    """
+    if scope not in CHANGEABLE_SCOPES:
+        raise InvalidKeyRequest(_("已有密钥只能增减权限范围 %(scopes)s；其他权限范围请新建密钥")
+                                % {"scopes": ", ".join(sorted(CHANGEABLE_SCOPES))})
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if key.revoked_at is not None:
+        raise InvalidKeyRequest(_("密钥已吊销，不能更改权限范围"))
+    wanted = (set(key.scopes) | {scope}) if granted else (set(key.scopes) - {scope})
+    if wanted != set(key.scopes):
+        key.scopes = [s for s in Scope.values if s in wanted]
+        key.save(update_fields=["scopes"])
+    return key
 
 
 @transaction.atomic

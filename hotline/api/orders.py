@@ -1,9 +1,11 @@
 """Orders over the API: list (the order list's filters, paginated), read, create, timeline, return visits."""
 
 import math
+import re
 from datetime import date
 from typing import Literal
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -33,6 +35,7 @@ from hotline.tickets.models import Ticket
 from hotline.workbench.intake.choices import Decision
 from hotline.workbench.intake.forms import IntakeCheck
 from hotline.workbench.intake.services import take_call
+from hotline.workbench.queues.filtersets import _PHONE as PHONE_SEARCH  # what the list compares with numbers
 from hotline.workbench.queues.filtersets import SORTS, OrderFilterSet
 from hotline.workbench.queues.selectors import PENDING_KINDS
 
@@ -80,7 +83,8 @@ def form_errors(form, renamed: dict[str, str] | None = None) -> dict[str, list[s
 class OrderFilters(Schema):
     """The filters of the order list page (`OrderFilterSet`), with units by code; an unknown parameter is refused."""
 
-    q: str | None = Field(None, max_length=100, description="工单编号前缀、标题或内容；中心人员可按完整来电号码")
+    q: str | None = Field(None, max_length=100,
+                          description="工单编号前缀、标题或内容；中心人员可按完整来电号码（密钥须有 phone 权限范围）")
     status: list[Literal[tuple(Status.values)]] = Field(default_factory=list, description="状态（可多选）")  # type: ignore[valid-type]
     state: Literal["open", "finished"] | None = None
     light: Literal[tuple(Light.values)] | None = None  # type: ignore[valid-type]
@@ -100,6 +104,26 @@ class OrderFilters(Schema):
     sort: Literal[tuple(SORTS)] | None = None  # type: ignore[valid-type]
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+#: An order number or its start (工单编号: the registration date, 20…, then the id; 15 digits in all).
+ORDER_NUMBER_PREFIX = re.compile(r"^20\d{3,13}$")
+
+
+def _search_without_numbers(principal: Principal, q: str | None) -> Q | None:
+    """The search (`q`) a key without the `phone` scope is held to; None when it searches as the order list does.
+
+    The list compares a centre account's search with callers' full numbers (`OrderFilterSet.filter_q`), which
+    would confirm a number the key may not see: such a search is refused (403 insufficient_scope), and an order
+    number (or its start), shaped like a number too, is looked up by number, title and content only.
+    """
+    text = (q or "").strip()
+    if principal.sees_full_phones or not principal.user.is_centre_staff or not PHONE_SEARCH.match(text):
+        return None
+    if not ORDER_NUMBER_PREFIX.match(text):
+        raise ApiError(403, "insufficient_scope", _("按来电号码查找工单需要「%(scope)s」权限范围") % {"scope": Scope.PHONE},
+                       {"required_scope": Scope.PHONE})
+    return Q(number__startswith=text) | Q(title__icontains=text) | Q(description__icontains=text)
 
 
 def _filter_data(filters: OrderFilters) -> dict:
@@ -125,10 +149,13 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]):  # noqa: AN
     if unknown:  # a misspelt filter must not silently list everything
         raise ApiError(400, "validation_error", _("筛选条件无效"),
                        {name: [_("未知的查询参数「%(name)s」") % {"name": name}] for name in unknown})
+    search = _search_without_numbers(principal, filters.q)
     filterset = OrderFilterSet(_filter_data(filters), user=principal.user)
     if not filterset.is_valid():
         raise ApiError(400, "validation_error", _("筛选条件无效"), form_errors(filterset))
     qs = filterset.filter_queryset(principal.orders())
+    if search is not None:
+        qs = qs.filter(search)
     count = qs.count()
     start = (filters.page - 1) * filters.page_size
     page = list(serialize.for_rows(qs)[start:start + filters.page_size]) if start < count else []
@@ -145,7 +172,7 @@ def get_order(request: HttpRequest, number: str):  # noqa: ANN201
     principal = principal_of(request)
     principal.require(Scope.READ)
     ticket = visible_order(principal, number, serialize.detail_queryset(principal.orders(one=True)))
-    return serialize.order_detail(ticket, principal.user)
+    return serialize.order_detail(ticket, principal.user, full_phone=principal.sees_full_phones)
 
 
 @router.get("/orders/{number}/timeline", response={200: list[TimelineEventOut], **ORDER_ERRORS},
@@ -234,7 +261,8 @@ def _create(principal: Principal, payload: OrderIn) -> tuple[int, str]:
         raise ApiError(400, "validation_error", _("参数校验失败"), {"theme": [_theme_refused()]})
     ticket = take_call(form.draft(), actor=principal.creator, decision=d["decision"], theme=theme,
                        **form.decision_args())
-    body = OrderDetailOut.model_validate(serialize.new_order_detail(ticket, principal.creator, theme)).model_dump()
+    body = OrderDetailOut.model_validate(serialize.new_order_detail(
+        ticket, principal.creator, theme, full_phone=principal.sees_full_phones)).model_dump()
     return 201, render_json(body)
 
 

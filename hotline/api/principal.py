@@ -39,6 +39,14 @@ class Principal:
             raise ApiError(403, "insufficient_scope", _("该密钥需要以下权限范围之一：%(scopes)s") % {"scopes": ", ".join(scopes)},
                            {"required_scope": list(scopes)})
 
+    @property
+    def sees_full_phones(self) -> bool:
+        """Whether answers may show callers' full numbers, to an account whose role sees them (`phone_for`).
+
+        People by their role alone, as on the pages; a key only with the `phone` scope (else masked).
+        """
+        return self.key is None or self.key.allows(Scope.PHONE)
+
     def scope_for_action(self, action: str) -> str:
         """The scope a key needs to take a step: `transfer` for the transfer to 110/119/120/122, else `act`.
 

@@ -130,7 +130,7 @@ class OrderDetailOut(OrderOut):
 
     description: str
     caller_name: str
-    caller_phone: str
+    caller_phone: str = Field(description="来电号码：中心角色的密钥须有 phone 权限范围才显示完整号码，否则脱敏（138****5678）")
     caller_company: str
     is_anonymous: bool
     address: str

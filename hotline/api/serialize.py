@@ -1,4 +1,8 @@
-"""Orders and their records as the API shows them to one caller (phone masked, anonymous callers hidden)."""
+"""Orders and their records as the API shows them to one caller (phone masked, anonymous callers hidden).
+
+A caller's full number is shown only with `full_phone` (a person, or a key with the `phone` scope) and to an
+account whose role sees it (`phone_for`, which records the view); otherwise it is masked and nothing is recorded.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core.labels import label
-from hotline.core.privacy import phone_for
+from hotline.core.privacy import mask_phone, phone_for
 from hotline.governance.models import Theme, ThemeOrder
 from hotline.kpis.visits import first_and_final, outcome, valid_visit
 from hotline.orgs.models import HandlingUnit
@@ -121,7 +125,14 @@ def consultation(found: Consultation) -> dict[str, Any]:
     }
 
 
-def new_order_detail(ticket: Ticket, user: User, theme: Theme | None = None) -> dict[str, Any]:
+def caller_phone(ticket: Ticket, user: User, *, full_phone: bool = True) -> str:
+    """The caller's number as this caller may see it: `phone_for` (full for centre roles, the view recorded),
+    or masked whatever the role when `full_phone` is false (a key without the `phone` scope)."""
+    return phone_for(ticket, user) if full_phone else mask_phone(ticket.caller_phone)
+
+
+def new_order_detail(ticket: Ticket, user: User, theme: Theme | None = None, *,
+                     full_phone: bool = True) -> dict[str, Any]:
     """An order just registered in this request, in full, from the instance the intake service returned.
 
     Registration and the first decision (register, send to dispatch, answer, transfer, not accept) never
@@ -130,14 +141,18 @@ def new_order_detail(ticket: Ticket, user: User, theme: Theme | None = None) -> 
     """
     ticket.lead = None
     ticket.theme_link_id, ticket.theme_link_title = (theme.pk, theme.title) if theme is not None else (None, None)
-    return order_detail(ticket, user, assignments=[], replies=[], consultations=[], visits=[])
+    return order_detail(ticket, user, full_phone=full_phone, assignments=[], replies=[], consultations=[], visits=[])
 
 
-def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | None = None,
+def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
+                 assignments: list[Assignment] | None = None,
                  replies: list[Any] | None = None,
                  consultations: list[Consultation] | None = None,
                  visits: list[ReturnVisit] | None = None) -> dict[str, Any]:
-    """One order in full, as this caller may see it, with its first and final valid return visit."""
+    """One order in full, as this caller may see it, with its first and final valid return visit.
+
+    `full_phone=False` masks the caller's number whatever the role (`caller_phone`).
+    """
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
     order_shown(ticket, user)
@@ -162,7 +177,7 @@ def order_detail(ticket: Ticket, user: User, *, assignments: list[Assignment] | 
         **order_row(ticket),
         "description": ticket.description,
         "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
-        "caller_phone": phone_for(ticket, user) if show_caller else "",
+        "caller_phone": caller_phone(ticket, user, full_phone=full_phone) if show_caller else "",
         "caller_company": ticket.caller_company if show_caller else "",
         "is_anonymous": ticket.is_anonymous,
         "address": ticket.address, "street": unit_ref(ticket.street), "community": unit_ref(ticket.community),

@@ -3,7 +3,8 @@
 `HotlineSite` creates (on a scratch PostgreSQL cluster of its own, a scratch database on a PostgreSQL
 server you name, or — only when asked — a scratch SQLite file) a migrated database with the demo
 centre's reference data (`hotline demo --orders 1`: taxonomy, units, accounts, SLA policies from the
-migration), an API key with the `create` and `read` scopes, and a gunicorn serving it on loopback.
+migration), an API key with the `create`, `read` and `phone` scopes (a call-centre system's: its answers show
+the caller's number back and record the view), and a gunicorn serving it on loopback.
 With `followups="worker"` (the production arrangement) it also starts a scratch Redis and a Celery
 worker, and gunicorn queues the follow-up of every committed step there (bench/followups.py); with
 `"inline"` the follow-up runs inside each request, as in the embedded profile.
@@ -85,7 +86,8 @@ class HotlineSite:
             started = time.perf_counter()
             hotline_command(args, self.env())
             self.setup_seconds[label] = time.perf_counter() - started
-        out = hotline_command(["apikey", "create", "bench-intake", "--scope", "create", "--scope", "read"], self.env())
+        out = hotline_command(["apikey", "create", "bench-intake", "--scope", "create", "--scope", "read",
+                               "--scope", "phone"], self.env())
         self.key = out.strip().splitlines()[-1].strip()
         if not self.key.startswith("hk_"):
             raise RuntimeError(f"apikey create printed no key: {out[-500:]}")

@@ -160,7 +160,7 @@ def test_the_view_of_the_callers_number_commits_with_the_order_and_not_without_i
     from hotline.api import idempotency
     from hotline.ops.models import AccessKind, AccessRecord
 
-    _, raw = create_key("留痕", ["create"])
+    _, raw = create_key("留痕", ["create", "phone"])
     client = api_client(raw)
     created = client.post("/orders", BODY, **{"Idempotency-Key": "seen-1"})
     assert created.status_code == 201 and created.json()["caller_phone"] == BODY["caller_phone"]
@@ -217,7 +217,7 @@ def test_a_replay_shows_the_full_number_again_and_is_recorded_again(frozen_now, 
 
     from hotline.ops.models import AccessKind, AccessRecord
 
-    _, raw = create_key("重放留痕", ["create"])
+    _, raw = create_key("重放留痕", ["create", "phone"])
     client = api_client(raw)
     with caplog.at_level(logging.INFO, logger="hotline.audit"):
         first = client.post("/orders", BODY, **{"Idempotency-Key": "again-1"})

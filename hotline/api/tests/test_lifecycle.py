@@ -23,7 +23,7 @@ def _session(user) -> Client:  # noqa: ANN001
 def test_an_order_from_creation_to_closure(frozen_now, api_client) -> None:  # noqa: ANN001
     ensure_default_policies()
     cast = Cast.build()
-    _, intake_raw = create_key("公众号", ["read", "create"])
+    _, intake_raw = create_key("公众号", ["read", "create", "phone"])
     _, unit_raw = create_key("街道对接", ["read", "act"], unit=cast.lead)
     intake, unit = api_client(intake_raw), api_client(unit_raw, header="x-api-key")
     dispatcher = api_client(client=_session(cast.dispatcher))
@@ -35,7 +35,7 @@ def test_an_order_from_creation_to_closure(frozen_now, api_client) -> None:  # n
     order = created.json()
     number = order["number"]
     assert order["status"] == Status.PENDING_DISPATCH
-    assert order["caller_phone"] == "13812345678"  # the intake account is centre staff
+    assert order["caller_phone"] == "13812345678"  # the intake account is centre staff, the key has `phone`
 
     # The unit cannot see the order before it is dispatched to it.
     assert unit.get(f"/orders/{number}").status_code == 404

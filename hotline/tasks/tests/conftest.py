@@ -110,6 +110,7 @@ def worker(redis_url: str, transactional_db: None, not_eager: None, tmp_path: Pa
         "HOTLINE_NOTIFIER": "hotline.notifications.backends.FileNotifier",
         "HOTLINE_LOG_LEVEL": "INFO",  # "Task … received / succeeded" lines, which the tests read
         "HOTLINE_LOG_FORMAT": "text",
+        "HOTLINE_WEBHOOKS_ALLOW_PRIVATE": "1",  # the tests' receivers listen on 127.0.0.1
     }
     # Its own queue for `Worker.send`, and the default queue for what the code under test queues itself.
     queues = f"{queue},{app.conf.task_default_queue}"

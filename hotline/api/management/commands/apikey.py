@@ -2,7 +2,9 @@
 
     hotline apikey create "微信公众号" --scope read --scope create
     hotline apikey create "水务集团对接" --scope read --scope act --unit WATER
+    hotline apikey create "呼叫中心坐席系统" --scope read --scope create --scope phone   (full caller numbers)
     hotline apikey list
+    hotline apikey grant "呼叫中心坐席系统" --scope phone      (withdraw … --scope phone takes it back)
     hotline apikey revoke "微信公众号"        (or its prefix)
 
 `create` prints the key's details, and the raw key alone on the LAST line (shown once, never stored).
@@ -16,7 +18,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hotline.accounts.choices import Role
-from hotline.api.keys import InvalidKeyRequest, create_key, find_key, revoke_key
+from hotline.api.keys import (
+    CHANGEABLE_SCOPES,
+    InvalidKeyRequest,
+    change_scope,
+    create_key,
+    find_key,
+    revoke_key,
+)
 from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
 from hotline.orgs.models import HandlingUnit
@@ -30,11 +39,17 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="create a key; its raw value is the last line printed")
         create.add_argument("name", help="a name that says who uses the key")
         create.add_argument("--scope", action="append", choices=Scope.values, required=True, dest="scopes",
-                            help="repeat for several scopes: " + ", ".join(Scope.values))
+                            help="repeat for several scopes: " + ", ".join(Scope.values)
+                            + " (without phone, answers mask callers' numbers)")
         create.add_argument("--unit", help="code of the handling unit the key acts as (needed for act)")
         create.add_argument("--role", choices=Role.values,
                             help="role of the key's service account (default: from the scopes and unit)")
         sub.add_parser("list", help="list keys (never their secret)")
+        for name, verb in (("grant", "grant a live key"), ("withdraw", "withdraw from a key")):
+            change = sub.add_parser(name, help=f"{verb} a scope that changes no account: "
+                                               + ", ".join(sorted(CHANGEABLE_SCOPES)))
+            change.add_argument("key", help="the key's name or prefix")
+            change.add_argument("--scope", choices=sorted(CHANGEABLE_SCOPES), required=True)
         revoke = sub.add_parser("revoke", help="revoke a key by name or prefix")
         revoke.add_argument("key", help="the key's name or prefix")
 
@@ -68,10 +83,25 @@ class Command(BaseCommand):
             self.stdout.write(f"{key.prefix}  {key.name}  scopes={','.join(key.scopes)}  "
                               f"unit={key.unit.code if key.unit else '-'}  {state}  last used {used}")
 
-    def _revoke(self, options: dict[str, Any]) -> None:
-        key = find_key(options["key"])
+    def _grant(self, options: dict[str, Any], *, granted: bool = True) -> None:
+        key = self._find(options["key"])
+        try:
+            key = change_scope(key, options["scope"], granted=granted)
+        except InvalidKeyRequest as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"key {key.name!r} ({key.prefix}) scopes={','.join(key.scopes)}")
+
+    def _withdraw(self, options: dict[str, Any]) -> None:
+        self._grant(options, granted=False)
+
+    def _find(self, name_or_prefix: str) -> ApiKey:
+        key = find_key(name_or_prefix)
         if key is None:
-            raise CommandError(f"没有名称或前缀为 {options['key']!r} 的接口密钥")
+            raise CommandError(f"没有名称或前缀为 {name_or_prefix!r} 的接口密钥")
+        return key
+
+    def _revoke(self, options: dict[str, Any]) -> None:
+        key = self._find(options["key"])
         was_active = key.revoked_at is None
         revoke_key(key)
         self.stdout.write(f"revoked key {key.name!r} ({key.prefix})" if was_active
