@@ -254,7 +254,7 @@ def test_a_creations_writes_travel_together_and_a_late_error_undoes_the_whole_un
     from hotline.core import inserts
     from hotline.ops.models import AccessRecord
 
-    _, raw = create_key("流水线", ["create"])
+    _, raw = create_key("流水线", ["create", "phone"])  # the number shown back is recorded inside the unit
     client = api_client(raw)
     modes: dict[str, pq.PipelineStatus] = {}
 
