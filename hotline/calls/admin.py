@@ -17,37 +17,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hotline.calls.models import Agent, Call, Callback, CallbackEvent, CallEvent, PbxSource
-from hotline.core.privacy import mask_phone, scrub_public_text
+from hotline.core.formfields import WriteOnlySecret
+from hotline.core.privacy import mask_phone, masked_json, scrub_public_text
 
 #: The keys of a CTI event's payload that hold the caller's number.
 _NUMBER_KEYS = frozenset({"caller"})
 
 
-def masked_payload(value: Any, key: str = "") -> Any:
+def masked_payload(value: Any) -> Any:
     """A CTI event's payload with the caller's number masked, and any number or identity card number
     written in its other text (a transfer's destination, a note the PBX passed on) masked too."""
-    if isinstance(value, dict):
-        return {k: masked_payload(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked_payload(v, key) for v in value]
-    if isinstance(value, str | int) and not isinstance(value, bool) and key in _NUMBER_KEYS:
-        return mask_phone(str(value))
-    if isinstance(value, str):
-        return scrub_public_text(value)
-    return value
-
-
-class WriteOnlySecret(forms.CharField):
-    """A secret typed in a password box and never shown; left blank, the stored one is kept."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
-        super().__init__(**kwargs)
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        """Changed only when something was typed (a blank box keeps the secret)."""
-        return bool(data)
+    return masked_json(value, number_keys=_NUMBER_KEYS)
 
 
 class PbxSourceForm(forms.ModelForm):

@@ -262,6 +262,25 @@ def public_description(ticket: Any) -> str:
     return scrub_public_text(ticket.description, order=ticket)
 
 
+def masked_json(value: Any, *, number_keys: frozenset[str], order: Any = None, key: str = "",
+                parent: str = "") -> Any:
+    """Stored JSON (a webhook's payload, a PBX event) made fit to show: the values of `number_keys` masked as
+    phone numbers, a caller's `name` (under `caller`) masked, every other text through `scrub_public_text` (given
+    the `order`, its caller's recorded name and number wherever they appear)."""
+    if isinstance(value, dict):
+        return {k: masked_json(v, number_keys=number_keys, order=order, key=str(k), parent=key)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked_json(v, number_keys=number_keys, order=order, key=key, parent=parent) for v in value]
+    if isinstance(value, str | int) and not isinstance(value, bool) and key in number_keys:
+        return mask_phone(str(value))
+    if isinstance(value, str) and key == "name" and parent == "caller":
+        return _masked_name(name) if (name := _known_name(value)) else scrub_public_text(value, order=order)
+    if isinstance(value, str):
+        return scrub_public_text(value, order=order)
+    return value
+
+
 def phone_for(ticket: Any, user: Any) -> str:
     """The caller's phone as this person may see it: full for centre staff, masked for everyone else."""
     phone = getattr(ticket, "caller_phone", "") or ""

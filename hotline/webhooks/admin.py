@@ -8,10 +8,8 @@ write-only here: shown as its first characters, replaced by typing a new one, sh
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,7 +17,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from hotline.core.privacy import mask_phone, scrub_public_text
+from hotline.core.formfields import WriteOnlySecret
+from hotline.core.privacy import masked_json, scrub_public_text
 from hotline.webhooks import services
 from hotline.webhooks.choices import DeliveryStatus
 from hotline.webhooks.forms import SubscriptionForm
@@ -27,30 +26,17 @@ from hotline.webhooks.models import Delivery, DeliveryAttempt, Subscription
 
 #: The keys of a payload that hold a phone number (`order.caller.phone` of a transfer to a partner).
 _NUMBER_KEYS = frozenset({"phone", "caller_phone", "mobile", "telephone", "tel"})
-#: The key of a payload's caller, whose `name` is the citizen's.
-_CALLER_KEY = "caller"
 #: A generated secret's marker (`whsec_`), shown with the first characters after it.
 _GENERATED_MARK = "whsec_"
 #: How many characters of a secret are shown, and how long it must be for that (a shorter one shows none).
 _SECRET_SHOWN, _SECRET_MIN_SHOWN = 4, 16
 
 
-def masked_payload(value: Any, *, order: Any = None, key: str = "", parent: str = "") -> Any:
+def masked_payload(value: Any, *, order: Any = None) -> Any:
     """A delivery's payload with phone numbers masked: the values of phone keys (`mask_phone`), and any
     number, identity card number or citizen's name in its other text (`scrub_public_text`; given the
     `order`, its caller's recorded number and name wherever they appear). The caller's `name` is masked too."""
-    if isinstance(value, dict):
-        return {k: masked_payload(v, order=order, key=str(k), parent=key) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked_payload(v, order=order, key=key, parent=parent) for v in value]
-    if isinstance(value, str | int) and not isinstance(value, bool) and key in _NUMBER_KEYS:
-        return mask_phone(str(value))
-    if isinstance(value, str) and key == "name" and parent == _CALLER_KEY:
-        caller = SimpleNamespace(caller_name=value, caller_phone=getattr(order, "caller_phone", ""))
-        return scrub_public_text(value, order=caller)
-    if isinstance(value, str):
-        return scrub_public_text(value, order=order)
-    return value
+    return masked_json(value, number_keys=_NUMBER_KEYS, order=order)
 
 
 def masked_text(text: str, order: Any = None) -> str:
@@ -73,19 +59,6 @@ def masked_secret(secret: str) -> str:
     if len(rest) < _SECRET_MIN_SHOWN:
         return f"{mark}****" if rest else ""
     return f"{mark}{rest[:_SECRET_SHOWN]}…"
-
-
-class WriteOnlySecret(forms.CharField):
-    """A secret typed in a password box and never shown; left blank, the stored one is kept."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
-        super().__init__(**kwargs)
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        """Changed only when something was typed (a blank box keeps the secret)."""
-        return bool(data)
 
 
 class SubscriptionAdminForm(SubscriptionForm):

@@ -124,3 +124,14 @@ def test_scrub_leaves_a_recorded_name_that_is_no_full_name(name: str) -> None:
 def test_scrub_masks_a_compound_surnames_name_keeping_the_surname() -> None:
     order = SimpleNamespace(caller_name="欧阳娜娜", caller_phone="13812345678")
     assert scrub_public_text("欧阳娜娜反映噪音", order=order) == "欧阳**反映噪音"
+
+
+def test_masked_json_masks_number_keys_the_callers_name_and_numbers_in_text() -> None:
+    from hotline.core.privacy import masked_json
+
+    order = SimpleNamespace(caller_name="王建华", caller_phone="13812345678")
+    shown = masked_json({"order": {"caller": {"name": "王建华", "phone": "13812345678"}, "count": 3,
+                                   "title": "王建华反映路灯不亮，回电0731-88990001"}, "flag": True},
+                        number_keys=frozenset({"phone"}), order=order)
+    assert shown == {"order": {"caller": {"name": "王**", "phone": "138****5678"}, "count": 3,
+                               "title": "王**反映路灯不亮，回电073*******01"}, "flag": True}
