@@ -35,8 +35,7 @@ from hotline.tickets.models import Ticket
 from hotline.workbench.intake.choices import Decision
 from hotline.workbench.intake.forms import IntakeCheck
 from hotline.workbench.intake.services import take_call
-from hotline.workbench.queues.filtersets import _PHONE as PHONE_SEARCH  # what the list compares with numbers
-from hotline.workbench.queues.filtersets import SORTS, OrderFilterSet
+from hotline.workbench.queues.filtersets import PHONE_SEARCH, SORTS, OrderFilterSet
 from hotline.workbench.queues.selectors import PENDING_KINDS
 
 router = Router(tags=["orders"])

@@ -16,8 +16,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.choices import Role
+from hotline.api.auth import failure_limit
 from hotline.api.keys import key_from_request
 from hotline.api.scopes import Scope
+from hotline.core.ratelimit import client_ip
 from hotline.interop import services
 from hotline.interop.exceptions import InteropError
 from hotline.interop.models import Partner, PartnerMessage
@@ -50,8 +52,16 @@ def _api(handler):  # noqa: ANN001, ANN202
     @csrf_exempt
     @require_POST
     def view(request: HttpRequest) -> JsonResponse:
+        # Failed keys are counted per client address with the REST API's (`api.auth.failure_limit`): no
+        # second door for guessing keys.
+        limit, ip = failure_limit(), client_ip(request)
+        if not (verdict := limit.peek(ip)).allowed:
+            answer = _json({"detail": _("认证失败次数过多，请稍后再试")}, 429)
+            answer["Retry-After"] = str(verdict.retry_after)
+            return answer
         partner = _partner(request)
         if partner is None:
+            limit.hit(ip)
             return _json({"detail": _("需要对接平台的 API 密钥（权限范围 transfer）")}, 403)
         try:
             return handler(partner, _body(request))

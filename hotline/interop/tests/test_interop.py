@@ -250,3 +250,13 @@ def test_add_partner_command(org) -> None:
         call_command("interop", "add-partner", "12369", "again", stdout=StringIO())
     with pytest.raises(CommandError):
         call_command("interop", "add-partner", "x", "y", "--kind", "specialised", stdout=StringIO())
+
+
+def test_repeated_bad_keys_are_limited_like_the_apis(client, police, settings, frozen_now) -> None:  # noqa: ANN001
+    """Failed keys count per address with the REST API's: after the limit even the partner's own key waits."""
+    settings.HOTLINE_API_RATE_LIMITS = {"auth_failure": (2, 300)}
+    _partner, raw = police
+    assert [send(client, "hk_aaaaaaaa_wrong", TRANSFER).status_code for _ in range(2)] == [403, 403]
+    limited = send(client, raw, TRANSFER)
+    assert limited.status_code == 429 and limited.has_header("Retry-After")
+    assert not Ticket.objects.exists()

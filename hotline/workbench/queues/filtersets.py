@@ -52,7 +52,7 @@ DEFAULT_SORT = "-registered_at"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 #: A string a person types when looking for a caller's phone number.
-_PHONE = re.compile(r"^\+?[\d\- ]{5,20}$")
+PHONE_SEARCH = re.compile(r"^\+?[\d\- ]{5,20}$")
 
 _OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _("签收超期")), ("reply", _("答复超期")),
             ("lead", _("主办单位超期"))]
@@ -173,7 +173,7 @@ class OrderFilterSet(forms.Form):
         if not text:
             return qs
         condition = Q(number__startswith=text) | Q(title__icontains=text) | Q(description__icontains=text)
-        if self.user.is_centre_staff and _PHONE.match(text):
+        if self.user.is_centre_staff and PHONE_SEARCH.match(text):
             # Only centre staff may find an order by the caller's full number (units see it masked).
             condition |= Q(caller_phone=text.replace(" ", "").replace("-", ""))
         return qs.filter(condition)
