@@ -188,6 +188,19 @@ def cast(db: None) -> Cast:
 
 
 @pytest.fixture
+def admin_client(client: Any, db: None) -> Any:
+    """The test client signed in as a superuser with the administrator role (`root`), for admin pages.
+
+    Overrides pytest-django's fixture of the same name, whose superuser has no role of the centre.
+    """
+    from hotline.accounts.choices import Role
+    from hotline.tickets.tests.factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, username="root"))
+    return client
+
+
+@pytest.fixture
 def staff(db: None) -> dict[str, User]:
     """One active user per centre role, keyed by the role's value (e.g. `staff["dispatcher"]`)."""
     from hotline.accounts.choices import CENTRE_ROLES

@@ -16,12 +16,6 @@ from hotline.tickets.tests.factories import HandlingUnitFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client):  # noqa: ANN001, ANN201
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, username="root"))
-    return client
-
-
 def _post(client, user: User, role: str, unit: HandlingUnit) -> Any:  # noqa: ANN001
     data = {"username": user.username, "role": role, "display_name": user.display_name, "is_active": "on",
             "date_joined_0": "2025-03-01", "date_joined_1": "09:00:00",

@@ -8,24 +8,15 @@ from datetime import datetime
 import pytest
 from django.test import Client
 
-from hotline.accounts.choices import Role
 from hotline.calls.admin import masked_payload
 from hotline.calls.models import Call, Callback, CallbackEvent, CallEvent, PbxSource
 from hotline.ops.models import AccessRecord
-from hotline.tickets.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]  # the admin signs in at the frozen moment
 
 CALLER, CALLER_MASKED = "13911112222", "139****2222"
 MISSED, MISSED_MASKED = "13733334444", "137****4444"
 OUTSIDE = "13600005555"
-
-
-@pytest.fixture
-def admin_client(frozen_now: datetime) -> Client:
-    client = Client()
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
 
 
 def test_call_and_callback_pages_show_numbers_masked(admin_client: Client, frozen_now: datetime) -> None:

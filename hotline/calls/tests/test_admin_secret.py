@@ -4,26 +4,16 @@ when the box is left blank."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.test import Client
 
-from hotline.accounts.choices import Role
 from hotline.calls.models import PbxSource
-from hotline.tickets.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]  # the admin signs in at the frozen moment
 
 SECRET = "pbx-shared-secret-0123456789abcdef"
-
-
-@pytest.fixture
-def admin_client(frozen_now: datetime) -> Client:
-    client = Client()
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
 
 
 def test_the_secret_is_never_shown_and_kept_when_left_blank(admin_client: Client) -> None:

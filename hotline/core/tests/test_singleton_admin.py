@@ -12,13 +12,6 @@ from hotline.tickets.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client() -> Client:
-    client = Client()
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
-
-
 @pytest.mark.parametrize(("path", "field", "default"), [
     ("/admin/sla/acceptancesettings/", "amount", 2),
     ("/admin/tickets/visitsettings/", "max_attempts", 3),

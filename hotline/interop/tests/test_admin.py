@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.accounts.choices import Role
 from hotline.interop import services
 from hotline.interop.choices import PartnerKind
 from hotline.tickets.choices import EmergencyService
-from hotline.tickets.tests.factories import UserFactory
 from hotline.webhooks.choices import DeliveryStatus
 from hotline.webhooks.models import Delivery, Subscription
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):  # noqa: ANN001, ANN201
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.mark.parametrize("path", [

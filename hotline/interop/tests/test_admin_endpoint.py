@@ -6,21 +6,13 @@ from typing import Any
 
 import pytest
 
-from hotline.accounts.choices import Role
 from hotline.interop import services
 from hotline.interop.choices import PartnerKind
 from hotline.interop.models import Partner
 from hotline.tickets.choices import EmergencyService
-from hotline.tickets.tests.factories import UserFactory
 from hotline.webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):  # noqa: ANN001, ANN201
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
 
 
 def _save(client, partner: Partner, **changes: Any) -> None:  # noqa: ANN001

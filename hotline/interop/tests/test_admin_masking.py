@@ -4,31 +4,22 @@ endpoint's signing secret in full (docs/security.md)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 from django.test import Client
 
-from hotline.accounts.choices import Role
 from hotline.interop import services
 from hotline.interop.choices import MessageKind, PartnerKind
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
 from hotline.tickets import services as tickets
 from hotline.tickets.choices import EmergencyService, Status
-from hotline.tickets.tests.factories import UserFactory, make_ticket
+from hotline.tickets.tests.factories import make_ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]  # the admin signs in at the frozen moment
 
 PHONE, PHONE_MASKED = "13812345678", "138****5678"
 LANDLINE, LANDLINE_MASKED = "0731-88990001", "073*******01"
 NAME = "孙七"
-
-
-@pytest.fixture
-def admin_client(frozen_now: datetime) -> Client:
-    client = Client()
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture

@@ -8,21 +8,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from hotline.accounts.choices import Role
 from hotline.notifications.choices import AlertScope
 from hotline.notifications.models import Notification, UnitAlert, UnitAlertSettings
 from hotline.orgs.choices import UnitKind
 from hotline.taxonomy.choices import Urgency
 from hotline.tickets.choices import Status
-from hotline.tickets.tests.factories import Cast, HandlingUnitFactory, UserFactory, make_ticket
+from hotline.tickets.tests.factories import Cast, HandlingUnitFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client: Client) -> Client:
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, username="root"))
-    return client
 
 
 def test_the_log_lists_unit_alerts_by_kind_with_their_orders(frozen_now: Any, admin_client: Client,

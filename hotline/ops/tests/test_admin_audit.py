@@ -6,19 +6,11 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 
-from hotline.accounts.choices import Role
 from hotline.ops.models import AdminAction, AdminChange
 from hotline.taxonomy.models import Category
-from hotline.tickets.tests.factories import UserFactory
 from hotline.webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, username="root"))
-    return client
 
 
 def _category() -> Category:

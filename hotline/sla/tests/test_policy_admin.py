@@ -8,22 +8,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from hotline.accounts.choices import Role
 from hotline.sla.choices import LimitUnit
 from hotline.sla.models import SlaPolicy
 from hotline.tickets import services
 from hotline.tickets.choices import Status
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket
-from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket
+from hotline.tickets.tests.factories import Cast, make_ticket
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):  # noqa: ANN001, ANN201
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, username="root"))
-    return client
 
 
 def _form(policy: SlaPolicy, **changes: Any) -> dict[str, Any]:

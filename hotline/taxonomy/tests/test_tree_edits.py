@@ -9,11 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from hotline.accounts.choices import Role
 from hotline.open311.selectors import service_row
 from hotline.taxonomy.models import Category
 from hotline.taxonomy.services import save_category
-from hotline.tickets.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +23,6 @@ def tree() -> dict[str, Category]:
     leaf = Category.objects.create(name="出租车管理", level=3, parent=mid, full_name="交通运输/客运管理/出租车管理")
     other = Category.objects.create(name="城乡建设", level=1, full_name="城乡建设")
     return {"top": top, "mid": mid, "leaf": leaf, "other": other}
-
-
-@pytest.fixture
-def admin_client(client):  # noqa: ANN001, ANN201
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True, username="root"))
-    return client
 
 
 def test_a_category_cannot_move_below_itself(tree) -> None:  # noqa: ANN001

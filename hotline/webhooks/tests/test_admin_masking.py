@@ -4,35 +4,26 @@ secret is write-only there (docs/security.md): a transfer to 110 carries the cal
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 from django.test import Client
 
-from hotline.accounts.choices import Role
 from hotline.interop import services as interop
 from hotline.interop.choices import PartnerKind
 from hotline.ops.models import AccessRecord
 from hotline.tickets import services as tickets
 from hotline.tickets.choices import EmergencyService, Status
-from hotline.tickets.tests.factories import UserFactory, make_ticket
+from hotline.tickets.tests.factories import make_ticket
 from hotline.webhooks import deliverer
 from hotline.webhooks.admin import masked_payload, masked_secret
 from hotline.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from hotline.webhooks.tests.receiver import receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]  # the admin signs in at the frozen moment
 
 PHONE, PHONE_MASKED = "13812345678", "138****5678"
 OTHER, OTHER_MASKED = "13900001111", "139****1111"
 NAME = "孙七"
-
-
-@pytest.fixture
-def admin_client(frozen_now: datetime) -> Client:
-    client = Client()
-    client.force_login(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
-    return client
 
 
 def test_a_transfer_and_the_answer_that_echoes_it_are_shown_masked(admin_client: Client, allow_private: None,
