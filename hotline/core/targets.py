@@ -7,7 +7,10 @@ reserved ranges. Refused unless the deployment allows its intranet (`HOTLINE_WEB
 (127.0.0.0/8, ::1), private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10 …). IPv4 addresses
 embedded in IPv6 (::ffff:a.b.c.d, 6to4, NAT64 64:ff9b::/96) are judged as the IPv4 address they carry.
 
-Check when the URL is entered, and again before each request: a name can resolve elsewhere later.
+Check when the URL is entered, and again before each request: a name can resolve elsewhere later. A request
+must then connect to one of the addresses that were checked (`check` returns them), never resolve the name a
+second time: a hostile DNS server could answer a public address to the check and 127.0.0.1 or 169.254.169.254
+to the connection (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -56,6 +59,24 @@ class Refusal:
         return f"{where} is a {self.reason.replace('_', '-')} address, not a public one"
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A target the server may send to: its host, port, and every address the host resolved to, each one allowed.
+
+    Connect to one of `addresses` (in the resolver's order) and nowhere else; `host` stays the name for the
+    Host header, the TLS server name and the certificate. `port` is the URL's, or its scheme's default
+    (None for a scheme other than http and https).
+    """
+
+    host: str
+    port: int | None
+    addresses: tuple[str, ...]
+
+
+#: The port of a URL that names none.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def allow_private_default() -> bool:
     """The deployment's `HOTLINE_WEBHOOKS_ALLOW_PRIVATE` (a centre delivering to its own intranet)."""
     return bool(getattr(settings, "HOTLINE_WEBHOOKS_ALLOW_PRIVATE", False))
@@ -94,15 +115,17 @@ def address_refusal(address: str, *, allow_private: bool = False) -> str:
 
 
 def resolve(host: str, port: int | None = None) -> list[str]:
-    """Every address the host name resolves to (`OSError` when it does not resolve)."""
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    """Every address the host name resolves to, in the resolver's order of preference (`OSError` when it does not)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def refusal(url: str, *, allow_private: bool | None = None) -> Refusal | None:
-    """Why the server must not send to `url` (None when it may): its host is, or resolves to, a refused address.
+def check(url: str, *, allow_private: bool | None = None) -> Refusal | Checked:
+    """Resolve the URL's host once and judge every address: why the server must not send to `url`, or where it may.
 
     A name is resolved with the system's resolver (`localhost` from the hosts file, no network needed); a
     name that does not resolve is refused with reason `UNRESOLVED` (callers that only warn may accept it).
+    The first refused address decides the refusal: a name is refused when any of its addresses is.
     """
     if allow_private is None:
         allow_private = allow_private_default()
@@ -120,8 +143,20 @@ def refusal(url: str, *, allow_private: bool | None = None) -> Refusal | None:
             addresses = resolve(host, port)
         except (OSError, UnicodeError):
             return Refusal(host, "", UNRESOLVED)
+    if not addresses:
+        return Refusal(host, "", UNRESOLVED)
     for address in addresses:
         reason = address_refusal(address, allow_private=allow_private)
         if reason:
             return Refusal(host, address, reason)
-    return None
+    return Checked(host, port or DEFAULT_PORTS.get(parts.scheme.lower()), tuple(addresses))
+
+
+def refusal(url: str, *, allow_private: bool | None = None) -> Refusal | None:
+    """Why the server must not send to `url` (None when it may): its host is, or resolves to, a refused address.
+
+    For a check before saving a URL. A request itself connects to what `check` returned instead, so that the
+    name is not resolved again between the check and the connection.
+    """
+    found = check(url, allow_private=allow_private)
+    return found if isinstance(found, Refusal) else None

@@ -3,18 +3,25 @@
 Run by `hotline webhooks deliver` (a loop, or `--once`); in the production profile a Celery task
 calls `deliver_due()` on a schedule. Several deliverers may run at once: each claims a delivery with
 a conditional UPDATE (a lease) before sending it.
+
+Each request goes to an address that `hotline.core.targets.check` has just judged allowed, never to the URL's
+name resolved a second time (DNS rebinding); it follows no redirect and uses no proxy from the environment.
 """
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
 import logging
 import random
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
@@ -49,26 +56,109 @@ class Answer:
     duration_ms: int
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-        return None  # a redirect is an answer (3xx), never followed with the signed body
+class Unreachable(OSError):
+    """None of the checked addresses took the connection (each one's error is in the message)."""
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def open_socket(addresses: Sequence[str], port: int, timeout: float) -> socket.socket:
+    """A TCP connection to the first of the checked addresses that takes one, within `timeout` overall.
+
+    The addresses are IP addresses (`targets.check`): nothing is resolved here. Each one still to try gets an
+    equal share of the time left, so that a list of unanswering addresses cannot hold a deliverer past its lease.
+    """
+    deadline = time.monotonic() + timeout
+    failures: list[str] = []
+    for i, address in enumerate(addresses):
+        share = (deadline - time.monotonic()) / (len(addresses) - i)
+        if share <= 0:
+            failures.append(f"{address} port {port}: not tried, out of time")
+            continue
+        family = socket.AF_INET6 if ipaddress.ip_address(address.split("%", 1)[0]).version == 6 else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(share)
+            sock.connect((address, port))
+        except OSError as exc:
+            sock.close()
+            failures.append(f"{address} port {port}: {type(exc).__name__}: {exc}")
+            continue
+        sock.settimeout(timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    raise Unreachable("; ".join(failures) or "no address to connect to")
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT) -> Answer:
-    """POST the body; never raises for network or HTTP errors."""
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to `host` over a connection to one of the checked `addresses`: the name is never resolved again."""
+
+    def __init__(self, host: str, port: int, *, addresses: Sequence[str], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = tuple(addresses)
+
+    def connect(self) -> None:
+        self.sock = open_socket(self.addresses, self.port, self.timeout)
+
+
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to `host` over a connection to one of the checked `addresses`.
+
+    The TLS server name (SNI) is `host`, and the certificate must be valid for `host` (the system's CAs,
+    `ssl.create_default_context`), not for the address connected to.
+    """
+
+    def __init__(self, host: str, port: int, *, addresses: Sequence[str], timeout: float,
+                 context: ssl.SSLContext | None = None) -> None:
+        if context is None:  # as http.client's own default: the system's CAs, HTTP/1.1 announced (ALPN)
+            context = ssl.create_default_context()
+            context.set_alpn_protocols(["http/1.1"])
+        self.tls = context
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.addresses = tuple(addresses)
+
+    def connect(self) -> None:
+        sock = open_socket(self.addresses, self.port, self.timeout)
+        try:
+            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+
+
+def connection(url: str, addresses: Sequence[str], timeout: float) -> http.client.HTTPConnection:
+    """An unopened connection for the URL's scheme, host and port, pinned to the checked addresses."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in targets.DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    kind = PinnedHTTPSConnection if scheme == "https" else PinnedHTTPConnection
+    return kind(parts.hostname, parts.port or targets.DEFAULT_PORTS[scheme], addresses=addresses, timeout=timeout)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT, *,
+         addresses: Sequence[str]) -> Answer:
+    """POST the body to `url` over a connection to one of `addresses` (those `targets.check` judged, in order).
+
+    The URL's host is the Host header, the TLS server name and the name the certificate must match. No
+    redirect is followed (a 3xx is the answer) and no proxy is used, not even one named by `http_proxy` /
+    `https_proxy`: the connection goes to a checked address or nowhere. Never raises for network or HTTP errors.
+    """
     started = time.monotonic()
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) only
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        conn = connection(url, addresses, timeout)
+        try:
+            conn.request("POST", _path(url), body=body, headers={**headers, "Connection": "close"})
+            response = conn.getresponse()
             return Answer(response.status, response.read(EXCERPT * 4), "", _ms(started))
-    except urllib.error.HTTPError as exc:
-        return Answer(exc.code, exc.read(EXCERPT * 4) if exc.fp else b"", "", _ms(started))
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Answer(None, b"", f"{type(exc).__name__}: {reason}"[:EXCERPT], _ms(started))
+        finally:
+            conn.close()
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        error = str(exc) if isinstance(exc, Unreachable) else f"{type(exc).__name__}: {exc}"
+        return Answer(None, b"", error[:EXCERPT], _ms(started))
 
 
 def _ms(started: float) -> int:
@@ -103,15 +193,17 @@ def attempt(delivery: Delivery) -> DeliveryAttempt:
     """Send one delivery once and record the attempt; schedule the next one or give up.
 
     A URL whose host is, or now resolves to, a non-public address is not sent to: the attempt is recorded as
-    failed with the reason, and retried like any other failure (the name may resolve back).
+    failed with the reason, and retried like any other failure (the name may resolve back). Otherwise the
+    request goes to one of the addresses just checked.
     """
     body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
-    refused = targets.refusal(delivery.subscription.url)  # again: a name may resolve elsewhere since it was set
-    if refused is not None:
-        answer = Answer(None, b"", f"{REFUSED}: {refused} (HOTLINE_WEBHOOKS_ALLOW_PRIVATE)"[:EXCERPT], 0)
-    else:
-        answer = post(delivery.subscription.url, body, headers_for(delivery, body, timestamp))
+    url = delivery.subscription.url
+    target = targets.check(url)  # again: a name may resolve elsewhere since it was set
+    if isinstance(target, targets.Refusal):
+        answer = Answer(None, b"", f"{REFUSED}: {target} (HOTLINE_WEBHOOKS_ALLOW_PRIVATE)"[:EXCERPT], 0)
+    else:  # to an address just checked, never the name resolved once more (DNS rebinding)
+        answer = post(url, body, headers_for(delivery, body, timestamp), addresses=target.addresses)
     now = clock.now()
     ok = answer.status_code is not None and 200 <= answer.status_code < 300
     with transaction.atomic():
