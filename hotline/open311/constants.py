@@ -9,3 +9,6 @@ MAX_PAGE_SIZE = 500
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: Longest description accepted by `POST requests`.
 MAX_DESCRIPTION = 4000
+#: The grid published coordinates are snapped to (degrees): 0.001° is about 110 m north–south and 85–105 m
+#: east–west across China — a block, not a building (`disclosure.coarse`).
+COORDINATE_GRID = "0.001"

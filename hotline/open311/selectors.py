@@ -2,7 +2,8 @@
 
 Only non-confidential orders appear, and never a caller's name or phone: phone and identity card numbers
 written into the text are masked too. Of the timeline only the texts written for the citizen are shown
-(`tickets.public_text`, approved extensions included, as on the portal), never a staff note.
+(`tickets.public_text`, approved extensions included, as on the portal), never a staff note. Coordinates are
+coarsened, online requests not yet accepted are not listed, and a 举报 shows no place (`open311.disclosure`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from hotline.core.privacy import public_description
 from hotline.core.privacy import scrub_public_text as scrub
+from hotline.open311.disclosure import coarse, is_report, unreviewed, unreviewed_q
 from hotline.open311.models import SubmittedRequest
 from hotline.open311.render import iso
-from hotline.portal.choices import public_action
+from hotline.portal.choices import public_action, public_status
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
@@ -103,8 +105,9 @@ def service_definition(category: Category) -> dict[str, Any]:
 # --- Requests ------------------------------------------------------------------------------------------
 
 
-def public_orders() -> QuerySet[Ticket]:
-    """Every order the public interface may show (never a confidential one), with what a row needs."""
+def answerable_orders() -> QuerySet[Ticket]:
+    """Every order the public interface may answer for by its number (never a confidential one), with what a row
+    needs; those not accepted yet among them (`disclosure.unreviewed`) answer only with their status."""
     lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
             .exclude(status__in=LEFT_ASSIGNMENT)
             .order_by("-dispatched_at", "-id"))
@@ -121,6 +124,16 @@ def public_orders() -> QuerySet[Ticket]:
                                          .values("media_url")[:1])))
 
 
+def public_orders() -> QuerySet[Ticket]:
+    """The orders the public interface lists: not confidential, accepted by the centre (`disclosure`)."""
+    return answerable_orders().exclude(unreviewed_q())
+
+
+def find_order(number: str) -> Ticket | None:
+    """The order `GET requests/{id}` answers for: its submitter may follow it before it is accepted."""
+    return answerable_orders().filter(number=number).first()
+
+
 @dataclass(frozen=True)
 class RequestQuery:
     """The filters of `GET requests` once validated."""
@@ -133,10 +146,11 @@ class RequestQuery:
 
 
 def find_requests(query: RequestQuery) -> QuerySet[Ticket]:
-    """The orders `GET requests` answers with, newest first. A list of ids overrides the other filters."""
-    orders = public_orders()
+    """The orders `GET requests` answers with, newest first. A list of ids overrides the other filters and
+    answers as `GET requests/{id}` does (an order not accepted yet by its status alone)."""
     if query.numbers is not None:
-        return orders.filter(number__in=query.numbers).order_by("-registered_at", "-id")
+        return answerable_orders().filter(number__in=query.numbers).order_by("-registered_at", "-id")
+    orders = public_orders()
     if query.service_codes:
         orders = orders.filter(category_id__in=query.service_codes)
     if query.start is not None:
@@ -173,9 +187,13 @@ def _status_note(ticket: Ticket, notices: dict[int, str]) -> str:
 
 def request_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[str, Any]:
     """One order as the spec's `request`: no name, no phone, only public notes (`notices`: see `request_rows`); the
-    caller's name and numbers masked wherever written (`scrub_public_text`)."""
+    caller's name and numbers masked wherever written (`scrub_public_text`); coordinates on the public grid.
+
+    An order not accepted yet, or a 举报, keeps every field but publishes only what `_withheld_row` says."""
     if notices is None:
         return request_rows([ticket])[0]
+    if unreviewed(ticket) or is_report(ticket):
+        return _withheld_row(ticket, notices)
     area = ticket.community or ticket.street or ticket.district
     return {
         "service_request_id": ticket.number,
@@ -192,9 +210,40 @@ def request_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[s
         "address": scrub(ticket.address, order=ticket),
         "address_id": area.code if area else "",
         "zipcode": "",
-        "lat": float(ticket.latitude) if ticket.latitude is not None else None,
-        "long": float(ticket.longitude) if ticket.longitude is not None else None,
+        "lat": coarse(ticket.latitude),
+        "long": coarse(ticket.longitude),
         "media_url": getattr(ticket, "media_url", None) or "",
+    }
+
+
+def _withheld_row(ticket: Ticket, notices: dict[int, str]) -> dict[str, Any]:
+    """An order as published by its number, status and service alone: one not accepted yet (status_notes
+    已提交，待受理, or a refusal's reason label) or a 举报 (description 「（举报内容不公开）」, status_notes its
+    status for the citizen); no address, area, coordinates, photo, unit or answer."""
+    if is_report(ticket) and not unreviewed(ticket):
+        note = public_status(ticket.status)
+    elif ticket.status == Status.REGISTERED:
+        note = public_status(ticket.status, awaiting_acceptance=True)
+    else:  # refused as the first decision: the refusal's reason label (`status_text`), never its note
+        note = scrub(_status_note(ticket, notices), order=ticket)
+    return {
+        "service_request_id": ticket.number,
+        "status": open_or_closed(ticket.status),
+        "status_notes": note,
+        "service_name": ticket.category.name if ticket.category else "",
+        "service_code": str(ticket.category_id) if ticket.category_id else "",
+        "description": public_description(ticket) if is_report(ticket) else "",
+        "agency_responsible": "",
+        "service_notice": "",
+        "requested_datetime": iso(ticket.registered_at),
+        "updated_datetime": iso(ticket.updated_at),
+        "expected_datetime": iso(getattr(ticket, "expected_at", None)) if is_report(ticket) else None,
+        "address": "",
+        "address_id": "",
+        "zipcode": "",
+        "lat": None,
+        "long": None,
+        "media_url": "",
     }
 
 
@@ -209,13 +258,15 @@ def _step_before() -> Coalesce:
 
 
 def updates(start: datetime, end: datetime) -> QuerySet[TimelineEvent]:
-    """The public timeline events of public orders in [start, end], oldest first (their texts: `update_row`).
+    """The public timeline events of listed orders (`public_orders`: an order not accepted yet has none) in
+    [start, end], oldest first (their texts: `update_row`).
 
     A consultation withdrawn (an internal step) and asked again (发起会商 straight after 发起会商) is one to
     the citizen: told once, at its first asking, as on the portal (`portal.selectors.public_timeline`).
     """
     return (TimelineEvent.objects.public()
             .filter(at__gte=start, at__lte=end, ticket__is_confidential=False, ticket__number__isnull=False)
+            .exclude(unreviewed_q("ticket__"))
             .alias(step_before=_step_before()).exclude(action=Action.CONSULT, step_before=Action.CONSULT)
             .select_related("ticket").order_by("at", "id"))
 
@@ -231,12 +282,17 @@ def update_row(event: TimelineEvent, notices: dict[int, str] | None = None) -> d
     """One public step as mySociety's `request_update`: the words for the citizen, else the step's citizen label
     (`public_action`, as the portal names it: 会商定责 reads 转交承办单位, a proactive order's check 现场核查).
 
-    An approved extension's words are its notice (`extension_notices`, given for a page by `update_rows`).
+    An approved extension's words are its notice (`extension_notices`, given for a page by `update_rows`). A
+    举报's steps carry their labels alone: its answers and supplements quote the report.
     """
     if notices is None:
         return update_rows([event])[0]
-    said = notices.get(event.pk, "") if event.action == Action.APPROVE_EXTENSION else citizen_text(
-        event.action, event.note, event.data)
+    if is_report(event.ticket):
+        said = ""
+    elif event.action == Action.APPROVE_EXTENSION:
+        said = notices.get(event.pk, "")
+    else:
+        said = citizen_text(event.action, event.note, event.data)
     return {
         "update_id": str(event.pk),
         "service_request_id": event.ticket.number,

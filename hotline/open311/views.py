@@ -172,7 +172,7 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
         created = services.create_request(request.POST, authenticate(raw) if raw else None)
         return render.respond(fmt, "service_requests", [
             {"service_request_id": created.service_request_id, "token": created.token,
-             "service_notice": _("已受理，工单编号 %(number)s") % {"number": created.service_request_id},
+             "service_notice": _("已提交，工单编号 %(number)s，待热线中心受理") % {"number": created.service_request_id},
              "account_id": ""}], status=201)
     numbers = _csv(request, "service_request_id")
     if numbers is not None:
@@ -188,8 +188,9 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @require_http_methods(["GET"])
 @open311
 def request_detail(request: HttpRequest, number: str, *, fmt: str) -> HttpResponse:
-    """GET requests/{service_request_id}: one public order (a list of one, as the spec has it)."""
-    ticket = selectors.public_orders().filter(number=number).first()
+    """GET requests/{service_request_id}: one public order (a list of one, as the spec has it); one not accepted
+    yet answers with its status only (`selectors.request_row`)."""
+    ticket = selectors.find_order(number)  # its submitter follows it before it is accepted (status only)
     if ticket is None:
         raise NotFound(_("工单「%(number)s」不存在") % {"number": number})
     return render.respond(fmt, "service_requests", [selectors.request_row(ticket)])

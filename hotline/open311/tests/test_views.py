@@ -192,8 +192,10 @@ def test_post_creates_an_order_through_intake(client, catalogue, app_key, frozen
     assert ticket.timeline.get().action == "register"
     assert get_json(client, f"/open311/v2/tokens/{created['token']}.json") == [
         {"service_request_id": ticket.number, "token": created["token"]}]
-    [row] = get_json(client, f"/open311/v2/requests/{ticket.number}.json")
-    assert row["media_url"] == "https://example.com/a.jpg" and row["lat"] == 39.915
+    [row] = get_json(client, f"/open311/v2/requests/{ticket.number}.json")  # not accepted yet: status only
+    assert row["status"] == "open" and row["status_notes"] == "已提交，待受理"
+    assert (row["description"], row["address"], row["lat"], row["media_url"]) == ("", "", None, "")
+    assert created["service_notice"] == f"已提交，工单编号 {ticket.number}，待热线中心受理"
 
 
 def test_post_with_address_id_sets_the_area(client, catalogue, app_key, org) -> None:
