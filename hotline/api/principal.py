@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
@@ -87,18 +88,54 @@ class Principal:
         return self.key.actor_for(Scope.CREATE) if self.key else self.user
 
     def orders(self, *, one: bool = False) -> QuerySet[Ticket]:
-        """Every order this caller may see. Keys never see confidential (保密) orders: they stay in the centre.
+        """Every order this caller may see: a person's by their role, a key's by `orders_for_key`.
 
         `one=True` when the caller then picks one order (`Ticket.objects.visible_to`).
         """
-        qs = Ticket.objects.visible_to(self.user, one=one)
         if self.key is None:
-            return qs
-        if self.key.intake_user_id:
-            qs = Ticket.objects.filter(Q(pk__in=qs.values("pk")) | Q(registered_by=self.key.intake_user_id))
-        return qs.filter(is_confidential=False)
+            return Ticket.objects.visible_to(self.user, one=one)
+        return orders_for_key(self.key, one=one)
 
     def themes(self) -> QuerySet[Theme]:
         """The 每月一题 themes this caller sees (`GET /themes`), and may raise proactive orders for unless
         cancelled: every theme for the centre's accounts, a unit's own (led or assisted) for a unit's."""
         return Theme.objects.visible_to(self.user)
+
+
+def partner_of(key: ApiKey) -> Any | None:
+    """The partner platform (对接平台, `interop.Partner`) whose key this is, or None for any other key.
+
+    Read through the reverse relation by name (the API does not import interop); cached on the key.
+    """
+    return getattr(key, "partner", None)  # the reverse one-to-one raises an AttributeError when there is none
+
+
+def orders_for_key(key: ApiKey, *, one: bool = False) -> QuerySet[Ticket]:
+    """Every order this key may read: through the API, and through the webhooks its accounts subscribe to.
+
+    Never a confidential (保密) order: those stay in the centre. A partner platform's key whose account is
+    the centre's (an emergency service such as 110: `transfer` and `read`, no unit) sees only the orders
+    exchanged with that partner (a reference of the partner's on the order, transferred in or out and
+    acknowledged) and those its own accounts registered, not every order its role could see. Any other key,
+    a specialised hotline's (bound to its unit) included, sees what its account's role sees, plus, with an
+    intake account, the orders that account registered. `one=True` when the caller then picks one order:
+    the rule is then checked on that order alone (one indexed query, e.g. per webhook event).
+    """
+    own = [pk for pk in (key.user_id, key.intake_user_id) if pk]
+    qs = Ticket.objects.visible_to(key.user, one=one)
+    partner = partner_of(key)
+    if partner is not None and not key.user.is_unit_staff:
+        references = partner.references.all()
+        if one:
+            qs = qs.filter(Exists(references.filter(ticket=OuterRef("pk"))) | Q(registered_by__in=own))
+        else:  # one IN over a UNION, as `visible_to` does: an OR of two INs would test every order
+            exchanged = references.values("ticket_id").order_by()
+            registered_by_own = Ticket.objects.filter(registered_by__in=own).values("pk").order_by()
+            qs = qs.filter(pk__in=exchanged.union(registered_by_own))
+    elif key.intake_user_id:
+        registered = Q(registered_by=key.intake_user_id)
+        if one:  # both conditions tested on the one order picked
+            qs = qs | Ticket.objects.filter(registered)
+        else:
+            qs = Ticket.objects.filter(Q(pk__in=qs.values("pk")) | registered)
+    return qs.filter(is_confidential=False)

@@ -9,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from hotline.api.principal import orders_for_key
 from hotline.api.scopes import Scope
 from hotline.core import clock, memo
 from hotline.tickets.models import Ticket, TimelineEvent
@@ -19,6 +20,7 @@ from hotline.webhooks.models import Delivery, Subscription
 
 if TYPE_CHECKING:
     from hotline.accounts.models import User
+    from hotline.api.models import ApiKey
 
 
 def enqueue(subscription: Subscription, *, event_id: str, event_type: str, payload: dict[str, Any],
@@ -34,35 +36,47 @@ def enqueue(subscription: Subscription, *, event_id: str, event_type: str, paylo
 
 
 def _may_see(subscription: Subscription, ticket: Ticket) -> bool:
-    """A subscription owned by a unit's account only hears about orders that account may see.
+    """Whether the subscription hears about this order: exactly the orders its owner may read.
 
-    An owner whose account is deactivated (a revoked key's service account, a departed user) hears nothing,
-    nor does an API key's service account whose key may not read orders (scope `read`, as `GET /orders`).
+    Owned by an API key's service account (or its intake account): the orders that key reads through the
+    API (`orders_for_key`: never a confidential one; a partner platform's only those exchanged with it),
+    and nothing when the key may not read orders (scope `read`, as `GET /orders`) or is revoked. Owned by
+    a person: the orders that person may see (centre staff: every one). Owned by nobody (configured by the
+    centre): every order. A deactivated owner (a departed user, a revoked key's account) hears nothing.
     """
     owner = subscription.owner
-    if owner is not None and not owner.is_active:
+    if owner is None:
+        return True
+    if not owner.is_active:
         return False
-    if owner is not None and not _key_may_read(owner):
-        return False
-    if owner is None or owner.is_centre_staff:
+    key = _key_of(owner)
+    if key is not None:
+        return key.allows(Scope.READ) and orders_for_key(key, one=True).filter(pk=ticket.pk).exists()
+    if owner.is_centre_staff:
         return True
     return Ticket.objects.visible_to(owner, one=True).filter(pk=ticket.pk).exists()
 
 
-def _key_may_read(owner: User) -> bool:
-    """False for the service account of an API key without scope `read`; True for any other account."""
-    try:
-        key = owner.api_key
-    except ObjectDoesNotExist:  # a person's account, not a key's
-        return True
-    return key.allows(Scope.READ)
+def _key_of(owner: User) -> ApiKey | None:
+    """The API key whose service account (or intake account) this is; None for a person's account."""
+    for name in ("api_key", "api_intake_key"):
+        try:
+            return getattr(owner, name)
+        except ObjectDoesNotExist:
+            continue
+    return None
+
+
+#: What `_may_see` reads of a subscription's owner, loaded with the subscriptions: its key, the key's
+#: accounts and partner platform (no query per event for them).
+_OWNER_KEYS = ("owner__api_key__partner", "owner__api_intake_key__user", "owner__api_intake_key__partner")
 
 
 def enqueue_event(event_id: int) -> list[Delivery]:
     """Queue a committed lifecycle event for every active webhook that wants it (idempotent)."""
     active = memo.once("webhooks.active", lambda: list(
         Subscription.objects.filter(Q(owner__isnull=True) | Q(owner__is_active=True), is_active=True,
-                                    kind=SubscriptionKind.WEBHOOK).select_related("owner__api_key")))
+                                    kind=SubscriptionKind.WEBHOOK).select_related(*_OWNER_KEYS)))
     if not active:  # the usual case without integrations: one query per step (per follow-up task in a worker)
         return []
     event = TimelineEvent.objects.select_related("ticket__category", "unit").filter(pk=event_id).first()

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from hotline.api.keys import InvalidKeyRequest, change_scope, create_key, revoke_key
 from hotline.api.models import IdempotencyRecord
-from hotline.interop.services import add_partner
+from hotline.interop.services import add_partner, record_acknowledgement
 from hotline.ops.models import AccessKind, AccessRecord
 from hotline.orgs.choices import UnitKind
 from hotline.tickets.choices import Status
@@ -138,6 +138,7 @@ def test_the_110_partner_key_reads_callers_numbers_masked(order, api_client) -> 
     hotline's orders collecting callers' full numbers (the transfers pushed to it are another path)."""
     partner, raw = add_partner(code="110", name="市公安局110指挥中心", kind="emergency", emergency_service="110")
     assert "phone" not in partner.api_key.scopes
+    record_acknowledgement(partner, order, "JQ-1")  # an order exchanged with it: the only kind it reads
     client = api_client(raw)
     detail = client.get(f"/orders/{order.number}")
     assert detail.status_code == 200 and detail.json()["caller_phone"] == MASKED
