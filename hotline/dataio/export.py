@@ -5,7 +5,8 @@ whatever the number of orders.
 
 * Open311 CSV — non-confidential orders only; no caller name or phone, no staff note (only the texts
   written for the citizen, `tickets.public_text`), and phone and identity card numbers written in the
-  text are masked (138****1234).
+  text are masked (138****1234). As the live Open311 interface (`open311.disclosure`): coordinates on its
+  0.001° grid, online requests only once the centre accepted them, a 举报 without place, unit or answer.
 * JSON — everything about each order (caller included, confidential orders included) with its
   assignments, replies, return visits and full timeline: an administrator's export, never published.
 """
@@ -26,7 +27,9 @@ from django.utils import timezone
 from hotline.core import clock
 from hotline.core.privacy import public_description
 from hotline.core.privacy import scrub_public_text as scrub
+from hotline.open311.disclosure import coarse, is_report, unreviewed_q
 from hotline.ops import access
+from hotline.portal.choices import public_status
 from hotline.tickets.choices import FINISHED, AssignmentRole, AssignmentStatus
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, status_text
@@ -91,7 +94,7 @@ def open311_queryset(since: datetime | None = None, until: datetime | None = Non
             .order_by("-dispatched_at", "-id"))
     last = TimelineEvent.objects.filter(ticket=OuterRef("pk")).order_by("-seq")
     said = citizen_steps().filter(ticket=OuterRef("pk"))  # the newest words for the citizen, never a staff note
-    return (orders(since, until).filter(is_confidential=False, number__isnull=False)
+    return (orders(since, until).filter(is_confidential=False, number__isnull=False).exclude(unreviewed_q())
             .select_related("category", "district", "street", "community")
             .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
                       last_at=Subquery(last.values("at")[:1]),
@@ -100,28 +103,37 @@ def open311_queryset(since: datetime | None = None, until: datetime | None = Non
 
 
 def open311_row(ticket: Ticket) -> dict[str, Any]:
-    """One order as a GeoReport v2 `request` (no caller data, phone numbers masked)."""
-    area = ticket.community or ticket.street or ticket.district
+    """One order as a GeoReport v2 `request` (no caller data, phone numbers masked, coordinates on the grid);
+    a 举报 by its number, status and service alone (`open311.disclosure`)."""
+    report = is_report(ticket)
+    area = None if report else ticket.community or ticket.street or ticket.district
+    notes = public_status(ticket.status) if report else status_text(
+        ticket.status, ticket.public_note_action, ticket.public_note, ticket.not_accepted_reason)
     return {
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in FINISHED else "open",
-        "status_notes": scrub(status_text(ticket.status, ticket.public_note_action, ticket.public_note,
-                                          ticket.not_accepted_reason), order=ticket)[:1000],
+        "status_notes": scrub(notes, order=ticket)[:1000],
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id or ""),
         "description": public_description(ticket),
-        "agency_responsible": ticket.lead_name or "",
+        "agency_responsible": "" if report else ticket.lead_name or "",
         "service_notice": "",
         "requested_datetime": iso(ticket.registered_at),
         "updated_datetime": iso(ticket.last_at or ticket.updated_at),
         "expected_datetime": iso(ticket.close_due) if ticket.status not in FINISHED else "",
-        "address": scrub(ticket.address, order=ticket),
+        "address": "" if report else scrub(ticket.address, order=ticket),
         "address_id": area.code if area else "",
         "zipcode": "",
-        "lat": "" if ticket.latitude is None else str(ticket.latitude),
-        "long": "" if ticket.longitude is None else str(ticket.longitude),
+        "lat": "" if report else _coordinate(ticket.latitude),
+        "long": "" if report else _coordinate(ticket.longitude),
         "media_url": "",
     }
+
+
+def _coordinate(value: Decimal | None) -> str:
+    """A published coordinate: on the Open311 grid, three decimals ('' for none)."""
+    published = coarse(value)
+    return "" if published is None else f"{published:.3f}"
 
 
 class _Line:

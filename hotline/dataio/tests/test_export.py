@@ -138,3 +138,36 @@ def test_open_data_csv_withholds_a_reports_words(frozen_now) -> None:
                 description="举报幸福路12号张记餐馆使用地沟油")
     row = next(csv.DictReader(io.StringIO("".join(open311_lines()))))
     assert row["description"] == "（举报内容不公开）"
+
+
+def test_open_data_csv_discloses_what_the_live_open311_interface_does(frozen_now, org) -> None:
+    """The open-data file follows `open311.disclosure`: coordinates on the 0.001° grid, online requests only once
+    the centre accepted them (a refused one never), a 举报 without place, unit or answer."""
+    from decimal import Decimal
+
+    from hotline.dataio.export import open311_lines
+    from hotline.portal.services import submit_request, web_draft
+    from hotline.taxonomy.choices import RequestType
+    from hotline.tickets.choices import Channel
+    from hotline.tickets.tests.factories import Cast
+
+    cast = Cast.build()
+    home = {"latitude": Decimal("39.915464"), "longitude": Decimal("116.403849")}
+    call = make_ticket(Status.IN_PROGRESS, cast=cast, description="楼上漏水", address="幸福小区3栋201室", **home)
+    waiting = submit_request(web_draft(request_type=RequestType.COMPLAINT, description="隔壁装修噪音扰民，我住502",
+                                       address="和平里小区2栋502", name="赵敏", phone="13700001111"))
+    refused = make_ticket(Status.NOT_ACCEPTED, cast=cast, channel=Channel.WEB, description="某某欠我工资不还")
+    report = make_ticket(Status.AWAITING_VISIT, cast=cast, request_type=RequestType.REPORT,
+                         description="举报幸福路12号张记餐馆使用地沟油", address="幸福路12号张记餐馆",
+                         community=org.community_a, street=org.street_a, district=org.district, **home)
+    text = "".join(open311_lines())
+    rows = {row["service_request_id"]: row for row in _csv(text)}
+    assert set(rows) == {call.number, report.number}
+    assert waiting.number not in text and refused.number not in text and "和平里" not in text
+    assert (rows[call.number]["lat"], rows[call.number]["long"]) == ("39.915", "116.404")
+    assert rows[call.number]["address"] == "幸福小区3栋201室"
+    withheld = rows[report.number]
+    assert withheld["description"] == "（举报内容不公开）" and withheld["status_notes"] == "已答复，待回访"
+    assert (withheld["address"], withheld["address_id"], withheld["lat"], withheld["long"],
+            withheld["agency_responsible"]) == ("", "", "", "", "")
+    assert "张记" not in text and "路灯已修复" not in text
