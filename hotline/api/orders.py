@@ -159,7 +159,8 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]):  # noqa: AN
     start = (filters.page - 1) * filters.page_size
     page = list(serialize.for_rows(qs)[start:start + filters.page_size]) if start < count else []
     return {"count": count, "page": filters.page, "page_size": filters.page_size,
-            "pages": max(1, math.ceil(count / filters.page_size)), "results": serialize.rows(page)}
+            "pages": max(1, math.ceil(count / filters.page_size)),
+            "results": serialize.rows(page, principal.user, full_phone=principal.sees_full_phones)}
 
 
 # --- Read ----------------------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def get_timeline(request: HttpRequest, number: str):  # noqa: ANN201
     principal.require(Scope.READ)
     ticket = visible_order(principal, number)
     order_shown(ticket, principal.user)
-    return [serialize.timeline_event(e) for e in ticket.timeline.select_related("unit").order_by("seq")]
+    return serialize.timeline(ticket, principal.user, full_phone=principal.sees_full_phones)
 
 
 @router.get("/orders/{number}/return-visits", response={200: list[ReturnVisitOut], **ORDER_ERRORS},
@@ -191,7 +192,7 @@ def list_return_visits(request: HttpRequest, number: str):  # noqa: ANN201
     principal.require(Scope.READ)
     ticket = visible_order(principal, number)
     order_shown(ticket, principal.user)
-    return [serialize.return_visit(v) for v in ticket.visits.select_related("visitor").order_by("created_at", "id")]
+    return serialize.return_visits(ticket, principal.user, full_phone=principal.sees_full_phones)
 
 
 # --- Create --------------------------------------------------------------------------------------------

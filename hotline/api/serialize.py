@@ -2,6 +2,8 @@
 
 A caller's full number is shown only with `full_phone` (a person, or a key with the `phone` scope) and to an
 account whose role sees it (`phone_for`, which records the view); otherwise it is masked and nothing is recorded.
+The same rule holds for numbers citizens typed: the description, timeline notes and return-visit notes show
+phone and identity card numbers masked to whoever sees the caller's number masked (`core.privacy.text_for`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core.labels import label
-from hotline.core.privacy import mask_phone, phone_for
+from hotline.core.privacy import mask_phone, phone_for, text_for
 from hotline.governance.models import Theme, ThemeOrder
 from hotline.kpis.visits import first_and_final, outcome, valid_visit
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Assignment, Consultation, Opinion, ReturnVisit, Ticket, TimelineEvent
+from hotline.tickets.selectors import timeline_shown, visits_shown
 from hotline.workbench.queues.selectors import attach_lead, for_list
 
 
@@ -53,8 +56,12 @@ def _theme(ticket: Ticket) -> dict[str, Any] | None:
     return {"id": ticket.theme_link_id, "title": ticket.theme_link_title} if ticket.theme_link_id else None
 
 
-def order_row(ticket: Ticket) -> dict[str, Any]:
-    """One order as a list row (call `attach_lead` and `attach_themes` on the page first, or they are looked up)."""
+def order_row(ticket: Ticket, user: User | None = None, *, full_phone: bool = True) -> dict[str, Any]:
+    """One order as a list row (call `attach_lead` and `attach_themes` on the page first, or they are looked up).
+
+    The title (an untitled order's is the start of its description) as `user` may read it (`text_for`); without
+    a `user`, numbers in it masked.
+    """
     if not hasattr(ticket, "lead"):
         attach_lead([ticket])
     lead = ticket.lead.unit if ticket.lead is not None else None
@@ -62,7 +69,8 @@ def order_row(ticket: Ticket) -> dict[str, Any]:
     return {
         "number": ticket.number, "status": ticket.status, "status_label": label(Status, ticket.status),
         "version": ticket.version, "channel": ticket.channel, "request_type": ticket.request_type,
-        "urgency": ticket.urgency, "is_difficult": ticket.is_difficult, "title": ticket.title,
+        "urgency": ticket.urgency, "is_difficult": ticket.is_difficult,
+        "title": text_for(ticket.title, ticket, user, full_phone=full_phone),
         "category": {"id": category.pk, "full_name": category.full_name} if category else None,
         "lead_unit": unit_ref(lead), "district": unit_ref(ticket.district),
         "registered_at": ticket.registered_at, "accept_due": ticket.accept_due, "accepted_at": ticket.accepted_at,
@@ -73,10 +81,11 @@ def order_row(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
+def rows(tickets: list[Ticket], user: User | None = None, *, full_phone: bool = True) -> list[dict[str, Any]]:
+    """A page of list rows as `user` may read them (`order_row`)."""
     attach_lead(tickets)
     attach_themes(tickets)
-    return [order_row(t) for t in tickets]
+    return [order_row(t, user, full_phone=full_phone) for t in tickets]
 
 
 def detail_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -151,7 +160,8 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
                  visits: list[ReturnVisit] | None = None) -> dict[str, Any]:
     """One order in full, as this caller may see it, with its first and final valid return visit.
 
-    `full_phone=False` masks the caller's number whatever the role (`caller_phone`).
+    `full_phone=False` masks the caller's number whatever the role (`caller_phone`), and the numbers typed in
+    the description (`text_for`).
     """
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
@@ -174,8 +184,8 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
         visits = list(_valid_visits().filter(ticket=ticket))
     first_visit, final_visit = first_and_final(visits)
     return {
-        **order_row(ticket),
-        "description": ticket.description,
+        **order_row(ticket, user, full_phone=full_phone),
+        "description": text_for(ticket.description, ticket, user, full_phone=full_phone),
         "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
         "caller_phone": caller_phone(ticket, user, full_phone=full_phone) if show_caller else "",
         "caller_company": ticket.caller_company if show_caller else "",
@@ -204,17 +214,38 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
     }
 
 
+def _masked_unless_shown(obj: TimelineEvent | ReturnVisit) -> str:
+    """The note as `tickets.selectors` made it for the reader (`note_shown`); read without them, numbers masked
+    as for someone who does not see the caller's number (never a full number by default)."""
+    shown = getattr(obj, "note_shown", None)
+    return shown if shown is not None else text_for(obj.note, None, None)
+
+
 def timeline_event(event: TimelineEvent) -> dict[str, Any]:
+    """One timeline event; its note as read by `timeline` (else masked, `_masked_unless_shown`)."""
     return {
         "seq": event.seq, "at": event.at, "action": event.action, "action_label": event.label,
         "from_status": event.from_status, "to_status": event.to_status, "actor": event.actor_label,
-        "unit": unit_ref(event.unit), "note": event.note, "data": event.data or {}, "is_public": event.is_public,
+        "unit": unit_ref(event.unit), "note": _masked_unless_shown(event), "data": event.data or {},
+        "is_public": event.is_public,
     }
+
+
+def timeline(ticket: Ticket, user: User, *, full_phone: bool = True) -> list[dict[str, Any]]:
+    """The order's timeline as this caller may read it: notes the citizen or the centre wrote with numbers masked
+    unless the caller sees full numbers (`tickets.selectors.timeline_shown`); a unit's own notes as written."""
+    return [timeline_event(e) for e in timeline_shown(ticket, user, full_phone=full_phone)]
 
 
 def return_visit(visit: ReturnVisit) -> dict[str, Any]:
+    """One return visit; its note as read by `return_visits` (else masked, `_masked_unless_shown`)."""
     return {
         "created_at": visit.created_at, "method": visit.method, "contacted": visit.contacted,
-        "resolved": visit.resolved, "satisfaction": visit.satisfaction, "note": visit.note,
+        "resolved": visit.resolved, "satisfaction": visit.satisfaction, "note": _masked_unless_shown(visit),
         "visitor": str(visit.visitor) if visit.visitor_id else _("群众（在线评价）"),
     }
+
+
+def return_visits(ticket: Ticket, user: User, *, full_phone: bool = True) -> list[dict[str, Any]]:
+    """The order's return visits in order, their notes (the citizen's words) as this caller may read them."""
+    return [return_visit(v) for v in visits_shown(ticket, user, full_phone=full_phone)]

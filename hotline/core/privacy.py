@@ -182,17 +182,9 @@ def mask_personal_names(text: str) -> str:
     return found.sub(lambda match: _SURNAME.match(match.group(0)).group(0) + "**", text)
 
 
-def scrub_public_text(text: str, *, order: Any = None) -> str:
-    """Free text made fit to publish: phone numbers, identity card numbers (身份证号) and citizens' full
-    names (`mask_personal_names`: 我叫张三丰 → 我叫张**) masked.
-
-    Numbers typed in full width (１３８…), with dashes (138—1234—5678) or with the area code in brackets
-    ((0731)88990001) are found too. Given the `order` the text belongs to, its caller's recorded name and
-    number are masked wherever they appear, with or without a cue (王建华家楼下 → 王**家楼下).
-    Everything else is kept exactly as written; a run of digits shaped like neither (an order number, an
-    amount, a date) is left alone.
-    """
-    text = text or ""
+def _number_spans(text: str, order: Any = None) -> list[tuple[int, int, str]]:
+    """Where `text` holds a phone or identity card number (身份证号), and what each becomes masked: (start, end,
+    masked). Given the `order`, its caller's recorded number is found in any digit run of its own too."""
     folded = text.translate(_FOLD_WIDTH)  # one character for one, so positions agree with `text`
     spans: list[tuple[int, int, str]] = []
 
@@ -208,9 +200,27 @@ def scrub_public_text(text: str, *, order: Any = None) -> str:
     if order is not None and (number := _known_number(getattr(order, "caller_phone", ""))):
         for match in re.finditer(rf"(?<!\d){re.escape(number)}(?!\d)", folded):
             add(match.start(), match.end(), mask_phone(number))
-    for start, end, masked in sorted(spans, reverse=True):
+    return spans
+
+
+def numbers_masked(text: str, order: Any = None) -> str:
+    """`text` with its phone and identity card numbers masked (`_number_spans`), everything else as written."""
+    for start, end, masked in sorted(_number_spans(text, order), reverse=True):
         text = text[:start] + masked + text[end:]
-    text = mask_personal_names(text)
+    return text
+
+
+def scrub_public_text(text: str, *, order: Any = None) -> str:
+    """Free text made fit to publish: phone numbers, identity card numbers (身份证号) and citizens' full
+    names (`mask_personal_names`: 我叫张三丰 → 我叫张**) masked.
+
+    Numbers typed in full width (１３８…), with dashes (138—1234—5678) or with the area code in brackets
+    ((0731)88990001) are found too. Given the `order` the text belongs to, its caller's recorded name and
+    number are masked wherever they appear, with or without a cue (王建华家楼下 → 王**家楼下).
+    Everything else is kept exactly as written; a run of digits shaped like neither (an order number, an
+    amount, a date) is left alone.
+    """
+    text = mask_personal_names(numbers_masked(text or "", order=order))
     if order is not None and (name := _known_name(getattr(order, "caller_name", ""))):
         text = text.replace(name, _masked_name(name))
     return text
@@ -281,13 +291,41 @@ def masked_json(value: Any, *, number_keys: frozenset[str], order: Any = None, k
     return value
 
 
+def _sees_full_numbers(user: Any) -> bool:
+    """Whether this person sees callers' numbers in full: a signed-in account of a centre role."""
+    role = getattr(user, "role", None)
+    return user is not None and getattr(user, "is_authenticated", False) and role in CENTRE_ROLES
+
+
 def phone_for(ticket: Any, user: Any) -> str:
     """The caller's phone as this person may see it: full for centre staff, masked for everyone else."""
     phone = getattr(ticket, "caller_phone", "") or ""
-    role = getattr(user, "role", None)
-    if user is not None and getattr(user, "is_authenticated", False) and role in CENTRE_ROLES:
+    if _sees_full_numbers(user):
         from hotline.ops.access import phone_shown  # every full number shown is recorded (docs/security.md)
 
         phone_shown(ticket, user, phone)
         return phone
     return mask_phone(phone)
+
+
+def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True) -> str:
+    """Free text of an order that citizens or the centre wrote (the description, a 补充诉求, a chase's or a
+    return visit's note) as this person may see it, by the rule of the caller's number (`phone_for`).
+
+    Whoever `phone_for` shows the full number (centre staff) reads the text as written, and a number in it
+    is recorded as a full-number view of the order, as the phone field is. Everyone else (unit staff, a unit's
+    API key), and anyone when `full_phone` is false (an API key without the `phone` scope), reads phone and
+    identity card numbers masked, the caller's recorded number wherever it stands; on an anonymous (匿名) order,
+    citizens' names as well (`scrub_public_text`). The public's texts keep `scrub_public_text` alone.
+    """
+    text = text or ""
+    if full_phone and _sees_full_numbers(user):
+        if spans := _number_spans(text, order):  # a full number shown: recorded (docs/security.md)
+            from hotline.ops.access import phone_shown
+
+            start, end, _masked = min(spans)
+            phone_shown(order, user, text[start:end])
+        return text
+    if getattr(order, "is_anonymous", False):
+        return scrub_public_text(text, order=order)
+    return numbers_masked(text, order=order)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from hotline.core import clock
 from hotline.tickets.choices import Channel, Status
+from hotline.tickets.titles import default_title
 
 #: The longest description accepted (a longer cell is a broken row, e.g. a runaway quote).
 MAX_DESCRIPTION = 20_000
@@ -139,7 +140,7 @@ def check(order: SourceOrder) -> SourceOrder:
         raise RowError("缺少诉求内容")
     if len(order.description) > MAX_DESCRIPTION:
         raise RowError(f"诉求内容过长（{len(order.description)} 字，上限 {MAX_DESCRIPTION} 字）")
-    order.title = (order.title.strip() or " ".join(order.description.split())[:40])[:MAX_TITLE]
+    order.title = (order.title.strip() or default_title(order.description))[:MAX_TITLE]
     _plausible(order.registered_at, REGISTER_AHEAD, "受理时间")
     _plausible(order.closed_at, DATE_AHEAD, "办结时间")
     _plausible(order.replied_at, DATE_AHEAD, "答复时间")

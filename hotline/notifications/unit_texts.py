@@ -25,6 +25,7 @@ from hotline.portal.validators import is_mobile
 from hotline.taxonomy.choices import Urgency
 from hotline.tickets.choices import Action, AssignmentStatus, FollowUpChannel
 from hotline.tickets.models import Assignment, ReturnRequest, Ticket, TimelineEvent
+from hotline.tickets.titles import is_default_title
 
 #: What separates several numbers in one `HandlingUnit.phone` ("0731-88990001 / 13912345678"); spaces do not
 #: (「139 0000 1111」, 「+86 139 0000 1111」 are one number).
@@ -62,7 +63,7 @@ def short_title(ticket: Ticket) -> str:
     looks like a phone, an identity card number or a full name (`scrub_public_text`), are masked first.
     """
     title = " ".join((ticket.title or "").split())
-    if not title or title == " ".join((ticket.description or "").split())[:40]:
+    if not title or is_default_title(title, ticket.description or ""):
         title = ticket.category.name if ticket.category_id else str(ticket.get_request_type_display())
     for secret in (ticket.caller_name, ticket.caller_phone):
         if secret and secret.strip():

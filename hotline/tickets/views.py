@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hotline.core import clock
-from hotline.core.privacy import phone_for
+from hotline.core.privacy import phone_for, text_for
 from hotline.orgs.models import HandlingUnit
-from hotline.tickets import panels
-from hotline.tickets.choices import Action, ConsultationStatus
+from hotline.tickets import panels, selectors
+from hotline.tickets.choices import ConsultationStatus
 from hotline.tickets.models import Consultation, Opinion, Ticket
 
 
@@ -68,21 +68,26 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
     from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
 
     order_shown(ticket, user)
+    timeline = selectors.timeline_shown(ticket, user)
     return {
         "ticket": ticket,
-        # An anonymous caller stays anonymous to units: no number, no company (as the API answers them).
+        # An anonymous caller stays anonymous to units: no number, no sex, no company (as the API answers them).
         "phone": phone_for(ticket, user) if show_caller else "",
         "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
+        "caller_sex": ticket.get_caller_sex_display() if show_caller else "",
         "caller_company": ticket.caller_company if show_caller else "",
+        # What citizens typed, numbers masked for those who see the caller's number masked (`text_for`).
+        "description": text_for(ticket.description, ticket, user),
+        "order_title": text_for(ticket.title, ticket, user),  # an untitled order's is its description's start
         "assignments": ticket.assignments.select_related("unit", "forwarded_from__unit").order_by("dispatched_at", "id"),
         "replies": ticket.replies.select_related("assignment__unit", "author"),
-        "visits": ticket.visits.select_related("visitor"),
+        "visits": selectors.visits_shown(ticket, user),
         "attachments": ticket.attachments.all(),
         "upload": upload_offer(ticket, user),  # the 上传附件 form, or None when it is not offered
         "consultations": consultations_shown(ticket),  # 会商: shown to everyone who may see the order
-        "timeline": ticket.timeline.select_related("unit").order_by("seq"),
+        "timeline": timeline,  # each event's `note_shown`
         # 补充诉求: the citizen's later facts, shown apart for the units (the description stays as registered).
-        "supplements": ticket.timeline.filter(action=Action.SUPPLEMENT).order_by("seq"),
+        "supplements": selectors.supplements(timeline),
     }
 
 

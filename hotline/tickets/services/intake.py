@@ -41,6 +41,7 @@ from hotline.tickets.services._core import (
     service,
 )
 from hotline.tickets.services.consultation import close_open_consultation
+from hotline.tickets.titles import default_title
 
 
 @dataclass
@@ -134,7 +135,7 @@ def _new_order(draft: TicketDraft, actor: User | None, note: str, data: dict | N
         status=Status.REGISTERED, version=1, registered_at=at, registered_by=actor,
         query_code=f"{secrets.randbelow(10**6):06d}",
     )
-    ticket.title = ticket.title.strip() or " ".join(draft.description.split())[:40]
+    ticket.title = ticket.title.strip() or default_title(draft.description)
     if ticket.channel in ONLINE_CHANNELS:
         sla.start_acceptance_clock(ticket, at)
     with translation.override(settings.LANGUAGE_CODE):  # stored text: not in the agent's page language

@@ -3,7 +3,8 @@
 Both read the same FilterSet over `visible_to(user)` as the page, in chunks of `CHUNK` orders with
 the lead unit prefetched per chunk: a constant number of queries per chunk, never the whole table
 in memory. The first and final satisfaction (首次满意度, 最终满意度: the order's first and last valid
-return visit) are subqueries of the orders' own query. Units get masked phones; each full number and each confidential (保密) order written is recorded
+return visit) are subqueries of the orders' own query. Units get masked phones, and the title and description with the
+numbers typed in them masked (`text_for`); each full number and each confidential (保密) order written is recorded
 (`hotline.ops.access`); cells that a spreadsheet would run as a formula are defused.
 """
 
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
-from hotline.core.privacy import phone_for
+from hotline.core.privacy import phone_for, text_for
 from hotline.kpis.visits import with_first_and_final
 from hotline.ops import access
 from hotline.tickets.choices import Satisfaction
@@ -61,8 +62,8 @@ def columns() -> list[Column]:
         (_("诉求类型"), lambda t, u: t.get_request_type_display()),
         (_("紧急程度"), lambda t, u: t.get_urgency_display()),
         (_("诉求分类"), lambda t, u: t.category.full_name if t.category else ""),
-        (_("标题"), lambda t, u: t.title),
-        (_("诉求内容"), lambda t, u: t.description),
+        (_("标题"), lambda t, u: text_for(t.title, t, u)),  # an untitled order's: its description's start
+        (_("诉求内容"), lambda t, u: text_for(t.description, t, u)),
         (_("来电人"), _caller),
         (_("联系电话"), lambda t, u: phone_for(t, u) if u.is_centre_staff or not t.is_anonymous else ""),
         (_("事发地址"), lambda t, u: t.address),

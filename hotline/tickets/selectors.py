@@ -1,0 +1,53 @@
+"""Reads of one order as a person sees it: what citizens and the centre wrote, numbers masked for those who
+see the caller's number masked (`hotline.core.privacy.text_for`, the rule of `phone_for`).
+
+The order page, the unit's workbench page and the REST API read the same lists from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.accounts.choices import UNIT_ROLES
+from hotline.core.privacy import text_for
+from hotline.tickets.choices import Action
+from hotline.tickets.models import ReturnVisit, Ticket, TimelineEvent
+
+
+def written_by_unit(event: TimelineEvent) -> bool:
+    """Whether a handling unit's staff wrote the event's note (签收, 下派, 答复 …): the unit's own words.
+
+    A unit is shown the caller's number masked, so its notes hold no number it was not given; they are shown
+    as written (a street's contact number in a 下派 note stays readable for the unit below).
+    """
+    return getattr(event.actor, "role", None) in UNIT_ROLES
+
+
+def note_shown(event: TimelineEvent, ticket: Ticket, user: Any, *, full_phone: bool = True) -> str:
+    """One timeline note as this person may read it: a unit's own as written, every other (a 补充诉求, a
+    chase's or a return visit's note, the centre's reasons) through `text_for`."""
+    if written_by_unit(event):
+        return event.note
+    return text_for(event.note, ticket, user, full_phone=full_phone)
+
+
+def timeline_shown(ticket: Ticket, user: Any, *, full_phone: bool = True) -> list[TimelineEvent]:
+    """The order's timeline (流转记录) in order, each event's `note_shown` set (`note_shown`); one query."""
+    events = list(ticket.timeline.select_related("unit", "actor").order_by("seq"))
+    for event in events:
+        event.note_shown = note_shown(event, ticket, user, full_phone=full_phone)
+    return events
+
+
+def supplements(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """The citizen's later additions (补充诉求) among the events, in order."""
+    return [event for event in events if event.action == Action.SUPPLEMENT]
+
+
+def visits_shown(ticket: Ticket, user: Any, *, full_phone: bool = True) -> list[ReturnVisit]:
+    """The order's return visits (回访, 现场核查) in order, each `note_shown` set: the centre's record of the
+    citizen's words, through `text_for`."""
+    visits = list(ticket.visits.select_related("visitor"))
+    for visit in visits:
+        visit.note_shown = text_for(visit.note, ticket, user, full_phone=full_phone)
+    return visits
