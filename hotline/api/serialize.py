@@ -113,8 +113,10 @@ def _consultations() -> QuerySet[Consultation]:
                                        to_attr="all_assisting")))
 
 
-def consultation(found: Consultation) -> dict[str, Any]:
-    """One consultation before dispatch (会商): the question, each invited unit's opinion, the conclusion."""
+def consultation(found: Consultation, ticket: Ticket | None = None, user: User | None = None, *,
+                 full_phone: bool = True) -> dict[str, Any]:
+    """One consultation before dispatch (会商): the question, each invited unit's opinion, the conclusion; the
+    centre's question and conclusion as `user` may read them (`text_for`; numbers masked without a reader)."""
     opinions = getattr(found, "all_opinions", None)
     if opinions is None:
         opinions = list(found.opinions.select_related("unit", "suggested_unit").order_by("id"))
@@ -122,9 +124,10 @@ def consultation(found: Consultation) -> dict[str, Any]:
     if assisting is None:
         assisting = list(found.assisting.order_by("path"))
     return {
-        "id": found.pk, "status": found.status, "question": found.question, "started_at": found.started_at,
-        "started_by": str(found.started_by), "opinions_due": found.opinions_due, "ended_at": found.ended_at,
-        "ended_by": str(found.ended_by) if found.ended_by_id else None, "conclusion": found.conclusion,
+        "id": found.pk, "status": found.status, "question": text_for(found.question, ticket, user, full_phone=full_phone),
+        "started_at": found.started_at, "started_by": str(found.started_by), "opinions_due": found.opinions_due,
+        "ended_at": found.ended_at, "ended_by": str(found.ended_by) if found.ended_by_id else None,
+        "conclusion": text_for(found.conclusion, ticket, user, full_phone=full_phone),
         "lead": unit_ref(found.lead), "assisting": [unit_ref(u) for u in assisting],
         "opinions": [{
             "unit": unit_ref(o.unit), "stance": o.stance, "basis": o.basis,
@@ -209,7 +212,7 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
             "public_reply": r.public_reply, "contacted": r.contacted, "resolved": r.resolved,
             "unresolved_reason": r.unresolved_reason, "review_status": r.review_status,
         } for r in replies],
-        "consultations": [consultation(c) for c in consultations],
+        "consultations": [consultation(c, ticket, user, full_phone=full_phone) for c in consultations],
         "first_visit": outcome(first_visit), "final_visit": outcome(final_visit),
     }
 

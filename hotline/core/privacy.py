@@ -308,7 +308,7 @@ def phone_for(ticket: Any, user: Any) -> str:
     return mask_phone(phone)
 
 
-def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True) -> str:
+def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revealed: bool = False) -> str:
     """Free text of an order that citizens or the centre wrote (the description, a 补充诉求, a chase's or a
     return visit's note) as this person may see it, by the rule of the caller's number (`phone_for`).
 
@@ -317,6 +317,10 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True) -> st
     API key), and anyone when `full_phone` is false (an API key without the `phone` scope), reads phone and
     identity card numbers masked, the caller's recorded number wherever it stands; on an anonymous (匿名) order,
     citizens' names as well (`scrub_public_text`). The public's texts keep `scrub_public_text` alone.
+
+    `revealed`: the unit handling the order was just shown the caller's number to contact them (联系群众,
+    `hotline.tickets.permissions.may_reveal_caller`), and its view recorded that reveal: the citizen's text is
+    shown as written for that response. An anonymous caller's never is.
     """
     text = text or ""
     if full_phone and _sees_full_numbers(user):
@@ -325,6 +329,8 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True) -> st
 
             start, end, _masked = min(spans)
             phone_shown(order, user, text[start:end])
+        return text
+    if revealed and not getattr(order, "is_anonymous", False):
         return text
     if getattr(order, "is_anonymous", False):
         return scrub_public_text(text, order=order)

@@ -11,7 +11,7 @@ from typing import Any
 from hotline.accounts.choices import UNIT_ROLES
 from hotline.core.privacy import text_for
 from hotline.tickets.choices import Action
-from hotline.tickets.models import ReturnVisit, Ticket, TimelineEvent
+from hotline.tickets.models import Reply, ReturnVisit, Ticket, TimelineEvent
 
 
 def written_by_unit(event: TimelineEvent) -> bool:
@@ -51,3 +51,22 @@ def visits_shown(ticket: Ticket, user: Any, *, full_phone: bool = True) -> list[
     for visit in visits:
         visit.note_shown = text_for(visit.note, ticket, user, full_phone=full_phone)
     return visits
+
+
+def replies_shown(ticket: Ticket, user: Any) -> list[Reply]:
+    """The order's replies (答复) in order, each `review_note_shown` set: the unit's reply as written (its own words),
+    the centre's review note (审核意见) through `text_for`."""
+    replies = list(ticket.replies.select_related("assignment__unit", "author"))
+    for reply in replies:
+        reply.review_note_shown = text_for(reply.review_note, ticket, user)
+    return replies
+
+
+def reveal_citizens_words(ticket: Ticket, user: Any, events: list[TimelineEvent]) -> str:
+    """For the one response that shows a handling unit the caller's number (联系群众, allowed by
+    `permissions.may_reveal_caller` and recorded by the view): the description as written, returned, and each
+    补充诉求 among `events` with its `note_shown` as written — they often carry the number the citizen gave."""
+    for event in supplements(events):
+        if not written_by_unit(event):
+            event.note_shown = text_for(event.note, ticket, user, revealed=True)
+    return text_for(ticket.description, ticket, user, revealed=True)

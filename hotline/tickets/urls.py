@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<str:number>/", views.order_detail, name="order-detail"),
+    path("orders/<str:number>/reveal-caller/", views.reveal_caller, name="order-reveal-caller"),  # 联系群众
 ]

@@ -6,6 +6,8 @@ same as an order that does not exist. The full workbench (forms for every step) 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Prefetch
@@ -21,6 +23,7 @@ from hotline.orgs.models import HandlingUnit
 from hotline.tickets import panels, selectors
 from hotline.tickets.choices import ConsultationStatus
 from hotline.tickets.models import Consultation, Opinion, Ticket
+from hotline.tickets.permissions import may_reveal_caller
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,9 +40,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, Ticket.objects.visible_to(request.user), title=_("工单"))
 
 
-def consultations_shown(ticket: Ticket) -> list[Consultation]:
+def consultations_shown(ticket: Ticket, user: Any = None) -> list[Consultation]:
     """The order's consultations (会商), newest first, each with its opinions (`rows`) in invitation order
-    and the conclusion's assisting units (`assisting_units`).
+    and the conclusion's assisting units (`assisting_units`); the centre's question and conclusion as this
+    person may read them (`question_shown`, `conclusion_shown`: `text_for`, masked when no reader is given).
 
     Three queries however many units were invited. An opinion still unanswered after the deadline of an
     open consultation is marked `overdue` (逾期未答复); one first given after it, `late`.
@@ -52,6 +56,8 @@ def consultations_shown(ticket: Ticket) -> list[Consultation]:
                  .order_by("-started_at", "-id"))
     now = clock.now()
     for consultation in found:
+        consultation.question_shown = text_for(consultation.question, ticket, user)
+        consultation.conclusion_shown = text_for(consultation.conclusion, ticket, user)
         is_open = consultation.status == ConsultationStatus.OPEN
         for opinion in consultation.rows:
             answered = opinion.answered_at
@@ -80,32 +86,71 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         "description": text_for(ticket.description, ticket, user),
         "order_title": text_for(ticket.title, ticket, user),  # an untitled order's is its description's start
         "assignments": ticket.assignments.select_related("unit", "forwarded_from__unit").order_by("dispatched_at", "id"),
-        "replies": ticket.replies.select_related("assignment__unit", "author"),
+        "replies": selectors.replies_shown(ticket, user),  # each `review_note_shown` (审核意见, `text_for`)
         "visits": selectors.visits_shown(ticket, user),
         "attachments": ticket.attachments.all(),
         "upload": upload_offer(ticket, user),  # the 上传附件 form, or None when it is not offered
-        "consultations": consultations_shown(ticket),  # 会商: shown to everyone who may see the order
+        "consultations": consultations_shown(ticket, user),  # 会商: shown to everyone who may see the order
         "timeline": timeline,  # each event's `note_shown`
         # 补充诉求: the citizen's later facts, shown apart for the units (the description stays as registered).
         "supplements": selectors.supplements(timeline),
+        # 查看完整号码 (联系群众): offered to the units working on the order (`may_reveal_caller`).
+        "may_reveal": not user.is_centre_staff and show_caller and may_reveal_caller(ticket, user) is None,
     }
+
+
+def _visible_order(request: HttpRequest, number: str) -> Ticket:
+    """The order with this number if this person may see it (else 404), with what its page shows."""
+    return get_object_or_404(
+        Ticket.objects.visible_to(request.user, one=True).select_related(
+            "category", "registered_by", "district", "street", "community", "master", "sla_policy"),
+        number=number,
+    )
+
+
+def _order_page(request: HttpRequest, ticket: Ticket, context: dict) -> HttpResponse:
+    """The order page from its `detail_context`, with the steps and panels this person is offered."""
+    from hotline.workbench.views import step_forms
+
+    context["steps"] = step_forms(ticket, request.user)
+    context["panels"] = panels.panels_for(request, ticket)
+    return render(request, "tickets/detail.html", context)
 
 
 @login_required
 @require_GET
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """One order with its units, replies, return visits, full timeline and the steps this person may take."""
-    from hotline.workbench.views import step_forms
+    ticket = _visible_order(request, number)
+    return _order_page(request, ticket, detail_context(request, ticket))
 
-    ticket = get_object_or_404(
-        Ticket.objects.visible_to(request.user, one=True).select_related(
-            "category", "registered_by", "district", "street", "community", "master", "sla_policy"),
-        number=number,
-    )
+
+@never_cache
+@login_required
+def reveal_caller(request: HttpRequest, number: str) -> HttpResponse:
+    """查看完整号码: the unit working on the order is shown the caller's full number to contact the citizen
+    (联系群众), with the description and 补充诉求 as written, for this response only; the reveal is recorded
+    (`phone_shown`, on this page's path). Refused (`may_reveal_caller`): 403 with the reason, nothing recorded.
+
+    Only a POST reveals. Any other method (a reload, the language switch returning to this address) is a 405
+    whose page leads back to the order."""
+    ticket = _visible_order(request, number)
+    if request.method != "POST":
+        response = render(request, "tickets/reveal_refused.html", {
+            "ticket": ticket, "reason": _("完整号码只在工单页点击「查看完整号码」后显示一次，请返回工单页")}, status=405)
+        response["Allow"] = "POST"
+        return response
+    user = request.user
+    reason = may_reveal_caller(ticket, user)
+    if reason is not None:
+        return render(request, "tickets/reveal_refused.html", {"ticket": ticket, "reason": reason}, status=403)
+    from hotline.ops.access import phone_shown
+
+    phone_shown(ticket, user, ticket.caller_phone)
     context = detail_context(request, ticket)
-    context["steps"] = step_forms(ticket, request.user)
-    context["panels"] = panels.panels_for(request, ticket)
-    return render(request, "tickets/detail.html", context)
+    context.update(phone=ticket.caller_phone, revealed=True, may_reveal=False,
+                   description=selectors.reveal_citizens_words(ticket, user, context["timeline"]))
+    return _order_page(request, ticket, context)
 
 
 @never_cache
