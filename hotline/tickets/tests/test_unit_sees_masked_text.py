@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -22,18 +21,13 @@ from hotline.tickets.choices import Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import Cast, make_ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]  # the root `cast`, built at the frozen moment
 
 PHONE = "13912345678"
 TYPED = "请联系我13812345678，身份证 430102199001011234，座机（0731）88990001"
 TYPED_MASKED = "请联系我138****5678，身份证 430102********1234，座机073*******01"
 LATER = "群众补充：新号码 13700001111"
 LATER_MASKED = "群众补充：新号码 137****1111"
-
-
-@pytest.fixture
-def cast(frozen_now: datetime) -> Cast:
-    return Cast.build()
 
 
 def _page(user: User, ticket: Ticket) -> str:
