@@ -153,6 +153,13 @@ def test_full_journey_from_portal_to_closed(page: Page, phone_page: Page, world:
     open_order(page, number)
     step(page, "sign")
     expect_status(page, "办理中")
+    # To contact the citizen (联系群众) the unit reveals the number: masked on the page, full once, on purpose.
+    caller = page.locator("section[aria-labelledby=h-caller]")
+    expect(caller).to_contain_text("139****1234")
+    expect(caller).not_to_contain_text("13907311234")
+    submit(page, caller.get_by_role("button", name="查看完整号码"))
+    expect(caller).to_contain_text("13907311234")
+    expect(caller).to_contain_text("完整号码仅本次显示，已记录")
     public_reply = "经核查，车库排水沟已由物业公司清淤疏通，积水已排除；已责令物业建立雨季巡查制度。"
     step(page, "reply", fill={"content": "已到现场核查，责令物业公司清淤排水沟并加装排水泵，已联系陈女士告知处理结果。",
                               "public_reply": public_reply},
