@@ -62,10 +62,34 @@ class Parsed:
     payload: dict[str, Any]
 
 
+def _nul_at(item: dict[str, Any]) -> str | None:
+    """Where in the event a NUL character sits (a key or a string value, at any depth), or None.
+
+    PostgreSQL stores NUL neither in text nor in jsonb: one such event would fail the whole batch.
+    """
+    stack: list[tuple[str, Any]] = [("", item)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return where
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                name = f"{where}.{key}" if where else str(key)
+                if "\x00" in str(key):
+                    return name.replace("\x00", "\\u0000")
+                stack.append((name, inner))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", inner) for i, inner in enumerate(value))
+    return None
+
+
 def parse_event(item: Any) -> Parsed:
     """A valid event from one JSON object, or ValueError saying what is wrong with it."""
     if not isinstance(item, dict):
         raise ValueError("an event must be a JSON object")
+    if (where := _nul_at(item)) is not None:
+        raise ValueError(f"'{where}' contains a NUL character (\\u0000), which cannot be stored")
     event_id = item.get("id")
     if not isinstance(event_id, str | int) or not str(event_id).strip() or len(str(event_id)) > _MAX_ID:
         raise ValueError(f"'id' must be a non-empty string of at most {_MAX_ID} characters")

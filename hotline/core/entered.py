@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.utils.translation import gettext as _
 
 
@@ -21,3 +23,16 @@ def entered_text(value: str | None, *, what: str, limit: int, required: bool = F
         raise RuleViolation(_("%(what)s最多 %(limit)d 个字（现有 %(count)d 个）") % {
             "what": what, "limit": limit, "count": len(value)})
     return value
+
+
+def visible(text: str | None) -> str:
+    """The text unchanged if a reader can see any of it, else "" (so a required field says "please fill in").
+
+    Invisible: whitespace and Unicode format/control characters (categories Cf and Cc: zero-width space,
+    ZWNJ/ZWJ, BOM, word joiner, bidi marks …). A text with at least one visible character is returned as
+    entered, invisible characters included.
+    """
+    text = text or ""
+    if any(not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc"} for ch in text):
+        return text
+    return ""

@@ -65,8 +65,8 @@ def services() -> QuerySet[Category]:
 
 
 def find_service(code: str) -> Category | None:
-    """The service (an active leaf category) with this code, or None."""
-    if not code.isdecimal():
+    """The service (an active leaf category) with this code, or None (also for a code no id could be: too long)."""
+    if not code.isdecimal() or len(code) > 64:  # int() refuses more than 4,300 digits
         return None
     return services().filter(pk=int(code)).first()
 

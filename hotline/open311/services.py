@@ -28,6 +28,8 @@ from hotline.tickets.choices import Action, Channel
 from hotline.tickets.exceptions import DomainError
 from hotline.tickets.services._core import check_role
 
+#: Longest `service_code` looked up (leading zeros allowed); what is stored is the category's own code.
+_MAX_CODE_INPUT = 64
 _AREA_KINDS = {UnitKind.DISTRICT: "district", UnitKind.STREET: "street", UnitKind.COMMUNITY: "community"}
 
 
@@ -96,6 +98,16 @@ def _refuse_nul(params: Mapping[str, str]) -> None:
                              % {"field": name.replace("\x00", "")})
 
 
+def _refuse_longer_than_column(**values: str) -> None:
+    """Refuse (400) a value the validators accept but its column cannot hold (an e-mail may be 320
+    characters, the column 254; a URL 2,048, the column 500): PostgreSQL would fail the whole request."""
+    for name, value in values.items():
+        limit = SubmittedRequest._meta.get_field(name).max_length
+        if limit is not None and len(value) > limit:
+            raise BadRequest(_("%(field)s 过长：最多 %(limit)d 个字符（现有 %(count)d 个）")
+                             % {"field": name, "limit": limit, "count": len(value)})
+
+
 def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
     """Record a request submitted through Open311 as a new order on the App channel; returns its number."""
     if key is None:
@@ -106,9 +118,11 @@ def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
     code = (params.get("service_code") or "").strip()
     if not code:
         raise BadRequest(_("缺少 service_code"))
-    category = selectors.find_service(code)
+    # A code longer than any real one finds nothing (and a 5,000-digit one would not even convert to an int).
+    category = selectors.find_service(code) if len(code) <= _MAX_CODE_INPUT else None
     if category is None:
-        raise BadRequest(_("service_code「%(code)s」不存在") % {"code": code})
+        shown = code if len(code) <= _MAX_CODE_INPUT else code[:_MAX_CODE_INPUT] + "…"
+        raise BadRequest(_("service_code「%(code)s」不存在") % {"code": shown})
     lat, lon = (params.get("lat") or "").strip(), (params.get("long") or "").strip()
     address = (params.get("address_string") or "").strip()
     address_id = (params.get("address_id") or "").strip()
@@ -133,6 +147,7 @@ def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
             phone = normalize_phone(phone)  # the agent must be able to call back
     except ValidationError as exc:
         raise BadRequest(*exc.messages) from None
+    _refuse_longer_than_column(email=email, media_url=media_url)
     if len(phone) > 32 or len(address) > 255:
         raise BadRequest(_("phone 或 address_string 过长"))
     title = _attribute(params, "title", None, "")[:200]
@@ -154,7 +169,7 @@ def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
             raise BadRequest(str(exc)) from None
         token = secrets.token_urlsafe(18)
         SubmittedRequest.objects.create(
-            ticket=ticket, token=token, service_code=code, api_key=key, email=email,
+            ticket=ticket, token=token, service_code=str(category.pk), api_key=key, email=email,
             device_id=(params.get("device_id") or "")[:100], account_id=(params.get("account_id") or "")[:100],
             media_url=media_url, attributes=extra, created_at=clock.now(),
         )

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from hotline.attachments.services import check_upload
+from hotline.core.entered import visible
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.choices import SUBMIT_TYPES
@@ -104,7 +105,7 @@ class SubmitForm(PortalForm):
             kind=UnitKind.DISTRICT, is_active=True).order_by("path")
 
     def clean_description(self) -> str:
-        text = self.cleaned_data["description"].strip()
+        text = visible(self.cleaned_data["description"]).strip()  # only zero-width characters: empty
         if not text:
             raise ValidationError(_("请填写诉求内容"), code="required")
         return text

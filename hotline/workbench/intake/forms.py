@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.attachments.constants import MAX_BYTES, MAX_FILES_PER_UPLOAD
 from hotline.attachments.services import check_upload
+from hotline.core.entered import visible
 from hotline.governance.choices import ThemeStatus
 from hotline.governance.models import Theme
 from hotline.orgs.choices import UnitKind
@@ -170,6 +171,13 @@ class IntakeForm(forms.Form):
         if not value.isdecimal():
             return ""
         return Category.objects.filter(pk=int(value)).values_list("full_name", flat=True).first() or ""
+
+    def clean_description(self) -> str:
+        """A description made only of invisible characters (zero-width space, BOM …) is no description."""
+        text = visible(self.cleaned_data["description"])
+        if not text:
+            raise forms.ValidationError(self.fields["description"].error_messages["required"], code="required")
+        return text
 
     def clean_phone(self) -> str:
         phone = selectors.normalise_phone(self.cleaned_data["phone"])
