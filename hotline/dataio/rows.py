@@ -36,6 +36,22 @@ class RowError(Exception):
     """This row cannot be imported; the message is the reason written to the report."""
 
 
+#: A NUL character: PostgreSQL cannot store it in text (a whole batch would fail), so its row is refused.
+NUL = "\x00"
+#: The report's name of each text field of `SourceOrder` (for a NUL found by `check`).
+_FIELD_NAMES = {
+    "external_id": "原始编号", "description": "诉求内容", "title": "标题", "status": "状态",
+    "request_type": "诉求类型", "channel": "渠道", "unit_name": "承办单位", "reply_text": "答复内容",
+    "address": "地址", "caller_name": "来电人", "caller_phone": "联系电话", "source_status": "原状态",
+    "category_path": "分类", "extra": "其他字段",
+}
+
+
+def nul_reason(what: str) -> str:
+    """The reason a row is refused for a NUL character in `what` (a column or field name)."""
+    return f"{what}含有无法保存的空字符（NUL），请删除后再导入"
+
+
 @dataclass
 class SourceOrder:
     """A historical order in the platform's terms, ready to be written with its timeline."""
@@ -65,13 +81,17 @@ class SourceOrder:
 
 
 def text(cells: dict[str, Any], column: str) -> str:
-    """A cell as stripped text ('' when absent); floats that are whole numbers lose their '.0'."""
+    """A cell as stripped text ('' when absent); floats that are whole numbers lose their '.0'.
+    RowError when it holds a NUL character."""
     value = cells.get(column, "")
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    value = str(value)
+    if NUL in value:
+        raise RowError(nul_reason(column))
+    return value.strip()
 
 
 def clean_id(value: str) -> str:
@@ -89,6 +109,8 @@ def parse_datetime(value: Any, tz: ZoneInfo, *, what: str, formats: tuple[str, .
     raw = str(value or "").strip()
     if not raw:
         raise RowError(f"缺少{what}")
+    if NUL in raw:
+        raise RowError(nul_reason(what))
     for fmt in formats:
         try:
             parsed = datetime.strptime(raw, fmt)  # noqa: DTZ007 - made aware below
@@ -130,7 +152,8 @@ def _plausible(moment: datetime | None, ahead: timedelta, what: str) -> None:
 
 def check(order: SourceOrder) -> SourceOrder:
     """The checks every format shares: content present and not too long, dates plausible and in order,
-    status coherent."""
+    status coherent; no text holds a NUL character (whichever way the format read it)."""
+    _refuse_nul(order)
     if not order.external_id:
         raise RowError("缺少原始编号")
     if len(order.external_id) > 100:
@@ -159,3 +182,14 @@ def check(order: SourceOrder) -> SourceOrder:
     if order.status in (Status.DISPATCHED, Status.IN_PROGRESS) and not order.unit_name:
         raise RowError("在办工单缺少承办单位")
     return order
+
+
+def _refuse_nul(order: SourceOrder) -> None:
+    """RowError when a text the order would store holds a NUL character (PostgreSQL cannot store it)."""
+    for name, label in _FIELD_NAMES.items():
+        value = getattr(order, name)
+        if isinstance(value, dict):
+            value = [*map(str, value), *(v for v in value.values() if isinstance(v, str))]
+        texts = value if isinstance(value, (tuple, list)) else (value,)
+        if any(isinstance(t, str) and NUL in t for t in texts):
+            raise RowError(nul_reason(label))

@@ -317,7 +317,7 @@ def import_rows(rows: Iterable[RawRow], parse: Callable[[RawRow], SourceOrder], 
     result = ImportResult(run=run)
     resolver = Resolver()
     writer = Writer(source, run, resolver)
-    seen: set[str] = set()
+    planned_ids: set[str] = set()  # ids written by this run: a later row with one of them is a repeat
     pending: list[SourceOrder] = []
 
     def reject(line: int, external_id: str, reason: str) -> None:
@@ -331,11 +331,14 @@ def import_rows(rows: Iterable[RawRow], parse: Callable[[RawRow], SourceOrder], 
             source=source, external_id__in=[o.external_id for o in pending]).values_list("external_id", flat=True))
         planned: list[_Planned] = []
         for order in pending:
-            if order.external_id in done:
+            # A repeat is skipped only once a row with its id was written (earlier or in this batch): a
+            # corrected repeat of a rejected row is imported, never lost as "skipped".
+            if order.external_id in done or order.external_id in planned_ids:
                 result.skipped += 1
                 continue
             try:
                 planned.append(writer.plan(order))
+                planned_ids.add(order.external_id)
             except RowError as exc:
                 reject(order.line, order.external_id, str(exc))
             except OverflowError:  # a date the deadline arithmetic cannot hold: this row only, not the batch
@@ -359,11 +362,10 @@ def import_rows(rows: Iterable[RawRow], parse: Callable[[RawRow], SourceOrder], 
         except OverflowError:
             reject(raw.line, raw_id(raw.cells), OUT_OF_RANGE)
             continue
-        if order.external_id in seen:
-            result.skipped += 1  # the same record twice in one file
+        if order.external_id in planned_ids:
+            result.skipped += 1  # the same record twice in one file, the first one already written
             continue
-        seen.add(order.external_id)
-        pending.append(order)
+        pending.append(order)  # a repeat inside the batch is decided in flush(), once the first is planned
         if len(pending) >= BATCH:
             flush()
     flush()
