@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import User
+from hotline.core.formfields import IdsMultipleChoiceField
 from hotline.governance import services
 from hotline.governance.choices import ThemeAction
 from hotline.governance.models import Theme
@@ -56,9 +57,9 @@ def _lead_field() -> forms.ModelChoiceField:
                                   empty_label=_("—请选择—"), widget=UnitSelect)
 
 
-def _assisting_field(rows: int) -> forms.ModelMultipleChoiceField:
+def _assisting_field(rows: int) -> IdsMultipleChoiceField:
     """The assisting units (配合单位), a list of `rows` lines; the form sets the units they may be."""
-    return forms.ModelMultipleChoiceField(label=_("配合单位"), required=False, queryset=HandlingUnit.objects.none(),
+    return IdsMultipleChoiceField(label=_("配合单位"), required=False, queryset=HandlingUnit.objects.none(),
                                           widget=UnitSelectMultiple(attrs={"size": rows}),
                                           help_text=_("可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
 

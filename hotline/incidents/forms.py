@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core import clock
+from hotline.core.formfields import IdsMultipleChoiceField
 from hotline.incidents.choices import IncidentStatus
 from hotline.incidents.constants import (
     KEYWORDS_MAX_LENGTH,
@@ -51,7 +52,7 @@ class IncidentForm(forms.Form):
     category = forms.ModelChoiceField(label=_("诉求分类"), required=False, empty_label=_("—不限—"),
                                       queryset=Category.objects.none(),
                                       help_text=_("可选任一级；该分类及其下级分类的来电即匹配"))
-    areas = forms.ModelMultipleChoiceField(label=_("影响区域"), required=False, queryset=HandlingUnit.objects.none(),
+    areas = IdsMultipleChoiceField(label=_("影响区域"), required=False, queryset=HandlingUnit.objects.none(),
                                            widget=UnitSelectMultiple(attrs={"size": 8}),
                                            help_text=_("区、街道或社区，可多选；不选为全市"))
     lead_unit = forms.ModelChoiceField(label=_("处置单位"), required=False, queryset=HandlingUnit.objects.none(),

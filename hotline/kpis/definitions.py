@@ -31,6 +31,7 @@ from hotline.kpis.bases import (
 )
 from hotline.kpis.choices import Indicator
 from hotline.kpis.visits import valid_visit
+from hotline.sla.sweep import awaiting_extension
 from hotline.tickets.choices import (
     Action,
     AssignmentRole,
@@ -89,12 +90,29 @@ def open_overdue(as_of: datetime) -> Q:
 
     A paused deadline (待群众补充) is not decided yet: on resume it shifts by the pause, so a paused
     row is overdue only when its deadline had already passed when the pause began (docs/sla.md §7).
+    Nor is a deadline held by the unit's extension request filed in time and still undecided (延期待审批,
+    docs/sla.md §8): the sweep's own condition (`sla.sweep.awaiting_extension`) leaves it out.
     """
-    return Q(reply_due__lt=as_of) & (Q(paused_at__isnull=True) | Q(reply_due__lt=F("paused_at")))
+    return (Q(reply_due__lt=as_of) & (Q(paused_at__isnull=True) | Q(reply_due__lt=F("paused_at")))
+            & ~awaiting_extension())
+
+
+def reply_awaits_decision() -> Q:
+    """A reply made after the deadline while the unit's timely extension request waits (docs/sla.md §8).
+
+    The reply set no `reply_overdue`: the centre's decision judges it (approved: against the new deadline,
+    denied: against the old one), so it is not decided yet and stays out of 按时办结率 until then. The
+    request is the sweep's `awaiting_extension`, read against the reply deadline (the phase ended at the reply).
+    """
+    return (Q(replied_at__gt=F("reply_due"), reply_overdue=False)
+            & awaiting_extension(since="dispatched_at", due="reply_due"))
 
 
 def _due(ctx: Context) -> Q:
-    """Replied, or past the reply deadline by the end of the period (open overdue orders count against).
+    """Replied, or past the reply deadline by `as_of` (open overdue orders count against).
+
+    Not yet decided, so left out: a deadline not passed, paused, or held by a timely extension request the
+    centre has not decided, and a late reply made while such a request waits (`reply_awaits_decision`).
 
     A lead released by an approved termination (终止办理) counts against when it was already past its
     reply deadline then (`reply_overdue`, set by the termination): terminating does not clean a late order.
@@ -106,7 +124,9 @@ def _due(ctx: Context) -> Q:
     late_forwarded = Q(status=AssignmentStatus.FORWARDED, reply_overdue=True)
     # A unit below that let the reply deadline pass and then returned the order up (下派) was late itself.
     late_returned_up = Q(status=AssignmentStatus.RETURNED, forwarded_from__isnull=False, reply_overdue=True)
-    return (Q(status__in=HOLDING) & (Q(replied_at__isnull=False) | open_overdue(ctx.as_of)) | late_terminated
+    replied = Q(replied_at__isnull=False) & ~reply_awaits_decision()
+    unreplied_late = Q(replied_at__isnull=True) & open_overdue(ctx.as_of)
+    return (Q(status__in=HOLDING) & (replied | unreplied_late) | late_terminated
             | late_forwarded | late_returned_up)
 
 

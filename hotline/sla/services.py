@@ -163,22 +163,40 @@ def pause(objs: list[Clocked], at: datetime) -> None:
 def resume(ticket: Ticket, assignments: list[Assignment], at: datetime) -> float:
     """Restart the clock: shift every running deadline by the paused span on its own axis.
 
-    Returns the paused wall-clock seconds, which the order accumulates.
+    `assignments` are the ones still running (as the pause took them); one that replied during the
+    pause was resumed by `resume_assignment` then. Returns the paused wall-clock seconds, which the
+    order accumulates.
     """
     paused_at = ticket.paused_at
     if paused_at is None:
         return 0.0
     for a in assignments:
-        span = workcalendar.elapsed(paused_at, at, a.reply_basis)
-        a.reply_due = workcalendar.shift(a.reply_due, span, a.reply_basis)
-        _shift_phase(a, span, a.reply_basis, at)
-        a.paused_at = None
-    span = _shift_close_due(ticket, paused_at, at)
+        resume_assignment(a, at)
+    span = shift_close_due(ticket, paused_at, at)
     _shift_phase(ticket, span, ticket.close_basis or Basis.CLOCK, at)
     ticket.paused_at = None
     seconds = (at - paused_at).total_seconds()
     ticket.paused_seconds += seconds
     return seconds
+
+
+def resume_assignment(assignment: Assignment, at: datetime, *, running: bool = True) -> None:
+    """Restart one assignment's paused clock at `at`: its reply deadline shifts by the pause on its axis.
+
+    The order's resume does this for every running assignment, whose running phase (yellow mark, light)
+    shifts too. An assisting unit that replies while the order is still paused does it for itself at its
+    reply (`running=False`: its phase ends there, and the reply, not the light, judges it), so the reply is
+    judged against the deadline the pause has moved so far, and the order's later resume leaves that
+    finished deadline alone.
+    """
+    paused_at = assignment.paused_at
+    if paused_at is None:
+        return
+    span = workcalendar.elapsed(paused_at, at, assignment.reply_basis)
+    assignment.reply_due = workcalendar.shift(assignment.reply_due, span, assignment.reply_basis)
+    if running:
+        _shift_phase(assignment, span, assignment.reply_basis, at)
+    assignment.paused_at = None
 
 
 def give_back_wait(ticket: Ticket, assignment: Assignment, policy: SlaPolicy, since: datetime,
@@ -194,11 +212,15 @@ def give_back_wait(ticket: Ticket, assignment: Assignment, policy: SlaPolicy, si
                                              sign_basis)
     assignment.reply_due = workcalendar.shift(
         assignment.reply_due, workcalendar.elapsed(since, at, assignment.reply_basis), assignment.reply_basis)
-    _shift_close_due(ticket, since, at)
+    shift_close_due(ticket, since, at)
 
 
-def _shift_close_due(ticket: Ticket, since: datetime, at: datetime) -> float:
-    """Move the order's close deadline later by the span from `since` to `at` on its axis; return the span."""
+def shift_close_due(ticket: Ticket, since: datetime, at: datetime) -> float:
+    """Move the order's close deadline later by the span from `since` to `at` on its axis; return the span.
+
+    For time the order could not be handled through no fault of the units: a pause (§7), and a return
+    awaiting the centre's review, whether the centre then rejects it (`give_back_wait`) or accepts it.
+    """
     span = workcalendar.elapsed(since, at, ticket.close_basis or Basis.CLOCK)
     if ticket.close_due is not None:
         ticket.close_due = workcalendar.shift(ticket.close_due, span, ticket.close_basis)

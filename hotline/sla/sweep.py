@@ -62,17 +62,19 @@ def _to_red(model: type[Model], alias: str, now: datetime, *exclude: Q, **flags:
     ).update(light=Light.RED, **flags)
 
 
-def _awaiting_extension() -> Q:
-    """The unit asked for more time before its running deadline and the centre has not decided yet.
+def awaiting_extension(*, since: str = "phase_started_at", due: str = "phase_due") -> Q:
+    """The unit asked for more time before its deadline and the centre has not decided yet (延期待审批).
 
     Such a deadline is not missed while it waits: it goes no further than yellow, and the centre's
     answer moves it (approved) or lets the next sweep turn it red and flag it (denied). Only a request
     of the running phase counts (filed since `phase_started_at`): one left over from an earlier phase
-    (before a re-handling, say) holds nothing.
+    (before a re-handling, say) holds nothing. The indicators use the same condition (`kpis.definitions`):
+    on an assignment's running deadline as here, and, with `since`/`due` naming the dispatch and the reply
+    deadline, on one that replied after its deadline while such a request waited (its phase is over).
     """
     return Q(Exists(Extension.objects.filter(
         assignment=OuterRef("pk"), status=Decision.PENDING,
-        requested_at__gte=OuterRef("phase_started_at"), requested_at__lt=OuterRef("phase_due"))))
+        requested_at__gte=OuterRef(since), requested_at__lt=OuterRef(due))))
 
 
 def _order_awaiting_extension() -> Q:
@@ -116,7 +118,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
 
     Only rows with a running deadline (`phase_due` set, light green or yellow) that are not paused are
     considered, and an assignment whose unit asked for more time before its deadline goes no further
-    than yellow until the centre decides (`_awaiting_extension`), and so does its order
+    than yellow until the centre decides (`awaiting_extension`), and so does its order
     (`_order_awaiting_extension`). Turning red also sets the sticky
     overdue flags: `sign_overdue` on an assignment still waiting to be signed, `reply_overdue` on a
     signed one, `close_overdue` on the order. Each UPDATE
@@ -136,12 +138,12 @@ def sweep(now: datetime | None = None) -> SweepResult:
     with _sqlite_page_cache(alias, SQLITE_CACHE_KIB), transaction.atomic(using=alias):
         tickets_red = _to_red(Ticket, alias, at, _order_awaiting_extension(), close_overdue=_after_dispatch())
         assignments_red = _to_red(
-            Assignment, alias, at, _awaiting_extension(),
+            Assignment, alias, at, awaiting_extension(),
             sign_overdue=_sticky("sign_overdue", AssignmentStatus.PENDING_SIGN),
             reply_overdue=_sticky("reply_overdue", AssignmentStatus.SIGNED),
         )
         tickets_yellow = _to_yellow(Ticket, alias, at, _order_awaiting_extension())
-        assignments_yellow = _to_yellow(Assignment, alias, at, _awaiting_extension())
+        assignments_yellow = _to_yellow(Assignment, alias, at, awaiting_extension())
     return SweepResult(
         tickets_yellow=tickets_yellow, tickets_red=tickets_red,
         assignments_yellow=assignments_yellow, assignments_red=assignments_red,

@@ -65,7 +65,8 @@ RECORDS: dict[str, Record] = {
     Action.FORWARD: Record("the lead `Assignment` 已下派 (signed if it was not); a new lead `Assignment` for the unit "
                            "below (`forwarded_from`) with the reply deadline carried over; the unit's pending "
                            "requests closed", "from_unit, to_unit, signed_now, extensions/terminations/claims_closed"),
-    Action.ACCEPT_RETURN: Record("`ReturnRequest` approved; every assignment withdrawn", "return"),
+    Action.ACCEPT_RETURN: Record("`ReturnRequest` approved; every assignment withdrawn, its pending claims closed",
+                                 "return, claims_closed"),
     Action.REJECT_RETURN: Record("`ReturnRequest` rejected; the assignment is restored and designated (no second return)",
                                  "return"),
     Action.REQUEST_EXTENSION: Record("`Extension` (pending)", "extension"),
@@ -83,8 +84,9 @@ RECORDS: dict[str, Record] = {
                                 "contacted, resolved, satisfaction, attempt, unreachable, verified",
                                 "yes (no when not reached and the order stays open)"),
     Action.REOPEN: Record("`Ticket.reopen_count`; closing deadline cleared", "", "yes"),
-    Action.MERGE: Record("`Ticket.master`; assignments withdrawn, pending returns rejected; an open 会商 withdrawn",
-                         "master, consultation_closed (when a 会商 was open)", "yes"),
+    Action.MERGE: Record("`Ticket.master`; assignments withdrawn, pending returns, terminations and claims closed; "
+                         "an open 会商 withdrawn",
+                         "master, terminations/claims_closed, consultation_closed (when a 会商 was open)", "yes"),
     Action.MERGE_INTO: Record("event on the master order", "merged"),
     Action.SUPERVISE: Record("`Supervision`; `Ticket.supervision_level`", "supervision, kind, level"),
     Action.APPLY_UNREASONABLE: Record("`UnreasonableClaim` (pending)", "claim"),

@@ -11,6 +11,7 @@ from django.urls import reverse_lazy as reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hotline.core.formfields import IdsMultipleChoiceField
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
@@ -74,10 +75,10 @@ class NotAcceptForm(forms.Form):
 class DispatchForm(forms.Form):
     lead = forms.ModelChoiceField(label=_("主办单位"), queryset=HandlingUnit.objects.none(), empty_label=_("—请选择—"),
                                   widget=UnitSelect)
-    assisting = forms.ModelMultipleChoiceField(label=_("协办单位"), required=False,
-                                               queryset=HandlingUnit.objects.none(),
-                                               widget=UnitSelectMultiple(attrs={"size": 8}),
-                                               help_text=_("可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
+    assisting = IdsMultipleChoiceField(label=_("协办单位"), required=False,
+                                        queryset=HandlingUnit.objects.none(),
+                                        widget=UnitSelectMultiple(attrs={"size": 8}),
+                                        help_text=_("可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
     designate = forms.BooleanField(label=_("指定派单（不得退单）"), required=False)
     note = forms.CharField(label=_("派单说明"), required=False, widget=TEXT, max_length=2000)
 
@@ -90,9 +91,9 @@ class DispatchForm(forms.Form):
 class ConsultForm(forms.Form):
     """Ask the candidate units whose duty the matter is (发起会商)."""
 
-    units = forms.ModelMultipleChoiceField(label=_("会商单位"), queryset=HandlingUnit.objects.none(),
-                                           widget=UnitSelectMultiple(attrs={"size": 8}),
-                                           help_text=_("2 至 10 个单位；可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
+    units = IdsMultipleChoiceField(label=_("会商单位"), queryset=HandlingUnit.objects.none(),
+                                    widget=UnitSelectMultiple(attrs={"size": 8}),
+                                    help_text=_("2 至 10 个单位；可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
     question = forms.CharField(label=_("会商事项"), widget=TEXT, max_length=2000,
                                help_text=_("写明职责不清之处，例如涉及哪几项职责"))
 

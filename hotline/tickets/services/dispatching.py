@@ -34,6 +34,7 @@ from hotline.tickets.services.consultation import (
     open_consultation,
 )
 from hotline.tickets.services.forwarding import return_to_forwarder
+from hotline.tickets.services.handling import close_pending_claims
 from hotline.tickets.services.termination import close_pending_terminations
 from hotline.tickets.transitions import TRANSITIONS
 
@@ -159,8 +160,20 @@ def _accepted_returns(ticket: Ticket) -> int:
                                         assignment__forwarded_from__isnull=True).count()
 
 
-def _release(step: Step, note: str) -> None:
-    """Withdraw every unit still holding the order, ending their clocks and their pending extension requests."""
+#: Why the order's undecided claims (不合理诉求) close when every unit is released, by the releasing step.
+_CLAIMS_CLOSED_NOTE = {
+    Action.ACCEPT_RETURN: "工单已退单，申请不再审定",
+    Action.MERGE: "工单已并单，申请不再审定",
+}
+
+
+def _release(step: Step, note: str) -> list[int]:
+    """Withdraw every unit still holding the order, ending their clocks and their pending extension requests.
+
+    The order's undecided claims (不合理诉求) close too (`handling.close_pending_claims`): the unit that
+    filed one no longer handles the order — the returning lead whose return the centre accepted, or every
+    unit of a merged order — and no later decision may take it. Returns the closed claims' ids.
+    """
     ticket = step.ticket
     released = []
     for a in Assignment.objects.select_for_update().filter(releasable(), ticket=ticket):
@@ -171,6 +184,7 @@ def _release(step: Step, note: str) -> None:
         released.append(a.pk)
     Extension.objects.filter(assignment__in=released, status=Decision.PENDING).update(
         status=Decision.REJECTED, decided_by=step.actor, decided_at=step.at, decision_note=note)
+    return close_pending_claims(ticket, step.at, _CLAIMS_CLOSED_NOTE[step.action])
 
 
 def _pending_return(ticket: Ticket) -> ReturnRequest:
@@ -184,14 +198,20 @@ def _pending_return(ticket: Ticket) -> ReturnRequest:
 @service
 def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: HandlingUnit | None = None,
                   assisting: Sequence[HandlingUnit] = (), designate: bool = False) -> Ticket:
-    """The centre agrees the return was right; every unit is released. With `lead`, re-dispatch at once."""
+    """The centre agrees the return was right; every unit is released. With `lead`, re-dispatch at once.
+
+    No deadline ran while the return awaited review (docs/sla.md §6), so the order's close deadline moves
+    later by the pending span, as when the centre rejects a return; the released units' deadlines end here.
+    """
     step = begin(ticket, Action.ACCEPT_RETURN, actor)
     request = _pending_return(ticket)
     request.status, request.decided_by, request.decided_at, request.decision_note = (
         Decision.APPROVED, actor, step.at, note)
     request.save()
-    _release(step, "退单已同意，原承办单位撤回")
-    ticket = step.commit(Status.PENDING_DISPATCH, note=note or "同意退单", data={"return": request.pk})
+    claims = _release(step, "退单已同意，原承办单位撤回")
+    sla.shift_close_due(ticket, request.requested_at, step.at)
+    ticket = step.commit(Status.PENDING_DISPATCH, note=note or "同意退单",
+                         data={"return": request.pk, **({"claims_closed": claims} if claims else {})})
     if lead is not None:
         ticket = dispatch(ticket, actor=actor, lead=lead, assisting=assisting, designate=designate)
     return ticket
@@ -258,7 +278,7 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
     if Ticket.objects.filter(master=ticket).exists():
         raise RuleViolation(_("工单%(number)s已是其他工单的主工单，不能再并入其他工单；可改为将工单%(master)s并入本单")
                             % {"number": ticket.number, "master": master.number})
-    _release(step, "工单已并单")
+    claims = _release(step, "工单已并单")
     closed = close_pending_terminations(ticket, step.at, "工单已并单，终止办理申请不再审定")
     consultation = close_open_consultation(step, "工单已并单，会商撤销")
     ReturnRequest.objects.filter(ticket=ticket, status=Decision.PENDING).update(
@@ -267,8 +287,10 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
     ticket.closed_at = step.at
     ticket.paused_at = None
     sla.stop_phase(ticket)
-    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", data={"master": master.pk, **({"terminations_closed": closed} if closed else {}),
-                                **({"consultation_closed": consultation} if consultation else {})}, public=True)
+    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", public=True, data={
+        "master": master.pk, **({"terminations_closed": closed} if closed else {}),
+        **({"claims_closed": claims} if claims else {}),
+        **({"consultation_closed": consultation} if consultation else {})})
     _record_merge_on_master(master, merged, actor, note)
     return merged
 

@@ -72,8 +72,13 @@ def resume(ticket: Ticket, *, actor: User, note: str = "", unit: HandlingUnit | 
     step = begin(ticket, Action.RESUME, actor)
     if not actor.is_centre_staff:
         step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.SIGNED])
+    # Only the assignments still running as the pause took them (签收后办理中) shift: an assisting unit that
+    # replied meanwhile restarted its own clock at its reply (`reply`), and an ended one's deadline is history.
     paused = list(Assignment.objects.select_for_update().filter(ticket=ticket, paused_at__isnull=False))
-    seconds = sla.resume(ticket, paused, step.at)
+    running = [a for a in paused if a.status == AssignmentStatus.SIGNED]
+    seconds = sla.resume(ticket, running, step.at)
+    for a in paused:
+        a.paused_at = None  # an ended one only loses its pause mark
     step.touch(*paused)
     return step.commit(Status.IN_PROGRESS, note=note, data={"paused_seconds": round(seconds)}, public=True)
 
@@ -231,6 +236,9 @@ def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolve
                          public_reply=public_reply, is_truthful=is_truthful, beyond_duty=beyond_duty,
                          contacted=contacted, resolved=resolved, unresolved_reason=unresolved_reason,
                          review_status=Decision.APPROVED if is_assist else Decision.PENDING)
+    # An assisting unit replying while the order waits for the citizen (待群众补充): its clock was stopped
+    # too, so it is judged against its deadline shifted by the pause so far, which then stays as it is.
+    sla.resume_assignment(assignment, step.at, running=False)
     late = step.at > assignment.reply_due
     waiting = _timely_request(assignment) if late else None  # the centre's decision says whether it is late
     move_assignment(assignment, AssignmentStatus.REPLIED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
@@ -9,8 +10,10 @@ from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Decision, SupervisionKind
 from hotline.tickets.constants import MAX_SUPERVISION_LEVEL
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
-from hotline.tickets.models import Appeal, Supervision, Ticket, UnreasonableClaim
+from hotline.tickets.models import Appeal, Assignment, Supervision, Ticket, UnreasonableClaim
+from hotline.tickets.permissions import current_lead_id
 from hotline.tickets.services._core import begin, service
+from hotline.tickets.services.handling import claims_of
 
 
 @service
@@ -35,11 +38,12 @@ def supervise(ticket: Ticket, *, actor: User, kind: str, note: str, level: int |
     return step.commit(note=note, data={"supervision": record.pk, "kind": kind, "level": level})
 
 
-def _decide(step, model: type, approve: bool, note: str):  # noqa: ANN001, ANN202
-    """Record the centre's decision on the order's pending claim or appeal."""
+def _decide(step, model: type, approve: bool, note: str, records: QuerySet | None = None):  # noqa: ANN001, ANN202
+    """Record the centre's decision on the order's pending claim or appeal (among `records`, if given)."""
     if not note.strip():
         raise RuleViolation(_("请填写审定意见"))
-    record = model.objects.select_for_update().filter(ticket=step.ticket, status=Decision.PENDING).first()
+    records = model.objects.filter(ticket=step.ticket) if records is None else records
+    record = records.select_for_update().filter(status=Decision.PENDING).first()
     if record is None:
         raise InvalidTransition(_("没有待审定的%(record)s") % {"record": model._meta.verbose_name})
     record.status = Decision.APPROVED if approve else Decision.REJECTED
@@ -50,9 +54,17 @@ def _decide(step, model: type, approve: bool, note: str):  # noqa: ANN001, ANN20
 
 @service
 def decide_unreasonable(ticket: Ticket, *, actor: User, approve: bool, note: str) -> Ticket:
-    """Decide a unit's unreasonable-claim application; approved, the order leaves the unit's assessment."""
+    """Decide a unit's unreasonable-claim application; approved, the order leaves the unit's assessment.
+
+    The claim decided is the current round's: the one its lead (`current_lead_id`) filed since it was
+    dispatched. A claim of a unit that no longer leads the order (it returned it, handed it down, the
+    order was reopened) is never taken, even if it were still pending.
+    """
     step = begin(ticket, Action.DECIDE_UNREASONABLE, actor)
-    claim = _decide(step, UnreasonableClaim, approve, note)
+    lead = current_lead_id(ticket)
+    current = (claims_of(Assignment.objects.get(pk=lead)) if lead is not None
+               else UnreasonableClaim.objects.none())
+    claim = _decide(step, UnreasonableClaim, approve, note, current)
     return step.commit(note=f"{'认定' if approve else '不认定'}为不合理诉求：{note}",
                        data={"claim": claim.pk, "approved": approve})
 

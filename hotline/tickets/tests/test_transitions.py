@@ -269,6 +269,8 @@ def assist_handler(w: World) -> User:
 
 
 NO_PENDING_BEFORE_HANDLING = "a registered order was never with a unit, so it has nothing pending to decide"
+NO_CLAIM_WITHOUT_A_SIGNED_LEAD = ("waiting for dispatch or for a lead's signature, the order has no claim of its "
+                                  "current lead: a unit that left (退单 accepted, 下派, reopened) took its claims along")
 
 CASES: dict[str, Case] = {
     Action.ANSWER_DIRECTLY: Case(
@@ -370,7 +372,9 @@ CASES: dict[str, Case] = {
     Action.DECIDE_UNREASONABLE: Case(
         OPEN | {S.CLOSED}, supervisor,
         lambda t, w, a: services.decide_unreasonable(t, actor=a, approve=True, note="属实"),
-        reach=pending(_claim, S.IN_PROGRESS), unreachable={S.REGISTERED: NO_PENDING_BEFORE_HANDLING}),
+        reach=pending(_claim, S.IN_PROGRESS),
+        unreachable={S.REGISTERED: NO_PENDING_BEFORE_HANDLING, S.PENDING_DISPATCH: NO_CLAIM_WITHOUT_A_SIGNED_LEAD,
+                     S.DISPATCHED: NO_CLAIM_WITHOUT_A_SIGNED_LEAD}),
     Action.APPEAL: Case(
         {S.CLOSED}, lead_handler, lambda t, w, a: services.appeal(t, actor=a, reason="不满意系政策原因")),
     Action.DECIDE_APPEAL: Case(

@@ -114,11 +114,16 @@ def _refusal(ticket: Ticket, user: User, action: str, label: str) -> str:
 
 
 def run_bulk(user: User, action: str, numbers: list[str], data: dict[str, Any]) -> BulkReport:
-    """Take `action` with the validated `data` on each order in `numbers`; report done and refused."""
+    """Take `action` with the validated `data` on each order in `numbers`; report done and refused.
+
+    Each order is read again just before its step: an earlier step of the same batch may have changed
+    it (merging the others into a selected master records 被并入 on the master), and a copy read at the
+    start would be refused as stale (「工单已被他人处理」) instead of by the step's own rule.
+    """
     report = BulkReport(spec=STEPS[action])
-    visible = {t.number: t for t in Ticket.objects.visible_to(user).filter(number__in=numbers)}
+    visible = dict(Ticket.objects.visible_to(user).filter(number__in=numbers).values_list("number", "pk"))
     for number in numbers:
-        ticket = visible.get(number)
+        ticket = Ticket.objects.filter(pk=visible[number]).first() if number in visible else None
         if ticket is None:
             report.outcomes.append(Outcome(number, False, str(NOT_FOUND)))
             continue
