@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from hotline.api import actions, orders, reference
+from hotline.api import actions, orders, reference, reveal
 from hotline.api.auth import AUTH
 from hotline.api.errors import ApiError, error_response, from_api_error, from_domain_error, internal_error
 from hotline.api.field_errors import field_errors
@@ -14,7 +14,8 @@ from hotline.tickets.exceptions import DomainError
 
 DESCRIPTION = """12345 热线工单接口。认证：浏览器用登录会话（修改类请求需 CSRF 令牌）；
 集成方用接口密钥（`Authorization: Bearer hk_…` 或 `X-API-Key: hk_…`），按权限范围授权
-（read、create、act、transfer、webhooks、phone；没有 phone 的密钥看到的来电号码一律脱敏）。
+（read、create、act、transfer、webhooks、phone；没有 phone 的密钥看到的来电号码一律脱敏；
+承办单位的密钥即使有 phone 也只看到脱敏号码，联系群众时用 `POST /orders/{number}/reveal-caller`，每次留痕）。
 错误统一为 `{"error": {"code", "message", "details"}}`。
 新建工单可带 `Idempotency-Key` 头，重试只会产生一张工单。详见 docs/api.md。"""
 
@@ -23,6 +24,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json", docs_url="/docs", renderer=Renderer(),
 )
 api.add_router("", orders.router)
+api.add_router("", reveal.router)
 api.add_router("", actions.router)
 api.add_router("", reference.router)
 

@@ -174,6 +174,16 @@ class TimelineEventOut(BaseModel):
     is_public: bool
 
 
+class CallerRevealOut(BaseModel):
+    """联系群众: what the order page's 查看完整号码 shows a unit working on the order, for this answer only."""
+
+    number: str = Field(description="工单编号")
+    caller_name: str = Field(description="来电人姓名")
+    caller_phone: str = Field(description="来电人完整号码（本次显示，已记录）")
+    description: str = Field(description="诉求内容，按群众原话（不脱敏）")
+    supplements: list[TimelineEventOut] = Field(description="群众补充（补充诉求），按群众原话，按时间先后")
+
+
 class ReturnVisitOut(BaseModel):
     created_at: datetime
     method: str
