@@ -32,6 +32,8 @@ from django.db.models.functions import Coalesce, Least
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
 from hotline.tickets.choices import (
+    ACTIVE_ASSIGNMENT,
+    FINISHED,
     Action,
     AssignmentRole,
     AssignmentStatus,
@@ -64,16 +66,49 @@ HOLDING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentSta
 #: Assignment statuses of a unit that still has work to do on the order.
 WORKING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED]
 
+#: How many hand-downs below the unit's own `forwarded_still_held` follows (a district → a street → a community).
+FORWARD_DEPTH = 3
+
+
+def forwarded_still_held(depth: int = FORWARD_DEPTH) -> Q:
+    """Hand-downs (下派) still live: the assignment it created still holds the order (待签收/办理中/已答复), or was
+    itself handed further down to one that does (up to `depth` hand-downs).
+
+    A hand-down's assignment stays 已下派 for ever (it only moves back to 办理中 when the unit below returns
+    the order); the assignment below ends when the order is finished (completed or withdrawn), and stays ended
+    if the order is reopened and dispatched anew. Written on `Assignment` (`OuterRef("pk")` is the 已下派 one).
+    """
+    below = Q(status__in=ACTIVE_ASSIGNMENT)
+    if depth > 1:
+        below |= Q(status=AssignmentStatus.FORWARDED) & forwarded_still_held(depth - 1)
+    return Q(Exists(Assignment.objects.filter(below, forwarded_from=OuterRef("pk"))))
+
+
+def _order_finished() -> Exists:
+    """The assignment's order is finished (办结、直接答复、转应急、不予受理、并单、终止办理): a subquery, not a join,
+    so that `inbox_counts` keeps reading the units' assignments alone."""
+    return Exists(Ticket.objects.filter(pk=OuterRef("ticket_id"), status__in=FINISHED))
+
+
+#: 已下派 with 「含已办结」: every order the unit ever handed down, finished or not.
+FORWARDED_ALL = Q(status=AssignmentStatus.FORWARDED)
+
 #: The unit inbox's tabs (待签收 / 办理中 / 即将超期 / 已超期 / 已回复 / 已下派) as conditions on the unit's assignment.
-#: 已下派: orders the unit handed down to a unit below it (下派); the row shows who holds them now.
+#: 已下派: orders the unit handed down to a unit below it (下派) that are still open and still held below it
+#: (`forwarded_still_held`); the row shows who holds them now. `FORWARDED_ALL` (「含已办结」) adds the finished ones.
 INBOX_TABS: dict[str, Q] = {
     "sign": Q(status=AssignmentStatus.PENDING_SIGN),
     "doing": Q(status=AssignmentStatus.SIGNED),
     "soon": Q(status__in=WORKING, light=Light.YELLOW),
     "overdue": Q(status__in=WORKING) & (Q(light=Light.RED) | Q(sign_overdue=True) | Q(reply_overdue=True)),
     "replied": Q(status__in=[AssignmentStatus.REPLIED, AssignmentStatus.COMPLETED]),
-    "forwarded": Q(status=AssignmentStatus.FORWARDED),
+    "forwarded": FORWARDED_ALL & ~Q(_order_finished()) & forwarded_still_held(),
 }
+
+
+def tab_condition(tab: str, *, include_finished: bool = False) -> Q:
+    """The condition of an inbox tab on the unit's assignment; 已下派 with `include_finished` lists every hand-down."""
+    return FORWARDED_ALL if tab == "forwarded" and include_finished else INBOX_TABS[tab]
 
 
 def lead_prefetch() -> Prefetch:
@@ -130,8 +165,10 @@ def unit_scope(user: User) -> list[int]:
     return list(HandlingUnit.objects.subtree_of(list(user.units.all())).values_list("pk", flat=True))
 
 
-def inbox(user: User, units: list[int], tab: str) -> QuerySet[Ticket]:
+def inbox(user: User, units: list[int], tab: str, *, include_finished: bool = False) -> QuerySet[Ticket]:
     """Orders where one of `units` has an assignment in this tab (call `attach_mine` on the page).
+
+    `include_finished` (已下派 only, 「含已办结」): every order the units handed down, not only the open ones.
 
     `unit_due` (sorted on by `UNIT_DEADLINE_SORTS`) is the earliest `phase_due` of those units'
     assignments in the tab: the deadline the 本单位时限 column shows, not the order's own.
@@ -140,14 +177,15 @@ def inbox(user: User, units: list[int], tab: str) -> QuerySet[Ticket]:
     lets them see: only its other rule (no confidential order) is added, and the database builds one
     list of order ids instead of two (bench inbox: half the time for a district).
     """
-    mine = Assignment.objects.filter(INBOX_TABS[tab], unit__in=units).values("ticket_id")
+    condition = tab_condition(tab, include_finished=include_finished)
+    mine = Assignment.objects.filter(condition, unit__in=units).values("ticket_id")
     visible = Ticket.objects.all().shown_to_units() if user.is_unit_staff else Ticket.objects.visible_to(user)
     # The tab's assignments of the page's orders, whatever the unit; `attach_mine` keeps the units' own.
     # (Filtering by unit here made SQLite read the units' every assignment instead of the page's.)
-    in_tab = Assignment.objects.filter(INBOX_TABS[tab]).select_related("unit").order_by("sign_due", "id")
+    in_tab = Assignment.objects.filter(condition).select_related("unit").order_by("sign_due", "id")
     # The units' own deadline (本单位时限) for the 当前时限 sorts: an alias, computed only when sorted on.
     # `unit_id + 0`: looked up through the order's assignments (a few), not the units' (thousands a district).
-    own_due = Assignment.objects.filter(INBOX_TABS[tab], ticket=OuterRef("pk")).alias(
+    own_due = Assignment.objects.filter(condition, ticket=OuterRef("pk")).alias(
         unit_no=F("unit_id") + 0).filter(unit_no__in=units).order_by(
         F("phase_due").asc(nulls_last=True)).values("phase_due")[:1]
     return visible.filter(pk__in=mine).alias(unit_due=Subquery(own_due)).prefetch_related(

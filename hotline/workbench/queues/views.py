@@ -46,6 +46,9 @@ QUEUE_ROLES: dict[str, frozenset[str]] = {
     "supervision": SUPERVISE | {Role.LEADER},
 }
 
+#: The 已下派 tab's query parameter listing the finished hand-downs too (「含已办结」): `finished=1`.
+FINISHED_PARAM = "finished"
+
 _WAITING = [Status.PENDING_DISPATCH, Status.REGISTERED]
 _INBOX_TABS = [("sign", gettext_lazy("待签收")), ("doing", gettext_lazy("办理中")),
                ("soon", gettext_lazy("即将超期")), ("overdue", gettext_lazy("已超期")),
@@ -173,20 +176,35 @@ def inbox_queue(request: HttpRequest) -> HttpResponse:
     consult_waiting, consult_listed = consultations.consult_counts(request.user, units)
     counts = {**selectors.inbox_counts(units), "consult": consult_waiting}
     tabs = _tabs(request, tab, _INBOX_TABS, counts)
+    # 已下派 lists the open hand-downs; 「含已办结」 (`finished=1`) adds the finished ones, which no badge counts.
+    include_finished = tab == "forwarded" and request.GET.get(FINISHED_PARAM, "") == "1"
     # Unit staff's unfiltered tab holds exactly the orders its count counted: no second count.
-    known = ({**counts, "consult": consult_listed}[tab]) if request.user.is_unit_staff else None
+    known = ({**counts, "consult": consult_listed}[tab]) if request.user.is_unit_staff and not include_finished else None
     if tab == "consult":
         return render_list(request, consultations.consult_inbox(request.user, units), title=_("待办"), tab=tab,
                            tabs=tabs, columns=["invited"], default_sort="opinions_due", export_enabled=False,
                            on_page=lambda orders: consultations.attach_consultation(orders, request.user, units),
                            unfiltered_count=known, extra_sorts=_CONSULT_DUE)
-    base = selectors.inbox(request.user, units, tab)
+    base = selectors.inbox(request.user, units, tab, include_finished=include_finished)
     bulk = [Action.SIGN] if tab == "sign" else []
     own = selectors.own_units(request.user)  # a sub-unit's order: no bulk checkbox, its unit named
     return render_list(request, base, title=_("待办"), tab=tab, tabs=tabs, columns=["mine"],
                        bulk=bulk, default_sort="phase_due", export_enabled=False,
                        on_page=lambda orders: selectors.attach_mine(orders, units, own), unfiltered_count=known,
-                       extra_sorts=_UNIT_DEADLINE)
+                       extra_sorts=_UNIT_DEADLINE,
+                       extra={"finished_toggle": _finished_toggle(request, include_finished)}
+                       if tab == "forwarded" else None)
+
+
+def _finished_toggle(request: HttpRequest, included: bool) -> dict[str, Any]:
+    """The 已下派 tab's 「含已办结」 switch: whether finished hand-downs are listed, and the link that flips it
+    (keeping the filters and sort, back to the first page)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop(FINISHED_PARAM, None)
+    if not included:
+        query[FINISHED_PARAM] = "1"
+    return {"included": included, "param": FINISHED_PARAM, "url": f"{request.path}?{query.urlencode()}"}
 
 
 @login_required
