@@ -168,16 +168,16 @@ def may_reveal_caller(ticket: Ticket, user: User) -> str | None:
 
     Only staff of a unit that works on the order now (its lead or assisting assignment 待签收 or 办理中) may:
     not a unit that returned, handed down (下派) or finished its part, nor a unit above it, nor a unit only
-    consulted (会商). Never an anonymous (匿名) caller's, nor on an order without a number. Centre staff already
-    see the full number. Each reveal is recorded (`hotline.ops.access.phone_shown`) by the view.
+    consulted (会商). A unit switched off since keeps the orders it holds, and so this too (docs/lifecycle.md).
+    Never an anonymous (匿名) caller's, nor on an order without a number. Centre staff already see the full
+    number. Each reveal is recorded (`hotline.ops.access.phone_shown`) by the view.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return str(_("请先登录"))
     if user.is_centre_staff:
         return str(_("中心人员已可查看完整号码"))
     if not user.is_unit_staff or not Assignment.objects.filter(
-            ticket=ticket, unit__memberships__user=user, unit__is_active=True,
-            status__in=WORKING_ASSIGNMENT).exists():
+            ticket=ticket, unit__memberships__user=user, status__in=WORKING_ASSIGNMENT).exists():
         return str(_("只有正在办理该工单的承办单位可以查看群众的完整号码"))
     if ticket.is_anonymous:
         return str(_("来电人要求匿名，不能查看其号码；如需联系群众，请联系热线中心转达"))

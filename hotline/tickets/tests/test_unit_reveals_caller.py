@@ -111,6 +111,17 @@ def test_a_unit_may_reveal_before_signing(cast: Cast) -> None:
     assert _reveal(cast.lead_handler, ticket).status_code == 200
 
 
+def test_a_unit_switched_off_since_keeps_contacting_the_citizens_of_the_orders_it_holds(cast: Cast) -> None:
+    """停用 stops new work, not the orders in hand (docs/lifecycle.md): the unit still calls their citizens."""
+    ticket = _handled(cast)
+    cast.lead.is_active = False
+    cast.lead.save(update_fields=["is_active"])
+    assert BUTTON in _page(cast.lead_handler, ticket)
+    response = _reveal(cast.lead_handler, ticket)
+    assert response.status_code == 200 and PHONE in response.content.decode()
+    assert AccessRecord.objects.filter(kind=AccessKind.FULL_PHONE, user_id=cast.lead_handler.pk).count() == 1
+
+
 def test_a_unit_that_returned_the_order_is_refused(cast: Cast) -> None:
     ticket = make_ticket(Status.DISPATCHED, cast=cast, caller_phone=PHONE)
     services.return_order(ticket, actor=cast.lead_handler, reason_code=ReturnReason.NOT_OUR_DUTY,
