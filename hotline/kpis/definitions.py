@@ -97,6 +97,16 @@ def open_overdue(as_of: datetime) -> Q:
             & ~awaiting_extension())
 
 
+def sign_missed(as_of: datetime) -> Q:
+    """An assignment still to sign whose sign deadline has passed by `as_of` (超过签收时限仍未签收).
+
+    As for replies (`open_overdue`), a paused one (待群众补充, an assisting unit still to sign) is late only if
+    its deadline had already passed when the pause began: on resume the deadline shifts by the pause.
+    """
+    return (Q(status=AssignmentStatus.PENDING_SIGN, sign_due__lt=as_of)
+            & (Q(paused_at__isnull=True) | Q(sign_due__lt=F("paused_at"))))
+
+
 def reply_awaits_decision() -> Q:
     """A reply made after the deadline while the unit's timely extension request waits (docs/sla.md §8).
 
@@ -252,8 +262,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _("签收及时率 = 在签收时限内签收的派单 ÷（已签收的派单 + 超过签收时限仍未签收的派单）"),
         _("统计期内派出的派单（主办与协办，每个单位一条）；未签收即退回的不计，签收时限未到且未签收的暂不计"),
         _UNIT_EXCLUSION,
-        population=lambda ctx: Q(signed_at__isnull=False) | Q(status=AssignmentStatus.PENDING_SIGN,
-                                                               sign_due__lt=ctx.as_of),
+        population=lambda ctx: Q(signed_at__isnull=False) | sign_missed(ctx.as_of),
         numerator=_one(Q(signed_at__isnull=False, signed_at__lte=F("sign_due"), sign_overdue=False))),
     Kpi(Indicator.ON_TIME, "On-time completion rate", LEADS,
         _("按时办结率 = 在答复时限内答复的主办工单 ÷（已答复的主办工单 + 超过答复时限仍未答复的主办工单）"),

@@ -13,6 +13,7 @@ from hotline.core import workcalendar
 from hotline.sla.choices import Basis, Light, LimitUnit, basis_of
 from hotline.sla.constants import DEFAULT_YELLOW_RATIO
 from hotline.sla.models import AcceptanceSettings, SlaPolicy
+from hotline.tickets.choices import AssignmentStatus
 from hotline.tickets.exceptions import RuleViolation
 
 if TYPE_CHECKING:
@@ -163,15 +164,19 @@ def pause(objs: list[Clocked], at: datetime) -> None:
 def resume(ticket: Ticket, assignments: list[Assignment], at: datetime) -> float:
     """Restart the clock: shift every running deadline by the paused span on its own axis.
 
-    `assignments` are the ones still running (as the pause took them); one that replied during the
-    pause was resumed by `resume_assignment` then. Returns the paused wall-clock seconds, which the
+    `assignments` are the ones still running (as the pause took them): signed ones (办理中) restart with
+    `resume_assignment`, assisting ones still waiting to be signed (待签收) with `resume_signing`. One that
+    replied or signed during the pause was resumed then. Returns the paused wall-clock seconds, which the
     order accumulates.
     """
     paused_at = ticket.paused_at
     if paused_at is None:
         return 0.0
     for a in assignments:
-        resume_assignment(a, at)
+        if a.status == AssignmentStatus.PENDING_SIGN:
+            resume_signing(a, ticket.sla_policy or policy_for(ticket), at)
+        else:
+            resume_assignment(a, at)
     span = shift_close_due(ticket, paused_at, at)
     _shift_phase(ticket, span, ticket.close_basis or Basis.CLOCK, at)
     ticket.paused_at = None
@@ -197,6 +202,27 @@ def resume_assignment(assignment: Assignment, at: datetime, *, running: bool = T
     if running:
         _shift_phase(assignment, span, assignment.reply_basis, at)
     assignment.paused_at = None
+
+
+def resume_signing(assignment: Assignment, policy: SlaPolicy, at: datetime, *, running: bool = True) -> None:
+    """Restart the paused clock of an assisting unit still waiting to sign (协办待签收) at `at`.
+
+    Its sign deadline moves later by the pause on the sign axis, and its reply deadline (also counted
+    from the dispatch) by the pause on its own axis, as for a signed unit. The order's resume does this
+    with the running sign phase (yellow mark, light) shifted too. A unit that signs while the order is
+    still paused does it for itself at its signing (`running=False`: the sign phase ends there), so its
+    signing is judged against the sign deadline the pause has moved so far, and the order's later resume
+    leaves that finished deadline alone.
+    """
+    paused_at = assignment.paused_at
+    if paused_at is None:
+        return
+    basis = basis_of(policy.sign_unit)
+    span = workcalendar.elapsed(paused_at, at, basis)
+    assignment.sign_due = workcalendar.shift(assignment.sign_due, span, basis)
+    if running:
+        _shift_phase(assignment, span, basis, at)
+    resume_assignment(assignment, at, running=False)
 
 
 def give_back_wait(ticket: Ticket, assignment: Assignment, policy: SlaPolicy, since: datetime,

@@ -117,8 +117,9 @@ def sweep(now: datetime | None = None) -> SweepResult:
     """Move lights forward (green → yellow → red) for orders and assignments with four set-based UPDATEs.
 
     Only rows with a running deadline (`phase_due` set, light green or yellow) that are not paused are
-    considered, and an assignment whose unit asked for more time before its deadline goes no further
-    than yellow until the centre decides (`awaiting_extension`), and so does its order
+    considered (a pause, 待群众补充, stops the order and every unit whose clock runs: signed, or an assisting
+    unit still to sign, whose sign light and `sign_overdue` then wait for the resume), and an assignment
+    whose unit asked for more time before its deadline goes no further than yellow until the centre decides (`awaiting_extension`), and so does its order
     (`_order_awaiting_extension`). Turning red also sets the sticky
     overdue flags: `sign_overdue` on an assignment still waiting to be signed, `reply_overdue` on a
     signed one, `close_overdue` on the order. Each UPDATE

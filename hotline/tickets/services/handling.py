@@ -42,10 +42,17 @@ def sign(ticket: Ticket, *, actor: User, unit: HandlingUnit | None = None) -> Ti
     step = begin(ticket, action, actor)
     assignment = step.assignment_for(unit, role=role or AssignmentRole.LEAD,
                                      statuses=[AssignmentStatus.PENDING_SIGN])
+    policy = ticket.sla_policy or sla.policy_for(ticket)
     move_assignment(assignment, AssignmentStatus.SIGNED)
     assignment.signed_at, assignment.signed_by = step.at, actor
+    # An assisting unit signing while the order waits for the citizen (待群众补充): its clock was stopped too,
+    # so it is judged against its sign deadline moved by the pause so far; its reply clock then starts
+    # stopped, like every signed unit's, and the order's resume shifts it by the rest of the pause.
+    sla.resume_signing(assignment, policy, step.at, running=False)
     assignment.sign_overdue = assignment.sign_overdue or step.at > assignment.sign_due
-    sla.start_reply_phase(assignment, ticket.sla_policy or sla.policy_for(ticket), step.at)
+    sla.start_reply_phase(assignment, policy, step.at)
+    if ticket.paused_at is not None:
+        sla.pause([assignment], step.at)
     step.touch(assignment)
     overdue = "（超时签收）" if assignment.sign_overdue else ""
     if action == Action.SIGN_ASSIST:
@@ -60,7 +67,9 @@ def request_info(ticket: Ticket, *, actor: User, question: str, unit: HandlingUn
     step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.SIGNED])
     if not question.strip():
         raise RuleViolation(_("请写明需要群众补充的内容"))
-    running = list(Assignment.objects.select_for_update().filter(ticket=ticket, status=AssignmentStatus.SIGNED))
+    # Every unit whose clock runs stops: the signed ones (办理中) and the assisting ones still to sign (待签收).
+    running = list(Assignment.objects.select_for_update().filter(
+        ticket=ticket, status__in=[AssignmentStatus.SIGNED, AssignmentStatus.PENDING_SIGN]))
     sla.pause([ticket, *running], step.at)
     step.touch(*running)
     return step.commit(Status.AWAITING_CITIZEN, note=question, public=True)
@@ -72,10 +81,11 @@ def resume(ticket: Ticket, *, actor: User, note: str = "", unit: HandlingUnit | 
     step = begin(ticket, Action.RESUME, actor)
     if not actor.is_centre_staff:
         step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.SIGNED])
-    # Only the assignments still running as the pause took them (签收后办理中) shift: an assisting unit that
-    # replied meanwhile restarted its own clock at its reply (`reply`), and an ended one's deadline is history.
+    # Only the assignments still running (办理中, or 协办待签收) shift: an assisting unit that replied meanwhile
+    # restarted its own clock at its reply (`reply`), one that signed meanwhile had its sign deadline moved
+    # then and shifts its reply clock from its signing (`sign`), and an ended one's deadline is history.
     paused = list(Assignment.objects.select_for_update().filter(ticket=ticket, paused_at__isnull=False))
-    running = [a for a in paused if a.status == AssignmentStatus.SIGNED]
+    running = [a for a in paused if a.status in (AssignmentStatus.SIGNED, AssignmentStatus.PENDING_SIGN)]
     seconds = sla.resume(ticket, running, step.at)
     for a in paused:
         a.paused_at = None  # an ended one only loses its pause mark
