@@ -9,7 +9,9 @@ Plain Python, no Django. Three sources vote for units, each with a weight:
 
 score(u) = Σ_source weight · share(u), divided by the weights of the sources that had something to say,
 so a unit every source agrees on scores 1.0 and the scores of a source that is silent do not dilute the
-others. Legal responsibility comes first: when the catalogue names a functional department or utility
+others. The model's share of a unit is the probability of the classes mapped to it over *all* the
+probability (not only the mapped part), so a faint guess stays faint: when the classifier alone speaks,
+the confidence is its probability. Legal responsibility comes first: when the catalogue names a functional department or utility
 as lead, communities are struck out and streets may not lead (they may still assist); a community is
 never recommended as lead unless the catalogue itself names it.
 """
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 #: Version of the recommendation formula, stored with every recommendation.
-FORMULA_VERSION = "dispatch-1"
+FORMULA_VERSION = "dispatch-2"  # 2: the model share over all probability; excluded units
 WEIGHT_RULE = 0.5
 WEIGHT_MODEL = 0.2
 WEIGHT_HISTORY = 0.3
@@ -105,8 +107,12 @@ def _allowed(unit: Unit, rule: RuleHit | None) -> bool:
 
 
 def recommend(*, rule: RuleHit | None, votes: Sequence[ModelVote], neighbours: Sequence[Neighbour],
-              k: int = 3) -> Recommendation:
-    """Combine the three sources into the top `k` lead units with confidences and reasons."""
+              k: int = 3, excluded: frozenset[int] = frozenset()) -> Recommendation:
+    """Combine the three sources into the top `k` lead units with confidences and reasons.
+
+    `excluded` names units that may not be offered (inactive, or an area unit of another district): their
+    votes still count in the sources' totals, so what they took is not handed to the others.
+    """
     units: dict[int, Unit] = {}
     parts: dict[int, dict[str, float]] = defaultdict(dict)
     weights: dict[str, float] = {}
@@ -121,7 +127,8 @@ def recommend(*, rule: RuleHit | None, votes: Sequence[ModelVote], neighbours: S
     model_share: dict[int, float] = defaultdict(float)
     mapped = [v for v in votes if v.rule is not None]
     if mapped:
-        total = sum(v.probability for v in mapped) or 1.0
+        # over all the probability the classifier gave (≥ 1 guards a model whose outputs do not sum to 1)
+        total = max(1.0, sum(v.probability for v in votes))
         for v in mapped:
             assert v.rule is not None
             units.setdefault(v.rule.lead.id, v.rule.lead)
@@ -148,7 +155,7 @@ def recommend(*, rule: RuleHit | None, votes: Sequence[ModelVote], neighbours: S
         return Recommendation(weights=weights)
     scored = []
     for unit_id, unit in units.items():
-        if not _allowed(unit, rule):
+        if unit_id in excluded or not _allowed(unit, rule):
             continue
         value = sum(weights[source] * share for source, share in parts[unit_id].items()) / denominator
         scored.append((value, unit))

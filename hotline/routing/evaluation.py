@@ -1,8 +1,10 @@
 """How often the dispatch recommendation agreed with the final decision, and the corrections to learn from.
 
-The recommendation judged is each order's first one (made at registration, before any person chose);
-the final decision is where the order finally went (`services.final_units`: the lead unit that completed
-it, else its first accepted lead dispatch). Orders without a final decision yet are left out.
+The recommendation judged is each order's first one (made at registration, before any person chose); an
+order counts as auto-dispatched when any of its recommendations was, and that one is judged for the
+auto line. The final decision is the unit the centre finally sent the order to (`services.final_units`: its
+lead dispatch that was completed, by that unit or one it handed the order down to, else its first
+accepted lead dispatch). Orders without a final decision yet are left out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
+
+from django.db.models import Min
 
 from hotline.intelligence.text import DETAIL_COLUMN, LABEL_COLUMNS, TOPIC_COLUMN
 from hotline.routing.models import DispatchRecommendation
@@ -61,16 +65,29 @@ class DispatchReport:
 
 
 def _first_recommendations(since: datetime | None) -> Iterator[DispatchRecommendation]:
-    """Each order's earliest recommendation, in batches (never the whole table in memory)."""
+    """Each order's earliest recommendation, in batches (never the whole table in memory).
+
+    With `since`, only orders whose earliest recommendation was made then or later: a later one (after a
+    return or a correction) is never judged as if it were the first.
+    """
     qs = DispatchRecommendation.objects.order_by("ticket_id", "created_at", "id")
     if since is not None:
-        qs = qs.filter(created_at__gte=since)
+        firsts = (DispatchRecommendation.objects.order_by().values("ticket_id").annotate(first=Min("created_at"))
+                  .filter(first__gte=since).values("ticket_id"))
+        qs = qs.filter(ticket_id__in=firsts)
     last = None
     for rec in qs.select_related("ticket", "top_unit", "rule__lead_unit", "ticket__category").iterator(
             chunk_size=2000):
         if rec.ticket_id != last:
             last = rec.ticket_id
             yield rec
+
+
+def _auto_dispatched(ticket_ids: list[int]) -> dict[int, int | None]:
+    """The orders auto-dispatched (by any of their recommendations, usually the latest) → the unit it chose."""
+    rows = (DispatchRecommendation.objects.filter(ticket_id__in=ticket_ids, auto_dispatched=True)
+            .order_by("created_at", "id").values_list("ticket_id", "top_unit_id"))
+    return dict(rows)
 
 
 def evaluate(since: datetime | None = None, batch: int = 2000) -> DispatchReport:
@@ -80,6 +97,7 @@ def evaluate(since: datetime | None = None, batch: int = 2000) -> DispatchReport
 
     def flush() -> None:
         finals = final_units([r.ticket_id for r in pending])
+        auto = _auto_dispatched([r.ticket_id for r in pending])
         for rec in pending:
             final = finals.get(rec.ticket_id)
             if final is None:
@@ -88,9 +106,9 @@ def evaluate(since: datetime | None = None, batch: int = 2000) -> DispatchReport
             hit1 = rec.top_unit_id == final.pk
             report.top1 += hit1
             report.top3 += final.pk in rec.top3_ids
-            if rec.auto_dispatched:
+            if rec.ticket_id in auto:
                 report.auto += 1
-                report.auto_agreed += hit1
+                report.auto_agreed += auto[rec.ticket_id] == final.pk
             for lo, hi in BANDS:
                 if lo <= rec.confidence < hi:
                     band = report.bands[f"{lo:.2f}–{min(hi, 1):.2f}"]

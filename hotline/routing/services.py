@@ -21,7 +21,7 @@ from hotline.intelligence import duplicates as dup
 from hotline.orgs.models import HandlingUnit
 from hotline.routing.models import DispatchRecommendation, DispatchSettings
 from hotline.routing.selectors import Catalogue, Entry, catalogue, rule_for  # noqa: F401 - rule_for re-exported
-from hotline.taxonomy.choices import Urgency
+from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Status
 from hotline.tickets.exceptions import DomainError
 from hotline.tickets.models import Assignment, Ticket
@@ -100,19 +100,36 @@ def _model_votes(ticket: Ticket, book: Catalogue, area_path: str) -> list[algo.M
 
 
 def final_units(ticket_ids: list[int]) -> dict[int, HandlingUnit]:
-    """Where each order finally went: the lead unit that completed it, else its first accepted lead dispatch.
+    """Where the centre finally sent each order: its lead dispatch that was completed, else its first accepted one.
 
-    An accepted dispatch is a lead assignment the unit signed and did not return. Orders with neither
-    (never dispatched, or only returned) have no final decision yet.
+    Only the centre's own lead dispatches count: an order a unit handed down (下派) and the unit below
+    completed counts for the unit that handed it down, the one the centre chose. A dispatch counts as
+    completed when it, or the unit it handed the order down to (at any depth), completed the order; it is
+    accepted when the unit signed it and did not return it. Orders with neither (never dispatched, or only
+    returned) have no final decision yet.
     """
     completed: dict[int, HandlingUnit] = {}
     accepted: dict[int, HandlingUnit] = {}
-    rows = (Assignment.objects.filter(ticket_id__in=ticket_ids, role=AssignmentRole.LEAD)
-            .exclude(status=AssignmentStatus.RETURNED).select_related("unit").order_by("dispatched_at", "id"))
+    rows = list(Assignment.objects.filter(ticket_id__in=ticket_ids, role=AssignmentRole.LEAD)
+                .exclude(status=AssignmentStatus.RETURNED).select_related("unit").order_by("dispatched_at", "id"))
+    by_id = {a.pk: a for a in rows}
+
+    def centres_dispatch(a: Assignment) -> Assignment | None:
+        seen = {a.pk}
+        while a.forwarded_from_id is not None:
+            above = by_id.get(a.forwarded_from_id)
+            if above is None or above.pk in seen:  # handed down by a dispatch since returned: not the decision
+                return None
+            seen.add(above.pk)
+            a = above
+        return a
+
     for a in rows:
         if a.status == AssignmentStatus.COMPLETED:
-            completed[a.ticket_id] = a.unit
-        elif a.signed_at is not None:
+            root = centres_dispatch(a)
+            if root is not None:
+                completed[a.ticket_id] = root.unit
+        elif a.forwarded_from_id is None and a.signed_at is not None:
             accepted.setdefault(a.ticket_id, a.unit)
     return accepted | completed
 
@@ -143,6 +160,42 @@ def _neighbours(ticket: Ticket, book: Catalogue, at: datetime, days: int) -> lis
     return [algo.Neighbour(pk, round(s, 3), _unit(finals[pk])) for s, pk in scored if pk in finals]
 
 
+def _district_paths() -> list[str]:
+    """The paths of the districts (区), read once per follow-up task."""
+    from hotline.core import memo
+    from hotline.orgs.choices import UnitKind
+
+    return memo.once("routing.district_paths", lambda: list(
+        HandlingUnit.objects.filter(kind=UnitKind.DISTRICT).values_list("path", flat=True)))
+
+
+def _excluded(ticket: Ticket, hit: algo.RuleHit | None, votes: list[algo.ModelVote],
+              neighbours: list[algo.Neighbour]) -> frozenset[int]:
+    """Units the recommendation may not offer: inactive ones (停用), and units of a district (its government,
+    departments, streets, communities) other than the order's own, when only history names them (属地).
+
+    An order without a district gets no district's unit from history. The catalogue's entries are
+    matched to the order's area already, so their leads are only checked for being active.
+    """
+    ids = {n.final.id for n in neighbours} | {v.rule.lead.id for v in votes if v.rule is not None}
+    if hit is not None:
+        ids.add(hit.lead.id)
+    if not ids:
+        return frozenset()
+    rows = HandlingUnit.objects.filter(pk__in=ids).values_list("pk", "path", "is_active")
+    catalogue_ids = {v.rule.lead.id for v in votes if v.rule is not None} | ({hit.lead.id} if hit else set())
+    own = ticket.district.path if ticket.district_id else None
+    districts = _district_paths()
+    excluded = set(ids - {pk for pk, _path, _active in rows})  # deleted since
+    for pk, path, active in rows:
+        if not active:
+            excluded.add(pk)
+        elif pk not in catalogue_ids and any(path.startswith(d) for d in districts) and not (
+                own and path.startswith(own)):
+            excluded.add(pk)
+    return frozenset(excluded)
+
+
 def build(ticket: Ticket, *, trigger: str = "", at: datetime | None = None) -> DispatchRecommendation:
     """Compute the dispatch recommendation for an order (history as known at `at`), not yet stored."""
     at = at or clock.now()
@@ -154,7 +207,8 @@ def build(ticket: Ticket, *, trigger: str = "", at: datetime | None = None) -> D
     hit = _hit(entry)
     votes = _model_votes(ticket, book, area_path)
     neighbours = _neighbours(ticket, book, min(at, ticket.registered_at), settings.history_days)
-    result = algo.recommend(rule=hit, votes=votes, neighbours=neighbours)
+    result = algo.recommend(rule=hit, votes=votes, neighbours=neighbours,
+                            excluded=_excluded(ticket, hit, votes, neighbours))
     top = result.top
     return DispatchRecommendation(
         ticket=ticket, created_at=at, trigger=trigger, model_version=model_version(),
@@ -184,29 +238,51 @@ def latest(ticket: Ticket) -> DispatchRecommendation | None:
     return ticket.dispatch_recommendations.order_by("-created_at", "-id").first()
 
 
+def _urgency_blocks(ticket: Ticket) -> str:
+    """Why the urgency assessment stands in the way ("" when it does not).
+
+    Fails closed: an order the triage receiver did not assess (it logs its errors and moves on) is
+    assessed here with the centre's rules (not stored); when that fails too, a person dispatches it.
+    """
+    try:
+        from hotline.triage import services as triage
+        from hotline.triage.models import UrgencyAssessment
+
+        assessment = UrgencyAssessment.objects.filter(ticket=ticket).order_by("-created_at", "-id").first()
+        if assessment is not None:
+            level, life = assessment.level, assessment.life_threatening
+        else:
+            category = ticket.category
+            result = triage.assess_text(f"{ticket.title} {ticket.description}",
+                                        utility_category=bool(category and category.is_utility),
+                                        category_name=category.name if category else "")
+            level, life = result.level, result.life_threatening
+    except Exception:
+        logger.exception("urgency of ticket %s unknown; left to a person", ticket.pk)
+        return "未完成紧急研判"
+    return "研判为紧急" if level == Urgency.URGENT or life else ""
+
+
 def _blocked(ticket: Ticket) -> str:
     """Why this order must be dispatched by a person ("" when nothing stands in the way)."""
     if ticket.is_confidential:
         return "保密件"
     if ticket.urgency == Urgency.URGENT:
         return "紧急件"
+    if ticket.request_type == RequestType.REPORT:
+        return "举报件"  # a report about a unit could otherwise reach that unit with no one looking
     if ticket.return_count:
         return "曾被退单"
-    try:
-        from hotline.triage.models import UrgencyAssessment
-    except ImportError:  # pragma: no cover - triage is always installed with routing
-        return ""
-    assessment = UrgencyAssessment.objects.filter(ticket=ticket).order_by("-created_at").first()
-    if assessment is not None and assessment.level == Urgency.URGENT:
-        return "研判为紧急"
-    return ""
+    return _urgency_blocks(ticket)
 
 
 def auto_dispatch(ticket_id: int) -> Ticket | None:
     """Dispatch the order to its top recommendation when the centre allows it and confidence is high enough.
 
     Does nothing (returns None) when auto-dispatch is off, the order is no longer waiting for dispatch,
-    is confidential, urgent or was returned before, or the confidence is below the threshold.
+    is confidential, urgent (as registered or assessed, or its urgency could not be assessed), a report
+    (举报) or was returned before, when the catalogue does not name the top unit as lead for the order,
+    or when the confidence is below the threshold.
     """
     settings = DispatchSettings.current()
     if not settings.auto_dispatch:
@@ -219,6 +295,8 @@ def auto_dispatch(ticket_id: int) -> Ticket | None:
     if not rec.top3 or rec.confidence < settings.threshold or rec.top_unit is None:
         return None
     top = rec.top3[0]
+    if not top.get("parts", {}).get("rule") or not rec.top_unit.is_active:
+        return None  # the model and history alone never dispatch: the catalogue must name the unit
     assisting = list(HandlingUnit.objects.filter(pk__in=top["assisting"], is_active=True))
     note = (f"自动派单：{top['reason']}（置信度 {rec.confidence:.2f} ≥ 阈值 {settings.threshold:.2f}）")[:2000]
     from hotline.tickets import services

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -175,6 +176,25 @@ class TriageSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("研判设置"))
+
+    def clean(self) -> None:
+        """Refuse thresholds that make no sense: a one-caller "cluster" would alert on every second call at a
+        place, a similarity of 0 matches everything, an empty time window matches nothing."""
+        errors: dict[str, object] = {}
+        if self.repeat_days is not None and self.repeat_days < 1:
+            errors["repeat_days"] = _("回溯天数至少为 1 天")
+        if self.cluster_hours is not None and self.cluster_hours < 1:
+            errors["cluster_hours"] = _("时间窗至少为 1 小时")
+        for name in ("repeat_similarity", "cluster_similarity"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value <= 1:
+                errors[name] = _("相似度阈值须大于 0 且不超过 1")
+        if self.cluster_min_callers is not None and self.cluster_min_callers < 2:
+            errors["cluster_min_callers"] = _("批量诉求至少需要 2 位来电人")
+        if self.repeat_caller_alert_at is not None and self.repeat_caller_alert_at < 2:
+            errors["repeat_caller_alert_at"] = _("预警须从同一诉求第 2 次来电起")
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def current(cls) -> TriageSettings:

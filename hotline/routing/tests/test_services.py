@@ -57,7 +57,7 @@ def test_the_catalogue_entry_leads_with_a_plain_reason(org, world) -> None:  # n
     top = rec.top3[0]
     assert top["reason"].startswith("派单目录：城乡建设/住房保障与房地产/物业服务 @ 东华门街道 → 东华门街道（街乡镇履职清单）")
     assert top["assisting"] == [org.district.pk]
-    assert rec.model_version.startswith("classifier ") and rec.formula_version == "dispatch-1"
+    assert rec.model_version.startswith("classifier ") and rec.formula_version == "dispatch-2"
     assert rec.scores["weights"]["rule"] == 0.5 and rec.scores["model"]
     assert 0 < rec.confidence <= 1
 
