@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.http import QueryDict
 
 from hotline.callers.selectors import ProfileCard
+from hotline.workbench.posted import posted_version
 
 
 class ProfileForm:
@@ -25,9 +26,9 @@ class ProfileForm:
         return self.data.get("note", "")
 
     def version(self) -> int | None:
-        """The profile's version when the form was shown, or None when absent or not a number."""
-        value = self.data.get("version", "").strip()
-        return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else None
+        """The profile's version when the form was shown, or None when absent or not a short ASCII number
+        (`posted_version`): the page then treats the form as stale, never skipping the version check."""
+        return posted_version(self.data.get("version", "").strip())
 
     def keep_posted(self, card: ProfileCard | None) -> None:
         """Show a refused form again as it was posted: ticks and note kept (what is stored is shown unchanged)."""

@@ -8,10 +8,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
-from hotline.callers.constants import MOBILE_DIGITS, NOTE_MAX_LENGTH, PHONE_MAX_DIGITS, PHONE_MIN_DIGITS
+from hotline.callers.constants import (
+    MOBILE_DIGITS,
+    NOTE_MAX_LENGTH,
+    PHONE_MAX_DIGITS,
+    PHONE_MIN_DIGITS,
+    TAG_NAME_MAX_LENGTH,
+)
 from hotline.callers.models import CallerProfile, CallerProfileChange, CallerTag
 from hotline.callers.permissions import may_edit
 from hotline.core import clock
+from hotline.core.entered import entered_text
 from hotline.tickets.exceptions import ConflictError, NotPermitted, RuleViolation
 from hotline.workbench.intake.selectors import normalise_phone
 
@@ -36,6 +43,14 @@ def profile_number(phone: str) -> str:
     return number
 
 
+def _entered(value: str | None, *, what: str, limit: int) -> str:
+    """The text stripped; a NUL or over `limit` characters refused as a `ProfileRefused` saying why."""
+    try:
+        return entered_text(value, what=what, limit=limit)
+    except RuleViolation as exc:
+        raise ProfileRefused(exc.message) from exc
+
+
 def tag_names(tags: Iterable[CallerTag]) -> list[str]:
     """Tag names in the tags' own order (排序, then id), as the log keeps them."""
     return [t.name for t in sorted(tags, key=lambda t: (t.sort_order, t.pk))]
@@ -47,20 +62,19 @@ def update_profile(phone: str, *, tags: Iterable[str], note: str, actor: User,
     """Set the caller's tags (by name) and note; log the change (before/after, who, when) with it.
 
     Refused, with nothing written: someone who may not change profiles (`NotPermitted`), a number that is
-    no whole phone number, a note over 200 characters, an unknown tag or an inactive one newly added
-    (`ProfileRefused`), a profile changed since `expected_version` was read (`ConflictError`). Setting what
-    is already there writes nothing.
+    no whole phone number, a note over 200 characters, a NUL in the note or a tag name (PostgreSQL can
+    neither store nor look one up), an unknown tag or an inactive one newly added (`ProfileRefused`), a
+    profile changed since `expected_version` was read (`ConflictError`). Setting what is already there
+    writes nothing. `expected_version=None` checks no version: pages always pass the one they showed.
     """
     if not may_edit(actor):
         raise NotPermitted(_("只有受理员、派单员、督办员和系统管理员可以修改来电人档案"))
     number = profile_number(phone)
     if not number:
         raise ProfileRefused(_("来电号码不完整或格式不对，无法建立来电人档案"))
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ProfileRefused(_("备注最多 %(limit)d 个字（现有 %(count)d 个）") % {
-            "limit": NOTE_MAX_LENGTH, "count": len(note)})
-    wanted = list(dict.fromkeys(name.strip() for name in tags if name and name.strip()))
+    note = _entered(note, what=_("备注"), limit=NOTE_MAX_LENGTH)
+    wanted = list(dict.fromkeys(_entered(name, what=_("标签名称"), limit=TAG_NAME_MAX_LENGTH)
+                                for name in tags if name and name.strip()))
     found = {t.name: t for t in CallerTag.objects.filter(name__in=wanted)}
     unknown = [name for name in wanted if name not in found]
     if unknown:

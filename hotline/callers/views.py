@@ -27,6 +27,7 @@ from hotline.callers.services import profile_number, update_profile
 from hotline.core.privacy import mask_phone, phone_for
 from hotline.tickets.exceptions import DomainError
 from hotline.workbench.intake.selectors import caller_history
+from hotline.workbench.posted import PAGE_EXPIRED
 
 
 @login_required
@@ -77,11 +78,15 @@ def profile_page(request: HttpRequest, phone: str) -> HttpResponse:
         if not may_edit(request.user):
             raise PermissionDenied(_("只有受理员、派单员、督办员和系统管理员可以修改来电人档案"))
         form = ProfileForm(request.POST)
-        try:
-            update_profile(number, tags=form.tag_names(), note=form.note(), actor=request.user,
-                           expected_version=form.version())
-        except DomainError as exc:
-            error = exc.message
+        version = form.version()
+        if version is None:  # no version, or not a short number: a form made on an unknown version is stale
+            error = str(PAGE_EXPIRED)
+        else:
+            try:
+                update_profile(number, tags=form.tag_names(), note=form.note(), actor=request.user,
+                               expected_version=version)
+            except DomainError as exc:
+                error = exc.message
         if request.headers.get("HX-Request") == "true":  # htmx swaps 200s only: the refusal is in the block
             card = selectors.profile_card(request.user, number)
             if error:

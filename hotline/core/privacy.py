@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from hotline.accounts.choices import CENTRE_ROLES
+from hotline.core.numbers import FOLD_WIDTH, ID_CARD
 
 #: A mobile number: 11 digits starting with 1 (the mainland numbering plan).
 _MOBILE_LENGTH = 11
@@ -35,14 +36,11 @@ _LOCAL = rf"\d{{2,3}}[ .-]?{_NUMBER}"
 _BRACKETED = rf"\(0\d{{2,3}}\)[ .-]?{_NUMBER}"
 _PHONE_IN_TEXT = re.compile(
     rf"(?<![\d+])(?:(?:\+|00)?86[ -]?(?:{_MOBILE}|0?{_LOCAL})|{_MOBILE}|0{_LOCAL}|{_BRACKETED})(?![\d])")
-#: A resident identity card number (身份证号): 17 digits and a check digit or X, also in 6-8-4 groups
-#: separated by spaces or hyphens (430102 19900101 1234).
-_ID_CARD = re.compile(r"(?<!\d)\d{6}([ -]?)\d{8}\1\d{3}[\dXx](?![\dA-Za-z])")
+#: A resident identity card number (身份证号) and the full-width folding: `hotline.core.numbers` (no Django),
+#: shared with the reply check.
+_ID_CARD = ID_CARD
 _COUNTRY_CODE = re.compile(r"^(?:\+|00)?86")
-#: Full-width digits, plus, hyphen, brackets and the ideographic space, as a Chinese input method types them,
-#: and the dashes (—, –) people write between digit groups: one character for one.
-_FOLD_WIDTH = {**{0xFF10 + d: str(d) for d in range(10)}, 0xFF0B: "+", 0xFF0D: "-", 0x3000: " ", 0xFF38: "X",
-               0xFF58: "x", 0xFF08: "(", 0xFF09: ")", 0x2014: "-", 0x2013: "-", 0x2012: "-", 0x2212: "-"}
+_FOLD_WIDTH = FOLD_WIDTH
 
 
 def _mask_found_phone(found: str) -> str:

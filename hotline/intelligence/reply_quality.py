@@ -15,7 +15,8 @@ each with a code, a severity, a Chinese message and the evidence, plus a score a
   late, over twice that very late.
 - **官方辞令 (boilerplate and evasive phrases)** — from `data/reply_phrases.txt`.
 - **敏感词 (sensitive words)** — from `data/reply_sensitive.txt`; evidence shows them masked.
-- **隐私 (privacy)** — an ID-card number, or the citizen's own phone number, in the reply.
+- **隐私 (privacy)** — an ID-card number (found as the privacy masking finds it: `hotline.core.numbers`,
+  also in 6-8-4 groups and full-width digits), or the citizen's own phone number, in the reply.
 
 Score: 100 minus 30 per high, 12 per medium, 5 per low finding (never below 0);
 grade 优 ≥ 85, 良 ≥ 70, 中 ≥ 55, else 差.
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from hotline.core.numbers import has_id_card
 from hotline.intelligence.hotspots import extract_places, normalize, tfidf_vectors
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -56,7 +58,6 @@ ELEMENTS: dict[str, tuple[str, re.Pattern[str]]] = {
     "contact": ("联系方式", re.compile(
         r"联系人|联系电话|咨询电话|服务电话|联系方式|致电|拨打|来电|0\d{2,3}[-—－ ]?\d[\d-]{5,}|1[3-9]\d{9}|\d{3,4}-\d{7,8}")),
 }
-_ID_CARD = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _STOP_BIGRAMS = set(
     "关于 反映 投诉 举报 咨询 建议 请求 希望 要求 问题 情况 事宜 是否 为什么 什么 怎么 如何 能否 可以 "
     "我们 你们 他们 我的 本人 领导 您好 谢谢 政府 部门 相关 有关 严重 一下 一个 这个 没有 不能 不是 还是 小区 社区 街道 附近 门口".split()
@@ -218,9 +219,10 @@ def check_reply(request_text: str, reply_text: str, *, requested_at: datetime | 
     if words:
         result.findings.append(Finding("sensitive", "high", "含不当或敏感用语", "、".join(mask(w) for w in words)))
     phone = re.sub(r"\D", "", citizen_phone)
-    if _ID_CARD.search(reply) or (len(phone) >= 7 and phone in re.sub(r"\D", "", reply)):
+    id_card = has_id_card(reply_text)  # as the privacy masking finds one (6-8-4 groups, full-width digits)
+    if id_card or (len(phone) >= 7 and phone in re.sub(r"\D", "", reply)):
         result.findings.append(Finding("privacy", "high", "答复中出现身份证号或诉求人的电话号码，公开前须脱敏",
-                                       "身份证号" if _ID_CARD.search(reply) else "诉求人电话"))
+                                       "身份证号" if id_card else "诉求人电话"))
     return _scored(result)
 
 

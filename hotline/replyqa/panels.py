@@ -1,4 +1,5 @@
-"""The order-page panel 答复质检: the findings on the latest reply, shown to centre staff only."""
+"""The order-page panel 答复质检: the findings on the lead unit's reply (`selectors.latest_reply`), shown to
+centre staff only."""
 
 from __future__ import annotations
 

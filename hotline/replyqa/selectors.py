@@ -17,7 +17,7 @@ from hotline.tickets.models import Reply, Ticket, TimelineEvent
 
 @dataclass(frozen=True)
 class ReplyReview:
-    """An order's latest reply and what the check found in it."""
+    """The reply an order's check is about (the lead's, `latest_reply`) and what the check found in it."""
 
     ticket: Ticket
     reply: Reply
@@ -25,11 +25,19 @@ class ReplyReview:
 
 
 def latest_reply(ticket: Ticket) -> Reply | None:
-    """The order's most recent reply (prefetched `replies` are used when present)."""
-    replies = list(ticket.replies.all())
-    if not replies:
+    """The lead unit's reply the centre reviews: the one awaiting review (答复待审) when there is one, else the
+    lead's most recent; None when the lead has not replied.
+
+    An assisting unit's input (协办答复) is never the one checked, even when it came after the lead's reply.
+    Prefetched `replies` (with their assignments, as `awaiting_review` loads them) are used when present.
+    """
+    prefetched = "replies" in getattr(ticket, "_prefetched_objects_cache", {})
+    replies = ticket.replies.all() if prefetched else ticket.replies.select_related("assignment")
+    lead = [reply for reply in replies if reply.assignment.role == AssignmentRole.LEAD]
+    pending = [reply for reply in lead if reply.review_status == Decision.PENDING]
+    if not (pending or lead):
         return None
-    return max(replies, key=lambda reply: (reply.created_at, reply.pk))
+    return max(pending or lead, key=lambda reply: (reply.created_at, reply.pk))
 
 
 #: The steps that send the order back to its lead unit with a fresh reply deadline (重办).
@@ -98,7 +106,7 @@ def awaiting_review(user: User) -> QuerySet[Ticket]:
 
 
 def reviews(tickets: list[Ticket]) -> list[ReplyReview]:
-    """The review of each order's latest reply (orders without a reply are left out)."""
+    """The review of each order's lead reply (`latest_reply`; orders without one are left out)."""
     return [review_of(ticket, reply) for ticket in tickets if (reply := latest_reply(ticket)) is not None]
 
 
@@ -108,7 +116,7 @@ SIMILAR_POOL = 300
 
 @dataclass(frozen=True)
 class SimilarReply:
-    """An approved reply to an earlier, similar request: a reference for the reviewer."""
+    """A reply the centre approved to an earlier, similar request: a reference for the reviewer."""
 
     number: str
     title: str
@@ -117,9 +125,17 @@ class SimilarReply:
 
 
 def similar_replies(ticket: Ticket, user: User, *, limit: int = 3) -> list[SimilarReply]:
-    """Approved replies to the most similar recent requests (same category when the order has one)."""
-    pool = (Reply.objects.filter(review_status=Decision.APPROVED,
-                                 ticket__in=Ticket.objects.visible_to(user).exclude(pk=ticket.pk))
+    """Replies the centre approved (审核通过) to the most similar recent requests (same category when the order
+    has one).
+
+    Only lead replies a reviewer approved (`reviewed_at` set): an assisting unit's 协办答复 is stored approved
+    without any review. Confidential (保密) orders are left out: their titles and replies would be shown on
+    other orders' pages, where opening them is not recorded.
+    """
+    pool = (Reply.objects.filter(review_status=Decision.APPROVED, reviewed_at__isnull=False,
+                                 assignment__role=AssignmentRole.LEAD,
+                                 ticket__in=Ticket.objects.visible_to(user).exclude(pk=ticket.pk)
+                                 .filter(is_confidential=False))
             .order_by("-created_at", "-id"))
     if ticket.category_id:
         pool = pool.filter(ticket__category_id=ticket.category_id)

@@ -15,7 +15,7 @@ from hotline.revisits.models import Attempt, RevisitRule, SecondVisit
 from hotline.taxonomy.models import Category
 from hotline.tickets import services as lifecycle
 from hotline.tickets.choices import Action, Satisfaction, Status
-from hotline.tickets.exceptions import NotPermitted, RuleViolation
+from hotline.tickets.exceptions import ConflictError, NotPermitted, RuleViolation
 from hotline.tickets.models import ReturnVisit, Ticket, TimelineEvent
 from hotline.tickets.transitions import VISIT
 
@@ -87,16 +87,22 @@ def due(at: datetime | None = None) -> QuerySet[SecondVisit]:
 
 
 @transaction.atomic
-def record(visit: SecondVisit, *, actor: User, outcome: str, note: str = "") -> SecondVisit:
+def record(visit: SecondVisit, *, actor: User, outcome: str, note: str = "",
+           expected_attempts: int | None = None) -> SecondVisit:
     """Record the call of a second visit. "Problem is back" reopens the order (重新启用) with its history.
 
     A refused step (role, state, reopen refused by the lifecycle) raises a DomainError and changes nothing.
+    `expected_attempts` is the call count the form was made with: when the visit, read under its lock,
+    has another (the same form posted twice, or a call recorded meanwhile), nothing is recorded
+    (`ConflictError`).
     """
     if not actor.is_active or actor.role not in VISIT:
         raise NotPermitted(_("%(role)s无权进行二次回访") % {"role": actor.get_role_display()})
     if outcome not in Outcome.values:
         raise RuleViolation(_("未知的回访结果「%(outcome)s」") % {"outcome": outcome})
     locked = SecondVisit.objects.select_for_update(of=("self",)).select_related("rule").get(pk=visit.pk)
+    if expected_attempts is not None and expected_attempts != locked.attempts:
+        raise ConflictError(_("该回访已有新的记录（可能是重复提交），本次未重复记录，请核对"))
     if locked.state != VisitState.PENDING:
         raise RuleViolation(_("该二次回访已是「%(state)s」，不能再记录") % {"state": locked.get_state_display()})
     now = clock.now()

@@ -21,9 +21,10 @@ from hotline.revisits import services
 from hotline.revisits.choices import VisitState
 from hotline.revisits.forms import OutcomeForm
 from hotline.revisits.models import SecondVisit
-from hotline.tickets.exceptions import DomainError
+from hotline.tickets.exceptions import ConflictError, DomainError
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import VISIT, may_reopen
+from hotline.workbench.posted import PAGE_EXPIRED, posted_version
 
 PAGE_SIZE = 50
 #: Who may open 二次回访 (the main navigation reads this set too).
@@ -73,24 +74,27 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("revisits")
-    seen = request.POST.get("attempts", "")
-    if seen.isdecimal() and (int(seen) != visit.attempts or visit.state != VisitState.PENDING):
-        # The page was posted before (a double click, a reload) or someone recorded this call meanwhile.
-        messages.info(request, _("该回访已有新的记录（可能是重复提交），本次未重复记录，请核对"))
-        return HttpResponseRedirect(back)
     form = OutcomeForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    seen = posted_version(request.POST.get("attempts"))  # the call count the form was made with
+    if seen is None:  # missing, or no short run of ASCII digits: a page made on an unknown count
+        messages.error(request, PAGE_EXPIRED)
+        _give_back(request, form.cleaned_data.get("note", ""))
+        return HttpResponseRedirect(back)
+    if not valid:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return HttpResponseRedirect(back)
     try:
         done = services.record(visit, actor=request.user, outcome=form.cleaned_data["outcome"],
-                               note=form.cleaned_data["note"])
+                               note=form.cleaned_data["note"], expected_attempts=seen)
+    except ConflictError as exc:  # posted before (a double click, a reload) or recorded by someone meanwhile
+        messages.info(request, exc.message)
+        return HttpResponseRedirect(back)
     except DomainError as exc:
         messages.error(request, _("未能记录：%(reason)s") % {"reason": exc.message})
-        if form.cleaned_data["note"]:  # nothing was saved: give the typed record back rather than lose it
-            messages.info(request, _("您填写的回访记录（未保存）：%(note)s") % {"note": form.cleaned_data["note"]})
+        _give_back(request, form.cleaned_data["note"])
         return HttpResponseRedirect(back)
     if done.state == VisitState.RECURRED:
         messages.success(request, _("已记录：问题复发，工单 %(number)s 已重新启用") % {"number": done.ticket.number})
@@ -100,3 +104,9 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已记录：%(state)s") % {"state": done.get_state_display()})
     return HttpResponseRedirect(back)
+
+
+def _give_back(request: HttpRequest, note: str) -> None:
+    """Nothing was saved: give the typed record back rather than lose it."""
+    if note:
+        messages.info(request, _("您填写的回访记录（未保存）：%(note)s") % {"note": note})

@@ -38,8 +38,8 @@ def test_recording_from_the_queue(rule, close, traveller) -> None:
     traveller.shift(timedelta(days=30))
     visit = SecondVisit.objects.get()
     client = _client(ticket.cast.inspector)
-    answer = client.post(f"/revisits/{visit.pk}/", {"outcome": "solved", "note": "已无摊贩", "next": "/revisits/"},
-                         follow=True)
+    answer = client.post(f"/revisits/{visit.pk}/",
+                         {"outcome": "solved", "note": "已无摊贩", "attempts": "0", "next": "/revisits/"}, follow=True)
     assert answer.status_code == 200 and "已记录" in answer.content.decode()
     visit.refresh_from_db()
     assert visit.state == VisitState.SOLVED
@@ -51,9 +51,9 @@ def test_problem_back_needs_a_note_and_a_refused_reopen_shows_its_reason(rule, c
     traveller.shift(timedelta(days=30))
     visit = SecondVisit.objects.get()
     intake = _client(ticket.cast.intake)
-    answer = intake.post(f"/revisits/{visit.pk}/", {"outcome": "back", "note": ""}, follow=True)
+    answer = intake.post(f"/revisits/{visit.pk}/", {"outcome": "back", "note": "", "attempts": "0"}, follow=True)
     assert "须记录群众反映的情况" in answer.content.decode()
-    answer = intake.post(f"/revisits/{visit.pk}/", {"outcome": "back", "note": "摊贩又回来了"}, follow=True)
+    answer = intake.post(f"/revisits/{visit.pk}/", {"outcome": "back", "note": "摊贩又回来了", "attempts": "0"}, follow=True)
     assert "未能记录" in answer.content.decode() and "无权" in answer.content.decode()
     assert "您填写的回访记录（未保存）：摊贩又回来了" in answer.content.decode()  # the typed record is not lost
     visit.refresh_from_db()
