@@ -1,6 +1,17 @@
-"""Locking an account name after repeated failed sign-ins, across every server process (kept in the database)."""
+"""Locking an account name after repeated failed sign-ins, across every server process (kept in the database).
+
+An attempt is counted before its password is checked (`begin_attempt`): it stores a `LoginFailure` row,
+then counts the window's rows including its own. Parallel attempts therefore see each other, and at most
+MAX_LOGIN_FAILURES passwords are checked for one name however many arrive at once (an Argon2 check takes
+a while, long enough for a burst to pass a check made before it). A refused attempt takes its row back,
+so hammering a locked name does not prolong the lock; a real sign-in removes every row of the name, and
+so does setting a new password (`User.save`: an administrator's reset, `changepassword`, the user's own change).
+"""
 
 from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -10,42 +21,76 @@ from django.utils.translation import gettext_lazy as _
 from hotline.accounts.constants import LOCKOUT_WINDOW, MAX_LOGIN_FAILURES
 from hotline.accounts.models import LoginFailure
 from hotline.core import clock
+from hotline.core.ratelimit import client_ip
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+
+def _failures(username: str) -> int:
+    since = clock.now() - LOCKOUT_WINDOW
+    return LoginFailure.objects.filter(username__iexact=username, at__gte=since).count()
 
 
 def is_locked(username: str) -> bool:
     """True while the name has MAX_LOGIN_FAILURES failures within the window."""
-    since = clock.now() - LOCKOUT_WINDOW
-    return LoginFailure.objects.filter(username__iexact=username, at__gte=since).count() >= MAX_LOGIN_FAILURES
+    return _failures(username) >= MAX_LOGIN_FAILURES
 
 
-def record_failure(username: str, ip: str | None) -> None:
+def record_failure(username: str, ip: str | None) -> LoginFailure:
     """Remember one failed attempt."""
-    LoginFailure.objects.create(username=username[:150], ip=ip or None, at=clock.now())
+    return LoginFailure.objects.create(username=username[:150], ip=ip or None, at=clock.now())
+
+
+def begin_attempt(username: str, ip: str | None) -> bool:
+    """Count a sign-in attempt as a failure before its password is checked; False (and nothing counted)
+    if the name is locked.
+
+    The row is written (and committed: no transaction is open at sign-in) before the count, so of any
+    number of simultaneous attempts only those whose row is among the first MAX_LOGIN_FAILURES of the
+    window go on to the password check.
+    """
+    attempt = record_failure(username, ip)
+    if _failures(username) > MAX_LOGIN_FAILURES:
+        attempt.delete()
+        return False
+    return True
 
 
 def clear(username: str) -> None:
-    """A successful sign-in forgets earlier failures."""
+    """A successful sign-in (or a new password) forgets earlier failures."""
     LoginFailure.objects.filter(username__iexact=username).delete()
+
+
+def request_address(request: HttpRequest | None) -> str | None:
+    """The client's address as `client_ip` sees it behind the proxy, or None if it is not an IP address."""
+    if request is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None
 
 
 LOCKED = _("登录失败次数过多，账号已暂时锁定，请 15 分钟后再试或联系管理员。")
 
 
 class LockoutMixin:
-    """Refuse a locked name before checking the password; count failures; a success clears them."""
+    """Count each attempt before its password is checked; refuse a locked name; a real sign-in clears the count."""
+
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
 
     def clean(self) -> dict:
         username = (self.cleaned_data.get("username") or "").strip()
-        if username and is_locked(username):
+        if not username or not self.cleaned_data.get("password"):
+            # Nothing to check: Django's form reports the missing field. Neither a failure nor a success.
+            return super().clean()  # type: ignore[misc]
+        if not begin_attempt(username, request_address(self.request)):
             raise ValidationError(LOCKED, code="locked")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            if username:
-                meta = self.request.META if self.request else {}
-                record_failure(username, meta.get("REMOTE_ADDR"))
-            raise
-        clear(username)
+        cleaned = super().clean()  # type: ignore[misc]  # a wrong password raises: the attempt stays counted
+        if self.get_user() is not None:  # type: ignore[attr-defined]
+            clear(username)
         return cleaned
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a new password (`set_password`, not a hash upgrade at sign-in) also lifts the sign-in lockout.
+
+        An administrator resetting a locked agent's password (admin page, `changepassword`) or the user
+        changing their own, signed in, means the person holding the account is known again.
+        """
+        password_set = self._password is not None  # type: ignore[attr-defined]  # cleared by super().save()
+        super().save(*args, **kwargs)
+        if password_set:
+            LoginFailure.objects.filter(username__iexact=self.username).delete()
 
     @property
     def is_centre_staff(self) -> bool:

@@ -23,6 +23,9 @@ SKIPPED = frozenset({"ops.adminchange", "ops.accessrecord", "admin.logentry", "s
                      "accounts.loginfailure"})
 #: Fields whose values are never written to the trail, only the fact that they changed.
 SECRET_WORDS = ("password", "secret", "token", "key_hash", "api_key")
+#: A secret's value as shown: set, and set to something else (neither the secret nor its hash is ever written).
+MASK = "***"
+MASK_CHANGED = "***(已更改)"
 #: Fields whose change alone is bookkeeping, not an administrator's decision.
 NOISE = frozenset({"last_login"})
 
@@ -38,14 +41,28 @@ def _active(instance: Model) -> context.RequestContext | None:
     return ctx
 
 
+def _secret(name: str) -> bool:
+    return any(word in name for word in SECRET_WORDS)
+
+
 def _values(instance: Model) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field in instance._meta.concrete_fields:
-        if any(word in field.name for word in SECRET_WORDS):
-            values[field.name] = "***" if field.value_from_object(instance) else ""
-        else:
-            values[field.name] = field.value_to_string(instance)
-    return values
+    """Each field's real value, to compare before and after: a secret is masked only when written (`_shown`)."""
+    return {field.name: field.value_from_object(instance) if _secret(field.name) else field.value_to_string(instance)
+            for field in instance._meta.concrete_fields}
+
+
+def _shown(name: str, value: Any) -> Any:
+    """What the trail may show of a value: a secret only as `***` (set) or "" (empty)."""
+    if not _secret(name):
+        return value
+    return MASK if value else ""
+
+
+def _change(name: str, before: Any, after: Any) -> list[Any]:
+    """`[before, after]` as recorded; a secret replaced by another shows `["***", "***(已更改)"]`."""
+    if _secret(name) and before and after:
+        return [MASK, MASK_CHANGED]
+    return [_shown(name, before), _shown(name, after)]
 
 
 def _write(ctx: context.RequestContext, action: str, instance: Model, changes: dict[str, Any]) -> None:
@@ -76,10 +93,10 @@ def on_post_save(sender: type[Model], instance: Model, created: bool, raw: bool 
         return
     after = _values(instance)
     if created:
-        _write(ctx, AdminAction.ADD, instance, {k: [None, v] for k, v in after.items()})
+        _write(ctx, AdminAction.ADD, instance, {k: [None, _shown(k, v)] for k, v in after.items()})
         return
     before = _snapshots(ctx).pop((_label(instance), str(instance.pk)), None) or {}
-    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    changes = {k: _change(k, before.get(k), v) for k, v in after.items() if before.get(k) != v}
     if changes and set(changes) - NOISE:
         _write(ctx, AdminAction.CHANGE, instance, changes)
 
@@ -95,7 +112,7 @@ def on_post_delete(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     if ctx is None:
         return
     before = _snapshots(ctx).pop((_label(instance), f"del:{instance.pk}"), None) or _values(instance)
-    _write(ctx, AdminAction.DELETE, instance, {k: [v, None] for k, v in before.items()})
+    _write(ctx, AdminAction.DELETE, instance, {k: [_shown(k, v), None] for k, v in before.items()})
 
 
 def on_m2m_changed(sender: Any, instance: Model, action: str, reverse: bool, model: type[Model],
