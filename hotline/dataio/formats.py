@@ -19,13 +19,16 @@ from zoneinfo import ZoneInfo
 
 from hotline.dataio.readers import RawRow
 from hotline.dataio.rows import (
+    REPLY_BEFORE_REGISTER,
+    REPLY_TIME_WITHOUT_REPLY,
+    UNKNOWN_CHANNEL,
     RowError,
     SourceOrder,
     check,
     clean_id,
-    coordinate,
     optional_datetime,
     parse_datetime,
+    shown,
     text,
 )
 from hotline.taxonomy.choices import RequestType
@@ -100,11 +103,15 @@ def teddy_parser(default_date: datetime | None = None) -> Parser:
         order = SourceOrder(
             line=row.line, external_id=external_id, description=description, registered_at=registered,
             title=title, request_type=teddy_request_type(title), channel=Channel.WEB,
-            category_path=(label,) if label else (), caller_name=text(cells, "留言用户")[:50],
+            category_path=(label,) if label else (), caller_name=text(cells, "留言用户"),
             status=Status.CLOSED if reply else Status.PENDING_DISPATCH,
             unit_name=TEDDY_UNIT if reply else "", reply_text=reply, replied_at=replied, closed_at=replied,
             source_status="答复" if reply else "未答复",
+            columns={"title": "留言主题", "caller_name": "留言用户", "replied_at": "答复时间", "closed_at": "答复时间"},
         )
+        answered = text(cells, "答复时间")
+        if answered and not reply:
+            order.warn("replied_at", answered, REPLY_TIME_WITHOUT_REPLY)
         return check(order)
 
     return parse
@@ -144,6 +151,7 @@ def baltimore_parser() -> Parser:
         neighborhood = text(c, "Neighborhood")
         where = "，".join(part for part in (address, neighborhood) if part)
         status = _status(text(c, "SRStatus"), BALTIMORE_STATUS)
+        method = text(c, "MethodReceived")
         order = SourceOrder(
             line=row.line, external_id=text(c, "ServiceRequestNum") or text(c, "SRRecordID"),
             description=f"{kind}（{where}）" if where else kind, title=kind,
@@ -151,12 +159,15 @@ def baltimore_parser() -> Parser:
             due_at=optional_datetime(c.get("DueDate"), NEW_YORK, what="时限 DueDate"),
             closed_at=optional_datetime(c.get("CloseDate"), NEW_YORK, what="办结时间 CloseDate"),
             status=status, source_status=text(c, "SRStatus"), request_type=RequestType.HELP,
-            channel=BALTIMORE_CHANNEL.get(text(c, "MethodReceived").lower(), Channel.PHONE),
+            channel=BALTIMORE_CHANNEL.get(method.lower(), Channel.PHONE),
             category_path=(BALTIMORE_BRANCH, agency or "Other", kind), create_category=True,
-            unit_name=agency, address=address[:255],
-            latitude=coordinate(text(c, "Latitude"), -90, 90), longitude=coordinate(text(c, "Longitude"), -180, 180),
+            unit_name=agency, address=address, latitude_text=text(c, "Latitude"), longitude_text=text(c, "Longitude"),
             extra={"zipcode": text(c, "ZipCode").removesuffix(".0")},
+            columns={"title": "SRType", "address": "Address", "latitude": "Latitude", "longitude": "Longitude",
+                     "unit_name": "Agency", "closed_at": "CloseDate", "channel": "MethodReceived"},
         )
+        if method and method.lower() not in BALTIMORE_CHANNEL:
+            order.warn("channel", method, UNKNOWN_CHANNEL, value=shown(method))
         return check(order)
 
     return parse
@@ -169,6 +180,8 @@ NYC_STATUS = {
     "in progress": Status.IN_PROGRESS, "started": Status.IN_PROGRESS, "pending": Status.IN_PROGRESS,
 }
 NYC_CHANNEL = {"online": Channel.WEB, "mobile": Channel.APP, "phone": Channel.PHONE}
+#: What NYC writes when it does not know the channel: the default (phone) without a warning.
+NYC_NO_CHANNEL = ("", "unknown", "other")
 
 
 def nyc_parser() -> Parser:
@@ -185,6 +198,7 @@ def nyc_parser() -> Parser:
         if place:
             description += f"（{place}）"
         status = _status(text(c, "status"), NYC_STATUS)
+        method = text(c, "open_data_channel_type")
         action_at = optional_datetime(c.get("resolution_action_updated_date"), NEW_YORK, what="处理时间")
         closed = optional_datetime(c.get("closed_date"), NEW_YORK, what="办结时间 closed_date")
         if status == Status.CLOSED and closed is None:
@@ -197,16 +211,23 @@ def nyc_parser() -> Parser:
             due_at=optional_datetime(c.get("due_date"), NEW_YORK, what="时限 due_date"),
             closed_at=closed, status=status, source_status=text(c, "status"),
             request_type=RequestType.COMPLAINT,
-            channel=NYC_CHANNEL.get(text(c, "open_data_channel_type").lower(), Channel.PHONE),
+            channel=NYC_CHANNEL.get(method.lower(), Channel.PHONE),
             category_path=(NYC_BRANCH, kind or "Other", detail or kind), create_category=True,
-            unit_name=text(c, "agency_name") or text(c, "agency"), address=address[:255],
+            unit_name=text(c, "agency_name") or text(c, "agency"), address=address,
             reply_text=resolution if status == Status.CLOSED else "",
             replied_at=(action_at or closed) if status == Status.CLOSED and resolution else None,
-            latitude=coordinate(text(c, "latitude"), -90, 90), longitude=coordinate(text(c, "longitude"), -180, 180),
+            latitude_text=text(c, "latitude"), longitude_text=text(c, "longitude"),
             extra={"zipcode": text(c, "incident_zip"), "status_notes": "" if status == Status.CLOSED else resolution},
+            columns={"title": "complaint_type", "address": "incident_address, borough", "latitude": "latitude",
+                     "longitude": "longitude", "unit_name": "agency_name", "closed_at": "closed_date",
+                     "replied_at": "resolution_action_updated_date", "channel": "open_data_channel_type"},
         )
+        if method.lower() not in (*NYC_CHANNEL, *NYC_NO_CHANNEL):
+            order.warn("channel", method, UNKNOWN_CHANNEL, value=shown(method))
         if order.replied_at and order.closed_at and order.replied_at < order.registered_at:
-            order.replied_at = order.closed_at  # the action date of some closed rows predates creation
+            # the action date of some closed rows predates creation
+            order.warn("replied_at", f"{order.replied_at:%Y-%m-%d %H:%M}", REPLY_BEFORE_REGISTER)
+            order.replied_at = order.closed_at
         return check(order)
 
     return parse

@@ -27,11 +27,15 @@ from hotline.dataio.formats import Parser, cell_key
 from hotline.dataio.readers import RawRow
 from hotline.dataio.rows import (
     DATE_FORMATS,
+    REPLY_TIME_WITHOUT_REPLY,
+    UNKNOWN_CATEGORY_BLANK,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_REQUEST_TYPE,
     RowError,
     SourceOrder,
     check,
-    coordinate,
     optional_datetime,
+    shown,
     text,
 )
 from hotline.taxonomy.choices import RequestType
@@ -172,15 +176,28 @@ def mapped_parser(mapping: Mapping, known_categories: set[str]) -> Parser:
     def when(cells: dict[str, Any], name: str, what: str):  # noqa: ANN202
         return optional_datetime(cell(cells, name), mapping.timezone, what=what, formats=mapping.date_formats)
 
-    def category(raw: str) -> tuple[str, ...]:
+    #: The order's field of each mapped field whose name differs.
+    fields = {"unit": "unit_name", "category": "category_path"}
+    columns = {fields.get(name, name): column for name, column in cols.items()}
+
+    def category(raw: str, notes: list[tuple[str, str, str, dict[str, Any]]]) -> tuple[str, ...]:
         if not raw:
             return ()
         full = mapping.category_map.get(cell_key(raw), raw)
         if full in known_categories:
             return tuple(full.split("/"))
         if mapping.unknown_category == "blank":
+            notes.append(("category_path", raw, UNKNOWN_CATEGORY_BLANK, {"value": shown(raw)}))
             return ()
         raise RowError(f"未知分类「{raw}」（请在映射文件 category_map 中对应到现有分类）")
+
+    def mapped(cells: dict[str, Any], name: str, table: dict[str, str], default: str, template: str,
+               notes: list[tuple[str, str, str, dict[str, Any]]]) -> str:
+        """The platform's value of a mapped column; a value the map does not know is the default, noted."""
+        raw = value(cells, name)
+        if raw and cell_key(raw) not in table:
+            notes.append((name, raw, template, {"value": shown(raw)}))
+        return table.get(cell_key(raw), default)
 
     def parse(row: RawRow) -> SourceOrder:
         c = row.cells
@@ -197,19 +214,26 @@ def mapped_parser(mapping: Mapping, known_categories: set[str]) -> Parser:
         reply = value(c, "reply_text")
         replied = when(c, "replied_at", "答复时间")
         closed = when(c, "closed_at", "办结时间")  # a closed row without it is rejected (rows.check), not guessed
-        channel = mapping.channel_map.get(cell_key(value(c, "channel")), mapping.defaults.get("channel", Channel.PHONE))
-        kind = mapping.request_type_map.get(cell_key(value(c, "request_type")),
-                                            mapping.defaults.get("request_type", RequestType.COMPLAINT))
+        notes: list[tuple[str, str, str, dict[str, Any]]] = []  # (field, value as given, reason, its values)
+        if replied is not None and not reply:
+            notes.append(("replied_at", value(c, "replied_at"), REPLY_TIME_WITHOUT_REPLY, {}))
+        channel = mapped(c, "channel", mapping.channel_map, mapping.defaults.get("channel", Channel.PHONE),
+                         UNKNOWN_CHANNEL, notes)
+        kind = mapped(c, "request_type", mapping.request_type_map,
+                      mapping.defaults.get("request_type", RequestType.COMPLAINT), UNKNOWN_REQUEST_TYPE, notes)
+        path = category(value(c, "category"), notes)
         order = SourceOrder(
             line=row.line, external_id=value(c, "external_id"), description=value(c, "description"),
             title=value(c, "title"), registered_at=registered, status=status, source_status=raw_status,
-            request_type=kind, channel=channel, category_path=category(value(c, "category")),
+            request_type=kind, channel=channel, category_path=path,
             unit_name=value(c, "unit") or mapping.defaults.get("unit", ""), reply_text=reply,
             replied_at=(replied or closed) if reply else None, closed_at=closed,
-            due_at=when(c, "due_at", "时限"), address=value(c, "address")[:255],
-            latitude=coordinate(value(c, "latitude"), -90, 90), longitude=coordinate(value(c, "longitude"), -180, 180),
-            caller_name=value(c, "caller_name")[:50], caller_phone=value(c, "caller_phone")[:32],
+            due_at=when(c, "due_at", "时限"), address=value(c, "address"),
+            latitude_text=value(c, "latitude"), longitude_text=value(c, "longitude"),
+            caller_name=value(c, "caller_name"), caller_phone=value(c, "caller_phone"), columns=columns,
         )
+        for name, given, template, params in notes:
+            order.warn(name, given, template, **params)
         return check(order)
 
     return parse

@@ -9,14 +9,24 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_noop
+
 from hotline.core import clock
 from hotline.tickets.choices import Channel, Status
 from hotline.tickets.titles import default_title
 
 #: The longest description accepted (a longer cell is a broken row, e.g. a runaway quote).
 MAX_DESCRIPTION = 20_000
-#: Longest title kept (longer titles are cut, not refused).
+#: Longest title kept (longer titles are cut with a warning; the description keeps the whole text).
 MAX_TITLE = 200
+#: Column lengths of the order's short texts (`Ticket`, `HandlingUnit`, `Category`): what each does when longer.
+MAX_ADDRESS = 255  # cut with a warning, the whole address kept in the register event's data
+MAX_CALLER_NAME = 50  # cut with a warning
+MAX_CALLER_PHONE = 32  # refused: a cut number is a wrong number
+MAX_UNIT_NAME = 100  # refused: a cut name could be another unit's
+MAX_CATEGORY_NAME = 80  # refused: a cut name could be another category's (three levels fit `full_name`)
+#: How many characters of a value a warning shows (the report and the page are for reading, not restoring).
+SHOWN = 40
 
 #: The earliest plausible date of a historical order (an earlier one is a placeholder such as 0001-01-01).
 EARLIEST = datetime(1990, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -45,6 +55,49 @@ _FIELD_NAMES = {
     "address": "地址", "caller_name": "来电人", "caller_phone": "联系电话", "source_status": "原状态",
     "category_path": "分类", "extra": "其他字段",
 }
+
+
+@dataclass
+class RowWarning:
+    """A value of an imported row that was left out, shortened or replaced: where, what and why.
+
+    `template` is the Chinese reason with `%(name)s` placeholders (translated on the page), `params` its
+    values; `reason` is the Chinese text the report and the command print."""
+
+    line: int
+    external_id: str
+    column: str
+    value: str  # as given, shortened for display (`shown`)
+    template: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return self.template % self.params if self.params else self.template
+
+
+def shown(value: Any, limit: int = SHOWN) -> str:
+    """A value as a warning shows it: one line, at most `limit` characters (an ellipsis marks the cut)."""
+    flat = " ".join(str(value).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# The reasons of warnings: marked for translation, translated where they are shown (ImportWarning.text).
+TOO_LONG_CUT = gettext_noop("内容超过 %(limit)s 字，已截断")
+COORDINATE_RANGE = gettext_noop("经纬度超出范围（%(what)s应在 %(low)s 至 %(high)s 之间），已忽略")
+COORDINATE_UNREADABLE = gettext_noop("经纬度无法识别，已忽略")
+UNKNOWN_CHANNEL = gettext_noop("未知的渠道“%(value)s”，已按默认处理")
+UNKNOWN_REQUEST_TYPE = gettext_noop("未知的诉求类型“%(value)s”，已按默认处理")
+UNKNOWN_CATEGORY_BLANK = gettext_noop("未知的分类“%(value)s”，已留空")
+REPLY_TIME_WITHOUT_REPLY = gettext_noop("没有答复内容，答复时间已忽略")
+REPLY_BEFORE_REGISTER = gettext_noop("答复时间早于受理时间，已按办结时间记录")
+REPLY_AFTER_CLOSE = gettext_noop("答复时间晚于办结时间，已按办结时间记录")
+CLOSED_AT_NOT_CLOSED = gettext_noop("工单未办结，办结时间已忽略")
+
+
+#: The Chinese name of the fields `_FIELD_NAMES` does not list (they are not texts).
+_WARNING_FIELDS = {"latitude": "纬度", "longitude": "经度", "replied_at": "答复时间", "closed_at": "办结时间",
+                   "registered_at": "受理时间", "due_at": "时限"}
 
 
 def nul_reason(what: str) -> str:
@@ -78,6 +131,20 @@ class SourceOrder:
     caller_phone: str = ""
     source_status: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The coordinates as given; `check` reads them into latitude/longitude (a bad one is a warning).
+    latitude_text: str = ""
+    longitude_text: str = ""
+    #: The source's column of each field (for warnings; default: the field's Chinese name).
+    columns: dict[str, str] = field(default_factory=dict)
+    #: What was left out, shortened or replaced, and the whole values of texts that were cut.
+    warnings: list[RowWarning] = field(default_factory=list)
+    originals: dict[str, str] = field(default_factory=dict)
+
+    def warn(self, name: str, given: Any, template: str, /, **params: Any) -> None:
+        """Note that field `name` (as given: `given`) was not imported as it was, and why (`template` % `params`)."""
+        column = self.columns.get(name) or _FIELD_NAMES.get(name) or _WARNING_FIELDS.get(name, name)
+        self.warnings.append(RowWarning(self.line, self.external_id, shown(column, 100), shown(given),
+                                        template, params))
 
 
 def text(cells: dict[str, Any], column: str) -> str:
@@ -128,15 +195,40 @@ def optional_datetime(value: Any, tz: ZoneInfo, *, what: str,
     return parse_datetime(value, tz, what=what, formats=formats)
 
 
-def coordinate(value: str, low: float, high: float) -> Decimal | None:
-    """A latitude or longitude, or None when empty, unparseable or out of range."""
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    if not number.is_finite() or not (low <= number <= high):
-        return None
-    return number.quantize(Decimal("0.000001"))
+#: The coordinates: field, its Chinese name, range.
+_COORDINATES = (("latitude", "纬度", -90, 90), ("longitude", "经度", -180, 180))
+
+
+def _locate(order: SourceOrder) -> None:
+    """Read the coordinates given as text; an unreadable or out-of-range one is left out with a warning."""
+    for name, what, low, high in _COORDINATES:
+        raw = getattr(order, f"{name}_text").strip()
+        if not raw:
+            continue
+        try:
+            number = Decimal(raw)
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is None or not number.is_finite():
+            order.warn(name, raw, COORDINATE_UNREADABLE)
+        elif not (low <= number <= high):
+            order.warn(name, raw, COORDINATE_RANGE, what=what, low=low, high=high)
+        else:
+            setattr(order, name, number.quantize(Decimal("0.000001")))
+
+
+def _fit(order: SourceOrder, name: str, limit: int, *, cut: bool, keep: bool = False) -> None:
+    """Field `name` within its column's `limit`: cut with a warning (`keep`: the whole text is kept in
+    `originals`), or, when cutting would make it wrong (`cut=False`), a RowError."""
+    value = getattr(order, name)
+    if len(value) <= limit:
+        return
+    if not cut:
+        raise RowError(f"{_FIELD_NAMES.get(name, name)}过长（{len(value)} 字，上限 {limit} 字）")
+    if keep:
+        order.originals[name] = value
+    setattr(order, name, value[:limit])
+    order.warn(name, value, TOO_LONG_CUT, limit=limit)
 
 
 def _plausible(moment: datetime | None, ahead: timedelta, what: str) -> None:
@@ -163,7 +255,20 @@ def check(order: SourceOrder) -> SourceOrder:
         raise RowError("缺少诉求内容")
     if len(order.description) > MAX_DESCRIPTION:
         raise RowError(f"诉求内容过长（{len(order.description)} 字，上限 {MAX_DESCRIPTION} 字）")
-    order.title = (order.title.strip() or default_title(order.description))[:MAX_TITLE]
+    order.title = order.title.strip()
+    if order.title:
+        _fit(order, "title", MAX_TITLE, cut=True, keep=True)
+    else:  # made from the description, which is kept whole: nothing of the source is lost
+        order.title = default_title(order.description)[:MAX_TITLE]
+    _fit(order, "address", MAX_ADDRESS, cut=True, keep=True)
+    _fit(order, "caller_name", MAX_CALLER_NAME, cut=True)
+    _fit(order, "caller_phone", MAX_CALLER_PHONE, cut=False)
+    order.unit_name = order.unit_name.strip()
+    _fit(order, "unit_name", MAX_UNIT_NAME, cut=False)
+    for name in order.category_path:
+        if len(name.strip()) > MAX_CATEGORY_NAME:
+            raise RowError(f"分类名称过长（{len(name.strip())} 字，上限 {MAX_CATEGORY_NAME} 字）：「{shown(name)}」")
+    _locate(order)
     _plausible(order.registered_at, REGISTER_AHEAD, "受理时间")
     _plausible(order.closed_at, DATE_AHEAD, "办结时间")
     _plausible(order.replied_at, DATE_AHEAD, "答复时间")
@@ -176,12 +281,19 @@ def check(order: SourceOrder) -> SourceOrder:
         if order.closed_at < order.registered_at:
             raise RowError("办结时间早于受理时间")
         if order.replied_at and order.replied_at > order.closed_at:
+            order.warn("replied_at", _moment(order.replied_at), REPLY_AFTER_CLOSE)
             order.replied_at = order.closed_at
-    else:
+    elif order.closed_at is not None:
+        order.warn("closed_at", _moment(order.closed_at), CLOSED_AT_NOT_CLOSED)
         order.closed_at = None
     if order.status in (Status.DISPATCHED, Status.IN_PROGRESS) and not order.unit_name:
         raise RowError("在办工单缺少承办单位")
     return order
+
+
+def _moment(value: datetime) -> str:
+    """A date as a warning shows it (in its own zone, to the minute)."""
+    return f"{value:%Y-%m-%d %H:%M}"
 
 
 def _refuse_nul(order: SourceOrder) -> None:

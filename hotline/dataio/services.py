@@ -24,9 +24,9 @@ from django.utils import timezone
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
 from hotline.core import clock
-from hotline.dataio.models import ImportedRecord, ImportRun
+from hotline.dataio.models import ImportedRecord, ImportRun, ImportWarning
 from hotline.dataio.readers import RawRow, read_rows
-from hotline.dataio.rows import RowError, SourceOrder
+from hotline.dataio.rows import RowError, RowWarning, SourceOrder
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.sla import services as sla
@@ -68,11 +68,19 @@ class ImportResult:
     skipped: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     run: ImportRun | None = None
+    #: What imported rows lost or had replaced (one row may have several), and how many rows that is.
+    warnings: list[RowWarning] = field(default_factory=list)
+    warned: int = 0
 
     @property
     def summary(self) -> str:
-        """The last line `hotline import` prints."""
+        """The last line `hotline import` prints (read by scripts: unchanged by warnings)."""
         return f"imported={self.imported} rejected={self.rejected} skipped={self.skipped}"
+
+    @property
+    def summary_zh(self) -> str:
+        """The counts for a person: 导入 N 行，拒绝 M 行，警告 K 行."""
+        return f"导入 {self.imported} 行，拒绝 {self.rejected} 行，警告 {self.warned} 行"
 
 
 class Resolver:
@@ -86,7 +94,7 @@ class Resolver:
     def category(self, order: SourceOrder) -> Category | None:
         if not order.category_path:
             return None
-        names = [n.replace("/", "／").strip()[:80] for n in order.category_path]
+        names = [n.replace("/", "／").strip() for n in order.category_path]  # lengths checked (rows.check)
         full = "/".join(names)
         found = self.categories.get(full)
         if found is not None:
@@ -107,7 +115,7 @@ class Resolver:
         return parent
 
     def unit(self, name: str) -> HandlingUnit | None:
-        name = name.strip()[:100]
+        name = name.strip()  # its length checked (rows.check)
         if not name:
             return None
         if name not in self.units:
@@ -222,6 +230,11 @@ class Writer:
             ImportedRecord.objects.bulk_create([
                 ImportedRecord(source=self.source, external_id=p.order.external_id, ticket=p.ticket,
                                run=self.run, line=p.order.line) for p in planned], batch_size=BATCH)
+            if self.run is not None:
+                ImportWarning.objects.bulk_create([
+                    ImportWarning(run=self.run, ticket=p.ticket, line=w.line, external_id=w.external_id,
+                                  column=w.column, value=w.value, reason=w.template, params=w.params)
+                    for p in planned for w in p.order.warnings], batch_size=BATCH)
         _refresh_rollups([t.pk for t in tickets])
 
     def _assignment(self, p: _Planned) -> Assignment | None:
@@ -274,8 +287,11 @@ class Writer:
                 action=action, from_status=before, to_status=after, note=note, data={**base, **data},
                 is_public=True))
 
+        # The whole text of a field cut to its column (title, address) stays with the order.
+        kept = {"original": dict(o.originals)} if o.originals else {}
         add(Action.REGISTER, "", Status.REGISTERED, o.registered_at,
-            f"历史数据导入：{self.source} 第 {o.line} 行，原编号 {o.external_id}", source_status=o.source_status)
+            f"历史数据导入：{self.source} 第 {o.line} 行，原编号 {o.external_id}", source_status=o.source_status,
+            **kept)
         if t.status == Status.PENDING_DISPATCH:
             add(Action.SEND_TO_DISPATCH, Status.REGISTERED, Status.PENDING_DISPATCH, o.registered_at)
         elif t.status == Status.ANSWERED:
@@ -346,6 +362,10 @@ def import_rows(rows: Iterable[RawRow], parse: Callable[[RawRow], SourceOrder], 
         if planned:
             writer.write(planned)
             result.imported += len(planned)
+            for p in planned:  # the warnings of rows written (a rejected row's are moot)
+                if p.order.warnings:
+                    result.warned += 1
+                    result.warnings.extend(p.order.warnings)
         pending.clear()
         if on_progress:
             on_progress(result)
@@ -382,5 +402,6 @@ def import_file(path: Path | str, parse: Callable[[RawRow], SourceOrder], *, sou
     result = import_rows(rows, parse, source=source, run=run, raw_id=raw_id, on_progress=on_progress)
     run.finished_at = clock.now()
     run.imported, run.rejected, run.skipped = result.imported, result.rejected, result.skipped
+    run.warned = result.warned
     run.save()
     return result

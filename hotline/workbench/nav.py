@@ -19,7 +19,7 @@ from django.utils.translation import pgettext_lazy
 from hotline.callers.permissions import READ_ROLES as CALLER_ROLES
 from hotline.calls.views import HOME_ROLES as CALL_ROLES
 from hotline.dashboards.selectors import may_view as may_view_dashboards
-from hotline.dataio.views import CSV_ROLES
+from hotline.dataio.views import CSV_ROLES, IMPORT_ROLES
 from hotline.governance.views import THEME_ROLES
 from hotline.hotspots.views import HOTSPOT_ROLES
 from hotline.incidents.permissions import READ_ROLES as INCIDENT_ROLES
@@ -92,6 +92,7 @@ ENTRIES: tuple[Entry, ...] = (
           ("inspection-list", "inspection-mine", "inspection-detail", "inspection-report",
                                   "inspection-performance")),
     Entry("data-export", _("数据导出"), CSV_ROLES),
+    Entry("data-imports", _("导入记录"), IMPORT_ROLES, ("data-imports", "data-import")),
     Entry("triage-alerts", _("研判预警"), ALERT_ROLES, ("triage-alerts", "triage-alert")),
     Entry("kb:list", _("知识库"), is_agent, ("kb:list", "kb:article", "kb:feedback")),
     Entry("kb:review", _("知识复核"), may_maintain, ("kb:review", "kb:feedback-resolve")),

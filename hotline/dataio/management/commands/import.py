@@ -54,14 +54,14 @@ def check_columns(path: Path, required: Iterable[tuple[str, ...]], hints: dict[s
 
 
 class Command(BaseCommand):
-    help = ("Import historical orders from a CSV or Excel file; rejected rows go to a report. "
-            "Prints `imported=N rejected=M skipped=K` last.")
+    help = ("Import historical orders from a CSV or Excel file; rejected rows and warnings (values left out, "
+            "shortened or replaced) go to a report. Prints `imported=N rejected=M skipped=K` last.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the .csv or .xlsx file")
         parser.add_argument("--format", required=True, choices=["teddy", "baltimore", "nyc", "mapped"])
         parser.add_argument("--mapping", help="the JSON mapping file (format `mapped`)")
-        parser.add_argument("--report", help="where to write rejected rows (default: FILE.rejected.csv)")
+        parser.add_argument("--report", help="where to write rejected rows and warnings (default: FILE.rejected.csv)")
         parser.add_argument("--default-date", help="teddy files without 留言时间: the date to register them at "
                                                    "(e.g. 2019-12-31)")
 
@@ -90,22 +90,32 @@ class Command(BaseCommand):
             result = import_file(path, parse, source=source, raw_id=raw_id, on_progress=progress)
         except FileError as exc:
             raise CommandError(str(exc)) from exc
-        if result.rejected:
+        if result.rejected or result.warnings:
             try:
-                report = write_report(result.rejections, options["report"] or default_report_path(path))
+                report = write_report(result.rejections, options["report"] or default_report_path(path),
+                                      result.warnings)
             except OSError as exc:  # e.g. the input's folder is read-only: the import itself is done
                 self.stderr.write(f"拒收报告无法写入（{exc.strerror or exc}），请用 --report 指定可写的位置")
-                for r in result.rejections[:5]:
-                    self.stdout.write(f"  line {r.line}: {r.reason}")
+                self._examples(result)
+                self.stdout.write(result.summary_zh)
                 self.stdout.write(result.summary)
                 return
             if result.run:
                 result.run.report_path = str(report)
                 result.run.save(update_fields=["report_path"])
-            self.stdout.write(f"rejected rows: {report}")
-            for r in result.rejections[:5]:
-                self.stdout.write(f"  line {r.line}: {r.reason}")
+            self.stdout.write(f"{'rejected rows' if result.rejected else 'warnings'}: {report}")
+            self._examples(result)
+        self.stdout.write(result.summary_zh)
         self.stdout.write(result.summary)
+
+    def _examples(self, result: ImportResult) -> None:
+        """The first rejected rows and the first warnings, with their lines (the report lists them all)."""
+        for r in result.rejections[:5]:
+            self.stdout.write(f"  line {r.line}: {r.reason}")
+        for w in result.warnings[:5]:
+            self.stdout.write(f"  warning line {w.line} {w.column}「{w.value}」: {w.reason}")
+        if len(result.warnings) > 5:
+            self.stdout.write(f"  … {len(result.warnings) - 5} more warnings in the report")
 
     def _parser(self, fmt: str, options: dict) -> tuple[Callable, str, str, list[tuple[str, ...]]]:
         """The row parser, the source name, the id column and the columns the file must have."""
