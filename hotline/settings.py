@@ -38,6 +38,13 @@ DEBUG = os.environ.get("HOTLINE_DEBUG", "0") == "1"
 ALLOWED_HOSTS = _env_list("HOTLINE_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("HOTLINE_PROFILE=production needs HOTLINE_ALLOWED_HOSTS (e.g. 12345.example.gov.cn)")
+#: The loopback names, so that a probe on the server itself (curl http://127.0.0.1:8000/healthz, a local
+#: Prometheus scraping /metrics without a token) is answered. Names nobody else can own: a request through nginx
+#: with such a Host makes no link to another site, and /metrics without a token still wants a direct client
+#: (no X-Forwarded-For, `hotline.ops.views.metrics_allowed`).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+if PRODUCTION:
+    ALLOWED_HOSTS += [host for host in LOOPBACK_HOSTS if host not in ALLOWED_HOSTS]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

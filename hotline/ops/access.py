@@ -101,8 +101,9 @@ def flush(ctx: context.RequestContext, *, log_on_commit: bool = False) -> int:
     if not ctx.pending:
         return 0
     entries, ctx.pending, ctx.pending_keys = ctx.pending, [], set()
-    now = clock.now()
-    rows = [AccessRecord(at=now, ip=ctx.ip or None, request_id=ctx.request_id, path=ctx.path[:300], **entry)
+    # The page's path, numbers masked (the middleware's context holds it so already; any other context too).
+    now, path = clock.now(), context.path_for_record(ctx.path)
+    rows = [AccessRecord(at=now, ip=ctx.ip or None, request_id=ctx.request_id, path=path, **entry)
             for entry in entries]
     try:
         if len(rows) <= LOG_EACH_UP_TO:

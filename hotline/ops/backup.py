@@ -7,9 +7,11 @@
       media/<path>         every file under MEDIA_ROOT (attachments are written once, never changed)
 
 The database is copied first and the files after it, so every attachment the snapshot knows is in the
-archive; a file uploaded meanwhile is an extra one (harmless). `restore` verifies every checksum before it
-touches anything, refuses a database that already holds orders or people unless forced, and checks the
-row counts after restoring.
+archive; a file uploaded meanwhile is an extra one (harmless). Each file is read once, and its manifest
+entry is the checksum of the bytes written into the archive: a file still being written is archived as
+it stood when opened, and the archive still verifies. A failed backup leaves no `.part` file behind.
+`restore` verifies every checksum before it touches anything, refuses a database that already holds
+orders or people unless forced, and checks the row counts after restoring.
 """
 
 from __future__ import annotations
@@ -203,22 +205,54 @@ def create_backup(path: Path | str, *, media_root: Path | None = None,
         else:
             raise BackupError(f"no backup method for the {vendor} database")
         manifest = Manifest(created_at=clock.now().isoformat(), vendor=vendor, tables=tables)
-        manifest.members[member] = {"sha256": sha256_of(dump), "size": dump.stat().st_size}
         partial = path.with_name(path.name + ".part")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(partial, "w:gz") as tar:
-            tar.add(dump, arcname=member)
-            if media.is_dir():
-                for file in sorted(p for p in media.rglob("*") if p.is_file() and not p.is_symlink()):
-                    name = "media/" + file.relative_to(media).as_posix()
-                    manifest.members[name] = {"sha256": sha256_of(file), "size": file.stat().st_size}
-                    tar.add(file, arcname=name)
-            blob = manifest.as_json().encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime = len(blob), int(clock.now().timestamp())
-            tar.addfile(info, fileobj=io.BytesIO(blob))
-        os.replace(partial, path)
+        try:
+            with tarfile.open(partial, "w:gz") as tar:
+                manifest.members[member] = _add_file(tar, dump, member)
+                if media.is_dir():
+                    for file in sorted(p for p in media.rglob("*") if p.is_file() and not p.is_symlink()):
+                        name = "media/" + file.relative_to(media).as_posix()
+                        manifest.members[name] = _add_file(tar, file, name)
+                blob = manifest.as_json().encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime = len(blob), int(clock.now().timestamp())
+                tar.addfile(info, fileobj=io.BytesIO(blob))
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # no half-written archive is left behind
+            raise
     return path, manifest
+
+
+class _HashingReader:
+    """Reads at most `size` bytes of an open file and hashes exactly what it hands out."""
+
+    def __init__(self, fh: Any, size: int) -> None:
+        self.fh, self.left, self.digest = fh, size, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        block = self.fh.read(n) if n else b""
+        self.left -= len(block)
+        self.digest.update(block)
+        return block
+
+
+def _add_file(tar: tarfile.TarFile, file: Path, name: str) -> dict[str, Any]:
+    """Put `file` into the archive as `name`; its manifest entry (sha256 and size) is of the very bytes written.
+
+    The file is read once: its size is taken when it is opened and that many bytes are copied through a hash,
+    so a file still being written meanwhile (an upload in progress) is archived as it was at that moment and
+    the archive verifies. A file that shrank meanwhile cannot be archived consistently: BackupError."""
+    with open(file, "rb") as fh:
+        info = tar.gettarinfo(arcname=name, fileobj=fh)
+        reader = _HashingReader(fh, info.size)
+        try:
+            tar.addfile(info, fileobj=reader)
+        except OSError as exc:  # tarfile: "unexpected end of data"
+            raise BackupError(f"{file} shrank while it was being archived ({exc}); run the backup again") from exc
+    return {"sha256": reader.digest.hexdigest(), "size": info.size}
 
 
 # --- Restore -----------------------------------------------------------------------------------------------

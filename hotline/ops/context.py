@@ -52,6 +52,20 @@ def deactivate(token: Any) -> None:
     _current.reset(token)
 
 
+#: The longest path kept for log lines and access records.
+PATH_LENGTH = 300
+
+
+def path_for_record(path: str) -> str:
+    """A request's path as log lines and access records keep it: phone and identity card numbers in it masked
+    (`hotline.core.privacy.numbers_masked`; the caller profile's address is /callers/<number>/), then cut to
+    PATH_LENGTH characters."""
+    # Imported here: logging loads this module with the settings, before the apps (privacy needs accounts).
+    from hotline.core.privacy import numbers_masked
+
+    return numbers_masked(path or "")[:PATH_LENGTH]
+
+
 def new_request_id() -> str:
     """A fresh request id (32 hex characters)."""
     return uuid.uuid4().hex

@@ -15,6 +15,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from django.http import HttpRequest
+
 from hotline.ops import context
 
 #: LogRecord attributes that are not "extra" fields.
@@ -25,7 +27,11 @@ _FIRST = ("time", "level", "logger", "message", "request_id", "user_id", "ip", "
 
 
 class RequestContextFilter(logging.Filter):
-    """Attach the current request's id, person, address and path to every record (unless already set)."""
+    """Attach the current request's id, person, address and path to every record (unless already set).
+
+    Django's own lines about a request (django.request's "Not Found: /callers/13812345678/", django.security)
+    put the path in their message: its phone and identity card numbers are masked, as in `path`
+    (`context.path_for_record`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         ctx = context.current()
@@ -38,12 +44,18 @@ class RequestContextFilter(logging.Filter):
         ):
             if not hasattr(record, name):
                 setattr(record, name, value)
+        if isinstance(getattr(record, "request", None), HttpRequest):
+            from hotline.core.privacy import numbers_masked
+
+            record.msg, record.args = numbers_masked(record.getMessage()), None
         return True
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    if isinstance(value, HttpRequest):  # Django's `request` extra: its method and path, numbers masked
+        return f"{value.method} {context.path_for_record(value.path)}"
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

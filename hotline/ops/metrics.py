@@ -38,7 +38,19 @@ RATE_LIMITED = Counter("hotline_rate_limited_total", "Requests refused by a publ
 _latency_of: dict[tuple[str, str, int], Any] = {}
 
 
+#: The HTTP methods that get a `method` label of their own (RFC 9110 and PATCH); any other is "other", so that
+#: made-up methods sent by anyone cannot add time series without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+def method_label(method: str | None) -> str:
+    """The request's method as the histogram labels it: a standard method as sent, anything else "other"."""
+    return method if method in METHODS else "other"
+
+
 def observe_request(view: str, method: str, status: int, seconds: float) -> None:
+    """Count one request's latency; `method` is taken through `method_label` (bounded label values)."""
+    method = method_label(method)
     child = _latency_of.get((view, method, status))
     if child is None:
         child = _latency_of[(view, method, status)] = REQUEST_LATENCY.labels(view, method, str(status))

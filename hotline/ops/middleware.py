@@ -53,8 +53,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = context.sane_request_id(request.META.get("HTTP_X_REQUEST_ID")) or context.new_request_id()
-        ctx = context.RequestContext(request_id=request_id, ip=_ip(request), path=request.path[:300],
-                                     method=request.method or "")
+        # The path as log lines and access records keep it, numbers masked (`context.path_for_record`).
+        ctx = context.RequestContext(request_id=request_id, ip=_ip(request),
+                                     path=context.path_for_record(request.path), method=request.method or "")
         ctx.admin = request.method == "POST" and request.path.startswith(self.admin_prefix)
         request.request_id = request_id  # type: ignore[attr-defined]
         token = context.activate(ctx)
@@ -70,7 +71,7 @@ class RequestContextMiddleware:
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             response["X-Request-ID"] = request_id
             level = logging.DEBUG if request.path.startswith(QUIET_PREFIXES) else logging.INFO
-            log.log(level, "%s %s %s", request.method, request.path, response.status_code,
+            log.log(level, "%s %s %s", request.method, ctx.path, response.status_code,
                     extra={"status": response.status_code, "duration_ms": duration_ms})
             return response
         finally:
@@ -112,6 +113,7 @@ class MetricsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         view = (match.view_name if match else "") or "unresolved"
+        # A made-up method is labelled "other" (`metrics.method_label`): the label values stay bounded.
         metrics.observe_request(view, request.method or "", response.status_code, time.perf_counter() - started)
         return response
 

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.admin import SingletonAdmin
-from hotline.core.privacy import mask_phone
+from hotline.core.privacy import mask_phone, text_for
 from hotline.ops.access import order_shown
 from hotline.tickets.models import Assignment, ForwardSettings, Ticket, TimelineEvent, VisitSettings
+from hotline.tickets.selectors import note_shown
+
+#: Free text shown in the admin as the order page shows it (`text_for`): as written to centre staff, with a
+#: number in it recorded as a full-number view; masked for anyone else (docs/security.md).
+_TEXT_FIELDS = {"title": "title_shown", "description": "description_shown"}
+#: The person whose admin page is being made (a ModelAdmin is shared by every thread: no state on it).
+_viewer: ContextVar[Any] = ContextVar("hotline_admin_viewer", default=None)
+
+
+def _as_viewed_by(request: HttpRequest, page: Callable[[], HttpResponse]) -> HttpResponse:
+    """Make the admin page with `request.user` as the reader of the texts on it, rendered before returning."""
+    token = _viewer.set(request.user)
+    try:
+        response = page()
+        if callable(getattr(response, "render", None)) and not getattr(response, "is_rendered", True):
+            response.render()  # the texts are read while rendering
+        return response
+    finally:
+        _viewer.reset(token)
 
 
 class ReadOnlyMixin:
@@ -53,22 +76,29 @@ class TimelineInline(ReadOnlyMixin, admin.TabularInline):
     model = TimelineEvent
     extra = 0
     can_delete = False
-    fields = ["seq", "at", "actor_label", "unit", "action", "from_status", "to_status", "note", "is_public"]
+    fields = ["seq", "at", "actor_label", "unit", "action", "from_status", "to_status", "note_text", "is_public"]
     readonly_fields = fields
     ordering = ["seq"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEvent]:
-        """Units in one query."""
-        return super().get_queryset(request).select_related("unit")
+        """Units, the actor (whose role decides how a note is shown) and the order in one query."""
+        return super().get_queryset(request).select_related("unit", "actor", "ticket")
+
+    @admin.display(description=_("说明"))
+    def note_text(self, obj: TimelineEvent) -> str:
+        """The note as the order page shows it to this person (`selectors.note_shown`)."""
+        return note_shown(obj, obj.ticket, _viewer.get())
 
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Work orders for looking up; the caller's phone is masked in the list."""
 
-    list_display = ["number", "title", "status", "light", "masked_phone", "category", "registered_at"]
+    list_display = ["number", "title_shown", "status", "light", "masked_phone", "category", "registered_at"]
     list_filter = ["status", "light", "channel", "request_type", "urgency", "is_confidential", "registered_at"]
-    search_fields = ["=number", "=caller_phone", "title"]
+    #: No search by the caller's number: whether a number has orders is looked up on the workbench, whose
+    #: rules say who may (centre staff); the admin is for looking orders up by number or title.
+    search_fields = ["=number", "title"]
     list_select_related = ["category"]
     date_hierarchy = "registered_at"
     ordering = ["-registered_at", "-id"]
@@ -78,8 +108,9 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
         """Every field is shown read-only, the phone masked: the full number is on the order page, which records
-        who saw it (docs/security.md)."""
-        return [f.name if f.name != "caller_phone" else "masked_phone" for f in self.model._meta.fields]
+        who saw it (docs/security.md). The title and description are shown as the order page shows them."""
+        renamed = {"caller_phone": "masked_phone", **_TEXT_FIELDS}
+        return [renamed.get(f.name, f.name) for f in self.model._meta.fields]
 
     def get_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
         return self.get_readonly_fields(request, obj)
@@ -89,20 +120,42 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
         ticket = self.get_object(request, object_id)
         if ticket is not None:
             order_shown(ticket, request.user)
-        return super().change_view(request, object_id, form_url, extra_context)
+        return _as_viewed_by(request, lambda: super(TicketAdmin, self).change_view(request, object_id, form_url,
+                                                                                   extra_context))
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):  # noqa: ANN001, ANN201
+        """The list's titles are shown as the order page shows them to this person."""
+        return _as_viewed_by(request, lambda: super(TicketAdmin, self).changelist_view(request, extra_context))
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Ticket | None:
+        """The order, its title as this person may read it (`text_for`): the page's heading and breadcrumbs show
+        the order as "number title". The admin never saves an order (read-only)."""
+        ticket = super().get_object(request, object_id, from_field)
+        if ticket is not None:
+            ticket.title = text_for(ticket.title, ticket, request.user)
+        return ticket
 
     @admin.display(description=_("联系电话"))
     def masked_phone(self, obj: Ticket) -> str:
         """The caller's phone, masked."""
         return mask_phone(obj.caller_phone)
 
+    @admin.display(description=_("标题"))
+    def title_shown(self, obj: Ticket) -> str:
+        """The title as the order page shows it to this person (`text_for`)."""
+        return text_for(obj.title, obj, _viewer.get())
+
+    @admin.display(description=_("诉求内容"))
+    def description_shown(self, obj: Ticket) -> str:
+        """The description as the order page shows it to this person (`text_for`)."""
+        return text_for(obj.description, obj, _viewer.get())
 
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The append-only timeline, for audit: no add, change or delete."""
 
-    list_display = ["ticket", "seq", "at", "actor_label", "action", "from_status", "to_status", "is_public"]
+    list_display = ["order", "seq", "at", "actor_label", "action", "from_status", "to_status", "is_public"]
     list_filter = ["action", "is_public", "at"]
     search_fields = ["=ticket__number", "actor_label"]
     list_select_related = ["ticket"]
@@ -110,9 +163,40 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
 
+    #: Shown instead of the field: the note as the order page shows it (`selectors.note_shown`), the order by
+    #: its number (its title may hold a phone number).
+    SHOWN_AS = {"note": "note_text", "ticket": "order"}
+
     def get_readonly_fields(self, request: HttpRequest, obj: TimelineEvent | None = None) -> list[str]:
-        """Every field is shown read-only."""
-        return [f.name for f in self.model._meta.fields]
+        """Every field is read-only."""
+        return [f.name for f in self.model._meta.fields] + list(self.SHOWN_AS.values())
+
+    def get_fields(self, request: HttpRequest, obj: TimelineEvent | None = None) -> list[str]:
+        """Every field, the note and the order as `SHOWN_AS` says."""
+        return [self.SHOWN_AS.get(f.name, f.name) for f in self.model._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEvent]:
+        """The order and the actor (whose role decides how a note is shown) in one query."""
+        return super().get_queryset(request).select_related("ticket", "actor")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):  # noqa: ANN001, ANN201
+        """Opening an event of a confidential order is recorded like opening the order (docs/security.md)."""
+        event = self.get_object(request, object_id)
+        if event is not None:
+            order_shown(event.ticket, request.user)
+        return _as_viewed_by(request, lambda: super(TimelineEventAdmin, self).change_view(
+            request, object_id, form_url, extra_context))
+
+    @admin.display(description=_("说明"))
+    def note_text(self, obj: TimelineEvent) -> str:
+        """The note as the order page shows it to this person (`selectors.note_shown`)."""
+        return note_shown(obj, obj.ticket, _viewer.get())
+
+    @admin.display(description=_("工单"), ordering="ticket__number")
+    def order(self, obj: TimelineEvent) -> str:
+        """The order's number, a link to its admin page."""
+        return format_html('<a href="{}">{}</a>', reverse("admin:tickets_ticket_change", args=[obj.ticket_id]),
+                           obj.ticket.number or f"#{obj.ticket_id}")
 
 
 @admin.register(VisitSettings)
