@@ -86,7 +86,7 @@ class AdminChange(AppendOnly):
     model = models.CharField(_("模型"), max_length=100)  # app_label.model_name
     object_pk = models.CharField(_("对象主键"), max_length=64)
     object_repr = models.CharField(_("对象"), max_length=200)
-    #: {field: [before, after]}; secrets (passwords, keys) appear as "***".
+    #: {field: [before, after]}; secrets (passwords, keys) appear masked: "***", or "***(已更改)" when replaced.
     changes = models.JSONField(_("变更内容"), default=dict)
 
     class Meta:
