@@ -75,6 +75,9 @@ def _inner(args: argparse.Namespace) -> Figure:
             times.append(time.perf_counter() - t)
         print(f"{name}: median {sorted(times)[2] * 1000:.0f} ms", flush=True)
     summary = selectors.queue_summary(start, end)
-    print(f"offered={summary.offered} answered={summary.answered} connect_rate={summary.connect_rate:.3f} "
-          f"sl15={summary.service_level:.3f}", flush=True)
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"  # None: nothing offered, or nothing answered
+
+    print(f"offered={summary.offered} answered={summary.answered} connect_rate={share(summary.connect_rate)} "
+          f"sl15={share(summary.service_level)}", flush=True)
     return Figure(rate, "events/s", 0)

@@ -6,6 +6,7 @@ Events at the same moment are applied in `EVENT_RANK` order, then by event id.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -133,7 +134,7 @@ def derive_spans(carried: str | None, rows: list[Row], day_start: datetime, day_
     """The agent's states over one local day, from the state carried over midnight and the day's events.
 
     Logging in makes the agent ready; a state event without a log-in logs the agent in implicitly.
-    The last state runs to midnight when the day has passed in the events (None otherwise: still on).
+    The last state stays open (end None): it carries over midnight, into the following days (docs/calls.md).
     """
     spans: list[Span] = []
     state, since = carried, day_start
@@ -147,3 +148,54 @@ def derive_spans(carried: str | None, rows: list[Row], day_start: datetime, day_
     if state is not None:
         spans.append(Span(state, since, None))
     return spans
+
+
+#: A wrap-up belongs to a call that ended at most this long before it began (or this little after).
+WRAP_AFTER_END = timedelta(seconds=60)
+WRAP_EARLY = timedelta(seconds=2)
+
+Wrap = tuple[datetime, datetime | None]
+
+
+def wrapups(state: str | None, rows: list[Row]) -> list[Wrap]:
+    """The agent's wrap-ups (话后处理) begun in these events: from entering the wrap-up state to the next state.
+
+    `state` is the agent's state before the first row; a wrap-up already under way then is not one of these.
+    The end is None when no later row leaves the state (the next state event is not among the rows).
+    """
+    found: list[Wrap] = []
+    since: datetime | None = None
+    for r in sorted(rows, key=lambda r: r.key):
+        new = _STATE_OF.get(r.type, state)
+        if new == state:
+            continue
+        if since is not None:
+            if r.at > since:  # as in `derive_spans`: a state left at the instant it began leaves no trace
+                found.append((since, r.at))
+            since = None
+        if new == AgentState.WRAPUP:
+            since = r.at
+        state = new
+    if since is not None:
+        found.append((since, None))
+    return found
+
+
+def assign_wrapups(calls: list[tuple[Any, datetime, str]], wraps: list[Wrap]) -> dict[Any, Wrap]:
+    """One agent's wrap-ups given to its calls: (key, ended at, call id) → the call's wrap-up.
+
+    A wrap-up belongs only to the agent's latest call that ended before it began (`WRAP_EARLY` of
+    tolerance), and only if that call ended at most `WRAP_AFTER_END` before; a call keeps its first one.
+    Calls ending at the same instant are told apart by call id.
+    """
+    ordered = sorted(calls, key=lambda c: (c[1], c[2]))
+    ends = [(c[1], c[2]) for c in ordered]
+    owned: dict[Any, Wrap] = {}
+    for wrap in sorted(wraps, key=lambda w: w[0]):
+        index = bisect_right(ends, (wrap[0] + WRAP_EARLY, "\U0010ffff")) - 1
+        if index < 0:
+            continue
+        key, ended_at, _call_id = ordered[index]
+        if wrap[0] - ended_at <= WRAP_AFTER_END:
+            owned.setdefault(key, wrap)
+    return owned

@@ -15,13 +15,24 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from hotline.calls import callbacks
 from hotline.calls.choices import AGENT_EVENTS, AgentState, Disposition, EventType
 from hotline.calls.constants import setting
-from hotline.calls.derive import Row, derive_call, derive_spans, local_day_bounds, state_after
+from hotline.calls.derive import (
+    WRAP_AFTER_END,
+    WRAP_EARLY,
+    Row,
+    assign_wrapups,
+    derive_call,
+    derive_spans,
+    local_day_bounds,
+    state_after,
+    wrapups,
+)
 from hotline.calls.models import Agent, AgentSpan, Call, CallEvent, PbxSource
 from hotline.core import clock
 from hotline.workbench.intake.selectors import normalise_phone
@@ -151,11 +162,16 @@ def ingest(source: PbxSource, items: list[Any]) -> IngestResult:
     CallEvent.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     result.accepted = len(rows)
     call_ids = {e.call_id for e in fresh if e.call_id}
-    agent_days = {(agents[e.agent].pk, timezone.localdate(e.at)) for e in fresh if e.agent and e.type in AGENT_EVENTS}
+    # A call event names its agent too: the agent's day is derived even when no state event came that day
+    # (logged in over midnight), so that batching does not change the result.
+    agent_days = {(agents[e.agent].pk, timezone.localdate(e.at)) for e in fresh if e.agent}
     agent_days |= _following_days(agent_days)
     calls = recompute_calls(source, call_ids)
-    recompute_agent_days(agent_days)
-    attach_wrapups(calls, agent_days)
+    wrapped = recompute_agent_days(agent_days)
+    keys = agent_days | wrapped | {(c.agent_id, timezone.localdate(c.ended_at)) for c in calls
+                                   if c.agent_id and c.ended_at}
+    # A wrap-up may follow a call of the day before, or run past midnight: that day's calls are given theirs again.
+    attach_wrapups(keys | {(a, d - timedelta(days=1)) for a, d in keys})
     callbacks.on_calls_changed(calls)
     result.calls = len(calls)
     return result
@@ -212,68 +228,109 @@ def derive_fields() -> tuple[str, ...]:
             "events_count")
 
 
-def recompute_agent_days(agent_days: set[tuple[int, date]]) -> None:
-    """Derive the agents' state spans of these local days from their events (and the state at midnight)."""
+def recompute_agent_days(agent_days: set[tuple[int, date]]) -> set[tuple[int, date]]:
+    """Derive the agents' state spans of these local days from their events (and the state at midnight).
+
+    Returns the agent-days on which a wrap-up still under way at one of these midnights began: their
+    calls' wrap-up ends with a state event of these days.
+    """
+    wrapped: set[tuple[int, date]] = set()
     for agent_id, day in sorted(agent_days):
         start, end = local_day_bounds(day)
         day_rows = [r for _, r in _rows(CallEvent.objects.filter(
             agent_id=agent_id, at__gte=start, at__lt=end, type__in=AGENT_EVENTS).values_list(
             "call_id", "event_id", "type", "at", "agent_id", "payload"))]
-        spans = derive_spans(_state_at(agent_id, start), day_rows, start, end)
+        carried, since = _last_state(agent_id, start)
+        if carried == AgentState.WRAPUP and since is not None:
+            wrapped.add((agent_id, timezone.localdate(since)))
+        spans = derive_spans(carried, day_rows, start, end)
         AgentSpan.objects.filter(agent_id=agent_id, day=day).delete()
         AgentSpan.objects.bulk_create([AgentSpan(agent_id=agent_id, day=day, state=s.state, start=s.start,
                                                  end=s.end) for s in spans])
+    return wrapped
+
+
+def _last_state(agent_id: int, moment: datetime) -> tuple[str | None, datetime | None]:
+    """The agent's state at `moment` (None: logged out) and when its last state event before it came.
+
+    However long ago: a state carries over days without events (an agent who never logged out is still in).
+    """
+    last = (CallEvent.objects.filter(agent_id=agent_id, at__lt=moment, type__in=AGENT_EVENTS).order_by("-at")
+            .values_list("call_id", "event_id", "type", "at", "agent_id", "payload"))
+    previous = [r for _, r in _rows(last[:20])]
+    if not previous:
+        return None, None
+    return state_after(previous), max(r.at for r in previous)
 
 
 def _state_at(agent_id: int, moment: datetime) -> str | None:
-    """The agent's state at `moment` from its stored events of the two days before (None: logged out)."""
-    before = CallEvent.objects.filter(agent_id=agent_id, at__lt=moment, at__gte=moment - timedelta(days=2),
-                                      type__in=AGENT_EVENTS)
-    last = before.order_by("-at").values_list("call_id", "event_id", "type", "at", "agent_id", "payload")
-    previous = [r for _, r in _rows(last[:20])]
-    return state_after(previous) if previous else None
+    """The agent's state at `moment` from its stored events (None: logged out)."""
+    return _last_state(agent_id, moment)[0]
 
 
 def _following_days(agent_days: set[tuple[int, date]]) -> set[tuple[int, date]]:
-    """The next days of these agent-days that hold spans or events: their state at midnight may change."""
-    if not agent_days:
-        return set()
-    nexts = {(a, d + timedelta(days=1)) for a, d in agent_days} - agent_days
-    agents = {a for a, _ in nexts}
-    have = set(AgentSpan.objects.filter(agent_id__in=agents, day__in={d for _, d in nexts})
-               .values_list("agent_id", "day").distinct())
-    for agent_id, day in nexts - have:
-        start, end = local_day_bounds(day)
-        if CallEvent.objects.filter(agent_id=agent_id, at__gte=start, at__lt=end).exists():
-            have.add((agent_id, day))
-    return nexts & have
+    """The later days whose state at midnight these agent-days decide and that hold spans or events.
+
+    The state carries over midnight and over days without state events, up to the agent's next day with one.
+    """
+    found: set[tuple[int, date]] = set()
+    tz = timezone.get_current_timezone()
+    for agent_id, day in agent_days:
+        after = local_day_bounds(day)[1]
+        state_events = CallEvent.objects.filter(agent_id=agent_id, at__gte=after, type__in=AGENT_EVENTS)
+        upto = state_events.order_by("at").values_list("at", flat=True).first()
+        spans = AgentSpan.objects.filter(agent_id=agent_id, day__gt=day)
+        events = CallEvent.objects.filter(agent_id=agent_id, at__gte=after)
+        if upto is not None:
+            last = timezone.localdate(upto)
+            spans = spans.filter(day__lte=last)
+            events = events.filter(at__lt=local_day_bounds(last)[1])
+        days = set(spans.values_list("day", flat=True).distinct())
+        days |= set(events.annotate(local=TruncDate("at", tzinfo=tz)).values_list("local", flat=True).distinct())
+        found |= {(agent_id, d) for d in days}
+    return found - agent_days
 
 
-def attach_wrapups(calls: list[Call], agent_days: set[tuple[int, date]]) -> None:
-    """Each answered call's wrap-up: the agent's wrap-up state that starts when the call ends."""
-    keys = set(agent_days)
-    keys |= {(c.agent_id, timezone.localdate(c.ended_at)) for c in calls if c.agent_id and c.ended_at}
+def attach_wrapups(keys: set[tuple[int, date]]) -> None:
+    """Give each answered call of these agent-days (by the local day it ended) its wrap-up (话后处理).
+
+    A wrap-up belongs to the agent's latest call that ended before it began (`derive.assign_wrapups`) and
+    lasts until the agent's next state event, on whatever day that comes.
+    """
     if not keys:
         return
     agents, days = {a for a, _ in keys}, {d for _, d in keys}
-    wraps: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    for agent_id, day, start, end in (AgentSpan.objects.filter(agent_id__in=agents, day__in=days,
-                                                               state=AgentState.WRAPUP)
-                                      .order_by("start").values_list("agent_id", "day", "start", "end")):
-        if (agent_id, day) in keys:
-            wraps[agent_id].append((start, end))
-    first, last = local_day_bounds(min(days))[0], local_day_bounds(max(days))[1]
-    answered = Call.objects.filter(agent_id__in=agents, disposition=Disposition.ANSWERED, ended_at__gte=first,
-                                   ended_at__lt=last).only("pk", "agent_id", "ended_at", "wrap_end_at", "wrap_seconds")
-    low, high = timedelta(seconds=-2), timedelta(seconds=60)
-    for call in answered:
-        if (call.agent_id, timezone.localdate(call.ended_at)) not in keys:
-            continue
-        match = next((w for w in wraps.get(call.agent_id, ()) if low <= w[0] - call.ended_at <= high), None)
-        wrap_end = match[1] if match else None
-        wrap = (wrap_end - call.ended_at).total_seconds() if wrap_end else None
-        if call.wrap_end_at != wrap_end or call.wrap_seconds != wrap:
-            Call.objects.filter(pk=call.pk).update(wrap_end_at=wrap_end, wrap_seconds=wrap)
+    lo, hi = local_day_bounds(min(days))[0], local_day_bounds(max(days))[1]
+    since, until = lo - WRAP_EARLY, hi + WRAP_AFTER_END  # the wrap-ups of these calls begin in [since, until]
+    margin = WRAP_AFTER_END + WRAP_EARLY  # and the calls they could belong to end in [lo - margin, hi + margin)
+    calls: dict[int, list[Call]] = defaultdict(list)
+    for call in Call.objects.filter(agent_id__in=agents, disposition=Disposition.ANSWERED, ended_at__gte=lo - margin,
+                                    ended_at__lt=hi + margin).only("pk", "call_id", "agent_id", "ended_at",
+                                                                   "wrap_end_at", "wrap_seconds"):
+        calls[call.agent_id].append(call)
+    rows: dict[int, list[Row]] = defaultdict(list)
+    for _, row in _rows(CallEvent.objects.filter(agent_id__in=list(calls), type__in=AGENT_EVENTS, at__gte=since,
+                                                 at__lte=until).values_list("call_id", "event_id", "type", "at",
+                                                                            "agent_id", "payload")):
+        rows[row.agent_id].append(row)  # type: ignore[index]
+    for agent_id, mine in calls.items():
+        wraps = wrapups(_state_at(agent_id, since), rows.get(agent_id, []))
+        if wraps and wraps[-1][1] is None:  # still in wrap-up at `until`: it ends at the next state event
+            wraps[-1] = (wraps[-1][0], _next_state_change(agent_id, until))
+        owned = assign_wrapups([(c.pk, c.ended_at, c.call_id) for c in mine], wraps)
+        for call in mine:
+            if (agent_id, timezone.localdate(call.ended_at)) not in keys:
+                continue
+            wrap_end = owned[call.pk][1] if call.pk in owned else None
+            wrap = (wrap_end - call.ended_at).total_seconds() if wrap_end else None
+            if call.wrap_end_at != wrap_end or call.wrap_seconds != wrap:
+                Call.objects.filter(pk=call.pk).update(wrap_end_at=wrap_end, wrap_seconds=wrap)
+
+
+def _next_state_change(agent_id: int, after: datetime) -> datetime | None:
+    """When an agent in wrap-up at `after` next leaves it (its next state event other than wrap-up), or None."""
+    return (CallEvent.objects.filter(agent_id=agent_id, at__gt=after, type__in=AGENT_EVENTS)
+            .exclude(type=EventType.AGENT_WRAPUP).order_by("at").values_list("at", flat=True).first())
 
 
 def replay_fresh(source: PbxSource, items: list[dict[str, Any]]) -> int:
@@ -301,33 +358,48 @@ def replay_fresh(source: PbxSource, items: list[dict[str, Any]]) -> int:
         for e, row in zip(parsed, rows, strict=True):
             if e.call_id:
                 by_call[e.call_id].append(row)
-            if row.agent_id and row.type in AGENT_EVENTS:
-                by_agent_day[(row.agent_id, timezone.localdate(row.at))].append(row)
+            if row.agent_id:  # a call event marks its agent's day too (as `ingest` does)
+                group = by_agent_day[(row.agent_id, timezone.localdate(row.at))]
+                if row.type in AGENT_EVENTS:
+                    group.append(row)
         short = setting("SHORT_ABANDON_SECONDS")
         calls = [Call(source=source, call_id=key, **derive_call(group, short_abandon=short)) for key, group in by_call.items()]
         spans: list[AgentSpan] = []
         carried: dict[int, str | None] = {}
+        before: dict[int, str | None] = {}
         for (agent_id, day), group in sorted(by_agent_day.items()):
             start, end = local_day_bounds(day)
             if agent_id not in carried:
-                carried[agent_id] = _state_at(agent_id, start)
+                carried[agent_id] = before[agent_id] = _state_at(agent_id, start)
             found = derive_spans(carried[agent_id], group, start, end)
-            carried[agent_id] = state_after(group)
+            if group:  # a day without state events carries the state on
+                carried[agent_id] = state_after(group)
             spans += [AgentSpan(agent_id=agent_id, day=day, state=s.state, start=s.start, end=s.end) for s in found]
-        wraps: dict[int, list[AgentSpan]] = defaultdict(list)
-        for span in spans:
-            if span.state == AgentState.WRAPUP:
-                wraps[span.agent_id].append(span)
-        low, high = timedelta(seconds=-2), timedelta(seconds=60)
-        for call in calls:
-            if call.disposition == Disposition.ANSWERED and call.ended_at and call.agent_id:
-                match = next((w for w in wraps.get(call.agent_id, ()) if low <= w.start - call.ended_at <= high), None)
-                if match is not None and match.end is not None:
-                    call.wrap_end_at, call.wrap_seconds = match.end, (match.end - call.ended_at).total_seconds()
+        _attach_fresh_wrapups(calls, by_agent_day, before)
         Call.objects.bulk_create(calls, batch_size=1000)
         AgentSpan.objects.bulk_create(spans, batch_size=1000)
+        # The day before's calls: a wrap-up of theirs may end, or a later call's begin, in these events.
+        attach_wrapups({(a, d - timedelta(days=1)) for a, d in by_agent_day} - set(by_agent_day))
         callbacks.on_calls_changed([c for c in calls if c.disposition != Disposition.ANSWERED or c.caller])
     return len(calls)
+
+
+def _attach_fresh_wrapups(calls: list[Call], by_agent_day: dict[tuple[int, date], list[Row]],
+                          before: dict[int, str | None]) -> None:
+    """`attach_wrapups` in memory, for the calls of a fresh batch and their agents' state events in it."""
+    by_agent: dict[int, list[Row]] = defaultdict(list)
+    for (agent_id, _day), group in by_agent_day.items():
+        by_agent[agent_id] += group
+    answered: dict[int, list[tuple[int, datetime, str]]] = defaultdict(list)
+    for index, call in enumerate(calls):
+        if call.disposition == Disposition.ANSWERED and call.ended_at and call.agent_id:
+            answered[call.agent_id].append((index, call.ended_at, call.call_id))
+    for agent_id, mine in answered.items():
+        owned = assign_wrapups(mine, wrapups(before.get(agent_id), by_agent.get(agent_id, [])))
+        for index, (_start, end) in owned.items():
+            call = calls[index]
+            if end is not None and call.ended_at is not None:
+                call.wrap_end_at, call.wrap_seconds = end, (end - call.ended_at).total_seconds()
 
 
 def _insert_raw(source: PbxSource, parsed: list[Parsed], rows: list[Row], now: datetime) -> None:

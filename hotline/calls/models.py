@@ -151,7 +151,9 @@ class AgentSpan(models.Model):
         verbose_name = _("坐席状态")
         verbose_name_plural = _("坐席状态")
         indexes = [models.Index(fields=["day", "agent"], name="calls_span_day"),
-                   models.Index(fields=["start"], name="calls_span_start")]
+                   models.Index(fields=["start"], name="calls_span_start"),
+                   # an agent's last day with spans (the state carried over days without events)
+                   models.Index(fields=["agent", "day"], name="calls_span_agent_day")]
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.state} {self.start:%H:%M}"

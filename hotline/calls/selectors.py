@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -56,10 +56,9 @@ class IntervalMetrics:
 
     @property
     def service_level(self) -> float | None:
-        """15 秒应答率 as domain.md defines it: answered within 15 s / answered (None when offered is 0)."""
-        if not self.offered:
-            return None
-        return self.answered_within_15s / self.answered if self.answered else 0.0
+        """15 秒应答率 as domain.md defines it: answered within 15 s / answered (None when no call was answered:
+        the share of nothing, shown as — here and on the KPI pages alike)."""
+        return self.answered_within_15s / self.answered if self.answered else None
 
     @property
     def service_level_of_offered(self) -> float | None:
@@ -111,10 +110,37 @@ def offered_per_interval(start: datetime, end: datetime) -> list[tuple[datetime,
     return [(slot, counts.get(slot, 0)) for slot in _slots(start, end)]
 
 
-def _effective_end(end: datetime | None, day: date, now: datetime) -> datetime:
-    if end is not None:
-        return end
-    return min(local_day_bounds(day)[1], now)
+def _state_spans(start: datetime, end: datetime, *,
+                 agents: Iterable[int] | None = None) -> list[tuple[int, str, datetime, datetime]]:
+    """The agents' state spans that overlap [start, end): (agent id, state, start, end), each end known.
+
+    A span still open (the agent's last state of its day) lasts until the agent's next day with spans, or
+    until now: a state carries over midnight and over days without events, as when deriving the spans
+    (an agent logged in over midnight who sent nothing since is still logged in).
+    """
+    now = clock.now()
+    first_day, last_day = timezone.localdate(start), timezone.localdate(end - _US)
+    agents = None if agents is None else list(agents)
+    people = Agent.objects.all() if agents is None else Agent.objects.filter(pk__in=agents)
+    # Each agent's last span before the period (one index look-up per agent): carried in when still open.
+    last = AgentSpan.objects.filter(agent_id=OuterRef("pk"), day__lt=first_day).order_by("-day", "-start")
+    carried = people.annotate(span=Subquery(last.values("pk")[:1])).values("span")
+    within = Q(day__gte=first_day, day__lte=last_day, start__lt=end)
+    if agents is not None:
+        within &= Q(agent_id__in=agents)
+    rows = list(AgentSpan.objects.filter(within | Q(pk__in=carried, end__isnull=True))
+                .values_list("agent_id", "state", "start", "end", "day"))
+    days: dict[int, list[date]] = defaultdict(list)
+    for agent_id, _state, _s, _e, day in rows:
+        days[agent_id].append(day)
+    out = []
+    for agent_id, state, s, e, day in rows:
+        if e is None:
+            later = [d for d in days[agent_id] if d > day]
+            e = min(local_day_bounds(min(later))[0], now) if later else max(now, s)
+        if e > start:
+            out.append((agent_id, state, s, e))
+    return out
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -137,13 +163,9 @@ def _overlaps(start: datetime, end: datetime) -> tuple[dict[datetime, int], dict
     lo, hi = _us(start), _us(end)
     available: dict[int, int] = defaultdict(int)
     busy: dict[int, int] = defaultdict(int)
-    first_day = timezone.localdate(start)
-    last_day = timezone.localdate(end - _US)
-    spans = (AgentSpan.objects.filter(day__gte=first_day, day__lte=last_day, start__lt=end,
-                                      state__in=(AgentState.READY, AgentState.WRAPUP))
-             .filter(Q(end__isnull=True) | Q(end__gt=start)).values_list("start", "end", "day"))
-    for s, e, day in spans:
-        _spread(available, max(_us(s), lo), min(_us(_effective_end(e, day, now)), hi), offset)
+    for _agent, state, s, e in _state_spans(start, end):
+        if state != AgentState.NOT_READY:
+            _spread(available, max(_us(s), lo), min(_us(e), hi), offset)
     calls = (Call.objects.filter(answered_at__lt=end, answered_at__gte=start - timedelta(days=1))
              .values_list("answered_at", "ended_at", "wrap_end_at"))
     for answered_at, ended_at, wrap_end in calls:
@@ -242,19 +264,18 @@ class AgentFigures:
 def agent_figures(start: datetime, end: datetime, *, agents: Iterable[int] | None = None) -> list[AgentFigures]:
     """Per-agent figures over [start, end), for the agents who logged in or answered calls (only the `agents`
     ids when given: one person's extensions, without reading the whole centre's month)."""
-    now = clock.now()
     logged: dict[int, int] = defaultdict(int)  # microseconds
     not_ready: dict[int, int] = defaultdict(int)
-    only = Q() if agents is None else Q(agent_id__in=list(agents))
-    spans = (AgentSpan.objects.filter(only, start__lt=end).filter(Q(end__isnull=True) | Q(end__gt=start))
-             .values_list("agent_id", "state", "start", "end", "day"))
-    for agent_id, state, s, e, day in spans:
-        seconds = max(0, (min(_effective_end(e, day, now), end) - max(s, start)) // _US)
+    agents = None if agents is None else list(agents)
+    only = Q() if agents is None else Q(agent_id__in=agents)
+    for agent_id, state, s, e in _state_spans(start, end, agents=agents):
+        seconds = max(0, (min(e, end) - max(s, start)) // _US)
         logged[agent_id] += seconds
         if state == AgentState.NOT_READY:
             not_ready[agent_id] += seconds
-    calls = {r["agent_id"]: r for r in Call.objects.filter(
-        only, disposition=Disposition.ANSWERED, answered_at__gte=start, answered_at__lt=end, agent__isnull=False)
+    # Counted by queue entry, like the day's answered calls (`queue_summary`): the two always agree.
+    calls = {r["agent_id"]: r for r in _calls(start, end).filter(
+        only, disposition=Disposition.ANSWERED, agent__isnull=False)
         .values("agent_id").annotate(n=Count("pk"), talk=Sum("talk_seconds"), wrap=Sum("wrap_seconds"),
                                      aht=Avg(F("talk_seconds") + Coalesce("wrap_seconds", 0.0),
                                              filter=Q(talk_seconds__isnull=False)))}

@@ -19,6 +19,9 @@ from hotline.core import clock
 KEY_HEADER = "X-Hotline-Key"
 TIMESTAMP_HEADER = "X-Hotline-Timestamp"
 SIGNATURE_HEADER = "X-Hotline-Signature"
+#: Unix seconds have 10 digits until the year 2286: a longer timestamp is refused before it is converted
+#: (a number of thousands of digits would overflow the subtraction, or make int() refuse it: a 500).
+MAX_TIMESTAMP_DIGITS = 12
 #: A source may also be configured from the environment: HOTLINE_CTI_KEY + HOTLINE_CTI_SECRET.
 ENV_KEY, ENV_SECRET = "HOTLINE_CTI_KEY", "HOTLINE_CTI_SECRET"  # noqa: S105 - names, not secrets
 
@@ -58,7 +61,7 @@ def verify(headers: dict[str, str] | object, body: bytes) -> PbxSource:
         source = env_source()
     if source is None:
         raise SignatureError("unknown PBX source key")
-    if not (ts.isascii() and ts.isdecimal()):
+    if not (ts.isascii() and ts.isdecimal() and len(ts) <= MAX_TIMESTAMP_DIGITS):
         raise SignatureError("the timestamp must be Unix seconds")
     skew = abs(clock.now().timestamp() - int(ts))
     if skew > setting("SIGNATURE_SKEW_SECONDS"):

@@ -85,7 +85,7 @@ def cti_events(request: HttpRequest) -> HttpResponse:
         return _error(exc.status, exc.message)
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply to parse
         return _error(400, "the body is not valid JSON")
     items = data.get("events") if isinstance(data, dict) and "events" in data else data
     if isinstance(items, dict):
