@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
@@ -22,9 +23,9 @@ from hotline.orgs.models import HandlingUnit
 from hotline.routing.models import DispatchRecommendation, DispatchSettings
 from hotline.routing.selectors import Catalogue, Entry, catalogue, rule_for  # noqa: F401 - rule_for re-exported
 from hotline.taxonomy.choices import RequestType, Urgency
-from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Status
+from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Decision, Status
 from hotline.tickets.exceptions import DomainError
-from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.models import Assignment, ReturnRequest, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -105,13 +106,16 @@ def final_units(ticket_ids: list[int]) -> dict[int, HandlingUnit]:
     Only the centre's own lead dispatches count: an order a unit handed down (下派) and the unit below
     completed counts for the unit that handed it down, the one the centre chose. A dispatch counts as
     completed when it, or the unit it handed the order down to (at any depth), completed the order; it is
-    accepted when the unit signed it and did not return it. Orders with neither (never dispatched, or only
-    returned) have no final decision yet.
+    accepted when the unit signed it and did not return it (a return the centre accepted leaves the
+    assignment 已撤回 with its signing kept: it is not the decision either). Orders with neither (never
+    dispatched, or only returned) have no final decision yet.
     """
     completed: dict[int, HandlingUnit] = {}
     accepted: dict[int, HandlingUnit] = {}
+    returned = ReturnRequest.objects.filter(assignment=OuterRef("pk"), status=Decision.APPROVED)
     rows = list(Assignment.objects.filter(ticket_id__in=ticket_ids, role=AssignmentRole.LEAD)
-                .exclude(status=AssignmentStatus.RETURNED).select_related("unit").order_by("dispatched_at", "id"))
+                .exclude(status=AssignmentStatus.RETURNED).exclude(Exists(returned))
+                .select_related("unit").order_by("dispatched_at", "id"))
     by_id = {a.pk: a for a in rows}
 
     def centres_dispatch(a: Assignment) -> Assignment | None:
