@@ -1,4 +1,5 @@
-"""The profile's small edit form as posted: tag names ticked, the note, and the version the person saw.
+"""The profile's small edit form as posted: tag names ticked, the note, the version the person saw, and (posted to
+the number-free `/callers/save/`) the caller's number.
 
 The rules (known tags, note length, permission) are the service's (`update_profile`), which says why it refuses.
 """
@@ -16,6 +17,10 @@ class ProfileForm:
 
     def __init__(self, data: QueryDict) -> None:
         self.data = data
+
+    def phone(self) -> str:
+        """The caller's number, posted in the form's body (`/callers/save/`): never in an address."""
+        return self.data.get("phone", "")
 
     def tag_names(self) -> list[str]:
         """The tag names ticked."""

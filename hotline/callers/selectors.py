@@ -26,6 +26,9 @@ class ProfileCard:
     editable: bool = False
     choices: list[CallerTag] = field(default_factory=list)
     draft_note: str | None = None  # the note in the form, when a refused one is shown again
+    #: The profile's id when this person may open it by id (`/callers/p/<id>/`, the number-free address): a
+    #: profile showing them a tag they see or a note, as `listing.visible_profiles`; else None.
+    profile_id: int | None = None
 
     @property
     def note_in_form(self) -> str:
@@ -63,6 +66,8 @@ def profile_card(user: User, phone: str, *, editable: bool = True) -> ProfileCar
     found = list(tags.order_by("sort_order", "id"))
     card.tags = [t for t in found if t.on]
     card.choices = found if card.editable else []
+    if profile is not None and (card.tags or profile.note):  # the rule of `listing.visible_profiles`
+        card.profile_id = profile.pk
     return card
 
 
@@ -74,6 +79,27 @@ def order_card(user: User, ticket: Any, phone_shown: str) -> ProfileCard | None:
     if not number or phone_shown != number:
         return None
     return profile_card(user, number, editable=False)
+
+
+def order_caller_number(user: User, order_number: str) -> str:
+    """The caller's number of the order `order_number`, for opening the caller's profile by the order
+    (`/callers/order/<number>/`): only an order this person may see (`Ticket.objects.visible_to`) whose page
+    shows them the caller's full number (centre staff; an anonymous caller's number is hidden from anyone
+    else), and a whole number; "" otherwise. Nothing is recorded here: the profile page records what it shows.
+    """
+    if not may_read(user) or not order_number:
+        return ""
+    from hotline.tickets.models import Ticket
+
+    ticket = (Ticket.objects.visible_to(user, one=True).filter(number=order_number)
+              .only("id", "caller_phone").first())
+    if ticket is None:
+        return ""
+    # The order page (`detail_context`, `phone_for`) shows the full number to centre staff only, and an
+    # anonymous caller's number to nobody else: every reader of profiles is centre staff, checked again here.
+    if not user.is_centre_staff:
+        return ""
+    return profile_number(ticket.caller_phone or "")
 
 
 def hidden_tag_names(user: User) -> set[str]:

@@ -86,6 +86,7 @@ def shown(value: Any, limit: int = SHOWN) -> str:
 TOO_LONG_CUT = gettext_noop("内容超过 %(limit)s 字，已截断")
 COORDINATE_RANGE = gettext_noop("经纬度超出范围（%(what)s应在 %(low)s 至 %(high)s 之间），已忽略")
 COORDINATE_UNREADABLE = gettext_noop("经纬度无法识别，已忽略")
+COORDINATE_ZERO = gettext_noop("经纬度为 (0, 0)，通常表示位置未知，已忽略")
 UNKNOWN_CHANNEL = gettext_noop("未知的渠道“%(value)s”，已按默认处理")
 UNKNOWN_REQUEST_TYPE = gettext_noop("未知的诉求类型“%(value)s”，已按默认处理")
 UNKNOWN_CATEGORY_BLANK = gettext_noop("未知的分类“%(value)s”，已留空")
@@ -140,9 +141,14 @@ class SourceOrder:
     warnings: list[RowWarning] = field(default_factory=list)
     originals: dict[str, str] = field(default_factory=dict)
 
+    def column(self, name: str) -> str:
+        """The source's column of field `name` (default: the field's Chinese name)."""
+        return self.columns.get(name) or _FIELD_NAMES.get(name) or _WARNING_FIELDS.get(name, name)
+
     def warn(self, name: str, given: Any, template: str, /, **params: Any) -> None:
-        """Note that field `name` (as given: `given`) was not imported as it was, and why (`template` % `params`)."""
-        column = self.columns.get(name) or _FIELD_NAMES.get(name) or _WARNING_FIELDS.get(name, name)
+        """Note that field `name` (as given: `given`) was not imported as it was, and why (`template` % `params`);
+        `name` may list several fields, comma-separated (one warning about them together)."""
+        column = ", ".join(self.column(part) for part in name.split(","))
         self.warnings.append(RowWarning(self.line, self.external_id, shown(column, 100), shown(given),
                                         template, params))
 
@@ -200,7 +206,10 @@ _COORDINATES = (("latitude", "纬度", -90, 90), ("longitude", "经度", -180, 1
 
 
 def _locate(order: SourceOrder) -> None:
-    """Read the coordinates given as text; an unreadable or out-of-range one is left out with a warning."""
+    """Read the coordinates given as text; an unreadable or out-of-range one is left out with a warning, and so
+    are both when they are exactly (0, 0), the placeholder many systems write for "unknown" (a point at sea
+    in the Gulf of Guinea, never a citizen's street)."""
+    found: dict[str, Decimal] = {}
     for name, what, low, high in _COORDINATES:
         raw = getattr(order, f"{name}_text").strip()
         if not raw:
@@ -214,7 +223,13 @@ def _locate(order: SourceOrder) -> None:
         elif not (low <= number <= high):
             order.warn(name, raw, COORDINATE_RANGE, what=what, low=low, high=high)
         else:
-            setattr(order, name, number.quantize(Decimal("0.000001")))
+            found[name] = number
+    if len(found) == len(_COORDINATES) and not any(found.values()):  # exactly zero as given, before rounding
+        order.warn("latitude,longitude", f"{order.latitude_text.strip()}, {order.longitude_text.strip()}",
+                   COORDINATE_ZERO)
+        return
+    for name, number in found.items():
+        setattr(order, name, number.quantize(Decimal("0.000001")))
 
 
 def _fit(order: SourceOrder, name: str, limit: int, *, cut: bool, keep: bool = False) -> None:

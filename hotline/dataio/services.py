@@ -287,8 +287,11 @@ class Writer:
                 action=action, from_status=before, to_status=after, note=note, data={**base, **data},
                 is_public=True))
 
-        # The whole text of a field cut to its column (title, address) stays with the order.
+        # The whole text of a field cut to its column (title, address) stays with the order, and so do the
+        # source's values the order has no field for (`extra`: a US zip code, NYC's notes on an open order).
         kept = {"original": dict(o.originals)} if o.originals else {}
+        if extra := source_extra(o):
+            kept["extra"] = extra
         add(Action.REGISTER, "", Status.REGISTERED, o.registered_at,
             f"历史数据导入：{self.source} 第 {o.line} 行，原编号 {o.external_id}", source_status=o.source_status,
             **kept)
@@ -309,6 +312,15 @@ class Writer:
                 note = f"已办结（原状态：{o.source_status}）" if o.source_status else "已办结"
                 add(Action.APPROVE_REPLY, last, Status.CLOSED, o.closed_at, note)
         return events
+
+
+def source_extra(order: SourceOrder) -> dict[str, str]:
+    """The source's values kept beside the order (the register event's `data.extra`): those of
+    `SourceOrder.extra` that hold something. None has a field of its own on the order: a zip code is not
+    part of the address the order shows and files by, and NYC's notes on an order still open are the
+    agency's progress, not a reply."""
+    return {key: str(value).strip() for key, value in order.extra.items()
+            if value is not None and str(value).strip()}
 
 
 def _refresh_rollups(ticket_ids: list[int]) -> None:

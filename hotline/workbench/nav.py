@@ -83,7 +83,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("planner", _("排班规划"), PLANNER_ROLES),
     Entry("interop:partners", _("对接平台"), PARTNER_ROLES, ("interop:",)),
     Entry("calls-home", _("话务"), CALL_ROLES, ("calls-metrics", "calls-callbacks")),
-    Entry("caller-list", pgettext_lazy("列表", "来电人档案"), CALLER_ROLES, ("caller-list", "caller-profile")),
+    Entry("caller-list", pgettext_lazy("列表", "来电人档案"), CALLER_ROLES, ("caller-list", "caller-profile", "caller-profile-id", "caller-order", "caller-open", "caller-save")),
     Entry("hotspots-weekly", _("热点问题"), HOTSPOT_ROLES),
     Entry("governance", _("每月一题"), THEME_ROLES, ("governance", "governance-detail", "governance-new")),
     Entry("replyqa-list", _("答复质检"), REPLYQA_ROLES),

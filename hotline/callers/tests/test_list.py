@@ -200,12 +200,12 @@ def test_the_last_change_on_the_page_is_the_last_one_this_person_may_see(
         client: Client, profiles: dict[str, CallerProfile]) -> None:
     page = reverse("caller-profile", args=[REPEAT])
     _login(client, Role.SUPERVISOR)
-    assert "李受理" in _last_change(_text(client.get(page)))  # the sensitive-only change at 40'
+    assert "李受理" in _last_change(_text(client.get(page, follow=True)))  # the sensitive-only change at 40'
     _login(client, Role.LEADER)
-    shown = _last_change(_text(client.get(page)))
+    shown = _last_change(_text(client.get(page, follow=True)))
     assert "张督办" in shown and (NOW + timedelta(minutes=20)).strftime("%H:%M") in shown
-    assert "李受理" not in _text(client.get(page))
-    assert _last_change(_text(client.get(reverse("caller-profile", args=[ONLY_ABUSE])))) == ""  # nothing to see
+    assert "李受理" not in _text(client.get(page, follow=True))
+    assert _last_change(_text(client.get(reverse("caller-profile", args=[ONLY_ABUSE]), follow=True))) == ""  # nothing to see
 
 
 def test_the_page_lists_the_changes_one_may_see_even_behind_many_hidden_ones(
@@ -217,5 +217,5 @@ def test_the_page_lists_the_changes_one_may_see_even_behind_many_hidden_ones(
         _at(60 + n, REPEAT, ["多次来电"] + (["恶意骚扰"] if n % 2 else []), "", editors["second"])
     monkeypatch.setitem(selectors.profile_changes.__kwdefaults__, "limit", 2)  # the page lists the newest 2
     _login(client, Role.LEADER)
-    html = _text(client.get(reverse("caller-profile", args=[REPEAT])))
+    html = _text(client.get(reverse("caller-profile", args=[REPEAT]), follow=True))
     assert "张督办" in _last_change(html) and html.count("<td>张督办</td>") == 1

@@ -1,5 +1,5 @@
-"""The caller profile page (/callers/<phone>/), the intake pop-up and the order page: who sees what, the no-JS
-page and its htmx twin, the full-number access record."""
+"""The caller profile page (by id, and the old /callers/<phone>/ that redirects to it), the intake pop-up and the
+order page: who sees what, the no-JS page and its htmx twin, the full-number access record."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
 
-PAGE = reverse("caller-profile", args=[PHONE])
+PAGE = reverse("caller-profile", args=[PHONE])  # the old address, redirected to the profile's id
+SAVE = reverse("caller-save")
 MASKED = "138****5678"
 
 
@@ -75,9 +76,10 @@ def test_a_partial_number_is_a_404_and_a_typed_one_is_redirected(client: Client,
 def test_the_page_shows_profile_log_and_orders_and_records_the_full_number(client: Client,
                                                                          tagged: CallerProfile) -> None:
     agent = _login(client, Role.INTAKE)
-    response = client.get(PAGE)
+    response = client.get(PAGE, follow=True)
     html = _text(response)
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.redirect_chain == [
+        (reverse("caller-profile-id", args=[tagged.pk]), 302)]
     assert PHONE in html and "耳背，请大声慢讲" in html and "咨询养老金发放" in html
     assert re.search(r'class="tag warn sensitive"[^>]*>恶意骚扰', html)  # marked as sensitive
     assert 'name="tags" value="老年人" checked' in html and 'name="tags" value="多次来电">' in html
@@ -92,7 +94,7 @@ def test_the_page_shows_profile_log_and_orders_and_records_the_full_number(clien
 def test_inspectors_and_leaders_read_without_sensitive_tags_or_form(client: Client, tagged: CallerProfile,
                                                                    role: str) -> None:
     _login(client, role)
-    html = _text(client.get(PAGE))
+    html = _text(client.get(PAGE, follow=True))
     assert "老年人" in html and "耳背" in html
     assert "恶意骚扰" not in html  # neither on the profile nor in the change log
     assert "<form class=\"caller-form\"" not in html
@@ -104,16 +106,18 @@ def test_a_change_that_touched_only_a_sensitive_tag_is_not_listed_to_those_who_m
         client: Client, tagged: CallerProfile) -> None:
     update_profile(PHONE, tags=["老年人"], note="耳背，请大声慢讲", actor=UserFactory(role=Role.INTAKE))
     _login(client, Role.LEADER)
-    assert _text(client.get(PAGE)).count("<time datetime=") == 2  # the first change and the order; not the second
+    assert _text(client.get(PAGE, follow=True)).count("<time datetime=") == 2  # the first change and the order; not the second
 
 
 def test_posting_without_javascript_saves_and_comes_back_to_the_page(client: Client, tagged: CallerProfile) -> None:
     agent = _login(client, Role.DISPATCHER)
-    response = client.post(PAGE, {"tags": ["多次来电", "恶意骚扰"], "note": "又来电催办", "version": "1"})
-    assert response.status_code == 302 and response["Location"] == PAGE
+    response = client.post(SAVE, {"phone": PHONE, "tags": ["多次来电", "恶意骚扰"], "note": "又来电催办",
+                                  "version": "1"})
+    by_id = reverse("caller-profile-id", args=[tagged.pk])
+    assert response.status_code == 302 and response["Location"] == by_id
     profile = CallerProfile.objects.get()
     assert {t.name for t in profile.tags.all()} == {"多次来电", "恶意骚扰"} and profile.updated_by == agent
-    html = _text(client.get(PAGE))
+    html = _text(client.get(by_id))
     assert "来电人档案已保存" in html and "又来电催办" in html
     assert CallerProfileChange.objects.count() == 2
 
@@ -156,8 +160,8 @@ def test_the_pop_up_shows_tags_note_and_the_form(client: Client, tagged: CallerP
     html = _text(client.get(reverse("intake-caller"), {"phone": "138 1234 5678"}))
     assert "咨询养老金发放" in html  # the earlier orders are still there
     assert re.search(r'class="tag warn sensitive"[^>]*>恶意骚扰', html) and "耳背，请大声慢讲" in html
-    assert f'hx-post="{PAGE}"' in html and f'action="{PAGE}"' in html and 'target="_blank"' in html
-    assert f'href="{PAGE}"' in html  # the no-JS page
+    assert f'hx-post="{SAVE}"' in html and f'action="{SAVE}"' in html and 'target="_blank"' in html
+    assert f'href="{reverse("caller-profile-id", args=[tagged.pk])}"' in html  # the no-JS page, by id
 
 
 def test_the_pop_up_of_a_number_being_typed_or_unknown(client: Client, tags: dict[str, CallerTag]) -> None:
@@ -184,7 +188,9 @@ def test_the_order_page_shows_the_tags_to_centre_staff_only(client: Client, tags
 
     client.force_login(cast.dispatcher)
     html = _text(client.get(url))
-    assert "老年人" in html and "恶意骚扰" in html and "耳背" in html and f'href="{PAGE}"' in html
+    profile_id = CallerProfile.objects.get().pk
+    assert "老年人" in html and "恶意骚扰" in html and "耳背" in html
+    assert f'href="{reverse("caller-profile-id", args=[profile_id])}"' in html
     assert "<form class=\"caller-form\"" not in html  # read-only here
 
     client.force_login(cast.inspector)
