@@ -3,6 +3,9 @@
 #: After this many returns the centre must designate the unit (Tianjin draft: 3 failed dispatches).
 MAX_RETURNS_BEFORE_DESIGNATION = 3
 
+#: Most hand-downs (下派) below the unit the centre dispatched to (a district → street → community takes two).
+MAX_HAND_DOWNS = 3
+
 #: Longest extension a unit may ask for in one request, in working days.
 MAX_EXTENSION_DAYS = 30
 

@@ -37,6 +37,7 @@ from hotline.tickets.choices import (
     ReturnReason,
     Status,
 )
+from hotline.tickets.constants import MAX_HAND_DOWNS
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Assignment, ForwardSettings, ReturnRequest, Ticket
 from hotline.tickets.services._core import Step, begin, move_assignment, service
@@ -69,6 +70,7 @@ def forward(ticket: Ticket, *, actor: User, to: HandlingUnit, note: str,
                                statuses=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED])
     note = entered_text(note, what=_("下派要求"), limit=NOTE_MAX_LENGTH, required=True)
     _check_below(ticket, held.unit, to)
+    _check_depth(held)
     signed_now = held.signed_at is None
     if signed_now:
         move_assignment(held, AssignmentStatus.SIGNED)
@@ -130,6 +132,17 @@ def _check_below(ticket: Ticket, unit: HandlingUnit, to: HandlingUnit) -> None:
         raise RuleViolation(_("工单不下派至社区（村）：社区是群众自治组织，不是承办工单的行政机关"))
     if Assignment.objects.filter(ticket=ticket, unit=to, status__in=ACTIVE_ASSIGNMENT).exists():
         raise RuleViolation(_("「%(unit)s」已在办理该工单（协办），不能再作为主办下派") % {"unit": to})
+
+
+def _check_depth(held: Assignment) -> None:
+    """Refuse a hand-down deeper than MAX_HAND_DOWNS below the centre's dispatch (the units above follow
+    their hand-downs that far, in their 已下派 tab)."""
+    depth, above = 0, held.forwarded_from_id
+    while above is not None and depth <= MAX_HAND_DOWNS:
+        depth += 1
+        above = Assignment.objects.filter(pk=above).values_list("forwarded_from_id", flat=True).first()
+    if depth >= MAX_HAND_DOWNS:
+        raise RuleViolation(_("工单已逐级下派 %(n)s 次，不能再下派；请本单位办理或退回上级") % {"n": MAX_HAND_DOWNS})
 
 
 def _assignment_below(step: Step, held: Assignment, to: HandlingUnit) -> Assignment:

@@ -41,6 +41,7 @@ from hotline.tickets.choices import (
     SupervisionLevel,
     VisitMethod,
 )
+from hotline.tickets.constants import MAX_HAND_DOWNS
 from hotline.tickets.models import (
     Appeal,
     Assignment,
@@ -66,8 +67,9 @@ HOLDING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentSta
 #: Assignment statuses of a unit that still has work to do on the order.
 WORKING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED]
 
-#: How many hand-downs below the unit's own `forwarded_still_held` follows (a district → a street → a community).
-FORWARD_DEPTH = 3
+#: How many hand-downs below the unit's own `forwarded_still_held` follows: as many as a hand-down may go
+#: (`forward` refuses a deeper one).
+FORWARD_DEPTH = MAX_HAND_DOWNS
 
 
 def forwarded_still_held(depth: int = FORWARD_DEPTH) -> Q:

@@ -159,3 +159,33 @@ def test_pages_keep_the_switch(frozen_now: Any, monkeypatch: pytest.MonkeyPatch)
     pager = page[page.index('class="pager'):]
     assert "finished=1" in pager[:pager.index("</nav>")]
     assert "page=2" in pager[:pager.index("</nav>")]
+
+
+def test_hand_downs_go_three_levels_deep_and_the_top_unit_follows_them_all(frozen_now: Any) -> None:
+    """A department with sub-units four levels deep: three hand-downs are allowed and the top unit's 已下派
+    still lists the order; a fourth is refused and leaves the order as it was."""
+    from hotline.tickets.constants import MAX_HAND_DOWNS
+    from hotline.tickets.exceptions import RuleViolation
+
+    top = HandlingUnitFactory(kind=UnitKind.DEPARTMENT, name="市交通运输局")
+    chain = [top]
+    for i in range(MAX_HAND_DOWNS + 1):
+        chain.append(HandlingUnitFactory(kind=UnitKind.DEPARTMENT, name=f"下级{i + 1}", parent=chain[-1]))
+    handlers = [UserFactory(role=Role.UNIT_HANDLER, units=[u]) for u in chain]
+    cast = Cast.build(lead=top)
+    ticket = make_ticket(Status.DISPATCHED, cast=cast)
+    services.forward(ticket, actor=cast.lead_handler, to=chain[1], note="请办理")
+    for i in range(1, MAX_HAND_DOWNS):
+        ticket.refresh_from_db()
+        services.forward(ticket, actor=handlers[i], unit=chain[i], to=chain[i + 1], note="请办理")
+    ticket.refresh_from_db()
+    version = ticket.version
+    with pytest.raises(RuleViolation, match="不能再下派"):
+        services.forward(ticket, actor=handlers[MAX_HAND_DOWNS], unit=chain[MAX_HAND_DOWNS],
+                         to=chain[MAX_HAND_DOWNS + 1], note="请办理")
+    ticket.refresh_from_db()
+    assert ticket.version == version
+    units = [top.pk]
+    assert selectors.inbox_counts(units)["forwarded"] == 1
+    assert set(selectors.inbox(cast.lead_handler, units, "forwarded").values_list("number", flat=True)) == {
+        ticket.number}
