@@ -4,18 +4,21 @@ An attempt is counted before its password is checked (`begin_attempt`): it store
 then counts the window's rows including its own. Parallel attempts therefore see each other, and at most
 MAX_LOGIN_FAILURES passwords are checked for one name however many arrive at once (an Argon2 check takes
 a while, long enough for a burst to pass a check made before it). A refused attempt takes its row back,
-so hammering a locked name does not prolong the lock; a real sign-in removes every row of the name, and
+so hammering a locked name does not prolong the lock, and so does an attempt whose check failed with a
+server error (the password was never judged); a real sign-in removes every row of the name, and
 so does setting a new password (`User.save`: an administrator's reset, `changepassword`, the user's own change).
 """
 
 from __future__ import annotations
 
 import ipaddress
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.constants import LOCKOUT_WINDOW, MAX_LOGIN_FAILURES
@@ -42,9 +45,9 @@ def record_failure(username: str, ip: str | None) -> LoginFailure:
     return LoginFailure.objects.create(username=username[:150], ip=ip or None, at=clock.now())
 
 
-def begin_attempt(username: str, ip: str | None) -> bool:
-    """Count a sign-in attempt as a failure before its password is checked; False (and nothing counted)
-    if the name is locked.
+def begin_attempt(username: str, ip: str | None) -> LoginFailure | None:
+    """Count a sign-in attempt as a failure before its password is checked: its row, or None (and nothing
+    counted) if the name is locked.
 
     The row is written (and committed: no transaction is open at sign-in) before the count, so of any
     number of simultaneous attempts only those whose row is among the first MAX_LOGIN_FAILURES of the
@@ -53,8 +56,8 @@ def begin_attempt(username: str, ip: str | None) -> bool:
     attempt = record_failure(username, ip)
     if _failures(username) > MAX_LOGIN_FAILURES:
         attempt.delete()
-        return False
-    return True
+        return None
+    return attempt
 
 
 def clear(username: str) -> None:
@@ -72,6 +75,13 @@ def request_address(request: HttpRequest | None) -> str | None:
         return None
 
 
+def _take_back(attempt: LoginFailure) -> None:
+    """Forget an attempt whose password check failed with a server error; if the database is what failed,
+    the row may not go either (it then counts until the window ends, as before)."""
+    with suppress(DatabaseError):  # the error that brought us here is the one to report
+        LoginFailure.objects.filter(pk=attempt.pk).delete()
+
+
 LOCKED = _("登录失败次数过多，账号已暂时锁定，请 15 分钟后再试或联系管理员。")
 
 
@@ -82,13 +92,22 @@ class LockoutMixin:
     cleaned_data: dict[str, Any]
 
     def clean(self) -> dict:
+        """Count the attempt, check the password; a server error while checking it (the database gone) takes
+        the attempt back: it is no wrong password, and five of them must not lock out the right one."""
         username = (self.cleaned_data.get("username") or "").strip()
         if not username or not self.cleaned_data.get("password"):
             # Nothing to check: Django's form reports the missing field. Neither a failure nor a success.
             return super().clean()  # type: ignore[misc]
-        if not begin_attempt(username, request_address(self.request)):
+        attempt = begin_attempt(username, request_address(self.request))
+        if attempt is None:
             raise ValidationError(LOCKED, code="locked")
-        cleaned = super().clean()  # type: ignore[misc]  # a wrong password raises: the attempt stays counted
+        try:
+            cleaned = super().clean()  # type: ignore[misc]  # a wrong password raises: the attempt stays counted
+        except ValidationError:
+            raise
+        except Exception:
+            _take_back(attempt)
+            raise
         if self.get_user() is not None:  # type: ignore[attr-defined]
             clear(username)
         return cleaned

@@ -2,8 +2,8 @@
 
 A caller's full number is shown only with `full_phone` (a person, or a key with the `phone` scope) and to an
 account whose role sees it (`phone_for`, which records the view); otherwise it is masked and nothing is recorded.
-The same rule holds for numbers citizens typed: the description, timeline notes and return-visit notes show
-phone and identity card numbers masked to whoever sees the caller's number masked (`core.privacy.text_for`).
+The same rule holds for numbers citizens typed: the description, timeline notes and data, and return-visit notes
+show phone and identity card numbers masked to whoever sees the caller's number masked (`core.privacy.text_for`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core.labels import label
-from hotline.core.privacy import mask_phone, phone_for, text_for
+from hotline.core.privacy import data_for, mask_phone, phone_for, text_for
 from hotline.governance.models import Theme, ThemeOrder
 from hotline.kpis.visits import first_and_final, outcome, valid_visit
 from hotline.orgs.models import HandlingUnit
@@ -224,20 +224,32 @@ def _masked_unless_shown(obj: TimelineEvent | ReturnVisit) -> str:
     return shown if shown is not None else text_for(obj.note, None, None)
 
 
+def _data_unless_shown(event: TimelineEvent) -> dict[str, Any]:
+    """The event's data as `timeline` made it for the reader (`data_shown`); read without them, every text in it
+    masked as for someone who does not see the caller's number (`core.privacy.data_for`)."""
+    shown = getattr(event, "data_shown", None)
+    return shown if shown is not None else data_for(event.data or {}, None, None)
+
+
 def timeline_event(event: TimelineEvent) -> dict[str, Any]:
-    """One timeline event; its note as read by `timeline` (else masked, `_masked_unless_shown`)."""
+    """One timeline event; its note and data as read by `timeline` (else masked, `_masked_unless_shown`)."""
     return {
         "seq": event.seq, "at": event.at, "action": event.action, "action_label": event.label,
         "from_status": event.from_status, "to_status": event.to_status, "actor": event.actor_label,
-        "unit": unit_ref(event.unit), "note": _masked_unless_shown(event), "data": event.data or {},
+        "unit": unit_ref(event.unit), "note": _masked_unless_shown(event), "data": _data_unless_shown(event),
         "is_public": event.is_public,
     }
 
 
 def timeline(ticket: Ticket, user: User, *, full_phone: bool = True) -> list[dict[str, Any]]:
     """The order's timeline as this caller may read it: notes the citizen or the centre wrote with numbers masked
-    unless the caller sees full numbers (`tickets.selectors.timeline_shown`); a unit's own notes as written."""
-    return [timeline_event(e) for e in timeline_shown(ticket, user, full_phone=full_phone)]
+    unless the caller sees full numbers (`tickets.selectors.timeline_shown`); a unit's own notes as written. Every
+    text in an event's data (an import's whole title, a correction's old and new values) is read like the
+    centre's notes (`core.privacy.data_for`)."""
+    events = timeline_shown(ticket, user, full_phone=full_phone)
+    for event in events:
+        event.data_shown = data_for(event.data or {}, ticket, user, full_phone=full_phone)
+    return [timeline_event(e) for e in events]
 
 
 def return_visit(visit: ReturnVisit) -> dict[str, Any]:

@@ -333,3 +333,16 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revea
     if getattr(order, "is_anonymous", False):
         return scrub_public_text(text, order=order)
     return numbers_masked(text, order=order)
+
+
+def data_for(data: Any, order: Any, user: Any, *, full_phone: bool = True) -> Any:
+    """A timeline event's stored `data` as this person may see it: every text in it, at any depth (an imported
+    order's whole title in `original`, a correction's `from` and `to`), read through `text_for` like the event's
+    note; numbers, booleans and keys as stored. Centre staff read it as written, a number in it recorded."""
+    if isinstance(data, dict):
+        return {key: data_for(value, order, user, full_phone=full_phone) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [data_for(value, order, user, full_phone=full_phone) for value in data]
+    if isinstance(data, str):
+        return text_for(data, order, user, full_phone=full_phone)
+    return data

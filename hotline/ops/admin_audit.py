@@ -21,8 +21,9 @@ from hotline.ops.models import AdminAction, AdminChange
 #: Models never audited here (the audit itself, sessions, the admin's own log, sign-in bookkeeping).
 SKIPPED = frozenset({"ops.adminchange", "ops.accessrecord", "admin.logentry", "sessions.session",
                      "accounts.loginfailure"})
-#: Fields whose values are never written to the trail, only the fact that they changed.
-SECRET_WORDS = ("password", "secret", "token", "key_hash", "api_key")
+#: Fields whose values are never written to the trail, only the fact that they changed (an API key's
+#: `hashed_key` too: a hash of a key is as good as the key to whoever can look it up).
+SECRET_WORDS = ("password", "secret", "token", "key_hash", "hashed", "api_key")
 #: A secret's value as shown: set, and set to something else (neither the secret nor its hash is ever written).
 MASK = "***"
 MASK_CHANGED = "***(已更改)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -11,10 +12,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import smart_split
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.admin import SingletonAdmin
-from hotline.core.privacy import mask_phone, text_for
+from hotline.core.privacy import data_for, mask_phone, numbers_masked, text_for
 from hotline.ops.access import order_shown
 from hotline.tickets.models import Assignment, ForwardSettings, Ticket, TimelineEvent, VisitSettings
 from hotline.tickets.selectors import note_shown
@@ -22,6 +25,9 @@ from hotline.tickets.selectors import note_shown
 #: Free text shown in the admin as the order page shows it (`text_for`): as written to centre staff, with a
 #: number in it recorded as a full-number view; masked for anyone else (docs/security.md).
 _TEXT_FIELDS = {"title": "title_shown", "description": "description_shown"}
+#: The caller shown as the order page shows them (`_shows_caller`): an anonymous (匿名) caller to centre staff only.
+_CALLER_FIELDS = {"caller_name": "caller_name_shown", "caller_sex": "caller_sex_shown",
+                  "caller_phone": "masked_phone", "caller_company": "caller_company_shown"}
 #: The person whose admin page is being made (a ModelAdmin is shared by every thread: no state on it).
 _viewer: ContextVar[Any] = ContextVar("hotline_admin_viewer", default=None)
 
@@ -36,6 +42,16 @@ def _as_viewed_by(request: HttpRequest, page: Callable[[], HttpResponse]) -> Htt
         return response
     finally:
         _viewer.reset(token)
+
+
+def _shows_caller(ticket: Ticket, user: Any) -> bool:
+    """The order page's rule (`tickets.views`): an anonymous (匿名) caller is shown to centre staff only."""
+    return bool(getattr(user, "is_centre_staff", False)) or not ticket.is_anonymous
+
+
+def _sees_full_numbers(user: Any) -> bool:
+    """Whether this person reads numbers in an order's texts in full (a centre role, as `core.privacy.text_for`)."""
+    return bool(getattr(user, "is_centre_staff", False))
 
 
 class ReadOnlyMixin:
@@ -108,8 +124,9 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
         """Every field is shown read-only, the phone masked: the full number is on the order page, which records
-        who saw it (docs/security.md). The title and description are shown as the order page shows them."""
-        renamed = {"caller_phone": "masked_phone", **_TEXT_FIELDS}
+        who saw it (docs/security.md). The title, the description and the caller are shown as the order page shows
+        them (an anonymous caller's name, sex, company and number to centre staff only)."""
+        renamed = {**_CALLER_FIELDS, **_TEXT_FIELDS}
         return [renamed.get(f.name, f.name) for f in self.model._meta.fields]
 
     def get_fields(self, request: HttpRequest, obj: Ticket | None = None) -> list[str]:
@@ -127,6 +144,15 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
         """The list's titles are shown as the order page shows them to this person."""
         return _as_viewed_by(request, lambda: super(TicketAdmin, self).changelist_view(request, extra_context))
 
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Ticket],
+                           search_term: str) -> tuple[QuerySet[Ticket], bool]:
+        """Look orders up by number or title; a phone or identity card number (身份证号) matches nothing for someone
+        who reads titles with numbers masked, or the search would tell them whether a full number is in a title."""
+        if search_term and not _sees_full_numbers(request.user) and any(
+                numbers_masked(term) != term for term in smart_split(search_term)):
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Ticket | None:
         """The order, its title as this person may read it (`text_for`): the page's heading and breadcrumbs show
         the order as "number title". The admin never saves an order (read-only)."""
@@ -137,8 +163,23 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("联系电话"))
     def masked_phone(self, obj: Ticket) -> str:
-        """The caller's phone, masked."""
-        return mask_phone(obj.caller_phone)
+        """The caller's phone, masked; none for an anonymous caller unless this person is centre staff."""
+        return mask_phone(obj.caller_phone) if _shows_caller(obj, _viewer.get()) else ""
+
+    @admin.display(description=_("来电人"))
+    def caller_name_shown(self, obj: Ticket) -> str:
+        """The caller's name as the order page shows it to this person: 「（匿名）」 for an anonymous caller to units."""
+        return obj.caller_name if _shows_caller(obj, _viewer.get()) else gettext("（匿名）")
+
+    @admin.display(description=_("性别"))
+    def caller_sex_shown(self, obj: Ticket) -> str:
+        """The caller's sex as the order page shows it to this person (`_shows_caller`)."""
+        return obj.get_caller_sex_display() if _shows_caller(obj, _viewer.get()) else ""
+
+    @admin.display(description=_("单位/企业"))
+    def caller_company_shown(self, obj: Ticket) -> str:
+        """The caller's company as the order page shows it to this person (`_shows_caller`)."""
+        return obj.caller_company if _shows_caller(obj, _viewer.get()) else ""
 
     @admin.display(description=_("标题"))
     def title_shown(self, obj: Ticket) -> str:
@@ -163,9 +204,9 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
 
-    #: Shown instead of the field: the note as the order page shows it (`selectors.note_shown`), the order by
-    #: its number (its title may hold a phone number).
-    SHOWN_AS = {"note": "note_text", "ticket": "order"}
+    #: Shown instead of the field: the note as the order page shows it (`selectors.note_shown`), the data with its
+    #: texts read the same way (`core.privacy.data_for`), the order by its number (its title may hold a number).
+    SHOWN_AS = {"note": "note_text", "data": "data_shown", "ticket": "order"}
 
     def get_readonly_fields(self, request: HttpRequest, obj: TimelineEvent | None = None) -> list[str]:
         """Every field is read-only."""
@@ -191,6 +232,13 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def note_text(self, obj: TimelineEvent) -> str:
         """The note as the order page shows it to this person (`selectors.note_shown`)."""
         return note_shown(obj, obj.ticket, _viewer.get())
+
+    @admin.display(description=_("事件数据"))
+    def data_shown(self, obj: TimelineEvent) -> str:
+        """The event's data as JSON, every text in it as the order page shows the order's texts to this person
+        (`core.privacy.data_for`: an import's whole title, a correction's old and new values)."""
+        shown = data_for(obj.data or {}, obj.ticket, _viewer.get())
+        return json.dumps(shown, ensure_ascii=False, sort_keys=True) if shown else ""
 
     @admin.display(description=_("工单"), ordering="ticket__number")
     def order(self, obj: TimelineEvent) -> str:

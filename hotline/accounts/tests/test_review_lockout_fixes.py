@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.contrib.auth.backends import ModelBackend
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -215,3 +215,41 @@ def test_saving_a_user_without_a_new_password_keeps_the_lock(client: Client) -> 
     agent.set_unusable_password()  # not a password anyone holds
     agent.save()
     assert _failures() == MAX_LOGIN_FAILURES
+
+
+# 5. A server error while the password is checked is no wrong password --------------------------------------
+
+def _failing(error: Exception) -> Any:
+    """A password check that fails with `error` (a server error, not a wrong password)."""
+
+    def check(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return check
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["", ADMIN_LOGIN], ids=["accounts", "admin"])
+def test_an_error_while_checking_the_password_is_not_counted(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database hiccup in the password check answers 500 and takes its attempt back: five of them in a row
+    do not lock out an agent who typed the right password each time."""
+    _agent(is_staff=True)
+    client = Client(raise_request_exception=False)
+    with monkeypatch.context() as patch:
+        patch.setattr(ModelBackend, "authenticate", _failing(OperationalError("server closed the connection")))
+        for _ in range(MAX_LOGIN_FAILURES):
+            assert _login(client, RIGHT, url).status_code == 500
+    assert _failures() == 0
+    assert _login(Client(), RIGHT, url).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_before_and_after_an_error_still_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    _agent()
+    client = Client(raise_request_exception=False)
+    _login(client, "wrong")
+    with monkeypatch.context() as patch:
+        patch.setattr(ModelBackend, "authenticate", _failing(RuntimeError("a bug in a backend")))
+        assert _login(client, "wrong").status_code == 500
+    _login(client, "wrong")
+    assert _failures() == 2  # the two judged attempts, not the one that failed with the error

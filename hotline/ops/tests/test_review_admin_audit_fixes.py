@@ -106,3 +106,31 @@ def test_a_webhook_secret_replaced_in_the_admin_is_recorded_masked(admin_client:
         assert "old-secret-1" not in str(changes.get().changes) and typed not in str(changes.get().changes)
     else:
         assert not changes.exists() or "secret" not in changes.get().changes
+
+
+@pytest.fixture
+def admin_request() -> Any:
+    """An admin POST being handled (what the request-id middleware opens for /admin/ changes)."""
+    from hotline.ops import context
+
+    token = context.activate(context.RequestContext(request_id="r" * 32, path="/admin/", method="POST",
+                                                    username="root", admin=True))
+    yield
+    context.deactivate(token)
+
+
+def test_an_api_keys_hash_is_recorded_only_as_set_when_a_key_is_added_or_deleted(admin_request: None) -> None:
+    """A key made or removed while an admin change is handled (a cascade): its `hashed_key` is a secret too."""
+    from hotline.api.keys import create_key
+
+    key, raw = create_key("统计系统", ["read"])
+    hashed = key.hashed_key
+    pk = key.pk
+    key.delete()
+    added = AdminChange.objects.get(model="api.apikey", object_pk=str(pk), action=AdminAction.ADD)
+    deleted = AdminChange.objects.get(model="api.apikey", object_pk=str(pk), action=AdminAction.DELETE)
+    assert added.changes["hashed_key"] == [None, MASK]
+    assert deleted.changes["hashed_key"] == [MASK, None]
+    assert deleted.changes["name"] == ["统计系统", None]  # the rest as it was
+    for change in (added, deleted):
+        assert hashed not in str(change.changes) and raw not in str(change.changes)

@@ -111,3 +111,69 @@ def test_the_admin_does_not_find_orders_by_the_callers_number(admin_client) -> N
     assert ticket.number in admin_client.get(url, {"q": ticket.number}).content.decode()
     assert ticket.number in admin_client.get(url, {"q": "路灯"}).content.decode()
     assert not AccessRecord.objects.exists()
+
+
+# Second review: the caller of an anonymous order, the timeline event's data and the title search.
+
+
+def test_a_unit_account_sees_an_anonymous_caller_as_the_order_page_shows_it(unit_admin_client) -> None:
+    """The order page shows a unit 「（匿名）」 and nothing else of an anonymous caller: the admin neither."""
+    ticket = make_ticket(Status.DISPATCHED, is_anonymous=True, caller_name="王建国", caller_company="宏远贸易有限公司",
+                         caller_sex="M", caller_phone=CALLER, description="楼下噪音扰民")
+    page = unit_admin_client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+    assert "（匿名）" in page
+    assert "王建国" not in page and "宏远贸易有限公司" not in page and "138****2222" not in page
+    assert ">男<" not in page.replace(" ", "").replace("\n", "")
+    listing = unit_admin_client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
+    assert ticket.number in listing and "138****2222" not in listing
+
+
+def test_centre_staff_see_an_anonymous_caller(admin_client) -> None:
+    anonymous = make_ticket(Status.DISPATCHED, is_anonymous=True, caller_name="王建国", caller_company="宏远贸易有限公司",
+                            caller_phone=CALLER, description="楼下噪音扰民")
+    page = admin_client.get(reverse("admin:tickets_ticket_change", args=[anonymous.pk])).content.decode()
+    assert "王建国" in page and "宏远贸易有限公司" in page and "138****2222" in page
+
+
+def test_a_unit_account_sees_a_named_caller(unit_admin_client) -> None:
+    named = make_ticket(Status.DISPATCHED, caller_name="李秀英", caller_company="新华书店", caller_phone=CALLER,
+                        description="路灯不亮")
+    page = unit_admin_client.get(reverse("admin:tickets_ticket_change", args=[named.pk])).content.decode()
+    assert "李秀英" in page and "新华书店" in page and "138****2222" in page
+
+
+def _corrected():  # noqa: ANN202
+    ticket = make_ticket(Status.DISPATCHED, title=f"噪音扰民 回电{OTHER}", description="楼下噪音扰民")
+    services.correct(ticket, actor=ticket.cast.intake, reason="标题含号码", title="噪音扰民")
+    event = TimelineEvent.objects.get(ticket=ticket, action="correct")
+    assert OTHER in str(event.data)
+    return ticket, event
+
+
+def test_a_unit_account_reads_the_numbers_in_an_events_data_masked(unit_admin_client) -> None:
+    ticket, event = _corrected()
+    page = unit_admin_client.get(reverse("admin:tickets_timelineevent_change", args=[event.pk])).content.decode()
+    assert "139****1111" in page and OTHER not in page
+    assert not AccessRecord.objects.exists()
+
+
+def test_centre_staff_read_an_events_data_as_written_and_the_number_is_recorded(admin_client) -> None:
+    ticket, event = _corrected()
+    page = admin_client.get(reverse("admin:tickets_timelineevent_change", args=[event.pk])).content.decode()
+    assert OTHER in page
+    assert len(_records(AccessKind.FULL_PHONE, ticket)) == 1
+
+
+def test_a_unit_account_cannot_test_whether_a_full_number_is_in_a_title(unit_admin_client) -> None:
+    ticket = make_ticket(Status.DISPATCHED, title=f"噪音扰民 回电{OTHER}", description="楼下噪音扰民")
+    url = reverse("admin:tickets_ticket_changelist")
+    assert ticket.number not in unit_admin_client.get(url, {"q": OTHER}).content.decode()
+    assert ticket.number not in unit_admin_client.get(url, {"q": f"噪音 {OTHER}"}).content.decode()
+    assert ticket.number in unit_admin_client.get(url, {"q": "噪音"}).content.decode()
+    assert ticket.number in unit_admin_client.get(url, {"q": ticket.number}).content.decode()
+
+
+def test_centre_staff_still_find_a_number_written_in_a_title(admin_client) -> None:
+    ticket = make_ticket(Status.DISPATCHED, title=f"噪音扰民 回电{OTHER}", description="楼下噪音扰民")
+    page = admin_client.get(reverse("admin:tickets_ticket_changelist"), {"q": OTHER}).content.decode()
+    assert ticket.number in page
