@@ -218,8 +218,10 @@ def merge_into_master(ticket: Ticket, *, master: Ticket, actor: User, note: str 
     """One-click merge (并单) of a duplicate into its master through the lifecycle service."""
     from hotline.tickets import services
 
-    return services.merge(ticket, actor=actor, master=master,
-                          note=note or f"重复件并入主工单 {master.number}（智能研判提示）")
+    # a confidential (保密) master is not named in the merged order's public note (it goes out to partners)
+    default = "重复件已与相同诉求合并办理（智能研判提示）" if master.is_confidential \
+        else f"重复件并入主工单 {master.number}（智能研判提示）"
+    return services.merge(ticket, actor=actor, master=master, note=note or default)
 
 
 def merge_alert(alert: Alert, *, actor: User) -> tuple[list[Ticket], list[tuple[Ticket, str]]]:

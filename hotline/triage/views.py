@@ -23,6 +23,7 @@ from hotline.taxonomy.models import Category
 from hotline.tickets.models import Ticket
 from hotline.triage import services
 from hotline.triage.models import Alert, AlertKind, AlertStatus, TriageSettings
+from hotline.workbench.intake.selectors import normalise_phone
 from hotline.workbench.intake.views import intake_only
 
 #: Who watches the alerts: the shift leads (值班长) are dispatchers and supervisors.
@@ -92,8 +93,13 @@ def alert_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("triage-alert", pk=alert.pk)
 
 
+def _id(value: str) -> int | None:
+    """A posted id: at most ten ASCII digits (a longer number overflows the lookup), else None."""
+    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 10 else None
+
+
 def _unit(value: str) -> HandlingUnit | None:
-    return HandlingUnit.objects.filter(pk=value).first() if value.isdecimal() else None
+    return HandlingUnit.objects.filter(pk=pk).first() if (pk := _id(value)) is not None else None
 
 
 @intake_only
@@ -108,11 +114,11 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
     g = request.POST if request.method == "POST" else request.GET
     title, description = g.get("title", "").strip(), g.get("description", "").strip()
     text = f"{title} {description}".strip()
-    category = Category.objects.filter(pk=g["category"]).first() if g.get("category", "").isdecimal() else None
+    category = Category.objects.filter(pk=pk).first() if (pk := _id(g.get("category", ""))) is not None else None
     assessment = services.assess_text(text, utility_category=bool(category and category.is_utility),
                                       category_name=category.name if category else "") if text else None
     now = clock.now()
-    draft = Ticket(title=title, description=description, category=category, caller_phone=g.get("phone", ""),
+    draft = Ticket(title=title, description=description, category=category, caller_phone=normalise_phone(g.get("phone", "")),
                    district=_unit(g.get("district", "")), street=_unit(g.get("street", "")),
                    community=_unit(g.get("community", "")), address=g.get("address", ""), registered_at=now)
     repeats: list[tuple[Ticket, dup.Match]] = []

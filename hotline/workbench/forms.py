@@ -35,6 +35,7 @@ from hotline.tickets.constants import MAX_CHASE_NOTE, MAX_SUPPLEMENT
 from hotline.tickets.models import Assignment, Extension, Ticket
 from hotline.tickets.services import failed_attempts, visit_attempt_limit
 from hotline.tickets.services.correction import MAX_REASON as MAX_CORRECTION_REASON
+from hotline.tickets.services.dispatching import ACCEPT_RETURN_NEEDS_LEAD
 from hotline.tickets.services.forwarding import units_below
 from hotline.workbench.intake.selectors import area_choices, category_choices
 from hotline.workbench.intake.selectors import areas as area_units
@@ -150,6 +151,13 @@ class AcceptReturnForm(DispatchForm):
         self.fields["lead"].required = False
         self.fields["lead"].label = _("改派主办单位（可选）")
         self.fields["note"].label = _("审核意见")
+
+    def clean(self) -> dict:
+        """协办单位 and 「指定派单」 go with a new lead only: without one they would be dropped, so they are refused."""
+        data = super().clean()
+        if not data.get("lead") and (data.get("assisting") or data.get("designate")):
+            raise forms.ValidationError(ACCEPT_RETURN_NEEDS_LEAD)
+        return data
 
 
 class ReturnForm(forms.Form):

@@ -3,12 +3,20 @@
 Every step form carries the order's `version` as the page showed it (the optimistic lock). A post without
 one, or with anything but a short run of ASCII digits, is treated as a page made on an unknown version:
 stale, refused with 「页面已过期，请刷新后重试」 and the typed text kept — never skipped, never a 500.
+A stale post is a second click only when it repeats, word for word, the step this person just took
+(`own_step_just_taken` with `posted`); other words from the same old page are a stale page, not 「已完成」.
+The `next` a post names is followed only to a path on this site (`posted_next`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import timedelta
+from typing import Any
 
+from django.forms import Textarea
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from hotline.core import clock
@@ -22,6 +30,15 @@ REPEAT_SECONDS = 60
 PAGE_EXPIRED = gettext_lazy("页面已过期，请刷新后重试")
 
 
+def posted_next(request: HttpRequest) -> str | None:
+    """The page a post asks to go back to (`next`): a path on this site, else None (another site, "/\\evil.example")."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
+        return target
+    return None
+
+
 def posted_version(value: object) -> int | None:
     """The order version a page posted: at most nine ASCII digits, else None (missing, negative, not a number)."""
     if not isinstance(value, str) or not 0 < len(value) <= MAX_VERSION_DIGITS:
@@ -31,20 +48,85 @@ def posted_version(value: object) -> int | None:
     return int(value)
 
 
-def own_step_just_taken(ticket: Ticket, user, action: str, *, since: int,  # noqa: ANN001
-                        others: bool = False, unit: int | None = None) -> bool:
+def own_step_just_taken(ticket: Ticket, user, action: str | Collection[str], *, since: int,  # noqa: ANN001
+                        others: bool = False, unit: int | None = None, posted: Mapping[str, Any] | None = None) -> bool:
     """True when every change since the page's version is this person's own `action`, taken a moment ago.
 
     That is a double click (or a repeated post) of a step that has already succeeded, not a stale page.
+    `action` may name several steps one form records (派单 is recorded as 指定派单 when 「指定派单」 is ticked).
+    With `posted` (the form's cleaned values), the step just taken must also say what was posted
+    (`says_what_was_posted`): a post with other words is a new step on a stale page, never answered 「已完成」.
     With `others`, other people's changes may be among them (the caller knows they do not conflict) and
     it is this person's own `action` for `unit` that must be a moment ago (no unit known: not a repeat).
     """
+    actions = {action} if isinstance(action, str) else set(action)
     events = list(TimelineEvent.objects.filter(ticket=ticket, seq__gt=since).values("actor_id", "action", "at",
-                                                                                    "unit_id"))
+                                                                                    "unit_id", "note", "data"))
     own = [e for e in events if e["actor_id"] == user.pk]
     recent = clock.now() - timedelta(seconds=REPEAT_SECONDS)
+    if posted is not None:
+        # the step itself must say what was posted; others of this person's events (a dispatch after
+        # 同意退单) only come with it
+        if not any(e["action"] in actions and says_what_was_posted(e, posted) for e in own):
+            return False
     if others:
-        return unit is not None and any(e["action"] == action and e["unit_id"] == unit and e["at"] >= recent
+        return unit is not None and any(e["action"] in actions and e["unit_id"] == unit and e["at"] >= recent
                                         for e in own)
-    return bool(events) and len(own) == len(events) and any(e["action"] == action for e in events) \
+    return bool(events) and len(own) == len(events) and any(e["action"] in actions for e in events) \
         and max(e["at"] for e in events) >= recent
+
+
+def says_what_was_posted(event: Mapping[str, Any], posted: Mapping[str, Any]) -> bool:
+    """Whether a recorded step (its note and data) holds what a post says: a second click, not new words.
+
+    `posted` is `typed_values(form)`: every text typed (a `Typed`) must be the step's note or a text of its data
+    (the whole of it: 「12号」 after 「门牌号是12号」 is new words); a chosen value (a unit, a kind) the step's data
+    keeps under the field's name must be the one stored. Other values (the record's own fields a form starts
+    from), empty values and ticks say nothing either way. When in doubt it says no: a stale page, text kept.
+    """
+    data = event.get("data") or {}
+    stored = {t.strip() for t in [event.get("note") or "", *_texts(data)]}
+    for name, value in posted.items():
+        if value in (None, "", [], ()) or isinstance(value, bool):
+            continue
+        if isinstance(value, Typed):
+            if value.strip() not in stored:
+                return False
+        elif name in data and isinstance(plain := _plain(value), str | int | list) and plain != _plain(data[name]):
+            return False
+    return True
+
+
+class Typed(str):
+    """A text typed into a free-text box (a note, a supplement, a reason), as opposed to a chosen value."""
+
+    __slots__ = ()
+
+
+def typed_values(form: Any) -> dict[str, Any]:
+    """A valid form's cleaned values for `says_what_was_posted`, the free-text boxes' texts marked `Typed`."""
+    values = dict(form.cleaned_data)
+    for name, value in values.items():
+        if isinstance(value, str) and (field := form.fields.get(name)) is not None and isinstance(field.widget, Textarea):
+            values[name] = Typed(value)
+    return values
+
+
+def _texts(value: object) -> list[str]:
+    """Every text inside a step's data (nested lists and dicts included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def _plain(value: object) -> object:
+    """A posted or stored value comparable with the other: model instances by id, lists as sorted ids."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, list | tuple) or (hasattr(value, "__iter__") and not isinstance(value, str | dict)):
+        return sorted(_plain(v) for v in value)
+    return value

@@ -31,8 +31,11 @@ from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench.actions import STEPS, StepSpec, for_order
 from hotline.workbench.consulting import answering_unit, fit_opinion_form, initial_values, posted_as_stored
 from hotline.workbench.forms import ExtensionChoiceForm
-from hotline.workbench.posted import PAGE_EXPIRED, posted_version
+from hotline.workbench.posted import PAGE_EXPIRED, posted_next, posted_version, typed_values
 from hotline.workbench.posted import own_step_just_taken as _own_step_just_taken
+
+#: Steps a form records under another action: 派单 with 「指定派单」 ticked is recorded as 指定派单.
+RECORDED_AS: dict[str, tuple[str, ...]] = {Action.DISPATCH: (Action.DISPATCH, Action.DESIGNATE)}
 
 
 def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa: ANN001
@@ -120,8 +123,10 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
             messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
             return _done(request, ticket)
         stale = not (posted < ticket.version and opinions_only_since(ticket, posted, user=request.user))
-    elif stale and _own_step_just_taken(ticket, request.user, action, since=posted):
-        # A second click on the same button: the first one did it. Answer as the first one did.
+    elif stale and form.is_valid() and _own_step_just_taken(ticket, request.user, RECORDED_AS.get(action, action),
+                                                            since=posted, posted=typed_values(form)):
+        # A second click on the same button: the first one did it. Answer as the first one did. (Other
+        # words posted from the same old page are a new step on a stale page: refused below, text kept.)
         messages.success(request, _("%(step)s：已完成") % {"step": spec.label})
         return _done(request, ticket)
     if stale:
@@ -149,8 +154,7 @@ def perform_step(request: HttpRequest, number: str, action: str) -> HttpResponse
 
 def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     """Back to the order (or to `next`, a path on this site) after a step."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if target := posted_next(request):
         return redirect(target)
     return redirect("order-detail", number=ticket.number)
 

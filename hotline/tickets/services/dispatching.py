@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from hotline.accounts.models import User
 from hotline.orgs.choices import UnitKind
@@ -195,6 +195,10 @@ def _pending_return(ticket: Ticket) -> ReturnRequest:
     return found
 
 
+#: Why 同意退单 with 协办单位 or 「指定派单」 but no new lead is refused (the form and the API say the same).
+ACCEPT_RETURN_NEEDS_LEAD = gettext_lazy("选择协办单位或「指定派单」须同时选择改派主办单位；不改派时请勿选择")
+
+
 @service
 def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: HandlingUnit | None = None,
                   assisting: Sequence[HandlingUnit] = (), designate: bool = False) -> Ticket:
@@ -202,8 +206,11 @@ def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: Handling
 
     No deadline ran while the return awaited review (docs/sla.md §6), so the order's close deadline moves
     later by the pending span, as when the centre rejects a return; the released units' deadlines end here.
+    协办单位 or 「指定派单」 without a new lead are refused: they belong to the re-dispatch, and would be dropped.
     """
     step = begin(ticket, Action.ACCEPT_RETURN, actor)
+    if lead is None and (assisting or designate):
+        raise RuleViolation(str(ACCEPT_RETURN_NEEDS_LEAD))
     request = _pending_return(ticket)
     request.status, request.decided_by, request.decided_at, request.decision_note = (
         Decision.APPROVED, actor, step.at, note)
@@ -287,12 +294,29 @@ def merge(ticket: Ticket, *, actor: User, master: Ticket, note: str = "") -> Tic
     ticket.closed_at = step.at
     ticket.paused_at = None
     sla.stop_phase(ticket)
-    merged = step.commit(Status.MERGED, note=note or f"并入主工单 {master.number}", public=True, data={
+    merged = step.commit(Status.MERGED, note=merge_note(note, master), public=True, data={
         "master": master.pk, **({"terminations_closed": closed} if closed else {}),
         **({"claims_closed": claims} if claims else {}),
         **({"consultation_closed": consultation} if consultation else {})})
     _record_merge_on_master(master, merged, actor, note)
     return merged
+
+
+#: The merged order's public note when its master is confidential (保密): the master is not named outside the centre.
+CONFIDENTIAL_MERGE_NOTE = "已与相同诉求合并办理"
+
+
+def merge_note(note: str, master: Ticket) -> str:
+    """The merged order's public 并单 note: the note given, or 「并入主工单 <number>」.
+
+    It goes out with the order's public steps (webhooks, partners: `public_text.outbound_note`), so a
+    confidential master's number is never in it: the default says 「已与相同诉求合并办理」 and a note that
+    names the master has the number taken out, as the SMS and the tracking page never name it.
+    """
+    if not master.is_confidential:
+        return note or f"并入主工单 {master.number}"
+    text = " ".join(note.replace(master.number, "").split()) if note else ""
+    return text if text and note.strip() != f"并入主工单 {master.number}" else CONFIDENTIAL_MERGE_NOTE
 
 
 #: Statuses an order may be in to take a duplicate (并单的主工单): still open.

@@ -19,7 +19,7 @@ from hotline.core.labels import label
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.places import recognise
 from hotline.sla import services as sla
-from hotline.taxonomy.choices import Urgency
+from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
     ONLINE_CHANNELS,
@@ -186,10 +186,16 @@ def register_unwritten(draft: TicketDraft, *, actor: User | None) -> tuple[Ticke
 
 @service
 def answer_directly(ticket: Ticket, *, actor: User, answer: str) -> Ticket:
-    """Answer on the spot from the knowledge base (即时答复); the order closes at once."""
+    """Answer on the spot from the knowledge base (即时答复); the order closes at once.
+
+    A report of wrongdoing (举报) is not answered on the spot: it is dispatched, so that a unit looks into it.
+    A confidential (保密) one is the exception: it never leaves the centre, which answers it itself.
+    """
     step = begin(ticket, Action.ANSWER_DIRECTLY, actor)
     if not answer.strip():
         raise RuleViolation(_("直接答复内容不能为空"))
+    if ticket.request_type == RequestType.REPORT and not ticket.is_confidential:
+        raise RuleViolation(_("举报件须派单由承办单位核查办理，不能直接答复"))
     ticket.direct_answer = answer
     ticket.closed_at = step.at
     return step.commit(Status.ANSWERED, note=answer, public=True, data=_consultation_closed(step, "工单已直接答复"))

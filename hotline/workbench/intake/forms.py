@@ -27,6 +27,7 @@ from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.services import TicketDraft
 from hotline.workbench.intake import selectors
 from hotline.workbench.intake.choices import Decision
+from hotline.workbench.intake.constants import CALLER_PHONE_MAX_DIGITS, CALLER_PHONE_MIN_DIGITS
 
 #: Kinds of file an agent may attach at intake (checked by content, not by name).
 ALLOWED_KINDS = {"image", "audio"}
@@ -180,9 +181,20 @@ class IntakeForm(forms.Form):
         return text
 
     def clean_phone(self) -> str:
+        """The number as stored (`normalise_phone`): ASCII digits only, at most one leading「+」, 5 to 20 digits.
+
+        Other scripts' digits (Arabic-Indic, Devanagari …) are refused: the SMS gateway, the return visit's
+        dialling and the caller history all expect 0-9.
+        """
         phone = selectors.normalise_phone(self.cleaned_data["phone"])
-        if phone and not phone.lstrip("+").isdigit():
+        if not phone:
+            return phone
+        digits = phone.removeprefix("+")
+        if not (digits.isascii() and digits.isdigit()):
             raise forms.ValidationError(_("号码只能包含数字"))
+        if not CALLER_PHONE_MIN_DIGITS <= len(digits) <= CALLER_PHONE_MAX_DIGITS:
+            raise forms.ValidationError(_("号码应为 %(min)d 至 %(max)d 位数字"),
+                                        params={"min": CALLER_PHONE_MIN_DIGITS, "max": CALLER_PHONE_MAX_DIGITS})
         return phone
 
     def clean_attachments(self) -> list[UploadedFile]:

@@ -19,7 +19,13 @@ from hotline.tickets.choices import Action, Status
 from hotline.tickets.constants import MAX_CHASE_NOTE, MAX_SUPPLEMENT
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import OPEN, TRANSITIONS
-from hotline.workbench.intake.constants import CALLER_HISTORY_LIMIT, CATEGORY_SEARCH_LIMIT, MIN_LOOKUP_DIGITS
+from hotline.workbench.intake.constants import (
+    CALLER_HISTORY_LIMIT,
+    CATEGORY_QUERY_MAX_CHARS,
+    CATEGORY_QUERY_MAX_WORDS,
+    CATEGORY_SEARCH_LIMIT,
+    MIN_LOOKUP_DIGITS,
+)
 
 #: Characters people type inside phone numbers that are not part of the number.
 _PHONE_NOISE = re.compile(r"[\s\-()（）]")
@@ -35,7 +41,10 @@ Choices = list[tuple[object, object]]
 def normalise_phone(phone: str) -> str:
     """The number as stored: full-width digits folded, spaces, dashes and brackets removed, and the
     country code +86 / 0086 dropped (so that the SMS, the caller history and the duplicate check all see
-    13812345678 however it was typed; a landline keeps its trunk 0: +86 731 … → 0731…)."""
+    13812345678 however it was typed; a landline keeps its trunk 0: +86 731 … → 0731…). A number holding
+    a NUL is no number: "" (nothing is looked up with it; PostgreSQL refuses such a parameter)."""
+    if "\x00" in (phone or ""):
+        return ""
     number = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", phone or ""))
     national = _COUNTRY.sub("", number)
     if national != number and national.isdecimal():
@@ -113,10 +122,12 @@ class Progress:
 
 
 def progress_of(user: User, number: str) -> Progress | None:
-    """The latest public progress of an order this person may see, or None."""
+    """The latest public progress of an order this person may see, or None (also for a number holding a NUL)."""
     from hotline.portal.choices import public_status
     from hotline.portal.selectors import public_timeline
 
+    if not number or "\x00" in number:
+        return None
     ticket = Ticket.objects.visible_to(user, one=True).filter(number=number).first()
     if ticket is None:
         return None
@@ -129,8 +140,13 @@ def progress_of(user: User, number: str) -> Progress | None:
 
 
 def search_categories(text: str, *, limit: int = CATEGORY_SEARCH_LIMIT) -> list[Category]:
-    """Active third-level categories whose name or full path holds every word typed; name hits first."""
-    words = (text or "").replace("/", " ").split()
+    """Active third-level categories whose name or full path holds every word typed; name hits first.
+
+    Only the first CATEGORY_QUERY_MAX_CHARS characters and CATEGORY_QUERY_MAX_WORDS words are read (a pasted
+    paragraph would make one condition per word, past the database's expression limits); NULs are dropped.
+    """
+    text = (text or "").replace("\x00", "")[:CATEGORY_QUERY_MAX_CHARS]
+    words = list(dict.fromkeys(text.replace("/", " ").split()))[:CATEGORY_QUERY_MAX_WORDS]
     if not words:
         return []
     qs = Category.objects.filter(level=3, is_active=True)

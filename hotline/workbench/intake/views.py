@@ -37,7 +37,7 @@ from hotline.workbench.intake.choices import DONE, Decision
 from hotline.workbench.intake.forms import PROACTIVE_HINT, IntakeForm
 from hotline.workbench.intake.prefill import prefill
 from hotline.workbench.intake.services import link_to_current_call, take_call
-from hotline.workbench.posted import PAGE_EXPIRED, own_step_just_taken, posted_version
+from hotline.workbench.posted import PAGE_EXPIRED, Typed, own_step_just_taken, posted_version
 
 View = Callable[..., HttpResponse]
 
@@ -172,8 +172,8 @@ def follow_up(request: HttpRequest, number: str, action: str) -> HttpResponse:
     Nothing is registered. With htmx the pop-up comes back (the chased order's progress on top, to read to
     the citizen); without JS the page is shown again (a redirect). A refused step keeps the typed text and
     says why (the page answers 400/409; the htmx pop-up 200, since htmx swaps nothing else): a post without
-    a readable version is stale (「页面已过期」); a second click of a step this person has just taken is answered
-    as the first was. The order is linked to the agent's current call, as an order registered during it is.
+    a readable version is stale (「页面已过期」); a second click of a step this person has just taken, with the
+    same words, is answered as the first was (other words from the same old pop-up: 409, the text kept). The order is linked to the agent's current call, as an order registered during it is.
     """
     step = FOLLOW_UPS.get(action)
     if step is None:
@@ -185,8 +185,9 @@ def follow_up(request: HttpRequest, number: str, action: str) -> HttpResponse:
     error, status = "", 200
     if version is None:
         error, status = str(PAGE_EXPIRED), 409
-    elif version != ticket.version and own_step_just_taken(ticket, request.user, step.step, since=version):
-        pass  # a second click: the first one recorded it; answer as it did
+    elif version != ticket.version and form.is_valid() and own_step_just_taken(
+            ticket, request.user, step.step, since=version, posted={step.field: Typed(form.cleaned_data[step.field])}):
+        pass  # a second click (the same words): the first one recorded it; answer as it did
     elif ticket.status != Status.MERGED and not selectors.may_follow_up(request.user, ticket, action):
         # (a merged order goes on to the service, whose refusal names the master)
         error, status = _("工单%(number)s当前不能「%(action)s」") % {"number": number, "action": step.label}, 409

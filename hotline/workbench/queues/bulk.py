@@ -82,8 +82,11 @@ def bulk_forms(actions: tuple[str, ...] | list[str], user: User) -> list[tuple[S
 
 
 def clean_numbers(raw: list[str]) -> list[str]:
-    """The selected order numbers, stripped, without blanks and duplicates, in their order."""
-    return list(dict.fromkeys(n.strip() for n in raw if n and n.strip()))
+    """The selected order numbers, stripped, without blanks and duplicates, in their order.
+
+    A value holding a NUL is no order number and is dropped (PostgreSQL refuses such a parameter: a 500).
+    """
+    return list(dict.fromkeys(n.strip() for n in raw if n and n.strip() and "\x00" not in n))
 
 
 def _offered(ticket: Ticket, user: User, action: str) -> str | None:

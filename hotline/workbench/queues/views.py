@@ -28,6 +28,7 @@ from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import DISPATCH, REVIEW, SUPERVISE, TRANSITIONS, UNIT, VISIT
 from hotline.workbench import once as one_time
+from hotline.workbench.posted import posted_next
 from hotline.workbench.queues import bulk as b
 from hotline.workbench.queues import consultations, export, selectors
 from hotline.workbench.queues.filtersets import CHASED_VALUES, DEFAULT_SORT, SORTS, OrderFilterSet
@@ -280,8 +281,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         # Refused before the form is read, so that its validation (e.g. a master order number) tells nothing.
         raise PermissionDenied(_("您的角色不能执行该操作"))
     numbers = b.clean_numbers(request.POST.getlist("numbers"))
-    target = request.POST.get("next", "")
-    back = target if target.startswith("/") and not target.startswith("//") else None
+    back = posted_next(request)  # a path on this site only (not "//…" nor "/\\…")
     form = b.bulk_form(action, request.POST)
     context: dict[str, Any] = {"spec": b.STEPS[action], "form": form, "back": back, "numbers": numbers}
     if not numbers or len(numbers) > b.MAX_ORDERS or not form.is_valid():
