@@ -4,7 +4,7 @@
 them the service would still refuse for a pending record: a second extension request while the first
 waits, a second 不合理诉求 in the same round, a review before the extension decision that says whether
 the reply was late, a second 终止办理 request while the first waits, a dispatch while a consultation
-(会商) is open. Each hold below asks the predicate the service itself refuses with, and gives the
+(会商) is open, 直接答复 of a 举报. Each hold below asks the predicate the service itself refuses with, and gives the
 service's words, so the page and the service cannot disagree. The services keep refusing (API, bulk).
 """
 
@@ -18,6 +18,7 @@ from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.permissions import current_lead_id
 from hotline.tickets.services.consultation import CONSULTATION_OPEN, consultation_open
 from hotline.tickets.services.handling import CLAIM_STANDS, EXTENSION_WAITS, claim_stands, extension_waits
+from hotline.tickets.services.intake import REPORT_NEEDS_UNIT, report_needs_unit
 from hotline.tickets.services.review import review_blocker
 from hotline.tickets.services.termination import TERMINATION_WAITS, termination_waits
 
@@ -45,6 +46,11 @@ def _consultation_open(ticket: Ticket, user: User) -> str | None:
     return str(CONSULTATION_OPEN) if consultation_open(ticket) else None
 
 
+def _report_needs_unit(ticket: Ticket, user: User) -> str | None:
+    """直接答复 is not for a report of wrongdoing (举报): it goes to a unit (a confidential one excepted)."""
+    return str(REPORT_NEEDS_UNIT) if report_needs_unit(ticket) else None
+
+
 #: Each hold: the steps it holds back, and the question (None: not held) asked only when one is offered.
 HOLDS: tuple[tuple[frozenset[str], Callable[[Ticket, User], str | None]], ...] = (
     (frozenset({Action.REQUEST_EXTENSION}), _extension_waits),
@@ -52,6 +58,7 @@ HOLDS: tuple[tuple[frozenset[str], Callable[[Ticket, User], str | None]], ...] =
     (frozenset({Action.APPLY_TERMINATION}), _termination_waits),
     (frozenset({Action.APPROVE_REPLY, Action.SEND_BACK}), review_blocker),
     (frozenset({Action.DISPATCH, Action.DESIGNATE}), _consultation_open),
+    (frozenset({Action.ANSWER_DIRECTLY}), _report_needs_unit),
 )
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline.accounts.models import User
 from hotline.core import clock
@@ -184,6 +185,15 @@ def register_unwritten(draft: TicketDraft, *, actor: User | None) -> tuple[Ticke
     return ticket, event
 
 
+#: Why a report of wrongdoing (举报) is not answered on the spot; the refusal and the order page say the same words.
+REPORT_NEEDS_UNIT = gettext_lazy("举报件须派单由承办单位核查办理，不能直接答复")
+
+
+def report_needs_unit(ticket: Ticket) -> bool:
+    """Whether the order is a report (举报) that must go to a unit: every one but a confidential (保密) one."""
+    return ticket.request_type == RequestType.REPORT and not ticket.is_confidential
+
+
 @service
 def answer_directly(ticket: Ticket, *, actor: User, answer: str) -> Ticket:
     """Answer on the spot from the knowledge base (即时答复); the order closes at once.
@@ -194,8 +204,8 @@ def answer_directly(ticket: Ticket, *, actor: User, answer: str) -> Ticket:
     step = begin(ticket, Action.ANSWER_DIRECTLY, actor)
     if not answer.strip():
         raise RuleViolation(_("直接答复内容不能为空"))
-    if ticket.request_type == RequestType.REPORT and not ticket.is_confidential:
-        raise RuleViolation(_("举报件须派单由承办单位核查办理，不能直接答复"))
+    if report_needs_unit(ticket):
+        raise RuleViolation(str(REPORT_NEEDS_UNIT))
     ticket.direct_answer = answer
     ticket.closed_at = step.at
     return step.commit(Status.ANSWERED, note=answer, public=True, data=_consultation_closed(step, "工单已直接答复"))

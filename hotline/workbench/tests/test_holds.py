@@ -130,3 +130,17 @@ def test_a_hold_is_asked_only_when_its_step_is_offered(frozen_now: datetime) -> 
     with CaptureQueriesContext(connection) as both:  # the unit's assignment + its request; the lead + its claims
         held_steps(t, t.cast.lead_handler, [Action.REQUEST_EXTENSION, Action.APPLY_UNREASONABLE])
     assert len(both.captured_queries) == 5
+
+
+def test_direct_answer_of_a_report_is_held_with_the_services_words(frozen_now: datetime) -> None:
+    """A 举报 goes to a unit: the order page shows 直接答复 held, in the words the service refuses with."""
+    from hotline.taxonomy.choices import RequestType
+    from hotline.tickets.services.intake import REPORT_NEEDS_UNIT
+
+    report = make_ticket(Status.REGISTERED, request_type=RequestType.REPORT)
+    agent = report.cast.intake
+    assert held_steps(report, agent, [Action.ANSWER_DIRECTLY]) == {Action.ANSWER_DIRECTLY: str(REPORT_NEEDS_UNIT)}
+    assert isinstance(_steps(report, agent)[Action.ANSWER_DIRECTLY], HeldStep)
+    assert str(REPORT_NEEDS_UNIT) in _page(agent, report)
+    confidential = make_ticket(Status.REGISTERED, request_type=RequestType.REPORT, is_confidential=True)
+    assert held_steps(confidential, confidential.cast.intake, [Action.ANSWER_DIRECTLY]) == {}
