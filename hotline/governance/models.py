@@ -50,9 +50,10 @@ class Theme(models.Model):
                                  related_name="+", verbose_name=_("区域"))
     keywords = models.CharField(_("关键词"), max_length=200, blank=True,
                                 help_text=_("以空格或逗号分隔；标题或诉求内容含任一关键词即计入"))
-    # The hot spot it was taken on from. Recomputing a window replaces its hot spots (the link becomes
-    # NULL), so what it came from is kept too: the spot's title and window, and its orders (`orders`),
-    # by which hot spots are matched to themes (`selectors.themes_of_hotspots`).
+    # The hot spot it was taken on from. Recomputing a window keeps its hot spots' rows (a spot that drops
+    # out is marked not current); should one be deleted the link becomes NULL, so what it came from is kept
+    # too: the spot's title and window, and its orders (`orders`), by which hot spots are matched to themes
+    # (`selectors.themes_of_hotspots`).
     hotspot = models.ForeignKey("hotspots.Hotspot", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", verbose_name=_("来源热点"))
     source_title = models.CharField(_("来源热点"), max_length=200, blank=True)

@@ -202,9 +202,10 @@ def theme_new(request: HttpRequest) -> HttpResponse:
     """立项: the centre takes a problem on; from a hot spot (?hotspot=<id>) the form starts filled from it.
 
     A hot spot already taken on (at least half its orders linked to a live theme; `services.adopt` refuses
-    it, `selectors.taken_on` says so before the form is shown) leads to that theme. One that
-    was recomputed between showing the form and sending it is gone: the theme is then adopted from what
-    the form carried (the spot's orders, title and window), without the link, and the page says so.
+    it, `selectors.taken_on` says so before the form is shown) leads to that theme. Recomputing a window
+    keeps its hot spots' rows (docs/hotspots.md); one deleted by hand between showing the form and sending
+    it is gone: the theme is then adopted from what the form carried (the spot's orders, title and window),
+    without the link, and the page says so.
     """
     _allow(request, CENTRE)
     source = request.POST.get("hotspot") if request.method == "POST" else request.GET.get("hotspot")

@@ -5,7 +5,8 @@ from hotline.hotspots.models import Hotspot, HotspotRun
 
 class HotspotInline(admin.TabularInline):
     model = Hotspot
-    fields = ("rank", "heat", "title", "place", "orders", "people", "growth", "weeks_active", "is_warning")
+    fields = ("rank", "heat", "title", "place", "orders", "people", "growth", "weeks_active", "is_warning",
+              "is_current")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -29,7 +29,12 @@ class HotspotRun(models.Model):
 
 
 class Hotspot(models.Model):
-    """A hot issue of a run: a cluster of orders about one problem, with its heat (热度指数)."""
+    """A hot issue of a run: a cluster of orders about one problem, with its heat (热度指数).
+
+    Recomputing a run updates its hot spots in place (`services.compute`): a cluster found again keeps its
+    row (and id, so links and a 每月一题 theme's `hotspot` stay valid); one no longer found is kept with
+    `is_current` off (its page says it is no longer a hot spot; lists leave it out).
+    """
 
     run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="hotspots")
     rank = models.PositiveIntegerField(_("热度排名"))
@@ -45,6 +50,8 @@ class Hotspot(models.Model):
     growth = models.FloatField(_("增长倍数"), null=True, blank=True)
     weeks_active = models.PositiveSmallIntegerField(_("出现周数"), default=1)
     is_warning = models.BooleanField(_("突增预警"), default=False)
+    is_current = models.BooleanField(_("当前热点"), default=True,
+                                     help_text=_("最近一次计算仍是热点；否则为已不再是热点的旧记录（保留以免链接失效）"))
     tickets = models.ManyToManyField("tickets.Ticket", through="HotspotMember", related_name="+")
 
     class Meta:

@@ -67,10 +67,14 @@ def ensure_run(window: Window, *, max_orders: int | None = None) -> HotspotRun |
 
 
 def hotspots_of(run: HotspotRun | None, limit: int | None = None) -> list[HotspotView]:
-    """The run's hot spots, hottest first, with their orders' ids (two queries)."""
+    """The run's current hot spots, hottest first, with their orders' ids (two queries).
+
+    Spots an earlier computation found and the latest no longer does are kept (their links keep working)
+    but not listed.
+    """
     if run is None:
         return []
-    spots = (run.hotspots.order_by("rank")
+    spots = (run.hotspots.filter(is_current=True).order_by("rank")
              .prefetch_related(Prefetch("members", queryset=HotspotMember.objects.only("hotspot_id", "ticket_id"))))
     if limit is not None:
         spots = spots[:limit]

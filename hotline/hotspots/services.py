@@ -9,6 +9,10 @@ orders (保密件), praise (表扬) and the centre's own proactive orders (主�
 are left out. A hot spot's title and place are taken from what callers wrote, so phone and identity
 card numbers and citizens' full names (业主李建国 → 业主李**) in them are masked (`scrub_public_text`)
 before they are stored.
+
+Recomputing a window updates its run in place (`compute`): a cluster that continues a stored hot spot
+(`match_spots`, by shared orders) keeps that row and id, new clusters are added, and a stored spot no
+longer found stays, marked not current, so that no link shown on a page ever dies.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Left
 from django.utils.translation import gettext as _
@@ -36,6 +41,9 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 BODY_CHARS = 600
 #: Above this many orders in the two windows, orders are clustered per district (blocks).
 BLOCK_BY_DISTRICT_ABOVE = 6000
+#: The figures a recomputation updates on a hot spot it finds again.
+UPDATED_FIELDS = ("rank", "heat", "title", "place", "first_at", "last_at", "orders", "people", "supports",
+                  "previous_orders", "growth", "weeks_active", "is_warning")
 #: The years a week or month may be asked for (the window before it and after it must stay in range).
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -135,12 +143,22 @@ def _iso_weeks(moments: list[datetime]) -> int:
     return len({moment.astimezone(LOCAL).isocalendar()[:2] for moment in moments})
 
 
-def compute(window: Window) -> HotspotRun:
-    """Cluster the window's orders, rank the hot spots and store them (replacing an earlier run)."""
-    began = time.monotonic()
+@dataclass(frozen=True)
+class Found:
+    """A window's hot spots as just computed, before they are stored, hottest first."""
+
+    read_at: datetime  # when the orders were read (stored as the run's `computed_at`)
+    orders_considered: int
+    spots: list[dict[str, Any]]  # Hotspot field values (UPDATED_FIELDS) and "ticket_ids", a set of order ids
+    began: float  # time.monotonic() when computing began
+
+
+def _cluster(window: Window) -> Found:
+    """Cluster the window's orders and rank the hot spots (reads only; nothing is stored)."""
+    began, read_at = time.monotonic(), clock.now()
     messages = _messages(window)
     params = params_for(window)
-    as_of = min(window.end, max(clock.now(), window.start))
+    as_of = min(window.end, max(read_at, window.start))
     ratio, minimum = float(setting("WARN_RATIO")), int(setting("WARN_MIN_ORDERS"))
     found = []
     for group in cluster(messages, params) if messages else []:
@@ -153,24 +171,120 @@ def compute(window: Window) -> HotspotRun:
             found.append((issue, previous, warning))
     ranked = rank([issue for issue, _, _ in found])[: int(setting("KEEP_PER_RUN"))]
     extra = {id(issue): (previous, warning) for issue, previous, warning in found}
+    spots = []
+    for issue in ranked:
+        previous, warning = extra[id(issue)]
+        spots.append({
+            "rank": issue.rank, "heat": issue.heat, "title": scrub_public_text(issue.description)[:200],
+            "place": scrub_public_text(issue.place_people)[:200], "first_at": issue.first_at,
+            "last_at": issue.last_at, "orders": issue.orders, "people": issue.people, "supports": issue.supports,
+            "previous_orders": previous, "growth": round(issue.orders / previous, 3) if previous else None,
+            "weeks_active": _iso_weeks([m.at for m in issue.members]), "is_warning": warning,
+            "ticket_ids": {int(m.id) for m in issue.members},
+        })
+    return Found(read_at=read_at, orders_considered=len(messages), spots=spots, began=began)
+
+
+def compute(window: Window) -> HotspotRun:
+    """Cluster the window's orders, rank the hot spots and store them, updating the window's run in place.
+
+    A hot spot found again keeps its id (`match_spots`), so links to it and a theme's `hotspot` stay
+    valid; one no longer found is kept, marked not current. Two processes computing the same window at
+    once are serialised on the run's row; the later one does not overwrite a newer result.
+    """
+    return _store(window, _cluster(window))
+
+
+def match_spots(old: list[tuple[int, set[int]]], new: list[set[int]]) -> dict[int, int]:
+    """Which stored hot spot each newly found cluster continues: new cluster's index → stored spot's id.
+
+    The stable key is the set of member orders (a cluster's title, place and heat move as orders come in;
+    its orders stay). A pair qualifies when the new cluster holds at least half of the stored spot's orders
+    (the rule `governance.selectors.themes_of_hotspots` uses to call a spot taken on). Pairs are taken
+    greedily, most shared orders first, then the hotter new cluster, then the stored spot listed first in
+    `old` (callers list current spots first, by rank); each spot and each cluster is used at most once.
+    Deterministic: the same clusters get the same ids, recomputed any number of times.
+    """
+    pairs = []
+    for position, (spot_id, members) in enumerate(old):
+        for index, tickets in enumerate(new):
+            shared = len(members & tickets)
+            if shared and 2 * shared >= len(members):
+                pairs.append((-shared, index, position, spot_id))
+    matched: dict[int, int] = {}
+    used: set[int] = set()
+    for _shared, index, _position, spot_id in sorted(pairs):
+        if index not in matched and spot_id not in used:
+            matched[index] = spot_id
+            used.add(spot_id)
+    return matched
+
+
+def _locked_run(window: Window, read_at: datetime) -> tuple[HotspotRun, bool]:
+    """The window's run, locked for this transaction (created if missing), and whether it was just created.
+
+    PostgreSQL: the row is locked (`select_for_update`); two processes creating it at once meet on the
+    unique (start, end) constraint and the loser locks the winner's row. SQLite: the transaction began
+    IMMEDIATE (settings), so writers are already serialised.
+    """
+    runs = HotspotRun.objects.select_for_update().filter(start=window.start, end=window.end)
+    run = runs.first()
+    if run is not None:
+        return run, False
+    try:
+        with transaction.atomic():
+            return HotspotRun.objects.create(kind=window.kind, start=window.start, end=window.end,
+                                             computed_at=read_at), True
+    except IntegrityError:  # created by another process meanwhile: wait for it, then use it
+        return runs.get(), False
+
+
+def _store(window: Window, found: Found) -> HotspotRun:
+    """Store what `_cluster` found as the window's run, in place; a newer result stored meanwhile is kept."""
     with transaction.atomic():
-        HotspotRun.objects.filter(start=window.start, end=window.end).delete()
-        run = HotspotRun.objects.create(kind=window.kind, start=window.start, end=window.end,
-                                        computed_at=clock.now(), orders_considered=len(messages))
-        for issue in ranked:
-            previous, warning = extra[id(issue)]
-            spot = Hotspot.objects.create(
-                run=run, rank=issue.rank, heat=issue.heat, title=scrub_public_text(issue.description)[:200],
-                place=scrub_public_text(issue.place_people)[:200], first_at=issue.first_at, last_at=issue.last_at,
-                orders=issue.orders, people=issue.people, supports=issue.supports, previous_orders=previous,
-                growth=round(issue.orders / previous, 3) if previous else None,
-                weeks_active=_iso_weeks([m.at for m in issue.members]), is_warning=warning,
-            )
-            HotspotMember.objects.bulk_create(
-                [HotspotMember(hotspot=spot, ticket_id=int(m.id)) for m in issue.members])
-        run.duration_ms = int((time.monotonic() - began) * 1000)
-        run.save(update_fields=["duration_ms"])
+        run, created = _locked_run(window, found.read_at)
+        if not created and run.computed_at > found.read_at:
+            return run
+        _update_spots(run, found.spots)
+        run.kind, run.computed_at, run.orders_considered = window.kind, found.read_at, found.orders_considered
+        run.duration_ms = int((time.monotonic() - found.began) * 1000)
+        run.save(update_fields=["kind", "computed_at", "orders_considered", "duration_ms"])
     return run
+
+
+def _update_spots(run: HotspotRun, found: list[dict[str, Any]]) -> None:
+    """Bring the run's hot spots to what was found: matched spots get the new figures and members, new
+    clusters become spots, current spots not found again are kept with `is_current` off."""
+    spots = sorted(run.hotspots.all(), key=lambda spot: (not spot.is_current, spot.rank, spot.pk))
+    members: dict[int, dict[int, int]] = {spot.pk: {} for spot in spots}  # spot → order → member row
+    for pk, spot_id, ticket_id in (HotspotMember.objects.filter(hotspot__run=run)
+                                   .values_list("pk", "hotspot_id", "ticket_id")):
+        members[spot_id][ticket_id] = pk
+    matched = match_spots([(spot.pk, set(members[spot.pk])) for spot in spots],
+                          [values["ticket_ids"] for values in found])
+    by_id = {spot.pk: spot for spot in spots}
+    changed, gone_members, new_members = [], [], []
+    for index, values in enumerate(found):
+        fields = {name: values[name] for name in UPDATED_FIELDS}
+        spot = by_id.get(matched.get(index, 0))
+        if spot is None:
+            spot, have = Hotspot.objects.create(run=run, **fields), {}
+        else:
+            for name, value in fields.items():
+                setattr(spot, name, value)
+            spot.is_current, have = True, members[spot.pk]
+            changed.append(spot)
+        gone_members += [pk for ticket_id, pk in have.items() if ticket_id not in values["ticket_ids"]]
+        new_members += [HotspotMember(hotspot=spot, ticket_id=ticket_id)
+                        for ticket_id in sorted(values["ticket_ids"] - set(have))]
+    kept = set(matched.values())
+    for spot in spots:
+        if spot.is_current and spot.pk not in kept:
+            spot.is_current = False  # no longer a hot spot: kept, so that links to it keep answering
+            changed.append(spot)
+    Hotspot.objects.bulk_update(changed, [*UPDATED_FIELDS, "is_current"])
+    HotspotMember.objects.filter(pk__in=gone_members).delete()
+    HotspotMember.objects.bulk_create(new_members)
 
 
 def orders_in_window(run: HotspotRun) -> int:

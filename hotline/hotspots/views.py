@@ -87,9 +87,15 @@ def weekly(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One hot spot and the orders in it that this person may see."""
+    """One hot spot and the orders in it that this person may see.
+
+    A spot that a later computation of its window no longer finds still answers (links to it never die),
+    with a message that it is no longer a hot spot and the figures it had when last listed.
+    """
     _allow(request, HOTSPOT_ROLES)
     spot = get_object_or_404(Hotspot.objects.select_related("run"), pk=pk)
+    if not spot.is_current:
+        messages.warning(request, _no_longer_hot(spot.run.kind))
     spot.title, spot.place = scrub_public_text(spot.title), scrub_public_text(spot.place)  # shown, never saved
     member_ids = list(spot.members.values_list("ticket_id", flat=True))
     orders = (Ticket.objects.visible_to(request.user).filter(pk__in=member_ids)
@@ -99,6 +105,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                     "back": back, "is_month": spot.run.kind == RunKind.MONTH,
                                                     "theme": themes_of_hotspots({spot.pk: member_ids}).get(spot.pk),
                                                     "may_adopt": request.user.role in ADOPT_ROLES})
+
+
+def _no_longer_hot(kind: str) -> str:
+    """What a spot's page says when the latest computation of its window no longer finds it."""
+    if kind == RunKind.WEEK:
+        return _("本周已不再是热点：以下是它最后一次列为热点时的数据和工单。")
+    if kind == RunKind.MONTH:
+        return _("本月已不再是热点：以下是它最后一次列为热点时的数据和工单。")
+    return _("本期已不再是热点：以下是它最后一次列为热点时的数据和工单。")
 
 
 def _own_window(request: HttpRequest, spot: Hotspot) -> tuple[str, str]:

@@ -134,4 +134,4 @@ class Command(BaseCommand):
             flag = " 【突增预警】" if view.is_warning else ""
             self.stdout.write(f"{view.rank}\t{view.heat:.2f}\t{view.orders} 件/{view.people} 人\t增长 {growth}\t"
                               f"{view.place}\t{view.title}{flag}")
-        self.stdout.write(f"hotspots: run={run.pk} orders={run.orders_considered} hotspots={run.hotspots.count()}")
+        self.stdout.write(f"hotspots: run={run.pk} orders={run.orders_considered} hotspots={run.hotspots.filter(is_current=True).count()}")
