@@ -235,7 +235,7 @@ def test_screen_pop_and_callback(page: Page, world: World, live_server) -> None:
 
     login(page, "agent1")
     nav(page, "受理登记")  # where an intake agent waits for calls
-    expect(page.locator("input[name=phone]")).to_have_value("")
+    expect(page.locator("#id_phone")).to_have_value("")
     pop = page.locator("#screen-pop")
     expect(pop).to_be_hidden()
 
@@ -254,7 +254,7 @@ def test_screen_pop_and_callback(page: Page, world: World, live_server) -> None:
 
     follow(page, pop.get_by_role("link", name="打开受理登记"))
     expect(page).to_have_url(re.compile(rf"\?phone={caller}$"))
-    expect(page.locator("input[name=phone]")).to_have_value(caller)
+    expect(page.locator("#id_phone")).to_have_value(caller)
     expect(page.locator("main")).to_contain_text(orders[1].number)  # the caller's history, on the intake page
 
     # A caller gave up in the queue ten minutes ago: a callback to make.

@@ -99,7 +99,8 @@ def test_the_production_profile_with_everything_set() -> None:
     assert conf["db"]["ENGINE"] == "hotline.core.postgres" and conf["db"]["PASSWORD"] == "s3cr@t"
     assert conf["broker"] == "redis://10.0.0.5:6379/0" and conf["eager"] is False
     assert conf["cache"]["BACKEND"].endswith("RedisCache") and conf["cache"]["LOCATION"] == "redis://10.0.0.5:6379/1"
-    assert conf["hosts"] == ["12345.example.gov.cn"]
+    # the public name, and the loopback names for probes on the server itself (docs/deploy.md)
+    assert conf["hosts"] == ["12345.example.gov.cn", "127.0.0.1", "localhost", "[::1]"]
 
 
 @pytest.mark.parametrize(("change", "complaint"), [
