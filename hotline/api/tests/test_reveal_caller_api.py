@@ -18,15 +18,16 @@ from hotline.tickets import services
 from hotline.tickets.choices import ReturnReason, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import Cast, HandlingUnitFactory, make_ticket
+from hotline.tickets.tests.test_unit_reveals_caller import (  # the page's words: the API reveals what it does
+    LATER,
+    LATER_MASKED,
+    MASKED,
+    PHONE,
+    TYPED,
+    TYPED_MASKED,
+)
 
 pytestmark = pytest.mark.django_db
-
-PHONE = "13912345678"
-MASKED = "139****5678"
-TYPED = "请联系我13812345678，楼下夜间施工噪音"
-TYPED_MASKED = "请联系我138****5678，楼下夜间施工噪音"
-LATER = "群众补充：新号码 13700001111"
-LATER_MASKED = "群众补充：新号码 137****1111"
 
 
 @pytest.fixture
