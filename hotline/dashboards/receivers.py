@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from hotline.dashboards.services import refresh_ticket
+from hotline.tickets.signals import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -13,10 +14,8 @@ logger = logging.getLogger(__name__)
 def on_ticket_changed(sender: Any, *, ticket_id: int, **kwargs: Any) -> None:
     """A lifecycle step committed: count it (and any step whose signal was lost); errors are logged, never raised.
 
-    A failure leaves the rollups one step behind for this order only: the next step of the order catches
-    up, and `hotline rollups-rebuild` repairs everything.
+    A failure leaves the rollups one step behind for this order only until the step is followed up again
+    (or the order's next step catches up); `hotline rollups-rebuild` repairs everything.
     """
-    try:
+    with guarded(logger, "rollups for ticket %s could not be updated", ticket_id):  # never reaches the request
         refresh_ticket(ticket_id)
-    except Exception:  # sent from on_commit: an error here would reach the request that made the change
-        logger.exception("rollups for ticket %s could not be updated", ticket_id)

@@ -10,15 +10,15 @@ from hotline.interop.choices import TRANSFER_CREATED
 from hotline.interop.models import Partner
 from hotline.interop.outbound import on_event
 from hotline.interop.services import record_acknowledgement
+from hotline.tickets.signals import guarded
 
 logger = logging.getLogger(__name__)
 
 
 def on_ticket_changed(sender: Any, *, event_id: int, **kwargs: Any) -> None:
-    try:
+    """A step committed: queue its messages for the partners that want it (errors logged, the step followed up again)."""
+    with guarded(logger, "interop messages for event %s failed", event_id):
         on_event(event_id)
-    except Exception:
-        logger.exception("interop messages for event %s failed", event_id)
 
 
 def on_delivery_succeeded(sender: Any, *, delivery: Any, body: bytes = b"", **kwargs: Any) -> None:

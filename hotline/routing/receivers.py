@@ -8,6 +8,7 @@ from typing import Any
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.services.correction import BEFORE_DISPATCH, ROUTING_INPUTS, corrected_any
+from hotline.tickets.signals import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: st
     place or title corrected before dispatch → a new one."""
     from hotline.routing import services
 
-    try:
+    with guarded(logger, "dispatch recommendation for ticket %s (%s) failed", ticket_id, action):
         if action == Action.REGISTER:
             ticket = Ticket.objects.select_related(*_AREA_AND_CATEGORY).only(*_RECOMMENDATION_READS).filter(
                 pk=ticket_id).first()
@@ -39,5 +40,3 @@ def on_ticket_changed(sender: Any, *, ticket_id: int, action: str, to_status: st
             ticket = Ticket.objects.filter(pk=ticket_id, status=Status.PENDING_DISPATCH).first()
             if ticket is not None:
                 services.recommend(ticket, trigger="return")
-    except Exception:
-        logger.exception("dispatch recommendation for ticket %s (%s) failed", ticket_id, action)

@@ -1,21 +1,34 @@
-"""Steps whose follow-up never ran, found and delivered again (`hotline.tasks.repair_follow_ups`, every 5 minutes).
+"""Steps whose follow-up never ran or failed, found and delivered again (`hotline.tasks.repair_follow_ups`, every
+5 minutes).
 
 With a broker, a committed step is queued for the worker when the request that made it answers. If the web
 process dies in between (kill -9, a lost host), or the broker restarts with messages still in it, the step
 is stored but nothing triaged the order, recommended a unit, sent the SMS or called the partner's webhook.
-Every step whose receivers all ran leaves a `FollowUpReceipt` (`tickets.signals.send_step`), so a step
-without one some minutes after it committed was lost: it is delivered to the receivers again, each order's
-steps in their order. The receivers are idempotent (architecture habit 8), so a step whose follow-up ran
-in part is only completed. Steps of imported historical orders are never followed up (on purpose).
+A receiver can also fail (a dropped database connection during triage, a bug): it logs the error and does
+not raise (`tickets.signals.guarded`), but the step is marked as failed.
+Every step whose receivers all ran without failing leaves a `FollowUpReceipt` (`tickets.signals.send_step`),
+so a step without one some minutes after it committed was lost or failed: it is delivered to the receivers
+again, each order's steps in their order. The receivers are idempotent (architecture habit 8), so a step
+whose follow-up ran in part is only completed. Steps of imported historical orders are never followed up
+(on purpose).
+
+A step whose receiver keeps failing is not a flood: it is delivered again once per run (every 5 minutes)
+until it is older than WINDOW (2 days, about 570 tries), each try logging one error per failing receiver,
+and each run logging one warning for all the steps that still failed; at most LIMIT steps per run, oldest
+first. Nothing is sent twice meanwhile (one SMS per event and template, one webhook delivery per event).
+After the window the step is left alone (its errors in the log name its order or event).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef
 
 from hotline.tickets.models import FollowUpReceipt, TimelineEvent
+
+logger = logging.getLogger(__name__)
 
 #: A step younger than this may still be waiting in the queue: left alone.
 SETTLE = timedelta(minutes=10)
@@ -42,11 +55,21 @@ def forget_old_receipts(now: datetime) -> int:
 
 
 def follow_up_again(steps: list[dict]) -> int:
-    """Deliver these steps to the receivers again, order by order and in each order's sequence, as the worker would."""
+    """Deliver these steps to the receivers again, order by order and in each order's sequence, as the worker would.
+
+    A step whose receivers fail again keeps no receipt (the next run tries it again); one warning line
+    counts them. Returns how many steps were delivered.
+    """
     from hotline.tasks.tasks import after_steps
 
     by_order: dict[int, list[dict]] = {}
     for step in sorted(steps, key=lambda s: (s["ticket_id"], s["seq"])):
         by_order.setdefault(step["ticket_id"], []).append(
             {key: step[key] for key in ("ticket_id", "event_id", "action", "from_status", "to_status")})
-    return sum(after_steps(order_steps) for order_steps in by_order.values())  # here, in this task
+    delivered = sum(after_steps(order_steps) for order_steps in by_order.values())  # here, in this task
+    events = [step["event_id"] for step in steps]
+    failing = len(events) - FollowUpReceipt.objects.filter(event_id__in=events).count()
+    if failing:
+        logger.warning("%d of %d step(s) followed up again failed again (see the receivers' errors); "
+                       "tried again every run until %s after they committed", failing, len(events), WINDOW)
+    return delivered

@@ -36,12 +36,14 @@ from typing import Any
 from celery import Task, shared_task
 from django.conf import settings
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from hotline.tickets import signals
 
 logger = logging.getLogger(__name__)
 
-#: Errors worth another try later (the database went away for a moment).
-TRANSIENT = (OperationalError, InterfaceError)
+#: Errors worth another try later (the database went away for a moment): the follow-up's own list.
+TRANSIENT = signals.TRANSIENT
 #: Retries: 5 attempts, waits of about 2, 4, 8, 16, 32 s (jittered), never more than 10 minutes.
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 600, "retry_jitter": True,
          "max_retries": 5}
@@ -81,7 +83,7 @@ def after_steps(steps: list[dict[str, Any]]) -> int:
 
 @shared_task(name="hotline.tasks.repair_follow_ups", soft_time_limit=240, **RETRY)
 def repair_follow_ups() -> int:
-    """Deliver again the steps whose follow-up never ran (lost before or in the queue); returns how many."""
+    """Deliver again the steps whose follow-up never ran (lost before or in the queue) or failed; returns how many."""
     from hotline.core import clock
     from hotline.tasks.repair import follow_up_again, forget_old_receipts, steps_missing_follow_up
 
@@ -89,7 +91,7 @@ def repair_follow_ups() -> int:
     forget_old_receipts(now)
     missed = steps_missing_follow_up(now)
     if missed:
-        logger.warning("following up %d step(s) whose follow-up never ran, of order(s) %s", len(missed),
+        logger.warning("following up %d step(s) whose follow-up never ran or failed, of order(s) %s", len(missed),
                        sorted({step["ticket_id"] for step in missed})[:20])
         follow_up_again(missed)
     return len(missed)
