@@ -106,13 +106,24 @@ def stop_phase(obj: Clocked) -> None:
 
 
 def snapshot_assignment(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
-    """Copy the policy's deadlines onto a new assignment (快照): sign, return window and reply."""
+    """Copy the policy's deadlines onto a new assignment (快照): sign, return window and reply, with their axes."""
     assignment.sign_due = workcalendar.add_limit(at, policy.sign_amount, policy.sign_unit)
+    assignment.sign_basis = basis_of(policy.sign_unit)
     assignment.return_due = workcalendar.add_limit(at, policy.return_amount, policy.return_unit)
     assignment.reply_due = workcalendar.add_limit(at, policy.reply_amount, policy.reply_unit)
     assignment.reply_basis = basis_of(policy.reply_unit)
-    start_phase(assignment, started_at=at, due=assignment.sign_due, basis=basis_of(policy.sign_unit),
+    start_phase(assignment, started_at=at, due=assignment.sign_due, basis=assignment.sign_basis,
                 ratio=float(policy.yellow_ratio))
+
+
+def sign_basis(assignment: Assignment, policy: SlaPolicy) -> str:
+    """The axis the assignment's sign deadline lives on: the one stored at dispatch (`sign_basis`).
+
+    A later change of the policy's sign unit does not move it (§2: a deadline stays on its axis), as the
+    reply deadline keeps its `reply_basis`. Only an assignment written before the axis was stored, or by
+    an import that does not set it, falls back to the policy's sign unit.
+    """
+    return assignment.sign_basis or basis_of(policy.sign_unit)
 
 
 def start_reply_phase(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
@@ -207,8 +218,9 @@ def resume_assignment(assignment: Assignment, at: datetime, *, running: bool = T
 def resume_signing(assignment: Assignment, policy: SlaPolicy, at: datetime, *, running: bool = True) -> None:
     """Restart the paused clock of an assisting unit still waiting to sign (协办待签收) at `at`.
 
-    Its sign deadline moves later by the pause on the sign axis, and its reply deadline (also counted
-    from the dispatch) by the pause on its own axis, as for a signed unit. The order's resume does this
+    Its sign deadline moves later by the pause on its own axis (`sign_basis`, stored at dispatch), and its
+    reply deadline (also counted from the dispatch) by the pause on its own axis, as for a signed unit.
+    The order's resume does this
     with the running sign phase (yellow mark, light) shifted too. A unit that signs while the order is
     still paused does it for itself at its signing (`running=False`: the sign phase ends there), so its
     signing is judged against the sign deadline the pause has moved so far, and the order's later resume
@@ -217,12 +229,33 @@ def resume_signing(assignment: Assignment, policy: SlaPolicy, at: datetime, *, r
     paused_at = assignment.paused_at
     if paused_at is None:
         return
-    basis = basis_of(policy.sign_unit)
+    basis = sign_basis(assignment, policy)
     span = workcalendar.elapsed(paused_at, at, basis)
     assignment.sign_due = workcalendar.shift(assignment.sign_due, span, basis)
     if running:
         _shift_phase(assignment, span, basis, at)
     resume_assignment(assignment, at, running=False)
+
+
+def settle_pause(assignment: Assignment) -> None:
+    """The unit's handling ended while its clock stood still (待群众补充): settle the pause it still carries.
+
+    Called when the assignment leaves for good (已撤回, 已完成: merged, terminated, closed) before any resume.
+    Its clock stopped when the pause began, so it is late only for a deadline already passed then, as
+    the indicators read a paused row (`kpis.definitions.sign_missed`, `open_overdue`): a unit that never
+    signed has `sign_overdue` set if its sign deadline had passed, one that signed and had not replied
+    `reply_overdue` if its reply deadline had. Otherwise nothing is late: the citizen's wait is nobody's.
+    The pause mark goes with it, so no finished assignment carries a running pause. Overdue flags stay
+    sticky (§9): this only ever sets them.
+    """
+    paused_at = assignment.paused_at
+    if paused_at is None:
+        return
+    if assignment.signed_at is None:
+        assignment.sign_overdue = assignment.sign_overdue or assignment.sign_due < paused_at
+    elif assignment.replied_at is None:
+        assignment.reply_overdue = assignment.reply_overdue or assignment.reply_due < paused_at
+    assignment.paused_at = None
 
 
 def give_back_wait(ticket: Ticket, assignment: Assignment, policy: SlaPolicy, since: datetime,
@@ -233,9 +266,8 @@ def give_back_wait(ticket: Ticket, assignment: Assignment, policy: SlaPolicy, si
     from `since` to `at`, each measured on its own axis. Call it while their clocks are stopped, before
     starting the phase again. The return window is not moved: the unit has used it.
     """
-    sign_basis = basis_of(policy.sign_unit)
-    assignment.sign_due = workcalendar.shift(assignment.sign_due, workcalendar.elapsed(since, at, sign_basis),
-                                             sign_basis)
+    basis = sign_basis(assignment, policy)
+    assignment.sign_due = workcalendar.shift(assignment.sign_due, workcalendar.elapsed(since, at, basis), basis)
     assignment.reply_due = workcalendar.shift(
         assignment.reply_due, workcalendar.elapsed(since, at, assignment.reply_basis), assignment.reply_basis)
     shift_close_due(ticket, since, at)

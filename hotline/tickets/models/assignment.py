@@ -29,6 +29,10 @@ class Assignment(models.Model):
 
     # Deadlines snapshotted at dispatch (moved only by pauses and approved extensions).
     sign_due = models.DateTimeField(_("签收时限"))
+    #: The axis of `sign_due` (`sla.choices.Basis`), as `reply_basis` is `reply_due`'s: pauses and the time a
+    #: return awaited review shift it on this axis, whatever the policy says later. Empty: not recorded
+    #: (an import, or written before it was stored): the policy's current sign unit decides (`sla.sign_basis`).
+    sign_basis = models.CharField(max_length=8, blank=True, default="")
     return_due = models.DateTimeField(_("退单时限"))
     reply_due = models.DateTimeField(_("答复时限"))
     reply_basis = models.CharField(max_length=8)

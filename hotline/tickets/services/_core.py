@@ -81,11 +81,18 @@ def releasable() -> Q:
 
 
 def move_assignment(assignment: Assignment, to: str) -> None:
-    """Move one unit's assignment, refusing a move the assignment table does not allow."""
+    """Move one unit's assignment, refusing a move the assignment table does not allow.
+
+    An assignment that stops holding the order (已撤回, 已完成 …: merged, terminated, closed) while the order
+    waits for the citizen settles its pause in the same move (`sla.settle_pause`): a deadline already passed
+    when the pause began is flagged, and no finished assignment keeps a running pause mark.
+    """
     if to not in ASSIGNMENT_TRANSITIONS[assignment.status]:
         raise InvalidTransition(_("%(unit)s的派单状态为「%(status)s」，不能变为「%(to)s」")
                                 % {"unit": assignment.unit, "status": assignment.get_status_display(), "to": to})
     assignment.status = to
+    if to not in ACTIVE_ASSIGNMENT:
+        sla.settle_pause(assignment)
 
 
 @dataclass

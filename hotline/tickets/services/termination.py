@@ -127,10 +127,11 @@ def _end_handling(step: Step) -> dict:
         if a.status == AssignmentStatus.SIGNED and a.reply_due is not None and a.reply_due < (a.paused_at or step.at):
             a.reply_overdue = True
         # An assisting unit that gave its reply did its part (已完成); everyone else's handling ends (已撤回).
+        # Either move settles a pause the unit still carries (`sla.settle_pause`): a unit still to sign is
+        # 签收超期 only if its sign deadline had passed when the pause began, as the indicators read it.
         move_assignment(a, AssignmentStatus.COMPLETED if a.status == AssignmentStatus.REPLIED
                         else AssignmentStatus.WITHDRAWN)
         a.ended_at = step.at
-        a.paused_at = None
         if close_pending_extensions(a, step.at, "工单已终止办理，延期申请不再审批"):
             a.reply_overdue = a.reply_overdue or (a.replied_at or step.at) > a.reply_due  # as if denied
         sla.stop_phase(a)
