@@ -19,8 +19,8 @@ from hotline.tickets.exceptions import ConflictError, NotPermitted, RuleViolatio
 from hotline.tickets.models import ReturnVisit, Ticket, TimelineEvent
 from hotline.tickets.transitions import VISIT
 
-#: Answers of the first return visit that count as "closed as resolved".
-RESOLVED_SATISFACTION = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
+#: Answers of the first return visit that count as "closed as resolved" (resolved with 未表态 closes too).
+RESOLVED_SATISFACTION = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.NO_OPINION})
 
 
 def _category_ids(category: Category | None) -> set[int]:

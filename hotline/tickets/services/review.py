@@ -193,7 +193,8 @@ def _verify(step: Step, resolved: bool | None, note: str) -> Ticket:
 @service
 def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolved: bool | None = None,
                         satisfaction: str = "", method: str = VisitMethod.PHONE, note: str = "") -> Ticket:
-    """Call the citizen back (回访). Resolved and (basically) satisfied closes the order; otherwise 重办.
+    """Call the citizen back (回访). Resolved and (basically) satisfied, or resolved with no opinion on
+    satisfaction (未表态), closes the order; not resolved or unsatisfied is 重办.
 
     Not reached: the attempt is recorded and the order keeps waiting for a visit, until the centre's
     number of attempts (回访设置; one without a phone) closes it as unreachable. An order whose demand
@@ -216,7 +217,9 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
     if not contacted:
         return _not_reached(step, note)
     unreasonable = claims_of(step.lead()).filter(status=Decision.APPROVED).exists()  # this round's claim only
-    good = resolved and satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
+    # Resolved without an opinion (未表态) closes too: 重办 is for a problem not solved or a citizen unsatisfied
+    # (domain.md step 6); the visit is not a valid one, so no satisfaction figure counts it either way.
+    good = resolved and satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.NO_OPINION)
     data = {"contacted": True, "resolved": resolved, "satisfaction": satisfaction}
     if good or unreasonable:
         label = Satisfaction(satisfaction).label
