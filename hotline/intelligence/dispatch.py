@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from hotline.intelligence.reasons import Reason
+
 #: Version of the recommendation formula, stored with every recommendation.
 FORMULA_VERSION = "dispatch-2"  # 2: the model share over all probability; excluded units
 WEIGHT_RULE = 0.5
@@ -74,12 +76,12 @@ class Neighbour:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One recommended lead unit, its confidence, its assisting units and the reason in plain words."""
+    """One recommended lead unit, its confidence, its assisting units and its reasons (none: 无依据)."""
 
     unit: Unit
     confidence: float
     parts: dict[str, float]
-    reason: str
+    reasons: tuple[Reason, ...]
     assisting: tuple[Unit, ...] = ()
 
 
@@ -162,22 +164,28 @@ def recommend(*, rule: RuleHit | None, votes: Sequence[ModelVote], neighbours: S
     scored.sort(key=lambda pair: (-pair[0], pair[1].id))
     candidates = [
         Candidate(unit=unit, confidence=round(value, 3), parts={s: round(v, 3) for s, v in parts[unit.id].items()},
-                  reason=_reason(unit, rule, votes, counts.get(unit.id, 0), len(neighbours)),
+                  reasons=_reasons(unit, rule, votes, counts.get(unit.id, 0), len(neighbours)),
                   assisting=assisting.get(unit.id, ()))
         for value, unit in scored[:k]
     ]
     return Recommendation(candidates=candidates, rule=rule, weights={s: round(w, 3) for s, w in weights.items()})
 
 
-def _reason(unit: Unit, rule: RuleHit | None, votes: Sequence[ModelVote], similar: int, neighbours: int) -> str:
-    """The plain-language reason: "派单目录: 城乡建设/物业管理 → A2区住建局; 相似工单 14/16 由该单位办结"."""
-    bits = []
+def _reasons(unit: Unit, rule: RuleHit | None, votes: Sequence[ModelVote], similar: int,
+             neighbours: int) -> tuple[Reason, ...]:
+    """Why this unit, one reason per source that names it: the catalogue entry (category, area, unit, legal
+    basis), the classifier's classes (at most two, ≥ 5 %), the similar orders it finally handled.
+
+    Worded as 「派单目录：城乡建设/物业管理 @ A2区 → A2区桂花坪街道（街乡镇履职清单）；模型分类：城乡建设 92%；
+    相似工单 14/16 最终由该单位办理」, or 「无依据」 when there is none.
+    """
+    found = []
     if rule is not None and rule.lead.id == unit.id:
-        basis = f"（{rule.legal_basis}）" if rule.legal_basis else ""
-        bits.append(f"派单目录：{rule.category}{' @ ' + rule.area if rule.area else ''} → {unit.name}{basis}")
+        found.append(Reason.of("dispatch.catalogue", category=rule.category, area=rule.area, unit=unit.name,
+                               basis=rule.legal_basis))
     model = [v for v in votes if v.rule is not None and v.rule.lead.id == unit.id and v.probability >= 0.05]
     if model:
-        bits.append("模型分类：" + "、".join(f"{v.label} {v.probability:.0%}" for v in model[:2]))
+        found.append(Reason.of("dispatch.model", classes=[(v.label, v.probability) for v in model[:2]]))
     if neighbours:
-        bits.append(f"相似工单 {similar}/{neighbours} 最终由该单位办理")
-    return "；".join(bits) or "无依据"
+        found.append(Reason.of("dispatch.history", similar=similar, neighbours=neighbours))
+    return tuple(found)

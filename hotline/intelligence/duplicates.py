@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hotline.intelligence.reasons import Reason
+
 #: Slots of a signature (each a 32-bit minimum); 32 slots estimate a Jaccard of 0.3 within ±0.08.
 SLOTS = 32
 _PRIME = (1 << 61) - 1
@@ -145,7 +147,7 @@ class Match:
 
     ticket_id: int
     similarity: float
-    reason: str
+    reason: Reason  # repeat.same_caller, repeat.same_place or cluster.same_place, with the similarity
 
 
 @dataclass
@@ -170,10 +172,10 @@ def _repeat(new: Key, old: Key, alike: float, settings: Settings) -> Match | Non
     if not new.phone or new.phone != old.phone or new.ticket_id == old.ticket_id:
         return None
     if alike >= settings.repeat_similarity:
-        return Match(old.ticket_id, alike, f"同一来电人，诉求内容相似度 {alike:.0%}")
+        return Match(old.ticket_id, alike, Reason.of("repeat.same_caller", similarity=alike))
     same_matter = new.category1 is not None and new.category1 == old.category1 and new.place and new.place == old.place
     if same_matter and alike >= settings.repeat_similarity_same_place:
-        return Match(old.ticket_id, alike, f"同一来电人，同一分类、同一地点，内容相似度 {alike:.0%}")
+        return Match(old.ticket_id, alike, Reason.of("repeat.same_place", similarity=alike))
     return None
 
 
@@ -197,7 +199,7 @@ def find(new: Key, *, same_caller: Iterable[Key], same_place: Iterable[Key],
         alike_olds = []
         for index in np.flatnonzero(alikes >= settings.cluster_similarity):
             old, alike = place_olds[index], float(alikes[index])
-            members.append(Match(old.ticket_id, alike, f"同一地点，内容相似度 {alike:.0%}"))
+            members.append(Match(old.ticket_id, alike, Reason.of("cluster.same_place", similarity=alike)))
             alike_olds.append(old)
         callers = {k.phone for k in [new, *alike_olds] if k.phone} | anonymous_submitters(
             [k for k in [new, *alike_olds] if not k.phone], settings)

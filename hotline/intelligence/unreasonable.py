@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hotline.intelligence.reasons import Reason
+
 NOTICE = "仅供参考，不会自动排除"
 
 #: Demands outside government duty (民事纠纷、私人事务): usually a legal channel instead.
@@ -49,11 +51,11 @@ class Earlier:
 
 @dataclass(frozen=True)
 class Signal:
-    """One reason, with its weight."""
+    """One signal, with its weight and its reason (an `unreasonable.*` code with the counts or the words found)."""
 
     code: str
     weight: float
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Hint:
         return "较高" if self.score >= 0.6 else "中" if self.score >= 0.3 else "低"
 
     @property
-    def reasons(self) -> list[str]:
+    def reasons(self) -> list[Reason]:
         return [s.reason for s in self.signals]
 
 
@@ -85,24 +87,26 @@ def score(text: str, earlier: Sequence[Earlier] = ()) -> Hint:
     if len(earlier) >= 2 and answered:
         weight = min(0.3 + 0.05 * (len(earlier) - 2), 0.45)
         found.append(Signal("repeat_answered", weight,
-                            f"同一诉求已反映 {len(earlier)} 次，其中 {len(answered)} 次已依法依规答复"))
+                            Reason.of("unreasonable.repeat_answered", times=len(earlier), answered=len(answered))))
     elif len(earlier) >= 3:
-        found.append(Signal("repeat", 0.15, f"同一诉求已反映 {len(earlier)} 次"))
+        found.append(Signal("repeat", 0.15, Reason.of("unreasonable.repeat", times=len(earlier))))
     if m := OUTSIDE_DUTY.search(text):
-        found.append(Signal("outside_duty", 0.3, f"可能不属于政府职责范围（「{m.group(0)}」），宜引导通过法定途径解决"))
+        found.append(Signal("outside_duty", 0.3, Reason.of("unreasonable.outside_duty", words=m.group(0))))
     if m := AGAINST_RULES.search(text):
-        found.append(Signal("against_rules", 0.35, f"诉求可能与法律法规或政策相悖（「{m.group(0)}」）"))
+        found.append(Signal("against_rules", 0.35, Reason.of("unreasonable.against_rules", words=m.group(0))))
     amounts = [_amount_yuan(n, u) for _, n, u in _COMPENSATION.findall(text)]
     if amounts and max(amounts) >= EXCESSIVE_AMOUNT_YUAN:
-        found.append(Signal("excessive_compensation", 0.25, f"索赔金额较高（约 {max(amounts) / 10_000:g} 万元）"))
+        found.append(Signal("excessive_compensation", 0.25,
+                            Reason.of("unreasonable.compensation_amount", yuan=max(amounts))))
     elif m := _DAMAGES.search(text):
-        found.append(Signal("excessive_compensation", 0.15, f"提出「{m.group(0)}」等赔偿要求"))
+        found.append(Signal("excessive_compensation", 0.15, Reason.of("unreasonable.compensation_claim",
+                                                                        words=m.group(0))))
     unsatisfied = [e for e in earlier if e.unsatisfied and e.resolved]
     if len(unsatisfied) >= 2:
         found.append(Signal("unsatisfied_history", 0.15,
-                            f"同一诉求 {len(unsatisfied)} 次答复已解决但评价不满意"))
+                            Reason.of("unreasonable.unsatisfied_history", times=len(unsatisfied))))
     if m := LEVERAGE.search(text):
-        found.append(Signal("leverage", 0.1, f"以满意度评价施压（「{m.group(0)}」）"))
+        found.append(Signal("leverage", 0.1, Reason.of("unreasonable.leverage", words=m.group(0))))
     remaining = 1.0
     for signal in found:
         remaining *= 1 - signal.weight

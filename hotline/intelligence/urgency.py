@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotline.intelligence.reasons import Reason
+
 URGENT, PRESSING, NORMAL = "urgent", "pressing", "normal"
 LEVELS = (URGENT, PRESSING, NORMAL)
 _RANK = {URGENT: 2, PRESSING: 1, NORMAL: 0}
@@ -143,8 +145,9 @@ class Hit:
     transfer_to: str = ""
 
     @property
-    def reason(self) -> str:
-        return f"{KINDS.get(self.kind, self.kind)}：命中「{'、'.join(self.words)}」（规则：{self.rule}）"
+    def reason(self) -> Reason:
+        """Why (`urgency.hit`): the kind, the words and the rule's name (shown as 「火情：命中「…」（规则：…）」)."""
+        return Reason.of("urgency.hit", kind=self.kind, words=self.words, rule=self.rule)
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ class Assessment:
 
     level: str
     hits: tuple[Hit, ...] = ()
-    prior: str = ""  # the category prior's reason, when it raised the level
+    prior: Reason | None = None  # the category prior's reason (`urgency.prior`), when it raised the level
     transfer_to: str = ""
 
     @property
@@ -166,7 +169,7 @@ class Assessment:
         return any(h.level == URGENT and h.kind in LIFE_KINDS for h in self.hits)
 
     @property
-    def reasons(self) -> list[str]:
+    def reasons(self) -> list[Reason]:
         return [h.reason for h in self.hits] + ([self.prior] if self.prior else [])
 
 
@@ -192,10 +195,10 @@ class Assessor:
             hits.append(Hit(rule.name, rule.kind, rule.level, words, rule.transfer_to))
         hits.sort(key=lambda h: -_RANK[h.level])
         level = hits[0].level if hits else NORMAL
-        prior = ""
+        prior = None
         if utility_category and _RANK[level] < _RANK[PRESSING]:
             level = PRESSING
-            prior = f"分类先验：{category_name or '水电气热'}属水电气热，至少较急"
+            prior = Reason.of("urgency.prior", category=category_name)  # 「分类先验：…属水电气热，至少较急」
         transfer = next((h.transfer_to for h in hits if h.level == URGENT and h.transfer_to), "")
         return Assessment(level=level, hits=tuple(hits), prior=prior, transfer_to=transfer)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import translation
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
@@ -21,6 +23,7 @@ from hotline.intelligence import dispatch as algo
 from hotline.intelligence import duplicates as dup
 from hotline.orgs.models import HandlingUnit
 from hotline.routing.models import DispatchRecommendation, DispatchSettings
+from hotline.routing.reasons import describe_row
 from hotline.routing.selectors import Catalogue, Entry, catalogue, rule_for  # noqa: F401 - rule_for re-exported
 from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.tickets.choices import AssignmentRole, AssignmentStatus, Decision, Status
@@ -220,7 +223,7 @@ def build(ticket: Ticket, *, trigger: str = "", at: datetime | None = None) -> D
         rule_label=(f"{entry.category} @ {entry.area_name or '全市'} → {entry.lead[1]}"[:255] if entry else ""),
         top_unit_id=top.unit.id if top else None, confidence=top.confidence if top else 0.0,
         top3=[{"unit_id": c.unit.id, "name": c.unit.name, "kind": c.unit.kind, "confidence": c.confidence,
-               "reason": c.reason, "parts": c.parts, "assisting": [u.id for u in c.assisting],
+               "reasons": [r.as_dict() for r in c.reasons], "parts": c.parts, "assisting": [u.id for u in c.assisting],
                "assisting_names": [u.name for u in c.assisting]} for c in result.candidates],
         scores={"weights": result.weights,
                 "model": [{"label": v.label, "p": round(v.probability, 4),
@@ -302,7 +305,9 @@ def auto_dispatch(ticket_id: int) -> Ticket | None:
     if not top.get("parts", {}).get("rule") or not rec.top_unit.is_active:
         return None  # the model and history alone never dispatch: the catalogue must name the unit
     assisting = list(HandlingUnit.objects.filter(pk__in=top["assisting"], is_active=True))
-    note = (f"自动派单：{top['reason']}（置信度 {rec.confidence:.2f} ≥ 阈值 {settings.threshold:.2f}）")[:2000]
+    with translation.override(django_settings.LANGUAGE_CODE):  # the timeline's notes are written in Chinese
+        reason = describe_row(top)
+    note = (f"自动派单：{reason}（置信度 {rec.confidence:.2f} ≥ 阈值 {settings.threshold:.2f}）")[:2000]
     from hotline.tickets import services
 
     try:

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from hotline.triage.models import Alert, RepeatLink, TriageSettings, UrgencyAssessment, UrgencyRule
+from hotline.triage.reasons import describe_reason
 
 
 @admin.register(UrgencyRule)
@@ -32,8 +34,12 @@ class AlertAdmin(admin.ModelAdmin):
 
 @admin.register(RepeatLink)
 class RepeatLinkAdmin(admin.ModelAdmin):
-    list_display = ["ticket", "earlier", "similarity", "reason", "created_at"]
+    list_display = ["ticket", "earlier", "similarity", "described_reason", "created_at"]
     raw_id_fields = ["ticket", "earlier"]
+
+    @admin.display(description=_("依据"))
+    def described_reason(self, obj: RepeatLink) -> str:
+        return describe_reason(obj.shown_reason)
 
 
 @admin.register(UrgencyAssessment)

@@ -44,7 +44,11 @@ class RepeatLink(models.Model):
     earlier = models.ForeignKey("tickets.Ticket", verbose_name=_("此前工单"), on_delete=models.CASCADE,
                                 related_name="repeated_by")
     similarity = models.FloatField(_("相似度"))
-    reason = models.CharField(_("依据"), max_length=200)
+    #: Links made before reasons were structured keep their Chinese sentence here; new links leave it empty.
+    reason = models.CharField(_("依据"), max_length=200, blank=True)
+    #: The reason in structured form (`Reason.as_dict()`: repeat.same_caller or repeat.same_place), worded
+    #: in the reader's language by `hotline.triage.reasons`.
+    reason_data = models.JSONField(_("依据（结构化）"), default=dict, blank=True)
     created_at = models.DateTimeField(_("发现时间"))
 
     class Meta:
@@ -55,6 +59,11 @@ class RepeatLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} ↔ {self.earlier_id}"
+
+    @property
+    def shown_reason(self) -> dict | str:
+        """What to word for the reader: the structured reason, or the sentence of a link stored earlier."""
+        return self.reason_data or self.reason
 
 
 class AlertKind(models.TextChoices):
@@ -146,6 +155,8 @@ class UrgencyAssessment(models.Model):
                                related_name="urgency_assessments")
     created_at = models.DateTimeField(_("研判时间"))
     level = models.CharField(_("研判等级"), max_length=16, choices=Urgency.choices)
+    #: `Reason.as_dict()` of each reason (urgency.hit, urgency.prior); assessments stored before reasons were
+    #: structured hold Chinese sentences, shown as they are.
     reasons = models.JSONField(_("依据"), default=list)
     kinds = models.JSONField(_("类别"), default=list)
     transfer_to = models.CharField(_("建议转接"), max_length=3, blank=True)

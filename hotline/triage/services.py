@@ -131,7 +131,7 @@ def detect(ticket: Ticket, *, at: datetime | None = None) -> dup.Findings:
         index(ticket, key)
         for match in findings.repeats:
             RepeatLink.objects.get_or_create(ticket=ticket, earlier_id=match.ticket_id, defaults={
-                "similarity": round(match.similarity, 3), "reason": match.reason[:200], "created_at": at})
+                "similarity": round(match.similarity, 3), "reason_data": match.reason.as_dict(), "created_at": at})
         repeat_ids = [m.ticket_id for m in findings.repeats]
         earlier = _earlier_chain(repeat_ids) if repeat_ids else {}
         chain = dup.chain_length(repeat_ids, earlier)
@@ -179,7 +179,7 @@ def assess(ticket: Ticket, *, at: datetime | None = None) -> UrgencyAssessment:
     result = assess_text(f"{ticket.title} {ticket.description}", utility_category=bool(category and category.is_utility),
                          category_name=category.name if category else "")
     return UrgencyAssessment.objects.create(
-        ticket=ticket, created_at=at or clock.now(), level=result.level, reasons=result.reasons,
+        ticket=ticket, created_at=at or clock.now(), level=result.level, reasons=[r.as_dict() for r in result.reasons],
         kinds=sorted({h.kind for h in result.hits}), transfer_to=result.transfer_to,
         life_threatening=result.life_threatening)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hotline.intelligence.dispatch import ModelVote, Neighbour, RuleHit, Unit, recommend
+from hotline.intelligence.reasons import Reason
 
 HOUSING = Unit(1, "市住房和城乡建设局", "department")
 STREET = Unit(2, "A2区桂花坪街道", "street")
@@ -21,8 +22,15 @@ def test_everyone_agrees_confidence_one_and_a_plain_reason() -> None:
     top = result.top
     assert top is not None and top.unit == STREET and top.confidence == 1.0
     assert top.assisting == (DISTRICT,)
-    assert "派单目录：城乡建设/住房保障与房地产/物业管理 @ A2区 → A2区桂花坪街道（街乡镇履职清单）" in top.reason
-    assert "相似工单 16/16" in top.reason and "模型分类：城乡建设 100%" in top.reason
+    # worded 「派单目录：城乡建设/住房保障与房地产/物业管理 @ A2区 → A2区桂花坪街道（街乡镇履职清单）；模型分类：城乡建设
+    # 100%；相似工单 16/16 最终由该单位办理」 (hotline/routing/tests/test_reasons.py)
+    assert top.reasons == (
+        Reason.of("dispatch.catalogue", category="城乡建设/住房保障与房地产/物业管理", area="A2区",
+                  unit="A2区桂花坪街道", basis="街乡镇履职清单"),
+        Reason.of("dispatch.model", classes=[("城乡建设", 1.0)]),
+        Reason.of("dispatch.history", similar=16, neighbours=16),
+    )
+    assert top.reasons[1].as_dict() == {"code": "dispatch.model", "classes": [["城乡建设", 1.0]]}
 
 
 def test_sources_weigh_in_and_history_can_outvote_the_model() -> None:

@@ -17,6 +17,7 @@ from hotline.intelligence.duplicates import (
     signature,
     similarity,
 )
+from hotline.intelligence.reasons import Reason
 
 NOISE = "桂花坪街道向阳小区3栋楼下的烧烤摊每天晚上营业到凌晨两点，油烟和噪音严重扰民，多次反映无人处理。"
 NOISE_AGAIN = "又是向阳小区3栋楼下烧烤摊，晚上营业到凌晨两点，噪音油烟扰民，之前反映过还是没人管。"
@@ -47,7 +48,11 @@ def test_phone_and_place_keys() -> None:
 
 def test_same_caller_same_matter_is_a_repeat() -> None:
     match = is_repeat(key(2, NOISE_AGAIN), key(1, NOISE))
-    assert match is not None and match.ticket_id == 1 and "同一来电人" in match.reason
+    assert match is not None and match.ticket_id == 1
+    # just under the text threshold: the same caller, category and place make it a repeat (「同一来电人，同一分类、…」)
+    assert match.reason == Reason.of("repeat.same_place", similarity=match.similarity)
+    same_text = is_repeat(key(2, NOISE, place="c8"), key(1, NOISE))
+    assert same_text is not None and same_text.reason == Reason.of("repeat.same_caller", similarity=1.0)
     assert is_repeat(key(2, LAMP), key(1, NOISE)) is None  # same caller, another matter
     assert is_repeat(key(2, NOISE_AGAIN, phone="13900139000"), key(1, NOISE)) is None  # another caller
     assert is_repeat(key(2, NOISE, phone=""), key(1, NOISE, phone="")) is None  # no number, no repeat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.intelligence.reasons import Reason
 from hotline.intelligence.unreasonable import NOTICE, Earlier, score
 
 ANSWERED = "经核查，根据《A市物业管理条例》第三十条的规定，该费用由业主承担，已向来电人解释。"
@@ -18,7 +19,8 @@ def test_a_matter_answered_with_a_legal_basis_again_and_again() -> None:
     hint = score("还是物业费的问题，我不同意交", earlier)
     codes = {s.code for s in hint.signals}
     assert codes == {"repeat_answered", "unsatisfied_history"}
-    assert any("依法依规答复" in r for r in hint.reasons)
+    assert hint.reasons == [Reason.of("unreasonable.repeat_answered", times=3, answered=3),
+                            Reason.of("unreasonable.unsatisfied_history", times=3)]
     assert 0.4 < hint.score < 0.6
 
 
@@ -26,7 +28,8 @@ def test_outside_duty_against_rules_and_excessive_compensation() -> None:
     hint = score("邻居借钱不还，要求政府出钱帮我还债，还要赔偿我50万元精神损失费")
     codes = {s.code for s in hint.signals}
     assert {"outside_duty", "excessive_compensation"} <= codes
-    assert "50 万元" in " ".join(hint.reasons)
+    assert Reason.of("unreasonable.compensation_amount", yuan=500_000.0) in hint.reasons  # 「约 50 万元」
+    assert Reason.of("unreasonable.outside_duty", words="借钱不还") in hint.reasons
     against = score("我的违章建筑不拆，要求特批保留，并撤销行政处罚")
     assert "against_rules" in {s.code for s in against.signals}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hotline.intelligence import urgency
+from hotline.intelligence.reasons import Reason
 from hotline.intelligence.urgency import Assessor, Rule, read_rules
 
 RULES = read_rules().rules
@@ -32,7 +33,9 @@ def test_life_threatening_calls_are_urgent_and_suggest_a_transfer(text: str, kin
     assert result.life_threatening
     assert result.transfer_to == transfer
     assert kind in {h.kind for h in result.hits}
-    assert result.reasons and "命中" in result.reasons[0]
+    reason = result.reasons[0]
+    assert reason.code == "urgency.hit" and reason.params["kind"] == result.hits[0].kind
+    assert reason.params["rule"] == result.hits[0].rule and reason.params["words"] == result.hits[0].words
 
 
 @pytest.mark.parametrize("text", [
@@ -65,7 +68,9 @@ def test_pressing_matters_and_mass_incidents() -> None:
 def test_the_category_prior_raises_utility_matters() -> None:
     result = Assessor(RULES).assess("供水公司水压一直很低", utility_category=True, category_name="自来水供应")
     assert result.level == urgency.PRESSING
-    assert "自来水供应" in result.prior
+    assert result.prior == Reason.of("urgency.prior", category="自来水供应")
+    assert result.reasons == [result.prior] and result.prior.as_dict() == {"code": "urgency.prior",
+                                                                           "category": "自来水供应"}
     assert Assessor(RULES).assess("供水公司水压一直很低").level == urgency.NORMAL
 
 
@@ -149,4 +154,6 @@ def test_a_pattern_matching_the_empty_text_is_refused() -> None:
     # an empty match is never a hit, even if such a rule reaches the assessor
     result = Assessor([empty]).assess("咨询住房公积金提取需要什么材料")
     assert result.level == urgency.NORMAL and result.hits == ()
-    assert Assessor([empty]).assess("车辆着火了").reasons == ["火情：命中「车辆着火」（规则：空匹配）"]
+    # worded 「火情：命中「车辆着火」（规则：空匹配）」 (hotline/triage/tests/test_reasons.py)
+    assert Assessor([empty]).assess("车辆着火了").reasons == [
+        Reason.of("urgency.hit", kind="fire", words=("车辆着火",), rule="空匹配")]

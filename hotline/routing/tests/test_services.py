@@ -15,6 +15,7 @@ from hotline.orgs.choices import UnitKind
 from hotline.routing import services
 from hotline.routing.evaluation import evaluate
 from hotline.routing.models import DispatchRecommendation, DispatchRule, DispatchSettings
+from hotline.routing.reasons import describe_row
 from hotline.taxonomy.choices import Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Status
@@ -55,7 +56,9 @@ def test_the_catalogue_entry_leads_with_a_plain_reason(org, world) -> None:  # n
     rec = services.recommend(ticket, trigger="test")
     assert rec.top_unit == org.street_a and rec.rule == world["rule"]
     top = rec.top3[0]
-    assert top["reason"].startswith("派单目录：城乡建设/住房保障与房地产/物业服务 @ 东华门街道 → 东华门街道（街乡镇履职清单）")
+    assert top["reasons"][0] == {"code": "dispatch.catalogue", "category": "城乡建设/住房保障与房地产/物业服务",
+                                 "area": "东华门街道", "unit": "东华门街道", "basis": "街乡镇履职清单"}
+    assert describe_row(top).startswith("派单目录：城乡建设/住房保障与房地产/物业服务 @ 东华门街道 → 东华门街道（街乡镇履职清单）")
     assert top["assisting"] == [org.district.pk]
     assert rec.model_version.startswith("classifier ") and rec.formula_version == "dispatch-2"
     assert rec.scores["weights"]["rule"] == 0.5 and rec.scores["model"]
@@ -70,7 +73,8 @@ def test_history_of_similar_closed_orders_counts(org, world, django_capture_on_c
     ticket = _order(org, world, at=NOW + timedelta(days=10), category=world["top"])
     rec = services.recommend(ticket, at=NOW + timedelta(days=10))
     assert rec.top_unit == world["housing"]
-    assert "相似工单 6/6 最终由该单位办理" in rec.top3[0]["reason"]
+    assert {"code": "dispatch.history", "similar": 6, "neighbours": 6} in rec.top3[0]["reasons"]
+    assert "相似工单 6/6 最终由该单位办理" in describe_row(rec.top3[0])
     assert len(rec.scores["neighbours"]) == 6 and rec.confidence > 0.9
     # history as known at registration: none of those orders had closed at the first one's time
     early = services.build(ticket, at=NOW)

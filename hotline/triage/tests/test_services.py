@@ -22,6 +22,7 @@ from hotline.triage.models import (
     UrgencyAssessment,
     UrgencyRule,
 )
+from hotline.triage.reasons import describe_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,9 @@ def test_registration_stores_the_urgency_suggestion(register) -> None:  # noqa: 
     ticket = register("家里厨房煤气泄漏了，闻到很浓的煤气味")
     assessment = UrgencyAssessment.objects.get(ticket=ticket)
     assert assessment.level == "urgent" and assessment.transfer_to == "119" and assessment.life_threatening
-    assert assessment.kinds == ["gas"] and "命中" in assessment.reasons[0]
+    assert assessment.kinds == ["gas"]
+    assert assessment.reasons[0]["code"] == "urgency.hit" and assessment.reasons[0]["kind"] == "gas"
+    assert describe_reason(assessment.reasons[0]).startswith("燃气泄漏：命中「")
     calm = register("咨询一下煤气费缴纳的方式", phone="13900000001")
     assert UrgencyAssessment.objects.get(ticket=calm).level == "normal"
     assert calm.urgency == "normal"  # a suggestion only: the order's own urgency is the agent's
@@ -63,7 +66,9 @@ def test_same_caller_same_matter_is_linked_as_a_repeat(register) -> None:  # noq
     again = register(NOISE_AGAIN, at=NOW + timedelta(days=3))
     links = list(RepeatLink.objects.filter(ticket=again))
     assert [link.earlier for link in links] == [first]
-    assert "同一来电人" in links[0].reason and links[0].similarity >= 0.35
+    assert links[0].reason_data == {"code": "repeat.same_caller", "similarity": links[0].reason_data["similarity"]}
+    assert links[0].reason == "" and links[0].similarity >= 0.35
+    assert describe_reason(links[0].shown_reason).startswith("同一来电人，诉求内容相似度 ")
     assert not RepeatLink.objects.filter(ticket=other_matter).exists()
     other_caller = register(NOISE_AGAIN, phone="13911112222", at=NOW + timedelta(days=3))
     assert not RepeatLink.objects.filter(ticket=other_caller).exists()
