@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from hotline.accounts.models import User
 from hotline.attachments.constants import MAX_BYTES
 from hotline.attachments.models import Attachment
-from hotline.attachments.sniff import sniff
+from hotline.attachments.sniff import HEAD_BYTES, sniff
 from hotline.tickets.choices import Action
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Ticket
@@ -25,7 +25,7 @@ KIND_LABELS = {"image": pgettext_lazy("allowed file kinds", "图片"), "audio": 
 
 def check_upload(upload: UploadedFile, allowed_kinds: set[str] | None = None) -> str:
     """Refuse a file that is not what it claims, of a kind not allowed, or too large; return its kind."""
-    head = upload.read(32)
+    head = upload.read(HEAD_BYTES)
     upload.seek(0)
     found = sniff(head)
     if found is None or (allowed_kinds and found.kind not in allowed_kinds):
@@ -37,6 +37,16 @@ def check_upload(upload: UploadedFile, allowed_kinds: set[str] | None = None) ->
     return found.kind
 
 
+def content_digest(upload: UploadedFile) -> str:
+    """The sha256 of the file's content (hex), the file left at its start."""
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 @service
 def attach(ticket: Ticket, *, actor: User | None, upload: UploadedFile, public: bool = False,
            allowed_kinds: set[str] | None = None) -> Ticket:
@@ -45,16 +55,13 @@ def attach(ticket: Ticket, *, actor: User | None, upload: UploadedFile, public: 
     if actor is not None and not actor.is_centre_staff:  # a unit: only on an order it holds now
         step.assignment_for(None)
     check_upload(upload, allowed_kinds)
-    kind = sniff(upload.read(32))
+    kind = sniff(upload.read(HEAD_BYTES))
     upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    digest = content_digest(upload)
     name = os.path.basename(upload.name or "file")[:200]
-    upload.name = f"{digest.hexdigest()[:16]}.{kind.extension}"
+    upload.name = f"{digest[:16]}.{kind.extension}"
     item = Attachment.objects.create(
         ticket=ticket, file=upload, original_name=name, kind=kind.kind, content_type=kind.content_type,
-        size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor, uploaded_at=step.at, is_public=public,
+        size=upload.size, sha256=digest, uploaded_by=actor, uploaded_at=step.at, is_public=public,
     )
     return step.commit(note=f"上传附件：{name}", data={"attachment": item.pk, "kind": kind.kind})

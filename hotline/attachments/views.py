@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
-from hotline.attachments.constants import MAX_BYTES
+from hotline.attachments.constants import MAX_BYTES, SHOWN_INLINE
 from hotline.attachments.models import Attachment
-from hotline.attachments.services import attach
+from hotline.attachments.selectors import download_name
+from hotline.attachments.services import attach, content_digest
 from hotline.ops.access import order_shown
 from hotline.tickets.choices import Action
 from hotline.tickets.exceptions import DomainError, NotPermitted
 from hotline.tickets.models import Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.workbench import once as one_time
+
+log = logging.getLogger(__name__)
 
 #: The form field that carries the file.
 FIELD = "file"
@@ -53,7 +57,8 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
     type or too large, or an order finished meanwhile, goes back to the order page (a redirect, so its form
     carries a fresh token) with the service's words as an error message.
     A page posted twice with the same file (a double click, a reload) stores it once; another file posted
-    from the same page (e.g. after going Back) is a new upload.
+    from the same page (e.g. after going Back) is a new upload, even with the same name and size (the key
+    holds the content's sha256).
     """
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
     if upload_offer(ticket, request.user) is None:
@@ -62,7 +67,7 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
     if file is None:
         messages.error(request, _("请选择要上传的文件"))
         return redirect("order-detail", number=ticket.number)
-    once = one_time.key(request, "attach", [ticket.number, file.name or "", str(file.size)])
+    once = one_time.key(request, "attach", [ticket.number, file.name or "", str(file.size), content_digest(file)])
     if not one_time.claim(once):  # the same page posted again: its file is (being) stored already
         messages.info(request, _("该文件已上传，未重复上传"))
         return redirect("order-detail", number=ticket.number)
@@ -80,12 +85,24 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
-    """The file, if its order is visible to this person; otherwise the same 404 as a missing file."""
+    """The file, if its order is visible to this person; otherwise the same 404 as a missing file.
+
+    Named by `download_name`: the name as this person may read it (the caller's number masked for units),
+    with the extension of what the file is. Photos every browser shows are shown inline, the rest downloaded.
+    A file gone from storage is a 404 too, logged for the operators (the backup holds it).
+    """
     item = get_object_or_404(Attachment.objects.select_related("ticket"), pk=pk,
                              ticket__in=Ticket.objects.visible_to(request.user))
+    try:
+        content = item.file.open("rb")
+    except FileNotFoundError as exc:
+        log.error("attachment %s of order %s: file %s missing from storage", item.pk, item.ticket.number,
+                  item.file.name)
+        raise Http404(_("附件文件不存在")) from exc
     order_shown(item.ticket, request.user)  # a confidential order's file is a view of the order
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type,
-                            as_attachment=item.kind != "image", filename=item.original_name)
+    response = FileResponse(content, content_type=item.content_type,
+                            as_attachment=item.content_type not in SHOWN_INLINE,
+                            filename=download_name(item, request.user, item.ticket))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
