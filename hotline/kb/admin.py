@@ -1,4 +1,9 @@
-"""Admin of the knowledge base: write and revise articles through the services (every save is a version)."""
+"""Admin of the knowledge base: write and revise articles through the services (every save is a version).
+
+Only knowledge-base maintainers (`permissions.may_maintain`) see or write articles here, whatever Django
+permissions a user holds. The change form carries the number of the version it was opened on: a save made
+after someone else saved a newer version is refused, never a silent revert of their revision.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from hotline.kb import services
 from hotline.kb.choices import ArticleStatus
 from hotline.kb.exceptions import KbError
 from hotline.kb.models import Article, ArticleEvent, ArticleFeedback, ArticleVersion, KbUsage, ReplyExample
+from hotline.kb.params import whole_number
+from hotline.kb.permissions import may_maintain
 
 
 class ArticleForm(forms.ModelForm):
@@ -26,6 +33,8 @@ class ArticleForm(forms.ModelForm):
     keywords = forms.CharField(label=_("关键词"), max_length=300, required=False)
     change_note = forms.CharField(label=_("修订说明"), max_length=300, required=False)
     publish = forms.BooleanField(label=_("保存后立即发布"), required=False, initial=True)
+    #: The latest version when the form was opened; a newer one saved meanwhile makes this save stale.
+    based_on = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Article
@@ -37,6 +46,7 @@ class ArticleForm(forms.ModelForm):
         if version is not None:
             for name in ("title", "answer", "body", "keywords"):
                 self.fields[name].initial = getattr(version, name)
+            self.fields["based_on"].initial = str(version.number)
             if version.valid_from is not None:  # a draft's own validity and public flag, not the published ones
                 for name in ("valid_from", "valid_until", "is_public"):
                     self.initial[name] = getattr(version, name)
@@ -48,6 +58,12 @@ class ArticleForm(forms.ModelForm):
             self.add_error("valid_until", _("失效日期不能早于生效日期"))
         if self.instance.pk and self.instance.status == ArticleStatus.RETIRED:
             raise forms.ValidationError(_("已停用的知识不能修订"))
+        if self.instance.pk:
+            data["based_on"] = whole_number(data.get("based_on"))
+            latest = self.instance.latest_version
+            if data["based_on"] is None or latest is None or data["based_on"] != latest.number:
+                raise forms.ValidationError(services.stale_message(
+                    self.instance.code, latest.number if latest else 0, data["based_on"]))
         return data
 
 
@@ -99,7 +115,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 services.new_version(obj, text=text, actor=request.user, change_note=d["change_note"],
                                      valid_from=d["valid_from"], valid_until=d["valid_until"],
                                      clear_until=d["valid_until"] is None, is_public=d["is_public"],
-                                     publish=d["publish"])
+                                     publish=d["publish"], based_on=d["based_on"])
                 article = Article.objects.get(pk=obj.pk)
         except KbError as exc:
             self.message_user(request, exc.message, messages.ERROR)
@@ -119,6 +135,15 @@ class ArticleAdmin(admin.ModelAdmin):
     def retire(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         for article in queryset:
             services.retire_article(article, actor=request.user, reason="管理后台停用")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_maintain(request.user) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_maintain(request.user) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_maintain(request.user) and super().has_add_permission(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

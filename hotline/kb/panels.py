@@ -1,8 +1,8 @@
 """Order-page panels of the knowledge base.
 
 * 知识库答复 — for the centre staff who may answer directly, on an enquiry (咨询) still at the centre:
-  the articles that match the order, each with a 以此答复 button (POST to `kb:answer`, which calls the
-  real 直接答复 service).
+  the articles that match the order, each public one with a 以此答复 button (POST to `kb:answer`, which
+  calls the real 直接答复 service); an internal guide (内部口径) is shown to read, without the button.
 * 往期类似答复 — for the lead unit's own staff while the order is being handled (办理中): the three
   past department replies whose requests read most like this one.
 """
@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from hotline.kb import selectors
 from hotline.kb.constants import SUGGEST_LIMIT
-from hotline.kb.services import ANSWERABLE
+from hotline.kb.services import ANSWERABLE, may_answer_with
 from hotline.taxonomy.choices import RequestType
 from hotline.tickets import panels
 from hotline.tickets.choices import Action, AssignmentRole, AssignmentStatus, Status
@@ -30,7 +30,8 @@ def kb_answer_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | None
     if ticket.request_type != RequestType.CONSULT or ticket.status not in ANSWERABLE:
         return None
     hits = selectors.search(f"{ticket.title} {ticket.description}", limit=SUGGEST_LIMIT)
-    return panels.Panel("kb/panel_answer.html", {"ticket": ticket, "hits": hits}, order=15)
+    rows = [(hit, may_answer_with(hit.article)) for hit in hits]
+    return panels.Panel("kb/panel_answer.html", {"ticket": ticket, "rows": rows}, order=15)
 
 
 def is_lead_handler(user: object, ticket: Ticket) -> bool:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: A mainland mobile number as people write it: 1[3-9] and nine more digits, with spaces, hyphens or dots
-#: between digit groups and an optional +86/0086 in front («139 0731 0001», «+86-139-0731-0001»).
-_MOBILE = re.compile(r"(?<!\d)(?:(?:\+|00)86[\s\-]*)?1[3-9](?:[\s\-.]?\d){9}(?!\d)")
+#: What people put between the digit groups of one number: spaces, dots and every dash, in runs
+#: («139 - 0731 - 0001», «139  0731  0001», «139—0731—0001»; full-width ones are folded to these first).
+_GROUP = r"[\s.\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]*"
+#: A mainland mobile number as people write it: 1[3-9] and nine more digits, any run of separators between
+#: them, and an optional country code in front (+86, 0086 or a bare 86: «8613907310001», «+86-139-0731-0001»).
+_MOBILE = re.compile(rf"(?<!\d)(?:(?:\+|00)?86{_GROUP})?1[3-9](?:{_GROUP}\d){{9}}(?!\d)")
 #: What separates several numbers in one field (as the unit alerts read it: / , ; 、 |).
 _SEPARATORS = re.compile(r"[,;/、|]+")
 

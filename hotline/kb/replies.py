@@ -3,6 +3,8 @@
 The file has the columns 留言编号, 留言主题, 留言详情, 答复意见 (答复时间 optional), as in
 hotline/data/messages_replies.csv. Rows already loaded (same 留言编号) are skipped; rows with no
 number, no request text or a reply shorter than `MIN_REPLY` characters are rejected with their line.
+The rows are other citizens' messages: their phone numbers, identity card numbers and names are masked
+(`hotline.core.privacy.scrub_public_text`) before anything is stored or indexed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from hotline.core.cli import UTF8_HINT
+from hotline.core.privacy import scrub_public_text
 from hotline.kb import index
 from hotline.kb.exceptions import SeedError
 from hotline.kb.models import ReplyExample
@@ -42,6 +45,11 @@ def _clean(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
+def _scrubbed(value: str | None) -> str:
+    """A citizen's text as it may be kept: whitespace folded, numbers and names masked."""
+    return _clean(scrub_public_text(_clean(value)))
+
+
 def load_replies(path: Path | str = REPLIES_PATH, *, limit: int | None = None) -> ReplyReport:
     """Read the replies file and index every new usable row (one transaction)."""
     file = Path(path)
@@ -66,7 +74,7 @@ def _load(file: Path, report: ReplyReport, limit: int | None) -> ReplyReport:
         for row in reader:
             line = reader.line_num
             number = _clean(row.get("留言编号")).removesuffix(".0")
-            topic, detail, reply = _clean(row.get("留言主题")), _clean(row.get("留言详情")), _clean(row.get("答复意见"))
+            topic, detail, reply = (_scrubbed(row.get(c)) for c in ("留言主题", "留言详情", "答复意见"))
             if not number:
                 report.rejected.append((line, "缺少留言编号"))
             elif not (topic or detail):

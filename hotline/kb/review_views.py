@@ -24,6 +24,7 @@ from hotline.kb import review
 from hotline.kb.choices import ArticleStatus, FeedbackKind
 from hotline.kb.exceptions import KbError
 from hotline.kb.models import Article, ArticleFeedback
+from hotline.kb.params import whole_number as _whole
 from hotline.kb.permissions import may_maintain, may_report
 
 View = Callable[..., HttpResponse]
@@ -66,16 +67,6 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
         "article": article, "version": shown, "typed": typed, "error": error, "kinds": FeedbackKind,
         "retired": article.status == ArticleStatus.RETIRED,
     }, status=400 if error else 200)
-
-
-#: Digits a number typed into these pages may have (a version, a count of days): more is no number.
-MAX_DIGITS = 6
-
-
-def _whole(raw: str) -> int | None:
-    """A small whole number typed as ASCII digits, or None (a 5,000-digit string is None, not a 500)."""
-    raw = raw.strip()
-    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= MAX_DIGITS else None
 
 
 def _number(request: HttpRequest, name: str, bounds: tuple[int, int, int], label: str) -> int:

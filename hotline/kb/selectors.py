@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
+
+from hotline.core.privacy import scrub_public_text
 from hotline.kb import index
+from hotline.kb.choices import ArticleStatus
 from hotline.kb.constants import REPLY_EXCERPT, REQUEST_EXCERPT, SIMILAR_REPLIES
 from hotline.kb.models import Article, ArticleVersion, ReplyExample
 from hotline.kb.services import today
@@ -38,6 +42,15 @@ def search(query: str, *, public_only: bool = False, kinds: Sequence[str] = (), 
     return hits
 
 
+def recent_in_force(*, limit: int = 30) -> list[Article]:
+    """The most recently changed published articles in force today (the agents' 知识库 page without a query)."""
+    day = today()
+    return list(Article.objects.filter(status=ArticleStatus.PUBLISHED, published_version__isnull=False,
+                                       valid_from__lte=day)
+                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+                .select_related("published_version", "owner_unit").order_by("-updated_at")[:limit])
+
+
 @dataclass(frozen=True)
 class SimilarReply:
     """A past reply to a request like this order: excerpts of the request and of the department's reply."""
@@ -49,7 +62,9 @@ class SimilarReply:
 
 
 def _excerpt(text: str, size: int) -> str:
-    text = " ".join(text.split())
+    """The start of a text, its phone numbers, ID numbers and citizens' names masked (rows loaded before
+    the loader masked them, too)."""
+    text = " ".join(scrub_public_text(text).split())
     return text if len(text) <= size else text[: size - 1] + "…"
 
 

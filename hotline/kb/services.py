@@ -6,6 +6,7 @@ in step in that same transaction (`hotline.kb.index`), so the index never shows 
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
@@ -26,6 +28,8 @@ from hotline.taxonomy.choices import RequestType
 from hotline.tickets import services as ticket_services
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Ticket, TimelineEvent
+
+logger = logging.getLogger(__name__)
 
 #: Statuses from which an order may be answered directly (the ANSWER_DIRECTLY row of the transition table).
 ANSWERABLE = frozenset({Status.REGISTERED, Status.PENDING_DISPATCH})
@@ -43,16 +47,16 @@ class ArticleText:
     def check(self) -> None:
         """Refuse an empty title, body or answer."""
         if not self.title.strip():
-            raise KbError("标题不能为空")
+            raise KbError(_("标题不能为空"))
         if not self.body.strip():
-            raise KbError("正文不能为空")
+            raise KbError(_("正文不能为空"))
         if not self.answer.strip():
-            raise KbError("答复口径不能为空")
+            raise KbError(_("答复口径不能为空"))
 
 
 def _check_validity(valid_from: date, valid_until: date | None) -> None:
     if valid_until is not None and valid_until < valid_from:
-        raise KbError("失效日期不能早于生效日期")
+        raise KbError(_("失效日期不能早于生效日期"))
 
 
 def _event(article: Article, action: str, actor: User | None, *, version: int | None, note: str = "") -> None:
@@ -71,7 +75,7 @@ def _entry(article: Article, version: ArticleVersion) -> index.IndexedArticle:
 def _lock(article: Article) -> Article:
     fresh = Article.objects.select_for_update().filter(pk=article.pk).first()
     if fresh is None:
-        raise KbError("知识条目不存在")
+        raise KbError(_("知识条目不存在"))
     return fresh
 
 
@@ -81,7 +85,7 @@ def create_article(*, kind: str, owner_unit: HandlingUnit, text: ArticleText, va
                    publish: bool = False) -> Article:
     """Write a new article (新建知识) as a draft, version 1; publish it at once when asked."""
     if kind not in Kind.values:
-        raise KbError(f"未知的知识类型「{kind}」")
+        raise KbError(_("未知的知识类型「%(kind)s」") % {"kind": kind})
     text.check()
     _check_validity(valid_from, valid_until)
     at = clock.now()
@@ -103,10 +107,10 @@ def publish_article(article: Article, *, actor: User | None) -> Article:
     takes the validity dates and public flag saved with that version."""
     article = _lock(article)
     if article.status == ArticleStatus.RETIRED:
-        raise KbError(f"{article.code} 已停用，不能发布")
+        raise KbError(_("%(code)s 已停用，不能发布") % {"code": article.code})
     version = article.latest_version
     if version is None:
-        raise KbError(f"{article.code} 没有可发布的版本")
+        raise KbError(_("%(code)s 没有可发布的版本") % {"code": article.code})
     if article.status == ArticleStatus.PUBLISHED and article.published_version_id == version.pk:
         return article  # nothing changes
     at = clock.now()
@@ -127,18 +131,22 @@ def publish_article(article: Article, *, actor: User | None) -> Article:
 @transaction.atomic
 def new_version(article: Article, *, text: ArticleText, actor: User | None, change_note: str = "",
                 valid_from: date | None = None, valid_until: date | None = None, clear_until: bool = False,
-                is_public: bool | None = None, publish: bool = True) -> ArticleVersion:
+                is_public: bool | None = None, publish: bool = True, based_on: int | None = None) -> ArticleVersion:
     """Revise an article (修订): a new version with the new text; published at once unless `publish=False`.
 
     Validity dates and the public flag may change with it (`clear_until` removes the end date); they are
     kept with the version and reach the article only when the version is published, so an unpublished
     draft leaves the published version's dates, public flag and search results as they were.
+    Given `based_on` (the version number the editor opened), a newer version saved in the meantime refuses
+    the change, so a stale form never silently reverts someone else's revision.
     """
     article = _lock(article)
     if article.status == ArticleStatus.RETIRED:
-        raise KbError(f"{article.code} 已停用，不能修订")
+        raise KbError(_("%(code)s 已停用，不能修订") % {"code": article.code})
     text.check()
     latest = article.latest_version
+    if based_on is not None and (latest.number if latest else 0) != based_on:
+        raise KbError(stale_message(article.code, latest.number if latest else 0, based_on))
     base = latest if latest is not None and latest.valid_from is not None else article  # the draft's, if any
     new_from = valid_from or base.valid_from
     new_until = None if clear_until else (valid_until or base.valid_until)
@@ -172,6 +180,12 @@ def retire_article(article: Article, *, actor: User | None, reason: str = "") ->
     return article
 
 
+def stale_message(code: str, latest: int, opened: int | None) -> str:
+    """Why an edit opened on an older version is refused (someone saved a newer one meanwhile)."""
+    return _("%(code)s 已有新版本（第%(latest)s版），您打开的是第%(opened)s版：请重新打开后再修改，以免覆盖他人的修订。") % {
+        "code": code, "latest": latest, "opened": opened if opened is not None else "?"}
+
+
 def mark(article: Article, version: ArticleVersion) -> str:
     """The reference an answer taken from an article carries (〔知识库 KB-0012 第3版〕)."""
     return MARK_TEMPLATE.format(code=article.code, number=version.number)
@@ -181,16 +195,28 @@ def answer_text(article: Article) -> str:
     """The published answer of an article followed by its reference mark, ready for 直接答复."""
     version = article.published_version
     if version is None:
-        raise KbError(f"{article.code} 尚未发布")
+        raise KbError(_("%(code)s 尚未发布") % {"code": article.code})
     return f"{version.answer}\n{mark(article, version)}"
 
 
 def answerable_article(article: Article) -> None:
-    """Refuse an article that may not answer this order today (not published, out of force)."""
+    """Refuse an article that may not answer a citizen today: not published, out of force, or an internal
+    guide (内部口径, not public) — its answer is for agents to read, and 直接答复 sends the text to the citizen."""
     if article.status != ArticleStatus.PUBLISHED or article.published_version_id is None:
-        raise KbError(f"{article.code} 未发布或已停用，不能用于答复")
+        raise KbError(_("%(code)s 未发布或已停用，不能用于答复") % {"code": article.code})
     if not article.is_valid_on(today()):
-        raise KbError(f"{article.code} 不在有效期内，不能用于答复")
+        raise KbError(_("%(code)s 不在有效期内，不能用于答复") % {"code": article.code})
+    if not article.is_public:
+        raise KbError(_("%(code)s 是内部口径（不对公众公开），不能直接答复群众，请据此另行撰写答复") % {"code": article.code})
+
+
+def may_answer_with(article: Article) -> bool:
+    """True when 以此答复 may use the article today (what `answerable_article` accepts)."""
+    try:
+        answerable_article(article)
+    except KbError:
+        return False
+    return True
 
 
 def today() -> date:
@@ -202,13 +228,14 @@ def today() -> date:
 def answer_with_article(ticket: Ticket, article: Article, *, actor: User) -> Ticket:
     """Answer a consultation directly from an article (以此答复): the order closes through 直接答复.
 
-    Only an enquiry (咨询) that is still registered or waiting for dispatch qualifies; the article's
+    Only an enquiry (咨询) that is still registered or waiting for dispatch qualifies, and only a public
+    article published and in force (`answerable_article`); the article's
     published version is recorded (KbUsage) and named in the answer. A refusal changes nothing.
     """
     if ticket.request_type != RequestType.CONSULT:
-        raise KbError("只有咨询类工单可以用知识库直接答复")
+        raise KbError(_("只有咨询类工单可以用知识库直接答复"))
     if ticket.status not in ANSWERABLE:
-        raise KbError(f"工单当前状态为「{ticket.get_status_display()}」，不能直接答复")
+        raise KbError(_("工单当前状态为「%(status)s」，不能直接答复") % {"status": ticket.get_status_display()})
     article = Article.objects.select_related("published_version").filter(pk=article.pk).first() or article
     answerable_article(article)  # the article as stored now, not as the page showed it
     version = article.published_version
@@ -225,7 +252,13 @@ def record_usage(ticket: Ticket, article: Article, version: ArticleVersion, *, u
 
 
 def record_usage_from_event(event: TimelineEvent) -> KbUsage | None:
-    """Record the article named by the mark in a direct answer's text (intake page, step form or API)."""
+    """Record the article named by the mark in a direct answer's text (intake page, step form or API).
+
+    Only a published version of an article published and in force on the day of the answer is recorded:
+    a mark copied while the article was in force and sent after it was retired or expired, or a mark
+    naming a draft, is not a knowledge-base answer. The answer itself was already given by the ticket
+    service (outside the knowledge base); it is logged as a warning for the maintainers to follow up.
+    """
     found = re.search(MARK_PATTERN, event.note or "")
     if not found:
         return None
@@ -233,7 +266,16 @@ def record_usage_from_event(event: TimelineEvent) -> KbUsage | None:
                .filter(article__code=found["code"], number=int(found["number"])).first())
     if version is None:
         return None
-    return record_usage(event.ticket, version.article, version, user=event.actor)
+    article = version.article
+    day = timezone.localdate(event.at) if event.at else today()
+    problem = ("the article is retired or unpublished" if article.status != ArticleStatus.PUBLISHED
+               else "the article is not in force" if not article.is_valid_on(day)
+               else "the version was never published" if version.published_at is None else "")
+    if problem:
+        logger.warning("order %s was answered directly with the mark of %s version %s, not recorded: %s",
+                       event.ticket.number, article.code, version.number, problem)
+        return None
+    return record_usage(event.ticket, article, version, user=event.actor)
 
 
 def reindex_articles(batch: int = 500) -> int:

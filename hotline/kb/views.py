@@ -25,6 +25,7 @@ from hotline.kb.choices import ArticleStatus, Kind
 from hotline.kb.constants import FAQ_PAGE_SIZE, FAQ_RATE_LIMIT, SUGGEST_LIMIT, SUGGEST_MIN_CHARS
 from hotline.kb.exceptions import KbError
 from hotline.kb.models import Article
+from hotline.kb.params import whole_number
 from hotline.tickets.exceptions import DomainError
 from hotline.tickets.models import Ticket
 
@@ -59,6 +60,7 @@ def _hit_json(hit: selectors.Hit) -> dict:
     article, version = hit.article, hit.version
     return {"id": article.pk, "code": article.code, "title": version.title, "version": version.number,
             "kind": article.kind, "kind_label": str(article.get_kind_display()), "owner": article.owner_unit.name,
+            "public": article.is_public,  # an internal guide (内部口径) is for reading, not for the citizen
             "valid_until": article.valid_until.isoformat() if article.valid_until else None,
             "answer": version.answer, "answer_text": services.answer_text(article),
             "url": reverse("kb:article", args=[article.code]), "score": round(hit.score, 4)}
@@ -81,11 +83,10 @@ def suggest(request: HttpRequest) -> JsonResponse:
 def article_list(request: HttpRequest) -> HttpResponse:
     """The agents' search page (知识库检索): every published article in force, by kind and owner unit."""
     query = request.GET.get("q", "").strip()
-    owner = request.GET.get("owner", "")
-    owners = [int(owner)] if owner.isdecimal() else []
+    owner = whole_number(request.GET.get("owner"))
+    owners = [owner] if owner is not None else []
     hits = selectors.search(query, kinds=_kinds(request), owner_unit_ids=owners, limit=30) if query else []
-    recent = [] if query else (Article.objects.filter(status=ArticleStatus.PUBLISHED)
-                               .select_related("published_version", "owner_unit").order_by("-updated_at")[:30])
+    recent = [] if query else selectors.recent_in_force(limit=30)
     return render(request, "kb/list.html", {"query": query, "hits": hits, "recent": recent, "kinds": Kind,
                                             "kind": request.GET.get("kind", "")})
 
@@ -107,12 +108,14 @@ def article_detail(request: HttpRequest, code: str) -> HttpResponse:
 def answer(request: HttpRequest, number: str) -> HttpResponse:
     """以此答复: close a consultation through 直接答复 with the chosen article's answer; refusals change nothing."""
     ticket = get_object_or_404(Ticket.objects.visible_to(request.user, one=True), number=number)
-    article = Article.objects.select_related("published_version").filter(pk=request.POST.get("article") or 0).first()
+    article_id = whole_number(request.POST.get("article"))
+    article = (Article.objects.select_related("published_version").filter(pk=article_id).first()
+               if article_id is not None else None)
     if article is None:
         messages.error(request, _("请选择一条知识"))
         return redirect("order-detail", number=number)
-    version = request.POST.get("version", "")
-    if version.isdecimal() and ticket.version != int(version):
+    version = request.POST.get("version", "").strip()
+    if version and ticket.version != whole_number(version):  # a stale page, or no version number at all
         messages.error(request, _("工单已被他人处理，请刷新后重试"))
         return redirect("order-detail", number=number)
     try:
@@ -144,8 +147,7 @@ def faq(request: HttpRequest) -> HttpResponse:
     if (limited := _limited(request)) is not None:
         return limited
     query = request.GET.get("q", "").strip()[:100]
-    page = request.GET.get("page", "1")
-    page = max(1, min(int(page), 20)) if page.isdecimal() else 1
+    page = max(1, min(whole_number(request.GET.get("page")) or 1, 20))
     hits = selectors.search(query, public_only=True, kinds=_kinds(request), limit=FAQ_PAGE_SIZE + 1,
                             offset=(page - 1) * FAQ_PAGE_SIZE) if query else []
     return render(request, "kb/faq.html", {

@@ -93,7 +93,7 @@ def test_admin_creates_and_revises_through_the_services(city, frozen_now) -> Non
     assert article.status == ArticleStatus.PUBLISHED and article.published_version.title == "居住证办理"
     assert article.pk in index.indexed_article_ids()
 
-    form |= {"title": "居住证办理（新）", "change_note": "补充网上预约"}
+    form |= {"title": "居住证办理（新）", "change_note": "补充网上预约", "based_on": "1"}  # the version opened
     response = client.post(reverse("admin:kb_article_change", args=[article.pk]), form)
     assert response.status_code == 302
     article.refresh_from_db()
@@ -102,6 +102,7 @@ def test_admin_creates_and_revises_through_the_services(city, frozen_now) -> Non
     from hotline.kb import services
 
     services.retire_article(article, actor=admin)
-    response = client.post(reverse("admin:kb_article_change", args=[article.pk]), form | {"title": "再改"})
+    response = client.post(reverse("admin:kb_article_change", args=[article.pk]),
+                           form | {"title": "再改", "based_on": "2"})
     assert response.status_code == 200 and "已停用的知识不能修订" in response.content.decode()
     assert Article.objects.get(pk=article.pk).versions.count() == 2

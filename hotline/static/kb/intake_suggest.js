@@ -1,6 +1,7 @@
 // Knowledge-base suggestions on the intake page (知识库推荐): as the agent types the title or the
 // description, ask /kb/suggest/ (debounced, the latest answer wins) and list the top articles.
-// 「填入答复」 copies the article's answer (with its reference mark) into the 直接答复 box and marks the
+// 「填入答复」 (public articles only: an internal guide, 内部口径, is marked as such) copies the article's
+// answer (with its reference mark) into the 直接答复 box and marks the
 // request as an enquiry (咨询); the agent checks it and presses 直接答复, which registers and closes the
 // order through the real services; the server records which article was used from the mark.
 // 「纠错」 opens the article page in a new tab at its correction form (知识纠错).
@@ -57,11 +58,18 @@
       var text = document.createElement("p");
       text.className = "kb-answer";
       text.textContent = item.answer.length > 140 ? item.answer.slice(0, 139) + "…" : item.answer;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.textContent = box.dataset.fill;
-      button.addEventListener("click", function () { fill(item); });
-      li.append(head, text, button);
+      var action;
+      if (item.public === false) {  // an internal guide (内部口径) is read, never sent to the citizen
+        action = document.createElement("p");
+        action.className = "hint";
+        action.textContent = box.dataset.internal;
+      } else {
+        action = document.createElement("button");
+        action.type = "button";
+        action.textContent = box.dataset.fill;
+        action.addEventListener("click", function () { fill(item); });
+      }
+      li.append(head, text, action);
       list.append(li);
     });
     box.hidden = results.length === 0;
