@@ -36,6 +36,10 @@ logger = logging.getLogger(__name__)
 CALENDAR_TZ = ZoneInfo("Asia/Shanghai")
 #: Seconds a working day counts for on the working-time axis.
 WORKING_DAY_SECONDS = 86_400
+#: The longest limit of each unit (时限上限) a policy may set and `add_limit` computes: 100 days in minutes,
+#: hours or working hours, two years in natural days, one year in working days (see docs/sla.md).
+LIMIT_MAXIMUMS = {LimitUnit.MINUTES: 144_000, LimitUnit.HOURS: 2_400, LimitUnit.WORKING_HOURS: 2_400,
+                  LimitUnit.DAYS: 730, LimitUnit.WORKING_DAYS: 365}
 #: Overrides loaded from the database are re-read after this many seconds.
 OVERRIDES_MAX_AGE = 300.0
 
@@ -241,9 +245,18 @@ def add_limit(start: datetime, amount: int, unit: str) -> datetime:
     """The deadline of a limit of `amount` `unit`s starting at `start`.
 
     Minutes, hours and days count on the wall clock; working hours and working days on the
-    working-time axis (a working day is 24 working hours).
+    working-time axis (a working day is 24 working hours). A limit above the unit's maximum
+    (`LIMIT_MAXIMUMS`, e.g. a typo'd 3 000 000 自然日) is refused with a `RuleViolation` naming it, never
+    computed into an OverflowError or a walk over thousands of years.
     """
     _local(start)
+    if unit in LIMIT_MAXIMUMS and amount > LIMIT_MAXIMUMS[unit]:
+        from django.utils.translation import gettext as _
+
+        from hotline.tickets.exceptions import RuleViolation  # tickets imports core: import here, not at load
+
+        raise RuleViolation(_("时限 %(amount)s %(unit)s 超过上限 %(max)s，无法计算期限：请在「时限规则」中改正") % {
+            "amount": amount, "unit": LimitUnit(unit).label, "max": LIMIT_MAXIMUMS[unit]})
     if unit == LimitUnit.MINUTES:
         return start + timedelta(minutes=amount)
     if unit == LimitUnit.HOURS:

@@ -3,17 +3,67 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from hotline.accounts.choices import unit_fits_role
 from hotline.accounts.models import Membership
+from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 
 
+class UnitMembershipFormSet(BaseInlineFormSet):
+    """A unit's members checked against the unit's kind as submitted (`accounts.choices.unit_fits_role`).
+
+    The same rule as the user page's memberships (`accounts.admin.MembershipFormSet`): unit staff (承办人,
+    单位管理员) never belong to the hotline centre, centre roles only to it. A changed kind is checked against
+    every member the unit keeps, so a kind change that existing members no longer fit is refused too.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        unit = self.instance
+        if not unit.kind:  # the kind itself was refused: the unit form says why
+            return
+        kept: dict[int, object] = {}  # membership pk → its user, for the members this submission keeps
+        new_users = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            membership = form.instance
+            if form.cleaned_data.get("DELETE"):
+                if membership.pk is not None:
+                    kept[membership.pk] = None
+                continue
+            user = form.cleaned_data.get("user")
+            if membership.pk is not None:
+                kept[membership.pk] = user
+            elif user is not None:
+                new_users.append(user)
+        if unit.pk is not None:  # members not in the submitted forms stay members: check them too
+            for membership in Membership.objects.filter(unit=unit).exclude(pk__in=kept).select_related("user"):
+                kept[membership.pk] = membership.user
+        for user in [*(user for user in kept.values() if user is not None), *new_users]:
+            if unit_fits_role(user.role, unit.kind):
+                continue
+            if user.is_unit_staff:
+                raise ValidationError(
+                    _("承办人和单位管理员不能属于热线中心：「%(user)s」不能是「%(unit)s」的成员"
+                      "（请移除该成员，或不要把单位类型改为热线中心）")
+                    % {"user": user, "unit": unit.name})
+            raise ValidationError(
+                _("中心角色的用户只能属于热线中心：「%(user)s」不能是「%(unit)s」（%(kind)s）的成员"
+                      "（请移除该成员，或不要更改单位类型）")
+                % {"user": user, "kind": UnitKind(unit.kind).label, "unit": unit.name})
+
+
 class UnitMembershipInline(admin.TabularInline):
-    """The people who act for this unit."""
+    """The people who act for this unit (checked against the unit's kind, as on the user page)."""
 
     model = Membership
+    formset = UnitMembershipFormSet
     fk_name = "unit"
     extra = 0
     autocomplete_fields = ["user"]

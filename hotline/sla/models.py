@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.models import OneRow
+from hotline.core.workcalendar import LIMIT_MAXIMUMS
 from hotline.sla.choices import LimitUnit, basis_of
 from hotline.taxonomy.choices import Urgency
 
@@ -78,13 +79,19 @@ class SlaPolicy(models.Model):
                                   difficult_only=False)
 
     def clean(self) -> None:
-        """Limits in order (签收 ≤ 答复 ≤ 办结 when counted on the same axis); the last catch-all stays."""
+        """Limits within their unit's maximum and in order (签收 ≤ 答复 ≤ 办结 when counted on the same axis);
+        the last catch-all stays."""
         errors: dict[str, str] = {}
         limits = [("sign", _("签收时限")), ("reply", _("答复时限")), ("close", _("办结时限"))]
+        for name in ("sign", "reply", "close", "return"):
+            problem = limit_too_long(getattr(self, f"{name}_amount"), getattr(self, f"{name}_unit"))
+            if problem:
+                errors[f"{name}_amount"] = problem
         for (shorter, shorter_label), (longer, longer_label) in itertools.pairwise(limits):
             a, a_unit = getattr(self, f"{shorter}_amount"), getattr(self, f"{shorter}_unit")
             b, b_unit = getattr(self, f"{longer}_amount"), getattr(self, f"{longer}_unit")
-            if None in (a, b) or a_unit not in _UNIT_SECONDS or b_unit not in _UNIT_SECONDS:
+            if (None in (a, b) or a_unit not in _UNIT_SECONDS or b_unit not in _UNIT_SECONDS
+                    or f"{longer}_amount" in errors):  # already refused as too long
                 continue
             if basis_of(a_unit) == basis_of(b_unit) and a * _UNIT_SECONDS[a_unit] > b * _UNIT_SECONDS[b_unit]:
                 errors[f"{longer}_amount"] = _("%(longer)s不能短于%(shorter)s") % {
@@ -97,6 +104,14 @@ class SlaPolicy(models.Model):
                     "否则没有规则适用的工单无法派单。请先新增或启用另一条兜底规则。") % {"name": stored.name}
         if errors:
             raise ValidationError(errors)
+
+
+def limit_too_long(amount: int | None, unit: str) -> str:
+    """Why a limit is longer than its unit allows (`workcalendar.LIMIT_MAXIMUMS`), or "" when it is not."""
+    maximum = LIMIT_MAXIMUMS.get(unit)
+    if amount is None or maximum is None or amount <= maximum:
+        return ""
+    return str(_("以「%(unit)s」计的时限最多为 %(max)s") % {"unit": LimitUnit(unit).label, "max": maximum})
 
 
 class CalendarOverride(models.Model):
@@ -139,6 +154,9 @@ class AcceptanceSettings(OneRow):
     def clean(self) -> None:
         if self.amount < 1:
             raise ValidationError({"amount": _("受理时限至少为 1")})
+        problem = limit_too_long(self.amount, self.unit)
+        if problem:
+            raise ValidationError({"amount": problem})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; this process reads the limit anew (again once committed: a thread registering meanwhile

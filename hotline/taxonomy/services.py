@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from hotline.taxonomy.models import MAX_LEVEL, Category
+from hotline.taxonomy.models import FULL_NAME_MAX, MAX_LEVEL, Category
 
 #: The shipped taxonomy (columns 一级分类,二级分类,三级分类).
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.csv"
@@ -56,6 +58,8 @@ def _row_problem(row: tuple[str, str, str]) -> str:
         return "分类名称不能含有“/”（它分隔完整名称的各级）"
     if any(len(name) > NAME_MAX for name in row):
         return f"分类名称超过 {NAME_MAX} 个字"
+    if len("/".join(row)) > FULL_NAME_MAX:
+        return f"完整名称（一级/二级/三级）超过 {FULL_NAME_MAX} 个字"
     return ""
 
 
@@ -135,20 +139,42 @@ def load_taxonomy(path: Path | str | None = None, *, overwrite: bool = False) ->
 @transaction.atomic
 def save_category(category: Category) -> Category:
     """Save a category edited by hand: its level and full name follow from the parent and the name,
-    and a changed full name is carried down to every sub-category (the intake picker searches full names)."""
+    and a changed full name is carried down to every sub-category (the intake picker searches full names).
+
+    Switching a category off (停用) switches off its whole branch in the same transaction, so that no
+    二级/三级 of a retired 一级 stays offered (intake search and picker, Open311 services, intake and
+    correction checks all read each node's own 启用). Switching it back on re-enables only that node:
+    the sub-categories the centre wants back are switched on one by one (an active node needs an active
+    parent, `Category.clean`). A full name carried down beyond its column is refused (`ValidationError`)
+    and nothing is saved.
+    """
     category.level, category.full_name = category.derived()
+    if category.is_active and category.parent_id is not None and not Category.objects.filter(
+            pk=category.parent_id, is_active=True).exists():
+        category.is_active = False  # its parent was switched off meanwhile (e.g. an earlier row of the list)
     category.save()
-    _carry_down(category)
+    _carry_down(category, switch_off=not category.is_active)
     return category
 
 
-def _carry_down(node: Category) -> None:
-    """Re-derive the level and full name of the sub-tree below `node` (at most three levels deep)."""
+def _carry_down(node: Category, *, switch_off: bool) -> None:
+    """Re-derive the level and full name of the sub-tree below `node` (at most three levels deep), and
+    switch it off when `switch_off`. Each changed row is saved on its own, so the admin's change log
+    (`ops.admin_audit`) records it."""
     if node.level >= MAX_LEVEL:
         return
     for child in node.children.all():  # child.parent is `node`, as just saved
         level, full_name = child.derived()
+        if len(full_name) > FULL_NAME_MAX:
+            raise ValidationError({"name": _("改名后下级分类的完整名称超过 %(max)s 个字：%(name)s") % {
+                "max": FULL_NAME_MAX, "name": full_name}})
+        changed: list[str] = []
         if (child.level, child.full_name) != (level, full_name):
             child.level, child.full_name = level, full_name
-            child.save(update_fields=["level", "full_name"])
-        _carry_down(child)
+            changed += ["level", "full_name"]
+        if switch_off and child.is_active:
+            child.is_active = False
+            changed.append("is_active")
+        if changed:
+            child.save(update_fields=changed)
+        _carry_down(child, switch_off=switch_off)
