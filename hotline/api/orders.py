@@ -5,7 +5,6 @@ import re
 from datetime import date
 from typing import Literal
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -35,7 +34,7 @@ from hotline.tickets.models import Ticket
 from hotline.workbench.intake.choices import Decision
 from hotline.workbench.intake.forms import IntakeCheck
 from hotline.workbench.intake.services import take_call
-from hotline.workbench.queues.filtersets import PHONE_SEARCH, SORTS, OrderFilterSet
+from hotline.workbench.queues.filtersets import PHONE_SEARCH, SORTS, OrderFilterSet, holds_number
 from hotline.workbench.queues.selectors import PENDING_KINDS
 
 router = Router(tags=["orders"])
@@ -83,7 +82,9 @@ class OrderFilters(Schema):
     """The filters of the order list page (`OrderFilterSet`), with units by code; an unknown parameter is refused."""
 
     q: str | None = Field(None, max_length=100,
-                          description="工单编号前缀、标题或内容；中心人员可按完整来电号码（密钥须有 phone 权限范围）")
+                          description="工单编号前缀、标题或内容；中心人员可按完整来电号码（密钥须有 phone 权限范围）。"
+                                      "读号码打码的（承办单位、无 phone 权限范围的密钥）：含号码的搜索只查工单编号"
+                                      "（数字以外还有文字时拒绝），匿名工单只按编号查找")
     status: list[Literal[tuple(Status.values)]] = Field(default_factory=list, description="状态（可多选）")  # type: ignore[valid-type]
     state: Literal["open", "finished"] | None = None
     light: Literal[tuple(Light.values)] | None = None  # type: ignore[valid-type]
@@ -109,20 +110,21 @@ class OrderFilters(Schema):
 ORDER_NUMBER_PREFIX = re.compile(r"^20\d{3,13}$")
 
 
-def _search_without_numbers(principal: Principal, q: str | None) -> Q | None:
-    """The search (`q`) a key without the `phone` scope is held to; None when it searches as the order list does.
-
-    The list compares a centre account's search with callers' full numbers (`OrderFilterSet.filter_q`), which
-    would confirm a number the key may not see: such a search is refused (403 insufficient_scope), and an order
-    number (or its start), shaped like a number too, is looked up by number, title and content only.
-    """
+def _refuse_number_search(principal: Principal, q: str | None) -> None:
+    """Refuse (403 insufficient_scope) a search by number from a key without the `phone` scope that acts for
+    centre staff: the list compares a centre account's number-shaped search with callers' full numbers
+    (`OrderFilterSet.filter_q`), and a number typed among words (电话13812345678, 138.1234.5678, an identity
+    card number) with texts the key reads masked; either would confirm a number the key may not see. An order
+    number (or its start), shaped like a number too, is still looked up by number (the FilterSet, told the key
+    reads numbers masked, compares it with order numbers only). A unit's key is never compared with numbers:
+    its number-shaped search finds order numbers, and one holding a number among words is refused (400)."""
     text = (q or "").strip()
-    if principal.sees_full_phones or not principal.user.is_centre_staff or not PHONE_SEARCH.match(text):
-        return None
-    if not ORDER_NUMBER_PREFIX.match(text):
+    if principal.sees_full_phones or not principal.user.is_centre_staff or not text:
+        return
+    by_number = (not ORDER_NUMBER_PREFIX.match(text) if PHONE_SEARCH.match(text) else holds_number(text))
+    if by_number:
         raise ApiError(403, "insufficient_scope", _("按来电号码查找工单需要「%(scope)s」权限范围") % {"scope": Scope.PHONE},
                        {"required_scope": Scope.PHONE})
-    return Q(number__startswith=text) | Q(title__icontains=text) | Q(description__icontains=text)
 
 
 def _filter_data(filters: OrderFilters) -> dict:
@@ -148,13 +150,11 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]):  # noqa: AN
     if unknown:  # a misspelt filter must not silently list everything
         raise ApiError(400, "validation_error", _("筛选条件无效"),
                        {name: [_("未知的查询参数「%(name)s」") % {"name": name}] for name in unknown})
-    search = _search_without_numbers(principal, filters.q)
-    filterset = OrderFilterSet(_filter_data(filters), user=principal.user)
+    _refuse_number_search(principal, filters.q)
+    filterset = OrderFilterSet(_filter_data(filters), user=principal.user, full_numbers=principal.sees_full_phones)
     if not filterset.is_valid():
         raise ApiError(400, "validation_error", _("筛选条件无效"), form_errors(filterset))
     qs = filterset.filter_queryset(principal.orders())
-    if search is not None:
-        qs = qs.filter(search)
     count = qs.count()
     start = (filters.page - 1) * filters.page_size
     page = list(serialize.for_rows(qs)[start:start + filters.page_size]) if start < count else []

@@ -25,9 +25,10 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hotline.core import clock
-from hotline.core.privacy import public_description
+from hotline.core.privacy import _number_spans, public_description
 from hotline.core.privacy import scrub_public_text as scrub
 from hotline.open311.disclosure import coarse, is_report, unreviewed_q
+from hotline.open311.selectors import _agency
 from hotline.ops import access
 from hotline.portal.choices import public_status
 from hotline.tickets.choices import FINISHED, AssignmentRole, AssignmentStatus
@@ -116,7 +117,8 @@ def open311_row(ticket: Ticket) -> dict[str, Any]:
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id or ""),
         "description": public_description(ticket),
-        "agency_responsible": "" if report else ticket.lead_name or "",
+        # As the live interface: an order transferred to 110/119/120/122 (转应急) names that service.
+        "agency_responsible": "" if report else _agency(ticket),
         "service_notice": "",
         "requested_datetime": iso(ticket.registered_at),
         "updated_datetime": iso(ticket.last_at or ticket.updated_at),
@@ -210,12 +212,35 @@ def json_parts(since: datetime | None = None, until: datetime | None = None, vie
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "orders": [\n'
     first = True
     for ticket in _chunks(json_queryset(since, until)):
+        data = full_order(ticket)
         if viewer is not None:
-            access.phone_shown(ticket, viewer, ticket.caller_phone)
+            access.phone_shown(ticket, viewer, ticket.caller_phone or _number_in_texts(data, ticket))
             access.order_shown(ticket, viewer)
-        yield ("" if first else ",\n") + json.dumps(full_order(ticket), ensure_ascii=False)
+        yield ("" if first else ",\n") + json.dumps(data, ensure_ascii=False)
         first = False
     yield "\n]}\n"
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every text in an exported order, at any depth (its description, notes, timeline data …)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def _number_in_texts(data: dict[str, Any], ticket: Ticket) -> str:
+    """The first phone or identity card number written in the order's texts, found as `privacy.text_for` finds
+    one for centre staff (who read it in full and have it recorded); '' for none."""
+    for text in _texts(data):
+        if spans := _number_spans(text, ticket):
+            start, end, _masked = min(spans)
+            return text[start:end]
+    return ""
 
 
 def write_json(out: IO[str], since: datetime | None = None, until: datetime | None = None) -> int:

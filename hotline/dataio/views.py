@@ -46,8 +46,9 @@ def export_page(request: HttpRequest) -> HttpResponse:
         since = parse_bound(request.GET.get("since"), end=False)
         until = parse_bound(request.GET.get("until"), end=True)
     except ValueError as exc:
-        return render(request, "dataio/export.html", {"can_json": request.user.role in JSON_ROLES,
-                                                      "error": str(exc)}, status=400)
+        return _refused(request, str(exc))
+    if since and until and until <= since:  # as `hotline export` refuses --until before --since
+        return _refused(request, _("「至」须晚于「受理时间自」"))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "json":
         response = StreamingHttpResponse(json_parts(since, until, viewer=request.user), content_type="application/json; charset=utf-8")
@@ -57,6 +58,13 @@ def export_page(request: HttpRequest) -> HttpResponse:
         response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="open311-{stamp}.csv"'
     return response
+
+
+def _refused(request: HttpRequest, error: str) -> HttpResponse:
+    """The export page again with why the period was refused (400), the period as typed kept."""
+    return render(request, "dataio/export.html", {
+        "can_json": request.user.role in JSON_ROLES, "error": error,
+        "since": request.GET.get("since", ""), "until": request.GET.get("until", "")}, status=400)
 
 
 def _with_bom(lines):  # noqa: ANN001, ANN202 - Iterator[str]

@@ -16,6 +16,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.numbers import folded, has_id_card
+from hotline.core.privacy import numbers_masked
 from hotline.core.widgets import QuickSelect
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
@@ -53,6 +55,12 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 #: A string a person types when looking for a caller's phone number.
 PHONE_SEARCH = re.compile(r"^\+?[\d\- ]{5,20}$")
+#: What people type between the digits of a number (138.1234.5678, 138 1234 5678, (0731)8899-0001, 138，1234…).
+_DIGIT_SEPARATORS = re.compile(r"(?<=\d)[\s.\-_/·,，、。()（）*+＋]+(?=\d)")
+#: A run of digits long enough to reach into the masked part of a number (138****5678 hides 4 of 11).
+_DIGIT_RUN = re.compile(r"\d{5,}")
+#: Why a search holding a number looks at order numbers only, for whoever reads numbers masked.
+NUMBER_SEARCH_REFUSED = _("含电话号码或证件号码的搜索只查找工单编号：您看到的号码已打码，标题和内容不按号码搜索。")
 
 _OVERDUE = [("any", _("任一超期")), ("close", _("办结超期")), ("sign", _("签收超期")), ("reply", _("答复超期")),
             ("lead", _("主办单位超期"))]
@@ -110,11 +118,20 @@ class OrderFilterSet(forms.Form):
             "registered_from", "registered_to", "overdue", "supervision", "pending", "chased")
 
     def __init__(self, data: Any = None, *, user: User, default_sort: str = DEFAULT_SORT,
-                 extra_sorts: dict[str, tuple[str, list[Any]]] | None = None, **kwargs: Any) -> None:
+                 extra_sorts: dict[str, tuple[str, list[Any]]] | None = None, full_numbers: bool = True,
+                 **kwargs: Any) -> None:
         """`extra_sorts`: a queue's own sort orders (on a field its queryset annotates), offered before the others;
-        one named like a common sort replaces it in place (e.g. a unit's own deadline for 当前时限)."""
+        one named like a common sort replaces it in place (e.g. a unit's own deadline for 当前时限).
+        `full_numbers`: false for a reader shown callers' numbers masked whatever their role (an API key without
+        the `phone` scope); units always are."""
         super().__init__(data, **kwargs)
         self.user = user
+        #: Whether this reader reads callers' numbers (and anonymous callers' names) in texts as written.
+        self.full_numbers = bool(full_numbers and user.is_centre_staff)
+        #: A search refused for holding a number (`clean_q`): it then finds order numbers only.
+        self.refused_search = ""
+        if not self.full_numbers:
+            self.fields["q"].widget.attrs["placeholder"] = _("工单编号、标题或内容（匿名、举报工单仅按编号）")
         self.default_sort = default_sort
         extra = extra_sorts or {}
         self.sorts = {**{k: v for k, v in extra.items() if k not in SORTS},
@@ -149,6 +166,8 @@ class OrderFilterSet(forms.Form):
             method = getattr(self, f"filter_{name}", None)
             if method is not None:
                 qs = method(qs, value)
+        if self.refused_search:
+            qs = qs.filter(number__startswith=self.refused_search)
         sort = data.get("sort") or self.default_sort
         return qs.order_by(*self.sorts.get(sort, SORTS[DEFAULT_SORT])[1])
 
@@ -159,6 +178,15 @@ class OrderFilterSet(forms.Form):
             rows = Category.objects.filter(Q(level=1) | Q(pk=chosen.pk if chosen else None)).order_by("full_name")
             self._categories = [("", _("全部分类")), *((c.pk, c.name if c.level == 1 else c.full_name) for c in rows)]
         return self._categories
+
+    def clean_q(self) -> str:
+        """A search holding a phone or identity card number, from someone who reads numbers masked, is refused
+        with a message (it then finds order numbers only); digits alone search order numbers without one."""
+        text = (self.cleaned_data.get("q") or "").strip()
+        if text and not self.full_numbers and not PHONE_SEARCH.match(text) and holds_number(text):
+            self.refused_search = text
+            raise forms.ValidationError(NUMBER_SEARCH_REFUSED, code="number_search")
+        return text
 
     def clean_registered_from(self) -> date | None:
         return _plausible(self.cleaned_data.get("registered_from"))
@@ -172,15 +200,24 @@ class OrderFilterSet(forms.Form):
         text = value.strip()
         if not text:
             return qs
-        if PHONE_SEARCH.match(text) and not self.user.is_centre_staff:
-            # Units see callers' numbers masked, in the phone field and in the texts (`core.privacy.text_for`):
-            # a number-shaped search finds order numbers only, never confirms a number typed in a text.
-            return qs.filter(number__startswith=text)
+        if not self.full_numbers:
+            return self._masked_search(qs, text)
         condition = Q(number__startswith=text) | Q(title__icontains=text) | Q(description__icontains=text)
-        if self.user.is_centre_staff and PHONE_SEARCH.match(text):
+        if PHONE_SEARCH.match(text):
             # Only centre staff may find an order by the caller's full number (units see it masked).
             condition |= Q(caller_phone=text.replace(" ", "").replace("-", ""))
         return qs.filter(condition)
+
+    def _masked_search(self, qs: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+        """The search of someone who reads callers' numbers masked (units, keys without `phone`): it must not
+        confirm what they cannot read (docs/security.md). A search holding a number (`holds_number`) finds order
+        numbers only, never a number typed in a text; an order whose caller is withheld (`Ticket.identity_withheld`:
+        匿名, or a 举报), whose caller's name and the names in its texts they read masked, by its number only."""
+        if PHONE_SEARCH.match(text) or holds_number(text):
+            return qs.filter(number__startswith=text)
+        shown_caller = Q(is_anonymous=False) & ~Q(request_type=RequestType.REPORT)
+        return qs.filter(Q(number__startswith=text) | shown_caller & (
+            Q(title__icontains=text) | Q(description__icontains=text)))
 
     def filter_status(self, qs: QuerySet[Ticket], value: list[str]) -> QuerySet[Ticket]:
         return qs.filter(status__in=value)
@@ -240,6 +277,14 @@ class OrderFilterSet(forms.Form):
     def filter_pending(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:
         # 延期、不合理诉求、申诉、终止办理 still waiting for the centre's decision (whoever may decide them).
         return qs.filter(pending_filter(PENDING_KINDS if value == "any" else [value]))
+
+
+def holds_number(text: str) -> bool:
+    """Whether a search holds a phone or identity card number (as `core.privacy` masks them), or a run of digits
+    long enough to be part of one, however typed: full-width digits, and spaces, dots, dashes or punctuation
+    between the digits (电话13812345678, 13812345678。, 138.1234.5678, 43010219900101123X)."""
+    joined = _DIGIT_SEPARATORS.sub("", folded(text))
+    return bool(_DIGIT_RUN.search(joined)) or has_id_card(joined) or numbers_masked(joined) != joined
 
 
 def _plausible(day: date | None) -> date | None:
