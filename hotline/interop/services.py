@@ -30,6 +30,8 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.services._core import check_role
 from hotline.webhooks.choices import SubscriptionKind
 from hotline.webhooks.models import Subscription, new_secret
+from hotline.workbench.intake.constants import CALLER_PHONE_MAX_DIGITS, CALLER_PHONE_MIN_DIGITS
+from hotline.workbench.intake.selectors import normalise_phone
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,19 @@ def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = Fa
     if len(value) > limit:
         raise BadTransfer(_("%(field)s 超过 %(n)s 字") % {"field": name, "n": limit})
     return value
+
+
+def _phone(data: Mapping[str, Any], name: str) -> str:
+    """The caller's number as the intake stores it (`normalise_phone`: +86, spaces and dashes dropped), so
+    that the receipt SMS, the caller history and the duplicate check find it; a value that is still not
+    a number (ASCII digits, one leading「+」at most, as many digits as the intake takes) is refused."""
+    phone = normalise_phone(_text(data, name, 32))
+    digits = phone.removeprefix("+")
+    if phone and not (digits.isascii() and digits.isdigit()
+                      and CALLER_PHONE_MIN_DIGITS <= len(digits) <= CALLER_PHONE_MAX_DIGITS):
+        raise BadTransfer(_("caller.%(field)s 不是有效的电话号码（应为 %(min)d 至 %(max)d 位数字，可带 +86）")
+                          % {"field": name, "min": CALLER_PHONE_MIN_DIGITS, "max": CALLER_PHONE_MAX_DIGITS})
+    return phone
 
 
 def _coordinate(data: Mapping[str, Any], name: str, limit: int) -> Decimal | None:
@@ -125,7 +140,7 @@ def receive_transfer(partner: Partner, data: Mapping[str, Any]) -> Received:
     draft = tickets.TicketDraft(
         request_type=request_type, title=_text(data, "title", 200), description=content,
         channel=Channel.TRANSFER_IN, category=_category(hint), urgency=urgency,
-        caller_name=_text(caller, "name", 50), caller_phone=_text(caller, "phone", 32),
+        caller_name=_text(caller, "name", 50), caller_phone=_phone(caller, "phone"),
         is_confidential=_flag(data, "confidential"), address=_text(data, "address", 255),
         latitude=_coordinate(data, "lat", 90), longitude=_coordinate(data, "long", 180),
     )

@@ -114,8 +114,8 @@ class UnitAlertAdmin(ReadOnlyAdmin):
 
 @admin.register(UnitAlertSettings)
 class UnitAlertSettingsAdmin(SingletonAdmin):
-    list_display = ["dispatched", "due_soon", "overdue", "chased", "rehandle", "updated_at"]
-    fields = ["dispatched", "due_soon", "overdue", "chased", "rehandle", "units_without_mobile"]
+    list_display = ["dispatched", "due_soon", "overdue", "chased", "rehandle", "supervised", "updated_at"]
+    fields = ["dispatched", "due_soon", "overdue", "chased", "rehandle", "supervised", "units_without_mobile"]
     readonly_fields = ["units_without_mobile"]
 
     @admin.display(description=_("无手机号码的承办单位"))

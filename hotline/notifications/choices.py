@@ -33,6 +33,7 @@ class Template(models.TextChoices):
     UNIT_OVERDUE = "unit_overdue", _("单位提醒：已超期")
     UNIT_CHASED = "unit_chased", _("单位提醒：群众催办")
     UNIT_REHANDLE = "unit_rehandle", _("单位提醒：退回重办")
+    UNIT_SUPERVISED = "unit_supervised", _("单位提醒：督办")
 
 
 class Recipient(models.TextChoices):
@@ -52,6 +53,8 @@ class UnitAlertKind(models.TextChoices):
     #: The order is back with a unit to handle again: its reply sent back (退回重办), a return visit's 重办, or
     #: returned by the unit it was handed down to (下级退回).
     REHANDLE = Template.UNIT_REHANDLE.value, _("退回重办")
+    #: The order is formally supervised (督办) by the centre, the district or the city government.
+    SUPERVISED = Template.UNIT_SUPERVISED.value, _("督办")
 
 
 class AlertScope(models.TextChoices):

@@ -61,8 +61,8 @@ class Notification(models.Model):
 class UnitAlert(models.Model):
     """One order a handling unit was alerted about (承办单位提醒), once per assignment, kind and phase.
 
-    A new dispatch, a rejected return, a counted chase and an order given back to a unit to handle again
-    (退回重办) are steps: their alert is keyed by the step's event. Due soon (黄灯) and overdue (红灯) are lights: keyed by the running deadline (`phase`, the
+    A new dispatch, a rejected return, a counted chase, a formal supervision (督办) and an order given back to
+    a unit to handle again (退回重办) are steps: their alert is keyed by the step's event. Due soon (黄灯) and overdue (红灯) are lights: keyed by the running deadline (`phase`, the
     assignment's `phase_started_at`, and `due`, its `phase_due`), so a unit hears once per deadline, and again
     only for a fresh one (the reply deadline after signing, a re-handling, an extension). `notification` is the SMS that carried it;
     empty when the unit has no mobile duty phone (recorded all the same, so that the centre sees it).
@@ -117,6 +117,9 @@ class UnitAlertSettings(OneRow):
     rehandle = models.CharField(
         _("退回重办提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.PRESSING,
         help_text=_("答复被退回重办、回访后重办时提醒主办单位，下级单位退回下派的工单时提醒下派单位"))
+    supervised = models.CharField(
+        _("督办提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.ALL,
+        help_text=_("工单被督办（中心、区政府或市政府督办）时提醒仍在办理的主办、协办单位；一般催办不发短信"))
     #: Deadlines that passed (or turned yellow) before this moment are not alerted: switching a kind on (or
     #: installing) does not send every old overdue order at once. Moved to now whenever a kind is switched on.
     since = models.DateTimeField(_("提醒起始时间"), null=True, blank=True)
@@ -151,4 +154,4 @@ class UnitAlertSettings(OneRow):
         """The scope chosen for one alert kind."""
         return {UnitAlertKind.DISPATCHED: self.dispatched, UnitAlertKind.DUE_SOON: self.due_soon,
                 UnitAlertKind.OVERDUE: self.overdue, UnitAlertKind.CHASED: self.chased,
-                UnitAlertKind.REHANDLE: self.rehandle}[kind]
+                UnitAlertKind.REHANDLE: self.rehandle, UnitAlertKind.SUPERVISED: self.supervised}[kind]

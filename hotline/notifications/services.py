@@ -7,14 +7,20 @@ recorded on the notification and never raised.
 
 A merged order (已并单) is answered through its master: the master's reply and closing messages go to the
 callers of the orders merged into it too (transitively), each hung on that order's own merge event.
+One number gets one message per step: a caller whose orders were merged together (the same citizen online
+and on the phone) gets the master's message once, naming their orders (您的工单A、B已办理答复).
 The merge itself is told to the merged order's caller: the master's number, and that its reply is theirs.
+
+Only what happened to the order is told: an assisting unit's (协办) approved extension moves its own
+deadline, not the order's, and is not texted. A call declined at once (受理登记 and 不予受理 in one go) gets
+no receipt (已受理 would contradict the next text), only the closing text with the reason.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -34,8 +40,8 @@ from hotline.portal.constants import invitation_days
 from hotline.portal.selectors import public_reply
 from hotline.portal.services import invite_to_rate
 from hotline.portal.validators import is_mobile
-from hotline.tickets.choices import DISPATCH_ACTIONS, Action, Status
-from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentRole, NotAcceptedReason, Status
+from hotline.tickets.models import Extension, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_text, extension_notices
 
 logger = logging.getLogger(__name__)
@@ -119,12 +125,14 @@ def recipient(ticket: Ticket) -> str:
     return phone if is_mobile(phone) else ""
 
 
-def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket) -> tuple[dict, str]:
+def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket,
+             also: Sequence[str] = ()) -> tuple[dict, str]:
     """The template's context and the secret to keep out of the stored body ("" if none).
 
     `about` is the order whose handling is told: the order itself, or the master of a merged order.
+    `also`: the numbers of the caller's other orders the message is about (merged ones, same number).
     """
-    ctx = {"number": ticket.number, "confidential": ticket.is_confidential,
+    ctx = {"number": "、".join([ticket.number, *also]), "confidential": ticket.is_confidential,
            "track_url": public_url(site_path("portal:track", "/portal/track/")) + f"?number={ticket.number}"}
     secret = ""
     if template == Template.ACCEPTED:
@@ -150,9 +158,19 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket)
         ctx["days"] = invitation_days()
     elif template == Template.CLOSED:
         ctx["status"] = public_status(about.status)
+        ctx["reason"] = declined_reason(about) if about == ticket else ""
     elif template == Template.TERMINATED:  # the public words of the decision: the reason's label only
         ctx["notice"] = citizen_text(event.action, event.note, event.data) if about == ticket else ""
     return ctx, secret
+
+
+def declined_reason(ticket: Ticket) -> str:
+    """The reason's label of a declined order (不予受理), as the tracking page shows it; "" for 其他 (the agent's
+    own words are not sent) and for any other order."""
+    reason = ticket.not_accepted_reason if ticket.status == Status.NOT_ACCEPTED else ""
+    if reason in NotAcceptedReason.values and reason != NotAcceptedReason.OTHER:
+        return str(NotAcceptedReason(reason).label)
+    return ""
 
 
 def _shortened(text: str) -> str:
@@ -160,14 +178,15 @@ def _shortened(text: str) -> str:
     return text[:MAX_REPLY_CHARS] + ("…" if len(text) > MAX_REPLY_CHARS else "")
 
 
-def compose(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket | None = None) -> tuple[str, str, str]:
-    """(subject, body to send, body to store) of one milestone message (`about`: see `_context`).
+def compose(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket | None = None,
+            also: Sequence[str] = ()) -> tuple[str, str, str]:
+    """(subject, body to send, body to store) of one milestone message (`about`, `also`: see `_context`).
 
     Always in the centre's language (`LANGUAGE_CODE`) and time zone (`TIME_ZONE`, Beijing time), whatever
     the staff member whose step sent it has chosen for their pages: the citizen did not choose English.
     """
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        ctx, secret = _context(template, ticket, event, about or ticket)
+        ctx, secret = _context(template, ticket, event, about or ticket, also)
         text = render_to_string(f"notifications/sms/{template}.txt", ctx)
         subject = str(Template(template).label)
     body = "".join(line.strip() for line in text.splitlines())
@@ -176,14 +195,14 @@ def compose(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket |
 
 
 def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str,
-            about: Ticket | None = None) -> tuple[Notification, Message] | None:
+            about: Ticket | None = None, also: Sequence[str] = ()) -> tuple[Notification, Message] | None:
     """Write the notification (and any rating link) in one transaction; None if it was written before.
 
     The unique (event, template) constraint decides: a second delivery of the same signal rolls back.
     """
     try:
         with transaction.atomic():
-            subject, body, stored = compose(template, ticket, event, about)  # may create a rating link
+            subject, body, stored = compose(template, ticket, event, about, also)  # may create a rating link
             note = Notification.objects.create(ticket=ticket, event=event, template=template, channel=Channel.SMS,
                                                to=to, subject=subject, body=stored, created_at=clock.now())
     except IntegrityError:
@@ -215,16 +234,50 @@ def notify_event(*, ticket_id: int, event_id: int, action: str, from_status: str
     if event is None:
         return []
     ticket = event.ticket
-    sent = _send(templates, ticket, event, ticket)
+    templates = [t for t in templates if _tells(t, ticket, event)]
     followed = [t for t in templates if t in _FOR_MERGED]
-    if followed:
-        for merged, merge_event in merged_into(ticket):
-            sent += _send(followed, merged, merge_event, ticket)
+    groups = _by_number(merged_into(ticket)) if followed else {}
+    own = recipient(ticket)
+    also = _numbers(groups.pop(own, [])) if own else []  # the master's caller's own merged orders: one text
+    sent = _send(templates, ticket, event, ticket, also)
+    for (merged, merge_event), *rest in groups.values():  # one text per other number, on its first order's merge
+        sent += _send(followed, merged, merge_event, ticket, _numbers(rest))
     return sent
 
 
-def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Ticket) -> list[Notification]:
-    """Send `ticket`'s caller these milestones of `about` (the order itself or its master), each at most once."""
+def _tells(template: str, ticket: Ticket, event: TimelineEvent) -> bool:
+    """Whether this milestone is the citizen's news.
+
+    Not an extension of an assisting unit (协办): it moves that unit's own deadline, the order's stay. Not the
+    receipt (受理通知) of an order already declined (不予受理) when it is sent: declined in the same call,
+    the caller gets only the closing text with the reason.
+    """
+    if template == Template.EXTENDED:
+        return Extension.objects.filter(pk=(event.data or {}).get("extension"), ticket=ticket,
+                                        assignment__role=AssignmentRole.LEAD).exists()
+    if template == Template.ACCEPTED:
+        return ticket.status != Status.NOT_ACCEPTED
+    return True
+
+
+def _by_number(merged: list[tuple[Ticket, TimelineEvent]]) -> dict[str, list[tuple[Ticket, TimelineEvent]]]:
+    """The merged orders (with their merge events) grouped by the number their caller is texted at, in order."""
+    groups: dict[str, list[tuple[Ticket, TimelineEvent]]] = {}
+    for order, merge_event in merged:
+        if to := recipient(order):
+            groups.setdefault(to, []).append((order, merge_event))
+    return groups
+
+
+def _numbers(orders: list[tuple[Ticket, TimelineEvent]]) -> list[str]:
+    """The numbers of these orders a message to their caller may name (a confidential order's is not written)."""
+    return [order.number for order, _event in orders if not order.is_confidential]
+
+
+def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Ticket,
+          also: Sequence[str] = ()) -> list[Notification]:
+    """Send `ticket`'s caller these milestones of `about` (the order itself or its master), each at most once;
+    the ones merged orders follow name `also` (the caller's other orders) too."""
     if not (to := recipient(ticket)):
         return []
     sent = []
@@ -232,7 +285,7 @@ def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Tic
         if (ticket.is_confidential or about.is_confidential) and template in _NOT_FOR_CONFIDENTIAL:
             continue
         try:
-            recorded = _record(template, ticket, event, to, about)
+            recorded = _record(template, ticket, event, to, about, also if template in _FOR_MERGED else ())
             if recorded is not None:
                 sent.append(deliver(*recorded))
         except Exception:  # never break the step that triggered us

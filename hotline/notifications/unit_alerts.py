@@ -1,4 +1,5 @@
-"""Alerts to a handling unit's duty phone (承办单位提醒): a new order, a deadline about to pass or passed, a chase.
+"""Alerts to a handling unit's duty phone (承办单位提醒): a new order, a deadline about to pass or passed, a chase,
+a formal supervision.
 
 Units otherwise learn of these only in their inbox, which nobody reads on a Sunday night, while an order
 with risk to life or property must be signed within 15 minutes. Each alert is an SMS to the first mobile
@@ -8,7 +9,11 @@ number of `HandlingUnit.phone`, through the same `Notification` log and backends
   派单 / 指定派单 / 会商定责 (the lead and every assisting unit), and after 驳回退单 (the lead the order goes back
   to); 群众催办 after a chase counted against the lead (`counted` in the event's data); 退回重办 after a step
   that gives the order back to a unit to handle again: the reply sent back (退回重办) or a return visit's 重办
-  (the lead), a return by the unit below of an order handed down to it (下级退回: the unit above).
+  (the lead), a return by the unit below of an order handed down to it (下级退回: the unit above); 督办 after a
+  formal supervision (`SupervisionKind.SUPERVISE`, at the centre's, the district's or the city government's
+  level, named in the text): every unit still to sign or reply (lead and assisting), or only the supervised
+  unit when the supervision names one. A centre's plain reminder (催办, `SupervisionKind.REMIND`) stays a
+  note on the order: it alerts nobody.
 * Lights (`alert_lights`, a periodic task after the SLA sweep): 即将超期 (yellow) and 已超期 (red) of every
   assignment still to be signed or replied to; the sweep writes no events, so the task reads the lights.
   All the orders one unit has in one kind per run go in one SMS (您单位有3件工单即将超过时限：…).
@@ -43,8 +48,16 @@ from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
 from hotline.taxonomy.choices import Urgency
 from hotline.taxonomy.models import MAX_LEVEL, Category
-from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentRole, AssignmentStatus, Status
-from hotline.tickets.models import Assignment, ReturnRequest, Ticket, TimelineEvent
+from hotline.tickets.choices import (
+    DISPATCH_ACTIONS,
+    Action,
+    AssignmentRole,
+    AssignmentStatus,
+    Status,
+    SupervisionKind,
+    SupervisionLevel,
+)
+from hotline.tickets.models import Assignment, ReturnRequest, Supervision, Ticket, TimelineEvent
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +69,7 @@ PRESSING_URGENCY = frozenset({Urgency.URGENT, Urgency.PRESSING})
 REHANDLE_ACTIONS = frozenset({Action.SEND_BACK, Action.RETURN_VISIT, Action.RETURN})
 #: The steps that alert a unit.
 ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.RECALL, Action.REJECT_RETURN, Action.CHASE,
-                              *REHANDLE_ACTIONS})
+                              Action.SUPERVISE, *REHANDLE_ACTIONS})
 
 
 def is_pressing(ticket: Ticket) -> bool:
@@ -78,8 +91,8 @@ def in_scope(scope: str, ticket: Ticket) -> bool:
 
 
 def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list[Notification]:
-    """Alert the units a committed step concerns (新派单 and 下派, 驳回退单, 群众催办, 退回重办), each at most once
-    per step."""
+    """Alert the units a committed step concerns (新派单 and 下派, 驳回退单, 群众催办, 督办, 退回重办), each at most
+    once per step."""
     if action not in ALERTING_ACTIONS or not enabled():
         return []
     kind = _kind_of(action)
@@ -98,9 +111,11 @@ def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list
 
 
 def _kind_of(action: str) -> str:
-    """The alert kind of a step: 群众催办, 退回重办, or 新派单 (dispatches, 下派, 驳回退单)."""
+    """The alert kind of a step: 群众催办, 督办, 退回重办, or 新派单 (dispatches, 下派, 驳回退单)."""
     if action == Action.CHASE:
         return UnitAlertKind.CHASED
+    if action == Action.SUPERVISE:
+        return UnitAlertKind.SUPERVISED
     return UnitAlertKind.REHANDLE if action in REHANDLE_ACTIONS else UnitAlertKind.DISPATCHED
 
 
@@ -137,6 +152,11 @@ def _concerned(event: TimelineEvent) -> list[Assignment]:
         found = found.filter(pk__in=returned, status__in=RUNNING)
     elif event.action == Action.CHASE and data.get("counted"):
         found = found.filter(role=AssignmentRole.LEAD, status__in=RUNNING)
+    elif event.action == Action.SUPERVISE and data.get("kind") == SupervisionKind.SUPERVISE:
+        found = found.filter(status__in=RUNNING)
+        supervised = Supervision.objects.filter(pk=data.get("supervision"), ticket=ticket).values("unit_id").first()
+        if supervised and supervised["unit_id"]:  # a 督办 addressed to one unit: that unit only
+            found = found.filter(unit_id=supervised["unit_id"])
     elif event.action in REHANDLE_ACTIONS and (back := _rehandled(event)) is not None:
         # signed again by this step, its reply clock restarted then: no news once replied or paused since
         found = found.filter(back, status=AssignmentStatus.SIGNED, phase_started_at=event.at)
@@ -245,11 +265,15 @@ def _record(kind: str, unit: HandlingUnit, assignments: Sequence[Assignment], *,
 
 
 def _wording(kind: str, event: TimelineEvent | None) -> dict:
-    """What a step's alert says beyond the order (驳回退单, the chase, how it came back); nothing for lights."""
+    """What a step's alert says beyond the order (驳回退单, the chase, the supervision's level, how it came back);
+    nothing for lights."""
     if event is None:
         return {}
     if kind == UnitAlertKind.CHASED:
         return {"chase": event.data or {}}
+    if kind == UnitAlertKind.SUPERVISED:
+        level = (event.data or {}).get("level")
+        return {"level": str(SupervisionLevel(level).label) if level in SupervisionLevel.values else ""}
     if kind == UnitAlertKind.REHANDLE:
         return {"back": unit_texts.came_back(event)}
     return {"returned": event.action == Action.REJECT_RETURN,

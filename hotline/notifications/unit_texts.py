@@ -129,13 +129,14 @@ def came_back(event: TimelineEvent) -> dict[str, str]:
 
 
 def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = False, recalled: str = "",
-            chase: dict | None = None, back: dict[str, str] | None = None) -> tuple[str, str]:
+            chase: dict | None = None, back: dict[str, str] | None = None, level: str = "") -> tuple[str, str]:
     """(subject, body) of one alert about these assignments of one unit (several: a grouped alert).
 
     `returned`: the order came back after the centre rejected the unit's return (驳回退单). `recalled`: the
     unit above (its name) took back an order it had handed down to this unit (收回下派).
     `chase`: the chase event's data (channel, count). `back`: how the order came back to be handled again
-    (`came_back`, 退回重办). Always in the centre's language and time zone.
+    (`came_back`, 退回重办). `level`: who supervises the order (督办: 热线中心, 区政府, 市政府). Always in the
+    centre's language and time zone.
     """
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         items = [item(a) for a in assignments]
@@ -144,7 +145,8 @@ def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = Fa
                "first": items[0], "returned": returned, "recalled": recalled,
                "url": order_url(assignments[0].ticket) if single else inbox_url(kind),
                "by_phone": (chase or {}).get("channel") == FollowUpChannel.PHONE, "times": (chase or {}).get("count") or 0,
-               "why": (back or {}).get("why", ""), "below": (back or {}).get("below") or _("下级单位")}
+               "why": (back or {}).get("why", ""), "below": (back or {}).get("below") or _("下级单位"),
+               "level": level}
         text = render_to_string(f"notifications/sms/{kind}.txt", ctx)
         subject = str(Template(kind).label)
     return subject, "".join(line.strip() for line in text.splitlines())

@@ -44,8 +44,8 @@ def test_the_settings_page_edits_the_switches_and_names_units_without_a_mobile(a
     assert "手机街道" not in html and "热线中心" not in html
     saved = admin_client.post("/admin/notifications/unitalertsettings/1/change/", {
         "dispatched": AlertScope.ALL, "due_soon": AlertScope.PRESSING, "overdue": AlertScope.ALL,
-        "chased": AlertScope.OFF, "rehandle": AlertScope.ALL, "_save": "1"})
+        "chased": AlertScope.OFF, "rehandle": AlertScope.ALL, "supervised": AlertScope.PRESSING, "_save": "1"})
     assert saved.status_code == 302
     row = UnitAlertSettings.current()
-    assert (row.dispatched, row.due_soon, row.overdue, row.chased, row.rehandle) == (
-        "all", "pressing", "all", "off", "all")
+    assert (row.dispatched, row.due_soon, row.overdue, row.chased, row.rehandle, row.supervised) == (
+        "all", "pressing", "all", "off", "all", "pressing")

@@ -208,7 +208,7 @@ def approve_extension(ticket: Ticket, *, actor: User, extension: Extension | Non
     step.touch(assignment)
     return step.commit(note=note or f"批准延期 {granted} 个工作日",
                        data={"extension": ext.pk, "days": granted, "reply_due": assignment.reply_due.isoformat()},
-                       public=True)
+                       public=assignment.role == AssignmentRole.LEAD)
 
 
 @service
