@@ -16,6 +16,7 @@ def seed(apps, schema_editor):
             sign_amount=row["sign"][0], sign_unit=row["sign"][1],
             reply_amount=row["reply"][0], reply_unit=row["reply"][1],
             close_amount=row["close"][0], close_unit=row["close"][1],
+            **({"return_amount": row["return_"][0], "return_unit": row["return_"][1]} if "return_" in row else {}),
         )
 
 

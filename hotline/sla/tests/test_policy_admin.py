@@ -89,3 +89,14 @@ def test_dispatch_without_any_applicable_policy_is_refused_cleanly(frozen_now) -
     with pytest.raises(RuleViolation, match="没有适用于该工单的启用时限规则"):
         services.dispatch(ticket, actor=cast.dispatcher, lead=cast.lead)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING_DISPATCH
+
+
+def test_the_seeded_difficult_policy_gives_two_working_days_to_return() -> None:
+    """domain.md: a unit may return an order within 1 working day of dispatch, a complex one within 2."""
+    from hotline.sla.choices import LimitUnit
+    from hotline.sla.models import SlaPolicy
+
+    difficult = SlaPolicy.objects.get(name="疑难复杂", difficult_only=True)
+    ordinary = SlaPolicy.objects.get(name="一般")
+    assert (difficult.return_amount, difficult.return_unit) == (2, LimitUnit.WORKING_DAYS)
+    assert (ordinary.return_amount, ordinary.return_unit) == (1, LimitUnit.WORKING_DAYS)
