@@ -181,7 +181,7 @@ def event_counts(events: Iterable[Event]) -> Iterator[tuple[date, int, str]]:
             yield day, lead, "finished"
             if e.to_status == Status.CLOSED:
                 yield day, lead, "closed"
-        if action == Action.ACCEPT_RETURN or action == Action.REOPEN:
+        if action in (Action.ACCEPT_RETURN, Action.REASSIGN, Action.REOPEN):  # back with the centre until dispatched
             lead = 0
 
 

@@ -51,6 +51,7 @@ class Action(models.TextChoices):
     RECALL = "recall", _("收回下派")
     ACCEPT_RETURN = "accept_return", _("同意退单")
     REJECT_RETURN = "reject_return", _("驳回退单")
+    REASSIGN = "reassign", _("改派")
     REQUEST_EXTENSION = "request_extension", _("申请延期")
     APPROVE_EXTENSION = "approve_extension", _("批准延期")
     DENY_EXTENSION = "deny_extension", _("驳回延期")

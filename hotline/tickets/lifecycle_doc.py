@@ -67,6 +67,11 @@ RECORDS: dict[str, Record] = {
                            "requests closed", "from_unit, to_unit, signed_now, extensions/terminations/claims_closed"),
     Action.ACCEPT_RETURN: Record("`ReturnRequest` approved; every assignment withdrawn, its pending claims closed",
                                  "return, claims_closed"),
+    Action.REASSIGN: Record("every unit holding the order withdrawn (incl. a unit below after 下派), their pending "
+                            "extensions and the order's claims closed; no `ReturnRequest`, close deadline kept; then "
+                            "a dispatch event (派单/指定派单) to the new units",
+                            "reason, from_lead, from_assisting, to_lead, to_assisting, designated, withdrawn, "
+                            "extensions_closed, claims_closed"),
     Action.REJECT_RETURN: Record("`ReturnRequest` rejected; the assignment is restored and designated (no second return)",
                                  "return"),
     Action.REQUEST_EXTENSION: Record("`Extension` (pending)", "extension"),

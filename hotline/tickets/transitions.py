@@ -77,6 +77,9 @@ TRANSITIONS: dict[str, Transition] = {
     Action.RECALL: _t([S.DISPATCHED], [S.IN_PROGRESS], UNIT, by_unit=True),
     Action.ACCEPT_RETURN: _t([S.RETURNED], [S.PENDING_DISPATCH], DISPATCH),
     Action.REJECT_RETURN: _t([S.RETURNED], [S.DISPATCHED, S.IN_PROGRESS], DISPATCH),
+    # 改派: the centre withdraws the units holding the order and dispatches it anew in the same call (a second
+    # event, 派单/指定派单). Not while a return, a reply or the citizen's supplement waits: that step decides first.
+    Action.REASSIGN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.PENDING_DISPATCH], DISPATCH),
     Action.REQUEST_EXTENSION: _t(HANDLING, [], UNIT, by_unit=True),
     Action.APPROVE_EXTENSION: _t([*HANDLING, S.REPLIED], [], DISPATCH),
     Action.DENY_EXTENSION: _t([*HANDLING, S.REPLIED, S.RETURNED], [], DISPATCH),

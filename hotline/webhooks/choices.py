@@ -23,6 +23,7 @@ class EventType(models.TextChoices):
     RETURNED = "order.returned", _("退单")
     RETURN_ACCEPTED = "order.return_accepted", _("同意退单")
     RETURN_REJECTED = "order.return_rejected", _("驳回退单")
+    REASSIGNED = "order.reassigned", _("改派")
     EXTENSION_REQUESTED = "order.extension_requested", _("申请延期")
     EXTENSION_APPROVED = "order.extension_approved", _("批准延期")
     EXTENSION_DENIED = "order.extension_denied", _("驳回延期")
@@ -76,7 +77,7 @@ _BY_ACTION = {
     Action.DECIDE_APPEAL: EventType.APPEAL_DECIDED, Action.ATTACH: EventType.ATTACHMENT_ADDED,
     Action.APPLY_TERMINATION: EventType.TERMINATION_APPLIED, Action.DECIDE_TERMINATION: EventType.TERMINATION_DECIDED,
     Action.CHASE: EventType.CHASED, Action.SUPPLEMENT: EventType.SUPPLEMENTED, Action.CORRECT: EventType.CORRECTED,
-    Action.FORWARD: EventType.FORWARDED, Action.RECALL: EventType.RECALLED,
+    Action.FORWARD: EventType.FORWARDED, Action.RECALL: EventType.RECALLED, Action.REASSIGN: EventType.REASSIGNED,
 }
 
 

@@ -55,7 +55,8 @@ def _return_visit(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
     if d.get("contacted") is None:  # the form asks it of a citizen's order; never taken for "not reached"
         raise RuleViolation(_("须记录是否联系上群众"))
     return s.record_return_visit(t, actor=u, contacted=d["contacted"], resolved=d["resolved"],
-                                 satisfaction=d.get("satisfaction", ""), method=d["method"], note=d["note"])
+                                 satisfaction=d.get("satisfaction", ""), method=d["method"], note=d["note"],
+                                 unit_contacted=d.get("unit_contacted"))
 
 
 def _reply(t: Ticket, u: User, d: dict[str, Any]) -> Ticket:
@@ -105,6 +106,9 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.ACCEPT_RETURN, f.AcceptReturnForm,
           lambda t, u, d: s.accept_return(t, actor=u, note=d["note"], lead=d["lead"],
                                           assisting=list(d["assisting"]), designate=d["designate"])),
+    _spec(Action.REASSIGN, f.ReassignForm,
+          lambda t, u, d: s.reassign(t, actor=u, reason=d["reason"], lead=d["lead"], assisting=list(d["assisting"]),
+                                     designate=d["designate"]), danger=True),
     _spec(Action.REJECT_RETURN, f.RequiredNoteForm, lambda t, u, d: s.reject_return(t, actor=u, note=d["note"])),
     _spec(Action.REQUEST_EXTENSION, f.ExtensionForm,
           lambda t, u, d: s.request_extension(t, actor=u, days=d["days"], reason=d["reason"])),

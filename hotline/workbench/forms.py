@@ -160,6 +160,20 @@ class AcceptReturnForm(DispatchForm):
         return data
 
 
+class ReassignForm(DispatchForm):
+    """改派: why the centre takes the order back from its units, and the units that handle it now."""
+
+    note = None  # the dispatch note is the default 主办/协办 line; the reason is the record
+    field_order = ["reason", "lead", "assisting", "designate"]
+
+    reason = forms.CharField(label=_("改派理由"), widget=TEXT, max_length=2000,
+                             help_text=_("如派单有误、单位撤并；原承办单位全部撤回，不计退单，办结时限不变"))
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].label = _("改派主办单位")
+
+
 class ReturnForm(forms.Form):
     reason_code = forms.ChoiceField(label=_("退单原因"), choices=ReturnReason.choices)
     reason = forms.CharField(label=_("退单说明"), widget=TEXT, max_length=2000)
@@ -293,6 +307,11 @@ class VisitForm(forms.Form):
     resolved = forms.TypedChoiceField(label=_("问题已解决"), choices=[("", "—"), *YES_NO], required=False,
                                       coerce=lambda v: v == "1", empty_value=None)
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=[("", "—"), *Satisfaction.choices], required=False)
+    #: The citizen's own answer (响应率 counts it, not the unit's 已联系群众); blank: not asked or not answered.
+    unit_contacted = forms.TypedChoiceField(
+        label=_("承办单位是否联系过您？"), choices=[("", "—"), *YES_NO], required=False,
+        coerce=lambda v: v == "1", empty_value=None,
+        help_text=_("联系上群众时问群众本人；群众未答可不选（响应率按单位答复所称计）"))
     note = forms.CharField(label=_("回访记录"), required=False, widget=TEXT, max_length=2000)
 
     def __init__(self, *args, ticket: Ticket | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
@@ -314,7 +333,7 @@ class VisitForm(forms.Form):
         self.initial.setdefault("method", VisitMethod.VERIFY)
         self.fields["method"].label = _("核查方式")
         self.fields["method"].help_text = _("主动发现的工单没有来电群众，由中心到现场核查办理结果，不回访、不评价满意度")
-        del self.fields["contacted"], self.fields["satisfaction"]
+        del self.fields["contacted"], self.fields["satisfaction"], self.fields["unit_contacted"]
         self.fields["resolved"].required = True
         self.fields["resolved"].help_text = _("已解决则办结；未解决则退回主办单位重办")
         self.fields["note"].label = _("核查情况")

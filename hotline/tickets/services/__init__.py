@@ -38,6 +38,7 @@ from hotline.tickets.services.intake import (
     send_to_dispatch,
     transfer,
 )
+from hotline.tickets.services.reassign import reassign
 from hotline.tickets.services.review import (
     approve_reply,
     failed_attempts,
@@ -80,6 +81,7 @@ __all__ = [
     "register",
     "register_unwritten",
     "recall",
+    "reassign",
     "reject_return",
     "reopen",
     "reply",

@@ -164,6 +164,7 @@ def _accepted_returns(ticket: Ticket) -> int:
 _CLAIMS_CLOSED_NOTE = {
     Action.ACCEPT_RETURN: "工单已退单，申请不再审定",
     Action.MERGE: "工单已并单，申请不再审定",
+    Action.REASSIGN: "工单已改派，申请不再审定",
 }
 
 

@@ -8,7 +8,7 @@ now, by the right person, with valid arguments), so sequences both probe refusal
 After every step:
 - a refused step raised a DomainError and left the stored order, its timeline, its assignments and the
   caller's instance exactly as they were;
-- a successful step added exactly one timeline event (two for accept-and-redispatch), numbered on, that
+- a successful step added exactly one timeline event (two for accept-and-redispatch and for 改派), numbered on, that
   the table allows from the old status to the new one; merging also added one event on the master;
 - a closed order's own fields changed only through REOPEN;
 - and the invariants below hold: the order exists once, timeline count == version with seq 1..version
@@ -123,7 +123,7 @@ def _lead_handler(m: LifecycleMachine) -> User:
 
 PROPER = {
     **dict.fromkeys(["answer_directly", "transfer", "not_accept", "send_to_dispatch"], "intake"),
-    **dict.fromkeys(["dispatch", "accept_return", "reject_return", "approve_extension", "deny_extension",
+    **dict.fromkeys(["dispatch", "accept_return", "reject_return", "reassign", "approve_extension", "deny_extension",
                      "merge", "merge_into", "decide_termination", "start_consultation", "conclude_consultation",
                      "withdraw_consultation"],
                     "dispatcher"),
@@ -156,6 +156,9 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "accept_return": [{}, {"redispatch": "spare"}, {"redispatch": "lead", "designate": True},
                       {"redispatch": "lead"}],
     "reject_return": [{"note": "属本单位职责"}, {"note": ""}],
+    "reassign": [{"reason": "派单有误", "lead": "spare"}, {"reason": "单位撤并", "lead": "lead", "assisting": ["assist"]},
+                 {"reason": "指定给街道", "lead": "spare", "designate": True}, {"reason": " ", "lead": "spare"},
+                 {"reason": "x", "lead": "inactive"}, {"reason": "x", "lead": "spare", "assisting": ["spare"]}],
     "request_extension": [{"days": 2, "reason": "需协调"}, {"days": 0, "reason": "x"}, {"days": 31, "reason": "x"},
                           {"days": 3, "reason": " "}],
     "approve_extension": [{}, {"days": 5}, {"days": 40}],
@@ -243,6 +246,8 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.RECALL: [("recall", 0, None)],
     Action.ACCEPT_RETURN: [("accept_return", 0, None), ("accept_return", 1, None), ("accept_return", 2, None)],
     Action.REJECT_RETURN: [("reject_return", 0, None)],
+    # the same lead as now is refused: one of the first two is always valid (unless the returns are used up)
+    Action.REASSIGN: [("reassign", 0, None), ("reassign", 1, None), ("reassign", 2, None)],
     Action.REQUEST_EXTENSION: [("request_extension", 0, None), ("request_extension", 0, "assist_h")],
     Action.APPROVE_EXTENSION: [("approve_extension", 0, None), ("approve_extension", 1, None)],
     Action.DENY_EXTENSION: [("deny_extension", 0, None)],
@@ -280,6 +285,9 @@ def call_service(m: LifecycleMachine, name: str, actor: User | None, p: dict[str
     elif name == "accept_return":
         lead = units[p["redispatch"]] if "redispatch" in p else None
         services.accept_return(t, actor=actor, lead=lead, designate=p.get("designate", False))
+    elif name == "reassign":
+        services.reassign(t, actor=actor, reason=p["reason"], lead=units[p["lead"]],
+                          assisting=[units[u] for u in p.get("assisting", [])], designate=p.get("designate", False))
     elif name == "merge":
         if p["into"] == "self":
             master = t
@@ -453,7 +461,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.last = after = Snapshot.take(self.ticket)
         new = after.events[len(before.events):]
         assert before.events == after.events[:len(before.events)], "the timeline was rewritten"
-        expected = 2 if name == "accept_return" and "redispatch" in params else 1
+        expected = 2 if name == "accept_return" and "redispatch" in params or name == "reassign" else 1
         assert len(new) == expected, f"{name} wrote {len(new)} events"
         assert after.row["version"] == before.row["version"] + expected
         assert new[0][1] in WRITES[name] and new[0][2] == status_before

@@ -238,6 +238,8 @@ class Case:
     unreachable: dict[str, str] = field(default_factory=dict)
     #: what a refused status raises (InvalidTransition unless the service says more precisely why)
     refusal: type[Exception] = InvalidTransition
+    #: the step the service takes next in the same call, with its own event (改派 dispatches at once)
+    then: frozenset[str] = frozenset()
 
 
 def intake(w: World) -> User:
@@ -323,6 +325,11 @@ CASES: dict[str, Case] = {
         {S.RETURNED}, dispatcher, lambda t, w, a: services.accept_return(t, actor=a, note="同意退单")),
     Action.REJECT_RETURN: Case(
         {S.RETURNED}, dispatcher, lambda t, w, a: services.reject_return(t, actor=a, note="属本单位职责")),
+    # 改派: the centre withdraws the units and dispatches to another lead in the same call (two events).
+    Action.REASSIGN: Case(
+        {S.DISPATCHED, S.IN_PROGRESS}, dispatcher,
+        lambda t, w, a: services.reassign(t, actor=a, reason="派单有误", lead=w.spare),
+        then=frozenset({Action.DISPATCH})),
     Action.REQUEST_EXTENSION: Case(
         HANDLING, lead_handler,
         lambda t, w, a: services.request_extension(t, actor=a, days=5, reason="需要施工")),
@@ -432,15 +439,22 @@ def test_allowed(world: World, action: str, status: str) -> None:
 
     t.refresh_from_db()
     after = stored(t)
+    steps = 2 if case.then else 1
+    assert after["version"] == before["version"] + steps
+    assert after["timeline_count"] == before["timeline_count"] + steps
+    event, *following = t.timeline.filter(seq__gt=before["version"]).order_by("seq")
     if row.targets:
-        assert t.status in row.targets
+        assert event.to_status in row.targets
     else:
-        assert t.status == status
-    assert after["version"] == before["version"] + 1
-    assert after["timeline_count"] == before["timeline_count"] + 1
-    event = t.timeline.order_by("seq").last()
-    assert (event.seq, event.action, event.actor, event.from_status, event.to_status) == (
-        t.version, action, actor, status, t.status)
+        assert event.to_status == status
+    assert (event.seq, event.action, event.actor, event.from_status) == (before["version"] + 1, action, actor, status)
+    if case.then:  # the next step starts where this one ended and leaves the order as it is now
+        (then,) = following
+        assert (then.action in case.then, then.actor, then.from_status, then.to_status) == (
+            True, actor, event.to_status, t.status)
+        assert t.status in TRANSITIONS[then.action].targets
+    else:
+        assert event.to_status == t.status
     assert list(t.timeline.values_list("seq", flat=True)) == list(range(1, t.version + 1))
     if status == S.CLOSED and action != Action.REOPEN:  # only reopening changes a closed order itself
         assert {k: v for k, v in after.items() if k not in BOOKKEEPING} == {
