@@ -2,7 +2,8 @@
 
 `POST /orders/{number}/reveal-caller` answers what `tickets.views.reveal_caller` shows (the full number, the
 caller's name, the description and 群众补充 as the citizen wrote them) to a key bound to a unit, with the
-`phone` scope, when that unit works on the order (`tickets.permissions.may_reveal_caller`). Each reveal is
+`phone` scope, when that unit works on the order (`tickets.permissions.may_reveal_caller`) and the caller's
+identity is not withheld (an anonymous caller, a 举报's reporter: refused with the page's reason). Each reveal is
 recorded as the page records it (`ops.access.phone_shown`, on this address); a refusal records nothing.
 Never idempotency-cached: every call is a new reveal and a new record (an `Idempotency-Key` is ignored).
 """
@@ -27,7 +28,7 @@ router = Router(tags=["orders"])
 @router.post("/orders/{number}/reveal-caller", response={200: CallerRevealOut, **ORDER_ERRORS},
              operation_id="reveal_caller", summary="联系群众：查看来电人完整号码（每次留痕）",
              description="仅限代表承办单位、带 phone 权限范围的密钥，且该单位正在办理该工单（主办或协办，待签收或办理中）；"
-                         "匿名来电人一律不显示。每次调用记录一次完整号码查看，不支持 Idempotency-Key 重放。")
+                         "匿名来电人和举报件的举报人一律不显示。每次调用记录一次完整号码查看，不支持 Idempotency-Key 重放。")
 def reveal_caller(request: HttpRequest, number: str, response: HttpResponse):  # noqa: ANN201
     principal = principal_of(request)
     principal.require(Scope.PHONE)

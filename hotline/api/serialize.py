@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core.labels import label
-from hotline.core.privacy import data_for, mask_phone, phone_for, text_for
+from hotline.core.privacy import caller_name_for, data_for, mask_phone, phone_for, shows_caller, text_for
 from hotline.governance.models import Theme, ThemeOrder
 from hotline.kpis.visits import first_and_final, outcome, valid_visit
 from hotline.orgs.models import HandlingUnit
@@ -169,7 +169,7 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
     order_shown(ticket, user)
-    show_caller = user.is_centre_staff or not ticket.is_anonymous
+    show_caller = shows_caller(ticket, user)  # an anonymous caller or a 举报's reporter: centre staff only
     if assignments is None:
         assignments = getattr(ticket, "all_assignments", None)
     if assignments is None:
@@ -189,7 +189,7 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
     return {
         **order_row(ticket, user, full_phone=full_phone),
         "description": text_for(ticket.description, ticket, user, full_phone=full_phone),
-        "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
+        "caller_name": caller_name_for(ticket, user),
         "caller_phone": caller_phone(ticket, user, full_phone=full_phone) if show_caller else "",
         "caller_company": ticket.caller_company if show_caller else "",
         "is_anonymous": ticket.is_anonymous,
@@ -256,7 +256,8 @@ def return_visit(visit: ReturnVisit) -> dict[str, Any]:
     """One return visit; its note as read by `return_visits` (else masked, `_masked_unless_shown`)."""
     return {
         "created_at": visit.created_at, "method": visit.method, "contacted": visit.contacted,
-        "resolved": visit.resolved, "satisfaction": visit.satisfaction, "note": _masked_unless_shown(visit),
+        "resolved": visit.resolved, "satisfaction": visit.satisfaction, "unit_contacted": visit.unit_contacted,
+        "contact_disputed": visit.contact_disputed, "note": _masked_unless_shown(visit),
         "visitor": str(visit.visitor) if visit.visitor_id else _("群众（在线评价）"),
     }
 

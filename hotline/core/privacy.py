@@ -6,6 +6,8 @@ import re
 import threading
 from typing import Any
 
+from django.utils.translation import gettext
+
 from hotline.accounts.choices import CENTRE_ROLES
 from hotline.core.numbers import FOLD_WIDTH, ID_CARD
 
@@ -306,6 +308,29 @@ def phone_for(ticket: Any, user: Any) -> str:
     return mask_phone(phone)
 
 
+def identity_withheld(order: Any) -> bool:
+    """Whether the order's caller stays unknown outside the centre (`Ticket.identity_withheld`: an anonymous (匿名)
+    caller, or the reporter of a 举报); False without an order."""
+    if order is None:
+        return False
+    withheld = getattr(order, "identity_withheld", None)
+    return bool(getattr(order, "is_anonymous", False) if withheld is None else withheld)
+
+
+def shows_caller(order: Any, user: Any) -> bool:
+    """Whether this person is shown who the caller is (name, sex, company, number): centre staff always, anyone
+    else only when the caller's identity is not withheld (`identity_withheld`)."""
+    return bool(getattr(user, "is_centre_staff", False)) or not identity_withheld(order)
+
+
+def caller_name_for(order: Any, user: Any) -> str:
+    """The caller's name as this person may see it (`shows_caller`), else what stands in for it: 「（匿名）」 for an
+    anonymous caller, 「（举报人信息保密）」 for the reporter of a 举报 who gave their name to the centre."""
+    if shows_caller(order, user):
+        return getattr(order, "caller_name", "") or ""
+    return gettext("（匿名）") if getattr(order, "is_anonymous", False) else gettext("（举报人信息保密）")
+
+
 def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revealed: bool = False) -> str:
     """Free text of an order that citizens or the centre wrote (the description, a 补充诉求, a chase's or a
     return visit's note) as this person may see it, by the rule of the caller's number (`phone_for`).
@@ -313,12 +338,13 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revea
     Whoever `phone_for` shows the full number (centre staff) reads the text as written, and a number in it
     is recorded as a full-number view of the order, as the phone field is. Everyone else (unit staff, a unit's
     API key), and anyone when `full_phone` is false (an API key without the `phone` scope), reads phone and
-    identity card numbers masked, the caller's recorded number wherever it stands; on an anonymous (匿名) order,
-    citizens' names as well (`scrub_public_text`). The public's texts keep `scrub_public_text` alone.
+    identity card numbers masked, the caller's recorded number wherever it stands; on an order whose caller's
+    identity is withheld (`identity_withheld`: 匿名, or a 举报), citizens' names as well (`scrub_public_text`).
+    The public's texts keep `scrub_public_text` alone.
 
     `revealed`: the unit handling the order was just shown the caller's number to contact them (联系群众,
     `hotline.tickets.permissions.may_reveal_caller`), and its view recorded that reveal: the citizen's text is
-    shown as written for that response. An anonymous caller's never is.
+    shown as written for that response. A withheld caller's (匿名, 举报) never is.
     """
     text = text or ""
     if full_phone and _sees_full_numbers(user):
@@ -328,9 +354,10 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revea
             start, end, _masked = min(spans)
             phone_shown(order, user, text[start:end])
         return text
-    if revealed and not getattr(order, "is_anonymous", False):
+    withheld = identity_withheld(order)
+    if revealed and not withheld:
         return text
-    if getattr(order, "is_anonymous", False):
+    if withheld:
         return scrub_public_text(text, order=order)
     return numbers_masked(text, order=order)
 

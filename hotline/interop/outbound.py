@@ -5,7 +5,9 @@
 - any public step on an order a partner transferred in → `transfer.update` back to that partner.
 
 Confidential (保密) orders carry only their number, status and the partner's reference, except a
-transfer out, which must carry the matter itself (never the caller's identity).
+transfer out, which must carry the matter itself (never the caller's identity). Nor does a transfer out carry
+an anonymous caller's or a 举报's reporter's identity (`Ticket.identity_withheld`): whistle-blowers' identities
+never leave the centre, whichever platform the matter goes to (docs/security.md).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.core import clock, memo
-from hotline.core.privacy import phone_for
+from hotline.core.privacy import phone_for, scrub_public_text
 from hotline.interop.choices import TRANSFER_CREATED, TRANSFER_UPDATE, Direction, MessageKind
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
 from hotline.tickets.choices import DISPATCH_ACTIONS, Action, Status
@@ -31,16 +33,22 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _order(ticket: Ticket, partner: Partner) -> dict[str, Any]:
-    """The matter as a partner needs it to act; the caller only when the order is not confidential."""
+    """The matter as a partner needs it to act; the caller only when the order is not confidential and the
+    caller's identity is not withheld (`Ticket.identity_withheld`: an anonymous caller, the reporter of a 举报).
+    A withheld caller's order goes with its title and content scrubbed as units read them (`scrub_public_text`:
+    names, the caller's and other numbers masked); the partner asks the centre to pass a message on."""
+    withheld = ticket.identity_withheld
     body: dict[str, Any] = {
-        "number": ticket.number, "status": ticket.status, "title": ticket.title, "content": ticket.description,
+        "number": ticket.number, "status": ticket.status,
+        "title": scrub_public_text(ticket.title, order=ticket) if withheld else ticket.title,
+        "content": scrub_public_text(ticket.description, order=ticket) if withheld else ticket.description,
         "request_type": ticket.request_type, "urgency": ticket.urgency,
         "category": ticket.category.full_name if ticket.category_id else "", "address": ticket.address,
         "lat": float(ticket.latitude) if ticket.latitude is not None else None,
         "long": float(ticket.longitude) if ticket.longitude is not None else None,
         "registered_at": _iso(ticket.registered_at), "confidential": ticket.is_confidential,
     }
-    if not ticket.is_confidential and not ticket.is_anonymous:
+    if not ticket.is_confidential and not withheld:
         reader = partner.api_key.user if partner.api_key_id else None
         body["caller"] = {"name": ticket.caller_name, "phone": phone_for(ticket, reader)}
     return body

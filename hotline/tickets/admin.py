@@ -13,11 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import smart_split
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.admin import SingletonAdmin
-from hotline.core.privacy import data_for, mask_phone, numbers_masked, text_for
+from hotline.core.privacy import caller_name_for, data_for, mask_phone, numbers_masked, shows_caller, text_for
 from hotline.ops.access import order_shown
 from hotline.tickets.models import Assignment, ForwardSettings, Ticket, TimelineEvent, VisitSettings
 from hotline.tickets.selectors import note_shown
@@ -25,7 +24,8 @@ from hotline.tickets.selectors import note_shown
 #: Free text shown in the admin as the order page shows it (`text_for`): as written to centre staff, with a
 #: number in it recorded as a full-number view; masked for anyone else (docs/security.md).
 _TEXT_FIELDS = {"title": "title_shown", "description": "description_shown"}
-#: The caller shown as the order page shows them (`_shows_caller`): an anonymous (匿名) caller to centre staff only.
+#: The caller shown as the order page shows them (`_shows_caller`): an anonymous (匿名) caller or a 举报's reporter
+#: to centre staff only.
 _CALLER_FIELDS = {"caller_name": "caller_name_shown", "caller_sex": "caller_sex_shown",
                   "caller_phone": "masked_phone", "caller_company": "caller_company_shown"}
 #: The person whose admin page is being made (a ModelAdmin is shared by every thread: no state on it).
@@ -45,8 +45,9 @@ def _as_viewed_by(request: HttpRequest, page: Callable[[], HttpResponse]) -> Htt
 
 
 def _shows_caller(ticket: Ticket, user: Any) -> bool:
-    """The order page's rule (`tickets.views`): an anonymous (匿名) caller is shown to centre staff only."""
-    return bool(getattr(user, "is_centre_staff", False)) or not ticket.is_anonymous
+    """The order page's rule (`core.privacy.shows_caller`): an anonymous (匿名) caller, and the reporter of a 举报
+    (`Ticket.identity_withheld`), are shown to centre staff only."""
+    return shows_caller(ticket, user)
 
 
 def _sees_full_numbers(user: Any) -> bool:
@@ -163,13 +164,14 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("联系电话"))
     def masked_phone(self, obj: Ticket) -> str:
-        """The caller's phone, masked; none for an anonymous caller unless this person is centre staff."""
+        """The caller's phone, masked; none for an anonymous caller or a 举报's reporter unless this person is
+        centre staff (`_shows_caller`)."""
         return mask_phone(obj.caller_phone) if _shows_caller(obj, _viewer.get()) else ""
 
     @admin.display(description=_("来电人"))
     def caller_name_shown(self, obj: Ticket) -> str:
-        """The caller's name as the order page shows it to this person: 「（匿名）」 for an anonymous caller to units."""
-        return obj.caller_name if _shows_caller(obj, _viewer.get()) else gettext("（匿名）")
+        """The caller's name as the order page shows it to this person (`core.privacy.caller_name_for`)."""
+        return caller_name_for(obj, _viewer.get())
 
     @admin.display(description=_("性别"))
     def caller_sex_shown(self, obj: Ticket) -> str:

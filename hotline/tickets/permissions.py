@@ -169,7 +169,8 @@ def may_reveal_caller(ticket: Ticket, user: User) -> str | None:
     Only staff of a unit that works on the order now (its lead or assisting assignment 待签收 or 办理中) may:
     not a unit that returned, handed down (下派) or finished its part, nor a unit above it, nor a unit only
     consulted (会商). A unit switched off since keeps the orders it holds, and so this too (docs/lifecycle.md).
-    Never an anonymous (匿名) caller's, nor on an order without a number. Centre staff already see the full
+    Never an anonymous (匿名) caller's nor a 举报's reporter's (`Ticket.identity_withheld`: the centre passes messages
+    on), nor on an order without a number. Centre staff already see the full
     number. Each reveal is recorded (`hotline.ops.access.phone_shown`) by the view.
     """
     if user is None or not user.is_authenticated or not user.is_active:
@@ -181,6 +182,8 @@ def may_reveal_caller(ticket: Ticket, user: User) -> str | None:
         return str(_("只有正在办理该工单的承办单位可以查看群众的完整号码"))
     if ticket.is_anonymous:
         return str(_("来电人要求匿名，不能查看其号码；如需联系群众，请联系热线中心转达"))
+    if ticket.identity_withheld:  # a 举报: the unit may be the one reported on (docs/security.md)
+        return str(_("举报人信息保密，不能查看其号码；如需联系举报人，请联系热线中心转达"))
     if not (ticket.caller_phone or "").strip():
         return str(_("该工单没有来电号码"))
     return None

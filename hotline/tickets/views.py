@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hotline.core import clock
-from hotline.core.privacy import phone_for, text_for
+from hotline.core.privacy import caller_name_for, phone_for, shows_caller, text_for
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets import panels, selectors
 from hotline.tickets.choices import ConsultationStatus
@@ -69,7 +69,7 @@ def consultations_shown(ticket: Ticket, user: Any = None) -> list[Consultation]:
 def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
     """Everything the detail page shows about one (visible) order."""
     user = request.user
-    show_caller = user.is_centre_staff or not ticket.is_anonymous
+    show_caller = shows_caller(ticket, user)  # an anonymous caller or a 举报's reporter: centre staff only
     from hotline.attachments.views import upload_offer
     from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
 
@@ -77,9 +77,10 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
     timeline = selectors.timeline_shown(ticket, user)
     return {
         "ticket": ticket,
-        # An anonymous caller stays anonymous to units: no number, no sex, no company (as the API answers them).
+        # An anonymous caller, and the reporter of a 举报 (`Ticket.identity_withheld`), stay unknown to units: no
+        # number, no sex, no company (as the API answers them).
         "phone": phone_for(ticket, user) if show_caller else "",
-        "caller_name": ticket.caller_name if show_caller else _("（匿名）"),
+        "caller_name": caller_name_for(ticket, user),
         "caller_sex": ticket.get_caller_sex_display() if show_caller else "",
         "caller_company": ticket.caller_company if show_caller else "",
         # What citizens typed, numbers masked for those who see the caller's number masked (`text_for`).

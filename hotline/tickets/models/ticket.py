@@ -212,6 +212,17 @@ class Ticket(models.Model):
         return self.channel == Channel.PROACTIVE
 
     @property
+    def identity_withheld(self) -> bool:
+        """Whether the caller's identity stays inside the centre: an anonymous (匿名) caller, or the reporter of
+        wrongdoing (举报人) whatever the agent ticked — the unit may be the one reported on.
+
+        Units (pages, API, exports, 联系群众) and partners see no name, sex, company or number, and read the texts
+        scrubbed (`core.privacy.text_for`); centre staff see everything. It follows the order's type as it is now:
+        an order corrected to 举报 (工单更正) is withheld from then on, one corrected away from it is not.
+        """
+        return self.is_anonymous or self.request_type == RequestType.REPORT
+
+    @property
     def awaiting_acceptance(self) -> bool:
         """An online request the centre has not accepted yet (网上受理: no first decision taken)."""
         return self.accept_due is not None and self.accepted_at is None

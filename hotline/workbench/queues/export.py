@@ -3,8 +3,9 @@
 Both read the same FilterSet over `visible_to(user)` as the page, in chunks of `CHUNK` orders with
 the lead unit prefetched per chunk: a constant number of queries per chunk, never the whole table
 in memory. The first and final satisfaction (首次满意度, 最终满意度: the order's first and last valid
-return visit) are subqueries of the orders' own query. Units get masked phones, and the title and description with the
-numbers typed in them masked (`text_for`); each full number and each confidential (保密) order written is recorded
+return visit) are subqueries of the orders' own query. Units get masked phones (none, and no name, for an anonymous
+caller or a 举报's reporter: `core.privacy.shows_caller`), and the title and description with the numbers typed in
+them masked (`text_for`); each full number and each confidential (保密) order written is recorded
 (`hotline.ops.access`); cells that a spreadsheet would run as a formula are defused.
 """
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
-from hotline.core.privacy import phone_for, text_for
+from hotline.core.privacy import caller_name_for, phone_for, shows_caller, text_for
 from hotline.kpis.visits import with_first_and_final
 from hotline.ops import access
 from hotline.tickets.choices import Satisfaction
@@ -44,7 +45,9 @@ def _lead_name(ticket: Ticket) -> str:
 
 
 def _caller(ticket: Ticket, user: User) -> str:
-    return ticket.caller_name if user.is_centre_staff or not ticket.is_anonymous else _("（匿名）")
+    """The caller's name as the order page shows it (`caller_name_for`): withheld from units for an anonymous
+    caller or a 举报's reporter."""
+    return caller_name_for(ticket, user)
 
 
 def _satisfaction(value: str | None) -> str:
@@ -65,7 +68,7 @@ def columns() -> list[Column]:
         (_("标题"), lambda t, u: text_for(t.title, t, u)),  # an untitled order's: its description's start
         (_("诉求内容"), lambda t, u: text_for(t.description, t, u)),
         (_("来电人"), _caller),
-        (_("联系电话"), lambda t, u: phone_for(t, u) if u.is_centre_staff or not t.is_anonymous else ""),
+        (_("联系电话"), lambda t, u: phone_for(t, u) if shows_caller(t, u) else ""),
         (_("事发地址"), lambda t, u: t.address),
         (_("区"), lambda t, u: t.district.name if t.district else ""),
         (_("主办单位"), lambda t, u: _lead_name(t)),

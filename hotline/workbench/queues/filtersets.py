@@ -59,6 +59,10 @@ PHONE_SEARCH = re.compile(r"^\+?[\d\- ]{5,20}$")
 _DIGIT_SEPARATORS = re.compile(r"(?<=\d)[\s.\-_/·,，、。()（）*+＋]+(?=\d)")
 #: A run of digits long enough to reach into the masked part of a number (138****5678 hides 4 of 11).
 _DIGIT_RUN = re.compile(r"\d{5,}")
+#: Any digit, full width included (a query with digits is checked against the texts as the reader sees them).
+_ANY_DIGIT = re.compile(r"\d")
+#: At most this many orders are checked one by one for a search with digits by someone who reads numbers masked.
+MASKED_SEARCH_LIMIT = 5000
 #: Why a search holding a number looks at order numbers only, for whoever reads numbers masked.
 NUMBER_SEARCH_REFUSED = _("含电话号码或证件号码的搜索只查找工单编号：您看到的号码已打码，标题和内容不按号码搜索。")
 
@@ -216,8 +220,21 @@ class OrderFilterSet(forms.Form):
         if PHONE_SEARCH.match(text) or holds_number(text):
             return qs.filter(number__startswith=text)
         shown_caller = Q(is_anonymous=False) & ~Q(request_type=RequestType.REPORT)
-        return qs.filter(Q(number__startswith=text) | shown_caller & (
-            Q(title__icontains=text) | Q(description__icontains=text)))
+        in_text = Q(title__icontains=text) | Q(description__icontains=text)
+        if _ANY_DIGIT.search(text):
+            # A few digits among words (「电话1234」) could still match the hidden middle of a number in the texts:
+            # the texts' matches are kept only where the text *as this reader sees it* (numbers masked) holds it.
+            in_text = Q(pk__in=self._matching_as_read(qs.filter(shown_caller & in_text), text))
+        return qs.filter(Q(number__startswith=text) | shown_caller & in_text)
+
+    @staticmethod
+    def _matching_as_read(qs: QuerySet[Ticket], text: str) -> list[int]:
+        """Ids of the orders among `qs` whose title or description, with numbers masked, contains `text`."""
+        needle = text.casefold()
+        rows = qs.order_by().only("pk", "title", "description", "caller_phone")[:MASKED_SEARCH_LIMIT]
+        return [t.pk for t in rows
+                if needle in numbers_masked(t.title, order=t).casefold()
+                or needle in numbers_masked(t.description, order=t).casefold()]
 
     def filter_status(self, qs: QuerySet[Ticket], value: list[str]) -> QuerySet[Ticket]:
         return qs.filter(status__in=value)

@@ -100,3 +100,18 @@ def test_the_filterset_refuses_the_search_with_a_message(cast: Cast) -> None:
     assert not fs.is_valid() and fs.errors["q"] == [str(NUMBER_SEARCH_REFUSED)]
     assert OrderFilterSet({"q": f"电话{PHONE}"}, user=cast.dispatcher).is_valid()
     assert not OrderFilterSet({"q": f"电话{PHONE}"}, user=cast.dispatcher, full_numbers=False).is_valid()
+
+
+@pytest.mark.parametrize("q", ["电话1381", "话138123", "8123", "2345"])
+def test_a_few_digits_among_words_cannot_reach_into_a_masked_number(cast: Cast, q: str) -> None:
+    """Four digits or fewer are not a number, but they could still match the hidden middle of one typed in the
+    text (138****5678): the text is matched as the unit reads it."""
+    ticket = make_ticket(Status.DISPATCHED, cast=cast, description=f"楼下噪音扰民，联系电话{PHONE}，3号楼")
+    assert ticket.number not in _exported(cast.lead_handler, q=q)
+
+
+@pytest.mark.parametrize("q", ["3号楼", "5678", "电话138"])
+def test_digits_the_unit_reads_are_still_found(cast: Cast, q: str) -> None:
+    ticket = make_ticket(Status.DISPATCHED, cast=cast, description=f"楼下噪音扰民，联系电话{PHONE}，3号楼")
+    assert ticket.number in _exported(cast.lead_handler, q=q)
+    assert ticket.number in _exported(cast.dispatcher, q=q)
