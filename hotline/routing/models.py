@@ -44,8 +44,9 @@ class DispatchRule(models.Model):
 
     def clean(self) -> None:
         """Refuse entries that cannot dispatch: a second city-wide entry (the unique constraint cannot see two
-        empty areas as equal), the centre or an inactive unit as lead, an area that is not a district, street
-        or community."""
+        empty areas as equal), the centre as lead, an inactive unit as lead of an entry that is or stays 启用
+        (an entry whose lead was switched off can still be switched off itself), an area that is not a
+        district, street or community."""
         errors: dict[str, object] = {}
         if self.area_id is None and self.category_id is not None:
             twins = DispatchRule.objects.filter(category_id=self.category_id, area__isnull=True).exclude(pk=self.pk)
@@ -56,8 +57,14 @@ class DispatchRule(models.Model):
         if self.lead_unit_id is not None:
             if self.lead_unit.kind == UnitKind.CENTRE:
                 errors["lead_unit"] = _("热线中心不能作为主办单位")
-            elif not self.lead_unit.is_active:
+            elif self.is_active and not self.lead_unit.is_active:
                 errors["lead_unit"] = _("主办单位已停用")
+        # An area unit (区 / 街道 / 社区) leads only in its own area: the entry's area lies within it or it within
+        # the entry's area (a street of district B cannot lead district A's entry). Departments lead anywhere.
+        if ("lead_unit" not in errors and "area" not in errors and self.area_id is not None
+                and self.lead_unit_id is not None and self.lead_unit.kind in AREA_KINDS
+                and not (self.lead_unit.is_within(self.area) or self.area.is_within(self.lead_unit))):
+            errors["lead_unit"] = _("主办单位不在该条目的区域内")
         if errors:
             raise ValidationError(errors)
 

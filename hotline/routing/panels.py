@@ -1,7 +1,9 @@
 """The order-page panel 派单推荐: the top 3 units with confidence and reason, one click to dispatch.
 
-While a consultation (会商) is open, dispatch waits for its conclusion: each unit then opens a short
-会商定责 form (that unit as lead, its recommended assisting units, the reasons to write) instead.
+The stored recommendation is shown while it still says what the catalogue says (`services.is_stale`);
+otherwise it is made again for the page. While a consultation (会商) is open, dispatch waits for its
+conclusion: each unit then opens a short 会商定责 form (that unit as lead, its recommended assisting units,
+the reasons to write) instead.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ def recommendation_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel |
     if ticket.is_confidential:
         return None  # confidential orders never leave the centre: nothing to recommend
     rec = services.latest(ticket)
-    if rec is None or ticket.status == Status.RETURNED:
-        rec = services.build(ticket, trigger="page")  # not stored: the page only reads
+    if rec is None or ticket.status == Status.RETURNED or services.is_stale(rec, ticket):
+        # made again when the catalogue (or the order's category or place, or a unit it offers) changed since:
+        # never 派给此单位 buttons for a lead the catalogue no longer names. Not stored: the page only reads.
+        rec = services.build(ticket, trigger="page")
     actions = available_actions(ticket, user)
     # While a consultation (会商) is open 派单 waits: its conclusion (会商定责, offered only then) dispatches.
     concluding = Action.CONCLUDE_CONSULTATION in actions

@@ -22,7 +22,7 @@ from hotline.core import clock
 from hotline.intelligence import dispatch as algo
 from hotline.intelligence import duplicates as dup
 from hotline.orgs.models import HandlingUnit
-from hotline.routing.models import DispatchRecommendation, DispatchSettings
+from hotline.routing.models import DispatchRecommendation, DispatchRule, DispatchSettings
 from hotline.routing.reasons import describe_row
 from hotline.routing.selectors import Catalogue, Entry, catalogue, rule_for  # noqa: F401 - rule_for re-exported
 from hotline.taxonomy.choices import RequestType, Urgency
@@ -38,6 +38,8 @@ SYSTEM_DISPLAY_NAME = "自动派单"
 HISTORY_CANDIDATES = 300
 NEIGHBOURS = 16
 MIN_SIMILARITY = 0.12
+#: The trigger of a recommendation made again because the one before it was stale (`is_stale`).
+REFRESH_TRIGGER = "refresh"
 
 
 def system_dispatcher() -> User:
@@ -79,6 +81,16 @@ def model_version() -> str:
     return f"classifier {meta.get('created_at', '?')} {str(meta.get('checksum', ''))[:12]}"
 
 
+def _vote_entry(ticket: Ticket, book: Catalogue, area_path: str, label: str) -> Entry | None:
+    """The catalogue entry a classifier class maps to in the order's area (the order's own, finer category
+    for the class it belongs to)."""
+    own = book.chain(ticket.category_id)
+    category_id = book.level1.get(label)
+    if own and category_id is not None and own[-1] == category_id:
+        category_id = ticket.category_id  # the agent's finer category for the class it belongs to
+    return book.rule_for(category_id, area_path) if category_id is not None else None
+
+
 def _model_votes(ticket: Ticket, book: Catalogue, area_path: str) -> list[algo.ModelVote]:
     """The classifier's level-1 probabilities, each mapped through the catalogue in the order's area."""
     from hotline.intelligence.workflow import load_model
@@ -90,17 +102,21 @@ def _model_votes(ticket: Ticket, book: Catalogue, area_path: str) -> list[algo.M
         logger.warning("classifier unavailable; recommending without it")
         return []
     probabilities = model.predict_proba([order_text(ticket.title, ticket.description)])[0]
-    own = book.chain(ticket.category_id)
-    votes = []
-    for label, p in zip(model.classes, probabilities, strict=True):
-        if p < 0.02:
-            continue
-        category_id = book.level1.get(label)
-        if own and category_id is not None and own[-1] == category_id:
-            category_id = ticket.category_id  # the agent's finer category for the class it belongs to
-        entry = book.rule_for(category_id, area_path) if category_id is not None else None
-        votes.append(algo.ModelVote(label, float(p), _hit(entry)))
-    return votes
+    return [algo.ModelVote(label, float(p), _hit(_vote_entry(ticket, book, area_path, label)))
+            for label, p in zip(model.classes, probabilities, strict=True) if p >= 0.02]
+
+
+def _entry_key(entry: Entry | None) -> list | None:
+    """What a recommendation read of one catalogue entry: the entry, its lead, its active assisting units."""
+    return None if entry is None else [entry.rule_id, entry.lead[0], sorted(u[0] for u in entry.assisting)]
+
+
+def _reads(ticket: Ticket, book: Catalogue, area_path: str, labels: list[str]) -> dict:
+    """The catalogue as a recommendation for the order reads it now: the order's category and place, its own
+    entry and the entry each classifier class maps to (stored with the recommendation, see `is_stale`)."""
+    return {"category": ticket.category_id, "area": area_path,
+            "rule": _entry_key(book.rule_for(ticket.category_id, area_path)),
+            "votes": [_entry_key(_vote_entry(ticket, book, area_path, label)) for label in labels]}
 
 
 def final_units(ticket_ids: list[int]) -> dict[int, HandlingUnit]:
@@ -229,7 +245,8 @@ def build(ticket: Ticket, *, trigger: str = "", at: datetime | None = None) -> D
                 "model": [{"label": v.label, "p": round(v.probability, 4),
                            "unit_id": v.rule.lead.id if v.rule else None} for v in votes],
                 "neighbours": [{"ticket_id": n.ticket_id, "similarity": n.similarity, "unit_id": n.final.id}
-                               for n in neighbours]},
+                               for n in neighbours],
+                "reads": _reads(ticket, book, area_path, [v.label for v in votes])},
     )
 
 
@@ -243,6 +260,49 @@ def recommend(ticket: Ticket, *, trigger: str = "", at: datetime | None = None) 
 def latest(ticket: Ticket) -> DispatchRecommendation | None:
     """The order's most recent recommendation."""
     return ticket.dispatch_recommendations.order_by("-created_at", "-id").first()
+
+
+def is_stale(rec: DispatchRecommendation, ticket: Ticket) -> bool:
+    """Whether what the recommendation read has changed since it was made, so that it no longer says what the
+    catalogue says: the order's category or place corrected, its catalogue entry (or an entry a classifier
+    class maps to) edited, switched off, added or removed, or a unit it offers switched off or deleted.
+
+    Cheap (the current catalogue snapshot and one query, neither the classifier nor history is read again).
+    A recommendation stored before its reads were recorded is checked on its category, entry and lead.
+    """
+    if rec.category_id != ticket.category_id:
+        return True
+    area = area_of(ticket)
+    area_path = area.path if area else ""
+    book = catalogue()
+    reads = (rec.scores or {}).get("reads")
+    if reads is not None:
+        labels = [v.get("label", "") for v in (rec.scores or {}).get("model", [])]
+        if reads != _reads(ticket, book, area_path, labels):
+            return True
+    else:
+        entry = book.rule_for(ticket.category_id, area_path)
+        lead = next((row["unit_id"] for row in rec.top3 if row.get("parts", {}).get("rule")), None)
+        if (entry.rule_id if entry else None) != rec.rule_id or (entry.lead[0] if entry else None) != lead:
+            return True
+    offered = {row["unit_id"] for row in rec.top3} | {u for row in rec.top3 for u in row.get("assisting", ())}
+    return bool(offered) and HandlingUnit.objects.filter(pk__in=offered, is_active=True).count() != len(offered)
+
+
+def current(ticket: Ticket, *, trigger: str) -> DispatchRecommendation:
+    """The order's recommendation as of now: its latest one, or a new one (stored) when there is none or the
+    latest is stale (`is_stale`). The first one stays the one `evaluate-dispatch` judges."""
+    rec = latest(ticket)
+    if rec is not None and not is_stale(rec, ticket):
+        return rec
+    return recommend(ticket, trigger=trigger if rec is None else REFRESH_TRIGGER)
+
+
+def _catalogue_still_names(rec: DispatchRecommendation) -> bool:
+    """Whether the entry the recommendation cites is, in the database, still active and led by its top unit
+    (another process may have edited the catalogue since this one's snapshot was taken)."""
+    return rec.rule_id is not None and DispatchRule.objects.filter(
+        pk=rec.rule_id, is_active=True, lead_unit_id=rec.top_unit_id, lead_unit__is_active=True).exists()
 
 
 def _urgency_blocks(ticket: Ticket) -> str:
@@ -289,7 +349,9 @@ def auto_dispatch(ticket_id: int) -> Ticket | None:
     Does nothing (returns None) when auto-dispatch is off, the order is no longer waiting for dispatch,
     is confidential, urgent (as registered or assessed, or its urgency could not be assessed), a report
     (举报) or was returned before, when the catalogue does not name the top unit as lead for the order,
-    or when the confidence is below the threshold.
+    or when the confidence is below the threshold. A recommendation made before the catalogue (or the
+    order's category or place, or a unit it offers) changed is first made again and stored (trigger
+    「refresh」); the entry it cites is checked in the database right before dispatching.
     """
     settings = DispatchSettings.current()
     if not settings.auto_dispatch:
@@ -298,11 +360,11 @@ def auto_dispatch(ticket_id: int) -> Ticket | None:
         pk=ticket_id).first()
     if ticket is None or ticket.status != Status.PENDING_DISPATCH or _blocked(ticket):
         return None
-    rec = latest(ticket) or recommend(ticket, trigger="send_to_dispatch")
+    rec = current(ticket, trigger="send_to_dispatch")  # rebuilt when the catalogue changed since registration
     if not rec.top3 or rec.confidence < settings.threshold or rec.top_unit is None:
         return None
     top = rec.top3[0]
-    if not top.get("parts", {}).get("rule") or not rec.top_unit.is_active:
+    if not top.get("parts", {}).get("rule") or not rec.top_unit.is_active or not _catalogue_still_names(rec):
         return None  # the model and history alone never dispatch: the catalogue must name the unit
     assisting = list(HandlingUnit.objects.filter(pk__in=top["assisting"], is_active=True))
     with translation.override(django_settings.LANGUAGE_CODE):  # the timeline's notes are written in Chinese
