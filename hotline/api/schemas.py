@@ -190,6 +190,10 @@ class ReturnVisitOut(BaseModel):
     contacted: bool
     resolved: bool | None
     satisfaction: str
+    unit_contacted: bool | None = Field(
+        description="群众对「承办单位是否联系过您？」的回答；null 为未问或未答（响应率按主办单位答复所称计）")
+    contact_disputed: bool = Field(
+        description="群众表示未被联系，而主办单位审核通过的答复称已联系群众（与答复所称不符）")
     note: str
     visitor: str
 

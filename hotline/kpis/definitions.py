@@ -107,6 +107,31 @@ def sign_missed(as_of: datetime) -> Q:
             & (Q(paused_at__isnull=True) | Q(sign_due__lt=F("paused_at"))))
 
 
+def withdrawn_by_reassignment() -> Q:
+    """Assignments the centre's 改派 (reassignment) itself withdrew: 已撤回 at the very moment of a 改派 on the order.
+
+    `_release` stamps every withdrawn unit's `ended_at` with the step's time, which is also the 改派 event's
+    `at` (one `Step`, one transaction), so the match is exact; the subquery starts from the order's timeline
+    (the `ticket, seq` index) and compares two stored instants. The event's `withdrawn` id list says the same,
+    but membership of a JSON array is neither portable (SQLite has no JSON `contains`) nor indexed. A unit
+    released by 同意退单 (accepted return), a merge or a termination ends at another step's time: not one.
+    """
+    reassigned = TimelineEvent.objects.filter(ticket=OuterRef("ticket_id"), action=Action.REASSIGN,
+                                              at=OuterRef("ended_at"))
+    return Q(status=AssignmentStatus.WITHDRAWN) & Q(Exists(reassigned))
+
+
+def _sign_decided(ctx: Context) -> Q:
+    """Assignments whose signing is decided: signed, still to sign past the deadline (`sign_missed`), or withdrawn
+    by a 改派 after the sign deadline had passed unsigned (`sign_overdue`: overdue flags are history, docs/sla.md).
+
+    A unit withdrawn by 改派 before its sign deadline passed is not charged: a dispatcher's mistake is not the
+    unit's. One returned (退单) before signing stays out as before (退单率 judges it).
+    """
+    missed_reassigned = withdrawn_by_reassignment() & Q(signed_at__isnull=True, sign_overdue=True)
+    return Q(signed_at__isnull=False) | sign_missed(ctx.as_of) | missed_reassigned
+
+
 def reply_awaits_decision() -> Q:
     """A reply made after the deadline while the unit's timely extension request waits (docs/sla.md §8).
 
@@ -128,16 +153,20 @@ def _due(ctx: Context) -> Q:
     reply deadline then (`reply_overdue`, set by the termination): terminating does not clean a late order.
     Likewise a lead that handed the order down (下派) past its reply deadline (`reply_overdue`, set then).
     Only the assignments the termination itself ended: a lead whose return was accepted before is not one.
+    Likewise a lead the centre withdrew by 改派 (reassignment) after its reply deadline had passed
+    (`withdrawn_by_reassignment` with `reply_overdue`); one withdrawn before any deadline passed stays out.
     """
     late_terminated = ended_by_termination() & Q(reply_overdue=True)
     # A lead that handed the order down (下派) after its reply deadline had passed was late itself.
     late_forwarded = Q(status=AssignmentStatus.FORWARDED, reply_overdue=True)
     # A unit below that let the reply deadline pass and then returned the order up (下派) was late itself.
     late_returned_up = Q(status=AssignmentStatus.RETURNED, forwarded_from__isnull=False, reply_overdue=True)
+    # A lead that sat on the order past its reply deadline and was then taken off by 改派 was late itself.
+    late_reassigned = withdrawn_by_reassignment() & Q(reply_overdue=True)
     replied = Q(replied_at__isnull=False) & ~reply_awaits_decision()
     unreplied_late = Q(replied_at__isnull=True) & open_overdue(ctx.as_of)
     return (Q(status__in=HOLDING) & (replied | unreplied_late) | late_terminated
-            | late_forwarded | late_returned_up)
+            | late_forwarded | late_returned_up | late_reassigned)
 
 
 def handed_down() -> Q:
@@ -187,10 +216,17 @@ def _first_valid_visit(ctx: Context) -> Q:
 
 
 def _reply_contacted(ctx: Context) -> dict:
-    """Whether the lead unit's approved reply before the visit says it contacted the citizen (已联系群众)."""
+    """Whether the lead unit's approved reply before the visit says it contacted the citizen (已联系群众): 响应率's
+    fallback for a visit without the citizen's own answer (`ReturnVisit.unit_contacted` null)."""
     latest = Reply.objects.filter(ticket=OuterRef("ticket_id"), assignment__role=AssignmentRole.LEAD,
                                   review_status=Decision.APPROVED, created_at__lte=OuterRef("created_at"))
     return {"_reply_contacted": Subquery(latest.order_by("-created_at", "-id").values("contacted")[:1])}
+
+
+def _responded() -> Q:
+    """Responded (响应): the citizen said the unit contacted them; where the citizen's answer is missing (older
+    visits, not asked), the lead unit's own 已联系群众 on its approved reply (`_reply_contacted`) stands in."""
+    return Q(unit_contacted=True) | Q(unit_contacted__isnull=True, _reply_contacted=True)
 
 
 class DaysBefore(Func):
@@ -260,13 +296,14 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         numerator=_one(Q(accepted_at__isnull=False, accepted_at__lt=F("accept_due")))),
     Kpi(Indicator.SIGN_TIMELY, "On-time sign rate", ASSIGNMENTS,
         _("签收及时率 = 在签收时限内签收的派单 ÷（已签收的派单 + 超过签收时限仍未签收的派单）"),
-        _("统计期内派出的派单（主办与协办，每个单位一条）；未签收即退回的不计，签收时限未到且未签收的暂不计"),
-        _UNIT_EXCLUSION,
-        population=lambda ctx: Q(signed_at__isnull=False) | sign_missed(ctx.as_of),
+        _("统计期内派出的派单（主办与协办，每个单位一条）；未签收即退回的不计，超过签收时限仍未签收而被中心改派撤回的计为超时，"
+          "签收时限未到且未签收的暂不计"),
+        _UNIT_EXCLUSION, population=_sign_decided,
         numerator=_one(Q(signed_at__isnull=False, signed_at__lte=F("sign_due"), sign_overdue=False))),
     Kpi(Indicator.ON_TIME, "On-time completion rate", LEADS,
         _("按时办结率 = 在答复时限内答复的主办工单 ÷（已答复的主办工单 + 超过答复时限仍未答复的主办工单）"),
-        _("统计期内派出、仍由该单位主办（未被退回改派）的派单；超期未办结的在办工单计入分母；超过答复时限才下派的计为超期；时限未到且未答复的暂不计"),
+        _("统计期内派出、仍由该单位主办（未被退回改派）的派单；超期未办结的在办工单计入分母；超过答复时限才下派或被中心改派撤回的计为超期；"
+          "时限未到且未答复的暂不计"),
         _UNIT_EXCLUSION, population=_due,
         numerator=_one(Q(replied_at__isnull=False, replied_at__lte=F("reply_due"), reply_overdue=False))),
     Kpi(Indicator.COMPLETION, "Completion rate", LEADS,
@@ -296,10 +333,10 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         numerator=_one(Q(Exists(ReturnVisit.objects.filter(ticket=OuterRef("ticket_id"), contacted=True,
                                                            created_at__gte=OuterRef("reviewed_at")))))),
     Kpi(Indicator.RESPONSE, "Response rate", VISITS,
-        _("响应率 = 有效回访中承办单位已联系群众的 ÷ 有效回访"),
+        _("响应率 = 有效回访中群众表示承办单位联系过的 ÷ 有效回访（群众未回答的，按主办单位答复所称已联系群众计）"),
         _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),
         _UNIT_EXCLUSION, population=_final_valid_visit, annotations=_reply_contacted,
-        numerator=_one(Q(_reply_contacted=True))),
+        numerator=_one(_responded())),
     Kpi(Indicator.RESOLUTION, "Resolution rate", VISITS,
         _("解决率 = 有效回访中群众认为已解决的 ÷ 有效回访"),
         _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),

@@ -156,3 +156,7 @@ class RateForm(PortalForm):
                                       coerce=lambda v: v == "yes")
     satisfaction = forms.ChoiceField(label=_("您对办理结果是否满意？"), widget=forms.RadioSelect,
                                      choices=RATING_CHOICES)
+    #: The citizen's own answer for 响应率 (not the unit's claim); may be left unanswered.
+    unit_contacted = forms.TypedChoiceField(label=_("承办单位是否联系过您？"), widget=forms.RadioSelect,
+                                            choices=[("yes", _("是")), ("no", _("否"))], required=False,
+                                            coerce=lambda v: v == "yes", empty_value=None)

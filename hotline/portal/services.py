@@ -109,8 +109,10 @@ def open_invitation(token: str) -> VisitInvitation | None:
 
 
 @transaction.atomic
-def rate(token: str, *, resolved: bool, satisfaction: str) -> Ticket:
-    """Record the citizen's own return visit from a rating link (网上评价); the link is then used up."""
+def rate(token: str, *, resolved: bool, satisfaction: str, unit_contacted: bool | None = None) -> Ticket:
+    """Record the citizen's own return visit from a rating link (网上评价); the link is then used up.
+
+    `unit_contacted` is the citizen's own answer to 「承办单位是否联系过您？」 (None: left unanswered)."""
     invitation = open_invitation(token)
     if invitation is not None:
         invitation = VisitInvitation.objects.select_for_update().filter(pk=invitation.pk,
@@ -119,7 +121,7 @@ def rate(token: str, *, resolved: bool, satisfaction: str) -> Ticket:
         raise RuleViolation(_("评价链接无效或已使用"))
     ticket = invitation.ticket
     record_return_visit(ticket, actor=None, contacted=True, resolved=resolved, satisfaction=satisfaction,
-                        method=VisitMethod.ONLINE, note="群众网上评价")
+                        method=VisitMethod.ONLINE, note="群众网上评价", unit_contacted=unit_contacted)
     VisitInvitation.objects.filter(ticket=ticket, used_at__isnull=True).update(used_at=clock.now())
     return ticket
 

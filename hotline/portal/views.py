@@ -261,7 +261,8 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.rate(token, resolved=form.cleaned_data["resolved"],
-                          satisfaction=form.cleaned_data["satisfaction"])
+                          satisfaction=form.cleaned_data["satisfaction"],
+                          unit_contacted=form.cleaned_data["unit_contacted"])
         except DomainError:
             return render(request, "portal/rate_invalid.html", status=404)
         return render(request, "portal/rate_done.html", {"number": ticket.number})

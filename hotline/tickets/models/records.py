@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from hotline.tickets.choices import (
+    AssignmentRole,
     Decision,
     ReturnReason,
     Satisfaction,
@@ -98,7 +102,11 @@ class Reply(models.Model):
 
 
 class ReturnVisit(models.Model):
-    """The centre's call back to the citizen (回访): contacted, resolved, satisfied."""
+    """The centre's call back to the citizen (回访): contacted, resolved, satisfied.
+
+    `contacted` is whether the *centre* reached the citizen; `unit_contacted` is the citizen's own answer to
+    「承办单位是否联系过您？」 (None: not asked or not answered — older visits, unreached calls, 现场核查).
+    """
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="visits")
     visitor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -107,6 +115,8 @@ class ReturnVisit(models.Model):
     contacted = models.BooleanField(_("联系上"))
     resolved = models.BooleanField(_("已解决"), null=True)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    unit_contacted = models.BooleanField(_("承办单位联系过群众"), null=True, blank=True,
+                                         help_text=_("群众对「承办单位是否联系过您？」的回答；空为未问或未答"))
     note = models.TextField(_("回访记录"), blank=True)
 
     class Meta:
@@ -117,6 +127,25 @@ class ReturnVisit(models.Model):
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} #{self.pk} ({self.ticket_id})"
 
+    @cached_property
+    def reply_claimed_contact(self) -> bool | None:
+        """The lead unit's claim (已联系群众) on its latest approved reply before this visit; None without one."""
+        return claimed_contact(self.ticket_id, self.created_at)
+
+    @property
+    def contact_disputed(self) -> bool:
+        """群众表示未被联系，与答复所称不符: the citizen says the unit never contacted them, its reply says it did."""
+        return self.unit_contacted is False and self.reply_claimed_contact is True
+
+
+def claimed_contact(ticket_id: int, at: datetime) -> bool | None:
+    """Whether the lead unit's latest approved reply made by `at` says it contacted the citizen (已联系群众).
+
+    The same reply 响应率 falls back to when the citizen's answer is missing (kpis `_reply_contacted`).
+    """
+    latest = Reply.objects.filter(ticket_id=ticket_id, assignment__role=AssignmentRole.LEAD,
+                                  review_status=Decision.APPROVED, created_at__lte=at).order_by("-created_at", "-id")
+    return latest.values_list("contacted", flat=True).first()
 
 
 class Supervision(models.Model):

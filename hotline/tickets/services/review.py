@@ -190,11 +190,23 @@ def _verify(step: Step, resolved: bool | None, note: str) -> Ticket:
     return _rehandle(step, note or "现场核查：问题未解决，退回重办", data)
 
 
+def _unit_contact(visit: ReturnVisit) -> dict[str, bool]:
+    """The citizen's answer on the unit's contact for the event data, and the contradiction with the reply if any."""
+    if visit.unit_contacted is None:
+        return {}
+    return {"unit_contacted": visit.unit_contacted, **({"contact_disputed": True} if visit.contact_disputed else {})}
+
+
 @service
 def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolved: bool | None = None,
-                        satisfaction: str = "", method: str = VisitMethod.PHONE, note: str = "") -> Ticket:
+                        satisfaction: str = "", method: str = VisitMethod.PHONE, note: str = "",
+                        unit_contacted: bool | None = None) -> Ticket:
     """Call the citizen back (回访). Resolved and (basically) satisfied, or resolved with no opinion on
     satisfaction (未表态), closes the order; not resolved or unsatisfied is 重办.
+
+    `unit_contacted` is the citizen's answer to 「承办单位是否联系过您？」 (None: not asked or not answered;
+    kept only when the citizen was reached), the source of 响应率. A "no" while the lead's approved reply
+    claimed 已联系群众 is flagged in the event data (`contact_disputed`) for the centre.
 
     Not reached: the attempt is recorded and the order keeps waiting for a visit, until the centre's
     number of attempts (回访设置; one without a phone) closes it as unreachable. An order whose demand
@@ -211,16 +223,17 @@ def record_return_visit(ticket: Ticket, *, actor: User, contacted: bool, resolve
         return _verify(step, resolved, note)
     if contacted and (resolved is None or satisfaction not in Satisfaction.values):
         raise RuleViolation(_("联系上群众时须记录是否解决和满意度"))
-    ReturnVisit.objects.create(ticket=ticket, visitor=actor, created_at=step.at, method=method, contacted=contacted,
-                               resolved=resolved if contacted else None,
-                               satisfaction=satisfaction if contacted else "", note=note)
+    visit = ReturnVisit.objects.create(
+        ticket=ticket, visitor=actor, created_at=step.at, method=method, contacted=contacted,
+        resolved=resolved if contacted else None, satisfaction=satisfaction if contacted else "", note=note,
+        unit_contacted=unit_contacted if contacted else None)
     if not contacted:
         return _not_reached(step, note)
     unreasonable = claims_of(step.lead()).filter(status=Decision.APPROVED).exists()  # this round's claim only
     # Resolved without an opinion (未表态) closes too: 重办 is for a problem not solved or a citizen unsatisfied
     # (domain.md step 6); the visit is not a valid one, so no satisfaction figure counts it either way.
     good = resolved and satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.NO_OPINION)
-    data = {"contacted": True, "resolved": resolved, "satisfaction": satisfaction}
+    data = {"contacted": True, "resolved": resolved, "satisfaction": satisfaction, **_unit_contact(visit)}
     if good or unreasonable:
         label = Satisfaction(satisfaction).label
         return _finish(step, note or f"回访：{label}，办结", data)
