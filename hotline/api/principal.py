@@ -119,11 +119,14 @@ def orders_for_key(key: ApiKey, *, one: bool = False) -> QuerySet[Ticket]:
     acknowledged) and those its own accounts registered, not every order its role could see. Any other key,
     a specialised hotline's (bound to its unit) included, sees what its account's role sees, plus, with an
     intake account, the orders that account registered. `one=True` when the caller then picks one order:
-    the rule is then checked on that order alone (one indexed query, e.g. per webhook event).
+    the rule is then checked on that order alone (one indexed query, e.g. per webhook event). A switched-off
+    partner's key (停用, `Partner.is_active` false) reads nothing, as `/interop/v1` refuses it.
     """
+    partner = partner_of(key)
+    if partner is not None and not partner.is_active:
+        return Ticket.objects.none()
     own = [pk for pk in (key.user_id, key.intake_user_id) if pk]
     qs = Ticket.objects.visible_to(key.user, one=one)
-    partner = partner_of(key)
     if partner is not None and not key.user.is_unit_staff:
         references = partner.references.all()
         if one:

@@ -56,8 +56,12 @@ class PartnerAdmin(admin.ModelAdmin):
     readonly_fields = ["endpoint"]
 
     def save_model(self, request: HttpRequest, obj: Partner, form: PartnerForm, change: bool) -> None:
-        """The endpoint follows the address field only when it was edited: cleared switches it off."""
+        """The endpoint follows the address field only when it was edited: cleared switches it off. A partner
+        switched off (停用) has its endpoint switched off too: nothing queued for it is delivered any more."""
         super().save_model(request, obj, form, change)
+        if not obj.is_active:
+            services.clear_endpoint(obj)
+            return
         if "endpoint_url" not in form.changed_data:
             return
         url = form.cleaned_data.get("endpoint_url")

@@ -18,7 +18,7 @@ from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
 from hotline.core import clock, targets
 from hotline.interop.choices import Direction, MessageKind, PartnerKind
-from hotline.interop.exceptions import BadTransfer, UnknownOrder
+from hotline.interop.exceptions import BadTransfer, ReferenceConflict, UnknownOrder
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.choices import RequestType, Urgency
@@ -52,19 +52,21 @@ def _flag(data: Mapping[str, Any], name: str) -> bool:
     return value
 
 
-def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = False) -> str:
+def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = False, label: str = "") -> str:
+    """The text field `name` of `data`, stripped; errors name it as `label` (e.g. `caller.name`), else `name`."""
+    label = label or name
     value = data.get(name)
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise BadTransfer(_("%(field)s 须为字符串") % {"field": name})
+        raise BadTransfer(_("%(field)s 须为字符串") % {"field": label})
     if "\x00" in value:  # PostgreSQL cannot store it: the same refusal as every entered text (core/entered.py)
-        raise BadTransfer(_("%(what)s含有无法保存的空字符（NUL），请删除后重新提交") % {"what": name})
+        raise BadTransfer(_("%(what)s含有无法保存的空字符（NUL），请删除后重新提交") % {"what": label})
     value = value.strip()
     if required and not value:
-        raise BadTransfer(_("缺少 %(field)s") % {"field": name})
+        raise BadTransfer(_("缺少 %(field)s") % {"field": label})
     if len(value) > limit:
-        raise BadTransfer(_("%(field)s 超过 %(n)s 字") % {"field": name, "n": limit})
+        raise BadTransfer(_("%(field)s 超过 %(n)s 字") % {"field": label, "n": limit})
     return value
 
 
@@ -72,7 +74,7 @@ def _phone(data: Mapping[str, Any], name: str) -> str:
     """The caller's number as the intake stores it (`normalise_phone`: +86, spaces and dashes dropped), so
     that the receipt SMS, the caller history and the duplicate check find it; a value that is still not
     a number (ASCII digits, one leading「+」at most, as many digits as the intake takes) is refused."""
-    phone = normalise_phone(_text(data, name, 32))
+    phone = normalise_phone(_text(data, name, 32, label=f"caller.{name}"))
     digits = phone.removeprefix("+")
     if phone and not (digits.isascii() and digits.isdigit()
                       and CALLER_PHONE_MIN_DIGITS <= len(digits) <= CALLER_PHONE_MAX_DIGITS):
@@ -92,6 +94,14 @@ def _coordinate(data: Mapping[str, Any], name: str, limit: int) -> Decimal | Non
     if not number.is_finite() or not -limit <= number <= limit:
         raise BadTransfer(_("%(field)s 超出范围") % {"field": name})
     return number.quantize(Decimal("0.000001"))
+
+
+def _position(data: Mapping[str, Any]) -> tuple[Decimal | None, Decimal | None]:
+    """The point (lat, long): both or neither, as Open311's `POST requests` takes it."""
+    lat, lon = _coordinate(data, "lat", 90), _coordinate(data, "long", 180)
+    if (lat is None) != (lon is None):
+        raise BadTransfer(_("lat 和 long 须同时提供"))
+    return lat, lon
 
 
 def _category(hint: str) -> Category | None:
@@ -137,12 +147,13 @@ def receive_transfer(partner: Partner, data: Mapping[str, Any]) -> Received:
     if request_type not in RequestType.values:
         raise BadTransfer(_("request_type 只能为 %(values)s") % {"values": "、".join(RequestType.values)})
     hint = _text(data, "category_hint", 255)
+    latitude, longitude = _position(data)
     draft = tickets.TicketDraft(
         request_type=request_type, title=_text(data, "title", 200), description=content,
         channel=Channel.TRANSFER_IN, category=_category(hint), urgency=urgency,
-        caller_name=_text(caller, "name", 50), caller_phone=_phone(caller, "phone"),
+        caller_name=_text(caller, "name", 50, label="caller.name"), caller_phone=_phone(caller, "phone"),
         is_confidential=_flag(data, "confidential"), address=_text(data, "address", 255),
-        latitude=_coordinate(data, "lat", 90), longitude=_coordinate(data, "long", 180),
+        latitude=latitude, longitude=longitude,
     )
     note = _("由「%(partner)s」转入，对方编号 %(ref)s") % {"partner": partner.name, "ref": reference}
     try:
@@ -191,7 +202,11 @@ def acknowledge(partner: Partner, data: Mapping[str, Any]) -> PartnerMessage:
 
 
 def record_acknowledgement(partner: Partner, ticket: Ticket, reference: str, note: str = "") -> PartnerMessage:
-    """Keep the partner's reference (once) and log its acknowledgement or feedback."""
+    """Keep the partner's reference (once) and log its acknowledgement or feedback.
+
+    A reference the partner already gave for another order of ours is refused (`ReferenceConflict`, 409)
+    and nothing is recorded: it cannot stand for two orders, nor be news about this one.
+    """
     kind = MessageKind.ACK_IN
     if reference:
         try:
@@ -199,6 +214,11 @@ def record_acknowledgement(partner: Partner, ticket: Ticket, reference: str, not
                 ExternalReference.objects.create(partner=partner, direction=Direction.OUT, external_id=reference,
                                                  ticket=ticket, created_at=clock.now())
         except IntegrityError:
+            owner = ExternalReference.objects.filter(partner=partner, direction=Direction.OUT,
+                                                     external_id=reference).values_list("ticket_id", flat=True).first()
+            if owner is not None and owner != ticket.pk:
+                raise ReferenceConflict(_("对方编号「%(ref)s」已对应另一张工单，不能用于工单 %(number)s")
+                                        % {"ref": reference, "number": ticket.number}) from None
             kind = MessageKind.FEEDBACK_IN  # the reference is known: this is further news about it
     else:
         kind = MessageKind.FEEDBACK_IN
@@ -231,7 +251,11 @@ def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
 
 
 def clear_endpoint(partner: Partner) -> Subscription | None:
-    """Stop sending the partner's outbound messages: its endpoint is switched off (the address is kept)."""
+    """Stop sending the partner's outbound messages: its endpoint is switched off (the address is kept).
+
+    Also what switching a partner off (停用, `Partner.is_active`) does to its endpoint: the deliverer sends
+    only to active endpoints, so messages already queued for it stay unsent (`set_endpoint` switches it on again).
+    """
     endpoint = partner.endpoint if partner.endpoint_id else None
     if endpoint is not None and endpoint.is_active:
         endpoint.is_active = False

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +22,7 @@ from hotline.api.keys import key_from_request
 from hotline.api.scopes import Scope
 from hotline.core.ratelimit import client_ip
 from hotline.interop import services
-from hotline.interop.exceptions import InteropError
+from hotline.interop.exceptions import BodyTooLarge, InteropError
 from hotline.interop.models import Partner, PartnerMessage
 
 
@@ -37,8 +38,13 @@ def _partner(request: HttpRequest) -> Partner | None:
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object; a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` is refused (413), not read."""
     try:
-        data = json.loads(request.body or b"{}")
+        raw = request.body
+    except RequestDataTooBig:
+        raise BodyTooLarge(_("请求体过大：最多 %(n)s 字节") % {"n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}) from None
+    try:
+        data = json.loads(raw or b"{}")
     except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         raise services.BadTransfer(_("请求体不是合法的 JSON")) from None
     if not isinstance(data, dict):

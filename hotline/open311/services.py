@@ -31,6 +31,11 @@ from hotline.tickets.services._core import check_role
 #: Longest `service_code` looked up (leading zeros allowed); what is stored is the category's own code.
 _MAX_CODE_INPUT = 64
 _AREA_KINDS = {UnitKind.DISTRICT: "district", UnitKind.STREET: "street", UnitKind.COMMUNITY: "community"}
+#: Most `attribute[…]` parameters a request may carry, and the longest value of one (kept with the request).
+MAX_ATTRIBUTES = 20
+MAX_ATTRIBUTE_LENGTH = 500
+#: Longest `attribute[title]`: the order's title column.
+MAX_TITLE = 200
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,22 @@ def _attribute(params: Mapping[str, str], code: str, choices: list[str] | None, 
     if choices is not None and value not in choices:
         raise BadRequest(_("attribute[%(code)s] 的值「%(value)s」无效") % {"code": code, "value": value})
     return value
+
+
+def _extra_attributes(params: Mapping[str, str]) -> dict[str, str]:
+    """The `attribute[…]` parameters, kept with the request: at most `MAX_ATTRIBUTES`, each value at most
+    `MAX_ATTRIBUTE_LENGTH` characters (`attribute[title]` at most `MAX_TITLE`); more is refused (400), never cut."""
+    extra = {k[len("attribute["):-1]: v for k, v in params.items() if k.startswith("attribute[") and k.endswith("]")}
+    if len(extra) > MAX_ATTRIBUTES:
+        raise BadRequest(_("attribute[…] 参数过多：最多 %(limit)d 个（现有 %(count)d 个）")
+                         % {"limit": MAX_ATTRIBUTES, "count": len(extra)})
+    for code, value in extra.items():
+        limit = MAX_TITLE if code == "title" else MAX_ATTRIBUTE_LENGTH
+        if len(code) > MAX_ATTRIBUTE_LENGTH or len((value or "").strip()) > limit:
+            shown = code if len(code) <= _MAX_CODE_INPUT else code[:_MAX_CODE_INPUT] + "…"
+            raise BadRequest(_("attribute[%(code)s] 过长：最多 %(limit)d 个字符（现有 %(count)d 个）")
+                             % {"code": shown, "limit": limit, "count": len((value or "").strip())})
+    return extra
 
 
 def _actor(key: ApiKey):  # noqa: ANN202 - User | None
@@ -150,7 +171,8 @@ def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
     _refuse_longer_than_column(email=email, media_url=media_url)
     if len(phone) > 32 or len(address) > 255:
         raise BadRequest(_("phone 或 address_string 过长"))
-    title = _attribute(params, "title", None, "")[:200]
+    extra = _extra_attributes(params)
+    title = _attribute(params, "title", None, "")
     draft = tickets.TicketDraft(
         request_type=_attribute(params, "request_type", RequestType.values, RequestType.COMPLAINT),
         urgency=_attribute(params, "urgency", Urgency.values, Urgency.NORMAL),
@@ -161,7 +183,6 @@ def create_request(params: Mapping[str, str], key: ApiKey | None) -> Created:
         longitude=_coordinate(lon, "long", 180) if lon else None,
         **(_area(address_id) if address_id else {}),
     )
-    extra = {k[len("attribute["):-1]: v for k, v in params.items() if k.startswith("attribute[") and k.endswith("]")}
     with transaction.atomic():
         try:
             ticket = tickets.register(draft, actor=_actor(key))
