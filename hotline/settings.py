@@ -294,6 +294,7 @@ _RETRAIN_AT = tuple(reversed(os.environ.get("HOTLINE_RETRAIN_AT", "02:30").split
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "hotline.tasks.sla_sweep", "schedule": 60.0, "options": {"expires": 55}},
     "unit-alerts": {"task": "hotline.tasks.alert_units", "schedule": 60.0, "options": {"expires": 55}},
+    "texts-retry": {"task": "hotline.tasks.retry_failed_texts", "schedule": 60.0, "options": {"expires": 55}},
     "webhooks-deliver": {"task": "hotline.tasks.deliver_due_webhooks", "schedule": 15.0,
                          "options": {"expires": 14}},
     "retrain-classifier": {"task": "hotline.tasks.retrain_classifier", "schedule": crontab(*_RETRAIN_AT),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from hotline.accounts.models import User
 from hotline.attachments.constants import MAX_BYTES, SHOWN_INLINE
 from hotline.attachments.models import Attachment
-from hotline.attachments.selectors import download_name
+from hotline.attachments.selectors import download_name, reached_through
 from hotline.attachments.services import attach, content_digest
 from hotline.ops.access import order_shown
 from hotline.tickets.choices import Action
@@ -85,14 +85,17 @@ def upload(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
-    """The file, if its order is visible to this person; otherwise the same 404 as a missing file.
+    """The file, if its order is visible to this person, or the master order it was merged into (并单,
+    `reached_through`); otherwise the same 404 as a missing file.
 
     Named by `download_name`: the name as this person may read it (the caller's number masked for units),
     with the extension of what the file is. Photos every browser shows are shown inline, the rest downloaded.
     A file gone from storage is a 404 too, logged for the operators (the backup holds it).
     """
-    item = get_object_or_404(Attachment.objects.select_related("ticket"), pk=pk,
-                             ticket__in=Ticket.objects.visible_to(request.user))
+    item = get_object_or_404(Attachment.objects.select_related("ticket"), pk=pk)
+    through = reached_through(item, request.user)
+    if through is None:
+        raise Http404
     try:
         content = item.file.open("rb")
     except FileNotFoundError as exc:
@@ -100,6 +103,8 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
                   item.file.name)
         raise Http404(_("附件文件不存在")) from exc
     order_shown(item.ticket, request.user)  # a confidential order's file is a view of the order
+    if through != item.ticket:
+        order_shown(through, request.user)  # opened through a confidential master: a view of the master too
     response = FileResponse(content, content_type=item.content_type,
                             as_attachment=item.content_type not in SHOWN_INLINE,
                             filename=download_name(item, request.user, item.ticket))

@@ -59,7 +59,8 @@ class SmsNotifier:
 
     Settings (or environment): HOTLINE_SMS_URL, HOTLINE_SMS_ACCOUNT, HOTLINE_SMS_KEY,
     HOTLINE_SMS_SIGN (the 短信签名 put in front, default 【12345】), HOTLINE_SMS_TIMEOUT (seconds).
-    The gateway must answer 2xx; a JSON answer with a non-zero "code" is a failure too.
+    The gateway must answer 2xx; a JSON answer whose result code is not a success is a failure too
+    (`gateway_refusal`: "code" in any case, as Aliyun's {"Code": "isv.BUSINESS_LIMIT_CONTROL"}, "errcode" …).
     Subclass and override `payload` / `headers` for a gateway with another protocol.
     """
 
@@ -102,8 +103,40 @@ class SmsNotifier:
             result = json.loads(answer or b"{}")
         except ValueError:
             return  # a 2xx without JSON counts as accepted
-        if isinstance(result, dict) and str(result.get("code", "0")) not in ("0", "200", "OK", "ok"):
-            raise NotificationError(f"SMS gateway refused: {result.get('code')} {result.get('message', '')}"[:500])
+        refusal = gateway_refusal(result)
+        if refusal:
+            raise NotificationError(f"SMS gateway refused: {refusal}"[:500])
+
+
+#: Names of a gateway answer's result code, compared without case (code, Code, errcode, error_code, ret …).
+CODE_KEYS = ("code", "errcode", "error_code", "ret", "result_code", "resultcode")
+#: Names of its explanation.
+MESSAGE_KEYS = ("message", "msg", "errmsg", "error_message", "description", "reason")
+#: Result codes meaning "accepted", compared without case (Aliyun's OK, Tencent's Ok, 0, 200, success).
+ACCEPTED_CODES = frozenset({"0", "00", "000", "200", "ok", "success", "succeeded", "true"})
+
+
+def gateway_refusal(result: object) -> str:
+    """The refusal in an SMS gateway's JSON answer ("" when it accepted the message).
+
+    Read robustly: the result code under any usual name and case ({"code": 0}, Aliyun's {"Code": "OK"},
+    {"errcode": 0}), a false "success" flag, and an answer wrapped in "Response"/"result"/"data"; an answer
+    with none of them counts as accepted (the gateway answered 2xx).
+    """
+    if not isinstance(result, dict):
+        return ""
+    fields = {str(key).lower(): value for key, value in result.items()}
+    for wrapper in ("response", "result", "data"):
+        if isinstance(fields.get(wrapper), dict) and not any(k in fields for k in CODE_KEYS):
+            return gateway_refusal(fields[wrapper])
+    message = next((str(fields[k]) for k in MESSAGE_KEYS if fields.get(k) not in (None, "")), "")
+    if fields.get("success") is False or str(fields.get("success", "")).lower() == "false":
+        return f"success=false {message}".strip()
+    for key in CODE_KEYS:
+        if key in fields and fields[key] is not None:
+            code = str(fields[key]).strip()
+            return "" if code.lower() in ACCEPTED_CODES else f"{code} {message}".strip()
+    return ""
 
 
 class EmailNotifier:

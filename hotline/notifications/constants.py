@@ -17,3 +17,14 @@ REDELIVER_AFTER = timedelta(minutes=2)
 REDELIVER_WITHIN = timedelta(hours=1)
 #: A unit alert still `sending` this long after it was claimed lost its sender during the gateway call.
 INTERRUPTED_AFTER = timedelta(minutes=10)
+
+# Retrying a citizen's failed text (群众短信补发): `hotline.notifications.retry`.
+#: Tries in all (the first send included) before a failed citizen text is given up.
+MAX_ATTEMPTS = 5
+#: Wait after the n-th failed try: RETRY_BASE * 2**(n-1) (1, 2, 4, 8 minutes …), at most RETRY_CAP.
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=1)
+#: A citizen text written longer ago than this is no longer news: it is given up, not sent late.
+RETRY_WITHIN = timedelta(days=1)
+#: Failed citizen texts one periodic run retries, the longest-waiting first; the rest wait for the next run.
+RETRY_PER_RUN = 200

@@ -43,6 +43,10 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     #: When a sender claimed it (queued → sending): one left sending long after is reported as interrupted.
     claimed_at = models.DateTimeField(_("开始发送"), null=True, blank=True)
+    #: Tries made so far (the first send included); a failed citizen text is retried up to MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    #: When a failed citizen text is tried again (补发); empty when it is not (sent, given up, a unit alert).
+    next_attempt_at = models.DateTimeField(_("下次补发"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -52,7 +56,8 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["event", "template"], condition=models.Q(event__isnull=False),
                                     name="uniq_notification_event_template"),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_created")]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_created"),
+                   models.Index(fields=["status", "next_attempt_at"], name="notification_retry_due")]
 
     def __str__(self) -> str:
         return f"{self.get_template_display()} #{self.pk} ({self.ticket_id})"

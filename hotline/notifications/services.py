@@ -211,16 +211,26 @@ def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str,
 
 
 def deliver(note: Notification, message: Message) -> Notification:
-    """Hand the message to the backend and record the outcome; never raises."""
+    """Hand the message to the backend and record the outcome; never raises.
+
+    A failed text to a caller is given its next try (`retry.next_try`: with backoff, within a day, a few times);
+    the periodic `retry_failed` sends it again then. A unit alert is not retried (a late alert is no news).
+    """
+    from hotline.notifications.retry import next_try
+
+    note.attempts += 1
     try:
         get_notifier(message.channel).send(message)
     except Exception as exc:  # any backend failure is recorded, not raised into the request
         logger.warning("notification %s failed: %s", note.pk, exc)
         note.status, note.error = DeliveryStatus.FAILED, str(exc)[:2000] or exc.__class__.__name__
-        Notification.objects.filter(pk=note.pk).update(status=note.status, error=note.error)
+        note.next_attempt_at = next_try(note, clock.now())
+        Notification.objects.filter(pk=note.pk).update(status=note.status, error=note.error, attempts=note.attempts,
+                                                       next_attempt_at=note.next_attempt_at)
     else:
-        note.status, note.sent_at = DeliveryStatus.SENT, clock.now()
-        Notification.objects.filter(pk=note.pk).update(status=note.status, sent_at=note.sent_at, error="")
+        note.status, note.sent_at, note.next_attempt_at = DeliveryStatus.SENT, clock.now(), None
+        Notification.objects.filter(pk=note.pk).update(status=note.status, sent_at=note.sent_at, error="",
+                                                       attempts=note.attempts, next_attempt_at=None)
     return note
 
 

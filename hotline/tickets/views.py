@@ -70,6 +70,7 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
     """Everything the detail page shows about one (visible) order."""
     user = request.user
     show_caller = shows_caller(ticket, user)  # an anonymous caller or a 举报's reporter: centre staff only
+    from hotline.attachments.selectors import merged_attachments
     from hotline.attachments.views import upload_offer
     from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
 
@@ -90,6 +91,7 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         "replies": selectors.replies_shown(ticket, user),  # each `review_note_shown` (审核意见, `text_for`)
         "visits": selectors.visits_shown(ticket, user),
         "attachments": ticket.attachments.all(),
+        "merged_attachments": merged_attachments(ticket, user),  # 并单: the merged orders' files, each marked
         "upload": upload_offer(ticket, user),  # the 上传附件 form, or None when it is not offered
         "consultations": consultations_shown(ticket, user),  # 会商: shown to everyone who may see the order
         "timeline": timeline,  # each event's `note_shown`

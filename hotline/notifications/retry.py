@@ -1,0 +1,170 @@
+"""Sending a caller's failed text again (群众短信补发): after a gateway outage the receipts with their query
+codes (查询码), the reply and closing texts still reach the caller, a few times at most, never twice.
+
+A failed text to a caller gets its next try when it fails (`next_try`): 1, 2, 4, 8 … minutes later, at most
+MAX_ATTEMPTS tries in all, and only while it is news (written within RETRY_WITHIN). The periodic task
+`hotline.tasks.retry_failed_texts` calls `retry_due`; staff can send one again from the admin (「重新发送」,
+`resend`). Either way the text is claimed first by a conditional UPDATE (failed → sending), so that two
+senders never both send it; a sender that dies during the gateway call leaves it `sending`, reported failed
+by `report_interrupted` and not tried again (whether it went out is unknown: a double is worse).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from hotline.core import clock
+from hotline.notifications.backends import Message
+from hotline.notifications.choices import DeliveryStatus, Recipient, Template
+from hotline.notifications.constants import (
+    INTERRUPTED_AFTER,
+    MAX_ATTEMPTS,
+    RETRY_BASE,
+    RETRY_CAP,
+    RETRY_PER_RUN,
+    RETRY_WITHIN,
+)
+from hotline.notifications.models import Notification
+from hotline.tickets.choices import Status
+
+logger = logging.getLogger(__name__)
+
+#: What the stored body of an invitation to rate holds instead of the link's secret (`services.compose`).
+HIDDEN = "***"
+#: Why a failed text is not tried again (the admin shows it after the gateway's error).
+GIVEN_UP_ATTEMPTS = "已尝试%(count)d次，不再自动补发"
+GIVEN_UP_OLD = "已超过补发时效，不再自动补发"
+GIVEN_UP_VISIT = "工单已不在待回访状态，评价邀请不再补发"
+GIVEN_UP_LINK = "评价链接无法重新生成，不再补发"
+INTERRUPTED = "发送中断，短信是否发出未知；为免重复未再发送"
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the n-th failed try: RETRY_BASE doubled each time, at most RETRY_CAP."""
+    return min(RETRY_CAP, RETRY_BASE * 2 ** max(0, attempts - 1))
+
+
+def next_try(note: Notification, now: datetime) -> datetime | None:
+    """When a text that just failed is tried again; None when it is not: a unit alert, MAX_ATTEMPTS tries
+    made, or no longer news by then (written more than RETRY_WITHIN before)."""
+    if note.recipient != Recipient.CITIZEN or note.attempts >= MAX_ATTEMPTS:
+        return None
+    at = now + backoff(note.attempts)
+    return at if at <= note.created_at + RETRY_WITHIN else None
+
+
+def retry_due(at: datetime | None = None, limit: int = RETRY_PER_RUN) -> dict[str, int]:
+    """Send again the failed citizen texts whose next try has come (a round of at most `limit`).
+
+    Returns how many were sent, failed again, and given up (no longer useful: the reason is recorded), and how
+    many interrupted sends were reported.
+    """
+    now = at or clock.now()
+    result = {"sent": 0, "failed": 0, "given_up": 0, "interrupted": report_interrupted(now)}
+    due = list(Notification.objects.filter(recipient=Recipient.CITIZEN, status=DeliveryStatus.FAILED,
+                                           next_attempt_at__lte=now)
+               .select_related("ticket").order_by("next_attempt_at", "pk")[:limit])
+    for note in due:
+        outcome = _retry(note, now)
+        if outcome:
+            result[outcome] += 1
+    if any(result.values()):
+        logger.info("citizen texts retried: %s", result)
+    return result
+
+
+def _retry(note: Notification, now: datetime) -> str:
+    """Try one due text again if this sender claims it; "" if another one did."""
+    reason = no_longer_useful(note, now)
+    if reason:
+        Notification.objects.filter(pk=note.pk, status=DeliveryStatus.FAILED,
+                                    next_attempt_at=note.next_attempt_at).update(
+            next_attempt_at=None, error=f"{note.error}\n{reason}".strip()[:2000])
+        return "given_up"
+    if not claim(note, now):
+        return ""
+    sent = send_again(note)
+    return "sent" if sent.status == DeliveryStatus.SENT else "failed"
+
+
+def no_longer_useful(note: Notification, now: datetime) -> str:
+    """Why a failed text must not be sent again automatically ("" if it may): too many tries, too old, or an
+    invitation to rate an order no longer awaiting its return visit."""
+    if note.attempts >= MAX_ATTEMPTS:
+        return GIVEN_UP_ATTEMPTS % {"count": note.attempts}
+    if note.created_at < now - RETRY_WITHIN:
+        return GIVEN_UP_OLD
+    if _stale_invitation(note):
+        return GIVEN_UP_VISIT
+    return ""
+
+
+def _stale_invitation(note: Notification) -> bool:
+    """An invitation to rate (评价邀请) an order no longer awaiting its return visit: its link could not rate."""
+    return note.template == Template.VISIT and (note.ticket is None or note.ticket.status != Status.AWAITING_VISIT)
+
+
+def claim(note: Notification, now: datetime | None = None) -> bool:
+    """Take a failed text for this sender (failed → sending), unless another sender took it first."""
+    moment = now or clock.now()
+    taken = Notification.objects.filter(pk=note.pk, status=DeliveryStatus.FAILED,
+                                        next_attempt_at=note.next_attempt_at).update(
+        status=DeliveryStatus.SENDING, claimed_at=moment, next_attempt_at=None)
+    if taken:
+        note.status, note.claimed_at, note.next_attempt_at = DeliveryStatus.SENDING, moment, None
+    return bool(taken)
+
+
+def send_again(note: Notification) -> Notification:
+    """Send a claimed text (status sending) through the configured backend and record the outcome.
+
+    The stored body is what was sent, except an invitation to rate: its link's secret is not stored, so a new
+    link is made (the undelivered one stops working) and put where the secret was.
+    """
+    from hotline.notifications.services import deliver
+
+    body = note.body
+    if note.template == Template.VISIT:
+        body = _with_new_link(note)
+        if not body:
+            Notification.objects.filter(pk=note.pk).update(status=DeliveryStatus.FAILED, error=GIVEN_UP_LINK)
+            note.status, note.error = DeliveryStatus.FAILED, GIVEN_UP_LINK
+            return note
+    message = Message(channel=note.channel, to=note.to, subject=note.subject, body=body, ticket_id=note.ticket_id)
+    return deliver(note, message)
+
+
+def _with_new_link(note: Notification) -> str:
+    """The invitation's body with a fresh rating link's secret; "" when the body holds no hidden secret."""
+    from hotline.portal.services import invite_to_rate
+
+    if note.ticket is None or note.body.count(HIDDEN) != 1:
+        return ""
+    with transaction.atomic():
+        token = invite_to_rate(note.ticket)
+    return note.body.replace(HIDDEN, token)
+
+
+def resend(note: Notification) -> bool:
+    """Send a failed citizen text again now, at a staff member's request (重新发送), whatever its age and tries;
+    False if it is not a failed citizen text or another sender took it first."""
+    fresh = Notification.objects.select_related("ticket").filter(
+        pk=note.pk, recipient=Recipient.CITIZEN, status=DeliveryStatus.FAILED).first()
+    if fresh is None or _stale_invitation(fresh):
+        return False
+    if not claim(fresh):
+        return False
+    send_again(fresh)
+    return True
+
+
+def report_interrupted(at: datetime | None = None) -> int:
+    """Mark failed (for good) the citizen texts whose sender died during the gateway call (sending for
+    INTERRUPTED_AFTER): whether the text went out is unknown, so it is not sent again automatically."""
+    before = (at or clock.now()) - INTERRUPTED_AFTER
+    return Notification.objects.filter(recipient=Recipient.CITIZEN, status=DeliveryStatus.SENDING,
+                                       claimed_at__lt=before).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=None, error=INTERRUPTED)
