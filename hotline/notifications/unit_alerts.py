@@ -12,7 +12,8 @@ number of `HandlingUnit.phone`, through the same `Notification` log and backends
   (the lead), a return by the unit below of an order handed down to it (下级退回: the unit above); 督办 after a
   formal supervision (`SupervisionKind.SUPERVISE`, at the centre's, the district's or the city government's
   level, named in the text): every unit still to sign or reply (lead and assisting), or only the supervised
-  unit when the supervision names one. A centre's plain reminder (催办, `SupervisionKind.REMIND`) stays a
+  unit when the supervision names one. 改派 (the centre's reassignment) tells every unit it withdrew that it
+  need not act any more (the 新派单 switch, as 收回下派); the new units hear of the dispatch that follows. A centre's plain reminder (催办, `SupervisionKind.REMIND`) stays a
   note on the order: it alerts nobody.
 * Lights (`alert_lights`, a periodic task after the SLA sweep): 即将超期 (yellow) and 已超期 (red) of every
   assignment still to be signed or replied to; the sweep writes no events, so the task reads the lights.
@@ -67,9 +68,11 @@ RUNNING = (AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED)
 PRESSING_URGENCY = frozenset({Urgency.URGENT, Urgency.PRESSING})
 #: Steps that may give an order back to a unit to handle again (退回重办; `_rehandled` says whether one did).
 REHANDLE_ACTIONS = frozenset({Action.SEND_BACK, Action.RETURN_VISIT, Action.RETURN})
+#: Steps that take an order off a unit and tell it so (收回下派, 改派): their news is that the unit need not act.
+WITHDRAWAL_ACTIONS = frozenset({Action.RECALL, Action.REASSIGN})
 #: The steps that alert a unit.
-ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.RECALL, Action.REJECT_RETURN, Action.CHASE,
-                              Action.SUPERVISE, *REHANDLE_ACTIONS})
+ALERTING_ACTIONS = frozenset({*DISPATCH_ACTIONS, Action.FORWARD, Action.RECALL, Action.REASSIGN, Action.REJECT_RETURN,
+                              Action.CHASE, Action.SUPERVISE, *REHANDLE_ACTIONS})
 
 
 def is_pressing(ticket: Ticket) -> bool:
@@ -91,8 +94,8 @@ def in_scope(scope: str, ticket: Ticket) -> bool:
 
 
 def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list[Notification]:
-    """Alert the units a committed step concerns (新派单 and 下派, 驳回退单, 群众催办, 督办, 退回重办), each at most
-    once per step."""
+    """Alert the units a committed step concerns (新派单 and 下派, 收回下派 and 改派, 驳回退单, 群众催办, 督办, 退回重办),
+    each at most once per step."""
     if action not in ALERTING_ACTIONS or not enabled():
         return []
     kind = _kind_of(action)
@@ -111,7 +114,8 @@ def alert_units_for_event(*, ticket_id: int, event_id: int, action: str) -> list
 
 
 def _kind_of(action: str) -> str:
-    """The alert kind of a step: 群众催办, 督办, 退回重办, or 新派单 (dispatches, 下派, 驳回退单)."""
+    """The alert kind of a step: 群众催办, 督办, 退回重办, or 新派单 (dispatches, 下派, 驳回退单, and the units taken off
+    by 收回下派 or 改派: news about the orders the 新派单 alert told them of)."""
     if action == Action.CHASE:
         return UnitAlertKind.CHASED
     if action == Action.SUPERVISE:
@@ -135,6 +139,12 @@ def _rehandled(event: TimelineEvent) -> Q | None:
     return None
 
 
+def _sent_again(data: dict) -> list[int]:
+    """The units a 改派 dispatches the order to: one it withdrew and sends the order again (a former assisting
+    unit now leading) hears only the dispatch's 新派单, not that it need not act."""
+    return [u for u in (data.get("to_lead"), *(data.get("to_assisting") or [])) if u]
+
+
 def _concerned(event: TimelineEvent) -> list[Assignment]:
     """The assignments a step alerts, lead first, if they still wait for the unit (a signed order needs no 新派单)."""
     data, ticket = event.data or {}, event.ticket
@@ -147,6 +157,9 @@ def _concerned(event: TimelineEvent) -> list[Assignment]:
         found = found.filter(unit_id=data.get("to_unit"), dispatched_at=event.at, status=AssignmentStatus.PENDING_SIGN)
     elif event.action == Action.RECALL:  # the unit below, told it need not act (it heard of the 下派)
         found = found.filter(unit_id=data.get("from_unit"), status=AssignmentStatus.WITHDRAWN, ended_at=event.at)
+    elif event.action == Action.REASSIGN:  # every unit the 改派 withdrew, told it need not act any more
+        found = found.filter(pk__in=data.get("withdrawn") or [], status=AssignmentStatus.WITHDRAWN,
+                             ended_at=event.at).exclude(unit_id__in=_sent_again(data))
     elif event.action == Action.REJECT_RETURN:
         returned = ReturnRequest.objects.filter(pk=data.get("return"), ticket=ticket).values("assignment_id")
         found = found.filter(pk__in=returned, status__in=RUNNING)
@@ -276,7 +289,7 @@ def _wording(kind: str, event: TimelineEvent | None) -> dict:
         return {"level": str(SupervisionLevel(level).label) if level in SupervisionLevel.values else ""}
     if kind == UnitAlertKind.REHANDLE:
         return {"back": unit_texts.came_back(event)}
-    return {"returned": event.action == Action.REJECT_RETURN,
+    return {"returned": event.action == Action.REJECT_RETURN, "withdrawn": event.action == Action.REASSIGN,
             "recalled": event.unit.name if event.action == Action.RECALL and event.unit else ""}
 
 
@@ -310,14 +323,25 @@ def redeliver_queued(at: datetime | None = None) -> int:
 
 
 def _no_longer_news(note: Notification, now: datetime) -> str:
-    """Why a queued alert must not be sent late ("" if it may): too old, or no order in it still waits."""
+    """Why a queued alert must not be sent late ("" if it may): too old, or no order in it still waits (for a
+    收回下派 / 改派 notice: the unit was sent the order again meanwhile)."""
     if note.created_at < now - REDELIVER_WITHIN:
         return "未及时发送，已过时效，不再补发"
     waiting = UnitAlert.objects.filter(notification=note, assignment__status__in=RUNNING,
                                        assignment__ticket__is_confidential=False)
-    if not waiting.exists():
+    if not waiting.exists() and not _still_withdrawn(note):
         return "所涉工单已不在本单位办理，不再补发"
     return ""
+
+
+def _still_withdrawn(note: Notification) -> bool:
+    """Whether a queued 收回下派 / 改派 notice (「…无需办理」) is still true: the unit was not sent the order again
+    since (no running assignment of that unit on the order)."""
+    again = Assignment.objects.filter(ticket=OuterRef("assignment__ticket_id"), unit=OuterRef("assignment__unit_id"),
+                                      status__in=RUNNING)
+    return UnitAlert.objects.filter(
+        notification=note, event__action__in=WITHDRAWAL_ACTIONS, assignment__status=AssignmentStatus.WITHDRAWN,
+        assignment__ticket__is_confidential=False).exclude(Exists(again)).exists()
 
 
 def report_interrupted(at: datetime | None = None) -> int:

@@ -44,6 +44,10 @@ BACK_UNRESOLVED = "unresolved"  # 回访: the citizen says the problem is not so
 BACK_VERIFIED = "verified"  # 现场核查 of a proactive order: not solved
 BACK_BELOW = "below"  # 下级退回: the unit it was handed down to returned it
 
+#: The text telling a unit the centre reassigned (改派) an order it held: it need not act any more. Sent under the
+#: 新派单 kind and switch (as 收回下派), so it has no `Template` of its own.
+WITHDRAWN_TEMPLATE = "unit_withdrawn"
+
 
 def duty_mobile(unit: HandlingUnit) -> str:
     """The number that gets the unit's SMS: the first mobile in its 联系电话 (a landline cannot take SMS); "" if none."""
@@ -129,11 +133,13 @@ def came_back(event: TimelineEvent) -> dict[str, str]:
 
 
 def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = False, recalled: str = "",
-            chase: dict | None = None, back: dict[str, str] | None = None, level: str = "") -> tuple[str, str]:
+            withdrawn: bool = False, chase: dict | None = None, back: dict[str, str] | None = None,
+            level: str = "") -> tuple[str, str]:
     """(subject, body) of one alert about these assignments of one unit (several: a grouped alert).
 
     `returned`: the order came back after the centre rejected the unit's return (驳回退单). `recalled`: the
-    unit above (its name) took back an order it had handed down to this unit (收回下派).
+    unit above (its name) took back an order it had handed down to this unit (收回下派). `withdrawn`: the centre
+    reassigned the order (改派) and withdrew this unit: its own text (`WITHDRAWN_TEMPLATE`) and subject.
     `chase`: the chase event's data (channel, count). `back`: how the order came back to be handled again
     (`came_back`, 退回重办). `level`: who supervises the order (督办: 热线中心, 区政府, 市政府). Always in the
     centre's language and time zone.
@@ -147,6 +153,6 @@ def compose(kind: str, assignments: Sequence[Assignment], *, returned: bool = Fa
                "by_phone": (chase or {}).get("channel") == FollowUpChannel.PHONE, "times": (chase or {}).get("count") or 0,
                "why": (back or {}).get("why", ""), "below": (back or {}).get("below") or _("下级单位"),
                "level": level}
-        text = render_to_string(f"notifications/sms/{kind}.txt", ctx)
-        subject = str(Template(kind).label)
+        text = render_to_string(f"notifications/sms/{WITHDRAWN_TEMPLATE if withdrawn else kind}.txt", ctx)
+        subject = _("单位提醒：工单已改派") if withdrawn else str(Template(kind).label)
     return subject, "".join(line.strip() for line in text.splitlines())

@@ -13,8 +13,9 @@ from hotline.core import workcalendar
 from hotline.sla.choices import Basis, Light, LimitUnit, basis_of
 from hotline.sla.constants import DEFAULT_YELLOW_RATIO
 from hotline.sla.models import AcceptanceSettings, SlaPolicy
-from hotline.tickets.choices import AssignmentStatus
+from hotline.tickets.choices import DISPATCH_ACTIONS, Action, AssignmentStatus
 from hotline.tickets.exceptions import RuleViolation
+from hotline.tickets.models import TimelineEvent
 
 if TYPE_CHECKING:
     from hotline.tickets.models import Assignment, Ticket
@@ -140,13 +141,40 @@ def restart_reply_clock(assignment: Assignment, policy: SlaPolicy, at: datetime)
 
 
 def start_close_clock(ticket: Ticket, policy: SlaPolicy, at: datetime) -> None:
-    """Set the order's closing deadline (办结时限) when it first goes to a unit, and make it the running one."""
+    """Set the order's closing deadline (办结时限) when it first goes to a unit, and make it the running one.
+
+    The close light is judged on the whole span, from the round's first dispatch to the deadline (§9): a
+    later dispatch — 改派, the re-dispatch after 同意退单, the order given back by 驳回退单 — does not restart
+    its timing, so the light cannot turn green again close to the deadline. A close deadline still running
+    (改派) keeps its start and yellow mark. One a return stopped (退单) runs again from the round's first
+    dispatch (`close_round_start`), its yellow mark at `yellow_ratio` of the span to the deadline as it now
+    stands (given back the time the return awaited review), as an extension marks it (§8). Either way the
+    light is judged at `at`.
+    """
     ticket.sla_policy = policy
+    ratio = float(policy.yellow_ratio)
     if ticket.close_due is None:
         ticket.close_due = workcalendar.add_limit(at, policy.close_amount, policy.close_unit)
         ticket.close_basis = basis_of(policy.close_unit)
-    start_phase(ticket, started_at=at, due=ticket.close_due, basis=ticket.close_basis,
-                ratio=float(policy.yellow_ratio))
+        start_phase(ticket, started_at=at, due=ticket.close_due, basis=ticket.close_basis, ratio=ratio)
+        return
+    if ticket.phase_started_at is None or ticket.phase_due != ticket.close_due:  # not running: stopped by a return
+        started = close_round_start(ticket)
+        start_phase(ticket, started_at=min(started, at) if started else at, due=ticket.close_due,
+                    basis=ticket.close_basis, ratio=ratio)
+    ticket.light = light_at(ticket.phase_yellow_at, ticket.phase_due, at)
+    flag_if_red(ticket)
+
+
+def close_round_start(ticket: Ticket) -> datetime | None:
+    """When the order's close deadline began to run in this round: its first dispatch (派单, 指定派单 or 会商定责)
+    since it was last reopened (重新启用, which clears the deadline); None for an order never dispatched."""
+    if ticket.pk is None:
+        return None
+    events = TimelineEvent.objects.filter(ticket_id=ticket.pk)
+    reopened = events.filter(action=Action.REOPEN).order_by("-seq").values_list("seq", flat=True).first()
+    return (events.filter(action__in=DISPATCH_ACTIONS, seq__gt=reopened or 0).order_by("seq")
+            .values_list("at", flat=True).first())
 
 
 def start_acceptance_clock(ticket: Ticket, at: datetime) -> None:

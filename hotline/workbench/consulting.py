@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 
 from hotline.orgs.models import HandlingUnit
+from hotline.routing import services as routing
 from hotline.tickets.choices import Action, ConsultationStatus, Stance
 from hotline.tickets.models import Opinion, Ticket
 
@@ -42,9 +43,8 @@ def initial_values(action: str, user, ticket: Ticket) -> dict:  # noqa: ANN001
     """Initial values of a consultation step's empty form (会商), {} for any other step: suggestions only,
     the form asks for the same fields as ever."""
     if action == Action.CONSULT:
-        # The latest dispatch recommendation's top 3 (派单推荐) are the usual candidates; the desk may change them.
-        top3 = ticket.dispatch_recommendations.order_by("-created_at", "-id").values_list("top3", flat=True).first()
-        units = [row["unit_id"] for row in (top3 or [])[:3] if row.get("unit_id")]
+        # The dispatch recommendation's top 3 (派单推荐) are the usual candidates; the desk may change them.
+        units = recommended_units(ticket)
         return {"units": units} if units else {}
     if action not in (Action.GIVE_OPINION, Action.CONCLUDE_CONSULTATION):
         return {}
@@ -62,6 +62,19 @@ def initial_values(action: str, user, ticket: Ticket) -> dict:  # noqa: ANN001
     if len(leads) == 1:  # one unit said it can lead: the likely conclusion; several or none, the desk chooses
         initial["lead"] = leads[0]
     return initial
+
+
+def recommended_units(ticket: Ticket) -> list[int]:
+    """The top 3 units of the order's dispatch recommendation (派单推荐) as the order page's panel shows it
+    (`routing.panels`): the latest stored one while it still says what the catalogue says (`is_stale`), else one
+    made again for the page and not stored (a page view only reads). None for a confidential order, which never
+    leaves the centre (the panel recommends nothing either)."""
+    if ticket.is_confidential:
+        return []
+    rec = routing.latest(ticket)
+    if rec is None or routing.is_stale(rec, ticket):
+        rec = routing.build(ticket, trigger="page")
+    return [row["unit_id"] for row in (rec.top3 or [])[:3] if row.get("unit_id")]
 
 
 def answering_unit(form: forms.Form, user, ticket: Ticket) -> int | None:  # noqa: ANN001

@@ -19,8 +19,9 @@ from hotline.tickets.permissions import current_lead_id
 from hotline.tickets.services.consultation import CONSULTATION_OPEN, consultation_open
 from hotline.tickets.services.handling import CLAIM_STANDS, EXTENSION_WAITS, claim_stands, extension_waits
 from hotline.tickets.services.intake import REPORT_NEEDS_UNIT, report_needs_unit
+from hotline.tickets.services.reassign import TERMINATION_PENDING
 from hotline.tickets.services.review import review_blocker
-from hotline.tickets.services.termination import TERMINATION_WAITS, termination_waits
+from hotline.tickets.services.termination import TERMINATION_WAITS, pending_terminations, termination_waits
 
 
 def _extension_waits(ticket: Ticket, user: User) -> str | None:
@@ -41,6 +42,11 @@ def _termination_waits(ticket: Ticket, user: User) -> str | None:
     return str(TERMINATION_WAITS) if termination_waits(ticket) else None
 
 
+def _termination_pending(ticket: Ticket, user: User) -> str | None:
+    """改派 waits while a termination request (终止办理) is undecided: the centre decides it first."""
+    return str(TERMINATION_PENDING) if pending_terminations(ticket).exists() else None
+
+
 def _consultation_open(ticket: Ticket, user: User) -> str | None:
     """派单 and 指定派单 wait while a consultation (会商) is open: its conclusion dispatches the order."""
     return str(CONSULTATION_OPEN) if consultation_open(ticket) else None
@@ -56,6 +62,7 @@ HOLDS: tuple[tuple[frozenset[str], Callable[[Ticket, User], str | None]], ...] =
     (frozenset({Action.REQUEST_EXTENSION}), _extension_waits),
     (frozenset({Action.APPLY_UNREASONABLE}), _claim_stands),
     (frozenset({Action.APPLY_TERMINATION}), _termination_waits),
+    (frozenset({Action.REASSIGN}), _termination_pending),
     (frozenset({Action.APPROVE_REPLY, Action.SEND_BACK}), review_blocker),
     (frozenset({Action.DISPATCH, Action.DESIGNATE}), _consultation_open),
     (frozenset({Action.ANSWER_DIRECTLY}), _report_needs_unit),

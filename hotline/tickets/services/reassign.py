@@ -18,7 +18,7 @@ from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole, D
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
 from hotline.tickets.models import Assignment, Extension, Ticket
 from hotline.tickets.services._core import begin, releasable, service
-from hotline.tickets.services.dispatching import _release, dispatch
+from hotline.tickets.services.dispatching import _release, catalogue_passed_over, dispatch
 from hotline.tickets.services.termination import pending_terminations
 
 #: The longest 改派理由.
@@ -67,6 +67,11 @@ def reassign(ticket: Ticket, *, actor: User, reason: str, lead: HandlingUnit,
         raise RuleViolation(str(TERMINATION_PENDING))
     extensions = list(Extension.objects.filter(assignment__in=Assignment.objects.filter(releasable(), ticket=ticket),
                                                status=Decision.PENDING).values_list("pk", flat=True))
+    # A deadline passed since the last sweep (which turns lights red once a minute) is judged here, as the
+    # sweep would have: the withdrawn unit's lateness is history, not wiped by the centre taking the order back.
+    working = Assignment.objects.filter(ticket=ticket, status__in=ACTIVE_ASSIGNMENT)
+    working.filter(signed_at__isnull=True, sign_due__lte=step.at).update(sign_overdue=True)
+    working.filter(signed_at__isnull=False, replied_at__isnull=True, reply_due__lte=step.at).update(reply_overdue=True)
     claims = _release(step, "工单已改派，原承办单位撤回")
     assisting = list(dict.fromkeys(assisting))
     old_assisting = [a.unit for a in holders if a.role == AssignmentRole.ASSIST]
@@ -78,4 +83,7 @@ def reassign(ticket: Ticket, *, actor: User, reason: str, lead: HandlingUnit,
         "from_assisting": [u.pk for u in old_assisting], "to_lead": lead.pk, "to_assisting": [u.pk for u in assisting],
         "designated": designate, "withdrawn": [a.pk for a in holders],
         **({"extensions_closed": extensions} if extensions else {}), **({"claims_closed": claims} if claims else {})})
-    return dispatch(ticket, actor=actor, lead=lead, assisting=assisting, designate=designate)
+    # The reason is the dispatch's 派单说明 where the catalogue names another lead (a street over a department).
+    passed_over = catalogue_passed_over(ticket, lead) is not None
+    return dispatch(ticket, actor=actor, lead=lead, assisting=assisting, designate=designate,
+                    note=reason if passed_over else "")

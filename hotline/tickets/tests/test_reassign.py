@@ -267,3 +267,35 @@ def test_webhook_and_ledger(desk: Desk, frozen_now: object) -> None:
                  to_status=e.to_status) for e in t.timeline.order_by("seq")]
     dispatched = [unit for _day, unit, counter in event_counts(evs) if counter == "dispatched"]
     assert dispatched == [desk.cast.lead.pk, desk.spare.pk]
+
+
+def test_the_order_page_holds_reassign_while_a_termination_request_waits(desk: Desk, frozen_now: object) -> None:
+    from hotline.tickets.services.holds import held_steps
+
+    t = make_ticket(Status.IN_PROGRESS, cast=desk.cast)
+    assert not held_steps(t, desk.cast.dispatcher, [Action.REASSIGN])
+    services.apply_termination(t, actor=desk.cast.lead_handler, reason_code=TerminationReason.WITHDRAWN,
+                               reason="群众来电撤回诉求")
+    assert held_steps(t, desk.cast.dispatcher, [Action.REASSIGN])
+
+
+def test_a_deadline_passed_since_the_last_sweep_is_judged_at_the_reassignment(desk: Desk) -> None:
+    """No sweep ran: the unit still to sign past its sign deadline, and the lead past its reply deadline, are
+    flagged late when the centre takes the order back, as the sweep would have flagged them."""
+    with time_machine.travel(NOW, tick=False):
+        unsigned = make_ticket(Status.DISPATCHED, cast=desk.cast)
+        signed = make_ticket(Status.IN_PROGRESS, cast=desk.cast)
+    with time_machine.travel(NOW + timedelta(days=30), tick=False):
+        reassign(unsigned, desk)
+        reassign(signed, desk)
+    lead = unsigned.assignments.get(unit=desk.cast.lead)
+    assert lead.status == AssignmentStatus.WITHDRAWN and lead.sign_overdue
+    lead = signed.assignments.get(unit=desk.cast.lead)
+    assert lead.status == AssignmentStatus.WITHDRAWN and lead.reply_overdue
+
+
+def test_a_reassignment_before_any_deadline_flags_nothing(desk: Desk, frozen_now: object) -> None:
+    t = make_ticket(Status.DISPATCHED, cast=desk.cast)
+    reassign(t, desk)
+    lead = t.assignments.get(unit=desk.cast.lead)
+    assert not lead.sign_overdue and not lead.reply_overdue
