@@ -28,7 +28,7 @@ from hotline.tickets import services as svc
 from hotline.tickets.choices import Channel, ReturnReason, Satisfaction, Status, SupervisionKind
 from hotline.tickets.exceptions import DomainError
 from hotline.tickets.models import Assignment, Ticket
-from hotline.tickets.services.dispatching import MERGE_MASTER_STATUSES
+from hotline.tickets.services.dispatching import MERGE_MASTER_STATUSES, catalogue_passed_over
 
 Steps = Iterator[datetime]
 ONLINE = {Channel.WEB, Channel.WECHAT, Channel.APP, Channel.MAILBOX}
@@ -185,8 +185,12 @@ class OrderWalk:
                 return
         else:
             yield self.later(minutes=(5, 90), centre=True)
-            self.do(svc.dispatch, self.ticket, actor=self.sim.dispatcher, lead=wrong or p.lead,
-                    assisting=[] if wrong else p.assisting)
+            lead = wrong or p.lead
+            # A street chosen over the department the catalogue names needs the dispatcher's reason (派单说明).
+            note = ("" if catalogue_passed_over(self.ticket, lead) is None
+                    else "初步判断属街道属地管理事项，先由街道核实处置。" if wrong else "经核实属街道属地管理事项，由街道处置。")
+            self.do(svc.dispatch, self.ticket, actor=self.sim.dispatcher, lead=lead,
+                    assisting=[] if wrong else p.assisting, note=note)
         if first and not wrong and not flags & {"return_accept", "return_reject"} and self.hands_down():
             yield from self.forward()
         if flags & {"return_accept", "return_reject"}:

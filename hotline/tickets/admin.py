@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from hotline.core.admin import SingletonAdmin
 from hotline.core.privacy import caller_name_for, data_for, mask_phone, numbers_masked, shows_caller, text_for
 from hotline.ops.access import order_shown
-from hotline.tickets.models import Assignment, ForwardSettings, Ticket, TimelineEvent, VisitSettings
+from hotline.tickets.models import (
+    Assignment,
+    ForwardSettings,
+    ReturnSettings,
+    Ticket,
+    TimelineEvent,
+    VisitSettings,
+)
 from hotline.tickets.selectors import note_shown
 
 #: Free text shown in the admin as the order page shows it (`text_for`): as written to centre staff, with a
@@ -258,6 +265,13 @@ class VisitSettingsAdmin(SingletonAdmin):
 
 @admin.register(ForwardSettings)
 class ForwardSettingsAdmin(SingletonAdmin):
-    """The one row of 下派设置 (whether orders may be handed down to communities)."""
+    """The one row of 下派设置 (whether orders may be handed down, or dispatched, to communities as lead)."""
 
     list_display = ["__str__", "to_communities", "updated_at"]
+
+
+@admin.register(ReturnSettings)
+class ReturnSettingsAdmin(SingletonAdmin):
+    """The one row of 退单设置 (after how many accepted returns only a designation may send the order on)."""
+
+    list_display = ["__str__", "max_returns", "updated_at"]

@@ -1,6 +1,7 @@
 """Thresholds of the work-order rules (configurable numbers live here, not in views)."""
 
-#: After this many returns the centre must designate the unit (Tianjin draft: 3 failed dispatches).
+#: The default of 退单设置 (`ReturnSettings.max_returns`, edited in the admin): after this many returns the centre
+#: agreed with, it must designate the unit (Tianjin draft: 3 failed dispatches). Read the setting, not this.
 MAX_RETURNS_BEFORE_DESIGNATION = 3
 
 #: Most hand-downs (下派) below the unit the centre dispatched to (a district → street → community takes two).

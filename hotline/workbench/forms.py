@@ -81,7 +81,9 @@ class DispatchForm(forms.Form):
                                         widget=UnitSelectMultiple(attrs={"size": 8}),
                                         help_text=_("可多选（电脑上按住 Ctrl 或 ⌘ 点选）"))
     designate = forms.BooleanField(label=_("指定派单（不得退单）"), required=False)
-    note = forms.CharField(label=_("派单说明"), required=False, widget=TEXT, max_length=2000)
+    note = forms.CharField(label=_("派单说明"), required=False, widget=TEXT, max_length=2000,
+                           help_text=_("派单目录规定由职能部门主办的诉求，改由街道（乡镇）、社区（村）主办时，"
+                                       "须在派单说明中写明理由"))
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -151,6 +153,7 @@ class AcceptReturnForm(DispatchForm):
         self.fields["lead"].required = False
         self.fields["lead"].label = _("改派主办单位（可选）")
         self.fields["note"].label = _("审核意见")
+        self.fields["note"].help_text = _("改派街道（乡镇）、社区（村）主办而派单目录规定由职能部门主办的，审核意见即派单理由，须填写")
 
     def clean(self) -> dict:
         """协办单位 and 「指定派单」 go with a new lead only: without one they would be dropped, so they are refused."""

@@ -84,10 +84,15 @@ def test_history_of_similar_closed_orders_counts(org, world, django_capture_on_c
 def test_a_departments_matter_is_not_pushed_down_to_the_street(org, world,  # noqa: ANN001
                                                                django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
     street_cast = Cast.build(lead=org.street_a)
+    entry = DispatchRule.objects.get(category=world["top"])
+    entry.is_active = False  # the history is from before the entry: no 派单说明 was asked for the street
+    entry.save()
     for day in range(6):  # units kept pushing it to the street: history says street
         with django_capture_on_commit_callbacks(execute=True):
             _order(org, world, cast=street_cast, status=Status.CLOSED, at=NOW + timedelta(days=day),
                    category=world["top"])
+    entry.is_active = True
+    entry.save()
     ticket = _order(org, world, at=NOW + timedelta(days=10), category=world["top"])
     rec = services.recommend(ticket, at=NOW + timedelta(days=10))
     assert len(rec.scores["neighbours"]) == 6  # history did vote for the street …

@@ -12,7 +12,7 @@ from hotline.tickets.models.records import (
     TerminationRequest,
     UnreasonableClaim,
 )
-from hotline.tickets.models.settings import ForwardSettings, VisitSettings
+from hotline.tickets.models.settings import ForwardSettings, ReturnSettings, VisitSettings
 from hotline.tickets.models.ticket import Ticket, TicketQuerySet, raised_by_citizens
 from hotline.tickets.models.timeline import FollowUpReceipt, TimelineEvent, TimelineIsAppendOnly
 
@@ -34,6 +34,7 @@ __all__ = [
     "TimelineIsAppendOnly",
     "UnreasonableClaim",
     "ForwardSettings",
+    "ReturnSettings",
     "VisitSettings",
     "raised_by_citizens",
 ]

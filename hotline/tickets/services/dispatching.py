@@ -4,6 +4,7 @@ and the conclusion of a consultation (会商定责), which dispatches as a desig
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import translation
@@ -24,9 +25,15 @@ from hotline.tickets.choices import (
     ReturnReason,
     Status,
 )
-from hotline.tickets.constants import MAX_RETURNS_BEFORE_DESIGNATION
 from hotline.tickets.exceptions import InvalidTransition, RuleViolation
-from hotline.tickets.models import Assignment, Extension, ReturnRequest, Ticket
+from hotline.tickets.models import (
+    Assignment,
+    Extension,
+    ForwardSettings,
+    ReturnRequest,
+    ReturnSettings,
+    Ticket,
+)
 from hotline.tickets.services._core import Step, begin, move_assignment, releasable, service
 from hotline.tickets.services.consultation import (
     CONSULTATION_OPEN,
@@ -38,14 +45,20 @@ from hotline.tickets.services.handling import close_pending_claims
 from hotline.tickets.services.termination import close_pending_terminations
 from hotline.tickets.transitions import TRANSITIONS
 
+if TYPE_CHECKING:
+    from hotline.routing.models import DispatchRule
+
 
 @service
 def dispatch(ticket: Ticket, *, actor: User, lead: HandlingUnit, assisting: Sequence[HandlingUnit] = (),
              designate: bool = False, note: str = "") -> Ticket:
     """Send the order to one lead (主办) and any assisting (协办) units, snapshotting their deadlines.
 
-    `designate=True` is a designation (指定派单): the lead may not return it. After
-    MAX_RETURNS_BEFORE_DESIGNATION returns the centre agreed with, only a designation is allowed.
+    `designate=True` is a designation (指定派单): the lead may not return it. After as many returns the
+    centre agreed with as 退单设置 says (`ReturnSettings.max_returns`, default 3), only a designation is
+    allowed. A community (社区/村) leads only when 下派设置 allows orders to go down to communities; a street
+    or community chosen over the department the dispatch catalogue (派单目录) names needs the reason in
+    `note` (派单说明), recorded in the event (`_dispatch`).
     """
     step = begin(ticket, Action.DESIGNATE if designate else Action.DISPATCH, actor)
     if open_consultation(ticket) is not None:
@@ -80,15 +93,27 @@ def conclude_consultation(ticket: Ticket, *, actor: User, lead: HandlingUnit, as
     names = "、".join(str(u) for u in assisting)
     text = f"会商定责：主办：{lead}" + (f"；协办：{names}" if names else "")
     invited = lead.pk in {unit for unit, _answered in opinions}
-    # After MAX_RETURNS_BEFORE_DESIGNATION accepted returns only a designation may send the order on (`_dispatch`).
-    exhausted = ticket.return_count >= MAX_RETURNS_BEFORE_DESIGNATION and (
-        _accepted_returns(ticket) >= MAX_RETURNS_BEFORE_DESIGNATION)
+    # After the accepted returns of 退单设置 only a designation may send the order on (`_dispatch`).
+    exhausted = bool(returns_used_up(ticket))
     return _dispatch(step, lead=lead, assisting=assisting, designate=invited or exhausted, note=text,
                      extra={"consultation": consultation.pk, "unanswered": unanswered})
 
 
+#: Why the centre's dispatch refuses a community (社区/村) as lead while 下派设置 keeps orders above communities.
+NOT_TO_COMMUNITIES = gettext_lazy("工单不派至社区（村）主办：社区是群众自治组织，不是承办工单的行政机关；"
+                                  "请派街道（乡镇）或职能部门主办，社区可作协办单位")
+
+
 def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUnit], designate: bool,
               note: str, extra: dict | None = None) -> Ticket:
+    """Send the order to its units (every dispatch of the centre: 派单, 指定派单, 会商定责, re-dispatch).
+
+    Legal responsibility first (国办函〔2025〕66号: a functional department's matter is not pushed down to
+    the grassroots): a community leads only when 下派设置 allows orders down to communities, as 下派 does;
+    a street or community chosen as lead where the catalogue's entry for the order names a department
+    (or another unit that is not an area) needs a reason in `note`, and the event records the entry passed
+    over (`catalogue_rule`, `catalogue_lead`): the dispatcher may know better, and says why.
+    """
     ticket = step.ticket
     if ticket.is_confidential:
         raise RuleViolation(_("保密工单不派发至承办单位，由中心直接答复办理"))
@@ -98,11 +123,18 @@ def _dispatch(step: Step, *, lead: HandlingUnit, assisting: Sequence[HandlingUni
     for unit in [lead, *assisting]:
         if not unit.is_active or unit.kind == UnitKind.CENTRE:
             raise RuleViolation(_("「%(unit)s」不能承办工单") % {"unit": unit})
-    if (not designate and ticket.return_count >= MAX_RETURNS_BEFORE_DESIGNATION
-            and (accepted := _accepted_returns(ticket)) >= MAX_RETURNS_BEFORE_DESIGNATION):
+    if lead.kind == UnitKind.COMMUNITY and not ForwardSettings.current().to_communities:
+        raise RuleViolation(str(NOT_TO_COMMUNITIES))
+    if not designate and (accepted := returns_used_up(ticket)):
         raise RuleViolation(ngettext("该工单已退单%(count)d次，须由中心指定承办单位",
                                       "该工单已退单%(count)d次，须由中心指定承办单位", accepted)
                              % {"count": accepted})
+    passed_over = catalogue_passed_over(ticket, lead)
+    if passed_over is not None:
+        if not note.strip():
+            raise RuleViolation(_("派单目录规定此类诉求由「%(unit)s」主办；改由%(kind)s「%(lead)s」主办须写明理由（派单说明）")
+                                % {"unit": passed_over.lead_unit, "kind": lead.get_kind_display(), "lead": lead})
+        extra = {**(extra or {}), "catalogue_rule": passed_over.pk, "catalogue_lead": passed_over.lead_unit_id}
     policy = sla.policy_for(ticket)
     for unit, role in [(lead, AssignmentRole.LEAD), *[(u, AssignmentRole.ASSIST) for u in assisting]]:
         assignment = Assignment(ticket=ticket, unit=unit, role=role, is_designated=designate and role == "lead",
@@ -149,6 +181,41 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
     return step.commit(Status.RETURNED, note=note,
                        data={"reason_code": reason_code, "signed": assignment.signed_at is not None,
                              **({"terminations_closed": closed} if closed else {})})
+
+
+def catalogue_passed_over(ticket: Ticket, lead: HandlingUnit) -> DispatchRule | None:
+    """The dispatch catalogue's (派单目录) current entry for the order when `lead`, a street or community, is
+    chosen over the unit it names — a department, utility or other unit that is not an area (区/街道/社区).
+
+    None when the lead is not a street or community, or the catalogue has no entry for the order's
+    category and place, or its entry names an area unit (a local matter, 属地管理) or this very lead.
+    """
+    if lead.kind not in (UnitKind.STREET, UnitKind.COMMUNITY) or ticket.category_id is None:
+        return None
+    from hotline.routing.models import AREA_KINDS  # routing builds on tickets, not the other way
+    from hotline.routing.selectors import rule_for
+
+    rule = rule_for(ticket.category, ticket.community or ticket.street or ticket.district)
+    if rule is None or rule.lead_unit_id == lead.pk or rule.lead_unit.kind in AREA_KINDS:
+        return None
+    return rule
+
+
+def returns_before_designation() -> int:
+    """How many returns the centre agreed with before only a designation may send the order on (退单设置)."""
+    return ReturnSettings.current().max_returns
+
+
+def returns_used_up(ticket: Ticket) -> int:
+    """The returns the centre agreed with, once they reach 退单设置's number (0 before): only a designation
+    (指定派单) may then send the order on."""
+    if not ticket.return_count:
+        return 0
+    limit = returns_before_designation()
+    if ticket.return_count < limit:
+        return 0
+    accepted = _accepted_returns(ticket)
+    return accepted if accepted >= limit else 0
 
 
 def _accepted_returns(ticket: Ticket) -> int:
@@ -208,6 +275,8 @@ def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: Handling
     No deadline ran while the return awaited review (docs/sla.md §6), so the order's close deadline moves
     later by the pending span, as when the centre rejects a return; the released units' deadlines end here.
     协办单位 or 「指定派单」 without a new lead are refused: they belong to the re-dispatch, and would be dropped.
+    A new lead that passes over the catalogue's unit (a street or community for a department's matter) takes
+    the review's `note` as its reason; without one the whole step is refused (`_dispatch`).
     """
     step = begin(ticket, Action.ACCEPT_RETURN, actor)
     if lead is None and (assisting or designate):
@@ -221,7 +290,9 @@ def accept_return(ticket: Ticket, *, actor: User, note: str = "", lead: Handling
     ticket = step.commit(Status.PENDING_DISPATCH, note=note or "同意退单",
                          data={"return": request.pk, **({"claims_closed": claims} if claims else {})})
     if lead is not None:
-        ticket = dispatch(ticket, actor=actor, lead=lead, assisting=assisting, designate=designate)
+        # The review's words are the reason when the new lead passes over the catalogue's unit (`_dispatch`).
+        reason = note if catalogue_passed_over(ticket, lead) is not None else ""
+        ticket = dispatch(ticket, actor=actor, lead=lead, assisting=assisting, designate=designate, note=reason)
     return ticket
 
 

@@ -18,7 +18,7 @@ from hotline.orgs.models import HandlingUnit
 from hotline.tickets import services
 from hotline.tickets.choices import ReturnReason, Status
 from hotline.tickets.exceptions import NotPermitted, RuleViolation
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import ForwardSettings, Ticket
 from hotline.tickets.tests.factories import Cast, UserFactory, make_ticket, stored
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
@@ -38,6 +38,7 @@ UNITS = ["street_a", "street_b", "community_a", "district", "department", "other
 
 @pytest.fixture
 def scene(org: Any) -> Scene:
+    ForwardSettings.objects.update_or_create(pk=1, defaults={"to_communities": True})  # community_a leads an order
     centre = Cast.build(lead=org.street_a)  # centre staff shared by every order
     people = {"intake": centre.intake, "dispatcher": centre.dispatcher, "inspector": centre.inspector,
               "supervisor": centre.supervisor}
