@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hotline.accounts.choices import Role
-from hotline.core.privacy import scrub_public_text
+from hotline.core.privacy import scrub_public_text, text_for
 from hotline.governance import proactive, selectors, services
 from hotline.governance.choices import ThemeStatus
 from hotline.governance.effect import effect
@@ -130,6 +130,8 @@ def _detail(request: HttpRequest, theme: Theme, *, failed: tuple[StepSpec, forms
     kept = failed if failed is not None and failed[0].action not in offered else None
     orders = selectors.linked_orders(theme, request.user)
     raised = proactive.proactive_orders(theme, request.user)
+    for order in [*orders.shown, *raised.shown]:  # titles read as the order list reads them (numbers, names masked)
+        order.title_shown = text_for(order.title, order, request.user)
     selectors.mark(theme)
     source_title = scrub_public_text(theme.source_title or (theme.hotspot.title if theme.hotspot_id else ""))
     events = list(theme.events.select_related("unit").order_by("seq"))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.accounts.choices import Role
-from hotline.core.privacy import scrub_public_text
+from hotline.core.privacy import scrub_public_text, text_for
 from hotline.governance.selectors import themes_of_hotspots
 from hotline.governance.transitions import CENTRE
 from hotline.hotspots import seasonal as seasonal_reader
@@ -98,8 +98,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, _no_longer_hot(spot.run.kind))
     spot.title, spot.place = scrub_public_text(spot.title), scrub_public_text(spot.place)  # shown, never saved
     member_ids = list(spot.members.values_list("ticket_id", flat=True))
-    orders = (Ticket.objects.visible_to(request.user).filter(pk__in=member_ids)
-              .select_related("category", "district", "street").order_by("registered_at", "id"))
+    orders = list(Ticket.objects.visible_to(request.user).filter(pk__in=member_ids)
+                  .select_related("category", "district", "street").order_by("registered_at", "id"))
+    for order in orders:  # titles read as the order list reads them (numbers, withheld names masked)
+        order.title_shown = text_for(order.title, order, request.user)
     window, back = _own_window(request, spot)
     return render(request, "hotspots/detail.html", {"spot": spot, "orders": orders, "window_label": window,
                                                     "back": back, "is_month": spot.run.kind == RunKind.MONTH,
