@@ -39,13 +39,27 @@ LIMIT = 500
 
 
 def steps_missing_follow_up(now: datetime, *, limit: int = LIMIT) -> list[dict]:
-    """Steps committed between WINDOW and SETTLE ago without a receipt, oldest first (imports excepted)."""
+    """Steps committed between WINDOW and SETTLE ago without a receipt (imports excepted), oldest first.
+
+    With more than `limit` of them, half the run goes to the newest: steps that keep failing (a receiver's bug)
+    are retried until their window ends, and must not hold back a step lost since (a worker killed a minute
+    ago) for two days. The other half takes the oldest, so no step waits for ever either.
+    """
     missed = (TimelineEvent.objects.filter(at__gte=now - WINDOW, at__lt=now - SETTLE)
               .exclude(data__has_key="imported")
               .exclude(Exists(FollowUpReceipt.objects.filter(event_id=OuterRef("pk"))))
-              .order_by("at", "pk")
-              .values("ticket_id", "seq", "action", "from_status", "to_status", event_id=F("pk")))
-    return list(missed[:limit])
+              .values("ticket_id", "seq", "action", "from_status", "to_status", "at", event_id=F("pk")))
+    oldest = list(missed.order_by("at", "pk")[:limit])
+    if len(oldest) < limit:
+        return [_step(row) for row in oldest]
+    newest = list(missed.order_by("-at", "-pk")[:limit // 2])
+    chosen = {row["event_id"]: row for row in oldest[:limit - len(newest)] + newest}
+    return [_step(row) for row in sorted(chosen.values(), key=lambda r: (r["at"], r["event_id"]))]
+
+
+def _step(row: dict) -> dict:
+    """A step as the receivers get it (without the time it was only sorted by)."""
+    return {key: value for key, value in row.items() if key != "at"}
 
 
 def forget_old_receipts(now: datetime) -> int:
