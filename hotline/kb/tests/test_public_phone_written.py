@@ -44,8 +44,9 @@ def test_landlines_and_service_numbers_stay(written: str) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("mobile", WRITTEN)
 def test_the_faq_article_page_never_shows_it(mobile: str, frozen_now: object) -> None:
-    unit = HandlingUnitFactory(kind=UnitKind.DEPARTMENT, name="市人社局", phone=f"0731-88990001 / {mobile}")
+    # The office line without its area code: the field holds 32 characters (PostgreSQL enforces it).
+    unit = HandlingUnitFactory(kind=UnitKind.DEPARTMENT, name="市人社局", phone=f"88990001 / {mobile}")
     article = make_article(unit, "社保卡补办", answer="请到社保窗口补办。")
     page = Client().get(f"/kb/faq/{article.code}/").content.decode()
-    assert "0731-88990001" in page
+    assert "88990001" in page
     assert "13907310001" not in re.sub(r"\D", "", page)
