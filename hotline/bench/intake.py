@@ -89,9 +89,12 @@ def order_bodies(count: int, seed: int) -> list[dict[str, Any]]:
     bodies = []
     for i in range(count):
         message = messages[rng.randrange(len(messages))]
+        request_type = rng.choice(REQUEST_TYPES)
         decision = rng.choices(decisions, weights)[0]
+        if decision == "answer" and request_type == "report":
+            decision = "dispatch"  # a 举报 is never answered on the spot: it goes to a unit to check
         body: dict[str, Any] = {
-            "request_type": rng.choice(REQUEST_TYPES), "description": message.text[:2000],
+            "request_type": request_type, "description": message.text[:2000],
             "title": message.subject[:60], "channel": rng.choice(CHANNELS),
             "caller_name": "测试市民", "caller_phone": f"13{rng.randrange(10**9):09d}",
             "address": f"A市某区某街道{i % 300}号", "decision": decision,
