@@ -11,10 +11,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core import clock
 from hotline.core.admin import ReadOnlyAdmin, SingletonAdmin
 from hotline.core.privacy import mask_phone
 from hotline.notifications import retry
 from hotline.notifications.choices import DeliveryStatus, Recipient
+from hotline.notifications.constants import QUEUED_GRACE
 from hotline.notifications.models import Notification, UnitAlert, UnitAlertSettings
 from hotline.notifications.unit_alerts import units_without_mobile
 
@@ -54,11 +56,28 @@ class UnitAlertInline(admin.TabularInline):
         return False
 
 
+class StrandedFilter(admin.SimpleListFilter):
+    """The texts still queued (待发送) QUEUED_GRACE after they were written: their sender died before the gateway
+    call; the periodic retry sends a caller's (`retry.retry_due`), staff may send one now (重新发送)."""
+
+    title = _("未发出")
+    parameter_name = "stranded"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        minutes = int(QUEUED_GRACE.total_seconds() // 60)
+        return [("yes", gettext("待发送超过%(minutes)d分钟") % {"minutes": minutes})]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(status=DeliveryStatus.QUEUED, created_at__lte=clock.now() - QUEUED_GRACE)
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "ticket_number", "template", "recipient", "unit", "channel", "masked_to", "status",
                     "sent_at"]
-    list_filter = ["recipient", "status", "template", "channel"]
+    list_filter = ["recipient", "status", StrandedFilter, "template", "channel"]
     search_fields = ["ticket__number", "unit__name"]
     date_hierarchy = "created_at"
     list_select_related = ["ticket", "unit"]
@@ -77,7 +96,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("重新发送"))
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        """Send the selected failed texts to callers again now (补发), each claimed first: never twice."""
+        """Send the selected failed texts to callers, and those left queued by a dead sender, now (补发), each
+        claimed first: never twice."""
         sent = failed = skipped = 0
         for note in queryset.order_by("created_at", "pk"):
             if not retry.resend(note):
@@ -97,8 +117,9 @@ class NotificationAdmin(admin.ModelAdmin):
                               % {"n": failed}, messages.ERROR)
         if skipped:
             self.message_user(request, ngettext(
-                "%(n)d 条未重新发送：只能重新发送发送失败的群众短信（评价邀请须工单仍待回访）",
-                "%(n)d 条未重新发送：只能重新发送发送失败的群众短信（评价邀请须工单仍待回访）", skipped) % {"n": skipped},
+                "%(n)d 条未重新发送：只能重新发送发送失败或待发送超时的群众短信（评价邀请须工单仍待回访）",
+                "%(n)d 条未重新发送：只能重新发送发送失败或待发送超时的群众短信（评价邀请须工单仍待回访）", skipped)
+                % {"n": skipped},
                 messages.WARNING)
 
     def get_inlines(self, request: HttpRequest, obj: Notification | None = None) -> list[type[admin.TabularInline]]:

@@ -11,7 +11,7 @@ class Channel(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", _("待发送")
-    SENDING = "sending", _("发送中")  # claimed by one deliverer (alerts to units); the gateway call is under way
+    SENDING = "sending", _("发送中")  # claimed by one sender (conditional UPDATE); the gateway call is under way
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
 

@@ -24,7 +24,11 @@ MAX_ATTEMPTS = 5
 #: Wait after the n-th failed try: RETRY_BASE * 2**(n-1) (1, 2, 4, 8 minutes …), at most RETRY_CAP.
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
+#: A citizen text still queued (待发送) this long after it was written lost its sender (a crash between the write
+#: and the gateway call; a normal follow-up sends within seconds): the periodic retry claims and sends it.
+QUEUED_GRACE = timedelta(minutes=5)
 #: A citizen text written longer ago than this is no longer news: it is given up, not sent late.
 RETRY_WITHIN = timedelta(days=1)
-#: Failed citizen texts one periodic run retries, the longest-waiting first; the rest wait for the next run.
+#: Citizen texts (failed, or left queued) one periodic run sends, the longest-waiting first; the rest wait
+#: for the next run.
 RETRY_PER_RUN = 200

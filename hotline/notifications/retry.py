@@ -7,6 +7,12 @@ MAX_ATTEMPTS tries in all, and only while it is news (written within RETRY_WITHI
 `resend`). Either way the text is claimed first by a conditional UPDATE (failed → sending), so that two
 senders never both send it; a sender that dies during the gateway call leaves it `sending`, reported failed
 by `report_interrupted` and not tried again (whether it went out is unknown: a double is worse).
+
+A text whose sender died after writing it and before the gateway call (kill -9, a deploy, OOM) stays queued
+(待发送): `retry_due` sends it once it has waited QUEUED_GRACE (a normal follow-up sends within seconds), under
+the same rules (news, a rating invitation only while the order awaits its visit, the run's limit). The normal
+sender claims its text the same way (queued → sending, `services.send_claimed`), so it and the sweep never
+both send one.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from hotline.core import clock
 from hotline.notifications.backends import Message
@@ -22,6 +29,7 @@ from hotline.notifications.choices import DeliveryStatus, Recipient, Template
 from hotline.notifications.constants import (
     INTERRUPTED_AFTER,
     MAX_ATTEMPTS,
+    QUEUED_GRACE,
     RETRY_BASE,
     RETRY_CAP,
     RETRY_PER_RUN,
@@ -40,6 +48,8 @@ GIVEN_UP_OLD = "已超过补发时效，不再自动补发"
 GIVEN_UP_VISIT = "工单已不在待回访状态，评价邀请不再补发"
 GIVEN_UP_LINK = "评价链接无法重新生成，不再补发"
 INTERRUPTED = "发送中断，短信是否发出未知；为免重复未再发送"
+#: What a text left queued by a dead sender and then given up records before the reason.
+STRANDED = "写入后未发出（发送进程中断）"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -57,17 +67,23 @@ def next_try(note: Notification, now: datetime) -> datetime | None:
 
 
 def retry_due(at: datetime | None = None, limit: int = RETRY_PER_RUN) -> dict[str, int]:
-    """Send again the failed citizen texts whose next try has come (a round of at most `limit`).
+    """Send again the failed citizen texts whose next try has come, and the ones left queued (待发送) for
+    QUEUED_GRACE by a sender that died, the longest-waiting first (a round of at most `limit`).
 
     Returns how many were sent, failed again, and given up (no longer useful: the reason is recorded), and how
     many interrupted sends were reported.
     """
     now = at or clock.now()
     result = {"sent": 0, "failed": 0, "given_up": 0, "interrupted": report_interrupted(now)}
-    due = list(Notification.objects.filter(recipient=Recipient.CITIZEN, status=DeliveryStatus.FAILED,
-                                           next_attempt_at__lte=now)
-               .select_related("ticket").order_by("next_attempt_at", "pk")[:limit])
-    for note in due:
+    citizen = Notification.objects.filter(recipient=Recipient.CITIZEN).select_related("ticket")
+    failed = list(citizen.filter(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
+                  .order_by("next_attempt_at", "pk")[:limit])
+    left_queued = list(citizen.filter(status=DeliveryStatus.QUEUED, created_at__lte=now - QUEUED_GRACE)
+                       .order_by("created_at", "pk")[:limit])
+    if left_queued:
+        logger.warning("%d citizen text(s) left queued by their sender (written, never sent): sending them now",
+                       len(left_queued))
+    for note in sorted(failed + left_queued, key=_waiting_since)[:limit]:
         outcome = _retry(note, now)
         if outcome:
             result[outcome] += 1
@@ -76,23 +92,37 @@ def retry_due(at: datetime | None = None, limit: int = RETRY_PER_RUN) -> dict[st
     return result
 
 
+def _waiting_since(note: Notification) -> tuple[datetime, int]:
+    """Since when a text has been due: its next try (failed), or the end of its grace (left queued)."""
+    due = note.next_attempt_at if note.status == DeliveryStatus.FAILED else note.created_at + QUEUED_GRACE
+    return due or note.created_at, note.pk
+
+
 def _retry(note: Notification, now: datetime) -> str:
     """Try one due text again if this sender claims it; "" if another one did."""
     reason = no_longer_useful(note, now)
     if reason:
-        Notification.objects.filter(pk=note.pk, status=DeliveryStatus.FAILED,
-                                    next_attempt_at=note.next_attempt_at).update(
-            next_attempt_at=None, error=f"{note.error}\n{reason}".strip()[:2000])
-        return "given_up"
+        return "given_up" if give_up(note, reason) else ""
     if not claim(note, now):
         return ""
     sent = send_again(note)
     return "sent" if sent.status == DeliveryStatus.SENT else "failed"
 
 
+def give_up(note: Notification, reason: str) -> bool:
+    """Record why a due text is not sent (a failed one keeps its status; a queued one becomes failed, so that
+    staff may still send it from the admin); False if another sender changed it meanwhile."""
+    if note.status == DeliveryStatus.QUEUED:
+        return bool(Notification.objects.filter(pk=note.pk, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=None, error=f"{STRANDED}\n{reason}"))
+    return bool(Notification.objects.filter(pk=note.pk, status=DeliveryStatus.FAILED,
+                                            next_attempt_at=note.next_attempt_at).update(
+        next_attempt_at=None, error=f"{note.error}\n{reason}".strip()[:2000]))
+
+
 def no_longer_useful(note: Notification, now: datetime) -> str:
-    """Why a failed text must not be sent again automatically ("" if it may): too many tries, too old, or an
-    invitation to rate an order no longer awaiting its return visit."""
+    """Why a due text (failed, or left queued) must not be sent automatically ("" if it may): too many tries,
+    too old, or an invitation to rate an order no longer awaiting its return visit."""
     if note.attempts >= MAX_ATTEMPTS:
         return GIVEN_UP_ATTEMPTS % {"count": note.attempts}
     if note.created_at < now - RETRY_WITHIN:
@@ -108,14 +138,25 @@ def _stale_invitation(note: Notification) -> bool:
 
 
 def claim(note: Notification, now: datetime | None = None) -> bool:
-    """Take a failed text for this sender (failed → sending), unless another sender took it first."""
+    """Take a text for this sender (queued or failed → sending) by a conditional UPDATE, unless another sender
+    took it first: a queued one as it is, a failed one only at the try it is due for (`next_attempt_at`)."""
+    if note.status == DeliveryStatus.QUEUED:
+        unchanged = Q(status=DeliveryStatus.QUEUED)
+    elif note.status == DeliveryStatus.FAILED:
+        unchanged = Q(status=DeliveryStatus.FAILED, next_attempt_at=note.next_attempt_at)
+    else:
+        return False
     moment = now or clock.now()
-    taken = Notification.objects.filter(pk=note.pk, status=DeliveryStatus.FAILED,
-                                        next_attempt_at=note.next_attempt_at).update(
+    taken = Notification.objects.filter(unchanged, pk=note.pk).update(
         status=DeliveryStatus.SENDING, claimed_at=moment, next_attempt_at=None)
     if taken:
         note.status, note.claimed_at, note.next_attempt_at = DeliveryStatus.SENDING, moment, None
     return bool(taken)
+
+
+def stranded(note: Notification, now: datetime | None = None) -> bool:
+    """Whether a text is still queued QUEUED_GRACE after it was written: its sender died before the gateway."""
+    return note.status == DeliveryStatus.QUEUED and note.created_at <= (now or clock.now()) - QUEUED_GRACE
 
 
 def send_again(note: Notification) -> Notification:
@@ -149,12 +190,15 @@ def _with_new_link(note: Notification) -> str:
 
 
 def resend(note: Notification) -> bool:
-    """Send a failed citizen text again now, at a staff member's request (重新发送), whatever its age and tries;
-    False if it is not a failed citizen text or another sender took it first."""
+    """Send a failed citizen text, or one left queued by a dead sender (`stranded`), again now at a staff
+    member's request (重新发送), whatever its age and tries; False if it is neither or another sender took it
+    first."""
     fresh = Notification.objects.select_related("ticket").filter(
-        pk=note.pk, recipient=Recipient.CITIZEN, status=DeliveryStatus.FAILED).first()
+        pk=note.pk, recipient=Recipient.CITIZEN, status__in=[DeliveryStatus.FAILED, DeliveryStatus.QUEUED]).first()
     if fresh is None or _stale_invitation(fresh):
         return False
+    if fresh.status == DeliveryStatus.QUEUED and not stranded(fresh):
+        return False  # its sender is still at work
     if not claim(fresh):
         return False
     send_again(fresh)

@@ -2,8 +2,10 @@
 
 `notify_event` is what the `ticket_changed` receiver calls after a step has committed. It takes ids,
 re-fetches, writes one `Notification` per milestone (the unique (event, template) pair makes a
-re-delivered signal a no-op), then hands the message to the configured backend. A failing backend is
-recorded on the notification and never raised.
+re-delivered signal a no-op), then claims it (queued → sending, a conditional UPDATE) and hands the message
+to the configured backend. A failing backend is recorded on the notification and never raised. A text left
+queued by a sender that died before the gateway call is sent by the periodic retry (`retry.retry_due`),
+which claims it the same way: never both.
 
 A merged order (已并单) is answered through its master: the master's reply and closing messages go to the
 callers of the orders merged into it too (transitively), each hung on that order's own merge event.
@@ -234,6 +236,14 @@ def deliver(note: Notification, message: Message) -> Notification:
     return note
 
 
+def send_claimed(note: Notification, message: Message) -> Notification | None:
+    """Send a just-written text if this sender claims it first (queued → sending); None if another did (the
+    periodic retry took one this sender left queued too long)."""
+    from hotline.notifications.retry import claim
+
+    return deliver(note, message) if claim(note) else None
+
+
 def notify_event(*, ticket_id: int, event_id: int, action: str, from_status: str = "",
                  to_status: str = "") -> list[Notification]:
     """Send the caller the milestone messages of one committed step (通知群众), each at most once."""
@@ -296,8 +306,8 @@ def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Tic
             continue
         try:
             recorded = _record(template, ticket, event, to, about, also if template in _FOR_MERGED else ())
-            if recorded is not None:
-                sent.append(deliver(*recorded))
+            if recorded is not None and (note := send_claimed(*recorded)) is not None:
+                sent.append(note)
         except Exception:  # never break the step that triggered us
             logger.exception("notification %s for ticket %s event %s not written", template, ticket.pk, event.pk)
     return sent

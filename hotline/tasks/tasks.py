@@ -12,8 +12,9 @@ to be delivered again, which is harmless because each task is idempotent:
 - `notify_step`: one `Notification` per (event, template), enforced by a unique constraint.
 - `alert_units`: one `UnitAlert` per (assignment, kind, running deadline), enforced by a unique constraint;
   a queued alert is claimed with a conditional UPDATE before it is sent.
-- `retry_failed_texts`: a caller's failed text is claimed with a conditional UPDATE (failed → sending) before
-  it is sent again; one sent, or left sending by a dead sender, is never sent again.
+- `retry_failed_texts`: a caller's failed text, or one left queued by a dead sender, is claimed with a
+  conditional UPDATE (failed/queued → sending) before it is sent; one sent, or left sending by a dead sender,
+  is never sent again.
 - `deliver_webhook` / `deliver_due_webhooks`: a delivery is claimed with a conditional UPDATE (a lease)
   before it is sent; a delivered one is never sent again.
 - `purge_idempotency_records`: deletes what has expired; a second run finds nothing.
@@ -138,8 +139,9 @@ def alert_units(at: str | None = None) -> dict[str, int]:
 
 @shared_task(name="hotline.tasks.retry_failed_texts", soft_time_limit=300, **RETRY)
 def retry_failed_texts(at: str | None = None) -> dict[str, int]:
-    """Send again the callers' failed texts whose next try has come (群众短信补发), as of now or `at`; each is
-    claimed (failed → sending) before it is sent, so none is sent twice."""
+    """Send again the callers' failed texts whose next try has come, and those left queued by a dead sender
+    (群众短信补发), as of now or `at`; each is claimed (failed/queued → sending) before it is sent, so none is
+    sent twice."""
     from hotline.notifications.retry import retry_due
 
     return retry_due(datetime.fromisoformat(at) if at else None)
