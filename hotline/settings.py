@@ -364,6 +364,10 @@ def header_key(name: str) -> str:
 
 
 HOTLINE_CLIENT_IP_HEADER = header_key(os.environ.get("HOTLINE_CLIENT_IP_HEADER", "X-Real-IP" if PRODUCTION else ""))
+#: Networks the centre trusts (its offices behind one NAT address), as comma-separated CIDRs
+#: (HOTLINE_TRUSTED_SIGNIN_NETWORKS="203.0.113.0/28,2001:db8:12::/48"): exempt from the sign-in limit per client
+#: address (password spraying, docs/security.md); each account name is still locked after repeated failures.
+HOTLINE_TRUSTED_SIGNIN_NETWORKS = _env_list("HOTLINE_TRUSTED_SIGNIN_NETWORKS")
 #: Staff sessions last one shift on shared call-centre workstations (HOTLINE_SESSION_HOURS) and end with the
 #: browser in production; the development default keeps Django's two weeks.
 SESSION_COOKIE_AGE = int(os.environ.get("HOTLINE_SESSION_HOURS", "12" if PRODUCTION else "336")) * 3600

@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.choices import unit_fits_role
-from hotline.accounts.models import Membership, User
+from hotline.accounts.models import AddressBlock, Membership, User
 
 
 class MembershipFormSet(BaseInlineFormSet):
@@ -61,3 +62,21 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("热线角色"), {"fields": ["role", "display_name"]}),
     )
+
+
+@admin.register(AddressBlock)
+class AddressBlockAdmin(admin.ModelAdmin):
+    """Client networks blocked at sign-in for password spraying (密码喷洒拦截): an audit trail, read only."""
+
+    list_display = ["network", "ip", "since", "until", "failures", "names"]
+    search_fields = ["network", "ip"]
+    date_hierarchy = "since"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AddressBlock | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AddressBlock | None = None) -> bool:
+        return False

@@ -9,9 +9,10 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """The admin's sign-in page locks names like the staff's (docs/security.md)."""
+        """The admin's sign-in page locks names like the staff's (docs/security.md); register the system checks."""
         from django.contrib import admin
 
+        from hotline.accounts import checks  # noqa: F401
         from hotline.accounts.lockout import AdminLockoutAuthenticationForm
 
         admin.site.login_form = AdminLockoutAuthenticationForm

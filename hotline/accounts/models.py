@@ -65,15 +65,41 @@ class Membership(models.Model):
 
 
 class LoginFailure(models.Model):
-    """One failed sign-in, kept to lock an account after repeated failures (登录失败锁定)."""
+    """One failed sign-in, kept to lock an account after repeated failures (登录失败锁定), and to block a
+    client network whose failures spread over many account names (密码喷洒)."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    #: What the address limit counts the failure for: `hotline.core.ratelimit.address_key` of `ip` (an IPv4
+    #: address, an IPv6 /64 network); empty without an address.
+    network = models.CharField(max_length=64, blank=True, default="")
     at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+        indexes = [models.Index(fields=["network", "at"], name="accounts_failure_network_at")]
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AddressBlock(models.Model):
+    """A client network refused at sign-in for a while: its failed sign-ins spread over many account names
+    (密码喷洒拦截). Written once when the network is found over the limit; it is also the audit record."""
+
+    network = models.CharField(_("网络"), max_length=64)
+    ip = models.GenericIPAddressField(_("触发地址"), null=True, blank=True)
+    since = models.DateTimeField(_("开始时间"))
+    until = models.DateTimeField(_("结束时间"))
+    failures = models.PositiveIntegerField(_("失败次数"))
+    names = models.PositiveIntegerField(_("账号数"))
+
+    class Meta:
+        verbose_name = _("登录地址封禁")
+        verbose_name_plural = _("登录地址封禁")
+        ordering = ["-since"]
+        indexes = [models.Index(fields=["network", "until"], name="accounts_block_network_until")]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.since:%Y-%m-%d %H:%M}"
