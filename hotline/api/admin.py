@@ -15,6 +15,7 @@ from hotline.api.models import ApiKey
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "scopes", "unit", "user", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["unit", "user"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]
     fields = ["name", "prefix", "scopes", "unit", "user", "intake_user", "created_by", "created_at", "last_used_at",

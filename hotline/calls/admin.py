@@ -62,6 +62,7 @@ class PbxSourceAdmin(admin.ModelAdmin):
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
     list_display = ("extension", "name", "user")
+    list_select_related = ("user",)
     search_fields = ("extension", "name", "user__username", "user__display_name")
     autocomplete_fields = ("user",)
 
@@ -93,6 +94,7 @@ class ReadOnly(admin.ModelAdmin):
 @admin.register(CallEvent)
 class CallEventAdmin(ReadOnly):
     list_display = ("event_id", "type", "at", "call_id", "agent", "received_at")
+    list_select_related = ("agent__user",)
     list_filter = ("type",)
     search_fields = ("event_id", "call_id")
     masked = {"payload": "masked_payload"}
@@ -108,6 +110,7 @@ class CallEventAdmin(ReadOnly):
 class CallAdmin(ReadOnly):
     list_display = ("call_id", "masked_caller", "offered_at", "disposition", "agent", "wait_seconds",
                     "talk_seconds")
+    list_select_related = ("agent__user",)
     list_filter = ("disposition",)
     search_fields = ("call_id",)
     masked = {"caller": "masked_caller", "transferred_to": "masked_transferred_to"}
@@ -126,6 +129,7 @@ class CallAdmin(ReadOnly):
 @admin.register(Callback)
 class CallbackAdmin(ReadOnly):
     list_display = ("pk", "masked_phone", "status", "first_missed_at", "due_at", "attempts", "claimed_by")
+    list_select_related = ("claimed_by",)
     list_filter = ("status",)
     masked = {"phone": "masked_phone"}
 

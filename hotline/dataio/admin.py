@@ -20,7 +20,7 @@ class ImportedRecordAdmin(ReadOnlyAdmin):
     list_filter = ("source",)
     search_fields = ("external_id", "ticket__number")
     raw_id_fields = ("ticket", "run")
-    list_select_related = ("ticket",)
+    list_select_related = ("ticket", "run")
 
 
 @admin.register(ImportWarning)

@@ -11,6 +11,7 @@ from hotline.incidents.models import Incident, IncidentEvent, IncidentOrder
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
     list_display = ("title", "status", "starts_at", "expected_end", "lead_unit", "published_at", "ended_at")
+    list_select_related = ("lead_unit",)
     list_filter = ("status",)
     search_fields = ("title", "keywords")
 

@@ -93,6 +93,7 @@ class EventInline(admin.TabularInline):
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
     list_display = ["code", "__str__", "kind", "owner_unit", "status", "is_public", "valid_from", "valid_until"]
+    list_select_related = ["owner_unit", "published_version"]
     list_filter = ["kind", "status", "is_public"]
     search_fields = ["code", "versions__title"]
     autocomplete_fields = ["owner_unit"]
@@ -152,7 +153,7 @@ class ArticleAdmin(admin.ModelAdmin):
 @admin.register(KbUsage)
 class KbUsageAdmin(admin.ModelAdmin):
     list_display = ["at", "article", "version", "ticket", "user"]
-    list_select_related = ["article", "version", "ticket", "user"]
+    list_select_related = ["article", "article__published_version", "version", "version__article", "ticket", "user"]
     readonly_fields = ["at", "article", "version", "ticket", "user"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

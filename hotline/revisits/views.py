@@ -55,7 +55,7 @@ def queue(request: HttpRequest) -> HttpResponse:
              "upcoming": pending.filter(due_at__gt=now).order_by("due_at", "id"),
              "done": visible.exclude(state=VisitState.PENDING).order_by("-finished_at", "-id")}
     counts = {"due": lists["due"].count(), "upcoming": lists["upcoming"].count()}
-    page = Paginator(lists[tab].select_related("ticket", "rule", "finished_by"), PAGE_SIZE).get_page(
+    page = Paginator(lists[tab].select_related("ticket", "ticket__category", "rule", "finished_by"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     for visit in page.object_list:
         visit.phone = phone_for(visit.ticket, request.user)

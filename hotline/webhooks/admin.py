@@ -84,6 +84,7 @@ class SubscriptionAdminForm(SubscriptionForm):
 class SubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionAdminForm
     list_display = ["name", "url", "kind", "is_active", "owner", "created_at"]
+    list_select_related = ["owner"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "url"]
 
@@ -129,7 +130,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["id", "event_type", "subscription", "masked_ticket", "status", "attempts", "last_status_code",
                     "next_attempt_at", "created_at", "replay_of"]
     list_filter = ["status", "event_type", "subscription"]
-    list_select_related = ["subscription", "ticket"]
+    list_select_related = ["subscription", "ticket", "replay_of__subscription"]
     search_fields = ["event_id", "ticket__number"]
     #: every field read-only, the masked ones through their method (named in `fields` too, or the form would
     #: show the payload itself as an editable field)

@@ -104,3 +104,27 @@ def test_the_same_record_posted_twice_counts_one_call(rule, close, traveller) ->
     assert "本次未重复记录" in again.content.decode()
     visit.refresh_from_db()
     assert visit.attempts == 1
+
+
+def test_the_queue_does_not_query_once_per_visit(rule, close, traveller) -> None:
+    """Each row shows its order's category: it is joined, so a longer page costs no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(client: Client) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/revisits/").status_code == 200
+        return len(captured.captured_queries)
+
+    from hotline.tickets.tests.factories import CategoryFactory
+
+    tickets = [close(description=NOISE, category=CategoryFactory()) for _ in range(2)]
+    traveller.shift(timedelta(days=30))
+    client = _client(tickets[0].cast.inspector)
+    few = queries(client)
+    traveller.shift(timedelta(days=-30))
+    for _ in range(4):
+        close(description=NOISE, category=CategoryFactory())
+    traveller.shift(timedelta(days=30))
+    assert SecondVisit.objects.count() == 6
+    assert queries(client) <= few
