@@ -42,3 +42,9 @@ PAGE_SIZE = 50
 
 #: How many units the bulletin lists per table (overdue and re-handled orders by unit).
 BULLETIN_TOP_UNITS = 15
+
+#: The longest reason (更正原因) a corrected edition of the bulletin may carry.
+BULLETIN_REASON_MAX_LENGTH = 500
+
+#: Published editions listed per page on the bulletin page.
+BULLETIN_EDITIONS_PER_PAGE = 24

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from hotline.kpis import periods
 from hotline.kpis.bulletin import FORMATS
 from hotline.kpis.choices import Scope, Tier
+from hotline.kpis.constants import BULLETIN_REASON_MAX_LENGTH
 from hotline.kpis.cuts import Cut
 from hotline.kpis.periods import Period, PeriodError
 from hotline.orgs.choices import UnitKind
@@ -116,6 +117,24 @@ class BulletinForm(forms.Form):
 
     month = forms.CharField(label=_("月份"), max_length=7, widget=forms.TextInput(attrs={"type": "month"}))
     format = forms.ChoiceField(label=_("格式"), choices=[(f, f.upper()) for f in FORMATS], initial="pdf")
+
+    def clean_month(self) -> Period:
+        try:
+            return periods.parse_month(self.cleaned_data["month"])
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class PublishForm(forms.Form):
+    """发布通报: a month that has ended, a reason for a corrected edition, and an explicit confirmation."""
+
+    month = forms.CharField(label=_("月份"), max_length=7, widget=forms.TextInput(attrs={"type": "month"}))
+    reason = forms.CharField(
+        label=_("更正原因"), required=False, max_length=BULLETIN_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("首次发布不填；该月已发布过的，发布更正版须写明原因（例如：申诉成立后重新排名）"))
+    confirm = forms.BooleanField(
+        label=_("我已核对该月的预览，确认发布；发布后不能修改或删除，更正只能发布新的版次"), required=True)
 
     def clean_month(self) -> Period:
         try:

@@ -1,9 +1,12 @@
-"""The assessment settings (考核设置): the 基本满意 factor, the minimum volume and the composite weights."""
+"""The assessment settings (考核设置): the 基本满意 factor, the minimum volume and the composite weights;
+the published editions of the monthly bulletin (已发布通报) and their audit records."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -75,3 +78,116 @@ class IndicatorWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{Indicator(self.indicator).label} {self.weight}"
+
+
+class AppendOnlyError(Exception):
+    """A published bulletin and its audit records are added to, never changed or removed."""
+
+
+class _AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("published bulletins are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("published bulletins are append-only")
+
+
+class _AppendOnly(models.Model):
+    """A row written once: `save()` of an existing row and `delete()` are refused."""
+
+    objects = _AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("published bulletins are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("published bulletins are append-only")
+
+
+class PublishedBulletin(_AppendOnly):
+    """One published edition (发布版) of a month's bulletin (月度通报): the PDF and the workbook exactly as
+    announced, with their SHA-256. Edition 1 is the first; 2 and later are corrections (更正版), each with
+    its reason and the edition it replaces. Never edited or deleted: a correction is a new edition."""
+
+    month = models.DateField(_("月份"), help_text=_("该月的第一天"))
+    edition = models.PositiveSmallIntegerField(_("版次"))
+    replaces = models.OneToOneField("self", verbose_name=_("代替的版次"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="replaced_by")
+    reason = models.TextField(_("更正原因"), blank=True, max_length=constants.BULLETIN_REASON_MAX_LENGTH)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    published_at = models.DateTimeField(_("发布时间"), help_text=_("数据截至此时"))
+    pdf = models.BinaryField(_("PDF 文件"))
+    xlsx = models.BinaryField(_("Excel 文件"))
+    pdf_sha256 = models.CharField(_("PDF 的 SHA-256"), max_length=64)
+    xlsx_sha256 = models.CharField(_("Excel 的 SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("已发布通报")
+        verbose_name_plural = _("已发布通报")
+        ordering = ["-month", "-edition"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "edition"], name="kpis_bulletin_edition_once"),
+            models.CheckConstraint(condition=models.Q(edition__gte=1), name="kpis_bulletin_edition_positive"),
+            models.CheckConstraint(condition=models.Q(edition=1, replaces__isnull=True)
+                                   | models.Q(edition__gt=1, replaces__isnull=False),
+                                   name="kpis_bulletin_correction_replaces"),
+            models.CheckConstraint(condition=models.Q(edition=1) | ~models.Q(reason=""),
+                                   name="kpis_bulletin_correction_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} #{self.edition}"
+
+    @property
+    def label(self) -> str:
+        """The month as YYYY-MM."""
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def is_correction(self) -> bool:
+        """Whether this edition corrects an earlier one (更正版)."""
+        return self.edition > 1
+
+    def content(self, fmt: str) -> bytes:
+        """The stored file of `fmt` ("pdf" or "xlsx"), byte for byte as published."""
+        return bytes(self.pdf if fmt == "pdf" else self.xlsx)
+
+    def sha256(self, fmt: str) -> str:
+        """The SHA-256 (hex) recorded for the file of `fmt` when it was published."""
+        return self.pdf_sha256 if fmt == "pdf" else self.xlsx_sha256
+
+    def filename(self, fmt: str) -> str:
+        """bulletin-2026-10-v1.pdf."""
+        return f"bulletin-{self.label}-v{self.edition}.{fmt}"
+
+
+class BulletinEvent(_AppendOnly):
+    """The audit record of a bulletin's publication (通报发布记录): who, when, from where, which edition."""
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", _("发布")
+
+    bulletin = models.ForeignKey(PublishedBulletin, verbose_name=_("通报"), on_delete=models.PROTECT,
+                                 related_name="events")
+    kind = models.CharField(_("操作"), max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
+                              related_name="+")
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    request_id = models.CharField(_("请求ID"), max_length=128, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("通报发布记录")
+        verbose_name_plural = _("通报发布记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.bulletin}"

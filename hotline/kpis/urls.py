@@ -9,4 +9,6 @@ urlpatterns = [
     path("orders/", views.drill, name="kpis-orders"),
     path("assessment/", views.assessment, name="kpis-assessment"),
     path("bulletin/", views.bulletin, name="kpis-bulletin"),
+    path("bulletin/publish/", views.bulletin_publish, name="kpis-bulletin-publish"),
+    path("bulletin/<str:month>/<int:edition>/<str:fmt>/", views.bulletin_file, name="kpis-bulletin-file"),
 ]

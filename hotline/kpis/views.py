@@ -1,18 +1,22 @@
-"""The indicator pages: figures with their cuts, the orders behind each figure, the ranking, the bulletin."""
+"""The indicator pages: figures with their cuts, the orders behind each figure, the ranking, the bulletin
+(preview, publication and the published editions)."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
@@ -22,14 +26,17 @@ from hotline.kpis.assessment import assess
 from hotline.kpis.bulletin import FORMATS
 from hotline.kpis.bulletin import render as render_bulletin
 from hotline.kpis.choices import Indicator, Scope
+from hotline.kpis.constants import BULLETIN_EDITIONS_PER_PAGE
 from hotline.kpis.cuts import Cut
 from hotline.kpis.definitions import KPIS, UNIT_INDICATORS, Kpi
-from hotline.kpis.forms import BulletinForm, KpiFilterForm, PeriodForm
+from hotline.kpis.forms import BulletinForm, KpiFilterForm, PeriodForm, PublishForm
 from hotline.kpis.models import AssessmentSettings
-from hotline.kpis.periods import Period
-from hotline.kpis.selectors import dimension_labels
+from hotline.kpis.periods import Period, PeriodError, last_full_month, parse_month
+from hotline.kpis.selectors import dimension_labels, published_bulletins, published_edition
+from hotline.kpis.services import may_publish, publish_bulletin
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
+from hotline.tickets.exceptions import ConflictError, DomainError, NotPermitted
 from hotline.tickets.models import Ticket
 from hotline.workbench.queues.views import render_list
 
@@ -232,16 +239,78 @@ def assessment(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _bulletin_page(request: HttpRequest, own: list[HandlingUnit] | None, *, form: BulletinForm | None = None,
+                   publish_form: PublishForm | None = None, status: int = 200) -> HttpResponse:
+    """The bulletin page: the preview and the publish form for centre staff, the published editions for all."""
+    allowed = own is None and may_publish(request.user)
+    editions = Paginator(published_bulletins(), BULLETIN_EDITIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "kpis/bulletin.html", {
+        "form": form or BulletinForm(), "may_preview": own is None, "may_publish": allowed,
+        "publish_form": publish_form or (PublishForm(prefix="publish", initial={
+            "month": f"{last_full_month().first_day:%Y-%m}"}) if allowed else None),
+        "editions": editions, "own_units": own,
+    }, status=status)
+
+
 @login_required
 @require_GET
-@reporting_view
 def bulletin(request: HttpRequest) -> HttpResponse:
-    """月度通报: choose a month and a format; the same file `hotline report` writes is downloaded."""
-    _allow(request)
-    form = BulletinForm(request.GET or None)
-    if request.GET and form.is_valid():
-        period, fmt = form.cleaned_data["month"], form.cleaned_data["format"]
-        response = HttpResponse(render_bulletin(period, fmt), content_type=FORMATS[fmt])
-        response["Content-Disposition"] = f'attachment; filename="bulletin-{period.label}.{fmt}"'
-        return response
-    return render(request, "kpis/bulletin.html", {"form": form}, status=400 if request.GET else 200)
+    """月度通报: centre staff preview any month as it stands now (PDF or Excel, the file `hotline report`
+    writes) and, if allowed, publish it; everyone who sees the indicators lists and downloads the published
+    editions (unit staff only those: a preview is not announced)."""
+    own = _own_units(request)
+    if "month" not in request.GET and "format" not in request.GET:
+        return _bulletin_page(request, own)
+    if own is not None:
+        raise PermissionDenied(_("承办单位只能查看已发布的通报"))
+    form = BulletinForm(request.GET)
+    if not form.is_valid():
+        return _bulletin_page(request, own, form=form, status=400)
+    period, fmt = form.cleaned_data["month"], form.cleaned_data["format"]
+    response = HttpResponse(reporting_view(render_bulletin)(period, fmt), content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="bulletin-{period.label}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def bulletin_publish(request: HttpRequest) -> HttpResponse:
+    """发布通报 (POST): freeze the month's bulletin as the next edition; refusals are shown on the page."""
+    own = _own_units(request)
+    if own is not None or not may_publish(request.user):
+        raise PermissionDenied(_("只有督办员、领导和系统管理员可以发布通报"))
+    form = PublishForm(request.POST, prefix="publish")
+    if not form.is_valid():
+        return _bulletin_page(request, own, publish_form=form, status=400)
+    try:
+        published = publish_bulletin(form.cleaned_data["month"], actor=request.user,
+                                     reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        code = 403 if isinstance(exc, NotPermitted) else 409 if isinstance(exc, ConflictError) else 400
+        return _bulletin_page(request, own, publish_form=form, status=code)
+    messages.success(request, _("已发布 %(month)s 月度通报第 %(edition)s 版") % {
+        "month": published.label, "edition": published.edition})
+    return redirect("kpis-bulletin")
+
+
+@login_required
+@require_GET
+def bulletin_file(request: HttpRequest, month: str, edition: int, fmt: str) -> HttpResponse:
+    """A published edition's PDF or workbook: the stored bytes, never a recomputation (its SHA-256 in
+    the `Repr-Digest` header)."""
+    _own_units(request)
+    if fmt not in FORMATS:
+        raise Http404(_("没有这种格式"))
+    try:
+        period = parse_month(month)
+    except PeriodError as exc:
+        raise Http404(str(exc)) from exc
+    published = published_edition(period, edition)
+    if published is None:
+        raise Http404(_("该月没有这一版已发布的通报"))
+    content = published.content(fmt)
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{published.filename(fmt)}"'
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(published.sha256(fmt))).decode()}:"
+    return response

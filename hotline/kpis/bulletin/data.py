@@ -118,6 +118,8 @@ class Bulletin:
     weights: dict[str, Any] = field(default_factory=dict)
     basic_factor: Any = None
     min_volume: int = 0
+    #: Printed under the title: a preview's 「预览，未发布」 or a published edition's number and date.
+    status: str = ""
 
     @property
     def has_previous(self) -> bool:

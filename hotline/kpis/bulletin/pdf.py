@@ -165,6 +165,7 @@ def build(b: Bulletin) -> bytes:
         _para(_("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
             "first": b.period.first_day, "last": b.period.last_day, "previous": b.previous.label,
             "at": f"{timezone.localtime(b.generated_at):%Y-%m-%d %H:%M}"}, _BODY),
+        *([_para(b.status, _BODY)] if b.status else []),
         *_headline(b), *_rankings(b), *_units(b),
     ]
 

@@ -62,6 +62,8 @@ def _overview(ws: Worksheet, b: Bulletin) -> None:
     _put(ws, 2, 1, _("统计周期 %(first)s 至 %(last)s；对比上月 %(previous)s；生成于 %(at)s") % {
         "first": b.period.first_day, "last": b.period.last_day, "previous": b.previous.label,
         "at": f"{timezone.localtime(b.generated_at):%Y-%m-%d %H:%M}"})
+    if b.status:
+        _put(ws, 3, 1, b.status)
     _header(ws, 4, [_("指标"), _("本月"), _("上月"), _("变化"), _("分子"), _("分母"), _("口径")])
     row = 5
     for h in b.headline:

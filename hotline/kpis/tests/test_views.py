@@ -37,7 +37,9 @@ def test_intake_agents_are_refused(month: Month, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["kpis-assessment", "kpis-bulletin"])
 @pytest.mark.parametrize("role", [Role.UNIT_HANDLER, Role.UNIT_ADMIN])
-def test_unit_staff_may_not_open_the_ranking_or_the_bulletin(month: Month, name: str, role: str) -> None:
+def test_unit_staff_may_not_open_the_ranking_or_the_bulletin_preview(month: Month, name: str, role: str) -> None:
+    """The ranking and a bulletin computed now are the centre's; unit staff read the published editions
+    (test_publication.py)."""
     response = _client(role, units=[month.cast.lead]).get(reverse(name), {"month": "2025-03", "format": "pdf"})
     assert response.status_code == 403
 
