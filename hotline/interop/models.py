@@ -3,11 +3,34 @@ and the log of everything exchanged with each."""
 
 from __future__ import annotations
 
-from django.db import models
+from typing import Any
+
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from hotline.interop.choices import Direction, MessageKind, PartnerKind
 from hotline.tickets.choices import EmergencyService
+from hotline.webhooks.models import Subscription
+
+
+def _switch_endpoints_off(endpoint_ids: list[int]) -> None:
+    """Switch these partner endpoints off, each row saved on its own (an admin change trail records each)."""
+    for endpoint in Subscription.objects.filter(pk__in=endpoint_ids, is_active=True):
+        endpoint.is_active = False
+        endpoint.save(update_fields=["is_active"])
+
+
+class PartnerQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        """A bulk switch-off (`update(is_active=False)`, e.g. a list action) switches the endpoints off too, as
+        `Partner.save` does: a switched-off partner never has an endpoint on."""
+        if kwargs.get("is_active", True) is not False:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            endpoints = [pk for pk in self.values_list("endpoint_id", flat=True) if pk]
+            count = super().update(**kwargs)
+            _switch_endpoints_off(endpoints)
+        return count
 
 
 class Partner(models.Model):
@@ -32,6 +55,8 @@ class Partner(models.Model):
                                     on_delete=models.PROTECT, related_name="partner")
     is_active = models.BooleanField(_("启用"), default=True)
 
+    objects = PartnerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("对接平台")
         verbose_name_plural = _("对接平台")
@@ -43,6 +68,17 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a switched-off partner (停用) has its endpoint switched off in the same transaction, however it
+        was switched off (`services.switch_off`, the admin's form, a plain save), so that nothing queued for it
+        is delivered any more (the deliverer sends only to active endpoints)."""
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if not self.is_active and self.endpoint_id:
+                _switch_endpoints_off([self.endpoint_id])
+                if Partner.endpoint.is_cached(self):  # the caller's copy says so too
+                    self.endpoint.is_active = False
 
 
 class ExternalReference(models.Model):

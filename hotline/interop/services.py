@@ -229,16 +229,18 @@ def record_acknowledgement(partner: Partner, ticket: Ticket, reference: str, not
 
 
 def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
-    """Point the partner's outbound messages at `url` (its signed endpoint), switching the endpoint on.
+    """Point the partner's outbound messages at `url` (its signed endpoint), switching the endpoint on
+    (it stays off while the partner is switched off: `switch_off`).
 
     Call it when the address is set or changed, not on every save of the partner: it re-enables an
     endpoint an administrator switched off. An address on the centre's own network is refused (`BadTransfer`).
     """
     check_endpoint_target(url)
     with transaction.atomic():
+        partner.refresh_from_db(fields=["is_active"])  # as it is now (switched off elsewhere meanwhile?)
         if partner.endpoint_id:
             endpoint = partner.endpoint
-            endpoint.url, endpoint.is_active = url, True
+            endpoint.url, endpoint.is_active = url, partner.is_active
             if secret:
                 endpoint.secret = secret
             endpoint.save()
@@ -253,7 +255,7 @@ def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
 def clear_endpoint(partner: Partner) -> Subscription | None:
     """Stop sending the partner's outbound messages: its endpoint is switched off (the address is kept).
 
-    Also what switching a partner off (停用, `Partner.is_active`) does to its endpoint: the deliverer sends
+    Also what switching a partner off (停用, `switch_off`) does to its endpoint: the deliverer sends
     only to active endpoints, so messages already queued for it stay unsent (`set_endpoint` switches it on again).
     """
     endpoint = partner.endpoint if partner.endpoint_id else None
@@ -261,6 +263,43 @@ def clear_endpoint(partner: Partner) -> Subscription | None:
         endpoint.is_active = False
         endpoint.save(update_fields=["is_active"])
     return endpoint
+
+
+@transaction.atomic
+def switch_off(partner: Partner) -> bool:
+    """Switch a partner off (停用对接平台): cut it off both ways, as docs/interop.md describes.
+
+    Its key is refused by `/interop/v1` (403) and reads no order through `/api/v1` (nor do the webhooks its
+    accounts own hear of any), no new message is queued for it, and its endpoint is switched off, so that the
+    messages already queued are not delivered. The key is not revoked and the address is kept: `switch_on`
+    lets the key in again, and entering the address again (`set_endpoint`) switches the endpoint on.
+    Each changed row is saved on its own (an admin change trail records each). Returns whether the partner
+    was on; switching off twice changes nothing.
+    """
+    locked = Partner.objects.select_for_update(of=("self",)).select_related("endpoint").get(pk=partner.pk)
+    was_on = locked.is_active
+    locked.is_active = False
+    if was_on:
+        locked.save(update_fields=["is_active"])  # `Partner.save` switches the endpoint off with it
+    else:
+        clear_endpoint(locked)  # switched off before, its endpoint perhaps switched on again since
+    partner.is_active = False
+    if partner.endpoint_id and Partner.endpoint.is_cached(partner):  # the caller's copy says so too
+        partner.endpoint.is_active = False
+    return was_on
+
+
+@transaction.atomic
+def switch_on(partner: Partner) -> bool:
+    """Switch a partner on again (启用): its key reads and transfers again; its endpoint stays off until its
+    address is entered again (`set_endpoint`). Returns whether the partner was off."""
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    was_off = not locked.is_active
+    if was_off:
+        locked.is_active = True
+        locked.save(update_fields=["is_active"])
+    partner.is_active = True
+    return was_off
 
 
 @transaction.atomic

@@ -1,21 +1,45 @@
-"""`hotline interop add-partner …` (prints the partner's API key once), `hotline interop list`."""
+"""`hotline interop add-partner …` (prints the partner's API key once), `hotline interop list`,
+`hotline interop disable CODE` / `enable CODE` (停用 / 启用, recorded in the admin change trail)."""
 
 from __future__ import annotations
 
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.accounts.models import User
 from hotline.interop import services
 from hotline.interop.choices import PartnerKind
 from hotline.interop.exceptions import InteropError
 from hotline.interop.models import Partner
+from hotline.ops import context
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import EmergencyService
 
 
+@contextmanager
+def recorded_as_admin_change(actor: User | None) -> Iterator[None]:
+    """Record the rows changed inside in the admin change trail (`ops.AdminChange`, field by field), as the
+    admin site records the same switch: by `actor`, else as 「命令行（<system user>）」."""
+    try:
+        who = f"命令行（{getpass.getuser()}）"
+    except (KeyError, OSError):  # no name for the process's user (a bare container)
+        who = "命令行"
+    trail = context.RequestContext(request_id=context.new_request_id(), admin=True,
+                                   user_id=actor.pk if actor else None,
+                                   username=actor.get_username() if actor else who)
+    token = context.activate(trail)
+    try:
+        yield
+    finally:
+        context.deactivate(token)
+
+
 class Command(BaseCommand):
-    help = "Set up partner platforms (110, 119, 120, specialised hotlines) and list them."
+    help = "Set up partner platforms (110, 119, 120, specialised hotlines), list them, switch them off or on."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -28,12 +52,22 @@ class Command(BaseCommand):
         add.add_argument("--unit", default="", help="code of the handling unit a specialised hotline stands for")
         add.add_argument("--url", default="", help="the partner's endpoint for transfers out and updates")
         sub.add_parser("list", help="the partners")
+        for action, text in (("disable", "switch a partner off (停用): key refused, endpoint off, queue held"),
+                             ("enable", "switch a partner on again; its endpoint stays off until its address "
+                                        "is entered again")):
+            switch = sub.add_parser(action, help=text)
+            switch.add_argument("code")
+            switch.add_argument("--actor", default="", help="the username recorded as having made the change")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
             for p in Partner.objects.select_related("unit", "endpoint").order_by("code"):
+                endpoint = f"{p.endpoint.url}{'' if p.endpoint.is_active else ' (off)'}" if p.endpoint else "-"
                 self.stdout.write(f"{p.code}\t{p.name}\t{p.kind}\t{p.emergency_service or '-'}\t"
-                                  f"{p.unit.code if p.unit else '-'}\t{p.endpoint.url if p.endpoint else '-'}")
+                                  f"{p.unit.code if p.unit else '-'}\t{endpoint}\t{'on' if p.is_active else 'off'}")
+            return
+        if options["action"] in ("disable", "enable"):
+            self._switch(options["code"].strip(), on=options["action"] == "enable", actor=options["actor"])
             return
         unit = None
         if options["unit"]:
@@ -51,3 +85,25 @@ class Command(BaseCommand):
         self.stdout.write(f"api key (shown once): {raw}")
         if partner.endpoint_id:
             self.stdout.write(f"signing secret: {partner.endpoint.secret}")
+
+    def _switch(self, code: str, *, on: bool, actor: str) -> None:
+        """Switch the partner off or on through the service the admin uses, recorded in the change trail."""
+        partner = Partner.objects.filter(code=code).first()
+        if partner is None:
+            raise CommandError(f"no partner with code {code!r}")
+        user = None
+        if actor:
+            user = User.objects.filter(username=actor, is_active=True).first()
+            if user is None:
+                raise CommandError(f"no active user {actor!r}")
+        with recorded_as_admin_change(user):
+            changed = services.switch_on(partner) if on else services.switch_off(partner)
+        state = "on" if on else "off"
+        if not changed:
+            self.stdout.write(f"partner {partner.code} was already {state}")
+        elif on:
+            self.stdout.write(f"partner {partner.code} switched on; its endpoint stays off until its address "
+                              f"is entered again (admin)")
+        else:
+            self.stdout.write(f"partner {partner.code} switched off: its key is refused, its endpoint is off "
+                              f"and nothing queued for it is delivered")
