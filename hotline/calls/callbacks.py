@@ -288,6 +288,15 @@ def record_outcome(callback: Callback, *, actor: User, outcome: str, note: str =
     return _done(callback, fresh)
 
 
+def own_outcome(callback: Callback, *, actor: User) -> CallbackEvent | None:
+    """The outcome this person recorded last, when nothing happened to the callback since — what a second
+    click on 登记结果 (refused: no longer claimed) finds done; None otherwise."""
+    last = CallbackEvent.objects.filter(callback=callback).order_by("-at", "-id").first()
+    if last is not None and last.action == CallbackAction.OUTCOME and last.actor_id == actor.pk:
+        return last
+    return None
+
+
 @transaction.atomic
 def link_order(callback: Callback, *, ticket: object, actor: User | None) -> Callback:
     """Link the order registered during this callback (once; a second, different order is refused)."""

@@ -198,9 +198,17 @@ def _callback_step(request: HttpRequest, cb: Callback) -> None:
             ticket = Ticket.objects.visible_to(request.user, one=True).filter(number=number).first()
             if ticket is None:
                 raise CallbackError(_("找不到工单 %(number)s") % {"number": number})
-        callbacks.record_outcome(cb, actor=request.user, outcome=request.POST.get("outcome", ""), note=note,
-                                 ticket=ticket)
-        messages.success(request, _("回拨结果已登记"))
+        try:
+            callbacks.record_outcome(cb, actor=request.user, outcome=request.POST.get("outcome", ""), note=note,
+                                     ticket=ticket)
+        except CallbackError:
+            if (done := callbacks.own_outcome(cb, actor=request.user)) is None:
+                raise
+            # the same form posted twice (a double click): the first post recorded it
+            messages.info(request, _("回拨结果已登记（%(outcome)s），未重复登记") % {
+                "outcome": label(CallbackOutcome, done.outcome)})
+        else:
+            messages.success(request, _("回拨结果已登记"))
     else:
         raise CallbackError(_("未知的操作"))
 

@@ -18,6 +18,9 @@ class VisitInvitation(models.Model):
     expires_at = models.DateTimeField(_("失效时间"))
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True,
                                    help_text=_("已评价或被新链接取代的时间"))
+    visit = models.OneToOneField("tickets.ReturnVisit", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("评价记录"),
+                                 help_text=_("通过此链接记录的回访；为空表示未用此链接评价"))
 
     class Meta:
         verbose_name = _("评价链接")

@@ -22,7 +22,7 @@ from hotline.portal.models import VisitInvitation
 from hotline.taxonomy.choices import RequestType
 from hotline.tickets.choices import Channel, Status, VisitMethod
 from hotline.tickets.exceptions import RuleViolation
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import ReturnVisit, Ticket
 from hotline.tickets.services import TicketDraft, record_return_visit, register
 
 #: Compared against when the number is unknown, so both failures take the same path.
@@ -122,8 +122,20 @@ def rate(token: str, *, resolved: bool, satisfaction: str, unit_contacted: bool 
     ticket = invitation.ticket
     record_return_visit(ticket, actor=None, contacted=True, resolved=resolved, satisfaction=satisfaction,
                         method=VisitMethod.ONLINE, note="群众网上评价", unit_contacted=unit_contacted)
+    visit = ReturnVisit.objects.filter(ticket=ticket, method=VisitMethod.ONLINE).latest("created_at", "id")
+    VisitInvitation.objects.filter(pk=invitation.pk).update(visit=visit)
     VisitInvitation.objects.filter(ticket=ticket, used_at__isnull=True).update(used_at=clock.now())
     return ticket
+
+
+def rated_through(token: str) -> Ticket | None:
+    """The order whose return visit was recorded through this link (网上评价 done), else None — a link
+    superseded, expired, unknown, or whose order left the visit otherwise never rated anything."""
+    if not token or len(token) > 100:
+        return None
+    found = (VisitInvitation.objects.select_related("ticket")
+             .filter(token_hash=_hash(token), visit__isnull=False).first())
+    return found.ticket if found is not None else None
 
 
 def chased_order(ticket: Ticket) -> Ticket:

@@ -6,7 +6,12 @@ what may be shown. No page shows a caller's name or phone, a staff member's name
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -16,13 +21,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hotline.core import clock
 from hotline.core.ratelimit import FailureLimit, RateLimit, Verdict
-from hotline.portal import ratelimit, services, tracked_order
+from hotline.portal import ratelimit, services, submission, tracked_order
 from hotline.portal.constants import MAX_PHOTOS, NUMBER_BUCKETS, rate_limit
 from hotline.portal.forms import PraiseForm, RateForm, SubmitForm, TrackForm
 from hotline.portal.selectors import chase_offer, public_order, public_reply
 from hotline.tickets.exceptions import ConflictError, DomainError
 from hotline.tickets.models import Ticket
+from hotline.workbench import once as one_time
 
 #: Session key of the receipt shown once after a submission.
 RECEIPT = "portal_receipt"
@@ -73,8 +80,10 @@ def _refused_for_now(request: HttpRequest, template: str, context: dict, verdict
     return response
 
 
-def _keep_receipt(request: HttpRequest, ticket: Ticket, kind: str) -> None:
-    request.session[RECEIPT] = {"number": ticket.number, "query_code": ticket.query_code, "kind": kind}
+def _keep_receipt(request: HttpRequest, ticket: Ticket, kind: str, *, with_code: bool = True) -> None:
+    """The receipt for the next page (`submitted`); without the query code when a late repeat shows it again."""
+    request.session[RECEIPT] = {"number": ticket.number, "query_code": ticket.query_code if with_code else "",
+                                "kind": kind}
 
 
 @require_GET
@@ -87,26 +96,19 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """Write a request (我要反映); photos are checked by content before anything is saved."""
+    extra = {"max_photos": MAX_PHOTOS}
     if request.method != "POST":
-        return render(request, "portal/submit.html", {"form": SubmitForm(), "max_photos": MAX_PHOTOS})
-    form = SubmitForm(request.POST, request.FILES)
-    if (limited := _form_limited(request)) is not None:
-        return _refused_for_now(request, "portal/submit.html", {"form": form, "max_photos": MAX_PHOTOS}, limited)
-    if form.is_valid():
-        data = form.cleaned_data
+        return _form_page(request, "portal/submit.html", SubmitForm(), extra)
+
+    def register(data: dict[str, Any]) -> Ticket:
         draft = services.web_draft(
             request_type=data["request_type"], title=data["title"], description=data["description"],
             address=data["address"], district=data["district"], name=data["name"], phone=data["phone"],
             is_anonymous=data["is_anonymous"], is_confidential=data["is_confidential"])
-        try:
-            ticket = services.submit_request(draft, data["photos"])
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            ratelimit.hit(request, "submit")
-            _keep_receipt(request, ticket, "request")
-            return redirect("portal:submitted")
-    return render(request, "portal/submit.html", {"form": form, "max_photos": MAX_PHOTOS}, status=400)
+        return services.submit_request(draft, data["photos"])
+
+    form = SubmitForm(request.POST, request.FILES)
+    return _register_once(request, form, "request", "portal/submit.html", extra, register)
 
 
 @never_cache
@@ -114,26 +116,77 @@ def submit(request: HttpRequest) -> HttpResponse:
 def praise(request: HttpRequest) -> HttpResponse:
     """Praise a unit or a person (表扬)."""
     if request.method != "POST":
-        return render(request, "portal/praise.html", {"form": PraiseForm()})
+        return _form_page(request, "portal/praise.html", PraiseForm(), {})
     form = PraiseForm(request.POST)
+    return _register_once(request, form, "praise", "portal/praise.html", {},
+                          lambda data: services.submit_praise(**data))
+
+
+def _form_page(request: HttpRequest, template: str, form: Form, extra: dict[str, Any],
+               status: int = 200) -> HttpResponse:
+    """A portal form (我要反映, 表扬) with its one-time token (`submission`)."""
+    return render(request, template, {"form": form, "submission": submission.for_page(request), **extra},
+                  status=status)
+
+
+def _register_once(request: HttpRequest, form: Form, kind: str, template: str, extra: dict[str, Any],
+                   register: Callable[[dict[str, Any]], Ticket]) -> HttpResponse:
+    """The post of a portal form: registered once per rendered form, then the receipt (Post/Redirect/Get).
+
+    The form's token is claimed before registering; a repeat of the same token shows the first receipt
+    again (`_again`). A valid form without a token the portal issued registers nothing and comes back
+    with what was typed and a fresh token, so the next click sends it.
+    """
+    once = submission.key(request, f"portal-{kind}")
+    if once is not None and one_time.recall(once) is not None:
+        return _again(request, form, once, kind, template, extra)
     if (limited := _form_limited(request)) is not None:
-        return _refused_for_now(request, "portal/praise.html", {"form": form}, limited)
+        context = {"form": form, "submission": submission.for_page(request), **extra}
+        return _refused_for_now(request, template, context, limited)
     if form.is_valid():
+        if once is None:
+            form.add_error(None, _("页面已过期，本次提交没有发送。您填写的内容仍在下方，请核对后再次提交。"))
+            if request.FILES:
+                form.add_error(None, _("照片需要重新选择。"))
+            return _form_page(request, template, form, extra, status=400)
+        if not one_time.claim(once):  # the same form posted twice at once
+            return _again(request, form, once, kind, template, extra)
         try:
-            ticket = services.submit_praise(**form.cleaned_data)
+            with one_time.given_back_on_error(once):
+                ticket = register(form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
+            one_time.remember(once, ticket.number)
             ratelimit.hit(request, "submit")
-            _keep_receipt(request, ticket, "praise")
+            _keep_receipt(request, ticket, kind)
             return redirect("portal:submitted")
-    return render(request, "portal/praise.html", {"form": form}, status=400)
+    return _form_page(request, template, form, extra, status=400)
+
+
+def _again(request: HttpRequest, form: Form, once: str, kind: str, template: str,
+           extra: dict[str, Any]) -> HttpResponse:
+    """The same form posted again (a double click, a resent post): nothing new is registered.
+
+    The first receipt is shown again — with its query code only shortly after registering
+    (`submission.REPLAY_SECONDS`; why whoever posts the token may see it: `hotline.portal.submission`).
+    While the first post is still registering, the form comes back with the same token and says so.
+    """
+    number = submission.outcome(once)
+    ticket = Ticket.objects.filter(number=number).first() if number else None
+    if ticket is None:
+        form.add_error(None, _("您的提交正在处理，请勿重复提交。请稍候再点击提交按钮查看回执，不会重复登记。"))
+        return _form_page(request, template, form, extra, status=409)
+    shown_again = clock.now() - ticket.registered_at <= timedelta(seconds=submission.REPLAY_SECONDS)
+    _keep_receipt(request, ticket, kind, with_code=shown_again)
+    return redirect("portal:submitted")
 
 
 @never_cache
 @require_GET
 def submitted(request: HttpRequest) -> HttpResponse:
-    """The receipt: the order number and the query code, shown once."""
+    """The receipt: the order number and the query code, shown once (a repeat of the same form, `_again`,
+    puts it back for its own answer)."""
     receipt = request.session.pop(RECEIPT, None)
     return render(request, "portal/submitted.html", {"receipt": receipt})
 
@@ -255,7 +308,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         return _limited(request, verdict)
     invitation = services.open_invitation(token)
     if invitation is None:
-        return render(request, "portal/rate_invalid.html", status=404)
+        return _rated_or_invalid(request, token)
     ticket = invitation.ticket
     form = RateForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -263,12 +316,21 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
             services.rate(token, resolved=form.cleaned_data["resolved"],
                           satisfaction=form.cleaned_data["satisfaction"],
                           unit_contacted=form.cleaned_data["unit_contacted"])
-        except DomainError:
-            return render(request, "portal/rate_invalid.html", status=404)
+        except DomainError:  # e.g. the same form posted twice at once, and the other post rated
+            return _rated_or_invalid(request, token)
         return render(request, "portal/rate_done.html", {"number": ticket.number})
     context = {"form": form, "number": ticket.number,
                "reply": "" if ticket.is_confidential else public_reply(ticket)}
     return render(request, "portal/rate.html", context, status=400 if form.is_bound else 200)
+
+
+def _rated_or_invalid(request: HttpRequest, token: str) -> HttpResponse:
+    """A link that cannot rate (any more): the done page when its own rating is recorded (a double click on
+    提交评价, the link opened again), else 评价链接已失效 (used by nobody's rating, superseded, expired, unknown)."""
+    ticket = services.rated_through(token)
+    if ticket is not None:
+        return render(request, "portal/rate_done.html", {"number": ticket.number})
+    return render(request, "portal/rate_invalid.html", status=404)
 
 
 #: The portal's forms a citizen may leave open too long: view name → (template, form, extra context).
@@ -293,5 +355,6 @@ def page_expired(request: HttpRequest) -> HttpResponse:
         template, form_class, extra = _FORMS[view_name]
         form = form_class(request.POST, request.FILES) if form_class is SubmitForm else form_class(request.POST)
         form.add_error(None, _("页面已过期，本次提交没有发送。您填写的内容仍在下方，请核对后再次提交。"))
-        return render(request, template, {"form": form, **extra}, status=403)
+        return render(request, template, {"form": form, "submission": submission.for_page(request), **extra},
+                      status=403)
     return render(request, "portal/expired.html", {"back_url": request.path}, status=403)

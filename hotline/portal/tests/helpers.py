@@ -7,6 +7,8 @@ import struct
 import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 
 
 def tiny_png() -> bytes:
@@ -27,3 +29,11 @@ def png_upload(name: str = "photo.png") -> SimpleUploadedFile:
 def without_csrf(html: str) -> str:
     """The page with its per-request CSRF token blanked, so two renderings can be compared."""
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken" value=""', html)
+
+
+def form_token(client: Client, name: str = "submit") -> str:
+    """The one-time token of a freshly rendered portal form (`portal:submit`, `portal:praise`)."""
+    page = client.get(reverse(f"portal:{name}")).content.decode()
+    found = re.search(r'name="submission" value="([0-9a-f]{32})"', page)
+    assert found, "the form carries no one-time token"
+    return found.group(1)

@@ -76,13 +76,20 @@ def test_an_unresolved_rating_sends_the_order_back(client: Client) -> None:
 
 @needs_anonymous_visit
 def test_a_token_cannot_be_used_twice(client: Client) -> None:
+    """A second post of a used link records nothing; it says the rating is recorded (the link's own rating),
+    never 评价链接已失效 — a double click on 提交评价 must not send the citizen to the phone."""
     ticket = make_ticket(Status.AWAITING_VISIT)
     token = invite_to_rate(ticket)
     rate(client, token)
     again = rate(client, token, resolved="no", satisfaction=Satisfaction.UNSATISFIED)
-    assert again.status_code == 404 and "评价链接已失效" in again.content.decode()
-    assert ReturnVisit.objects.filter(ticket=ticket).count() == 1
-    assert client.get(reverse("portal:rate", args=[token])).status_code == 404
+    assert again.status_code == 200 and "感谢您的评价" in again.content.decode()
+    assert "评价链接已失效" not in again.content.decode()
+    visit = ReturnVisit.objects.get(ticket=ticket)
+    assert (visit.resolved, visit.satisfaction) == (True, Satisfaction.SATISFIED)  # the first answer stands
+    assert VisitInvitation.objects.get().visit == visit
+    opened = client.get(reverse("portal:rate", args=[token]))
+    assert opened.status_code == 200 and "感谢您的评价" in opened.content.decode() and "<form" not in main(
+        opened.content.decode())
 
 
 def test_unknown_expired_and_superseded_tokens_read_the_same(client: Client) -> None:

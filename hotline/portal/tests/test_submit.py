@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from hotline.attachments.models import Attachment
 from hotline.orgs.choices import UnitKind
-from hotline.portal.tests.helpers import png_upload, tiny_png
+from hotline.portal.tests.helpers import form_token, png_upload, tiny_png
 from hotline.taxonomy.choices import RequestType
 from hotline.tickets.choices import Action, Channel, Status
 from hotline.tickets.models import Ticket
@@ -30,7 +30,8 @@ FORM = {
 
 
 def post(client: Client, photos: list | None = None, **changes: object) -> object:
-    data = {**FORM, **changes}
+    """Post the form as a browser does: from a freshly rendered page, with its one-time token."""
+    data = {**FORM, "submission": form_token(client), **changes}
     if photos is not None:
         data["photos"] = photos
     return client.post(reverse("portal:submit"), data)
@@ -135,7 +136,8 @@ def test_praise_is_not_a_type_of_the_submit_form(client: Client) -> None:
 
 def test_praise_registers_a_praise_order(client: Client) -> None:
     response = client.post(reverse("portal:praise"), {"praised": "东华门街道城管队 李师傅",
-                                                      "story": "半夜帮我们修好了路灯", "phone": ""})
+                                                      "story": "半夜帮我们修好了路灯", "phone": "",
+                                                      "submission": form_token(client, "praise")})
     assert response.status_code == 302
     ticket = Ticket.objects.get()
     assert (ticket.request_type, ticket.channel) == (RequestType.PRAISE, Channel.WEB)
