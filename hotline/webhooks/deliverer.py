@@ -2,7 +2,10 @@
 
 Run by `hotline webhooks deliver` (a loop, or `--once`); in the production profile a Celery task
 calls `deliver_due()` on a schedule. Several deliverers may run at once: each claims a delivery with
-a conditional UPDATE (a lease) before sending it.
+a conditional UPDATE (a lease of LEASE seconds) before sending it, and records the attempt with another one
+that holds only while the delivery still carries that lease. One HTTP exchange ends within TIMEOUT seconds in
+all (connecting, TLS, sending, reading the answer), well within the lease, so a slow receiver cannot keep a
+deliverer busy until another one takes the delivery over and sends it a second time.
 
 Each request goes to an address that `hotline.core.targets.check` has just judged allowed, never to the URL's
 name resolved a second time (DNS rebinding); it follows no redirect and uses no proxy from the environment.
@@ -10,7 +13,9 @@ name resolved a second time (DNS rebinding); it follows no redirect and uses no 
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import ipaddress
 import json
 import logging
@@ -18,16 +23,18 @@ import random
 import socket
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.db.models import F
 
 from hotline.core import clock, targets
 from hotline.webhooks.choices import DeliveryStatus
 from hotline.webhooks.constants import (
+    ANSWER_LIMIT,
     BACKOFF_BASE,
     BACKOFF_CAP,
     EXCERPT,
@@ -88,22 +95,85 @@ def open_socket(addresses: Sequence[str], port: int, timeout: float) -> socket.s
     raise Unreachable("; ".join(failures) or "no address to connect to")
 
 
-class PinnedHTTPConnection(http.client.HTTPConnection):
-    """HTTP to `host` over a connection to one of the checked `addresses`: the name is never resolved again."""
+class _ReadWithin(io.RawIOBase):
+    """The answer read from the socket, each read waiting only for the time left before the exchange's deadline.
 
-    def __init__(self, host: str, port: int, *, addresses: Sequence[str], timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
+    http.client's own timeout applies to each read of the socket: a receiver that sends its answer a byte at a
+    time would hold the deliverer for as long as it liked.
+    """
+
+    def __init__(self, sock: socket.socket, left: Callable[[], float]) -> None:
+        super().__init__()
+        self.sock, self.left = sock, left
+        self.io = sock.makefile("rb", buffering=0)  # keeps the socket open for the answer, as http.client's
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int | None:  # type: ignore[override]
+        self.sock.settimeout(self.left())
+        return self.io.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.io.close()
+        super().close()
+
+
+class _Within:
+    """What `http.client.HTTPResponse` asks of its socket (a file to read), with reads bounded by the deadline."""
+
+    def __init__(self, sock: socket.socket, left: Callable[[], float]) -> None:
+        self.sock, self.left = sock, left
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_ReadWithin(self.sock, self.left))
+
+
+class BoundedResponse(http.client.HTTPResponse):
+    """An HTTP answer whose status line, headers and body must all arrive before the exchange's deadline."""
+
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None,
+                 *, left: Callable[[], float]) -> None:
+        super().__init__(_Within(sock, left), debuglevel, method, url)  # type: ignore[arg-type]
+
+
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to `host` over a connection to one of the checked `addresses`: the name is never resolved again.
+
+    `timeout` is an overall deadline for the exchange, counted from now: connecting (shared between the
+    addresses), sending and each read of the answer wait only for the time left, never `timeout` afresh.
+    """
+
+    def __init__(self, host: str, port: int, *, addresses: Sequence[str], timeout: float,
+                 **kwargs: object) -> None:
+        super().__init__(host, port, timeout=timeout, **kwargs)  # type: ignore[arg-type]
         self.addresses = tuple(addresses)
+        self.deadline = time.monotonic() + timeout
+        self.response_class = functools.partial(BoundedResponse, left=self.left)  # type: ignore[assignment]
+
+    def left(self) -> float:
+        """Seconds left before the deadline; TimeoutError once it has passed."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no complete answer within {self.timeout:g} s")
+        return left
+
+    def send(self, data: bytes) -> None:  # type: ignore[override]
+        if self.sock is not None:
+            self.sock.settimeout(self.left())  # one sendall waits at most its timeout in all
+        super().send(data)
 
     def connect(self) -> None:
-        self.sock = open_socket(self.addresses, self.port, self.timeout)
+        self.sock = open_socket(self.addresses, self.port, self.left())
 
 
-class PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to `host` over a connection to one of the checked `addresses`.
+class PinnedHTTPSConnection(PinnedHTTPConnection, http.client.HTTPSConnection):
+    """HTTPS to `host` over a connection to one of the checked `addresses`, within the same overall deadline.
 
     The TLS server name (SNI) is `host`, and the certificate must be valid for `host` (the system's CAs,
-    `ssl.create_default_context`), not for the address connected to.
+    `ssl.create_default_context`), not for the address connected to. The handshake waits at most the time left
+    (the `ssl` module bounds one handshake by the socket's timeout in all).
     """
 
     def __init__(self, host: str, port: int, *, addresses: Sequence[str], timeout: float,
@@ -112,11 +182,10 @@ class PinnedHTTPSConnection(http.client.HTTPSConnection):
             context = ssl.create_default_context()
             context.set_alpn_protocols(["http/1.1"])
         self.tls = context
-        super().__init__(host, port, timeout=timeout, context=self.tls)
-        self.addresses = tuple(addresses)
+        super().__init__(host, port, addresses=addresses, timeout=timeout, context=self.tls)
 
     def connect(self) -> None:
-        sock = open_socket(self.addresses, self.port, self.timeout)
+        sock = open_socket(self.addresses, self.port, self.left())
         try:
             self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
@@ -124,8 +193,9 @@ class PinnedHTTPSConnection(http.client.HTTPSConnection):
             raise
 
 
-def connection(url: str, addresses: Sequence[str], timeout: float) -> http.client.HTTPConnection:
-    """An unopened connection for the URL's scheme, host and port, pinned to the checked addresses."""
+def connection(url: str, addresses: Sequence[str], timeout: float) -> PinnedHTTPConnection:
+    """An unopened connection for the URL's scheme, host and port, pinned to the checked addresses, whose whole
+    exchange must end within `timeout` seconds from now."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in targets.DEFAULT_PORTS or not parts.hostname:
@@ -146,6 +216,10 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOU
     The URL's host is the Host header, the TLS server name and the name the certificate must match. No
     redirect is followed (a 3xx is the answer) and no proxy is used, not even one named by `http_proxy` /
     `https_proxy`: the connection goes to a checked address or nowhere. Never raises for network or HTTP errors.
+
+    `timeout` bounds the whole exchange — connecting, the TLS handshake, sending, and reading the status line,
+    the headers and at most ANSWER_LIMIT bytes of the body: a receiver that trickles its answer is cut off at
+    the deadline (a failed attempt, `TimeoutError: no complete answer within 10 s`), even after a 2xx status line.
     """
     started = time.monotonic()
     try:
@@ -153,11 +227,16 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOU
         try:
             conn.request("POST", _path(url), body=body, headers={**headers, "Connection": "close"})
             response = conn.getresponse()
-            return Answer(response.status, response.read(EXCERPT * 4), "", _ms(started))
+            return Answer(response.status, response.read(ANSWER_LIMIT), "", _ms(started))
         finally:
             conn.close()
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        error = str(exc) if isinstance(exc, Unreachable) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, Unreachable):
+            error = str(exc)
+        elif isinstance(exc, TimeoutError):
+            error = f"TimeoutError: no complete answer within {timeout:g} s"
+        else:
+            error = f"{type(exc).__name__}: {exc}"
         return Answer(None, b"", error[:EXCERPT], _ms(started))
 
 
@@ -182,20 +261,34 @@ def headers_for(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, st
 
 
 def _claim(delivery: Delivery) -> bool:
-    """Take the delivery for this deliverer (a lease), unless another one took it first."""
-    now = clock.now()
-    return bool(Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
-                                        next_attempt_at=delivery.next_attempt_at)
-                .update(next_attempt_at=now + timedelta(seconds=LEASE)))
+    """Take the delivery for this deliverer (a lease), unless another one took it first.
+
+    The lease is the delivery's new `next_attempt_at` (now + LEASE), set on `delivery` too: `attempt` records
+    its result only while the row still carries that lease and the attempts counted when it was taken.
+    """
+    until = clock.now() + timedelta(seconds=LEASE)
+    taken = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
+                                    next_attempt_at=delivery.next_attempt_at,
+                                    attempts=delivery.attempts).update(next_attempt_at=until)
+    if taken:
+        delivery.next_attempt_at = until
+    return bool(taken)
 
 
-def attempt(delivery: Delivery) -> DeliveryAttempt:
+def attempt(delivery: Delivery) -> DeliveryAttempt | None:
     """Send one delivery once and record the attempt; schedule the next one or give up.
 
     A URL whose host is, or now resolves to, a non-public address is not sent to: the attempt is recorded as
     failed with the reason, and retried like any other failure (the name may resolve back). Otherwise the
-    request goes to one of the addresses just checked.
+    request goes to one of the addresses just checked, within TIMEOUT seconds in all.
+
+    The attempt is recorded by a conditional UPDATE (`attempts + 1`) that holds only while the delivery still
+    carries the lease this deliverer took (`_claim`) and no attempt was counted since. A deliverer that lost its
+    lease — held up past it, so that another deliverer claimed the delivery and sent it again — records
+    nothing (logged, None returned): the other deliverer's attempt is the one that counts, and attempt numbers
+    stay unique per delivery.
     """
+    lease, counted = delivery.next_attempt_at, delivery.attempts
     body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
     url = delivery.subscription.url
@@ -203,23 +296,31 @@ def attempt(delivery: Delivery) -> DeliveryAttempt:
     if isinstance(target, targets.Refusal):
         answer = Answer(None, b"", f"{REFUSED}: {target} (HOTLINE_WEBHOOKS_ALLOW_PRIVATE)"[:EXCERPT], 0)
     else:  # to an address just checked, never the name resolved once more (DNS rebinding)
-        answer = post(url, body, headers_for(delivery, body, timestamp), addresses=target.addresses)
+        answer = post(url, body, headers_for(delivery, body, timestamp), TIMEOUT, addresses=target.addresses)
     now = clock.now()
     ok = answer.status_code is not None and 200 <= answer.status_code < 300
+    number = counted + 1
+    changes: dict[str, object] = {"last_status_code": answer.status_code}
+    if ok:
+        changes.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
+    elif number >= MAX_ATTEMPTS:
+        changes.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+    else:
+        changes.update(next_attempt_at=now + backoff(number))
     with transaction.atomic():
-        delivery.attempts += 1
+        held = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING, next_attempt_at=lease,
+                                       attempts=counted).update(attempts=F("attempts") + 1, **changes)
+        if not held:
+            logger.warning("webhook delivery %s: lease lost while sending (another deliverer claimed it); "
+                           "this attempt (%s) is not recorded", delivery.pk, answer.status_code or answer.error)
+            return None
         record = DeliveryAttempt.objects.create(
-            delivery=delivery, number=delivery.attempts, at=now, status_code=answer.status_code,
+            delivery=delivery, number=number, at=now, status_code=answer.status_code,
             response_excerpt=answer.body.decode("utf-8", "replace")[:EXCERPT], error=answer.error,
             duration_ms=answer.duration_ms)
-        delivery.last_status_code = answer.status_code
-        if ok:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
-        else:
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
-        delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at", "last_status_code"])
+    delivery.attempts = number
+    for name, value in changes.items():
+        setattr(delivery, name, value)
     if ok:
         try:
             delivery_succeeded.send(sender=Delivery, delivery=delivery, body=answer.body)
@@ -229,7 +330,10 @@ def attempt(delivery: Delivery) -> DeliveryAttempt:
 
 
 def deliver_due(limit: int = 100) -> int:
-    """Send every delivery whose time has come (at most `limit`); returns how many were attempted."""
+    """Send every delivery whose time has come (at most `limit`); returns how many were attempted.
+
+    Each is claimed just before it is sent, so the lease covers one attempt, not the whole round.
+    """
     due = list(Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=clock.now(),
                                        subscription__is_active=True)
                .select_related("subscription").order_by("next_attempt_at", "id")[:limit])

@@ -96,6 +96,9 @@ class DeliveryAttempt(models.Model):
         verbose_name = _("投递尝试")
         verbose_name_plural = _("投递尝试")
         ordering = ["delivery_id", "number"]
+        constraints = [  # one attempt per number: a deliverer that lost its lease records nothing (deliverer.attempt)
+            models.UniqueConstraint(fields=["delivery", "number"], name="uniq_delivery_attempt_number"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.delivery_id}/{self.number} {self.status_code or self.error[:30]}"
