@@ -4,9 +4,14 @@ The record is written with the answer, as the last statement of the call's trans
 CONFLICT DO NOTHING`): a first call costs that one statement. A call whose key is already recorded (a
 retry after a lost answer) or is being recorded by a concurrent call (which it waits for, on the unique
 (principal, key) constraint) inserts nothing: its own work is rolled back and the first response is
-replayed; the views of full numbers that response shows are recorded again (`shown`). A failed call
+replayed; the views of full numbers that replay shows are recorded again (read again, see below; the
+stored `shown` views only when the answer names no order that can be read again). A failed call
 leaves no record (its transaction is rolled back), so it can be retried; if it failed where the first
-call with its key had succeeded, the first response is replayed instead. A key
+call with its key had succeeded, the first response is replayed instead. A replay shows what the caller
+may see now, not what it could see then (`as_seen_now`): the fields that depend on who asks — the
+caller's number and name, and the numbers typed in the title and description — are read again for the
+caller as it is now (a key whose `phone` scope was withdrawn gets them masked), the rest is the first
+answer as stored, its order number included. A key
 reused with a different body is refused (422 `idempotency_key_reused`). Records older than
 `IDEMPOTENCY_TTL` are forgotten when their key comes back, and purged nightly
 (`hotline.tasks.purge_idempotency_records`).
@@ -27,15 +32,24 @@ from django.db import connection
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from hotline.accounts.models import User
+from hotline.api import serialize
 from hotline.api.constants import IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_TTL
 from hotline.api.errors import ApiError
-from hotline.api.models import IdempotencyRecord
+from hotline.api.models import ApiKey, IdempotencyRecord
+from hotline.api.principal import Principal
+from hotline.api.rendering import render_json
 from hotline.core import clock
 from hotline.core.transactions import all_or_nothing, pipelined
 from hotline.ops import access
 from hotline.tickets.exceptions import DomainError
+from hotline.tickets.models import Ticket
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+#: The fields of a stored order answer that depend on who asks (the key's `phone` scope, the account's role,
+#: a withheld identity): a replay reads them again for the caller as it is now (`as_seen_now`).
+VIEWER_FIELDS: tuple[str, ...] = ("title", "description", "caller_name", "caller_phone", "caller_company")
 
 
 def request_hash(method: str, path: str, payload: Any) -> str:
@@ -86,9 +100,52 @@ def _replay(principal: str, key: str, fingerprint: str) -> HttpResponse | None:
     if stored_hash != fingerprint:
         raise ApiError(422, "idempotency_key_reused", _("该 Idempotency-Key 已用于内容不同的请求"),
                        {"idempotency_key": key})
+    seen_now = as_seen_now(principal, body)
+    if seen_now is not None:
+        # Read again for the caller as it is now; what it shows in full was recorded while reading it.
+        return json_response(status_code, seen_now, replayed=True)
     if shown:
         access.shown_again(json.loads(shown))  # the replay shows the full number again: recorded again
     return json_response(status_code, body, replayed=True)
+
+
+def _viewer(principal: str) -> Principal | None:
+    """The caller named by a record's `principal` (`Principal.ident`), as it is now; None if it is gone."""
+    kind, _sep, pk = principal.partition(":")
+    if not pk.isdigit():
+        return None
+    if kind == "key":
+        key = ApiKey.objects.select_related("user").filter(pk=int(pk)).first()
+        return Principal(user=key.user, key=key) if key is not None else None
+    if kind == "user":
+        user = User.objects.filter(pk=int(pk)).first()
+        return Principal(user=user) if user is not None else None
+    return None
+
+
+def as_seen_now(principal: str, body: str) -> str | None:
+    """The stored order answer `body` with its `VIEWER_FIELDS` as this caller may see them now.
+
+    The stored bytes when nothing differs (a retry's answer is the first one, byte for byte); a copy with
+    those fields read again when the caller may now see less (a withdrawn `phone` scope: the number masked)
+    or more. None when the answer names no order that can be read again (then it is replayed as stored).
+    Reading the caller's full number records the view, as every read of it does (docs/security.md).
+    """
+    try:
+        stored = json.loads(body)
+    except ValueError:
+        return None
+    number = stored.get("number") if isinstance(stored, dict) else None
+    if not isinstance(number, str) or (viewer := _viewer(principal)) is None:
+        return None
+    ticket = Ticket.objects.select_related("category", "district").filter(number=number).first()
+    if ticket is None:
+        return None
+    now = serialize.new_order_detail(ticket, viewer.creator, full_phone=viewer.sees_full_phones)
+    changed = {name: now[name] for name in VIEWER_FIELDS if name in stored and stored[name] != now[name]}
+    if not changed:
+        return body
+    return render_json({**stored, **changed})
 
 
 def run(principal: str, key: str, method: str, path: str, payload: Any,

@@ -4,10 +4,17 @@ Each order is tried in its own transaction through the step's `perform` (the sam
 order page makes, which writes the timeline event). An order the person may not see, or on which
 the step is not offered now, is reported as refused without being touched; a refused order never
 stops the others.
+
+The list posts, next to each checkbox, the order's `version` as the list showed it (`version_field`): an
+order changed since by someone else (a reply sent back and answered again, another dispatcher's 派单) is
+refused with `STALE` — the person never saw what the step would act on — as the order page refuses a stale
+page; a version that is not a short run of ASCII digits is refused with 「页面已过期」. Changes this very batch
+made (merging the others into a selected master records 被并入 on the master) do not make an order stale.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +26,11 @@ from django.utils.translation import gettext_lazy
 from hotline.accounts.models import User
 from hotline.tickets.choices import Action
 from hotline.tickets.exceptions import DomainError
-from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench.actions import STEPS, StepSpec
+from hotline.workbench.posted import PAGE_EXPIRED, posted_version
 
 #: Steps whose form has no per-order fields (or fields that apply the same to every order).
 BULK_ACTIONS: tuple[str, ...] = (
@@ -42,6 +50,9 @@ MAX_ORDERS = 200
 
 #: Shown for an order that does not exist and for one the person may not see, alike (no leak).
 NOT_FOUND = gettext_lazy("工单不存在或无权查看")
+
+#: Shown for an order someone else changed after the list was shown (its posted version is no longer its own).
+STALE = gettext_lazy("工单在列表显示后已被他人处理，请刷新列表核对后重试")
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,30 @@ def clean_numbers(raw: list[str]) -> list[str]:
     return list(dict.fromkeys(n.strip() for n in raw if n and n.strip() and "\x00" not in n))
 
 
+def version_field(number: str) -> str:
+    """The name of the hidden field that carries an order's version as the list showed it."""
+    return f"version-{number}"
+
+
+def posted_versions(data: Mapping[str, Any], numbers: list[str]) -> dict[str, str]:
+    """The versions the list showed for the selected orders, as posted (an order without one is left out)."""
+    return {n: data[version_field(n)] for n in numbers if version_field(n) in data}
+
+
+def _last_event() -> int:
+    """The id of the newest timeline event: the events this batch writes come after it."""
+    return TimelineEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _changed_by_this_batch(ticket: Ticket, user: User, *, seen: int, after: int) -> bool:
+    """Whether every change to the order since version `seen` is this person's, made during this batch.
+
+    The batch's steps write timeline events after `after` (e.g. 被并入 on a master selected with its duplicates).
+    """
+    return seen < ticket.version and not TimelineEvent.objects.filter(ticket=ticket, seq__gt=seen).exclude(
+        actor=user, pk__gt=after).exists()
+
+
 def _offered(ticket: Ticket, user: User, action: str) -> str | None:
     """The registry step to run for `action` on this order, if it is offered to this person now."""
     available = available_actions(ticket, user)
@@ -116,20 +151,38 @@ def _refusal(ticket: Ticket, user: User, action: str, label: str) -> str:
         "status": mine.get_status_display(), "action": label}
 
 
-def run_bulk(user: User, action: str, numbers: list[str], data: dict[str, Any]) -> BulkReport:
+def run_bulk(user: User, action: str, numbers: list[str], data: dict[str, Any],
+             versions: Mapping[str, str] | None = None) -> BulkReport:
     """Take `action` with the validated `data` on each order in `numbers`; report done and refused.
+
+    `versions` holds the version the list showed for each order (`posted_versions`): an order changed
+    since by anyone but this batch is refused with `STALE` before anything else is asked of it, as the
+    order page does; an unreadable one with 「页面已过期」. An order without a posted version (a post not
+    made from the list) is taken on its current version.
 
     Each order is read again just before its step: an earlier step of the same batch may have changed
     it (merging the others into a selected master records 被并入 on the master), and a copy read at the
-    start would be refused as stale (「工单已被他人处理」) instead of by the step's own rule.
+    start would be refused as stale (「工单已被他人处理」) instead of by the step's own rule. The step's
+    service compares that fresh copy's version with the stored order under its lock, so a change made
+    between this read and the step is refused too.
     """
     report = BulkReport(spec=STEPS[action])
+    versions = versions or {}
+    after = _last_event()
     visible = dict(Ticket.objects.visible_to(user).filter(number__in=numbers).values_list("number", "pk"))
     for number in numbers:
         ticket = Ticket.objects.filter(pk=visible[number]).first() if number in visible else None
         if ticket is None:
             report.outcomes.append(Outcome(number, False, str(NOT_FOUND)))
             continue
+        if number in versions:
+            seen = posted_version(versions[number])
+            if seen is None:
+                report.outcomes.append(Outcome(number, False, str(PAGE_EXPIRED)))
+                continue
+            if seen != ticket.version and not _changed_by_this_batch(ticket, user, seen=seen, after=after):
+                report.outcomes.append(Outcome(number, False, str(STALE)))
+                continue
         step = _offered(ticket, user, action)
         if step is None:
             report.outcomes.append(Outcome(number, False, _refusal(ticket, user, action, report.spec.label)))

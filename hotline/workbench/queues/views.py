@@ -275,7 +275,11 @@ def supervision_board(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
-    """Take one step on every selected order, each on its own, and show what was done and what was refused."""
+    """Take one step on every selected order, each on its own, and show what was done and what was refused.
+
+    Each order's `version-<number>` (the version the list showed) goes with it: an order changed since by
+    someone else is refused as stale (`bulk.run_bulk`), the others go on.
+    """
     action = request.POST.get("action", "")
     if action not in b.BULK_ACTIONS:
         return HttpResponseBadRequest(_("该操作不支持批量执行"))
@@ -294,7 +298,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not one_time.claim(once):  # the same batch posted again (a double click, a reload): act once
         context["repeated"] = True
         return render(request, "workbench/queues/bulk_report.html", context, status=409)
-    context["report"] = b.run_bulk(request.user, action, numbers, form.cleaned_data)
+    context["report"] = b.run_bulk(request.user, action, numbers, form.cleaned_data,
+                                   b.posted_versions(request.POST, numbers))
     return render(request, "workbench/queues/bulk_report.html", context)
 
 
