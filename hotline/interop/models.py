@@ -103,7 +103,12 @@ class ExternalReference(models.Model):
 
 
 class PartnerMessage(models.Model):
-    """One exchange with a partner (对接日志): a transfer in or out, an update, an acknowledgement."""
+    """One exchange with a partner (对接日志): a transfer in or out, an update, an acknowledgement.
+
+    A message the centre sends carries its `message_id` (the `id` it goes with, e.g. `transfer.created:1240`,
+    its delivery's `event_id`), unique per partner: one transfer or update is logged once, sent or logged as
+    「未配置接收地址」, however often its step is followed up again and by however many workers at once.
+    """
 
     partner = models.ForeignKey(Partner, verbose_name=_("对接平台"), on_delete=models.PROTECT,
                                 related_name="messages")
@@ -115,12 +120,15 @@ class PartnerMessage(models.Model):
     summary = models.TextField(_("摘要"), blank=True)
     delivery = models.ForeignKey("webhooks.Delivery", verbose_name=_("推送记录"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
+    message_id = models.CharField(_("消息编号"), max_length=80, blank=True, default="")
     created_at = models.DateTimeField(_("时间"), db_index=True)
 
     class Meta:
         verbose_name = _("对接日志")
         verbose_name_plural = _("对接日志")
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["partner", "message_id"], condition=~models.Q(message_id=""),
+                                               name="uniq_partner_message_sent")]
 
     def __str__(self) -> str:
         return f"{self.partner.code} {self.kind} {self.ticket_id}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,25 +63,39 @@ def _order(ticket: Ticket, partner: Partner) -> dict[str, Any]:
     return body
 
 
+def _logged(partner: Partner, message_id: str) -> PartnerMessage | None:
+    """The message already logged for this partner under this id (sent, or logged as unsendable), if any."""
+    return PartnerMessage.objects.filter(partner=partner, message_id=message_id).first()
+
+
 def _send(partner: Partner, event: TimelineEvent, event_type: str, kind: str, body: dict[str, Any],
           summary: str, external_id: str = "", ticket: Ticket | None = None) -> PartnerMessage:
     """Queue one message to the partner's endpoint and log it (or log that it has none).
 
-    `ticket` is the order the message is about for the partner (the event's own by default); the message is
-    queued once per `body["id"]`.
+    `ticket` is the order the message is about for the partner (the event's own by default). The message is
+    queued and logged once per partner and `body["id"]` (`PartnerMessage.message_id`), whatever the endpoint
+    state: a step followed up again (`tasks.repair`) gets the message logged the first time — also a
+    「未配置接收地址」 line, which has no delivery — and two workers logging it at once log it once.
     """
     ticket = ticket or event.ticket
+    message_id = body["id"]
+    logged = _logged(partner, message_id)
+    if logged is not None:
+        return logged
     delivery = None
     if partner.endpoint_id and partner.endpoint.is_active:
-        delivery = enqueue(partner.endpoint, event_id=body["id"], event_type=event_type, payload=body,
+        delivery = enqueue(partner.endpoint, event_id=message_id, event_type=event_type, payload=body,
                            ticket=ticket)
     else:
         kind = MessageKind.NO_ENDPOINT
         summary = _("%(summary)s（未配置接收地址，请电话联系对方）") % {"summary": summary}
-    found = PartnerMessage.objects.filter(delivery=delivery).first() if delivery else None
-    return found or PartnerMessage.objects.create(partner=partner, ticket=ticket, direction=Direction.OUT, kind=kind,
-                                                  external_id=external_id, summary=summary, delivery=delivery,
-                                                  created_at=clock.now())
+    try:
+        with transaction.atomic():
+            return PartnerMessage.objects.create(partner=partner, ticket=ticket, direction=Direction.OUT, kind=kind,
+                                                 external_id=external_id, summary=summary, delivery=delivery,
+                                                 message_id=message_id, created_at=clock.now())
+    except IntegrityError:  # another worker logged it meanwhile (`enqueue` queued the delivery once for both)
+        return PartnerMessage.objects.get(partner=partner, message_id=message_id)
 
 
 def _transfer_note(event: TimelineEvent) -> str:
