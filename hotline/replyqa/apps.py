@@ -11,4 +11,9 @@ class ReplyqaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        """Register the order-page panel; record a disputed contact when a return visit commits."""
         from hotline.replyqa import panels  # noqa: F401 - registers the order-page panel
+        from hotline.replyqa.receivers import on_ticket_changed
+        from hotline.tickets.signals import ticket_changed
+
+        ticket_changed.connect(on_ticket_changed, dispatch_uid="hotline.replyqa.on_ticket_changed")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_l
 from django.utils.translation import gettext_lazy as _
 
 from hotline.intelligence.reply_quality import Finding
+from hotline.replyqa import disputes
 from hotline.replyqa.checks import LATE_AFTER_DUE, LATE_OVERDUE
 
 FINDING_LABELS = {
@@ -24,6 +25,7 @@ FINDING_LABELS = {
     "evasive": _("含推诿或模糊承诺的表述（未给出具体时间或责任单位）"),
     "sensitive": _("含不当或敏感用语"),
     "privacy": _("答复中出现身份证号或诉求人的电话号码，公开前须脱敏"),
+    disputes.CODE: _("答复称已联系群众，回访时群众表示未被联系"),
 }
 #: Severities, with a context: the project catalogue translates a bare 一般 as "Normal" (urgency), which would win.
 SEVERITY_LABELS = {"high": pgettext_lazy("finding severity", "严重"), "medium": pgettext_lazy("finding severity", "一般"),
@@ -51,6 +53,7 @@ EVIDENCE: dict[str, tuple[str, ...]] = {
     "late": (LATE_OVERDUE, LATE_AFTER_DUE, USED),
     "very_late": (USED,),
     "privacy": (gettext_noop("身份证号"), gettext_noop("诉求人电话")),
+    disputes.CODE: (disputes.EVIDENCE,),
 }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 
 from hotline.accounts.models import User
 from hotline.core import workcalendar
 from hotline.intelligence.reply_quality import ReplyFindings, most_similar
 from hotline.replyqa import checks
+from hotline.replyqa.models import DisputedContact
 from hotline.tickets.choices import Action, AssignmentRole, Decision, Status
 from hotline.tickets.models import Reply, Ticket, TimelineEvent
 
@@ -142,3 +143,33 @@ def similar_replies(ticket: Ticket, user: User, *, limit: int = 3) -> list[Simil
     rows = list(pool.values_list("ticket__number", "ticket__title", "ticket__description", "content")[:SIMILAR_POOL])
     found = most_similar(f"{ticket.title} {ticket.description}", [f"{r[1]} {r[2]}" for r in rows], top=limit)
     return [SimilarReply(rows[i][0] or "", rows[i][1], rows[i][3], score) for i, score in found]
+
+
+def disputes_of(ticket: Ticket) -> list[DisputedContact]:
+    """The order's disputed contacts (答复称已联系群众，回访时群众表示未被联系), oldest visit first, replies loaded."""
+    return list(DisputedContact.objects.filter(ticket=ticket).select_related("reply"))
+
+
+@dataclass(frozen=True)
+class UnitDisputes:
+    """One unit's disputed contacts in a period: how many, on how many orders, the latest visit."""
+
+    unit_id: int
+    unit_name: str
+    disputes: int
+    tickets: int
+    latest: datetime
+
+
+def unit_summary(user: User, *, since: datetime | None = None, until: datetime | None = None) -> list[UnitDisputes]:
+    """Disputed contacts per unit whose reply claimed them, most first, on the orders this person may see;
+    visits from `since` (inclusive) to `until` (exclusive) when given."""
+    disputes = DisputedContact.objects.filter(ticket__in=Ticket.objects.visible_to(user))
+    if since is not None:
+        disputes = disputes.filter(visited_at__gte=since)
+    if until is not None:
+        disputes = disputes.filter(visited_at__lt=until)
+    rows = (disputes.values("unit_id", "unit__name")
+            .annotate(n=Count("id"), orders=Count("ticket_id", distinct=True), latest=Max("visited_at"))
+            .order_by("-n", "unit__name", "unit_id"))
+    return [UnitDisputes(row["unit_id"], row["unit__name"], row["n"], row["orders"], row["latest"]) for row in rows]

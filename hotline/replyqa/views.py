@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hotline.kpis.forms import PeriodForm
 from hotline.replyqa import selectors
 from hotline.replyqa.labels import grade_label, rows
 from hotline.tickets.transitions import REVIEW
@@ -29,3 +30,16 @@ def review_list(request: HttpRequest) -> HttpResponse:
     items = [{"review": review, "rows": rows(review.findings.findings), "grade": grade_label(review.findings.grade)}
              for review in selectors.reviews(list(page.object_list))]
     return render(request, "replyqa/list.html", {"page": page, "items": items})
+
+
+@login_required
+@require_GET
+def unit_summary(request: HttpRequest) -> HttpResponse:
+    """Per unit: how often its reply claimed 已联系群众 and the citizen said at the visit nobody contacted them,
+    in a month (the last full month unless asked) or a range of days; the units with most first."""
+    if request.user.role not in REPLYQA_ROLES:
+        raise PermissionDenied(_("您的角色不能查看答复质检"))
+    form = PeriodForm(request.GET or None)
+    period = form.period
+    units = selectors.unit_summary(request.user, since=period.start, until=period.end)
+    return render(request, "replyqa/units.html", {"form": form, "period": period, "units": units})

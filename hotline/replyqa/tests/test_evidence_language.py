@@ -12,11 +12,12 @@ from django.utils import translation
 
 from hotline.accounts.choices import Role
 from hotline.intelligence.reply_quality import Finding, check_reply
-from hotline.replyqa import checks, labels
+from hotline.replyqa import checks, disputes, labels
+from hotline.replyqa.models import DisputedContact
 from hotline.replyqa.tests.test_replyqa import GOOD
 from hotline.tickets import services
 from hotline.tickets.choices import Status
-from hotline.tickets.models import Assignment
+from hotline.tickets.models import Assignment, Reply
 from hotline.tickets.tests.factories import SHANGHAI, UserFactory, make_ticket
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -32,6 +33,8 @@ def _checked() -> list[Finding]:
                           replied_at=start + timedelta(days=9)).findings,  # late, privacy
              *check_reply(REQUEST, GOOD + "电话13800000000", title=TITLE, citizen_phone="13800000000",
                           requested_at=start, replied_at=start + timedelta(days=30)).findings]  # very late
+    found.append(disputes.finding(DisputedContact(reply=Reply(created_at=start + timedelta(days=2)),
+                                                  visited_at=start + timedelta(days=4))))  # found at the visit
     due = datetime(2025, 3, 8, 9, tzinfo=SHANGHAI)  # a Saturday: the limit runs to Friday's end
     for replied, overdue in ((start + timedelta(days=2), True), (due + timedelta(hours=1), None)):
         found += checks.check(REQUEST, GOOD, title=TITLE, requested_at=start, replied_at=replied,

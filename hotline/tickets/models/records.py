@@ -138,14 +138,19 @@ class ReturnVisit(models.Model):
         return self.unit_contacted is False and self.reply_claimed_contact is True
 
 
+def claimed_replies(ticket_id: int, at: datetime) -> models.QuerySet[Reply]:
+    """The lead unit's approved replies made by `at`, the latest first: the first is the one whose 已联系群众 a
+    return visit at `at` is compared with."""
+    return Reply.objects.filter(ticket_id=ticket_id, assignment__role=AssignmentRole.LEAD,
+                                review_status=Decision.APPROVED, created_at__lte=at).order_by("-created_at", "-id")
+
+
 def claimed_contact(ticket_id: int, at: datetime) -> bool | None:
     """Whether the lead unit's latest approved reply made by `at` says it contacted the citizen (已联系群众).
 
     The same reply 响应率 falls back to when the citizen's answer is missing (kpis `_reply_contacted`).
     """
-    latest = Reply.objects.filter(ticket_id=ticket_id, assignment__role=AssignmentRole.LEAD,
-                                  review_status=Decision.APPROVED, created_at__lte=at).order_by("-created_at", "-id")
-    return latest.values_list("contacted", flat=True).first()
+    return claimed_replies(ticket_id, at).values_list("contacted", flat=True).first()
 
 
 class Supervision(models.Model):
