@@ -106,6 +106,38 @@ def stop_phase(obj: Clocked) -> None:
     obj.light = Light.NONE
 
 
+def hold_phase(obj: Clocked) -> None:
+    """The running deadline stops, but its phase may run again (`continue_phase`): the unit returned the order
+    and the centre reviews it (退单待审), or the unit handed it down (下派) and may recall it (收回下派).
+
+    No deadline runs (`phase_due` empty, no light: the sweep and the alerts leave the row alone), but the
+    phase's start and yellow mark are kept, so that the same phase can go on as it was rather than start
+    afresh: a unit cannot turn its own yellow light green by returning or handing down the order.
+    """
+    obj.phase_due = None
+    obj.light = Light.NONE
+
+
+def continue_phase(obj: Clocked, *, due: datetime, basis: str, ratio: float, since: datetime, at: datetime) -> None:
+    """Run again at `at` the phase `hold_phase` stopped at `since`, `due` being its deadline now.
+
+    As after a pause (§7), the yellow mark moves later by the time given back, measured on the deadline's
+    axis: the span from `since` to `at` when the wait is given back (驳回退单: `give_back_wait` has moved
+    `due` by the same span), none when it is not (收回下派: `since` = `at`, the deadline has not moved), so
+    the light is what it would have been had the deadline never stopped. The phase keeps its start, so a
+    light already alerted for this deadline is not alerted again (`notifications.unit_alerts`). A row held
+    before the marks were kept (or never running) starts the phase afresh at `at`, as before.
+    """
+    if obj.phase_started_at is None or obj.phase_yellow_at is None:
+        start_phase(obj, started_at=at, due=due, basis=basis, ratio=ratio)
+        return
+    given_back = workcalendar.elapsed(since, at, basis)
+    obj.phase_yellow_at = min(workcalendar.shift(obj.phase_yellow_at, given_back, basis), due)
+    obj.phase_due = due
+    obj.light = light_at(obj.phase_yellow_at, due, at)
+    flag_if_red(obj)
+
+
 def snapshot_assignment(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
     """Copy the policy's deadlines onto a new assignment (快照): sign, return window and reply, with their axes."""
     assignment.sign_due = workcalendar.add_limit(at, policy.sign_amount, policy.sign_unit)
@@ -328,13 +360,18 @@ def extend(ticket: Ticket, assignment: Assignment, days: int, at: datetime) -> N
 
     An assisting unit's extension moves only its own reply deadline: the order closes on the lead's
     reply. Lights and overdue flags are not judged on a paused object (待群众补充): the deadline
-    moves, and `resume` judges it when the clock runs again.
+    moves, and `resume` judges it when the clock runs again. Nor on a held one (`hold_phase`: the lead's
+    request decided while its return awaits review): its yellow mark is set for the new deadline, and
+    `continue_phase` judges it if the order comes back to the unit.
     """
     ratio = float(ticket.sla_policy.yellow_ratio) if ticket.sla_policy else 0.8
     assignment.reply_due = workcalendar.add_limit(assignment.reply_due, days, LimitUnit.WORKING_DAYS)
     assignment.extension_count += 1
     if assignment.phase_due is not None and assignment.signed_at is not None:
         _move_running(assignment, assignment.reply_due, assignment.reply_basis, ratio, at)
+    elif assignment.phase_yellow_at is not None and assignment.signed_at is not None:  # held (退单待审)
+        assignment.phase_yellow_at = workcalendar.yellow_at(assignment.phase_started_at or at, assignment.reply_due,
+                                                            ratio, assignment.reply_basis)
     if ticket.close_due is not None and assignment.is_lead:
         ticket.close_due = workcalendar.add_limit(ticket.close_due, days, LimitUnit.WORKING_DAYS)
         if ticket.phase_due is not None:

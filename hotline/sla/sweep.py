@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from hotline.core import clock
 from hotline.sla.choices import Light
-from hotline.tickets.choices import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, Decision
+from hotline.tickets.choices import ACTIVE_ASSIGNMENT, Action, AssignmentRole, AssignmentStatus, Decision
 from hotline.tickets.models import Assignment, Extension, Ticket
+from hotline.tickets.transitions import TRANSITIONS
 
 #: `light IN ('green', 'yellow')`: the lights of a running deadline that the sweep may still move forward.
 #: The two values are written into the SQL rather than bound: SQLite can then use a partial index whose
@@ -91,13 +92,28 @@ def _order_awaiting_extension() -> Q:
         requested_at__gte=OuterRef("phase_started_at"), requested_at__lt=OuterRef("phase_due"))))
 
 
-def _to_yellow(model: type[Model], alias: str, now: datetime, *held: Q) -> int:
+def assist_reply_moot() -> Q:
+    """An assisting unit's reply deadline on an order where it may no longer reply: its opinion is moot.
+
+    协办答复 is open only in the statuses of the transition table (`ASSIST_REPLY`); past them — the lead's
+    reply approved, the order waiting for the return visit (待回访) — the assisting unit cannot give it, so
+    the sweep no longer judges its reply clock (docs/sla.md §6: a unit is never late for time it could not
+    act): its light stays as it was and no `reply_overdue` is set. When the order ends its handling goes with
+    it (已撤回); if the visit sends the order back (重办), the clock is judged again.
+    """
+    can_reply = TRANSITIONS[Action.ASSIST_REPLY].sources
+    return Q(role=AssignmentRole.ASSIST, status=AssignmentStatus.SIGNED) & Q(Exists(
+        Ticket.objects.filter(pk=OuterRef("ticket_id")).exclude(status__in=sorted(can_reply))))
+
+
+def _to_yellow(model: type[Model], alias: str, now: datetime, *held: Q, exclude: tuple[Q, ...] = ()) -> int:
     """Turn yellow every unpaused green deadline past its yellow mark but not yet due (or due but `held`)."""
     not_due = Q(phase_due__gt=now)
     for q in held:
         not_due |= q
     return model.objects.using(alias).filter(
-        not_due, light=Light.GREEN, phase_yellow_at__range=(_YELLOW_FLOOR, now), paused_at__isnull=True,
+        not_due, *[~q for q in exclude], light=Light.GREEN, phase_yellow_at__range=(_YELLOW_FLOOR, now),
+        paused_at__isnull=True,
     ).update(light=Light.YELLOW)
 
 
@@ -120,7 +136,8 @@ def sweep(now: datetime | None = None) -> SweepResult:
     considered (a pause, 待群众补充, stops the order and every unit whose clock runs: signed, or an assisting
     unit still to sign, whose sign light and `sign_overdue` then wait for the resume), and an assignment
     whose unit asked for more time before its deadline goes no further than yellow until the centre decides (`awaiting_extension`), and so does its order
-    (`_order_awaiting_extension`). Turning red also sets the sticky
+    (`_order_awaiting_extension`). An assisting unit's reply clock is not judged once it may no longer reply
+    (`assist_reply_moot`: the lead's reply approved). Turning red also sets the sticky
     overdue flags: `sign_overdue` on an assignment still waiting to be signed, `reply_overdue` on a
     signed one, `close_overdue` on the order. Each UPDATE
     re-checks its condition in its WHERE clause, so a second run changes nothing and overlapping runs
@@ -139,12 +156,12 @@ def sweep(now: datetime | None = None) -> SweepResult:
     with _sqlite_page_cache(alias, SQLITE_CACHE_KIB), transaction.atomic(using=alias):
         tickets_red = _to_red(Ticket, alias, at, _order_awaiting_extension(), close_overdue=_after_dispatch())
         assignments_red = _to_red(
-            Assignment, alias, at, awaiting_extension(),
+            Assignment, alias, at, awaiting_extension(), assist_reply_moot(),
             sign_overdue=_sticky("sign_overdue", AssignmentStatus.PENDING_SIGN),
             reply_overdue=_sticky("reply_overdue", AssignmentStatus.SIGNED),
         )
         tickets_yellow = _to_yellow(Ticket, alias, at, _order_awaiting_extension())
-        assignments_yellow = _to_yellow(Assignment, alias, at, awaiting_extension())
+        assignments_yellow = _to_yellow(Assignment, alias, at, awaiting_extension(), exclude=(assist_reply_moot(),))
     return SweepResult(
         tickets_yellow=tickets_yellow, tickets_red=tickets_red,
         assignments_yellow=assignments_yellow, assignments_red=assignments_red,

@@ -24,10 +24,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.core.privacy import scrub_public_text
+from hotline.sla.display import deadline_date
 from hotline.tickets.choices import (
     DISPATCH_ACTIONS,
     Action,
@@ -115,8 +115,12 @@ def citizen_steps(*, extensions: bool = False) -> QuerySet[TimelineEvent]:
 
 
 def extension_notice(reason: str, days: int, reply_due: datetime | None) -> str:
-    """What the citizen reads of an approved extension (延期): the days, the new reply deadline and the reason."""
-    due = timezone.localtime(reply_due).strftime("%Y-%m-%d") if reply_due else ""
+    """What the citizen reads of an approved extension (延期): the days, the new reply deadline and the reason.
+
+    The deadline is named by its last day (`sla.display.deadline_date`): one at the end of a working day is
+    stored as 00:00 of the next day, and the citizen is told the working day itself.
+    """
+    due = deadline_date(reply_due)
     head = (_("办理期限延长%(days)s个工作日，答复期限延至%(due)s。") % {"days": days, "due": due} if due
             else _("办理期限延长%(days)s个工作日。") % {"days": days})
     return head + (_("延期理由：%(reason)s") % {"reason": reason.strip()} if reason.strip() else "")

@@ -171,7 +171,7 @@ def return_order(ticket: Ticket, *, actor: User, reason_code: str, reason: str,
                                  suggested_unit=suggested_unit, requested_by=actor, requested_at=step.at)
     move_assignment(assignment, AssignmentStatus.RETURNED)
     assignment.ended_at = step.at
-    sla.stop_phase(assignment)
+    sla.hold_phase(assignment)  # no deadline runs while the centre reviews; 驳回退单 continues the phase
     step.touch(assignment)
     ticket.return_count += 1
     sla.stop_phase(ticket)
@@ -301,7 +301,9 @@ def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
     """The centre finds the unit responsible after all (驳回退单): the order goes back to it as it was.
 
     The unit could not act while the return awaited review, so that time is given back: its sign and
-    reply deadlines and the close deadline move later by the pending span, as after a pause. The
+    reply deadlines and the close deadline move later by the pending span, as after a pause, and so does
+    the yellow mark of the unit's deadline that ran when it returned the order (the light is not green
+    again). The
     centre has ruled that the order is this unit's, so the assignment becomes designated (指定): it
     cannot be returned again.
     """
@@ -319,11 +321,12 @@ def reject_return(ticket: Ticket, *, actor: User, note: str) -> Ticket:
     assignment.is_designated = True
     policy = ticket.sla_policy or sla.policy_for(ticket)
     sla.give_back_wait(ticket, assignment, policy, request.requested_at, step.at)
-    if signed:
-        sla.start_reply_phase(assignment, policy, step.at)
-    else:
-        sla.start_phase(assignment, started_at=step.at, due=assignment.sign_due,
-                        basis=sla.basis_of(policy.sign_unit), ratio=float(policy.yellow_ratio))
+    # The phase the return stopped goes on, its yellow mark moved by the wait as after a pause (§7), each
+    # deadline on the axis stored with it: the unit does not get a green light back by returning the order.
+    due, basis = ((assignment.reply_due, assignment.reply_basis) if signed
+                  else (assignment.sign_due, sla.sign_basis(assignment, policy)))
+    sla.continue_phase(assignment, due=due, basis=basis, ratio=float(policy.yellow_ratio),
+                       since=request.requested_at, at=step.at)
     step.touch(assignment)
     sla.start_close_clock(ticket, policy, step.at)
     return step.commit(Status.IN_PROGRESS if signed else Status.DISPATCHED, note=note,

@@ -76,9 +76,12 @@ def forward(ticket: Ticket, *, actor: User, to: HandlingUnit, note: str,
         move_assignment(held, AssignmentStatus.SIGNED)
         held.signed_at, held.signed_by = step.at, actor
         held.sign_overdue = held.sign_overdue or step.at > held.sign_due
+    policy = ticket.sla_policy or sla.policy_for(ticket)
+    if signed_now:  # signed by handing down: its reply deadline is the phase a recall (收回下派) goes on with
+        sla.start_reply_phase(held, policy, step.at)
     move_assignment(held, AssignmentStatus.FORWARDED)
     held.ended_at = step.at
-    sla.stop_phase(held)
+    sla.hold_phase(held)
     closing = f"工单已下派至{to}，申请不再审定"  # stored: always Chinese
     closed = {
         "extensions_closed": close_pending_extensions(held, step.at, closing),
@@ -99,8 +102,9 @@ def recall(ticket: Ticket, *, actor: User, note: str, unit: HandlingUnit | None 
     """The unit above takes back an order it handed down (收回下派) before the unit below signed it.
 
     For a wrong choice of unit: the unit below is withdrawn, the unit above holds the order again, signed,
-    with its reply clock running (the deadline has not moved). Once the unit below has signed, only its
-    return (退单) gives the order back.
+    with its reply clock running (the deadline has not moved): the same phase goes on, with the yellow mark
+    it had (`sla.continue_phase`), so a light already yellow stays yellow and is not alerted again. Once
+    the unit below has signed, only its return (退单) gives the order back.
     """
     step = begin(ticket, Action.RECALL, actor)
     above = step.assignment_for(unit, role=AssignmentRole.LEAD, statuses=[AssignmentStatus.FORWARDED])
@@ -114,7 +118,10 @@ def recall(ticket: Ticket, *, actor: User, note: str, unit: HandlingUnit | None 
     sla.stop_phase(below)
     move_assignment(above, AssignmentStatus.SIGNED)
     above.ended_at = None
-    sla.start_reply_phase(above, ticket.sla_policy or sla.policy_for(ticket), step.at)
+    # The reply clock ran on while the order was handed down: the same phase goes on, yellow mark and all.
+    policy = ticket.sla_policy or sla.policy_for(ticket)
+    sla.continue_phase(above, due=above.reply_due, basis=above.reply_basis, ratio=float(policy.yellow_ratio),
+                       since=step.at, at=step.at)
     step.touch(below, above)
     # Public: the citizen's page shows who handles the order now (承办单位调整, the unit above), never the reason.
     return step.commit(Status.IN_PROGRESS, note=f"收回下派（{below.unit}）：{note}", data={"from_unit": below.unit_id},

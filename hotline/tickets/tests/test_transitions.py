@@ -147,10 +147,12 @@ def assist_unsigned(status: str, w: World) -> Ticket:
 
 
 def assist_signed(status: str, w: World) -> Ticket:
-    """The assisting unit has signed (already while the order waits for the lead's signature)."""
+    """The assisting unit has signed (already while the order waits for the lead's signature or its review of
+    the lead's return)."""
     t = make_ticket(status, cast=w.cast)
-    if status == S.DISPATCHED:
+    if status in (S.DISPATCHED, S.RETURNED):
         services.sign(t, actor=w.cast.assist_handlers[0])
+        t.refresh_from_db()
     return t
 
 
@@ -330,11 +332,12 @@ CASES: dict[str, Case] = {
         {S.DISPATCHED, S.IN_PROGRESS}, dispatcher,
         lambda t, w, a: services.reassign(t, actor=a, reason="派单有误", lead=w.spare),
         then=frozenset({Action.DISPATCH})),
+    # The assisting unit's request: it asks in 退单待审 too, where the lead (已退单) has nothing to ask for.
     Action.REQUEST_EXTENSION: Case(
-        HANDLING, lead_handler,
-        lambda t, w, a: services.request_extension(t, actor=a, days=5, reason="需要施工")),
+        HANDLING | {S.RETURNED}, assist_handler,
+        lambda t, w, a: services.request_extension(t, actor=a, days=5, reason="需要施工"), reach=assist_signed),
     Action.APPROVE_EXTENSION: Case(
-        HANDLING | {S.REPLIED}, dispatcher, lambda t, w, a: services.approve_extension(t, actor=a),
+        HANDLING | {S.REPLIED, S.RETURNED}, dispatcher, lambda t, w, a: services.approve_extension(t, actor=a),
         reach=pending(_ask_extension, S.IN_PROGRESS)),
     Action.DENY_EXTENSION: Case(
         HANDLING | {S.REPLIED, S.RETURNED}, dispatcher,
@@ -348,7 +351,7 @@ CASES: dict[str, Case] = {
         {S.IN_PROGRESS}, lead_handler,
         lambda t, w, a: services.reply(t, actor=a, content="已修复", contacted=True, resolved=True)),
     Action.ASSIST_REPLY: Case(
-        {S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CITIZEN, S.REPLIED}, assist_handler,
+        {S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_CITIZEN, S.RETURNED, S.REPLIED}, assist_handler,
         lambda t, w, a: services.reply(t, actor=a, content="已配合排查", contacted=False, resolved=True),
         reach=assist_signed),
     Action.APPROVE_REPLY: Case(
