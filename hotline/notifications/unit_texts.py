@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from hotline.notifications.constants import MAX_LISTED, MAX_TITLE_CHARS
 from hotline.notifications.services import public_url, site_path
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.validators import is_mobile
+from hotline.sla.display import deadline_day
 from hotline.taxonomy.choices import Urgency
 from hotline.tickets.choices import Action, AssignmentStatus, FollowUpChannel
 from hotline.tickets.models import Assignment, ReturnRequest, Ticket, TimelineEvent
@@ -90,8 +91,14 @@ def inbox_url(kind: str) -> str:
 
 
 def local(moment: datetime | None) -> str:
-    """A deadline as the duty phone reads it: Beijing time, month-day hour:minute."""
-    return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else ""
+    """A deadline as the duty phone reads it: Beijing time, month-day hour:minute; the end of a working day
+    (stored as 00:00 of the next day, docs/sla.md §3) as 24:00 of its own day (11-26 24:00, not 11-27 00:00)."""
+    if not moment:
+        return ""
+    at = timezone.localtime(moment)
+    if at.time() == time(0):
+        return f"{deadline_day(moment):%m-%d} 24:00"
+    return at.strftime("%m-%d %H:%M")
 
 
 @dataclass(frozen=True)
