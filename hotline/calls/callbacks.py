@@ -13,10 +13,10 @@ changes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
 
 from hotline.accounts.choices import Role
@@ -118,25 +118,64 @@ def _groups(phone: str, missed: list[Call]) -> dict[int | None, list[Call]]:
     return groups
 
 
+def _callbacks_of(phone: str) -> list[Callback]:
+    """The caller's callbacks, locked (only rows that exist now: a new one is guarded by the constraint)."""
+    return list(Callback.objects.select_for_update().filter(phone=phone).order_by("pk"))
+
+
+class _Taken(Exception):
+    """Another batch opened the caller's callback between this one's read and its insert."""
+
+
 def resync_phone(phone: str) -> None:
     """Make the caller's untouched callbacks match their calls.
 
     Missed calls with no answered call of the same caller within the window after them share one open
     callback; those followed by an answered call share a callback superseded by it. Callbacks an agent
-    has worked on keep their calls. The result depends on the stored calls only, not on arrival order.
+    has worked on keep their calls; while one of them is unfinished (claimed, or open again after no
+    answer), the caller's new missed calls join it: a number has at most one unfinished callback
+    (`calls_callback_one_unfinished`). The result depends on the stored calls only, not on arrival order.
+
+    Two CTI batches with a new caller's calls may both find no callback and both create one: the constraint
+    refuses the second insert (undone by its savepoint; nothing was written before it), and that batch does
+    it again, finds the first one's callback and adds its missed calls to it.
     """
-    callbacks = list(Callback.objects.select_for_update().filter(phone=phone).order_by("pk"))
+    try:
+        _resync(phone)
+    except _Taken:  # another batch opened this caller's callback meanwhile: join it
+        try:
+            _resync(phone)
+        except _Taken as again:  # not a race any more: let the refusal show
+            raise again.__cause__ from None
+
+
+def _unfinished_write(write: Callable[[], object]) -> None:
+    """Insert or reopen a callback (in a savepoint): the constraint refuses it when the caller has an unfinished
+    one, which another batch created since this one read the caller's callbacks."""
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError as exc:
+        raise _Taken from exc
+
+
+def _resync(phone: str) -> None:
+    callbacks = _callbacks_of(phone)
     managed = [cb for cb in callbacks if _managed(cb)]
-    frozen = set(CallbackCall.objects.filter(callback__in=[cb for cb in callbacks if not _managed(cb)])
-                 .values_list("call_id", flat=True))
+    worked = [cb for cb in callbacks if not _managed(cb)]
+    current = next((cb for cb in worked if cb.status in UNFINISHED), None)
+    frozen = set(CallbackCall.objects.filter(callback__in=worked).values_list("call_id", flat=True))
     missed = [c for c in Call.objects.filter(caller=phone, disposition__in=_needing()).order_by("offered_at", "call_id")
               if c.pk not in frozen]
     groups = _groups(phone, missed)
     existing: dict[int | None, Callback] = {}
-    for cb in managed:
+    for cb in sorted(managed, key=lambda cb: (cb.status != CallbackStatus.OPEN, cb.pk)):  # an open one first
         existing.setdefault(cb.superseded_by_id if cb.status == CallbackStatus.SUPERSEDED else None, cb)
     keep = set()
     for key in sorted(groups, key=lambda k: (k is not None, k or 0)):
+        if key is None and current is not None:
+            _join(current, groups[key])  # the caller is being called back already
+            continue
         cb = existing.pop(key, None)
         if cb is None and key is not None and None not in groups and None in existing:
             cb = existing.pop(None)  # the open callback's calls were all answered afterwards
@@ -148,14 +187,32 @@ def resync_phone(phone: str) -> None:
             _withdraw(cb)
 
 
+def _join(cb: Callback, calls: list[Call]) -> None:
+    """New missed calls of a caller whose callback an agent is working on: that callback answers for them
+    too (its deadline stays that of its first missed call)."""
+    for call in calls:
+        CallbackCall.objects.update_or_create(call_id=call.pk, defaults={"callback": cb})
+    count = CallbackCall.objects.filter(callback=cb).count()
+    last = max([cb.last_missed_at, *(_missed_at(c) for c in calls)])
+    if (cb.missed_count, cb.last_missed_at) != (count, last):
+        cb.missed_count, cb.last_missed_at = count, last
+        cb.save(update_fields=["missed_count", "last_missed_at"])
+
+
 def _fill(cb: Callback | None, phone: str, calls: list[Call], superseded_by: int | None) -> Callback:
     """Create or update one callback so that it holds exactly these missed calls."""
     moments = [_missed_at(c) for c in calls]
     first, last = min(moments), max(moments)
     if cb is None:
-        cb = Callback.objects.create(phone=phone, first_missed_at=first, last_missed_at=last,
-                                     missed_count=len(calls), due_at=due_for(first))
-        _record(cb, CallbackAction.CREATE, None, "", note=calls[0].call_id)
+        # stored superseded at once when it is (never open for a moment: the caller may have an open one);
+        # its record still reads created (open), then superseded
+        status = CallbackStatus.OPEN if superseded_by is None else CallbackStatus.SUPERSEDED
+        cb = Callback(phone=phone, first_missed_at=first, last_missed_at=last, missed_count=len(calls),
+                      due_at=due_for(first), status=status)
+        _unfinished_write(cb.save)
+        CallbackEvent.objects.create(callback=cb, at=clock.now(), action=CallbackAction.CREATE,
+                                     to_status=CallbackStatus.OPEN, note=calls[0].call_id)
+        cb.status = CallbackStatus.OPEN  # as recorded: the step below makes it superseded, with its record
     if superseded_by is not None and (cb.status != CallbackStatus.SUPERSEDED or cb.superseded_by_id != superseded_by):
         before = cb.status
         cb.status, cb.superseded_by_id, cb.closed_at = CallbackStatus.SUPERSEDED, superseded_by, clock.now()
@@ -165,7 +222,7 @@ def _fill(cb: Callback | None, phone: str, calls: list[Call], superseded_by: int
     elif superseded_by is None and cb.status == CallbackStatus.SUPERSEDED:
         cb.status, cb.superseded_by, cb.closed_at = CallbackStatus.OPEN, None, None
         cb.version += 1
-        cb.save(update_fields=["status", "superseded_by", "closed_at", "version"])
+        _unfinished_write(lambda: cb.save(update_fields=["status", "superseded_by", "closed_at", "version"]))
         _record(cb, CallbackAction.CREATE, None, CallbackStatus.SUPERSEDED, note=calls[0].call_id)
     fields = {"first_missed_at": first, "last_missed_at": last, "missed_count": len(calls), "due_at": due_for(first)}
     if any(getattr(cb, k) != v for k, v in fields.items()):
@@ -293,6 +350,15 @@ def own_outcome(callback: Callback, *, actor: User) -> CallbackEvent | None:
     click on 登记结果 (refused: no longer claimed) finds done; None otherwise."""
     last = CallbackEvent.objects.filter(callback=callback).order_by("-at", "-id").first()
     if last is not None and last.action == CallbackAction.OUTCOME and last.actor_id == actor.pk:
+        return last
+    return None
+
+
+def own_release(callback: Callback, *, actor: User) -> CallbackEvent | None:
+    """This person's release (放回队列), when nothing happened to the callback since — what a second click on
+    放回队列 (refused: no longer claimed) finds done; None otherwise."""
+    last = CallbackEvent.objects.filter(callback=callback).order_by("-at", "-id").first()
+    if last is not None and last.action == CallbackAction.RELEASE and last.actor_id == actor.pk:
         return last
     return None
 

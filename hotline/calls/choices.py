@@ -56,8 +56,11 @@ class CallbackStatus(models.TextChoices):
     WRONG_NUMBER = "wrong_number", _("号码错误")
     UNREACHABLE = "unreachable", _("多次未接通")
     SUPERSEDED = "superseded", _("来电人已再次接通")
+    #: A second unfinished callback of one number, closed when merged into the first (migration 0005).
+    MERGED = "merged", _("已合并")
 
 
+#: A caller has at most one unfinished callback (the `calls_callback_one_unfinished` constraint).
 UNFINISHED = frozenset({CallbackStatus.OPEN, CallbackStatus.CLAIMED})
 
 
@@ -79,3 +82,4 @@ class CallbackAction(models.TextChoices):
     OUTCOME = "outcome", _("登记结果")
     SUPERSEDE = "supersede", _("来电人已再次接通")
     LINK_ORDER = "link_order", _("关联工单")
+    MERGE = "merge", _("合并重复回拨")

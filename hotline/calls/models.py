@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hotline.calls.choices import (
+    UNFINISHED,
     AgentState,
     CallbackAction,
     CallbackOutcome,
@@ -186,6 +187,10 @@ class Callback(models.Model):
         verbose_name = _("漏接回拨")
         verbose_name_plural = _("漏接回拨")
         indexes = [models.Index(fields=["status", "due_at"], name="calls_callback_queue")]
+        constraints = [  # one callback in the queue or being called per number: two agents never call one caller
+            models.UniqueConstraint(fields=["phone"], condition=models.Q(status__in=sorted(UNFINISHED)),
+                                    name="calls_callback_one_unfinished"),
+        ]
 
     def __str__(self) -> str:
         """The number masked: this names the callback in the admin and in logs (docs/security.md)."""

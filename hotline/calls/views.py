@@ -189,8 +189,15 @@ def _callback_step(request: HttpRequest, cb: Callback) -> None:
         callbacks.claim(cb, actor=request.user)
         messages.success(request, _("已领取，请回拨"))
     elif step == "release":
-        callbacks.release(cb, actor=request.user, note=note)
-        messages.success(request, _("已放回队列"))
+        try:
+            callbacks.release(cb, actor=request.user, note=note)
+        except CallbackError:
+            if callbacks.own_release(cb, actor=request.user) is None:
+                raise
+            # the same button clicked twice: the first post released it
+            messages.info(request, _("此回拨已由您放回队列，未重复操作"))
+        else:
+            messages.success(request, _("已放回队列"))
     elif step == "outcome":
         number = request.POST.get("order", "").strip()
         ticket = None

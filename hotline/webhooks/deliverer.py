@@ -29,7 +29,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from hotline.core import clock, targets
 from hotline.webhooks.choices import DeliveryStatus
@@ -260,6 +260,13 @@ def headers_for(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, st
     }
 
 
+def sendable(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    """Deliveries whose endpoint is on and, for a partner platform's endpoint, whose partner is on too: a
+    partner switched off (停用) receives nothing, even if its endpoint was switched on again meanwhile (the
+    webhooks admin refuses that; a bulk update or the shell would not). What is queued for it stays pending."""
+    return deliveries.filter(subscription__is_active=True).exclude(subscription__partner__is_active=False)
+
+
 def _claim(delivery: Delivery) -> bool:
     """Take the delivery for this deliverer (a lease), unless another one took it first.
 
@@ -267,9 +274,9 @@ def _claim(delivery: Delivery) -> bool:
     its result only while the row still carries that lease and the attempts counted when it was taken.
     """
     until = clock.now() + timedelta(seconds=LEASE)
-    taken = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
-                                    next_attempt_at=delivery.next_attempt_at,
-                                    attempts=delivery.attempts).update(next_attempt_at=until)
+    taken = sendable(Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING,
+                                             next_attempt_at=delivery.next_attempt_at,
+                                             attempts=delivery.attempts)).update(next_attempt_at=until)
     if taken:
         delivery.next_attempt_at = until
     return bool(taken)
@@ -334,8 +341,7 @@ def deliver_due(limit: int = 100) -> int:
 
     Each is claimed just before it is sent, so the lease covers one attempt, not the whole round.
     """
-    due = list(Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=clock.now(),
-                                       subscription__is_active=True)
+    due = list(sendable(Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=clock.now()))
                .select_related("subscription").order_by("next_attempt_at", "id")[:limit])
     sent = 0
     for delivery in due:

@@ -32,3 +32,17 @@ class SubscriptionForm(forms.ModelForm):
                 _("接收地址不能指向本机、内网或保留地址：%(target)s"), params={"target": refused.target},
                 code="private_target")
         return url
+
+    def clean(self) -> dict:
+        """Refuse switching on the endpoint of a partner platform that is switched off (停用): what is queued
+        for it would be delivered to a partner that was cut off. Entering its address again after switching
+        the partner on (对接平台) switches the endpoint on."""
+        cleaned = super().clean()
+        if cleaned.get("is_active") and self.instance.pk:
+            off = (Subscription.objects.filter(pk=self.instance.pk, partner__is_active=False)
+                   .values_list("partner__name", flat=True).first())
+            if off is not None:
+                self.add_error("is_active", forms.ValidationError(
+                    _("对接平台「%(partner)s」已停用，不能启用其接收地址：请先启用该对接平台，再在对接平台中重新填写接收地址"),
+                    params={"partner": off}, code="partner_off"))
+        return cleaned

@@ -1,4 +1,4 @@
-"""A double click on 登记结果: the second post shows the outcome the first one recorded, not 「请先领取回拨」."""
+"""Double clicks on 登记结果 and 放回队列: the second post shows what the first one did, not an error."""
 
 from __future__ import annotations
 
@@ -72,3 +72,45 @@ def test_an_outcome_never_recorded_by_this_agent_is_still_refused(cb: Callback, 
     callbacks.record_outcome(cb, actor=other, outcome="reached")
     assert callbacks.own_outcome(cb, actor=agent) is None
     assert callbacks.own_outcome(cb, actor=other).outcome == "reached"
+
+
+def test_a_double_click_on_release_shows_it_was_released(cb: Callback, client: Client) -> None:
+    """放回队列 posted twice: the second post shows that this agent released it, not 「此回拨未被领取」."""
+    agent = UserFactory(role="intake")
+    callbacks.claim(cb, actor=agent)
+    client.force_login(agent)
+    first = client.post(f"/calls/callbacks/{cb.pk}/", {"step": "release"})
+    second = client.post(f"/calls/callbacks/{cb.pk}/", {"step": "release"})
+    assert first.status_code == 302 and second.status_code == 302
+    assert said(second)[-1] == "此回拨已由您放回队列，未重复操作" and "此回拨未被领取" not in said(second)
+    cb.refresh_from_db()
+    assert (cb.status, cb.claimed_by) == (CallbackStatus.OPEN, None)
+    assert list(cb.events.values_list("action", flat=True)) == ["create", "claim", "release"]
+
+
+def test_a_supervisor_releasing_someones_claim_twice_sees_the_same(cb: Callback, client: Client) -> None:
+    agent, supervisor = UserFactory(role="intake"), UserFactory(role="supervisor")
+    callbacks.claim(cb, actor=agent)
+    client.force_login(supervisor)
+    client.post(f"/calls/callbacks/{cb.pk}/", {"step": "release"})
+    second = client.post(f"/calls/callbacks/{cb.pk}/", {"step": "release"})
+    assert second.status_code == 302 and said(second)[-1] == "此回拨已由您放回队列，未重复操作"
+    assert callbacks.own_release(cb, actor=agent) is None  # the agent did not release it
+
+
+def test_release_is_still_refused_when_it_was_not_this_agents_last_step(cb: Callback, client: Client) -> None:
+    a, b = UserFactory(role="intake"), UserFactory(role="intake")
+    client.force_login(a)
+    never = client.post(f"/calls/callbacks/{cb.pk}/", {"step": "release"})  # never claimed
+    assert never.status_code == 409 and "此回拨未被领取" in never.content.decode()
+    callbacks.claim(cb, actor=a)
+    callbacks.release(cb, actor=a)
+    callbacks.claim(cb, actor=b)
+    callbacks.release(cb, actor=b)  # released since by someone else
+    again = client.post(f"/calls/callbacks/{cb.pk}/", {"step": "release"})
+    assert again.status_code == 409 and "此回拨未被领取" in again.content.decode()
+    callbacks.claim(cb, actor=a)
+    callbacks.record_outcome(cb, actor=a, outcome="reached")  # an outcome is not a release
+    late = client.post(f"/calls/callbacks/{cb.pk}/", {"step": "release"})
+    assert late.status_code == 409 and "此回拨未被领取" in late.content.decode()
+    assert callbacks.own_release(cb, actor=a) is None
