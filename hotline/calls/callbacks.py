@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.translation import gettext as _
 
 from hotline.accounts.choices import Role
 from hotline.accounts.models import User
@@ -262,7 +263,7 @@ def _lock(callback: Callback) -> Callback:
 
 def _check_role(actor: User) -> None:
     if not (actor.is_authenticated and actor.is_active and actor.role in CALLBACK_ROLES):
-        raise CallbackError("只有受理员、派单员、督办员和系统管理员可以处理回拨")
+        raise CallbackError(_("只有受理员、派单员、督办员和系统管理员可以处理回拨"))
 
 
 def _claim_lapsed(callback: Callback, now: datetime) -> bool:
@@ -285,11 +286,11 @@ def claim(callback: Callback, *, actor: User) -> Callback:
     if fresh.status == CallbackStatus.CLAIMED and fresh.claimed_by_id == actor.pk:
         return _done(callback, fresh)
     if fresh.status == CallbackStatus.CLAIMED and not _claim_lapsed(fresh, now):
-        raise ClaimConflict(f"{fresh.claimed_by} 正在回拨此号码")
+        raise ClaimConflict(_("%(name)s 正在回拨此号码") % {"name": fresh.claimed_by})
     if fresh.status not in UNFINISHED:
-        raise CallbackError(f"回拨已结束（{fresh.get_status_display()}），不能领取")
+        raise CallbackError(_("回拨已结束（%(status)s），不能领取") % {"status": fresh.get_status_display()})
     if fresh.next_attempt_at and fresh.next_attempt_at > now:
-        raise CallbackError("上次无人接听，请稍后再拨（可再次回拨时间未到）")
+        raise CallbackError(_("上次无人接听，请稍后再拨（可再次回拨时间未到）"))
     before = fresh.status
     fresh.status, fresh.claimed_by, fresh.claimed_at = CallbackStatus.CLAIMED, actor, now
     fresh.version += 1
@@ -304,9 +305,9 @@ def release(callback: Callback, *, actor: User, note: str = "") -> Callback:
     _check_role(actor)
     fresh = _lock(callback)
     if fresh.status != CallbackStatus.CLAIMED:
-        raise CallbackError("此回拨未被领取")
+        raise CallbackError(_("此回拨未被领取"))
     if fresh.claimed_by_id != actor.pk and actor.role not in OVERRIDE_ROLES:
-        raise ClaimConflict(f"{fresh.claimed_by} 正在回拨此号码，只有本人或督办员可以放回")
+        raise ClaimConflict(_("%(name)s 正在回拨此号码，只有本人或督办员可以放回") % {"name": fresh.claimed_by})
     fresh.status, fresh.claimed_by, fresh.claimed_at = CallbackStatus.OPEN, None, None
     fresh.version += 1
     fresh.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
@@ -320,12 +321,12 @@ def record_outcome(callback: Callback, *, actor: User, outcome: str, note: str =
     """Record what the call back gave (reached / no answer / wrong number / resolved on the phone)."""
     _check_role(actor)
     if outcome not in CallbackOutcome.values:
-        raise CallbackError("未知的回拨结果")
+        raise CallbackError(_("未知的回拨结果"))
     fresh, now = _lock(callback), clock.now()
     if fresh.status != CallbackStatus.CLAIMED:
-        raise CallbackError("请先领取回拨，再登记结果")
+        raise CallbackError(_("请先领取回拨，再登记结果"))
     if fresh.claimed_by_id != actor.pk:
-        raise ClaimConflict(f"{fresh.claimed_by} 正在回拨此号码，只有本人可以登记结果")
+        raise ClaimConflict(_("%(name)s 正在回拨此号码，只有本人可以登记结果") % {"name": fresh.claimed_by})
     fresh.attempts += 1
     fresh.outcome = outcome
     fresh.claimed_by, fresh.claimed_at = None, None
@@ -370,7 +371,7 @@ def link_order(callback: Callback, *, ticket: object, actor: User | None) -> Cal
     if fresh.ticket_id == getattr(ticket, "pk", None):
         return _done(callback, fresh)
     if fresh.ticket_id is not None:
-        raise CallbackError("此回拨已关联其他工单")
+        raise CallbackError(_("此回拨已关联其他工单"))
     fresh.ticket = ticket
     fresh.version += 1
     fresh.save(update_fields=["ticket", "version"])
