@@ -65,7 +65,7 @@ _VALUE_ERROR_PREFIX = "Value error, "
 
 def _message(error: dict[str, Any], chinese: bool) -> str:
     kind, msg = str(error.get("type", "")), str(error.get("msg", ""))
-    if kind == "value_error":  # raised by our own validators: their text is already the message
+    if kind == "value_error":  # raised by our own validators, worded with gettext: already the caller's language
         return msg.removeprefix(_VALUE_ERROR_PREFIX)
     template = CHINESE.get(kind) if chinese else None
     if template is None:

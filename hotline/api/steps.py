@@ -22,9 +22,12 @@ _YES_NO = {"1", "0"}
 
 
 def _not_a_bool(value: Any) -> Any:
-    """JSON true/false is not a number: `{"days": true}` must not file a one-day extension."""
+    """JSON true/false is not a number: `{"days": true}` must not file a one-day extension.
+
+    The message is worded when raised (validation runs inside the request), so `details[].msg` is in the
+    caller's language (`field_errors` passes a `value_error`'s text on as it is)."""
     if isinstance(value, bool):
-        raise ValueError("须为整数，不能是 true/false")
+        raise ValueError(_("须为整数，不能是 true/false"))
     return value
 
 

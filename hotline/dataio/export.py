@@ -23,6 +23,7 @@ from typing import IO, Any
 from django.db import models
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.core import clock
 from hotline.core.privacy import _number_spans, public_description
@@ -57,7 +58,8 @@ def iso(moment: datetime | None) -> str:
 def parse_bound(value: str | None, *, end: bool) -> datetime | None:
     """A date (a whole day; as an upper bound it includes that day) or a date-time, in the centre's zone.
 
-    Raises ValueError with a message for the person when the value is not a date, or not one of `BOUND_YEARS`
+    Raises ValueError with a message for the person, in the active language (the export page's reader's; the
+    default language, Chinese, for `hotline export`), when the value is not a date, or not one of `BOUND_YEARS`
     (0001-01-01 or 9999-12-31 would overflow when converted to UTC).
     """
     if not value:
@@ -68,9 +70,10 @@ def parse_bound(value: str | None, *, end: bool) -> datetime | None:
         except ValueError:
             continue
         if not BOUND_YEARS[0] <= moment.year <= BOUND_YEARS[1]:
-            raise ValueError(f"日期「{value}」超出范围（年份应在 {BOUND_YEARS[0]}–{BOUND_YEARS[1]} 之间）")
+            raise ValueError(_("日期「%(value)s」超出范围（年份应在 %(first)s–%(last)s 之间）")
+                             % {"value": value, "first": BOUND_YEARS[0], "last": BOUND_YEARS[1]})
         return moment + timedelta(days=1) if end and fmt == "%Y-%m-%d" else moment
-    raise ValueError(f"无法识别的日期「{value}」（例：2024-05-01 或 2024-05-01T08:00）")
+    raise ValueError(_("无法识别的日期「%(value)s」（例：2024-05-01 或 2024-05-01T08:00）") % {"value": value})
 
 
 def orders(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Ticket]:

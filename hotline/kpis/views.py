@@ -249,6 +249,8 @@ def _bulletin_page(request: HttpRequest, own: list[HandlingUnit] | None, *, form
         "publish_form": publish_form or (PublishForm(prefix="publish", initial={
             "month": f"{last_full_month().first_day:%Y-%m}"}) if allowed else None),
         "editions": editions, "own_units": own,
+        # Shown in answer to a refused publish (POST-only): the language switch goes back to the bulletin page.
+        "switch_next": reverse("kpis-bulletin"),
     }, status=status)
 
 

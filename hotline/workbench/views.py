@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -173,4 +174,6 @@ def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: fo
         context["kept"] = (spec, form)  # no longer offered: shown read-only so the text is not lost
     context["panels"] = panels.panels_for(request, ticket)
     context["failed_action"] = spec.action
+    # Shown at the step's POST-only address: the language switch goes back to the order page instead.
+    context["switch_next"] = reverse("order-detail", kwargs={"number": ticket.number})
     return render(request, "tickets/detail.html", context, status=status)
