@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import chain
 from typing import Any
@@ -134,27 +134,51 @@ def hour_of(moment: datetime | None) -> int:
 def load_of(status: str, lead: Any | None) -> LoadCell | None:
     """Where an order sits in the open load: (lead unit, due hour), or None if it is not with a unit.
 
-    `lead` is the active lead assignment. A paused or stopped deadline counts as open, not running.
+    `lead` is the active lead assignment. A paused or stopped deadline counts as open, not running, and so
+    does one held by the unit's timely extension request still waiting for the centre (`lead.held`, the
+    sweep's `awaiting_extension`): it cannot turn red until the centre decides, and the decision, a step,
+    files the order under its new (or old) deadline again.
     """
     if status not in WITH_UNIT or lead is None:
         return None
-    running = lead.phase_due is not None and lead.paused_at is None
+    running = lead.phase_due is not None and lead.paused_at is None and not getattr(lead, "held", False)
     return lead.unit_id, hour_of(lead.phase_due) if running else 0
 
 
+#: A pseudo-counter of `event_counts`: an order handed down (下派) to this unit, counted in its `dispatched`
+#: (收件量) on its own rows only: the centre's 派单 on the all-units rows counts the centre's dispatches.
+RECEIVED = "received"
+
+
 def event_counts(events: Iterable[Event]) -> Iterator[tuple[date, int, str]]:
-    """(local day, unit id or 0 for the centre, counter) for every count the events make, in order."""
+    """(local day, unit id or 0 for the centre, counter) for every count the events make, in order.
+
+    Each step is charged to the lead unit holding the order when it happened, as the KPI page charges it: a
+    下派 (FORWARD) makes the unit below the lead (and counts the order as received by it, `RECEIVED`); a
+    收回下派 (RECALL) or the unit below's 退单 to the unit above gives the order back to the unit above.
+    """
     lead = 0
+    above: list[int] = []  # the units that handed the order down, nearest last
     for e in events:
         day = timezone.localdate(e.at)
         action = e.action
         if action == Action.REGISTER:
             yield day, 0, "created"
         elif action in _DISPATCH:
-            lead = int(e.data.get("lead") or 0)
+            lead, above = int(e.data.get("lead") or 0), []
             yield day, lead, "dispatched"
+        elif action == Action.FORWARD:
+            above.append(int(e.data.get("from_unit") or lead))
+            lead = int(e.data.get("to_unit") or 0)
+            yield day, lead, RECEIVED
+        elif action == Action.RECALL:
+            lead = above.pop() if above else (e.unit_id or lead)
         elif action == Action.RETURN:
             yield day, e.unit_id or lead, "returned"
+            if e.data.get("to_unit"):  # received by 下派: straight back to the unit above
+                lead = int(e.data["to_unit"])
+                if above:
+                    above.pop()
         elif action == Action.REPLY:
             yield day, e.unit_id or lead, "replied"
         elif action == Action.SEND_BACK:
@@ -182,7 +206,7 @@ def event_counts(events: Iterable[Event]) -> Iterator[tuple[date, int, str]]:
             if e.to_status == Status.CLOSED:
                 yield day, lead, "closed"
         if action in (Action.ACCEPT_RETURN, Action.REASSIGN, Action.REOPEN):  # back with the centre until dispatched
-            lead = 0
+            lead, above = 0, []
 
 
 def direct_counts(dims: Dims, events: Sequence[Event]) -> Iterator[tuple[date, int, str]]:
@@ -208,7 +232,8 @@ def contribution(dims: Dims, events: Iterable[Event], *, since: date | None = No
     """Every rollup cell the events add to, under these dimensions (only days from `since`, if given).
 
     A unit's count goes to its own rows and to the all-units rows; the centre's (unit 0) only to the
-    latter. The category × district breakdown is kept for all units only (it feeds the hot spots).
+    latter; an order handed down (`RECEIVED`) only to the receiving unit's `dispatched`. The category ×
+    district breakdown is kept for all units only (it feeds the hot spots).
     """
     keys = dims.keys()
     events = list(events)
@@ -216,11 +241,28 @@ def contribution(dims: Dims, events: Iterable[Event], *, since: date | None = No
     for day, unit, counter in chain(event_counts(events), direct_counts(dims, events)):
         if since is not None and day < since:
             continue
+        everywhere = counter != RECEIVED
+        if not everywhere:
+            counter = "dispatched"
         for kind, key in keys.items():
-            cells[(kind, ALL_UNITS, day, key, counter)] += 1
+            if everywhere:
+                cells[(kind, ALL_UNITS, day, key, counter)] += 1
             if unit and kind != Kind.HOT:
                 cells[(kind, unit, day, key, counter)] += 1
     return cells
+
+
+def recategorised(dims: Dims, events: Iterable[Event], category: int) -> Counter[Cell]:
+    """What changes in the rollups when an order counted under `dims` now belongs to the level-1 `category`
+    (a category moved to another parent): its counts leave the old category's rows and go to the new one's,
+    in the two breakdowns keyed by category (level-1 category, category × district); nothing else moves."""
+    old_keys, new_keys = dims.keys(), replace(dims, category=category).keys()
+    moved: Counter[Cell] = Counter()
+    for (kind, unit, day, key, counter), n in contribution(dims, events).items():
+        if kind in (Kind.CATEGORY, Kind.HOT) and old_keys[kind] != new_keys[kind]:
+            moved[(kind, unit, day, key, counter)] -= n
+            moved[(kind, unit, day, new_keys[kind], counter)] += n
+    return moved
 
 
 def lead_of(assignments: Iterable[Any]) -> Any | None:

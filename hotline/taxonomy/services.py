@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from hotline.taxonomy.models import FULL_NAME_MAX, MAX_LEVEL, Category
@@ -30,6 +31,10 @@ def is_utility_name(full_name: str) -> bool:
     leaf = full_name.rsplit("/", 1)[-1]
     return full_name in UTILITY_FULL_NAMES or any(word in leaf for word in UTILITY_WORDS)
 
+
+#: Sent after the commit that moved a category to another parent (`category_id`: the moved node), so that
+#: figures kept per level-1 category (the dashboards' rollups) follow its branch's orders.
+category_moved = Signal()
 
 #: Column names of a taxonomy file, by level.
 COLUMNS = ("一级分类", "二级分类", "三级分类")
@@ -146,14 +151,18 @@ def save_category(category: Category) -> Category:
     correction checks all read each node's own 启用). Switching it back on re-enables only that node:
     the sub-categories the centre wants back are switched on one by one (an active node needs an active
     parent, `Category.clean`). A full name carried down beyond its column is refused (`ValidationError`)
-    and nothing is saved.
+    and nothing is saved. A category moved to another parent sends `category_moved` once committed.
     """
     category.level, category.full_name = category.derived()
     if category.is_active and category.parent_id is not None and not Category.objects.filter(
             pk=category.parent_id, is_active=True).exists():
         category.is_active = False  # its parent was switched off meanwhile (e.g. an earlier row of the list)
+    stored = list(Category.objects.filter(pk=category.pk).values_list("parent_id", flat=True)) if category.pk else []
     category.save()
     _carry_down(category, switch_off=not category.is_active)
+    if stored and stored[0] != category.parent_id:  # moved: its orders may belong to another 一级 now
+        moved = category.pk
+        transaction.on_commit(lambda: category_moved.send(sender=Category, category_id=moved))
     return category
 
 

@@ -31,7 +31,7 @@ from hotline.workbench.queues.selectors import (
     PENDING_KINDS,
     any_overdue,
     lead_filter,
-    lead_late,
+    lead_late_filter,
     pending_filter,
 )
 
@@ -276,8 +276,8 @@ class OrderFilterSet(forms.Form):
         if value in ("sign", "reply"):
             late = Assignment.objects.filter(**{f"{value}_overdue": True}).values("ticket_id")
             return qs.filter(pk__in=late)
-        if value == "lead":  # the lead unit's own lateness, as 督办看板 counts it
-            return qs.filter(pk__in=lead_late().values("ticket_id"))
+        if value == "lead":  # the lead unit's own lateness, as 督办看板 counts it (of the chosen lead unit, if any)
+            return qs.filter(lead_late_filter(self.qs_params.get("lead_unit")))
         return qs.filter(any_overdue())
 
     def filter_supervision(self, qs: QuerySet[Ticket], value: str) -> QuerySet[Ticket]:

@@ -298,6 +298,14 @@ def lead_late() -> QuerySet[Assignment]:
                                      status__in=HOLDING)
 
 
+def lead_late_filter(unit: HandlingUnit | int | None = None) -> Exists:
+    """Orders a lead unit holding them signed or replied late (`lead_late`); with `unit`, late on that unit's
+    own lead assignment — one condition, as 督办看板 counts a unit's overdue orders (`overdue=lead` together
+    with `lead_unit`): not an order the unit held on time and another lead then let run late."""
+    late = lead_late().filter(ticket=OuterRef("pk"))
+    return Exists(late if unit is None else late.filter(unit=unit))
+
+
 def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
     """Open orders by lead unit: how many are yellow, red, overdue or chased by citizens (one GROUP BY query).
 
@@ -305,7 +313,8 @@ def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
     the list filtered by `lead_unit`, `state=open` and the light. Overdue is the lead unit's own
     lateness only: its assignment signed or replied late. An assisting unit's late step or the centre's
     closing delay (`close_overdue`) is not the lead unit's; the number links to the list filtered by
-    `overdue=lead` (`lead_late`), which counts the same way. 群众催办 counts the orders chased at least once
+    `lead_unit` and `overdue=lead`, which together ask for the late flags on that unit's own lead assignment
+    (`lead_late_filter`), as counted here. 群众催办 counts the orders chased at least once
     (`chase_count`, which only chases while a unit holds the order raise), linking to `chased=1`: a much-chased
     order still green is seen here too.
     """
