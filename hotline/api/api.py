@@ -1,5 +1,7 @@
 """The REST API `/api/v1/`: OpenAPI 3 at `/api/v1/openapi.json`, interactive docs at `/api/v1/docs`."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -62,6 +64,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(404, "not_found", _("资源不存在"))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over `DATA_UPLOAD_MAX_MEMORY_SIZE` (declared or sent) is refused unread, as `/interop/v1` does."""
+    return error_response(413, "payload_too_large",
+                          _("请求体过大：最多 %(n)s 字节") % {"n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
 
 
 @api.exception_handler(Exception)

@@ -3,7 +3,10 @@
 A caller's full number is shown only with `full_phone` (a person, or a key with the `phone` scope) and to an
 account whose role sees it (`phone_for`, which records the view); otherwise it is masked and nothing is recorded.
 The same rule holds for numbers citizens typed: the description, timeline notes and data, and return-visit notes
-show phone and identity card numbers masked to whoever sees the caller's number masked (`core.privacy.text_for`).
+show phone and identity card numbers masked to whoever sees the caller's number masked (`core.privacy.text_for`);
+units' own words (replies, opinions, their timeline notes) show the citizen's numbers masked to them
+(`core.privacy.unit_text_for`). A partner platform's key reads a withheld or confidential order as a unit does
+(`core.privacy.partner_account`).
 """
 
 from __future__ import annotations
@@ -15,12 +18,28 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core.labels import label
-from hotline.core.privacy import caller_name_for, data_for, mask_phone, phone_for, shows_caller, text_for
+from hotline.core.privacy import (
+    caller_name_for,
+    data_for,
+    mask_phone,
+    phone_for,
+    shows_caller,
+    text_for,
+    unit_text_for,
+)
 from hotline.governance.models import Theme, ThemeOrder
 from hotline.kpis.visits import first_and_final, outcome, valid_visit
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import Status
-from hotline.tickets.models import Assignment, Consultation, Opinion, ReturnVisit, Ticket, TimelineEvent
+from hotline.tickets.models import (
+    Assignment,
+    Consultation,
+    Opinion,
+    Reply,
+    ReturnVisit,
+    Ticket,
+    TimelineEvent,
+)
 from hotline.tickets.selectors import timeline_shown, visits_shown
 from hotline.workbench.queues.selectors import attach_lead, for_list
 
@@ -130,7 +149,8 @@ def consultation(found: Consultation, ticket: Ticket | None = None, user: User |
         "conclusion": text_for(found.conclusion, ticket, user, full_phone=full_phone),
         "lead": unit_ref(found.lead), "assisting": [unit_ref(u) for u in assisting],
         "opinions": [{
-            "unit": unit_ref(o.unit), "stance": o.stance, "basis": o.basis,
+            "unit": unit_ref(o.unit), "stance": o.stance,
+            "basis": unit_text_for(o.basis, ticket, user, unit_id=o.unit_id, full_phone=full_phone),
             "suggested_unit": o.suggested_unit.code if o.suggested_unit_id else None,
             "answered_at": o.answered_at, "revised_at": o.revised_at,
         } for o in opinions],
@@ -169,7 +189,7 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
     order_shown(ticket, user)
-    show_caller = shows_caller(ticket, user)  # an anonymous caller or a 举报's reporter: centre staff only
+    show_caller = shows_caller(ticket, user)  # an anonymous caller or a 举报's reporter: the centre only (no partner)
     if assignments is None:
         assignments = getattr(ticket, "all_assignments", None)
     if assignments is None:
@@ -207,13 +227,22 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
             # 下派: the assignment above is the same order's, already in the list (no query)
             "forwarded_from": unit_ref(above.unit) if (above := by_pk.get(a.forwarded_from_id)) else None,
         } for a in assignments],
-        "replies": [{
-            "unit": unit_ref(r.assignment.unit), "created_at": r.created_at, "content": r.content,
-            "public_reply": r.public_reply, "contacted": r.contacted, "resolved": r.resolved,
-            "unresolved_reason": r.unresolved_reason, "review_status": r.review_status,
-        } for r in replies],
+        "replies": [reply(r, ticket, user, full_phone=full_phone) for r in replies],
         "consultations": [consultation(c, ticket, user, full_phone=full_phone) for c in consultations],
         "first_visit": outcome(first_visit), "final_visit": outcome(final_visit),
+    }
+
+
+def reply(found: Reply, ticket: Ticket, user: User, *, full_phone: bool = True) -> dict[str, Any]:
+    """One reply (答复): the unit's words through `unit_text_for` — as written to the centre (with `full_phone`) and
+    to the unit that wrote it, the citizen's number it wrote down after 联系群众 masked for anyone else."""
+    def words(text: str) -> str:
+        return unit_text_for(text, ticket, user, unit_id=found.assignment.unit_id, full_phone=full_phone)
+
+    return {
+        "unit": unit_ref(found.assignment.unit), "created_at": found.created_at, "content": words(found.content),
+        "public_reply": words(found.public_reply), "contacted": found.contacted, "resolved": found.resolved,
+        "unresolved_reason": words(found.unresolved_reason), "review_status": found.review_status,
     }
 
 
@@ -243,7 +272,8 @@ def timeline_event(event: TimelineEvent) -> dict[str, Any]:
 
 def timeline(ticket: Ticket, user: User, *, full_phone: bool = True) -> list[dict[str, Any]]:
     """The order's timeline as this caller may read it: notes the citizen or the centre wrote with numbers masked
-    unless the caller sees full numbers (`tickets.selectors.timeline_shown`); a unit's own notes as written. Every
+    unless the caller sees full numbers (`tickets.selectors.timeline_shown`); a unit's own notes with the citizen's
+    numbers masked unless the caller sees full numbers or wrote them (`core.privacy.unit_text_for`). Every
     text in an event's data (an import's whole title, a correction's old and new values) is read like the
     centre's notes (`core.privacy.data_for`)."""
     events = timeline_shown(ticket, user, full_phone=full_phone)

@@ -45,13 +45,18 @@ _COUNTRY_CODE = re.compile(r"^(?:\+|00)?86")
 _FOLD_WIDTH = FOLD_WIDTH
 
 
-def _mask_found_phone(found: str) -> str:
+def _found_digits(found: str) -> str:
+    """The number a phone number found in text stands for: its digits, without +86 / 0086 / 86."""
     digits = re.sub(r"[ .()-]", "", found)
     if _COUNTRY_CODE.match(digits) and len(digits) > 11:
         digits = _COUNTRY_CODE.sub("", digits)
         if not digits.startswith(("0", "1")):
             digits = "0" + digits  # +86 731 87654321: the area code written without its trunk 0
-    return mask_phone(digits)
+    return digits
+
+
+def _mask_found_phone(found: str) -> str:
+    return mask_phone(_found_digits(found))
 
 
 #: Common Chinese surnames (常见姓氏), two-character ones first (欧阳 before 欧). Surnames that are far more
@@ -291,16 +296,60 @@ def masked_json(value: Any, *, number_keys: frozenset[str], order: Any = None, k
     return value
 
 
-def _sees_full_numbers(user: Any) -> bool:
-    """Whether this person sees callers' numbers in full: a signed-in account of a centre role."""
+def caller_private(order: Any) -> bool:
+    """Whether the order's caller must not leave the centre: withheld (`identity_withheld`: 匿名, 举报) or a
+    confidential (保密) order. Such an order goes to a partner platform without its caller
+    (`hotline.interop.outbound`), and a partner's key reads it as a unit does (`partner_account`)."""
+    return identity_withheld(order) or bool(getattr(order, "is_confidential", False))
+
+
+def partner_account(user: Any) -> bool:
+    """Whether `user` is an account a partner platform's API key acts through (对接平台: the 110 command centre,
+    a specialised hotline; `interop.Partner.api_key`, its account or its intake account).
+
+    Such an account may have a centre role (the 110 key's is a 受理员), yet the partner is outside the centre: on a
+    private order (`caller_private`) it is shown what a unit is shown. Every key's account is made without a
+    usable password (`api.keys.create_key`), so a person's account is never looked up; the answer is kept on the
+    instance (one request).
+    """
+    if user is None or getattr(user, "pk", None) is None:
+        return False
+    known = getattr(user, "_hotline_partner_account", None)
+    if known is not None:
+        return known
+    found = False
+    usable = getattr(user, "has_usable_password", None)
+    if usable is not None and not usable():
+        # The reverse one-to-ones by name (core imports neither api nor interop); the key's own account first,
+        # which the key's lookup has already attached (no query).
+        key = getattr(user, "api_key", None) or getattr(user, "api_intake_key", None)
+        found = getattr(key, "partner", None) is not None
+    user._hotline_partner_account = found
+    return found
+
+
+def _sees_full_numbers(user: Any, order: Any = None) -> bool:
+    """Whether this person sees callers' numbers in full: a signed-in account of a centre role — on a private
+    order (`caller_private`), not a partner platform's account (`partner_account`)."""
     role = getattr(user, "role", None)
-    return user is not None and getattr(user, "is_authenticated", False) and role in CENTRE_ROLES
+    if not (user is not None and getattr(user, "is_authenticated", False) and role in CENTRE_ROLES):
+        return False
+    return not (order is not None and caller_private(order) and partner_account(user))
+
+
+def reads_as_centre(order: Any, user: Any) -> bool:
+    """Whether this person reads the order as the centre does (caller, numbers and texts in full): centre staff,
+    except a partner platform's account on a private order (`caller_private`), which reads it as a unit does."""
+    if not getattr(user, "is_centre_staff", False):
+        return False
+    return not (caller_private(order) and partner_account(user))
 
 
 def phone_for(ticket: Any, user: Any) -> str:
-    """The caller's phone as this person may see it: full for centre staff, masked for everyone else."""
+    """The caller's phone as this person may see it: full for centre staff, masked for everyone else (a partner
+    platform's account too on a private order: `_sees_full_numbers`)."""
     phone = getattr(ticket, "caller_phone", "") or ""
-    if _sees_full_numbers(user):
+    if _sees_full_numbers(user, ticket):
         from hotline.ops.access import phone_shown  # every full number shown is recorded (docs/security.md)
 
         phone_shown(ticket, user, phone)
@@ -319,16 +368,23 @@ def identity_withheld(order: Any) -> bool:
 
 def shows_caller(order: Any, user: Any) -> bool:
     """Whether this person is shown who the caller is (name, sex, company, number): centre staff always, anyone
-    else only when the caller's identity is not withheld (`identity_withheld`)."""
-    return bool(getattr(user, "is_centre_staff", False)) or not identity_withheld(order)
+    else only when the caller's identity is not withheld (`identity_withheld`). A partner platform's account
+    (`partner_account`, a centre role) is shown no caller of a private order (`caller_private`: withheld, or
+    confidential), as `hotline.interop.outbound` sends it none."""
+    if reads_as_centre(order, user):
+        return True
+    return not getattr(user, "is_centre_staff", False) and not identity_withheld(order)
 
 
 def caller_name_for(order: Any, user: Any) -> str:
     """The caller's name as this person may see it (`shows_caller`), else what stands in for it: 「（匿名）」 for an
-    anonymous caller, 「（举报人信息保密）」 for the reporter of a 举报 who gave their name to the centre."""
+    anonymous caller, 「（举报人信息保密）」 for the reporter of a 举报 who gave their name to the centre, nothing for
+    the caller of a confidential order read by a partner platform's account."""
     if shows_caller(order, user):
         return getattr(order, "caller_name", "") or ""
-    return gettext("（匿名）") if getattr(order, "is_anonymous", False) else gettext("（举报人信息保密）")
+    if getattr(order, "is_anonymous", False):
+        return gettext("（匿名）")
+    return gettext("（举报人信息保密）") if identity_withheld(order) else ""
 
 
 def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revealed: bool = False) -> str:
@@ -337,7 +393,8 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revea
 
     Whoever `phone_for` shows the full number (centre staff) reads the text as written, and a number in it
     is recorded as a full-number view of the order, as the phone field is. Everyone else (unit staff, a unit's
-    API key), and anyone when `full_phone` is false (an API key without the `phone` scope), reads phone and
+    API key, a partner platform's account on a private order: `partner_account`), and anyone when `full_phone`
+    is false (an API key without the `phone` scope), reads phone and
     identity card numbers masked, the caller's recorded number wherever it stands; on an order whose caller's
     identity is withheld (`identity_withheld`: 匿名, or a 举报), citizens' names as well (`scrub_public_text`).
     The public's texts keep `scrub_public_text` alone.
@@ -347,7 +404,7 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revea
     shown as written for that response. A withheld caller's (匿名, 举报) never is.
     """
     text = text or ""
-    if full_phone and _sees_full_numbers(user):
+    if full_phone and _sees_full_numbers(user, order):
         if spans := _number_spans(text, order):  # a full number shown: recorded (docs/security.md)
             from hotline.ops.access import phone_shown
 
@@ -360,6 +417,82 @@ def text_for(text: str, order: Any, user: Any, *, full_phone: bool = True, revea
     if withheld:
         return scrub_public_text(text, order=order)
     return numbers_masked(text, order=order)
+
+
+def _citizens_numbers(order: Any) -> set[str]:
+    """The numbers the citizen gave on this order: the caller's recorded number and the phone numbers written in
+    the title and description (请联系我13900001111), as digits."""
+    numbers = {number} if (number := _known_number(getattr(order, "caller_phone", ""))) else set()
+    for text in (getattr(order, "title", ""), getattr(order, "description", "")):
+        folded = (text or "").translate(_FOLD_WIDTH)
+        numbers.update(_found_digits(match.group(0)) for match in _PHONE_IN_TEXT.finditer(folded))
+    return numbers
+
+
+def _citizen_spans(text: str, order: Any) -> list[tuple[int, int, str]]:
+    """Where a unit's text holds a number of the citizen's (`_citizens_numbers`) or an identity card number, and
+    what each becomes masked; any other number (a unit's own contact number) is none of them."""
+    folded = text.translate(_FOLD_WIDTH)
+    if not any(c.isdigit() for c in folded):
+        return []
+    citizens = _citizens_numbers(order) if order is not None else set()
+    spans: list[tuple[int, int, str]] = []
+
+    def add(start: int, end: int, masked: str) -> None:
+        if not any(s < end and start < e for s, e, _ in spans):
+            spans.append((start, end, masked))
+
+    for match in _ID_CARD.finditer(folded):
+        found = re.sub(r"[ -]", "", match.group(0))
+        add(match.start(), match.end(), found[:6] + "*" * 8 + found[-4:])
+    for match in _PHONE_IN_TEXT.finditer(folded):
+        if (digits := _found_digits(match.group(0))) in citizens:
+            add(match.start(), match.end(), mask_phone(digits))
+    for number in citizens:
+        for match in re.finditer(rf"(?<!\d){re.escape(number)}(?!\d)", folded):
+            add(match.start(), match.end(), mask_phone(number))
+    return spans
+
+
+def _own_units(user: Any) -> set[int]:
+    """The ids of the units this person (or a unit key's account) belongs to; kept on the instance."""
+    known = getattr(user, "_hotline_own_units", None)
+    if known is None:
+        known = set(user.units.values_list("pk", flat=True)) if getattr(user, "pk", None) is not None else set()
+        user._hotline_own_units = known
+    return known
+
+
+def unit_text_for(text: str, order: Any, user: Any, *, unit_id: int | None = None, full_phone: bool = True) -> str:
+    """A text a handling unit wrote on an order (its reply, a note of its step, its 会商 opinion) as this person may
+    read it.
+
+    A unit that revealed the caller's number (联系群众) may write it down (已电话联系群众13812345678). Whoever
+    reads callers' numbers in full (`_sees_full_numbers`: centre staff, with `full_phone`) reads the text as
+    written, a number of the citizen's in it recorded as a full-number view; so does the unit that wrote it
+    (`unit_id`, its own words) with `full_phone`. Everyone else — other units, the unit above included, keys
+    without `phone`, a partner platform's account on a private order — reads the citizen's numbers in it
+    (`_citizens_numbers`: the caller's recorded one, those in the description) and identity card numbers masked;
+    on an order whose caller is withheld (匿名, 举报) the caller's recorded name as well. The unit's own contact
+    numbers stay readable (for the units below it).
+    """
+    text = text or ""
+    spans = _citizen_spans(text, order)
+    withheld_name = _known_name(getattr(order, "caller_name", "")) if identity_withheld(order) else ""
+    if not spans and not (withheld_name and withheld_name in text):
+        return text
+    if full_phone and _sees_full_numbers(user, order):
+        if spans:  # the citizen's full number shown: recorded (docs/security.md)
+            from hotline.ops.access import phone_shown
+
+            start, end, _masked = min(spans)
+            phone_shown(order, user, text[start:end])
+        return text
+    if full_phone and unit_id is not None and getattr(user, "is_unit_staff", False) and unit_id in _own_units(user):
+        return text
+    for start, end, masked in sorted(spans, reverse=True):
+        text = text[:start] + masked + text[end:]
+    return text.replace(withheld_name, _masked_name(withheld_name)) if withheld_name else text
 
 
 def data_for(data: Any, order: Any, user: Any, *, full_phone: bool = True) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.accounts.choices import UNIT_ROLES
-from hotline.core.privacy import text_for
+from hotline.core.privacy import text_for, unit_text_for
 from hotline.tickets.choices import Action
 from hotline.tickets.models import Reply, ReturnVisit, Ticket, TimelineEvent
 
@@ -17,17 +17,19 @@ from hotline.tickets.models import Reply, ReturnVisit, Ticket, TimelineEvent
 def written_by_unit(event: TimelineEvent) -> bool:
     """Whether a handling unit's staff wrote the event's note (签收, 下派, 答复 …): the unit's own words.
 
-    A unit is shown the caller's number masked, so its notes hold no number it was not given; they are shown
-    as written (a street's contact number in a 下派 note stays readable for the unit below).
+    A unit is shown the caller's number masked unless it reveals it to contact the citizen (联系群众), and may then
+    write it down; its notes are read through `unit_text_for` (a street's contact number in a 下派 note stays
+    readable for the unit below, the citizen's number does not).
     """
     return getattr(event.actor, "role", None) in UNIT_ROLES
 
 
 def note_shown(event: TimelineEvent, ticket: Ticket, user: Any, *, full_phone: bool = True) -> str:
-    """One timeline note as this person may read it: a unit's own as written, every other (a 补充诉求, a
+    """One timeline note as this person may read it: a unit's own through `unit_text_for` (as written to the centre
+    and to the unit that wrote it, the citizen's numbers masked for anyone else), every other (a 补充诉求, a
     chase's or a return visit's note, the centre's reasons) through `text_for`."""
     if written_by_unit(event):
-        return event.note
+        return unit_text_for(event.note, ticket, user, unit_id=event.unit_id, full_phone=full_phone)
     return text_for(event.note, ticket, user, full_phone=full_phone)
 
 
@@ -54,11 +56,13 @@ def visits_shown(ticket: Ticket, user: Any, *, full_phone: bool = True) -> list[
 
 
 def replies_shown(ticket: Ticket, user: Any) -> list[Reply]:
-    """The order's replies (答复) in order, each `review_note_shown` set: the unit's reply as written (its own words),
-    the centre's review note (审核意见) through `text_for`."""
+    """The order's replies (答复) in order, each `review_note_shown` set: the centre's review note (审核意见) through
+    `text_for`; and `content_shown`, the unit's reply through `unit_text_for` (the citizen's number it wrote down
+    after 联系群众 masked for other units)."""
     replies = list(ticket.replies.select_related("assignment__unit", "author"))
     for reply in replies:
         reply.review_note_shown = text_for(reply.review_note, ticket, user)
+        reply.content_shown = unit_text_for(reply.content, ticket, user, unit_id=reply.assignment.unit_id)
     return replies
 
 
