@@ -27,6 +27,8 @@ class Template(models.TextChoices):
     MERGED = "merged", _("并单通知")
     EXTENDED = "extended", _("延期通知")
     TERMINATED = "terminated", _("终止办理通知")
+    #: 拆单: the other demands of the caller's order were registered as new orders (their numbers and query codes).
+    SPLIT = "split", _("拆单通知")
     # Alerts to a handling unit's duty phone (承办单位提醒), see `UnitAlertKind`.
     UNIT_DISPATCHED = "unit_dispatched", _("单位提醒：新派单")
     UNIT_DUE_SOON = "unit_due_soon", _("单位提醒：即将超期")

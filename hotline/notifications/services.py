@@ -1,4 +1,4 @@
-"""Telling the caller about the milestones of their order (受理、转办、延期、并单、答复、回访评价、办结、终止办理), once each.
+"""Telling the caller about the milestones of their order (受理、转办、延期、并单、拆单、答复、回访评价、办结、终止办理), once each.
 
 `notify_event` is what the `ticket_changed` receiver calls after a step has committed. It takes ids,
 re-fetches, writes one `Notification` per milestone (the unique (event, template) pair makes a
@@ -90,6 +90,8 @@ def milestones(action: str, from_status: str, to_status: str) -> list[str]:
         found.append(Template.EXTENDED)
     if action == Action.MERGE:
         found.append(Template.MERGED)
+    if action == Action.SPLIT:
+        found.append(Template.SPLIT)
     if action == Action.DECIDE_TERMINATION and to_status == Status.TERMINATED:
         found.append(Template.TERMINATED)
     if action == Action.APPROVE_REPLY:
@@ -161,6 +163,10 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket,
     elif template == Template.CLOSED:
         ctx["status"] = public_status(about.status)
         ctx["reason"] = declined_reason(about) if about == ticket else ""
+    elif template == Template.SPLIT:  # the new orders of the other demands, each with its query code (拆单)
+        ids = [c.get("id") for c in (event.data or {}).get("children", [])]
+        found = Ticket.objects.in_bulk(ids)
+        ctx["children"] = [found[pk] for pk in ids if pk in found]
     elif template == Template.TERMINATED:  # the public words of the decision: the reason's label only
         ctx["notice"] = citizen_text(event.action, event.note, event.data) if about == ticket else ""
     return ctx, secret
@@ -270,13 +276,14 @@ def _tells(template: str, ticket: Ticket, event: TimelineEvent) -> bool:
 
     Not an extension of an assisting unit (协办): it moves that unit's own deadline, the order's stay. Not the
     receipt (受理通知) of an order already declined (不予受理) when it is sent: declined in the same call,
-    the caller gets only the closing text with the reason.
+    the caller gets only the closing text with the reason. Not the receipt of an order split off another (拆单):
+    the parent's 拆单通知 names every new order with its query code, in one text.
     """
     if template == Template.EXTENDED:
         return Extension.objects.filter(pk=(event.data or {}).get("extension"), ticket=ticket,
                                         assignment__role=AssignmentRole.LEAD).exists()
-    if template == Template.ACCEPTED:
-        return ticket.status != Status.NOT_ACCEPTED
+    if template == Template.ACCEPTED:  # an order split off another (拆单): told once, in the parent's 拆单通知
+        return ticket.status != Status.NOT_ACCEPTED and ticket.split_from_id is None
     return True
 
 

@@ -7,3 +7,9 @@ class TicketsConfig(AppConfig):
     label = "tickets"
     verbose_name = _("工单")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hotline.tickets import panels
+        from hotline.tickets.split_panel import split_panel
+
+        panels.register(split_panel)

@@ -76,6 +76,7 @@ class Action(models.TextChoices):
     CHASE = "chase", _("群众催办")
     SUPPLEMENT = "supplement", _("补充诉求")
     CORRECT = "correct", _("工单更正")
+    SPLIT = "split", _("拆单")
 
 
 #: Steps that send the order to its units (派单): a plain dispatch, a designation, and a consultation's conclusion.

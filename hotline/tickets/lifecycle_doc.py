@@ -111,6 +111,10 @@ RECORDS: dict[str, Record] = {
                               "yes if not confidential and the text needs no masking"),
     Action.CORRECT: Record("the corrected fields of `Ticket` (type, category, urgency, 疑难, title, place); deadlines "
                            "already given to units are kept", "changes (field, from, to), reason, after_dispatch, category_or_place", "no"),
+    Action.SPLIT: Record("1..5 new `Ticket`s registered (each `split_from` the order, its own 受理登记 event), the chosen "
+                         "`Attachment`s referenced again; the order itself unchanged",
+                         "children (id, number, description, category, district, street, community, attachments), "
+                         "reason", "yes (outbound: the new numbers only)"),
 }
 
 _STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}

@@ -14,7 +14,8 @@ is public (the service makes it public only on an order that is not confidential
 no masking); a chase (群众催办) only by its label, never the agent's note.
 
 What leaves the centre (webhooks, partners' updates) carries a public step's note, but never a chase's
-(`outbound_note`): the agent's free text about the call is for the centre and the units.
+(`outbound_note`): the agent's free text about the call is for the centre and the units. A split (拆单) sends
+only the new orders' numbers (「拆分为工单 …」).
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ def outbound_note(event: TimelineEvent) -> str:
         return ""
     if event.action in DISPATCH_ACTIONS:
         return _units_named(event.data or {})
+    if event.action == Action.SPLIT:  # 拆单: the new orders' numbers, never the agent's account of the demands
+        numbers = [str(c.get("number", "")) for c in (event.data or {}).get("children", []) if c.get("number")]
+        return f"拆分为工单 {'、'.join(numbers)}" if numbers else ""
     return scrub_public_text(event.note or "", order=event.ticket)
 
 

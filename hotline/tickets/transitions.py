@@ -112,6 +112,9 @@ TRANSITIONS: dict[str, Transition] = {
     Action.SUPPLEMENT: _t(FOLLOWED_UP, [], CALL_HANDLERS, citizens_only=True),
     # The centre corrects how it recorded an open order (category, urgency, place…): agents, dispatchers, supervisors.
     Action.CORRECT: _t(OPEN, [], INTAKE | DISPATCH),
+    # 拆单: an order holding several unrelated demands (一单多诉) becomes the parent of 1..5 new orders, one per
+    # other demand, while it is still at the centre (not during a 会商: the service checks); the parent's status stays.
+    Action.SPLIT: _t([S.REGISTERED, S.PENDING_DISPATCH], [], INTAKE),
 }
 
 #: Actions that a closed order accepts; all of them leave the order's own fields untouched except REOPEN.

@@ -71,20 +71,36 @@ def _keys(rows: Any) -> list[dup.Key]:
     return [dup.Key(t, p, c, pl, bytes(s), at) for t, p, c, pl, s, at in rows]
 
 
-def lookup(key: dup.Key, at: datetime, rules: dup.Settings | None = None) -> dup.Findings:
-    """The candidate search (benchmarked): two index range scans, then the rules on the signatures."""
+def split_relatives(ticket: Ticket) -> set[int]:
+    """The orders split from the same call as this one (拆单): its parent, its siblings and its own children.
+
+    They are the same caller's other demands, registered on purpose as orders of their own: never a repeat
+    (重复件) of each other nor several callers at one place.
+    """
+    if ticket.split_from_id is None:
+        return set(Ticket.objects.filter(split_from=ticket).values_list("pk", flat=True))
+    family = Ticket.objects.filter(Q(split_from_id=ticket.split_from_id) | Q(split_from=ticket))
+    return {ticket.split_from_id, *family.values_list("pk", flat=True)} - {ticket.pk}
+
+
+def lookup(key: dup.Key, at: datetime, rules: dup.Settings | None = None, *,
+           exclude: set[int] | frozenset[int] = frozenset()) -> dup.Findings:
+    """The candidate search (benchmarked): two index range scans, then the rules on the signatures.
+
+    `exclude`: orders never taken as candidates (the order's 拆单 relatives, `split_relatives`)."""
     rules = rules or TriageSettings.current().as_rules()
+    skipped = [key.ticket_id, *exclude]
     fields = ("ticket_id", "phone", "category1", "place", "signature", "registered_at")
     same_caller: list[dup.Key] = []
     if key.phone:
         same_caller = _keys(DuplicateKey.objects.filter(
             phone=key.phone, registered_at__gte=at - timedelta(days=rules.repeat_days), registered_at__lte=at,
-        ).exclude(ticket_id=key.ticket_id).order_by("-registered_at").values_list(*fields)[:MAX_CANDIDATES])
+        ).exclude(ticket_id__in=skipped).order_by("-registered_at").values_list(*fields)[:MAX_CANDIDATES])
     same_place: list[dup.Key] = []
     if key.place:
         same_place = _keys(DuplicateKey.objects.filter(
             place=key.place, registered_at__gte=at - timedelta(hours=rules.cluster_hours), registered_at__lte=at,
-        ).exclude(ticket_id=key.ticket_id).order_by("-registered_at").values_list(*fields)[:MAX_CANDIDATES])
+        ).exclude(ticket_id__in=skipped).order_by("-registered_at").values_list(*fields)[:MAX_CANDIDATES])
     return dup.find(key, same_caller=same_caller, same_place=same_place, settings=rules)
 
 
@@ -126,7 +142,7 @@ def detect(ticket: Ticket, *, at: datetime | None = None) -> dup.Findings:
     at = at or clock.now()
     settings = TriageSettings.current().as_rules()
     key = key_for(ticket)
-    findings = lookup(key, ticket.registered_at, settings)
+    findings = lookup(key, ticket.registered_at, settings, exclude=split_relatives(ticket))
     with transaction.atomic():
         index(ticket, key)
         for match in findings.repeats:

@@ -56,6 +56,7 @@ class EventType(models.TextChoices):
     FORWARDED = "order.forwarded", _("下派")
     RECALLED = "order.recalled", _("收回下派")
     RETURNED_UP = "order.returned_up", _("下级退回")
+    SPLIT = "order.split", _("拆单")
 
 
 _BY_ACTION = {
@@ -78,6 +79,7 @@ _BY_ACTION = {
     Action.APPLY_TERMINATION: EventType.TERMINATION_APPLIED, Action.DECIDE_TERMINATION: EventType.TERMINATION_DECIDED,
     Action.CHASE: EventType.CHASED, Action.SUPPLEMENT: EventType.SUPPLEMENTED, Action.CORRECT: EventType.CORRECTED,
     Action.FORWARD: EventType.FORWARDED, Action.RECALL: EventType.RECALLED, Action.REASSIGN: EventType.REASSIGNED,
+    Action.SPLIT: EventType.SPLIT,
 }
 
 

@@ -19,6 +19,7 @@ from hotline.tickets.choices import Action, VisitMethod
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.models import Extension, Ticket
 from hotline.workbench import forms as f
+from hotline.workbench.split import SplitForm
 
 Perform = Callable[[Ticket, User, dict[str, Any]], Ticket]
 
@@ -143,6 +144,7 @@ STEPS: dict[str, StepSpec] = {spec.action: spec for spec in [
     _spec(Action.CHASE, f.ChaseForm, lambda t, u, d: s.chase(t, actor=u, note=d["note"])),
     _spec(Action.SUPPLEMENT, f.OrderSupplementForm, _supplement),
     _spec(Action.CORRECT, f.CorrectForm, lambda t, u, d: s.correct(t, actor=u, **d)),
+    _spec(Action.SPLIT, SplitForm, lambda t, u, d: s.split(t, actor=u, children=d["drafts"], note=d["note"])),
 ]}
 
 

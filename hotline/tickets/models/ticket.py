@@ -155,6 +155,10 @@ class Ticket(models.Model):
     master = models.ForeignKey(
         "self", verbose_name=_("并入主工单"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
+    #: The order this one was split from (拆单: one of the other demands of a call that raised several).
+    split_from = models.ForeignKey(
+        "self", verbose_name=_("拆自工单"), null=True, blank=True, on_delete=models.PROTECT, related_name="split_into"
+    )
 
     # The centre's clock (办结时限) and the light of whichever deadline is running now.
     sla_policy = models.ForeignKey("sla.SlaPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

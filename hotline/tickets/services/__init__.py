@@ -47,10 +47,12 @@ from hotline.tickets.services.review import (
     send_back,
     visit_attempt_limit,
 )
+from hotline.tickets.services.split import ChildDraft, split
 from hotline.tickets.services.supervision import appeal, decide_appeal, decide_unreasonable, supervise
 from hotline.tickets.services.termination import apply_termination, decide_termination
 
 __all__ = [
+    "ChildDraft",
     "TicketDraft",
     "accept_return",
     "actor_label",
@@ -92,6 +94,7 @@ __all__ = [
     "send_back",
     "send_to_dispatch",
     "sign",
+    "split",
     "start_consultation",
     "supplement",
     "supplement_and_resume",

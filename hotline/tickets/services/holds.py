@@ -21,6 +21,7 @@ from hotline.tickets.services.handling import CLAIM_STANDS, EXTENSION_WAITS, cla
 from hotline.tickets.services.intake import REPORT_NEEDS_UNIT, report_needs_unit
 from hotline.tickets.services.reassign import TERMINATION_PENDING
 from hotline.tickets.services.review import review_blocker
+from hotline.tickets.services.split import split_refused
 from hotline.tickets.services.termination import TERMINATION_WAITS, pending_terminations, termination_waits
 
 
@@ -52,6 +53,11 @@ def _consultation_open(ticket: Ticket, user: User) -> str | None:
     return str(CONSULTATION_OPEN) if consultation_open(ticket) else None
 
 
+def _split_refused(ticket: Ticket, user: User) -> str | None:
+    """拆单 waits while a consultation (会商) is open: the units are asked about the order as it is."""
+    return split_refused(ticket)
+
+
 def _report_needs_unit(ticket: Ticket, user: User) -> str | None:
     """直接答复 is not for a report of wrongdoing (举报): it goes to a unit (a confidential one excepted)."""
     return str(REPORT_NEEDS_UNIT) if report_needs_unit(ticket) else None
@@ -66,6 +72,7 @@ HOLDS: tuple[tuple[frozenset[str], Callable[[Ticket, User], str | None]], ...] =
     (frozenset({Action.APPROVE_REPLY, Action.SEND_BACK}), review_blocker),
     (frozenset({Action.DISPATCH, Action.DESIGNATE}), _consultation_open),
     (frozenset({Action.ANSWER_DIRECTLY}), _report_needs_unit),
+    (frozenset({Action.SPLIT}), _split_refused),
 )
 
 

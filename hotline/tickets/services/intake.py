@@ -68,6 +68,8 @@ class TicketDraft:
     community: HandlingUnit | None = None
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+    #: The order this one is split from (拆单, `services.split`); None for every order a caller raised as such.
+    split_from: Ticket | None = None
 
     def __post_init__(self) -> None:
         """Control characters (NUL included, which PostgreSQL cannot store) never carry meaning in a request."""

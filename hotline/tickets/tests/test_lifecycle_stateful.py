@@ -130,6 +130,7 @@ PROPER = {
     "give_opinion": "lead_h",  # the lead street is invited to every consultation (with the spare one)
     **dict.fromkeys(["chase", "supplement"], "intake"),
     "correct": "dispatcher",
+    "split": "intake",
     "recall": "lead_h",  # the lead street hands orders down to its community and may take them back
     **dict.fromkeys(["approve_reply", "send_back", "record_return_visit", "reopen"], "inspector"),
     **dict.fromkeys(["supervise", "decide_unreasonable", "decide_appeal", "stale_copy"], "supervisor"),
@@ -212,6 +213,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "supplement": [{"text": "晚上十点后噪音更大"}, {"text": ""}],
     "correct": [{"reason": "核实后更正", "urgency": "pressing"}, {"reason": "改回", "urgency": "normal"},
                 {"reason": " ", "urgency": "urgent"}, {"reason": "x"}],
+    "split": [{"children": ["另：小区路灯不亮"]}, {"children": []}, {"children": [" "]},
+              {"children": ["路灯不亮", "路灯不亮"]}],
     "stale_copy": [{}],
 }
 
@@ -265,6 +268,7 @@ PROGRESS: dict[str, list[tuple[str, int, str | None]]] = {
     Action.CHASE: [("chase", 0, None)],
     Action.SUPPLEMENT: [("supplement", 0, None)],
     Action.CORRECT: [("correct", 0, None), ("correct", 1, None)],
+    Action.SPLIT: [("split", 0, None)],
     Action.ANSWER_DIRECTLY: [("answer_directly", 0, None)],
     Action.TRANSFER: [("transfer", 0, None)],
     Action.NOT_ACCEPT: [("not_accept", 0, None)],
@@ -315,6 +319,8 @@ def call_service(m: LifecycleMachine, name: str, actor: User | None, p: dict[str
         services.forward(t, actor=actor, to=units[p["to"]], note=p["note"])
     elif name == "attach":
         attach(t, actor=actor, upload=SimpleUploadedFile("photo.png", p["content"]))
+    elif name == "split":
+        services.split(t, actor=actor, children=[services.ChildDraft(description=d) for d in p["children"]])
     elif name == "stale_copy":
         copy = Ticket.objects.get(pk=t.pk)
         copy.version -= 1

@@ -409,6 +409,10 @@ CASES: dict[str, Case] = {
     Action.CORRECT: Case(
         OPEN, dispatcher,
         lambda t, w, a: services.correct(t, actor=a, reason="核实后更正", is_difficult=not t.is_difficult)),
+    # 拆单: the other demands of an order still at the centre become new orders; the order's status stays.
+    Action.SPLIT: Case(
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH}), intake,
+        lambda t, w, a: services.split(t, actor=a, children=[services.ChildDraft(description="另：小区路灯不亮")])),
 }
 #: What any step writes on the order it touches, besides its own changes.
 BOOKKEEPING = {"version", "updated_at", "timeline_count"}
