@@ -55,6 +55,7 @@ class SplitForm(forms.Form):
 
     #: The workbench and the API pass `ticket=`: the attachments to choose from are the order's.
     per_order = True
+    #: In hotline/workbench/templates/: Django's form renderer reads the apps' template folders, not the project's.
     template_name_div = "workbench/split_form.html"
 
     note = forms.CharField(label=_("拆单说明"), required=False, max_length=MAX_NOTE,
