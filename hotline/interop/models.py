@@ -3,6 +3,7 @@ and the log of everything exchanged with each."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -22,15 +23,38 @@ def _switch_endpoints_off(endpoint_ids: list[int]) -> None:
 
 class PartnerQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
-        """A bulk switch-off (`update(is_active=False)`, e.g. a list action) switches the endpoints off too, as
-        `Partner.save` does: a switched-off partner never has an endpoint on."""
-        if kwargs.get("is_active", True) is not False:
+        """A bulk switch-off switches the endpoints off too, as `Partner.save` does: a switched-off partner never
+        has an endpoint on. Any `is_active` but a literal True counts — `False` (a list action), an expression
+        (`Case`/`When`, `F`, `Value`) or a value stored as false — and the endpoints switched off are those of
+        the rows that are off afterwards, each saved on its own (the admin's change trail records each)."""
+        if "is_active" not in kwargs or kwargs["is_active"] is True:
             return super().update(**kwargs)
         with transaction.atomic(using=self.db):
-            endpoints = [pk for pk in self.values_list("endpoint_id", flat=True) if pk]
+            pks = list(self.values_list("pk", flat=True))
             count = super().update(**kwargs)
-            _switch_endpoints_off(endpoints)
+            _switch_off_endpoints_of(self.model._base_manager.using(self.db).filter(pk__in=pks))
         return count
+
+    def bulk_update(self, objs: Iterable[Partner], fields: Sequence[str], batch_size: int | None = None) -> int:
+        """`bulk_update(partners, ["is_active", …])` switches off the endpoints of the partners it leaves off,
+        in the same transaction and with the same trail as `update` (which Django's own `bulk_update` calls;
+        this does not rely on it); the callers' copies of those endpoints say so too."""
+        if "is_active" not in fields:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+            _switch_off_endpoints_of(self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs]))
+        for obj in objs:
+            if not obj.is_active and obj.endpoint_id and Partner.endpoint.is_cached(obj):
+                obj.endpoint.is_active = False
+        return count
+
+
+def _switch_off_endpoints_of(partners: models.QuerySet[Partner]) -> None:
+    """Switch off the endpoints of those of these partners that are off (now, in the database)."""
+    _switch_endpoints_off(list(partners.filter(is_active=False, endpoint__isnull=False)
+                               .values_list("endpoint_id", flat=True)))
 
 
 class Partner(models.Model):

@@ -270,9 +270,11 @@ def switch_off(partner: Partner) -> bool:
     """Switch a partner off (停用对接平台): cut it off both ways, as docs/interop.md describes.
 
     Its key is refused by `/interop/v1` (403) and reads no order through `/api/v1` (nor do the webhooks its
-    accounts own hear of any), no new message is queued for it, and its endpoint is switched off, so that the
-    messages already queued are not delivered. The key is not revoked and the address is kept: `switch_on`
-    lets the key in again, and entering the address again (`set_endpoint`) switches the endpoint on.
+    accounts own hear of any: the deliverer holds back what was queued for them, `deliverer.sendable`), no new
+    message is queued for it, and its endpoint is switched off, so that the messages already queued are not
+    delivered. The key is not revoked and the address is kept: `switch_on` lets the key in again (and releases
+    what was queued for its accounts' webhooks), and entering the address again (`set_endpoint`) switches the
+    endpoint on.
     Each changed row is saved on its own (an admin change trail records each). Returns whether the partner
     was on; switching off twice changes nothing.
     """
@@ -291,8 +293,9 @@ def switch_off(partner: Partner) -> bool:
 
 @transaction.atomic
 def switch_on(partner: Partner) -> bool:
-    """Switch a partner on again (启用): its key reads and transfers again; its endpoint stays off until its
-    address is entered again (`set_endpoint`). Returns whether the partner was off."""
+    """Switch a partner on again (启用): its key reads and transfers again, and the webhooks its accounts own are
+    sent what was held back for them; its endpoint stays off until its address is entered again
+    (`set_endpoint`). Returns whether the partner was off."""
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     was_off = not locked.is_active
     if was_off:

@@ -29,7 +29,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from hotline.core import clock, targets
 from hotline.webhooks.choices import DeliveryStatus
@@ -260,11 +260,22 @@ def headers_for(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, st
     }
 
 
+#: A switched-off (停用) partner platform behind a subscription: the partner whose endpoint it is, or the partner
+#: whose API key's service account (or intake account) owns it (made through `/webhooks/v1/subscriptions`, or in
+#: the admin for that account). Reverse one-to-one lookups only: at most one partner each, joined, no subquery.
+_PARTNER_OFF = (Q(subscription__partner__is_active=False)
+                | Q(subscription__owner__api_key__partner__is_active=False)
+                | Q(subscription__owner__api_intake_key__partner__is_active=False))
+
+
 def sendable(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
-    """Deliveries whose endpoint is on and, for a partner platform's endpoint, whose partner is on too: a
-    partner switched off (停用) receives nothing, even if its endpoint was switched on again meanwhile (the
-    webhooks admin refuses that; a bulk update or the shell would not). What is queued for it stays pending."""
-    return deliveries.filter(subscription__is_active=True).exclude(subscription__partner__is_active=False)
+    """Deliveries whose subscription is on and belongs to no partner platform switched off (停用): neither the
+    partner's endpoint — even if it was switched on again meanwhile (the webhooks admin refuses that; a bulk
+    update or the shell would not) — nor a webhook its key's accounts own ("the webhooks its accounts own hear
+    nothing", docs/interop.md). What is queued for them stays pending, and goes out once the partner is switched
+    on again (its own webhooks at once, its endpoint when its address is entered again). One query: the
+    partners are joined, not looked up per delivery."""
+    return deliveries.filter(subscription__is_active=True).exclude(_PARTNER_OFF)
 
 
 def _claim(delivery: Delivery) -> bool:
