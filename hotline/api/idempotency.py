@@ -11,7 +11,8 @@ call with its key had succeeded, the first response is replayed instead. A repla
 may see now, not what it could see then (`as_seen_now`): the fields that depend on who asks — the
 caller's number and name, and the numbers typed in the title and description — are read again for the
 caller as it is now (a key whose `phone` scope was withdrawn gets them masked), the rest is the first
-answer as stored, its order number included. A key
+answer as stored, its order number included. An order the caller may no longer read (made 保密 since, no
+longer its unit's) answers 404 `not_found`, as a read would, unless it was 保密 from the start. A key
 reused with a different body is refused (422 `idempotency_key_reused`). Records older than
 `IDEMPOTENCY_TTL` are forgotten when their key comes back, and purged nightly
 (`hotline.tasks.purge_idempotency_records`).
@@ -42,6 +43,7 @@ from hotline.api.rendering import render_json
 from hotline.core import clock
 from hotline.core.transactions import all_or_nothing, pipelined
 from hotline.ops import access
+from hotline.ops.models import AccessKind
 from hotline.tickets.exceptions import DomainError
 from hotline.tickets.models import Ticket
 
@@ -100,7 +102,7 @@ def _replay(principal: str, key: str, fingerprint: str) -> HttpResponse | None:
     if stored_hash != fingerprint:
         raise ApiError(422, "idempotency_key_reused", _("该 Idempotency-Key 已用于内容不同的请求"),
                        {"idempotency_key": key})
-    seen_now = as_seen_now(principal, body)
+    seen_now = as_seen_now(principal, body, shown)
     if seen_now is not None:
         # Read again for the caller as it is now; what it shows in full was recorded while reading it.
         return json_response(status_code, seen_now, replayed=True)
@@ -123,13 +125,18 @@ def _viewer(principal: str) -> Principal | None:
     return None
 
 
-def as_seen_now(principal: str, body: str) -> str | None:
+def as_seen_now(principal: str, body: str, shown: str = "") -> str | None:
     """The stored order answer `body` with its `VIEWER_FIELDS` as this caller may see them now.
 
     The stored bytes when nothing differs (a retry's answer is the first one, byte for byte); a copy with
     those fields read again when the caller may now see less (a withdrawn `phone` scope: the number masked)
     or more. None when the answer names no order that can be read again (then it is replayed as stored).
     Reading the caller's full number records the view, as every read of it does (docs/security.md).
+
+    An order the caller may no longer read (`Principal.orders`, as `GET /orders/{number}`: made 保密 since,
+    or no longer its unit's) is not shown again: 404 `not_found`, as a read answers. An order the caller
+    registered as 保密 itself (its first answer already recorded the view of a confidential order, `shown`)
+    is replayed as before: the retry after a lost answer must learn that its order exists.
     """
     try:
         stored = json.loads(body)
@@ -141,11 +148,30 @@ def as_seen_now(principal: str, body: str) -> str | None:
     ticket = Ticket.objects.select_related("category", "district").filter(number=number).first()
     if ticket is None:
         return None
+    if not _readable(viewer, ticket) and not _confidential_from_the_start(ticket, shown):
+        raise ApiError(404, "not_found", _("工单不存在或无权查看"))
     now = serialize.new_order_detail(ticket, viewer.creator, full_phone=viewer.sees_full_phones)
     changed = {name: now[name] for name in VIEWER_FIELDS if name in stored and stored[name] != now[name]}
     if not changed:
         return body
     return render_json({**stored, **changed})
+
+
+def _readable(viewer: Principal, ticket: Ticket) -> bool:
+    """Whether the caller may read the order now, by the rule every read follows (`Principal.orders`)."""
+    return viewer.orders(one=True).filter(pk=ticket.pk).exists()
+
+
+def _confidential_from_the_start(ticket: Ticket, shown: str) -> bool:
+    """Whether the order was 保密 when first answered (the answer's recorded views name it) and still is."""
+    if not ticket.is_confidential or not shown:
+        return False
+    try:
+        entries = json.loads(shown)
+    except ValueError:
+        return False
+    return any(isinstance(entry, dict) and entry.get("kind") == AccessKind.CONFIDENTIAL
+               and entry.get("subject") == ticket.number for entry in entries)
 
 
 def run(principal: str, key: str, method: str, path: str, payload: Any,

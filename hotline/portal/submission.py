@@ -1,10 +1,11 @@
 """One-time tokens of the portal's forms (我要反映, 表扬): a form posted twice registers one order.
 
 Every rendered form carries a fresh token (`issue`) in a hidden field; the view claims it atomically before
-registering (`hotline.workbench.once.claim`, a cache add shared by every web process) and remembers the order's
-number, so a repeat of the same token (a double click, a phone resending the post) shows the first receipt again
-instead of registering a second order and sending a second text. A post without a token the portal issued (a
-page older than this rule, a script, a forged value) registers nothing: the form comes back with what was typed.
+registering (`claim`, a cache add shared by every web process, under `hotline.workbench.once.key`) and
+remembers the order's number (`remember`), so a repeat of the same token (a double click, a phone resending
+the post) shows the first receipt again instead of registering a second order and sending a second text. A
+post without a token the portal issued (a page older than this rule, a script, a forged value) registers
+nothing: the form comes back with what was typed.
 
 Who may see the receipt again: whoever posts the token. The token is the secret of the page that was served to
 that browser (random, signed, never in a URL, on a page that is not cached, `autocomplete="off"`), so posting
@@ -13,14 +14,30 @@ second post leaves before the answer to the first (which starts the session) arr
 only the second answer — tied to the session, that answer could not show the receipt, and the citizen would
 never see the query code. The query code is shown again only for `REPLAY_SECONDS` after the order was
 registered (the time a retry or a double click takes); later repeats show the number only.
+
+Same page, different request: the token is kept with a fingerprint of the first post's cleaned fields
+(`fingerprint`). A citizen who submits, goes Back (the restored page keeps the hidden token), writes another
+request and submits posts the same token with other content: that is not a repeat, so it is not answered with
+the first receipt — the view refuses it with the form as typed and a fresh token, and the next click sends it.
+
+A post that dies between claiming the token and remembering the number (a worker killed) must not block the
+page for a day: the claim is a short-lived marker (`CLAIM_SECONDS`); once it lapses, the form can be sent
+again. A repeat waits at most `PENDING_WAIT` for the first post (less than a worker's patience).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
@@ -30,8 +47,13 @@ from hotline.workbench import once as one_time
 FIELD = one_time.FIELD
 #: How long after registering a repeated post still shows the query code.
 REPLAY_SECONDS = 10 * 60
-#: How long a repeated post waits for the first one, still registering, to finish (seconds).
-PENDING_WAIT = 5.0
+#: How long a repeated post waits for the first one, still registering, to finish (seconds): well below a
+#: web worker's timeout, since the wait holds the worker.
+PENDING_WAIT = 1.5
+#: How long the claim of a token lasts before the first post remembers its order number (seconds). A post
+#: that died in between (a killed worker) leaves a claim that lapses after this, so the page can be sent
+#: again; longer than any registration may take (gunicorn kills a stuck worker after 30 s, its default).
+CLAIM_SECONDS = 60
 _POLL = 0.2
 _SALT = "hotline.portal.submission"
 
@@ -68,12 +90,69 @@ def for_page(request: HttpRequest) -> str:
     return posted(request) or issue()
 
 
-def outcome(once: str, wait: float | None = None) -> str:
-    """What the first post of this token did (the order number), waiting a little while it is still
-    registering; '' if it is not done by then or gave the token back (refused)."""
+def _part(value: Any) -> str:
+    """One cleaned value as text for the fingerprint: a unit by its id, a photo by its content."""
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_part(item) for item in value) + "]"
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)  # the service reads it again
+        return f"file:{digest.hexdigest()}"
+    if isinstance(value, Model):
+        return f"{value._meta.label}:{value.pk}"
+    return repr(value)
+
+
+def fingerprint(cleaned: Mapping[str, Any]) -> str:
+    """A hash of a valid form's cleaned fields: the same request posted again has the same one."""
+    text = "\n".join(f"{name}={_part(cleaned[name])}" for name in sorted(cleaned))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class First:
+    """What the first post of a token did: its order number ('' while it is still registering) and the
+    fingerprint of its content ('' when unknown: a claim made before fingerprints were kept)."""
+
+    number: str
+    content: str
+
+    def same_request(self, content: str) -> bool:
+        """Whether a post with this fingerprint repeats the first one ('' for an invalid form: never)."""
+        return not self.content or self.content == content
+
+
+def _stored(number: str, content: str) -> str:
+    return f"{number}:{content}"
+
+
+def _read(value: str) -> First:
+    number, _sep, content = value.partition(":")
+    return First(number, content)
+
+
+def claim(once: str, content: str) -> bool:
+    """Take the token for this post before registering (the claim lapses after `CLAIM_SECONDS`); False when
+    another post of the same page holds it or has registered."""
+    return cache.add(once, _stored("", content), CLAIM_SECONDS)
+
+
+def remember(once: str, number: str, content: str) -> None:
+    """The first post registered `number`: kept with its content's fingerprint for `one_time.ONCE_SECONDS`."""
+    one_time.remember(once, _stored(number, content))
+
+
+def outcome(once: str, content: str = "", wait: float | None = None) -> First | None:
+    """What the first post of this token did, waiting a little (`PENDING_WAIT`) while it is still registering
+    the same content; None when nobody holds the token (given back after a refusal, or its claim lapsed)."""
     deadline = time.monotonic() + (PENDING_WAIT if wait is None else wait)
     while True:
-        number = one_time.recall(once)
-        if number or number is None or time.monotonic() >= deadline:
-            return number or ""
+        value = one_time.recall(once)
+        if value is None:
+            return None
+        first = _read(value)
+        if first.number or not first.same_request(content) or time.monotonic() >= deadline:
+            return first
         time.sleep(_POLL)

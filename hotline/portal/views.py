@@ -123,9 +123,9 @@ def praise(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, template: str, form: Form, extra: dict[str, Any],
-               status: int = 200) -> HttpResponse:
-    """A portal form (我要反映, 表扬) with its one-time token (`submission`)."""
-    return render(request, template, {"form": form, "submission": submission.for_page(request), **extra},
+               status: int = 200, token: str | None = None) -> HttpResponse:
+    """A portal form (我要反映, 表扬) with its one-time token (`submission`): `token`, else the page's own."""
+    return render(request, template, {"form": form, "submission": token or submission.for_page(request), **extra},
                   status=status)
 
 
@@ -133,9 +133,10 @@ def _register_once(request: HttpRequest, form: Form, kind: str, template: str, e
                    register: Callable[[dict[str, Any]], Ticket]) -> HttpResponse:
     """The post of a portal form: registered once per rendered form, then the receipt (Post/Redirect/Get).
 
-    The form's token is claimed before registering; a repeat of the same token shows the first receipt
-    again (`_again`). A valid form without a token the portal issued registers nothing and comes back
-    with what was typed and a fresh token, so the next click sends it.
+    The form's token is claimed, with the fingerprint of its content, before registering; a repeat of the
+    same token shows the first receipt again, the same token with other content is refused (`_again`). A
+    valid form without a token the portal issued registers nothing and comes back with what was typed and a
+    fresh token, so the next click sends it.
     """
     once = submission.key(request, f"portal-{kind}")
     if once is not None and one_time.recall(once) is not None:
@@ -149,7 +150,8 @@ def _register_once(request: HttpRequest, form: Form, kind: str, template: str, e
             if request.FILES:
                 form.add_error(None, _("照片需要重新选择。"))
             return _form_page(request, template, form, extra, status=400)
-        if not one_time.claim(once):  # the same form posted twice at once
+        content = submission.fingerprint(form.cleaned_data)
+        if not submission.claim(once, content):  # the same form posted twice at once
             return _again(request, form, once, kind, template, extra)
         try:
             with one_time.given_back_on_error(once):
@@ -157,7 +159,7 @@ def _register_once(request: HttpRequest, form: Form, kind: str, template: str, e
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            one_time.remember(once, ticket.number)
+            submission.remember(once, ticket.number, content)
             ratelimit.hit(request, "submit")
             _keep_receipt(request, ticket, kind)
             return redirect("portal:submitted")
@@ -166,20 +168,40 @@ def _register_once(request: HttpRequest, form: Form, kind: str, template: str, e
 
 def _again(request: HttpRequest, form: Form, once: str, kind: str, template: str,
            extra: dict[str, Any]) -> HttpResponse:
-    """The same form posted again (a double click, a resent post): nothing new is registered.
+    """A form posted with a token already used: nothing new is registered.
 
-    The first receipt is shown again — with its query code only shortly after registering
-    (`submission.REPLAY_SECONDS`; why whoever posts the token may see it: `hotline.portal.submission`).
-    While the first post is still registering, the form comes back with the same token and says so.
+    The same content again (a double click, a resent post): the first receipt is shown again — with its
+    query code only shortly after registering (`submission.REPLAY_SECONDS`; why whoever posts the token may
+    see it: `hotline.portal.submission`). While the first post is still registering, the form comes back
+    with the same token and says so. Other content (the page restored with Back and another request written,
+    or an invalid form): refused with what was typed and a fresh token, so the next click registers it.
     """
-    number = submission.outcome(once)
-    ticket = Ticket.objects.filter(number=number).first() if number else None
+    content = submission.fingerprint(form.cleaned_data) if form.is_valid() else ""
+    first = submission.outcome(once, content)
+    if first is not None and not first.same_request(content):
+        return _other_request(request, form, first.number, template, extra)
+    ticket = Ticket.objects.filter(number=first.number).first() if first is not None and first.number else None
     if ticket is None:
         form.add_error(None, _("您的提交正在处理，请勿重复提交。请稍候再点击提交按钮查看回执，不会重复登记。"))
         return _form_page(request, template, form, extra, status=409)
     shown_again = clock.now() - ticket.registered_at <= timedelta(seconds=submission.REPLAY_SECONDS)
     _keep_receipt(request, ticket, kind, with_code=shown_again)
     return redirect("portal:submitted")
+
+
+def _other_request(request: HttpRequest, form: Form, number: str, template: str,
+                   extra: dict[str, Any]) -> HttpResponse:
+    """Another request posted from a page already submitted: not registered, not dropped either — the form
+    comes back as typed with a fresh token and says so (409), and the next click sends it."""
+    if number:
+        said = _("此页面已提交过（工单号 %(number)s），您修改后的内容尚未提交。请核对下方内容后再次点击提交。") % {
+            "number": number}
+    else:
+        said = _("此页面已提交过，您修改后的内容尚未提交。请核对下方内容后再次点击提交。")
+    form.add_error(None, said)
+    if request.FILES:
+        form.add_error(None, _("照片需要重新选择。"))
+    return _form_page(request, template, form, extra, status=409, token=submission.issue())
 
 
 @never_cache
