@@ -31,7 +31,7 @@ from hotline.kpis.bases import (
 )
 from hotline.kpis.choices import Indicator
 from hotline.kpis.visits import valid_visit
-from hotline.sla.sweep import awaiting_extension
+from hotline.sla.sweep import assist_sign_moot, awaiting_extension
 from hotline.tickets.choices import (
     Action,
     AssignmentRole,
@@ -102,9 +102,12 @@ def sign_missed(as_of: datetime) -> Q:
 
     As for replies (`open_overdue`), a paused one (待群众补充, an assisting unit still to sign) is late only if
     its deadline had already passed when the pause began: on resume the deadline shifts by the pause.
+    Nor is an assisting unit that may not sign now (协办签收 closed, as in 待回访: `sla.sweep.assist_sign_moot`)
+    unless the sweep had flagged it (`sign_overdue`) while it still could.
     """
     return (Q(status=AssignmentStatus.PENDING_SIGN, sign_due__lt=as_of)
-            & (Q(paused_at__isnull=True) | Q(sign_due__lt=F("paused_at"))))
+            & (Q(paused_at__isnull=True) | Q(sign_due__lt=F("paused_at")))
+            & ~(assist_sign_moot() & Q(sign_overdue=False)))
 
 
 def withdrawn_by_reassignment() -> Q:

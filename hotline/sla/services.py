@@ -124,9 +124,12 @@ def continue_phase(obj: Clocked, *, due: datetime, basis: str, ratio: float, sin
     As after a pause (§7), the yellow mark moves later by the time given back, measured on the deadline's
     axis: the span from `since` to `at` when the wait is given back (驳回退单: `give_back_wait` has moved
     `due` by the same span), none when it is not (收回下派: `since` = `at`, the deadline has not moved), so
-    the light is what it would have been had the deadline never stopped. The phase keeps its start, so a
-    light already alerted for this deadline is not alerted again (`notifications.unit_alerts`). A row held
-    before the marks were kept (or never running) starts the phase afresh at `at`, as before.
+    the light is what it would have been had the deadline never stopped. The phase keeps its start, and the
+    unit alerts key a light on the phase's start and deadline (`notifications.unit_alerts`): a light already
+    alerted is not alerted again while its deadline has not moved (收回下派, the order returned up after a
+    下派), but a deadline moved by the time given back (驳回退单) is a moved deadline, alerted again as after a
+    pause (docs/sla.md §9). A row held before the marks were kept (or never running) starts the phase afresh
+    at `at`, as before.
     """
     if obj.phase_started_at is None or obj.phase_yellow_at is None:
         start_phase(obj, started_at=at, due=due, basis=basis, ratio=ratio)
@@ -136,6 +139,18 @@ def continue_phase(obj: Clocked, *, due: datetime, basis: str, ratio: float, sin
     obj.phase_due = due
     obj.light = light_at(obj.phase_yellow_at, due, at)
     flag_if_red(obj)
+
+
+def mark_held(obj: Clocked, due: datetime, basis: str, ratio: float, at: datetime) -> None:
+    """A held phase (`hold_phase`) whose deadline moved meanwhile gets its yellow mark for `due`, as an extension
+    marks a running one (§8): `ratio` of the span from the phase's start. `continue_phase` then judges it.
+
+    For an extension granted while the lead's return awaits review, and for the deadline the unit below carries
+    back up to the unit above (退单 of a 下派 order) after it was extended or paused there. A row holding no
+    phase is left alone.
+    """
+    if obj.phase_yellow_at is not None:
+        obj.phase_yellow_at = workcalendar.yellow_at(obj.phase_started_at or at, due, ratio, basis)
 
 
 def snapshot_assignment(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
@@ -360,18 +375,17 @@ def extend(ticket: Ticket, assignment: Assignment, days: int, at: datetime) -> N
 
     An assisting unit's extension moves only its own reply deadline: the order closes on the lead's
     reply. Lights and overdue flags are not judged on a paused object (待群众补充): the deadline
-    moves, and `resume` judges it when the clock runs again. Nor on a held one (`hold_phase`: the lead's
-    request decided while its return awaits review): its yellow mark is set for the new deadline, and
-    `continue_phase` judges it if the order comes back to the unit.
+    moves, and `resume` judges it when the clock runs again. Nor on a held one (`hold_phase`; 批准延期 refuses
+    the returning lead's request while its return awaits review, so only as a safeguard): its yellow mark is
+    set for the new deadline (`mark_held`), and `continue_phase` judges it if the order comes back to the unit.
     """
     ratio = float(ticket.sla_policy.yellow_ratio) if ticket.sla_policy else 0.8
     assignment.reply_due = workcalendar.add_limit(assignment.reply_due, days, LimitUnit.WORKING_DAYS)
     assignment.extension_count += 1
     if assignment.phase_due is not None and assignment.signed_at is not None:
         _move_running(assignment, assignment.reply_due, assignment.reply_basis, ratio, at)
-    elif assignment.phase_yellow_at is not None and assignment.signed_at is not None:  # held (退单待审)
-        assignment.phase_yellow_at = workcalendar.yellow_at(assignment.phase_started_at or at, assignment.reply_due,
-                                                            ratio, assignment.reply_basis)
+    elif assignment.signed_at is not None:  # held (退单待审)
+        mark_held(assignment, assignment.reply_due, assignment.reply_basis, ratio, at)
     if ticket.close_due is not None and assignment.is_lead:
         ticket.close_due = workcalendar.add_limit(ticket.close_due, days, LimitUnit.WORKING_DAYS)
         if ticket.phase_due is not None:

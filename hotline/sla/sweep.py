@@ -92,6 +92,18 @@ def _order_awaiting_extension() -> Q:
         requested_at__gte=OuterRef("phase_started_at"), requested_at__lt=OuterRef("phase_due"))))
 
 
+#: What an assisting unit (协办) must still do in each of its running statuses: its clock is judged only while
+#: the order is in a status where the transition table lets it do that (协办签收 still to sign, 协办答复 signed).
+_ASSIST_STEP = {AssignmentStatus.PENDING_SIGN: Action.SIGN_ASSIST, AssignmentStatus.SIGNED: Action.ASSIST_REPLY}
+
+
+def _assist_moot(assignment_status: str) -> Q:
+    """An assisting unit in `assignment_status` on an order where the transition table closes its next step."""
+    can_act = TRANSITIONS[_ASSIST_STEP[assignment_status]].sources
+    return Q(role=AssignmentRole.ASSIST, status=assignment_status) & Q(Exists(
+        Ticket.objects.filter(pk=OuterRef("ticket_id")).exclude(status__in=sorted(can_act))))
+
+
 def assist_reply_moot() -> Q:
     """An assisting unit's reply deadline on an order where it may no longer reply: its opinion is moot.
 
@@ -101,9 +113,32 @@ def assist_reply_moot() -> Q:
     act): its light stays as it was and no `reply_overdue` is set. When the order ends its handling goes with
     it (已撤回); if the visit sends the order back (重办), the clock is judged again.
     """
-    can_reply = TRANSITIONS[Action.ASSIST_REPLY].sources
-    return Q(role=AssignmentRole.ASSIST, status=AssignmentStatus.SIGNED) & Q(Exists(
-        Ticket.objects.filter(pk=OuterRef("ticket_id")).exclude(status__in=sorted(can_reply))))
+    return _assist_moot(AssignmentStatus.SIGNED)
+
+
+def assist_sign_moot() -> Q:
+    """An assisting unit's sign deadline on an order where it may not sign (协办签收 closed, as in 待回访).
+
+    The same rule as `assist_reply_moot` for a unit still to sign: its light stays as it was and no
+    `sign_overdue` is set, and the indicators leave it out of 签收及时率 (`kpis.definitions.sign_missed`).
+    """
+    return _assist_moot(AssignmentStatus.PENDING_SIGN)
+
+
+def assist_moot() -> Q:
+    """An assisting unit's running deadline (sign or reply) on an order where it may not take that step now."""
+    return assist_sign_moot() | assist_reply_moot()
+
+
+def assist_clock_moot(assignment: Assignment, ticket_status: str) -> bool:
+    """Whether this assignment's clock is moot on an order in `ticket_status` (`assist_moot`, for one row).
+
+    The one predicate the sweep's condition reads, for a service holding the row: the order's closing
+    (`review._finish`) does not judge what the sweep stopped judging.
+    """
+    step = _ASSIST_STEP.get(assignment.status)
+    return (assignment.role == AssignmentRole.ASSIST and step is not None
+            and ticket_status not in TRANSITIONS[step].sources)
 
 
 def _to_yellow(model: type[Model], alias: str, now: datetime, *held: Q, exclude: tuple[Q, ...] = ()) -> int:
@@ -136,8 +171,9 @@ def sweep(now: datetime | None = None) -> SweepResult:
     considered (a pause, 待群众补充, stops the order and every unit whose clock runs: signed, or an assisting
     unit still to sign, whose sign light and `sign_overdue` then wait for the resume), and an assignment
     whose unit asked for more time before its deadline goes no further than yellow until the centre decides (`awaiting_extension`), and so does its order
-    (`_order_awaiting_extension`). An assisting unit's reply clock is not judged once it may no longer reply
-    (`assist_reply_moot`: the lead's reply approved). Turning red also sets the sticky
+    (`_order_awaiting_extension`). An assisting unit's clock is not judged while it may not take its step:
+    its reply once it may no longer reply (`assist_reply_moot`: the lead's reply approved), its signing where
+    协办签收 is closed (`assist_sign_moot`). Turning red also sets the sticky
     overdue flags: `sign_overdue` on an assignment still waiting to be signed, `reply_overdue` on a
     signed one, `close_overdue` on the order. Each UPDATE
     re-checks its condition in its WHERE clause, so a second run changes nothing and overlapping runs
@@ -156,12 +192,12 @@ def sweep(now: datetime | None = None) -> SweepResult:
     with _sqlite_page_cache(alias, SQLITE_CACHE_KIB), transaction.atomic(using=alias):
         tickets_red = _to_red(Ticket, alias, at, _order_awaiting_extension(), close_overdue=_after_dispatch())
         assignments_red = _to_red(
-            Assignment, alias, at, awaiting_extension(), assist_reply_moot(),
+            Assignment, alias, at, awaiting_extension(), assist_moot(),
             sign_overdue=_sticky("sign_overdue", AssignmentStatus.PENDING_SIGN),
             reply_overdue=_sticky("reply_overdue", AssignmentStatus.SIGNED),
         )
         tickets_yellow = _to_yellow(Ticket, alias, at, _order_awaiting_extension())
-        assignments_yellow = _to_yellow(Assignment, alias, at, awaiting_extension(), exclude=(assist_reply_moot(),))
+        assignments_yellow = _to_yellow(Assignment, alias, at, awaiting_extension(), exclude=(assist_moot(),))
     return SweepResult(
         tickets_yellow=tickets_yellow, tickets_red=tickets_red,
         assignments_yellow=assignments_yellow, assignments_red=assignments_red,

@@ -180,6 +180,10 @@ def return_to_forwarder(step: Step, assignment: Assignment, *, reason_code: str,
                         suggested_unit: HandlingUnit | None) -> Ticket:
     """退单 of an order received by 下派: the unit above takes it back at once, signed, with the reply clock running.
 
+    When the reply deadline carries back up, the unit above's reply phase goes on as after 收回下派
+    (`sla.continue_phase`: same start, its yellow mark kept, set anew only for a deadline the unit below had
+    moved), so a light already yellow stays yellow and is not alerted again.
+
     Recorded as a return already agreed (it counts in the unit's return rate) but not as one of the
     centre's returns (`Ticket.return_count`, the three-returns rule). The reply deadline the unit below
     reached (an extension granted to it) carries back up; its extensions and lateness stay its own: if it
@@ -206,8 +210,13 @@ def return_to_forwarder(step: Step, assignment: Assignment, *, reason_code: str,
     move_assignment(above, AssignmentStatus.SIGNED)
     above.ended_at = None
     if assignment.reply_due > at:
-        above.reply_due, above.reply_basis = assignment.reply_due, assignment.reply_basis
-        sla.start_reply_phase(above, policy, at)
+        # The deadline carries back up: the phase the hand-down held goes on, as after 收回下派 (the light is
+        # not green again); its yellow mark is set anew only if the unit below moved the deadline (延期, a pause).
+        ratio = float(policy.yellow_ratio)
+        if (assignment.reply_due, assignment.reply_basis) != (above.reply_due, above.reply_basis):
+            above.reply_due, above.reply_basis = assignment.reply_due, assignment.reply_basis
+            sla.mark_held(above, above.reply_due, above.reply_basis, ratio, at)
+        sla.continue_phase(above, due=above.reply_due, basis=above.reply_basis, ratio=ratio, since=at, at=at)
     else:  # the unit below let the deadline pass: its lateness (按时办结率), a fresh window for the unit above
         assignment.reply_overdue = True
         sla.restart_reply_clock(above, policy, at)

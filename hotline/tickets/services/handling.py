@@ -189,12 +189,33 @@ def _pending_extension(ticket: Ticket, extension: Extension | None) -> Extension
     return found
 
 
+#: Why the returning lead's request may not be granted yet: the return it filed afterwards is decided first.
+RETURN_FIRST = gettext_lazy("主办单位已申请退单，请先审核退单：驳回退单后方可批准其延期申请")
+
+
+def awaits_return_review(ticket: Ticket, ext: Extension) -> bool:
+    """Whether the request is the lead's own while its return awaits the centre's review (退单待审).
+
+    Granting it would move the order's closing deadline and text the citizen for a unit that has asked to give
+    the order back: if the return is accepted another unit handles the order and the days were for nobody. The
+    centre decides the return first (驳回退单: the unit keeps the order, and its request may be granted then);
+    an assisting unit's request may be granted meanwhile (its clock runs), and any request may be denied.
+    """
+    return (ext.assignment.role == AssignmentRole.LEAD and ext.assignment.status == AssignmentStatus.RETURNED
+            and ticket.status == Status.RETURNED)
+
+
 @service
 def approve_extension(ticket: Ticket, *, actor: User, extension: Extension | None = None,
                       days: int | None = None, note: str = "") -> Ticket:
-    """Grant the extension (批准延期): the unit's reply deadline and the closing deadline move."""
+    """Grant the extension (批准延期): the unit's reply deadline and the closing deadline move.
+
+    Not the lead's own request while its return awaits review (`awaits_return_review`): decide the return first.
+    """
     step = begin(ticket, Action.APPROVE_EXTENSION, actor)
     ext = _pending_extension(ticket, extension)
+    if awaits_return_review(ticket, ext):
+        raise RuleViolation(str(RETURN_FIRST))
     granted = ext.days if days is None else days
     if not 1 <= granted <= MAX_EXTENSION_DAYS:
         raise RuleViolation(_("延期天数须在 1 至 %(days)s 个工作日之间") % {"days": MAX_EXTENSION_DAYS})

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from hotline.accounts.models import User
 from hotline.sla import services as sla
+from hotline.sla.sweep import assist_clock_moot
 from hotline.tickets.choices import (
     ACTIVE_ASSIGNMENT,
     Action,
@@ -126,15 +127,21 @@ def send_back(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
 
 
 def _finish(step: Step, note: str, data: dict) -> Ticket:
-    """Close the order (办结): every active assignment ends (replied ones completed), every clock stops."""
+    """Close the order (办结): every active assignment ends (replied ones completed), every clock stops.
+
+    A unit's request the centre could still have decided closes as if denied: late if its deadline has passed.
+    Not an assisting unit's whose step was closed (`sla.sweep.assist_clock_moot`, 待回访): it is withdrawn
+    without blame, as the sweep left it (docs/sla.md §6).
+    """
     ticket = step.ticket
     for a in Assignment.objects.select_for_update().filter(ticket=ticket, status__in=ACTIVE_ASSIGNMENT):
+        moot = assist_clock_moot(a, ticket.status)  # the sweep stopped judging it: the centre could not decide
         if a.status == AssignmentStatus.REPLIED:
             move_assignment(a, AssignmentStatus.COMPLETED)
         else:
             move_assignment(a, AssignmentStatus.WITHDRAWN)
         a.ended_at = step.at
-        if close_pending_extensions(a, step.at, "工单已办结，延期申请不再审批"):
+        if close_pending_extensions(a, step.at, "工单已办结，延期申请不再审批") and not moot:
             a.reply_overdue = a.reply_overdue or (a.replied_at or step.at) > a.reply_due  # as if denied
         sla.stop_phase(a)
         step.touch(a)

@@ -131,28 +131,6 @@ def test_a_rejected_return_moves_the_yellow_mark_on_the_axis_stored_at_dispatch(
     assert (a.sign_due, a.phase_due, a.phase_yellow_at) == (bj(3, 14, 8), bj(3, 14, 8), bj(3, 13, 12, 48))
 
 
-def test_an_extension_granted_while_the_return_is_reviewed_marks_the_held_phase():
-    """The lead (reply by Tue 03-11 10:00) asks for 3 more working days Wed 03-05 08:00 and returns the order at
-    09:00; the centre grants the request at 09:30 while it reviews the return (批准延期 is open in 退单待审, as
-    驳回延期 is): reply by Fri 03-14 10:00, the held yellow mark at 80 % of the phase to it (Wed 03-12 19:36).
-    Rejected at 10:00: one more working hour given back to both, by Fri 03-14 11:00, yellow from Wed 20:36."""
-    cast = Cast.build()
-    t = make_ticket(Status.IN_PROGRESS, cast=cast, at=bj(3, 4, 10))
-    with clock.frozen(bj(3, 5, 8)):
-        services.request_extension(Ticket.objects.get(pk=t.pk), actor=cast.lead_handler, unit=cast.lead, days=3,
-                                   reason="需协调施工队")
-    _return(t, cast, bj(3, 5, 9))
-    with clock.frozen(bj(3, 5, 9, 30)):
-        services.approve_extension(Ticket.objects.get(pk=t.pk), actor=cast.dispatcher)
-    a = Assignment.objects.get(ticket=t, unit=cast.lead)
-    assert (a.status, a.reply_due, a.phase_due, a.phase_yellow_at) == (
-        AssignmentStatus.RETURNED, bj(3, 14, 10), None, bj(3, 12, 19, 36))
-    _reject(t, cast, bj(3, 5, 10))
-    a.refresh_from_db()
-    assert (a.reply_due, a.phase_due, a.phase_yellow_at, a.light) == (
-        bj(3, 14, 11), bj(3, 14, 11), bj(3, 12, 20, 36), Light.GREEN)
-
-
 def _district_case() -> tuple[Cast, HandlingUnit]:
     """A district leading (its duty phone set) and a street below it."""
     district = HandlingUnitFactory(kind=UnitKind.DISTRICT, phone="13900000021")

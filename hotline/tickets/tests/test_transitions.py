@@ -173,6 +173,11 @@ def _ask_extension(t: Ticket, w: World) -> None:
     services.request_extension(t, actor=w.cast.lead_handler, days=3, reason="需协调多个部门")
 
 
+def _ask_extension_assisting(t: Ticket, w: World) -> None:
+    """An assisting unit's request: the one the centre may approve while the lead's return is reviewed."""
+    services.request_extension(t, actor=w.cast.assist_handlers[0], days=3, reason="需协调多个部门")
+
+
 def _claim(t: Ticket, w: World) -> None:
     services.apply_unreasonable(t, actor=w.cast.lead_handler, reason="诉求超出政策规定")
 
@@ -338,7 +343,7 @@ CASES: dict[str, Case] = {
         lambda t, w, a: services.request_extension(t, actor=a, days=5, reason="需要施工"), reach=assist_signed),
     Action.APPROVE_EXTENSION: Case(
         HANDLING | {S.REPLIED, S.RETURNED}, dispatcher, lambda t, w, a: services.approve_extension(t, actor=a),
-        reach=pending(_ask_extension, S.IN_PROGRESS)),
+        reach=pending(_ask_extension_assisting, S.IN_PROGRESS)),
     Action.DENY_EXTENSION: Case(
         HANDLING | {S.REPLIED, S.RETURNED}, dispatcher,
         lambda t, w, a: services.deny_extension(t, actor=a, note="理由不足"),
