@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from hotline.interop import backlog
 from hotline.interop.choices import Direction, MessageKind, PartnerKind
 from hotline.tickets.choices import EmergencyService
 from hotline.webhooks.models import Subscription
@@ -26,13 +27,17 @@ class PartnerQuerySet(models.QuerySet):
         """A bulk switch-off switches the endpoints off too, as `Partner.save` does: a switched-off partner never
         has an endpoint on. Any `is_active` but a literal True counts — `False` (a list action), an expression
         (`Case`/`When`, `F`, `Value`) or a value stored as false — and the endpoints switched off are those of
-        the rows that are off afterwards, each saved on its own (the admin's change trail records each)."""
-        if "is_active" not in kwargs or kwargs["is_active"] is True:
+        the rows that are off afterwards, each saved on its own (the admin's change trail records each). Rows
+        switched on again (off before, on after) give up their held deliveries older than `HELD_LIMIT`."""
+        if "is_active" not in kwargs:
             return super().update(**kwargs)
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))
+            were_off = list(self.filter(is_active=False).values_list("pk", flat=True))
             count = super().update(**kwargs)
-            _switch_off_endpoints_of(self.model._base_manager.using(self.db).filter(pk__in=pks))
+            _expire_held_of_switched_on(self.model._base_manager.using(self.db).filter(pk__in=were_off))
+            if kwargs["is_active"] is not True:
+                _switch_off_endpoints_of(self.model._base_manager.using(self.db).filter(pk__in=pks))
         return count
 
     def bulk_update(self, objs: Iterable[Partner], fields: Sequence[str], batch_size: int | None = None) -> int:
@@ -43,7 +48,10 @@ class PartnerQuerySet(models.QuerySet):
             return super().bulk_update(objs, fields, batch_size=batch_size)
         objs = list(objs)
         with transaction.atomic(using=self.db):
+            base = self.model._base_manager.using(self.db)
+            were_off = list(base.filter(pk__in=[obj.pk for obj in objs], is_active=False).values_list("pk", flat=True))
             count = super().bulk_update(objs, fields, batch_size=batch_size)
+            _expire_held_of_switched_on(base.filter(pk__in=were_off))
             _switch_off_endpoints_of(self.model._base_manager.using(self.db).filter(pk__in=[obj.pk for obj in objs]))
         for obj in objs:
             if not obj.is_active and obj.endpoint_id and Partner.endpoint.is_cached(obj):
@@ -55,6 +63,11 @@ def _switch_off_endpoints_of(partners: models.QuerySet[Partner]) -> None:
     """Switch off the endpoints of those of these partners that are off (now, in the database)."""
     _switch_endpoints_off(list(partners.filter(is_active=False, endpoint__isnull=False)
                                .values_list("endpoint_id", flat=True)))
+
+
+def _expire_held_of_switched_on(partners: models.QuerySet[Partner]) -> None:
+    """Of these partners (off before), those now on give up their held deliveries older than `HELD_LIMIT`."""
+    backlog.expire_for_partners(partners.filter(is_active=True).values_list("pk", flat=True))
 
 
 class Partner(models.Model):
@@ -96,9 +109,16 @@ class Partner(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a switched-off partner (停用) has its endpoint switched off in the same transaction, however it
         was switched off (`services.switch_off`, the admin's form, a plain save), so that nothing queued for it
-        is delivered any more (the deliverer sends only to active endpoints)."""
+        is delivered any more (the deliverer sends only to active endpoints). A partner switched on again here
+        (from off) gives up what was held for it longer than `HELD_LIMIT` (`backlog.expire_stale`)."""
+        fields = kwargs.get("update_fields")
         with transaction.atomic(using=kwargs.get("using")):
+            switched_on = (self.is_active and self.pk is not None and (fields is None or "is_active" in fields)
+                           and Partner._base_manager.db_manager(kwargs.get("using"))
+                           .filter(pk=self.pk, is_active=False).exists())
             super().save(*args, **kwargs)
+            if switched_on:
+                backlog.expire_for_partners([self.pk])
             if not self.is_active and self.endpoint_id:
                 _switch_endpoints_off([self.endpoint_id])
                 if Partner.endpoint.is_cached(self):  # the caller's copy says so too

@@ -17,6 +17,7 @@ from hotline.api.keys import create_key
 from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
 from hotline.core import clock, targets
+from hotline.interop import backlog
 from hotline.interop.choices import Direction, MessageKind, PartnerKind
 from hotline.interop.exceptions import BadTransfer, ReferenceConflict, UnknownOrder
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
@@ -29,7 +30,7 @@ from hotline.tickets.exceptions import DomainError
 from hotline.tickets.models import Ticket
 from hotline.tickets.services._core import check_role
 from hotline.webhooks.choices import SubscriptionKind
-from hotline.webhooks.models import Subscription, new_secret
+from hotline.webhooks.models import Delivery, Subscription, new_secret
 from hotline.workbench.intake.constants import CALLER_PHONE_MAX_DIGITS, CALLER_PHONE_MIN_DIGITS
 from hotline.workbench.intake.selectors import normalise_phone
 
@@ -233,17 +234,22 @@ def set_endpoint(partner: Partner, url: str, secret: str = "") -> Subscription:
     (it stays off while the partner is switched off: `switch_off`).
 
     Call it when the address is set or changed, not on every save of the partner: it re-enables an
-    endpoint an administrator switched off. An address on the centre's own network is refused (`BadTransfer`).
+    endpoint an administrator switched off; what was queued for it meanwhile goes out then, except what waited
+    longer than `HELD_LIMIT` (marked failed, `backlog.expire_stale`). An address on the centre's own network is
+    refused (`BadTransfer`).
     """
     check_endpoint_target(url)
     with transaction.atomic():
         partner.refresh_from_db(fields=["is_active"])  # as it is now (switched off elsewhere meanwhile?)
         if partner.endpoint_id:
             endpoint = partner.endpoint
+            was_off = not Subscription.objects.filter(pk=endpoint.pk, is_active=True).exists()
             endpoint.url, endpoint.is_active = url, partner.is_active
             if secret:
                 endpoint.secret = secret
             endpoint.save()
+            if was_off and endpoint.is_active:  # what waited for it too long is given up, not sent
+                backlog.expire_stale(Delivery.objects.filter(subscription=endpoint))
         else:
             endpoint = Subscription.objects.create(name=f"partner:{partner.code}", url=url, kind=SubscriptionKind.PARTNER,
                                                    secret=secret or new_secret())
@@ -295,7 +301,8 @@ def switch_off(partner: Partner) -> bool:
 def switch_on(partner: Partner) -> bool:
     """Switch a partner on again (启用): its key reads and transfers again, and the webhooks its accounts own are
     sent what was held back for them; its endpoint stays off until its address is entered again
-    (`set_endpoint`). Returns whether the partner was off."""
+    (`set_endpoint`). What was held for it longer than `HELD_LIMIT` is not sent but marked failed with
+    `EXPIRED_REASON` (`Partner.save`, `backlog.expire_stale`). Returns whether the partner was off."""
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     was_off = not locked.is_active
     if was_off:

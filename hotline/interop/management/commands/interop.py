@@ -1,4 +1,5 @@
-"""`hotline interop add-partner …` (prints the partner's API key once), `hotline interop list`,
+"""`hotline interop add-partner …` (prints the partner's API key once), `hotline interop list` (a switched-off
+partner's line ends with how many deliveries are held for it and the oldest one's age),
 `hotline interop disable CODE` / `enable CODE` (停用 / 启用, recorded in the admin change trail)."""
 
 from __future__ import annotations
@@ -6,13 +7,15 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.accounts.models import User
-from hotline.interop import services
+from hotline.interop import backlog, services
 from hotline.interop.choices import PartnerKind
+from hotline.interop.constants import HELD_LIMIT
 from hotline.interop.exceptions import InteropError
 from hotline.interop.models import Partner
 from hotline.ops import context
@@ -38,6 +41,23 @@ def recorded_as_admin_change(actor: User | None) -> Iterator[None]:
         context.deactivate(token)
 
 
+def _age(age: timedelta) -> str:
+    """An age as `3d 4h`, `5h 12m` or `7m`."""
+    minutes = max(0, int(age.total_seconds() // 60))
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    return f"{days}d {hours}h" if days else f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+def _held(partner: Partner) -> str:
+    """What is held for a switched-off partner: `\theld 3, oldest 2d 5h` (those older than HELD_LIMIT expire
+    when it is switched on again)."""
+    held = backlog.backlog(partner.pk)
+    age = held.age()
+    oldest = f", oldest {_age(age)}" if age is not None else ""
+    stale = " (older than the limit expire on enable)" if age is not None and age > HELD_LIMIT else ""
+    return f"\theld {held.count}{oldest}{stale}"
+
+
 class Command(BaseCommand):
     help = "Set up partner platforms (110, 119, 120, specialised hotlines), list them, switch them off or on."
 
@@ -51,7 +71,7 @@ class Command(BaseCommand):
                          help="the emergency number whose transfers (转应急) go to this partner")
         add.add_argument("--unit", default="", help="code of the handling unit a specialised hotline stands for")
         add.add_argument("--url", default="", help="the partner's endpoint for transfers out and updates")
-        sub.add_parser("list", help="the partners")
+        sub.add_parser("list", help="the partners (and what is held for a switched-off one)")
         for action, text in (("disable", "switch a partner off (停用): key refused, endpoint off, queue held"),
                              ("enable", "switch a partner on again; its endpoint stays off until its address "
                                         "is entered again")):
@@ -64,7 +84,8 @@ class Command(BaseCommand):
             for p in Partner.objects.select_related("unit", "endpoint").order_by("code"):
                 endpoint = f"{p.endpoint.url}{'' if p.endpoint.is_active else ' (off)'}" if p.endpoint else "-"
                 self.stdout.write(f"{p.code}\t{p.name}\t{p.kind}\t{p.emergency_service or '-'}\t"
-                                  f"{p.unit.code if p.unit else '-'}\t{endpoint}\t{'on' if p.is_active else 'off'}")
+                                  f"{p.unit.code if p.unit else '-'}\t{endpoint}\t{'on' if p.is_active else 'off'}"
+                                  f"{'' if p.is_active else _held(p)}")
             return
         if options["action"] in ("disable", "enable"):
             self._switch(options["code"].strip(), on=options["action"] == "enable", actor=options["actor"])
