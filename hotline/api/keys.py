@@ -150,13 +150,15 @@ _SENTINEL = "\x00prefix"
 
 
 def _lookup(prefix: str) -> QuerySet[ApiKey]:
-    return ApiKey.objects.select_related("user", "unit", "intake_user").filter(prefix=prefix)
+    # The partner platform the key belongs to, if any (interop's reverse one-to-one, by name): read with the key,
+    # so deciding what a partner may see (`core.privacy.partner_account`, `principal.partner_of`) costs no query.
+    return ApiKey.objects.select_related("user", "unit", "intake_user", "partner").filter(prefix=prefix)
 
 
 def _load(prefix: str) -> ApiKey | None:
-    """The key with this prefix, with its account, unit and intake account, as the database holds them now.
+    """The key with this prefix, with its account, unit, intake account and partner, as the database holds them now.
 
-    Every call reads the row (the four records' columns, one statement). When it equals the row this
+    Every call reads the row (the five records' columns, one statement). When it equals the row this
     process last built the objects from, fresh copies of those objects are returned without the ORM
     building them again; any change (a revocation, a deactivated account, new scopes, a recorded use)
     changes the row and the objects are loaded anew. This runs on every API call.
