@@ -186,8 +186,9 @@ def split(ticket: Ticket, *, actor: User, children: Sequence[ChildDraft], note: 
         except RuleViolation as exc:
             raise RuleViolation(_("第%(n)d项诉求：%(message)s") % {"n": n, "message": exc.message}) from exc
         copied = _copy_attachments(ticket, new, child.attachments, n) if child.attachments else []
-        made.append({"id": new.pk, "number": new.number, "description": new.description, "category": new.category_id, "district": new.district_id,
-                     "street": new.street_id, "community": new.community_id, "attachments": copied})
+        made.append({"id": new.pk, "number": new.number, "description": new.description,
+                     "category": new.category_id, "district": new.district_id, "street": new.street_id,
+                     "community": new.community_id, "attachments": copied})
         texts.append(_where(new))
     text = f"{name}：另行登记 {len(made)} 张工单：" + "；".join(texts) + "。原工单继续办理原诉求"
     if reason:
