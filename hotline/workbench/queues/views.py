@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.choices import Role
-from hotline.core.privacy import phone_for, text_for
+from hotline.core.privacy import phone_for, text_for, unit_text_for
 from hotline.sla.choices import Light
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
@@ -119,8 +119,8 @@ def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab
     selectors.attach_supervision(page.object_list)
     if on_page is not None:
         on_page(page.object_list)
-    for ticket in page.object_list:  # a title read as the order page reads it (numbers, withheld names masked)
-        ticket.title_shown = text_for(ticket.title, ticket, request.user)
+    for ticket in page.object_list:  # texts read as the order page reads them (numbers, withheld names masked)
+        _read_texts(ticket, request.user)
     if "phone" in columns:
         for ticket in page.object_list:
             ticket.phone = phone_for(ticket, request.user)
@@ -208,6 +208,20 @@ def _finished_toggle(request: HttpRequest, included: bool) -> dict[str, Any]:
     if not included:
         query[FINISHED_PARAM] = "1"
     return {"included": included, "param": FINISHED_PARAM, "url": f"{request.path}?{query.urlencode()}"}
+
+
+def _read_texts(ticket: Ticket, user: Any) -> None:
+    """Set what a list row quotes as this person may read it, as the order page does: the title
+    (`title_shown`), a unit's pending reply and return reason (`content_shown`, `reason_shown`: the unit's
+    own words through `unit_text_for`) and an open consultation's question (`question_shown`). A citizen's
+    number shown in full is recorded as a full-number view, as on the order page."""
+    ticket.title_shown = text_for(ticket.title, ticket, user)
+    for reply in getattr(ticket, "pending_replies", ()):
+        reply.content_shown = unit_text_for(reply.content, ticket, user, unit_id=reply.assignment.unit_id)
+    for returned in getattr(ticket, "pending_returns", ()):
+        returned.reason_shown = unit_text_for(returned.reason, ticket, user, unit_id=returned.assignment.unit_id)
+    if consult := getattr(ticket, "consult", None):
+        consult.consultation.question_shown = text_for(consult.consultation.question, ticket, user)
 
 
 @login_required
