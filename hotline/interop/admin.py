@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.privacy import scrub_public_text
-from hotline.interop import services
+from hotline.interop import backlog, services
 from hotline.interop.exceptions import BadTransfer
 from hotline.interop.models import ExternalReference, Partner, PartnerMessage
 from hotline.webhooks.admin import masked_order
@@ -61,8 +61,12 @@ class PartnerAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Partner, form: PartnerForm, change: bool) -> None:
         """The endpoint follows the address field only when it was edited: cleared switches it off. A partner
         switched off (停用) here is switched off as everywhere (`services.switch_off`): its endpoint too, so
-        that nothing queued for it is delivered any more."""
+        that nothing queued for it is delivered any more. One switched on again is told how many held messages
+        were given up (older than `HELD_LIMIT`)."""
+        stale = backlog.backlog(obj.pk).stale if change and obj.is_active and "is_active" in form.changed_data else 0
         super().save_model(request, obj, form, change)
+        if stale:
+            self._given_up(request, stale)
         if not obj.is_active:
             services.switch_off(obj)
             return
@@ -93,13 +97,21 @@ class PartnerAdmin(admin.ModelAdmin):
     def switch_on(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
         """Switch each selected partner on again (`services.switch_on`); its endpoint stays off until its
         address is entered again in its form."""
-        switched = 0
+        switched = given_up = 0
         for partner in queryset.order_by("code"):
+            stale = backlog.backlog(partner.pk).stale if not partner.is_active else 0
             if services.switch_on(partner):
                 self.log_change(request, partner, gettext("启用对接平台；接收地址须重新填写后才会启用"))
                 switched += 1
+                given_up += stale
         self.message_user(request, gettext("已启用 %(n)d 个对接平台；接收地址须在各平台页面重新填写后才会启用")
                           % {"n": switched}, messages.SUCCESS)
+        if given_up:
+            self._given_up(request, given_up)
+
+    def _given_up(self, request: HttpRequest, count: int) -> None:
+        self.message_user(request, gettext("停用期间积压超过24小时的 %(n)d 条消息已过期未发送，请电话联系对方")
+                          % {"n": count}, messages.WARNING)
 
 
 @admin.register(ExternalReference)

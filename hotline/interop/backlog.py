@@ -18,10 +18,12 @@ from hotline.webhooks.models import Delivery, DeliveryAttempt
 
 @dataclass(frozen=True)
 class Backlog:
-    """How many deliveries are held for a partner, and since when the oldest one waits."""
+    """How many deliveries are held for a partner, since when the oldest one waits, and how many of them waited
+    longer than `HELD_LIMIT` (given up if the partner is switched on again)."""
 
     count: int
     oldest: datetime | None
+    stale: int = 0
 
     def age(self) -> timedelta | None:
         return None if self.oldest is None else clock.now() - self.oldest
@@ -37,9 +39,11 @@ def held(partner_ids: Iterable[int]) -> QuerySet[Delivery]:
 
 
 def backlog(partner_id: int) -> Backlog:
-    """The partner's held deliveries: how many, and the oldest one's creation time."""
-    found = held([partner_id]).aggregate(count=Count("pk", distinct=True), oldest=Min("created_at"))
-    return Backlog(found["count"], found["oldest"])
+    """The partner's held deliveries: how many, the oldest one's creation time, how many are older than the limit."""
+    limit = clock.now() - HELD_LIMIT
+    found = held([partner_id]).aggregate(count=Count("pk", distinct=True), oldest=Min("created_at"),
+                                         stale=Count("pk", distinct=True, filter=Q(created_at__lt=limit)))
+    return Backlog(found["count"], found["oldest"], found["stale"])
 
 
 def expire_stale(deliveries: QuerySet[Delivery]) -> int:

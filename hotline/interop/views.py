@@ -21,7 +21,7 @@ from hotline.api.auth import failure_limit
 from hotline.api.keys import key_from_request
 from hotline.api.scopes import Scope
 from hotline.core.ratelimit import client_ip
-from hotline.interop import services
+from hotline.interop import backlog, services
 from hotline.interop.exceptions import BodyTooLarge, InteropError
 from hotline.interop.models import Partner, PartnerMessage
 
@@ -107,9 +107,12 @@ def _centre(request: HttpRequest) -> None:
 @login_required
 @require_GET
 def partner_list(request: HttpRequest) -> HttpResponse:
-    """The partners and how their traffic stands."""
+    """The partners and how their traffic stands: each one's messages waiting to be sent (待发送; held while it
+    is off, those older than `HELD_LIMIT` given up when it is switched on again)."""
     _centre(request)
-    partners = Partner.objects.select_related("unit", "endpoint", "api_key").order_by("code")
+    partners = list(Partner.objects.select_related("unit", "endpoint", "api_key").order_by("code"))
+    for partner in partners:  # a handful of partners: one query each
+        partner.backlog = backlog.backlog(partner.pk)
     return render(request, "interop/partners.html", {"partners": partners})
 
 

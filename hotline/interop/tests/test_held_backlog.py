@@ -169,3 +169,24 @@ def test_the_webhooks_admin_shows_why_it_was_not_sent(backlog: dict[str, Deliver
     services.switch_on(Partner.objects.get(code="110"))
     page = admin_client.get(f"/admin/webhooks/delivery/{backlog['endpoint_old'].pk}/change/").content.decode()
     assert EXPIRED_REASON in page
+
+
+def test_the_partners_page_shows_what_is_held_and_what_will_be_given_up(backlog: dict[str, Delivery],
+                                                                        admin_client: Client) -> None:
+    page = admin_client.get("/interop/partners/").content.decode()
+    assert "待发送" in page and "4 条" in page
+    assert "2 条已超过 24 小时，启用时将不再发送，请电话联系对方" in page
+
+
+@pytest.mark.parametrize("way", ["admin action", "admin form"])
+def test_switching_on_in_the_admin_says_how_many_were_given_up(way: str, backlog: dict[str, Delivery],
+                                                               admin_client: Client) -> None:
+    WAYS[way](Partner.objects.get(code="110"), admin_client)
+    page = admin_client.get("/admin/interop/partner/").content.decode()
+    assert "停用期间积压超过24小时的 2 条消息已过期未发送，请电话联系对方" in page
+
+
+def test_the_partners_page_says_it_in_english(backlog: dict[str, Delivery], admin_client: Client) -> None:
+    admin_client.cookies["django_language"] = "en"
+    page = admin_client.get("/interop/partners/").content.decode()
+    assert "4 messages" in page and "2 are older than 24 hours and will not be sent on enable" in page
