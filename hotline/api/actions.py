@@ -102,7 +102,8 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     with transaction.atomic():
         spec.perform(ticket, actor, data)
     ticket = visible_order(principal, number, serialize.detail_queryset(Ticket.objects.all()))
-    return serialize.order_detail(ticket, principal.user, full_phone=principal.sees_full_phones)
+    return serialize.order_detail(ticket, principal.user, full_phone=principal.sees_full_phones,
+                                  confidential=principal.reads_confidential)
 
 
 def _register(action: str, spec: StepSpec) -> None:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from hotline.api import actions, orders, reference, reveal
+from hotline.api import actions, attachments, orders, reference, reveal
 from hotline.api.auth import AUTH
 from hotline.api.errors import ApiError, error_response, from_api_error, from_domain_error, internal_error
 from hotline.api.field_errors import field_errors
@@ -26,6 +26,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json", docs_url="/docs", renderer=Renderer(),
 )
 api.add_router("", orders.router)
+api.add_router("", attachments.router)
 api.add_router("", reveal.router)
 api.add_router("", actions.router)
 api.add_router("", reference.router)

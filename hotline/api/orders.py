@@ -172,7 +172,8 @@ def get_order(request: HttpRequest, number: str):  # noqa: ANN201
     principal = principal_of(request)
     principal.require(Scope.READ)
     ticket = visible_order(principal, number, serialize.detail_queryset(principal.orders(one=True)))
-    return serialize.order_detail(ticket, principal.user, full_phone=principal.sees_full_phones)
+    return serialize.order_detail(ticket, principal.user, full_phone=principal.sees_full_phones,
+                                  confidential=principal.reads_confidential)
 
 
 @router.get("/orders/{number}/timeline", response={200: list[TimelineEventOut], **ORDER_ERRORS},

@@ -48,6 +48,12 @@ class Principal:
         """
         return self.key is None or self.key.allows(Scope.PHONE)
 
+    @property
+    def reads_confidential(self) -> bool:
+        """Whether confidential (保密) orders, and the files of those merged into an order, may be read: by a
+        centre person's role, as on the pages; never by a key (`orders_for_key`), whatever its account's role."""
+        return self.key is None and self.user.is_centre_staff
+
     def scope_for_action(self, action: str) -> str:
         """The scope a key needs to take a step: `transfer` for the transfer to 110/119/120/122, else `act`.
 

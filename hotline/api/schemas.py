@@ -125,6 +125,28 @@ class VisitOutcomeOut(BaseModel):
     at: datetime = Field(description="回访时间")
 
 
+class UploaderOut(BaseModel):
+    """Who attached a file, by role and unit only (never a person's name)."""
+
+    role: str = Field(description="上传人的角色（如 intake、unit_handler）")
+    role_label: str
+    unit: UnitRef | None = Field(description="以哪个承办单位上传（流转记录所记）；中心人员上传为 null")
+
+
+class AttachmentOut(BaseModel):
+    """One file of the order, or of an order merged into it (并单), as the order page lists it."""
+
+    id: int
+    name: str = Field(description="文件名（与工单页所示相同：含来电号码的录音文件名对承办单位和无 phone 权限范围的密钥脱敏）")
+    kind: str = Field(description="image、audio 或 video（按文件内容识别）")
+    content_type: str
+    size: int = Field(description="字节数")
+    uploaded_at: datetime
+    uploaded_by: UploaderOut | None = Field(description="群众在线上传或系统导入为 null")
+    merged_from: str | None = Field(description="并入本工单的工单编号（并单工单的附件）；本工单自己的附件为 null")
+    url: str = Field(description="下载地址：GET /api/v1/orders/{number}/attachments/{id}")
+
+
 class OrderDetailOut(OrderOut):
     """One order in full: caller (masked as the caller may see it), address, units, replies, consultations."""
 
@@ -150,6 +172,8 @@ class OrderDetailOut(OrderOut):
         description="首次有效回访（首次解决率据此统计）；没有有效回访为 null（未联系上、未表态、现场核查都不算）")
     final_visit: VisitOutcomeOut | None = Field(
         description="最近一次有效回访（解决率、满意率据此统计）；只回访过一次时与 first_visit 相同")
+    attachments: list[AttachmentOut] = Field(
+        description="附件：本工单的（先上传的在前），再是并入本工单的工单的（按工单编号），与工单页相同")
 
 
 class OrderPage(BaseModel):

@@ -16,7 +16,10 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from hotline.accounts.choices import Role
 from hotline.accounts.models import User
+from hotline.attachments.models import Attachment
+from hotline.attachments.selectors import merged_attachments, name_shown
 from hotline.core.labels import label
 from hotline.core.privacy import (
     caller_name_for,
@@ -30,7 +33,7 @@ from hotline.core.privacy import (
 from hotline.governance.models import Theme, ThemeOrder
 from hotline.kpis.visits import first_and_final, outcome, valid_visit
 from hotline.orgs.models import HandlingUnit
-from hotline.tickets.choices import Status
+from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import (
     Assignment,
     Consultation,
@@ -173,18 +176,21 @@ def new_order_detail(ticket: Ticket, user: User, theme: Theme | None = None, *,
     """
     ticket.lead = None
     ticket.theme_link_id, ticket.theme_link_title = (theme.pk, theme.title) if theme is not None else (None, None)
-    return order_detail(ticket, user, full_phone=full_phone, assignments=[], replies=[], consultations=[], visits=[])
+    return order_detail(ticket, user, full_phone=full_phone, assignments=[], replies=[], consultations=[], visits=[],
+                        files=[])
 
 
 def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
                  assignments: list[Assignment] | None = None,
                  replies: list[Any] | None = None,
                  consultations: list[Consultation] | None = None,
-                 visits: list[ReturnVisit] | None = None) -> dict[str, Any]:
-    """One order in full, as this caller may see it, with its first and final valid return visit.
+                 visits: list[ReturnVisit] | None = None,
+                 files: list[dict[str, Any]] | None = None, confidential: bool = False) -> dict[str, Any]:
+    """One order in full, as this caller may see it, with its first and final valid return visit and its files.
 
     `full_phone=False` masks the caller's number whatever the role (`caller_phone`), and the numbers typed in
-    the description (`text_for`).
+    the description (`text_for`). `confidential`: whether the caller reads confidential orders, and so the
+    files of a confidential order merged into this one (`Principal.reads_confidential`; never a key).
     """
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
 
@@ -206,6 +212,8 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
     if visits is None:
         visits = list(_valid_visits().filter(ticket=ticket))
     first_visit, final_visit = first_and_final(visits)
+    if files is None:
+        files = attachments_shown(ticket, user, full_phone=full_phone, confidential=confidential)
     return {
         **order_row(ticket, user, full_phone=full_phone),
         "description": text_for(ticket.description, ticket, user, full_phone=full_phone),
@@ -230,7 +238,44 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
         "replies": [reply(r, ticket, user, full_phone=full_phone) for r in replies],
         "consultations": [consultation(c, ticket, user, full_phone=full_phone) for c in consultations],
         "first_visit": outcome(first_visit), "final_visit": outcome(final_visit),
+        "attachments": files,
     }
+
+
+def attachment_path(ticket: Ticket, item: Attachment) -> str:
+    """Where the API serves this file of the order (or of an order merged into it): `attachments.get_attachment`."""
+    return f"/api/v1/orders/{ticket.number}/attachments/{item.pk}"
+
+
+def attachments_shown(ticket: Ticket, user: User, *, full_phone: bool = True,
+                      confidential: bool = False) -> list[dict[str, Any]]:
+    """The order's files, then those of the orders merged into it (并单), as the order page lists them
+    (`merged_attachments`: a confidential merged order's only with `confidential`).
+
+    Each named as this caller may read it (`name_shown`: a CTI recording's calling number masked for units and
+    without `full_phone`); who uploaded it by role and by the unit the timeline recorded, no person named.
+    """
+    own = list(ticket.attachments.select_related("uploaded_by"))
+    merged = list(merged_attachments(ticket, user, confidential=confidential).select_related("uploaded_by"))
+    if not own and not merged:
+        return []
+    found = own + merged
+    events = TimelineEvent.objects.filter(ticket_id__in={a.ticket_id for a in found}, action=Action.ATTACH)
+    units = {data.get("attachment"): unit for data, unit in (
+        (e.data or {}, e.unit) for e in events.select_related("unit").only("data", "unit"))}
+
+    def uploader(item: Attachment) -> dict[str, Any] | None:
+        if item.uploaded_by_id is None:
+            return None
+        role = item.uploaded_by.role
+        return {"role": role, "role_label": label(Role, role), "unit": unit_ref(units.get(item.pk))}
+
+    return [{
+        "id": item.pk, "name": name_shown(item, user, item.ticket, full_phone=full_phone), "kind": item.kind,
+        "content_type": item.content_type, "size": item.size, "uploaded_at": item.uploaded_at,
+        "uploaded_by": uploader(item), "merged_from": item.ticket.number if item.ticket_id != ticket.pk else None,
+        "url": attachment_path(ticket, item),
+    } for item in found]
 
 
 def reply(found: Reply, ticket: Ticket, user: User, *, full_phone: bool = True) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -14,18 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
-from hotline.attachments.constants import MAX_BYTES, SHOWN_INLINE
+from hotline.attachments.constants import MAX_BYTES
 from hotline.attachments.models import Attachment
-from hotline.attachments.selectors import download_name, reached_through
+from hotline.attachments.selectors import file_served, reached_through
 from hotline.attachments.services import attach, content_digest
-from hotline.ops.access import order_shown
 from hotline.tickets.choices import Action
 from hotline.tickets.exceptions import DomainError, NotPermitted
 from hotline.tickets.models import Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.workbench import once as one_time
-
-log = logging.getLogger(__name__)
 
 #: The form field that carries the file.
 FIELD = "file"
@@ -88,26 +84,13 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     """The file, if its order is visible to this person, or the master order it was merged into (并单,
     `reached_through`); otherwise the same 404 as a missing file.
 
-    Named by `download_name`: the name as this person may read it (the caller's number masked for units),
-    with the extension of what the file is. Photos every browser shows are shown inline, the rest downloaded.
-    A file gone from storage is a 404 too, logged for the operators (the backup holds it).
+    Served by `file_served` (as the API serves it): named by `download_name`, the name as this person may
+    read it (the caller's number masked for units) with the extension of what the file is; photos every
+    browser shows are shown inline, the rest downloaded. A file gone from storage is a 404 too, logged for
+    the operators (the backup holds it).
     """
     item = get_object_or_404(Attachment.objects.select_related("ticket"), pk=pk)
     through = reached_through(item, request.user)
     if through is None:
         raise Http404
-    try:
-        content = item.file.open("rb")
-    except FileNotFoundError as exc:
-        log.error("attachment %s of order %s: file %s missing from storage", item.pk, item.ticket.number,
-                  item.file.name)
-        raise Http404(_("附件文件不存在")) from exc
-    order_shown(item.ticket, request.user)  # a confidential order's file is a view of the order
-    if through != item.ticket:
-        order_shown(through, request.user)  # opened through a confidential master: a view of the master too
-    response = FileResponse(content, content_type=item.content_type,
-                            as_attachment=item.content_type not in SHOWN_INLINE,
-                            filename=download_name(item, request.user, item.ticket))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return file_served(item, request.user, through)
