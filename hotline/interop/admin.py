@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.admin import ReadOnlyAdmin
 from hotline.core.privacy import scrub_public_text
 from hotline.interop import backlog, services
 from hotline.interop.exceptions import BadTransfer
@@ -116,6 +117,9 @@ class PartnerAdmin(admin.ModelAdmin):
 
 @admin.register(ExternalReference)
 class ExternalReferenceAdmin(admin.ModelAdmin):
+    """A partner's order number mapped to ours, shown only: deleting one would let the partner's retry of the
+    same transfer create a duplicate order, so it cannot be added or deleted here."""
+
     list_display = ["partner", "direction", "external_id", "masked_ticket", "created_at"]
     list_filter = ["partner", "direction"]
     list_select_related = ["partner", "ticket"]
@@ -131,13 +135,18 @@ class ExternalReferenceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
 
 #: A partner message's fields shown through a method, masked.
 _MESSAGE_MASKED = {"summary": "masked_summary", "ticket": "masked_ticket"}
 
 
 @admin.register(PartnerMessage)
-class PartnerMessageAdmin(admin.ModelAdmin):
+class PartnerMessageAdmin(ReadOnlyAdmin):
+    """The partner log (对接日志): every exchange, read-only (never added, changed or deleted here)."""
+
     list_display = ["created_at", "partner", "direction", "kind", "masked_ticket", "external_id", "short_summary",
                     "delivery"]
     list_filter = ["partner", "direction", "kind"]
@@ -161,9 +170,3 @@ class PartnerMessageAdmin(admin.ModelAdmin):
     def short_summary(self, obj: PartnerMessage) -> str:
         """The masked summary's start, for the list."""
         return Truncator(self.masked_summary(obj)).chars(_LIST_SUMMARY)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

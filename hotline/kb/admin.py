@@ -2,7 +2,9 @@
 
 Only knowledge-base maintainers (`permissions.may_maintain`) see or write articles here, whatever Django
 permissions a user holds. The change form carries the number of the version it was opened on: a save made
-after someone else saved a newer version is refused, never a silent revert of their revision.
+after someone else saved a newer version is refused, never a silent revert of their revision. A save the
+service refuses at the last moment (`KbError`: a version saved between the form's check and its save) is
+rolled back and shows the form again with the reason: no admin history entry, no "changed successfully".
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.admin import ReadOnlyAdmin
@@ -35,6 +37,8 @@ class ArticleForm(forms.ModelForm):
     publish = forms.BooleanField(label=_("保存后立即发布"), required=False, initial=True)
     #: The latest version when the form was opened; a newer one saved meanwhile makes this save stale.
     based_on = forms.CharField(widget=forms.HiddenInput, required=False)
+    #: Why the service refused this form's save (`ArticleAdmin.changeform_view`), shown as its error.
+    refusal: str = ""
 
     class Meta:
         model = Article
@@ -65,6 +69,19 @@ class ArticleForm(forms.ModelForm):
                 raise forms.ValidationError(services.stale_message(
                     self.instance.code, latest.number if latest else 0, data["based_on"]))
         return data
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.refusal and self.is_bound and not self.errors:
+            self.add_error(None, self.refusal)
+
+
+class _Refused(Exception):
+    """The service refused an admin save: raised out of the admin's transaction so that it rolls back."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class VersionInline(admin.TabularInline):
@@ -103,6 +120,22 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["kind", "owner_unit"] if obj else []
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        if refusal := getattr(request, "kb_refusal", ""):
+            form = type(form.__name__, (form,), {"refusal": refusal})
+        return form
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """The add/change page; a save the service refuses leaves nothing (its transaction rolls back, so no
+        history entry) and shows the form again, as typed, with the reason as its error."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refusal:
+            request.kb_refusal = refusal.message  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request: HttpRequest, obj: Article, form: ArticleForm, change: bool) -> None:
         """A new article is created as version 1; a change becomes a new version (nothing is edited in place)."""
         d = form.cleaned_data
@@ -119,8 +152,7 @@ class ArticleAdmin(admin.ModelAdmin):
                                      publish=d["publish"], based_on=d["based_on"])
                 article = Article.objects.get(pk=obj.pk)
         except KbError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return
+            raise _Refused(exc.message) from exc
         obj.pk, obj.code = article.pk, article.code
         obj.refresh_from_db()
 

@@ -5,6 +5,11 @@ fields, but not the values. `AdminChange` adds each field's before and after. It
 but only while the current request is a POST to the admin site (`RequestContext.admin`), so services,
 commands and tests are unaffected. The row is written in the admin's own transaction: a change that is
 rolled back leaves no record.
+
+Values are compared as they are and masked only when written (`_shown`): a secret as `***`; personal data as
+the rest of the platform masks it (docs/security.md, admin audit): the fields `CHANGED_ONLY` names recorded
+as changed only, a phone field as `mask_phone`, a JSON value as `masked_json` (like the webhooks admin's
+masked payload), and phone and identity card numbers in every other text masked (`numbers_masked`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from hotline.core import clock
+from hotline.core.privacy import mask_phone, masked_json, numbers_masked
 from hotline.ops import context
 from hotline.ops.models import AdminAction, AdminChange
 
@@ -27,6 +33,21 @@ SECRET_WORDS = ("password", "secret", "token", "key_hash", "hashed", "api_key")
 #: A secret's value as shown: set, and set to something else (neither the secret nor its hash is ever written).
 MASK = "***"
 MASK_CHANGED = "***(已更改)"
+#: Personal data recorded as changed only, like a secret (`***`, `***(已更改)`), by model: what a citizen said
+#: and who they are, and the stored bodies that carry it (a transfer's payload holds the caller's full number,
+#: name and description; a PBX event its caller number).
+CHANGED_ONLY: dict[str, frozenset[str]] = {
+    "tickets.ticket": frozenset({"caller_name", "caller_company", "description", "address", "title"}),
+    "webhooks.delivery": frozenset({"payload"}),
+    "webhooks.deliveryattempt": frozenset({"response_excerpt", "error"}),
+    "calls.callevent": frozenset({"payload"}),
+}
+#: Fields holding a phone number, recorded masked (`mask_phone`: 138****5678): names containing these words,
+#: and `calls.*.caller` (the calling number).
+PHONE_WORDS = ("phone", "mobile", "telephone")
+PHONE_FIELDS = frozenset({"caller", "tel"})
+#: The keys of a recorded JSON value that hold a phone number (as the webhooks admin's `masked_payload`).
+NUMBER_KEYS = frozenset({"phone", "caller_phone", "mobile", "telephone", "tel", "caller"})
 #: Fields whose change alone is bookkeeping, not an administrator's decision.
 NOISE = frozenset({"last_login"})
 
@@ -46,31 +67,49 @@ def _secret(name: str) -> bool:
     return any(word in name for word in SECRET_WORDS)
 
 
+def _hidden(label: str, name: str) -> bool:
+    """Whether a field's value is recorded as changed only: a secret, or personal data `CHANGED_ONLY` names."""
+    return _secret(name) or name in CHANGED_ONLY.get(label, ())
+
+
 def _values(instance: Model) -> dict[str, Any]:
     """Each field's real value, to compare before and after: a secret is masked only when written (`_shown`)."""
     return {field.name: field.value_from_object(instance) if _secret(field.name) else field.value_to_string(instance)
             for field in instance._meta.concrete_fields}
 
 
-def _shown(name: str, value: Any) -> Any:
-    """What the trail may show of a value: a secret only as `***` (set) or "" (empty)."""
-    if not _secret(name):
+def _masked(name: str, value: Any) -> Any:
+    """A value as the trail may show it: phone fields as `mask_phone`, JSON through `masked_json`, any other
+    text with its phone and identity card numbers masked (`numbers_masked`)."""
+    if isinstance(value, dict | list):
+        return masked_json(value, number_keys=NUMBER_KEYS)
+    if not isinstance(value, str) or not value:
         return value
+    if name in PHONE_FIELDS or any(word in name for word in PHONE_WORDS):
+        return mask_phone(value)
+    return numbers_masked(value)
+
+
+def _shown(label: str, name: str, value: Any) -> Any:
+    """What the trail may show of a value: a secret or changed-only field as `***` (set) or "" (empty), any
+    other value masked (`_masked`)."""
+    if not _hidden(label, name):
+        return _masked(name, value)
     return MASK if value else ""
 
 
-def _change(name: str, before: Any, after: Any) -> list[Any]:
+def _change(label: str, name: str, before: Any, after: Any) -> list[Any]:
     """`[before, after]` as recorded; a secret replaced by another shows `["***", "***(已更改)"]`."""
-    if _secret(name) and before and after:
+    if _hidden(label, name) and before and after:
         return [MASK, MASK_CHANGED]
-    return [_shown(name, before), _shown(name, after)]
+    return [_shown(label, name, before), _shown(label, name, after)]
 
 
 def _write(ctx: context.RequestContext, action: str, instance: Model, changes: dict[str, Any]) -> None:
     AdminChange.objects.create(
         at=clock.now(), user_id=ctx.user_id, username=ctx.username, ip=ctx.ip or None,
         request_id=ctx.request_id, action=action, model=_label(instance), object_pk=str(instance.pk)[:64],
-        object_repr=str(instance)[:200], changes=changes)
+        object_repr=numbers_masked(str(instance))[:200], changes=changes)
 
 
 def _snapshots(ctx: context.RequestContext) -> dict[tuple[str, str], dict[str, Any]]:
@@ -94,10 +133,11 @@ def on_post_save(sender: type[Model], instance: Model, created: bool, raw: bool 
         return
     after = _values(instance)
     if created:
-        _write(ctx, AdminAction.ADD, instance, {k: [None, _shown(k, v)] for k, v in after.items()})
+        label = _label(instance)
+        _write(ctx, AdminAction.ADD, instance, {k: [None, _shown(label, k, v)] for k, v in after.items()})
         return
     before = _snapshots(ctx).pop((_label(instance), str(instance.pk)), None) or {}
-    changes = {k: _change(k, before.get(k), v) for k, v in after.items() if before.get(k) != v}
+    changes = {k: _change(_label(instance), k, before.get(k), v) for k, v in after.items() if before.get(k) != v}
     if changes and set(changes) - NOISE:
         _write(ctx, AdminAction.CHANGE, instance, changes)
 
@@ -113,7 +153,8 @@ def on_post_delete(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     if ctx is None:
         return
     before = _snapshots(ctx).pop((_label(instance), f"del:{instance.pk}"), None) or _values(instance)
-    _write(ctx, AdminAction.DELETE, instance, {k: [_shown(k, v), None] for k, v in before.items()})
+    _write(ctx, AdminAction.DELETE, instance, {k: [_shown(_label(instance), k, v), None]
+                                                      for k, v in before.items()})
 
 
 def on_m2m_changed(sender: Any, instance: Model, action: str, reverse: bool, model: type[Model],

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from hotline.core.admin import SingletonAdmin
+from hotline.core.admin import ReadOnlyAdmin, SingletonAdmin
 from hotline.orgs.choices import UnitKind
 from hotline.routing.models import DispatchRecommendation, DispatchRule, DispatchSettings
 
@@ -41,17 +41,11 @@ class DispatchSettingsAdmin(SingletonAdmin):
 
 
 @admin.register(DispatchRecommendation)
-class DispatchRecommendationAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail of recommendations."""
+class DispatchRecommendationAdmin(ReadOnlyAdmin):
+    """Read-only: the audit trail of recommendations (never added, changed or deleted here)."""
 
     list_display = ["ticket", "created_at", "trigger", "top_unit", "confidence", "auto_dispatched", "model_version"]
     list_filter = ["trigger", "auto_dispatched"]
     search_fields = ["ticket__number"]
     list_select_related = ["ticket", "top_unit"]
     raw_id_fields = ["ticket"]
-
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
