@@ -1,9 +1,13 @@
 """Chinese word segmentation (分词) for the knowledge base's full-text index, on jieba, with no Django.
 
 Documents and queries are segmented the same way (jieba's search mode: the whole word and its
-shorter dictionary words, e.g. 公积金提取 → 公积 积金 公积金 提取 公积金提取), so that what a citizen
-types finds what an article says. A custom dictionary of hotline terms (`HOTLINE_TERMS`) keeps
-phrases like 新生儿入户 or 不动产登记 whole.
+shorter dictionary words, e.g. 公积金提取 → 公积 积金 公积金 提取 公积金提取), width-folded (NFKC:
+ＥＴＣ → ETC) and lower-cased, so that what a citizen types finds what an article says. A custom
+dictionary of hotline terms (`HOTLINE_TERMS`) keeps phrases like 新生儿入户 or 不动产登记 whole.
+
+Only the knowledge base's index uses `tokens()` (the classifier has its own features;
+`governance.sources` and `core.privacy` use the tokenizer itself); a change to the tokens needs
+`hotline kb-reindex` once.
 
 jieba ships its dictionary; nothing is downloaded. On first use it builds a prefix dictionary and
 caches it in a file (`jieba.cache`) in `HOTLINE_JIEBA_CACHE_DIR` when that is set (the Django app sets
@@ -17,6 +21,7 @@ import logging
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable
 
 #: Hotline terms jieba's general dictionary would split (业务词典); each stays one token in the index.
@@ -75,11 +80,16 @@ def tokenizer():  # noqa: ANN201
 
 
 def tokens(text: str | None, *, keep_stopwords: bool = False) -> list[str]:
-    """The search-mode tokens of a text, lower-cased, punctuation and (unless kept) stopwords dropped."""
+    """The search-mode tokens of a text, width-folded and lower-cased, punctuation and (unless kept)
+    stopwords dropped.
+
+    Width is folded first (NFKC, as incident matching does): Chinese input methods often type
+    full-width letters and digits, and ＥＴＣ, ５Ｇ or １２３４５ must find ETC, 5G and 12345.
+    """
     if not text or not text.strip():
         return []
     found = []
-    for token in tokenizer().cut_for_search(text):
+    for token in tokenizer().cut_for_search(unicodedata.normalize("NFKC", text)):
         token = token.strip().lower()
         if not token or not _WORD.fullmatch(token) or "_" in token:
             continue

@@ -8,8 +8,10 @@
   configuration from the same tokens (title weight A, text weight B) under a GIN index, ranked by
   the sum of each term's ts_rank weighted by its rarity (idf); the filter columns sit beside it.
 
-Both keep `kb_index_term` (term → number of indexed articles holding it). A search keeps the query's
-rarest terms within a match budget (`choose_terms`), which bounds the work on 100,000 articles.
+Both keep `kb_index_term` (term → number of indexed articles holding it, whatever their filters). A
+search keeps the query's rarest terms within a match budget (`choose_terms`), which bounds the work on
+100,000 articles; when those terms find nothing the filters let through, it tries the next rarest
+(`MATCH_ATTEMPTS` index queries at most).
 Only published articles are indexed. Writers are called by the services in the same transaction as
 the change (`put_articles`, `drop_articles`).
 """
@@ -32,6 +34,9 @@ from hotline.kb.constants import MATCH_BUDGET, MAX_MATCH_TERMS, QUERY_MAX_CHARS,
 ALL_DOCUMENTS = ""
 #: A day after any real validity date: an article with no end date is stored as valid until then.
 FOREVER = "9999-12-31"
+#: Index queries one search makes at most: when the rarest terms find nothing the filters let through
+#: (they are held only by internal, expired or other-kind articles), the next rarest are tried.
+MATCH_ATTEMPTS = 3
 
 SQLITE_CREATE = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS kb_article_fts USING fts5(title, body, tokenize='unicode61')",
@@ -263,13 +268,32 @@ def _where(filters: Filters, prefix: str) -> tuple[str, list[Any]]:
 def search_articles(query: str, filters: Filters, *, limit: int = 10, offset: int = 0) -> list[tuple[int, float]]:
     """(article id, score) of the best matches, best first; the score is higher for a better match.
 
+    The term counts cover every indexed article (internal guides, articles out of force, every kind
+    and owner), so the rarest terms `choose_terms` keeps may be held only by articles the filters then
+    exclude (a word of an internal guide, of an expired rule). When the chosen terms find no article
+    the filters let through, they are dropped and the next rarest are searched, at most
+    `MATCH_ATTEMPTS` times in all; each attempt stays within the match budget.
+
     When even the rarest term is held by more than `RANK_CAP` articles, the matches are returned
     unranked (newest first) rather than ranking a large share of the knowledge base.
     """
-    frequencies = term_frequencies(terms_of(query))
-    terms = choose_terms(terms_of(query), frequencies)
-    if not terms:
-        return []
+    remaining = terms_of(query)
+    frequencies = term_frequencies(remaining)
+    for _attempt in range(MATCH_ATTEMPTS):
+        terms = choose_terms(remaining, frequencies)
+        if not terms:
+            return []
+        found = _match(terms, frequencies, filters, limit=limit, offset=offset)
+        # a page past the last one is empty, but the terms did find articles: it is the end, not a miss
+        if found or (offset and _match(terms, frequencies, filters, limit=1, offset=0)):
+            return found
+        remaining = [t for t in remaining if t not in terms]
+    return []
+
+
+def _match(terms: Sequence[str], frequencies: dict[str, int], filters: Filters, *, limit: int,
+           offset: int) -> list[tuple[int, float]]:
+    """One index query: the articles the filters let through that hold any of the terms, best first."""
     ranked = sum(frequencies[t] for t in terms) <= RANK_CAP
     with connection.cursor() as cursor:
         if _pg():

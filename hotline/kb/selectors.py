@@ -27,7 +27,8 @@ class Hit:
 
 def search(query: str, *, public_only: bool = False, kinds: Sequence[str] = (), owner_unit_ids: Sequence[int] = (),
            limit: int = 10, offset: int = 0) -> list[Hit]:
-    """Published articles in force today that match the query, best first (three queries whatever the size)."""
+    """Published articles in force today that match the query, best first (three queries whatever the size,
+    one or two index queries more when the rarest words are held only by articles the filters exclude)."""
     filters = index.Filters(day=today(), public_only=public_only, kinds=tuple(kinds),
                             owner_unit_ids=tuple(owner_unit_ids))
     found = index.search_articles(query, filters, limit=limit, offset=offset)

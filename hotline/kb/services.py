@@ -254,10 +254,12 @@ def record_usage(ticket: Ticket, article: Article, version: ArticleVersion, *, u
 def record_usage_from_event(event: TimelineEvent) -> KbUsage | None:
     """Record the article named by the mark in a direct answer's text (intake page, step form or API).
 
-    Only a published version of an article published and in force on the day of the answer is recorded:
-    a mark copied while the article was in force and sent after it was retired or expired, or a mark
-    naming a draft, is not a knowledge-base answer. The answer itself was already given by the ticket
-    service (outside the knowledge base); it is logged as a warning for the maintainers to follow up.
+    Only a published version of a public article published and in force on the day of the answer is
+    recorded (what `answerable_article` accepts): a mark copied while the article was in force and sent
+    after it was retired or expired, a mark naming a draft, or the mark of an internal guide (内部口径,
+    not public: its text is not for citizens) is not a knowledge-base answer. The answer itself was
+    already given by the ticket service (outside the knowledge base); it is logged as a warning for the
+    maintainers to follow up.
     """
     found = re.search(MARK_PATTERN, event.note or "")
     if not found:
@@ -270,6 +272,7 @@ def record_usage_from_event(event: TimelineEvent) -> KbUsage | None:
     day = timezone.localdate(event.at) if event.at else today()
     problem = ("the article is retired or unpublished" if article.status != ArticleStatus.PUBLISHED
                else "the article is not in force" if not article.is_valid_on(day)
+               else "the article is an internal guide (not public)" if not article.is_public
                else "the version was never published" if version.published_at is None else "")
     if problem:
         logger.warning("order %s was answered directly with the mark of %s version %s, not recorded: %s",
