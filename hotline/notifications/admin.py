@@ -18,6 +18,7 @@ from hotline.notifications import retry
 from hotline.notifications.choices import DeliveryStatus, Recipient
 from hotline.notifications.constants import QUEUED_GRACE
 from hotline.notifications.models import Notification, UnitAlert, UnitAlertSettings
+from hotline.notifications.services import enabled
 from hotline.notifications.unit_alerts import units_without_mobile
 
 #: Units named on the settings page among those without a mobile number (the count says how many in all).
@@ -97,7 +98,11 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=_("重新发送"))
     def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         """Send the selected failed texts to callers, and those left queued by a dead sender, now (补发), each
-        claimed first: never twice."""
+        claimed first: never twice. Nothing while texts are switched off (HOTLINE_NOTIFICATIONS_ENABLED)."""
+        if not enabled():
+            self.message_user(request, gettext(
+                "短信通知已关闭（HOTLINE_NOTIFICATIONS_ENABLED），未重新发送任何短信；开启后再重新发送"), messages.ERROR)
+            return
         sent = failed = skipped = 0
         for note in queryset.order_by("created_at", "pk"):
             if not retry.resend(note):
@@ -117,8 +122,10 @@ class NotificationAdmin(admin.ModelAdmin):
                               % {"n": failed}, messages.ERROR)
         if skipped:
             self.message_user(request, ngettext(
-                "%(n)d 条未重新发送：只能重新发送发送失败或待发送超时的群众短信（评价邀请须工单仍待回访）",
-                "%(n)d 条未重新发送：只能重新发送发送失败或待发送超时的群众短信（评价邀请须工单仍待回访）", skipped)
+                "%(n)d 条未重新发送：只能重新发送发送失败或待发送超时的群众短信（评价邀请须工单仍待回访；"
+                "已被同一工单更新的短信取代的不再发送）",
+                "%(n)d 条未重新发送：只能重新发送发送失败或待发送超时的群众短信（评价邀请须工单仍待回访；"
+                "已被同一工单更新的短信取代的不再发送）", skipped)
                 % {"n": skipped},
                 messages.WARNING)
 

@@ -2,7 +2,10 @@
 codes (查询码), the reply and closing texts still reach the caller, a few times at most, never twice.
 
 A failed text to a caller gets its next try when it fails (`next_try`): 1, 2, 4, 8 … minutes later, at most
-MAX_ATTEMPTS tries in all, and only while it is news (written within RETRY_WITHIN). The periodic task
+MAX_ATTEMPTS tries in all, and only while it is news (written within RETRY_WITHIN) and not overtaken by a later
+step's text of the same order to the same number that supersedes it (`OVERTAKEN_BY`: a 转办通知 after 改派, a
+receipt after 不予受理 …): it would arrive after, and contradict, what the caller was told since.
+Nothing is retried or sent again while texts are switched off (`services.enabled`). The periodic task
 `hotline.tasks.retry_failed_texts` calls `retry_due`; staff can send one again from the admin (「重新发送」,
 `resend`). Either way the text is claimed first by a conditional UPDATE (failed → sending), so that two
 senders never both send it; a sender that dies during the gateway call leaves it `sending`, reported failed
@@ -10,18 +13,21 @@ by `report_interrupted` and not tried again (whether it went out is unknown: a d
 
 A text whose sender died after writing it and before the gateway call (kill -9, a deploy, OOM) stays queued
 (待发送): `retry_due` sends it once it has waited QUEUED_GRACE (a normal follow-up sends within seconds), under
-the same rules (news, a rating invitation only while the order awaits its visit, the run's limit). The normal
-sender claims its text the same way (queued → sending, `services.send_claimed`), so it and the sweep never
-both send one.
+the same rules (news, not overtaken, a rating invitation only while the order awaits its visit, the run's
+limit). The normal sender claims its text the same way (queued → sending, `services.send_claimed`), so it and
+the sweep never both send one.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 
 from hotline.core import clock
 from hotline.notifications.backends import Message
@@ -38,6 +44,9 @@ from hotline.notifications.constants import (
 from hotline.notifications.models import Notification
 from hotline.tickets.choices import Status
 
+if TYPE_CHECKING:
+    from hotline.tickets.models import Ticket
+
 logger = logging.getLogger(__name__)
 
 #: What the stored body of an invitation to rate holds instead of the link's secret (`services.compose`).
@@ -47,9 +56,29 @@ GIVEN_UP_ATTEMPTS = "已尝试%(count)d次，不再自动补发"
 GIVEN_UP_OLD = "已超过补发时效，不再自动补发"
 GIVEN_UP_VISIT = "工单已不在待回访状态，评价邀请不再补发"
 GIVEN_UP_LINK = "评价链接无法重新生成，不再补发"
+GIVEN_UP_NEWER = "工单已有更新的%(newer)s，本条已过时，不再补发"
 INTERRUPTED = "发送中断，短信是否发出未知；为免重复未再发送"
 #: What a text left queued by a dead sender and then given up records before the reason.
 STRANDED = "写入后未发出（发送进程中断）"
+
+#: The texts that overtake a due one: a later step's text of the same order, to the same number, of one of these
+#: templates (written, whether it reached the phone or not: the due one's news is out of date either way).
+#: Texts that tell where the order stands (received, which unit, the deadline, rate it now, closed) are
+#: overtaken by a newer word on the same thing and by the order's end (办结、终止办理) — and, for the unit and the
+#: deadline, by the merge (并单: the master is handled instead); a closing text by the order being handled again
+#: (重新办理: a new 转办通知) or closed again. The receipt is overtaken only by the order's end: it carries the
+#: query code (查询码), still needed to track the order. A reply by a newer reply only (after 重办). What stays
+#: true is never overtaken: 并单通知 and 拆单通知 (the new orders' query codes).
+_ENDED = frozenset({Template.CLOSED, Template.TERMINATED})
+OVERTAKEN_BY: dict[str, frozenset[str]] = {
+    Template.ACCEPTED: _ENDED,
+    Template.DISPATCHED: _ENDED | {Template.DISPATCHED, Template.MERGED},
+    Template.EXTENDED: _ENDED | {Template.EXTENDED, Template.DISPATCHED, Template.MERGED},
+    Template.REPLIED: frozenset({Template.REPLIED}),
+    Template.VISIT: _ENDED | {Template.VISIT},
+    Template.CLOSED: _ENDED | {Template.DISPATCHED},
+    Template.TERMINATED: _ENDED | {Template.DISPATCHED},
+}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -71,11 +100,16 @@ def retry_due(at: datetime | None = None, limit: int = RETRY_PER_RUN) -> dict[st
     QUEUED_GRACE by a sender that died, the longest-waiting first (a round of at most `limit`).
 
     Returns how many were sent, failed again, and given up (no longer useful: the reason is recorded), and how
-    many interrupted sends were reported.
+    many interrupted sends were reported. Does nothing while texts are switched off (`services.enabled`): the due
+    ones wait, under the same limits, until they are switched on again.
     """
+    from hotline.notifications.services import enabled
+
     now = at or clock.now()
+    if not enabled():
+        return {"sent": 0, "failed": 0, "given_up": 0, "interrupted": 0}
     result = {"sent": 0, "failed": 0, "given_up": 0, "interrupted": report_interrupted(now)}
-    citizen = Notification.objects.filter(recipient=Recipient.CITIZEN).select_related("ticket")
+    citizen = Notification.objects.filter(recipient=Recipient.CITIZEN).select_related("ticket", "event")
     failed = list(citizen.filter(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
                   .order_by("next_attempt_at", "pk")[:limit])
     left_queued = list(citizen.filter(status=DeliveryStatus.QUEUED, created_at__lte=now - QUEUED_GRACE)
@@ -122,19 +156,39 @@ def give_up(note: Notification, reason: str) -> bool:
 
 def no_longer_useful(note: Notification, now: datetime) -> str:
     """Why a due text (failed, or left queued) must not be sent automatically ("" if it may): too many tries,
-    too old, or an invitation to rate an order no longer awaiting its return visit."""
+    too old, an invitation to rate an order no longer awaiting its return visit, or overtaken by a later text."""
     if note.attempts >= MAX_ATTEMPTS:
         return GIVEN_UP_ATTEMPTS % {"count": note.attempts}
     if note.created_at < now - RETRY_WITHIN:
         return GIVEN_UP_OLD
     if _stale_invitation(note):
         return GIVEN_UP_VISIT
+    if newer := overtaken_by(note):
+        with translation.override(settings.LANGUAGE_CODE):  # recorded in the centre's language, as the others
+            return GIVEN_UP_NEWER % {"newer": newer.get_template_display()}
     return ""
+
+
+def invitation_stale(ticket: Ticket | None) -> bool:
+    """Whether an invitation to rate this order (评价邀请) would be a dead link: it no longer awaits its return
+    visit (待回访). Checked before one is first sent (`services._tells`) and before one is sent again."""
+    return ticket is None or ticket.status != Status.AWAITING_VISIT
 
 
 def _stale_invitation(note: Notification) -> bool:
     """An invitation to rate (评价邀请) an order no longer awaiting its return visit: its link could not rate."""
-    return note.template == Template.VISIT and (note.ticket is None or note.ticket.status != Status.AWAITING_VISIT)
+    return note.template == Template.VISIT and invitation_stale(note.ticket)
+
+
+def overtaken_by(note: Notification) -> Notification | None:
+    """The text that overtook this one (`OVERTAKEN_BY`): the first of a later step of the same order to the same
+    number, of a template that supersedes it; None if there is none."""
+    kinds = OVERTAKEN_BY.get(note.template)
+    if not kinds or note.ticket_id is None or note.event is None:
+        return None
+    return (Notification.objects.filter(ticket_id=note.ticket_id, recipient=Recipient.CITIZEN, to=note.to,
+                                        template__in=kinds, event__seq__gt=note.event.seq)
+            .order_by("event__seq", "created_at").first())
 
 
 def claim(note: Notification, now: datetime | None = None) -> bool:
@@ -191,11 +245,16 @@ def _with_new_link(note: Notification) -> str:
 
 def resend(note: Notification) -> bool:
     """Send a failed citizen text, or one left queued by a dead sender (`stranded`), again now at a staff
-    member's request (重新发送), whatever its age and tries; False if it is neither or another sender took it
-    first."""
-    fresh = Notification.objects.select_related("ticket").filter(
+    member's request (重新发送), whatever its age and tries; False if it is neither, if its news is out of date (an
+    invitation to rate an order no longer awaiting its visit, a text overtaken by a later one), if texts are
+    switched off (`services.enabled`) or if another sender took it first."""
+    from hotline.notifications.services import enabled
+
+    if not enabled():
+        return False
+    fresh = Notification.objects.select_related("ticket", "event").filter(
         pk=note.pk, recipient=Recipient.CITIZEN, status__in=[DeliveryStatus.FAILED, DeliveryStatus.QUEUED]).first()
-    if fresh is None or _stale_invitation(fresh):
+    if fresh is None or _stale_invitation(fresh) or overtaken_by(fresh) is not None:
         return False
     if fresh.status == DeliveryStatus.QUEUED and not stranded(fresh):
         return False  # its sender is still at work

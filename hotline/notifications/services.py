@@ -10,12 +10,16 @@ which claims it the same way: never both.
 A merged order (已并单) is answered through its master: the master's reply and closing messages go to the
 callers of the orders merged into it too (transitively), each hung on that order's own merge event.
 One number gets one message per step: a caller whose orders were merged together (the same citizen online
-and on the phone) gets the master's message once, naming their orders (您的工单A、B已办理答复).
+and on the phone) gets the master's message once, naming their orders (您的工单A、B已办理答复),
+hung on their first order that is not confidential (保密): a confidential order's number is never written, and
+the reply is withheld only from a caller all of whose orders are confidential.
 The merge itself is told to the merged order's caller: the master's number, and that its reply is theirs.
 
 Only what happened to the order is told: an assisting unit's (协办) approved extension moves its own
 deadline, not the order's, and is not texted. A call declined at once (受理登记 and 不予受理 in one go) gets
-no receipt (已受理 would contradict the next text), only the closing text with the reason.
+no receipt (已受理 would contradict the next text), only the closing text with the reason. An invitation to
+rate (评价邀请) is sent only while the order awaits its return visit (a step followed up late, after the order was
+closed, sends none: its link could not rate; `retry.invitation_stale`, the retry's own check).
 """
 
 from __future__ import annotations
@@ -266,7 +270,8 @@ def notify_event(*, ticket_id: int, event_id: int, action: str, from_status: str
     own = recipient(ticket)
     also = _numbers(groups.pop(own, [])) if own else []  # the master's caller's own merged orders: one text
     sent = _send(templates, ticket, event, ticket, also)
-    for (merged, merge_event), *rest in groups.values():  # one text per other number, on its first order's merge
+    for orders in groups.values():  # one text per other number, on the merge of its first order that may be named
+        (merged, merge_event), rest = _carrier(orders)
         sent += _send(followed, merged, merge_event, ticket, _numbers(rest))
     return sent
 
@@ -277,8 +282,13 @@ def _tells(template: str, ticket: Ticket, event: TimelineEvent) -> bool:
     Not an extension of an assisting unit (协办): it moves that unit's own deadline, the order's stay. Not the
     receipt (受理通知) of an order already declined (不予受理) when it is sent: declined in the same call,
     the caller gets only the closing text with the reason. Not the receipt of an order split off another (拆单):
-    the parent's 拆单通知 names every new order with its query code, in one text.
+    the parent's 拆单通知 names every new order with its query code, in one text. Not an invitation to rate
+    (评价邀请) once the order no longer awaits its return visit (a step followed up late): a dead link.
     """
+    from hotline.notifications.retry import invitation_stale
+
+    if template == Template.VISIT:
+        return not invitation_stale(ticket)
     if template == Template.EXTENDED:
         return Extension.objects.filter(pk=(event.data or {}).get("extension"), ticket=ticket,
                                         assignment__role=AssignmentRole.LEAD).exists()
@@ -294,6 +304,18 @@ def _by_number(merged: list[tuple[Ticket, TimelineEvent]]) -> dict[str, list[tup
         if to := recipient(order):
             groups.setdefault(to, []).append((order, merge_event))
     return groups
+
+
+def _carrier(orders: list[tuple[Ticket, TimelineEvent]]
+             ) -> tuple[tuple[Ticket, TimelineEvent], list[tuple[Ticket, TimelineEvent]]]:
+    """The order (with its merge event) one caller's text about their merged orders hangs on, and the others.
+
+    Their first order that is not confidential (保密): a confidential one would withhold the reply and write its
+    own number. Only when all of them are confidential, the first: the caller gets what a confidential order's
+    caller gets (the closing text, no reply).
+    """
+    index = next((i for i, (order, _event) in enumerate(orders) if not order.is_confidential), 0)
+    return orders[index], orders[:index] + orders[index + 1:]
 
 
 def _numbers(orders: list[tuple[Ticket, TimelineEvent]]) -> list[str]:

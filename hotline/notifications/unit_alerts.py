@@ -35,8 +35,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import translation
 
 from hotline.core import clock
 from hotline.notifications import unit_texts
@@ -260,7 +262,8 @@ def _record(kind: str, unit: HandlingUnit, assignments: Sequence[Assignment], *,
         with transaction.atomic():
             note = None
             if to:
-                subject, body = unit_texts.compose(kind, assignments, **_wording(kind, event))
+                with translation.override(settings.LANGUAGE_CODE):  # the level's label too: Chinese, not the page's
+                    subject, body = unit_texts.compose(kind, assignments, **_wording(kind, event))
                 single = assignments[0].ticket if len(assignments) == 1 else None
                 note = Notification.objects.create(
                     ticket=single, event=None, template=kind, recipient=Recipient.UNIT, unit=unit,
