@@ -10,6 +10,8 @@ understood and within 2000–2100).
 
 Output: `atomic_output(path, option=...)` yields a handle on a temporary file in the same directory and
 renames it into place only when the block succeeds, so a failure never leaves a truncated file behind.
+The file gets the mode an ordinary `open()` would give it (0666 less the umask: 0644 under the usual 022,
+0600 under 077); `private=True` makes it 0600 whatever the umask, for files with personal data.
 """
 
 from __future__ import annotations
@@ -170,12 +172,25 @@ def check_output_path(path: str | Path, *, option: str) -> Path:
     return target
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back at once)."""
+    current = os.umask(0o077)
+    os.umask(current)
+    return current
+
+
+def output_mode(*, private: bool = False) -> int:
+    """The permissions of a written output file: 0600 when `private`, else 0666 less the umask (as `open()`)."""
+    return 0o600 if private else 0o666 & ~_umask()
+
+
 @contextmanager
 def atomic_output(path: str | Path, *, option: str, mode: str = "w", encoding: str | None = "utf-8",
-                  newline: str | None = "") -> Iterator[IO[Any]]:
+                  newline: str | None = "", private: bool = False) -> Iterator[IO[Any]]:
     """A handle on a temporary file beside `path`, renamed over it only if the block completes.
 
-    On any error the temporary file is removed and an existing file at `path` is left untouched.
+    On any error the temporary file is removed and an existing file at `path` is left untouched. The file
+    gets the umask's mode, or 0600 with `private` (personal data: full numbers, confidential orders).
     """
     target = check_output_path(path, option=option)
     binary = "b" in mode
@@ -187,17 +202,17 @@ def atomic_output(path: str | Path, *, option: str, mode: str = "w", encoding: s
     try:
         with os.fdopen(handle, mode, **({} if binary else {"encoding": encoding, "newline": newline})) as out:
             yield out
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; outputs are read by other users
+        os.chmod(temporary, output_mode(private=private))  # mkstemp creates 0600; honour the operator's umask
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def write_bytes_atomic(path: str | Path, data: bytes, *, option: str) -> Path:
+def write_bytes_atomic(path: str | Path, data: bytes, *, option: str, private: bool = False) -> Path:
     """Write bytes to `path` whole (temporary file + rename); returns the path."""
     try:
-        with atomic_output(path, option=option, mode="wb") as out:
+        with atomic_output(path, option=option, mode="wb", private=private) as out:
             out.write(data)
     except OSError as exc:
         raise CommandError(f"{option}：无法写入 {path}：{exc.strerror or exc}") from exc
