@@ -104,8 +104,10 @@ class SmsNotifier:
         except ValueError:
             return  # a 2xx without JSON counts as accepted
         refusal = gateway_refusal(result)
-        if refusal:
-            raise NotificationError(f"SMS gateway refused: {refusal}"[:500])
+        if refusal:  # gateways often echo the mobile ("invalid mobile 138…"): the error is logged and stored
+            from hotline.core.privacy import numbers_masked
+
+            raise NotificationError(f"SMS gateway refused: {numbers_masked(refusal)}"[:500])
 
 
 #: Names of a gateway answer's result code, compared without case (code, Code, errcode, error_code, ret …).

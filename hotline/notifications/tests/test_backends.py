@@ -147,3 +147,11 @@ def test_the_admin_log_is_read_only_and_masks_recipients(admin_client: Any, cast
         assert "138****5678" in page and "13812345678" not in page
     assert admin_client.get("/admin/notifications/notification/add/").status_code == 403
     assert admin_client.post(f"/admin/notifications/notification/{note.pk}/delete/").status_code == 403
+
+
+def test_a_refusal_echoing_the_mobile_keeps_it_masked_in_the_error(gateway: list[Any]) -> None:
+    """The error is logged and stored on the text (`Notification.error`): no full number in it."""
+    gateway[0].answer = b'{"code": "isv.MOBILE_NUMBER_ILLEGAL", "message": "invalid mobile 13812345678"}'
+    with pytest.raises(NotificationError) as caught:
+        sms_notifier().send(SMS)
+    assert "13812345678" not in str(caught.value) and "138****5678" in str(caught.value)
