@@ -39,3 +39,17 @@ def test_a_failed_export_leaves_the_previous_file_as_it_was(tmp_path: Path, monk
     monkeypatch.undo()
     call_command("export", "--format", "json", "--output", str(output), stderr=StringIO())
     assert output.read_text(encoding="utf-8") != "yesterday's export"
+
+
+def test_the_full_json_export_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """It holds full numbers and confidential orders: 0600 whatever the umask; the open-data CSV follows the umask."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        call_command("export", "--format", "json", "--output", str(tmp_path / "all.json"), stderr=StringIO())
+        call_command("export", "--format", "open311-csv", "--output", str(tmp_path / "open.csv"), stderr=StringIO())
+    finally:
+        os.umask(old)
+    assert (tmp_path / "all.json").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "open.csv").stat().st_mode & 0o777 == 0o644

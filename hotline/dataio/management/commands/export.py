@@ -45,7 +45,8 @@ class Command(BaseCommand):
             path = Path(options["output"])
             encoding = "utf-8-sig" if options["format"] == "open311-csv" else "utf-8"
             try:  # written whole or not at all: an existing file is replaced only once the export is complete
-                with atomic_output(options["output"], option="--output", encoding=encoding, newline="") as fh:
+                with atomic_output(options["output"], option="--output", encoding=encoding, newline="",
+                                   private=options["format"] == "json") as fh:  # full numbers, confidential orders
                     count = write(fh, since, until)
             except OSError as exc:  # no permission, a full disk
                 raise CommandError(f"无法写入导出文件 {path}：{exc.strerror or exc}") from exc

@@ -68,7 +68,7 @@ class Command(BaseCommand):
             except Exception:  # noqa: BLE001 - without a model every label is kept
                 classes = None
             try:
-                with cli.atomic_output(target, option="--export-corrections") as handle:
+                with cli.atomic_output(target, option="--export-corrections", private=True) as handle:  # raw texts
                     written, skipped = write_corrections(report, handle, classes=classes, base_rows=base_rows)
             except OSError as exc:
                 raise CommandError(f"--export-corrections: cannot write {target}: {exc.strerror or exc}") from exc
