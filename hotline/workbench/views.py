@@ -162,7 +162,11 @@ def _done(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 
 def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: forms.Form, *,
                   status: int) -> HttpResponse:
-    """The order page as it is now, with the refused step's form still holding what was typed."""
+    """The order page as it is now, with the refused step's form still holding what was typed.
+
+    The page says the step was not done before anything else: its title (「未完成：答复」) and, on top of the
+    steps, an error summary (role="alert") linking each field error to its field (`workbench/_steps.html`).
+    """
     from hotline.tickets import panels
     from hotline.tickets.views import detail_context
 
@@ -174,6 +178,7 @@ def _render_again(request: HttpRequest, ticket: Ticket, spec: StepSpec, form: fo
         context["kept"] = (spec, form)  # no longer offered: shown read-only so the text is not lost
     context["panels"] = panels.panels_for(request, ticket)
     context["failed_action"] = spec.action
+    context["refused"] = (spec, form)
     # Shown at the step's POST-only address: the language switch goes back to the order page instead.
     context["switch_next"] = reverse("order-detail", kwargs={"number": ticket.number})
-    return render(request, "tickets/detail.html", context, status=status)
+    return render(request, "workbench/refused_step.html", context, status=status)

@@ -1,6 +1,7 @@
 // Intake page (受理登记) helpers on top of htmx. The page works without this file; it only adds speed:
-// pick a searched category with the keyboard, send the address selects' value as ?parent=, and let
-// Ctrl+Enter in a text box submit with the button of the section it is in.
+// search and pick a category in place (with the keyboard too), send the address selects' value as ?parent=,
+// let Enter in a single-line box submit with 登记并转派单 and Ctrl+Enter in a text box with the button of the
+// section it is in. (Without it, the form's first button, 搜索, is the one Enter presses: nothing is registered.)
 (function () {
   "use strict";
   var form = document.getElementById("intake-form");
@@ -36,9 +37,13 @@
   }
 
   var search = document.getElementById("category-search");
+  var searchButton = document.getElementById("category-search-button");
   var results = document.getElementById("category-results");
   var select = document.getElementById("id_category");
   var picked = document.getElementById("category-picked");
+  var enterButton = form.querySelector("button[type=submit][data-enter]"); // 登记并转派单
+  var keysHint = form.querySelector(".kbd-hint");
+  if (keysHint) { keysHint.hidden = false; } // the keys it describes are this script's
 
   // htmx sends a select under its own name (district=…); the areas endpoint wants parent=….
   document.body.addEventListener("htmx:configRequest", function (e) {
@@ -117,8 +122,19 @@
   if (search && results && select) {
     results.addEventListener("click", function (e) {
       var button = e.target.closest("button.pick");
-      if (button) { pick(button); }
+      if (button) {
+        e.preventDefault(); // a submit without this script (the page comes back with it chosen)
+        pick(button);
+      }
     });
+    if (searchButton) {
+      // 搜索 without this script posts the form for the page with the results; here htmx lists them in place.
+      searchButton.addEventListener("click", function (e) {
+        e.preventDefault();
+        search.dispatchEvent(new Event("search"));
+        search.focus();
+      });
+    }
     search.addEventListener("keydown", function (e) {
       var buttons = pickButtons();
       if (e.key === "Enter") {
@@ -149,13 +165,24 @@
     });
   }
 
-  // Ctrl+Enter (or ⌘+Enter) in a text area submits with its section's button, else the default one.
+  // Enter in a single-line box submits with 登记并转派单, not with the form's first button (搜索, for the page
+  // without this script); Enter while an input method is composing only confirms the characters.
+  var NOT_SUBMITTING = ["button", "submit", "reset", "image", "file"];
+  form.addEventListener("keydown", function (e) {
+    var target = e.target;
+    if (e.key !== "Enter" || e.defaultPrevented || e.isComposing || e.keyCode === 229 || e.ctrlKey || e.metaKey ||
+        e.altKey || e.shiftKey || target.tagName !== "INPUT" || NOT_SUBMITTING.indexOf(target.type) >= 0 ||
+        !enterButton) { return; }
+    e.preventDefault();
+    form.requestSubmit(enterButton);
+  });
+
+  // Ctrl+Enter (or ⌘+Enter) in a text area submits with its section's button, else with 登记并转派单.
   form.addEventListener("keydown", function (e) {
     if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey) || e.target.tagName !== "TEXTAREA") { return; }
     e.preventDefault();
     var section = e.target.closest("fieldset.decide-one");
-    var button = (section && section.querySelector("button[type=submit]")) ||
-      form.querySelector("button[type=submit][name=decision]");
+    var button = (section && section.querySelector("button[type=submit]")) || enterButton;
     form.requestSubmit(button);
   });
 })();

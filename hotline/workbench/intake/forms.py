@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.utils import ErrorDict
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,12 @@ PROACTIVE_PHONE = _("主动发现工单没有来电群众，不发短信、不�
 THEME_GONE = _("该每月一题专题不存在或已撤销，不能为其派发工单；请从专题页面重新派发")
 THEME_CHANNEL = _("为每月一题派发的工单，渠道须为「主动发现（未诉先办）」")
 MB = 1024 * 1024
+#: The value of the intake page's 搜索 button (name="decision"), the first submit button of the form: Enter in a
+#: single-line box presses it when JavaScript is off, so the page comes back with the matching categories and
+#: nothing is registered (with intake.js, Enter there still means 登记并转派单).
+SEARCH_CATEGORY = "search-category"
+#: The name of a searched category's button (its value the category's id), to choose it without JavaScript.
+PICK_CATEGORY = "pick_category"
 
 
 class MultipleFileInput(forms.FileInput):
@@ -259,6 +266,18 @@ class IntakeForm(forms.Form):
             is_confidential=d["is_confidential"], address=d["address"].strip(),
             district=d["district"], street=d["street"], community=d["community"],
         )
+
+    def as_typed(self) -> IntakeForm:
+        """This posted form, to be shown again as typed and not checked: a category search registers nothing,
+        so nothing is refused (only the 每月一题 theme is read, for the page to say which one the order is for)."""
+        self._errors = ErrorDict(renderer=self.renderer)
+        self.cleaned_data = {}
+        field = self.fields["theme"]
+        try:
+            self.cleaned_data["theme"] = field.clean(self["theme"].data)
+        except forms.ValidationError:
+            pass
+        return self
 
     def theme_chosen(self) -> Theme | None:
         """The theme (每月一题) the order is raised for: as validated, or as prefilled on a new page."""

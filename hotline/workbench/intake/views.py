@@ -34,7 +34,7 @@ from hotline.workbench import once as one_time
 from hotline.workbench.forms import ChaseForm, SupplementForm
 from hotline.workbench.intake import selectors
 from hotline.workbench.intake.choices import DONE, Decision
-from hotline.workbench.intake.forms import PROACTIVE_HINT, IntakeForm
+from hotline.workbench.intake.forms import PICK_CATEGORY, PROACTIVE_HINT, SEARCH_CATEGORY, IntakeForm
 from hotline.workbench.intake.prefill import prefill
 from hotline.workbench.intake.services import link_to_current_call, take_call
 from hotline.workbench.posted import PAGE_EXPIRED, Typed, own_step_just_taken, posted_version
@@ -74,6 +74,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         filled = prefill(request.GET)
         form = IntakeForm(initial=filled.initial or None)
         return _page(request, form, request.GET.get("phone", ""), category_query=filled.category_query)
+    if request.POST.get("decision") == SEARCH_CATEGORY or PICK_CATEGORY in request.POST:
+        return _search_categories(request)
     form = IntakeForm(request.POST, request.FILES)
     once = one_time.key(request, "intake")
     if (earlier := one_time.recall(once)) is not None:
@@ -99,6 +101,22 @@ def intake(request: HttpRequest) -> HttpResponse:
     return _page(request, form, request.POST.get("phone", ""), status=400)
 
 
+def _search_categories(request: HttpRequest) -> HttpResponse:
+    """The category search without JavaScript (the 搜索 button, or Enter in a single-line box): the page again as
+    typed, with the categories matching the search box to choose from; a category chosen among them comes back
+    chosen. Nothing is registered and nothing is refused (attachments must be chosen again, as the page says)."""
+    data = request.POST.copy()
+    data.pop("decision", None)
+    picked = data.pop(PICK_CATEGORY, [""])[-1]
+    if picked:
+        data["category"] = picked
+    form = IntakeForm(data).as_typed()
+    if picked:
+        form.fields["category"].widget.attrs["autofocus"] = True
+    query = "" if picked else data.get("q", "").strip()
+    return _page(request, form, data.get("phone", ""), category_query=query, searched=not picked)
+
+
 def _already_taken(request: HttpRequest, form: IntakeForm, number: str) -> HttpResponse:
     """A page posted again (a double click, a reload): nothing new is registered."""
     if number:
@@ -109,12 +127,13 @@ def _already_taken(request: HttpRequest, form: IntakeForm, number: str) -> HttpR
 
 
 def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
-          category_query: str = "", followup: dict | None = None) -> HttpResponse:
+          category_query: str = "", followup: dict | None = None, searched: bool = False) -> HttpResponse:
     """The page, with the caller's history already filled in when the number is known.
 
     Each page carries a submission token: posting the same page twice registers one order. A proactive
     order (主动发现) shows the hint that no citizen called, and the 每月一题 theme it is raised for, if any;
-    `category_query` (a prefilled category above the third level) lists its third-level categories in the picker.
+    `category_query` (a prefilled category above the third level, or the words of a search without JavaScript,
+    `searched`) lists its third-level categories in the picker.
     """
     query = request.POST.get("q", "") if form.is_bound else category_query
     return render(request, "workbench/intake/page.html", {
@@ -128,6 +147,8 @@ def _page(request: HttpRequest, form: IntakeForm, phone: str, status: int = 200,
         "proactive": form["channel"].value() == Channel.PROACTIVE,
         "proactive_hint": PROACTIVE_HINT,
         "for_theme": form.theme_chosen(),
+        "searched": searched,  # without JS: the results (or that none match) shown, the focus on them
+        "search_answered": searched and bool(category_query),
         **(followup if followup is not None else _followed(request)),
     }, status=status)
 

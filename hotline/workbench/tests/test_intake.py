@@ -367,8 +367,8 @@ def test_the_page_works_without_javascript(client_agent: Client, org: Any, categ
     assert f'<optgroup label="{org.district.name}">' in html and org.other_street.name in html
     for decision in Decision:
         assert f'name="decision" value="{decision.value}"' in html
-    # The first submit button is the one Enter presses: register and send to dispatch.
-    assert html.index('name="decision"') == html.index(f'name="decision" value="{Decision.DISPATCH}"')
+    # Without JS, Enter presses the first submit button: the category search, which registers nothing.
+    assert html.index('name="decision"') == html.index('name="decision" value="search-category"')
     response = client_agent.post(URL, post_data(category=categories["noise"].pk, district=org.district.pk,
                                                 street=org.street_b.pk))
     assert response.status_code == 302
