@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import IO, Any
 
 from django.db import models
@@ -29,12 +30,11 @@ from hotline.core import clock
 from hotline.core.privacy import _number_spans, public_description
 from hotline.core.privacy import scrub_public_text as scrub
 from hotline.open311.disclosure import coarse, is_report, unreviewed_q
-from hotline.open311.selectors import _agency
+from hotline.open311.selectors import _agency, notices_for, status_note, with_public_note
 from hotline.ops import access
 from hotline.portal.choices import public_status
 from hotline.tickets.choices import FINISHED, AssignmentRole, AssignmentStatus
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
-from hotline.tickets.public_text import citizen_steps, status_text
 from hotline.workbench.queues.export import defuse
 
 #: The columns of the Open311 CSV, named as the GeoReport v2 `request` fields.
@@ -97,22 +97,27 @@ def open311_queryset(since: datetime | None = None, until: datetime | None = Non
                      forwarded_from__isnull=False)
             .order_by("-dispatched_at", "-id"))
     last = TimelineEvent.objects.filter(ticket=OuterRef("pk")).order_by("-seq")
-    said = citizen_steps().filter(ticket=OuterRef("pk"))  # the newest words for the citizen, never a staff note
-    return (orders(since, until).filter(is_confidential=False, number__isnull=False).exclude(unreviewed_q())
+    # The newest words for the citizen (an approved extension's included, never a staff note), read as the live
+    # interface reads them (`open311.selectors.with_public_note`).
+    public = with_public_note(orders(since, until).filter(is_confidential=False, number__isnull=False))
+    return (public.exclude(unreviewed_q())
             .select_related("category", "district", "street", "community")
             .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
-                      last_at=Subquery(last.values("at")[:1]),
-                      public_note=Subquery(said.values("note")[:1]),
-                      public_note_action=Subquery(said.values("action")[:1])))
+                      last_at=Subquery(last.values("at")[:1])))
 
 
-def open311_row(ticket: Ticket) -> dict[str, Any]:
+def open311_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[str, Any]:
     """One order as a GeoReport v2 `request` (no caller data, phone numbers masked, coordinates on the grid);
-    a 举报 by its number, status and service alone (`open311.disclosure`)."""
+    a 举报 by its number, status and service alone (`open311.disclosure`).
+
+    status_notes are the live interface's (`open311.selectors.status_note`): an approved extension's notice
+    (`notices`, from `notices_for` over the chunk; looked up for this order alone when not given) or `status_text`.
+    """
     report = is_report(ticket)
     area = None if report else ticket.community or ticket.street or ticket.district
-    notes = public_status(ticket.status) if report else status_text(
-        ticket.status, ticket.public_note_action, ticket.public_note, ticket.not_accepted_reason)
+    if notices is None and not report:
+        notices = notices_for([ticket])
+    notes = public_status(ticket.status) if report else status_note(ticket, notices or {})
     return {
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in FINISHED else "open",
@@ -157,9 +162,12 @@ def open311_lines(since: datetime | None = None, until: datetime | None = None) 
     defused (`defuse`: citizens type the description and address)."""
     writer = csv.DictWriter(_Line(), fieldnames=OPEN311_COLUMNS)
     yield writer.writeheader()
-    for ticket in open311_queryset(since, until).iterator(chunk_size=CHUNK):
-        yield writer.writerow({name: defuse(value) if isinstance(value, str) and name not in _NUMERIC else value
-                               for name, value in open311_row(ticket).items()})
+    rows = open311_queryset(since, until).iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        notices = notices_for(chunk)  # the approved extensions' words: one query per chunk
+        for ticket in chunk:
+            yield writer.writerow({name: defuse(value) if isinstance(value, str) and name not in _NUMERIC else value
+                                   for name, value in open311_row(ticket, notices).items()})
 
 
 def write_open311_csv(out: IO[str], since: datetime | None = None, until: datetime | None = None) -> int:

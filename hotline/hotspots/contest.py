@@ -3,7 +3,9 @@
 The input is the 2020 Teddy Cup layout (留言编号, 留言用户, 留言主题, 留言时间, 留言详情, 反对数, 点赞数);
 rows that cannot be read are reported with their line number and reason, the others are used.
 The tables are written as UTF-8 with a BOM so that Excel opens them correctly (the command writes each
-to a temporary file renamed into place, so a failure never leaves a half table).
+to a temporary file renamed into place, so a failure never leaves a half table); every text cell taken from
+the messages (留言编号, 留言用户, 留言主题, 留言详情, and 地点/人群, 问题描述 made of them) is defused like the
+platform's other exports: one starting like a formula (=, +, -, @, tab, CR) gets a leading single quote.
 """
 
 from __future__ import annotations
@@ -92,13 +94,22 @@ def time_span(issue: HotIssue) -> str:
     return f"{issue.first_at:%Y/%m/%d} 至 {issue.last_at:%Y/%m/%d}"
 
 
+def _defused(text: str) -> str:
+    """A text cell from the citizens' messages (or made of them) as every export of the platform writes it: one
+    that starts like a formula gets a leading quote, so that Excel shows it and never runs it
+    (`hotline.workbench.queues.export.defuse`, imported here: reading a message file needs no Django models)."""
+    from hotline.workbench.queues.export import defuse
+
+    return defuse(text or "")
+
+
 def write_issue_table(issues: list[HotIssue], handle: TextIO) -> None:
     """The 热点问题表 (one row per issue) into an open text file."""
     writer = csv.writer(handle)
     writer.writerow(ISSUE_COLUMNS)
     for issue in issues:
         writer.writerow([issue.rank, issue.issue_id, f"{issue.heat:.2f}", time_span(issue),
-                         issue.place_people, issue.description])
+                         _defused(issue.place_people), _defused(issue.description)])
 
 
 def write_detail_table(issues: list[HotIssue], handle: TextIO) -> None:
@@ -107,5 +118,6 @@ def write_detail_table(issues: list[HotIssue], handle: TextIO) -> None:
     writer.writerow(DETAIL_COLUMNS)
     for issue in issues:
         for message in issue.members:
-            writer.writerow([issue.issue_id, message.id, message.user, message.title,
-                             f"{message.at:%Y/%m/%d %H:%M:%S}", message.body, message.likes, message.dislikes])
+            writer.writerow([issue.issue_id, _defused(message.id), _defused(message.user), _defused(message.title),
+                             f"{message.at:%Y/%m/%d %H:%M:%S}", _defused(message.body), message.likes,
+                             message.dislikes])

@@ -111,17 +111,22 @@ def answerable_orders() -> QuerySet[Ticket]:
     lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
             .exclude(status__in=LEFT_ASSIGNMENT)
             .order_by("-dispatched_at", "-id"))
-    # The newest words for the citizen (an approved extension's included), never a staff note.
-    said = citizen_steps(extensions=True).filter(ticket=OuterRef("pk"))
-    return (Ticket.objects.filter(is_confidential=False, number__isnull=False)
+    return (with_public_note(Ticket.objects.filter(is_confidential=False, number__isnull=False))
             .select_related("category", "district", "street", "community")
             .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),
                       expected_at=Coalesce("close_due", Subquery(lead.values("reply_due")[:1])),
-                      public_note=Subquery(said.values("note")[:1]),
-                      public_note_action=Subquery(said.values("action")[:1]),
-                      public_note_id=Subquery(said.values("pk")[:1]),
                       media_url=Subquery(SubmittedRequest.objects.filter(ticket=OuterRef("pk"))
                                          .values("media_url")[:1])))
+
+
+def with_public_note(orders: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The orders with their newest words for the citizen (an approved extension's included, never a staff note):
+    `public_note`, `public_note_action`, `public_note_id`, what `status_note` reads. Shared with the open-data
+    CSV (`hotline.dataio.export`), so that both publish the same status_notes."""
+    said = citizen_steps(extensions=True).filter(ticket=OuterRef("pk"))
+    return orders.annotate(public_note=Subquery(said.values("note")[:1]),
+                           public_note_action=Subquery(said.values("action")[:1]),
+                           public_note_id=Subquery(said.values("pk")[:1]))
 
 
 def public_orders() -> QuerySet[Ticket]:
@@ -172,13 +177,20 @@ def _agency(ticket: Ticket) -> str:
 def request_rows(tickets: Iterable[Ticket]) -> list[dict[str, Any]]:
     """The orders of a page (from `public_orders`) as `request`s; the extensions' words in one query for all."""
     tickets = list(tickets)
-    extended = [t.public_note_id for t in tickets if getattr(t, "public_note_action", None) == Action.APPROVE_EXTENSION]
-    notices = extension_notices(TimelineEvent.objects.filter(pk__in=extended)) if extended else {}
+    notices = notices_for(tickets)
     return [request_row(t, notices) for t in tickets]
 
 
-def _status_note(ticket: Ticket, notices: dict[int, str]) -> str:
-    """The newest words for the citizen: an approved extension's notice, else `status_text`."""
+def notices_for(tickets: Iterable[Ticket]) -> dict[int, str]:
+    """The words of the approved extensions that are the newest public note of these orders (`with_public_note`),
+    by event id, in one query for all (none when no order's newest note is an extension)."""
+    extended = [t.public_note_id for t in tickets if getattr(t, "public_note_action", None) == Action.APPROVE_EXTENSION]
+    return extension_notices(TimelineEvent.objects.filter(pk__in=extended)) if extended else {}
+
+
+def status_note(ticket: Ticket, notices: dict[int, str]) -> str:
+    """The newest words for the citizen (`with_public_note`): an approved extension's notice (`notices`, from
+    `notices_for`), else `status_text`. Unscrubbed: the caller masks them (`scrub_public_text`)."""
     action = getattr(ticket, "public_note_action", None)
     if action == Action.APPROVE_EXTENSION:
         return notices.get(ticket.public_note_id, "")
@@ -198,7 +210,7 @@ def request_row(ticket: Ticket, notices: dict[int, str] | None = None) -> dict[s
     return {
         "service_request_id": ticket.number,
         "status": open_or_closed(ticket.status),
-        "status_notes": scrub(_status_note(ticket, notices), order=ticket),
+        "status_notes": scrub(status_note(ticket, notices), order=ticket),
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": str(ticket.category_id) if ticket.category_id else "",
         "description": public_description(ticket),
@@ -225,7 +237,7 @@ def _withheld_row(ticket: Ticket, notices: dict[int, str]) -> dict[str, Any]:
     elif ticket.status == Status.REGISTERED:
         note = public_status(ticket.status, awaiting_acceptance=True)
     else:  # refused as the first decision: the refusal's reason label (`status_text`), never its note
-        note = scrub(_status_note(ticket, notices), order=ticket)
+        note = scrub(status_note(ticket, notices), order=ticket)
     return {
         "service_request_id": ticket.number,
         "status": open_or_closed(ticket.status),

@@ -87,6 +87,7 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         # What citizens typed, numbers masked for those who see the caller's number masked (`text_for`).
         "description": text_for(ticket.description, ticket, user),
         "order_title": text_for(ticket.title, ticket, user),  # an untitled order's is its description's start
+        "address": text_for(ticket.address, ticket, user),  # 事发地址: free text a caller may dictate a number into
         "assignments": ticket.assignments.select_related("unit", "forwarded_from__unit").order_by("dispatched_at", "id"),
         "replies": selectors.replies_shown(ticket, user),  # each `review_note_shown` (审核意见, `text_for`)
         "visits": selectors.visits_shown(ticket, user),
@@ -152,7 +153,8 @@ def reveal_caller(request: HttpRequest, number: str) -> HttpResponse:
     phone_shown(ticket, user, ticket.caller_phone)
     context = detail_context(request, ticket)
     context.update(phone=ticket.caller_phone, revealed=True, may_reveal=False,
-                   description=selectors.reveal_citizens_words(ticket, user, context["timeline"]))
+                   description=selectors.reveal_citizens_words(ticket, user, context["timeline"]),
+                   address=text_for(ticket.address, ticket, user, revealed=True))
     return _order_page(request, ticket, context)
 
 

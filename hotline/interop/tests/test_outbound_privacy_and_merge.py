@@ -68,12 +68,14 @@ def test_a_dispatch_of_a_report_to_a_specialised_hotline_carries_no_reporter_ide
     partner, _ = services.add_partner(code="12315", name="12315 市场监管热线", kind=PartnerKind.SPECIALISED,
                                       unit=cast.lead)
     services.set_endpoint(partner, "https://partner.test/12315", secret="whsec_12315")
-    ticket = make_ticket(cast=cast, request_type=RequestType.REPORT, caller_name="王建华", caller_phone=PHONE)
+    ticket = make_ticket(cast=cast, request_type=RequestType.REPORT, caller_name="王建华", caller_phone=PHONE,
+                         address=f"东湖路12号（举报人王建华，电话{PHONE}）")
     tickets.send_to_dispatch(ticket, actor=cast.intake)
     with django_capture_on_commit_callbacks(execute=True):
         tickets.dispatch(ticket, actor=cast.dispatcher, lead=cast.lead, note=NOTE)
     payload = Delivery.objects.get(event_type="transfer.created").payload
-    assert PHONE not in _text(payload) and "王建华" not in _text(payload)
+    assert PHONE not in _text(payload) and "王建华" not in _text(payload)  # the address dictated with them too
+    assert payload["order"]["address"].startswith("东湖路12号")
 
 
 def _transferred_in(client, raw: str, ctx, reference: str) -> Ticket:  # noqa: ANN001

@@ -4,8 +4,8 @@ Both read the same FilterSet over `visible_to(user)` as the page, in chunks of `
 the lead unit prefetched per chunk: a constant number of queries per chunk, never the whole table
 in memory. The first and final satisfaction (首次满意度, 最终满意度: the order's first and last valid
 return visit) are subqueries of the orders' own query. Units get masked phones (none, and no name, for an anonymous
-caller or a 举报's reporter: `core.privacy.shows_caller`), and the title and description with the numbers typed in
-them masked (`text_for`); each full number and each confidential (保密) order written is recorded
+caller or a 举报's reporter: `core.privacy.shows_caller`), and the title, description and address (事发地址) with the
+numbers typed in them masked (`text_for`); each full number and each confidential (保密) order written is recorded
 (`hotline.ops.access`); cells that a spreadsheet would run as a formula are defused.
 """
 
@@ -69,7 +69,7 @@ def columns() -> list[Column]:
         (_("诉求内容"), lambda t, u: text_for(t.description, t, u)),
         (_("来电人"), _caller),
         (_("联系电话"), lambda t, u: phone_for(t, u) if shows_caller(t, u) else ""),
-        (_("事发地址"), lambda t, u: t.address),
+        (_("事发地址"), lambda t, u: text_for(t.address, t, u)),  # free text: a number may be dictated into it
         (_("区"), lambda t, u: t.district.name if t.district else ""),
         (_("主办单位"), lambda t, u: _lead_name(t)),
         (_("亮灯"), lambda t, u: t.get_light_display()),

@@ -80,11 +80,15 @@ def _tabs(request: HttpRequest, current: str, items: list[tuple[str, Any]], coun
              "url": f"{request.path}?{urlencode({'tab': k})}"} for k, label in items]
 
 
-def _export_query(request: HttpRequest, statuses: list[str] | None) -> str | None:
-    """The current filters for the export links; a queue's statuses are intersected with the chosen ones."""
+def _export_query(request: HttpRequest, statuses: list[str] | None, default_sort: str = DEFAULT_SORT) -> str | None:
+    """The current filters for the export links; a queue's statuses are intersected with the chosen ones, and
+    the queue's own default order (e.g. 派单队列 oldest first) is kept when no sort was chosen, so that the file
+    lists the orders as the page does (the export reads the common sorts only, `SORTS`)."""
     query = request.GET.copy()
     for key in ("page", "tab"):
         query.pop(key, None)
+    if not query.get("sort") and default_sort != DEFAULT_SORT and default_sort in SORTS:
+        query["sort"] = default_sort
     if statuses is not None:
         chosen = query.getlist("status")
         kept = [s for s in statuses if not chosen or s in chosen]
@@ -130,7 +134,7 @@ def render_list(request: HttpRequest, base: QuerySet[Ticket], *, title: str, tab
         "title": title, "fs": fs, "page": page, "orders": page.object_list, "query": query.urlencode(),
         "tab": tab, "tabs": tabs or [], "columns": set(columns), "bulk": b.bulk_forms(tuple(bulk), request.user),
         "next": request.get_full_path(), "bulk_token": one_time.new_token(),
-        "export_query": _export_query(request, export_statuses) if export_enabled else None,
+        "export_query": _export_query(request, export_statuses, default_sort) if export_enabled else None,
         **(extra or {}),
     }
     if request.headers.get("HX-Request") == "true":
