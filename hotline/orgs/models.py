@@ -31,6 +31,10 @@ class HandlingUnit(models.Model):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    #: Raised by one at every save of the unit (in the database: `version + 1`), so that another process sees any
+    #: change — a rename or a move too — in the sum over the units (the gazetteer's freshness look,
+    #: `hotline.orgs.places`). A bulk `update()` of units must raise it as well.
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = HandlingUnitQuerySet.as_manager()
 
@@ -43,9 +47,16 @@ class HandlingUnit(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        """Save, then keep the materialised path of this unit in step with its parent."""
+        """Save (raising `version` in the database), then keep the materialised path of this unit in step with
+        its parent."""
         self._check_parent()
+        if not self._state.adding:
+            self.version = models.F("version") + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
+        if not isinstance(self.__dict__.get("version", 0), int):
+            del self.__dict__["version"]  # the new value is read from the database when asked for
         path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
         if path != self.path:
             old, depth = self.path, path.count("/") - 2

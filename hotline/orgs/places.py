@@ -2,8 +2,12 @@
 
 `gazetteer()` costs a dictionary look-up on almost every call: the matcher is rebuilt (about 1 ms for
 the demo city) when a HandlingUnit is saved or deleted in this process (the signal bumps `_version`),
-and when another process added or removed units, which a look at count and max(id) shows; that look
-is taken at most every `RECHECK_SECONDS`, so a rename made in another process shows within that time.
+and when another process changed the units, which one aggregate query shows (`_stamp`): above all the sum of
+their `version`, which every save raises by one, with how many there are and the largest id — so a unit added,
+removed, renamed, moved to another parent, switched off or on elsewhere is seen. That look is taken at most every
+`RECHECK_SECONDS`, so a change made in another process shows within that time. (A bulk `update()` of units
+that does not raise `version` is seen when it switches units off or on or moves them, not when it renames
+one; the code makes none.)
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q, Sum
 
 from hotline.intelligence.places import CENTRE, KINDS, Gazetteer, Place
 from hotline.orgs.models import HandlingUnit
@@ -30,9 +34,16 @@ def invalidate(*args: Any, **kwargs: Any) -> None:
         _state["version"] += 1
 
 
-def _stamp() -> tuple[int, int | None]:
-    row = HandlingUnit.objects.filter(kind__in=KINDS, is_active=True).aggregate(n=Count("id"), top=Max("id"))
-    return row["n"], row["top"]
+def _stamp() -> tuple[int | None, ...]:
+    """What changes with any change to the units the gazetteer is built from, in one aggregate query: the sum
+    of `version` with every save; how many units there are and the largest id with every one added or
+    deleted. The active units' count and ids and the parents' ids change too with most bulk `update()`s
+    (switched off, moved), which raise no `version`."""
+    active = Q(is_active=True)
+    row = HandlingUnit.objects.filter(kind__in=(*KINDS, CENTRE)).aggregate(
+        saves=Sum("version"), n=Count("id"), top=Max("id"), on=Count("id", filter=active),
+        on_ids=Sum("id", filter=active), parents=Sum("parent_id"))
+    return row["saves"], row["n"], row["top"], row["on"], row["on_ids"], row["parents"]
 
 
 def gazetteer() -> Gazetteer:

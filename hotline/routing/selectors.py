@@ -16,12 +16,16 @@ from hotline.taxonomy.models import Category
 
 
 def rule_for(category: Category | None, area: HandlingUnit | None) -> DispatchRule | None:
-    """The most specific active rule: the deepest category match, then an area match over city-wide."""
+    """The most specific active rule: the deepest category match, then an area match over city-wide.
+
+    An entry whose lead unit is switched off (停用) is passed over, as the recommender's snapshot does
+    (`catalogue()`): nobody may dispatch to that unit, so it binds no dispatch."""
     if category is None:
         return None
     chain = category.ancestors_and_self()
     depth = {c.pk: c.level for c in chain}
-    candidates = DispatchRule.objects.filter(category__in=chain, is_active=True).select_related(
+    candidates = DispatchRule.objects.filter(category__in=chain, is_active=True,
+                                             lead_unit__is_active=True).select_related(
         "lead_unit", "category", "area")
     best: tuple[tuple[int, int], DispatchRule] | None = None
     for rule in candidates:

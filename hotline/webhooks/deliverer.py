@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from hotline.core import clock, targets
-from hotline.webhooks.choices import DeliveryStatus
+from hotline.webhooks.choices import DeliveryStatus, SubscriptionKind
 from hotline.webhooks.constants import (
     ANSWER_LIMIT,
     BACKOFF_BASE,
@@ -44,6 +44,7 @@ from hotline.webhooks.constants import (
     TIMEOUT,
 )
 from hotline.webhooks.models import Delivery, DeliveryAttempt
+from hotline.webhooks.services import _may_see
 from hotline.webhooks.signals import delivery_succeeded
 from hotline.webhooks.signing import sign
 
@@ -51,6 +52,9 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "hotline-webhooks/1.0"
 #: How an attempt's error begins when the target was refused and nothing was sent (`hotline.core.targets`).
 REFUSED = "Refused, not sent"
+#: An attempt's error when the delivery was given up, unsent, because the subscription's owner may no longer
+#: read the order (a person moved out of the order's units since the event was queued; `services._may_see`).
+OWNER_MAY_NOT_SEE = "Given up, not sent: the subscription's owner may no longer read this order"
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,8 @@ def headers_for(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, st
 _PARTNER_OFF = (Q(subscription__partner__is_active=False)
                 | Q(subscription__owner__api_key__partner__is_active=False)
                 | Q(subscription__owner__api_intake_key__partner__is_active=False))
+#: A subscription whose owner's account is deactivated (a person who left, a revoked key's account) hears nothing.
+_OWNER_OFF = Q(subscription__owner__is_active=False)
 
 
 def sendable(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
@@ -273,9 +279,19 @@ def sendable(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
     partner's endpoint — even if it was switched on again meanwhile (the webhooks admin refuses that; a bulk
     update or the shell would not) — nor a webhook its key's accounts own ("the webhooks its accounts own hear
     nothing", docs/interop.md). What is queued for them stays pending, and goes out once the partner is switched
-    on again (its own webhooks at once, its endpoint when its address is entered again). One query: the
-    partners are joined, not looked up per delivery."""
-    return deliveries.filter(subscription__is_active=True).exclude(_PARTNER_OFF)
+    on again (its own webhooks at once, its endpoint when its address is entered again). Nor a subscription whose
+    owner's account is deactivated ("hears nothing", docs/webhooks.md): its deliveries stay pending too. One query:
+    the partners and the owner are joined, not looked up per delivery."""
+    return deliveries.filter(subscription__is_active=True).exclude(_PARTNER_OFF | _OWNER_OFF)
+
+
+def _owner_may_see(delivery: Delivery) -> bool:
+    """Whether the subscription's owner may still read the delivery's order, checked again before each attempt
+    (it was checked when the event was queued; a person may have left the unit since). True for a delivery of no
+    order, and for a partner platform's endpoint (its messages follow the exchange's rules, docs/interop.md)."""
+    if delivery.ticket_id is None or delivery.subscription.kind != SubscriptionKind.WEBHOOK:
+        return True
+    return _may_see(delivery.subscription, delivery.ticket)
 
 
 def _claim(delivery: Delivery) -> bool:
@@ -305,13 +321,18 @@ def attempt(delivery: Delivery) -> DeliveryAttempt | None:
     lease — held up past it, so that another deliverer claimed the delivery and sent it again — records
     nothing (logged, None returned): the other deliverer's attempt is the one that counts, and attempt numbers
     stay unique per delivery.
+
+    An order's event whose subscription's owner may no longer read the order (`_owner_may_see`) is not sent:
+    the delivery is given up (failed) at once, the attempt recording `OWNER_MAY_NOT_SEE` as its error.
     """
     lease, counted = delivery.next_attempt_at, delivery.attempts
     body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
     url = delivery.subscription.url
-    target = targets.check(url)  # again: a name may resolve elsewhere since it was set
-    if isinstance(target, targets.Refusal):
+    unseen = not _owner_may_see(delivery)
+    if unseen:
+        answer = Answer(None, b"", OWNER_MAY_NOT_SEE, 0)
+    elif isinstance(target := targets.check(url), targets.Refusal):  # again: a name may resolve elsewhere now
         answer = Answer(None, b"", f"{REFUSED}: {target} (HOTLINE_WEBHOOKS_ALLOW_PRIVATE)"[:EXCERPT], 0)
     else:  # to an address just checked, never the name resolved once more (DNS rebinding)
         answer = post(url, body, headers_for(delivery, body, timestamp), TIMEOUT, addresses=target.addresses)
@@ -321,7 +342,7 @@ def attempt(delivery: Delivery) -> DeliveryAttempt | None:
     changes: dict[str, object] = {"last_status_code": answer.status_code}
     if ok:
         changes.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
-    elif number >= MAX_ATTEMPTS:
+    elif unseen or number >= MAX_ATTEMPTS:
         changes.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
     else:
         changes.update(next_attempt_at=now + backoff(number))
@@ -353,7 +374,7 @@ def deliver_due(limit: int = 100) -> int:
     Each is claimed just before it is sent, so the lease covers one attempt, not the whole round.
     """
     due = list(sendable(Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=clock.now()))
-               .select_related("subscription").order_by("next_attempt_at", "id")[:limit])
+               .select_related("subscription__owner", "ticket").order_by("next_attempt_at", "id")[:limit])
     sent = 0
     for delivery in due:
         if _claim(delivery):

@@ -106,7 +106,9 @@ def _area_from_address(draft: TicketDraft) -> TicketDraft | None:
 
     Only the address is read (a description mentions other places), and only a certain chain is taken:
     an address naming two places, a street of another district, a place of another city (「株洲市」) or
-    only a community name (every city has a 向阳社区) leaves the area to the dispatcher.
+    only a community name (every city has a 向阳社区) leaves the area to the dispatcher. A street (or community)
+    that is no longer below the district (or street) found — the gazetteer not yet rebuilt after a move made
+    in another process — is dropped: the order is never given a street outside its district.
     """
     if draft.district or draft.street or draft.community or not draft.address.strip():
         return None
@@ -118,6 +120,10 @@ def _area_from_address(draft: TicketDraft) -> TicketDraft | None:
     if len(units) != len(ids):
         return None  # the gazetteer is behind the table: take nothing rather than a part
     district, street, community = (units.get(pk) if pk else None for pk in place.ids)
+    if street is not None and district is not None and street.parent_id != district.pk:
+        street = community = None  # moved to another district since the gazetteer was built: the district only
+    if community is not None and street is not None and community.parent_id != street.pk:
+        community = None
     return replace(draft, district=district, street=street, community=community)
 
 

@@ -78,6 +78,11 @@ _SUPERVISION = [("", _("全部")), ("none", _("未督办")), ("any", _("已催�
                 *[(str(v), label) for v, label in SupervisionLevel.choices]]
 
 
+def _unit_label(unit: HandlingUnit) -> str:
+    """A unit's name in the 主办单位 select, marked when it is switched off (已停用)."""
+    return str(unit.name if unit.is_active else _("%(name)s（已停用）") % {"name": unit.name})
+
+
 def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
@@ -146,8 +151,11 @@ class OrderFilterSet(forms.Form):
         # "Any level by id": a first-level choice in the page; any category id is accepted from a link.
         self.fields["category"].queryset = Category.objects.all()
         self.fields["category"].widget.choices = self._category_choices  # a callable: evaluated when rendered
-        self.fields["lead_unit"].queryset = HandlingUnit.objects.exclude(kind=UnitKind.CENTRE).filter(
-            is_active=True).order_by("path")
+        # Any unit but the centre, switched off (停用) ones too: such a unit keeps its open orders and the 督办看板
+        # links to them; in the select they come after the active ones, marked.
+        self.fields["lead_unit"].queryset = HandlingUnit.objects.exclude(kind=UnitKind.CENTRE).order_by(
+            "-is_active", "path")
+        self.fields["lead_unit"].label_from_instance = _unit_label
         self.fields["district"].queryset = HandlingUnit.objects.filter(kind=UnitKind.DISTRICT).order_by("path")
 
     @property
