@@ -287,6 +287,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 #: The nightly retraining's labelled CSV and model directory (defaults: the shipped data and model).
 HOTLINE_TRAINING_DATA = os.environ.get("HOTLINE_TRAINING_DATA", "")
 HOTLINE_MODEL_DIR = os.environ.get("HOTLINE_MODEL_DIR", "")
+HOTLINE_AREA_CODE = os.environ.get("HOTLINE_AREA_CODE", "0731").strip()  # local 区号, docs/triage.md
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 #: When the classifier is retrained every night (HOTLINE_RETRAIN_AT, HH:MM local time, default 02:30).
 _RETRAIN_AT = tuple(reversed(os.environ.get("HOTLINE_RETRAIN_AT", "02:30").split(":", 1)))  # (minute, hour)

@@ -1,6 +1,6 @@
 """Duplicates and repeats (重复件、批量/群体性诉求): text signatures and the rules that read them.
 
-Plain Python, no Django. An order's text is cut into character bigrams (Chinese has no spaces, and
+Plain Python, no Django (the centre's area code is passed in by the caller). An order's text is cut into character bigrams (Chinese has no spaces, and
 bigrams are what the centre's people read as "the same words"); a MinHash signature of 32 slots
 (128 bytes) estimates the Jaccard similarity of two texts without reading them again. The Django side
 stores one signature per order with the caller's phone hash, the day, the level-1 category and the
@@ -92,12 +92,23 @@ def similarities(sig: bytes, others: Sequence[bytes]) -> np.ndarray:
     return result
 
 
-def phone_key(phone: str) -> str:
+#: A local landline number without its area code: 7 or 8 digits, never starting with 0 (a trunk prefix) or 1
+#: (mobiles and service numbers).
+_LOCAL_NUMBER = re.compile(r"[2-9]\d{6,7}")
+
+
+def phone_key(phone: str, *, area_code: str = "") -> str:
     """A stable, non-reversible key of a caller's phone number (digits only; "" when there is none).
 
-    Only the last 11 digits count, so "+86 138-0013-8000" and "13800138000" are the same caller.
+    Only the last 11 digits count, so "+86 138-0013-8000" and "13800138000" are the same caller. A local
+    landline written without its area code (7–8 digits: "84567890") gets the centre's (`area_code`: the
+    platform passes `HOTLINE_AREA_CODE`) in front, so it is the same caller as "0731-84567890".
     """
-    digits = re.sub(r"\D", "", phone or "")[-11:]
+    digits = re.sub(r"\D", "", phone or "")
+    code = re.sub(r"\D", "", area_code)
+    if code and _LOCAL_NUMBER.fullmatch(digits):
+        digits = ("" if code.startswith("0") else "0") + code + digits
+    digits = digits[-11:]
     if len(digits) < 5:
         return ""
     return hashlib.blake2b(digits.encode(), digest_size=8, person=b"hotline-phone").hexdigest()

@@ -69,6 +69,8 @@ class RepeatLink(models.Model):
 class AlertKind(models.TextChoices):
     CLUSTER = "cluster", _("批量/群体性诉求")
     REPEAT_CALLER = "repeat_caller", _("同一诉求多次来电")
+    #: An order assessed life-threatening that came in with no agent on the line (portal, app, API, partner).
+    LIFE_UNATTENDED = "life_unattended", _("危及生命安全（无坐席受理）")
 
 
 class AlertStatus(models.TextChoices):
@@ -77,7 +79,8 @@ class AlertStatus(models.TextChoices):
 
 
 class Alert(models.Model):
-    """An early warning for the shift lead (值班长预警): a cluster at one place, or a caller's third order."""
+    """An early warning for the shift lead (值班长预警): a cluster at one place, a caller's third order, or a
+    life-threatening order that no agent took on the line."""
 
     kind = models.CharField(_("类型"), max_length=16, choices=AlertKind.choices)
     status = models.CharField(_("状态"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)

@@ -32,7 +32,7 @@ def _repeats(ticket: Ticket, user) -> tuple[list, list]:  # noqa: ANN001
     from hotline.triage.models import RepeatLink
 
     visible = Ticket.objects.visible_to(user)
-    earlier = RepeatLink.objects.filter(ticket=ticket, earlier__in=visible).select_related("earlier")
+    earlier = RepeatLink.objects.filter(ticket=ticket, earlier__in=visible).select_related("earlier__master")
     later = RepeatLink.objects.filter(earlier=ticket, ticket__in=visible).select_related("ticket")
     if not user.is_centre_staff:
         if identity_withheld(ticket):
@@ -42,9 +42,22 @@ def _repeats(ticket: Ticket, user) -> tuple[list, list]:  # noqa: ANN001
     earlier, later = list(earlier), list(later)
     for link in earlier:
         link.earlier.title_shown = text_for(link.earlier.title, link.earlier, user)
+        link.merge_target = merge_target(ticket, link.earlier)
     for link in later:
         link.ticket.title_shown = text_for(link.ticket.title, link.ticket, user)
     return earlier, later
+
+
+def merge_target(ticket: Ticket, earlier: Ticket) -> Ticket | None:
+    """The order the one-click 并入此工单 of a repeat link merges into: the earlier order while it may take
+    duplicates, or, when it was merged itself (已并单), the master it went into; None when neither may (the
+    matter is finished: this order is a new request to dispatch)."""
+    from hotline.triage.services import may_be_master
+
+    target = earlier.master if earlier.status == Status.MERGED and earlier.master_id else earlier
+    if target is None or target.pk == ticket.pk or not may_be_master(target):
+        return None
+    return target
 
 
 def triage_panel(request: HttpRequest, ticket: Ticket) -> panels.Panel | None:

@@ -58,11 +58,13 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One alert with its orders."""
+    """One alert with its orders; 全部并入主工单 names the master the merge would use now (`alert_master`)."""
     _alert_staff(request)
     alert = get_object_or_404(Alert.objects.select_related("master", "acknowledged_by"), pk=pk)
     tickets = alert.tickets.select_related("street", "community").order_by("registered_at")
-    return render(request, "triage/alert.html", {"alert": alert, "tickets": tickets})
+    return render(request, "triage/alert.html", {
+        "alert": alert, "tickets": tickets, "master": services.alert_master(alert),
+        "mergeable": alert.kind != AlertKind.LIFE_UNATTENDED})
 
 
 @login_required
