@@ -109,3 +109,26 @@ def test_life_threatening_portal_order_prompts_someone(portal_order, client, sta
     client.force_login(staff["dispatcher"])
     assert ticket.number in client.get(reverse("queue-dispatch")).content.decode()
     assert Alert.objects.filter(kind=AlertKind.LIFE_UNATTENDED, tickets=ticket, status=AlertStatus.OPEN).exists()
+
+
+def test_the_dispatch_queue_lists_it_first_and_flagged_until_the_shift_lead_knows(
+        portal_order, org, traveller) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from django.test import Client
+
+    from hotline.tickets.tests.factories import Cast
+
+    cast = Cast.build()
+    earlier = make_ticket(Status.PENDING_DISPATCH, cast=cast, title="楼下餐馆油烟扰民")
+    traveller.shift(timedelta(minutes=5))
+    urgent = portal_order()
+    client = Client()
+    client.force_login(cast.dispatcher)
+
+    page = client.get(reverse("queue-dispatch")).content.decode()
+    assert page.index(urgent.number) < page.index(earlier.number)  # first, though registered later
+    assert "危及生命" in page
+    services.acknowledge(Alert.objects.get(kind=AlertKind.LIFE_UNATTENDED), actor=cast.supervisor, note="已回电")
+    page = client.get(reverse("queue-dispatch")).content.decode()
+    assert page.index(earlier.number) < page.index(urgent.number) and "危及生命</span>" not in page

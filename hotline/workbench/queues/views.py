@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -27,6 +27,7 @@ from hotline.sla.choices import Light
 from hotline.tickets.choices import Action, Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import DISPATCH, REVIEW, SUPERVISE, TRANSITIONS, UNIT, VISIT
+from hotline.triage.models import Alert, AlertKind, AlertStatus
 from hotline.workbench import once as one_time
 from hotline.workbench.posted import posted_next
 from hotline.workbench.queues import bulk as b
@@ -60,6 +61,12 @@ _OLDEST_REQUEST = {"pending_since": (gettext_lazy("申请时间（早→晚）")
 #: The 会商 tabs' sorts: on the opinions' deadline (意见时限) of the open consultation.
 _CONSULT_DUE = {"opinions_due": (gettext_lazy("意见时限（早→晚）"), consultations.CONSULT_SORTS["opinions_due"]),
                 "-opinions_due": (gettext_lazy("意见时限（晚→早）"), consultations.CONSULT_SORTS["-opinions_due"])}
+#: An order that may be life-threatening and that no agent took on the line (triage's open 危及生命安全（无坐席受理）
+#: alert): the dispatch queue flags it and lists it first in its default order, until the shift lead 知悉 the alert.
+_LIFE_ALERT = Exists(Alert.objects.filter(kind=AlertKind.LIFE_UNATTENDED, status=AlertStatus.OPEN,
+                                          tickets=OuterRef("pk")))
+_LIFE_FIRST = {"registered_at": (SORTS["registered_at"][0],
+                                 [F("life_alert").desc(), F("registered_at").asc(), F("id").asc()])}
 #: The unit inbox's 当前时限 sorts: on the units' own deadline (the 本单位时限 column), not the order's.
 _UNIT_DEADLINE = {key: (SORTS[key][0], order) for key, order in selectors.UNIT_DEADLINE_SORTS.items()}
 
@@ -166,9 +173,10 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
         return render_list(request, base, title=_("派单队列"), tab=tab, tabs=tabs, columns=["consult"],
                            default_sort="opinions_due", extra_sorts=_CONSULT_DUE, export_enabled=False,
                            on_page=consultations.attach_consultation)
-    return render_list(request, consultations.mark_consulting(visible.filter(waiting)), title=_("派单队列"), tab=tab,
+    pending = consultations.mark_consulting(visible.filter(waiting)).annotate(life_alert=_LIFE_ALERT)
+    return render_list(request, pending, title=_("派单队列"), tab=tab,
                        tabs=tabs, columns=["channel"], bulk=[Action.SEND_TO_DISPATCH, Action.DISPATCH, Action.MERGE],
-                       default_sort="registered_at", export_statuses=list(_WAITING))
+                       default_sort="registered_at", extra_sorts=_LIFE_FIRST, export_statuses=list(_WAITING))
 
 
 @login_required
