@@ -89,8 +89,18 @@ def _ticket_lead(depth: int) -> models.QuerySet:
 
 
 def _visit_lead(depth: int) -> models.QuerySet:
-    """The lead that held the order when the citizen was called, seen from `depth` subqueries down."""
-    return (_lead_holding(ticket=_ref("ticket_id", depth + 1), dispatched_at__lte=_ref("created_at", depth + 1))
+    """The lead that held the order when the citizen was called, seen from `depth` subqueries down.
+
+    Judged by the assignments' own times, not by their status today: a lead held the order from its
+    dispatch until it ended (`ended_at`: completed, handed down (下派), returned, withdrawn by 改派 or
+    termination), or until now while it has not ended. Of the leads holding it at the visit, the newest
+    dispatch is the holder: a unit below that received the order by 下派 (the unit above is `ended_at`-less
+    again once the order came back up to it by 退单 or 收回下派, but it was dispatched earlier). A visit
+    closing the order ends its lead at the visit's own moment, hence `ended_at` at or after the visit.
+    """
+    visit = _ref("created_at", depth + 1)
+    return (Assignment.objects.filter(Q(ended_at__isnull=True) | Q(ended_at__gte=visit), role=AssignmentRole.LEAD,
+                                      ticket=_ref("ticket_id", depth + 1), dispatched_at__lte=visit)
             .order_by("-dispatched_at", "-id"))
 
 
@@ -121,29 +131,41 @@ OPINIONS = Base("opinions", Opinion, "consultation__ticket__", "consultation__ti
                 Q(), lambda: F("unit_id"), lambda d: _ref("consultation__started_at", d))
 
 
-def _claims_of_round(base: Base) -> models.QuerySet:
-    """The approved claims (不合理诉求) of the row's unit in the row's round, as `handling.claims_of` counts a round.
+def _granted_of_round(base: Base, model: type[UnreasonableClaim] | type[Appeal]) -> models.QuerySet:
+    """The row's unit's granted applications of `model` in the row's round: approved claims (不合理诉求, as
+    `handling.claims_of` counts a round) or upheld appeals (申诉成立).
 
-    A claim is of the round it was filed in: at or after the dispatch of the row's assignment, and
+    An application is of the round it was filed in: at or after the dispatch of the row's assignment, and
     before the order's next lead dispatch by the centre (a reopened order sent again, perhaps to the same
-    unit); a lead's 下派 to a unit below is no new round.
+    unit); a lead's 下派 to a unit below is no new round. An appeal is filed on the closed order, so it is
+    of the round that closed.
     """
     start = base.round_start(1)
     next_round = Assignment.objects.filter(ticket=OuterRef("ticket_id"), role=AssignmentRole.LEAD,
                                            forwarded_from__isnull=True,  # 下派 stays within the round
                                            dispatched_at__gt=base.round_start(2),
                                            dispatched_at__lte=OuterRef("applied_at"))
-    return UnreasonableClaim.objects.filter(ticket=OuterRef(base.ticket_ref), unit=OuterRef("_unit"),
-                                            status=Decision.APPROVED, applied_at__gte=start,
-                                            ).exclude(Exists(next_round))
+    return model.objects.filter(ticket=OuterRef(base.ticket_ref), unit=OuterRef("_unit"),
+                                status=Decision.APPROVED, applied_at__gte=start,
+                                ).exclude(Exists(next_round))
+
+
+def _claims_of_round(base: Base) -> models.QuerySet:
+    """The approved claims (不合理诉求) of the row's unit in the row's round."""
+    return _granted_of_round(base, UnreasonableClaim)
+
+
+def _appeals_of_round(base: Base) -> models.QuerySet:
+    """The upheld appeals (申诉成立) of the row's unit about the row's round."""
+    return _granted_of_round(base, Appeal)
 
 
 def excluded_from_assessment(base: Base) -> Q:
-    """Rows whose order has an approved unreasonable claim (不合理诉求) or an upheld appeal (申诉成立).
+    """Rows of a unit with an approved unreasonable claim (不合理诉求) or an upheld appeal (申诉成立) in their round.
 
-    A claim excludes only the rows attributed to the unit that made it (the row's `_unit`, annotated
-    by `engine.rows`) in the round it was made: after a reopen, the next round is assessed on its own,
-    even when the same unit leads it again.
+    Either excludes only the rows attributed to the unit that applied (the row's `_unit`, annotated
+    by `engine.rows`) in the round it applied about: after a reopen, the next round is assessed on its own,
+    even when the same unit leads it again, and another unit's rows of the order (an assisting unit, the
+    next round's lead) stay in that unit's assessment.
     """
-    return Q(Exists(_claims_of_round(base))) | Q(
-        Exists(Appeal.objects.filter(ticket=OuterRef(base.ticket_ref), status=Decision.APPROVED)))
+    return Q(Exists(_claims_of_round(base))) | Q(Exists(_appeals_of_round(base)))

@@ -198,6 +198,22 @@ def _rehandled(ctx: Context) -> Parts:
              | Q(status=AssignmentStatus.COMPLETED, ended_at__isnull=False) & Q(Exists(reopened)), Decimal(1))]
 
 
+def _visited_in_round() -> Q:
+    """回访率's numerator: a visit reached the citizen (联系上) at or after this reply's approval and before the
+    order's next approved lead reply, i.e. in this reply's own round.
+
+    A later round's visit answers that round's reply: an order closed unreachable (无法回访), reopened,
+    replied and then visited keeps its first round's reply out of the numerator.
+    """
+    next_approval = Reply.objects.filter(ticket=OuterRef(OuterRef("ticket_id")), assignment__role=AssignmentRole.LEAD,
+                                         review_status=Decision.APPROVED,
+                                         reviewed_at__gt=OuterRef(OuterRef("reviewed_at")),
+                                         reviewed_at__lte=OuterRef("created_at"))
+    reached = ReturnVisit.objects.filter(ticket=OuterRef("ticket_id"), contacted=True,
+                                         created_at__gte=OuterRef("reviewed_at")).exclude(Exists(next_approval))
+    return Q(Exists(reached))
+
+
 def _final_valid_visit(ctx: Context) -> Q:
     """有效回访: reached, with an answer on resolution and satisfaction; the order's last such visit in the period."""
     valid = valid_visit()
@@ -333,8 +349,7 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         _("统计期内审核通过的主办单位答复（每次审核通过一条），不含主动发现（未诉先办）工单的答复（现场核查，不回访）；"
           "多次未联系上群众而办结的工单仍计入"),
         _NO_EXCLUSION, unit_attributed=False, population=lambda ctx: raised_by_citizens("ticket__"),
-        numerator=_one(Q(Exists(ReturnVisit.objects.filter(ticket=OuterRef("ticket_id"), contacted=True,
-                                                           created_at__gte=OuterRef("reviewed_at")))))),
+        numerator=_one(_visited_in_round())),
     Kpi(Indicator.RESPONSE, "Response rate", VISITS,
         _("响应率 = 有效回访中群众表示承办单位联系过的 ÷ 有效回访（群众未回答的，按主办单位答复所称已联系群众计）"),
         _("统计期内的有效回访：联系上群众并对是否解决、是否满意表态（未联系上、未表态的不计），每件工单取期内最后一次"),

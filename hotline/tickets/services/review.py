@@ -161,9 +161,24 @@ def failed_attempts(ticket: Ticket) -> int:
     return visits.count()
 
 
+def has_phone_to_call(ticket: Ticket) -> bool:
+    """Whether anyone can be called back about the order: its caller, or a caller merged into it (并单).
+
+    The callers of orders merged into a master are answered through it and wait for its visit, as the
+    termination rule for 无法联系 knows (`termination.decide_termination`).
+    """
+    return bool(ticket.caller_phone) or Ticket.objects.filter(master=ticket, status=Status.MERGED).exclude(
+        caller_phone="").exists()
+
+
 def visit_attempt_limit(ticket: Ticket) -> int:
-    """After how many unanswered calls the order closes as unreachable: the centre's setting; 1 without a phone."""
-    return VisitSettings.current().max_attempts if ticket.caller_phone else 1
+    """After how many unanswered calls the order closes as unreachable: the centre's setting; 1 when nobody has
+    a phone (neither the order's caller nor any caller merged into it)."""
+    return _attempt_limit(has_phone_to_call(ticket))
+
+
+def _attempt_limit(phone: bool) -> int:
+    return VisitSettings.current().max_attempts if phone else 1
 
 
 def _not_reached(step: Step, note: str) -> Ticket:
@@ -175,10 +190,11 @@ def _not_reached(step: Step, note: str) -> Ticket:
     ticket = step.ticket
     attempt = failed_attempts(ticket)  # this call's record is already written
     data = {"contacted": False, "attempt": attempt}
-    if attempt < visit_attempt_limit(ticket):
+    phone = has_phone_to_call(ticket)
+    if attempt < _attempt_limit(phone):
         return step.commit(Status.AWAITING_VISIT, note=note or "回访未联系上", data=data)
     data["unreachable"] = True
-    if not ticket.caller_phone:
+    if not phone:
         reason = "无联系电话，无法回访，工单办结（不计入有效回访）"
     else:
         reason = f"回访{attempt}次未联系上群众，工单办结（不计入有效回访）"
