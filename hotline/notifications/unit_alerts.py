@@ -357,8 +357,12 @@ def report_interrupted(at: datetime | None = None) -> int:
 
 
 def units_without_mobile() -> QuerySet[HandlingUnit]:
-    """Active units that can hold orders but have no mobile number in 联系电话 (their alerts reach nobody)."""
+    """Units that can hold orders but have no mobile number in 联系电话 (their alerts reach nobody): the active
+    ones, and the switched-off (停用) ones still holding unfinished orders, which are alerted about those orders
+    as any unit is until the centre reassigns them (docs/lifecycle.md)."""
     from hotline.orgs.choices import UnitKind
+    from hotline.orgs.selectors import holds_open_orders
 
-    units = HandlingUnit.objects.filter(is_active=True).exclude(kind=UnitKind.CENTRE)
+    units = HandlingUnit.objects.filter(Q(is_active=True) | holds_open_orders(alerted_only=True)).exclude(
+        kind=UnitKind.CENTRE)
     return units.filter(pk__in=[u.pk for u in units.only("pk", "phone") if not unit_texts.duty_mobile(u)])

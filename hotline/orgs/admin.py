@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.choices import unit_fits_role
 from hotline.accounts.models import Membership
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
+from hotline.orgs.selectors import open_orders_held
 
 
 class UnitMembershipFormSet(BaseInlineFormSet):
@@ -87,7 +94,26 @@ class HandlingUnitAdmin(admin.ModelAdmin):
     list_per_page = 100
     inlines = [UnitMembershipInline]
 
+    def save_model(self, request: HttpRequest, obj: HandlingUnit, form: forms.ModelForm, change: bool) -> None:
+        """Save; a unit switched off here that still holds unfinished orders is saved all the same, with a
+        warning pointing to its orders (they stay with it until the centre reassigns them, docs/lifecycle.md)."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            warn_switched_off_with_orders(request, obj)
+
     @admin.display(description=_("名称"), ordering="path")
     def tree_name(self, obj: HandlingUnit) -> str:
         """The name indented by the unit's depth in the tree."""
         return format_html('<span style="padding-left:{}em">{}</span>', obj.depth * 1.5, obj.name)
+
+
+def warn_switched_off_with_orders(request: HttpRequest, unit: HandlingUnit) -> None:
+    """Warn that a unit just switched off (停用) still holds unfinished orders (lead or assisting, one query) and
+    link to its orders in the order list, where the centre reassigns them (改派); nothing if it holds none."""
+    count = open_orders_held(unit)
+    if not count:
+        return
+    url = f"{reverse('orders')}?{urlencode({'lead_unit': unit.pk, 'state': 'open'})}"
+    text = gettext("该单位仍有 %(count)d 张未办结工单（含协办），请在督办看板改派：") % {"count": count}
+    link = gettext("%(unit)s主办的在办工单") % {"unit": unit.name}
+    messages.warning(request, format_html('{}<a href="{}">{}</a>', text, url, link))

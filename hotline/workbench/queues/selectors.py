@@ -38,6 +38,7 @@ from hotline.tickets.choices import (
     AssignmentRole,
     AssignmentStatus,
     Decision,
+    Status,
     SupervisionLevel,
     VisitMethod,
 )
@@ -253,6 +254,9 @@ def with_pending_replies(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.prefetch_related(Prefetch("replies", queryset=pending, to_attr="pending_replies"))
 
 
+#: An order merged into this one whose caller left a number: the master has a phone to call.
+_MERGED_WITH_PHONE = Ticket.objects.filter(master=OuterRef("pk"), status=Status.MERGED).exclude(caller_phone="")
+
 #: Earlier than any return visit: the start of a round when no reply of the lead was approved (older data).
 _EPOCH = Value(datetime(2000, 1, 1, tzinfo=UTC), output_field=DateTimeField())
 
@@ -269,7 +273,8 @@ def with_visit_round(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
     `failed_calls`: the calls that did not reach the citizen since the lead's reply was last approved
     (as `services.failed_attempts` counts them; checks excluded); `visit_limit`: the unanswered call
-    that closes the order (as `services.visit_attempt_limit`: the centre's 回访设置, 1 without a phone).
+    that closes the order (as `services.visit_attempt_limit`: the centre's 回访设置, 1 without a phone to call —
+    neither the order's nor one merged into it, `services.review.has_phone_to_call`).
     """
     approved = Reply.objects.filter(ticket=OuterRef("pk"), assignment__role=AssignmentRole.LEAD,
                                     review_status=Decision.APPROVED).order_by("-reviewed_at").values("reviewed_at")[:1]
@@ -281,7 +286,7 @@ def with_visit_round(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.annotate(
         visit_round_start=Coalesce(Subquery(approved), _EPOCH),
         failed_calls=Coalesce(Subquery(calls, output_field=IntegerField()), 0),
-        visit_limit=Case(When(caller_phone="", then=Value(1)),
+        visit_limit=Case(When(Q(caller_phone="") & ~Exists(_MERGED_WITH_PHONE), then=Value(1)),
                          default=Coalesce(Subquery(setting, output_field=IntegerField()), default),
                          output_field=IntegerField()),
     )
@@ -316,13 +321,14 @@ def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
     `lead_unit` and `overdue=lead`, which together ask for the late flags on that unit's own lead assignment
     (`lead_late_filter`), as counted here. 群众催办 counts the orders chased at least once
     (`chase_count`, which only chases while a unit holds the order raise), linking to `chased=1`: a much-chased
-    order still green is seen here too.
+    order still green is seen here too. `unit__is_active` marks a switched-off unit (已停用), whose orders the
+    centre is to reassign (改派).
     """
     open_orders = qs.filter(status__in=OPEN)
     overdue = Q(sign_overdue=True) | Q(reply_overdue=True)
     rows = (
         Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING, ticket__in=open_orders)
-        .values("unit_id", "unit__name")
+        .values("unit_id", "unit__name", "unit__is_active")
         .annotate(
             total=Count("ticket", distinct=True),
             yellow=Count("ticket", filter=Q(ticket__light=Light.YELLOW), distinct=True),
