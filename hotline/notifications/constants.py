@@ -27,8 +27,13 @@ RETRY_CAP = timedelta(hours=1)
 #: A citizen text still queued (待发送) this long after it was written lost its sender (a crash between the write
 #: and the gateway call; a normal follow-up sends within seconds): the periodic retry claims and sends it.
 QUEUED_GRACE = timedelta(minutes=5)
-#: A citizen text written longer ago than this is no longer news: it is given up, not sent late.
-RETRY_WITHIN = timedelta(days=1)
+#: How long a caller's text is news (one window for every path that may send it late): the repair of lost
+#: follow-ups (`hotline.tasks.repair.WINDOW`) looks this far back for steps to follow up again, a text is first
+#: sent only within it of its step (a follow-up run later, by a lagging worker or by hand, records it not sent),
+#: and sent again (补发) only within it of its writing; past it a text is given up with the reason, never sent late.
+#: Two days: the repair's reach (a worker down over a night and a day); a text still true that late is worth
+#: having (the receipt's 查询码), and one that is no longer true is never sent (`retry.OVERTAKEN_BY`).
+NEWS_WITHIN = timedelta(days=2)
 #: Citizen texts (failed, or left queued) one periodic run sends, the longest-waiting first; the rest wait
 #: for the next run.
 RETRY_PER_RUN = 200

@@ -2,9 +2,12 @@
 codes (查询码), the reply and closing texts still reach the caller, a few times at most, never twice.
 
 A failed text to a caller gets its next try when it fails (`next_try`): 1, 2, 4, 8 … minutes later, at most
-MAX_ATTEMPTS tries in all, and only while it is news (written within RETRY_WITHIN) and not overtaken by a later
+MAX_ATTEMPTS tries in all, and only while it is news (written within NEWS_WITHIN) and not overtaken by a later
 step's text of the same order to the same number that supersedes it (`OVERTAKEN_BY`: a 转办通知 after 改派, a
 receipt after 不予受理 …): it would arrive after, and contradict, what the caller was told since.
+The same rules hold at a text's first send (`not_news`, called by `services.notify_event`): a step followed up
+late (a lagging worker queue, `hotline.tasks.repair` up to NEWS_WITHIN later) records its overtaken texts, and
+all of them once the step is older than NEWS_WITHIN, as not sent, with the reason, instead of sending them.
 Nothing is retried or sent again while texts are switched off (`services.enabled`). The periodic task
 `hotline.tasks.retry_failed_texts` calls `retry_due`; staff can send one again from the admin (「重新发送」,
 `resend`). Either way the text is claimed first by a conditional UPDATE (failed → sending), so that two
@@ -35,17 +38,17 @@ from hotline.notifications.choices import DeliveryStatus, Recipient, Template
 from hotline.notifications.constants import (
     INTERRUPTED_AFTER,
     MAX_ATTEMPTS,
+    NEWS_WITHIN,
     QUEUED_GRACE,
     RETRY_BASE,
     RETRY_CAP,
     RETRY_PER_RUN,
-    RETRY_WITHIN,
 )
 from hotline.notifications.models import Notification
 from hotline.tickets.choices import Status
 
 if TYPE_CHECKING:
-    from hotline.tickets.models import Ticket
+    from hotline.tickets.models import Ticket, TimelineEvent
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ GIVEN_UP_OLD = "已超过补发时效，不再自动补发"
 GIVEN_UP_VISIT = "工单已不在待回访状态，评价邀请不再补发"
 GIVEN_UP_LINK = "评价链接无法重新生成，不再补发"
 GIVEN_UP_NEWER = "工单已有更新的%(newer)s，本条已过时，不再补发"
+#: Why a step's text was recorded and not sent at its first send (a follow-up run late; the admin shows it).
+NOT_SENT_OLD = "办理环节已超过短信时效，本条未发送"
+NOT_SENT_NEWER = "工单已有更新的%(newer)s，本条已过时，未发送"
 INTERRUPTED = "发送中断，短信是否发出未知；为免重复未再发送"
 #: What a text left queued by a dead sender and then given up records before the reason.
 STRANDED = "写入后未发出（发送进程中断）"
@@ -67,14 +73,15 @@ STRANDED = "写入后未发出（发送进程中断）"
 #: overtaken by a newer word on the same thing and by the order's end (办结、终止办理) — and, for the unit and the
 #: deadline, by the merge (并单: the master is handled instead); a closing text by the order being handled again
 #: (重新办理: a new 转办通知) or closed again. The receipt is overtaken only by the order's end: it carries the
-#: query code (查询码), still needed to track the order. A reply by a newer reply only (after 重办). What stays
-#: true is never overtaken: 并单通知 and 拆单通知 (the new orders' query codes).
+#: query code (查询码), still needed to track the order. A reply by a newer reply (after 重办) and by the order's end:
+#: the caller was told it is closed (the reply is on the tracking page, and was talked through at the return
+#: visit). What stays true is never overtaken: 并单通知 and 拆单通知 (the new orders' query codes).
 _ENDED = frozenset({Template.CLOSED, Template.TERMINATED})
 OVERTAKEN_BY: dict[str, frozenset[str]] = {
     Template.ACCEPTED: _ENDED,
     Template.DISPATCHED: _ENDED | {Template.DISPATCHED, Template.MERGED},
     Template.EXTENDED: _ENDED | {Template.EXTENDED, Template.DISPATCHED, Template.MERGED},
-    Template.REPLIED: frozenset({Template.REPLIED}),
+    Template.REPLIED: _ENDED | {Template.REPLIED},
     Template.VISIT: _ENDED | {Template.VISIT},
     Template.CLOSED: _ENDED | {Template.DISPATCHED},
     Template.TERMINATED: _ENDED | {Template.DISPATCHED},
@@ -88,11 +95,17 @@ def backoff(attempts: int) -> timedelta:
 
 def next_try(note: Notification, now: datetime) -> datetime | None:
     """When a text that just failed is tried again; None when it is not: a unit alert, MAX_ATTEMPTS tries
-    made, or no longer news by then (written more than RETRY_WITHIN before)."""
+    made, or no longer news by then (written more than NEWS_WITHIN before)."""
     if note.recipient != Recipient.CITIZEN or note.attempts >= MAX_ATTEMPTS:
         return None
     at = now + backoff(note.attempts)
-    return at if at <= note.created_at + RETRY_WITHIN else None
+    return at if still_news(note.created_at, at) else None
+
+
+def still_news(since: datetime, now: datetime) -> bool:
+    """Whether what happened (a step, or a text written) at `since` is still news at `now`: within NEWS_WITHIN,
+    the one window of the first send, the retry and the repair of lost follow-ups (`hotline.tasks.repair`)."""
+    return since >= now - NEWS_WITHIN
 
 
 def retry_due(at: datetime | None = None, limit: int = RETRY_PER_RUN) -> dict[str, int]:
@@ -159,14 +172,34 @@ def no_longer_useful(note: Notification, now: datetime) -> str:
     too old, an invitation to rate an order no longer awaiting its return visit, or overtaken by a later text."""
     if note.attempts >= MAX_ATTEMPTS:
         return GIVEN_UP_ATTEMPTS % {"count": note.attempts}
-    if note.created_at < now - RETRY_WITHIN:
+    if not still_news(note.created_at, now):
         return GIVEN_UP_OLD
     if _stale_invitation(note):
         return GIVEN_UP_VISIT
     if newer := overtaken_by(note):
-        with translation.override(settings.LANGUAGE_CODE):  # recorded in the centre's language, as the others
-            return GIVEN_UP_NEWER % {"newer": newer.get_template_display()}
+        return _naming(GIVEN_UP_NEWER, newer)
     return ""
+
+
+def not_news(template: str, ticket: Ticket, event: TimelineEvent, to: str, step_at: datetime,
+             now: datetime | None = None) -> str:
+    """Why a step's text must not be sent at its first send ("" if it may), by the retry's rules: the step (at
+    `step_at`) is no longer news (a follow-up run more than NEWS_WITHIN late), or a later step's text already
+    written to `to` overtakes it (`OVERTAKEN_BY`: its follow-up ran late, after theirs). `event` is the step the
+    text hangs on (for a merged order's caller, its merge event)."""
+    if not still_news(step_at, now or clock.now()):
+        return NOT_SENT_OLD
+    # `seq` is the order's `version` after the step: an order with no step since (a follow-up on time) has no
+    # later text, and costs no query.
+    if ticket.version > event.seq and (newer := superseding(template, ticket.pk, to, event.seq)):
+        return _naming(NOT_SENT_NEWER, newer)
+    return ""
+
+
+def _naming(reason: str, newer: Notification) -> str:
+    """The reason naming the newer text, in the centre's language as the other recorded reasons."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reason % {"newer": newer.get_template_display()}
 
 
 def invitation_stale(ticket: Ticket | None) -> bool:
@@ -181,13 +214,21 @@ def _stale_invitation(note: Notification) -> bool:
 
 
 def overtaken_by(note: Notification) -> Notification | None:
-    """The text that overtook this one (`OVERTAKEN_BY`): the first of a later step of the same order to the same
-    number, of a template that supersedes it; None if there is none."""
-    kinds = OVERTAKEN_BY.get(note.template)
-    if not kinds or note.ticket_id is None or note.event is None:
+    """The text that overtook this one (`OVERTAKEN_BY`, `superseding`); None if there is none."""
+    if note.ticket_id is None or note.event is None:
         return None
-    return (Notification.objects.filter(ticket_id=note.ticket_id, recipient=Recipient.CITIZEN, to=note.to,
-                                        template__in=kinds, event__seq__gt=note.event.seq)
+    return superseding(note.template, note.ticket_id, note.to, note.event.seq)
+
+
+def superseding(template: str, ticket_id: int, to: str, seq: int) -> Notification | None:
+    """The text that supersedes a text of `template` told at step `seq` of an order (`OVERTAKEN_BY`): the first
+    of a later step of the same order to the same number `to`, of a template that supersedes it, written
+    (whether it went out or not); None if there is none. The one rule of the first send and of the retry."""
+    kinds = OVERTAKEN_BY.get(template)
+    if not kinds:
+        return None
+    return (Notification.objects.filter(ticket_id=ticket_id, recipient=Recipient.CITIZEN, to=to,
+                                        template__in=kinds, event__seq__gt=seq)
             .order_by("event__seq", "created_at").first())
 
 

@@ -20,6 +20,12 @@ deadline, not the order's, and is not texted. A call declined at once (受理登
 no receipt (已受理 would contradict the next text), only the closing text with the reason. An invitation to
 rate (评价邀请) is sent only while the order awaits its return visit (a step followed up late, after the order was
 closed, sends none: its link could not rate; `retry.invitation_stale`, the retry's own check).
+
+A text sent late must not contradict what the caller was told since: a step followed up late (a lagging worker
+queue, the repair of lost follow-ups up to NEWS_WITHIN later) does not send a text a later step's text already
+overtook (an approved reply's 答复通知 after the 办结通知, a 转办通知 after the 改派's), nor any once the step is
+older than NEWS_WITHIN: the text is recorded not sent (发送失败, the reason in its `error`, as a given-up 补发)
+by the retry's own rules (`retry.not_news`). Staff may still send one that is only old from the admin.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import contextvars
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,6 +47,7 @@ from hotline.core.privacy import scrub_public_text
 from hotline.notifications.backends import Message, get_notifier
 from hotline.notifications.choices import Channel, DeliveryStatus, Template
 from hotline.notifications.models import Notification
+from hotline.notifications.retry import HIDDEN, not_news
 from hotline.orgs.models import HandlingUnit
 from hotline.portal.choices import public_status
 from hotline.portal.constants import invitation_days
@@ -134,11 +142,13 @@ def recipient(ticket: Ticket) -> str:
 
 
 def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket,
-             also: Sequence[str] = ()) -> tuple[dict, str]:
+             also: Sequence[str] = (), invite: bool = True) -> tuple[dict, str]:
     """The template's context and the secret to keep out of the stored body ("" if none).
 
     `about` is the order whose handling is told: the order itself, or the master of a merged order.
     `also`: the numbers of the caller's other orders the message is about (merged ones, same number).
+    `invite`: make the rating link of an invitation (评价邀请); without, the link shows `retry.HIDDEN` (a text
+    recorded and not sent).
     """
     ctx = {"number": "、".join([ticket.number, *also]), "confidential": ticket.is_confidential,
            "track_url": public_url(site_path("portal:track", "/portal/track/")) + f"?number={ticket.number}"}
@@ -161,7 +171,7 @@ def _context(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket,
         named = master is not None and not (ticket.is_confidential or master.is_confidential)
         ctx["master"] = master.number if named else ""
     elif template == Template.VISIT:
-        secret = invite_to_rate(ticket)
+        secret = invite_to_rate(ticket) if invite else HIDDEN
         ctx["rate_url"] = public_url(site_path("portal:rate", f"/portal/rate/{secret}/", secret))
         ctx["days"] = invitation_days()
     elif template == Template.CLOSED:
@@ -191,32 +201,36 @@ def _shortened(text: str) -> str:
 
 
 def compose(template: str, ticket: Ticket, event: TimelineEvent, about: Ticket | None = None,
-            also: Sequence[str] = ()) -> tuple[str, str, str]:
-    """(subject, body to send, body to store) of one milestone message (`about`, `also`: see `_context`).
+            also: Sequence[str] = (), invite: bool = True) -> tuple[str, str, str]:
+    """(subject, body to send, body to store) of one milestone message (`about`, `also`, `invite`: `_context`).
 
     Always in the centre's language (`LANGUAGE_CODE`) and time zone (`TIME_ZONE`, Beijing time), whatever
     the staff member whose step sent it has chosen for their pages: the citizen did not choose English.
     """
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        ctx, secret = _context(template, ticket, event, about or ticket, also)
+        ctx, secret = _context(template, ticket, event, about or ticket, also, invite)
         text = render_to_string(f"notifications/sms/{template}.txt", ctx)
         subject = str(Template(template).label)
     body = "".join(line.strip() for line in text.splitlines())
-    stored = body.replace(secret, "***") if secret else body
+    stored = body.replace(secret, HIDDEN) if secret else body
     return subject, body, stored
 
 
-def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str,
-            about: Ticket | None = None, also: Sequence[str] = ()) -> tuple[Notification, Message] | None:
+def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str, about: Ticket | None = None,
+            also: Sequence[str] = (), not_sent: str = "") -> tuple[Notification, Message] | None:
     """Write the notification (and any rating link) in one transaction; None if it was written before.
 
     The unique (event, template) constraint decides: a second delivery of the same signal rolls back.
+    `not_sent`: why the text is recorded and not sent (`retry.not_news`): written failed with that reason, no
+    rating link made, never tried again automatically.
     """
+    status = DeliveryStatus.FAILED if not_sent else DeliveryStatus.QUEUED
     try:
         with transaction.atomic():
-            subject, body, stored = compose(template, ticket, event, about, also)  # may create a rating link
+            subject, body, stored = compose(template, ticket, event, about, also, invite=not not_sent)
             note = Notification.objects.create(ticket=ticket, event=event, template=template, channel=Channel.SMS,
-                                               to=to, subject=subject, body=stored, created_at=clock.now())
+                                               to=to, subject=subject, body=stored, created_at=clock.now(),
+                                               status=status, error=not_sent)
     except IntegrityError:
         return None  # the same step's message exists (a re-delivered signal): the rating link is rolled back
     return note, Message(channel=Channel.SMS, to=to, subject=subject, body=body, ticket_id=ticket.pk)
@@ -225,7 +239,7 @@ def _record(template: str, ticket: Ticket, event: TimelineEvent, to: str,
 def deliver(note: Notification, message: Message) -> Notification:
     """Hand the message to the backend and record the outcome; never raises.
 
-    A failed text to a caller is given its next try (`retry.next_try`: with backoff, within a day, a few times);
+    A failed text to a caller is given its next try (`retry.next_try`: with backoff, while news, a few times);
     the periodic `retry_failed` sends it again then. A unit alert is not retried (a late alert is no news).
     """
     from hotline.notifications.retry import next_try
@@ -269,10 +283,10 @@ def notify_event(*, ticket_id: int, event_id: int, action: str, from_status: str
     groups = _by_number(merged_into(ticket)) if followed else {}
     own = recipient(ticket)
     also = _numbers(groups.pop(own, [])) if own else []  # the master's caller's own merged orders: one text
-    sent = _send(templates, ticket, event, ticket, also)
+    sent = _send(templates, ticket, event, ticket, event.at, also)
     for orders in groups.values():  # one text per other number, on the merge of its first order that may be named
         (merged, merge_event), rest = _carrier(orders)
-        sent += _send(followed, merged, merge_event, ticket, _numbers(rest))
+        sent += _send(followed, merged, merge_event, ticket, event.at, _numbers(rest))
     return sent
 
 
@@ -323,10 +337,11 @@ def _numbers(orders: list[tuple[Ticket, TimelineEvent]]) -> list[str]:
     return [order.number for order, _event in orders if not order.is_confidential]
 
 
-def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Ticket,
+def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Ticket, step_at: datetime,
           also: Sequence[str] = ()) -> list[Notification]:
     """Send `ticket`'s caller these milestones of `about` (the order itself or its master), each at most once;
-    the ones merged orders follow name `also` (the caller's other orders) too."""
+    the ones merged orders follow name `also` (the caller's other orders) too. `step_at`: when the step told
+    happened; a text no longer news or overtaken by a later one (`retry.not_news`) is recorded, not sent."""
     if not (to := recipient(ticket)):
         return []
     sent = []
@@ -334,8 +349,11 @@ def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Tic
         if (ticket.is_confidential or about.is_confidential) and template in _NOT_FOR_CONFIDENTIAL:
             continue
         try:
-            recorded = _record(template, ticket, event, to, about, also if template in _FOR_MERGED else ())
-            if recorded is not None and (note := send_claimed(*recorded)) is not None:
+            not_sent = not_news(template, ticket, event, to, step_at)
+            recorded = _record(template, ticket, event, to, about, also if template in _FOR_MERGED else (), not_sent)
+            if not_sent and recorded is not None:
+                logger.info("text %s of ticket %s event %s not sent: %s", template, ticket.pk, event.pk, not_sent)
+            elif recorded is not None and (note := send_claimed(*recorded)) is not None:
                 sent.append(note)
         except Exception:  # never break the step that triggered us
             logger.exception("notification %s for ticket %s event %s not written", template, ticket.pk, event.pk)

@@ -17,6 +17,9 @@ until it is older than WINDOW (2 days, about 570 tries), each try logging one er
 and each run logging one warning for all the steps that still failed; at most LIMIT steps per run, oldest
 first. Nothing is sent twice meanwhile (one SMS per event and template, one webhook delivery per event).
 After the window the step is left alone (its errors in the log name its order or event).
+The window is the one of the caller's texts (`notifications.constants.NEWS_WITHIN`): a step is followed up
+again, its texts included, as long as they are news; a text a later step's text overtook meanwhile is recorded,
+not sent (`notifications.retry.not_news`).
 """
 
 from __future__ import annotations
@@ -26,14 +29,16 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef
 
+from hotline.notifications.constants import NEWS_WITHIN
 from hotline.tickets.models import FollowUpReceipt, TimelineEvent
 
 logger = logging.getLogger(__name__)
 
 #: A step younger than this may still be waiting in the queue: left alone.
 SETTLE = timedelta(minutes=10)
-#: Steps older than this are not looked at.
-WINDOW = timedelta(days=2)
+#: Steps older than this are not looked at: the window in which a caller's text is news (2 days), one constant
+#: with the first send and the retry of texts (补发).
+WINDOW = NEWS_WITHIN
 #: At most this many steps per run; the next run takes the rest.
 LIMIT = 500
 

@@ -20,7 +20,7 @@ from hotline.notifications import retry
 from hotline.notifications import services as notifications
 from hotline.notifications.backends import Message
 from hotline.notifications.choices import DeliveryStatus, Template
-from hotline.notifications.constants import INTERRUPTED_AFTER, QUEUED_GRACE, RETRY_WITHIN
+from hotline.notifications.constants import INTERRUPTED_AFTER, NEWS_WITHIN, QUEUED_GRACE
 from hotline.notifications.models import Notification
 from hotline.tasks import tasks
 from hotline.tickets import services
@@ -112,10 +112,10 @@ def test_the_sweep_does_not_send_what_the_normal_sender_claimed(traveller: Any, 
     assert outbox(_outbox) == []
 
 
-def test_a_text_left_queued_for_more_than_a_day_is_given_up_with_its_reason(
+def test_a_text_left_queued_for_longer_than_the_news_window_is_given_up_with_its_reason(
         traveller: Any, cast: Cast, on_commit: Any, monkeypatch: Any, _outbox: Path) -> None:
     _ticket, note, _message = register_then_die(cast, on_commit, monkeypatch)
-    traveller.shift(RETRY_WITHIN + timedelta(minutes=1))  # the workers were down all that time
+    traveller.shift(NEWS_WITHIN + timedelta(minutes=1))  # the workers were down all that time
     assert retry.retry_due() == {**NOTHING, "given_up": 1}
     note.refresh_from_db()
     assert (note.status, note.next_attempt_at, note.attempts) == (DeliveryStatus.FAILED, None, 0)
