@@ -6,6 +6,10 @@ but only while the current request is a POST to the admin site (`RequestContext.
 commands and tests are unaffected. The row is written in the admin's own transaction: a change that is
 rolled back leaves no record.
 
+Changes made elsewhere that deserve the same record open the trail themselves: `recorded_by(actor)` (an
+integration's webhook subscriptions, by its API key's account) and `recorded_from_command_line(actor)` (the
+`interop` and `apikey` commands, as 「命令行（<system user>）」 when no actor is named).
+
 Values are compared as they are and masked only when written (`_shown`): a secret as `***`; personal data as
 the rest of the platform masks it (docs/security.md, admin audit): the fields `CHANGED_ONLY` names recorded
 as changed only, a phone field as `mask_phone`, a JSON value as `masked_json` (like the webhooks admin's
@@ -14,7 +18,11 @@ masked payload), and phone and identity card numbers in every other text masked 
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
@@ -23,6 +31,9 @@ from hotline.core import clock
 from hotline.core.privacy import mask_phone, masked_json, numbers_masked
 from hotline.ops import context
 from hotline.ops.models import AdminAction, AdminChange
+
+if TYPE_CHECKING:
+    from hotline.accounts.models import User
 
 #: Models never audited here (the audit itself, sessions, the admin's own log, sign-in bookkeeping).
 SKIPPED = frozenset({"ops.adminchange", "ops.accessrecord", "admin.logentry", "sessions.session",
@@ -169,8 +180,42 @@ def on_m2m_changed(sender: Any, instance: Model, action: str, reverse: bool, mod
     _write(ctx, AdminAction.CHANGE, instance, {name: {verb: sorted(str(pk) for pk in (pk_set or ()))}})
 
 
+@contextmanager
+def recorded_by(actor: User | None, *, username: str = "") -> Iterator[None]:
+    """Record the rows changed inside in the trail as the admin site records them, by `actor` (else under
+    `username`). Inside a request its id and address are kept; outside one (a command) a new id is made."""
+    outer = context.current()
+    user_id, name = (actor.pk, actor.get_username()) if actor else (None, username)
+    if outer is not None:  # the same request: its pending access records are still written when it ends
+        trail = dataclasses.replace(outer, admin=True, user_id=user_id, username=name)
+    else:
+        trail = context.RequestContext(request_id=context.new_request_id(), admin=True, user_id=user_id,
+                                       username=name)
+    token = context.activate(trail)
+    try:
+        yield
+    finally:
+        context.deactivate(token)
+
+
+def command_line_user() -> str:
+    """Who made a change on the command line without naming an account: 「命令行（<system user>）」."""
+    try:
+        return f"命令行（{getpass.getuser()}）"
+    except (KeyError, OSError):  # no name for the process's user (a bare container)
+        return "命令行"
+
+
+@contextmanager
+def recorded_from_command_line(actor: User | None = None) -> Iterator[None]:
+    """Record the rows a management command changes inside in the trail: by `actor`, else by the command line
+    (`command_line_user`), as the admin site records the same change."""
+    with recorded_by(actor, username=command_line_user()):
+        yield
+
+
 def connect() -> None:
-    """Listen to every model's saves and deletes (acting only during admin POSTs)."""
+    """Listen to every model's saves and deletes (acting only during admin POSTs and `recorded_by` blocks)."""
     pre_save.connect(on_pre_save, dispatch_uid="hotline.ops.admin_audit.pre_save")
     post_save.connect(on_post_save, dispatch_uid="hotline.ops.admin_audit.post_save")
     pre_delete.connect(on_pre_delete, dispatch_uid="hotline.ops.admin_audit.pre_delete")

@@ -12,6 +12,7 @@ from django.db.models import Q
 from hotline.api.principal import orders_for_key
 from hotline.api.scopes import Scope
 from hotline.core import clock, memo
+from hotline.ops.admin_audit import recorded_by
 from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.webhooks import events
 from hotline.webhooks.choices import DeliveryStatus, SubscriptionKind, event_type_for
@@ -89,6 +90,28 @@ def enqueue_event(event_id: int) -> list[Delivery]:
     body = events.payload(event, event_type)
     return [enqueue(s, event_id=events.event_id(event), event_type=event_type, payload=body, ticket=event.ticket)
             for s in subscriptions]
+
+
+@transaction.atomic
+def subscribe(owner: User, *, name: str, url: str, event_types: list[str]) -> Subscription:
+    """An integration subscribes its API key's account to order events (订阅); the signing secret is made here.
+
+    Recorded in the admin change trail by `owner` (where order data is sent is an administrator's decision
+    elsewhere), the secret masked."""
+    with recorded_by(owner):
+        return Subscription.objects.create(name=name, url=url, event_types=event_types, owner=owner)
+
+
+@transaction.atomic
+def unsubscribe(subscription: Subscription, *, actor: User) -> Subscription:
+    """Switch one subscription off (停用) at `actor`'s request, recorded in the admin change trail by `actor`;
+    one already off changes nothing and records nothing."""
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.is_active:
+        with recorded_by(actor):
+            subscription.is_active = False
+            subscription.save(update_fields=["is_active"])
+    return subscription
 
 
 def deactivate_owned_by(users: list[User]) -> list[Subscription]:

@@ -5,6 +5,9 @@
                                                (the key needs scope `read` as well: events carry order data)
     DELETE /webhooks/v1/subscriptions/<id>     deactivate
 
+Creating and deactivating are recorded in the admin change trail by the key's account (`services.subscribe`,
+`services.unsubscribe`), the secret masked.
+
 Errors have the API's shape and codes (docs/api.md "Errors"): `{"error": {"code", "message", "details"}}`,
 401 `not_authenticated` (no key) or `invalid_api_key`, 403 `insufficient_scope`, 400, 404, and 405
 `method_not_allowed` (with the `Allow` header) for a method the path does not take.
@@ -26,6 +29,7 @@ from hotline.api.errors import ApiError, error_response, from_api_error
 from hotline.api.keys import raw_key_from_request
 from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
+from hotline.webhooks import services
 from hotline.webhooks.forms import SubscriptionForm
 from hotline.webhooks.models import Subscription
 
@@ -95,9 +99,8 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     form.fields.pop("secret")
     if not form.is_valid():
         return _error(400, "validation_error", _("订阅无效"), form.errors.get_json_data())
-    subscription = form.save(commit=False)
-    subscription.owner = key.user
-    subscription.save()
+    subscription = services.subscribe(key.user, name=form.cleaned_data["name"], url=form.cleaned_data["url"],
+                                      event_types=form.cleaned_data["event_types"])
     return JsonResponse({**_row(subscription), "secret": subscription.secret}, status=201,
                         json_dumps_params={"ensure_ascii": False})
 
@@ -112,6 +115,4 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     found = Subscription.objects.filter(owner=key.user, pk=pk).first()
     if found is None:
         return _error(404, "not_found", _("订阅不存在"))
-    found.is_active = False
-    found.save(update_fields=["is_active"])
-    return JsonResponse(_row(found))
+    return JsonResponse(_row(services.unsubscribe(found, actor=key.user)))

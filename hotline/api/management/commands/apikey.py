@@ -8,6 +8,8 @@
     hotline apikey revoke "微信公众号"        (or its prefix)
 
 `create` prints the key's details, and the raw key alone on the LAST line (shown once, never stored).
+`create`, `grant`, `withdraw` and `revoke` are recorded in the admin change trail (管理后台变更记录) as
+「命令行（<system user>）」, the key named by its name and prefix, its hash and the raw key never written.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from hotline.api.keys import (
 )
 from hotline.api.models import ApiKey
 from hotline.api.scopes import Scope
+from hotline.ops.admin_audit import recorded_from_command_line
 from hotline.orgs.models import HandlingUnit
 
 
@@ -63,7 +66,8 @@ class Command(BaseCommand):
             if unit is None:
                 raise CommandError(f"未知的单位编码：{options['unit']}")
         try:
-            key, raw = create_key(options["name"], options["scopes"], unit=unit, role=options.get("role"))
+            with recorded_from_command_line():
+                key, raw = create_key(options["name"], options["scopes"], unit=unit, role=options.get("role"))
         except InvalidKeyRequest as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"created key {key.name!r} prefix={key.prefix} scopes={','.join(key.scopes)} "
@@ -86,7 +90,8 @@ class Command(BaseCommand):
     def _grant(self, options: dict[str, Any], *, granted: bool = True) -> None:
         key = self._find(options["key"])
         try:
-            key = change_scope(key, options["scope"], granted=granted)
+            with recorded_from_command_line():
+                key = change_scope(key, options["scope"], granted=granted)
         except InvalidKeyRequest as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"key {key.name!r} ({key.prefix}) scopes={','.join(key.scopes)}")
@@ -103,6 +108,7 @@ class Command(BaseCommand):
     def _revoke(self, options: dict[str, Any]) -> None:
         key = self._find(options["key"])
         was_active = key.revoked_at is None
-        revoke_key(key)
+        with recorded_from_command_line():
+            revoke_key(key)
         self.stdout.write(f"revoked key {key.name!r} ({key.prefix})" if was_active
                           else f"key {key.name!r} ({key.prefix}) was already revoked")

@@ -4,9 +4,6 @@ partner's line ends with how many deliveries are held for it and the oldest one'
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -18,27 +15,9 @@ from hotline.interop.choices import PartnerKind
 from hotline.interop.constants import HELD_LIMIT
 from hotline.interop.exceptions import InteropError
 from hotline.interop.models import Partner
-from hotline.ops import context
+from hotline.ops.admin_audit import recorded_from_command_line
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets.choices import EmergencyService
-
-
-@contextmanager
-def recorded_as_admin_change(actor: User | None) -> Iterator[None]:
-    """Record the rows changed inside in the admin change trail (`ops.AdminChange`, field by field), as the
-    admin site records the same switch: by `actor`, else as 「命令行（<system user>）」."""
-    try:
-        who = f"命令行（{getpass.getuser()}）"
-    except (KeyError, OSError):  # no name for the process's user (a bare container)
-        who = "命令行"
-    trail = context.RequestContext(request_id=context.new_request_id(), admin=True,
-                                   user_id=actor.pk if actor else None,
-                                   username=actor.get_username() if actor else who)
-    token = context.activate(trail)
-    try:
-        yield
-    finally:
-        context.deactivate(token)
 
 
 def _age(age: timedelta) -> str:
@@ -117,7 +96,7 @@ class Command(BaseCommand):
             user = User.objects.filter(username=actor, is_active=True).first()
             if user is None:
                 raise CommandError(f"no active user {actor!r}")
-        with recorded_as_admin_change(user):
+        with recorded_from_command_line(user):
             changed = services.switch_on(partner) if on else services.switch_off(partner)
         state = "on" if on else "off"
         if not changed:
