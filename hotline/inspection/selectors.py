@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
+from hotline.core.privacy import numbers_masked
 from hotline.core.workcalendar import add_limit
 from hotline.inspection.choices import Decision, EventKind, InspectionStatus, Scope
 from hotline.inspection.models import Criterion, Inspection, InspectionSettings
@@ -74,6 +75,8 @@ def appeal_deadline(inspection: Inspection, settings: InspectionSettings | None 
 #: The order's fields the inspection shows (no service changes them after registration).
 ORDER_FIELDS = ("channel", "request_type", "category", "urgency", "title", "description", "address",
                 "district", "street", "community", "is_anonymous", "is_confidential")
+#: Its free texts, shown with phone and identity card numbers masked (the page shows no number in full).
+MASKED_FIELDS = frozenset({"title", "description", "address"})
 
 
 @dataclass
@@ -86,7 +89,9 @@ class Field:
 
 
 def order_fields(ticket: Ticket) -> list[Field]:
-    """The order's fields the agent recorded, as they are (registration is the only step that writes them)."""
+    """The order's fields the agent recorded, as they are (registration is the only step that writes them),
+    except the numbers in its free texts (`MASKED_FIELDS`): masked for everyone, as the caller's number is
+    (`order_title`)."""
     rows = []
     for name in ORDER_FIELDS:
         field = Ticket._meta.get_field(name)
@@ -94,8 +99,16 @@ def order_fields(ticket: Ticket) -> list[Field]:
         value = display() if display else getattr(ticket, name)
         if isinstance(value, bool):
             value = _("是") if value else _("否")
+        elif name in MASKED_FIELDS:
+            value = numbers_masked(value or "", order=ticket)
         rows.append(Field(name, str(field.verbose_name), value))
     return rows
+
+
+def order_title(ticket: Ticket) -> str:
+    """The order's title as the inspection pages show it: phone and identity card numbers masked for everyone
+    (a number typed into the title is the caller's as often as not; inspecting needs none in full)."""
+    return numbers_masked(ticket.title or "", order=ticket)
 
 
 def scored_by(inspection: Inspection, user: User) -> bool:

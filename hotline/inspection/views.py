@@ -70,6 +70,9 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=chosen["status"])
     qs = qs.select_related("ticket", "agent", "inspector").order_by("-month", "ticket__registered_at", "id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for inspection in page.object_list:  # a number typed into a title is shown masked (docs/inspection.md)
+        inspection.title_shown = selectors.order_title(inspection.ticket)
     return render(request, "inspection/list.html", {
         "form": form, "problems": form.problems(), "page": page,
         "counts": [(s, counts.get(s.value, 0)) for s in InspectionStatus], "total": sum(counts.values()),
@@ -214,6 +217,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     for inspection in page.object_list:
         deadline = selectors.appeal_deadline(inspection, settings)
         items.append({"inspection": inspection, "deadline": deadline,
+                      "title": selectors.order_title(inspection.ticket),  # numbers masked, as on the list
                       "open": inspection.status == InspectionStatus.INSPECTED and deadline is not None
                       and now <= deadline})
     open_until = [d for d in (selectors.appeal_deadline(i, settings)

@@ -48,7 +48,22 @@ MAX_AGENTS = 100_000
 
 
 class StaffingError(ValueError):
-    """Inputs that describe no queue (negative calls, a target of 100 %, shrinkage ≥ 1, …)."""
+    """Inputs that describe no queue (negative calls, a target of 100 %, shrinkage ≥ 1, …) or one too big to plan.
+
+    `code` names the case for callers that word it themselves (e.g. a translated page): LOAD_TOO_HIGH (with
+    `params["load"]`, the largest offered load in Erlangs) or TOO_MANY_AGENTS (with `params["agents"]`,
+    `MAX_AGENTS`); empty for other cases.
+    """
+
+    def __init__(self, message: str, code: str = "", **params: float) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+#: StaffingError codes.
+LOAD_TOO_HIGH = "load_too_high"
+TOO_MANY_AGENTS = "too_many_agents"
 
 
 @dataclass(frozen=True)
@@ -110,9 +125,9 @@ class Requirement(NamedTuple):
         return self.performance.agents
 
 
-def _check(ok: bool, message: str) -> None:
+def _check(ok: bool, message: str, code: str = "", **params: float) -> None:
     if not ok:
-        raise StaffingError(message)
+        raise StaffingError(message, code, **params)
 
 
 def _as_array(values: float | Sequence[float] | np.ndarray, size: int, name: str) -> np.ndarray:
@@ -142,9 +157,20 @@ def validate_queue(model: str, aht: np.ndarray, patience: float | None) -> None:
 
 def _check_load(load: np.ndarray) -> None:
     """Refuse a load too large to plan (and whose table would exhaust memory)."""
-    _check(not load.size or float(load.max()) <= MAX_LOAD,
-           f"offered load {float(load.max()) if load.size else 0:.0f} Erlangs (calls per hour × handle time / 3600) "
-           f"is above the {MAX_LOAD:g} planned for: check the call volume and the handle time")
+    largest = float(load.max()) if load.size else 0.0
+    _check(largest <= MAX_LOAD,
+           f"offered load {largest:.0f} Erlangs (calls per hour × handle time / 3600) "
+           f"is above the {MAX_LOAD:g} planned for: check the call volume and the handle time",
+           LOAD_TOO_HIGH, load=largest)
+
+
+def _check_bound(bound: np.ndarray, load: np.ndarray, targets: Targets) -> None:
+    """Refuse targets whose bound on the agents passes `MAX_AGENTS`, before an Erlang B table that wide
+    (intervals × agents) is built: e.g. a 2-hour handle time capped at 1 % occupancy."""
+    _check(int(bound.max()) <= MAX_AGENTS,
+           f"the targets may need more than {MAX_AGENTS} agents in an interval (offered load up to "
+           f"{float(load.max()):.0f} Erlangs, occupancy at most {targets.max_occupancy * 100:g} %), more than planned "
+           f"for: check the handle time and the occupancy cap", TOO_MANY_AGENTS, agents=MAX_AGENTS)
 
 
 def erlang_b_table(loads: np.ndarray, n_max: int) -> np.ndarray:
@@ -311,7 +337,9 @@ def required_agents(calls_per_hour: Sequence[float] | np.ndarray, aht: float | S
                     targets: Targets, model: str = ERLANG_C, patience: float | None = None) -> np.ndarray:
     """The smallest agents per interval meeting every target (0 where no calls are offered).
 
-    `calls_per_hour` and `aht` (seconds) per interval; `patience` (seconds) for Erlang A.
+    `calls_per_hour` and `aht` (seconds) per interval; `patience` (seconds) for Erlang A. Targets whose
+    bound on the agents (the first guess, doubled where it falls short) passes `MAX_AGENTS` are refused
+    (`TOO_MANY_AGENTS`) before the Erlang B table is built.
     """
     targets.validate()
     calls = _as_array(calls_per_hour, np.size(calls_per_hour), "calls per hour")
@@ -327,6 +355,7 @@ def required_agents(calls_per_hour: Sequence[float] | np.ndarray, aht: float | S
     t = float(targets.answer_within)
     hi = _upper_bound(load, targets)
     while True:  # grow the upper bound until it is feasible everywhere
+        _check_bound(hi, load, targets)
         table = erlang_b_table(load, int(hi.max()))
         ok = _feasible(model, _measures(model, calls, handle, patience, hi, t, table), load, hi, targets)
         if ok.all():

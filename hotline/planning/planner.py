@@ -86,7 +86,8 @@ class DaySummary:
 
 @dataclass
 class Plan:
-    """The planner's answer; `error` says why there is none (e.g. too little history)."""
+    """The planner's answer; `error` says why there is none (e.g. too little history), `staffing_error` why
+    the forecast could not be staffed (e.g. more agents than can be planned for)."""
 
     params: PlanParams
     rows: list[PlanRow] = field(default_factory=list)
@@ -94,6 +95,7 @@ class Plan:
     backtest: fc.Backtest | None = None
     backtest_error: str = ""
     error: str = ""
+    staffing_error: str = ""
     history_days: int = 0
     aht: float = 0.0  # the calls-weighted average handle time used
     aht_from_history: bool = False
@@ -146,6 +148,16 @@ def forecast_error_text(exc: fc.ForecastError) -> str:
     return _("历史话务无法用于预测")
 
 
+def staffing_error_text(exc: st.StaffingError) -> str:
+    """Why no agents could be worked out for these parameters, in the reader's language."""
+    if exc.code == st.TOO_MANY_AGENTS:
+        return _("按当前目标，有的半小时可能需要超过 %(agents)d 名坐席，超出可测算的范围："
+                 "请检查平均处理时长和最高占用率") % {"agents": exc.params.get("agents", st.MAX_AGENTS)}
+    if exc.code == st.LOAD_TOO_HIGH:
+        return _("预测话务量乘以平均处理时长超出可测算的范围：请检查平均处理时长")
+    return _("按当前参数无法测算所需坐席：请检查规划参数")
+
+
 def build_plan(params: PlanParams, now: datetime) -> Plan:
     """The plan for `params.days` days from `params.start`, with history read up to `now`."""
     plan = Plan(params)
@@ -192,8 +204,12 @@ def build_plan(params: PlanParams, now: datetime) -> Plan:
     plan.aht = float((ahts * rates).sum() / rates.sum()) if rates.sum() else float(ahts.mean())
     targets_c = st.Targets(params.targets.service_level, params.targets.answer_within, 0.0,
                            params.targets.max_occupancy, params.targets.shrinkage)
-    need_c = st.plan(rates, ahts, targets_c, st.ERLANG_C)
-    need_a = st.plan(rates, ahts, params.targets, st.ERLANG_A, plan.patience)
+    try:
+        need_c = st.plan(rates, ahts, targets_c, st.ERLANG_C)
+        need_a = st.plan(rates, ahts, params.targets, st.ERLANG_A, plan.patience)
+    except st.StaffingError as exc:  # e.g. a 2-hour handle time capped at 1 % occupancy: too many agents
+        plan.staffing_error = staffing_error_text(exc)
+        return plan
 
     for f, aht, c, a in zip(forecasts, ahts, need_c, need_a, strict=True):
         staffed, source = _staffed(f.start, by_start, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -47,7 +48,10 @@ def _charts(plan: Plan) -> list[charts.Chart]:
 @login_required
 @require_GET
 def planner(request: HttpRequest) -> HttpResponse:
-    """Supervisors and shift leads plan the coming week's seats from the forecast."""
+    """Supervisors and shift leads plan the coming week's seats from the forecast.
+
+    Parameters the plan cannot be staffed with (e.g. a 2-hour handle time capped at 1 % occupancy) give the
+    form again with the reason above it, not a plan."""
     if request.user.role not in PLANNER_ROLES:
         raise PermissionDenied(_("您的角色不能查看排班规划"))
     now = clock.now()
@@ -58,6 +62,9 @@ def planner(request: HttpRequest) -> HttpResponse:
     if bound and not form.is_valid():
         return render(request, "planning/planner.html", context)
     plan = build_plan(form.params(today), now)
+    if plan.staffing_error:  # the form's values, valid one by one, need more agents than can be planned for
+        messages.error(request, plan.staffing_error)
+        return render(request, "planning/planner.html", context)
     context["plan"] = plan
     if plan.rows:
         context["charts"] = _charts(plan)
