@@ -84,9 +84,12 @@ def _hidden(label: str, name: str) -> bool:
 
 
 def _values(instance: Model) -> dict[str, Any]:
-    """Each field's real value, to compare before and after: a secret is masked only when written (`_shown`)."""
+    """Each field's real value, to compare before and after: a secret is masked only when written (`_shown`).
+    A field the save sets in the database (an expression such as `HandlingUnit.version = F("version") + 1`) is
+    bookkeeping and left out: it has no value yet when the save's signal is sent."""
     return {field.name: field.value_from_object(instance) if _secret(field.name) else field.value_to_string(instance)
-            for field in instance._meta.concrete_fields}
+            for field in instance._meta.concrete_fields
+            if not hasattr(getattr(instance, field.attname, None), "resolve_expression")}
 
 
 def _masked(name: str, value: Any) -> Any:
