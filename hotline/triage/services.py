@@ -159,18 +159,18 @@ def detect(ticket: Ticket, *, at: datetime | None = None) -> dup.Findings:
     one at a time (`_lock_keys`), the lookup inside the lock, so two workers never miss each other's order.
     """
     at = at or clock.now()
-    settings = TriageSettings.current().as_rules()
+    rules = TriageSettings.current().as_rules()
     key = key_for(ticket)
     with transaction.atomic():
         _lock_keys(key)
-        findings = lookup(key, ticket.registered_at, settings, exclude=split_relatives(ticket))
+        findings = lookup(key, ticket.registered_at, rules, exclude=split_relatives(ticket))
         index(ticket, key)
-        _record(ticket, key, findings, settings, at)
-        _recheck_later(key, settings, at)
+        _record(ticket, key, findings, rules, at)
+        _recheck_later(key, rules, at)
     return findings
 
 
-def _record(ticket: Ticket, key: dup.Key, findings: dup.Findings, settings: dup.Settings, at: datetime) -> None:
+def _record(ticket: Ticket, key: dup.Key, findings: dup.Findings, rules: dup.Settings, at: datetime) -> None:
     """Store what the rules found for one order: its repeat links, and the alerts they call for (idempotent)."""
     for match in findings.repeats:
         RepeatLink.objects.get_or_create(ticket=ticket, earlier_id=match.ticket_id, defaults={
@@ -180,15 +180,15 @@ def _record(ticket: Ticket, key: dup.Key, findings: dup.Findings, settings: dup.
         earlier = _earlier_chain(repeat_ids)
         members = {ticket.pk, *repeat_ids, *{e for ids in earlier.values() for e in ids}}
         # collapsing split families only lowers the count: below the threshold already, no query
-        calls = _calls(members) if len(members) >= settings.repeat_caller_alert_at else len(members)
-        if calls >= settings.repeat_caller_alert_at:
+        calls = _calls(members) if len(members) >= rules.repeat_caller_alert_at else len(members)
+        if calls >= rules.repeat_caller_alert_at:
             _raise_alert(AlertKind.REPEAT_CALLER, ticket, members, callers=1, at=at, phone=key.phone,
                          title=f"同一来电人第 {calls} 次反映同一诉求：{ticket.title}")
     if findings.is_cluster:
         members = {ticket.pk, *(m.ticket_id for m in findings.cluster)}
         _raise_alert(AlertKind.CLUSTER, ticket, members, callers=findings.cluster_callers, at=at,
                      place=key.place,
-                     title=f"{findings.cluster_callers} 位来电人在 {settings.cluster_hours} 小时内反映同一地点同一问题："
+                     title=f"{findings.cluster_callers} 位来电人在 {rules.cluster_hours} 小时内反映同一地点同一问题："
                            f"{ticket.title}")
 
 
@@ -233,7 +233,7 @@ def _lock_keys(key: dup.Key) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
 
 
-def _recheck_later(key: dup.Key, settings: dup.Settings, at: datetime) -> None:
+def _recheck_later(key: dup.Key, rules: dup.Settings, at: datetime) -> None:
     """Look again at the orders indexed already that were registered after this one, up to now, within the
     windows in which they could have found it: the caller's (repeats, `repeat_days`) and, if the texts
     are alike, the place's (clusters, `cluster_hours`). Each gets its missing links and alerts (`_record`:
@@ -247,15 +247,15 @@ def _recheck_later(key: dup.Key, settings: dup.Settings, at: datetime) -> None:
         return
     later: dict[int, tuple[dup.Key, bool, bool]] = {}  # ticket id → (key, shares the caller, shares the place)
     if key.phone:
-        until = min(key.registered_at + timedelta(days=settings.repeat_days), at)
+        until = min(key.registered_at + timedelta(days=rules.repeat_days), at)
         for row in _later_rows(key, until, phone=key.phone):
             later[row.ticket_id] = (row, True, False)
     if key.place:
-        until = min(key.registered_at + timedelta(hours=settings.cluster_hours), at)
+        until = min(key.registered_at + timedelta(hours=rules.cluster_hours), at)
         rows = _later_rows(key, until, place=key.place)
         alikes = dup.similarities(key.signature, [row.signature for row in rows])
         for row, alike in zip(rows, alikes, strict=True):
-            if alike >= settings.cluster_similarity:  # else this order cannot be one of its cluster
+            if alike >= rules.cluster_similarity:  # else this order cannot be one of its cluster
                 later[row.ticket_id] = (later[row.ticket_id][0], True, True) if row.ticket_id in later \
                     else (row, False, True)
     if not later:
@@ -266,9 +266,9 @@ def _recheck_later(key: dup.Key, settings: dup.Settings, at: datetime) -> None:
         ticket = tickets.get(row.ticket_id)
         if ticket is None:
             continue
-        findings = lookup(row, row.registered_at, settings, exclude=split_relatives(ticket), caller=caller,
+        findings = lookup(row, row.registered_at, rules, exclude=split_relatives(ticket), caller=caller,
                           place=place)
-        _record(ticket, row, findings, settings, at)
+        _record(ticket, row, findings, rules, at)
 
 
 def _later_rows(key: dup.Key, until: datetime, **same: str) -> list[dup.Key]:
