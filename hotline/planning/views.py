@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -63,7 +62,7 @@ def planner(request: HttpRequest) -> HttpResponse:
         return render(request, "planning/planner.html", context)
     plan = build_plan(form.params(today), now)
     if plan.staffing_error:  # the form's values, valid one by one, need more agents than can be planned for
-        messages.error(request, plan.staffing_error)
+        context["staffing_error"] = plan.staffing_error
         return render(request, "planning/planner.html", context)
     context["plan"] = plan
     if plan.rows:

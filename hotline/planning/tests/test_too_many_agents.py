@@ -93,3 +93,11 @@ def test_each_refusal_has_its_own_words() -> None:
         assert staffing_error_text(load.value) == (
             "The forecast calls times the average handle time are more than can be planned for: "
             "check the average handle time.")
+
+
+def test_the_reason_is_an_alert_card_beside_the_form_not_a_passing_message(now: datetime, busier_history: None) -> None:
+    response = _supervisor().get(URL, OUT_OF_REACH)
+    html = response.content.decode()
+    assert response.context["staffing_error"] == TOO_MANY_ZH
+    assert f'<section class="card" role="alert"><p class="empty">{TOO_MANY_ZH}</p></section>' in html
+    assert [str(m) for m in response.context["messages"]] == []  # said once, on the page, not in the message bar
