@@ -8,6 +8,8 @@ committed is remembered in `ImportedRecord`, so an interrupted or repeated impor
 No `ticket_changed` signal is sent: citizens are not notified about history. The dashboards' rollups are
 refreshed for each committed batch's orders directly (`hotline.dashboards.services.refresh_all`), in the
 same process; each imported dispatch names its lead unit (`data.lead`), so 收件量 is credited to the unit.
+The batch's orders recent enough to be found by a new order's duplicate lookup are put in triage's index
+(`hotline.triage.services.index_history`), without links or alerts.
 """
 
 from __future__ import annotations
@@ -236,6 +238,7 @@ class Writer:
                                   column=w.column, value=w.value, reason=w.template, params=w.params)
                     for p in planned for w in p.order.warnings], batch_size=BATCH)
         _refresh_rollups([t.pk for t in tickets])
+        _index_for_triage([t.pk for t in tickets])
 
     def _assignment(self, p: _Planned) -> Assignment | None:
         if p.unit is None or p.ticket.status not in (Status.DISPATCHED, Status.IN_PROGRESS, Status.CLOSED):
@@ -335,6 +338,21 @@ def _refresh_rollups(ticket_ids: list[int]) -> None:
         refresh_all(ticket_ids)
     except Exception:  # the batch is committed; the import must go on
         logger.exception("rollups not refreshed for %s imported orders; run hotline rollups-rebuild",
+                         len(ticket_ids))
+
+
+def _index_for_triage(ticket_ids: list[int]) -> None:
+    """Put a committed batch's recent orders into the duplicate index (`triage.services.index_history`):
+    a caller who called the old system last week is a repeat caller today. Only orders within the reach of
+    the repeat and cluster windows; no links or alerts for history. A failure is logged and leaves the
+    orders imported; `hotline triage-index` catches up.
+    """
+    from hotline.triage.services import history_window, index_history
+
+    try:
+        index_history(ticket_ids, since=history_window())
+    except Exception:  # the batch is committed; the import must go on
+        logger.exception("%s imported orders not put in the duplicate index; run hotline triage-index",
                          len(ticket_ids))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -71,6 +72,42 @@ def index(ticket: Ticket, key: dup.Key | None = None) -> DuplicateKey:
     DuplicateKey.objects.bulk_create([row], update_conflicts=True, unique_fields=["ticket"],
                                      update_fields=["phone", "registered_at", "category1", "place", "signature"])
     return row
+
+
+def history_window(at: datetime | None = None) -> datetime:
+    """The oldest registration time a new order's lookup can still reach (the longer of the repeat and
+    cluster windows back from `at`): older orders are never candidates under the current rules."""
+    rules = TriageSettings.current().as_rules()
+    reach = max(timedelta(days=rules.repeat_days), timedelta(hours=rules.cluster_hours))
+    return (at or clock.now()) - reach
+
+
+def index_history(ticket_ids: Iterable[int] | None = None, *, since: datetime | None = None,
+                  chunk: int = 1000) -> int:
+    """Put orders that never went through triage (imported history) into the duplicate index.
+
+    Then a caller's new order finds them as earlier orders (重复件) and a place's new order counts them
+    among its callers. Only the index rows are written: no repeat links and no alerts, since history is
+    not news. Orders already indexed are left as they are. `ticket_ids` limits it to those orders,
+    `since` to orders registered from then on. Returns how many orders were indexed.
+    """
+    orders = Ticket.objects.filter(duplicate_key__isnull=True).select_related("category__parent__parent").only(
+        "category", "channel", "caller_phone", "community", "street", "address", "title", "description",
+        "registered_at")
+    if ticket_ids is not None:
+        orders = orders.filter(pk__in=list(ticket_ids))
+    if since is not None:
+        orders = orders.filter(registered_at__gte=since)
+    done, last = 0, 0
+    while batch := list(orders.filter(pk__gt=last).order_by("pk")[:chunk]):
+        rows = []
+        for ticket in batch:
+            key = key_for(ticket)
+            rows.append(DuplicateKey(ticket_id=ticket.pk, phone=key.phone, registered_at=ticket.registered_at,
+                                     category1=key.category1, place=key.place, signature=key.signature))
+        DuplicateKey.objects.bulk_create(rows, ignore_conflicts=True)  # triage may have run meanwhile
+        done, last = done + len(rows), batch[-1].pk
+    return done
 
 
 def _keys(rows: Any) -> list[dup.Key]:
