@@ -2,7 +2,8 @@
 
 Each entry names its owner unit by code (the demo city's codes: DEPT-RS, UTIL-GAS, CENTRE …). An entry
 whose article exists (same owner, kind and title) with the same text is skipped; a changed text becomes
-a new version. Bad entries are reported with their number and reason; the good ones are loaded.
+a new version, unless the centre has edited the article since (its latest version is a person's): the
+centre's edit is kept (`--overwrite` publishes the seed over it). Bad entries are reported with their number and reason; the good ones are loaded.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ class SeedReport:
     created: int = 0
     revised: int = 0
     unchanged: int = 0
+    kept: int = 0  #: articles the centre edited since the seed: its edit stays
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"新建 {self.created} 条，修订 {self.revised} 条，未变 {self.unchanged} 条，"
+        kept = f"保留中心修订 {self.kept} 条，" if self.kept else ""
+        return (f"新建 {self.created} 条，修订 {self.revised} 条，未变 {self.unchanged} 条，{kept}"
                 f"拒绝 {len(self.rejected)} 条")
 
 
@@ -92,8 +95,11 @@ def _same(version: ArticleVersion | None, text: services.ArticleText) -> bool:
         text.title.strip(), text.body.strip(), text.answer.strip(), text.keywords.strip())
 
 
-def load_seed(path: Path | str = SEED_PATH, *, actor: User | None = None) -> SeedReport:
-    """Load (or refresh) the articles of a seed file; every good entry is published."""
+def load_seed(path: Path | str = SEED_PATH, *, actor: User | None = None, overwrite: bool = False) -> SeedReport:
+    """Load (or refresh) the articles of a seed file; every good entry is published.
+
+    An article the centre has edited since (its latest version made by someone else than `actor`) keeps
+    the centre's text unless `overwrite`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -104,13 +110,13 @@ def load_seed(path: Path | str = SEED_PATH, *, actor: User | None = None) -> See
     for number, raw in enumerate(data["articles"], start=1):
         try:
             with transaction.atomic():
-                _load_one(raw, actor, report)
+                _load_one(raw, actor, report, overwrite=overwrite)
         except KbError as exc:
             report.rejected.append((number, exc.message))
     return report
 
 
-def _load_one(raw: Any, actor: User | None, report: SeedReport) -> None:
+def _load_one(raw: Any, actor: User | None, report: SeedReport, *, overwrite: bool = False) -> None:
     fields, text = _entry(raw)
     article = _existing(fields, text.title)
     if article is None:
@@ -127,6 +133,9 @@ def _load_one(raw: Any, actor: User | None, report: SeedReport) -> None:
         if article.status != ArticleStatus.PUBLISHED:
             services.publish_article(article, actor=actor)
         report.unchanged += 1
+        return
+    if not overwrite and latest is not None and latest.created_by_id not in (None, getattr(actor, "pk", None)):
+        report.kept += 1  # the centre revised it (a person's version): a seed refresh does not undo that
         return
     services.new_version(article, text=text, actor=actor, change_note="种子文件更新", valid_from=fields["valid_from"],
                          valid_until=fields["valid_until"], clear_until=fields["valid_until"] is None,
