@@ -4,7 +4,9 @@ codes (查询码), the reply and closing texts still reach the caller, a few tim
 A failed text to a caller gets its next try when it fails (`next_try`): 1, 2, 4, 8 … minutes later, at most
 MAX_ATTEMPTS tries in all, and only while it is news (written within NEWS_WITHIN) and not overtaken by a later
 step's text of the same order to the same number that supersedes it (`OVERTAKEN_BY`: a 转办通知 after 改派, a
-receipt after 不予受理 …): it would arrive after, and contradict, what the caller was told since.
+receipt after 不予受理 …): it would arrive after, and contradict, what the caller was told since. A merged order's
+caller (并单) is told its master's steps on its one merge event: there a text is overtaken by one about a later step
+of the master (`superseding`, `told_since`).
 The same rules hold at a text's first send (`not_news`, called by `services.notify_event`): a step followed up
 late (a lagging worker queue, `hotline.tasks.repair` up to NEWS_WITHIN later) records its overtaken texts, and
 all of them once the step is older than NEWS_WITHIN, as not sent, with the reason, instead of sending them.
@@ -45,7 +47,7 @@ from hotline.notifications.constants import (
     RETRY_PER_RUN,
 )
 from hotline.notifications.models import Notification
-from hotline.tickets.choices import Status
+from hotline.tickets.choices import Action, Status
 
 if TYPE_CHECKING:
     from hotline.tickets.models import Ticket, TimelineEvent
@@ -181,17 +183,19 @@ def no_longer_useful(note: Notification, now: datetime) -> str:
     return ""
 
 
-def not_news(template: str, ticket: Ticket, event: TimelineEvent, to: str, step_at: datetime,
+def not_news(template: str, ticket: Ticket, event: TimelineEvent, to: str, step: TimelineEvent,
              now: datetime | None = None) -> str:
-    """Why a step's text must not be sent at its first send ("" if it may), by the retry's rules: the step (at
-    `step_at`) is no longer news (a follow-up run more than NEWS_WITHIN late), or a later step's text already
+    """Why a step's text must not be sent at its first send ("" if it may), by the retry's rules: the step told
+    (`step`) is no longer news (a follow-up run more than NEWS_WITHIN late), or a later step's text already
     written to `to` overtakes it (`OVERTAKEN_BY`: its follow-up ran late, after theirs). `event` is the step the
-    text hangs on (for a merged order's caller, its merge event)."""
-    if not still_news(step_at, now or clock.now()):
+    text hangs on: `step` itself, or for a merged order's caller told its master's `step`, its merge event."""
+    if not still_news(step.at, now or clock.now()):
         return NOT_SENT_OLD
     # `seq` is the order's `version` after the step: an order with no step since (a follow-up on time) has no
     # later text, and costs no query.
-    if ticket.version > event.seq and (newer := superseding(template, ticket.pk, to, event.seq)):
+    if ticket.version > event.seq and (newer := superseding(template, ticket.pk, to, event)):
+        return _naming(NOT_SENT_NEWER, newer)
+    if step.ticket_id != ticket.pk and (newer := told_since(template, ticket.pk, to, event, step)):
         return _naming(NOT_SENT_NEWER, newer)
     return ""
 
@@ -217,19 +221,56 @@ def overtaken_by(note: Notification) -> Notification | None:
     """The text that overtook this one (`OVERTAKEN_BY`, `superseding`); None if there is none."""
     if note.ticket_id is None or note.event is None:
         return None
-    return superseding(note.template, note.ticket_id, note.to, note.event.seq)
+    return superseding(note.template, note.ticket_id, note.to, note.event, after=note.pk)
 
 
-def superseding(template: str, ticket_id: int, to: str, seq: int) -> Notification | None:
-    """The text that supersedes a text of `template` told at step `seq` of an order (`OVERTAKEN_BY`): the first
+def superseding(template: str, ticket_id: int, to: str, event: TimelineEvent,
+                after: int | None = None) -> Notification | None:
+    """The text that supersedes a text of `template` told at step `event` of an order (`OVERTAKEN_BY`): the first
     of a later step of the same order to the same number `to`, of a template that supersedes it, written
-    (whether it went out or not); None if there is none. The one rule of the first send and of the retry."""
+    (whether it went out or not); None if there is none. The one rule of the first send and of the retry.
+
+    A merged order's caller (并单) is told its master's reply and closing on the order's merge event, one text
+    per template, each at a later step of the master: for a written text (`after`, its id) a later one there is
+    one written after it, so that OVERTAKEN_BY holds for them as for the master's caller. (At its first send,
+    `told_since`.)
+    """
     kinds = OVERTAKEN_BY.get(template)
     if not kinds:
         return None
-    return (Notification.objects.filter(ticket_id=ticket_id, recipient=Recipient.CITIZEN, to=to,
-                                        template__in=kinds, event__seq__gt=seq)
-            .order_by("event__seq", "created_at").first())
+    later = Q(event__seq__gt=event.seq)
+    if after is not None and event.action == Action.MERGE:
+        later |= Q(event_id=event.pk, pk__gt=after)
+    return (Notification.objects.filter(later, ticket_id=ticket_id, recipient=Recipient.CITIZEN, to=to,
+                                        template__in=kinds)
+            .order_by("event__seq", "created_at", "pk").first())
+
+
+def told_since(template: str, ticket_id: int, to: str, merge_event: TimelineEvent,
+               step: TimelineEvent) -> Notification | None:
+    """The text on a merged order's merge event (`merge_event`) that supersedes its caller's text of `template`
+    about its master's `step`, about a later step of the master (`OVERTAKEN_BY`): one of a template a later step
+    of the master tells, written since that step; None if there is none. The texts written on the event before
+    (about the master's earlier steps: an 办结通知 before it was reopened) overtake nothing."""
+    from hotline.notifications.services import milestones
+
+    kinds = OVERTAKEN_BY.get(template)
+    if not kinds or merge_event.action != Action.MERGE or step.ticket.version <= step.seq:
+        return None
+    since: dict[str, datetime] = {}
+    for later in (step.ticket.timeline.filter(seq__gt=step.seq).order_by("seq")
+                  .values("action", "from_status", "to_status", "at")):
+        for kind in milestones(later["action"], later["from_status"], later["to_status"]):
+            if kind in kinds:
+                since.setdefault(kind, later["at"])
+    if not since:
+        return None
+    told = Q()
+    for kind, at in since.items():
+        told |= Q(template=kind, created_at__gte=at)
+    return (Notification.objects.filter(told, ticket_id=ticket_id, recipient=Recipient.CITIZEN, to=to,
+                                        event_id=merge_event.pk)
+            .order_by("created_at", "pk").first())
 
 
 def claim(note: Notification, now: datetime | None = None) -> bool:

@@ -34,7 +34,6 @@ import contextvars
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -283,10 +282,10 @@ def notify_event(*, ticket_id: int, event_id: int, action: str, from_status: str
     groups = _by_number(merged_into(ticket)) if followed else {}
     own = recipient(ticket)
     also = _numbers(groups.pop(own, [])) if own else []  # the master's caller's own merged orders: one text
-    sent = _send(templates, ticket, event, ticket, event.at, also)
+    sent = _send(templates, ticket, event, ticket, event, also)
     for orders in groups.values():  # one text per other number, on the merge of its first order that may be named
         (merged, merge_event), rest = _carrier(orders)
-        sent += _send(followed, merged, merge_event, ticket, event.at, _numbers(rest))
+        sent += _send(followed, merged, merge_event, ticket, event, _numbers(rest))
     return sent
 
 
@@ -337,11 +336,12 @@ def _numbers(orders: list[tuple[Ticket, TimelineEvent]]) -> list[str]:
     return [order.number for order, _event in orders if not order.is_confidential]
 
 
-def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Ticket, step_at: datetime,
+def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Ticket, step: TimelineEvent,
           also: Sequence[str] = ()) -> list[Notification]:
     """Send `ticket`'s caller these milestones of `about` (the order itself or its master), each at most once;
-    the ones merged orders follow name `also` (the caller's other orders) too. `step_at`: when the step told
-    happened; a text no longer news or overtaken by a later one (`retry.not_news`) is recorded, not sent."""
+    the ones merged orders follow name `also` (the caller's other orders) too. `step`: the step told (`event`, or
+    the master's step for a merged order's caller, whose texts hang on its merge event `event`); a text no
+    longer news or overtaken by a later one (`retry.not_news`) is recorded, not sent."""
     if not (to := recipient(ticket)):
         return []
     sent = []
@@ -349,7 +349,7 @@ def _send(templates: list[str], ticket: Ticket, event: TimelineEvent, about: Tic
         if (ticket.is_confidential or about.is_confidential) and template in _NOT_FOR_CONFIDENTIAL:
             continue
         try:
-            not_sent = not_news(template, ticket, event, to, step_at)
+            not_sent = not_news(template, ticket, event, to, step)
             recorded = _record(template, ticket, event, to, about, also if template in _FOR_MERGED else (), not_sent)
             if not_sent and recorded is not None:
                 logger.info("text %s of ticket %s event %s not sent: %s", template, ticket.pk, event.pk, not_sent)
