@@ -104,6 +104,10 @@ class UnitAlert(models.Model):
         return f"{self.get_kind_display()} #{self.pk} ({self.assignment_id})"
 
 
+#: How many orders a scope covers, to tell a widening (不发送 < 仅紧急、较急和水电气热 < 全部工单).
+_WIDTH = {AlertScope.OFF: 0, AlertScope.PRESSING: 1, AlertScope.ALL: 2}
+
+
 class UnitAlertSettings(OneRow):
     """Which alerts the handling units' duty phones get (承办单位提醒设置), one scope per kind."""
 
@@ -145,12 +149,13 @@ class UnitAlertSettings(OneRow):
         return memo.once("notifications.unit_alerts", lambda: cls.objects.get_or_create(pk=1)[0])
 
     def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        """Record `since` on creation and whenever a light kind goes from off to on."""
+        """Record `since` on creation and whenever a light kind is widened: from off to on, or from the pressing
+        orders to all of them (the ordinary orders' old deadlines are as old news as any)."""
         from hotline.core import clock
 
         before = type(self).objects.filter(pk=self.pk).values("due_soon", "overdue").first() if self.pk else None
         switched_on = before is None or any(
-            before[name] == AlertScope.OFF and getattr(self, name) != AlertScope.OFF for name in ("due_soon", "overdue"))
+            _WIDTH[getattr(self, name)] > _WIDTH[before[name]] for name in ("due_soon", "overdue"))
         if self.since is None or switched_on:
             self.since = clock.now()
         super().save(*args, **kwargs)
