@@ -94,6 +94,8 @@ REPLY_TIME_WITHOUT_REPLY = gettext_noop("没有答复内容，答复时间已忽
 REPLY_BEFORE_REGISTER = gettext_noop("答复时间早于受理时间，已按办结时间记录")
 REPLY_AFTER_CLOSE = gettext_noop("答复时间晚于办结时间，已按办结时间记录")
 CLOSED_AT_NOT_CLOSED = gettext_noop("工单未办结，办结时间已忽略")
+DATE_ONLY_AT_REGISTER = gettext_noop("只有日期，与受理时间同日，已按受理时间记录")
+DATE_ONLY_AT_REPLY = gettext_noop("只有日期，与答复时间同日，已按答复时间记录")
 
 
 #: The Chinese name of the fields `_FIELD_NAMES` does not list (they are not texts).
@@ -172,13 +174,33 @@ def clean_id(value: str) -> str:
     return value[:-2] if re.fullmatch(r"\d+\.0", value) else value
 
 
+class BareDate(datetime):
+    """A date given without a time of day (2026-11-01, 2026年11月01日, an Excel date cell), held as 00:00 at the
+    start of that day. It stands for the whole day: `check` reads it for its field (a due date is the end of
+    the day) and leaves a plain datetime."""
+
+    @classmethod
+    def of(cls, day: date, tz: ZoneInfo) -> BareDate:
+        return cls(day.year, day.month, day.day, tzinfo=tz)
+
+
+#: The directives of a time of day: a format without any of them reads a bare date.
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%X", "%c", "%T", "%R")
+
+
 def parse_datetime(value: Any, tz: ZoneInfo, *, what: str, formats: tuple[str, ...] = DATE_FORMATS) -> datetime:
     """An aware datetime from a cell in the source's local time zone (a value with its own UTC offset keeps
-    it), or a RowError naming the field."""
+    it), or a RowError naming the field. A date without a time of day is a `BareDate` (00:00 of that day):
+    a text read by a format without a time, a date, or an Excel cell at exactly 00:00 (a date cell: Excel
+    stores dates as datetimes)."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
+        if value.tzinfo:
+            return value
+        if value.time() == time():
+            return BareDate.of(value.date(), tz)
+        return value.replace(tzinfo=tz)
     if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=tz)
+        return BareDate.of(value, tz)
     raw = str(value or "").strip()
     if not raw:
         raise RowError(f"缺少{what}")
@@ -189,6 +211,8 @@ def parse_datetime(value: Any, tz: ZoneInfo, *, what: str, formats: tuple[str, .
             parsed = datetime.strptime(raw, fmt)  # noqa: DTZ007 - made aware below
         except ValueError:
             continue
+        if not any(directive in fmt for directive in _TIME_DIRECTIVES):
+            return BareDate.of(parsed.date(), tz)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)  # an explicit offset (%z) wins
     raise RowError(f"{what}无法识别：「{raw[:40]}」")
 
@@ -284,6 +308,7 @@ def check(order: SourceOrder) -> SourceOrder:
         if len(name.strip()) > MAX_CATEGORY_NAME:
             raise RowError(f"分类名称过长（{len(name.strip())} 字，上限 {MAX_CATEGORY_NAME} 字）：「{shown(name)}」")
     _locate(order)
+    _whole_days(order)
     _plausible(order.registered_at, REGISTER_AHEAD, "受理时间")
     _plausible(order.closed_at, DATE_AHEAD, "办结时间")
     _plausible(order.replied_at, DATE_AHEAD, "答复时间")
@@ -304,6 +329,45 @@ def check(order: SourceOrder) -> SourceOrder:
     if order.status in (Status.DISPATCHED, Status.IN_PROGRESS) and not order.unit_name:
         raise RowError("在办工单缺少承办单位")
     return order
+
+
+def _whole_days(order: SourceOrder) -> None:
+    """Read the dates given without a time of day (`BareDate`) as the whole day they name.
+
+    A due date is the end of its day (24:00, i.e. 00:00 of the next day, as deadlines are stated: docs/sla.md
+    §3). A reply or close date is some time that day: on the day of the registration (or, for the close, of
+    the reply) it is not earlier than that moment, so it is recorded at it, with a warning; another day keeps
+    00:00. Every date is then a plain datetime.
+    """
+    if isinstance(order.due_at, BareDate) and order.due_at.date() < date.max:  # 9999-12-31: refused below
+        following = order.due_at.date() + timedelta(days=1)
+        order.due_at = datetime.combine(following, time(), tzinfo=order.due_at.tzinfo)
+    # One date given once and used for both (teddy: the reply closes; mapped: no 答复时间) is warned once.
+    once = order.status == Status.CLOSED and isinstance(order.closed_at, BareDate) and order.replied_at == order.closed_at
+    _not_before(order, "replied_at", [(order.registered_at, DATE_ONLY_AT_REGISTER)], warn=not once)
+    if order.status == Status.CLOSED:
+        _not_before(order, "closed_at", [(order.registered_at, DATE_ONLY_AT_REGISTER),
+                                         (order.replied_at, DATE_ONLY_AT_REPLY)])
+    for name in ("registered_at", "replied_at", "closed_at", "due_at"):
+        value = getattr(order, name)
+        if isinstance(value, BareDate):
+            setattr(order, name, datetime.combine(value.date(), time(), tzinfo=value.tzinfo))
+
+
+def _not_before(order: SourceOrder, name: str, floors: list[tuple[datetime | None, str]], *,
+                warn: bool = True) -> None:
+    """Field `name`, when a bare date, raised to the latest of `floors` (moment, reason) later on its own day."""
+    value = getattr(order, name)
+    if not isinstance(value, BareDate):
+        return
+    later = [(moment, template) for moment, template in floors
+             if moment is not None and moment > value and moment.astimezone(value.tzinfo).date() == value.date()]
+    if not later:
+        return
+    moment, template = max(later, key=lambda floor: floor[0])
+    if warn:
+        order.warn(name, value.date().isoformat(), template)
+    setattr(order, name, moment)
 
 
 def _moment(value: datetime) -> str:

@@ -154,12 +154,19 @@ def mark_held(obj: Clocked, due: datetime, basis: str, ratio: float, at: datetim
 
 
 def snapshot_assignment(assignment: Assignment, policy: SlaPolicy, at: datetime) -> None:
-    """Copy the policy's deadlines onto a new assignment (快照): sign, return window and reply, with their axes."""
+    """Copy the policy's deadlines onto a new assignment (快照): sign, return window and reply, with their axes.
+
+    The unit never has to sign later than it has to reply: a sign deadline the policy counts past the reply
+    deadline (other axes, e.g. 1 working day against 48 hours before a holiday) is the reply deadline, on its
+    axis, so a pause shifts both alike (as a hand-down caps it, `forwarding`).
+    """
     assignment.sign_due = workcalendar.add_limit(at, policy.sign_amount, policy.sign_unit)
     assignment.sign_basis = basis_of(policy.sign_unit)
     assignment.return_due = workcalendar.add_limit(at, policy.return_amount, policy.return_unit)
     assignment.reply_due = workcalendar.add_limit(at, policy.reply_amount, policy.reply_unit)
     assignment.reply_basis = basis_of(policy.reply_unit)
+    if assignment.sign_due > assignment.reply_due:
+        assignment.sign_due, assignment.sign_basis = assignment.reply_due, assignment.reply_basis
     start_phase(assignment, started_at=at, due=assignment.sign_due, basis=assignment.sign_basis,
                 ratio=float(policy.yellow_ratio))
 
