@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from hotline.api.scopes import Scope
 from hotline.interop import backlog
 from hotline.interop.choices import Direction, MessageKind, PartnerKind
 from hotline.tickets.choices import EmergencyService
@@ -123,6 +125,24 @@ class Partner(models.Model):
                 _switch_endpoints_off([self.endpoint_id])
                 if Partner.endpoint.is_cached(self):  # the caller's copy says so too
                     self.endpoint.is_active = False
+
+    def clean(self) -> None:
+        """The rules of a working partner, the same for the admin's form and `services.add_partner`: a
+        specialised hotline stands for a handling unit; the key of a partner that is or stays 启用 (when it has
+        one) is live and has scope `transfer` (or every `/interop/v1` call is refused), and a specialised
+        hotline's key acts for its unit (the unit it answers as through the REST API). A partner whose key was
+        revoked can still be switched off on its form."""
+        errors: dict[str, Any] = {}
+        if self.kind == PartnerKind.SPECIALISED and self.unit_id is None:
+            errors["unit"] = _("专业热线须对应一个承办单位")
+        if self.is_active and self.api_key_id is not None:
+            key = self.api_key
+            if not key.allows(Scope.TRANSFER):
+                errors["api_key"] = _("接口密钥须未吊销且具有权限范围 transfer，否则对方调用 /interop/v1 一律被拒绝")
+            elif self.kind == PartnerKind.SPECIALISED and self.unit_id is not None and key.unit_id != self.unit_id:
+                errors["api_key"] = _("专业热线的接口密钥须代表其对应的承办单位（hotline apikey create … --unit）")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ExternalReference(models.Model):

@@ -323,16 +323,24 @@ def add_partner(*, code: str, name: str, kind: str, emergency_service: str = "",
     _check_partner_fields(code, name, url)
     if kind not in PartnerKind.values:
         raise BadTransfer(_("未知的平台类型「%(kind)s」") % {"kind": kind})
-    if kind == PartnerKind.SPECIALISED and unit is None:
-        raise BadTransfer(_("专业热线须对应一个承办单位"))
+    partner = Partner(code=code, name=name, kind=kind, emergency_service=emergency_service, unit=unit)
+    _check_partner_rules(partner)  # before a key is made for it
     scopes = [Scope.TRANSFER, Scope.READ] + ([Scope.ACT] if unit is not None else [])
     with transaction.atomic():  # the key, the partner and its endpoint, or nothing
-        key, raw = create_key(f"对接：{name}"[:100], scopes, unit=unit, created_by=created_by)
-        partner = Partner.objects.create(code=code, name=name, kind=kind, emergency_service=emergency_service,
-                                         unit=unit, api_key=key)
+        partner.api_key, raw = create_key(f"对接：{name}"[:100], scopes, unit=unit, created_by=created_by)
+        _check_partner_rules(partner)
+        partner.save(force_insert=True)
         if url:
             set_endpoint(partner, url)
     return partner, raw
+
+
+def _check_partner_rules(partner: Partner) -> None:
+    """The rules the admin's partner form applies too (`Partner.clean`), refused with their message."""
+    try:
+        partner.clean()
+    except ValidationError as exc:
+        raise BadTransfer("；".join(exc.messages)) from None
 
 
 def _check_partner_fields(code: str, name: str, url: str) -> None:

@@ -1,4 +1,5 @@
-"""Second-visit rules are edited by the centre in the admin; visits are read-only there."""
+"""Second-visit rules are edited by the centre in the admin (switched off, never deleted); visits are
+read-only there."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from hotline.revisits.models import Attempt, RevisitRule, SecondVisit
 class RevisitRuleAdmin(admin.ModelAdmin):
     list_display = ("name", "is_active", "request_type", "delay_days", "max_attempts", "retry_days")
     list_filter = ("is_active", "request_type")
+    list_editable = ("is_active",)
     filter_horizontal = ("categories",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # switch a rule off instead: the visits it planned keep its attempts and spacing
 
 
 class AttemptInline(admin.TabularInline):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.core.models import OneRow
 from hotline.orgs.choices import UnitKind
+from hotline.tickets.models import ForwardSettings
 
 #: Unit kinds that stand for an area of the city (区 / 街道 / 社区).
 AREA_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
@@ -46,7 +47,8 @@ class DispatchRule(models.Model):
         """Refuse entries that cannot dispatch: a second city-wide entry (the unique constraint cannot see two
         empty areas as equal), the centre as lead, an inactive unit as lead of an entry that is or stays 启用
         (an entry whose lead was switched off can still be switched off itself), an area that is not a
-        district, street or community."""
+        district, street or community, a community as lead of an entry that is or stays 启用 while 下派设置
+        forbids orders down to communities (`ForwardSettings.to_communities`: `dispatch` would refuse it)."""
         errors: dict[str, object] = {}
         if self.area_id is None and self.category_id is not None:
             twins = DispatchRule.objects.filter(category_id=self.category_id, area__isnull=True).exclude(pk=self.pk)
@@ -59,6 +61,9 @@ class DispatchRule(models.Model):
                 errors["lead_unit"] = _("热线中心不能作为主办单位")
             elif self.is_active and not self.lead_unit.is_active:
                 errors["lead_unit"] = _("主办单位已停用")
+            elif (self.is_active and self.lead_unit.kind == UnitKind.COMMUNITY
+                  and not ForwardSettings.current().to_communities):
+                errors["lead_unit"] = _("下派设置不允许社区（村）主办，请改选街道或职能部门，或先在下派设置中允许")
         # An area unit (区 / 街道 / 社区) leads only in its own area: the entry's area lies within it or it within
         # the entry's area (a street of district B cannot lead district A's entry). Departments lead anywhere.
         if ("lead_unit" not in errors and "area" not in errors and self.area_id is not None
