@@ -1,8 +1,8 @@
 """Lifecycle steps over the API: one operation per step of the workbench registry (`STEPS`).
 
-Each call: the order must be visible (404), the key must carry the scope (403), the body's `version`
-must be the order's (409 `conflict`; a 会商意见 made on a version that only other units' opinions followed
-goes on), the step must be allowed from the order's status (409 `invalid_transition`) and for the
+Each call: the order must be visible (404), the key must carry the scope (403), a citizen's repeat call on
+a merged order is refused naming its master (409 `invalid_transition`), the body's `version` must be the
+order's (409 `conflict`; a 会商意见 made on a version that only other units' opinions followed goes on), the step must be allowed from the order's status (409 `invalid_transition`) and for the
 caller's role (403; a unit key transfers only the orders its intake account registered), the body must pass the step's form (400), the step must be offered to the caller as
 on the order page (`available_actions`: their unit's own assignment → 403, a pending request to decide →
 409); then the step's own service runs, which re-checks everything under the row lock. Nothing changes
@@ -22,11 +22,12 @@ from hotline.api.orders import ORDER_ERRORS, principal_of, visible_order
 from hotline.api.schemas import ActionOut, ErrorOut, OrderDetailOut
 from hotline.api.scopes import Scope
 from hotline.api.steps import BODIES, validated
-from hotline.tickets.choices import Action
-from hotline.tickets.exceptions import ConflictError
+from hotline.tickets.choices import Action, Status
+from hotline.tickets.exceptions import ConflictError, InvalidTransition
 from hotline.tickets.models import Ticket
 from hotline.tickets.permissions import available_actions
 from hotline.tickets.services.consultation import opinions_only_since
+from hotline.tickets.services.followups import _not_merged
 from hotline.tickets.services.holds import held_steps
 from hotline.tickets.transitions import TRANSITIONS
 from hotline.workbench.actions import STEPS, StepSpec, for_order
@@ -61,13 +62,31 @@ def list_actions(request: HttpRequest, number: str):  # noqa: ANN201
         "{number}", ticket.number), "body_schema": BODIES[a].__name__, "held": held.get(a)} for a, _actor in offered]
 
 
+#: The repeat-call steps whose service names the master of a merged order (已并单) in its refusal.
+_TAKEN_ON_THE_MASTER = frozenset({Action.CHASE, Action.SUPPLEMENT})
+
+
+def _refuse_on_a_merged_order(ticket: Ticket, spec: StepSpec) -> None:
+    """A citizen's repeat call on a merged order (已并单) goes to its master: 409 `invalid_transition` with the
+    service's words naming it and `details.master_number`, whatever the body's `version` says."""
+    if ticket.status != Status.MERGED or spec.action not in _TAKEN_ON_THE_MASTER:
+        return
+    try:
+        _not_merged(ticket, spec.action)
+    except InvalidTransition as refused:
+        master = Ticket.objects.filter(pk=ticket.master_id).values_list("number", flat=True).first()
+        raise ApiError(409, InvalidTransition.code, refused.message,
+                       {"status": ticket.status, "action": spec.action, "master_number": master}) from None
+
+
 def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel) -> dict:
     """Take one step on one order for the caller; the updated order, or an ApiError/DomainError."""
     principal = principal_of(request)
+    ticket = visible_order(principal, number)  # first the order (404), then the scope (403): docs/api.md «Steps»
     principal.require(principal.scope_for_action(spec.action))
-    ticket = visible_order(principal, number)
     spec = for_order(spec, ticket)  # its name on this order (a proactive order's 回访 is its 现场核查)
     actor = principal.actor_for_action(spec.action)
+    _refuse_on_a_merged_order(ticket, spec)
     version = body.version
     if version < ticket.version and spec.action == Action.GIVE_OPINION and opinions_only_since(
             ticket, version, user=actor):
@@ -92,9 +111,10 @@ def take_step(request: HttpRequest, number: str, spec: StepSpec, body: BaseModel
     if spec.action not in available_actions(ticket, actor):
         # The same gate as the order page: the unit's own assignment, or a pending request to decide.
         # If someone changed the order meanwhile (its assignments were read after ours), that is a conflict.
-        if Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first() != version:
+        current = Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first()
+        if current != version:
             raise ApiError(409, ConflictError.code, _("工单已被他人处理，请刷新后重试"),
-                           {"expected_version": body.version})
+                           {"expected_version": body.version, "current_version": current})
         if row.by_unit and not actor.is_centre_staff:
             raise ApiError(403, "not_permitted", _("您所在单位没有可执行「%(action)s」的派单") % {"action": spec.label})
         raise ApiError(409, "invalid_transition", _("该工单现在没有可「%(action)s」的事项") % {"action": spec.label})

@@ -35,7 +35,8 @@ def _principal_for(request: HttpRequest, raw: str) -> Principal:
     key = keys.authenticate(raw)
     if key is None:
         limit.hit(ip)
-        raise ApiError(401, "invalid_api_key", _("接口密钥无效或已吊销"))
+        raise ApiError(401, "invalid_api_key", _("接口密钥无效或已吊销"),
+                       headers={"WWW-Authenticate": 'Bearer realm="hotline", error="invalid_token"'})
     return Principal(user=key.user, key=key)
 
 

@@ -9,9 +9,9 @@ stored `shown` views only when the answer names no order that can be read again)
 leaves no record (its transaction is rolled back), so it can be retried; if it failed where the first
 call with its key had succeeded, the first response is replayed instead. A replay shows what the caller
 may see now, not what it could see then (`as_seen_now`): the fields that depend on who asks — the
-caller's number and name, and the numbers typed in the title and description — are read again for the
-caller as it is now (a key whose `phone` scope was withdrawn gets them masked), the rest is the first
-answer as stored, its order number included. An order the caller may no longer read (made 保密 since, no
+caller's number and name, and the numbers typed in the title, description, address and direct answer — are
+read again for the caller as it is now (a key whose `phone` scope was withdrawn gets them masked), the rest
+is the first answer as stored, its order number included. An order the caller may no longer read (made 保密 since, no
 longer its unit's) answers 404 `not_found`, as a read would, unless it was 保密 from the start. A key
 reused with a different body is refused (422 `idempotency_key_reused`). Records older than
 `IDEMPOTENCY_TTL` are forgotten when their key comes back, and purged nightly
@@ -51,7 +51,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 #: The fields of a stored order answer that depend on who asks (the key's `phone` scope, the account's role,
 #: a withheld identity): a replay reads them again for the caller as it is now (`as_seen_now`).
-VIEWER_FIELDS: tuple[str, ...] = ("title", "description", "caller_name", "caller_phone", "caller_company")
+VIEWER_FIELDS: tuple[str, ...] = ("title", "description", "caller_name", "caller_phone", "caller_company",
+                                   "address", "direct_answer")
 
 
 def request_hash(method: str, path: str, payload: Any) -> str:

@@ -78,6 +78,12 @@ def form_errors(form, renamed: dict[str, str] | None = None) -> dict[str, list[s
 # --- List ----------------------------------------------------------------------------------------------
 
 
+def page_values(name: str) -> tuple[str, ...]:
+    """The values the order list page's filter `name` offers (`OrderFilterSet`), its blank 不限 left out: the API
+    takes exactly those, so the two cannot drift apart."""
+    return tuple(str(value) for value, _label in OrderFilterSet.base_fields[name].choices if value)
+
+
 class OrderFilters(Schema):
     """The filters of the order list page (`OrderFilterSet`), with units by code; an unknown parameter is refused."""
 
@@ -96,7 +102,9 @@ class OrderFilters(Schema):
     district: str | None = Field(None, max_length=32, description="区的单位编码")
     registered_from: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 12, 31))
     registered_to: date | None = Field(None, ge=date(2000, 1, 1), le=date(2100, 12, 31))
-    overdue: Literal["any", "close", "sign", "reply"] | None = None
+    overdue: Literal[page_values("overdue")] | None = Field(  # type: ignore[valid-type]
+        None, description="超期：any 任一、close 办结、sign 签收、reply 答复、lead 主办单位超期（督办看板的口径，"
+                          "有 lead_unit 时为该单位）")
     supervision: Literal["none", "any", "1", "2", "3"] | None = None
     pending: Literal[("any", *PENDING_KINDS)] | None = Field(  # type: ignore[valid-type]
         None, description="待审批：any 或 extension/unreasonable/appeal/termination（由中心审定的申请）")

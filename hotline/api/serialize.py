@@ -189,7 +189,7 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
     """One order in full, as this caller may see it, with its first and final valid return visit and its files.
 
     `full_phone=False` masks the caller's number whatever the role (`caller_phone`), and the numbers typed in
-    the description (`text_for`). `confidential`: whether the caller reads confidential orders, and so the
+    the description, the address and the direct answer (`text_for`). `confidential`: whether the caller reads confidential orders, and so the
     files of a confidential order merged into this one (`Principal.reads_confidential`; never a key).
     """
     from hotline.ops.access import order_shown  # reading a confidential order is recorded (docs/security.md)
@@ -222,7 +222,9 @@ def order_detail(ticket: Ticket, user: User, *, full_phone: bool = True,
         "caller_company": ticket.caller_company if show_caller else "",
         "is_anonymous": ticket.is_anonymous,
         "address": text_for(ticket.address, ticket, user, full_phone=full_phone), "street": unit_ref(ticket.street), "community": unit_ref(ticket.community),
-        "direct_answer": ticket.direct_answer, "transferred_to": ticket.transferred_to,
+        # The centre's direct answer (直接答复) may quote the caller's number: read like the timeline's note of it.
+        "direct_answer": text_for(ticket.direct_answer, ticket, user, full_phone=full_phone),
+        "transferred_to": ticket.transferred_to,
         "not_accepted_reason": ticket.not_accepted_reason,
         "master_number": ticket.master.number if ticket.master_id else None,
         "return_count": ticket.return_count, "extension_count": ticket.extension_count,

@@ -1,7 +1,8 @@
 """The last-resort error answers (`handler500`): a 503 with Retry-After while the database is unreachable,
 a 500 otherwise — JSON for the machine interfaces, a self-contained page for people. Citizens' pages
-(the portal, the public FAQ) also get their own 404 and their form back after a failed CSRF check; staff
-get the same self-contained page for a failed CSRF check (403, 「页面已过期」) instead of Django's bare 403.
+(the portal, the public FAQ) also get their own 404 and their form back after a failed CSRF check; an unknown
+path of a machine interface is a 404 in that interface's own error shape (`page_not_found`); staff get the
+same self-contained page for a failed CSRF check (403, 「页面已过期」) instead of Django's bare 403.
 
 Django calls `server_error` inside the `except` block of the failed request, so the exception is at hand
 (`sys.exc_info()`). The page reads nothing from the database (no `base.html`, no context processors): it
@@ -15,6 +16,7 @@ import sys
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -22,6 +24,11 @@ from hotline.core.outage import RETRY_AFTER_SECONDS, is_database_unavailable
 
 #: Paths whose callers are programs: they get the API's JSON error shape.
 MACHINE_PREFIXES = ("/api/", "/open311/", "/interop/", "/healthz", "/metrics", "/webhooks/")
+#: Machine paths with no catch-all of their own: an unknown one is the API's JSON 404 (`/api/v1/` answers its
+#: own, `api.urls.not_found`). Not `/interop/` as a whole: its partner pages (对接平台) are the staff's.
+JSON_404_PREFIXES = ("/api/", "/webhooks/", "/interop/v1/", "/healthz", "/metrics")
+#: Open311 GeoReport v2: an unknown path (or format, e.g. `.csv`) is the spec's list of errors.
+OPEN311_PREFIX = "/open311/"
 #: Paths citizens use without an account: their errors lead back to the portal, not to the staff's login.
 CITIZEN_PREFIXES = ("/portal/", "/kb/faq/")
 
@@ -71,9 +78,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """`handler404`: the portal's own page on citizens' paths, the staff's 404 elsewhere."""
+    """`handler404`: the portal's own page on citizens' paths; on the machine interfaces their own error shape —
+    Open311's `[{"code": 404, "description"}]`, the API's `{"error": {"code": "not_found", …}}` elsewhere
+    (docs/webhooks.md, docs/open311.md); the staff's 404 everywhere else."""
     if request.path.startswith(CITIZEN_PREFIXES):
         return render(request, "portal/not_found.html", status=404)
+    if request.path.startswith(OPEN311_PREFIX):
+        return JsonResponse([{"code": 404, "description": _("接口不存在：Open311 的地址以 .json 或 .xml 结尾")}],
+                            status=404, safe=False, json_dumps_params={"ensure_ascii": False})
+    if request.path.startswith(JSON_404_PREFIXES):
+        return JsonResponse({"error": {"code": "not_found", "message": _("接口不存在"), "details": None}},
+                            status=404, json_dumps_params={"ensure_ascii": False})
     return defaults.page_not_found(request, exception)
 
 

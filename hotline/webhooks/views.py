@@ -9,8 +9,9 @@ Creating and deactivating are recorded in the admin change trail by the key's ac
 `services.unsubscribe`), the secret masked.
 
 Errors have the API's shape and codes (docs/api.md "Errors"): `{"error": {"code", "message", "details"}}`,
-401 `not_authenticated` (no key) or `invalid_api_key`, 403 `insufficient_scope`, 400, 404, and 405
-`method_not_allowed` (with the `Allow` header) for a method the path does not take.
+401 `not_authenticated` (no key) or `invalid_api_key`, 403 `insufficient_scope`, 400 (`validation_error`: the
+messages per field, `{"url": ["…"]}`, as /api/v1 gives them), 404 (an unknown path too: `ops.errors.page_not_found`),
+and 405 `method_not_allowed` (with the `Allow` header) for a method the path does not take.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def _row(s: Subscription) -> dict[str, Any]:
 
 def _error(status: int, code: str, message: str, details: Any = None) -> HttpResponse:
     return error_response(status, code, message, details)
+
+
+def _messages(form: SubscriptionForm) -> dict[str, list[str]]:
+    """A form's errors as /api/v1 gives them (docs/api.md «Errors»): the messages per field, `{"url": ["…"]}`."""
+    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
 def _methods(*allowed: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -98,7 +104,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     form.fields.pop("owner")
     form.fields.pop("secret")
     if not form.is_valid():
-        return _error(400, "validation_error", _("订阅无效"), form.errors.get_json_data())
+        return _error(400, "validation_error", _("订阅无效"), _messages(form))
     subscription = services.subscribe(key.user, name=form.cleaned_data["name"], url=form.cleaned_data["url"],
                                       event_types=form.cleaned_data["event_types"])
     return JsonResponse({**_row(subscription), "secret": subscription.secret}, status=201,
