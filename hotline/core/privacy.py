@@ -221,14 +221,39 @@ def scrub_public_text(text: str, *, order: Any = None) -> str:
 
     Numbers typed in full width (１３８…), with dashes (138—1234—5678) or with the area code in brackets
     ((0731)88990001) are found too. Given the `order` the text belongs to, its caller's recorded name and
-    number are masked wherever they appear, with or without a cue (王建华家楼下 → 王**家楼下).
+    number are masked wherever they appear, with or without a cue (王建华家楼下 → 王**家楼下), and so is the
+    firm the caller called for (`caller_company`, a caller's identity as much as the name: A市鑫达建材有限公司 →
+    A**, and its distinctive part written alone, 鑫达建材 → 鑫**).
     Everything else is kept exactly as written; a run of digits shaped like neither (an order number, an
     amount, a date) is left alone.
     """
     text = mask_personal_names(numbers_masked(text or "", order=order))
     if order is not None and (name := _known_name(getattr(order, "caller_name", ""))):
         text = text.replace(name, _masked_name(name))
+    if order is not None:
+        for firm in _known_company(getattr(order, "caller_company", "")):
+            text = text.replace(firm, firm[:1] + "**")
     return text
+
+
+#: A recorded firm shorter than this (after its place and legal form are taken off) is not looked for in text.
+_KNOWN_COMPANY_MIN = 4
+#: What agents write as the caller's firm when there is none.
+_NOT_A_COMPANY = frozenset({"无", "暂无", "个人", "无单位", "不详", "未知", "自由职业", "待业", "退休", "个体"})
+#: The place in front of a firm's name (A市, 长沙市, 天心区) and its legal form behind (有限公司, 分公司 …).
+_COMPANY_PLACE = re.compile(r"^\w{1,6}?[省市区县]")
+_COMPANY_FORM = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|分公司|公司|集团|厂|店|合作社)$")
+
+
+def _known_company(company: str) -> list[str]:
+    """The forms of a caller's recorded firm to mask in text, longest first: the name as recorded and its
+    distinctive part (鑫达建材 of A市鑫达建材有限公司), each at least `_KNOWN_COMPANY_MIN` characters."""
+    company = " ".join((company or "").split())
+    if company in _NOT_A_COMPANY or len(company) < _KNOWN_COMPANY_MIN:
+        return []
+    core = _COMPANY_FORM.sub("", _COMPANY_PLACE.sub("", company, count=1), count=1)
+    forms = [company] + ([core] if core != company and len(core) >= _KNOWN_COMPANY_MIN else [])
+    return sorted(forms, key=len, reverse=True)
 
 
 #: A recorded caller number shorter than this is no number to look for in text (110, an extension).

@@ -57,14 +57,24 @@ PUBLIC_ACTION: dict[str, Promise] = {
     Action.DECIDE_TERMINATION: _("终止办理"),
     Action.CHASE: _("群众来电催办"),
     Action.SUPPLEMENT: _("补充诉求"),
+    Action.SPLIT: _("其他诉求另行登记"),
+}
+
+#: The master's status as a merged order's page shows it: the master's caller was asked to add information, not
+#: the citizen reading this page (who cannot see the question).
+MERGED_MASTER_STATUS: dict[str, Promise] = {
+    Status.AWAITING_CITIZEN: _("办理中（承办单位正在核实情况）"),
 }
 
 
-def public_status(status: str, *, awaiting_acceptance: bool = False) -> str:
+def public_status(status: str, *, awaiting_acceptance: bool = False, for_merged: bool = False) -> str:
     """The citizen's label of a status; an online request the centre has not accepted yet (网上受理,
-    `Ticket.awaiting_acceptance`) reads 已提交，待受理."""
+    `Ticket.awaiting_acceptance`) reads 已提交，待受理. `for_merged`: the master's status told on the page of an
+    order merged into it (`MERGED_MASTER_STATUS`: 待群众补充 is the master's caller's, not this citizen's)."""
     if awaiting_acceptance and status == Status.REGISTERED:
         return str(_("已提交，待受理"))
+    if for_merged and status in MERGED_MASTER_STATUS:
+        return str(MERGED_MASTER_STATUS[status])
     label = PUBLIC_STATUS.get(status)
     return str(label) if label is not None else str(Status(status).label)
 

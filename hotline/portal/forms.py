@@ -94,6 +94,9 @@ class SubmitForm(PortalForm):
                                       empty_label=_("不清楚"))
     name = forms.CharField(label=_("您的称呼"), required=False, max_length=50,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    company = forms.CharField(label=_("单位/企业名称"), required=False, max_length=100,
+                              help_text=_("选填，以企业或单位名义反映时填写；不会在网上公开"),
+                              widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     phone = PhoneField(label=_("联系电话"), help_text=_("用于接收受理短信和回访，不会在网上公开"))
     is_anonymous = forms.BooleanField(label=_("匿名反映（不记录姓名）"), required=False)
     is_confidential = forms.BooleanField(label=_("申请保密（内容不公开，仅热线中心可见）"), required=False)
@@ -104,11 +107,18 @@ class SubmitForm(PortalForm):
         self.fields["district"].queryset = HandlingUnit.objects.filter(
             kind=UnitKind.DISTRICT, is_active=True).order_by("path")
 
+    def clean_title(self) -> str:
+        """Only invisible characters (zero-width spaces) count as left empty: the description's opening is used."""
+        return visible(self.cleaned_data["title"]).strip()
+
     def clean_description(self) -> str:
         text = visible(self.cleaned_data["description"]).strip()  # only zero-width characters: empty
         if not text:
             raise ValidationError(_("请填写诉求内容"), code="required")
         return text
+
+    def clean_company(self) -> str:
+        return visible(self.cleaned_data["company"]).strip()
 
 
 class PraiseForm(PortalForm):
@@ -121,8 +131,14 @@ class PraiseForm(PortalForm):
     name = forms.CharField(label=_("您的称呼"), required=False, max_length=50)
     phone = PhoneField(label=_("联系电话"), required=False, help_text=_("选填，用于接收受理短信"))
 
+    def clean_praised(self) -> str:
+        text = visible(self.cleaned_data["praised"]).strip()  # only zero-width characters: empty
+        if not text:
+            raise ValidationError(_("请填写表扬对象"), code="required")
+        return text
+
     def clean_story(self) -> str:
-        text = self.cleaned_data["story"].strip()
+        text = visible(self.cleaned_data["story"]).strip()  # only zero-width characters: empty
         if not text:
             raise ValidationError(_("请填写表扬事迹"), code="required")
         return text

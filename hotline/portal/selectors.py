@@ -18,6 +18,7 @@ from hotline.tickets.choices import (
 )
 from hotline.tickets.models import Reply, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, citizen_text, extension_notices, status_text
+from hotline.tickets.services.followups import portal_chased_today
 
 #: How many masters up a merged order's page follows (orders merged before chains were refused).
 MAX_MASTER_HOPS = 10
@@ -52,6 +53,10 @@ class PublicOrder:
     master_status: str = ""
     #: 催办 on the page: "offered" (a button), "today" (already chased online this working day), "" (not offered).
     chase: str = ""
+    #: With chase "today": who has the chase, in words that fit the order's status (`portal_chased_today`).
+    chase_note: str = ""
+    #: An online request the centre has not accepted yet: its time is the submission's, not an acceptance's.
+    awaiting_acceptance: bool = False
 
 
 def public_reply(ticket: Ticket) -> str:
@@ -125,14 +130,17 @@ def public_order(ticket: Ticket) -> PublicOrder:
         status=public_status(ticket.status, awaiting_acceptance=ticket.awaiting_acceptance),
         request_type=ticket.get_request_type_display(), title=ticket.title, description=ticket.description,
         registered_at=ticket.registered_at, events=public_timeline(ticket), reply=public_reply(ticket),
+        awaiting_acceptance=ticket.awaiting_acceptance and ticket.status == Status.REGISTERED,
     )
     master = master_of(ticket)
     if master is not None and not master.is_confidential:
         order.master_number, order.master_status = master.number or "", public_status(
-            master.status, awaiting_acceptance=master.awaiting_acceptance)
-        # written to the master's caller, another person: their name and numbers masked
+            master.status, awaiting_acceptance=master.awaiting_acceptance, for_merged=True)
+        # written to the master's caller, another person: their name, numbers and firm masked
         order.reply = order.reply or scrub_public_text(_answer(master), order=master)
     order.chase = chase_offer(ticket)
+    if order.chase == "today":
+        order.chase_note = str(portal_chased_today((master or ticket).status))
     return order
 
 
@@ -140,9 +148,10 @@ def chase_offer(ticket: Ticket) -> str:
     """What the tracking page offers as 催办 on this order (a merged one: its master's), raised by a citizen:
 
     "offered" (the button) while a unit holds or will hold it; "today" once chased online this working day;
-    "awaiting" when the unit waits for the citizen (待群众补充: call 12345 to add what it asked for); "" where
-    no chase is taken (not open, 已登记, 待回访 — the visit or the rating link is the channel — a proactive or
-    a confidential order).
+    "awaiting" when the unit waits for the citizen (待群众补充: call 12345 to add what it asked for) — never on
+    a merged order's page: the master's unit asked the master's caller, not this citizen; "" where no chase is
+    taken (not open, 已登记, 待回访 — the visit or the rating link is the channel — a proactive or a
+    confidential order).
     """
     from hotline.core import clock
     from hotline.tickets.services.followups import chased_online_today
@@ -152,6 +161,6 @@ def chase_offer(ticket: Ticket) -> str:
     if (target.status not in TRANSITIONS[Action.CHASE].sources or target.is_proactive
             or ticket.is_confidential or target.is_confidential):
         return ""
-    if target.status == Status.AWAITING_CITIZEN:
+    if target.status == Status.AWAITING_CITIZEN and target.pk == ticket.pk:
         return "awaiting"
     return "today" if chased_online_today(target, clock.now()) else "offered"

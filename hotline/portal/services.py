@@ -31,11 +31,13 @@ _DUMMY_CODE = "\x00" * 6
 
 def web_draft(*, request_type: str, description: str, title: str = "", address: str = "",
               district: HandlingUnit | None = None, name: str = "", phone: str = "", is_anonymous: bool = False,
-              is_confidential: bool = False) -> TicketDraft:
-    """A draft of a request written on the portal (channel web); an anonymous caller's name is not kept."""
+              is_confidential: bool = False, company: str = "") -> TicketDraft:
+    """A draft of a request written on the portal (channel web); an anonymous caller's name and firm
+    (单位/企业, `caller_company` as the intake records it) are not kept."""
     return TicketDraft(
         request_type=request_type, title=title.strip(), description=description.strip(), channel=Channel.WEB,
         caller_name="" if is_anonymous else name.strip(), caller_phone=phone, is_anonymous=is_anonymous,
+        caller_company="" if is_anonymous else company.strip(),
         is_confidential=is_confidential, address=address.strip(), district=district,
     )
 

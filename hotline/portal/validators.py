@@ -15,7 +15,9 @@ LANDLINE = re.compile(r"0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?")
 
 
 def normalize_phone(value: str) -> str:
-    """The number in a canonical form (mobile: 11 digits; landline: area-number), or ValidationError."""
+    """The number in a canonical form (mobile: 11 digits; landline: area-number), or ValidationError.
+
+    A country code in front of a mobile is dropped: +86, 0086, or a bare 86 as the intake reads it (8613812345678)."""
     text = unicodedata.normalize("NFKC", value or "")
     text = re.sub(r"[\s()（）]", "", text).replace("—", "-").replace("－", "-")
     if text.startswith("+86"):
@@ -25,6 +27,8 @@ def normalize_phone(value: str) -> str:
     digits = text.replace("-", "")
     if MOBILE.fullmatch(digits):
         return digits
+    if digits.startswith("86") and MOBILE.fullmatch(digits[2:]):  # a bare 86 in front, as the intake reads it
+        return digits[2:]
     if LANDLINE.fullmatch(text):
         if "-" not in text:  # 01012345678 -> 010-12345678 (3-digit area codes start with 01 or 02)
             cut = 3 if text[1] in "12" else 4

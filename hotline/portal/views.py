@@ -104,7 +104,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         draft = services.web_draft(
             request_type=data["request_type"], title=data["title"], description=data["description"],
             address=data["address"], district=data["district"], name=data["name"], phone=data["phone"],
-            is_anonymous=data["is_anonymous"], is_confidential=data["is_confidential"])
+            is_anonymous=data["is_anonymous"], is_confidential=data["is_confidential"], company=data["company"])
         return services.submit_request(draft, data["photos"])
 
     form = SubmitForm(request.POST, request.FILES)

@@ -15,7 +15,8 @@ no masking); a chase (群众催办) only by its label, never the agent's note.
 
 What leaves the centre (webhooks, partners' updates) carries a public step's note, but never a chase's
 (`outbound_note`): the agent's free text about the call is for the centre and the units. A split (拆单) sends
-only the new orders' numbers (「拆分为工单 …」).
+only the new orders' numbers (「拆分为工单 …」); the tracking page tells the citizen the same numbers in their
+words (`split_notice`: 「其他诉求已另行登记为工单 …」), never the query codes.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def citizen_text(action: str, note: str, data: dict[str, Any] | None = None) -> 
     """The public words of one step (empty for every other step, whatever its note says)."""
     if action in CITIZEN_NOTE_ACTIONS or action == Action.SUPPLEMENT:
         return note or ""
+    if action == Action.SPLIT:  # 拆单: the new orders' numbers (they copy the caller), never the agent's note
+        return split_notice(split_numbers(data))
     if action == Action.NOT_ACCEPT:
         reason = (data or {}).get("reason", "")
         return str(NotAcceptedReason(reason).label) if reason in NotAcceptedReason.values else ""
@@ -75,9 +78,23 @@ def outbound_note(event: TimelineEvent) -> str:
     if event.action in DISPATCH_ACTIONS:
         return _units_named(event.data or {})
     if event.action == Action.SPLIT:  # 拆单: the new orders' numbers, never the agent's account of the demands
-        numbers = [str(c.get("number", "")) for c in (event.data or {}).get("children", []) if c.get("number")]
+        numbers = split_numbers(event.data)
         return f"拆分为工单 {'、'.join(numbers)}" if numbers else ""
     return scrub_public_text(event.note or "", order=event.ticket)
+
+
+def split_numbers(data: dict[str, Any] | None) -> list[str]:
+    """The numbers of the orders a split (拆单) created, from its event's `data["children"]`."""
+    children = (data or {}).get("children") or []
+    return [str(c["number"]) for c in children if isinstance(c, dict) and c.get("number")]
+
+
+def split_notice(numbers: list[str]) -> str:
+    """What the citizen reads of a split (拆单): the other demands' new order numbers (never their query codes)."""
+    if not numbers:
+        return ""
+    return _("其他诉求已另行登记为工单 %(numbers)s，可凭工单编号和查询码查询办理进度，或致电 12345。") % {
+        "numbers": "、".join(numbers)}
 
 
 def _units_named(data: dict[str, Any]) -> str:

@@ -36,8 +36,23 @@ from hotline.tickets.services._core import begin, service
 from hotline.tickets.services.handling import resume
 from hotline.tickets.transitions import CHASE_COUNTED
 
-#: Why the portal refuses a second chase the same working day; the page says the same words.
+#: Why the portal refuses a second chase the same working day; the page says the same words
+#: (`portal_chased_today`: who has the chase depends on where the order is).
 PORTAL_CHASED_TODAY = gettext_lazy("该工单本工作日已催办过，承办单位已收到您的催办。每个工作日可网上催办一次（周末、节假日计入下一个工作日），如有新情况请致电 12345 补充。")
+#: The same before any unit holds the order (待派单, 退单待审): the centre has the chase and will dispatch.
+PORTAL_CHASED_TODAY_AT_CENTRE = gettext_lazy("该工单本工作日已催办过，已记录您的催办，热线中心将尽快派单。每个工作日可网上催办一次（周末、节假日计入下一个工作日），如有新情况请致电 12345 补充。")
+#: The same once the unit has replied and the centre reviews the reply (已办理，答复审核中).
+PORTAL_CHASED_TODAY_IN_REVIEW = gettext_lazy("该工单本工作日已催办过，热线中心已收到您的催办，正在审核办理结果。每个工作日可网上催办一次（周末、节假日计入下一个工作日），如有新情况请致电 12345 补充。")
+
+
+def portal_chased_today(status: str) -> str:
+    """Why a second portal chase the same working day is refused, in words that fit the order's status: no
+    unit is said to have received a chase while none holds the order."""
+    if status in (Status.PENDING_DISPATCH, Status.RETURNED):
+        return str(PORTAL_CHASED_TODAY_AT_CENTRE)
+    if status == Status.REPLIED:
+        return str(PORTAL_CHASED_TODAY_IN_REVIEW)
+    return str(PORTAL_CHASED_TODAY)
 
 
 def working_day_of(moment: datetime) -> date:
@@ -94,7 +109,7 @@ def chase(ticket: Ticket, *, actor: User | None, note: str = "", expected_versio
     if channel == FollowUpChannel.PORTAL:
         note = (note or "").strip()[:MAX_CHASE_NOTE] or "群众通过网上进度查询催办"
         if chased_online_today(ticket, step.at):
-            raise RuleViolation(str(PORTAL_CHASED_TODAY))
+            raise RuleViolation(portal_chased_today(step.before))
     else:
         note = _text(note, MAX_CHASE_NOTE, _("请填写催办内容（群众反映的情况、告知的进度）"))
     counted = step.before in CHASE_COUNTED
