@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hotline.accounts.models import User
 from hotline.core import clock
-from hotline.core.privacy import mask_phone
+from hotline.core.privacy import mask_phone, numbers_masked
 from hotline.inspection import forms, selectors, services, transitions
 from hotline.inspection.choices import InspectionStatus
 from hotline.inspection.constants import PAGE_SIZE
@@ -110,7 +110,8 @@ def _detail(request: HttpRequest, inspection: object, *, error: str = "", posted
     """The inspection page; after a refusal, the form that was posted (`posted`) keeps what was typed, and the
     checklist rows that were wrong (`bad_rows`, item id → message) say so on the row.
 
-    The caller's number is shown masked to everyone (inspecting a record does not need it in full)."""
+    The caller's number is shown masked to everyone (inspecting a record does not need it in full), in the
+    agent's decision note (转派单 note) and 直接答复 as well (`decision_note_shown`, `direct_answer_shown`)."""
     from hotline.ops.access import order_shown  # opening a confidential order is recorded (docs/security.md)
 
     user = request.user
@@ -130,6 +131,8 @@ def _detail(request: HttpRequest, inspection: object, *, error: str = "", posted
         "inspection": inspection, "ticket": ticket, "error": error, "posted": posted, "reads_all": reads_all(user),
         "fields": selectors.order_fields(ticket),
         "decision": decision, "decision_kind": selectors.decision_of(decision),
+        "decision_note_shown": numbers_masked(decision.note or "", order=ticket) if decision else "",
+        "direct_answer_shown": numbers_masked(ticket.direct_answer or "", order=ticket),
         "calls": ticket.call_links.select_related("call").order_by("linked_at"),
         "phone": mask_phone(ticket.caller_phone), "deductions": deductions,
         "events": inspection.events.select_related("actor").order_by("seq"),

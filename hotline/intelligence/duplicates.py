@@ -1,6 +1,7 @@
 """Duplicates and repeats (重复件、批量/群体性诉求): text signatures and the rules that read them.
 
-Plain Python, no Django (the centre's area code is passed in by the caller). An order's text is cut into character bigrams (Chinese has no spaces, and
+Plain Python, no Django needed (the centre's area code is passed in, else read from Django's settings when they
+are configured: `phone_key`). An order's text is cut into character bigrams (Chinese has no spaces, and
 bigrams are what the centre's people read as "the same words"); a MinHash signature of 32 slots
 (128 bytes) estimates the Jaccard similarity of two texts without reading them again. The Django side
 stores one signature per order with the caller's phone hash, the day, the level-1 category and the
@@ -97,15 +98,30 @@ def similarities(sig: bytes, others: Sequence[bytes]) -> np.ndarray:
 _LOCAL_NUMBER = re.compile(r"[2-9]\d{6,7}")
 
 
-def phone_key(phone: str, *, area_code: str = "") -> str:
+def _area_code_setting() -> str:
+    """The centre's area code, `HOTLINE_AREA_CODE`, read when asked (this module imports no Django); "" when
+    Django's settings are not configured (plain Python: a benchmark, a script)."""
+    try:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+    except ImportError:  # pragma: no cover - Django is always installed with the platform
+        return ""
+    try:
+        return str(getattr(settings, "HOTLINE_AREA_CODE", "") or "")
+    except (ImproperlyConfigured, ImportError):  # no settings module named, or one that cannot be imported
+        return ""
+
+
+def phone_key(phone: str, *, area_code: str | None = None) -> str:
     """A stable, non-reversible key of a caller's phone number (digits only; "" when there is none).
 
     Only the last 11 digits count, so "+86 138-0013-8000" and "13800138000" are the same caller. A local
-    landline written without its area code (7–8 digits: "84567890") gets the centre's (`area_code`: the
-    platform passes `HOTLINE_AREA_CODE`) in front, so it is the same caller as "0731-84567890".
+    landline written without its area code (7–8 digits: "84567890") gets the centre's in front (`area_code`;
+    when none is given, the setting `HOTLINE_AREA_CODE`, `_area_code_setting`; "" turns this off), so it is
+    the same caller as "0731-84567890".
     """
     digits = re.sub(r"\D", "", phone or "")
-    code = re.sub(r"\D", "", area_code)
+    code = re.sub(r"\D", "", _area_code_setting() if area_code is None else area_code)
     if code and _LOCAL_NUMBER.fullmatch(digits):
         digits = ("" if code.startswith("0") else "0") + code + digits
     digits = digits[-11:]

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q, Sum
 
 from hotline.core import memo
 from hotline.orgs.models import HandlingUnit
@@ -40,7 +40,8 @@ def rule_for(category: Category | None, area: HandlingUnit | None) -> DispatchRu
 # --- An in-memory snapshot of the catalogue for the recommender (one query per call when unchanged) ----------
 
 #: Seconds a snapshot is trusted without looking; edits in this process invalidate it at once (signals),
-#: edits in another process are seen at the latest after this, or at once when rules are added or removed.
+#: edits in another process are seen at the latest after this, or at once when rules are added or removed or a
+#: unit is saved (switched off or on, renamed, moved: `HandlingUnit.version`, `_stamp`).
 CATALOGUE_TTL = 60.0
 
 
@@ -100,9 +101,17 @@ def invalidate(*args: Any, **kwargs: Any) -> None:
 
 
 def _stamp() -> tuple:
+    """What changes when the catalogue changes in another process, in three aggregate queries: how many rules and
+    categories there are and their largest ids (one added or removed); the sum of the units' `version`, which
+    every save of a unit raises (a lead or assisting unit switched off or on elsewhere, as the gazetteer and
+    other unit caches are keyed, `hotline.orgs.places`), with how many units are active (a bulk `update()`
+    raises no `version`)."""
     rules = DispatchRule.objects.aggregate(n=Count("id"), top=Max("id"))
     categories = Category.objects.aggregate(n=Count("id"), top=Max("id"))
-    return rules["n"], rules["top"], categories["n"], categories["top"]
+    units = HandlingUnit.objects.aggregate(saves=Sum("version"), n=Count("id"),
+                                           on=Count("id", filter=Q(is_active=True)))
+    return (rules["n"], rules["top"], categories["n"], categories["top"],
+            units["saves"], units["n"], units["on"])
 
 
 def catalogue() -> Catalogue:

@@ -57,12 +57,16 @@ def visits_shown(ticket: Ticket, user: Any, *, full_phone: bool = True) -> list[
 
 def replies_shown(ticket: Ticket, user: Any) -> list[Reply]:
     """The order's replies (答复) in order, each `review_note_shown` set: the centre's review note (审核意见) through
-    `text_for`; and `content_shown`, the unit's reply through `unit_text_for` (the citizen's number it wrote down
-    after 联系群众 masked for other units)."""
+    `text_for`; and the unit's words — `content_shown`, `public_reply_shown` (公开答复内容) and
+    `unresolved_reason_shown` (未解决原因) — through `unit_text_for` (the citizen's number it wrote down after
+    联系群众 masked for other units and the unit above), as the API's `serialize.reply` reads them."""
     replies = list(ticket.replies.select_related("assignment__unit", "author"))
     for reply in replies:
+        unit_id = reply.assignment.unit_id
         reply.review_note_shown = text_for(reply.review_note, ticket, user)
-        reply.content_shown = unit_text_for(reply.content, ticket, user, unit_id=reply.assignment.unit_id)
+        reply.content_shown = unit_text_for(reply.content, ticket, user, unit_id=unit_id)
+        reply.public_reply_shown = unit_text_for(reply.public_reply, ticket, user, unit_id=unit_id)
+        reply.unresolved_reason_shown = unit_text_for(reply.unresolved_reason, ticket, user, unit_id=unit_id)
     return replies
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hotline.core import clock
-from hotline.core.privacy import caller_name_for, phone_for, shows_caller, text_for
+from hotline.core.privacy import caller_name_for, phone_for, shows_caller, text_for, unit_text_for
 from hotline.orgs.models import HandlingUnit
 from hotline.tickets import panels, selectors
 from hotline.tickets.choices import ConsultationStatus
@@ -43,7 +43,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def consultations_shown(ticket: Ticket, user: Any = None) -> list[Consultation]:
     """The order's consultations (会商), newest first, each with its opinions (`rows`) in invitation order
     and the conclusion's assisting units (`assisting_units`); the centre's question and conclusion as this
-    person may read them (`question_shown`, `conclusion_shown`: `text_for`, masked when no reader is given).
+    person may read them (`question_shown`, `conclusion_shown`: `text_for`, masked when no reader is given); each
+    opinion's 职责依据, the invited unit's own words, through `unit_text_for` (`basis_shown`: the citizen's number in
+    it masked for the other units, as the API and the timeline read it).
 
     Three queries however many units were invited. An opinion still unanswered after the deadline of an
     open consultation is marked `overdue` (逾期未答复); one first given after it, `late`.
@@ -63,6 +65,7 @@ def consultations_shown(ticket: Ticket, user: Any = None) -> list[Consultation]:
             answered = opinion.answered_at
             opinion.overdue = is_open and answered is None and now > consultation.opinions_due
             opinion.late = answered is not None and answered > consultation.opinions_due
+            opinion.basis_shown = unit_text_for(opinion.basis, ticket, user, unit_id=opinion.unit_id)
     return found
 
 

@@ -225,11 +225,21 @@ class ExtensionChoiceForm(forms.Form):
 
     extension = forms.IntegerField(label=_("延期申请"), required=False, min_value=1, widget=forms.HiddenInput)
 
-    def offer(self, pending: list[Extension]) -> None:
-        """Show the order's pending requests (unit, days, reason) to choose from; the oldest is preselected."""
+    def offer(self, pending: list[Extension], *, ticket: Ticket | None = None, user: object = None) -> None:
+        """Show the order's pending requests (unit, days, reason) to choose from; the oldest is preselected.
+
+        The reason is the unit's own words, quoted as the 待审批 queue and the order page read them
+        (`unit_text_for`): in full to the centre deciding (`user`), a citizen's number in it recorded as a
+        full-number view; masked when no reader is given."""
+        from hotline.core.privacy import unit_text_for
+
+        def reason(e: Extension) -> str:
+            order = ticket if ticket is not None and ticket.pk == e.ticket_id else e.ticket
+            return unit_text_for(e.reason, order, user, unit_id=e.assignment.unit_id)
+
         choices = [(e.pk, ngettext("%(unit)s 申请延期 %(days)s 个工作日，理由：%(reason)s",
                                    "%(unit)s 申请延期 %(days)s 个工作日，理由：%(reason)s", e.days) % {
-            "unit": e.assignment.unit, "days": e.days, "reason": e.reason}) for e in pending]
+            "unit": e.assignment.unit, "days": e.days, "reason": reason(e)}) for e in pending]
         self.fields["extension"].widget = forms.RadioSelect(choices=choices)
         self.fields["extension"].required = bool(choices)
         if choices:

@@ -1,6 +1,8 @@
 """`hotline interop add-partner …` (prints the partner's API key once), `hotline interop list` (a switched-off
 partner's line ends with how many deliveries are held for it and the oldest one's age),
-`hotline interop disable CODE` / `enable CODE` (停用 / 启用, recorded in the admin change trail)."""
+`hotline interop disable CODE` / `enable CODE` (停用 / 启用). Every change (a partner added with its key and its
+endpoint, one switched off or on) is recorded in the admin change trail, as 「命令行（<system user>）」 unless an
+actor is named (`recorded_from_command_line`)."""
 
 from __future__ import annotations
 
@@ -77,8 +79,10 @@ class Command(BaseCommand):
         if Partner.objects.filter(code=options["code"].strip()).exists():
             raise CommandError(f"partner {options['code'].strip()!r} exists already")
         try:
-            partner, raw = services.add_partner(code=options["code"], name=options["name"], kind=options["kind"],
-                                                emergency_service=options["service"], unit=unit, url=options["url"])
+            with recorded_from_command_line():  # who gets the platform's data: in the change trail
+                partner, raw = services.add_partner(code=options["code"], name=options["name"],
+                                                    kind=options["kind"], emergency_service=options["service"],
+                                                    unit=unit, url=options["url"])
         except (InteropError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"partner {partner.code} created")
