@@ -90,7 +90,9 @@ def detail_context(request: HttpRequest, ticket: Ticket) -> dict:
         # What citizens typed, numbers masked for those who see the caller's number masked (`text_for`).
         "description": text_for(ticket.description, ticket, user),
         "order_title": text_for(ticket.title, ticket, user),  # an untitled order's is its description's start
-        "address": text_for(ticket.address, ticket, user),  # 事发地址: free text a caller may dictate a number into
+        "address": text_for(ticket.address, ticket, user),
+        # 直接答复: the centre's words, which may quote the caller's number; a unit reads it once it is reopened.
+        "direct_answer": text_for(ticket.direct_answer, ticket, user) if ticket.direct_answer else "",  # 事发地址: free text a caller may dictate a number into
         "assignments": ticket.assignments.select_related("unit", "forwarded_from__unit").order_by("dispatched_at", "id"),
         "replies": selectors.replies_shown(ticket, user),  # each `review_note_shown` (审核意见, `text_for`)
         "visits": selectors.visits_shown(ticket, user),

@@ -58,7 +58,7 @@ def bind(spec: StepSpec, user, ticket: Ticket, data=None) -> forms.Form:  # noqa
     form = spec.form(data, **kwargs)
     if isinstance(form, ExtensionChoiceForm):
         form.offer(list(Extension.objects.select_related("assignment__unit")
-                        .filter(ticket=ticket, status=Decision.PENDING).order_by("id")))
+                        .filter(ticket=ticket, status=Decision.PENDING).order_by("id")), ticket=ticket, user=user)
     if spec.action == Action.GIVE_OPINION:
         fit_opinion_form(form, user, ticket)
     if spec.action == Action.SUPPLEMENT and "resume" in form.fields and (
