@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,10 @@ class Criterion(models.Model):
         return self.name
 
 
+#: The longest appeal window (申诉期限) in working days: the settings refuse more, and the database too.
+MAX_APPEAL_DAYS = 30
+
+
 class InspectionSettings(OneRow):
     """How many orders are sampled (抽检比例, 每人最少件数) and how long an agent may appeal (申诉期限)."""
 
@@ -67,9 +72,18 @@ class InspectionSettings(OneRow):
     class Meta:
         verbose_name = _("质检设置")
         verbose_name_plural = _("质检设置")
+        constraints = [models.CheckConstraint(
+            condition=models.Q(appeal_days__gte=1, appeal_days__lte=MAX_APPEAL_DAYS),
+            name="inspection_appeal_days_in_range", violation_error_message=_("申诉期限须为 1 至 30 个工作日"))]
 
     def __str__(self) -> str:
         return str(_("质检设置"))
+
+    def clean(self) -> None:
+        """An appeal window of at most `MAX_APPEAL_DAYS` working days (every appeal deadline is computed
+        from it on the agents' and inspectors' pages)."""
+        if self.appeal_days is not None and self.appeal_days > MAX_APPEAL_DAYS:
+            raise ValidationError({"appeal_days": _("申诉期限最多为 %(max)s 个工作日") % {"max": MAX_APPEAL_DAYS}})
 
 
 class Inspection(models.Model):

@@ -13,7 +13,7 @@ from hotline.accounts.models import User
 from hotline.core.privacy import numbers_masked
 from hotline.core.workcalendar import add_limit
 from hotline.inspection.choices import Decision, EventKind, InspectionStatus, Scope
-from hotline.inspection.models import Criterion, Inspection, InspectionSettings
+from hotline.inspection.models import MAX_APPEAL_DAYS, Criterion, Inspection, InspectionSettings
 from hotline.inspection.permissions import AGENT_ROLES, READ_ROLES, role_of
 from hotline.sla.choices import LimitUnit
 from hotline.tickets.choices import Action
@@ -65,10 +65,13 @@ def applicable_criteria(decision: str, *, keep: set[int] | frozenset[int] = froz
 
 
 def appeal_deadline(inspection: Inspection, settings: InspectionSettings | None = None) -> datetime | None:
-    """When the agent's appeal window closes: the settings' working days (调休 counted) from `inspected_at`."""
+    """When the agent's appeal window closes: the settings' working days (调休 counted) from `inspected_at`.
+
+    A window beyond `MAX_APPEAL_DAYS` (a row written past the settings' checks) counts as that maximum, so
+    that no page fails on a deadline the working calendar refuses to compute."""
     if inspection.inspected_at is None:
         return None
-    days = (settings or InspectionSettings.current()).appeal_days
+    days = min((settings or InspectionSettings.current()).appeal_days, MAX_APPEAL_DAYS)
     return add_limit(inspection.inspected_at, days, LimitUnit.WORKING_DAYS)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import re
+import re._parser as _sre  # the standard library's own parser: the structure of a pattern, not a new dependency
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +95,94 @@ def check_rule(rule: Rule) -> list[str]:
         else:
             if pattern.search(""):  # e.g. a trailing "|": it would match every text
                 problems.append("关键词/正则不能匹配空文本（检查是否有多余的 |）")
+            if rule.is_regex and backtracks(rule.pattern):
+                problems.append(SLOW_REGEX)
+            if rule.is_regex and rule.unless and backtracks(rule.unless):
+                problems.append(f"排除词：{SLOW_REGEX}")
     return problems
+
+
+#: Why a regular expression is refused by `backtracks`.
+SLOW_REGEX = "正则表达式可能导致回溯过慢，请简化"
+_REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
+
+
+def backtracks(pattern: str) -> bool:
+    r"""Whether a regular expression risks catastrophic backtracking (a conservative, syntactic check).
+
+    Refused: a repeat that may run more than once around a part that can match a varying length,
+    e.g. `(\w+)+着火` or `(.{1,9})*` (exponential on a text that almost matches), and two unbounded
+    repeats in a row, e.g. `.*.*着火` or `\w+\d*x` (polynomial). Bounded gaps such as `.{0,6}` between
+    words, as in the shipped rules, are fine. A pattern that does not compile is not judged here.
+    """
+    try:
+        parsed = _sre.parse(pattern, re.IGNORECASE)
+    except (re.error, RecursionError):
+        return False
+    return _risky(list(parsed))
+
+
+def _risky(items: list) -> bool:
+    """A nested or adjacent risky repeat in this sequence of parsed items, or in any part of it."""
+    unbounded_before = False  # an unbounded repeat precedes, with only parts that may match nothing since
+    for op, av in _flattened(items):
+        if op in _REPEATS:
+            low, high, body = av
+            if high > 1 and op != _sre.POSSESSIVE_REPEAT and _varies(list(body)):
+                return True
+            if high == _sre.MAXREPEAT:
+                if unbounded_before:
+                    return True
+                unbounded_before = True
+            elif low > 0:
+                unbounded_before = False
+            if _risky(list(body)):
+                return True
+        elif op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):  # zero-width: the repeats around still meet
+            if op != _sre.AT and _risky(list(av[1])):
+                return True
+        else:
+            unbounded_before = False
+            if any(_risky(part) for part in _parts(op, av)):
+                return True
+    return False
+
+
+def _flattened(items: list) -> list:
+    """The items with plain groups opened up (`(a+)(a+)` is `a+a+` for adjacency)."""
+    flat: list = []
+    for op, av in items:
+        if op == _sre.SUBPATTERN:
+            flat.extend(_flattened(list(av[-1])))
+        else:
+            flat.append((op, av))
+    return flat
+
+
+def _parts(op: object, av: object) -> list[list]:
+    """The parsed sub-sequences inside one item (alternatives, atomic groups, conditionals)."""
+    if op == _sre.BRANCH:
+        return [list(branch) for branch in av[1]]  # type: ignore[index]
+    if op == _sre.ATOMIC_GROUP:
+        return [list(av)]  # type: ignore[call-overload]
+    if op == _sre.GROUPREF_EXISTS:
+        return [list(part) for part in av[1:] if part is not None]  # type: ignore[index]
+    return []
+
+
+def _varies(items: list) -> bool:
+    """Whether this part holds a repeat that can match a varying number of times (`+`, `*`, `{1,9}`)."""
+    for op, av in _flattened(items):
+        if op in _REPEATS:
+            low, high, body = av
+            if high > 1 and high != low or _varies(list(body)):
+                return True
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            if _varies(list(av[1])):
+                return True
+        elif any(_varies(part) for part in _parts(op, av)):
+            return True
+    return False
 
 
 @dataclass

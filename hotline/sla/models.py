@@ -78,9 +78,46 @@ class SlaPolicy(models.Model):
         return cls.objects.filter(is_active=True, urgency="", category__isnull=True, utility_only=False,
                                   difficult_only=False)
 
+    @classmethod
+    def conditional(cls) -> models.QuerySet[SlaPolicy]:
+        """The active policies with at least one condition (urgency, category, 水电气热 or 疑难件)."""
+        return cls.objects.filter(is_active=True).exclude(urgency="", category__isnull=True, utility_only=False,
+                                                          difficult_only=False)
+
+    def shadowing_problem(self) -> str:
+        """Why this policy, as edited, would leave a policy unable to ever apply ("" when it would not).
+
+        The highest priority wins (`sla.services.policy_for`), and at an equal priority the policy with
+        conditions wins (it is more specific). So a catch-all (兜底规则) ranked above a policy with conditions
+        wins for every order that policy covers (a gas leak would get 一般's limits): every active policy
+        with conditions must have a priority at least that of every active catch-all (docs/sla.md §5).
+        Checked for an active policy only, so also when a policy is switched back on.
+        """
+        if not self.is_active or self.priority is None:
+            return ""
+        others = type(self).objects.exclude(pk=self.pk) if self.pk is not None else type(self).objects.all()
+        if self.is_catch_all:
+            below = (others.filter(pk__in=self.conditional(), priority__lt=self.priority)
+                     .order_by("priority", "name").first())
+            if below is None:
+                return ""
+            return str(_("「%(name)s」不设适用条件（兜底规则），优先级 %(priority)s 高于设有适用条件的「%(other)s」"
+                         "（优先级 %(other_priority)s），会使「%(other)s」永远不生效：兜底规则的优先级须最低，"
+                         "请设为不高于 %(other_priority)s。") % {
+                "name": self.name, "priority": self.priority, "other": below.name,
+                "other_priority": below.priority})
+        above = (others.filter(pk__in=self.catch_alls(), priority__gt=self.priority)
+                 .order_by("-priority", "name").first())
+        if above is None:
+            return ""
+        return str(_("「%(name)s」的优先级 %(priority)s 低于兜底规则「%(other)s」（优先级 %(other_priority)s，"
+                     "不设适用条件），「%(name)s」永远不会生效：设有适用条件的规则的优先级须不低于兜底规则，"
+                     "请设为不低于 %(other_priority)s。") % {
+            "name": self.name, "priority": self.priority, "other": above.name, "other_priority": above.priority})
+
     def clean(self) -> None:
         """Limits within their unit's maximum and in order (签收 ≤ 答复 ≤ 办结 when counted on the same axis);
-        the last catch-all stays."""
+        no catch-all ranked above a policy with conditions (`shadowing_problem`); the last catch-all stays."""
         errors: dict[str, str] = {}
         limits = [("sign", _("签收时限")), ("reply", _("答复时限")), ("close", _("办结时限"))]
         for name in ("sign", "reply", "close", "return"):
@@ -96,6 +133,9 @@ class SlaPolicy(models.Model):
             if basis_of(a_unit) == basis_of(b_unit) and a * _UNIT_SECONDS[a_unit] > b * _UNIT_SECONDS[b_unit]:
                 errors[f"{longer}_amount"] = _("%(longer)s不能短于%(shorter)s") % {
                     "longer": longer_label, "shorter": shorter_label}
+        shadowing = self.shadowing_problem()
+        if shadowing and "priority" not in errors:
+            errors["priority"] = shadowing
         if self.pk is not None and not self.is_catch_all:
             stored = type(self).objects.filter(pk=self.pk).first()
             if stored is not None and stored.is_catch_all and not self.catch_alls().exclude(pk=self.pk).exists():

@@ -102,7 +102,9 @@ def load_taxonomy(path: Path | str | None = None, *, overwrite: bool = False) ->
     一级 parents and 三级 names repeat across parents (the shipped file has 15 一级, 118 二级 and 517 三级
     nodes, made of 103 distinct 二级 and 390 distinct 三级 names). Missing nodes are created; existing rows
     keep what the centre set in the admin (name, 水电气热 flag, 启用) unless `overwrite` restores the file's
-    name, level, parent and utility flag. A node renamed in the admin has a new full name, so a re-run
+    name, level, parent and utility flag. A node created under a parent the centre switched off (停用) is
+    created switched off as well (an active category needs an active parent, `Category.clean`), so a
+    retired branch offers nothing new at intake. A node renamed in the admin has a new full name, so a re-run
     without `overwrite` adds the file's original node again.
 
     Utility matters (水电气热, shorter SLA): the four leaves of 城乡建设/城市建设和市政管理 about water, power,
@@ -119,9 +121,9 @@ def load_taxonomy(path: Path | str | None = None, *, overwrite: bool = False) ->
         count += 1
         utility = level == 3 and is_utility_name(full_name)
         node = existing.get(full_name)
-        if node is None:
+        if node is None:  # under a branch the centre switched off, a new node is added switched off too
             node = Category.objects.create(name=name, full_name=full_name, level=level, parent=parent,
-                                           is_utility=utility)
+                                           is_utility=utility, is_active=parent is None or parent.is_active)
             existing[full_name] = node
         elif overwrite and (node.name, node.level, node.parent_id, node.is_utility) != (
                 name, level, parent.pk if parent else None, utility):

@@ -1,6 +1,7 @@
 """`hotline load-taxonomy`: load the three-level category taxonomy (诉求分类), idempotently.
 
-A re-run only adds missing categories; `--overwrite` restores the file's values over admin edits."""
+A re-run only adds missing categories (switched off below a switched-off parent, and counted in the summary);
+`--overwrite` restores the file's values over admin edits."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         if options["path"] is not None and not options["path"].strip():
             raise CommandError("--path 为空：应为分类 CSV 文件的路径（省略 --path 则加载自带的分类文件）")
         before = Category.objects.count()
+        inactive_before = Category.objects.filter(is_active=False).count()
         try:
             count = load_taxonomy(options["path"], overwrite=options["overwrite"])
         except OSError as exc:  # missing file, a folder, no permission
@@ -40,5 +42,9 @@ class Command(BaseCommand):
             raise CommandError(f"分类文件没有可加载的分类：{options['path']}（文件为空或只有表头；"
                                f"应有列：一级分类,二级分类,三级分类）")
         added = Category.objects.count() - before
+        # the load never switches an existing category on or off: every new switched-off row is a new node
+        added_off = Category.objects.filter(is_active=False).count() - inactive_before
         kept = "已按文件覆盖已有分类" if options["overwrite"] else "已有分类保持后台的修改不变"
         self.stdout.write(f"已加载诉求分类 {count} 个（新增 {added} 个，{kept}）")
+        if added_off:
+            self.stdout.write(f"{added_off} 个新分类的上级已停用，已按停用新增")
