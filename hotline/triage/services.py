@@ -84,14 +84,17 @@ def history_window(at: datetime | None = None) -> datetime:
 
 def index_history(ticket_ids: Iterable[int] | None = None, *, since: datetime | None = None,
                   chunk: int = 1000) -> int:
-    """Put orders that never went through triage (imported history) into the duplicate index.
+    """Put imported orders (history, which never goes through triage) into the duplicate index.
 
     Then a caller's new order finds them as earlier orders (重复件) and a place's new order counts them
     among its callers. Only the index rows are written: no repeat links and no alerts, since history is
-    not news. Orders already indexed are left as they are. `ticket_ids` limits it to those orders,
-    `since` to orders registered from then on. Returns how many orders were indexed.
+    not news. Only imported orders (`ImportedRecord`): a live order without its row is one whose triage has
+    not run yet (a follow-up queued or being repaired), and its row must be written by `detect`, which
+    `on_registered` skips once the row exists. Orders already indexed are left as they are. `ticket_ids`
+    limits it to those orders, `since` to orders registered from then on. Returns how many were indexed.
     """
-    orders = Ticket.objects.filter(duplicate_key__isnull=True).select_related("category__parent__parent").only(
+    orders = Ticket.objects.filter(duplicate_key__isnull=True, imported_from__isnull=False).select_related(
+        "category__parent__parent").only(
         "category", "channel", "caller_phone", "community", "street", "address", "title", "description",
         "registered_at")
     if ticket_ids is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from hotline.dataio.models import ImportedRecord
 from hotline.tickets.choices import Status
 from hotline.tickets.models import Ticket
 from hotline.tickets.tests.factories import NOW, Cast, make_ticket
@@ -32,10 +33,11 @@ def taxonomy(db: None) -> None:
 
 
 def _history(cast: Cast, days_ago: int, phone: str = "13800138000") -> Ticket:
-    """An order written as history: registered in the past, never through triage (no index row)."""
+    """An order written as history: imported, registered in the past, never through triage (no index row)."""
     ticket = make_ticket(Status.CLOSED, cast=cast, at=NOW - timedelta(days=days_ago), description=NOISE,
                          caller_phone=phone)
     DuplicateKey.objects.filter(ticket=ticket).delete()
+    ImportedRecord.objects.create(source="old-system", external_id=f"H-{ticket.pk}", ticket=ticket, line=2)
     return ticket
 
 
@@ -65,10 +67,10 @@ def test_the_command_catches_up_and_says_how_many(frozen_now: object, org: objec
     _history(cast, 100, phone="13900000001")
     out = StringIO()
     call_command("triage_index", stdout=out)
-    assert out.getvalue().startswith("indexed 1 order(s) missing from the duplicate index (orders registered since")
+    assert out.getvalue().startswith("indexed 1 imported order(s) missing from the duplicate index (orders registered since")
     out = StringIO()
     call_command("triage_index", "--all", stdout=out)
-    assert out.getvalue().strip() == "indexed 1 order(s) missing from the duplicate index (every order)"
+    assert out.getvalue().strip() == "indexed 1 imported order(s) missing from the duplicate index (every order)"
     with pytest.raises(CommandError, match="--days must be at least 1"):
         call_command("triage_index", "--days", "0")
     with pytest.raises(CommandError, match="either --days or --all"):
@@ -91,3 +93,17 @@ def test_an_import_indexes_its_recent_orders(frozen_now: object, tmp_path: Path,
     assert indexed.ticket.imported_from.external_id == "H-1"
     assert indexed.phone == services.key_for(indexed.ticket).phone != ""
     assert not RepeatLink.objects.exists() and not Alert.objects.exists()
+
+
+def test_a_live_order_waiting_for_its_triage_is_left_to_it(frozen_now: object, org: object) -> None:
+    """The catch-up never indexes a live order: its row is what tells `on_registered` that triage ran, so a
+    late (repaired) triage would be skipped and its repeat never linked."""
+    cast = Cast.build(lead=org.street_a)
+    earlier = make_ticket(Status.CLOSED, cast=cast, at=NOW - timedelta(days=5), description=NOISE,
+                          caller_phone="13800138000")
+    services.detect(earlier)
+    today = make_ticket(Status.REGISTERED, cast=cast, at=NOW, description=NOISE_AGAIN, caller_phone="13800138000")
+    call_command("triage_index", "--all", stdout=StringIO())
+    assert not DuplicateKey.objects.filter(ticket=today).exists()
+    services.on_registered(today.pk)  # the repair delivers the registration again
+    assert [link.earlier for link in RepeatLink.objects.filter(ticket=today)] == [earlier]

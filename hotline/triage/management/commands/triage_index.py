@@ -1,4 +1,4 @@
-"""`hotline triage-index`: put orders that never went through triage (imported history) into the duplicate index."""
+"""`hotline triage-index`: put imported orders (history, never triaged) into the duplicate index."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from hotline.triage.services import history_window, index_history
 
 
 class Command(BaseCommand):
-    help = ("Index the orders missing from the duplicate index (e.g. imported history), so new orders find them "
-            "as repeats and cluster members; no links or alerts are made for history.")
+    help = ("Index the imported orders missing from the duplicate index, so new orders find them as repeats and "
+            "cluster members; no links or alerts are made for history. Live orders are left to their triage.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         """How far back: by default the reach of the current repeat/cluster windows."""
         parser.add_argument("--days", type=int, default=None,
                             help="orders registered in the last N days (default: the repeat window, e.g. 30)")
-        parser.add_argument("--all", action="store_true", help="every order missing from the index, however old")
+        parser.add_argument("--all", action="store_true", help="every imported order missing from the index, however old")
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Index the missing orders and say how many."""
@@ -31,4 +31,4 @@ class Command(BaseCommand):
         since = None if everything else (clock.now() - timedelta(days=days) if days else history_window())
         done = index_history(since=since)
         scope = "every order" if since is None else f"orders registered since {since:%Y-%m-%d %H:%M}"
-        self.stdout.write(f"indexed {done} order(s) missing from the duplicate index ({scope})")
+        self.stdout.write(f"indexed {done} imported order(s) missing from the duplicate index ({scope})")
