@@ -48,3 +48,15 @@ def test_an_article_only_the_seed_wrote_follows_the_seed(city, frozen_now, tmp_p
     report = load_seed(_seed(tmp_path, "第二版说明。"))
     assert (report.revised, report.kept) == (1, 0)
     assert ArticleVersion.objects.order_by("-number").first().body == "第二版说明。"
+
+
+def test_a_reverified_seed_text_still_follows_the_seed(city, frozen_now, staff, tmp_path: Path) -> None:  # noqa: ANN001
+    """复核 after a correction report republishes the seed's words unchanged (as the demo does): not an edit."""
+    load_seed(_seed(tmp_path, "第一版说明。"))
+    version = ArticleVersion.objects.get()
+    same = services.ArticleText(title=version.title, body=version.body, answer=version.answer,
+                                keywords=version.keywords)
+    services.new_version(version.article, text=same, actor=staff["supervisor"], change_note="根据纠错反馈复核后重新发布")
+    report = load_seed(_seed(tmp_path, "第二版说明：补办费用已取消。"))
+    assert (report.revised, report.kept) == (1, 0)
+    assert ArticleVersion.objects.order_by("-number").first().body == "第二版说明：补办费用已取消。"
