@@ -11,6 +11,9 @@ months before it but never before the first month the platform has any citizen's
 the indexed `registered_at`): months before that would count as 0 and inflate the change. That first month is
 marked partial when its first order came after the 1st, and left out of the baseline; with fewer than
 MIN_BASELINE whole months left, the baseline is 「基线不足」 and no change is given.
+
+A theme whose month lies outside the years MIN_YEAR–MAX_YEAR (stored before the form and `services.adopt`
+refused such months) has an empty, not-measurable effect: its months cannot be counted.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.utils import timezone
 
 from hotline.core import clock
 from hotline.governance.models import Theme
+from hotline.hotspots.services import MAX_YEAR, MIN_YEAR
 from hotline.tickets.models import Ticket, raised_by_citizens
 
 #: Months counted before the theme's own month (the baseline) and at most after it.
@@ -52,9 +56,14 @@ class Month:
 class Effect:
     """Orders per month around the theme, and the average before it against the average since."""
 
-    measurable: bool  # the theme says what to count (category, district or keywords)
+    measurable: bool  # the theme says what to count (category, district or keywords), in a month in range
     months: list[Month]
     month: date  # the theme's own month
+
+    @property
+    def month_out_of_range(self) -> bool:
+        """The theme's month lies outside the years MIN_YEAR–MAX_YEAR: nothing is counted."""
+        return not MIN_YEAR <= self.month.year <= MAX_YEAR
 
     @property
     def baseline(self) -> list[Month]:
@@ -126,7 +135,9 @@ def first_order_at() -> datetime | None:
 
 def effect(theme: Theme, *, now: datetime | None = None) -> Effect:
     """The theme's monthly counts from MONTHS_BEFORE months before its month (not before the platform's
-    first order) to now (at most MONTHS_AFTER after)."""
+    first order) to now (at most MONTHS_AFTER after); empty and not measurable for a month out of range."""
+    if not MIN_YEAR <= theme.month.year <= MAX_YEAR:
+        return Effect(measurable=False, months=[], month=theme.month)
     now = timezone.localtime(now or clock.now())
     this_month = now.date().replace(day=1)
     first = _add_months(theme.month, -MONTHS_BEFORE)

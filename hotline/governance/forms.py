@@ -20,6 +20,7 @@ from hotline.governance import services
 from hotline.governance.choices import ThemeAction
 from hotline.governance.models import Theme
 from hotline.governance.selectors import today
+from hotline.hotspots.services import MAX_YEAR, MIN_YEAR
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
@@ -100,6 +101,13 @@ class ThemeForm(forms.Form):
         self.fields["lead"].queryset = _handling_units()
         self.fields["assisting"].queryset = _handling_units()
         self.fields["category"].label_from_instance = lambda c: c.full_name
+
+    def clean_month(self) -> date:
+        """The theme's month, in the years MIN_YEAR–MAX_YEAR (its effect counts the months around it)."""
+        month = self.cleaned_data["month"]
+        if not MIN_YEAR <= month.year <= MAX_YEAR:
+            raise forms.ValidationError(_("所属月份超出范围（年份须在 2000 至 2100 之间）"))
+        return month
 
     def clean_due_date(self) -> date:
         due = self.cleaned_data["due_date"]

@@ -34,6 +34,7 @@ from hotline.governance.selectors import TakenOn, taken_on
 from hotline.governance.sources import window_label
 from hotline.governance.transitions import TRANSITIONS
 from hotline.hotspots.models import Hotspot
+from hotline.hotspots.services import MAX_YEAR, MIN_YEAR
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.taxonomy.models import Category
@@ -191,7 +192,8 @@ def adopt(*, actor: User, title: str, problem: str, month: date, lead: HandlingU
 
     From a hot spot, the theme keeps its title and window (`source_title`, `source_window`; given
     directly when the hot spot was recomputed meanwhile) and its orders. Orders at least half of which a
-    live theme already has are refused (`AlreadyTakenOn`, naming that theme).
+    live theme already has are refused (`AlreadyTakenOn`, naming that theme); so is a month outside the
+    years MIN_YEAR–MAX_YEAR.
     """
     _check_role(ThemeAction.ADOPT, actor)
     _refuse_taken_on(orders)
@@ -201,6 +203,8 @@ def adopt(*, actor: User, title: str, problem: str, month: date, lead: HandlingU
     now = clock.now()
     if due_date < timezone.localdate(now):
         raise RuleViolation(_("整改时限不能早于今天"))
+    if not MIN_YEAR <= month.year <= MAX_YEAR:  # its effect counts the months around it (effect.py)
+        raise RuleViolation(_("所属月份超出范围（年份须在 2000 至 2100 之间）"))
     if district is not None and district.kind != UnitKind.DISTRICT:
         raise RuleViolation(_("区域须是区"))
     theme = Theme.objects.create(title=title, problem=problem, month=month.replace(day=1), lead=lead,

@@ -23,3 +23,6 @@ ORDERS_SHOWN = 100
 PAGE_SIZE = 50
 #: At most this many notices on the portal.
 PORTAL_NOTICES = 10
+#: The years a start or expected end may lie in (as `hotline.hotspots.services`): a moment far outside cannot
+#: be stored (year 1 in Beijing time is before the first moment in UTC).
+MIN_YEAR, MAX_YEAR = 2000, 2100

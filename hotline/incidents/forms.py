@@ -5,6 +5,8 @@ A form validates what was typed (a 400 when it is wrong); the services decide wh
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,7 @@ from hotline.incidents.constants import (
 )
 from hotline.incidents.models import Incident
 from hotline.incidents.selectors import AREA_KINDS
-from hotline.incidents.services import IncidentData
+from hotline.incidents.services import IncidentData, in_range
 from hotline.orgs.choices import UnitKind
 from hotline.orgs.models import HandlingUnit
 from hotline.orgs.widgets import UnitSelect, UnitSelectMultiple
@@ -91,6 +93,20 @@ class IncidentForm(forms.Form):
     def _categories(self) -> QuerySet[Category]:
         kept = Q(pk=self.incident.category_id) if self.incident is not None else Q(pk__in=[])
         return Category.objects.filter(Q(is_active=True) | kept).order_by("full_name")
+
+    def clean_starts_at(self) -> datetime:
+        """The start, in the years MIN_YEAR–MAX_YEAR (a moment far outside cannot be stored)."""
+        value = self.cleaned_data["starts_at"]
+        if not in_range(value):
+            raise forms.ValidationError(_("开始时间超出范围"))
+        return value
+
+    def clean_expected_end(self) -> datetime | None:
+        """The expected end, if any, in the years MIN_YEAR–MAX_YEAR."""
+        value = self.cleaned_data["expected_end"]
+        if value is not None and not in_range(value):
+            raise forms.ValidationError(_("预计结束时间超出范围"))
+        return value
 
     def data_for_service(self) -> IncidentData:
         """The cleaned form as the services take it."""

@@ -31,6 +31,8 @@ from hotline.incidents.constants import (
     KEYWORD_MIN_LENGTH,
     MAX_AREAS,
     MAX_KEYWORDS,
+    MAX_YEAR,
+    MIN_YEAR,
     NOTE_MAX_LENGTH,
     NOTICE_MAX_LENGTH,
     SCRIPT_MAX_LENGTH,
@@ -87,6 +89,15 @@ def _aware(value: datetime | None) -> datetime | None:
     return timezone.make_aware(value)
 
 
+def in_range(value: datetime) -> bool:
+    """Whether a moment lies in the years MIN_YEAR–MAX_YEAR, in the centre's time zone."""
+    try:
+        year = timezone.localtime(value).year if timezone.is_aware(value) else value.year
+    except (OverflowError, ValueError):
+        return False
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
 def _checked(data: IncidentData) -> dict[str, Any]:
     """The data as stored, or a `RuleViolation` saying what is wrong."""
     areas = list(dict.fromkeys(data.areas))
@@ -99,6 +110,10 @@ def _checked(data: IncidentData) -> dict[str, Any]:
     starts_at, expected_end = _aware(data.starts_at), _aware(data.expected_end)
     if starts_at is None:
         raise RuleViolation(_("请填写开始时间"))
+    if not in_range(starts_at):
+        raise RuleViolation(_("开始时间超出范围"))
+    if expected_end is not None and not in_range(expected_end):
+        raise RuleViolation(_("预计结束时间超出范围"))
     if expected_end is not None and expected_end <= starts_at:
         raise RuleViolation(_("预计结束时间须晚于开始时间"))
     values = {

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hotline.core import clock
+from hotline.core.privacy import text_for
 from hotline.incidents import selectors, services, transitions
 from hotline.incidents.choices import IncidentStatus
 from hotline.incidents.constants import PAGE_SIZE
@@ -116,10 +117,13 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail(request: HttpRequest, incident: Incident, *, status: int = 200, error: str = "",
             end_form: EndForm | None = None, link_form: LinkForm | None = None) -> HttpResponse:
     user = request.user
+    stats = selectors.call_stats(incident)
+    for link in stats.recent:  # titles read as the order list reads them (a full number shown is recorded)
+        link.ticket.title_shown = text_for(link.ticket.title, link.ticket, user)
     return render(request, "incidents/detail.html", {
         "incident": incident, "areas": list(incident.areas.order_by("path")), "live": selectors.is_live(incident), "overrun": selectors.has_overrun(incident),
         "events": list(incident.events.select_related("actor").order_by("seq")),
-        "stats": selectors.call_stats(incident), "error": error,
+        "stats": stats, "error": error,
         "may_edit": may_manage(user) and transitions.allowed("edit", incident.status),
         "may_publish": may_manage(user) and transitions.allowed("publish", incident.status),
         "may_end": may_manage(user) and transitions.allowed("end", incident.status),
