@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,9 @@ from hotline.notifications.choices import (
     Template,
     UnitAlertKind,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class Notification(models.Model):
@@ -106,6 +111,8 @@ class UnitAlert(models.Model):
 
 #: How many orders a scope covers, to tell a widening (不发送 < 仅紧急、较急和水电气热 < 全部工单).
 _WIDTH = {AlertScope.OFF: 0, AlertScope.PRESSING: 1, AlertScope.ALL: 2}
+#: The light kinds, each with its own scope field and `…_since` moment.
+_LIGHT_KINDS = ("due_soon", "overdue")
 
 
 class UnitAlertSettings(OneRow):
@@ -129,9 +136,11 @@ class UnitAlertSettings(OneRow):
     supervised = models.CharField(
         _("督办提醒"), max_length=8, choices=AlertScope.choices, default=AlertScope.ALL,
         help_text=_("工单被督办（中心、区政府或市政府督办）时提醒仍在办理的主办、协办单位；一般催办不发短信"))
-    #: Deadlines that passed (or turned yellow) before this moment are not alerted: switching a kind on (or
-    #: installing) does not send every old overdue order at once. Moved to now whenever a kind is switched on.
-    since = models.DateTimeField(_("提醒起始时间"), null=True, blank=True)
+    #: Deadlines that turned yellow (即将超期) or red (已超期) before their kind's moment are not alerted: switching
+    #: a kind on (or installing) does not send every old overdue order at once. Each is moved to now only when its
+    #: own kind is widened, so widening one kind never drops the other kind's pending alerts (a worker outage).
+    due_soon_since = models.DateTimeField(_("即将超期提醒起始时间"), null=True, blank=True)
+    overdue_since = models.DateTimeField(_("已超期提醒起始时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -149,16 +158,25 @@ class UnitAlertSettings(OneRow):
         return memo.once("notifications.unit_alerts", lambda: cls.objects.get_or_create(pk=1)[0])
 
     def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        """Record `since` on creation and whenever a light kind is widened: from off to on, or from the pressing
-        orders to all of them (the ordinary orders' old deadlines are as old news as any)."""
+        """Record each light kind's `…_since` on creation and whenever that kind is widened: from off to on, or
+        from the pressing orders to all of them (the ordinary orders' old deadlines are as old news as any).
+        Widening one kind leaves the other's moment alone."""
         from hotline.core import clock
 
         before = type(self).objects.filter(pk=self.pk).values("due_soon", "overdue").first() if self.pk else None
-        switched_on = before is None or any(
-            _WIDTH[getattr(self, name)] > _WIDTH[before[name]] for name in ("due_soon", "overdue"))
-        if self.since is None or switched_on:
-            self.since = clock.now()
+        moved = [f"{name}_since" for name in _LIGHT_KINDS
+                 if getattr(self, f"{name}_since") is None or before is None
+                 or _WIDTH[getattr(self, name)] > _WIDTH[before[name]]]
+        now = clock.now()
+        for field in moved:
+            setattr(self, field, now)
+        if moved and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *moved}
         super().save(*args, **kwargs)
+
+    def since(self, kind: str) -> datetime | None:
+        """The moment before which a light kind's deadlines (yellow for 即将超期, red for 已超期) are no news."""
+        return self.overdue_since if kind == UnitAlertKind.OVERDUE else self.due_soon_since
 
     def scope(self, kind: str) -> str:
         """The scope chosen for one alert kind."""

@@ -188,9 +188,10 @@ def alert_lights(now: datetime | None = None) -> dict[str, int]:
 
     One SMS per unit and kind per run lists all its orders. Red goes first; a deadline already alerted red
     is not alerted yellow again. A deadline moved by an approved extension is a new deadline. Deadlines that
-    passed (or turned yellow) before the alerts were switched on (`UnitAlertSettings.since`) are left alone;
-    after a worker outage the ones that passed meanwhile are alerted on the next run. Then unit alerts left
-    queued by a crash are delivered, and those whose sender died mid-send are reported. Returns counts.
+    passed (or turned yellow) before their own kind was switched on or widened (`UnitAlertSettings.since(kind)`:
+    `overdue_since`, `due_soon_since`) are left alone; after a worker outage the ones that passed meanwhile are
+    alerted on the next run. Then unit alerts left queued by a crash are delivered, and those whose sender died
+    mid-send are reported. Returns counts.
     """
     at = now or clock.now()
     counts = {"overdue": 0, "due_soon": 0, "messages": 0, "redelivered": 0, "interrupted": 0}
@@ -201,7 +202,7 @@ def alert_lights(now: datetime | None = None) -> dict[str, int]:
         scope = settings.scope(kind)
         if scope == AlertScope.OFF:
             continue
-        for unit, assignments in _by_unit(_lit(kind, at, scope, settings.since)):
+        for unit, assignments in _by_unit(_lit(kind, at, scope, settings.since(kind))):
             written, note = _record(kind, unit, assignments)
             counts[key] += len(assignments) if written else 0
             if note is not None and deliver_claimed(note) is not None:
@@ -220,7 +221,7 @@ def _pressing(prefix: str = "") -> Q:
 
 
 def _lit(kind: str, at: datetime, scope: str, since: datetime | None) -> QuerySet[Assignment]:
-    """Running assignments in scope whose light is this kind's, lit since the alerts were switched on, not yet
+    """Running assignments in scope whose light is this kind's, lit since this kind was switched on, not yet
     alerted for this deadline; confidential orders never."""
     light, mark = (Light.RED, "phase_due") if kind == UnitAlertKind.OVERDUE else (Light.YELLOW, "phase_yellow_at")
     kinds = [kind] if kind == UnitAlertKind.OVERDUE else [kind, UnitAlertKind.OVERDUE]

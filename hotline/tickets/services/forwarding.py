@@ -156,10 +156,12 @@ def _assignment_below(step: Step, held: Assignment, to: HandlingUnit) -> Assignm
     """The new lead assignment: its own sign and return windows, and the reply deadline still running.
 
     The reply deadline carries over (extensions granted included), and the sign deadline is never after
-    it. An order handed down past its reply deadline was late with the unit above (its `reply_overdue`,
-    counted in its 按时办结率): the unit below is not charged for that and gets the policy's reply window
-    from now; the order's own closing deadline does not move. The unit below starts with no extension
-    and no lateness of its own (延期率, 按时办结率 judge what it did).
+    it: one the policy counts later is the reply deadline, on its axis (`reply_basis`), so a pause shifts
+    both alike (as `sla.snapshot_assignment` caps it at dispatch). An order handed down past its reply
+    deadline was late with the unit above (its `reply_overdue`, counted in its 按时办结率): the unit below
+    is not charged for that and gets the policy's reply window from now; the order's own closing deadline
+    does not move. The unit below starts with no extension and no lateness of its own (延期率, 按时办结率
+    judge what it did).
     """
     ticket = step.ticket
     policy = ticket.sla_policy or sla.policy_for(ticket)
@@ -168,10 +170,11 @@ def _assignment_below(step: Step, held: Assignment, to: HandlingUnit) -> Assignm
     sla.snapshot_assignment(below, policy, step.at)
     if held.reply_due > step.at:
         below.reply_due, below.reply_basis = held.reply_due, held.reply_basis
-        below.sign_due = min(below.sign_due, below.reply_due)
+        if below.reply_due < below.sign_due:
+            below.sign_due, below.sign_basis = below.reply_due, below.reply_basis
     else:
         held.reply_overdue = True
-    sla.start_phase(below, started_at=step.at, due=below.sign_due, basis=sla.basis_of(policy.sign_unit),
+    sla.start_phase(below, started_at=step.at, due=below.sign_due, basis=below.sign_basis,
                     ratio=float(policy.yellow_ratio))
     return below
 
