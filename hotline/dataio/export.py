@@ -22,7 +22,7 @@ from itertools import islice
 from typing import IO, Any
 
 from django.db import models
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,11 +30,11 @@ from hotline.core import clock
 from hotline.core.privacy import _number_spans, public_description
 from hotline.core.privacy import scrub_public_text as scrub
 from hotline.open311.disclosure import coarse, is_report, unreviewed_q
-from hotline.open311.selectors import _agency, notices_for, status_note, with_public_note
+from hotline.open311.selectors import _agency, notices_for, responsible_lead, status_note, with_public_note
 from hotline.ops import access
 from hotline.portal.choices import public_status
-from hotline.tickets.choices import FINISHED, AssignmentRole, AssignmentStatus
-from hotline.tickets.models import Assignment, Ticket, TimelineEvent
+from hotline.tickets.choices import FINISHED
+from hotline.tickets.models import Ticket, TimelineEvent
 from hotline.workbench.queues.export import defuse
 
 #: The columns of the Open311 CSV, named as the GeoReport v2 `request` fields.
@@ -88,14 +88,9 @@ def orders(since: datetime | None = None, until: datetime | None = None) -> Quer
 
 def open311_queryset(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Ticket]:
     """The public orders with what one CSV row needs, in one query per chunk."""
-    # The newest lead that did not give the order away: not one that returned it or handed it down (下派), nor
-    # a unit below it was taken back from (收回下派). A withdrawn one is kept otherwise: the last unit of an
-    # order terminated, merged or imported without a reply.
-    lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
-            .exclude(status__in=[AssignmentStatus.RETURNED, AssignmentStatus.FORWARDED])
-            .exclude(~Q(ended_at=F("ticket__closed_at")), status=AssignmentStatus.WITHDRAWN,
-                     forwarded_from__isnull=False)
-            .order_by("-dispatched_at", "-id"))
+    # The unit the live interface names (`open311.selectors.responsible_lead`): the newest lead still holding the
+    # order or released by its termination, not one whose return was accepted or that a merge withdrew.
+    lead = responsible_lead()
     last = TimelineEvent.objects.filter(ticket=OuterRef("pk")).order_by("-seq")
     # The newest words for the citizen (an approved extension's included, never a staff note), read as the live
     # interface reads them (`open311.selectors.with_public_note`).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -27,15 +27,16 @@ from hotline.taxonomy.choices import RequestType, Urgency
 from hotline.taxonomy.models import Category
 from hotline.tickets.choices import (
     FINISHED,
-    LEFT_ASSIGNMENT,
     ONLINE_CHANNELS,
     Action,
     AssignmentRole,
+    AssignmentStatus,
     EmergencyService,
     Status,
 )
 from hotline.tickets.models import Assignment, Ticket, TimelineEvent
 from hotline.tickets.public_text import citizen_steps, citizen_text, extension_notices, status_text
+from hotline.workbench.queues.selectors import names_the_lead
 
 #: mySociety's richer statuses for `servicerequestupdates` (the spec itself knows only open/closed).
 UPDATE_STATUS = {
@@ -105,12 +106,23 @@ def service_definition(category: Category) -> dict[str, Any]:
 # --- Requests ------------------------------------------------------------------------------------------
 
 
+def responsible_lead() -> QuerySet[Assignment]:
+    """The lead whose unit an order names as `agency_responsible`, here and in the open-data CSV
+    (`dataio.export.open311_queryset`): the newest lead still holding the order, or released by its termination
+    (终止办理) itself — not one whose return (退单) was accepted or that a merge (并单) withdrew. The order list's
+    rule (`workbench.queues.selectors.names_the_lead`), and the lead an order closed (办结) with while it had not
+    replied (an order imported closed without a reply): it held the order to the end. Written on `Ticket`
+    (`OuterRef("pk")` is the order), newest dispatch first."""
+    closed_with = Q(role=AssignmentRole.LEAD, status=AssignmentStatus.WITHDRAWN, ticket__status=Status.CLOSED,
+                    ended_at=F("ticket__closed_at"))
+    return (Assignment.objects.filter(names_the_lead() | closed_with, ticket=OuterRef("pk"))
+            .order_by("-dispatched_at", "-id"))
+
+
 def answerable_orders() -> QuerySet[Ticket]:
     """Every order the public interface may answer for by its number (never a confidential one), with what a row
     needs; those not accepted yet among them (`disclosure.unreviewed`) answer only with their status."""
-    lead = (Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD)
-            .exclude(status__in=LEFT_ASSIGNMENT)
-            .order_by("-dispatched_at", "-id"))
+    lead = responsible_lead()
     return (with_public_note(Ticket.objects.filter(is_confidential=False, number__isnull=False))
             .select_related("category", "district", "street", "community")
             .annotate(lead_name=Subquery(lead.values("unit__name")[:1]),

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from importlib import import_module
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from hotline.core.privacy import scrub_public_text
 from hotline.kpis import engine
 from hotline.kpis.assessment import TierRanking, assess
+from hotline.kpis.bases import LEADS, excluded_from_assessment
 from hotline.kpis.choices import Indicator
 from hotline.kpis.constants import BULLETIN_TOP_UNITS
 from hotline.kpis.cuts import Cut
@@ -152,13 +153,19 @@ def _daily(period: Period) -> list[tuple[date, int]]:
 
 
 def _overdue(ctx: engine.Context) -> list[UnitCount]:
-    """Lead orders past the reply deadline by unit: late replies plus open overdue orders (在办超期)."""
+    """Lead orders past the reply deadline by unit: late replies plus open overdue orders (在办超期).
+
+    Judged in `ctx`'s scope: with the assessment context (as `gather` passes it) an order the unit won its
+    appeal (申诉成立) or unreasonable claim (不合理诉求) on is out, as in the ranking's 按时办结率.
+    """
     late = engine.by_unit(Indicator.ON_TIME, ctx)
-    open_late = dict(
-        Assignment.objects.filter(role=AssignmentRole.LEAD, dispatched_at__gte=ctx.start, dispatched_at__lt=ctx.end,
-                                  status__in=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED])
-        .filter(open_overdue(ctx.as_of))
-        .order_by().values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
+    still_late = (Assignment.objects.filter(role=AssignmentRole.LEAD, dispatched_at__gte=ctx.start,
+                                            dispatched_at__lt=ctx.end,
+                                            status__in=[AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED])
+                  .filter(open_overdue(ctx.as_of)).annotate(_unit=F("unit_id")))
+    if ctx.assessment:
+        still_late = still_late.exclude(excluded_from_assessment(LEADS))
+    open_late = dict(still_late.order_by().values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
     units = HandlingUnit.objects.in_bulk(list(late))
     rows = [UnitCount(units[u], int(f.denominator - (f.numerator or 0)), f.denominator, open_late.get(u, 0))
             for u, f in late.items() if u in units and f.denominator - (f.numerator or 0) > 0]
@@ -167,6 +174,7 @@ def _overdue(ctx: engine.Context) -> list[UnitCount]:
 
 
 def _rehandled(ctx: engine.Context) -> list[UnitCount]:
+    """Re-handled lead orders (重办) by unit, in `ctx`'s scope (the assessment's, as `gather` passes it)."""
     found = engine.by_unit(Indicator.REHANDLE, ctx)
     units = HandlingUnit.objects.in_bulk(list(found))
     rows = [UnitCount(units[u], int(f.numerator or 0), f.denominator) for u, f in found.items()
@@ -216,7 +224,8 @@ def _top_pairs(period: Period, previous: Period, limit: int) -> list[Hotspot]:
 
 
 def gather(period: Period, *, as_of: datetime | None = None) -> Bulletin:
-    """Everything the bulletin of `period` shows (figures in operations terms, rankings in assessment terms)."""
+    """Everything the bulletin of `period` shows: the headline figures in operations terms; the ranking and the
+    per-unit sheets that repeat its rates (超期工单's 按时办结率, 重办工单's 重办率) in assessment terms."""
     from hotline.core import clock
 
     settings = AssessmentSettings.current()
@@ -224,6 +233,7 @@ def gather(period: Period, *, as_of: datetime | None = None) -> Bulletin:
     ctx = engine.context(period, as_of=as_of, settings=settings)
     ctx_before = (engine.context(previous, as_of=as_of, settings=settings)
                   if not isinstance(previous, NoPeriod) else None)
+    assessed = engine.context(period, assessment=True, as_of=as_of, settings=settings)  # as `assess` ranks
     headline = []
     for code in HEADLINE:
         kpi = KPIS[code]
@@ -237,7 +247,7 @@ def gather(period: Period, *, as_of: datetime | None = None) -> Bulletin:
         by_channel=_split(period, previous, "channel", Channel),
         by_type=_split(period, previous, "request_type", RequestType),
         daily=_daily(period), rankings=assess(period, settings=settings, as_of=as_of),
-        overdue=_overdue(ctx), rehandled=_rehandled(ctx), hotspots=spots, hotspot_source=source,
+        overdue=_overdue(assessed), rehandled=_rehandled(assessed), hotspots=spots, hotspot_source=source,
         calls_available=engine.calls_available(),
         weights={str(KPIS[c].name): w for c, w in settings.weights().items()},
         basic_factor=settings.basic_factor, min_volume=settings.min_volume,

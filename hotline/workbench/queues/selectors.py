@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Model,
@@ -28,7 +30,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least
+from django.db.models.lookups import Exact
 
+from hotline.kpis.bases import ended_by_termination
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
 from hotline.tickets.choices import (
@@ -64,6 +68,28 @@ if TYPE_CHECKING:
 #: Assignment statuses that still name the unit that handled (or handles) the order.
 HOLDING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED, AssignmentStatus.REPLIED,
            AssignmentStatus.COMPLETED]
+
+
+def names_the_lead() -> Q:
+    """Lead assignments that name the order's lead unit (主办单位): one rule for the order list's lead column and
+    `lead_unit` filter, its export, 督办看板 and the open data (Open311 and its CSV).
+
+    On an open order, the current round's lead, which holds it (待签收/办理中/已答复), as the dashboard counts
+    it: not the 已完成 lead of an earlier round of a reopened order. On a finished order, the lead that
+    completed it (已完成), or the one the approved termination (终止办理) itself released, as the KPI's
+    受理量 keeps it (`kpis.bases.ended_by_termination`). Never a lead whose return (退单) was accepted, that
+    handed the order down (下派), or that 改派 or a merge (并单) withdrew.
+    """
+    return Q(role=AssignmentRole.LEAD) & (Q(status__in=ACTIVE_ASSIGNMENT)
+                                          | Q(status=AssignmentStatus.COMPLETED) & ~Q(ticket__status__in=OPEN)
+                                          | ended_by_termination())
+
+
+def newest_lead(ticket: OuterRef | F) -> QuerySet[Assignment]:
+    """The order's leads that name its unit (`names_the_lead`), newest dispatch first: the first is its lead
+    (a finished order reopened and finished again has one per round)."""
+    return Assignment.objects.filter(names_the_lead(), ticket=ticket).order_by("-dispatched_at", "-id")
+
 
 #: Assignment statuses of a unit that still has work to do on the order.
 WORKING = [AssignmentStatus.PENDING_SIGN, AssignmentStatus.SIGNED]
@@ -115,10 +141,10 @@ def tab_condition(tab: str, *, include_finished: bool = False) -> Q:
 
 
 def lead_prefetch() -> Prefetch:
-    """The lead (主办) assignment that holds or held the order, newest first, with its unit."""
+    """The lead (主办) assignments that name the order's unit (`names_the_lead`), newest first, with their unit."""
     return Prefetch(
         "assignments",
-        queryset=Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING)
+        queryset=Assignment.objects.filter(names_the_lead())
         .select_related("unit")
         .order_by("-dispatched_at", "-id"),
         to_attr="lead_assignments",
@@ -131,7 +157,7 @@ def for_list(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def attach_lead(orders: Iterable[Ticket]) -> None:
-    """Set `ticket.lead` (the newest holding lead assignment, or None) from the prefetched list."""
+    """Set `ticket.lead` (the newest lead naming the order's unit, `names_the_lead`, or None) from the prefetch."""
     for ticket in orders:
         leads = getattr(ticket, "lead_assignments", None) or []
         ticket.lead = leads[0] if leads else None
@@ -148,10 +174,11 @@ def attach_supervision(orders: Iterable[Ticket]) -> None:
         ticket.supervision_label = supervision_label(ticket.supervision_level)
 
 
-def lead_filter(unit: HandlingUnit | int) -> Exists:
-    """Orders whose lead (主办) unit holds or held them is `unit`."""
-    return Exists(Assignment.objects.filter(ticket=OuterRef("pk"), role=AssignmentRole.LEAD, status__in=HOLDING,
-                                            unit=unit))
+def lead_filter(unit: HandlingUnit | int) -> Exact:
+    """Orders whose lead unit (主办单位) is `unit`: the unit of their newest lead naming it (`names_the_lead`), as
+    the list's lead column shows it and 督办看板 counts it."""
+    pk = unit.pk if isinstance(unit, HandlingUnit) else unit
+    return Exact(Subquery(newest_lead(OuterRef("pk")).values("unit_id")[:1]), pk)
 
 
 def any_overdue() -> Q:
@@ -272,9 +299,10 @@ def with_visit_round(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Orders with this round's return-visit calls, counted in SQL (no query per row).
 
     `failed_calls`: the calls that did not reach the citizen since the lead's reply was last approved
-    (as `services.failed_attempts` counts them; checks excluded); `visit_limit`: the unanswered call
-    that closes the order (as `services.visit_attempt_limit`: the centre's 回访设置, 1 without a phone to call —
-    neither the order's nor one merged into it, `services.review.has_phone_to_call`).
+    (as `services.failed_attempts` counts them; checks excluded); `phone_to_call`: whether anyone can be called
+    back — the order's caller or one merged into it (并单) left a number (`services.review.has_phone_to_call`:
+    the row is tagged 无联系电话 only without one); `visit_limit`: the unanswered call that closes the order (as
+    `services.visit_attempt_limit`: the centre's 回访设置, 1 without a phone to call).
     """
     approved = Reply.objects.filter(ticket=OuterRef("pk"), assignment__role=AssignmentRole.LEAD,
                                     review_status=Decision.APPROVED).order_by("-reviewed_at").values("reviewed_at")[:1]
@@ -286,7 +314,9 @@ def with_visit_round(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.annotate(
         visit_round_start=Coalesce(Subquery(approved), _EPOCH),
         failed_calls=Coalesce(Subquery(calls, output_field=IntegerField()), 0),
-        visit_limit=Case(When(Q(caller_phone="") & ~Exists(_MERGED_WITH_PHONE), then=Value(1)),
+        phone_to_call=ExpressionWrapper(~Q(caller_phone="") | Exists(_MERGED_WITH_PHONE),
+                                        output_field=BooleanField()),
+        visit_limit=Case(When(phone_to_call=False, then=Value(1)),
                          default=Coalesce(Subquery(setting, output_field=IntegerField()), default),
                          output_field=IntegerField()),
     )
@@ -298,14 +328,15 @@ def visit_counts(qs: QuerySet[Ticket]) -> dict[str, int]:
 
 
 def lead_late() -> QuerySet[Assignment]:
-    """Lead assignments still holding their order that signed or replied late: the lead unit's own lateness."""
-    return Assignment.objects.filter(Q(sign_overdue=True) | Q(reply_overdue=True), role=AssignmentRole.LEAD,
-                                     status__in=HOLDING)
+    """The orders' leads (the newest naming the unit, `newest_lead`) that signed or replied late: the lead unit's
+    own lateness. Not an earlier round's lead of a reopened order: its lateness is that round's history."""
+    return Assignment.objects.filter(Q(sign_overdue=True) | Q(reply_overdue=True),
+                                     pk=Subquery(newest_lead(OuterRef("ticket_id")).values("pk")[:1]))
 
 
 def lead_late_filter(unit: HandlingUnit | int | None = None) -> Exists:
-    """Orders a lead unit holding them signed or replied late (`lead_late`); with `unit`, late on that unit's
-    own lead assignment — one condition, as 督办看板 counts a unit's overdue orders (`overdue=lead` together
+    """Orders whose lead (the newest naming their unit) signed or replied late (`lead_late`); with `unit`, late on
+    that unit's own lead assignment — one condition, as 督办看板 counts a unit's overdue orders (`overdue=lead` together
     with `lead_unit`): not an order the unit held on time and another lead then let run late."""
     late = lead_late().filter(ticket=OuterRef("pk"))
     return Exists(late if unit is None else late.filter(unit=unit))
@@ -322,12 +353,14 @@ def supervision_board(qs: QuerySet[Ticket]) -> list[dict]:
     (`lead_late_filter`), as counted here. 群众催办 counts the orders chased at least once
     (`chase_count`, which only chases while a unit holds the order raise), linking to `chased=1`: a much-chased
     order still green is seen here too. `unit__is_active` marks a switched-off unit (已停用), whose orders the
-    centre is to reassign (改派).
+    centre is to reassign (改派). An open order counts for its current round's lead only (`names_the_lead`), as
+    on the dashboard: not for the unit that led an earlier round of a reopened order, nor with that round's
+    lateness.
     """
     open_orders = qs.filter(status__in=OPEN)
     overdue = Q(sign_overdue=True) | Q(reply_overdue=True)
-    rows = (
-        Assignment.objects.filter(role=AssignmentRole.LEAD, status__in=HOLDING, ticket__in=open_orders)
+    rows = (  # an open order's lead is its current round's (`names_the_lead`): one per order
+        Assignment.objects.filter(names_the_lead(), ticket__in=open_orders)
         .values("unit_id", "unit__name", "unit__is_active")
         .annotate(
             total=Count("ticket", distinct=True),
