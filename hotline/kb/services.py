@@ -225,12 +225,14 @@ def today() -> date:
 
 
 @transaction.atomic
-def answer_with_article(ticket: Ticket, article: Article, *, actor: User) -> Ticket:
+def answer_with_article(ticket: Ticket, article: Article, *, actor: User, shown: int | None = None) -> Ticket:
     """Answer a consultation directly from an article (以此答复): the order closes through 直接答复.
 
     Only an enquiry (咨询) that is still registered or waiting for dispatch qualifies, and only a public
     article published and in force (`answerable_article`); the article's
-    published version is recorded (KbUsage) and named in the answer. A refusal changes nothing.
+    published version is recorded (KbUsage) and named in the answer. `shown` is the version number the
+    agent read on the page: when the article has been revised since (another version is published now),
+    the answer is refused — the citizen never receives a text the agent did not read. A refusal changes nothing.
     """
     if ticket.request_type != RequestType.CONSULT:
         raise KbError(_("只有咨询类工单可以用知识库直接答复"))
@@ -239,6 +241,9 @@ def answer_with_article(ticket: Ticket, article: Article, *, actor: User) -> Tic
     article = Article.objects.select_related("published_version").filter(pk=article.pk).first() or article
     answerable_article(article)  # the article as stored now, not as the page showed it
     version = article.published_version
+    if shown is not None and version.number != shown:
+        raise KbError(_("知识 %(code)s 已更新为第%(number)s版，请阅读新口径后再答复") % {
+            "code": article.code, "number": version.number})
     ticket = ticket_services.answer_directly(ticket, actor=actor, answer=answer_text(article))
     record_usage(ticket, article, version, user=actor)
     return ticket

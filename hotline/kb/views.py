@@ -118,8 +118,13 @@ def answer(request: HttpRequest, number: str) -> HttpResponse:
     if version and ticket.version != whole_number(version):  # a stale page, or no version number at all
         messages.error(request, _("工单已被他人处理，请刷新后重试"))
         return redirect("order-detail", number=number)
+    shown = request.POST.get("article_version", "").strip()
+    shown_number = whole_number(shown) if shown else None
+    if shown and shown_number is None:  # not a version number: the page cannot say which text was read
+        messages.error(request, _("页面已过期，请刷新后重试"))
+        return redirect("order-detail", number=number)
     try:
-        services.answer_with_article(ticket, article, actor=request.user)
+        services.answer_with_article(ticket, article, actor=request.user, shown=shown_number)
     except (KbError, DomainError) as exc:
         messages.error(request, exc.message)
     else:

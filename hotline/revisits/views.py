@@ -20,7 +20,7 @@ from hotline.core.privacy import phone_for
 from hotline.revisits import services
 from hotline.revisits.choices import VisitState
 from hotline.revisits.forms import OutcomeForm
-from hotline.revisits.models import SecondVisit
+from hotline.revisits.models import Attempt, SecondVisit
 from hotline.tickets.exceptions import ConflictError, DomainError
 from hotline.tickets.models import Ticket
 from hotline.tickets.transitions import VISIT, may_reopen
@@ -90,7 +90,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         done = services.record(visit, actor=request.user, outcome=form.cleaned_data["outcome"],
                                note=form.cleaned_data["note"], expected_attempts=seen)
     except ConflictError as exc:  # posted before (a double click, a reload) or recorded by someone meanwhile
-        messages.info(request, exc.message)
+        _recorded_meanwhile(request, visit, form.cleaned_data, exc.message)
         return HttpResponseRedirect(back)
     except DomainError as exc:
         messages.error(request, _("未能记录：%(reason)s") % {"reason": exc.message})
@@ -104,6 +104,22 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已记录：%(state)s") % {"state": done.get_state_display()})
     return HttpResponseRedirect(back)
+
+
+def _recorded_meanwhile(request: HttpRequest, visit: SecondVisit, posted: dict, repeat: str) -> None:
+    """The call count changed since the page was made: this person's own post again (a double click, a reload:
+    `repeat` says so), or a colleague's call recorded meanwhile — then who recorded what and when, and the typed
+    record given back rather than lost."""
+    latest = Attempt.objects.select_related("by").filter(visit=visit).order_by("-at", "-id").first()
+    same = latest is not None and (latest.by_id, latest.outcome, latest.note) == (
+        request.user.pk, posted["outcome"], (posted["note"] or "").strip())
+    if latest is None or same:
+        messages.info(request, repeat)
+        return
+    messages.warning(request, _("%(who)s已于 %(at)s 记录该回访：%(outcome)s；本次未记录，请核对") % {
+        "who": latest.by, "at": timezone.localtime(latest.at).strftime("%Y-%m-%d %H:%M"),
+        "outcome": latest.get_outcome_display()})
+    _give_back(request, posted["note"])
 
 
 def _give_back(request: HttpRequest, note: str) -> None:

@@ -47,6 +47,34 @@ TEXT = forms.Textarea(attrs={"rows": 3})
 YES_NO = [("1", _("是")), ("0", _("否"))]
 
 
+#: A choice switched off (停用、撤并) while the page was open: said by name, not as 「选择一个有效的选项」.
+SWITCHED_OFF = _("「%(name)s」已停用，请重新选择")
+
+
+class ActiveChoiceField(forms.ModelChoiceField):
+    """A select of active rows (units, categories) that names a row switched off since the page was shown.
+
+    Django answers a posted id outside the queryset with its generic invalid-choice message; when the id is a
+    row that exists but is no longer active, the person is told which one to choose again.
+    """
+
+    def to_python(self, value):  # noqa: ANN001, ANN201
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if exc.code == "invalid_choice" and (row := self._switched_off(value)) is not None:
+                raise forms.ValidationError(SWITCHED_OFF, code="switched_off", params={"name": row}) from exc
+            raise
+
+    def _switched_off(self, value: object) -> object | None:
+        """The row `value` names if it exists and is switched off (is_active false); None otherwise."""
+        raw = str(value or "").strip()
+        if self.to_field_name is not None or not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            return None
+        model = self.queryset.model
+        return model._base_manager.filter(pk=int(raw), is_active=False).first()
+
+
 def _handling_units():  # noqa: ANN202
     return HandlingUnit.objects.filter(is_active=True).exclude(kind=UnitKind.CENTRE).order_by("path")
 
@@ -74,8 +102,8 @@ class NotAcceptForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    lead = forms.ModelChoiceField(label=_("主办单位"), queryset=HandlingUnit.objects.none(), empty_label=_("—请选择—"),
-                                  widget=UnitSelect)
+    lead = ActiveChoiceField(label=_("主办单位"), queryset=HandlingUnit.objects.none(), empty_label=_("—请选择—"),
+                             widget=UnitSelect)
     assisting = IdsMultipleChoiceField(label=_("协办单位"), required=False,
                                         queryset=HandlingUnit.objects.none(),
                                         widget=UnitSelectMultiple(attrs={"size": 8}),
@@ -504,6 +532,7 @@ class CorrectForm(forms.Form):
                 "district": ticket.district_id,
                 "street": ticket.street_id, "community": ticket.community_id, "address": ticket.address}
         super().__init__(*args, **kwargs)
+        self.ticket = ticket
         if ticket is not None:  # the order's own units stay choosable even if switched off since (区划调整)
             for name in ("district", "street", "community"):
                 if (own := getattr(ticket, f"{name}_id")) is not None:
@@ -547,9 +576,13 @@ class CorrectForm(forms.Form):
         return data
 
     def clean_category(self) -> Category | None:
+        """An active third-level category, or the order's own one as it is (even if retired since the page opened:
+        left unchanged, it is no correction)."""
         pk = self.cleaned_data["category"]
         if pk is None:
             return None
+        if self.ticket is not None and pk == self.ticket.category_id:
+            return Category.objects.filter(pk=pk).first()
         found = Category.objects.filter(pk=pk, level=3, is_active=True).first()
         if found is None:
             raise forms.ValidationError(_("请选择启用的三级分类"))

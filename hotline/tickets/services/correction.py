@@ -140,7 +140,9 @@ def correct(ticket: Ticket, *, actor: User, reason: str, request_type: str | Non
         raise RuleViolation(_("未知的诉求类型"))
     if urgency is not None and urgency not in Urgency.values:
         raise RuleViolation(_("未知的紧急程度"))
-    if category is not None and (category.level != 3 or not category.is_active):
+    # The order's own category given again is no correction: it stays even if retired since (分类调整), as the
+    # order's own units do in `_area`.
+    if category is not None and category.pk != ticket.category_id and (category.level != 3 or not category.is_active):
         raise RuleViolation(_("分类「%(category)s」不是启用的三级分类") % {"category": category})
     wanted: dict[str, Any] = {
         "request_type": request_type, "category": category, "urgency": urgency, "is_difficult": is_difficult,

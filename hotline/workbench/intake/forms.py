@@ -26,6 +26,7 @@ from hotline.taxonomy.models import Category
 from hotline.tickets.choices import Channel, EmergencyService, NotAcceptedReason, Sex
 from hotline.tickets.exceptions import RuleViolation
 from hotline.tickets.services import TicketDraft
+from hotline.workbench.forms import ActiveChoiceField
 from hotline.workbench.intake import selectors
 from hotline.workbench.intake.choices import Decision
 from hotline.workbench.intake.constants import CALLER_PHONE_MAX_DIGITS, CALLER_PHONE_MIN_DIGITS
@@ -104,8 +105,8 @@ class IntakeForm(forms.Form):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL,
                                 widget=forms.RadioSelect)
     is_difficult = forms.BooleanField(label=_("疑难"), required=False)
-    category = forms.ModelChoiceField(label=_("诉求分类"), required=False,
-                                      queryset=Category.objects.filter(level=3, is_active=True))
+    category = ActiveChoiceField(label=_("诉求分类"), required=False,
+                                 queryset=Category.objects.filter(level=3, is_active=True))
     title = forms.CharField(label=_("标题"), max_length=200, required=False, widget=forms.TextInput(
         attrs={"autocomplete": "off", "placeholder": _("可不填：默认取诉求内容的前 40 个字")}))
     description = forms.CharField(label=_("诉求内容"), max_length=8000, widget=_text(5))

@@ -20,6 +20,7 @@ from typing import Any
 
 from django import forms
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,16 +81,42 @@ class BulkReport:
         return [o for o in self.outcomes if not o.done]
 
 
-def bulk_form(action: str, data: Any = None) -> forms.Form:
-    """The step's shared form, prefixed by the action; no `required` attribute (one page holds several)."""
-    form = STEPS[action].form(data, prefix=action)
+def bulk_form(action: str, user: User, data: Any = None) -> forms.Form:
+    """The step's shared form, prefixed by the action; no `required` attribute (one page holds several).
+
+    A form that looks orders up (批量合并's master) sees the orders this person may see, as on the order page
+    (`workbench.views.bind`): a 保密 master the dispatcher sees is found.
+    """
+    kwargs: dict[str, Any] = {"prefix": action}
+    if getattr(STEPS[action].form, "scoped", False):
+        kwargs["orders"] = Ticket.objects.visible_to(user)
+    form = STEPS[action].form(data, **kwargs)
     form.use_required_attribute = False
     return form
 
 
 def bulk_forms(actions: tuple[str, ...] | list[str], user: User) -> list[tuple[StepSpec, forms.Form]]:
     """The bulk steps a queue offers, each with an empty form, keeping only those this person's role may take."""
-    return [(STEPS[a], bulk_form(a)) for a in actions if a in BULK_ACTIONS and user.role in TRANSITIONS[a].roles]
+    return [(STEPS[a], bulk_form(a, user)) for a in actions
+            if a in BULK_ACTIONS and user.role in TRANSITIONS[a].roles]
+
+
+def _said(value: Any) -> str:
+    """One cleaned value as the one-time key reads it: a row by its id, several rows by their sorted ids."""
+    if isinstance(value, Model):
+        return f"#{value.pk}"
+    if isinstance(value, QuerySet | list | tuple | set | frozenset):
+        return ",".join(sorted(_said(v) for v in value))
+    return repr(value)
+
+
+def what_it_says(action: str, numbers: list[str], data: Mapping[str, Any]) -> list[str]:
+    """What one bulk post does, for its one-time key: the step, the orders and the values shared by all of them.
+
+    The same list posted again with the same values is a repeat (acted on once); corrected values (another
+    督办级别, another master) after going Back are another post, taken on its own.
+    """
+    return [action, *sorted(numbers), *(f"{name}={_said(data[name])}" for name in sorted(data))]
 
 
 def clean_numbers(raw: list[str]) -> list[str]:

@@ -314,18 +314,22 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("您的角色不能执行该操作"))
     numbers = b.clean_numbers(request.POST.getlist("numbers"))
     back = posted_next(request)  # a path on this site only (not "//…" nor "/\\…")
-    form = b.bulk_form(action, request.POST)
+    form = b.bulk_form(action, request.user, request.POST)
     context: dict[str, Any] = {"spec": b.STEPS[action], "form": form, "back": back, "numbers": numbers}
     if not numbers or len(numbers) > b.MAX_ORDERS or not form.is_valid():
         context["too_many"] = len(numbers) > b.MAX_ORDERS
         context["max_orders"] = b.MAX_ORDERS
         return render(request, "workbench/queues/bulk_report.html", context, status=400)
-    once = one_time.key(request, "bulk", [action, *sorted(numbers)])
+    once = one_time.key(request, "bulk", b.what_it_says(action, numbers, form.cleaned_data))
     if not one_time.claim(once):  # the same batch posted again (a double click, a reload): act once
         context["repeated"] = True
         return render(request, "workbench/queues/bulk_report.html", context, status=409)
-    context["report"] = b.run_bulk(request.user, action, numbers, form.cleaned_data,
-                                   b.posted_versions(request.POST, numbers))
+    with one_time.given_back_on_error(once):  # a crash (a lock timeout) did nothing: the list may be posted again
+        report = b.run_bulk(request.user, action, numbers, form.cleaned_data,
+                            b.posted_versions(request.POST, numbers))
+    if not report.done:  # every order refused, nothing changed: the corrected list may be posted again
+        one_time.release(once)
+    context["report"] = report
     return render(request, "workbench/queues/bulk_report.html", context)
 
 
