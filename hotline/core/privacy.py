@@ -238,22 +238,74 @@ def scrub_public_text(text: str, *, order: Any = None) -> str:
 
 #: A recorded firm shorter than this (after its place and legal form are taken off) is not looked for in text.
 _KNOWN_COMPANY_MIN = 4
-#: What agents write as the caller's firm when there is none.
-_NOT_A_COMPANY = frozenset({"无", "暂无", "个人", "无单位", "不详", "未知", "自由职业", "待业", "退休", "个体"})
-#: The place in front of a firm's name (A市, 长沙市, 天心区) and its legal form behind (有限公司, 分公司 …).
-_COMPANY_PLACE = re.compile(r"^\w{1,6}?[省市区县]")
-_COMPANY_FORM = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|分公司|公司|集团|厂|店|合作社)$")
+#: What agents write as the caller's firm when there is none, or when they write what kind of caller it is
+#: (个体工商户, 事业单位, 退休人员 …). A firm made only of these words (退休人员, 事业单位职工, 长沙市个体户) names
+#: nobody and is not looked for: masking it would garble ordinary words of a reply.
+_NOT_A_COMPANY = (
+    "个体工商户", "个体户", "工商户", "个体", "事业单位", "机关单位", "政府机关", "人民政府", "机关", "政府", "单位",
+    "退休人员", "离退休", "退休", "在校学生", "在校", "学生", "自由职业者", "自由职业", "灵活就业", "务农", "农民",
+    "无业", "待业", "失业", "下岗", "人员", "职工", "员工", "私营企业", "企业", "个人", "家庭主妇", "居民", "村民",
+    "暂无", "无单位", "无", "不详", "未知", "其他", "其它",
+)
+_GENERIC_FIRM = re.compile("(?:" + "|".join(sorted(map(re.escape, _NOT_A_COMPANY), key=len, reverse=True)) + ")+")
+#: A firm's legal form: the name is cut where a 有限公司 starts (鑫达建材有限公司长沙分公司 → 鑫达建材), and the
+#: other forms are taken off its end (鑫达建材集团公司 → 鑫达建材).
+_COMPANY_LIMITED = re.compile(r"(?:股份有限公司|有限责任公司|有限公司).*$")
+_COMPANY_FORM = re.compile(r"(?:分公司|公司|集团|厂|店|合作社)$")
+#: A bracketed part of a name, nearly always a place or branch (鑫达建材（长沙）, （长沙）鑫达建材).
+_COMPANY_BRACKETS = re.compile(r"[（(][^（）()]{1,10}[）)]")
+#: The levels of administrative places (行政区划), longest first, as `hotline.intelligence.places` reads them.
+_PLACE_LEVELS = ("特别行政区", "自治区", "省", "自治州", "自治县", "自治旗", "市", "州", "盟", "区", "县", "旗")
+#: A place with its level in front of a firm's name (湖南省, 长沙市, 天心区, 湘西土家族苗族自治州; A市 of the
+#: anonymised data), one level at a time: its stem holds none of 省市区县.
+_COMPANY_PLACE = re.compile(r"[A-Z][0-9]{0,2}[省市区县]|(?:(?![省市区县])[\u4e00-\u9fff]){2,8}?(?:"
+                            + "|".join(_PLACE_LEVELS) + ")")
+#: Words ending like a level that name no place (华润万家超市, 新城市花园, 鑫达联盟): not stripped. A zone in front
+#: of a firm's name is its place (长沙经济开发区鑫达建材 → 鑫达建材).
+_NOT_A_PLACE = ("超市", "城市", "菜市", "夜市", "早市", "集市", "门市", "花市", "股市", "小区", "社区", "园区", "景区",
+                "校区", "城区", "辖区", "片区", "厂区", "矿区", "街区", "山区", "郊区", "商业区", "住宅区", "生活区",
+                "服务区", "联盟", "加盟", "同盟")
+#: Places written without their level in front of a firm's name (长沙鑫达建材, 湖南长沙鑫达建材): the provinces and a
+#: short list of cities. A place missing here only leaves its firm's distinctive part unmasked when written alone.
+_BARE_PLACES = tuple(sorted((
+    "北京", "天津", "上海", "重庆", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+    "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "四川", "贵州", "云南", "西藏", "陕西", "甘肃",
+    "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
+    "长沙", "株洲", "湘潭", "衡阳", "邵阳", "岳阳", "常德", "张家界", "益阳", "郴州", "永州", "怀化", "娄底", "湘西",
+    "石家庄", "太原", "呼和浩特", "沈阳", "大连", "长春", "哈尔滨", "南京", "苏州", "无锡", "杭州", "宁波", "温州",
+    "合肥", "福州", "厦门", "南昌", "济南", "青岛", "郑州", "武汉", "广州", "深圳", "东莞", "佛山", "南宁", "海口",
+    "成都", "贵阳", "昆明", "拉萨", "西安", "兰州", "西宁", "银川", "乌鲁木齐",
+), key=len, reverse=True))
+
+
+def _place_ahead(name: str) -> int:
+    """How many characters of `name` a place in front takes (长沙市, 天心区, 长沙), 0 when none does."""
+    if (place := _COMPANY_PLACE.match(name)) and not (
+            place.group(0).endswith(_NOT_A_PLACE) or name.startswith("市场", place.end() - 1)):
+        return place.end()
+    return next((len(bare) for bare in _BARE_PLACES if name.startswith(bare)), 0)
 
 
 def _known_company(company: str) -> list[str]:
-    """The forms of a caller's recorded firm to mask in text, longest first: the name as recorded and its
-    distinctive part (鑫达建材 of A市鑫达建材有限公司), each at least `_KNOWN_COMPANY_MIN` characters."""
+    """The forms of a caller's recorded firm to mask in text, longest first: the name as recorded and each of its
+    cores without the legal form, as the places in front are taken off one by one (湖南省长沙市鑫达建材有限公司 →
+    长沙市鑫达建材, 鑫达建材), each at least `_KNOWN_COMPANY_MIN` characters. None for a firm that is only a
+    placeholder or a kind of caller (无, 个体工商户, 长沙市事业单位)."""
     company = " ".join((company or "").split())
-    if company in _NOT_A_COMPANY or len(company) < _KNOWN_COMPANY_MIN:
+    if len(company) < _KNOWN_COMPANY_MIN:
         return []
-    core = _COMPANY_FORM.sub("", _COMPANY_PLACE.sub("", company, count=1), count=1)
-    forms = [company] + ([core] if core != company and len(core) >= _KNOWN_COMPANY_MIN else [])
-    return sorted(forms, key=len, reverse=True)
+    core = _COMPANY_LIMITED.sub("", company, count=1)
+    while (shorter := _COMPANY_FORM.sub("", core, count=1)) != core:
+        core = shorter
+    cores = [core, _COMPANY_BRACKETS.sub("", core)]  # （长沙）鑫达建材, 鑫达建材（长沙） → 鑫达建材
+    name = cores[-1]
+    while (taken := _place_ahead(name)) and taken < len(name):
+        name = name[taken:]
+        cores.append(name)
+    if not name or _GENERIC_FIRM.fullmatch(name) or _GENERIC_FIRM.fullmatch(company):
+        return []
+    forms = {company} | {core for core in cores if len(core) >= _KNOWN_COMPANY_MIN}
+    return sorted(forms, key=lambda form: (-len(form), form))
 
 
 #: A recorded caller number shorter than this is no number to look for in text (110, an extension).

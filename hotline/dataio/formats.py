@@ -22,6 +22,7 @@ from hotline.dataio.rows import (
     REPLY_BEFORE_REGISTER,
     REPLY_TIME_WITHOUT_REPLY,
     UNKNOWN_CHANNEL,
+    BareDate,
     RowError,
     SourceOrder,
     check,
@@ -184,6 +185,14 @@ NYC_CHANNEL = {"online": Channel.WEB, "mobile": Channel.APP, "phone": Channel.PH
 NYC_NO_CHANNEL = ("", "unknown", "other")
 
 
+def _before_creation(moment: datetime, created: datetime) -> bool:
+    """Whether a resolution time predates the creation. A bare date (`BareDate`) is the whole day it names:
+    before creation only on an earlier day; on the creation day `check` records it at the creation time."""
+    if isinstance(moment, BareDate):
+        return moment.date() < created.astimezone(moment.tzinfo).date()
+    return moment < created
+
+
 def nyc_parser() -> Parser:
     """Rows of NYC 311 (times are New York local time)."""
 
@@ -224,7 +233,7 @@ def nyc_parser() -> Parser:
         )
         if method.lower() not in (*NYC_CHANNEL, *NYC_NO_CHANNEL):
             order.warn("channel", method, UNKNOWN_CHANNEL, value=shown(method))
-        if order.replied_at and order.closed_at and order.replied_at < order.registered_at:
+        if order.replied_at and order.closed_at and _before_creation(order.replied_at, order.registered_at):
             # the action date of some closed rows predates creation
             order.warn("replied_at", f"{order.replied_at:%Y-%m-%d %H:%M}", REPLY_BEFORE_REGISTER)
             order.replied_at = order.closed_at
