@@ -3,7 +3,8 @@
 Every abandoned or missed call with a caller number joins its caller's unfinished callback or opens
 one, due `CALLBACK_DEADLINE_MINUTES` of working time later. A caller who got through within
 `CALLBACK_SUPERSEDE_MINUTES` after the missed call needs no callback: the callback is closed as
-superseded (also when the answered call's events arrive first). Agents claim a callback (a lock that
+superseded (also when the answered call's events arrive first; and a callback open again after "no
+answer" when the caller gets through after that attempt). Agents claim a callback (a lock that
 lapses after `CALLBACK_CLAIM_MINUTES`), call, and record the outcome; "no answer" puts it back for a
 retry until `CALLBACK_MAX_ATTEMPTS`. Each change is one service function that locks the row and
 writes its `CallbackEvent` in the same transaction; a refused step raises `CallbackError` and
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
 
 from hotline.accounts.choices import Role
@@ -135,7 +136,8 @@ def resync_phone(phone: str) -> None:
     callback; those followed by an answered call share a callback superseded by it. Callbacks an agent
     has worked on keep their calls; while one of them is unfinished (claimed, or open again after no
     answer), the caller's new missed calls join it: a number has at most one unfinished callback
-    (`calls_callback_one_unfinished`). The result depends on the stored calls only, not on arrival order.
+    (`calls_callback_one_unfinished`). One open again after no answer is closed as superseded once the caller
+    got through after it (`_supersede_worked`). The result depends on the stored calls only, not on arrival order.
 
     Two CTI batches with a new caller's calls may both find no callback and both create one: the constraint
     refuses the second insert (undone by its savepoint; nothing was written before it), and that batch does
@@ -186,6 +188,30 @@ def _resync(phone: str) -> None:
     for cb in managed:
         if cb.pk not in keep:
             _withdraw(cb)
+    if current is not None and current.status == CallbackStatus.OPEN:
+        _supersede_worked(current)
+
+
+def _supersede_worked(cb: Callback) -> None:
+    """A callback put back after no answer (无人接听) whose caller has since got through: closed as superseded.
+
+    The answered call is one within the window after its last missed call, or after its last no-answer (the
+    caller got through after the agent's attempt); the callback keeps its calls. A claimed callback is left
+    alone (an agent is calling them).
+    """
+    tried = (CallbackEvent.objects.filter(callback=cb, action=CallbackAction.OUTCOME, outcome=CallbackOutcome.NO_ANSWER)
+             .order_by("-at").values_list("at", flat=True).first())
+    within = Q()
+    for since in {cb.last_missed_at, tried or cb.last_missed_at}:
+        within |= Q(answered_at__gt=since, answered_at__lte=since + _window())
+    answered = (Call.objects.filter(within, caller=cb.phone, disposition=Disposition.ANSWERED)
+                .order_by("answered_at", "call_id").only("pk", "call_id").first())
+    if answered is None:
+        return
+    cb.status, cb.superseded_by_id, cb.closed_at = CallbackStatus.SUPERSEDED, answered.pk, clock.now()
+    cb.version += 1
+    cb.save(update_fields=["status", "superseded_by", "closed_at", "version"])
+    _record(cb, CallbackAction.SUPERSEDE, None, CallbackStatus.OPEN, note=answered.call_id)
 
 
 def _join(cb: Callback, calls: list[Call]) -> None:
@@ -266,7 +292,11 @@ def _check_role(actor: User) -> None:
         raise CallbackError(_("只有受理员、派单员、督办员和系统管理员可以处理回拨"))
 
 
-def _claim_lapsed(callback: Callback, now: datetime) -> bool:
+def claim_lapsed(callback: Callback, now: datetime) -> bool:
+    """True when the callback is claimed and the claim is older than `CALLBACK_CLAIM_MINUTES`: anyone may take
+    it (领取)."""
+    if callback.status != CallbackStatus.CLAIMED:
+        return False
     return callback.claimed_at is None or now - callback.claimed_at > timedelta(
         minutes=setting("CALLBACK_CLAIM_MINUTES"))
 
@@ -285,7 +315,7 @@ def claim(callback: Callback, *, actor: User) -> Callback:
     fresh, now = _lock(callback), clock.now()
     if fresh.status == CallbackStatus.CLAIMED and fresh.claimed_by_id == actor.pk:
         return _done(callback, fresh)
-    if fresh.status == CallbackStatus.CLAIMED and not _claim_lapsed(fresh, now):
+    if fresh.status == CallbackStatus.CLAIMED and not claim_lapsed(fresh, now):
         raise ClaimConflict(_("%(name)s 正在回拨此号码") % {"name": fresh.claimed_by})
     if fresh.status not in UNFINISHED:
         raise CallbackError(_("回拨已结束（%(status)s），不能领取") % {"status": fresh.get_status_display()})

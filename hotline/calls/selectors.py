@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -244,7 +244,12 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True)
 class AgentFigures:
-    """One agent's day: calls, handle time, logged-in and not-ready time, occupancy."""
+    """One agent's day: calls, handle time, logged-in and not-ready time, occupancy.
+
+    `calls` and `aht_seconds` count the calls by queue entry (like the day's answered calls); `talk_seconds`
+    and `wrap_seconds` are the talk and wrap-up time inside the period, like the logged-in time (a call
+    across midnight is split between the two days, as the day's occupancy splits it).
+    """
 
     agent: Agent
     calls: int
@@ -273,21 +278,50 @@ def agent_figures(start: datetime, end: datetime, *, agents: Iterable[int] | Non
         logged[agent_id] += seconds
         if state == AgentState.NOT_READY:
             not_ready[agent_id] += seconds
-    # Counted by queue entry, like the day's answered calls (`queue_summary`): the two always agree.
-    calls = {r["agent_id"]: r for r in _calls(start, end).filter(
-        only, disposition=Disposition.ANSWERED, agent__isnull=False)
-        .values("agent_id").annotate(n=Count("pk"), talk=Sum("talk_seconds"), wrap=Sum("wrap_seconds"),
-                                     aht=Avg(F("talk_seconds") + Coalesce("wrap_seconds", 0.0),
-                                             filter=Q(talk_seconds__isnull=False)))}
-    agents = Agent.objects.filter(pk__in=set(logged) | set(calls)).select_related("user")
+    calls, talk, wrap = _calls_per_agent(start, end, only)
+    people = Agent.objects.filter(pk__in=set(logged) | set(calls) | set(talk) | set(wrap)).select_related("user")
     out = []
-    for a in agents:
-        row = calls.get(a.pk, {})
-        out.append(AgentFigures(agent=a, calls=row.get("n", 0), aht_seconds=_round(row.get("aht")),
-                                talk_seconds=round(row.get("talk") or 0.0, 3), wrap_seconds=round(row.get("wrap") or 0.0, 3),
+    for a in people:
+        n, timed, handled = calls.get(a.pk, (0, 0, 0))
+        out.append(AgentFigures(agent=a, calls=n, aht_seconds=_round(handled / 1e6 / timed) if timed else None,
+                                talk_seconds=round(talk.get(a.pk, 0) / 1e6, 3),
+                                wrap_seconds=round(wrap.get(a.pk, 0) / 1e6, 3),
                                 logged_in_seconds=logged.get(a.pk, 0) / 1e6,
                                 not_ready_seconds=not_ready.get(a.pk, 0) / 1e6))
     return sorted(out, key=lambda f: f.agent.extension)
+
+
+def _calls_per_agent(start: datetime, end: datetime,
+                     only: Q) -> tuple[dict[int, tuple[int, int, int]], dict[int, int], dict[int, int]]:
+    """Each agent's answered calls by queue entry in [start, end) — (calls, calls ended, their talk + wrap-up
+    in microseconds), like the day's answered calls (`queue_summary`): the two always agree — and the talk (answer to
+    end) and wrap-up (end to wrap-up end) in [start, end), in microseconds, clipped as in `_overlaps` (a call
+    still under way counts until now). One query.
+    """
+    now = clock.now()
+    lo, hi = _us(start), _us(end)
+    counted: dict[int, tuple[int, int, int]] = {}
+    talk: dict[int, int] = defaultdict(int)
+    wrap: dict[int, int] = defaultdict(int)
+    by_entry = Q(interval_start__gte=start, interval_start__lt=end, disposition=Disposition.ANSWERED)
+    rows = (Call.objects.filter(only, agent__isnull=False)
+            .filter(by_entry | Q(answered_at__lt=end, answered_at__gte=start - timedelta(days=1)))
+            .values_list("agent_id", "interval_start", "disposition", "talk_seconds", "wrap_seconds",
+                                        "answered_at", "ended_at", "wrap_end_at"))
+    for agent_id, entered, disposition, talked, wrapped, answered_at, ended_at, wrap_end in rows:
+        if disposition == Disposition.ANSWERED and entered is not None and start <= entered < end:
+            n, timed, handled = counted.get(agent_id, (0, 0, 0))
+            if talked is not None:  # exact integer sums: the figure does not depend on row order
+                timed, handled = timed + 1, handled + round((talked + (wrapped or 0.0)) * 1e6)
+            counted[agent_id] = (n + 1, timed, handled)
+        if answered_at is None or answered_at >= end:
+            continue
+        finish = ended_at or now
+        if finish > start:
+            talk[agent_id] += max(0, min(_us(finish), hi) - max(_us(answered_at), lo))
+        if ended_at is not None and wrap_end is not None and wrap_end > start:
+            wrap[agent_id] += max(0, min(_us(wrap_end), hi) - max(_us(ended_at), lo))
+    return counted, {k: v for k, v in talk.items() if v}, {k: v for k, v in wrap.items() if v}
 
 
 def current_call(user: Any) -> Call | None:

@@ -5,25 +5,35 @@ The CTI intake is `hotline.calls.ingest.ingest`; callback steps are in `hotline.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from hotline.calls import callbacks
-from hotline.calls.choices import CallbackStatus
+from hotline.calls.choices import AgentState, CallbackStatus
 from hotline.calls.constants import setting
-from hotline.calls.models import Call, Callback, CallOrder
+from hotline.calls.derive import WRAP_AFTER_END, WRAP_EARLY
+from hotline.calls.models import AgentSpan, Call, Callback, CallOrder
 from hotline.core import clock
 from hotline.tickets.models import Ticket, TimelineEvent
 
 
-def call_during(user_id: int, at: object) -> Call | None:
-    """The call this agent was on at `at`: answered, and not yet ended or still in its wrap-up."""
+def call_during(user_id: int, at: datetime) -> Call | None:
+    """The call this agent was on at `at`: answered, and not yet ended or still in its wrap-up.
+
+    A wrap-up still under way has no end yet (`wrap_end_at` is empty until the agent's next state event):
+    the call's agent is then in an open wrap-up span (话后处理) begun at `at` or before, when the call ended
+    (`derive.assign_wrapups`' tolerances).
+    """
     grace = timedelta(seconds=setting("LINK_GRACE_SECONDS"))
+    wrapping = (AgentSpan.objects.filter(agent_id=OuterRef("agent_id"), state=AgentState.WRAPUP, end__isnull=True,
+                                         start__lte=at, start__gte=OuterRef("ended_at") - WRAP_EARLY)
+                .filter(start__lte=OuterRef("ended_at") + WRAP_AFTER_END))
     candidates = (Call.objects.filter(agent__user_id=user_id, answered_at__lte=at,
                                       answered_at__gte=at - timedelta(hours=12))
-                  .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=at - grace) | Q(wrap_end_at__gte=at))
+                  .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=at - grace) | Q(wrap_end_at__gte=at)
+                          | Q(wrap_end_at__isnull=True, ended_at__lte=at) & Exists(wrapping))
                   .order_by("-answered_at", "-pk"))
     return candidates.first()
 

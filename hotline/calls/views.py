@@ -151,8 +151,8 @@ def pop(request: HttpRequest) -> HttpResponse:
 def callback_queue(request: HttpRequest) -> HttpResponse:
     """The callbacks to make (漏接回拨), most urgent first."""
     now = clock.now()
-    rows = [{"cb": cb, "phone": caller_for(cb.phone, request.user), "late": cb.due_at < now}
-            for cb in callbacks.queue_for(request.user)]
+    rows = [{"cb": cb, "phone": caller_for(cb.phone, request.user), "late": cb.due_at < now,
+             "lapsed": callbacks.claim_lapsed(cb, now)} for cb in callbacks.queue_for(request.user)]
     total = Callback.objects.filter(status__in=UNFINISHED).count()
     return render(request, "calls/callbacks.html", {"rows": rows, "now": now, "total": total})
 
@@ -178,6 +178,7 @@ def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "calls/callback.html", {
         "cb": cb, "phone": caller_for(cb.phone, request.user), "calls": calls, "events": events,
         "outcomes": CallbackOutcome.choices, "mine": cb.claimed_by_id == request.user.pk,
+        "lapsed": callbacks.claim_lapsed(cb, clock.now()),
     }, status=status)
 
 
