@@ -15,8 +15,17 @@ each with a code, a severity, a Chinese message and the evidence, plus a score a
   late, over twice that very late.
 - **官方辞令 (boilerplate and evasive phrases)** — from `data/reply_phrases.txt`.
 - **敏感词 (sensitive words)** — from `data/reply_sensitive.txt`; evidence shows them masked.
+- **复述诉求 (copied)** — the request's text written back: every run of at least `COPY_RUN_CHARS` content
+  characters also found in the request is taken out of the reply before the elements and the length are
+  judged. When at least half of the reply is copied and fewer than `SHORT_REPLY_CHARS` of the unit's own
+  content characters remain, or more than `COPIED_SHARE` is copied, the reply only restates the request
+  (答复仅复述诉求). Relevance is still judged on the whole reply: quoting the request is no fault in itself.
 - **隐私 (privacy)** — an ID-card number (found as the privacy masking finds it: `hotline.core.numbers`,
   also in 6-8-4 groups and full-width digits), or the citizen's own phone number, in the reply.
+
+Lengths count content characters only (letters, digits, CJK; not punctuation, symbols, spaces or invisible
+format characters): 已收悉 followed by a row of 。 is still a bare acknowledgement. A reply made only of
+invisible characters (zero-width space, BOM, word joiner …) is empty.
 
 Score: 100 minus 30 per high, 12 per medium, 5 per low finding (never below 0);
 grade 优 ≥ 85, 良 ≥ 70, 中 ≥ 55, else 差.
@@ -25,6 +34,7 @@ grade 优 ≥ 85, 良 ≥ 70, 中 ≥ 55, else 差.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +48,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 RELEVANCE_LOW = 0.05
 RELEVANCE_WEAK = 0.12
 SHORT_REPLY_CHARS = 40
+#: A run of this many content characters found in the request too is the request copied (not a shared word).
+COPY_RUN_CHARS = 10
+#: Above this share of copied content characters the reply only restates the request.
+COPIED_SHARE = 0.8
 PENALTY = {"high": 30, "medium": 12, "low": 5, "info": 0}
 GRADES = ((85, "优"), (70, "良"), (55, "中"), (0, "差"))
 
@@ -99,9 +113,9 @@ class ReplyFindings:
     @property
     def complete(self) -> bool:
         """The reply is substantive: it says what was done, what came of it or on what basis (not a bare
-        acknowledgement). Each missing element is still its own finding."""
+        acknowledgement, not the request copied back). Each missing element is still its own finding."""
         substance = any(self.elements.get(name, False) for name in ("process", "result", "basis"))
-        return substance and not ({"empty", "too_short"} & set(self.codes))
+        return substance and not ({"empty", "too_short", "copied"} & set(self.codes))
 
     @property
     def flagged(self) -> bool:
@@ -167,6 +181,54 @@ def weekdays_between(start: datetime, end: datetime) -> float:
     return round(days, 2)
 
 
+def _without_invisible(text: str) -> str:
+    """The text without Unicode format and control characters (Cf, Cc: zero-width space, BOM, word joiner …);
+    whitespace is kept. As `hotline.core.entered.visible` judges, without importing Django."""
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cf", "Cc"})
+
+
+def _is_content(ch: str) -> bool:
+    """A letter or a digit (CJK included): what a reply's length counts; not punctuation, symbols or spaces."""
+    return unicodedata.category(ch)[0] in "LN"
+
+
+def content_chars(text: str) -> int:
+    """How many content characters (letters, digits, CJK) the text has."""
+    return sum(1 for ch in text if _is_content(ch))
+
+
+def _own_words(request: str, reply: str) -> tuple[str, int]:
+    """The reply without the request's text copied into it, and how many content characters were copied.
+
+    Both texts are compared on their content characters, case folded: a reply position is copied when it
+    lies in a run of `COPY_RUN_CHARS` that the request holds too; each copied stretch is taken out whole,
+    punctuation between its characters included.
+    """
+    positions = [i for i, ch in enumerate(reply) if _is_content(ch)]
+    letters = "".join(reply[i] for i in positions).casefold()
+    source = "".join(ch for ch in request if _is_content(ch)).casefold()
+    k = COPY_RUN_CHARS
+    if len(source) < k or len(letters) < k:
+        return reply, 0
+    runs = {source[i:i + k] for i in range(len(source) - k + 1)}
+    copied = [False] * len(letters)
+    for i in range(len(letters) - k + 1):
+        if letters[i:i + k] in runs:
+            copied[i:i + k] = [True] * k
+    kept, start, j = [], 0, 0
+    while j < len(copied):
+        if not copied[j]:
+            j += 1
+            continue
+        end = j
+        while end + 1 < len(copied) and copied[end + 1]:
+            end += 1
+        kept.append(reply[start:positions[j]])
+        start, j = positions[end] + 1, end + 1
+    kept.append(reply[start:])
+    return "".join(kept), sum(copied)
+
+
 def _phrase_findings(reply: str) -> list[Finding]:
     out: list[Finding] = []
     table = phrases()
@@ -193,14 +255,18 @@ def check_reply(request_text: str, reply_text: str, *, requested_at: datetime | 
                 working_days_between: Callable[[datetime, datetime], float] | None = None,
                 limit_working_days: float = 5.0, title: str = "", citizen_phone: str = "") -> ReplyFindings:
     """Check a unit's reply (答复) to a request; never decides by itself, the reviewer does."""
-    reply = normalize(reply_text)
+    reply = normalize(_without_invisible(reply_text))
     result = ReplyFindings()
     if not reply:
         result.findings.append(Finding("empty", "high", "答复内容为空", ""))
         return _scored(result)
-    if len(reply) < SHORT_REPLY_CHARS:
-        result.findings.append(Finding("too_short", "high", "答复过于简短，仅为签收或致谢",
-                                       f"{len(reply)} 字"))
+    own, copied = _own_words(normalize(request_text), reply)  # the unit's own words: elements and length
+    length = content_chars(own)
+    if copied >= max(length, 1) and (length < SHORT_REPLY_CHARS or copied > COPIED_SHARE * (copied + length)):
+        result.findings.append(Finding("copied", "high", "答复仅复述诉求",
+                                       f"复述诉求 {copied} 字，自述 {length} 字"))
+    if length < SHORT_REPLY_CHARS:
+        result.findings.append(Finding("too_short", "high", "答复过于简短，仅为签收或致谢", f"{length} 字"))
     share, missing = relevance(request_text, reply, title)
     result.relevance = round(share, 3)
     if share < RELEVANCE_LOW:
@@ -209,7 +275,7 @@ def check_reply(request_text: str, reply_text: str, *, requested_at: datetime | 
     elif share < RELEVANCE_WEAK:
         result.findings.append(Finding("weak_topic", "low", "答复与诉求关联较弱，请核对是否答非所问",
                                        f"诉求要点覆盖 {share:.0%}，未提及：{'、'.join(missing[:8])}"))
-    result.elements = {name: bool(pattern.search(reply)) for name, (_, pattern) in ELEMENTS.items()}
+    result.elements = {name: bool(pattern.search(own)) for name, (_, pattern) in ELEMENTS.items()}
     result.findings.extend(_element_findings(result.elements))
     if requested_at is not None and replied_at is not None:
         result.findings.extend(_timeliness(result, requested_at, replied_at,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.core import clock
+from hotline.core.entered import visible
 from hotline.kb.choices import ArticleStatus, FeedbackKind, FeedbackStatus, KbAction
 from hotline.kb.exceptions import KbError
 from hotline.kb.models import Article, ArticleEvent, ArticleFeedback, ArticleVersion
@@ -21,7 +22,8 @@ NOTE_MAX = 500
 
 
 def _clean_note(note: str | None) -> str:
-    note = (note or "").strip()
+    """The note stripped; "" when a reader sees nothing in it (only zero-width characters, BOM …)."""
+    note = visible(note).strip()
     if len(note) > NOTE_MAX:
         raise KbError(_("说明不能超过 %(limit)d 个字（现有 %(count)d 个字）") % {"limit": NOTE_MAX, "count": len(note)})
     return note

@@ -12,6 +12,7 @@ from hotline.replyqa.checks import LATE_AFTER_DUE, LATE_OVERDUE
 FINDING_LABELS = {
     "empty": _("答复内容为空"),
     "too_short": _("答复过于简短，仅为签收或致谢"),
+    "copied": _("答复仅复述诉求"),
     "off_topic": _("答非所问：答复未涉及诉求的主要内容"),
     "weak_topic": _("答复与诉求关联较弱，请核对是否答非所问"),
     "missing_process": _("未说明处理过程（如何调查、核实、处理）"),
@@ -40,10 +41,12 @@ GRADE_LABELS = {"优": pgettext_lazy("reply grade", "优"), "良": pgettext_lazy
 #: quoting the request or the reply (terms not mentioned) stay as they are; so do evidences with no sentence
 #: of the system's own (phrases found, masked words, dates) and any text no template matches.
 TOO_SHORT = gettext_noop("%(n)s 字")
+COPIED = gettext_noop("复述诉求 %(copied)s 字，自述 %(own)s 字")
 COVERAGE = gettext_noop("诉求要点覆盖 %(share)s，未提及：%(missing)s")
 USED = gettext_noop("用时 %(days)s 个工作日，时限 %(limit)s 个工作日")
 EVIDENCE: dict[str, tuple[str, ...]] = {
     "too_short": (TOO_SHORT,),
+    "copied": (COPIED,),
     "off_topic": (COVERAGE,),
     "weak_topic": (COVERAGE,),
     "missing_process": (gettext_noop("未找到“处理过程”的表述"),),

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 
 from hotline.accounts.models import User
 from hotline.core import workcalendar
+from hotline.core.privacy import scrub_public_text
 from hotline.intelligence.reply_quality import ReplyFindings, most_similar
 from hotline.replyqa import checks
 from hotline.replyqa.models import DisputedContact
@@ -131,7 +132,8 @@ def similar_replies(ticket: Ticket, user: User, *, limit: int = 3) -> list[Simil
 
     Only lead replies a reviewer approved (`reviewed_at` set): an assisting unit's 协办答复 is stored approved
     without any review. Confidential (保密) orders are left out: their titles and replies would be shown on
-    other orders' pages, where opening them is not recorded.
+    other orders' pages, where opening them is not recorded. For the same reason the title and the reply are
+    shown with phone numbers, ID numbers and citizens' names masked (`scrub_public_text`, as 往期类似答复 does).
     """
     pool = (Reply.objects.filter(review_status=Decision.APPROVED, reviewed_at__isnull=False,
                                  assignment__role=AssignmentRole.LEAD,
@@ -142,7 +144,8 @@ def similar_replies(ticket: Ticket, user: User, *, limit: int = 3) -> list[Simil
         pool = pool.filter(ticket__category_id=ticket.category_id)
     rows = list(pool.values_list("ticket__number", "ticket__title", "ticket__description", "content")[:SIMILAR_POOL])
     found = most_similar(f"{ticket.title} {ticket.description}", [f"{r[1]} {r[2]}" for r in rows], top=limit)
-    return [SimilarReply(rows[i][0] or "", rows[i][1], rows[i][3], score) for i, score in found]
+    return [SimilarReply(rows[i][0] or "", scrub_public_text(rows[i][1]), scrub_public_text(rows[i][3]), score)
+            for i, score in found]
 
 
 def disputes_of(ticket: Ticket) -> list[DisputedContact]:

@@ -29,6 +29,7 @@ def _checked() -> list[Finding]:
     """Findings of every kind whose evidence the system writes in its own words."""
     start = datetime(2025, 3, 4, 9, tzinfo=SHANGHAI)
     found = [*check_reply(REQUEST, "已收悉，谢谢。", title=TITLE).findings,  # too short, off topic, elements
+             *check_reply(REQUEST, f"您反映的“{REQUEST}”已收悉。", title=TITLE).findings,  # copied
              *check_reply(REQUEST, GOOD + "身份证号110101199001011234", title=TITLE, requested_at=start,
                           replied_at=start + timedelta(days=9)).findings,  # late, privacy
              *check_reply(REQUEST, GOOD + "电话13800000000", title=TITLE, citizen_phone="13800000000",
@@ -56,7 +57,7 @@ def test_every_evidence_sentence_of_the_system_reads_in_english(db: None) -> Non
             else:
                 assert not CJK.search(shown), (finding.code, shown)
         short = next(f for f in findings if f.code == "too_short")
-        assert labels.evidence(short) == "7 characters"
+        assert labels.evidence(short) == "5 characters"  # 已收悉谢谢: punctuation is not counted
         assert labels.evidence(Finding("too_short", "high", "", "1 字")) == "1 character"
     with translation.override("zh-hans"):  # the Chinese record is shown as written
         assert [labels.evidence(f) for f in findings] == [f.evidence for f in findings]

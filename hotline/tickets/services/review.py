@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.models import User
+from hotline.core.entered import visible
 from hotline.sla import services as sla
 from hotline.sla.sweep import assist_clock_moot
 from hotline.tickets.choices import (
@@ -112,9 +113,10 @@ def _rehandle(step: Step, reason: str, data: dict | None = None) -> Ticket:
 
 @service
 def send_back(ticket: Ticket, *, actor: User, reason: str) -> Ticket:
-    """The centre rejects the reply and sends the order back for re-handling (退回重办), with the reason."""
+    """The centre rejects the reply and sends the order back for re-handling (退回重办), with the reason
+    (one a reader can see: only zero-width characters is no reason)."""
     step = begin(ticket, Action.SEND_BACK, actor)
-    if not reason.strip():
+    if not visible(reason).strip():
         raise RuleViolation(_("退回重办须说明理由"))
     answer = _pending_reply(ticket)
     answer.review_status, answer.reviewed_by, answer.reviewed_at, answer.review_note = (
