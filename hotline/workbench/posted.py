@@ -20,7 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from hotline.core import clock
+from hotline.tickets.choices import Action
 from hotline.tickets.models import Ticket, TimelineEvent
+from hotline.tickets.services.split import MAX_CHILDREN
+from hotline.workbench.split import BLOCK_FIELDS
 
 #: The most digits a posted version may have (versions are small counters; a longer string is not one).
 MAX_VERSION_DIGITS = 9
@@ -48,6 +51,33 @@ def posted_version(value: object) -> int | None:
     return int(value)
 
 
+#: Where a step keeps a value its form posts under another name: {step recorded: {form field: key of its data}}.
+#: 同意退单 with a new lead keeps only {"return": id}: its lead is in the 派单 written with it (`_with_dispatch`).
+#: A field named here is always compared, empty or not (no new lead posted while one was given is another step).
+STORED_AS: dict[str, dict[str, str]] = {
+    Action.MERGE: {"master_number": "master"},
+    Action.FORWARD: {"to": "to_unit"},
+    Action.REASSIGN: {"lead": "to_lead", "assisting": "to_assisting", "designate": "designated"},
+    Action.DISPATCH: {"designate": "designated"},
+    Action.DESIGNATE: {"designate": "designated"},
+    Action.ACCEPT_RETURN: {"lead": "lead", "assisting": "assisting", "designate": "designated"},
+    Action.DECIDE_UNREASONABLE: {"approve": "approved"},
+    Action.DECIDE_TERMINATION: {"approve": "approved"},
+    Action.DECIDE_APPEAL: {"approve": "upheld"},
+}
+#: Values a form posts that its step does not keep, and that never make a post another step: 工单更正's form
+#: starts from the order's own values (what it changed is in `changes`), the way a 回访 was made is on its record,
+#: 拆单's blocks are told apart by their descriptions (each new order's, kept whole in `children`; a block's other
+#: values are on the new order).
+NOT_STORED: dict[str, frozenset[str]] = {
+    Action.CORRECT: frozenset({"request_type", "category", "urgency", "is_difficult", "title", "district", "street",
+                               "community", "address"}),
+    Action.RETURN_VISIT: frozenset({"method"}),
+    Action.SPLIT: frozenset({"drafts", *(f"c{n}_{field}" for n in range(1, MAX_CHILDREN + 1)  # SplitForm's names
+                                         for field in BLOCK_FIELDS if field != "description")}),
+}
+
+
 def own_step_just_taken(ticket: Ticket, user, action: str | Collection[str], *, since: int,  # noqa: ANN001
                         others: bool = False, unit: int | None = None, posted: Mapping[str, Any] | None = None) -> bool:
     """True when every change since the page's version is this person's own `action`, taken a moment ago.
@@ -67,7 +97,7 @@ def own_step_just_taken(ticket: Ticket, user, action: str | Collection[str], *, 
     if posted is not None:
         # the step itself must say what was posted; others of this person's events (a dispatch after
         # 同意退单) only come with it
-        if not any(e["action"] in actions and says_what_was_posted(e, posted) for e in own):
+        if not any(e["action"] in actions and says_what_was_posted(_with_dispatch(e, own), posted) for e in own):
             return False
     if others:
         return unit is not None and any(e["action"] in actions and e["unit_id"] == unit and e["at"] >= recent
@@ -76,24 +106,46 @@ def own_step_just_taken(ticket: Ticket, user, action: str | Collection[str], *, 
         and max(e["at"] for e in events) >= recent
 
 
+def _with_dispatch(event: Mapping[str, Any], own: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """同意退单 as it was taken: its data with the new lead's 派单 this person wrote with it (same moment), if any."""
+    if event["action"] != Action.ACCEPT_RETURN:
+        return event
+    dispatched = [e for e in own if e["action"] in (Action.DISPATCH, Action.DESIGNATE) and e["at"] == event["at"]]
+    data = {k: v for e in dispatched for k, v in (e.get("data") or {}).items() if k in ("lead", "assisting",
+                                                                                      "designated")}
+    return {**event, "data": {**(event.get("data") or {}), **data}}
+
+
 def says_what_was_posted(event: Mapping[str, Any], posted: Mapping[str, Any]) -> bool:
     """Whether a recorded step (its note and data) holds what a post says: a second click, not new words.
 
     `posted` is `typed_values(form)`: every text typed (a `Typed`) must be the step's note or a text of its data
-    (the whole of it: 「12号」 after 「门牌号是12号」 is new words); a chosen value (a unit, a kind) the step's data
-    keeps under the field's name must be the one stored. Other values (the record's own fields a form starts
-    from), empty values and ticks say nothing either way. When in doubt it says no: a stale page, text kept.
+    (the whole of it: 「12号」 after 「门牌号是12号」 is new words). A chosen value (a unit, an order, a kind) must be
+    the one the step's data keeps under the field's name, or under the key `STORED_AS` names for the step (并单's
+    `master_number` is kept as `master`); a field named there is compared even when empty or a tick. A chosen value
+    the step keeps nowhere fails closed — it cannot be told from another choice — unless `NOT_STORED` says the
+    step's form always posts it (工单更正's values of the order). Empty values and other ticks say nothing either
+    way. When in doubt it says no: a stale page, text kept.
     """
     data = event.get("data") or {}
+    action = event.get("action", "")
+    stored_as = STORED_AS.get(action, {})
     stored = {t.strip() for t in [event.get("note") or "", *_texts(data)]}
     for name, value in posted.items():
+        if name in stored_as:
+            if _chosen(value) != _chosen(data.get(stored_as[name])):
+                return False
+            continue
         if value in (None, "", [], ()) or isinstance(value, bool):
             continue
         if isinstance(value, Typed):
             if value.strip() not in stored:
                 return False
-        elif name in data and isinstance(plain := _plain(value), str | int | list) and plain != _plain(data[name]):
-            return False
+        elif name in data:
+            if _plain(value) != _plain(data[name]):
+                return False
+        elif name not in NOT_STORED.get(action, ()):
+            return False  # chosen, but kept nowhere: maybe another choice
     return True
 
 
@@ -121,6 +173,12 @@ def _texts(value: object) -> list[str]:
     if isinstance(value, list | tuple):
         return [t for v in value for t in _texts(v)]
     return []
+
+
+def _chosen(value: object) -> object:
+    """A value compared under `STORED_AS`: as `_plain`, and nothing chosen (None, "", [], unticked) is None."""
+    plain = _plain(value)
+    return None if plain is None or plain is False or plain in ("", [], ()) else plain
 
 
 def _plain(value: object) -> object:

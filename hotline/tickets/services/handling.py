@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.models import User
+from hotline.core.entered import visible
 from hotline.orgs.models import HandlingUnit
 from hotline.sla import services as sla
 from hotline.tickets.choices import (
@@ -259,7 +260,7 @@ def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolve
     step = begin(ticket, action, actor)
     assignment = step.assignment_for(unit, role=AssignmentRole.ASSIST if is_assist else AssignmentRole.LEAD,
                                      statuses=[AssignmentStatus.SIGNED])
-    if not content.strip():
+    if not visible(content).strip():  # only zero-width characters is no reply (core.entered)
         raise RuleViolation(_("答复内容不能为空"))
     if not resolved and not unresolved_reason.strip():
         raise RuleViolation(_("未解决的须说明原因"))
@@ -278,8 +279,11 @@ def reply(ticket: Ticket, *, actor: User, content: str, contacted: bool, resolve
     sla.stop_phase(assignment)
     step.touch(assignment)
     data = {"extension_pending": waiting.pk} if waiting is not None else {}
+    # The texts as typed, whole (a second click of the same reply is told from new words by them, docs/lifecycle.md).
+    typed = {"public_reply": public_reply, "unresolved_reason": unresolved_reason}
+    data |= {name: text for name, text in typed.items() if text}
     if is_assist:
-        return step.commit(note=f"{assignment.unit}协办意见：{content}", data=data)
+        return step.commit(note=f"{assignment.unit}协办意见：{content}", data={**data, "content": content})
     from hotline.tickets.services.termination import close_pending_terminations  # it builds on this module
 
     if closed := close_pending_terminations(ticket, step.at, "主办单位已答复，终止办理申请不再审定"):

@@ -66,7 +66,7 @@ def decide_unreasonable(ticket: Ticket, *, actor: User, approve: bool, note: str
                else UnreasonableClaim.objects.none())
     claim = _decide(step, UnreasonableClaim, approve, note, current)
     return step.commit(note=f"{'认定' if approve else '不认定'}为不合理诉求：{note}",
-                       data={"claim": claim.pk, "approved": approve})
+                       data={"claim": claim.pk, "approved": approve, "note": note})
 
 
 @service
@@ -89,4 +89,4 @@ def decide_appeal(ticket: Ticket, *, actor: User, uphold: bool, note: str) -> Ti
     step = begin(ticket, Action.DECIDE_APPEAL, actor)
     record = _decide(step, Appeal, uphold, note)
     return step.commit(note=f"申诉{'成立' if uphold else '不成立'}：{note}",
-                       data={"appeal": record.pk, "upheld": uphold})
+                       data={"appeal": record.pk, "upheld": uphold, "note": note})

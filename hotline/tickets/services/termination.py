@@ -114,7 +114,7 @@ def apply_termination(ticket: Ticket, *, actor: User, reason_code: str, reason: 
     with translation.override(settings.LANGUAGE_CODE):
         label = str(TerminationReason(reason_code).label)
     return step.commit(note=f"申请终止办理（{label}）：{reason}",
-                       data={"termination": request.pk, "reason_code": reason_code})
+                       data={"termination": request.pk, "reason_code": reason_code, "reason": reason})
 
 
 def _end_handling(step: Step) -> dict:
@@ -169,7 +169,7 @@ def decide_termination(ticket: Ticket, *, actor: User, approve: bool, note: str)
     request.status = Decision.APPROVED if approve else Decision.REJECTED
     request.decided_by, request.decided_at, request.decision_note = actor, step.at, note
     request.save()
-    data = {"termination": request.pk, "approved": approve, "reason_code": request.reason_code}
+    data = {"termination": request.pk, "approved": approve, "reason_code": request.reason_code, "note": note}
     if not approve:
         return step.commit(ticket.status, note=f"不同意终止办理：{note}", data=data)
     data |= _end_handling(step)

@@ -102,7 +102,7 @@ def test_after_a_return_and_redispatch_the_decision_takes_the_new_leads_claim(ca
     old.refresh_from_db()
     new.refresh_from_db()
     assert (new.status, old.status) == (Decision.APPROVED, Decision.REJECTED)
-    assert t.timeline.last().data == {"claim": new.pk, "approved": True}
+    assert t.timeline.last().data == {"claim": new.pk, "approved": True, "note": "认定为不合理诉求"}
 
 
 def test_a_stale_claim_of_a_unit_that_left_is_never_decided(cast: Cast, frozen_now: datetime) -> None:
