@@ -124,15 +124,29 @@ def withdrawn_by_reassignment() -> Q:
     return Q(status=AssignmentStatus.WITHDRAWN) & Q(Exists(reassigned))
 
 
-def _sign_decided(ctx: Context) -> Q:
-    """Assignments whose signing is decided: signed, still to sign past the deadline (`sign_missed`), or withdrawn
-    by a 改派 after the sign deadline had passed unsigned (`sign_overdue`: overdue flags are history, docs/sla.md).
+def returned_unsigned() -> Q:
+    """An assignment whose round ended by its own return (退单) before it signed: 退单率 judges it, not 签收及时率.
 
-    A unit withdrawn by 改派 before its sign deadline passed is not charged: a dispatcher's mistake is not the
-    unit's. One returned (退单) before signing stays out as before (退单率 judges it).
+    Any return on the assignment, except one the centre rejected (驳回退单): that one sent the order back to
+    the unit, to sign as before, and made the assignment designated (指定), which no unit may return; so a
+    return on a designated assignment is a rejected one. A return still pending when a merge or a termination
+    closed it counts as the return that ended the round.
     """
-    missed_reassigned = withdrawn_by_reassignment() & Q(signed_at__isnull=True, sign_overdue=True)
-    return Q(signed_at__isnull=False) | sign_missed(ctx.as_of) | missed_reassigned
+    return Q(Exists(ReturnRequest.objects.filter(assignment=OuterRef("pk")))) & Q(is_designated=False)
+
+
+def _sign_decided(ctx: Context) -> Q:
+    """Assignments whose signing is decided: signed, still to sign past the deadline (`sign_missed`), or ended
+    unsigned after the sign deadline had passed (`sign_overdue`: overdue flags are history, docs/sla.md).
+
+    Whatever ended it — a 改派, 办结, 终止办理, 并单 or another unit's accepted return (同意退单) — a missed
+    signing stays charged: a unit does not escape by being taken off. A unit ended before its sign deadline
+    passed (no flag) is not charged: a dispatcher's mistake is not the unit's. One returned (退单) before
+    signing stays out (`returned_unsigned`: 退单率 judges it).
+    """
+    ended_late = (Q(status__in=[AssignmentStatus.WITHDRAWN, AssignmentStatus.COMPLETED],
+                    signed_at__isnull=True, sign_overdue=True) & ~returned_unsigned())
+    return Q(signed_at__isnull=False) | sign_missed(ctx.as_of) | ended_late
 
 
 def reply_awaits_decision() -> Q:
@@ -315,8 +329,8 @@ KPIS: dict[str, Kpi] = {k.code: k for k in [
         numerator=_one(Q(accepted_at__isnull=False, accepted_at__lt=F("accept_due")))),
     Kpi(Indicator.SIGN_TIMELY, "On-time sign rate", ASSIGNMENTS,
         _("签收及时率 = 在签收时限内签收的派单 ÷（已签收的派单 + 超过签收时限仍未签收的派单）"),
-        _("统计期内派出的派单（主办与协办，每个单位一条）；未签收即退回的不计，超过签收时限仍未签收而被中心改派撤回的计为超时，"
-          "签收时限未到且未签收的暂不计"),
+        _("统计期内派出的派单（主办与协办，每个单位一条）；未签收即退回的不计，超过签收时限仍未签收的计为超时（被中心改派撤回或工单办结、终止办理、"
+          "并单后亦然），签收时限未到且未签收的暂不计"),
         _UNIT_EXCLUSION, population=_sign_decided,
         numerator=_one(Q(signed_at__isnull=False, signed_at__lte=F("sign_due"), sign_overdue=False))),
     Kpi(Indicator.ON_TIME, "On-time completion rate", LEADS,

@@ -49,6 +49,7 @@ from hotline.notifications.models import Notification, UnitAlert, UnitAlertSetti
 from hotline.notifications.services import deliver, enabled
 from hotline.orgs.models import HandlingUnit
 from hotline.sla.choices import Light
+from hotline.sla.sweep import assist_moot
 from hotline.taxonomy.choices import Urgency
 from hotline.taxonomy.models import MAX_LEVEL, Category
 from hotline.tickets.choices import (
@@ -168,7 +169,8 @@ def _concerned(event: TimelineEvent) -> list[Assignment]:
     elif event.action == Action.CHASE and data.get("counted"):
         found = found.filter(role=AssignmentRole.LEAD, status__in=RUNNING)
     elif event.action == Action.SUPERVISE and data.get("kind") == SupervisionKind.SUPERVISE:
-        found = found.filter(status__in=RUNNING)
+        # still to sign or reply: not an assisting unit whose step the order's status closes (协办 in 待回访)
+        found = found.filter(status__in=RUNNING).exclude(assist_moot())
         supervised = Supervision.objects.filter(pk=data.get("supervision"), ticket=ticket).values("unit_id").first()
         if supervised and supervised["unit_id"]:  # a 督办 addressed to one unit: that unit only
             found = found.filter(unit_id=supervised["unit_id"])
@@ -222,14 +224,15 @@ def _pressing(prefix: str = "") -> Q:
 
 def _lit(kind: str, at: datetime, scope: str, since: datetime | None) -> QuerySet[Assignment]:
     """Running assignments in scope whose light is this kind's, lit since this kind was switched on, not yet
-    alerted for this deadline; confidential orders never."""
+    alerted for this deadline; confidential orders never, nor an assisting unit's deadline the order's status
+    makes moot (`sla.sweep.assist_moot`: it may not sign or reply now, so its light is frozen, not news)."""
     light, mark = (Light.RED, "phase_due") if kind == UnitAlertKind.OVERDUE else (Light.YELLOW, "phase_yellow_at")
     kinds = [kind] if kind == UnitAlertKind.OVERDUE else [kind, UnitAlertKind.OVERDUE]
     done = UnitAlert.objects.filter(assignment=OuterRef("pk"), kind__in=kinds, phase=OuterRef("phase_started_at"),
                                     due=OuterRef("phase_due"), event__isnull=True)
     found = Assignment.objects.filter(
         status__in=RUNNING, light=light, paused_at__isnull=True, phase_started_at__isnull=False,
-        ticket__is_confidential=False, **{f"{mark}__lte": at})
+        ticket__is_confidential=False, **{f"{mark}__lte": at}).exclude(assist_moot())
     if since is not None:
         found = found.filter(**{f"{mark}__gte": since})
     if scope == AlertScope.PRESSING:

@@ -80,11 +80,12 @@ TRANSITIONS: dict[str, Transition] = {
     # 改派: the centre withdraws the units holding the order and dispatches it anew in the same call (a second
     # event, 派单/指定派单). Not while a return, a reply or the citizen's supplement waits: that step decides first.
     Action.REASSIGN: _t([S.DISPATCHED, S.IN_PROGRESS], [S.PENDING_DISPATCH], DISPATCH),
-    # 退单待审 too: an assisting unit's reply clock runs while the lead's return is reviewed (the lead, 已退单,
-    # has nothing to ask for), and the centre may decide a request then, as it may deny one.
-    Action.REQUEST_EXTENSION: _t([*HANDLING, S.RETURNED], [], UNIT, by_unit=True),
-    Action.APPROVE_EXTENSION: _t([*HANDLING, S.REPLIED, S.RETURNED], [], DISPATCH),
-    Action.DENY_EXTENSION: _t([*HANDLING, S.REPLIED, S.RETURNED], [], DISPATCH),
+    # Wherever an assisting unit's own reply clock runs (as 协办答复): 待签收 (it signed before the lead), 退单待审
+    # (the lead, 已退单, has nothing to ask for) and 答复待审 (the lead has replied); the service takes only a
+    # signed unit's request. The centre may decide a request in those statuses, as it may deny one.
+    Action.REQUEST_EXTENSION: _t([S.DISPATCHED, *HANDLING, S.RETURNED, S.REPLIED], [], UNIT, by_unit=True),
+    Action.APPROVE_EXTENSION: _t([S.DISPATCHED, *HANDLING, S.REPLIED, S.RETURNED], [], DISPATCH),
+    Action.DENY_EXTENSION: _t([S.DISPATCHED, *HANDLING, S.REPLIED, S.RETURNED], [], DISPATCH),
     Action.REQUEST_INFO: _t([S.IN_PROGRESS], [S.AWAITING_CITIZEN], UNIT, by_unit=True, citizens_only=True),
     Action.RESUME: _t([S.AWAITING_CITIZEN], [S.IN_PROGRESS], UNIT | INTAKE, by_unit=True),
     Action.REPLY: _t([S.IN_PROGRESS], [S.REPLIED], UNIT, by_unit=True),

@@ -178,6 +178,21 @@ def _ask_extension_assisting(t: Ticket, w: World) -> None:
     services.request_extension(t, actor=w.cast.assist_handlers[0], days=3, reason="需协调多个部门")
 
 
+def asking(record: Callable[[Ticket, World], None]) -> Reach:
+    """`pending(record, 办理中)`; in 待签收 the assisting unit signed before the lead and asked for more time."""
+    elsewhere = pending(record, S.IN_PROGRESS)
+
+    def reach(status: str, w: World) -> Ticket:
+        if status != S.DISPATCHED:
+            return elsewhere(status, w)
+        t = assist_signed(S.DISPATCHED, w)
+        _ask_extension_assisting(t, w)
+        t.refresh_from_db()
+        return t
+
+    return reach
+
+
 def _claim(t: Ticket, w: World) -> None:
     services.apply_unreasonable(t, actor=w.cast.lead_handler, reason="诉求超出政策规定")
 
@@ -337,17 +352,17 @@ CASES: dict[str, Case] = {
         {S.DISPATCHED, S.IN_PROGRESS}, dispatcher,
         lambda t, w, a: services.reassign(t, actor=a, reason="派单有误", lead=w.spare),
         then=frozenset({Action.DISPATCH})),
-    # The assisting unit's request: it asks in 退单待审 too, where the lead (已退单) has nothing to ask for.
+    # The assisting unit's request: wherever its reply clock runs — 待签收 (signed before the lead), 退单待审
+    # (the lead, 已退单, has nothing to ask for), 答复待审 (the lead has replied) — as 协办答复.
     Action.REQUEST_EXTENSION: Case(
-        HANDLING | {S.RETURNED}, assist_handler,
+        {S.DISPATCHED, S.RETURNED, S.REPLIED} | HANDLING, assist_handler,
         lambda t, w, a: services.request_extension(t, actor=a, days=5, reason="需要施工"), reach=assist_signed),
     Action.APPROVE_EXTENSION: Case(
-        HANDLING | {S.REPLIED, S.RETURNED}, dispatcher, lambda t, w, a: services.approve_extension(t, actor=a),
-        reach=pending(_ask_extension_assisting, S.IN_PROGRESS)),
+        HANDLING | {S.DISPATCHED, S.REPLIED, S.RETURNED}, dispatcher,
+        lambda t, w, a: services.approve_extension(t, actor=a), reach=asking(_ask_extension_assisting)),
     Action.DENY_EXTENSION: Case(
-        HANDLING | {S.REPLIED, S.RETURNED}, dispatcher,
-        lambda t, w, a: services.deny_extension(t, actor=a, note="理由不足"),
-        reach=pending(_ask_extension, S.IN_PROGRESS)),
+        HANDLING | {S.DISPATCHED, S.REPLIED, S.RETURNED}, dispatcher,
+        lambda t, w, a: services.deny_extension(t, actor=a, note="理由不足"), reach=asking(_ask_extension)),
     Action.REQUEST_INFO: Case(
         {S.IN_PROGRESS}, lead_handler, lambda t, w, a: services.request_info(t, actor=a, question="请提供照片")),
     Action.RESUME: Case(
