@@ -136,8 +136,8 @@ def resync_phone(phone: str) -> None:
     callback; those followed by an answered call share a callback superseded by it. Callbacks an agent
     has worked on keep their calls; while one of them is unfinished (claimed, or open again after no
     answer), the caller's new missed calls join it: a number has at most one unfinished callback
-    (`calls_callback_one_unfinished`). One open again after no answer is closed as superseded once the caller
-    got through after it (`_supersede_worked`). The result depends on the stored calls only, not on arrival order.
+    (`calls_callback_one_unfinished`). One open again (or whose claim lapsed) is closed as superseded once the caller
+    got through (`_supersede_worked`). The result depends on the stored calls only, not on arrival order.
 
     Two CTI batches with a new caller's calls may both find no callback and both create one: the constraint
     refuses the second insert (undone by its savepoint; nothing was written before it), and that batch does
@@ -188,17 +188,21 @@ def _resync(phone: str) -> None:
     for cb in managed:
         if cb.pk not in keep:
             _withdraw(cb)
-    if current is not None and current.status == CallbackStatus.OPEN:
+    if current is not None and (current.status == CallbackStatus.OPEN or claim_lapsed(current, clock.now())):
         _supersede_worked(current)
 
 
 def _supersede_worked(cb: Callback) -> None:
-    """A callback put back after no answer (无人接听) whose caller has since got through: closed as superseded.
+    """A worked callback, open again (after no answer or a release) or with a lapsed claim, whose caller has got
+    through: closed as superseded.
 
-    The answered call is one within the window after its last missed call, or after its last no-answer (the
-    caller got through after the agent's attempt); the callback keeps its calls. A claimed callback is left
-    alone (an agent is calling them).
+    The answered call is one within the window after its last missed call (also one answered while the callback
+    was claimed), or after its last no-answer (the caller got through after the agent's attempt); the callback
+    keeps its calls. Run when the caller's calls change and whenever the callback becomes open again. An active
+    claim is left alone (an agent is calling them). The caller locks the row.
     """
+    if cb.status != CallbackStatus.OPEN and not claim_lapsed(cb, clock.now()):
+        return
     tried = (CallbackEvent.objects.filter(callback=cb, action=CallbackAction.OUTCOME, outcome=CallbackOutcome.NO_ANSWER)
              .order_by("-at").values_list("at", flat=True).first())
     within = Q()
@@ -208,10 +212,12 @@ def _supersede_worked(cb: Callback) -> None:
                 .order_by("answered_at", "call_id").only("pk", "call_id").first())
     if answered is None:
         return
+    before = cb.status
     cb.status, cb.superseded_by_id, cb.closed_at = CallbackStatus.SUPERSEDED, answered.pk, clock.now()
+    cb.claimed_by, cb.claimed_at = None, None
     cb.version += 1
-    cb.save(update_fields=["status", "superseded_by", "closed_at", "version"])
-    _record(cb, CallbackAction.SUPERSEDE, None, CallbackStatus.OPEN, note=answered.call_id)
+    cb.save(update_fields=["status", "superseded_by", "closed_at", "claimed_by", "claimed_at", "version"])
+    _record(cb, CallbackAction.SUPERSEDE, None, before, note=answered.call_id)
 
 
 def _join(cb: Callback, calls: list[Call]) -> None:
@@ -342,6 +348,7 @@ def release(callback: Callback, *, actor: User, note: str = "") -> Callback:
     fresh.version += 1
     fresh.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
     _record(fresh, CallbackAction.RELEASE, actor, CallbackStatus.CLAIMED, note=note)
+    _supersede_worked(fresh)  # the caller may have got through while it was claimed
     return _done(callback, fresh)
 
 
@@ -373,6 +380,7 @@ def record_outcome(callback: Callback, *, actor: User, outcome: str, note: str =
     fresh.version += 1
     fresh.save()
     _record(fresh, CallbackAction.OUTCOME, actor, CallbackStatus.CLAIMED, outcome=outcome, note=note)
+    _supersede_worked(fresh)  # open again: the caller may have got through while it was claimed
     return _done(callback, fresh)
 
 
