@@ -286,11 +286,36 @@ def _place_ahead(name: str) -> int:
     return next((len(bare) for bare in _BARE_PLACES if name.startswith(bare)), 0)
 
 
+#: Words for a trade or kind of institution that end many firms' names (物业管理, 城市发展, 人民医院 …): a firm's
+#: name left with little more once its place is taken off (长沙物业管理 → 物业管理, 湖南省人民医院 → 人民医院) is
+#: an ordinary phrase of any reply (《物业管理条例》, 城市发展规划, 第三人民医院), not the firm.
+_TRADE_WORDS = (
+    "物业管理", "物业服务", "物业", "建筑工程", "建筑", "工程", "建设", "城市发展", "城市建设", "城建", "建材",
+    "人民医院", "中心医院", "中医院", "医院", "卫生院", "诊所", "学校", "中学", "小学", "大学", "学院", "幼儿园",
+    "科技", "技术", "信息", "电子", "网络", "贸易", "商贸", "实业", "发展", "投资", "控股", "置业", "房地产开发",
+    "房地产", "开发", "管理", "服务", "咨询", "文化", "传媒", "教育", "培训", "餐饮", "酒店", "物流", "运输",
+    "交通", "旅游", "银行", "保险", "医药", "药房", "超市", "商场", "环保", "能源", "电力", "水务", "燃气", "供水",
+    "农业", "食品", "汽车", "装饰", "装修", "家政", "保安", "中心", "人民",
+)
+_TRADE_TAIL = re.compile("(?:" + "|".join(sorted(map(re.escape, _TRADE_WORDS), key=len, reverse=True)) + ")+$")
+#: Characters a firm's name must keep once its trade words are taken off its end to be told apart (鑫达建材 → 鑫达).
+_DISTINCTIVE_MIN = 2
+
+
+def _distinctive(name: str) -> bool:
+    """Whether `name` says more than a trade or kind of institution: at least `_DISTINCTIVE_MIN` characters are
+    left once the trade words at its end are taken off (鑫达建材 → 鑫达; not 物业管理, 城市发展, 人民医院)."""
+    tail = _TRADE_TAIL.search(name)
+    return (tail.start() if tail else len(name)) >= _DISTINCTIVE_MIN
+
+
 def _known_company(company: str) -> list[str]:
     """The forms of a caller's recorded firm to mask in text, longest first: the name as recorded and each of its
     cores without the legal form, as the places in front are taken off one by one (湖南省长沙市鑫达建材有限公司 →
-    长沙市鑫达建材, 鑫达建材), each at least `_KNOWN_COMPANY_MIN` characters. None for a firm that is only a
-    placeholder or a kind of caller (无, 个体工商户, 长沙市事业单位)."""
+    长沙市鑫达建材, 鑫达建材), each at least `_KNOWN_COMPANY_MIN` characters. When what is left without the places
+    is only a trade or kind of institution (长沙物业管理 → 物业管理, 湖南省人民医院 → 人民医院: `_distinctive`), only
+    the name as recorded and without its legal form are masked. None for a firm that is only a placeholder or a
+    kind of caller (无, 个体工商户, 长沙市事业单位)."""
     company = " ".join((company or "").split())
     if len(company) < _KNOWN_COMPANY_MIN:
         return []
@@ -304,6 +329,8 @@ def _known_company(company: str) -> list[str]:
         cores.append(name)
     if not name or _GENERIC_FIRM.fullmatch(name) or _GENERIC_FIRM.fullmatch(company):
         return []
+    if not _distinctive(name):  # 长沙物业管理, 湖南省人民医院: only the name as recorded, never 物业管理 alone
+        cores = [core] if _distinctive(core) else []
     forms = {company} | {core for core in cores if len(core) >= _KNOWN_COMPANY_MIN}
     return sorted(forms, key=lambda form: (-len(form), form))
 

@@ -17,7 +17,8 @@ each with a code, a severity, a Chinese message and the evidence, plus a score a
 - **敏感词 (sensitive words)** — from `data/reply_sensitive.txt`; evidence shows them masked.
 - **复述诉求 (copied)** — the request's text written back: every run of at least `COPY_RUN_CHARS` content
   characters also found in the request is taken out of the reply before the elements and the length are
-  judged. When at least half of the reply is copied and fewer than `SHORT_REPLY_CHARS` of the unit's own
+  judged (the basis is also found in a copied stretch the unit's own words go on to cite: 按照《…办法》第十二条).
+  When at least half of the reply is copied and fewer than `SHORT_REPLY_CHARS` of the unit's own
   content characters remain, or more than `COPIED_SHARE` is copied, the reply only restates the request
   (答复仅复述诉求). Relevance is still judged on the whole reply: quoting the request is no fault in itself.
 - **隐私 (privacy)** — an ID-card number (found as the privacy masking finds it: `hotline.core.numbers`,
@@ -197,8 +198,9 @@ def content_chars(text: str) -> int:
     return sum(1 for ch in text if _is_content(ch))
 
 
-def _own_words(request: str, reply: str) -> tuple[str, int]:
-    """The reply without the request's text copied into it, and how many content characters were copied.
+def _own_words(request: str, reply: str) -> tuple[str, int, list[tuple[int, int]]]:
+    """The reply without the request's text copied into it, how many content characters were copied, and where
+    the copied stretches lay in the reply ((start, end) each).
 
     Both texts are compared on their content characters, case folded: a reply position is copied when it
     lies in a run of `COPY_RUN_CHARS` that the request holds too; each copied stretch is taken out whole,
@@ -209,13 +211,13 @@ def _own_words(request: str, reply: str) -> tuple[str, int]:
     source = "".join(ch for ch in request if _is_content(ch)).casefold()
     k = COPY_RUN_CHARS
     if len(source) < k or len(letters) < k:
-        return reply, 0
+        return reply, 0, []
     runs = {source[i:i + k] for i in range(len(source) - k + 1)}
     copied = [False] * len(letters)
     for i in range(len(letters) - k + 1):
         if letters[i:i + k] in runs:
             copied[i:i + k] = [True] * k
-    kept, start, j = [], 0, 0
+    kept, stretches, start, j = [], [], 0, 0
     while j < len(copied):
         if not copied[j]:
             j += 1
@@ -224,9 +226,25 @@ def _own_words(request: str, reply: str) -> tuple[str, int]:
         while end + 1 < len(copied) and copied[end + 1]:
             end += 1
         kept.append(reply[start:positions[j]])
+        stretches.append((positions[j], positions[end] + 1))
         start, j = positions[end] + 1, end + 1
     kept.append(reply[start:])
-    return "".join(kept), sum(copied)
+    return "".join(kept), sum(copied), stretches
+
+
+#: The unit's own words right after a copied stretch that cite a provision of the document it names (按照《…办法》
+#: 第十二条, …的有关规定, 〔2023〕5号): the unit cites the same document as the citizen, the basis is its own.
+_CITES_AFTER = re.compile(r"[》」”\"'）)\s]*(?:第[一二三四五六七八九十百千零〇两\d]+[条款项章节]|的?(?:有关|相关)?规定|"
+                          r"〔\d{4}〕|\[\d{4}\]|\d+号)")
+
+
+def _has_basis(reply: str, own: str, stretches: list[tuple[int, int]]) -> bool:
+    """The basis element (依据) in the unit's own words, or in a copied stretch the unit goes on to cite from."""
+    pattern = ELEMENTS["basis"][1]
+    if pattern.search(own):
+        return True
+    return any((cited := _CITES_AFTER.match(reply, end)) and pattern.search(reply[start:cited.end()])
+               for start, end in stretches)
 
 
 def _phrase_findings(reply: str) -> list[Finding]:
@@ -260,7 +278,7 @@ def check_reply(request_text: str, reply_text: str, *, requested_at: datetime | 
     if not reply:
         result.findings.append(Finding("empty", "high", "答复内容为空", ""))
         return _scored(result)
-    own, copied = _own_words(normalize(request_text), reply)  # the unit's own words: elements and length
+    own, copied, stretches = _own_words(normalize(request_text), reply)  # the unit's own: elements and length
     length = content_chars(own)
     if copied >= max(length, 1) and (length < SHORT_REPLY_CHARS or copied > COPIED_SHARE * (copied + length)):
         result.findings.append(Finding("copied", "high", "答复仅复述诉求",
@@ -276,6 +294,7 @@ def check_reply(request_text: str, reply_text: str, *, requested_at: datetime | 
         result.findings.append(Finding("weak_topic", "low", "答复与诉求关联较弱，请核对是否答非所问",
                                        f"诉求要点覆盖 {share:.0%}，未提及：{'、'.join(missing[:8])}"))
     result.elements = {name: bool(pattern.search(own)) for name, (_, pattern) in ELEMENTS.items()}
+    result.elements["basis"] = _has_basis(reply, own, stretches)
     result.findings.extend(_element_findings(result.elements))
     if requested_at is not None and replied_at is not None:
         result.findings.extend(_timeliness(result, requested_at, replied_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.db.models import Count, Max, Prefetch, QuerySet
 
@@ -133,7 +134,8 @@ def similar_replies(ticket: Ticket, user: User, *, limit: int = 3) -> list[Simil
     Only lead replies a reviewer approved (`reviewed_at` set): an assisting unit's 协办答复 is stored approved
     without any review. Confidential (保密) orders are left out: their titles and replies would be shown on
     other orders' pages, where opening them is not recorded. For the same reason the title and the reply are
-    shown with phone numbers, ID numbers and citizens' names masked (`scrub_public_text`, as 往期类似答复 does).
+    shown with phone numbers, ID numbers and citizens' names masked (`scrub_public_text`, as 往期类似答复 does),
+    and that order's own caller (name, number, firm) wherever written, without a cue too.
     """
     pool = (Reply.objects.filter(review_status=Decision.APPROVED, reviewed_at__isnull=False,
                                  assignment__role=AssignmentRole.LEAD,
@@ -142,10 +144,17 @@ def similar_replies(ticket: Ticket, user: User, *, limit: int = 3) -> list[Simil
             .order_by("-created_at", "-id"))
     if ticket.category_id:
         pool = pool.filter(ticket__category_id=ticket.category_id)
-    rows = list(pool.values_list("ticket__number", "ticket__title", "ticket__description", "content")[:SIMILAR_POOL])
+    rows = list(pool.values_list("ticket__number", "ticket__title", "ticket__description", "content",
+                                 "ticket__caller_name", "ticket__caller_phone", "ticket__caller_company")
+                [:SIMILAR_POOL])
     found = most_similar(f"{ticket.title} {ticket.description}", [f"{r[1]} {r[2]}" for r in rows], top=limit)
-    return [SimilarReply(rows[i][0] or "", scrub_public_text(rows[i][1]), scrub_public_text(rows[i][3]), score)
-            for i, score in found]
+    offered = []
+    for i, score in found:
+        number, title, _, content, *caller = rows[i]
+        other = SimpleNamespace(**dict(zip(("caller_name", "caller_phone", "caller_company"), caller, strict=True)))
+        offered.append(SimilarReply(number or "", scrub_public_text(title, order=other),
+                                    scrub_public_text(content, order=other), score))
+    return offered
 
 
 def disputes_of(ticket: Ticket) -> list[DisputedContact]:
