@@ -423,6 +423,14 @@ class SuperviseForm(forms.Form):
                                    help_text=_("催办不改变级别；督办不选则保持已有级别"))
     note = forms.CharField(label=_("督办意见"), widget=TEXT, max_length=2000)
 
+    def clean(self) -> dict:
+        """A 催办 keeps the order's level whatever was picked (the service ignores it): no level is posted, so a
+        second click with a level picked is the same step, not another one."""
+        cleaned = super().clean()
+        if cleaned.get("kind") == SupervisionKind.REMIND:
+            cleaned["level"] = None
+        return cleaned
+
 
 class _WithinLimit(MaxLengthValidator):
     """Too long a text, said as the follow-up services say it (the limit and how many characters there are)."""

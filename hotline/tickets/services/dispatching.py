@@ -238,7 +238,7 @@ _CLAIMS_CLOSED_NOTE = {
 def _release(step: Step, note: str) -> list[int]:
     """Withdraw every unit still holding the order, ending their clocks and their pending extension requests.
 
-    At a merge (并单) a unit that had already given its reply did its part: it ends 已完成, as at a termination
+    At a merge (并单) an assisting unit that had already given its reply did its part: it ends 已完成, as at a termination
     (`termination._end_handling`), not 已撤回 like a unit that never answered.
     The order's undecided claims (不合理诉求) close too (`handling.close_pending_claims`): the unit that
     filed one no longer handles the order — the returning lead whose return the centre accepted, or every
@@ -247,7 +247,8 @@ def _release(step: Step, note: str) -> list[int]:
     ticket = step.ticket
     released = []
     for a in Assignment.objects.select_for_update().filter(releasable(), ticket=ticket):
-        done = step.action == Action.MERGE and a.status == AssignmentStatus.REPLIED
+        done = (step.action == Action.MERGE and a.role == AssignmentRole.ASSIST
+                and a.status == AssignmentStatus.REPLIED)
         move_assignment(a, AssignmentStatus.COMPLETED if done else AssignmentStatus.WITHDRAWN)
         a.ended_at = step.at
         sla.stop_phase(a)
