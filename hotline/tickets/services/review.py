@@ -90,10 +90,6 @@ def approve_reply(ticket: Ticket, *, actor: User, note: str = "") -> Ticket:
         Decision.APPROVED, actor, step.at, note)
     answer.save()
     ended = _end_extension_requests(step, answer)
-    # 待回访 offers no 批准延期/驳回延期: an assisting unit's request (open to it in 答复待审) closes too.
-    for other in Assignment.objects.filter(ticket=ticket).exclude(pk=answer.assignment_id):
-        if assisting := close_pending_extensions(other, step.at, "答复已审核，延期申请不再审批"):
-            ended["extensions_closed"] = [*ended.get("extensions_closed", []), *assisting]
     return step.commit(Status.AWAITING_VISIT, note=answer.public_reply or "答复已审核", public=True,
                        data={"reply": answer.pk, **ended})
 
